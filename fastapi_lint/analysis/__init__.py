@@ -1,0 +1,1 @@
+"""Facts about code. Nothing here imports ``fastapi_lint.rules``."""

@@ -1,0 +1,23 @@
+"""Calls that run a callable on a worker thread: code handed to them may block."""
+
+from __future__ import annotations
+
+OFFLOAD_FUNCTIONS = frozenset(
+    {
+        "asyncio.to_thread",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "asyncer.asyncify",
+        "asgiref.sync.sync_to_async",
+    }
+)
+
+# Matched by attribute name whatever the receiver: ``loop.run_in_executor(None, f)``,
+# ``background_tasks.add_task(f)`` (a sync task runs in the threadpool),
+# ``executor.submit(f)``. A false match only silences, never reports.
+OFFLOAD_METHODS = frozenset({"run_in_executor", "add_task", "submit"})
+
+
+def is_offload(path: str | None, attr: str | None) -> bool:
+    return (path is not None and path in OFFLOAD_FUNCTIONS) or (attr is not None and attr in OFFLOAD_METHODS)

@@ -1,0 +1,71 @@
+"""Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103 and FAS104."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.catalog.blocking import Entry
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
+from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.project import Located, Project
+
+_ROLE_WORDS = {
+    "route": "route",
+    "dependency": "dependency",
+    "middleware": "middleware",
+    "exception_handler": "exception handler",
+    "background_task": "background task",
+    "nested": "function",
+}
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    located: Located
+    site: CallSite
+    ref: Ref
+    entry: Entry
+
+    @property
+    def on_resource(self) -> bool:
+        """A method of a sync client/session/cursor object (FAS103) rather than a plain call."""
+        return self.entry.resource and self.ref.kind is RefKind.MEMBER
+
+
+def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
+    """Catalog calls made directly on the event loop: in an async body, not awaited, not offloaded."""
+    cached = project.derived.get("blocking_calls")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[BlockingCall] = []
+    for located in project.all_functions():
+        if not located.function.is_async:
+            continue
+        for site in located.function.calls:
+            if site.awaited or site.offloaded or site.func is None:
+                continue
+            ref = project.resolve(site.func)
+            entry = catalog.match(ref.path)
+            if entry is not None:
+                found.append(BlockingCall(located, site, ref, entry))
+    project.derived["blocking_calls"] = found
+    return found
+
+
+def describe(located: Located, model: FastAPIModel) -> str:
+    """``async route `read_items```: how FastAPI runs the function, for messages."""
+    roles = model.role_of(located.function.path)
+    for role, word in _ROLE_WORDS.items():
+        if role in roles:
+            return f"async {word} `{located.function.name}`"
+    return f"async function `{located.function.name}`"
+
+
+def advice(located: Located, model: FastAPIModel, instead: str) -> str:
+    """The fix advice. A route or dependency that awaits nothing is better as a plain ``def``:
+    FastAPI then runs it in its threadpool."""
+    roles = model.role_of(located.function.path)
+    if not located.function.awaits and roles & {"route", "dependency"}:
+        return f"Make `{located.function.name}` a plain `def` (it awaits nothing), or use {instead}"
+    return f"Use {instead}"

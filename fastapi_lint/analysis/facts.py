@@ -1,0 +1,131 @@
+"""Plain, picklable facts about one module: what phase 1 produces and phase 2 reads.
+
+Names are *paths*: dotted strings resolved through imports at extraction time
+(``r.get`` with ``import requests as r`` is ``requests.get``). A path segment
+ending in ``()`` stands for "what calling this returns" (``requests.Session()``),
+which the project phase resolves to a type when it can.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from fastapi_lint.diagnostics import Span
+
+
+class RefKind(str, enum.Enum):
+    SYMBOL = "symbol"  # the path names the thing itself (a module, function, class)
+    INSTANCE = "instance"  # the expression is an instance of the type at path
+    MEMBER = "member"  # an attribute reached through an instance: ``Type.attr``
+
+
+@dataclass(frozen=True)
+class Ref:
+    path: str
+    kind: RefKind = RefKind.SYMBOL
+
+
+@dataclass(frozen=True)
+class Value:
+    """A static view of an expression, deep enough for decorators, ``Depends`` and options.
+
+    ``kind`` is one of: ``ref`` (``ref`` set), ``call`` (``call`` set), ``str``,
+    ``num``, ``const`` (True/False/None), ``seq`` (list/tuple/set, ``items``),
+    ``subscript`` (``ref`` is the subscripted name, ``items`` the slice),
+    ``lambda``, ``other``.
+    """
+
+    kind: str
+    text: str = ""
+    ref: Ref | None = None
+    items: tuple[Value, ...] = ()
+    call: CallSite | None = None
+
+
+@dataclass(frozen=True)
+class CallSite:
+    func: Ref | None  # None when the callee cannot be named statically
+    text: str  # the callee as written, for messages: ``r.get``, ``self.client.get``
+    span: Span
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    has_star_kwargs: bool = False
+    awaited: bool = False
+    # True inside a lambda handed to an offload call (to_thread, run_in_threadpool, ...):
+    # the call then runs on a worker thread, not on the event loop.
+    offloaded: bool = False
+    # True when the call sits in a lambda body: it runs when the lambda does.
+    in_lambda: bool = False
+
+    def kwarg(self, name: str) -> Value | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: Value | None
+    default: Value | None
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    path: str  # ``app.routes.read_items``, ``app.services.Geo.lookup``
+    name: str
+    is_async: bool
+    span: Span  # the ``def`` keyword to the end of the name
+    decorators: tuple[Value, ...]
+    decorator_lines: tuple[int, ...]
+    params: tuple[Param, ...]
+    returns: Value | None
+    calls: tuple[CallSite, ...]
+    awaits: bool  # awaits, ``async for`` or ``async with`` in its own body
+    is_generator: bool
+    returned: tuple[Value, ...]  # values of ``return``/``yield`` expressions
+    class_path: str | None = None
+    parent_path: str | None = None  # enclosing function for nested defs
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """``self.name = ...`` in a method, or a class-level annotated attribute."""
+
+    name: str
+    value: Ref
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    path: str
+    name: str
+    span: Span
+    bases: tuple[Ref, ...]
+    decorators: tuple[Value, ...]
+    attributes: tuple[Attribute, ...]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A module-level name: ``app = FastAPI()``, ``Db = Annotated[...]``, ``from x import y``."""
+
+    name: str
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    path: str  # as given to the linter (relative where possible), used in reports
+    module: str  # dotted module name from package roots
+    is_package: bool
+    bindings: tuple[Binding, ...]
+    functions: tuple[FunctionFacts, ...]
+    classes: tuple[ClassFacts, ...]
+    module_calls: tuple[CallSite, ...]  # calls at module level (``app.include_router(...)``)
+    # line -> codes named after ``# noqa:`` (empty tuple for a bare ``# noqa``)
+    noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    line_count: int = 0

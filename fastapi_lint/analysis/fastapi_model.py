@@ -1,0 +1,294 @@
+"""The FastAPI model of a project: apps, routers, routes, dependencies and the roles functions play.
+
+Built once per run from the linked summaries. A function's *roles* say how
+FastAPI runs it: ``route``, ``dependency``, ``middleware``, ``exception_handler``
+and ``background_task`` run per request; ``lifespan`` and ``startup`` run once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.facts import Binding, CallSite, ModuleSummary, Ref, RefKind, Value
+from fastapi_lint.analysis.project import Located, Project
+
+APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
+ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace"})
+ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "websocket", "route", "websocket_route"}
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
+BASE_HTTP_MIDDLEWARE = frozenset(
+    {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
+)
+# "nested": an async function defined inside request-path code (a streaming generator, say).
+REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested"})
+STARTUP_ROLES = frozenset({"lifespan", "startup"})
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Located
+    methods: tuple[str, ...]
+    path: str
+    websocket: bool
+    site: CallSite  # the decorator or ``add_api_route`` call
+    owner: str | None  # the app or router binding it is registered on, when known
+
+
+@dataclass
+class FastAPIModel:
+    routes: list[Route] = field(default_factory=list)
+    roles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # dependency path -> the paths of the routes/dependencies that depend on it
+    dependents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def role_of(self, path: str) -> set[str]:
+        return self.roles.get(path, set())
+
+    def on_request_path(self, path: str) -> bool:
+        return bool(self.role_of(path) & REQUEST_ROLES)
+
+
+def build(project: Project) -> FastAPIModel:
+    return _Builder(project).build()
+
+
+class _Builder:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.model = FastAPIModel()
+        self._owner_dependencies: dict[str, list[Value]] = defaultdict(list)
+        self._app_dependencies: list[Value] = []
+
+    def build(self) -> FastAPIModel:
+        project = self.project
+        for summary in project.summaries:
+            uses_fastapi = _imports_fastapi(summary)
+            for function in summary.functions:
+                located = Located(function, summary)
+                for decorator in function.decorators:
+                    if decorator.call is not None:
+                        self._decorator(located, decorator.call, uses_fastapi)
+                if function.class_path and function.name in ("dispatch", "__call__"):
+                    if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
+                        self.model.roles[function.path].add("middleware")
+            for site in _all_calls(summary):
+                self._registration_call(site)
+            for binding in summary.bindings:
+                self._app_binding(summary, binding)
+        for route in self.model.routes:
+            self._dependencies_of(route.handler.function.path, list(self._decorator_dependencies(route.site)))
+        self._nested_request_functions()
+        return self.model
+
+    # -- routes ------------------------------------------------------------
+
+    def _decorator(self, located: Located, site: CallSite, uses_fastapi: bool) -> None:
+        func = self.project.resolve(site.func)
+        method = site.func.path.rpartition(".")[2] if site.func else ""
+        owner_type = func.path.rpartition(".")[0] if func.kind is RefKind.MEMBER else None
+        known_owner = owner_type is not None and self._is_app_or_router(owner_type)
+        path = located.function.path
+        if method == "middleware" and (known_owner or uses_fastapi):
+            self.model.roles[path].add("middleware")
+        elif method == "exception_handler" and (known_owner or uses_fastapi):
+            self.model.roles[path].add("exception_handler")
+        elif method == "on_event" and (known_owner or uses_fastapi):
+            self.model.roles[path].add("startup")
+        elif method in ROUTE_DECORATORS:
+            first = site.args[0] if site.args else site.kwarg("path")
+            looks_like_route = uses_fastapi and first is not None and first.kind == "str" and first.text.startswith("/")
+            if known_owner or looks_like_route:
+                self._add_route(located, site, method, first.text if first is not None and first.kind == "str" else "")
+
+    def _add_route(self, located: Located, site: CallSite, method: str, route_path: str) -> None:
+        websocket = "websocket" in method
+        if method in HTTP_METHODS:
+            methods: tuple[str, ...] = (method.upper(),)
+        elif websocket:
+            methods = ("WS",)
+        else:
+            listed = site.kwarg("methods")
+            methods = tuple(item.text.upper() for item in listed.items if item.kind == "str") if listed else ("GET",)
+        owner = site.func.path.rpartition(".")[0] if site.func is not None and site.func.kind is RefKind.SYMBOL else None
+        self.model.routes.append(Route(located, methods, route_path, websocket, site, owner))
+        self.model.roles[located.function.path].add("route")
+
+    def _is_app_or_router(self, type_path: str) -> bool:
+        known = APP_TYPES | ROUTER_TYPES
+        return type_path in known or (type_path in self.project.classes and self.project.is_subclass(type_path, known))
+
+    # -- calls that register things ----------------------------------------
+
+    def _registration_call(self, site: CallSite) -> None:
+        if site.func is None:
+            return
+        method = site.func.path.rpartition(".")[2]
+        if method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
+            endpoint = site.args[1] if len(site.args) > 1 else site.kwarg("endpoint")
+            located = self._function_of(endpoint)
+            if located is not None and self._on_app_or_router(site):
+                first = site.args[0] if site.args else site.kwarg("path")
+                kind = "websocket" if "websocket" in method else "api_route"
+                self._add_route(located, site, kind, first.text if first is not None and first.kind == "str" else "")
+        elif method == "add_exception_handler" and len(site.args) > 1:
+            self._add_role(site.args[1], "exception_handler")
+        elif method == "add_middleware" and site.args:
+            self._add_middleware_class(site.args[0])
+        elif method == "add_task" and site.args:
+            self._add_role(site.args[0], "background_task")
+        elif method == "include_router" and site.args:
+            router = site.args[0]
+            listed = site.kwarg("dependencies")
+            if router.ref is not None and listed is not None:
+                self._owner_dependencies[self._binding_key(router.ref)].extend(listed.items)
+        elif site.func.path.endswith("BackgroundTask") and site.args:
+            self._add_role(site.args[0], "background_task")
+
+    def _on_app_or_router(self, site: CallSite) -> bool:
+        func = self.project.resolve(site.func)
+        owner = func.path.rpartition(".")[0]
+        return func.kind is RefKind.MEMBER and self._is_app_or_router(owner)
+
+    def _app_binding(self, summary: ModuleSummary, binding: Binding) -> None:
+        """``FastAPI(lifespan=..., dependencies=[...])`` and ``APIRouter(dependencies=[...])``."""
+        call = binding.value.call
+        if call is None:
+            return
+        created = self.project.resolve_value(binding.value)
+        if created.kind is not RefKind.INSTANCE or not self._is_app_or_router(created.path):
+            return
+        lifespan = call.kwarg("lifespan")
+        if lifespan is not None:
+            self._add_role(lifespan, "lifespan")
+        for handler in (call.kwarg("on_startup"), call.kwarg("on_shutdown")):
+            if handler is not None:
+                for item in handler.items:
+                    self._add_role(item, "startup")
+        listed = call.kwarg("dependencies")
+        if listed is not None:
+            self._owner_dependencies[f"{summary.module}.{binding.name}"].extend(listed.items)
+            if created.path in APP_TYPES or self.project.is_subclass(created.path, APP_TYPES):
+                self._app_dependencies.extend(listed.items)
+
+    def _binding_key(self, ref: Ref) -> str:
+        """The module-level name a reference ends at, following imports (``from .items import router``)."""
+        path = ref.path
+        for _ in range(10):
+            segments = path.rpartition(".")
+            module, name = segments[0], segments[2]
+            summary = self.project.modules.get(module)
+            if summary is None:
+                return path
+            found = self.project.bindings.get(f"{summary.module}.{name}")
+            if found is None:
+                return f"{summary.module}.{name}"
+            value = found[0].value
+            if value.kind != "ref" or value.ref is None:
+                return f"{summary.module}.{name}"
+            path = value.ref.path
+        return path
+
+    # -- dependencies ------------------------------------------------------
+
+    def _decorator_dependencies(self, site: CallSite) -> Iterator[Value]:
+        listed = site.kwarg("dependencies")
+        if listed is not None:
+            yield from listed.items
+        if site.func is not None:
+            owner = site.func.path.rpartition(".")[0]
+            yield from self._owner_dependencies.get(self._binding_key(Ref(owner)), [])
+        yield from self._app_dependencies
+
+    def _dependencies_of(self, path: str, extra: Iterable[Value], depth: int = 0) -> None:
+        """Mark every dependency of ``path`` (parameters, ``dependencies=[...]``), recursively."""
+        located = self.project.function(path)
+        if located is None or depth > 30:
+            return
+        values: list[Value] = list(extra)
+        for param in located.function.params:
+            values.extend(v for v in (param.default, param.annotation) if v is not None)
+        for value in values:
+            for target in self._depends_targets(value, located):
+                if "dependency" in self.model.roles[target] and path in self.model.dependents[target]:
+                    continue
+                self.model.roles[target].add("dependency")
+                self.model.dependents[target].add(path)
+                self._dependencies_of(target, (), depth + 1)
+
+    def _depends_targets(self, value: Value, owner: Located, seen: int = 0) -> Iterator[str]:
+        """Project functions run by a ``Depends``/``Security`` inside ``value``."""
+        if seen > 5:
+            return
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            func = self.project.resolve(value.call.func)
+            if func.path in DEPENDS:
+                target = value.call.args[0] if value.call.args else value.call.kwarg("dependency")
+                if target is not None:
+                    yield from self._callables(target)
+            return
+        if value.kind == "subscript":
+            for item in value.items:
+                yield from self._depends_targets(item, owner, seen + 1)
+            return
+        if value.kind == "ref" and value.ref is not None:
+            # An alias of an ``Annotated[...]`` type defined elsewhere: ``SessionDep``.
+            binding = self.project.bindings.get(self._binding_key(value.ref))
+            if binding is not None and binding[0].value.kind == "subscript":
+                yield from self._depends_targets(binding[0].value, owner, seen + 1)
+
+    def _callables(self, value: Value) -> Iterator[str]:
+        """What FastAPI calls for a dependency: a function, a class's ``__init__``, an instance's ``__call__``."""
+        resolved = self.project.resolve_value(value)
+        if resolved.kind is RefKind.SYMBOL and resolved.path in self.project.functions:
+            yield resolved.path
+        elif resolved.path in self.project.classes:
+            method = "__call__" if resolved.kind is RefKind.INSTANCE else "__init__"
+            for klass in self.project.mro(resolved.path):
+                if f"{klass}.{method}" in self.project.functions:
+                    yield f"{klass}.{method}"
+                    break
+            else:
+                if resolved.kind is RefKind.SYMBOL:
+                    self.model.roles[resolved.path].add("dependency")
+
+    def _function_of(self, value: Value | None) -> Located | None:
+        if value is None:
+            return None
+        resolved = self.project.resolve_value(value)
+        return self.project.function(resolved.path) if resolved.kind is not RefKind.INSTANCE else None
+
+    def _add_role(self, value: Value, role: str) -> None:
+        for path in self._callables(value):
+            self.model.roles[path].add(role)
+
+    def _add_middleware_class(self, value: Value) -> None:
+        resolved = self.project.resolve_value(value)
+        if resolved.path in self.project.classes:
+            for method in ("dispatch", "__call__"):
+                path = f"{resolved.path}.{method}"
+                if path in self.project.functions:
+                    self.model.roles[path].add("middleware")
+
+    def _nested_request_functions(self) -> None:
+        """Async functions defined inside request-path code run per request too (stream generators)."""
+        for located in self.project.all_functions():
+            function = located.function
+            parent = function.parent_path
+            if parent and function.is_async and self.model.on_request_path(parent):
+                self.model.roles[function.path].add("nested")
+
+
+def _imports_fastapi(summary: ModuleSummary) -> bool:
+    return any(
+        binding.value.ref is not None and binding.value.ref.path.split(".")[0] in ("fastapi", "starlette")
+        for binding in summary.bindings
+    )
+
+
+def _all_calls(summary: ModuleSummary) -> Iterator[CallSite]:
+    yield from summary.module_calls
+    for function in summary.functions:
+        yield from function.calls

@@ -1,0 +1,305 @@
+"""Phase 2: link module summaries into a project and resolve paths across modules.
+
+Phase 1 names things by where they were imported from (``app.deps.SessionLocal``);
+here those paths are followed through re-exports, module-level instances,
+``self.`` attributes, base classes and return types, so that
+``db.execute`` on a ``db`` injected by ``Depends(get_db)`` becomes
+``sqlalchemy.orm.Session.execute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from fastapi_lint.analysis.catalog.types import RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.names import TYPE_WRAPPERS
+from fastapi_lint.analysis.facts import (
+    Binding,
+    CallSite,
+    ClassFacts,
+    FunctionFacts,
+    ModuleSummary,
+    Ref,
+    RefKind,
+    Value,
+)
+
+_UNKNOWN = Ref("?", RefKind.MEMBER)
+_MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Located:
+    """A function with the module it lives in, the unit most rules report on."""
+
+    function: FunctionFacts
+    module: ModuleSummary
+
+
+def split_path(path: str) -> list[str]:
+    """``a.b().c`` -> ``["a", "b()", "c"]``: dots inside a call marker never occur."""
+    return path.split(".")
+
+
+class Project:
+    def __init__(self, summaries: list[ModuleSummary]) -> None:
+        self.summaries = summaries
+        self.modules: dict[str, ModuleSummary] = {}
+        self.functions: dict[str, Located] = {}
+        self.classes: dict[str, tuple[ClassFacts, ModuleSummary]] = {}
+        self.bindings: dict[str, tuple[Binding, ModuleSummary]] = {}
+        self.attributes: dict[str, Ref] = {}
+        for summary in summaries:
+            self._add(summary)
+        self._memo: dict[tuple[str, RefKind], Ref] = {}
+        self._returns_memo: dict[str, Ref] = {}
+        self._in_progress: set[object] = set()
+        # Derived facts that several rules read, computed once (see ``event_loop.py``).
+        self.derived: dict[str, object] = {}
+
+    def _add(self, summary: ModuleSummary) -> None:
+        names = {summary.module, *_path_module_names(summary.path, summary.is_package)}
+        for name in names:
+            self.modules.setdefault(name, summary)
+        prefixes = [n for n in names if n != summary.module]
+        for function in summary.functions:
+            located = Located(function, summary)
+            self.functions[function.path] = located
+            for prefix in prefixes:
+                self.functions.setdefault(_rebase(function.path, summary.module, prefix), located)
+        for klass in summary.classes:
+            self.classes[klass.path] = (klass, summary)
+            for attribute in klass.attributes:
+                self.attributes.setdefault(f"{klass.path}.{attribute.name}", attribute.value)
+        for binding in summary.bindings:
+            self.bindings.setdefault(f"{summary.module}.{binding.name}", (binding, summary))
+
+    # -- iteration ---------------------------------------------------------
+
+    def all_functions(self) -> Iterator[Located]:
+        for summary in self.summaries:
+            for function in summary.functions:
+                yield Located(function, summary)
+
+    def function(self, path: str) -> Located | None:
+        return self.functions.get(path)
+
+    # -- resolution --------------------------------------------------------
+
+    def resolve(self, ref: Ref | None) -> Ref:
+        """Follow a phase-1 reference to what it denotes in the project (or outside it)."""
+        if ref is None:
+            return _UNKNOWN
+        key = (ref.path, ref.kind)
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        if key in self._in_progress or len(self._in_progress) > _MAX_DEPTH:
+            return _UNKNOWN
+        self._in_progress.add(key)
+        try:
+            found = self._walk(ref.path)
+            if ref.kind is RefKind.INSTANCE and found.kind is RefKind.SYMBOL:
+                found = Ref(found.path, RefKind.INSTANCE)  # an annotation names the type
+            elif ref.kind is RefKind.MEMBER and found.kind is RefKind.SYMBOL:
+                found = Ref(found.path, RefKind.MEMBER)
+        finally:
+            self._in_progress.discard(key)
+        self._memo[key] = found
+        return found
+
+    def resolve_call(self, site: CallSite) -> Ref:
+        return self.resolve(site.func)
+
+    def resolve_value(self, value: Value | None) -> Ref:
+        if value is None:
+            return _UNKNOWN
+        if value.kind == "call" and value.call is not None:
+            func = self.resolve(value.call.func)
+            return self._called(func)
+        if value.ref is not None:
+            return self.resolve(value.ref)
+        return _UNKNOWN
+
+    def _walk(self, path: str) -> Ref:
+        segments = split_path(path)
+        current, consumed = self._module_prefix(segments)
+        for segment in segments[consumed:]:
+            is_call = segment.endswith("()")
+            name = segment[:-2] if is_call else segment
+            current = self._member(current, name)
+            if is_call:
+                current = self._called(current)
+            if current is _UNKNOWN:
+                return _UNKNOWN
+        return current
+
+    def _module_prefix(self, segments: list[str]) -> tuple[Ref, int]:
+        """The longest leading run of segments naming a project module, and its length."""
+        for end in range(len(segments), 0, -1):
+            candidate = ".".join(segments[:end])
+            if "()" not in candidate and candidate in self.modules:
+                return Ref(self.modules[candidate].module), end
+        first = segments[0]
+        if first.endswith("()"):
+            return self._called(Ref(first[:-2])), 1
+        return Ref(first), 1
+
+    def _member(self, owner: Ref, name: str) -> Ref:
+        if owner is _UNKNOWN:
+            return _UNKNOWN
+        path = f"{owner.path}.{name}"
+        if owner.kind is RefKind.SYMBOL:
+            if owner.path in self.modules:
+                return self._module_member(self.modules[owner.path], name)
+            if owner.path in self.classes:
+                return self._class_member(owner.path, name, instance=False)
+            return Ref(TYPE_ALIASES.get(path, path))
+        if owner.kind is RefKind.INSTANCE:
+            if owner.path in self.classes:
+                return self._class_member(owner.path, name, instance=True)
+            return Ref(path, RefKind.MEMBER)
+        return Ref(path, RefKind.MEMBER)
+
+    def _module_member(self, module: ModuleSummary, name: str) -> Ref:
+        path = f"{module.module}.{name}"
+        if path in self.functions or path in self.classes or path in self.modules:
+            return Ref(self.modules[path].module if path in self.modules else path)
+        found = self.bindings.get(path)
+        if found is None:
+            return Ref(path)
+        value = found[0].value
+        if value.kind == "ref" and value.ref is not None:
+            return self.resolve(value.ref)
+        if value.kind == "call" and value.call is not None:
+            return self._called(self.resolve(value.call.func))
+        if value.kind == "subscript":
+            return self._type_alias(value) or Ref(path)
+        return Ref(path)
+
+    def _type_alias(self, value: Value) -> Ref | None:
+        """``Annotated[Session, Depends(get_db)]`` or ``Optional[Session]`` bound to a name."""
+        wrapper = self.resolve(value.ref)
+        if wrapper.path not in TYPE_WRAPPERS or not value.items:
+            return None
+        first = value.items[0]
+        if first.kind == "ref" and first.ref is not None:
+            found = self.resolve(first.ref)
+            if found is not _UNKNOWN:
+                return found
+        for item in value.items[1:]:  # an unresolvable type: use what the dependency returns
+            call = item.call
+            if call is not None and call.args and self.resolve(call.func).path.rpartition(".")[2] in ("Depends", "Security"):
+                returned = self._called(self.resolve_value(call.args[0]))
+                if returned is not _UNKNOWN:
+                    return returned
+        return None
+
+    def _class_member(self, class_path: str, name: str, instance: bool) -> Ref:
+        for klass in self.mro(class_path):
+            member = f"{klass}.{name}"
+            if member in self.functions or member in self.classes:
+                return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
+            attribute = self.attributes.get(member)
+            if attribute is not None:
+                return self.resolve(attribute)
+            if klass not in self.classes:  # an external base: its members are its own
+                return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
+        return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
+
+    def mro(self, class_path: str) -> list[str]:
+        """The class and its bases, depth first; external bases end a branch."""
+        order: list[str] = []
+        pending = [class_path]
+        while pending and len(order) < _MAX_DEPTH:
+            current = pending.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            entry = self.classes.get(current)
+            if entry is not None:
+                for base in entry[0].bases:
+                    resolved = self.resolve(base)
+                    if resolved is not _UNKNOWN:
+                        pending.append(resolved.path)
+        return order
+
+    def is_subclass(self, class_path: str, bases: frozenset[str]) -> bool:
+        return any(path in bases for path in self.mro(class_path)[1:])
+
+    def _called(self, func: Ref) -> Ref:
+        """What calling ``func`` gives: an instance of a class, or a return type."""
+        if func is _UNKNOWN:
+            return _UNKNOWN
+        if func.kind is RefKind.INSTANCE:
+            if func.path in self.classes:
+                return self._returns(f"{func.path}.__call__")
+            known = RETURNS.get(f"{func.path}.__call__")
+            return Ref(known, RefKind.INSTANCE) if known else Ref(f"{func.path}.__call__()", RefKind.INSTANCE)
+        if func.path in self.classes:
+            return Ref(func.path, RefKind.INSTANCE)
+        if func.path in self.functions:
+            return self._returns(func.path)
+        known = RETURNS.get(func.path)
+        if known is not None:
+            return Ref(known, RefKind.INSTANCE)
+        last = func.path.rpartition(".")[2]
+        if func.kind is RefKind.SYMBOL and last[:1].isupper():
+            return Ref(func.path, RefKind.INSTANCE)  # an external class, by naming convention
+        return Ref(f"{func.path}()", RefKind.INSTANCE)
+
+    def _returns(self, function_path: str) -> Ref:
+        cached = self._returns_memo.get(function_path)
+        if cached is not None:
+            return cached
+        if function_path in self._in_progress:
+            return _UNKNOWN
+        self._in_progress.add(function_path)
+        try:
+            found = self._infer_returns(function_path)
+        finally:
+            self._in_progress.discard(function_path)
+        self._returns_memo[function_path] = found
+        return found
+
+    def _infer_returns(self, function_path: str) -> Ref:
+        located = self.functions.get(function_path)
+        if located is None:
+            return _UNKNOWN
+        function = located.function
+        if function.returns is not None and not function.is_generator:
+            annotated = self.resolve_value(function.returns)
+            if annotated is not _UNKNOWN and function.returns.kind == "ref":
+                return Ref(annotated.path, RefKind.INSTANCE)
+        kinds = {self.resolve_value(value) for value in function.returned}
+        kinds.discard(_UNKNOWN)
+        instances = {ref for ref in kinds if ref.kind is RefKind.INSTANCE}
+        if len(instances) == 1:
+            return instances.pop()
+        return _UNKNOWN
+
+
+def _rebase(path: str, module: str, prefix: str) -> str:
+    return prefix + path[len(module) :]
+
+
+def _path_module_names(path: str, is_package: bool) -> list[str]:
+    """Names a module can be imported by when its folders lack ``__init__.py``.
+
+    ``app/services/geo.py`` linted from the project root is ``app.services.geo``
+    even in a namespace package, and ``src/`` layouts drop their ``src``.
+    """
+    pure = PurePath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        return []
+    parts = list(pure.with_suffix("").parts)
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return []
+    names = [".".join(parts)]
+    if parts[0] == "src" and len(parts) > 1:
+        names.append(".".join(parts[1:]))
+    return names

@@ -1,0 +1,606 @@
+"""Phase 1: one walk over a module's tree, producing its ``ModuleSummary``.
+
+Only facts the rules read are kept: names resolved through imports, functions
+with their parameters, decorators, calls and awaits, classes with their bases
+and ``self.`` attributes, and module-level bindings. Trees never leave this
+module, so summaries stay small, picklable and cacheable.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from fastapi_lint.analysis.catalog.offload import is_offload
+from fastapi_lint.analysis.facts import (
+    Attribute,
+    Binding,
+    CallSite,
+    ClassFacts,
+    FunctionFacts,
+    ModuleSummary,
+    Param,
+    Ref,
+    RefKind,
+    Value,
+)
+from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, module_package
+from fastapi_lint.analysis.parse import Parsed
+from fastapi_lint.diagnostics import Span
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z][\w-]*(?:[,\s]+[A-Za-z][\w-]*)*))?", re.IGNORECASE)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_OTHER = Value("other")
+
+
+def module_name(path: Path) -> tuple[str, bool]:
+    """Dotted module name from the package roots above ``path`` (folders with ``__init__.py``)."""
+    path = path.resolve()
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.append(folder.name)
+        folder = folder.parent
+    if not parts:  # an __init__.py outside any package: name it by its folder
+        parts.append(path.parent.name)
+    return ".".join(reversed(parts)), is_package
+
+
+def find_noqa(lines: list[str]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, tuple[str, ...]] = {}
+    for number, line in enumerate(lines, 1):
+        if "noqa" not in line and "NOQA" not in line.upper():
+            continue
+        match = _NOQA.search(line)
+        if match:
+            codes = match.group("codes")
+            found[number] = tuple(c for c in re.split(r"[,\s]+", codes) if c) if codes else ()
+    return found
+
+
+def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:
+    return _Extractor(parsed, path, module, is_package).run()
+
+
+class _FunctionState:
+    """What is being gathered for the function (or module) whose body is being walked."""
+
+    def __init__(self) -> None:
+        self.calls: list[CallSite] = []
+        self.returned: list[Value] = []
+        self.awaits = False
+        self.is_generator = False
+
+
+class _Extractor:
+    def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool) -> None:
+        self.parsed = parsed
+        self.lines = parsed.lines
+        self.path = path
+        self.module = module
+        self.package = module_package(module, is_package)
+        self.is_package = is_package
+        self.module_scope = Scope()
+        self.resolver = Resolver(self.module_scope)
+        self.functions: list[FunctionFacts] = []
+        self.classes: list[ClassFacts] = []
+        self.bindings: list[Binding] = []
+        self.state = _FunctionState()
+        self.awaited: set[int] = set()
+        # Stack of "this lambda runs on a worker thread" flags, innermost last.
+        self.lambdas: list[bool] = []
+        self.offload_depth = 0
+
+    # -- entry -------------------------------------------------------------
+
+    def run(self) -> ModuleSummary:
+        tree = self.parsed.tree
+        self._bind_module_names(tree.body)
+        for statement in tree.body:
+            self.stmt(statement, owner=self.module, class_path=None)
+        return ModuleSummary(
+            path=self.path,
+            module=self.module,
+            is_package=self.is_package,
+            bindings=tuple(self.bindings),
+            functions=tuple(self.functions),
+            classes=tuple(self.classes),
+            module_calls=tuple(self.state.calls),
+            noqa=find_noqa(self.lines),
+            line_count=len(self.lines),
+        )
+
+    def _bind_module_names(self, body: list[ast.stmt]) -> None:
+        """Module names are visible in every function body, wherever they are bound."""
+        names = self.module_scope.names
+        for node in _top_level(body):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, target in import_bindings(node, self.package):
+                    names[local] = Ref(target)
+            elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+                names[node.name] = Ref(f"{self.module}.{node.name}")
+            else:
+                for target in _assigned_names(node):
+                    names[target] = Ref(f"{self.module}.{target}")
+
+    # -- positions ---------------------------------------------------------
+
+    def span(self, node: ast.expr | ast.stmt) -> Span:
+        line, end_line = node.lineno, node.end_lineno or node.lineno
+        return Span(line, self._column(line, node.col_offset), end_line, self._column(end_line, node.end_col_offset or 0))
+
+    def _column(self, line: int, byte_col: int) -> int:
+        """``ast`` counts UTF-8 bytes; reports count characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    # -- statements --------------------------------------------------------
+
+    def stmt(self, node: ast.stmt, owner: str, class_path: str | None) -> None:
+        if isinstance(node, _FUNCTIONS):
+            self.function(node, owner, class_path)
+        elif isinstance(node, ast.ClassDef):
+            self.klass(node, owner)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if owner == self.module:
+                for local, target in import_bindings(node, self.package):
+                    self.bindings.append(Binding(local, Value("ref", ref=Ref(target)), self.span(node)))
+        else:
+            if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
+                self.state.awaits = True
+            if isinstance(node, ast.Return) and node.value is not None:
+                self.state.returned.append(self.expr(node.value))
+                return
+            if owner == self.module and class_path is None:
+                self._module_binding(node)
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    return
+            for child in ast.iter_child_nodes(node):
+                self.node(child, owner, class_path)
+
+    def node(self, node: ast.AST, owner: str, class_path: str | None) -> None:
+        if isinstance(node, ast.stmt):
+            self.stmt(node, owner, class_path)
+        elif isinstance(node, ast.expr):
+            self.expr(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.node(child, owner, class_path)
+
+    def _module_binding(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.bindings.append(Binding(target.id, value, self.span(node)))
+            for target in node.targets:
+                self.expr(target)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is not None:
+                value = self.expr(node.value)
+            else:
+                value = self.expr(node.annotation)
+            self.bindings.append(Binding(node.target.id, value, self.span(node)))
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, class_path: str | None) -> None:
+        # Decorators, defaults and annotations run where the ``def`` is, not in its body.
+        decorators = tuple(self.expr(d) for d in node.decorator_list)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        all_args = [*positional, *([args.vararg] if args.vararg else []), *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
+        all_defaults = [*defaults, *([None] if args.vararg else []), *args.kw_defaults, *([None] if args.kwarg else [])]
+        params = tuple(
+            Param(
+                arg.arg,
+                self.expr(arg.annotation) if arg.annotation is not None else None,
+                self.expr(default) if default is not None else None,
+            )
+            for arg, default in zip(all_args, all_defaults)
+        )
+        returns = self.expr(node.returns) if node.returns is not None else None
+
+        path = f"{owner}.{node.name}"
+        scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
+        outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
+        self.state, self.lambdas, self.offload_depth = _FunctionState(), [], 0
+        self.resolver.scopes.append(scope)
+        try:
+            for statement in node.body:
+                self.stmt(statement, owner=path, class_path=None)
+        finally:
+            self.resolver.scopes.pop()
+            state = self.state
+            self.state, self.lambdas, self.offload_depth = outer_state, outer_lambdas, outer_offload
+
+        line = node.lineno
+        def_col = self._column(line, node.col_offset)
+        self.functions.append(
+            FunctionFacts(
+                path=path,
+                name=node.name,
+                is_async=isinstance(node, ast.AsyncFunctionDef),
+                span=self._def_span(node, def_col),
+                decorators=decorators,
+                decorator_lines=tuple(d.lineno for d in node.decorator_list),
+                params=params,
+                returns=returns,
+                calls=tuple(state.calls),
+                awaits=state.awaits,
+                is_generator=state.is_generator,
+                returned=tuple(state.returned),
+                class_path=class_path,
+                parent_path=owner if owner != self.module and class_path is None else None,
+            )
+        )
+
+    def _def_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef, def_col: int) -> Span:
+        """From ``def`` (or ``async``) to the end of the function's name, on the ``def`` line."""
+        line = node.lineno
+        text = self.lines[line - 1] if line <= len(self.lines) else ""
+        found = text.find(node.name, def_col)
+        end = found + len(node.name) if found >= 0 else def_col
+        return Span(line, def_col, line, end)
+
+    def _function_scope(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        args: list[ast.arg],
+        defaults: list[ast.expr | None],
+        class_path: str | None,
+        decorators: tuple[Value, ...],
+        path: str,
+    ) -> Scope:
+        scope = Scope()
+        for arg, default in zip(args, defaults):
+            scope.names[arg.arg] = self._param_ref(arg, default)
+        if class_path is not None and args:
+            kinds = {d.ref.path for d in decorators if d.ref is not None}
+            if "builtins.staticmethod" in kinds or "staticmethod" in kinds:
+                pass
+            elif "builtins.classmethod" in kinds or "classmethod" in kinds:
+                scope.names[args[0].arg] = Ref(class_path)
+            else:
+                scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
+        _bind_locals(node.body, scope, self.package, path)
+        return scope
+
+    def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
+        annotated = self.resolver.annotation_type(arg.annotation)
+        if annotated is not None:
+            return Ref(annotated, RefKind.INSTANCE)
+        # ``x = Depends(get_x)`` without a usable annotation: x is what get_x returns.
+        target = _depends_target(arg.annotation, self.resolver) or _depends_target(default, self.resolver)
+        if target is not None:
+            return Ref(f"{target}()", RefKind.INSTANCE)
+        return None
+
+    def klass(self, node: ast.ClassDef, owner: str) -> None:
+        decorators = tuple(self.expr(d) for d in node.decorator_list)
+        bases = tuple(ref for ref in (self.resolver.resolve(b) for b in node.bases) if ref is not None)
+        for keyword in node.keywords:
+            self.expr(keyword.value)
+        path = f"{owner}.{node.name}"
+        attributes: list[Attribute] = []
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                annotated = self.resolver.annotation_type(statement.annotation)
+                if annotated is not None:
+                    attributes.append(Attribute(statement.target.id, Ref(annotated, RefKind.INSTANCE)))
+                elif statement.value is not None:
+                    ref = self.resolver.resolve(statement.value)
+                    if ref is not None:
+                        attributes.append(Attribute(statement.target.id, ref))
+            elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                ref = self.resolver.resolve(statement.value)
+                for target in statement.targets:
+                    if isinstance(target, ast.Name) and ref is not None:
+                        attributes.append(Attribute(target.id, ref))
+            if isinstance(statement, _FUNCTIONS):
+                self.function(statement, path, class_path=path)
+                attributes.extend(self._self_attributes(statement, path))
+            elif isinstance(statement, ast.ClassDef):
+                self.klass(statement, path)
+            else:
+                for child in ast.iter_child_nodes(statement):
+                    if isinstance(child, ast.expr):
+                        self.expr(child)
+        self.classes.append(
+            ClassFacts(
+                path=path,
+                name=node.name,
+                span=Span(node.lineno, self._column(node.lineno, node.col_offset), node.lineno, self._column(node.lineno, node.col_offset) + 5 + len(node.name) + 1),
+                bases=bases,
+                decorators=decorators,
+                attributes=tuple(attributes),
+            )
+        )
+
+    def _self_attributes(self, method: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str) -> list[Attribute]:
+        """``self.x = <value>`` in a method, with the value resolved in the method's scope."""
+        if not method.args.args:
+            return []
+        self_name = method.args.args[0].arg
+        args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
+        positional = [*method.args.posonlyargs, *method.args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(method.args.defaults)) + list(method.args.defaults)
+        defaults += list(method.args.kw_defaults)
+        scope = Scope()
+        for arg, default in zip(args, defaults):
+            scope.names[arg.arg] = self._param_ref(arg, default)
+        _bind_locals(method.body, scope, self.package, f"{class_path}.{method.name}")
+        found: list[Attribute] = []
+        self.resolver.scopes.append(scope)
+        try:
+            for statement in _own_statements(method.body):
+                if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                    for target in targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == self_name
+                        ):
+                            annotated = (
+                                self.resolver.annotation_type(statement.annotation)
+                                if isinstance(statement, ast.AnnAssign)
+                                else None
+                            )
+                            if annotated is not None:
+                                found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE)))
+                            elif statement.value is not None:
+                                ref = self.resolver.resolve(statement.value)
+                                if ref is not None:
+                                    found.append(Attribute(target.attr, ref))
+        finally:
+            self.resolver.scopes.pop()
+        return found
+
+    # -- expressions -------------------------------------------------------
+
+    def expr(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Call):
+            return Value("call", call=self.call(node))
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            if isinstance(node, ast.Attribute):
+                self.expr(node.value)
+            ref = self.resolver.resolve(node)
+            return Value("ref", text=_text(node), ref=ref) if ref is not None else Value("other", text=_text(node))
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                return Value("str", text=node.value)
+            if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                return Value("num", text=repr(node.value))
+            return Value("const", text=repr(node.value))
+        if isinstance(node, ast.Await):
+            self.state.awaits = True
+            if isinstance(node.value, ast.Call):
+                self.awaited.add(id(node.value))
+            return self.expr(node.value)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return Value("seq", items=tuple(self.expr(e) for e in node.elts))
+        if isinstance(node, ast.Subscript):
+            ref = self.resolver.resolve(node.value)
+            self.expr(node.value)
+            inner = node.slice
+            elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return Value("subscript", text=_text(node.value), ref=ref, items=tuple(self.expr(e) for e in elements))
+        if isinstance(node, ast.Lambda):
+            self.lambdas.append(self.offload_depth > 0 or (bool(self.lambdas) and self.lambdas[-1]))
+            try:
+                self.expr(node.body)
+            finally:
+                self.lambdas.pop()
+            return Value("lambda")
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            self.state.is_generator = True
+            if node.value is not None:
+                value = self.expr(node.value)
+                if isinstance(node, ast.Yield):
+                    self.state.returned.append(value)
+            return _OTHER
+        if isinstance(node, _COMPREHENSIONS):
+            for generator in node.generators:
+                if generator.is_async:
+                    self.state.awaits = True
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+            elif isinstance(child, ast.comprehension):
+                self.expr(child.iter)
+                for condition in child.ifs:
+                    self.expr(condition)
+            elif isinstance(child, ast.keyword):
+                self.expr(child.value)
+            elif isinstance(child, ast.arguments):
+                for default in [*child.defaults, *[d for d in child.kw_defaults if d is not None]]:
+                    self.expr(default)
+        return _OTHER
+
+    def call(self, node: ast.Call) -> CallSite:
+        func = self.resolver.resolve(node.func)
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if isinstance(node.func, ast.Attribute):
+            self.expr(node.func.value)
+        elif not isinstance(node.func, ast.Name):
+            self.expr(node.func)
+        offloads = is_offload(func.path if func else None, attr)
+        awaited = id(node) in self.awaited
+        in_lambda = bool(self.lambdas)
+        offloaded = in_lambda and self.lambdas[-1]
+        if offloads:
+            self.offload_depth += 1
+        try:
+            args = tuple(self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
+            kwargs = tuple((k.arg, self.expr(k.value)) for k in node.keywords if k.arg is not None)
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    self.expr(keyword.value)
+        finally:
+            if offloads:
+                self.offload_depth -= 1
+        site = CallSite(
+            func=func,
+            text=_text(node.func),
+            span=self.span(node),
+            args=args,
+            kwargs=kwargs,
+            has_star_kwargs=any(k.arg is None for k in node.keywords),
+            awaited=awaited,
+            offloaded=offloaded,
+            in_lambda=in_lambda,
+        )
+        self.state.calls.append(site)
+        return site
+
+
+# -- helpers over statements ----------------------------------------------
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements of a module body, looking into if/try/with/for blocks but not into defs."""
+    found: list[ast.stmt] = []
+    pending = list(body)
+    while pending:
+        node = pending.pop(0)
+        found.append(node)
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            pending.extend(node.body)
+            pending.extend(getattr(node, "orelse", []))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            pending.extend(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                pending.extend(handler.body)
+            pending.extend(node.orelse)  # type: ignore[attr-defined]
+            pending.extend(node.finalbody)  # type: ignore[attr-defined]
+    return found
+
+
+def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    return _top_level(body)
+
+
+def _assigned_names(node: ast.stmt) -> list[str]:
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    names: list[str] = []
+    for target in targets:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name):
+                names.append(sub.id)
+    return names
+
+
+def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str) -> None:
+    """Every name a function body binds is local to it (Python's rule), typed when it can be."""
+    declared_outer: set[str] = set()
+    seen: dict[str, int] = {}
+    for node in _walk_own(body):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared_outer.update(node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for local, target in import_bindings(node, package):
+                scope.names[local] = Ref(target)
+        elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            scope.names[node.name] = Ref(f"{owner}.{node.name}")
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            _bind_lazy(scope, seen, node.targets[0].id, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            # An annotation names the type outright, whatever the value.
+            seen[node.target.id] = seen.get(node.target.id, 0) + 1
+            scope.names.pop(node.target.id, None)
+            scope.lazy[node.target.id] = ("annotation", node.annotation)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    _bind_lazy(scope, seen, item.optional_vars.id, item.context_expr)
+                elif item.optional_vars is not None:
+                    for name in _names_in(item.optional_vars):
+                        scope.names[name] = None
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            _bind_lazy(scope, seen, node.target.id, node.value)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.For, ast.AsyncFor, ast.AnnAssign)):
+            for name in _assigned_names(node):
+                scope.lazy.pop(name, None)
+                scope.names[name] = None
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            scope.names[node.name] = None
+    for name in declared_outer:
+        scope.names.pop(name, None)
+        scope.lazy.pop(name, None)
+
+
+def _bind_lazy(scope: Scope, seen: dict[str, int], name: str, value: ast.expr) -> None:
+    seen[name] = seen.get(name, 0) + 1
+    if seen[name] > 1 or name in scope.names:
+        # Bound more than once: only trust it when every binding agrees.
+        previous = scope.lazy.pop(name, None)
+        if previous is not None and (previous[0] == "annotation" or ast.dump(previous[1]) == ast.dump(value)):
+            scope.lazy[name] = previous
+        else:
+            scope.names[name] = None
+        return
+    scope.lazy[name] = ("value", value)
+
+
+def _names_in(node: ast.expr) -> list[str]:
+    return [sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name)]
+
+
+def _walk_own(body: list[ast.stmt]) -> list[ast.AST]:
+    """Nodes of a function body, not descending into nested scopes (defs, classes, lambdas)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, _SCOPES) or isinstance(node, _COMPREHENSIONS):
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _depends_target(node: ast.expr | None, resolver: Resolver) -> str | None:
+    """``get_x`` from ``Depends(get_x)`` or ``Annotated[T, Depends(get_x)]``."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Subscript):
+        inner = node.slice
+        for element in inner.elts if isinstance(inner, ast.Tuple) else [inner]:
+            found = _depends_target(element, resolver)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, ast.Call) and node.args:
+        func = resolver.resolve(node.func)
+        if func is not None and func.path.rpartition(".")[2] in ("Depends", "Security"):
+            target = resolver.resolve(node.args[0])
+            if target is not None and target.kind is RefKind.SYMBOL:
+                return target.path
+    return None
+
+
+def _text(node: ast.expr) -> str:
+    """A short rendering of a callee for messages, without ``ast.unparse``'s cost."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_text(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{_text(node.func)}()"
+    if isinstance(node, ast.Subscript):
+        return f"{_text(node.value)}[...]"
+    return "(...)"

@@ -1,0 +1,71 @@
+"""The entry points the CLI, the flake8 plugin and the tests call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi_lint.config import Config, find_pyproject, load
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.discovery import discover
+from fastapi_lint.engine import check_project, display_path, summarize_file
+from fastapi_lint.analysis.facts import ModuleSummary
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic]
+    files: int
+    seconds: float
+    missing: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+
+
+def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
+    return load(config_file if config_file is not None else find_pyproject(paths))
+
+
+def lint_paths(paths: Sequence[Path], config: Config | None = None, debug: bool = False) -> LintResult:
+    started = time.perf_counter()
+    if config is None:
+        config = load_config(paths)
+    found = discover(list(paths), config)
+    summaries: list[ModuleSummary] = []
+    diagnostics: list[Diagnostic] = []
+    shown: dict[str, Path] = {}
+    for path in found.files:
+        display = display_path(path)
+        shown[display] = path
+        outcome = summarize_file(path, display)
+        if isinstance(outcome, Diagnostic):
+            diagnostics.append(outcome)
+        else:
+            summaries.append(outcome)
+    phase2 = check_project(summaries, config, shown, debug=debug)
+    parse_errors = [d for d in diagnostics if d.code in _selected_meta(config)]
+    all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
+    return LintResult(
+        diagnostics=all_diagnostics,
+        files=len(found.files),
+        seconds=time.perf_counter() - started,
+        missing=found.missing,
+        skipped=found.skipped,
+        internal_errors=phase2.internal_errors,
+    )
+
+
+def _selected_meta(config: Config) -> frozenset[str]:
+    from fastapi_lint.config import selected_codes
+
+    return selected_codes(config)
+
+
+def lint_source(source: str, path: str = "snippet.py", config: Config | None = None) -> list[Diagnostic]:
+    """Lint one module given as text (tests, editors). Its module name is the file stem."""
+    outcome = summarize_file(Path(path), path, data=source.encode("utf-8"))
+    if isinstance(outcome, Diagnostic):
+        return [outcome]
+    return check_project([outcome], config or Config()).diagnostics

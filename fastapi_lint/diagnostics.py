@@ -1,0 +1,73 @@
+"""The value types every part of the linter exchanges: spans, severities, diagnostics."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based lines, 0-based character columns (not bytes), end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What an automatic fix would do; the edit itself is built by ``fixes/``."""
+
+    title: str
+    applicability: Applicability
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a chain that explains a finding (``handler -> helper -> requests.get``)."""
+
+    path: str
+    line: int
+    col: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    span: Span
+    help: str | None = None
+    fix: Fix | None = None
+    chain: tuple[Hop, ...] = ()
+    # Extra lines where a ``# noqa`` also silences this finding (decorators, the ``def`` line).
+    noqa_lines: tuple[int, ...] = field(default=(), compare=False)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.col, self.code)

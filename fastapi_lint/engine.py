@@ -1,0 +1,116 @@
+"""The two phases: per-file summaries, then the project-wide rules over them."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi_lint.analysis import fastapi_model
+from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.parse import parse, parse_error
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.summary import module_name, summarize
+from fastapi_lint.config import Config, ignored_for_file, selected_codes
+from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+
+INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
+
+
+@dataclass
+class Phase2Result:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working folder when under it, as Ruff prints them."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return path.as_posix()
+
+
+def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
+    """Phase 1 for one file: read, parse, extract. Never raises for bad input."""
+    shown = display or display_path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            return parse_error(shown, 1, 0, "expected a file, found a directory")
+        except OSError as error:
+            return parse_error(shown, 1, 0, f"cannot read the file: {error.strerror or error}")
+    parsed = parse(data, shown)
+    if isinstance(parsed, Diagnostic):
+        return parsed
+    module, is_package = module_name(path)
+    try:
+        return summarize(parsed, shown, module, is_package)
+    except RecursionError:
+        return parse_error(shown, 1, 0, "the file is nested too deeply to analyse")
+
+
+def check_project(
+    summaries: list[ModuleSummary],
+    config: Config,
+    paths: dict[str, Path] | None = None,
+    debug: bool = False,
+) -> Phase2Result:
+    """Phase 2: link summaries, build the FastAPI model, run the selected rules, apply suppressions."""
+    from fastapi_lint.rules import Context, registry
+
+    result = Phase2Result()
+    project = Project(summaries)
+    model = fastapi_model.build(project)
+    context = Context(project, model, Catalog(config.extend_blocking_calls, config.extend_async_safe))
+    selected = selected_codes(config)
+    by_path = {summary.path: summary for summary in summaries}
+    for code, rule_class in registry().items():
+        if code not in selected:
+            continue
+        try:
+            found = list(rule_class().check(context))
+        except Exception as error:  # a bug in one rule must not cost the others
+            detail = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
+            result.internal_errors.append(f"{code}: {detail}")
+            result.diagnostics.append(_internal_error(code, rule_class.name, detail, summaries))
+            continue
+        for diagnostic in found:
+            summary = by_path.get(diagnostic.path)
+            if summary is not None and _suppressed(diagnostic, summary):
+                continue
+            result.diagnostics.append(diagnostic)
+    if config.per_file_ignores and paths:
+        result.diagnostics = [
+            d for d in result.diagnostics if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])
+        ]
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:
+    for line in (diagnostic.span.line, *diagnostic.noqa_lines):
+        codes = summary.noqa.get(line)
+        if codes is None:
+            continue
+        if not codes:
+            return True
+        wanted = {diagnostic.code.upper(), diagnostic.name.lower()}
+        if any(code.upper() in wanted or code.lower() in wanted for code in codes):
+            return True
+    return False
+
+
+def _internal_error(code: str, name: str, detail: str, summaries: Iterable[ModuleSummary]) -> Diagnostic:
+    first = next(iter(summaries), None)
+    return Diagnostic(
+        code=code,
+        name=name,
+        severity=Severity.ERROR,
+        message=f"internal error in rule {code} ({name}): {detail.strip().splitlines()[-1]}; {INTERNAL_ERROR_HINT}",
+        path=first.path if first else "<project>",
+        span=Span(1, 0, 1, 0),
+    )

@@ -1,0 +1,93 @@
+"""The rule registry. A rule exists by living in a module under this package.
+
+Each rule module defines one ``Rule`` subclass; ``registry()`` finds them by
+walking the package, so adding a rule touches one file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span
+
+if TYPE_CHECKING:
+    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.fastapi_model import FastAPIModel
+    from fastapi_lint.analysis.project import Located, Project
+
+
+@dataclass(frozen=True)
+class Context:
+    """The facts a rule reads: the linked project, its FastAPI model and the catalog."""
+
+    project: Project
+    model: FastAPIModel
+    catalog: Catalog
+
+
+class Rule:
+    """Base of every rule. The docstring is the rule's documentation (``fastapi-lint explain``)."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    default_enabled: ClassVar[bool] = True
+    fixable: ClassVar[bool] = False
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        raise NotImplementedError
+
+    def report(
+        self,
+        located: Located,
+        span: Span,
+        message: str,
+        *,
+        help: str | None = None,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+        chain: tuple[Hop, ...] = (),
+        function_level: bool = False,
+    ) -> Diagnostic:
+        function = located.function
+        noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            path=located.module.path,
+            span=span,
+            help=help,
+            fix=fix,
+            chain=chain,
+            noqa_lines=noqa_lines,
+        )
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, type[Rule]]:
+    """Every rule, by code, in code order."""
+    found: dict[str, type[Rule]] = {}
+    for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+                if value.code in found:
+                    raise RuntimeError(f"rule code {value.code} is defined twice")
+                found[value.code] = value
+    return dict(sorted(found.items()))
+
+
+def by_name() -> dict[str, type[Rule]]:
+    return {rule.name: rule for rule in registry().values()}

@@ -1,0 +1,1 @@
+"""FAS1xx: the event loop, where async code meets sync code."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class BlockingCallInAsync(Rule):
+    """A blocking call made directly in an `async def`.
+
+    ## What it does
+    Finds calls from the blocking catalog (`time.sleep`, `requests`, `subprocess`,
+    file I/O, sockets and DNS, sync database drivers, ...) written directly in the
+    body of an `async def`, resolved through imports and aliases
+    (`from time import sleep as pause`, `import requests as r`).
+
+    ## Why is this bad?
+    An `async def` runs on the event loop. While a blocking call waits, no other
+    request on that worker makes progress: one slow upstream stalls every client.
+    A plain `def` route would at least run in FastAPI's threadpool.
+
+    In request-path code (routes, dependencies, middleware, exception handlers,
+    background tasks) the finding is an error; in other async functions a warning.
+
+    ## Known problems
+    Calls inside a lambda or nested `def` handed to `asyncio.to_thread`,
+    `run_in_threadpool`, `anyio.to_thread.run_sync` or `loop.run_in_executor` are
+    offloaded and never reported. A call whose target cannot be named statically
+    (a callable passed in as a parameter) is not reported: missed alarm, by design.
+    Calls made through a sync helper are FAS102's.
+
+    ## Example
+    ```python
+    import time
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/slow")
+    async def slow():
+        time.sleep(1)
+        return {"ok": True}
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/slow")
+    async def slow():
+        await asyncio.sleep(1)
+        return {"ok": True}
+    ```
+
+    ## Fix safety
+    No automatic fix yet. Replacing `time.sleep(x)` by `await asyncio.sleep(x)`
+    is safe and planned; other calls need an async library or an explicit
+    offload, which changes threading semantics, so they are left to you.
+    """
+
+    code = "FAS101"
+    name = "blocking-call-in-async"
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        for call in blocking_calls(context.project, context.catalog):
+            if call.entry.kind != "io" or call.on_resource:
+                continue
+            located, site = call.located, call.site
+            request = context.model.on_request_path(located.function.path)
+            yield self.report(
+                located,
+                site.span,
+                f"`{call.ref.path}` blocks the event loop in {describe(located, context.model)}: "
+                f"it {call.entry.why}",
+                help=advice(located, context.model, call.entry.instead),
+                severity=Severity.ERROR if request else Severity.WARNING,
+            )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class CpuBoundInAsync(Rule):
+    """A known CPU-heavy call in an `async def` on the request path.
+
+    ## What it does
+    Finds password hashing (passlib, bcrypt, argon2, `hashlib.pbkdf2_hmac`,
+    `hashlib.scrypt`), image processing (PIL), data-frame parsing
+    (`pandas.read_*`) and model loading or inference made directly in an async
+    route, dependency, middleware, exception handler or background task.
+
+    ## Why is this bad?
+    A bcrypt hash takes 100-300 ms by design. For that time the event loop runs
+    nothing else: at ten logins a second, every request on the worker waits.
+
+    ## Known problems
+    Only calls in the catalog are known to be heavy; a slow loop of your own is
+    a missed alarm. Async functions off the request path are not reported.
+
+    ## Example
+    ```python
+    import bcrypt
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.post("/login")
+    async def login(password: str, hashed: bytes):
+        return {"ok": bcrypt.checkpw(password.encode(), hashed)}
+    ```
+
+    ## Use instead
+    ```python
+    import bcrypt
+    from fastapi import FastAPI
+    from fastapi.concurrency import run_in_threadpool
+
+    app = FastAPI()
+
+
+    @app.post("/login")
+    async def login(password: str, hashed: bytes):
+        return {"ok": await run_in_threadpool(bcrypt.checkpw, password.encode(), hashed)}
+    ```
+
+    ## Fix safety
+    No automatic fix: moving work to a thread changes what runs concurrently.
+    """
+
+    code = "FAS104"
+    name = "cpu-bound-in-async"
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        for call in blocking_calls(context.project, context.catalog):
+            located = call.located
+            if call.entry.kind != "cpu" or not context.model.on_request_path(located.function.path):
+                continue
+            yield self.report(
+                located,
+                call.site.span,
+                f"`{call.ref.path}` holds the event loop in {describe(located, context.model)}: "
+                f"it {call.entry.why}",
+                help=advice(located, context.model, call.entry.instead),
+            )

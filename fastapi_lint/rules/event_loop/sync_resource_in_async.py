@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class SyncResourceInAsync(Rule):
+    """A method of a synchronous client or session called from an `async def`.
+
+    ## What it does
+    Finds I/O methods called on an object known to be a synchronous client,
+    session, connection or cursor: a SQLAlchemy `Session` injected with
+    `Depends(get_db)` (annotated, or followed through `get_db` to its
+    `sessionmaker`), a `requests.Session`, an `httpx.Client`, a sync
+    `redis.Redis`, a `boto3` client, a sync OpenAI or Anthropic client, a
+    `psycopg2` cursor. The receiver's type comes from a local construction, an
+    annotation, a dependency's return value, a `self.` attribute set in
+    `__init__`, or a module-level instance, across modules.
+
+    Only methods that do I/O are reported: `Session.add` only records an object
+    and stays quiet; `Session.execute`, `commit` and `query(...).all()` talk to
+    the database.
+
+    ## Why is this bad?
+    These methods wait on the network while holding the event loop: every
+    other request on the worker waits for the database or the remote API.
+
+    ## Known problems
+    A receiver whose type cannot be inferred (an unannotated parameter of a
+    helper, a value from an unknown factory) is not reported: missed alarm.
+
+    ## Example
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+
+    from .db import get_db
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    async def list_users(db: Session = Depends(get_db)):
+        return db.execute("select 1").all()
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+
+    from .db import get_db
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    def list_users(db: Session = Depends(get_db)):
+        return db.execute("select 1").all()
+    ```
+
+    ## Fix safety
+    No automatic fix: the remedy is an async driver (`AsyncSession`,
+    `redis.asyncio`, `httpx.AsyncClient`) or a plain `def` handler.
+    """
+
+    code = "FAS103"
+    name = "sync-resource-in-async"
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        for call in blocking_calls(context.project, context.catalog):
+            if call.entry.kind != "io" or not call.on_resource:
+                continue
+            located, site = call.located, call.site
+            request = context.model.on_request_path(located.function.path)
+            owner, _, method = call.ref.path.rpartition(".")
+            yield self.report(
+                located,
+                site.span,
+                f"`{site.text}` calls `{method}` on a synchronous `{owner}` in "
+                f"{describe(located, context.model)}: it {call.entry.why}",
+                help=advice(located, context.model, call.entry.instead),
+                severity=Severity.ERROR if request else Severity.WARNING,
+            )

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, PARSE_ERROR_NAME
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class ParseError(Rule):
+    """A file could not be read or parsed.
+
+    ## What it does
+    Reports a file that is not valid Python for the interpreter running the
+    linter, or whose bytes cannot be decoded: a syntax error, a bad coding
+    cookie, a NUL byte, nesting too deep for the parser.
+
+    ## Why is this bad?
+    Nothing in the file can be checked, so every other rule is silent on it.
+    The rest of the project is still linted.
+
+    ## Known problems
+    Facts are read with the running interpreter's parser: code using syntax
+    newer than that Python (``type`` statements on 3.11, say) is reported here.
+    Run the linter with the Python version your service targets.
+
+    ## Example
+    ```python
+    async def broken(:
+        pass
+    ```
+
+    ## Use instead
+    ```python
+    async def fixed():
+        pass
+    ```
+    """
+
+    code = PARSE_ERROR_CODE
+    name = PARSE_ERROR_NAME
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        return iter(())  # produced while parsing, in phase 1
