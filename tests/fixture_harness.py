@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_lint.api import lint_paths
-from fastapi_lint.config import Config, parse_table, expand
+from fastapi_lint.config import Config, expand, parse_table, tomllib
 from fastapi_lint.diagnostics import Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +65,6 @@ class Fixture:
             if line.startswith("# select:"):
                 select = [part.strip() for part in line.split(":", 1)[1].split(",")]
             elif line.startswith("# config:"):
-                import tomllib
-
                 table.update(tomllib.loads(line.split(":", 1)[1]))
         config = parse_table(table, self.files()[0])
         if select is not None:

@@ -1,0 +1,162 @@
+"""The project's call graph, and which sync functions block, with the chain that proves it.
+
+Edges come from resolved call sites: plain functions, module-qualified calls,
+methods through ``self`` or an instance of a known class, class instantiation
+(its ``__init__``) and callable instances (``__call__``). Calls that cannot be
+resolved are counted, not guessed at: an unknown callee is taken not to block.
+
+"Blocks" starts at catalog calls and climbs through *sync* functions only: an
+async callee runs on the loop in its own right (FAS101 reports it there), and a
+callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.catalog.blocking import Entry
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
+from fastapi_lint.analysis.project import Located, Project
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call in a chain: ``site`` in ``caller`` reaches ``callee`` (a project function or a catalog call)."""
+
+    caller: Located
+    site: CallSite
+    callee: str  # a project function path, or the catalog path at the end of the chain
+
+
+@dataclass(frozen=True)
+class Witness:
+    """Why a sync function blocks: the chain of calls down to a catalog entry."""
+
+    steps: tuple[Step, ...]
+    entry: Entry
+
+    @property
+    def blocking_call(self) -> str:
+        return self.steps[-1].callee
+
+
+class CallGraph:
+    def __init__(self, project: Project, catalog: Catalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.unresolved = 0
+        # caller path -> [(site, callee path)] for calls that reach project functions
+        self.edges: dict[str, list[tuple[CallSite, str]]] = {}
+        # caller path -> [(site, catalog path, entry)] for direct catalog calls
+        self.direct: dict[str, list[tuple[CallSite, str, Entry]]] = {}
+        for located in project.all_functions():
+            self._add(located)
+        self._witness: dict[str, Witness | None] = {}
+
+    def _add(self, located: Located) -> None:
+        edges: list[tuple[CallSite, str]] = []
+        direct: list[tuple[CallSite, str, Entry]] = []
+        for site in located.function.calls:
+            if site.awaited or site.offloaded:
+                continue
+            if site.func is None:
+                self.unresolved += 1
+                continue
+            ref = self.project.resolve(site.func)
+            entry = self.catalog.match(ref.path)
+            if entry is not None:
+                direct.append((site, ref.path, entry))
+                continue
+            target = self.target(ref)
+            if target is not None:
+                edges.append((site, target))
+            elif not ref.path.startswith(("builtins.", "?")):
+                self.unresolved += 1
+        self.edges[located.function.path] = edges
+        self.direct[located.function.path] = direct
+
+    def target(self, ref: Ref) -> str | None:
+        """The project function a call runs, if any."""
+        project = self.project
+        if ref.kind is RefKind.INSTANCE:
+            return self._method(ref.path, "__call__") if ref.path in project.classes else None
+        if ref.path in project.functions:
+            return ref.path
+        if ref.path in project.classes and ref.kind is RefKind.SYMBOL:
+            return self._method(ref.path, "__init__")
+        return None
+
+    def _method(self, class_path: str, name: str) -> str | None:
+        for klass in self.project.mro(class_path):
+            if f"{klass}.{name}" in self.project.functions:
+                return f"{klass}.{name}"
+        return None
+
+    def callees(self, path: str) -> list[tuple[CallSite, str]]:
+        return self.edges.get(path, [])
+
+    def witness(self, path: str) -> Witness | None:
+        """Why the sync function at ``path`` blocks (shortest chain found), or None."""
+        if path not in self._witness:
+            self._solve(path)
+        return self._witness.get(path)
+
+    def _solve(self, start: str) -> None:
+        """Depth-first over sync callees; cycles resolve to "does not block" unless another path blocks."""
+        stack: list[tuple[str, int]] = [(start, 0)]
+        on_stack: set[str] = {start}
+        order: list[str] = []
+        while stack:
+            path, index = stack[-1]
+            callees = [c for c in self.edges.get(path, []) if self._is_sync(c[1])]
+            if index < len(callees):
+                stack[-1] = (path, index + 1)
+                callee = callees[index][1]
+                if callee not in self._witness and callee not in on_stack:
+                    on_stack.add(callee)
+                    stack.append((callee, 0))
+                continue
+            stack.pop()
+            order.append(path)
+            self._witness[path] = self._local_witness(path)
+        # A function in a cycle may have been settled before a callee that blocks was:
+        # iterate to a fixed point over the functions just visited.
+        changed = True
+        while changed:
+            changed = False
+            for path in order:
+                if self._witness.get(path) is None:
+                    found = self._local_witness(path)
+                    if found is not None:
+                        self._witness[path] = found
+                        changed = True
+
+    def _local_witness(self, path: str) -> Witness | None:
+        located = self.project.function(path)
+        if located is None or located.function.is_async:
+            return None
+        for site, catalog_path, entry in self.direct.get(path, []):
+            if entry.kind == "io":
+                return Witness((Step(located, site, catalog_path),), entry)
+        best: Witness | None = None
+        for site, callee in self.edges.get(path, []):
+            if not self._is_sync(callee):
+                continue
+            below = self._witness.get(callee)
+            if below is not None and (best is None or len(below.steps) + 1 < len(best.steps)):
+                best = Witness((Step(located, site, callee), *below.steps), below.entry)
+        return best
+
+    def _is_sync(self, path: str) -> bool:
+        located = self.project.function(path)
+        return located is not None and not located.function.is_async
+
+
+def callgraph(project: Project, catalog: Catalog) -> CallGraph:
+    """The project's call graph, built once per run and shared by the rules that read it."""
+    cached = project.derived.get("callgraph")
+    if cached is None:
+        cached = CallGraph(project, catalog)
+        project.derived["callgraph"] = cached
+    return cached  # type: ignore[return-value]

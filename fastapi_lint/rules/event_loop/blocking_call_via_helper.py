@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.callgraph import Witness, callgraph
+from fastapi_lint.analysis.event_loop import advice, describe
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class BlockingCallViaHelper(Rule):
+    """An `async def` calls a sync function of the project that blocks.
+
+    ## What it does
+    Follows calls from an `async def` into the project's own sync functions,
+    across modules and to any depth (functions, methods through `self` or an
+    instance of a known class, class instantiation), and reports the call in
+    the async function when one of them ends in a blocking call from the
+    catalog. The message carries the whole chain,
+    `where -> geo.lookup -> geo._call -> requests.get`; `--format json` gives
+    it as `chain`, and the text output shows a code frame per hop.
+
+    ## Why is this bad?
+    A helper does not change where code runs: a sync function called from a
+    coroutine runs on the event loop, and so does everything it calls. Most
+    real stalls sit one to three calls below the route, where single-function
+    linters cannot see them.
+
+    ## Known problems
+    Calls whose target cannot be resolved statically (callables passed as
+    parameters, dynamic dispatch through unknown objects) are taken not to
+    block: missed alarm, by design. A sync helper that blocks only on some
+    branch is reported all the same.
+
+    ## Example
+    ```python
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    def lookup(ip: str) -> dict:
+        return requests.get(f"https://geo.example/{ip}", timeout=5).json()
+
+
+    @app.get("/where")
+    async def where(ip: str):
+        return lookup(ip)
+    ```
+
+    ## Use instead
+    ```python
+    import requests
+    from fastapi import FastAPI
+    from fastapi.concurrency import run_in_threadpool
+
+    app = FastAPI()
+
+
+    def lookup(ip: str) -> dict:
+        return requests.get(f"https://geo.example/{ip}", timeout=5).json()
+
+
+    @app.get("/where")
+    async def where(ip: str):
+        return await run_in_threadpool(lookup, ip)
+    ```
+
+    ## Fix safety
+    No automatic fix: offloading to a thread changes what runs concurrently.
+    """
+
+    code = "FAS102"
+    name = "blocking-call-via-helper"
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        graph = callgraph(context.project, context.catalog)
+        for located in context.project.all_functions():
+            if not located.function.is_async:
+                continue
+            for site, callee in graph.callees(located.function.path):
+                witness = graph.witness(callee)
+                if witness is None:
+                    continue
+                request = context.model.on_request_path(located.function.path)
+                chain = " -> ".join([located.function.name, *_names(context.project, callee, witness)])
+                yield self.report(
+                    located,
+                    site.span,
+                    f"`{site.text}` blocks the event loop in {describe(located, context.model)}: "
+                    f"{chain} ({witness.entry.why})",
+                    help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
+                    severity=Severity.ERROR if request else Severity.WARNING,
+                    chain=tuple(_hops(witness)),
+                )
+
+
+def _names(project: Project, first: str, witness: Witness) -> list[str]:
+    """The functions the chain passes through, then the blocking call it ends at."""
+    return [_short(project, first), *(_short(project, step.caller.function.path) for step in witness.steps[1:]), witness.blocking_call]
+
+
+def _short(project: Project, path: str) -> str:
+    """``app.services.geo.lookup`` -> ``geo.lookup``; ``app.services.geo.Geo.fetch`` -> ``Geo.fetch``."""
+    located = project.function(path)
+    if located is None:
+        return path
+    module = located.module.module
+    inside = path[len(module) + 1 :] if path.startswith(module + ".") else located.function.name
+    if located.function.class_path is not None:
+        return inside
+    return f"{module.rpartition('.')[2]}.{inside}"
+
+
+def _hops(witness: Witness) -> Iterator[Hop]:
+    """Where each call below the reported one is written, down to the blocking call."""
+    for step in witness.steps:
+        yield Hop(step.caller.module.path, step.site.span.line, step.site.span.col, step.site.text)
