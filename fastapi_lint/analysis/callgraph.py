@@ -20,6 +20,13 @@ from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.project import Located, Project
 
 
+# Calls known to do no I/O: builtins and methods of builtin values, HTTP errors.
+_HARMLESS = (
+    "builtins.", "str.", "int.", "float.", "bool.", "bytes.", "dict.", "list.", "set.", "tuple.",
+    "fastapi.HTTPException", "fastapi.exceptions.", "starlette.exceptions.", "typing.", "uuid.UUID",
+)
+
+
 @dataclass(frozen=True)
 class Step:
     """One call in a chain: ``site`` in ``caller`` reaches ``callee`` (a project function or a catalog call)."""
@@ -46,6 +53,8 @@ class CallGraph:
         self.project = project
         self.catalog = catalog
         self.unresolved = 0
+        # caller path -> calls whose effect is unknown (no project target, not in the catalog)
+        self.unknown_calls: dict[str, int] = {}
         # caller path -> [(site, callee path)] for calls that reach project functions
         self.edges: dict[str, list[tuple[CallSite, str]]] = {}
         # caller path -> [(site, catalog path, entry)] for direct catalog calls
@@ -57,11 +66,13 @@ class CallGraph:
     def _add(self, located: Located) -> None:
         edges: list[tuple[CallSite, str]] = []
         direct: list[tuple[CallSite, str, Entry]] = []
+        unknown = 0
         for site in located.function.calls:
             if site.awaited or site.offloaded:
                 continue
             if site.func is None:
                 self.unresolved += 1
+                unknown += 1
                 continue
             ref = self.project.resolve(site.func)
             entry = self.catalog.match(ref.path)
@@ -71,8 +82,11 @@ class CallGraph:
             target = self.target(ref)
             if target is not None:
                 edges.append((site, target))
-            elif not ref.path.startswith(("builtins.", "?")):
-                self.unresolved += 1
+            elif not ref.path.startswith(_HARMLESS):
+                unknown += 1
+                if ref.path == "?":
+                    self.unresolved += 1
+        self.unknown_calls[located.function.path] = unknown
         self.edges[located.function.path] = edges
         self.direct[located.function.path] = direct
 

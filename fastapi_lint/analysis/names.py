@@ -8,12 +8,15 @@ file; the project phase then follows module paths across files.
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import Ref, RefKind
 
-BUILTINS = frozenset({"open", "input", "print", "exec", "eval", "compile", "__import__"})
+# Every builtin name resolves to ``builtins.<name>`` unless shadowed: ``open`` is a
+# catalog call, and knowing ``len`` is a builtin tells the call graph it is harmless.
+BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_") or name == "__import__")
 
 # Wrappers whose first argument is the real type: ``Optional[Session]``, ``Annotated[Session, ...]``.
 TYPE_WRAPPERS = frozenset(

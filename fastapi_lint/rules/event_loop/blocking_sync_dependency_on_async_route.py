@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class BlockingSyncDependencyOnAsyncRoute(Rule):
+    """An `async def` route whose dependencies include a `def` dependency that blocks.
+
+    ## What it does
+    Walks the dependency tree of every `async def` route (parameters with
+    `Depends`/`Security`, `Annotated` aliases, `dependencies=[...]` on the
+    route, its router and the app, sub-dependencies) and reports the route when
+    a plain `def` dependency in it blocks, directly or through helpers.
+
+    ## Why is this bad?
+    FastAPI runs a `def` dependency in its threadpool, 40 threads by default.
+    An async route that needs one is capped by that pool all the same: under
+    load, requests queue for a thread before the route's async code even
+    starts. Making the dependency `async def` with an async driver removes the
+    hop and the cap.
+
+    ## Known problems
+    Only blocking that the catalog and the call graph can see is counted: a
+    dependency calling an unknown SDK is taken not to block.
+
+    ## Example
+    ```python
+    import requests
+    from fastapi import Depends, FastAPI
+
+    app = FastAPI()
+
+
+    def current_user(token: str) -> dict:
+        return requests.get("https://auth.example/me", headers={"token": token}, timeout=5).json()
+
+
+    @app.get("/me")
+    async def me(user: dict = Depends(current_user)):
+        return user
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+    from fastapi import Depends, FastAPI
+
+    app = FastAPI()
+
+
+    async def current_user(token: str) -> dict:
+        async with httpx.AsyncClient(timeout=5) as client:
+            return (await client.get("https://auth.example/me", headers={"token": token})).json()
+
+
+    @app.get("/me")
+    async def me(user: dict = Depends(current_user)):
+        return user
+    ```
+
+    ## Fix safety
+    No automatic fix: the dependency needs an async driver.
+    """
+
+    code = "FAS106"
+    name = "blocking-sync-dependency-on-async-route"
+    severity = Severity.WARNING
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        graph = callgraph(context.project, context.catalog)
+        forward = dependencies_by_dependent(context.model)
+        for route in context.model.routes:
+            handler = route.handler
+            if not handler.function.is_async:
+                continue
+            for dependency in sorted(closure(forward, handler.function.path)):
+                located = context.project.function(dependency)
+                if located is None or located.function.is_async:
+                    continue
+                witness = graph.witness(dependency)
+                if witness is None:
+                    continue
+                chain = " -> ".join([located.function.name, *(s.callee for s in witness.steps)][-4:])
+                yield self.report(
+                    handler,
+                    handler.function.span,
+                    f"async route `{handler.function.name}` depends on `{located.function.name}`, a sync "
+                    f"dependency that blocks ({chain}): every request waits for a threadpool thread",
+                    help=f"Make `{located.function.name}` `async def` with an async driver: {witness.entry.instead}",
+                    chain=tuple(
+                        Hop(s.caller.module.path, s.site.span.line, s.site.span.col, s.site.text) for s in witness.steps
+                    ),
+                    function_level=True,
+                )
+
+
+def dependencies_by_dependent(model: FastAPIModel) -> dict[str, set[str]]:
+    forward: dict[str, set[str]] = {}
+    for dependency, dependents in model.dependents.items():
+        for dependent in dependents:
+            forward.setdefault(dependent, set()).add(dependency)
+    return forward
+
+
+def closure(forward: dict[str, set[str]], start: str) -> set[str]:
+    """Every dependency below ``start``, however deep."""
+    seen: set[str] = set()
+    pending = list(forward.get(start, ()))
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending.extend(forward.get(current, ()))
+    return seen
