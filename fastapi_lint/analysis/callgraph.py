@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry
-from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
+from fastapi_lint.analysis.catalog.offload import is_offload
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Located, Project
 
 
@@ -59,8 +60,12 @@ class CallGraph:
         self.edges: dict[str, list[tuple[CallSite, str]]] = {}
         # caller path -> [(site, catalog path, entry)] for direct catalog calls
         self.direct: dict[str, list[tuple[CallSite, str, Entry]]] = {}
+        # caller path -> every project function it may run per call, however it runs it: awaited,
+        # offloaded to a thread, handed to ``add_task``. What "reachable" means for the request path.
+        self.runs: dict[str, list[tuple[CallSite, str]]] = {}
         for located in project.all_functions():
             self._add(located)
+            self._add_runs(located)
         self._witness: dict[str, Witness | None] = {}
 
     def _add(self, located: Located) -> None:
@@ -89,6 +94,31 @@ class CallGraph:
         self.unknown_calls[located.function.path] = unknown
         self.edges[located.function.path] = edges
         self.direct[located.function.path] = direct
+
+    def _add_runs(self, located: Located) -> None:
+        runs: list[tuple[CallSite, str]] = []
+        for site in located.function.calls:
+            target = self.target(self.project.resolve(site.func)) if site.func is not None else None
+            if target is not None:
+                runs.append((site, target))
+            if site.func is not None and is_offload(
+                self.project.resolve(site.func).path, site.func.path.rpartition(".")[2]
+            ):
+                for value in site.args[:2]:
+                    handed = self._handed(value)
+                    if handed is not None:
+                        runs.append((site, handed))
+        self.runs[located.function.path] = runs
+
+    def _handed(self, value: Value) -> str | None:
+        """The project function a callable argument names: ``f`` or ``functools.partial(f, ...)``."""
+        if value.kind == "call" and value.call is not None and value.call.args:
+            if self.project.resolve(value.call.func).path == "functools.partial":
+                value = value.call.args[0]
+        if value.kind != "ref" or value.ref is None:
+            return None
+        ref = self.project.resolve(value.ref)
+        return ref.path if ref.path in self.project.functions else self.target(ref)
 
     def target(self, ref: Ref) -> str | None:
         """The project function a call runs, if any."""

@@ -1,0 +1,130 @@
+"""Which functions run per request, and which run once at startup.
+
+The request path starts at what FastAPI calls for a request (routes,
+dependencies, middleware, exception handlers, background tasks) and follows
+every way a function runs another: plain and awaited calls, callables handed
+to a thread or to ``add_task``. Memoized functions (``lru_cache``/``cache``)
+run once, so the walk stops at them. The startup path starts at lifespan and
+startup handlers and at memoized functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref
+from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.project import Located, Project
+
+CACHE_DECORATORS = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "async_lru.alru_cache",
+        "cachetools.cached",
+        "cachetools.func.lru_cache",
+        "cachetools.func.ttl_cache",
+        "aiocache.cached",
+    }
+)
+
+
+@dataclass
+class Paths:
+    # function path -> the request-path root it was first reached from
+    request: dict[str, str] = field(default_factory=dict)
+    startup: set[str] = field(default_factory=set)
+    cached: set[str] = field(default_factory=set)
+
+    def per_request(self, path: str) -> bool:
+        return path in self.request
+
+
+def is_cached(project: Project, function: FunctionFacts) -> bool:
+    for decorator in function.decorators:
+        ref = decorator.call.func if decorator.call is not None else decorator.ref
+        if ref is not None and project.resolve(ref).path in CACHE_DECORATORS:
+            return True
+    return False
+
+
+def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
+    cached_result = project.derived.get("paths")
+    if cached_result is not None:
+        return cached_result  # type: ignore[return-value]
+    result = Paths()
+    result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
+    roots = sorted(path for path, roles in model.roles.items() if roles & REQUEST_ROLES)
+    for root in roots:
+        _walk(graph, root, root, result.request, result.cached)
+    startup: dict[str, str] = {}
+    for root in sorted({p for p, roles in model.roles.items() if roles & STARTUP_ROLES} | result.cached):
+        _walk(graph, root, root, startup, set())
+    result.startup = set(startup)
+    project.derived["paths"] = result
+    return result
+
+
+def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: set[str]) -> None:
+    if start in stop or start in seen:
+        return
+    seen[start] = root
+    pending = [start]
+    while pending:
+        current = pending.pop()
+        for _, callee in graph.runs.get(current, ()):
+            if callee not in seen and callee not in stop:
+                seen[callee] = root
+                pending.append(callee)
+
+
+@dataclass(frozen=True)
+class RequestCall:
+    """A call made in a function that runs per request, with the root that runs it."""
+
+    located: Located
+    site: CallSite
+    ref: Ref
+    root: str
+
+
+def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
+    cached_calls = project.derived.get("calls_per_request")
+    if cached_calls is not None:
+        return cached_calls  # type: ignore[return-value]
+    calls: list[RequestCall] = []
+    for path, root in found.request.items():
+        located = project.function(path)
+        if located is None:
+            continue
+        for site in located.function.calls:
+            if site.func is not None:
+                calls.append(RequestCall(located, site, project.resolve(site.func), root))
+    calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
+    project.derived["calls_per_request"] = calls
+    return calls
+
+
+def where(project: Project, model: FastAPIModel, located: Located, root: str) -> str:
+    """``route `read_items``` or ```load_user`, run per request by route `read_items```."""
+    own = _role_word(model, located.function.path)
+    if own is not None:
+        return f"{own} `{located.function.name}`"
+    root_function = project.function(root)
+    root_name = root_function.function.name if root_function else root.rpartition(".")[2]
+    return f"`{located.function.name}`, run per request by {_role_word(model, root) or 'function'} `{root_name}`"
+
+
+def _role_word(model: FastAPIModel, path: str) -> str | None:
+    roles = model.role_of(path)
+    for role, word in (
+        ("route", "route"),
+        ("dependency", "dependency"),
+        ("middleware", "middleware"),
+        ("exception_handler", "exception handler"),
+        ("background_task", "background task"),
+    ):
+        if role in roles:
+            return word
+    return None

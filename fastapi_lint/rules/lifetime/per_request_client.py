@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+
+class PerRequestClient(Rule):
+    """A client, pool, engine or session factory built on the request path.
+
+    ## What it does
+    Finds constructions of long-lived resources in code that runs for every
+    request: `httpx.AsyncClient()`/`Client()` (also in `async with`),
+    `aiohttp.ClientSession()`, `requests.Session()`, `create_engine`,
+    `create_async_engine`, `sessionmaker`, `asyncpg.create_pool`,
+    `psycopg_pool`, Redis clients and pools, Mongo clients, `boto3`
+    clients, OpenAI and Anthropic clients, Elasticsearch, Kafka producers and
+    gRPC channels. The request path includes helpers and `yield` dependencies,
+    in any module; the lifespan, startup handlers, module level and memoized
+    (`lru_cache`) functions are not on it and are never reported.
+
+    ## Why is this bad?
+    Each of these owns a connection pool. Built per request, every request pays
+    a new TCP and TLS handshake (and for engines, a new pool), connections are
+    never reused, and sockets pile up in `TIME_WAIT` under load.
+
+    ## Known problems
+    A client built per request on purpose (per-tenant credentials) is reported
+    too; suppress it with `# noqa: FAS201`.
+
+    ## Example
+    ```python
+    import httpx
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/proxy")
+    async def proxy():
+        async with httpx.AsyncClient() as client:
+            return (await client.get("https://example.com")).json()
+    ```
+
+    ## Use instead
+    ```python
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI, Request
+
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with httpx.AsyncClient() as client:
+            app.state.http = client
+            yield
+
+
+    app = FastAPI(lifespan=lifespan)
+
+
+    @app.get("/proxy")
+    async def proxy(request: Request):
+        return (await request.app.state.http.get("https://example.com")).json()
+    ```
+
+    ## Fix safety
+    No automatic fix: moving construction to the lifespan changes the code's shape.
+    """
+
+    code = "FAS201"
+    name = "per-request-client"
+    severity = Severity.ERROR
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        project, model = context.project, context.model
+        found = paths(project, model, callgraph(project, context.catalog))
+        for call in calls_per_request(project, found):
+            # A call of an instance (``SessionLocal()`` on a sessionmaker) checks out, it does not build.
+            resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
+            if resource is None:
+                continue
+            yield self.report(
+                call.located,
+                call.site.span,
+                f"`{call.site.text}()` builds {resource.what} on every request in "
+                f"{where(project, model, call.located, call.root)}",
+                help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
+            )

@@ -1,0 +1,1 @@
+"""FAS3xx: settings, read once and cached."""
