@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import Binding, CallSite, ModuleSummary, Ref, RefKind, Value
+from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Located, Project
 
 APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
@@ -25,6 +26,17 @@ BASE_HTTP_MIDDLEWARE = frozenset(
 # "nested": an async function defined inside request-path code (a streaming generator, say).
 REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested"})
 STARTUP_ROLES = frozenset({"lifespan", "startup"})
+_ROUTE_CLASSES = frozenset({"Route", "APIRoute", "WebSocketRoute", "APIWebSocketRoute"})
+_ROUTE_CLASS_PATHS = frozenset(
+    {
+        "starlette.routing.Route",
+        "starlette.routing.WebSocketRoute",
+        "fastapi.routing.APIRoute",
+        "fastapi.routing.APIWebSocketRoute",
+    }
+)
+_MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+_CONSTRUCTOR_NAMES = frozenset({"FastAPI", "APIRouter", "Starlette"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class _Builder:
                         self.model.roles[function.path].add("middleware")
             for site in _all_calls(summary):
                 self._registration_call(site)
+                self._app_construction(site)
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
         for route in self.model.routes:
@@ -90,6 +103,10 @@ class _Builder:
         method = site.func.path.rpartition(".")[2] if site.func else ""
         owner_type = func.path.rpartition(".")[0] if func.kind is RefKind.MEMBER else None
         known_owner = owner_type is not None and self._is_app_or_router(owner_type)
+        # A receiver of a known type that is not an app or router (a Flask app, an event bus
+        # of the project's own) rules the decorator out; the import heuristic is for unknown ones.
+        other_owner = owner_type is not None and not known_owner and "()" not in owner_type
+        uses_fastapi = uses_fastapi and not other_owner
         path = located.function.path
         if method == "middleware" and (known_owner or uses_fastapi):
             self.model.roles[path].add("middleware")
@@ -133,6 +150,8 @@ class _Builder:
                 first = site.args[0] if site.args else site.kwarg("path")
                 kind = "websocket" if "websocket" in method else "api_route"
                 self._add_route(located, site, kind, first.text if first is not None and first.kind == "str" else "")
+        elif method == "add_event_handler" and len(site.args) > 1 and self._on_app_or_router(site):
+            self._add_role(site.args[1], "startup")
         elif method == "add_exception_handler" and len(site.args) > 1:
             self._add_role(site.args[1], "exception_handler")
         elif method == "add_middleware" and site.args:
@@ -146,32 +165,67 @@ class _Builder:
                 self._owner_dependencies[self._binding_key(router.ref)].extend(listed.items)
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
+        elif method in _ROUTE_CLASSES or method == "Middleware":
+            self._route_object(site, method)
+
+    def _route_object(self, site: CallSite, name: str) -> None:
+        """``Route("/", endpoint)``, ``APIRoute``, ``WebSocketRoute`` and ``Middleware(Cls)`` objects,
+        as listed in ``Starlette(routes=[...], middleware=[...])`` or ``APIRouter(routes=[...])``."""
+        resolved = self.project.resolve(site.func).path
+        if name == "Middleware":
+            if resolved in _MIDDLEWARE_CLASSES and site.args:
+                self._add_middleware_class(site.args[0])
+            return
+        if resolved not in _ROUTE_CLASS_PATHS:
+            return
+        endpoint = site.args[1] if len(site.args) > 1 else site.kwarg("endpoint")
+        located = self._function_of(endpoint)
+        if located is not None:
+            first = site.args[0] if site.args else site.kwarg("path")
+            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", first.text if first is not None and first.kind == "str" else "")
 
     def _on_app_or_router(self, site: CallSite) -> bool:
         func = self.project.resolve(site.func)
         owner = func.path.rpartition(".")[0]
         return func.kind is RefKind.MEMBER and self._is_app_or_router(owner)
 
-    def _app_binding(self, summary: ModuleSummary, binding: Binding) -> None:
-        """``FastAPI(lifespan=..., dependencies=[...])`` and ``APIRouter(dependencies=[...])``."""
-        call = binding.value.call
-        if call is None:
+    def _app_construction(self, site: CallSite) -> None:
+        """``FastAPI(lifespan=..., on_startup=[...], dependencies=[...])`` wherever it is called:
+        at module level or in an app factory (``def create_app()``)."""
+        created = self._created(site)
+        if created is None:
             return
-        created = self.project.resolve_value(binding.value)
-        if created.kind is not RefKind.INSTANCE or not self._is_app_or_router(created.path):
-            return
-        lifespan = call.kwarg("lifespan")
+        lifespan = site.kwarg("lifespan")
         if lifespan is not None:
             self._add_role(lifespan, "lifespan")
-        for handler in (call.kwarg("on_startup"), call.kwarg("on_shutdown")):
+        for handler in (site.kwarg("on_startup"), site.kwarg("on_shutdown")):
             if handler is not None:
                 for item in handler.items:
                     self._add_role(item, "startup")
+        listed = site.kwarg("dependencies")
+        if listed is not None and (created in APP_TYPES or self.project.is_subclass(created, APP_TYPES)):
+            self._app_dependencies.extend(listed.items)
+
+    def _created(self, site: CallSite) -> str | None:
+        """The app or router type a call constructs, or None."""
+        if site.func is None or site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES and not self._project_class(site):
+            return None
+        created = self.project.resolve_value(Value("call", call=site))
+        if created.kind is not RefKind.INSTANCE or not self._is_app_or_router(created.path):
+            return None
+        return created.path
+
+    def _project_class(self, site: CallSite) -> bool:
+        return self.project.resolve(site.func).path in self.project.classes
+
+    def _app_binding(self, summary: ModuleSummary, binding: Binding) -> None:
+        """``APIRouter(dependencies=[...])`` bound to a name: routes registered on that name get them."""
+        call = binding.value.call
+        if call is None or self._created(call) is None:
+            return
         listed = call.kwarg("dependencies")
         if listed is not None:
             self._owner_dependencies[f"{summary.module}.{binding.name}"].extend(listed.items)
-            if created.path in APP_TYPES or self.project.is_subclass(created.path, APP_TYPES):
-                self._app_dependencies.extend(listed.items)
 
     def _binding_key(self, ref: Ref) -> str:
         """The module-level name a reference ends at, following imports (``from .items import router``)."""
@@ -207,43 +261,54 @@ class _Builder:
         located = self.project.function(path)
         if located is None or depth > 30:
             return
-        values: list[Value] = list(extra)
+        # (value, the parameter's annotation: what a bare ``Depends()`` instantiates)
+        values: list[tuple[Value, Value | None]] = [(value, None) for value in extra]
         for param in located.function.params:
-            values.extend(v for v in (param.default, param.annotation) if v is not None)
-        for value in values:
-            for target in self._depends_targets(value, located):
+            values.extend((v, param.annotation) for v in (param.default, param.annotation) if v is not None)
+        for value, annotation in values:
+            for target in self._depends_targets(value, annotation):
                 if "dependency" in self.model.roles[target] and path in self.model.dependents[target]:
                     continue
                 self.model.roles[target].add("dependency")
                 self.model.dependents[target].add(path)
                 self._dependencies_of(target, (), depth + 1)
 
-    def _depends_targets(self, value: Value, owner: Located, seen: int = 0) -> Iterator[str]:
-        """Project functions run by a ``Depends``/``Security`` inside ``value``."""
+    def _depends_targets(self, value: Value, annotation: Value | None, seen: int = 0) -> Iterator[str]:
+        """Project functions run by a ``Depends``/``Security`` inside ``value``.
+
+        ``annotation`` is the type a bare ``Depends()`` stands for: the parameter's
+        annotation, or the first argument of the ``Annotated[...]`` holding it.
+        """
         if seen > 5:
             return
         if value.kind == "call" and value.call is not None and value.call.func is not None:
             func = self.project.resolve(value.call.func)
             if func.path in DEPENDS:
                 target = value.call.args[0] if value.call.args else value.call.kwarg("dependency")
+                if target is None or (target.kind == "const" and target.text == "None"):
+                    target = _unwrap_type(annotation)
                 if target is not None:
                     yield from self._callables(target)
             return
         if value.kind == "subscript":
-            for item in value.items:
-                yield from self._depends_targets(item, owner, seen + 1)
+            if self.project.resolve(value.ref).path in TYPE_WRAPPERS and value.items:
+                for item in value.items[1:]:
+                    yield from self._depends_targets(item, value.items[0], seen + 1)
+            else:
+                for item in value.items:
+                    yield from self._depends_targets(item, None, seen + 1)
             return
         if value.kind == "ref" and value.ref is not None:
             # An alias of an ``Annotated[...]`` type defined elsewhere: ``SessionDep``.
             binding = self.project.bindings.get(self._binding_key(value.ref))
             if binding is not None and binding[0].value.kind == "subscript":
-                yield from self._depends_targets(binding[0].value, owner, seen + 1)
+                yield from self._depends_targets(binding[0].value, None, seen + 1)
 
     def _callables(self, value: Value) -> Iterator[str]:
         """What FastAPI calls for a dependency: a function, a class's ``__init__``, an instance's ``__call__``."""
         resolved = self.project.resolve_value(value)
-        if resolved.kind is RefKind.SYMBOL and resolved.path in self.project.functions:
-            yield resolved.path
+        if resolved.kind is not RefKind.INSTANCE and resolved.path in self.project.functions:
+            yield resolved.path  # a function, or a method reached through an instance
         elif resolved.path in self.project.classes:
             method = "__call__" if resolved.kind is RefKind.INSTANCE else "__init__"
             for klass in self.project.mro(resolved.path):
@@ -279,6 +344,17 @@ class _Builder:
             parent = function.parent_path
             if parent and function.is_async and self.model.on_request_path(parent):
                 self.model.roles[function.path].add("nested")
+
+
+def _unwrap_type(annotation: Value | None) -> Value | None:
+    """``Repo`` from ``Repo``, ``Optional[Repo]`` or ``Repo | None``; None when it names no single type."""
+    if annotation is None:
+        return None
+    if annotation.kind == "ref":
+        return annotation
+    if annotation.kind == "subscript" and annotation.items and annotation.text.rpartition(".")[2] in ("Optional", "Annotated"):
+        return _unwrap_type(annotation.items[0])
+    return None
 
 
 def _imports_fastapi(summary: ModuleSummary) -> bool:

@@ -34,6 +34,9 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _OTHER = Value("other")
+# Fields of compound statements (and of except handlers, match cases) that hold statements.
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_PATTERN_BINDERS = (ast.MatchAs, ast.MatchStar, ast.MatchMapping)
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -80,6 +83,7 @@ class _Extractor:
     def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool) -> None:
         self.parsed = parsed
         self.lines = parsed.lines
+        self.walrus = ":=" in parsed.source
         self.path = path
         self.module = module
         self.package = module_package(module, is_package)
@@ -268,7 +272,7 @@ class _Extractor:
                 scope.names[args[0].arg] = Ref(class_path)
             else:
                 scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
-        _bind_locals(node.body, scope, self.package, path)
+        _bind_locals(node.body, scope, self.package, path, self.walrus)
         return scope
 
     def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
@@ -334,7 +338,7 @@ class _Extractor:
         scope = Scope()
         for arg, default in zip(args, defaults):
             scope.names[arg.arg] = self._param_ref(arg, default)
-        _bind_locals(method.body, scope, self.package, f"{class_path}.{method.name}")
+        _bind_locals(method.body, scope, self.package, f"{class_path}.{method.name}", self.walrus)
         found: list[Attribute] = []
         self.resolver.scopes.append(scope)
         try:
@@ -498,17 +502,29 @@ def _assigned_names(node: ast.stmt) -> list[str]:
         targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
     names: list[str] = []
     for target in targets:
-        for sub in ast.walk(target):
-            if isinstance(sub, ast.Name):
-                names.append(sub.id)
+        names.extend(_bound_by(target))
     return names
 
 
-def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str) -> None:
-    """Every name a function body binds is local to it (Python's rule), typed when it can be."""
+def _bound_by(target: ast.expr) -> list[str]:
+    """Names an assignment target binds: ``a``, ``a, *b``; never the ``app`` of ``app.state.x = ...``."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _bound_by(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound_by(element)]
+    return []
+
+
+def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, walrus: bool = True) -> None:
+    """Every name a function body binds is local to it (Python's rule), typed when it can be.
+
+    ``walrus``: whether the file holds an assignment expression at all.
+    """
     declared_outer: set[str] = set()
     seen: dict[str, int] = {}
-    for node in _walk_own(body):
+    for node in _walk_own(body, walrus):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             declared_outer.update(node.names)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -528,7 +544,7 @@ def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str) -
                 if isinstance(item.optional_vars, ast.Name):
                     _bind_lazy(scope, seen, item.optional_vars.id, item.context_expr)
                 elif item.optional_vars is not None:
-                    for name in _names_in(item.optional_vars):
+                    for name in _bound_by(item.optional_vars):
                         scope.names[name] = None
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
             _bind_lazy(scope, seen, node.target.id, node.value)
@@ -538,6 +554,10 @@ def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str) -
                 scope.names[name] = None
         elif isinstance(node, ast.ExceptHandler) and node.name:
             scope.names[node.name] = None
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            scope.names[node.name] = None
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            scope.names[node.rest] = None
     for name in declared_outer:
         scope.names.pop(name, None)
         scope.lazy.pop(name, None)
@@ -556,20 +576,31 @@ def _bind_lazy(scope: Scope, seen: dict[str, int], name: str, value: ast.expr) -
     scope.lazy[name] = ("value", value)
 
 
-def _names_in(node: ast.expr) -> list[str]:
-    return [sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name)]
+def _walk_own(body: list[ast.stmt], expressions: bool = True) -> list[ast.AST]:
+    """The statements of a function body that can bind names, not descending into nested
+    scopes (defs, classes), plus except handlers and match patterns; with ``expressions``
+    also the assignment expressions (``:=``), which the caller skips when the file has none.
 
-
-def _walk_own(body: list[ast.stmt]) -> list[ast.AST]:
-    """Nodes of a function body, not descending into nested scopes (defs, classes, lambdas)."""
+    Walking statement bodies only, rather than every node, keeps phase 1 about as cheap
+    as the parse: most nodes of a body are expressions that bind nothing.
+    """
     found: list[ast.AST] = []
     pending: list[ast.AST] = list(body)
     while pending:
         node = pending.pop()
         found.append(node)
-        if isinstance(node, _SCOPES) or isinstance(node, _COMPREHENSIONS):
+        if isinstance(node, _SCOPES):
             continue
-        pending.extend(ast.iter_child_nodes(node))
+        if expressions and isinstance(node, ast.stmt):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    found.extend(sub for sub in ast.walk(child) if isinstance(sub, ast.NamedExpr))
+        for name in _BODIES:
+            children = getattr(node, name, None)
+            if children:
+                pending.extend(children)
+        if isinstance(node, ast.match_case):
+            found.extend(sub for sub in ast.walk(node.pattern) if isinstance(sub, _PATTERN_BINDERS))
     return found
 
 

@@ -17,6 +17,7 @@ from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.analysis.fastapi_model import FastAPIModel
     from fastapi_lint.analysis.project import Located, Project
 
@@ -56,12 +57,29 @@ class Rule:
     ) -> Diagnostic:
         function = located.function
         noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
+        return self.report_in(
+            located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines
+        )
+
+    def report_in(
+        self,
+        module: ModuleSummary,
+        span: Span,
+        message: str,
+        *,
+        help: str | None = None,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+        chain: tuple[Hop, ...] = (),
+        noqa_lines: tuple[int, ...] = (),
+    ) -> Diagnostic:
+        """A finding anywhere in a module: a class, a module-level statement."""
         return Diagnostic(
             code=self.code,
             name=self.name,
             severity=severity or self.severity,
             message=message,
-            path=located.module.path,
+            path=module.path,
             span=span,
             help=help,
             fix=fix,

@@ -77,9 +77,7 @@ class DeprecatedStartupEvent(Rule):
         for summary in project.summaries:
             for site in summary.module_calls:
                 if self._is_event(context, site, "add_event_handler"):
-                    # Module-level registration: report against the module's first function-less frame.
-                    yield Diagnostic(self.code, self.name, self.severity, self._message(site), summary.path, site.span,
-                                     help=_HELP)
+                    yield self.report_in(summary, site.span, self._message(site), help=_HELP)
 
     def _is_event(self, context: Context, site: CallSite, method: str) -> bool:
         if site.func is None or site.func.path.rpartition(".")[2] != method:

@@ -1,0 +1,1 @@
+"""FAS4xx: capacity, the threadpool, pools and timeouts that bound throughput."""

@@ -1,0 +1,1 @@
+"""FAS5xx: middleware and serialization, the per-request overhead around handlers."""

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+DEPRECATED = frozenset(
+    {
+        "fastapi.responses.ORJSONResponse",
+        "fastapi.responses.UJSONResponse",
+        "fastapi.ORJSONResponse",
+        "fastapi.UJSONResponse",
+    }
+)
+_OPTIONS = ("response_class", "default_response_class")
+
+
+class DeprecatedJsonResponseClass(Rule):
+    """`ORJSONResponse` or `UJSONResponse`, deprecated since FastAPI 0.130.
+
+    ## What it does
+    Reports `response_class=`/`default_response_class=` set to
+    `ORJSONResponse` or `UJSONResponse` on routes, routers and apps, and
+    responses built with those classes.
+
+    ## Why is this bad?
+    FastAPI now serializes a route's return value with Pydantic's Rust
+    serializer when the route declares a return type or `response_model`,
+    which is faster than converting to `jsonable_encoder` output and then to
+    JSON with orjson. The custom classes also skip response validation.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+    from fastapi.responses import ORJSONResponse
+
+    app = FastAPI(default_response_class=ORJSONResponse)
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    app = FastAPI()
+
+
+    class Item(BaseModel):
+        name: str
+
+
+    @app.get("/item")
+    async def item() -> Item:
+        return Item(name="x")
+    ```
+
+    ## Fix safety
+    No automatic fix yet: removing `response_class` is safe only where the
+    route declares a return type or `response_model`.
+    """
+
+    code = "FAS502"
+    name = "deprecated-json-response-class"
+    severity = Severity.INFO
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        project = context.project
+        for summary in project.summaries:
+            sites = [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]
+            sites += [d.call for f in summary.functions for d in f.decorators if d.call is not None]
+            seen: set[tuple[int, int]] = set()
+            for site in sites:
+                found = _deprecated_use(project, site)
+                key = (site.span.line, site.span.col)
+                if found is not None and key not in seen:
+                    seen.add(key)
+                    yield self._finding(summary, site, found)
+
+    def _finding(self, summary: ModuleSummary, site: CallSite, name: str) -> Diagnostic:
+        return self.report_in(
+            summary,
+            site.span,
+            f"`{name}` is deprecated since FastAPI 0.130: declare a return type or `response_model` instead",
+            help="Remove the custom response class and annotate the route's return type",
+        )
+
+
+def _deprecated_use(project: Project, site: CallSite) -> str | None:
+    """The deprecated class a call builds or passes as a response class, if any."""
+    if site.func is not None and project.resolve(site.func).path in DEPRECATED:
+        return site.text
+    for option in _OPTIONS:
+        value = site.kwarg(option)
+        if value is not None and _names_deprecated(project, value):
+            return value.text or option
+    return None
+
+
+def _names_deprecated(project: Project, value: Value) -> bool:
+    return value.ref is not None and project.resolve(value.ref).path in DEPRECATED
