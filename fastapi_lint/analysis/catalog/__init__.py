@@ -11,20 +11,28 @@ from collections.abc import Iterable
 
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
+from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES
 
+_MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"
 _USER_INSTEAD = "its async counterpart, or `await run_in_threadpool(...)`"
 
 
 class Catalog:
+    """Patterns are exact dotted paths or ``prefix.*`` (everything below ``prefix``).
+
+    A user's ``extend-blocking-calls`` entry replaces a built-in one with the same
+    pattern; ``extend-async-safe`` (and the built-in ``ASYNC_SAFE``) wins over both.
+    """
+
     def __init__(self, extend_blocking: Iterable[str] = (), extend_safe: Iterable[str] = ()) -> None:
         self._exact: dict[str, Entry] = {}
         self._prefixes: dict[str, Entry] = {}
         for entry in [*ENTRIES, *CPU_ENTRIES, *(Entry(p, _USER_WHY, _USER_INSTEAD) for p in extend_blocking)]:
             self._add(entry)
-        self._safe_exact = set(ASYNC_SAFE)
+        self._safe_exact: set[str] = set()
         self._safe_prefixes: set[str] = set()
-        for pattern in extend_safe:
+        for pattern in [*ASYNC_SAFE, *extend_safe]:
             if pattern.endswith(".*"):
                 self._safe_prefixes.add(pattern[:-2])
             else:
@@ -37,10 +45,24 @@ class Catalog:
             self._exact[entry.pattern] = entry
 
     def match(self, path: str) -> Entry | None:
-        """The entry for a resolved call path, or None when it is not known to block."""
-        if "()" in path or path in self._safe_exact:
+        """The entry for a resolved call path, or None when it is not known to block.
+
+        A path holding ``()`` went through a call whose result is unknown: it never matches.
+        """
+        if "()" in path:
             return None
-        if any(_under(path, prefix) for prefix in self._safe_prefixes):
+        current: str | None = path
+        for _ in range(_MAX_ATTRIBUTE_STEPS):
+            if current is None:
+                return None
+            found = self._lookup(current)
+            if found is not None:
+                return found
+            current = _through_attribute(current)
+        return None
+
+    def _lookup(self, path: str) -> Entry | None:
+        if path in self._safe_exact or any(_under(path, prefix) for prefix in self._safe_prefixes):
             return None
         entry = self._exact.get(path)
         if entry is not None:
@@ -51,6 +73,25 @@ class Catalog:
             if prefix in self._prefixes:
                 return self._prefixes[prefix]
         return None
+
+
+def _through_attribute(path: str) -> str | None:
+    """The same call with a typed attribute folded into its type, or None.
+
+    ``pathlib.Path.parent.iterdir`` -> ``pathlib.Path.iterdir`` (a property, ``ATTRIBUTE_TYPES``);
+    ``pymongo.MongoClient.shop.orders.find_one`` -> ``pymongo.database.Database.orders.find_one``
+    (any other attribute of a container type, ``ITEM_TYPES``, followed by more, is an item).
+    """
+    segments = path.split(".")
+    for end in range(1, len(segments) - 1):
+        owner = ".".join(segments[:end])
+        attribute = f"{owner}.{segments[end]}"
+        rest = segments[end + 1 :]
+        if attribute in ATTRIBUTE_TYPES:
+            return ".".join([ATTRIBUTE_TYPES[attribute], *rest])
+        if owner in ITEM_TYPES:
+            return ".".join([ITEM_TYPES[owner], *rest])
+    return None
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -4,8 +4,17 @@ Each group says why its calls block and what to use instead; messages quote
 both. Patterns are exact dotted paths, or a prefix ending in ``.*`` that matches
 every member below it. Paths of methods use the type's public name
 (``sqlalchemy.orm.Session.execute``); see ``types.py`` for the spellings folded
-into it. Only calls whose blocking is certain belong here: when unsure, leave
-it out (a false alarm costs more than a missed one).
+into it and for what factories return. Only calls whose blocking is certain
+belong here: when unsure, leave it out (a false alarm costs more than a missed
+one). So are left out, on purpose: calls that only build a lazy object
+(``Collection.find``, ``Client.bucket``, ``list_blobs``, ``scan_iter``),
+fetches from client-side cursors that already hold every row (psycopg,
+PyMySQL, MySQLdb), and calls whose argument may be in memory
+(``zipfile.ZipFile(io.BytesIO(...))``, ``yaml.safe_load(text)``).
+
+Async counterparts (``redis.asyncio``, ``httpx.AsyncClient``, ``AsyncOpenAI``,
+``motor``, ``aioboto3``, ``AsyncSession``, ...) live under other paths and so
+never match; their calls are awaited anyway.
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Entry:
     pattern: str
+    # Completes the sentence "it ...": "performs a synchronous HTTP request".
     why: str
+    # Completes the sentence "use ...": "`await asyncio.sleep(...)`".
     instead: str
     # "io": waits on I/O or time (FAS101/FAS103); "cpu": holds the loop computing (FAS104).
     kind: str = "io"
@@ -34,220 +45,520 @@ def _methods(owner: str, names: str) -> list[str]:
     return [f"{owner}.{name}" for name in names.split()]
 
 
+def _each(owners: str, names: str) -> list[str]:
+    """Every method of ``names`` on every owner of ``owners`` (space-separated)."""
+    return [path for owner in owners.split() for path in _methods(owner, names)]
+
+
 _HTTP_VERBS = "get post put patch delete head options request"
 
-ENTRIES: list[Entry] = [
-    *_group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"]),
-    *_group(
-        "performs a synchronous HTTP request",
-        "an `httpx.AsyncClient` created once in the lifespan, or `await run_in_threadpool(...)`",
-        [
-            *_methods("requests", _HTTP_VERBS),
-            *_methods("requests.api", _HTTP_VERBS),
-            *_methods("requests.Session", f"{_HTTP_VERBS} send"),
-            *_methods("httpx", f"{_HTTP_VERBS} stream"),
-            *_methods("httpx.Client", f"{_HTTP_VERBS} send stream"),
-            "urllib.request.urlopen",
-            "urllib.request.urlretrieve",
-            "urllib.request.OpenerDirector.open",
-            *_methods("urllib3.PoolManager", "request urlopen request_encode_url request_encode_body"),
-            "urllib3.request",
-            *_methods("http.client.HTTPConnection", "request getresponse connect"),
-            *_methods("http.client.HTTPSConnection", "request getresponse connect"),
-        ],
-        resource=True,
-    ),
-    *_group(
-        "starts a process and waits for it",
-        "`asyncio.create_subprocess_exec(...)` and `await proc.communicate()`",
-        [
-            *_methods("subprocess", "run call check_call check_output getoutput getstatusoutput"),
-            *_methods("subprocess.Popen", "wait communicate"),
-            "os.system",
-            "os.popen",
-            *_methods("os", "wait waitpid wait3 wait4 waitid"),
-        ],
-    ),
-    *_group(
-        "reads or writes a file synchronously",
-        "`await anyio.open_file(...)`, `aiofiles`, or `await asyncio.to_thread(...)`",
-        [
-            "builtins.open",
-            "io.open",
-            "codecs.open",
-            *_methods(
-                "pathlib.Path",
-                "open read_text read_bytes write_text write_bytes exists is_file is_dir iterdir glob rglob "
-                "stat lstat mkdir touch unlink rmdir rename replace resolve",
-            ),
-            *_methods(
-                "os",
-                "listdir scandir walk stat lstat remove unlink rename replace mkdir makedirs rmdir removedirs "
-                "fsync read write sendfile",
-            ),
-            *_methods("os.path", "exists isfile isdir getsize getmtime getatime getctime"),
-            *_methods("shutil", "copy copy2 copyfile copytree move rmtree make_archive unpack_archive disk_usage"),
-            "json.load",
-            "pickle.load",
-            "yaml.safe_load_all",
-            "tarfile.open",
-            "zipfile.ZipFile",
-        ],
-    ),
-    *_group(
-        "waits on the network in a socket or DNS call",
-        "`asyncio.open_connection(...)` or `await loop.getaddrinfo(...)`",
-        [
-            *_methods("socket", "create_connection getaddrinfo gethostbyname gethostbyname_ex gethostbyaddr getfqdn"),
-            *_methods("socket.socket", "connect accept recv recvfrom recv_into send sendall sendto"),
-            "ssl.get_server_certificate",
-            *_methods("dns.resolver", "resolve query"),
-        ],
-    ),
-    *_group(
-        "talks to a mail or FTP server synchronously",
-        "`aiosmtplib`, or `await run_in_threadpool(...)`",
-        [
-            "smtplib.SMTP",
-            "smtplib.SMTP_SSL",
-            *_methods("smtplib.SMTP", "connect login sendmail send_message starttls quit ehlo"),
-            *_methods("smtplib.SMTP_SSL", "connect login sendmail send_message quit ehlo"),
-            "ftplib.FTP",
-            *_methods("ftplib.FTP", "connect login retrbinary retrlines storbinary storlines nlst dir quit"),
-        ],
-        resource=True,
-    ),
-    *_group(
-        "runs a database query with a synchronous driver",
-        "an async driver (`asyncpg`, `psycopg` async, `aiomysql`, `aiosqlite`), or a `def` route",
-        [
-            "psycopg2.connect",
-            *_methods("psycopg2.extensions.connection", "commit rollback close"),
-            *_methods("psycopg2.extensions.cursor", "execute executemany fetchone fetchall fetchmany callproc copy_expert copy_from copy_to"),
-            "psycopg.connect",
-            "psycopg.Connection.connect",
-            *_methods("psycopg.Connection", "execute commit rollback"),
-            *_methods("psycopg.Cursor", "execute executemany fetchone fetchall fetchmany"),
-            "pymysql.connect",
-            *_methods("pymysql.connections.Connection", "commit rollback ping"),
-            *_methods("pymysql.cursors.Cursor", "execute executemany fetchone fetchall fetchmany"),
-            "MySQLdb.connect",
-            *_methods("MySQLdb.cursors.Cursor", "execute executemany fetchone fetchall fetchmany"),
-            "mysql.connector.connect",
-            *_methods("mysql.connector.cursor.MySQLCursor", "execute executemany fetchone fetchall fetchmany"),
-            "sqlite3.connect",
-            *_methods("sqlite3.Connection", "execute executemany executescript commit rollback"),
-            *_methods("sqlite3.Cursor", "execute executemany executescript fetchone fetchall fetchmany"),
-        ],
-        resource=True,
-    ),
-    *_group(
-        "runs SQL through a synchronous SQLAlchemy session",
-        "`AsyncSession` from `sqlalchemy.ext.asyncio` with an async driver",
-        [
-            *_methods(
-                "sqlalchemy.orm.Session",
-                "execute scalar scalars get commit flush refresh rollback merge delete exec "
-                "connection bulk_save_objects bulk_insert_mappings bulk_update_mappings",
-            ),
-            *_methods("sqlalchemy.orm.Query", "all first one one_or_none scalar count get delete update exists"),
-            *_methods("sqlalchemy.engine.Engine", "connect begin execute"),
-            *_methods("sqlalchemy.engine.Connection", "execute exec_driver_sql commit rollback scalar scalars"),
-        ],
-        resource=True,
-    ),
-    *_group(
-        "queries MongoDB with the synchronous driver",
-        "`motor` or PyMongo's `AsyncMongoClient`",
-        _methods(
-            "pymongo.collection.Collection",
-            "find_one find_one_and_update find_one_and_delete find_one_and_replace insert_one insert_many "
-            "update_one update_many replace_one delete_one delete_many count_documents estimated_document_count "
-            "aggregate distinct bulk_write create_index",
+# -- HTTP ------------------------------------------------------------------
+
+_HTTP = _group(
+    "performs a synchronous HTTP request",
+    "an `httpx.AsyncClient` created once in the lifespan, or `await run_in_threadpool(...)`",
+    [
+        *_methods("requests", _HTTP_VERBS),
+        *_methods("requests.api", _HTTP_VERBS),
+        *_methods("requests.Session", f"{_HTTP_VERBS} send"),
+        *_methods("httpx", f"{_HTTP_VERBS} stream"),
+        *_methods("httpx.Client", f"{_HTTP_VERBS} send stream"),
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "urllib.request.OpenerDirector.open",
+        "urllib3.request",
+        *_each(
+            "urllib3.PoolManager urllib3.ProxyManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool",
+            "request urlopen request_encode_url request_encode_body",
         ),
-        resource=True,
-    ),
-    *_group(
-        "sends a command to Redis with the synchronous client",
-        "`redis.asyncio.Redis`",
-        [
-            *_methods(
-                "redis.Redis",
-                "get set delete exists expire ttl incr decr hget hset hgetall hdel lpush rpush lpop rpop lrange "
-                "sadd srem smembers zadd zrange zrem publish ping keys scan mget mset setex",
-            ),
-            "redis.client.Pipeline.execute",
-        ],
-        resource=True,
-    ),
-    *_group(
-        "calls AWS synchronously through botocore",
-        "`aioboto3`/`aiobotocore`, or `await run_in_threadpool(...)`",
-        ["botocore.client.BaseClient.*"],
-        resource=True,
-    ),
-    *_group(
-        "calls the model provider's API synchronously",
-        "the async client (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`) created once in the lifespan",
-        [
-            "openai.OpenAI.chat.completions.create",
-            "openai.OpenAI.completions.create",
-            "openai.OpenAI.embeddings.create",
-            "openai.OpenAI.responses.create",
-            "openai.OpenAI.images.generate",
-            "openai.OpenAI.audio.transcriptions.create",
-            "openai.OpenAI.moderations.create",
-            "anthropic.Anthropic.messages.create",
-            "anthropic.Anthropic.messages.stream",
-            "anthropic.Anthropic.completions.create",
-        ],
-        resource=True,
-    ),
-    *_group(
-        "calls a SaaS API synchronously",
-        "the SDK's async client, or `await run_in_threadpool(...)`",
-        [
-            "stripe.Charge.create",
-            "stripe.Customer.create",
-            "stripe.Customer.retrieve",
-            "stripe.PaymentIntent.create",
-            "stripe.PaymentIntent.retrieve",
-            "stripe.checkout.Session.create",
-            "stripe.Subscription.create",
-            "stripe.Refund.create",
-            *_methods("slack_sdk.WebClient", "chat_postMessage api_call files_upload_v2 conversations_list users_info"),
-        ],
-        resource=True,
-    ),
-    *_group(
-        "waits on another thread or a future",
-        "`asyncio.Lock`/`asyncio.Queue`, or `await asyncio.wrap_future(...)`",
-        [
-            "threading.Lock.acquire",
-            "threading.RLock.acquire",
-            "threading.Event.wait",
-            "threading.Semaphore.acquire",
-            "threading.Thread.join",
-            "queue.Queue.get",
-            "queue.Queue.put",
-            "queue.Queue.join",
-            "concurrent.futures.Future.result",
-            "concurrent.futures.wait",
-            "concurrent.futures.ThreadPoolExecutor.shutdown",
-        ],
-    ),
-    *_group("waits for a person to type", "a request body or a websocket message", ["builtins.input"]),
+        *_each("http.client.HTTPConnection http.client.HTTPSConnection", "request getresponse connect endheaders"),
+    ],
+    resource=True,
+)
+
+# -- processes ---------------------------------------------------------------
+
+_PROCESSES = _group(
+    "starts a process and waits for it",
+    "`asyncio.create_subprocess_exec(...)` and `await proc.communicate()`",
+    [
+        *_methods("subprocess", "run call check_call check_output getoutput getstatusoutput"),
+        *_methods("subprocess.Popen", "wait communicate"),
+        "os.system",
+        "os.popen",
+    ],
+) + _group(
+    "waits for a child process to exit",
+    "`asyncio.create_subprocess_exec(...)` and `await proc.wait()`",
+    _methods("os", "wait waitpid wait3 wait4 waitid"),
+)
+
+# -- files -------------------------------------------------------------------
+
+_FILES = _group(
+    "reads or writes a file synchronously",
+    "`await anyio.open_file(...)`, `anyio.Path`, `aiofiles`, or `await asyncio.to_thread(...)`",
+    [
+        "builtins.open",
+        "io.open",
+        "codecs.open",
+        *_methods(
+            "pathlib.Path",
+            "open read_text read_bytes write_text write_bytes exists is_file is_dir is_symlink is_mount "
+            "iterdir glob rglob walk stat lstat owner group chmod lchmod samefile readlink mkdir touch unlink "
+            "rmdir rename replace symlink_to hardlink_to resolve",
+        ),
+        *_methods(
+            "os",
+            "listdir scandir walk stat lstat remove unlink rename renames replace mkdir makedirs rmdir removedirs "
+            "chmod chown truncate utime link symlink readlink fsync read write sendfile",
+        ),
+        *_methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
+        *_methods(
+            "shutil",
+            "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive disk_usage",
+        ),
+    ],
+) + _group(
+    "reads and parses a whole file synchronously",
+    "read the file with `await anyio.Path(...).read_bytes()` and parse the bytes, "
+    "or `await asyncio.to_thread(...)`",
+    ["json.load", "pickle.load", "tomllib.load"],
+)
+
+# -- network -----------------------------------------------------------------
+
+_NETWORK = _group(
+    "waits on the network in a socket or DNS call",
+    "`asyncio.open_connection(...)` or `await loop.getaddrinfo(...)`",
+    [
+        *_methods(
+            "socket",
+            "create_connection getaddrinfo getnameinfo gethostbyname gethostbyname_ex gethostbyaddr getfqdn",
+        ),
+        *_methods(
+            "socket.socket",
+            "connect connect_ex accept recv recvfrom recv_into recvfrom_into recvmsg "
+            "send sendall sendto sendmsg sendfile",
+        ),
+        "ssl.get_server_certificate",
+        *_methods("ssl.SSLSocket", "do_handshake connect connect_ex accept recv recv_into read send sendall write"),
+        *_methods("dns.resolver", "resolve query resolve_address"),
+        *_methods("dns.resolver.Resolver", "resolve query resolve_address"),
+    ],
+)
+
+_MAIL = _group(
+    "talks to a mail or FTP server synchronously",
+    "`aiosmtplib` (mail) or `aioftp` (FTP), or `await run_in_threadpool(...)`",
+    [
+        # Constructing with a host connects at once.
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        *_each("smtplib.SMTP smtplib.SMTP_SSL", "connect login sendmail send_message starttls quit ehlo helo noop"),
+        "ftplib.FTP",
+        "ftplib.FTP_TLS",
+        *_each(
+            "ftplib.FTP ftplib.FTP_TLS",
+            "connect login retrbinary retrlines storbinary storlines nlst dir mlsd cwd pwd mkd rmd delete rename "
+            "size sendcmd voidcmd quit",
+        ),
+        "ftplib.FTP_TLS.prot_p",
+    ],
+    resource=True,
+)
+
+# -- databases ---------------------------------------------------------------
+
+_DBAPI_INSTEAD = "an async driver (`asyncpg`, `psycopg` async, `aiomysql`, `aiosqlite`), or a `def` route"
+
+_DBAPI = _group(
+    "runs a database query with a synchronous driver",
+    _DBAPI_INSTEAD,
+    [
+        # psycopg2: client-side cursors hold every row after execute, so fetch* is in memory.
+        *_methods("psycopg2.extensions.connection", "commit rollback"),
+        *_methods("psycopg2.extensions.cursor", "execute executemany callproc copy_expert copy_from copy_to"),
+        *_methods("psycopg2.extras", "execute_values execute_batch"),
+        # psycopg 3 (sync)
+        *_methods("psycopg.Connection", "execute commit rollback"),
+        *_methods("psycopg.Cursor", "execute executemany"),
+        # PyMySQL and MySQLdb: buffered cursors, fetch* is in memory.
+        *_methods("pymysql.connections.Connection", "commit rollback ping select_db"),
+        *_methods("pymysql.cursors.Cursor", "execute executemany callproc"),
+        *_methods("MySQLdb.connections.Connection", "commit rollback ping query"),
+        *_methods("MySQLdb.cursors.Cursor", "execute executemany callproc"),
+        # mysql.connector: fetch* reads from the socket only on unbuffered cursors: left out.
+        *_methods("mysql.connector.MySQLConnection", "commit rollback ping cmd_query reconnect"),
+        *_methods("mysql.connector.cursor.MySQLCursor", "execute executemany callproc"),
+        # sqlite3 steps the statement on every fetch, reading the database file.
+        *_methods("sqlite3.Connection", "execute executemany executescript commit rollback backup"),
+        *_methods("sqlite3.Cursor", "execute executemany executescript fetchone fetchall fetchmany"),
+    ],
+    resource=True,
+) + _group(
+    "opens a database connection with a synchronous driver",
+    _DBAPI_INSTEAD,
+    [
+        "psycopg2.connect",
+        "psycopg.connect",
+        "psycopg.Connection.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "mysql.connector.connect",
+        "sqlite3.connect",
+    ],
+)
+
+_SQLALCHEMY = _group(
+    "runs SQL through a synchronous SQLAlchemy session",
+    "`AsyncSession` from `sqlalchemy.ext.asyncio` with an async driver, or a `def` route",
+    [
+        # ``add``/``delete``/``begin`` only record intent (``delete`` may cascade-load: left out);
+        # ``connection()`` may or may not check a connection out: left out.
+        *_each(
+            "sqlalchemy.orm.Session sqlalchemy.orm.scoped_session",
+            "execute scalar scalars get get_one commit flush refresh rollback merge exec "
+            "bulk_save_objects bulk_insert_mappings bulk_update_mappings",
+        ),
+        # ``exists()`` builds an EXISTS clause: no I/O.
+        *_methods("sqlalchemy.orm.Query", "all first one one_or_none scalar count get delete update"),
+        *_methods("sqlalchemy.engine.Engine", "connect begin execute raw_connection"),
+        *_methods("sqlalchemy.engine.Connection", "execute exec_driver_sql commit rollback scalar scalars"),
+    ],
+    resource=True,
+)
+
+_MONGO_COLLECTION = (
+    "find_one find_one_and_update find_one_and_delete find_one_and_replace insert_one insert_many "
+    "update_one update_many replace_one delete_one delete_many count_documents estimated_document_count "
+    "aggregate distinct bulk_write create_index create_indexes drop drop_index drop_indexes index_information "
+    "list_indexes rename"
+)
+
+_MONGO = _group(
+    "queries MongoDB with the synchronous driver",
+    "PyMongo's `AsyncMongoClient` or `motor`, created once in the lifespan",
+    [
+        # ``find`` only builds a cursor; the query runs when it is iterated.
+        *_methods("pymongo.collection.Collection", _MONGO_COLLECTION),
+        *_methods("pymongo.cursor.Cursor", "to_list next explain distinct"),
+        *_methods(
+            "pymongo.database.Database",
+            "command create_collection drop_collection list_collection_names validate_collection",
+        ),
+        *_methods("pymongo.MongoClient", "list_database_names drop_database server_info"),
+    ],
+    resource=True,
+)
+
+# Commands that go to the server. ``pipeline``, ``pubsub``, ``lock``, ``register_script``
+# and the ``*scan_iter`` generators do nothing until used.
+_REDIS_COMMANDS = (
+    "get set delete exists expire expireat pexpire ttl pttl persist incr incrby incrbyfloat decr decrby "
+    "getset getdel getex setnx setex psetex append strlen mget mset msetnx keys scan unlink rename type "
+    "hget hset hsetnx hmget hmset hgetall hdel hexists hincrby hincrbyfloat hkeys hvals hlen hscan "
+    "lpush rpush lpop rpop llen lrange lindex lrem lset ltrim blpop brpop brpoplpush rpoplpush lmove blmove "
+    "sadd srem smembers sismember smismember scard spop srandmember sinter sunion sdiff sscan "
+    "zadd zrem zrange zrevrange zrangebyscore zrevrangebyscore zscore zincrby zcard zcount zrank zrevrank "
+    "zpopmin zpopmax zremrangebyscore zremrangebyrank zscan "
+    "xadd xread xreadgroup xrange xrevrange xlen xack xdel xtrim "
+    "setbit getbit bitcount pfadd pfcount geoadd geosearch "
+    "publish ping echo info dbsize flushdb flushall eval evalsha execute_command transaction"
+)
+
+_REDIS = _group(
+    "sends a command to Redis with the synchronous client",
+    "`redis.asyncio.Redis`, created once in the lifespan",
+    [
+        *_methods("redis.Redis", _REDIS_COMMANDS),
+        "redis.client.Pipeline.execute",
+        *_methods("redis.client.PubSub", "subscribe psubscribe unsubscribe punsubscribe get_message"),
+        *_methods("redis.lock.Lock", "acquire release extend reacquire"),
+    ],
+    resource=True,
+)
+
+_CASSANDRA = _group(
+    "queries Cassandra synchronously",
+    "`await run_in_threadpool(session.execute, ...)`",
+    [
+        "cassandra.cluster.Cluster.connect",
+        *_methods("cassandra.cluster.Session", "execute prepare set_keyspace"),
+        "cassandra.cluster.ResponseFuture.result",
+    ],
+    resource=True,
+)
+
+_ES_INDICES = "create delete exists refresh get get_mapping put_mapping get_settings put_settings"
+
+_ELASTICSEARCH = _group(
+    "calls Elasticsearch with the synchronous client",
+    "`elasticsearch.AsyncElasticsearch`, created once in the lifespan",
+    [
+        *_methods(
+            "elasticsearch.Elasticsearch",
+            "search index get get_source create update delete bulk count exists mget msearch scroll clear_scroll "
+            "delete_by_query update_by_query reindex search_template ping info",
+        ),
+        *_methods("elasticsearch.Elasticsearch.indices", _ES_INDICES),
+        "elasticsearch.helpers.bulk",
+    ],
+    resource=True,
+)
+
+# -- cloud and SaaS -------------------------------------------------------
+
+_AWS = _group(
+    "calls AWS synchronously through botocore",
+    "`aioboto3`/`aiobotocore`, or `await run_in_threadpool(...)`",
+    [
+        # Every generated operation; the few local helpers are in ``ASYNC_SAFE``.
+        "botocore.client.BaseClient.*",
+        *_methods(
+            "boto3.resources.factory.dynamodb.Table",
+            "get_item put_item update_item delete_item query scan load reload",
+        ),
+        *_methods(
+            "boto3.resources.factory.s3.Bucket",
+            "upload_file upload_fileobj download_file download_fileobj put_object delete_objects create delete load",
+        ),
+        *_methods(
+            "boto3.resources.factory.s3.Object",
+            "get put delete upload_file upload_fileobj download_file download_fileobj copy_from load reload",
+        ),
+    ],
+    resource=True,
+)
+
+_GCS_BLOB = (
+    "upload_from_filename upload_from_file upload_from_string download_to_filename download_to_file "
+    "download_as_bytes download_as_string download_as_text exists reload delete patch update compose rewrite "
+    "make_public create_resumable_upload_session"
+)
+
+_GOOGLE = _group(
+    "calls Google Cloud with the synchronous client",
+    "the library's async client where there is one (Firestore, Pub/Sub, Secret Manager), "
+    "or `await run_in_threadpool(...)`",
+    [
+        # ``Client.bucket`` and ``Bucket.blob`` only build references: no I/O.
+        *_methods("google.cloud.storage.Client", "get_bucket lookup_bucket create_bucket download_blob_to_file"),
+        *_methods(
+            "google.cloud.storage.Bucket",
+            "get_blob exists reload patch update delete create copy_blob rename_blob delete_blob delete_blobs "
+            "make_public",
+        ),
+        *_methods("google.cloud.storage.Blob", _GCS_BLOB),
+        *_methods(
+            "google.cloud.bigquery.Client",
+            "query query_and_wait get_table get_dataset get_job create_table create_dataset delete_table "
+            "delete_dataset update_table insert_rows insert_rows_json load_table_from_uri load_table_from_file "
+            "load_table_from_dataframe load_table_from_json",
+        ),
+        *_methods("google.cloud.bigquery.QueryJob", "result to_dataframe to_arrow"),
+        "google.cloud.bigquery.LoadJob.result",
+        *_methods("google.cloud.firestore.DocumentReference", "get set update delete create"),
+        *_methods("google.cloud.firestore.CollectionReference", "add get"),
+        "google.cloud.firestore.Query.get",
+        "google.cloud.firestore.WriteBatch.commit",
+        "google.cloud.pubsub_v1.publisher.futures.Future.result",
+        *_methods("google.cloud.secretmanager.SecretManagerServiceClient", "access_secret_version get_secret"),
+    ],
+    resource=True,
+)
+
+_AZURE = _group(
+    "calls Azure with the synchronous client",
+    "the `.aio` client of the same package (`azure.storage.blob.aio`, `azure.cosmos.aio`, ...), "
+    "created once in the lifespan",
+    [
+        # ``get_container_client``/``get_blob_client`` only build clients: no I/O.
+        *_methods(
+            "azure.storage.blob.BlobServiceClient",
+            "create_container delete_container get_service_properties get_account_information",
+        ),
+        *_methods(
+            "azure.storage.blob.ContainerClient",
+            "upload_blob download_blob delete_blob create_container delete_container exists get_container_properties",
+        ),
+        *_methods(
+            "azure.storage.blob.BlobClient",
+            "upload_blob download_blob delete_blob exists get_blob_properties set_blob_metadata "
+            "start_copy_from_url create_snapshot stage_block commit_block_list",
+        ),
+        *_methods("azure.storage.blob.StorageStreamDownloader", "readall readinto content_as_bytes content_as_text"),
+        *_methods(
+            "azure.cosmos.ContainerProxy",
+            "read_item create_item upsert_item replace_item delete_item patch_item read",
+        ),
+        *_methods("azure.keyvault.secrets.SecretClient", "get_secret set_secret"),
+    ],
+    resource=True,
+)
+
+# ``client.chat.completions.create`` resolves to ``openai.OpenAI.chat.completions.create``.
+_OPENAI_CALLS = [
+    "chat.completions.create",
+    "chat.completions.parse",
+    "beta.chat.completions.parse",
+    "completions.create",
+    "embeddings.create",
+    "responses.create",
+    "responses.parse",
+    "responses.retrieve",
+    "images.generate",
+    "images.edit",
+    "images.create_variation",
+    "audio.transcriptions.create",
+    "audio.translations.create",
+    "audio.speech.create",
+    "moderations.create",
+    "files.create",
+    "files.retrieve",
+    "files.delete",
+    "files.content",
+    "batches.create",
+    "batches.retrieve",
 ]
 
-# Names under a wildcard that are known not to block (no I/O): never reported.
+_ANTHROPIC_CALLS = [
+    "messages.create",
+    "messages.stream",
+    "messages.count_tokens",
+    "beta.messages.create",
+    "messages.batches.create",
+    "messages.batches.retrieve",
+    "completions.create",
+]
+
+_MODEL_API = _group(
+    "calls the model provider's API synchronously",
+    "the async client (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`) created once in the lifespan",
+    [
+        *(f"openai.OpenAI.{call}" for call in _OPENAI_CALLS),
+        # The module-level client of openai>=1, and the 0.x resources.
+        *(f"openai.{call}" for call in _OPENAI_CALLS if not call.startswith("beta.")),
+        "openai.ChatCompletion.create",
+        "openai.Completion.create",
+        "openai.Embedding.create",
+        *(f"anthropic.Anthropic.{call}" for call in _ANTHROPIC_CALLS),
+    ],
+    resource=True,
+)
+
+# (resource class, ``StripeClient`` service, operations beyond create/retrieve/update/list/delete)
+_STRIPE_APIS = [
+    ("Account", "accounts", ""),
+    ("Charge", "charges", "capture search"),
+    ("Coupon", "coupons", ""),
+    ("Customer", "customers", "search"),
+    ("Invoice", "invoices", "pay finalize_invoice void_invoice search"),
+    ("InvoiceItem", "invoice_items", ""),
+    ("PaymentIntent", "payment_intents", "confirm capture cancel search"),
+    ("PaymentMethod", "payment_methods", "attach detach"),
+    ("Payout", "payouts", "cancel"),
+    ("Price", "prices", "search"),
+    ("Product", "products", "search"),
+    ("Refund", "refunds", "cancel"),
+    ("SetupIntent", "setup_intents", "confirm cancel"),
+    ("Subscription", "subscriptions", "cancel resume search"),
+    ("Transfer", "transfers", ""),
+    ("checkout.Session", "checkout.sessions", "expire"),
+    ("billing_portal.Session", "billing_portal.sessions", ""),
+]
+
+
+def _stripe() -> list[str]:
+    paths: list[str] = []
+    for resource, service, extra in _STRIPE_APIS:
+        paths += _methods(f"stripe.{resource}", f"create retrieve modify list delete {extra}")
+        for client in ("stripe.StripeClient", "stripe.StripeClient.v1"):
+            paths += _methods(f"{client}.{service}", f"create retrieve update list delete {extra}")
+    return paths
+
+
+_SAAS = _group(
+    "calls a SaaS API synchronously",
+    "the SDK's async client (`slack_sdk.web.async_client.AsyncWebClient`, Stripe's `*_async` methods), "
+    "or `await run_in_threadpool(...)`",
+    [
+        # ``stripe.Webhook.construct_event`` only checks a signature: not listed.
+        *_stripe(),
+        *_methods(
+            "slack_sdk.WebClient",
+            "api_call chat_postMessage chat_postEphemeral chat_update chat_delete chat_scheduleMessage "
+            "files_upload files_upload_v2 conversations_list conversations_history conversations_info "
+            "conversations_members conversations_open conversations_replies users_info users_list "
+            "users_lookupByEmail reactions_add views_open views_publish views_update auth_test",
+        ),
+        *_methods("slack_sdk.webhook.WebhookClient", "send send_dict"),
+    ],
+    resource=True,
+)
+
+# -- threads -------------------------------------------------------------------
+
+_WAITS = _group(
+    "waits on another thread or a future",
+    "`asyncio.Lock`/`asyncio.Queue`, or `await asyncio.wrap_future(...)`",
+    [
+        *_each("threading.Lock threading.RLock threading.Semaphore threading.BoundedSemaphore", "acquire"),
+        "threading.Event.wait",
+        "threading.Condition.wait",
+        "threading.Condition.wait_for",
+        "threading.Barrier.wait",
+        "threading.Thread.join",
+        # ``put`` blocks only on a bounded queue that is full: left out.
+        *_each("queue.Queue queue.LifoQueue queue.PriorityQueue", "get join"),
+        "queue.SimpleQueue.get",
+        "concurrent.futures.Future.result",
+        "concurrent.futures.Future.exception",
+        "concurrent.futures.wait",
+        *_each("concurrent.futures.ThreadPoolExecutor concurrent.futures.ProcessPoolExecutor", "shutdown"),
+        "multiprocessing.Process.join",
+        *_methods("multiprocessing.Pool", "map starmap apply join"),
+    ],
+)
+
+_INPUT = _group("waits for a person to type", "a request body or a websocket message", ["builtins.input"])
+
+_SLEEP = _group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"])
+
+ENTRIES: list[Entry] = [
+    *_SLEEP,
+    *_HTTP,
+    *_PROCESSES,
+    *_FILES,
+    *_NETWORK,
+    *_MAIL,
+    *_DBAPI,
+    *_SQLALCHEMY,
+    *_MONGO,
+    *_REDIS,
+    *_CASSANDRA,
+    *_ELASTICSEARCH,
+    *_AWS,
+    *_GOOGLE,
+    *_AZURE,
+    *_MODEL_API,
+    *_SAAS,
+    *_WAITS,
+    *_INPUT,
+]
+
+# Names under a wildcard that do no I/O: never reported. Same syntax as ``extend-async-safe``:
+# an exact path, or ``prefix.*`` for everything below it.
 ASYNC_SAFE: frozenset[str] = frozenset(
     {
-        "botocore.client.BaseClient.get_paginator",
-        "botocore.client.BaseClient.can_paginate",
-        "botocore.client.BaseClient.generate_presigned_url",
-        "botocore.client.BaseClient.generate_presigned_post",
-        "botocore.client.BaseClient.get_waiter",
-        "botocore.client.BaseClient.meta",
-        "botocore.client.BaseClient.exceptions",
+        *_methods(
+            "botocore.client.BaseClient",
+            "get_paginator can_paginate get_waiter close "
+            # signed locally, with the client's credentials
+            "generate_presigned_url generate_presigned_post generate_db_auth_token",
+        ),
+        # ``client.meta.events.register(...)``, ``client.exceptions.ClientError``
+        "botocore.client.BaseClient.meta.*",
+        "botocore.client.BaseClient.exceptions.*",
     }
 )

@@ -1,37 +1,56 @@
-"""CPU-heavy calls: they hold the event loop for milliseconds to seconds while computing."""
+"""CPU-heavy calls: they hold the event loop for milliseconds to seconds while computing.
+
+Some entries name a type rather than a method (``transformers.Pipeline``,
+``spacy.language.Language``): calling an instance of it runs the model, and
+constructing one loads it; both are heavy.
+"""
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.catalog.blocking import Entry, _group, _methods
+from fastapi_lint.analysis.catalog.blocking import Entry, _each, _group, _methods
+from fastapi_lint.analysis.catalog.types import PASSLIB_HANDLERS
 
 _OFFLOAD = "`await run_in_threadpool(...)` or `await asyncio.to_thread(...)`"
+
+_AUTO_CLASSES = (
+    "AutoModel AutoTokenizer AutoProcessor AutoModelForCausalLM AutoModelForSeq2SeqLM "
+    "AutoModelForSequenceClassification AutoModelForTokenClassification AutoModelForQuestionAnswering"
+)
 
 CPU_ENTRIES: list[Entry] = [
     *_group(
         "hashes a password, which is deliberately slow (tens to hundreds of milliseconds)",
         _OFFLOAD,
         [
-            *_methods("passlib.context.CryptContext", "hash verify verify_and_update encrypt"),
-            *_methods("bcrypt", "hashpw checkpw gensalt kdf"),
+            *_methods("passlib.context.CryptContext", "hash verify verify_and_update encrypt dummy_verify"),
+            *_each(" ".join(f"passlib.hash.{h}" for h in PASSLIB_HANDLERS), "hash verify encrypt"),
+            *_methods("pwdlib.PasswordHash", "hash verify verify_and_update"),
+            *_methods("bcrypt", "hashpw checkpw kdf gensalt"),
             *_methods("argon2.PasswordHasher", "hash verify"),
+            *_methods("argon2.low_level", "hash_secret hash_secret_raw verify_secret"),
             "hashlib.pbkdf2_hmac",
             "hashlib.scrypt",
-            *_methods("passlib.hash.bcrypt", "hash verify"),
-            *_methods("passlib.hash.argon2", "hash verify"),
-            *_methods("passlib.hash.pbkdf2_sha256", "hash verify"),
         ],
         kind="cpu",
     ),
     *_group(
+        # ``Image.open`` only reads the header: decoding happens on first use.
         "decodes or transforms an image on the calling thread",
         _OFFLOAD,
-        ["PIL.Image.open", *_methods("PIL.Image.Image", "resize thumbnail save convert rotate transform filter")],
+        [
+            *_methods("PIL.Image.Image", "load resize thumbnail save convert rotate transform filter reduce quantize"),
+            *_methods("PIL.ImageOps", "fit contain pad"),
+        ],
         kind="cpu",
     ),
     *_group(
         "parses a whole data file into a data frame",
         _OFFLOAD,
-        _methods("pandas", "read_csv read_excel read_parquet read_json read_sql read_table read_feather read_pickle"),
+        _methods(
+            "pandas",
+            "read_csv read_excel read_parquet read_json read_sql read_sql_query read_sql_table read_table "
+            "read_feather read_pickle read_html read_xml read_orc read_fwf read_stata read_sas read_spss",
+        ),
         kind="cpu",
     ),
     *_group(
@@ -41,9 +60,15 @@ CPU_ENTRIES: list[Entry] = [
             "torch.load",
             "joblib.load",
             "transformers.pipeline",
+            "transformers.Pipeline",
+            *_each(" ".join(f"transformers.{c}" for c in _AUTO_CLASSES.split()), "from_pretrained"),
             "sentence_transformers.SentenceTransformer",
             "sentence_transformers.SentenceTransformer.encode",
+            "sentence_transformers.CrossEncoder",
+            "sentence_transformers.CrossEncoder.predict",
             "spacy.load",
+            "spacy.language.Language",
+            "spacy.language.Language.pipe",
         ],
         kind="cpu",
     ),

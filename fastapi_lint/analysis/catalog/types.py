@@ -7,6 +7,28 @@ name starts with a capital letter are taken to be classes and need no entry.
 
 from __future__ import annotations
 
+# passlib.hash handlers: slow by design, used as ``bcrypt.hash(...)`` or ``bcrypt.using(...).hash(...)``.
+PASSLIB_HANDLERS = (
+    "bcrypt", "bcrypt_sha256", "argon2", "scrypt", "pbkdf2_sha256", "pbkdf2_sha512", "sha256_crypt", "sha512_crypt",
+)
+
+# mypy-boto3 stub names people annotate clients and resources with.
+_BOTO3_STUB_CLIENTS = {
+    "s3": "S3Client",
+    "dynamodb": "DynamoDBClient",
+    "sqs": "SQSClient",
+    "sns": "SNSClient",
+    "ses": "SESClient",
+    "sesv2": "SESV2Client",
+    "secretsmanager": "SecretsManagerClient",
+    "ssm": "SSMClient",
+    "lambda": "LambdaClient",
+    "kinesis": "KinesisClient",
+    "sts": "STSClient",
+    "cognito_idp": "CognitoIdentityProviderClient",
+    "bedrock_runtime": "BedrockRuntimeClient",
+}
+
 RETURNS: dict[str, str] = {
     # SQLAlchemy (sync)
     "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
@@ -30,6 +52,16 @@ RETURNS: dict[str, str] = {
     "sqlalchemy.orm.Query.where": "sqlalchemy.orm.Query",
     "sqlalchemy.orm.Query.group_by": "sqlalchemy.orm.Query",
     "sqlalchemy.orm.Query.distinct": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.having": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.outerjoin": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.select_from": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.with_entities": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.add_columns": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.execution_options": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.populate_existing": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.with_for_update": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.Query.yield_per": "sqlalchemy.orm.Query",
+    "sqlalchemy.orm.scoped_session.query": "sqlalchemy.orm.Query",
     # SQLAlchemy (async): known so that their methods are known not to block
     "sqlalchemy.ext.asyncio.async_sessionmaker.__call__": "sqlalchemy.ext.asyncio.AsyncSession",
     "sqlalchemy.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.AsyncEngine",
@@ -37,9 +69,13 @@ RETURNS: dict[str, str] = {
     # DB-API drivers
     "psycopg2.connect": "psycopg2.extensions.connection",
     "psycopg2.extensions.connection.cursor": "psycopg2.extensions.cursor",
+    "psycopg2.pool.SimpleConnectionPool.getconn": "psycopg2.extensions.connection",
+    "psycopg2.pool.ThreadedConnectionPool.getconn": "psycopg2.extensions.connection",
     "psycopg.connect": "psycopg.Connection",
     "psycopg.Connection.connect": "psycopg.Connection",
     "psycopg.Connection.cursor": "psycopg.Cursor",
+    "psycopg_pool.ConnectionPool.connection": "psycopg.Connection",
+    "psycopg_pool.ConnectionPool.getconn": "psycopg.Connection",
     "pymysql.connect": "pymysql.connections.Connection",
     "pymysql.connections.Connection.cursor": "pymysql.cursors.Cursor",
     "MySQLdb.connect": "MySQLdb.connections.Connection",
@@ -48,15 +84,28 @@ RETURNS: dict[str, str] = {
     "mysql.connector.MySQLConnection.cursor": "mysql.connector.cursor.MySQLCursor",
     "sqlite3.connect": "sqlite3.Connection",
     "sqlite3.Connection.cursor": "sqlite3.Cursor",
-    # Mongo, Redis
+    "sqlite3.Connection.execute": "sqlite3.Cursor",
+    "sqlite3.Cursor.execute": "sqlite3.Cursor",
+    # Mongo, Redis, Cassandra
     "pymongo.MongoClient.get_database": "pymongo.database.Database",
+    "pymongo.MongoClient.get_default_database": "pymongo.database.Database",
     "pymongo.database.Database.get_collection": "pymongo.collection.Collection",
+    "pymongo.collection.Collection.find": "pymongo.cursor.Cursor",
+    "pymongo.cursor.Cursor.sort": "pymongo.cursor.Cursor",
+    "pymongo.cursor.Cursor.limit": "pymongo.cursor.Cursor",
+    "pymongo.cursor.Cursor.skip": "pymongo.cursor.Cursor",
     "redis.from_url": "redis.Redis",
     "redis.Redis.from_url": "redis.Redis",
     "redis.StrictRedis.from_url": "redis.Redis",
     "redis.asyncio.from_url": "redis.asyncio.Redis",
     "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
     "redis.Redis.pipeline": "redis.client.Pipeline",
+    "redis.Redis.pubsub": "redis.client.PubSub",
+    "redis.Redis.lock": "redis.lock.Lock",
+    "redis.sentinel.Sentinel.master_for": "redis.Redis",
+    "redis.sentinel.Sentinel.slave_for": "redis.Redis",
+    "cassandra.cluster.Cluster.connect": "cassandra.cluster.Session",
+    "cassandra.cluster.Session.execute_async": "cassandra.cluster.ResponseFuture",
     # AWS
     "boto3.client": "botocore.client.BaseClient",
     "boto3.resource": "boto3.resources.base.ServiceResource",
@@ -64,14 +113,83 @@ RETURNS: dict[str, str] = {
     "boto3.Session.client": "botocore.client.BaseClient",
     "boto3.Session.resource": "boto3.resources.base.ServiceResource",
     "boto3.session.Session.resource": "boto3.resources.base.ServiceResource",
+    "botocore.session.get_session": "botocore.session.Session",
+    "botocore.session.Session.create_client": "botocore.client.BaseClient",
+    # Resource classes are generated at run time; their names are boto3's own.
+    "boto3.resources.base.ServiceResource.Table": "boto3.resources.factory.dynamodb.Table",
+    "boto3.resources.base.ServiceResource.Bucket": "boto3.resources.factory.s3.Bucket",
+    "boto3.resources.base.ServiceResource.Object": "boto3.resources.factory.s3.Object",
+    "boto3.resources.factory.s3.Bucket.Object": "boto3.resources.factory.s3.Object",
+    # Google Cloud (sync)
+    "google.cloud.storage.Client.bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.Client.get_bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.Client.lookup_bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.Client.create_bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.Bucket.blob": "google.cloud.storage.Blob",
+    "google.cloud.storage.Bucket.get_blob": "google.cloud.storage.Blob",
+    "google.cloud.bigquery.Client.query": "google.cloud.bigquery.QueryJob",
+    "google.cloud.bigquery.Client.load_table_from_uri": "google.cloud.bigquery.LoadJob",
+    "google.cloud.bigquery.Client.load_table_from_file": "google.cloud.bigquery.LoadJob",
+    "google.cloud.bigquery.Client.load_table_from_dataframe": "google.cloud.bigquery.LoadJob",
+    "google.cloud.bigquery.Client.load_table_from_json": "google.cloud.bigquery.LoadJob",
+    "google.cloud.firestore.Client.collection": "google.cloud.firestore.CollectionReference",
+    "google.cloud.firestore.Client.document": "google.cloud.firestore.DocumentReference",
+    "google.cloud.firestore.Client.batch": "google.cloud.firestore.WriteBatch",
+    "google.cloud.firestore.CollectionReference.document": "google.cloud.firestore.DocumentReference",
+    "google.cloud.firestore.DocumentReference.collection": "google.cloud.firestore.CollectionReference",
+    "google.cloud.firestore.CollectionReference.where": "google.cloud.firestore.Query",
+    "google.cloud.firestore.CollectionReference.order_by": "google.cloud.firestore.Query",
+    "google.cloud.firestore.CollectionReference.limit": "google.cloud.firestore.Query",
+    "google.cloud.firestore.Query.where": "google.cloud.firestore.Query",
+    "google.cloud.firestore.Query.order_by": "google.cloud.firestore.Query",
+    "google.cloud.firestore.Query.limit": "google.cloud.firestore.Query",
+    "google.cloud.firestore.Query.offset": "google.cloud.firestore.Query",
+    "google.cloud.pubsub_v1.PublisherClient.publish": "google.cloud.pubsub_v1.publisher.futures.Future",
+    # Azure (sync)
+    "azure.storage.blob.BlobServiceClient.from_connection_string": "azure.storage.blob.BlobServiceClient",
+    "azure.storage.blob.BlobServiceClient.get_container_client": "azure.storage.blob.ContainerClient",
+    "azure.storage.blob.BlobServiceClient.get_blob_client": "azure.storage.blob.BlobClient",
+    "azure.storage.blob.ContainerClient.from_connection_string": "azure.storage.blob.ContainerClient",
+    "azure.storage.blob.ContainerClient.from_container_url": "azure.storage.blob.ContainerClient",
+    "azure.storage.blob.ContainerClient.get_blob_client": "azure.storage.blob.BlobClient",
+    "azure.storage.blob.BlobClient.from_connection_string": "azure.storage.blob.BlobClient",
+    "azure.storage.blob.BlobClient.from_blob_url": "azure.storage.blob.BlobClient",
+    "azure.storage.blob.BlobClient.download_blob": "azure.storage.blob.StorageStreamDownloader",
+    "azure.storage.blob.ContainerClient.download_blob": "azure.storage.blob.StorageStreamDownloader",
+    "azure.cosmos.CosmosClient.get_database_client": "azure.cosmos.DatabaseProxy",
+    "azure.cosmos.DatabaseProxy.get_container_client": "azure.cosmos.ContainerProxy",
+    "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     # asyncio
     "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
-    # HTTP
+    # HTTP, sockets
     "requests.session": "requests.Session",
     "urllib.request.urlopen": "http.client.HTTPResponse",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
     "httpx.Client.stream": "httpx.Response",
+    "socket.socket": "socket.socket",
+    "socket.create_connection": "socket.socket",
+    "ssl.create_default_context": "ssl.SSLContext",
+    "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
+    # Threads and futures
+    "concurrent.futures.ThreadPoolExecutor.submit": "concurrent.futures.Future",
+    "concurrent.futures.ProcessPoolExecutor.submit": "concurrent.futures.Future",
+    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
+    # CPU-heavy libraries
+    "PIL.Image.open": "PIL.Image.Image",
+    "PIL.Image.new": "PIL.Image.Image",
+    "PIL.Image.Image.resize": "PIL.Image.Image",
+    "PIL.Image.Image.convert": "PIL.Image.Image",
+    "PIL.Image.Image.rotate": "PIL.Image.Image",
+    "PIL.Image.Image.crop": "PIL.Image.Image",
+    "PIL.Image.Image.copy": "PIL.Image.Image",
+    "PIL.Image.Image.transpose": "PIL.Image.Image",
+    "transformers.pipeline": "transformers.Pipeline",
+    "spacy.load": "spacy.language.Language",
+    "spacy.blank": "spacy.language.Language",
+    **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
 }
 
 TYPE_ALIASES: dict[str, str] = {
@@ -92,11 +210,97 @@ TYPE_ALIASES: dict[str, str] = {
     "redis.StrictRedis": "redis.Redis",
     "redis.client.StrictRedis": "redis.Redis",
     "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
-    "pymongo.collection.Collection": "pymongo.collection.Collection",
     "openai.Client": "openai.OpenAI",
     "anthropic.Client": "anthropic.Anthropic",
-    "psycopg2.extensions.connection": "psycopg2.extensions.connection",
     "boto3.session.Session": "boto3.Session",
     "slack_sdk.web.client.WebClient": "slack_sdk.WebClient",
     "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    "elasticsearch._sync.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    # Paths and HTTP
+    "pathlib.PosixPath": "pathlib.Path",
+    "pathlib.WindowsPath": "pathlib.Path",
+    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    # DB-API drivers
+    "psycopg.connection.Connection": "psycopg.Connection",
+    "psycopg.cursor.Cursor": "psycopg.Cursor",
+    "pymysql.Connection": "pymysql.connections.Connection",
+    "pymysql.Connect": "pymysql.connect",
+    "pymysql.cursors.DictCursor": "pymysql.cursors.Cursor",
+    "MySQLdb.Connection": "MySQLdb.connections.Connection",
+    "MySQLdb.Connect": "MySQLdb.connect",
+    "mysql.connector.connection.MySQLConnection": "mysql.connector.MySQLConnection",
+    "mysql.connector.CMySQLConnection": "mysql.connector.MySQLConnection",
+    "mysql.connector.connection_cext.CMySQLConnection": "mysql.connector.MySQLConnection",
+    "mysql.connector.cursor_cext.CMySQLCursor": "mysql.connector.cursor.MySQLCursor",
+    "redis.RedisCluster": "redis.Redis",
+    "redis.cluster.RedisCluster": "redis.Redis",
+    # Model providers: the cloud-hosted clients have the same resources
+    "openai._client.OpenAI": "openai.OpenAI",
+    "openai.AzureOpenAI": "openai.OpenAI",
+    "openai.lib.azure.AzureOpenAI": "openai.OpenAI",
+    "anthropic._client.Anthropic": "anthropic.Anthropic",
+    "anthropic.AnthropicBedrock": "anthropic.Anthropic",
+    "anthropic.AnthropicVertex": "anthropic.Anthropic",
+    # Google Cloud
+    "google.cloud.storage.client.Client": "google.cloud.storage.Client",
+    "google.cloud.storage.bucket.Bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.blob.Blob": "google.cloud.storage.Blob",
+    "google.cloud.bigquery.client.Client": "google.cloud.bigquery.Client",
+    "google.cloud.bigquery.job.QueryJob": "google.cloud.bigquery.QueryJob",
+    "google.cloud.bigquery.job.LoadJob": "google.cloud.bigquery.LoadJob",
+    "google.cloud.firestore_v1.Client": "google.cloud.firestore.Client",
+    "google.cloud.firestore_v1.client.Client": "google.cloud.firestore.Client",
+    "google.cloud.firestore_v1.DocumentReference": "google.cloud.firestore.DocumentReference",
+    "google.cloud.firestore_v1.document.DocumentReference": "google.cloud.firestore.DocumentReference",
+    "google.cloud.firestore_v1.CollectionReference": "google.cloud.firestore.CollectionReference",
+    "google.cloud.firestore_v1.collection.CollectionReference": "google.cloud.firestore.CollectionReference",
+    "google.cloud.firestore_v1.query.Query": "google.cloud.firestore.Query",
+    "google.cloud.pubsub.PublisherClient": "google.cloud.pubsub_v1.PublisherClient",
+    "google.cloud.secretmanager_v1.SecretManagerServiceClient": "google.cloud.secretmanager.SecretManagerServiceClient",
+    # Azure
+    "azure.cosmos.cosmos_client.CosmosClient": "azure.cosmos.CosmosClient",
+    "azure.cosmos.database.DatabaseProxy": "azure.cosmos.DatabaseProxy",
+    "azure.cosmos.container.ContainerProxy": "azure.cosmos.ContainerProxy",
+    # SaaS
+    "slack_sdk.web.WebClient": "slack_sdk.WebClient",
+    "slack_sdk.webhook.client.WebhookClient": "slack_sdk.webhook.WebhookClient",
+    # Threads and processes
+    "concurrent.futures._base.Future": "concurrent.futures.Future",
+    "concurrent.futures.thread.ThreadPoolExecutor": "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor": "concurrent.futures.ProcessPoolExecutor",
+    "multiprocessing.pool.Pool": "multiprocessing.Pool",
+    "multiprocessing.pool.ThreadPool": "multiprocessing.Pool",
+    # Models
+    "transformers.pipelines.pipeline": "transformers.pipeline",
+    "transformers.pipelines.base.Pipeline": "transformers.Pipeline",
+    "spacy.Language": "spacy.language.Language",
+    # AWS: mypy-boto3 stub types
+    **{f"mypy_boto3_{svc}.client.{name}": "botocore.client.BaseClient" for svc, name in _BOTO3_STUB_CLIENTS.items()},
+    **{f"mypy_boto3_{svc}.{name}": "botocore.client.BaseClient" for svc, name in _BOTO3_STUB_CLIENTS.items()},
+    "mypy_boto3_dynamodb.service_resource.Table": "boto3.resources.factory.dynamodb.Table",
+    "mypy_boto3_dynamodb.service_resource.DynamoDBServiceResource": "boto3.resources.base.ServiceResource",
+    "mypy_boto3_dynamodb.DynamoDBServiceResource": "boto3.resources.base.ServiceResource",
+    "mypy_boto3_s3.service_resource.Bucket": "boto3.resources.factory.s3.Bucket",
+    "mypy_boto3_s3.service_resource.Object": "boto3.resources.factory.s3.Object",
+    "mypy_boto3_s3.service_resource.S3ServiceResource": "boto3.resources.base.ServiceResource",
+    "mypy_boto3_s3.S3ServiceResource": "boto3.resources.base.ServiceResource",
+}
+
+# Properties of external types whose value has a known type: ``path.parent.iterdir()``.
+# ``Catalog.match`` follows them; the project phase does not (yet).
+ATTRIBUTE_TYPES: dict[str, str] = {
+    "pathlib.Path.parent": "pathlib.Path",
+    "pymongo.collection.Collection.database": "pymongo.database.Database",
+    "pymongo.database.Database.client": "pymongo.MongoClient",
+}
+
+# Types whose attributes that are not methods are items of another type: ``client.shop.orders``
+# is the ``orders`` collection of the ``shop`` database. ``Catalog.match`` follows them.
+ITEM_TYPES: dict[str, str] = {
+    "pymongo.MongoClient": "pymongo.database.Database",
+    "pymongo.database.Database": "pymongo.collection.Collection",
+    "pymongo.collection.Collection": "pymongo.collection.Collection",  # ``db.logs.errors``
 }
