@@ -6,12 +6,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Config, find_pyproject, load
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.engine import check_project, display_path, summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
+
+if TYPE_CHECKING:
+    from fastapi_lint.analysis.route_map import RouteRow
+    from fastapi_lint.rules import Context
 
 
 @dataclass
@@ -22,6 +27,9 @@ class LintResult:
     missing: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    # seconds per phase ("summaries", "project"), for --statistics
+    timings: dict[str, float] = field(default_factory=dict)
+    context: Context | None = None
 
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
@@ -44,16 +52,20 @@ def lint_paths(paths: Sequence[Path], config: Config | None = None, debug: bool 
             diagnostics.append(outcome)
         else:
             summaries.append(outcome)
+    summarized = time.perf_counter()
     phase2 = check_project(summaries, config, shown, debug=debug)
     parse_errors = [d for d in diagnostics if d.code in _selected_meta(config)]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
+    finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,
         files=len(found.files),
-        seconds=time.perf_counter() - started,
+        seconds=finished - started,
         missing=found.missing,
         skipped=found.skipped,
         internal_errors=phase2.internal_errors,
+        timings={"summaries": summarized - started, "project": finished - summarized},
+        context=phase2.context,
     )
 
 
@@ -61,6 +73,18 @@ def _selected_meta(config: Config) -> frozenset[str]:
     from fastapi_lint.config import selected_codes
 
     return selected_codes(config)
+
+
+def route_rows(result: LintResult) -> list[RouteRow]:
+    """The route map of a linted project, with each route's findings (``fastapi-lint routes``)."""
+    from fastapi_lint.analysis.callgraph import callgraph
+    from fastapi_lint.analysis.route_map import build_rows
+
+    context = result.context
+    if context is None:
+        return []
+    graph = callgraph(context.project, context.catalog)
+    return build_rows(context.project, context.model, graph, result.diagnostics)
 
 
 def lint_source(source: str, path: str = "snippet.py", config: Config | None = None) -> list[Diagnostic]:

@@ -1,22 +1,26 @@
 """The command line: ``fastapi-lint [check] PATHS``, ``rules``, ``explain``.
 
 Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage, config
-or internal error.
+or internal error. Errors are one line on stderr, never a traceback (``--debug`` shows it).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from fastapi_lint import __version__
-from fastapi_lint.config import Config, ConfigError, parse_selector_option, validate_selectors
+from fastapi_lint.config import ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.reporters import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
 
 
 class DefaultGroup(click.Group):
@@ -26,6 +30,10 @@ class DefaultGroup(click.Group):
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("prog_name", "fastapi-lint")  # not ``__main__.py`` under ``python -m``
+        return super().main(*args, **kwargs)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,32 +69,80 @@ def check(
     quiet: bool,
 ) -> None:
     """Lint PATHS (default: the current folder)."""
-    from fastapi_lint.api import lint_paths, load_config
-
     targets = list(paths) or [Path(".")]
+    problems = [problem for problem in map(_path_problem, targets) if problem]
+    if problems:
+        for problem in problems[:-1]:
+            _error(problem)
+        _fail(problems[-1])
     try:
-        config = load_config(targets, config_file)
-        config = config.with_overrides(
-            select=parse_selector_option(select),
-            extend_select=parse_selector_option(extend_select),
-            ignore=parse_selector_option(ignore),
-            fail_on=Severity.parse(fail_on) if fail_on else None,
-        )
-        validate_selectors(config, "command line")
+        _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug)
     except ConfigError as error:
         _fail(str(error))
+    except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:  # never a traceback for the user, unless asked
+        if debug:
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
+
+
+def _check(
+    targets: list[Path],
+    output_format: str,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    config_file: Path | None,
+    quiet: bool,
+    debug: bool,
+) -> NoReturn:
+    from fastapi_lint.api import lint_paths, load_config
+
+    overrides = {
+        "select": parse_selector_option(select),
+        "extend_select": parse_selector_option(extend_select),
+        "ignore": parse_selector_option(ignore),
+    }
+    for key, selectors in overrides.items():
+        for selector in selectors or ():
+            if not expand(selector):
+                raise ConfigError(
+                    f"--{key.replace('_', '-')}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)"
+                )
+    config = load_config(targets, config_file)
+    config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
     result = lint_paths(targets, config, debug=debug)
-    for missing in result.missing:
-        _fail(f"{missing}: no such file or directory")
+    for missing in result.missing:  # vanished since the check above
+        _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
-        click.echo(f"fastapi-lint: skipping {skipped}: not a Python file", err=True)
+        _note(f"skipping {skipped}: not a Python file")
     _emit(result.diagnostics, output_format)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
-    if result.internal_errors:
+    if result.internal_errors or result.missing:
         sys.exit(EXIT_ERROR)
     failing = [d for d in result.diagnostics if d.severity >= config.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+def _path_problem(path: Path) -> str | None:
+    """Why a path given on the command line cannot be linted, or ``None``."""
+    try:
+        os.stat(path)
+        return None
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"{path}: broken symbolic link (it points to `{os.readlink(path)}`, which does not exist)"
+        return f"{path}: no such file or directory"
+    except OSError as error:
+        if error.errno == 40 or "symbolic links" in str(error.strerror):  # ELOOP
+            return f"{path}: symbolic link loop"
+        return f"{path}: {error.strerror or error}"
+    except ValueError as error:  # embedded NUL byte
+        return f"{path!r}: invalid path: {error}"
 
 
 def _emit(diagnostics: list[Diagnostic], output_format: str) -> None:
@@ -106,7 +162,7 @@ def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
     for path in paths:
         try:
             sources[path] = split_lines(decode(Path(path).read_bytes()))
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError, ValueError):
             continue
     return sources
 
@@ -120,9 +176,29 @@ def _summary_line(files: int, diagnostics: list[Diagnostic], seconds: float) -> 
     return f"Checked {files} {noun}: {found} in {seconds:.2f}s"
 
 
-def _fail(message: str) -> None:
+def _error(message: str) -> None:
     click.echo(f"fastapi-lint: error: {message}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"fastapi-lint: {message}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    _error(message)
     sys.exit(EXIT_ERROR)
+
+
+def _stdout_is_terminal() -> bool:
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return click.get_text_stream("stdout").isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+# -- rules --------------------------------------------------------------------
 
 
 @main.command()
@@ -147,18 +223,27 @@ def rules(output_format: str) -> None:
 
         click.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    header = ("Code", "Name", "Severity", "Default", "Fix", "Summary")
+    table = [
+        (str(r["code"]), str(r["name"]), str(r["severity"]), "on" if r["default"] else "off",
+         "yes" if r["fixable"] else "no", str(r["summary"]))
+        for r in rows
+    ]
+    click.echo(_columns(header, table, bold_header=_stdout_is_terminal() and not os.environ.get("NO_COLOR")))
 
-    table = Table(box=None, header_style="bold")
-    for column in ("Code", "Name", "Severity", "Default", "Fix", "Summary"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            str(row["code"]), str(row["name"]), str(row["severity"]),
-            "on" if row["default"] else "off", "yes" if row["fixable"] else "", str(row["summary"]),
-        )
-    Console(soft_wrap=False, width=200).print(table)
+
+def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]], bold_header: bool = False) -> str:
+    """Plain aligned columns: no box drawing, nothing cut, no trailing spaces (the last column is free)."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip()
+
+    first = line(header)
+    return "\n".join([click.style(first, bold=True) if bold_header else first, *map(line, rows)])
+
+
+# -- explain ------------------------------------------------------------------
 
 
 @main.command()
@@ -169,12 +254,79 @@ def explain(rule: str) -> None:
 
     from fastapi_lint.rules import by_name, registry
 
-    found = registry().get(rule.upper()) or by_name().get(rule)
+    names = {name.lower(): found for name, found in by_name().items()}
+    found = registry().get(rule.strip().upper()) or names.get(rule.strip().lower())
     if found is None:
-        _fail(f"unknown rule `{rule}` (see `fastapi-lint rules`)")
-        return
+        import difflib
+
+        close = difflib.get_close_matches(rule.lower(), [*names, *(c.lower() for c in registry())], n=3)
+        hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
+        _fail(f"unknown rule `{rule}`{hint}")
     doc = inspect.cleandoc(found.__doc__ or "")
     default = "on" if found.default_enabled else "off"
-    click.echo(f"# {found.code} ({found.name})\n")
-    click.echo(f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}.\n")
-    click.echo(doc)
+    facts = f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}."
+    markdown = f"# {found.code} ({found.name})\n\n{facts}\n\n{doc}\n"
+    if _stdout_is_terminal() and not os.environ.get("NO_COLOR"):
+        try:
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console(highlight=False).print(Markdown(markdown))
+            return
+        except Exception:  # rich missing or failing: the plain text is as good
+            pass
+    click.echo(markdown_to_text(markdown), nl=False)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Rule docs as plain text: underlined headings, code blocks indented, nothing else changed."""
+    out: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            out.append(f"    {line}".rstrip())
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            title = heading.group(2)
+            if out and out[-1]:
+                out.append("")
+            out.extend([title, ("=" if len(heading.group(1)) == 1 else "-") * len(title)])
+            continue
+        out.append(line.rstrip())
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
+def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None) -> None:
+    """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
+    from fastapi_lint.api import lint_paths, load_config, route_rows
+    from fastapi_lint.reporters.route_table import as_json, as_table
+
+    targets = list(paths) or [Path(".")]
+    try:
+        config = load_config(targets, config_file)
+    except ConfigError as error:
+        _fail(str(error))
+    result = lint_paths(targets, config)
+    for missing in result.missing:
+        _fail(f"{missing}: no such file or directory")
+    rows = route_rows(result)
+    stream = click.get_text_stream("stdout")
+    if output_format == "json":
+        as_json(rows, stream)
+    else:
+        as_table(rows, stream)
+        click.echo(f"{len(rows)} routes", err=True)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.parse import parse, parse_error
+from fastapi_lint.analysis.parse import find_noqa, parse, parse_error
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+
+if TYPE_CHECKING:
+    from fastapi_lint.rules import Context
 
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
 
@@ -23,14 +28,28 @@ INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the 
 class Phase2Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    # The facts the rules read, for views built on the same run (the route map, statistics).
+    context: Context | None = None
 
 
 def display_path(path: Path) -> str:
-    """Paths relative to the working folder when under it, as Ruff prints them."""
+    """Paths relative to the working folder when under it, as Ruff prints them.
+
+    Symlinks are not followed: a linked file is shown under the name it was found by.
+    """
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):
+        cwd = os.getcwd()
+    except OSError:  # the working folder was deleted
         return path.as_posix()
+    absolute = os.path.abspath(path)
+    for base in dict.fromkeys((cwd, os.path.realpath(cwd))):
+        try:
+            relative = os.path.relpath(absolute, base)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return Path(relative).as_posix()
+    return path.as_posix()
 
 
 def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
@@ -46,11 +65,15 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
     parsed = parse(data, shown)
     if isinstance(parsed, Diagnostic):
         return parsed
-    module, is_package = module_name(path)
     try:
-        return summarize(parsed, shown, module, is_package)
-    except RecursionError:
+        module, is_package = module_name(path)
+        summary = summarize(parsed, shown, module, is_package)
+    except (RecursionError, MemoryError):
         return parse_error(shown, 1, 0, "the file is nested too deeply to analyse")
+    except Exception as error:  # a bug in phase 1 must not cost the other files
+        return parse_error(shown, 1, 0, f"internal error while analysing the file ({type(error).__name__}: {error}); {INTERNAL_ERROR_HINT}")
+    # ``# noqa`` comments: only real comments count, not the text of a string.
+    return replace(summary, noqa=find_noqa(parsed.source, parsed.lines))
 
 
 def check_project(
@@ -66,6 +89,7 @@ def check_project(
     project = Project(summaries)
     model = fastapi_model.build(project)
     context = Context(project, model, Catalog(config.extend_blocking_calls, config.extend_async_safe))
+    result.context = context
     selected = selected_codes(config)
     by_path = {summary.path: summary for summary in summaries}
     for code, rule_class in registry().items():

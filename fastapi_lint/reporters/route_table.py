@@ -1,0 +1,45 @@
+"""``fastapi-lint routes``: the route map as a table (rich) or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TextIO
+
+from fastapi_lint.analysis.route_map import DependencyNode, RouteRow
+
+
+def as_json(rows: list[RouteRow], stream: TextIO) -> None:
+    json.dump([asdict(row) for row in rows], stream, indent=2)
+    stream.write("\n")
+
+
+def as_table(rows: list[RouteRow], stream: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("Method", "Path", "Handler", "Kind", "Threadpool", "Dependencies", "Findings"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        findings = ", ".join(f"{code}×{count}" if count > 1 else code for code, count in row.findings.items())
+        table.add_row(
+            ",".join(row.methods),
+            row.path,
+            row.handler,
+            "async" if row.is_async else "sync",
+            "yes" if row.threadpool else "no",
+            "\n".join(_tree_lines(row.dependencies)) or "-",
+            findings or "-",
+            style="red" if row.errors else ("yellow" if row.warnings else None),
+        )
+    console = Console(file=stream, highlight=False, width=max(160, Console(file=stream).width))
+    console.print(table)
+
+
+def _tree_lines(nodes: tuple[DependencyNode, ...], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for node in nodes:
+        lines.append(f"{'  ' * depth}{node.name} ({'async' if node.is_async else 'sync'})")
+        lines.extend(_tree_lines(node.children, depth + 1))
+    return lines
