@@ -5,10 +5,14 @@ Every error names the file and the key, so a typo never silently disables a rule
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fastapi_lint.diagnostics import Severity
 
@@ -58,35 +62,56 @@ _LIST_KEYS = {
 def find_pyproject(paths: Iterable[Path]) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.fastapi-lint]`` table, walking up from the paths."""
     for start in paths:
-        folder = start.resolve()
-        if not folder.is_dir():
+        folder = Path(os.path.abspath(start))  # symlinks kept, and a symlink loop cannot raise
+        try:
+            is_dir = folder.is_dir()
+        except (OSError, RuntimeError, ValueError):
+            is_dir = False
+        if not is_dir:
             folder = folder.parent
         for candidate in (folder, *folder.parents):
             pyproject = candidate / "pyproject.toml"
-            if pyproject.is_file() and _has_table(pyproject):
+            if _has_table(pyproject):
                 return pyproject
     return None
 
 
 def _has_table(pyproject: Path) -> bool:
+    """Whether the file has a ``[tool.fastapi-lint]`` table (however it is spelled in TOML).
+
+    A file that mentions fastapi-lint but cannot be read as TOML counts, so that ``load``
+    reports the problem instead of the linter silently using its defaults.
+    """
     try:
+        if not pyproject.is_file():
+            return False
         data = pyproject.read_bytes()
-    except OSError:
+    except (OSError, ValueError):
         return False
-    return b"[tool.fastapi-lint" in data or b'"fastapi-lint"' in data
+    if b"fastapi-lint" not in data:
+        return False
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return isinstance(tool, dict) and "fastapi-lint" in tool
 
 
 def load(pyproject: Path | None) -> Config:
     if pyproject is None:
         return Config()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{pyproject}: cannot read: {error}") from None
+        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{pyproject}: cannot read the file: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{pyproject}: cannot read the file: not UTF-8 ({error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: invalid TOML: {error}") from None
-    table = data.get("tool", {}).get("fastapi-lint", {})
-    return parse_table(table, pyproject)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: [tool] must be a table")
+    return parse_table(tool.get("fastapi-lint", {}), pyproject)
 
 
 def parse_table(table: object, source: Path) -> Config:
@@ -97,27 +122,65 @@ def parse_table(table: object, source: Path) -> Config:
         where = f"{source}: [tool.fastapi-lint] {key}"
         if key in _LIST_KEYS:
             values[_LIST_KEYS[key]] = _strings(value, where)
+            if key in ("exclude", "extend-exclude"):
+                _check_patterns(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
+            elif key in ("extend-blocking-calls", "extend-async-safe"):
+                _check_call_names(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of pattern = [codes]")
             values["per_file_ignores"] = tuple(
-                (pattern, _strings(codes, f"{where}.{pattern}")) for pattern, codes in value.items()
+                (pattern, _strings(codes, f"{where}.{_quote(pattern)}")) for pattern, codes in value.items()
             )
+            for pattern, _ in values["per_file_ignores"]:  # type: ignore[attr-defined]
+                _check_patterns((pattern,), f"{where}.{_quote(pattern)}")
         elif key == "fail-on":
             values["fail_on"] = _severity(value, where)
         else:
-            raise ConfigError(f"{where}: unknown key (known: {', '.join(sorted([*_LIST_KEYS, 'per-file-ignores', 'fail-on']))})")
+            raise ConfigError(f"{where}: unknown key (known: {', '.join(KNOWN_KEYS)})")
     config = Config(source=source, root=source.parent, **values)  # type: ignore[arg-type]
-    validate_selectors(config, str(source))
+    validate_selectors(config, f"{source}: [tool.fastapi-lint]")
     return config
 
 
+KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on"]))
+
+# ``mylib.fetch``, ``mylib.Client.get``, ``mylib.*``
+_CALL_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\.\*)?")
+
+
+def _quote(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
 def _strings(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{where}: expected a list of strings")
+        got = type(value).__name__ if not isinstance(value, list) else "a list with a non-string item"
+        raise ConfigError(f"{where}: expected a list of strings, got {got}")
     return tuple(value)
+
+
+def _check_patterns(patterns: Sequence[str], where: str) -> None:
+    for pattern in patterns:
+        if not pattern.strip():
+            raise ConfigError(f"{where}: empty pattern")
+        try:
+            compile_patterns((pattern,))
+        except Exception as error:  # pathspec's own error types differ between versions
+            raise ConfigError(f"{where}: invalid pattern `{pattern}`: {error}") from None
+
+
+def _normalize_pattern(pattern: str) -> str:
+    """``./tests/*`` means ``tests/*``: patterns are relative to the configuration's folder."""
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    return pattern
+
+
+def _check_call_names(names: Sequence[str], where: str) -> None:
+    for name in names:
+        if not _CALL_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: `{name}` is not a dotted name (like `mylib.fetch` or `mylib.*`)")
 
 
 def _severity(value: object, where: str) -> Severity:
@@ -139,9 +202,9 @@ def expand(selector: str) -> set[str]:
     upper = selector.upper()
     if upper in codes:
         return {upper}
-    names = by_name()
-    if selector in names:
-        return {names[selector].code}
+    names = {name.lower(): rule for name, rule in by_name().items()}
+    if selector.lower() in names:
+        return {names[selector.lower()].code}
     matched = {code for code in codes if code.startswith(upper)} if upper.startswith("FAS") else set()
     return matched
 
@@ -151,11 +214,11 @@ def validate_selectors(config: Config, where: str) -> None:
         ("select", config.select),
         ("ignore", config.ignore),
         ("extend-select", config.extend_select),
-        *((f"per-file-ignores.{pattern}", codes) for pattern, codes in config.per_file_ignores),
+        *((f"per-file-ignores.{_quote(pattern)}", codes) for pattern, codes in config.per_file_ignores),
     ):
         for selector in selectors:
             if not expand(selector):
-                raise ConfigError(f"{where}: {key}: unknown rule code or name `{selector}`")
+                raise ConfigError(f"{where} {key}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)")
 
 
 def selected_codes(config: Config) -> frozenset[str]:
@@ -177,28 +240,69 @@ def selected_codes(config: Config) -> frozenset[str]:
 
 
 def ignored_for_file(config: Config, path: Path) -> frozenset[str]:
+    """Codes ``per-file-ignores`` turns off for ``path`` (globs relative to the config's folder)."""
     if not config.per_file_ignores:
         return frozenset()
-    import pathspec
+    # The working folder is part of the key: relative paths and a root-less config depend on it.
+    return _ignored_for_file(config, path, os.getcwd())
 
-    relative = _relative(path, config.root)
+
+@lru_cache(maxsize=4096)
+def _ignored_for_file(config: Config, path: Path, cwd: str) -> frozenset[str]:
+    candidates = relative_candidates(path, config.root)
     ignored: set[str] = set()
     for pattern, codes in config.per_file_ignores:
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
-        if spec.match_file(relative):
+        spec = _compiled(pattern)
+        if any(spec.match_file(relative) for relative in candidates):
             for code in codes:
                 ignored |= expand(code)
     return frozenset(ignored)
 
 
-def _relative(path: Path, root: Path | None) -> str:
-    absolute = path.resolve()
-    if root is not None:
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    return compile_patterns((pattern,))
+
+
+def compile_patterns(patterns: Sequence[str]) -> Any:
+    """A ``pathspec.PathSpec`` of gitignore-style globs (``tests/*``, ``**/legacy/*.py``, ``/build``)."""
+    import warnings
+
+    import pathspec
+
+    with warnings.catch_warnings():
+        # pathspec 1.x deprecates the name "gitwildmatch" but keeps its meaning, which 0.11 also has.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pathspec.PathSpec.from_lines("gitwildmatch", [_normalize_pattern(p) for p in patterns])
+
+
+def relative_candidates(path: Path, root: Path | None) -> list[str]:
+    """``path`` relative to ``root`` (the configuration's folder, else the working folder).
+
+    First as given (symlinks kept), then with symlinks resolved; a path outside ``root``
+    is matched as given, so patterns without a slash (``test_*.py``) still apply.
+    """
+    base = root if root is not None else Path.cwd()
+    found: list[str] = []
+    for absolute, folder in ((os.path.abspath(path), os.path.abspath(base)), (_real(path), _real(base))):
+        if absolute is None or folder is None:
+            continue
         try:
-            return absolute.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+            relative = os.path.relpath(absolute, folder)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            posix = Path(relative).as_posix()
+            if posix not in found:
+                found.append(posix)
+    return found or [path.as_posix()]
+
+
+def _real(path: Path) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def parse_selector_option(values: Sequence[str] | None) -> tuple[str, ...] | None:

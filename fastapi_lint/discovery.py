@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fastapi_lint.config import DEFAULT_EXCLUDE, Config
+from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
+
+PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 @dataclass(frozen=True)
 class Discovered:
     files: list[Path]
-    missing: list[Path]  # paths given that do not exist
+    missing: list[Path]  # paths given that do not exist (or are broken symlinks)
     skipped: list[Path]  # non-Python files given explicitly
 
 
@@ -22,73 +26,75 @@ def discover(paths: list[Path], config: Config) -> Discovered:
     files: list[Path] = []
     missing: list[Path] = []
     skipped: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[Any] = set()
     for given in paths:
-        if not given.exists():
+        try:
+            mode = given.stat().st_mode
+        except (OSError, RuntimeError, ValueError):  # missing, a broken symlink or a symlink loop
             missing.append(given)
             continue
-        if given.is_file():
-            # A file named explicitly is always linted (as Ruff does), if it is Python.
-            if given.suffix in (".py", ".pyi") or given.name.endswith(".py"):
-                _add(given, files, seen)
-            else:
-                skipped.append(given)
-            continue
-        for path in _walk(given, spec, config):
-            _add(path, files, seen)
+        if stat.S_ISDIR(mode):
+            for path in _walk(given, spec, config):
+                _add(path, files, seen)
+        elif stat.S_ISREG(mode) and given.suffix in PYTHON_SUFFIXES:
+            # A file named explicitly is always linted (as Ruff does), even when excluded.
+            _add(given, files, seen)
+        else:  # a text file, a FIFO, a device: never read
+            skipped.append(given)
     return Discovered(files, missing, skipped)
 
 
-def _add(path: Path, files: list[Path], seen: set[Path]) -> None:
+def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
+    """Each file once, even when reached through two names (``a.py`` and a symlink to it)."""
     try:
-        key = path.resolve()
-    except (OSError, RuntimeError):  # symlink loops
-        return
+        info = os.stat(path)
+        key: Any = (info.st_dev, info.st_ino)
+    except (OSError, ValueError):
+        key = os.path.abspath(path)
     if key not in seen:
         seen.add(key)
         files.append(path)
 
 
-def _walk(root: Path, spec: object, config: Config) -> Iterator[Path]:
+def _walk(root: Path, spec: Any, config: Config) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
     for folder, dirnames, filenames in os.walk(root, followlinks=True):
         try:
-            stat = os.stat(folder)
+            info = os.stat(folder)
         except OSError:
             dirnames[:] = []
             continue
-        identity = (stat.st_dev, stat.st_ino)
-        if identity in visited:  # a symlink loop
+        identity = (info.st_dev, info.st_ino)
+        if identity in visited:  # a symlink loop, or a folder linked twice
             dirnames[:] = []
             continue
         visited.add(identity)
         base = Path(folder)
         dirnames[:] = sorted(
-            d for d in dirnames if d not in excluded and not d.endswith(".egg-info") and not _matches(spec, base / d, config, True)
+            d for d in dirnames
+            if d not in excluded and not d.endswith(".egg-info") and not _matches(spec, base / d, config, True)
         )
         for name in sorted(filenames):
-            if name.endswith(".py") and not _matches(spec, base / name, config, False):
-                yield base / name
+            if not name.endswith(".py"):
+                continue
+            path = base / name
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.py
+                    continue
+            except OSError:  # a broken symlink or a symlink loop: nothing to read
+                continue
+            if not _matches(spec, path, config, False):
+                yield path
 
 
-def _spec(config: Config) -> object:
+def _spec(config: Config) -> Any:
     patterns = [*config.exclude, *config.extend_exclude]
-    if not patterns:
-        return None
-    import pathspec
-
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return compile_patterns(patterns) if patterns else None
 
 
-def _matches(spec: object, path: Path, config: Config, is_dir: bool) -> bool:
+def _matches(spec: Any, path: Path, config: Config, is_dir: bool) -> bool:
     if spec is None:
         return False
-    root = (config.root or Path.cwd()).resolve()
-    try:
-        relative = path.resolve().relative_to(root).as_posix()
-    except (ValueError, OSError, RuntimeError):
-        relative = path.as_posix()
-    if is_dir:
-        relative += "/"
-    return bool(spec.match_file(relative))  # type: ignore[attr-defined]
+    suffix = "/" if is_dir else ""
+    return any(spec.match_file(relative + suffix) for relative in relative_candidates(path, config.root))

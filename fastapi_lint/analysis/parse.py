@@ -22,6 +22,17 @@ PARSE_ERROR_NAME = "parse-error"
 
 # ``ast`` counts these, and only these, as line breaks (``str.splitlines`` also splits on \f, \x1c...).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
+
+# ``# noqa``, ``#NOQA``, ``# noqa:FAS101``, ``# noqa: FAS101, FAS103``, ``# noqa: blocking-call-in-async``.
+# After the colon only words that look like a code (letters then digits) or a rule name (hyphenated)
+# are taken, so ``# noqa: FAS101 because the client is mocked`` names FAS101 alone.
+_CODE = r"(?:[A-Za-z]+[0-9]+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)"
+_NOQA = re.compile(
+    rf"#\s*noqa(?:\s*:\s*(?P<codes>{_CODE}(?:(?:\s*,\s*|\s+){_CODE})*))?(?![\w-])",
+    re.IGNORECASE,
+)
+_NOQA_CODE = re.compile(_CODE)
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,27 @@ def split_lines(source: str) -> list[str]:
     return _LINE_BREAK.split(source)
 
 
+def _encoding(data: bytes) -> str:
+    """The encoding Python would read ``data`` with: BOM, then a coding cookie, then UTF-8.
+
+    Raises ``SyntaxError`` for an unknown or contradictory coding cookie. Undecodable bytes
+    without a cookie are left to the decoder, which says where they are.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if "invalid or missing encoding declaration" in str(error.msg or error):
+            return "utf-8"  # not UTF-8 and no cookie: decoding reports the offending byte
+        raise
+    return encoding
+
+
 def decode(data: bytes) -> str:
-    """Decode as Python does: BOM, then a coding cookie, then UTF-8."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
+    """Decode as Python does: BOM, then a coding cookie, then UTF-8.
+
+    Raises ``SyntaxError`` (bad cookie), ``LookupError`` or ``UnicodeDecodeError``.
+    """
+    text = data.decode(_encoding(data))
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -46,25 +74,76 @@ def parse(data: bytes, path: str) -> Parsed | Diagnostic:
     try:
         source = decode(data)
     except (SyntaxError, LookupError) as error:  # unknown or malformed coding cookie
-        return parse_error(path, 1, 0, f"cannot read the file's encoding: {error}")
+        message = error.msg if isinstance(error, SyntaxError) and error.msg else str(error)
+        return parse_error(path, _cookie_line(data), 0, f"cannot read the file's encoding: {message}")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return parse_error(path, line, 0, f"bytes not valid in {error.encoding}: {error.reason}")
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        col = len(data[line_start : error.start].decode(error.encoding, errors="replace").lstrip("\ufeff"))
+        return parse_error(path, line, col, f"bytes not valid in {error.encoding}: {error.reason} (byte {data[error.start]:#04x})")
     if "\0" in source:
-        line = source[: source.index("\0")].count("\n") + 1
-        return parse_error(path, line, 0, "the file contains a NUL byte")
+        index = source.index("\0")
+        lines = split_lines(source[:index])
+        return parse_error(path, len(lines), len(lines[-1]), "the file contains a NUL byte")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences are not our business
             tree = ast.parse(source, filename=path, type_comments=False)
-    except SyntaxError as error:
+    except SyntaxError as error:  # IndentationError and TabError too
         message = error.msg or "invalid syntax"
-        return parse_error(path, error.lineno or 1, max((error.offset or 1) - 1, 0), f"syntax error: {message}")
+        line = error.lineno or 1
+        col = max((error.offset or 1) - 1, 0)
+        return parse_error(path, line, col, f"syntax error: {message}")
     except (RecursionError, MemoryError):
         return parse_error(path, 1, 0, "the file is nested too deeply to parse")
-    except ValueError as error:
+    except ValueError as error:  # pragma: no cover - NUL bytes are caught above
         return parse_error(path, 1, 0, f"cannot parse: {error}")
     return Parsed(source, split_lines(source), tree)
+
+
+def _cookie_line(data: bytes) -> int:
+    for number, line in enumerate(data.splitlines()[:2], 1):
+        if _CODING.match(line):
+            return number
+    return 1
+
+
+def find_noqa(source: str, lines: list[str] | None = None) -> dict[int, tuple[str, ...]]:
+    """Line -> codes or names of each ``# noqa`` comment (an empty tuple for a bare ``# noqa``).
+
+    Only real comments count: ``"# noqa"`` inside a string does not suppress anything.
+    """
+    if "noqa" not in source.lower():
+        return {}
+    if lines is None:
+        lines = split_lines(source)
+    candidates = {number for number, line in enumerate(lines, 1) if _NOQA.search(line)}
+    if not candidates:
+        return {}
+    comments = _comments(source)
+    found: dict[int, tuple[str, ...]] = {}
+    for number in sorted(candidates):
+        # Without tokens (the tokenizer gave up), fall back to the raw line.
+        text = comments.get(number) if comments is not None else lines[number - 1]
+        if text is None:
+            continue
+        match = _NOQA.search(text)
+        if match:
+            codes = match.group("codes")
+            found[number] = tuple(_NOQA_CODE.findall(codes)) if codes else ()
+    return found
+
+
+def _comments(source: str) -> dict[int, str] | None:
+    """Line -> text of the comment on it, or ``None`` when the source cannot be tokenized."""
+    comments: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string
+    except (tokenize.TokenError, SyntaxError, RecursionError, ValueError):
+        return None
+    return comments
 
 
 def parse_error(path: str, line: int, col: int, message: str) -> Diagnostic:

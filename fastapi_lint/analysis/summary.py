@@ -296,7 +296,7 @@ class _Extractor:
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 annotated = self.resolver.annotation_type(statement.annotation)
                 if annotated is not None:
-                    attributes.append(Attribute(statement.target.id, Ref(annotated, RefKind.INSTANCE)))
+                    attributes.append(Attribute(statement.target.id, Ref(annotated, RefKind.INSTANCE), annotated=True))
                 elif statement.value is not None:
                     ref = self.resolver.resolve(statement.value)
                     if ref is not None:
@@ -322,7 +322,7 @@ class _Extractor:
                 span=Span(node.lineno, self._column(node.lineno, node.col_offset), node.lineno, self._column(node.lineno, node.col_offset) + 5 + len(node.name) + 1),
                 bases=bases,
                 decorators=decorators,
-                attributes=tuple(attributes),
+                attributes=_agreeing(attributes),
             )
         )
 
@@ -357,7 +357,7 @@ class _Extractor:
                                 else None
                             )
                             if annotated is not None:
-                                found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE)))
+                                found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
                             elif statement.value is not None:
                                 ref = self.resolver.resolve(statement.value)
                                 if ref is not None:
@@ -484,6 +484,23 @@ def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
             pending.extend(node.orelse)  # type: ignore[attr-defined]
             pending.extend(node.finalbody)  # type: ignore[attr-defined]
     return found
+
+
+def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
+    """One attribute per name: an annotation (``client: httpx.Client``) decides; otherwise
+    every assignment must agree, or the attribute's type is unknown (``self.client`` set to
+    a sync client in one method and an async one in another)."""
+    by_name: dict[str, list[Attribute]] = {}
+    for attribute in attributes:
+        by_name.setdefault(attribute.name, []).append(attribute)
+    kept: list[Attribute] = []
+    for name, found in by_name.items():
+        annotated = [a for a in found if a.annotated]
+        if annotated:
+            kept.append(annotated[0])
+        elif len({a.value for a in found}) == 1:
+            kept.append(found[0])
+    return tuple(kept)
 
 
 def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
