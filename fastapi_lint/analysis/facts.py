@@ -96,6 +96,7 @@ class Attribute:
 
     name: str
     value: Ref
+    annotated: bool = False  # declared with a type (``client: httpx.Client``), not inferred
 
 
 @dataclass(frozen=True)

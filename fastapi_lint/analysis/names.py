@@ -138,6 +138,13 @@ class Resolver:
             return Ref(call_result(func), RefKind.INSTANCE)
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
+        if isinstance(node, ast.Subscript):
+            # An item of a container: ``client["db"]["users"]``; the project phase and the
+            # catalog know the item types of some (a Mongo client's databases, say).
+            base = self.resolve(node.value)
+            if base is None:
+                return None
+            return Ref(f"{base.path}.__getitem__()", RefKind.INSTANCE)
         return None
 
     def annotation_type(self, node: ast.expr | None) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from fastapi_lint.analysis.catalog.types import RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.types import ITEM_TYPES, RETURNS, TYPE_ALIASES
 from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.facts import (
     Binding,
@@ -176,8 +176,15 @@ class Project:
         if value.kind == "call" and value.call is not None:
             return self._called(self.resolve(value.call.func))
         if value.kind == "subscript":
-            return self._type_alias(value) or Ref(path)
+            return self._type_alias(value) or self._item(value) or Ref(path)
         return Ref(path)
+
+    def _item(self, value: Value) -> Ref | None:
+        """``users = client["app"]["users"]``: an item of an instance (never of a type: ``list[int]``)."""
+        container = self.resolve(value.ref)
+        if container.kind is RefKind.SYMBOL:
+            return None
+        return self._called(self._member(container, "__getitem__"))
 
     def _type_alias(self, value: Value) -> Ref | None:
         """``Annotated[Session, Depends(get_db)]`` or ``Optional[Session]`` bound to a name."""
@@ -245,7 +252,9 @@ class Project:
         known = RETURNS.get(func.path)
         if known is not None:
             return Ref(known, RefKind.INSTANCE)
-        last = func.path.rpartition(".")[2]
+        owner, _, last = func.path.rpartition(".")
+        if last == "__getitem__" and owner in ITEM_TYPES:
+            return Ref(ITEM_TYPES[owner], RefKind.INSTANCE)  # ``client["app"]``: a Mongo database
         if func.kind is RefKind.SYMBOL and last[:1].isupper():
             return Ref(func.path, RefKind.INSTANCE)  # an external class, by naming convention
         return Ref(f"{func.path}()", RefKind.INSTANCE)

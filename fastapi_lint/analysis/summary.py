@@ -338,6 +338,7 @@ class _Extractor:
         scope = Scope()
         for arg, default in zip(args, defaults):
             scope.names[arg.arg] = self._param_ref(arg, default)
+        scope.names[self_name] = Ref(class_path, RefKind.INSTANCE)  # ``self.db = self.client["app"]``
         _bind_locals(method.body, scope, self.package, f"{class_path}.{method.name}", self.walrus)
         found: list[Attribute] = []
         self.resolver.scopes.append(scope)

@@ -53,7 +53,7 @@ class Catalog:
             return None
         current: str | None = path
         for _ in range(_MAX_ATTRIBUTE_STEPS):
-            if current is None:
+            if current is None or self._is_safe(current):
                 return None
             found = self._lookup(current)
             if found is not None:
@@ -61,9 +61,10 @@ class Catalog:
             current = _through_attribute(current)
         return None
 
+    def _is_safe(self, path: str) -> bool:
+        return path in self._safe_exact or any(_under(path, prefix) for prefix in self._safe_prefixes)
+
     def _lookup(self, path: str) -> Entry | None:
-        if path in self._safe_exact or any(_under(path, prefix) for prefix in self._safe_prefixes):
-            return None
         entry = self._exact.get(path)
         if entry is not None:
             return entry
