@@ -217,6 +217,8 @@ def test_extend_safe_exact_and_wildcard() -> None:
     both = Catalog(extend_blocking=["acme.*"], extend_safe=["acme.fast", "pymongo.collection.Collection.find_one"])
     assert both.match("acme.fast") is None and both.match("acme.slow") is not None
     assert both.match("pymongo.MongoClient.shop.orders.find_one") is None
+    # A safe prefix covers what is reached through its attributes too.
+    assert Catalog(extend_safe=["pymongo.MongoClient.*"]).match("pymongo.MongoClient.shop.orders.find_one") is None
 
 
 def test_extend_safe_exact_does_not_cover_members() -> None:

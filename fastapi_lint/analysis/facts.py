@@ -57,6 +57,8 @@ class CallSite:
     offloaded: bool = False
     # True when the call sits in a lambda body: it runs when the lambda does.
     in_lambda: bool = False
+    # True for ``with f() as x`` / ``async with f() as x``: the statement closes the result.
+    context_manager: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

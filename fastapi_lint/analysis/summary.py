@@ -95,6 +95,8 @@ class _Extractor:
         self.bindings: list[Binding] = []
         self.state = _FunctionState()
         self.awaited: set[int] = set()
+        # Calls used as ``with``/``async with`` items: the statement closes what they open.
+        self.context_managers: set[int] = set()
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
@@ -158,6 +160,8 @@ class _Extractor:
         else:
             if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
                 self.state.awaits = True
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                self.context_managers.update(id(item.context_expr) for item in node.items)
             if isinstance(node, ast.Return) and node.value is not None:
                 self.state.returned.append(self.expr(node.value))
                 return
@@ -328,7 +332,8 @@ class _Extractor:
 
     def _self_attributes(self, method: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str) -> list[Attribute]:
         """``self.x = <value>`` in a method, with the value resolved in the method's scope."""
-        if not method.args.args:
+        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
+        if not method.args.args or static:
             return []
         self_name = method.args.args[0].arg
         args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
@@ -460,6 +465,7 @@ class _Extractor:
             awaited=awaited,
             offloaded=offloaded,
             in_lambda=in_lambda,
+            context_manager=id(node) in self.context_managers,
         )
         self.state.calls.append(site)
         return site

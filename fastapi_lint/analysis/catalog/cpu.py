@@ -25,7 +25,7 @@ CPU_ENTRIES: list[Entry] = [
             *_methods("passlib.context.CryptContext", "hash verify verify_and_update encrypt dummy_verify"),
             *_each(" ".join(f"passlib.hash.{h}" for h in PASSLIB_HANDLERS), "hash verify encrypt"),
             *_methods("pwdlib.PasswordHash", "hash verify verify_and_update"),
-            *_methods("bcrypt", "hashpw checkpw kdf gensalt"),
+            *_methods("bcrypt", "hashpw checkpw kdf"),  # gensalt only reads os.urandom: cheap
             *_methods("argon2.PasswordHasher", "hash verify"),
             *_methods("argon2.low_level", "hash_secret hash_secret_raw verify_secret"),
             "hashlib.pbkdf2_hmac",

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.callgraph import CallGraph, callgraph
+from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.request_path import paths
+from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.rules import Context, Rule
+
+# Calls that take ownership of a resource and close it with the stack.
+_EXIT_STACKS = frozenset({"enter_async_context", "enter_context", "push_async_callback", "callback", "push"})
+
+
+class LifespanResourceNotClosed(Rule):
+    """A client or pool built in the lifespan or a startup handler and never closed.
+
+    ## What it does
+    Finds clients, pools and engines constructed in a `lifespan` function, an
+    `on_event("startup")` handler or the helpers they call, when nothing in
+    the startup and shutdown code closes them: no `async with`/`with`, no
+    `aclose()`/`close()`/`dispose()` (whichever the resource uses), and no
+    `AsyncExitStack` that owns them.
+
+    ## Why is this bad?
+    At shutdown (every deploy, every autoscaling step) open connections are
+    dropped instead of closed: the database sees aborted sessions, HTTP/2
+    streams are reset mid-flight, and tests that start the app repeatedly leak
+    sockets and print `ResourceWarning`s.
+
+    ## Known problems
+    Closing is matched by method name anywhere in the startup and shutdown
+    code, so a `close()` of another object of the same kind hides a missing
+    one: missed alarm rather than false alarm.
+
+    ## Example
+    ```python
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI
+
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.http = httpx.AsyncClient()
+        yield
+
+
+    app = FastAPI(lifespan=lifespan)
+    ```
+
+    ## Use instead
+    ```python
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI
+
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.http = httpx.AsyncClient()
+        yield
+        await app.state.http.aclose()
+
+
+    app = FastAPI(lifespan=lifespan)
+    ```
+
+    ## Fix safety
+    No automatic fix.
+    """
+
+    code = "FAS204"
+    name = "lifespan-resource-not-closed"
+    severity = Severity.WARNING
+
+    def check(self, context: Context) -> Iterator[Diagnostic]:
+        project, model = context.project, context.model
+        graph = callgraph(project, context.catalog)
+        cached = paths(project, model, graph).cached
+        handlers = sorted(path for path, roles in model.roles.items() if "startup" in roles)
+        lifespans = sorted(path for path, roles in model.roles.items() if "lifespan" in roles)
+        # A lifespan closes what it opens itself; startup handlers are closed by shutdown handlers.
+        groups = [[root] for root in lifespans] + ([handlers] if handlers else [])
+        reported: set[tuple[str, int, int]] = set()
+        for group in groups:
+            functions = [project.function(path) for path in sorted(_reach(graph, group, cached))]
+            located_all = [located for located in functions if located is not None]
+            called = {site.func.path.rpartition(".")[2] for f in located_all for site in f.function.calls if site.func}
+            if called & _EXIT_STACKS:
+                continue  # an exit stack owns what this lifespan builds
+            for located in located_all:
+                for site in located.function.calls:
+                    if site.func is None or site.context_manager:
+                        continue
+                    ref = project.resolve(site.func)
+                    resource = CLIENTS.get(ref.path) if ref.kind is RefKind.SYMBOL else None
+                    key = (located.module.path, site.span.line, site.span.col)
+                    if resource is None or not resource.close or called & set(resource.close) or key in reported:
+                        continue
+                    reported.add(key)
+                    closers = " or ".join(f"`{name}()`" for name in resource.close)
+                    yield self.report(
+                        located,
+                        site.span,
+                        f"`{site.text}()` builds {resource.what} in `{located.function.name}` that is never closed "
+                        f"(no `async with`, no {closers})",
+                        help=f"Use `async with` around the `yield`, or call {closers} after it",
+                    )
+
+
+def _reach(graph: CallGraph, roots: list[str], stop: set[str]) -> set[str]:
+    """The roots and every function they run, not entering memoized ones."""
+    seen = set(roots)
+    pending = list(roots)
+    while pending:
+        for _, callee in graph.runs.get(pending.pop(), ()):
+            if callee not in seen and callee not in stop:
+                seen.add(callee)
+                pending.append(callee)
+    return seen
