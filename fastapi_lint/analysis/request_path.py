@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.callgraph import CallGraph, callgraph
+from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref
 from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.project import Located, Project
@@ -128,3 +129,22 @@ def _role_word(model: FastAPIModel, path: str) -> str | None:
         if role in roles:
             return word
     return None
+
+
+def describe_async(project: Project, model: FastAPIModel, found: Paths, located: Located) -> str:
+    """``async route `x```, or ``async function `f`, run per request by route `x``` when reached from one."""
+    own = _role_word(model, located.function.path)
+    name = located.function.name
+    if own is not None:
+        return f"async {own} `{name}`"
+    root = found.request.get(located.function.path)
+    if root is None or root == located.function.path:
+        return f"async function `{name}`"
+    root_function = project.function(root)
+    root_name = root_function.function.name if root_function else root.rpartition(".")[2]
+    return f"async function `{name}`, run per request by {_role_word(model, root) or 'function'} `{root_name}`"
+
+
+def request_paths(project: Project, model: FastAPIModel, catalog: Catalog) -> Paths:
+    """The request and startup paths of a project, computed once per run."""
+    return paths(project, model, callgraph(project, catalog))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.analysis.event_loop import advice, blocking_calls
+from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -72,15 +73,16 @@ class BlockingCallInAsync(Rule):
     severity = Severity.ERROR
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
+        found = request_paths(context.project, context.model, context.catalog)
         for call in blocking_calls(context.project, context.catalog):
             if call.entry.kind != "io" or call.on_resource:
                 continue
             located, site = call.located, call.site
-            request = context.model.on_request_path(located.function.path)
+            request = found.per_request(located.function.path)
             yield self.report(
                 located,
                 site.span,
-                f"`{call.ref.path}` blocks the event loop in {describe(located, context.model)}: "
+                f"`{call.ref.path}` blocks the event loop in {describe_async(context.project, context.model, found, located)}: "
                 f"it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,

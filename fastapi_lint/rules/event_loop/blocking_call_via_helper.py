@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import Witness, callgraph
-from fastapi_lint.analysis.event_loop import advice, describe
+from fastapi_lint.analysis.event_loop import advice
+from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
 from fastapi_lint.rules import Context, Rule
@@ -78,6 +79,7 @@ class BlockingCallViaHelper(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         graph = callgraph(context.project, context.catalog)
+        found = request_paths(context.project, context.model, context.catalog)
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue
@@ -85,12 +87,12 @@ class BlockingCallViaHelper(Rule):
                 witness = graph.witness(callee)
                 if witness is None:
                     continue
-                request = context.model.on_request_path(located.function.path)
+                request = found.per_request(located.function.path)
                 chain = " -> ".join([located.function.name, *_names(context.project, callee, witness)])
                 yield self.report(
                     located,
                     site.span,
-                    f"`{site.text}` blocks the event loop in {describe(located, context.model)}: "
+                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located)}: "
                     f"{chain} ({witness.entry.why})",
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.ERROR if request else Severity.WARNING,

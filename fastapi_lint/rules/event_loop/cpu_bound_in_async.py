@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.analysis.event_loop import advice, blocking_calls
+from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -60,14 +61,15 @@ class CpuBoundInAsync(Rule):
     severity = Severity.ERROR
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
+        found = request_paths(context.project, context.model, context.catalog)
         for call in blocking_calls(context.project, context.catalog):
             located = call.located
-            if call.entry.kind != "cpu" or not context.model.on_request_path(located.function.path):
+            if call.entry.kind != "cpu" or not found.per_request(located.function.path):
                 continue
             yield self.report(
                 located,
                 call.site.span,
-                f"`{call.ref.path}` holds the event loop in {describe(located, context.model)}: "
+                f"`{call.ref.path}` holds the event loop in {describe_async(context.project, context.model, found, located)}: "
                 f"it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
             )

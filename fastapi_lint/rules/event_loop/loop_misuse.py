@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import describe
+from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -77,16 +77,17 @@ class LoopMisuse(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         model, project = context.model, context.project
+        found = request_paths(project, model, context.catalog)
         for located in project.all_functions():
             function = located.function
-            request = model.on_request_path(function.path)
+            request = found.per_request(function.path)
             if not function.is_async and not request:
                 continue
             for site in function.calls:
                 if site.func is None or site.offloaded:
                     continue
                 path = project.resolve(site.func).path
-                where = describe(located, model) if function.is_async else f"`{function.name}`"
+                where = describe_async(project, model, found, located) if function.is_async else f"`{function.name}`"
                 if path == _GET_EVENT_LOOP and function.is_async:
                     yield self.report(
                         located,

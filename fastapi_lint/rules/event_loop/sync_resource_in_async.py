@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, describe
+from fastapi_lint.analysis.event_loop import advice, blocking_calls
+from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -72,17 +73,18 @@ class SyncResourceInAsync(Rule):
     severity = Severity.ERROR
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
+        found = request_paths(context.project, context.model, context.catalog)
         for call in blocking_calls(context.project, context.catalog):
             if call.entry.kind != "io" or not call.on_resource:
                 continue
             located, site = call.located, call.site
-            request = context.model.on_request_path(located.function.path)
+            request = found.per_request(located.function.path)
             owner, _, method = call.ref.path.rpartition(".")
             yield self.report(
                 located,
                 site.span,
                 f"`{site.text}` calls `{method}` on a synchronous `{owner}` in "
-                f"{describe(located, context.model)}: it {call.entry.why}",
+                f"{describe_async(context.project, context.model, found, located)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,
             )
