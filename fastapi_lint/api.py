@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,28 +30,49 @@ class LintResult:
     # seconds per phase ("summaries", "project"), for --statistics
     timings: dict[str, float] = field(default_factory=dict)
     context: Context | None = None
+    parsed: int = 0  # files parsed in this run
+    cached: int = 0  # files whose facts came from the cache
+    workers: int = 1
+    lines: int = 0
 
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
     return load(config_file if config_file is not None else find_pyproject(paths))
 
 
-def lint_paths(paths: Sequence[Path], config: Config | None = None, debug: bool = False) -> LintResult:
+def lint_paths(
+    paths: Sequence[Path],
+    config: Config | None = None,
+    debug: bool = False,
+    cache_dir: Path | None = None,
+    jobs: int | None = 1,
+    on_progress: Callable[[int], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
+) -> LintResult:
+    """Lint files and folders as one project.
+
+    ``cache_dir``: where phase-1 results are kept between runs (None: no cache).
+    ``jobs``: worker processes for phase 1 (None: one per core; 1: in process).
+    """
+    from fastapi_lint.cache import Cache
+    from fastapi_lint.runner import summarize_all
+
     started = time.perf_counter()
     if config is None:
         config = load_config(paths)
     found = discover(list(paths), config)
-    summaries: list[ModuleSummary] = []
-    diagnostics: list[Diagnostic] = []
+    if on_discovered is not None:
+        on_discovered(len(found.files))
     shown: dict[str, Path] = {}
+    files: list[tuple[Path, str]] = []
     for path in found.files:
         display = display_path(path)
         shown[display] = path
-        outcome = summarize_file(path, display)
-        if isinstance(outcome, Diagnostic):
-            diagnostics.append(outcome)
-        else:
-            summaries.append(outcome)
+        files.append((path, display))
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    outcomes, stats = summarize_all(files, cache, jobs, on_progress)
+    summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
+    diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, shown, debug=debug)
     parse_errors = [d for d in diagnostics if d.code in _selected_meta(config)]
@@ -66,6 +87,10 @@ def lint_paths(paths: Sequence[Path], config: Config | None = None, debug: bool 
         internal_errors=phase2.internal_errors,
         timings={"summaries": summarized - started, "project": finished - summarized},
         context=phase2.context,
+        parsed=stats.parsed,
+        cached=stats.cached,
+        workers=stats.workers,
+        lines=stats.lines,
     )
 
 

@@ -32,6 +32,7 @@ class Value:
 
     ``kind`` is one of: ``ref`` (``ref`` set), ``call`` (``call`` set), ``str``,
     ``num``, ``const`` (True/False/None), ``seq`` (list/tuple/set, ``items``),
+    ``dict`` (``items`` holds keys and values in turn: ``k1, v1, k2, v2``; ``**x`` has an ``other`` key),
     ``subscript`` (``ref`` is the subscripted name, ``items`` the slice),
     ``lambda``, ``other``.
     """

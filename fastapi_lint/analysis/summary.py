@@ -36,7 +36,8 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _OTHER = Value("other")
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
-_PATTERN_BINDERS = (ast.MatchAs, ast.MatchStar, ast.MatchMapping)
+# ``match`` patterns exist from Python 3.10; on 3.9 no tree holds them.
+_PATTERN_BINDERS = tuple(getattr(ast, name) for name in ("MatchAs", "MatchStar", "MatchMapping") if hasattr(ast, name))
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -126,7 +127,12 @@ class _Extractor:
         for node in _top_level(body):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for local, target in import_bindings(node, self.package):
-                    names[local] = Ref(target)
+                    previous = names.get(local)
+                    # Imported twice from different places (``try: import orjson as json``
+                    # ``except ImportError: import json``): the project phase decides, and
+                    # finds the bindings disagree.
+                    own = Ref(f"{self.module}.{local}")
+                    names[local] = Ref(target) if previous is None or previous.path == target else own
             elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
                 names[node.name] = Ref(f"{self.module}.{node.name}")
             else:
@@ -190,10 +196,12 @@ class _Extractor:
             for target in node.targets:
                 self.expr(target)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if node.value is not None:
-                value = self.expr(node.value)
-            else:
-                value = self.expr(node.annotation)
+            annotation = self.annotation(node.annotation)
+            value = self.expr(node.value) if node.value is not None else None
+            if value is None or (value.kind == "const" and value.text == "None"):
+                # ``client: httpx.Client`` or ``= None`` until the lifespan sets it: an instance of the type.
+                declared = self.resolver.annotation_type(node.annotation)
+                value = Value("ref", text=_text(node.annotation), ref=Ref(declared, RefKind.INSTANCE)) if declared else annotation
             self.bindings.append(Binding(node.target.id, value, self.span(node)))
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, class_path: str | None) -> None:
@@ -207,12 +215,12 @@ class _Extractor:
         params = tuple(
             Param(
                 arg.arg,
-                self.expr(arg.annotation) if arg.annotation is not None else None,
+                self.annotation(arg.annotation) if arg.annotation is not None else None,
                 self.expr(default) if default is not None else None,
             )
             for arg, default in zip(all_args, all_defaults)
         )
-        returns = self.expr(node.returns) if node.returns is not None else None
+        returns = self.annotation(node.returns) if node.returns is not None else None
 
         path = f"{owner}.{node.name}"
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
@@ -374,6 +382,12 @@ class _Extractor:
 
     # -- expressions -------------------------------------------------------
 
+    def annotation(self, node: ast.expr) -> Value:
+        """An annotation's value, with ``A | B`` read as ``Union[A, B]`` (``SessionDep | None``)."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return Value("subscript", text="Union", ref=Ref("typing.Union"), items=(self.annotation(node.left), self.annotation(node.right)))
+        return self.expr(node)
+
     def expr(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Call):
             return Value("call", call=self.call(node))
@@ -395,6 +409,11 @@ class _Extractor:
             return self.expr(node.value)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return Value("seq", items=tuple(self.expr(e) for e in node.elts))
+        if isinstance(node, ast.Dict):
+            pairs: list[Value] = []
+            for key, item in zip(node.keys, node.values):
+                pairs.extend((self.expr(key) if key is not None else _OTHER, self.expr(item)))
+            return Value("dict", items=tuple(pairs))
         if isinstance(node, ast.Subscript):
             ref = self.resolver.resolve(node.value)
             self.expr(node.value)
@@ -578,9 +597,9 @@ def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, w
                 scope.names[name] = None
         elif isinstance(node, ast.ExceptHandler) and node.name:
             scope.names[node.name] = None
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif isinstance(node, _PATTERN_BINDERS[:2]) and getattr(node, "name", None):
             scope.names[node.name] = None
-        elif isinstance(node, ast.MatchMapping) and node.rest:
+        elif isinstance(node, _PATTERN_BINDERS[2:]) and getattr(node, "rest", None):
             scope.names[node.rest] = None
     for name in declared_outer:
         scope.names.pop(name, None)
@@ -623,8 +642,8 @@ def _walk_own(body: list[ast.stmt], expressions: bool = True) -> list[ast.AST]:
             children = getattr(node, name, None)
             if children:
                 pending.extend(children)
-        if isinstance(node, ast.match_case):
-            found.extend(sub for sub in ast.walk(node.pattern) if isinstance(sub, _PATTERN_BINDERS))
+        if type(node).__name__ == "match_case":  # Python 3.10+
+            found.extend(sub for sub in ast.walk(node.pattern) if isinstance(sub, _PATTERN_BINDERS))  # type: ignore[attr-defined]
     return found
 
 

@@ -1,0 +1,108 @@
+"""Phase 1 over many files: cached results first, then the rest in a process pool.
+
+Small runs (pre-commit, an editor: a handful of files to parse) stay in
+process, since starting workers costs more than parsing a few files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.summary import module_name
+from fastapi_lint.cache import Cache
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.engine import summarize_file
+
+# Below this many files to parse, a pool's start-up (~0.1 s a worker) is not worth it.
+POOL_THRESHOLD = 48
+
+Outcome = Union[ModuleSummary, Diagnostic]
+
+
+@dataclass
+class Phase1Stats:
+    parsed: int = 0
+    cached: int = 0
+    workers: int = 1
+    lines: int = 0
+    progress: list[int] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def summarize_all(
+    files: list[tuple[Path, str]],
+    cache: Cache | None,
+    jobs: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[list[Outcome], Phase1Stats]:
+    """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each."""
+    stats = Phase1Stats()
+    outcomes: list[Outcome | None] = [None] * len(files)
+    pending: list[tuple[int, Path, str, str | None]] = []
+    for index, (path, display) in enumerate(files):
+        key = _key(path, display) if cache is not None else None
+        cached = cache.get(display, key) if cache is not None and key is not None else None
+        if cached is not None:
+            outcomes[index] = cached
+            stats.cached += 1
+            if on_progress:
+                on_progress(1)
+        else:
+            pending.append((index, path, display, key))
+    stats.parsed = len(pending)
+    workers = min(jobs or default_jobs(), len(pending))
+    if workers > 1 and len(pending) >= POOL_THRESHOLD:
+        stats.workers = workers
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk = max(1, min(32, len(pending) // (workers * 8)))
+            results = pool.map(_summarize, [(p, d) for _, p, d, _ in pending], chunksize=chunk)
+            for (index, _, display, key), outcome in zip(pending, results):
+                _store(outcomes, index, outcome, cache, display, key, on_progress)
+    else:
+        for index, path, display, key in pending:
+            _store(outcomes, index, summarize_file(path, display), cache, display, key, on_progress)
+    done = [outcome for outcome in outcomes if outcome is not None]
+    stats.lines = sum(o.line_count for o in done if isinstance(o, ModuleSummary))
+    return done, stats
+
+
+def _summarize(job: tuple[Path, str]) -> Outcome:
+    return summarize_file(job[0], job[1])
+
+
+def _store(
+    outcomes: list[Outcome | None],
+    index: int,
+    outcome: Outcome,
+    cache: Cache | None,
+    display: str,
+    key: str | None,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    outcomes[index] = outcome
+    if cache is not None and key is not None:
+        cache.put(display, key, outcome)
+    if on_progress:
+        on_progress(1)
+
+
+def _key(path: Path, display: str) -> str | None:
+    """The cache key: content, path and module name (which depends on the package folders)."""
+    try:
+        data = path.read_bytes()
+        module, is_package = module_name(path)
+    except (OSError, RuntimeError, ValueError):
+        return None  # unreadable: let phase 1 report it, uncached
+    return Cache.key(data, display, module, is_package)
