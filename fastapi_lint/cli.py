@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -115,10 +116,17 @@ def _check(
     config = load_config(targets, config_file)
     config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
     result = lint_paths(targets, config, debug=debug)
+    if config.per_file_ignores:
+        # ``lint_paths`` applies per-file-ignores to the rules' findings but not to FAS900.
+        from fastapi_lint.config import ignored_for_file
+
+        result.diagnostics = [d for d in result.diagnostics if d.code not in ignored_for_file(config, Path(d.path))]
     for missing in result.missing:  # vanished since the check above
         _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
-        _note(f"skipping {skipped}: not a Python file")
+        _note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
+    if not result.files and not quiet:
+        _note("warning: no Python files found under the given paths")
     _emit(result.diagnostics, output_format)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
@@ -151,7 +159,12 @@ def _emit(diagnostics: list[Diagnostic], output_format: str) -> None:
     sources: dict[str, list[str]] = {}
     if output_format == "text":
         sources = _read_sources(diagnostics)
-    reporters.get(output_format)(diagnostics, click.get_text_stream("stdout"), sources)
+    stream = click.get_text_stream("stdout")
+    try:  # a terminal that cannot show some character gets a ``?``, not a crash
+        stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        pass
+    reporters.get(output_format)(diagnostics, stream, sources)
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
@@ -232,7 +245,7 @@ def rules(output_format: str) -> None:
     click.echo(_columns(header, table, bold_header=_stdout_is_terminal() and not os.environ.get("NO_COLOR")))
 
 
-def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]], bold_header: bool = False) -> str:
+def _columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], bold_header: bool = False) -> str:
     """Plain aligned columns: no box drawing, nothing cut, no trailing spaces (the last column is free)."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
 

@@ -18,7 +18,7 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 class Discovered:
     files: list[Path]
     missing: list[Path]  # paths given that do not exist (or are broken symlinks)
-    skipped: list[Path]  # non-Python files given explicitly
+    skipped: list[Path]  # non-Python files given explicitly, and folders that cannot be read
 
 
 def discover(paths: list[Path], config: Config) -> Discovered:
@@ -34,7 +34,7 @@ def discover(paths: list[Path], config: Config) -> Discovered:
             missing.append(given)
             continue
         if stat.S_ISDIR(mode):
-            for path in _walk(given, spec, config):
+            for path in _walk(given, spec, config, skipped):
                 _add(path, files, seen)
         elif stat.S_ISREG(mode) and given.suffix in PYTHON_SUFFIXES:
             # A file named explicitly is always linted (as Ruff does), even when excluded.
@@ -56,10 +56,15 @@ def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
         files.append(path)
 
 
-def _walk(root: Path, spec: Any, config: Config) -> Iterator[Path]:
+def _walk(root: Path, spec: Any, config: Config, unreadable: list[Path]) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
-    for folder, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def failed(error: OSError) -> None:  # a folder that cannot be listed: said, not silently dropped
+        if error.filename is not None:
+            unreadable.append(Path(error.filename))
+
+    for folder, dirnames, filenames in os.walk(root, onerror=failed, followlinks=True):
         try:
             info = os.stat(folder)
         except OSError:

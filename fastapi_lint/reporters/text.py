@@ -145,8 +145,8 @@ def _visible(char: str) -> str:
         return chr(0x2400 + code)  # the Control Pictures block: ␀, ␛...
     if code == 0x7F:
         return "\u2421"
-    if 0x80 <= code < 0xA0 or char in _BIDI or char in "\u2028\u2029":
-        return "\ufffd"
+    if 0x80 <= code < 0xA0 or 0xD800 <= code < 0xE000 or char in _BIDI or char in "\u2028\u2029":
+        return "\ufffd"  # C1 controls, lone surrogates (undecodable file names), bidi controls
     return char
 
 

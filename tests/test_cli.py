@@ -1,0 +1,493 @@
+"""The command line: formats, exit codes, the summary line, selection flags, ``rules`` and ``explain``.
+
+Exit codes and stderr are checked once through a real subprocess (``python -m fastapi_lint``);
+everything else runs in-process with click's runner, which is much faster.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastapi_lint import cli
+from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Hop, Severity, Span
+from fastapi_lint.reporters import concise as concise_reporter
+from fastapi_lint.reporters import json as json_reporter
+from fastapi_lint.reporters import text as text_reporter
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+ROUTE = """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+    return {}
+"""
+
+# Only a warning: a blocking call in an async function that is not on the request path.
+HELPER = """\
+import time
+
+
+async def helper():
+    time.sleep(1)
+"""
+
+CLEAN = """\
+import asyncio
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/fast")
+async def fast():
+    await asyncio.sleep(1)
+    return {}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        return CliRunner()
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return _runner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", *args],
+        cwd=cwd, capture_output=True, text=True, env=environment, timeout=60,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "route.py").write_text(ROUTE)
+    (tmp_path / "helper.py").write_text(HELPER)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    return tmp_path
+
+
+# -- through a real process: exit codes, stderr, no tracebacks -----------------------------
+
+
+def test_subprocess_findings_exit_1_with_text_report_and_summary(project: Path) -> None:
+    done = run("route.py", "clean.py", "--select", "FAS101", cwd=project)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout
+    assert not ANSI.search(out), "no colour when stdout is not a terminal"
+    assert out.startswith("FAS101 `time.sleep` blocks the event loop")
+    assert " --> route.py:9:5\n" in out
+    assert "9 |     time.sleep(1)\n" in out
+    assert "  |     ^^^^^^^^^^^^^\n" in out
+    assert "\nhelp: " in out
+    assert "[*]" not in out  # FAS101 has no fix
+    assert re.fullmatch(r"Checked 2 files: 1 error, 0 warnings, 0 infos in \d+\.\d\ds\n", done.stderr)
+
+
+def test_exit_codes(project: Path) -> None:
+    assert invoke("clean.py").exit_code == 0
+    assert invoke("helper.py", "-q").exit_code == 1  # default: any finding fails
+    assert invoke("helper.py", "--fail-on", "error", "-q").exit_code == 0
+    assert invoke("helper.py", "--fail-on", "warning", "-q").exit_code == 1
+    assert invoke("helper.py", "--fail-on", "info", "-q").exit_code == 1
+    assert invoke("route.py", "--exit-zero", "-q").exit_code == 0
+    assert invoke("route.py", "--fail-on", "error", "-q").exit_code == 1
+
+
+def test_subprocess_missing_path_is_a_clear_error(project: Path) -> None:
+    done = run("route.py", "nope/missing.py", cwd=project)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "fastapi-lint: error: nope/missing.py: no such file or directory\n"
+
+
+def test_subprocess_usage_errors_exit_2(project: Path) -> None:
+    done = run("--format", "xml", "route.py", cwd=project)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Usage: fastapi-lint" in done.stderr  # not ``__main__.py``
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("fastapi-lint, version ")
+
+
+# -- formats --------------------------------------------------------------------------------
+
+
+def test_concise_format(project: Path) -> None:
+    result = invoke("route.py", "helper.py", "--format", "concise", "-q", "--select", "FAS101")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "helper.py:5:5: FAS101 `time.sleep` blocks the event loop in async function `helper`: it sleeps the whole thread",
+        "route.py:9:5: FAS101 `time.sleep` blocks the event loop in async route `slow`: it sleeps the whole thread",
+    ]
+
+
+def test_output_format_alias(project: Path) -> None:
+    result = invoke("route.py", "--output-format", "concise", "-q", "--select", "FAS101")
+    assert result.stdout.startswith("route.py:9:5: FAS101 ")
+
+
+def test_json_format(project: Path) -> None:
+    result = invoke("route.py", "helper.py", "--format", "json", "--select", "FAS101")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)
+    assert [f["path"] for f in findings] == ["helper.py", "route.py"]
+    route = findings[1]
+    assert {"code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "fix",
+            "chain"} <= set(route)
+    assert (route["code"], route["name"], route["severity"]) == ("FAS101", "blocking-call-in-async", "error")
+    assert (route["line"], route["column"], route["end_line"], route["end_column"]) == (9, 5, 9, 18)
+    assert route["fix"] is None and route["chain"] == []
+    assert findings[0]["severity"] == "warning"
+    assert "Checked 2 files" in result.stderr  # the summary never pollutes the JSON
+
+
+def test_json_format_without_findings_is_an_empty_array(project: Path) -> None:
+    result = invoke("clean.py", "--format", "json", "-q", "--select", "FAS1")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected_col"),
+    [
+        ('s = "héllo wörld"; ', 24),  # two-byte UTF-8 characters
+        ('s = "日本語"; ', 16),  # three-byte characters, two cells wide
+        ('s = "🐍🐍"; ', 15),  # four-byte characters
+        ("s = 'e\u0301'; ", 15),  # a combining accent
+    ],
+)
+def test_columns_are_1_based_characters_after_non_ascii_text(
+    project: Path, prefix: str, expected_col: int
+) -> None:
+    source = f"import time\n\n\nasync def f():\n    {prefix}time.sleep(1)\n"
+    assert len(f"    {prefix}") + 1 == expected_col
+    Path("u.py").write_text(source, encoding="utf-8")
+    concise = invoke("u.py", "--format", "concise", "-q", "--select", "FAS101").stdout
+    assert concise.startswith(f"u.py:5:{expected_col}: FAS101 ")
+    finding = json.loads(invoke("u.py", "--format", "json", "-q", "--select", "FAS101").stdout)[0]
+    assert (finding["column"], finding["end_column"]) == (expected_col, expected_col + len("time.sleep(1)"))
+    text = invoke("u.py", "-q", "--select", "FAS101").stdout
+    assert f"--> u.py:5:{expected_col}\n" in text
+    frame = text.splitlines()
+    code_row = next(line for line in frame if line.startswith("5 |"))
+    caret_row = frame[frame.index(code_row) + 1]
+    # The carets sit under ``time.sleep(1)`` on screen: CJK characters take two cells.
+    shown_prefix = code_row[len("5 | "):code_row.index("time.sleep")]
+    assert caret_row == "  | " + " " * text_reporter.width(shown_prefix) + "^" * len("time.sleep(1)")
+
+
+def test_tabs_in_the_frame_are_expanded_consistently(project: Path) -> None:
+    Path("t.py").write_text("import time\n\n\nasync def f():\n\tx = 1;\ttime.sleep(1)\n")
+    text = invoke("t.py", "-q", "--select", "FAS101").stdout
+    rows = text.splitlines()
+    code_row = next(line for line in rows if line.startswith("5 |"))
+    caret_row = rows[rows.index(code_row) + 1]
+    assert "\t" not in text
+    assert code_row.index("time") == caret_row.index("^")
+    assert caret_row.endswith("^" * len("time.sleep(1)"))
+    assert "--> t.py:5:9" in text  # the column counts a tab as one character
+
+
+# -- the text reporter on its own ----------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _diagnostic(fix: Fix | None = None, **changes: object) -> Diagnostic:
+    values: dict[str, object] = dict(
+        code="FAS101", name="blocking-call-in-async", severity=Severity.ERROR, message="it blocks",
+        path="app.py", span=Span(2, 4, 2, 17), help="use `await asyncio.sleep(...)`", fix=fix,
+    )
+    values.update(changes)
+    return Diagnostic(**values)  # type: ignore[arg-type]
+
+
+SOURCES = {"app.py": ["async def f():", "    time.sleep(1)", ""]}
+
+
+def _text(diagnostics: list[Diagnostic], stream: io.StringIO | None = None) -> str:
+    stream = stream if stream is not None else io.StringIO()
+    text_reporter.report(diagnostics, stream, SOURCES)
+    return stream.getvalue()
+
+
+def test_text_fix_marker_only_with_a_fix() -> None:
+    assert _text([_diagnostic()]).splitlines()[0] == "FAS101 it blocks"
+    fixed = _diagnostic(Fix("Use `asyncio.sleep`", Applicability.SAFE))
+    assert _text([fixed]).splitlines()[0] == "FAS101 [*] it blocks"
+    assert "[*]" not in "".join(concise_reporter_lines([_diagnostic()]))
+
+
+def concise_reporter_lines(diagnostics: list[Diagnostic]) -> list[str]:
+    stream = io.StringIO()
+    concise_reporter.report(diagnostics, stream, {})
+    return stream.getvalue().splitlines()
+
+
+def test_text_layout_is_ruff_like() -> None:
+    assert _text([_diagnostic()]) == (
+        "FAS101 it blocks\n"
+        " --> app.py:2:5\n"
+        "  |\n"
+        "1 | async def f():\n"
+        "2 |     time.sleep(1)\n"
+        "  |     ^^^^^^^^^^^^^\n"
+        "  |\n"
+        "help: use `await asyncio.sleep(...)`\n"
+        "\n"
+    )
+
+
+def test_text_chain_hops_get_their_own_frame() -> None:
+    hop = Hop("app.py", 2, 4, "time.sleep")
+    out = _text([_diagnostic(chain=(hop,))])
+    assert "  = via time.sleep\n --> app.py:2:5\n" in out
+    assert out.count("^^^^^^^^^^") == 2
+
+
+def test_text_without_source_still_gives_the_location() -> None:
+    out = io.StringIO()
+    text_reporter.report([_diagnostic(path="gone.py")], out, {})
+    assert out.getvalue().splitlines()[:2] == ["FAS101 it blocks", " --> gone.py:2:5"]
+    # a line past the end of the file (syntax error at EOF) is not an IndexError either
+    assert " --> app.py:9:1" in _text([_diagnostic(span=Span(9, 0, 9, 0))])
+
+
+def test_text_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    assert not ANSI.search(_text([_diagnostic()]))
+    coloured = _text([_diagnostic()], _Terminal())
+    assert ANSI.search(coloured)
+    assert ANSI.sub("", coloured) == _text([_diagnostic()])  # same text, only styled
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not ANSI.search(_text([_diagnostic()], _Terminal()))
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert ANSI.search(_text([_diagnostic()]))
+
+
+def test_no_color_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # NO_COLOR wins
+    out = invoke("route.py").stdout
+    assert "FAS101" in out and not ANSI.search(out)
+
+
+def test_text_escapes_control_characters_from_the_source() -> None:
+    line = '    x = "\x1b[31m\u202e"; time.sleep(1)'
+    sources = {"app.py": ["async def f():", line]}
+    stream = io.StringIO()
+    col = line.index("time")
+    text_reporter.report([_diagnostic(span=Span(2, col, 2, col + 13))], stream, sources)
+    out = stream.getvalue()
+    assert "\x1b" not in out and "\u202e" not in out
+    rows = out.splitlines()
+    code_row = next(line for line in rows if line.startswith("2 |"))
+    assert rows[rows.index(code_row) + 1].index("^") == code_row.index("time")
+
+
+def test_text_reporter_is_fast_for_many_findings() -> None:
+    import time
+
+    many = [_diagnostic(span=Span(2, 4, 2, 17)) for _ in range(5000)]
+    started = time.perf_counter()
+    out = _text(many)
+    assert out.count("FAS101") == 5000
+    assert time.perf_counter() - started < 1.5
+
+
+def test_json_reporter_columns_are_1_based() -> None:
+    stream = io.StringIO()
+    hop = Hop("app.py", 2, 4, "time.sleep")
+    json_reporter.report([_diagnostic(Fix("Use asyncio.sleep", Applicability.UNSAFE), chain=(hop,))], stream, {})
+    (finding,) = json.loads(stream.getvalue())
+    assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (2, 5, 2, 18)
+    assert finding["fix"] == {"title": "Use asyncio.sleep", "applicability": "unsafe"}
+    assert finding["chain"] == [{"path": "app.py", "line": 2, "column": 5, "text": "time.sleep"}]
+
+
+# -- summary, default paths, selection --------------------------------------------------------
+
+
+def test_summary_line_counts_by_severity(project: Path) -> None:
+    result = invoke("route.py", "helper.py", "clean.py", "--format", "concise", "--select", "FAS101")
+    assert re.fullmatch(r"Checked 3 files: 1 error, 1 warning, 0 infos in \d+\.\d\ds\n", result.stderr)
+    assert invoke("route.py", "-q").stderr == ""
+
+
+def test_default_path_is_the_current_folder(project: Path) -> None:
+    result = invoke("--format", "concise", "--select", "FAS101")
+    assert result.exit_code == 1
+    assert {line.split(":")[0] for line in result.stdout.splitlines()} == {"route.py", "helper.py"}
+    # ``check`` spelled out
+    assert invoke("check", "--format", "concise", "--select", "FAS101").stdout == result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), {"FAS101"}),
+        (("--select", "FAS1"), {"FAS101"}),
+        (("--ignore", "FAS101"), set()),
+        (("--ignore", "blocking-call-in-async"), set()),
+        (("--select", "ALL", "--ignore", "FAS1"), set()),
+        (("--select", "loop-misuse"), set()),
+        (("--select", "loop-misuse", "--extend-select", "FAS101"), {"FAS101"}),
+        (("--select", "loop-misuse,blocking-call-in-async"), {"FAS101"}),
+    ],
+)
+def test_selection_flags(project: Path, options: tuple[str, ...], expected: set[str]) -> None:
+    result = invoke("route.py", "--format", "json", "-q", *options)
+    # Other rules (added over time) may fire on the route too: look at FAS101 and FAS105 only.
+    assert {f["code"] for f in json.loads(result.stdout)} & {"FAS101", "FAS105"} == expected
+    if expected:
+        assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("flag", ["--select", "--ignore", "--extend-select"])
+def test_unknown_selector_names_the_flag(project: Path, flag: str) -> None:
+    result = _runner().invoke(cli.main, ["route.py", flag, "blocking-call-in-sync"])
+    assert result.exit_code == 2
+    assert result.stderr == f"fastapi-lint: error: {flag}: unknown rule code or name `blocking-call-in-sync` (see `fastapi-lint rules`)\n"
+
+
+def test_non_python_file_given_explicitly_is_skipped_with_a_note(project: Path) -> None:
+    Path("notes.txt").write_text("time.sleep(1)\n")
+    result = invoke("notes.txt", "clean.py", "--select", "FAS101")
+    assert result.exit_code == 0
+    assert "fastapi-lint: skipping notes.txt: not a Python file\n" in result.stderr
+    assert "Checked 1 file:" in result.stderr
+
+
+def test_internal_error_is_one_line_without_traceback(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastapi_lint.api
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(fastapi_lint.api, "lint_paths", explode)
+    result = _runner().invoke(cli.main, ["route.py"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("fastapi-lint: error: internal error: KeyError: 'boom'; this is a bug")
+    assert len(result.stderr.splitlines()) == 1
+    with pytest.raises(KeyError):
+        invoke("route.py", "--debug")
+
+
+# -- rules and explain ----------------------------------------------------------------------
+
+
+def test_rules_table_is_plain_and_complete_when_piped() -> None:
+    from fastapi_lint.rules import registry
+
+    result = invoke("rules")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Code", "Name", "Severity", "Default", "Fix", "Summary"]
+    assert not ANSI.search(result.stdout)
+    assert not re.search(r"[\u2500-\u257f]", result.stdout), "no box drawing"
+    assert all(line == line.rstrip() for line in lines), "no trailing spaces"
+    assert len(lines) == len(registry()) + 1
+    summary_at = lines[0].index("Summary")
+    for line, rule in zip(lines[1:], registry().values()):
+        assert line.startswith(f"{rule.code}  {rule.name}")
+        assert line[summary_at:] == rule.summary(), "summaries are never cut"
+        assert line.split()[2] == rule.severity.label
+
+
+def test_rules_json() -> None:
+    from fastapi_lint.rules import registry
+
+    rows = json.loads(invoke("rules", "--format", "json").stdout)
+    assert [row["code"] for row in rows] == list(registry())
+    assert {"code", "name", "severity", "default", "fixable", "summary"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("name", ["FAS101", "fas101", "blocking-call-in-async", "Blocking-Call-In-Async"])
+def test_explain_by_code_or_name(name: str) -> None:
+    result = invoke("explain", name)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith("FAS101 (blocking-call-in-async)\n===============================\n")
+    assert "Severity: error. Default: on. Fix: none." in out
+    assert "\nWhat it does\n------------\n" in out
+    assert "##" not in out and "```" not in out
+    assert "\n    import time\n" in out  # code blocks indented
+    assert not ANSI.search(out)
+
+
+def test_explain_unknown_rule_suggests_close_names() -> None:
+    result = _runner().invoke(cli.main, ["explain", "blocking-call-in-asinc"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "fastapi-lint: error: unknown rule `blocking-call-in-asinc` (did you mean `blocking-call-in-async`"
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert _runner().invoke(cli.main, ["explain", "xyz"]).exit_code == 2
+
+
+def test_explain_every_rule_renders() -> None:
+    from fastapi_lint.rules import registry
+
+    for code in registry():
+        result = invoke("explain", code)
+        assert result.exit_code == 0 and result.stdout.startswith(code)
+
+
+def test_markdown_to_text() -> None:
+    text = cli.markdown_to_text("# Title\n\nIntro `x`.\n## Example\n```python\nx = 1\n\n```\nDone.\n")
+    assert text == "Title\n=====\n\nIntro `x`.\n\nExample\n-------\n    x = 1\n\nDone.\n"
+
+
+def test_text_cuts_very_long_lines_around_the_range() -> None:
+    line = "x = 1; " * 500 + "time.sleep(1)" + "; y = 2" * 500
+    col = line.index("time")
+    stream = io.StringIO()
+    text_reporter.report([_diagnostic(span=Span(2, col, 2, col + 13))], stream, {"app.py": ["z = 0; " * 500, line]})
+    rows = stream.getvalue().splitlines()
+    assert rows[1] == f" --> app.py:2:{col + 1}"
+    assert max(len(row) for row in rows) < 400
+    code_row = next(row for row in rows if row.startswith("2 |"))
+    caret_row = rows[rows.index(code_row) + 1]
+    assert code_row.startswith("2 | \u2026") and code_row.endswith("\u2026")
+    assert caret_row.index("^") == code_row.index("time.sleep(1)")
+    assert caret_row.endswith("^" * 13)
