@@ -76,6 +76,10 @@ def lint_paths(
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, shown, debug=debug)
     parse_errors = [d for d in diagnostics if d.code in _selected_meta(config)]
+    if config.per_file_ignores:
+        from fastapi_lint.config import ignored_for_file
+
+        parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     finished = time.perf_counter()
     return LintResult(

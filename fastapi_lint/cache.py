@@ -49,11 +49,23 @@ _ENUMS: dict[str, type[enum.Enum]] = {"RefKind": facts.RefKind, "Severity": Seve
 
 
 
+# The code whose output is cached: a change to any of it invalidates every entry, so a
+# development build never serves facts extracted by older code.
+_PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/summary.py", "analysis/parse.py",
+                   "analysis/catalog/offload.py", "engine.py", "diagnostics.py")
+
+
 def _fingerprint() -> str:
-    """The tool's version and the shape of every cached class: a new field invalidates old entries."""
+    """The tool's version, the shape of every cached class and the phase-1 code."""
     shape = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in sorted(_CLASSES.items())}
-    text = json.dumps([__version__, FORMAT, shape], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([__version__, FORMAT, shape], sort_keys=True).encode())
+    package = Path(__file__).resolve().parent
+    for source in _PHASE1_SOURCES:
+        try:
+            digest.update((package / source).read_bytes())
+        except OSError:  # a zipped install: the version alone must do
+            digest.update(source.encode())
+    return digest.hexdigest()[:16]
 
 
 FINGERPRINT = _fingerprint()
@@ -94,11 +106,12 @@ class Cache:
     @staticmethod
     def key(data: bytes, path: str, module: str, is_package: bool) -> str:
         digest = hashlib.sha256(data)
-        digest.update(f"\0{path}\0{module}\0{is_package}\0{FINGERPRINT}".encode())
+        # surrogateescape: file names need not be valid UTF-8
+        digest.update(f"\0{path}\0{module}\0{is_package}\0{FINGERPRINT}".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def _entry(self, path: str) -> Path:
-        name = hashlib.sha256(path.encode()).hexdigest()[:32]
+        name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return self.folder / name[:2] / f"{name}.json"
 
     def get(self, path: str, key: str) -> Any:

@@ -9,16 +9,22 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from fastapi_lint import __version__
-from fastapi_lint.config import ConfigError, expand, parse_selector_option
+from fastapi_lint.cache import CACHE_DIR_NAME
+from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from fastapi_lint.api import LintResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
@@ -57,6 +63,12 @@ def main() -> None:
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+@click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help=f"Where to keep the cache (default: {CACHE_DIR_NAME}/ at the project root).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for parsing (default: one per core; 1: no pool).")
+@click.option("--statistics", is_flag=True, help="Print time per phase, cache use, unresolved calls, findings per rule.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -68,6 +80,10 @@ def check(
     config_file: Path | None,
     debug: bool,
     quiet: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    statistics: bool,
 ) -> None:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path(".")]
@@ -77,7 +93,9 @@ def check(
             _error(problem)
         _fail(problems[-1])
     try:
-        _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug)
+        options = RunOptions(no_cache, cache_dir, jobs, statistics)
+        _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
+               options)
     except ConfigError as error:
         _fail(str(error))
     except (SystemExit, KeyboardInterrupt, BrokenPipeError):
@@ -99,6 +117,7 @@ def _check(
     config_file: Path | None,
     quiet: bool,
     debug: bool,
+    options: RunOptions,
 ) -> NoReturn:
     from fastapi_lint.api import lint_paths, load_config
 
@@ -115,12 +134,10 @@ def _check(
                 )
     config = load_config(targets, config_file)
     config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
-    result = lint_paths(targets, config, debug=debug)
-    if config.per_file_ignores:
-        # ``lint_paths`` applies per-file-ignores to the rules' findings but not to FAS900.
-        from fastapi_lint.config import ignored_for_file
-
-        result.diagnostics = [d for d in result.diagnostics if d.code not in ignored_for_file(config, Path(d.path))]
+    cache_dir = None if options.no_cache else (options.cache_dir or _default_cache_dir(config))
+    with _progress(output_format, quiet) as (on_discovered, on_progress):
+        result = lint_paths(targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
+                            on_progress=on_progress, on_discovered=on_discovered)
     for missing in result.missing:  # vanished since the check above
         _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
@@ -130,10 +147,78 @@ def _check(
     _emit(result.diagnostics, output_format)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
+    if options.statistics:
+        _statistics(result)
     if result.internal_errors or result.missing:
         sys.exit(EXIT_ERROR)
     failing = [d for d in result.diagnostics if d.severity >= config.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    no_cache: bool = False
+    cache_dir: Path | None = None
+    jobs: int | None = None
+    statistics: bool = False
+
+
+def _default_cache_dir(config: Config) -> Path:
+    return (config.root or Path.cwd()) / CACHE_DIR_NAME
+
+
+# A bar only for runs long enough to wonder about, only on a terminal, never with machine output.
+_PROGRESS_MIN_FILES = 300
+
+
+@contextmanager
+def _progress(output_format: str, quiet: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    stderr = click.get_text_stream("stderr")
+    if quiet or output_format not in ("text", "concise") or not stderr.isatty():
+        yield (lambda total: None), (lambda done: None)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    progress = Progress(console=Console(file=stderr), transient=True)
+    task = progress.add_task("Linting", total=None, visible=False)
+
+    def discovered(total: int) -> None:
+        if total > _PROGRESS_MIN_FILES:
+            progress.update(task, total=total, visible=True)
+            progress.start()
+
+    def advance(done: int) -> None:
+        progress.advance(task, done)
+
+    try:
+        yield discovered, advance
+    finally:
+        progress.stop()
+
+
+def _statistics(result: LintResult) -> None:
+    """``--statistics``: where the time went and what the analysis could not see."""
+    from collections import Counter
+
+    from fastapi_lint.analysis.callgraph import callgraph
+
+    lines = [
+        f"files: {result.files} ({result.parsed} parsed, {result.cached} from the cache, "
+        f"{result.workers} worker{'s' if result.workers != 1 else ''}), {result.lines} lines",
+        *(f"time {phase}: {seconds:.3f}s" for phase, seconds in result.timings.items()),
+    ]
+    context = result.context
+    if context is not None:
+        graph = callgraph(context.project, context.catalog)
+        lines.append(
+            f"routes: {len(context.model.routes)}, functions: {len(context.project.functions)}, "
+            f"unresolved calls: {graph.unresolved}"
+        )
+    for code, count in sorted(Counter(d.code for d in result.diagnostics).items()):
+        lines.append(f"{code}: {count}")
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def _path_problem(path: Path) -> str | None:
@@ -329,17 +414,42 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
     from fastapi_lint.reporters.route_table import as_json, as_table
 
     targets = list(paths) or [Path(".")]
+    problems = [problem for problem in map(_path_problem, targets) if problem]
+    if problems:
+        _fail(problems[0])
     try:
         config = load_config(targets, config_file)
+        result = lint_paths(targets, config, cache_dir=_default_cache_dir(config), jobs=None)
+        rows = route_rows(result)
     except ConfigError as error:
         _fail(str(error))
-    result = lint_paths(targets, config)
-    for missing in result.missing:
-        _fail(f"{missing}: no such file or directory")
-    rows = route_rows(result)
+    except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:
+        _fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
     stream = click.get_text_stream("stdout")
     if output_format == "json":
         as_json(rows, stream)
     else:
         as_table(rows, stream)
         click.echo(f"{len(rows)} routes", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="The cache folder to remove.")
+def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
+    """Remove the cache of the project PATHS belong to (default: the current folder's)."""
+    from fastapi_lint.api import load_config
+    from fastapi_lint.cache import clean as remove
+
+    try:
+        folder = cache_dir or _default_cache_dir(load_config(list(paths) or [Path(".")]))
+    except ConfigError as error:
+        _fail(str(error))
+    if remove(folder):
+        click.echo(f"Removed {folder}", err=True)
+    elif folder.exists():
+        _fail(f"{folder} is not a fastapi-lint cache (no CACHEDIR.TAG of ours): left alone")
+    else:
+        click.echo(f"No cache at {folder}", err=True)

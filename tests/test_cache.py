@@ -117,3 +117,32 @@ def test_unwritable_cache_folder_still_lints(tmp_path: Path) -> None:
 def test_cache_key_depends_on_content_and_path() -> None:
     assert Cache.key(b"a", "x.py", "x", False) != Cache.key(b"b", "x.py", "x", False)
     assert Cache.key(b"a", "x.py", "x", False) != Cache.key(b"a", "y.py", "x", False)
+
+
+def test_cli_cache_lives_at_the_project_root_and_clean_removes_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fastapi_lint.cli import main
+
+    project = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(main, [str(project), "--statistics", "-q"])
+    assert first.exit_code == 1 and (tmp_path / ".fastapi_lint_cache" / "CACHEDIR.TAG").is_file()
+    second = runner.invoke(main, [str(project), "--statistics"])
+    assert "0 parsed, 5 from the cache" in second.stderr
+    assert "FAS101: 3" in second.stderr and "unresolved calls" in second.stderr
+    assert runner.invoke(main, ["clean", str(project)]).exit_code == 0
+    assert not (tmp_path / ".fastapi_lint_cache").exists()
+
+
+def test_cli_no_cache_writes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fastapi_lint.cli import main
+
+    project = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [str(project), "--no-cache", "--statistics"])
+    assert result.exit_code == 1 and "5 parsed, 0 from the cache" in result.stderr
+    assert not (tmp_path / ".fastapi_lint_cache").exists()
