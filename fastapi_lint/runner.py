@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -64,6 +63,8 @@ def summarize_all(
     stats.parsed = len(pending)
     workers = min(jobs or default_jobs(), len(pending))
     if workers > 1 and len(pending) >= POOL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor  # only when a pool is worth it
+
         stats.workers = workers
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
