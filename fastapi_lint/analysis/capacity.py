@@ -22,6 +22,9 @@ class ThreadpoolUse:
 
 
 def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> ThreadpoolUse:
+    cached = project.derived.get("threadpool_use")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     use = ThreadpoolUse()
     for route in model.routes:
         handler = route.handler
@@ -40,4 +43,5 @@ def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> T
         for summary in project.summaries
         for site in [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]
     )
+    project.derived["threadpool_use"] = use
     return use
