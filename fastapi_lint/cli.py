@@ -20,7 +20,7 @@ import click
 from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
-from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
@@ -69,6 +69,10 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing (default: one per core; 1: no pool).")
 @click.option("--statistics", is_flag=True, help="Print time per phase, cache use, unresolved calls, findings per rule.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list what was fixed.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -84,6 +88,10 @@ def check(
     cache_dir: Path | None,
     jobs: int | None,
     statistics: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> None:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path(".")]
@@ -93,7 +101,7 @@ def check(
             _error(problem)
         _fail(problems[-1])
     try:
-        options = RunOptions(no_cache, cache_dir, jobs, statistics)
+        options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -135,9 +143,23 @@ def _check(
     config = load_config(targets, config_file)
     config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
     cache_dir = None if options.no_cache else (options.cache_dir or _default_cache_dir(config))
-    with _progress(output_format, quiet) as (on_discovered, on_progress):
-        result = lint_paths(targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
-                            on_progress=on_progress, on_discovered=on_discovered)
+
+    def run() -> LintResult:
+        with _progress(output_format, quiet) as (on_discovered, on_progress):
+            return lint_paths(targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
+                              on_progress=on_progress, on_discovered=on_discovered)
+
+    result = run()
+    if options.diff:
+        sys.exit(_diff(result, config, options))
+    fixed: list[Diagnostic] = []
+    if options.fix:
+        fixed = _fix(result, config, options)
+        if fixed:
+            result = run()  # report what the fixes left, as it now stands
+    if not options.unsafe_fixes:
+        # ``[*]`` marks what ``--fix`` would do; unsafe fixes need ``--unsafe-fixes`` to count.
+        result.diagnostics = [_without_unsafe_fix(d) for d in result.diagnostics]
     for missing in result.missing:  # vanished since the check above
         _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
@@ -147,6 +169,7 @@ def _check(
     _emit(result.diagnostics, output_format)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
+        _fix_summary(result.diagnostics, fixed, options)
     if options.statistics:
         _statistics(result)
     if result.internal_errors or result.missing:
@@ -161,6 +184,64 @@ class RunOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     statistics: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    show_fixes: bool = False
+
+
+def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
+    return [
+        d for d in result.diagnostics
+        if d.fix is not None and (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)
+    ]
+
+
+def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagnostic]:
+    """Apply the fixes (atomically, file by file); the findings fixed."""
+    from fastapi_lint.fixes import fix_files
+
+    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config)
+    fixed = [d for outcome in results.values() for d in outcome.applied]
+    if options.show_fixes:
+        for d in sorted(fixed, key=Diagnostic.sort_key):
+            title = d.fix.title if d.fix else ""
+            click.echo(f"Fixed {d.path}:{d.span.line}:{d.span.col + 1}: {d.code} {title}", err=True)
+    return fixed
+
+
+def _diff(result: LintResult, config: Config, options: RunOptions) -> int:
+    """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
+    from fastapi_lint.fixes import fix_files
+
+    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config,
+                        write=False)
+    stream = click.get_text_stream("stdout")
+    changed = 0
+    for path in sorted(results):
+        text = results[path].diff(path)
+        if text:
+            stream.write(text)
+            changed += 1
+    count = sum(len(r.applied) for r in results.values())
+    click.echo(f"Would fix {count} finding{'s' if count != 1 else ''} in {changed} file{'s' if changed != 1 else ''}", err=True)
+    return EXIT_FINDINGS if changed else EXIT_OK
+
+
+def _without_unsafe_fix(diagnostic: Diagnostic) -> Diagnostic:
+    if diagnostic.fix is not None and diagnostic.fix.applicability is not Applicability.SAFE:
+        from dataclasses import replace
+
+        return replace(diagnostic, fix=None)
+    return diagnostic
+
+
+def _fix_summary(remaining: list[Diagnostic], fixed: list[Diagnostic], options: RunOptions) -> None:
+    if options.fix:
+        click.echo(f"Fixed {len(fixed)} finding{'s' if len(fixed) != 1 else ''} ({len(remaining)} remaining)", err=True)
+    fixable = sum(1 for d in remaining if d.fix is not None)
+    if fixable and not options.fix:
+        click.echo(f"[*] {fixable} fixable with `--fix`", err=True)
 
 
 def _default_cache_dir(config: Config) -> Path:

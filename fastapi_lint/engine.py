@@ -112,6 +112,10 @@ def check_project(
             d for d in result.diagnostics if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])
         ]
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    # What a fix would do (title, safety), from the facts alone: libcst is only needed to apply it.
+    from fastapi_lint.fixes import with_fixes
+
+    result.diagnostics = with_fixes(result.diagnostics, context)
     return result
 
 

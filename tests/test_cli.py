@@ -106,13 +106,12 @@ def test_subprocess_findings_exit_1_with_text_report_and_summary(project: Path) 
     assert done.returncode == 1, done.stderr
     out = done.stdout
     assert not ANSI.search(out), "no colour when stdout is not a terminal"
-    assert out.startswith("FAS101 `time.sleep` blocks the event loop")
+    assert out.startswith("FAS101 [*] `time.sleep` blocks the event loop")  # [*]: a safe fix exists
     assert " --> route.py:9:5\n" in out
     assert "9 |     time.sleep(1)\n" in out
     assert "  |     ^^^^^^^^^^^^^\n" in out
     assert "\nhelp: " in out
-    assert "[*]" not in out  # FAS101 has no fix
-    assert re.fullmatch(r"Checked 2 files: 1 error, 0 warnings, 0 infos in \d+\.\d\ds\n", done.stderr)
+    assert re.fullmatch(r"Checked 2 files: 1 error, 0 warnings, 0 infos in \d+\.\d\ds\n\[\*\] 1 fixable with `--fix`\n", done.stderr)
 
 
 def test_exit_codes(project: Path) -> None:
@@ -170,7 +169,8 @@ def test_json_format(project: Path) -> None:
             "chain"} <= set(route)
     assert (route["code"], route["name"], route["severity"]) == ("FAS101", "blocking-call-in-async", "error")
     assert (route["line"], route["column"], route["end_line"], route["end_column"]) == (9, 5, 9, 18)
-    assert route["fix"] is None and route["chain"] == []
+    assert route["fix"] == {"title": "Await `asyncio.sleep` instead", "applicability": "safe"}
+    assert route["chain"] == []
     assert findings[0]["severity"] == "warning"
     assert "Checked 2 files" in result.stderr  # the summary never pollutes the JSON
 
@@ -349,7 +349,7 @@ def test_json_reporter_columns_are_1_based() -> None:
 
 def test_summary_line_counts_by_severity(project: Path) -> None:
     result = invoke("route.py", "helper.py", "clean.py", "--format", "concise", "--select", "FAS101")
-    assert re.fullmatch(r"Checked 3 files: 1 error, 1 warning, 0 infos in \d+\.\d\ds\n", result.stderr)
+    assert re.fullmatch(r"Checked 3 files: 1 error, 1 warning, 0 infos in \d+\.\d\ds\n\[\*\] 2 fixable with `--fix`\n", result.stderr)
     assert invoke("route.py", "-q").stderr == ""
 
 
@@ -448,7 +448,7 @@ def test_explain_by_code_or_name(name: str) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert out.startswith("FAS101 (blocking-call-in-async)\n===============================\n")
-    assert "Severity: error. Default: on. Fix: none." in out
+    assert "Severity: error. Default: on. Fix: available." in out
     assert "\nWhat it does\n------------\n" in out
     assert "##" not in out and "```" not in out
     assert "\n    import time\n" in out  # code blocks indented

@@ -63,14 +63,19 @@ class BlockingCallInAsync(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Replacing `time.sleep(x)` by `await asyncio.sleep(x)`
-    is safe and planned; other calls need an async library or an explicit
-    offload, which changes threading semantics, so they are left to you.
+    `time.sleep(x)` becomes `await asyncio.sleep(x)` (adding `import asyncio`):
+    a safe fix. Other calls have unsafe fixes (`--unsafe-fixes`): a route or
+    dependency that awaits nothing and that nothing in the project calls
+    becomes a plain `def`; otherwise the call becomes
+    `await asyncio.to_thread(f, ...)`. Both move code to a worker thread, which
+    breaks objects that are not thread-safe, and code outside the linted files
+    may still await the function.
     """
 
     code = "FAS101"
     name = "blocking-call-in-async"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         found = request_paths(context.project, context.model, context.catalog)

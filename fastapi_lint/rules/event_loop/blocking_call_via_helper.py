@@ -70,12 +70,16 @@ class BlockingCallViaHelper(Rule):
     ```
 
     ## Fix safety
-    No automatic fix: offloading to a thread changes what runs concurrently.
+    Unsafe fixes only (`--unsafe-fixes`): a route or dependency that awaits
+    nothing becomes a plain `def`; otherwise the helper call becomes
+    `await asyncio.to_thread(helper, ...)`. Offloading changes what runs
+    concurrently, and the helper may touch objects that are not thread-safe.
     """
 
     code = "FAS102"
     name = "blocking-call-via-helper"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         graph = callgraph(context.project, context.catalog)

@@ -74,6 +74,7 @@ class LoopMisuse(Rule):
     code = "FAS105"
     name = "loop-misuse"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         model, project = context.model, context.project

@@ -64,13 +64,16 @@ class SyncResourceInAsync(Rule):
     ```
 
     ## Fix safety
-    No automatic fix: the remedy is an async driver (`AsyncSession`,
-    `redis.asyncio`, `httpx.AsyncClient`) or a plain `def` handler.
+    The remedy is an async driver (`AsyncSession`, `redis.asyncio`,
+    `httpx.AsyncClient`). An unsafe fix (`--unsafe-fixes`) turns a route or
+    dependency that awaits nothing into a plain `def`; calls on `self` are never
+    moved to a thread, since sessions and clients are rarely thread-safe.
     """
 
     code = "FAS103"
     name = "sync-resource-in-async"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         found = request_paths(context.project, context.model, context.catalog)

@@ -58,13 +58,15 @@ class DeprecatedJsonResponseClass(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet: removing `response_class` is safe only where the
-    route declares a return type or `response_model`.
+    On a route that declares a return type or `response_model`, removing
+    `response_class=...` is a safe fix. Elsewhere (apps, routers, responses
+    built by hand) the fix needs a type only you can write.
     """
 
     code = "FAS502"
     name = "deprecated-json-response-class"
     severity = Severity.INFO
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project

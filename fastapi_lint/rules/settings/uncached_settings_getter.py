@@ -76,6 +76,7 @@ class UncachedSettingsGetter(Rule):
     code = "FAS302"
     name = "uncached-settings-getter"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model

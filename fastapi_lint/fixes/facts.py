@@ -1,0 +1,165 @@
+"""Phase-1 facts seen from a finding: which function and call it points at, who calls whom.
+
+Findings carry a path and a span; the summaries carry the same spans, so a
+finding is placed by lookup, without parsing anything again.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary
+from fastapi_lint.analysis.project import Located
+from fastapi_lint.diagnostics import Diagnostic, Span
+from fastapi_lint.fixes.base import Target
+
+if TYPE_CHECKING:
+    from fastapi_lint.config import Config
+    from fastapi_lint.rules import Context
+
+SLEEP = "time.sleep"
+# Roles whose functions FastAPI runs either way: a plain ``def`` goes to its threadpool.
+THREADPOOL_ROLES = frozenset({"route", "dependency"})
+# Roles that must stay coroutines (an ``@app.middleware("http")`` function is awaited).
+ASYNC_ONLY_ROLES = frozenset({"middleware"})
+
+
+class _Index:
+    """Spans of one module's functions and calls."""
+
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.calls: dict[Span, tuple[Located | None, CallSite]] = {}
+        self.functions: dict[tuple[int, int], Located] = {}
+        for function in summary.functions:
+            located = Located(function, summary)
+            self.functions[(function.span.line, function.span.col)] = located
+            for site in function.calls:
+                self.calls.setdefault(site.span, (located, site))
+            for decorator in function.decorators:
+                if decorator.call is not None:
+                    self.calls.setdefault(decorator.call.span, (located, decorator.call))
+        for site in summary.module_calls:
+            self.calls.setdefault(site.span, (None, site))
+
+
+class Facts:
+    def __init__(self, context: Context, only: ModuleSummary | None = None) -> None:
+        self.context = context
+        self.project = context.project
+        self.model = context.model
+        # One file linted on its own (``plan_fixes`` without a context): every finding is in it,
+        # whatever spelling of its path the caller used.
+        self._only = only
+        self._by_path = {summary.path: summary for summary in self.project.summaries}
+        self._indexes: dict[str, _Index] = {}
+        self._callers: set[str] | None = None
+
+    @classmethod
+    def of(cls, context: Context) -> Facts:
+        """The facts of a linted project, built once per run."""
+        cached = context.project.derived.get("fix_facts")
+        if not isinstance(cached, Facts):
+            cached = cls(context)
+            context.project.derived["fix_facts"] = cached
+        return cached
+
+    # -- placing a finding ---------------------------------------------------
+
+    def target(self, diagnostic: Diagnostic) -> Target:
+        summary = self._only or self._by_path.get(diagnostic.path)
+        if summary is None:
+            return Target(diagnostic, None)
+        index = self._index(summary)
+        found = index.calls.get(diagnostic.span)
+        if found is not None:
+            located, site = found
+            callee = self.project.resolve(site.func).path if site.func is not None else None
+            return Target(diagnostic, located, site, callee)
+        located = index.functions.get((diagnostic.span.line, diagnostic.span.col))
+        return Target(diagnostic, located)
+
+    def _index(self, summary: ModuleSummary) -> _Index:
+        index = self._indexes.get(summary.path)
+        if index is None:
+            index = self._indexes[summary.path] = _Index(summary)
+        return index
+
+    # -- questions the fixers ask ------------------------------------------------
+
+    def roles(self, located: Located) -> set[str]:
+        return self.model.role_of(located.function.path)
+
+    def sleeps(self, located: Located) -> bool:
+        """The function calls ``time.sleep`` where ``await asyncio.sleep`` can replace it.
+
+        Such a function gains an ``await`` from the safe fix, so dropping its ``async``
+        is no longer an option for its other findings.
+        """
+        for site in located.function.calls:
+            if site.awaited or site.offloaded or site.in_lambda or site.func is None:
+                continue
+            if self.project.resolve(site.func).path == SLEEP:
+                return True
+        return False
+
+    def is_called(self, located: Located) -> bool:
+        """Some code of the project calls the function directly (``await f()``, ``create_task(f())``).
+
+        Those callers expect a coroutine; FastAPI, which calls routes and dependencies
+        through ``Depends`` and the decorators, does not count: it handles both kinds.
+        """
+        if self._callers is None:
+            from fastapi_lint.analysis.callgraph import callgraph
+
+            graph = callgraph(self.project, self.context.catalog)
+            callers: set[str] = set()
+            sites = [site for summary in self.project.summaries for site in summary.module_calls]
+            sites += [site for other in self.project.all_functions() for site in other.function.calls]
+            for site in sites:
+                if site.func is None:
+                    continue
+                target = graph.target(self.project.resolve(site.func))
+                if target is not None:
+                    callers.add(target)
+            self._callers = callers
+        return located.function.path in self._callers
+
+
+def encoded(source: str) -> bytes:
+    """The text as the bytes of its file: in the encoding its coding cookie names, if any,
+    so that phase 1 decodes it back to the same characters (and the same columns)."""
+    data = source.encode("utf-8", "surrogatepass")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return source.encode(encoding) if encoding not in ("utf-8", "utf-8-sig") else data
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data
+
+
+def local_facts(source: str, path: str, config: Config) -> Facts | None:
+    """Facts of one module given as text (None when it does not parse)."""
+    from fastapi_lint.analysis import fastapi_model
+    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.project import Project
+    from fastapi_lint.engine import summarize_file
+    from fastapi_lint.rules import Context
+
+    outcome = summarize_file(Path(path), path, data=encoded(source))
+    if isinstance(outcome, Diagnostic):
+        return None
+    project = Project([outcome])
+    context = Context(project, fastapi_model.build(project), Catalog(config.extend_blocking_calls, config.extend_async_safe))
+    return Facts(context, only=outcome)
+
+
+def lint_text(source: str, path: str, config: Config) -> list[Diagnostic]:
+    """``api.lint_source``, with the text encoded as its file would be."""
+    from fastapi_lint.engine import check_project, summarize_file
+
+    outcome = summarize_file(Path(path), path, data=encoded(source))
+    if isinstance(outcome, Diagnostic):
+        return [outcome]
+    return check_project([outcome], config).diagnostics
