@@ -110,6 +110,9 @@ class ClassFacts:
     bases: tuple[Ref, ...]
     decorators: tuple[Value, ...]
     attributes: tuple[Attribute, ...]
+    # Annotated names of the class body with their defaults: model fields, and the
+    # ``user: User = Depends(get_user)`` of a class-based view.
+    fields: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,5 @@ class ModuleSummary:
     # line -> codes named after ``# noqa:`` (empty tuple for a bare ``# noqa``)
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
     line_count: int = 0
+    # modules named by ``from x import *``, in order: where names not bound here may come from
+    star_imports: tuple[str, ...] = ()

@@ -19,7 +19,38 @@ APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starl
 ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace"})
 ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "websocket", "route", "websocket_route"}
-DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
+DEPENDS = frozenset(
+    {
+        "fastapi.Depends",
+        "fastapi.Security",
+        "fastapi.params.Depends",
+        "fastapi.params.Security",
+        "fastapi.param_functions.Depends",
+        "fastapi.param_functions.Security",
+    }
+)
+# Packages whose apps and routers have ``get``/``route``/``middleware`` decorators of their own.
+_OTHER_FRAMEWORKS = frozenset(
+    {
+        "flask",
+        "quart",
+        "sanic",
+        "aiohttp",
+        "django",
+        "litestar",
+        "falcon",
+        "bottle",
+        "tornado",
+        "click",
+        "typer",
+        "celery",
+        "socketio",
+        "blacksheep",
+        "robyn",
+    }
+)
+# Attributes of an app that are routers themselves: ``@app.router.get("/")``.
+_ROUTER_ATTRIBUTES = frozenset({"fastapi.FastAPI.router", "fastapi.applications.FastAPI.router"})
 BASE_HTTP_MIDDLEWARE = frozenset(
     {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
 )
@@ -73,6 +104,10 @@ class _Builder:
         self.model = FastAPIModel()
         self._owner_dependencies: dict[str, list[Value]] = defaultdict(list)
         self._app_dependencies: list[Value] = []
+        # router binding -> the bindings of the routers (or apps) that include it
+        self._parents: dict[str, list[str]] = defaultdict(list)
+        # router subclass -> the dependencies its ``__init__`` passes on
+        self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
 
     def build(self) -> FastAPIModel:
         project = self.project
@@ -86,13 +121,19 @@ class _Builder:
                 if function.class_path and function.name in ("dispatch", "__call__"):
                     if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
                         self.model.roles[function.path].add("middleware")
+            starts: dict[tuple[int, int], list[CallSite]] = defaultdict(list)
+            for site in _all_calls(summary):
+                starts[(site.span.line, site.span.col)].append(site)
             for site in _all_calls(summary):
                 self._registration_call(site)
                 self._app_construction(site)
+                self._decorator_applied(site, starts, uses_fastapi)
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
+        self._router_class_dependencies()
         for route in self.model.routes:
-            self._dependencies_of(route.handler.function.path, list(self._decorator_dependencies(route.site)))
+            extra = [*self._decorator_dependencies(route.site), *self._view_dependencies(route.handler)]
+            self._dependencies_of(route.handler.function.path, extra)
         self._nested_request_functions()
         return self.model
 
@@ -105,7 +146,7 @@ class _Builder:
         known_owner = owner_type is not None and self._is_app_or_router(owner_type)
         # A receiver of a known type that is not an app or router (a Flask app, an event bus
         # of the project's own) rules the decorator out; the import heuristic is for unknown ones.
-        other_owner = owner_type is not None and not known_owner and "()" not in owner_type
+        other_owner = owner_type is not None and not known_owner and self._other_framework(owner_type)
         uses_fastapi = uses_fastapi and not other_owner
         path = located.function.path
         if method == "middleware" and (known_owner or uses_fastapi):
@@ -120,6 +161,24 @@ class _Builder:
             if known_owner or looks_like_route:
                 self._add_route(located, site, method, first.text if first is not None and first.kind == "str" else "")
 
+    def _decorator_applied(
+        self, site: CallSite, starts: dict[tuple[int, int], list[CallSite]], uses_fastapi: bool
+    ) -> None:
+        """A decorator called by hand: ``app.exception_handler(Exc)(handler)``, ``router.get("/")(f)``."""
+        if site.func is None or not site.func.path.endswith("()") or len(site.args) != 1:
+            return
+        method = site.func.path[:-2].rpartition(".")[2]
+        if method not in ROUTE_DECORATORS and method not in ("middleware", "exception_handler", "on_event"):
+            return
+        located = self._function_of(site.args[0])
+        if located is None:
+            return
+        # The decorator's own call starts where this one does and ends before it.
+        for inner in starts.get((site.span.line, site.span.col), ()):
+            if inner is not site and inner.func is not None and inner.func.path == site.func.path[:-2]:
+                self._decorator(located, inner, uses_fastapi)
+                return
+
     def _add_route(self, located: Located, site: CallSite, method: str, route_path: str) -> None:
         websocket = "websocket" in method
         if method in HTTP_METHODS:
@@ -133,8 +192,20 @@ class _Builder:
         self.model.routes.append(Route(located, methods, route_path, websocket, site, owner))
         self.model.roles[located.function.path].add("route")
 
+    def _other_framework(self, type_path: str) -> bool:
+        """A receiver type known not to register FastAPI routes: a class of the project that is
+        no app or router, or a type from another web or CLI framework. Other external types
+        (``fastapi_utils``' ``InferringRouter``) stay undecided."""
+        if "()" in type_path:
+            return False
+        if type_path in self.project.classes:
+            return True
+        return type_path.partition(".")[0] in _OTHER_FRAMEWORKS
+
     def _is_app_or_router(self, type_path: str) -> bool:
         known = APP_TYPES | ROUTER_TYPES
+        if type_path in _ROUTER_ATTRIBUTES:
+            return True
         return type_path in known or (type_path in self.project.classes and self.project.is_subclass(type_path, known))
 
     # -- calls that register things ----------------------------------------
@@ -161,8 +232,12 @@ class _Builder:
         elif method == "include_router" and site.args:
             router = site.args[0]
             listed = site.kwarg("dependencies")
-            if router.ref is not None and listed is not None:
-                self._owner_dependencies[self._binding_key(router.ref)].extend(listed.items)
+            if router.ref is not None:
+                child = self._binding_key(router.ref)
+                if listed is not None:
+                    self._owner_dependencies[child].extend(listed.items)
+                # ``parent.include_router(child)``: the parent's dependencies run for the child's routes.
+                self._parents[child].append(self._binding_key(Ref(site.func.path.rpartition(".")[0])))
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
         elif method in _ROUTE_CLASSES or method == "Middleware":
@@ -182,7 +257,8 @@ class _Builder:
         located = self._function_of(endpoint)
         if located is not None:
             first = site.args[0] if site.args else site.kwarg("path")
-            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", first.text if first is not None and first.kind == "str" else "")
+            route_path = first.text if first is not None and first.kind == "str" else ""
+            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", route_path)
 
     def _on_app_or_router(self, site: CallSite) -> bool:
         func = self.project.resolve(site.func)
@@ -202,13 +278,19 @@ class _Builder:
             if handler is not None:
                 for item in handler.items:
                     self._add_role(item, "startup")
+        handlers = site.kwarg("exception_handlers")
+        if handlers is not None and handlers.kind == "dict":
+            for handler in handlers.items[1::2]:
+                self._add_role(handler, "exception_handler")
         listed = site.kwarg("dependencies")
         if listed is not None and (created in APP_TYPES or self.project.is_subclass(created, APP_TYPES)):
             self._app_dependencies.extend(listed.items)
 
     def _created(self, site: CallSite) -> str | None:
         """The app or router type a call constructs, or None."""
-        if site.func is None or site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES and not self._project_class(site):
+        if site.func is None:
+            return None
+        if site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES and not self._project_class(site):
             return None
         created = self.project.resolve_value(Value("call", call=site))
         if created.kind is not RefKind.INSTANCE or not self._is_app_or_router(created.path):
@@ -216,6 +298,10 @@ class _Builder:
         return created.path
 
     def _project_class(self, site: CallSite) -> bool:
+        """A class of the project (a ``FastAPI`` subclass, say); only capitalized names are
+        resolved, which spares resolving every call of the project."""
+        if site.func is None or not site.func.path.rpartition(".")[2][:1].isupper():
+            return False
         return self.project.resolve(site.func).path in self.project.classes
 
     def _app_binding(self, summary: ModuleSummary, binding: Binding) -> None:
@@ -247,13 +333,52 @@ class _Builder:
 
     # -- dependencies ------------------------------------------------------
 
+    def _router_class_dependencies(self) -> None:
+        """``class AdminRouter(APIRouter)`` whose ``__init__`` passes ``dependencies=[...]`` to
+        ``super().__init__``: every route on an instance gets them."""
+        for class_path in self.project.classes:
+            init = self.project.function(f"{class_path}.__init__")
+            if init is None or not self._is_app_or_router(class_path):
+                continue
+            for site in init.function.calls:
+                listed = site.kwarg("dependencies")
+                if listed is not None and site.text.endswith("__init__") and site.text.startswith("super("):
+                    self._class_dependencies[class_path].extend(listed.items)
+
+    def _view_dependencies(self, handler: Located) -> Iterator[Value]:
+        """A class-based view's ``user: User = Depends(get_user)``: FastAPI resolves it for every
+        endpoint of the class (fastapi-utils' ``cbv`` and its copies)."""
+        class_path = handler.function.class_path
+        if class_path is None:
+            return
+        for klass in self.project.mro(class_path):
+            entry = self.project.classes.get(klass)
+            if entry is None:
+                continue
+            for field in entry[0].fields:
+                if field.default is not None and field.default.kind == "call":
+                    yield field.default
+                elif field.annotation is not None and field.annotation.kind in ("subscript", "ref"):
+                    yield field.annotation
+
     def _decorator_dependencies(self, site: CallSite) -> Iterator[Value]:
         listed = site.kwarg("dependencies")
         if listed is not None:
             yield from listed.items
         if site.func is not None:
-            owner = site.func.path.rpartition(".")[0]
-            yield from self._owner_dependencies.get(self._binding_key(Ref(owner)), [])
+            pending = [self._binding_key(Ref(site.func.path.rpartition(".")[0]))]
+            seen: set[str] = set()
+            while pending:
+                owner = pending.pop()
+                if owner in seen:
+                    continue
+                seen.add(owner)
+                yield from self._owner_dependencies.get(owner, [])
+                pending.extend(self._parents.get(owner, []))
+                created = self.project.resolve(Ref(owner))
+                if created.kind is RefKind.INSTANCE:
+                    for klass in self.project.mro(created.path):
+                        yield from self._class_dependencies.get(klass, [])
         yield from self._app_dependencies
 
     def _dependencies_of(self, path: str, extra: Iterable[Value], depth: int = 0) -> None:
@@ -291,10 +416,11 @@ class _Builder:
                     yield from self._callables(target)
             return
         if value.kind == "subscript":
-            if self.project.resolve(value.ref).path in TYPE_WRAPPERS and value.items:
+            wrapper = self.project.resolve(value.ref).path
+            if wrapper in TYPE_WRAPPERS and wrapper.endswith(".Annotated") and value.items:
                 for item in value.items[1:]:
                     yield from self._depends_targets(item, value.items[0], seen + 1)
-            else:
+            else:  # ``Optional[SessionDep]``, ``SessionDep | None``
                 for item in value.items:
                     yield from self._depends_targets(item, None, seen + 1)
             return
@@ -339,7 +465,8 @@ class _Builder:
 
     def _nested_request_functions(self) -> None:
         """Async functions defined inside request-path code run per request too (stream generators)."""
-        for located in self.project.all_functions():
+        # Outer functions first: a generator nested two levels down needs its parent marked.
+        for located in sorted(self.project.all_functions(), key=lambda f: f.function.path.count(".")):
             function = located.function
             parent = function.parent_path
             if parent and function.is_async and self.model.on_request_path(parent):
@@ -352,7 +479,8 @@ def _unwrap_type(annotation: Value | None) -> Value | None:
         return None
     if annotation.kind == "ref":
         return annotation
-    if annotation.kind == "subscript" and annotation.items and annotation.text.rpartition(".")[2] in ("Optional", "Annotated"):
+    wrapper = annotation.text.rpartition(".")[2]
+    if annotation.kind == "subscript" and annotation.items and wrapper in ("Optional", "Annotated"):
         return _unwrap_type(annotation.items[0])
     return None
 

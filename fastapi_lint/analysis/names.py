@@ -18,6 +18,9 @@ from fastapi_lint.analysis.facts import Ref, RefKind
 # catalog call, and knowing ``len`` is a builtin tells the call graph it is harmless.
 BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_") or name == "__import__")
 
+# Every other builtin name: never from a starred module.
+_OTHER_BUILTINS = frozenset(dir(builtins))
+
 # Wrappers whose first argument is the real type: ``Optional[Session]``, ``Annotated[Session, ...]``.
 TYPE_WRAPPERS = frozenset(
     {
@@ -96,6 +99,9 @@ class Resolver:
     def __init__(self, module_scope: Scope) -> None:
         self.scopes: list[Scope] = [module_scope]
         self._resolving: set[tuple[int, str]] = set()
+        # Set when the module has a ``from x import *``: free names then resolve to the
+        # module's own path, which the project phase follows into the starred modules.
+        self.star_module: str | None = None
 
     def lookup(self, name: str) -> Ref | None:
         for scope in reversed(self.scopes):
@@ -119,6 +125,8 @@ class Resolver:
                 return ref
         if name in BUILTINS:
             return Ref(f"builtins.{name}")
+        if self.star_module is not None and name not in _OTHER_BUILTINS:
+            return Ref(f"{self.star_module}.{name}")
         return None
 
     def resolve(self, node: ast.expr) -> Ref | None:

@@ -51,6 +51,9 @@ class Project:
         self.classes: dict[str, tuple[ClassFacts, ModuleSummary]] = {}
         self.bindings: dict[str, tuple[Binding, ModuleSummary]] = {}
         self.attributes: dict[str, Ref] = {}
+        # every value an attribute is assigned (``self.db = db`` here, ``= SessionLocal()`` there)
+        self._attribute_values: dict[str, list[Ref]] = {}
+        self.conflicting: set[str] = set()
         for summary in summaries:
             self._add(summary)
         self._memo: dict[tuple[str, RefKind], Ref] = {}
@@ -72,9 +75,20 @@ class Project:
         for klass in summary.classes:
             self.classes[klass.path] = (klass, summary)
             for attribute in klass.attributes:
-                self.attributes.setdefault(f"{klass.path}.{attribute.name}", attribute.value)
+                key = f"{klass.path}.{attribute.name}"
+                self.attributes.setdefault(key, attribute.value)
+                self._attribute_values.setdefault(key, []).append(attribute.value)
+        shapes: dict[str, set[tuple[str, str]]] = {}
         for binding in summary.bindings:
-            self.bindings.setdefault(f"{summary.module}.{binding.name}", (binding, summary))
+            key = f"{summary.module}.{binding.name}"
+            shape = _shape(binding.value)
+            if shape is None:
+                continue  # ``client = None`` until the lifespan sets it says nothing
+            shapes.setdefault(key, set()).add(shape)
+            self.bindings.setdefault(key, (binding, summary))
+        # A module name bound to different things (``Redis`` from ``redis`` or from
+        # ``redis.asyncio``, by a try/except import) has no single meaning.
+        self.conflicting.update(key for key, found in shapes.items() if len(found) > 1)
 
     # -- iteration ---------------------------------------------------------
 
@@ -163,12 +177,18 @@ class Project:
             return Ref(path, RefKind.MEMBER)
         return Ref(path, RefKind.MEMBER)
 
-    def _module_member(self, module: ModuleSummary, name: str) -> Ref:
+    def _module_member(self, module: ModuleSummary, name: str, depth: int = 0) -> Ref:
         path = f"{module.module}.{name}"
         if path in self.functions or path in self.classes or path in self.modules:
             return Ref(self.modules[path].module if path in self.modules else path)
         found = self.bindings.get(path)
-        if found is None:
+        if found is None and module.star_imports and depth < 8:
+            # ``from .base_controllers import *``: the first starred module that has the name.
+            for starred in module.star_imports:
+                source = self.modules.get(starred)
+                if source is not None and source is not module and self._defines(source, name):
+                    return self._module_member(source, name, depth + 1)
+        if found is None or path in self.conflicting:
             return Ref(path)
         value = found[0].value
         if value.kind == "ref" and value.ref is not None:
@@ -185,6 +205,17 @@ class Project:
         if container.kind is RefKind.SYMBOL:
             return None
         return self._called(self._member(container, "__getitem__"))
+
+    def _defines(self, module: ModuleSummary, name: str, depth: int = 0) -> bool:
+        path = f"{module.module}.{name}"
+        if path in self.functions or path in self.classes or path in self.modules or path in self.bindings:
+            return True
+        if depth >= 8:
+            return False
+        return any(
+            source is not None and source is not module and self._defines(source, name, depth + 1)
+            for source in (self.modules.get(starred) for starred in module.star_imports)
+        )
 
     def _type_alias(self, value: Value) -> Ref | None:
         """``Annotated[Session, Depends(get_db)]`` or ``Optional[Session]`` bound to a name."""
@@ -209,9 +240,13 @@ class Project:
             member = f"{klass}.{name}"
             if member in self.functions or member in self.classes:
                 return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
-            attribute = self.attributes.get(member)
-            if attribute is not None:
-                return self.resolve(attribute)
+            values = self._attribute_values.get(member)
+            if values:
+                found = {self.resolve(value) for value in values}
+                if len(found) == 1 and _UNKNOWN not in found:
+                    return found.pop()
+                # Assigned different things in different places: no single type.
+                return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
             if klass not in self.classes:  # an external base: its members are its own
                 return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
         return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
@@ -288,6 +323,17 @@ class Project:
         if len(instances) == 1:
             return instances.pop()
         return _UNKNOWN
+
+
+def _shape(value: Value) -> tuple[str, str] | None:
+    """What a binding's value is, for comparing two bindings of one name; None for ``None``."""
+    if value.kind == "const" and value.text == "None":
+        return None
+    if value.kind == "call" and value.call is not None:
+        return ("call", value.call.func.path if value.call.func is not None else value.call.text)
+    if value.ref is not None:
+        return (value.kind, value.ref.path)
+    return (value.kind, value.text)
 
 
 def _rebase(path: str, module: str, prefix: str) -> str:

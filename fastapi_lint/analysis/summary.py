@@ -25,7 +25,7 @@ from fastapi_lint.analysis.facts import (
     RefKind,
     Value,
 )
-from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, module_package
+from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, module_package
 from fastapi_lint.analysis.parse import Parsed
 from fastapi_lint.diagnostics import Span
 
@@ -34,6 +34,22 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _OTHER = Value("other")
+_UNKNOWN_VALUE = Ref("?", RefKind.MEMBER)  # what the project phase calls an unknown
+# Calls whose arguments are awaitables, awaited by them: calls made in their argument list
+# produce coroutines, not results (``asyncio.gather(a(), b())``, ``tg.create_task(c())``).
+_TAKES_AWAITABLES = frozenset(
+    {
+        "asyncio.gather",
+        "asyncio.wait_for",
+        "asyncio.wait",
+        "asyncio.shield",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.as_completed",
+        "asyncio.run_coroutine_threadsafe",
+    }
+)
+_TAKES_AWAITABLES_METHODS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 # ``match`` patterns exist from Python 3.10; on 3.9 no tree holds them.
@@ -91,6 +107,7 @@ class _Extractor:
         self.is_package = is_package
         self.module_scope = Scope()
         self.resolver = Resolver(self.module_scope)
+        self.star_imports: list[str] = []
         self.functions: list[FunctionFacts] = []
         self.classes: list[ClassFacts] = []
         self.bindings: list[Binding] = []
@@ -119,12 +136,17 @@ class _Extractor:
             module_calls=tuple(self.state.calls),
             noqa=find_noqa(self.lines),
             line_count=len(self.lines),
+            star_imports=tuple(self.star_imports),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
         """Module names are visible in every function body, wherever they are bound."""
         names = self.module_scope.names
         for node in _top_level(body):
+            if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+                self.star_imports.append(import_target(node, self.package))
+                # A name bound nowhere here may come from the starred module: leave it to the project.
+                self.resolver.star_module = self.module
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for local, target in import_bindings(node, self.package):
                     previous = names.get(local)
@@ -197,12 +219,14 @@ class _Extractor:
                 self.expr(target)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             annotation = self.annotation(node.annotation)
-            value = self.expr(node.value) if node.value is not None else None
-            if value is None or (value.kind == "const" and value.text == "None"):
+            assigned = self.expr(node.value) if node.value is not None else None
+            if assigned is None or (assigned.kind == "const" and assigned.text == "None"):
                 # ``client: httpx.Client`` or ``= None`` until the lifespan sets it: an instance of the type.
                 declared = self.resolver.annotation_type(node.annotation)
-                value = Value("ref", text=_text(node.annotation), ref=Ref(declared, RefKind.INSTANCE)) if declared else annotation
-            self.bindings.append(Binding(node.target.id, value, self.span(node)))
+                assigned = (
+                    Value("ref", text=_text(node.annotation), ref=Ref(declared, RefKind.INSTANCE)) if declared else annotation
+                )
+            self.bindings.append(Binding(node.target.id, assigned, self.span(node)))
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, class_path: str | None) -> None:
         # Decorators, defaults and annotations run where the ``def`` is, not in its body.
@@ -304,6 +328,7 @@ class _Extractor:
             self.expr(keyword.value)
         path = f"{owner}.{node.name}"
         attributes: list[Attribute] = []
+        fields: list[Param] = []
         for statement in node.body:
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 annotated = self.resolver.annotation_type(statement.annotation)
@@ -313,6 +338,14 @@ class _Extractor:
                     ref = self.resolver.resolve(statement.value)
                     if ref is not None:
                         attributes.append(Attribute(statement.target.id, ref))
+                fields.append(
+                    Param(
+                        statement.target.id,
+                        self.annotation(statement.annotation),
+                        self.expr(statement.value) if statement.value is not None else None,
+                    )
+                )
+                continue
             elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
                 ref = self.resolver.resolve(statement.value)
                 for target in statement.targets:
@@ -335,6 +368,7 @@ class _Extractor:
                 bases=bases,
                 decorators=decorators,
                 attributes=_agreeing(attributes),
+                fields=tuple(fields),
             )
         )
 
@@ -374,6 +408,10 @@ class _Extractor:
                                 found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
                             elif statement.value is not None:
                                 ref = self.resolver.resolve(statement.value)
+                                if ref is None and not isinstance(statement.value, ast.Constant):
+                                    # Something unknown (``client or httpx.Client()``): it still
+                                    # tells that the attribute may hold another type.
+                                    ref = _UNKNOWN_VALUE
                                 if ref is not None:
                                     found.append(Attribute(target.attr, ref))
         finally:
@@ -385,7 +423,8 @@ class _Extractor:
     def annotation(self, node: ast.expr) -> Value:
         """An annotation's value, with ``A | B`` read as ``Union[A, B]`` (``SessionDep | None``)."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return Value("subscript", text="Union", ref=Ref("typing.Union"), items=(self.annotation(node.left), self.annotation(node.right)))
+            sides = (self.annotation(node.left), self.annotation(node.right))
+            return Value("subscript", text="Union", ref=Ref("typing.Union"), items=sides)
         return self.expr(node)
 
     def expr(self, node: ast.expr) -> Value:
@@ -421,11 +460,16 @@ class _Extractor:
             elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return Value("subscript", text=_text(node.value), ref=ref, items=tuple(self.expr(e) for e in elements))
         if isinstance(node, ast.Lambda):
+            arguments = node.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            # A lambda's parameters hide outer names: ``lambda session: session.get()``.
+            self.resolver.scopes.append(Scope(names={a.arg: None for a in every if a is not None}))
             self.lambdas.append(self.offload_depth > 0 or (bool(self.lambdas) and self.lambdas[-1]))
             try:
                 self.expr(node.body)
             finally:
                 self.lambdas.pop()
+                self.resolver.scopes.pop()
             return Value("lambda")
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             self.state.is_generator = True
@@ -435,9 +479,7 @@ class _Extractor:
                     self.state.returned.append(value)
             return _OTHER
         if isinstance(node, _COMPREHENSIONS):
-            for generator in node.generators:
-                if generator.is_async:
-                    self.state.awaits = True
+            return self._comprehension(node)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child)
@@ -452,6 +494,29 @@ class _Extractor:
                     self.expr(default)
         return _OTHER
 
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> Value:
+        """A comprehension's targets are its own names: ``[s.close() for s in sessions]``
+        never means a module-level ``s``. The first iterable is evaluated outside."""
+        self.expr(node.generators[0].iter)
+        targets = {name for generator in node.generators for name in _names_of(generator.target)}
+        self.resolver.scopes.append(Scope(names=dict.fromkeys(targets)))
+        try:
+            for index, generator in enumerate(node.generators):
+                if generator.is_async:
+                    self.state.awaits = True
+                if index:
+                    self.expr(generator.iter)
+                for condition in generator.ifs:
+                    self.expr(condition)
+            if isinstance(node, ast.DictComp):
+                self.expr(node.key)
+                self.expr(node.value)
+            else:
+                self.expr(node.elt)
+        finally:
+            self.resolver.scopes.pop()
+        return _OTHER
+
     def call(self, node: ast.Call) -> CallSite:
         func = self.resolver.resolve(node.func)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
@@ -461,6 +526,12 @@ class _Extractor:
             self.expr(node.func)
         offloads = is_offload(func.path if func else None, attr)
         awaited = id(node) in self.awaited
+        if (func is not None and func.path in _TAKES_AWAITABLES) or attr in _TAKES_AWAITABLES_METHODS:
+            # ``asyncio.gather(client.get(a), ...)``: each argument is an awaitable, awaited there.
+            for argument in node.args:
+                for item in argument.elts if isinstance(argument, (ast.List, ast.Tuple, ast.Set)) else [argument]:
+                    if isinstance(item, ast.Call):
+                        self.awaited.add(id(item))
         in_lambda = bool(self.lambdas)
         offloaded = in_lambda and self.lambdas[-1]
         if offloads:
@@ -513,9 +584,10 @@ def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
-    """One attribute per name: an annotation (``client: httpx.Client``) decides; otherwise
-    every assignment must agree, or the attribute's type is unknown (``self.client`` set to
-    a sync client in one method and an async one in another)."""
+    """An annotation (``client: httpx.Client``) decides an attribute's type; otherwise every
+    distinct value assigned is kept, and the project phase, which can resolve them, keeps the
+    type only when they all agree (``self.db = db`` with ``db: Session``, and
+    ``self.db = SessionLocal()``, agree; a sync client here and an async one there do not)."""
     by_name: dict[str, list[Attribute]] = {}
     for attribute in attributes:
         by_name.setdefault(attribute.name, []).append(attribute)
@@ -524,8 +596,8 @@ def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
         annotated = [a for a in found if a.annotated]
         if annotated:
             kept.append(annotated[0])
-        elif len({a.value for a in found}) == 1:
-            kept.append(found[0])
+        else:
+            kept.extend({a.value: a for a in found}.values())
     return tuple(kept)
 
 
@@ -606,12 +678,26 @@ def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, w
         scope.lazy.pop(name, None)
 
 
+def _names_of(target: ast.expr) -> list[str]:
+    return [sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)]
+
+
+def _same_kind(first: ast.expr, second: ast.expr) -> bool:
+    """Whether two values bound to one name are the same kind of thing: calls of the same
+    callee (``httpx.Client()`` and ``httpx.Client(timeout=3)``) or the same name."""
+    if isinstance(first, ast.Call) and isinstance(second, ast.Call):
+        first, second = first.func, second.func
+    if isinstance(first, (ast.Name, ast.Attribute)) and isinstance(second, (ast.Name, ast.Attribute)):
+        return _text(first) == _text(second)
+    return type(first) is type(second) and ast.dump(first) == ast.dump(second)
+
+
 def _bind_lazy(scope: Scope, seen: dict[str, int], name: str, value: ast.expr) -> None:
     seen[name] = seen.get(name, 0) + 1
     if seen[name] > 1 or name in scope.names:
         # Bound more than once: only trust it when every binding agrees.
         previous = scope.lazy.pop(name, None)
-        if previous is not None and (previous[0] == "annotation" or ast.dump(previous[1]) == ast.dump(value)):
+        if previous is not None and (previous[0] == "annotation" or _same_kind(previous[1], value)):
             scope.lazy[name] = previous
         else:
             scope.names[name] = None
