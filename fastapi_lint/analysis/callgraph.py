@@ -5,7 +5,7 @@ methods through ``self`` or an instance of a known class, class instantiation
 (its ``__init__``) and callable instances (``__call__``). Calls that cannot be
 resolved are counted, not guessed at: an unknown callee is taken not to block.
 
-"Blocks" starts at catalog calls and climbs through *sync* functions only: an
+"Blocks" starts at catalog calls (I/O and CPU-heavy) and climbs through *sync* functions only: an
 async callee runs on the loop in its own right (FAS101 reports it there), and a
 callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all.
 """
@@ -180,9 +180,10 @@ class CallGraph:
         located = self.project.function(path)
         if located is None or located.function.is_async:
             return None
-        for site, catalog_path, entry in self.direct.get(path, []):
-            if entry.kind == "io":
-                return Witness((Step(located, site, catalog_path),), entry)
+        # I/O first (the usual stall), then CPU-heavy work: both hold the loop when reached from it.
+        direct = sorted(self.direct.get(path, []), key=lambda found: found[2].kind != "io")
+        for site, catalog_path, entry in direct:
+            return Witness((Step(located, site, catalog_path),), entry)
         best: Witness | None = None
         for site, callee in self.edges.get(path, []):
             if not self._is_sync(callee):

@@ -425,6 +425,15 @@ class _Extractor:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             sides = (self.annotation(node.left), self.annotation(node.right))
             return Value("subscript", text="Union", ref=Ref("typing.Union"), items=sides)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # A forward reference, ``-> "SentenceTransformer"``: read it as the expression it spells
+            # (types only: a string holding a call would give its calls positions in another text).
+            try:
+                parsed = ast.parse(node.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return self.expr(node)
+            if not any(isinstance(sub, ast.Call) for sub in ast.walk(parsed)):
+                return self.annotation(parsed)
         return self.expr(node)
 
     def expr(self, node: ast.expr) -> Value:

@@ -118,6 +118,9 @@ _FILES = _group(
             "shutil",
             "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive disk_usage",
         ),
+        # Creating a temporary file touches the disk (and on some systems, a slow one).
+        *_methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp mkdtemp TemporaryDirectory"),
+        "markitdown.MarkItDown.convert",
     ],
 ) + _group(
     "reads and parses a whole file synchronously",
@@ -420,6 +423,9 @@ _OPENAI_CALLS = [
     "files.content",
     "batches.create",
     "batches.retrieve",
+    "models.list",
+    "models.retrieve",
+    "models.delete",
 ]
 
 _ANTHROPIC_CALLS = [
@@ -430,6 +436,8 @@ _ANTHROPIC_CALLS = [
     "messages.batches.create",
     "messages.batches.retrieve",
     "completions.create",
+    "models.list",
+    "models.retrieve",
 ]
 
 _MODEL_API = _group(
@@ -443,6 +451,23 @@ _MODEL_API = _group(
         "openai.Completion.create",
         "openai.Embedding.create",
         *(f"anthropic.Anthropic.{call}" for call in _ANTHROPIC_CALLS),
+        # LiteLLM's sync entry points (the async ones are ``acompletion``, ``aembedding``, ...).
+        *_methods("litellm", "completion embedding text_completion image_generation transcription speech"),
+    ],
+    resource=True,
+)
+
+_VECTOR_AND_SEARCH_APIS = _group(
+    "calls a vector or search service synchronously",
+    "the SDK's async client (`pymilvus.AsyncMilvusClient`, `exa_py.AsyncExa`), or `await run_in_threadpool(...)`",
+    [
+        # Listed by name: ``close()`` on these clients is fine at shutdown, so no wildcard.
+        *_methods(
+            "pymilvus.MilvusClient",
+            "search query insert upsert delete get has_collection create_collection drop_collection "
+            "load_collection release_collection list_collections describe_collection create_index flush",
+        ),
+        *_methods("exa_py.Exa", "search search_and_contents get_contents find_similar find_similar_and_contents answer"),
     ],
     resource=True,
 )
@@ -542,6 +567,7 @@ ENTRIES: list[Entry] = [
     *_GOOGLE,
     *_AZURE,
     *_MODEL_API,
+    *_VECTOR_AND_SEARCH_APIS,
     *_SAAS,
     *_WAITS,
     *_INPUT,

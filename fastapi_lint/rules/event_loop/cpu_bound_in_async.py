@@ -9,7 +9,7 @@ from fastapi_lint.rules import Context, Rule
 
 
 class CpuBoundInAsync(Rule):
-    """A known CPU-heavy call in an `async def` on the request path.
+    """A known CPU-heavy call in an `async def`.
 
     ## What it does
     Finds password hashing (passlib, bcrypt, argon2, `hashlib.pbkdf2_hmac`,
@@ -21,9 +21,15 @@ class CpuBoundInAsync(Rule):
     A bcrypt hash takes 100-300 ms by design. For that time the event loop runs
     nothing else: at ten logins a second, every request on the worker waits.
 
+    In request-path code the finding is an error; in other async functions
+    (a service method whose route the linter cannot see, a worker) a warning.
+    The lifespan and startup handlers, where loading a model belongs, are not
+    reported.
+
     ## Known problems
     Only calls in the catalog are known to be heavy; a slow loop of your own is
-    a missed alarm. Async functions off the request path are not reported.
+    a missed alarm. Heavy work in a sync helper called from an async function
+    is FAS102's.
 
     ## Example
     ```python
@@ -64,12 +70,16 @@ class CpuBoundInAsync(Rule):
         found = request_paths(context.project, context.model, context.catalog)
         for call in blocking_calls(context.project, context.catalog):
             located = call.located
-            if call.entry.kind != "cpu" or not found.per_request(located.function.path):
+            if call.entry.kind != "cpu":
                 continue
+            request = found.per_request(located.function.path)
+            if not request and located.function.path in found.startup:
+                continue  # the lifespan is where heavy loading belongs: no request waits on it
             yield self.report(
                 located,
                 call.site.span,
                 f"`{call.ref.path}` holds the event loop in {describe_async(context.project, context.model, found, located)}: "
                 f"it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
+                severity=Severity.ERROR if request else Severity.WARNING,
             )
