@@ -366,7 +366,8 @@ def test_dependencies_lists(tmp_path: Path) -> None:
                 from fastapi import Depends, FastAPI
                 from pkg import guards, items
 
-                app = FastAPI(dependencies=[Depends(guards.on_app)])
+                APP_DEPENDENCIES = [Depends(guards.on_app)]
+                app = FastAPI(dependencies=APP_DEPENDENCIES)
                 app.include_router(items.router, dependencies=[Depends(guards.on_include)])
             """,
         },
@@ -775,8 +776,11 @@ def test_exception_handlers_dict_router_attribute_and_optional_annotated(tmp_pat
                 from deps import OrgDep, TeamDep, UserDep
 
                 async def on_value_error(request, exc): ...
+                async def on_not_found(request, exc): ...
 
+                HANDLERS = {404: on_not_found}
                 app = FastAPI(exception_handlers={ValueError: on_value_error, **{}})
+                other = FastAPI(exception_handlers=HANDLERS)
 
                 @app.router.get("/")
                 async def index(user: Optional[UserDep], team: TeamDep | None, org: "OrgDep"): ...
@@ -784,6 +788,7 @@ def test_exception_handlers_dict_router_attribute_and_optional_annotated(tmp_pat
         },
     )
     assert roles(model, "main.on_value_error") == {"exception_handler"}
+    assert roles(model, "main.on_not_found") == {"exception_handler"}
     assert roles(model, "main.index") == {"route"}
     assert roles(model, "deps.get_user") == {"dependency"}
     assert roles(model, "deps.get_team") == {"dependency"}

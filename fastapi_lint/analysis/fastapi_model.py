@@ -231,7 +231,7 @@ class _Builder:
             self._add_role(site.args[0], "background_task")
         elif method == "include_router" and site.args:
             router = site.args[0]
-            listed = site.kwarg("dependencies")
+            listed = self._literal(site.kwarg("dependencies"))
             if router.ref is not None:
                 child = self._binding_key(router.ref)
                 if listed is not None:
@@ -274,17 +274,25 @@ class _Builder:
         lifespan = site.kwarg("lifespan")
         if lifespan is not None:
             self._add_role(lifespan, "lifespan")
-        for handler in (site.kwarg("on_startup"), site.kwarg("on_shutdown")):
+        for handler in (self._literal(site.kwarg("on_startup")), self._literal(site.kwarg("on_shutdown"))):
             if handler is not None:
                 for item in handler.items:
                     self._add_role(item, "startup")
-        handlers = site.kwarg("exception_handlers")
+        handlers = self._literal(site.kwarg("exception_handlers"))
         if handlers is not None and handlers.kind == "dict":
             for handler in handlers.items[1::2]:
                 self._add_role(handler, "exception_handler")
-        listed = site.kwarg("dependencies")
+        listed = self._literal(site.kwarg("dependencies"))
         if listed is not None and (created in APP_TYPES or self.project.is_subclass(created, APP_TYPES)):
             self._app_dependencies.extend(listed.items)
+
+    def _literal(self, value: Value | None) -> Value | None:
+        """A value, or the module-level value a name stands for: ``exception_handlers=HANDLERS``."""
+        if value is not None and value.kind == "ref" and value.ref is not None:
+            found = self.project.bindings.get(self._binding_key(value.ref))
+            if found is not None:
+                return found[0].value
+        return value
 
     def _created(self, site: CallSite) -> str | None:
         """The app or router type a call constructs, or None."""
@@ -309,7 +317,7 @@ class _Builder:
         call = binding.value.call
         if call is None or self._created(call) is None:
             return
-        listed = call.kwarg("dependencies")
+        listed = self._literal(call.kwarg("dependencies"))
         if listed is not None:
             self._owner_dependencies[f"{summary.module}.{binding.name}"].extend(listed.items)
 
@@ -341,7 +349,7 @@ class _Builder:
             if init is None or not self._is_app_or_router(class_path):
                 continue
             for site in init.function.calls:
-                listed = site.kwarg("dependencies")
+                listed = self._literal(site.kwarg("dependencies"))
                 if listed is not None and site.text.endswith("__init__") and site.text.startswith("super("):
                     self._class_dependencies[class_path].extend(listed.items)
 
@@ -362,7 +370,7 @@ class _Builder:
                     yield field.annotation
 
     def _decorator_dependencies(self, site: CallSite) -> Iterator[Value]:
-        listed = site.kwarg("dependencies")
+        listed = self._literal(site.kwarg("dependencies"))
         if listed is not None:
             yield from listed.items
         if site.func is not None:
