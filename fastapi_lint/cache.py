@@ -34,6 +34,7 @@ _CLASSES: dict[str, type] = {
         facts.CallSite,
         facts.Param,
         facts.FunctionFacts,
+        facts.Read,
         facts.Attribute,
         facts.ClassFacts,
         facts.Binding,

@@ -84,13 +84,14 @@ class CallGraph:
             if entry is not None:
                 direct.append((site, ref.path, entry))
                 continue
-            target = self.target(ref)
-            if target is not None:
-                edges.append((site, target))
+            targets = self.targets(ref)
+            if targets:
+                edges.extend((site, target) for target in targets)
             elif not ref.path.startswith(_HARMLESS):
                 unknown += 1
                 if ref.path == "?":
                     self.unresolved += 1
+        edges.extend(self._property_reads(located))
         self.unknown_calls[located.function.path] = unknown
         self.edges[located.function.path] = edges
         self.direct[located.function.path] = direct
@@ -98,9 +99,8 @@ class CallGraph:
     def _add_runs(self, located: Located) -> None:
         runs: list[tuple[CallSite, str]] = []
         for site in located.function.calls:
-            target = self.target(self.project.resolve(site.func)) if site.func is not None else None
-            if target is not None:
-                runs.append((site, target))
+            if site.func is not None:
+                runs.extend((site, target) for target in self.targets(self.project.resolve(site.func)))
             if site.func is not None and is_offload(
                 self.project.resolve(site.func).path, site.func.path.rpartition(".")[2]
             ):
@@ -108,7 +108,27 @@ class CallGraph:
                     handed = self._handed(value)
                     if handed is not None:
                         runs.append((site, handed))
+        runs.extend(self._property_reads(located))
         self.runs[located.function.path] = runs
+
+    def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
+        """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""
+        found: list[tuple[CallSite, str]] = []
+        for read in located.function.reads:
+            getter = self.project.property_getter(read.ref)
+            if getter is not None:
+                found.append((CallSite(func=read.ref, text=read.text, span=read.span), getter))
+        return found
+
+    def targets(self, ref: Ref) -> list[str]:
+        """The project functions a call may run: its target, or for an interface method, the overrides."""
+        target = self.target(ref)
+        if target is None:
+            return []
+        located = self.project.function(target)
+        if located is None or not located.function.abstract or located.function.class_path is None:
+            return [target]
+        return self.project.overrides(located.function.class_path, located.function.name) or [target]
 
     def _handed(self, value: Value) -> str | None:
         """The project function a callable argument names: ``f`` or ``functools.partial(f, ...)``."""

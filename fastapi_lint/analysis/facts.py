@@ -91,6 +91,18 @@ class FunctionFacts:
     returned: tuple[Value, ...]  # values of ``return``/``yield`` expressions
     class_path: str | None = None
     parent_path: str | None = None  # enclosing function for nested defs
+    # Attributes read through an instance (``self.client``): a ``@property`` runs code on a read.
+    reads: tuple[Read, ...] = ()
+    # Only declares an interface (``@abstractmethod``, or a body that is ``...``, ``pass`` or
+    # ``raise NotImplementedError``): a call to it runs an override.
+    abstract: bool = False
+
+
+@dataclass(frozen=True)
+class Read:
+    ref: Ref
+    text: str  # as written: ``self.client``
+    span: Span
 
 
 @dataclass(frozen=True)

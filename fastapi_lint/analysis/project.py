@@ -27,6 +27,7 @@ from fastapi_lint.analysis.facts import (
 )
 
 _UNKNOWN = Ref("?", RefKind.MEMBER)
+_PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
 _MAX_DEPTH = 40
 
 
@@ -61,6 +62,7 @@ class Project:
         self._in_progress: set[object] = set()
         # Derived facts that several rules read, computed once (see ``event_loop.py``).
         self.derived: dict[str, object] = {}
+        self._subclasses: dict[str, list[str]] | None = None
 
     def _add(self, summary: ModuleSummary) -> None:
         names = {summary.module, *_path_module_names(summary.path, summary.is_package)}
@@ -238,6 +240,12 @@ class Project:
     def _class_member(self, class_path: str, name: str, instance: bool) -> Ref:
         for klass in self.mro(class_path):
             member = f"{klass}.{name}"
+            # Reading a property gives what its getter returns. Phase-1 paths through ``self`` name the
+            # class (``Store.client``), so this holds for class-looking paths too: reading a property
+            # off the class object itself is rare.
+            if member in self.functions and self.is_property(self.functions[member].function):
+                returned = self._returns(member)
+                return returned if returned is not _UNKNOWN else Ref(member, RefKind.MEMBER)
             if member in self.functions or member in self.classes:
                 return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
             values = self._attribute_values.get(member)
@@ -267,6 +275,38 @@ class Project:
                     if resolved is not _UNKNOWN:
                         pending.append(resolved.path)
         return order
+
+    def overrides(self, class_path: str, name: str) -> list[str]:
+        """The methods named ``name`` that subclasses of ``class_path`` define (virtual dispatch)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for klass in self.classes:
+                for base in self.mro(klass)[1:]:
+                    self._subclasses.setdefault(base, []).append(klass)
+        return sorted(
+            f"{sub}.{name}" for sub in self._subclasses.get(class_path, ()) if f"{sub}.{name}" in self.functions
+        )
+
+    def property_getter(self, ref: Ref) -> str | None:
+        """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""
+        owner_path, _, name = ref.path.rpartition(".")
+        if not owner_path:
+            return None
+        owner = self.resolve(Ref(owner_path, RefKind.INSTANCE if ref.kind is RefKind.MEMBER else ref.kind))
+        if owner.kind is not RefKind.INSTANCE or owner.path not in self.classes:
+            return None
+        for klass in self.mro(owner.path):
+            member = f"{klass}.{name}"
+            if member in self.functions:
+                return member if self.is_property(self.functions[member].function) else None
+        return None
+
+    def is_property(self, function: FunctionFacts) -> bool:
+        """A ``@property`` (or ``cached_property``) getter: reading the attribute runs it."""
+        for decorator in function.decorators:
+            if decorator.ref is not None and self.resolve(decorator.ref).path in _PROPERTIES:
+                return True
+        return False
 
     def is_subclass(self, class_path: str, bases: frozenset[str]) -> bool:
         return any(path in bases for path in self.mro(class_path)[1:])

@@ -21,6 +21,7 @@ from fastapi_lint.analysis.facts import (
     FunctionFacts,
     ModuleSummary,
     Param,
+    Read,
     Ref,
     RefKind,
     Value,
@@ -92,6 +93,8 @@ class _FunctionState:
     def __init__(self) -> None:
         self.calls: list[CallSite] = []
         self.returned: list[Value] = []
+        self.reads: list[Read] = []
+        self.read_paths: set[str] = set()
         self.awaits = False
         self.is_generator = False
 
@@ -277,6 +280,8 @@ class _Extractor:
                 returned=tuple(state.returned),
                 class_path=class_path,
                 parent_path=owner if owner != self.module and class_path is None else None,
+                reads=tuple(state.reads),
+                abstract=class_path is not None and _declares_only(node, decorators),
             )
         )
 
@@ -443,6 +448,10 @@ class _Extractor:
             if isinstance(node, ast.Attribute):
                 self.expr(node.value)
             ref = self.resolver.resolve(node)
+            if ref is not None and ref.kind is not RefKind.INSTANCE and isinstance(node, ast.Attribute):
+                if ref.path not in self.state.read_paths:  # the first read of each path is enough
+                    self.state.read_paths.add(ref.path)
+                    self.state.reads.append(Read(ref, _text(node), self.span(node)))
             return Value("ref", text=_text(node), ref=ref) if ref is not None else Value("other", text=_text(node))
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
@@ -571,6 +580,27 @@ class _Extractor:
 
 
 # -- helpers over statements ----------------------------------------------
+
+
+def _declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
+    """An interface method: ``@abstractmethod``, or a body of ``...``/``pass``/``raise NotImplementedError``."""
+    if any(d.ref is not None and d.ref.path.endswith("abstractmethod") for d in decorators):
+        return True
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+        body[0].value.value, str
+    ):
+        body = body[1:]  # the docstring
+    if len(body) != 1:
+        return False
+    only = body[0]
+    if isinstance(only, ast.Pass) or (isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant)
+                                      and only.value.value is Ellipsis):
+        return True
+    if isinstance(only, ast.Raise) and only.exc is not None:
+        raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return False
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
