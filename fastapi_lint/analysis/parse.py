@@ -9,6 +9,7 @@ libcst is kept for what needs a lossless tree: rewriting code under ``--fix``.
 from __future__ import annotations
 
 import ast
+import sys
 import io
 import re
 import tokenize
@@ -96,7 +97,10 @@ def parse(data: bytes, path: str) -> Parsed | Diagnostic:
         message = error.msg or "invalid syntax"
         line = error.lineno or 1
         col = max((error.offset or 1) - 1, 0)
-        return parse_error(path, line, col, f"syntax error: {message}")
+        # The running interpreter's grammar decides: newer syntax reads as an error here.
+        grammar = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+        return parse_error(path, line, col, f"syntax error: {message}",
+                           help=f"Parsed with {grammar}'s grammar: run fastapi-lint with the Python your project targets")
     except (RecursionError, MemoryError):
         return parse_error(path, 1, 0, "the file is nested too deeply to parse")
     except ValueError as error:  # pragma: no cover - NUL bytes are caught above
@@ -166,7 +170,7 @@ def _comments(source: str) -> dict[int, str] | None:
     return comments
 
 
-def parse_error(path: str, line: int, col: int, message: str) -> Diagnostic:
+def parse_error(path: str, line: int, col: int, message: str, help: str | None = None) -> Diagnostic:
     return Diagnostic(
         code=PARSE_ERROR_CODE,
         name=PARSE_ERROR_NAME,
@@ -174,4 +178,5 @@ def parse_error(path: str, line: int, col: int, message: str) -> Diagnostic:
         message=message,
         path=path,
         span=Span(line, col, line, col),
+        help=help,
     )

@@ -30,7 +30,9 @@ class MissingResponseModel(Rule):
 
     ## Known problems
     A route that returns a response built by a helper function is still
-    reported: annotate it `-> Response`.
+    reported: annotate it `-> Response`. Generator routes (streams) and
+    projects whose app or router sets a non-JSON `default_response_class` are
+    not reported.
 
     ## Example
     ```python
@@ -71,9 +73,13 @@ class MissingResponseModel(Rule):
     default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
+        if _non_json_default(context.project):
+            return  # an app or router answers with HTML (or another class) by default: say nothing
         for route in context.model.routes:
             handler = route.handler.function
-            if route.websocket or handler.returns is not None or _declares_response(context.project, route):
+            if route.websocket or handler.returns is not None or handler.is_generator:
+                continue  # a generator route streams (JSON Lines, server-sent events)
+            if _declares_response(context.project, route):
                 continue
             yield self.report(
                 route.handler,
@@ -91,10 +97,24 @@ def _declares_response(project: Project, route: Route) -> bool:
         return True
     response_class = site.kwarg("response_class")
     if response_class is not None and response_class.ref is not None:
-        if project.resolve(response_class.ref).path.rpartition(".")[2] in _NON_JSON:
+        if _is_non_json(project, project.resolve(response_class.ref).path):
             return True
     for value in route.handler.function.returned:
         if value.call is not None and value.call.func is not None:
             if project.resolve(value.call.func).path.rpartition(".")[2].endswith(_NON_JSON):
+                return True
+    return False
+
+
+def _is_non_json(project: Project, class_path: str) -> bool:
+    """A response class that is not JSON, itself or through a base class of the project's."""
+    return any(path.rpartition(".")[2] in _NON_JSON for path in project.mro(class_path))
+
+
+def _non_json_default(project: Project) -> bool:
+    for summary in project.summaries:
+        for site in [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]:
+            value = site.kwarg("default_response_class")
+            if value is not None and value.ref is not None and _is_non_json(project, project.resolve(value.ref).path):
                 return True
     return False
