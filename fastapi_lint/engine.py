@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.parse import find_noqa, parse, parse_error
+from fastapi_lint.analysis.parse import parse, parse_error
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
@@ -72,8 +72,7 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
         return parse_error(shown, 1, 0, "the file is nested too deeply to analyse")
     except Exception as error:  # a bug in phase 1 must not cost the other files
         return parse_error(shown, 1, 0, f"internal error while analysing the file ({type(error).__name__}: {error}); {INTERNAL_ERROR_HINT}")
-    # ``# noqa`` comments: only real comments count, not the text of a string.
-    return replace(summary, noqa=find_noqa(parsed.source, parsed.lines))
+    return summary
 
 
 def check_project(

@@ -363,11 +363,11 @@ class _Builder:
             entry = self.project.classes.get(klass)
             if entry is None:
                 continue
-            for field in entry[0].fields:
-                if field.default is not None and field.default.kind == "call":
-                    yield field.default
-                elif field.annotation is not None and field.annotation.kind in ("subscript", "ref"):
-                    yield field.annotation
+            for declared in entry[0].fields:
+                if declared.default is not None and declared.default.kind == "call":
+                    yield declared.default
+                elif declared.annotation is not None and declared.annotation.kind in ("subscript", "ref"):
+                    yield declared.annotation
 
     def _decorator_dependencies(self, site: CallSite) -> Iterator[Value]:
         listed = self._literal(site.kwarg("dependencies"))

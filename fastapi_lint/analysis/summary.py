@@ -9,7 +9,6 @@ module, so summaries stay small, picklable and cacheable.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from fastapi_lint.analysis.catalog.offload import is_offload
@@ -27,10 +26,9 @@ from fastapi_lint.analysis.facts import (
     Value,
 )
 from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, module_package
-from fastapi_lint.analysis.parse import Parsed
+from fastapi_lint.analysis.parse import Parsed, find_noqa
 from fastapi_lint.diagnostics import Span
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z][\w-]*(?:[,\s]+[A-Za-z][\w-]*)*))?", re.IGNORECASE)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -69,18 +67,6 @@ def module_name(path: Path) -> tuple[str, bool]:
     if not parts:  # an __init__.py outside any package: name it by its folder
         parts.append(path.parent.name)
     return ".".join(reversed(parts)), is_package
-
-
-def find_noqa(lines: list[str]) -> dict[int, tuple[str, ...]]:
-    found: dict[int, tuple[str, ...]] = {}
-    for number, line in enumerate(lines, 1):
-        if "noqa" not in line and "NOQA" not in line.upper():
-            continue
-        match = _NOQA.search(line)
-        if match:
-            codes = match.group("codes")
-            found[number] = tuple(c for c in re.split(r"[,\s]+", codes) if c) if codes else ()
-    return found
 
 
 def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:
@@ -137,7 +123,7 @@ class _Extractor:
             functions=tuple(self.functions),
             classes=tuple(self.classes),
             module_calls=tuple(self.state.calls),
-            noqa=find_noqa(self.lines),
+            noqa=find_noqa(self.parsed.source, self.lines),
             line_count=len(self.lines),
             star_imports=tuple(self.star_imports),
         )
