@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
@@ -24,7 +24,9 @@ from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
+    from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import LintResult
+    from fastapi_lint.rules import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
@@ -73,6 +75,11 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list what was fixed.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file (replaced atomically) instead of standard output.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding; report nothing.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False),
+              help="Lint standard input (path `-`, or no path) as if it were this file.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -92,16 +99,35 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    output_file: Path | None,
+    add_noqa: bool,
+    stdin_filename: Path | None,
 ) -> None:
-    """Lint PATHS (default: the current folder)."""
-    targets = list(paths) or [Path(".")]
-    problems = [problem for problem in map(_path_problem, targets) if problem]
+    """Lint PATHS (default: the current folder).
+
+    When every path is a file (pre-commit passes only the changed ones), the project they
+    belong to is analysed, so cross-module rules see the whole picture, and findings are
+    reported for the given files only. The project is the folder of the
+    [tool.fastapi-lint] configuration when the file is under it, else the top package
+    folder above the file (folders with __init__.py), else the file alone. The cache
+    keeps such runs fast.
+    """
+    stdin = paths == (Path("-"),) or (stdin_filename is not None and not paths)
+    if stdin_filename is not None and not stdin:
+        _fail("--stdin-filename reads standard input: give the path `-` or no path")
+    if Path("-") in paths and not stdin:
+        _fail("the path `-` (standard input) cannot be combined with other paths")
+    if add_noqa and (fix or diff or stdin):
+        _fail("--add-noqa cannot be combined with --fix, --diff or standard input")
+    targets = [stdin_filename or Path("stdin.py")] if stdin else (list(paths) or [Path(".")])
+    problems = [] if stdin else [problem for problem in map(_path_problem, targets) if problem]
     if problems:
         for problem in problems[:-1]:
             _error(problem)
         _fail(problems[-1])
     try:
-        options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes)
+        options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
+                             output_file, add_noqa, stdin)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -128,6 +154,7 @@ def _check(
     options: RunOptions,
 ) -> NoReturn:
     from fastapi_lint.api import lint_paths, load_config
+    from fastapi_lint.discovery import PYTHON_SUFFIXES
 
     overrides = {
         "select": parse_selector_option(select),
@@ -143,13 +170,22 @@ def _check(
     config = load_config(targets, config_file)
     config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
     cache_dir = None if options.no_cache else (options.cache_dir or _default_cache_dir(config))
+    if options.stdin:
+        _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, cache_dir)
+    lint_targets, wanted = project_scope(targets, config)
 
     def run() -> LintResult:
         with _progress(output_format, quiet) as (on_discovered, on_progress):
-            return lint_paths(targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
-                              on_progress=on_progress, on_discovered=on_discovered)
+            found = lint_paths(lint_targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
+                               on_progress=on_progress, on_discovered=on_discovered)
+        if wanted is not None:  # the project was linted for context; report on the files given
+            found.diagnostics = [d for d in found.diagnostics if _real(d.path) in wanted]
+            found.files = sum(1 for target in targets if target.suffix in PYTHON_SUFFIXES)
+        return found
 
     result = run()
+    if options.add_noqa:
+        sys.exit(_add_noqa(result, quiet))
     if options.diff:
         sys.exit(_diff(result, config, options))
     fixed: list[Diagnostic] = []
@@ -166,7 +202,8 @@ def _check(
         _note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
     if not result.files and not quiet:
         _note("warning: no Python files found under the given paths")
-    _emit(result.diagnostics, output_format)
+    _emit(result.diagnostics, output_format, options.output_file, context=result.context, config=config,
+          unsafe=options.unsafe_fixes)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
         _fix_summary(result.diagnostics, fixed, options)
@@ -188,6 +225,9 @@ class RunOptions:
     unsafe_fixes: bool = False
     diff: bool = False
     show_fixes: bool = False
+    output_file: Path | None = None
+    add_noqa: bool = False
+    stdin: bool = False
 
 
 def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
@@ -319,18 +359,413 @@ def _path_problem(path: Path) -> str | None:
         return f"{path!r}: invalid path: {error}"
 
 
-def _emit(diagnostics: list[Diagnostic], output_format: str) -> None:
+def _emit(
+    diagnostics: list[Diagnostic],
+    output_format: str,
+    output_file: Path | None = None,
+    *,
+    context: Context | None = None,
+    config: Config | None = None,
+    unsafe: bool = False,
+    texts: dict[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Write the report to ``output_file`` (atomically), ``stream`` or standard output.
+
+    ``texts``: sources not on disk (standard input), by display path.
+    """
+    import io
+
     from fastapi_lint import reporters
 
     sources: dict[str, list[str]] = {}
-    if output_format == "text":
+    if output_format in ("text", "sarif"):
         sources = _read_sources(diagnostics)
-    stream = click.get_text_stream("stdout")
-    try:  # a terminal that cannot show some character gets a ``?``, not a crash
-        stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, OSError):
-        pass
-    reporters.get(output_format)(diagnostics, stream, sources)
+        if texts:
+            from fastapi_lint.analysis.parse import split_lines
+
+            sources.update({path: split_lines(text) for path, text in texts.items()})
+    buffer = io.StringIO() if output_file is not None else None
+    if buffer is None and stream is None:
+        stream = click.get_text_stream("stdout")
+        try:  # a terminal that cannot show some character gets a ``?``, not a crash
+            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError, OSError):
+            pass
+    out = buffer if buffer is not None else stream
+    assert out is not None
+    if output_format == "sarif":
+        from fastapi_lint.reporters import sarif
+
+        edits = _sarif_edits(diagnostics, context, config, unsafe, texts or {})
+        sarif.report(diagnostics, out, sources, edits)
+    else:
+        reporters.get(output_format)(diagnostics, out, sources)
+    if buffer is not None and output_file is not None:
+        try:
+            write_report(output_file, buffer.getvalue())
+        except OSError as error:
+            _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
+
+
+def write_report(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one."""
+    import tempfile
+
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _sarif_edits(
+    diagnostics: list[Diagnostic],
+    context: Context | None,
+    config: Config | None,
+    unsafe: bool,
+    texts: dict[str, str],
+) -> dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]]:
+    """The edit each fix would make, planned by the fix engine one finding at a time.
+
+    At most ``MAX_PLANNED_FIXES`` are planned (each costs a libcst parse and a re-lint of
+    the file); the others keep their description only.
+    """
+    from fastapi_lint.reporters.sarif import MAX_PLANNED_FIXES, replacements
+
+    fixable = [d for d in diagnostics if d.fix is not None][:MAX_PLANNED_FIXES]
+    if not fixable:
+        return {}
+    # Planned one finding at a time, without ``plan_fixes``' stability check: that check
+    # re-fixes the result for the same code, so with two findings of one code in a file a
+    # single finding's edit never passes it. The edit must still parse.
+    from fastapi_lint.fixes import _plan, check_parses
+    from fastapi_lint.fixes.files import read
+
+    edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
+    for d in fixable:
+        text = texts.get(d.path)
+        if text is None:
+            try:
+                text = texts[d.path] = read(Path(d.path)).text
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+                continue
+        allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
+        try:
+            new_text, applied, _ = _plan(text, d.path, [d], allowed, context, config or Config())
+        except Exception:  # a fixer's bug costs the description of one fix, not the report
+            continue
+        if applied and new_text != text and check_parses(new_text) is None:
+            edits[d] = (d.path, replacements(text, new_text))
+    return edits
+
+
+# -- a project for the files given ------------------------------------------------------
+
+
+def project_scope(targets: list[Path], config: Config) -> tuple[list[Path], frozenset[str] | None]:
+    """What to lint for ``targets``, and the files to report on (None: everything linted).
+
+    Only when every target is a file: each is linted with its project, the configuration's
+    folder when the file is under it, else its top package folder; a file outside both is
+    linted alone.
+    """
+    if not targets or not all(_is_file(target) for target in targets):
+        return targets, None
+    roots: dict[str, Path] = {}
+    for target in targets:
+        root = project_root(target, config)
+        if root is not None:
+            roots.setdefault(_real(str(root)), root)
+    if not roots:
+        return targets, None
+    return [*roots.values(), *targets], frozenset(_real(str(target)) for target in targets)
+
+
+def project_root(path: Path, config: Config) -> Path | None:
+    absolute = Path(os.path.abspath(path))
+    if config.root is not None:
+        root = Path(os.path.abspath(config.root))
+        if root in absolute.parents:
+            return root
+    folder = absolute.parent
+    if not (folder / "__init__.py").is_file():
+        return None
+    while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+# -- standard input ----------------------------------------------------------------------
+
+
+def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config, quiet: bool,
+                 options: RunOptions, cache_dir: Path | None) -> NoReturn:
+    """Lint standard input as the module ``name``: its module name, its configuration, its project.
+
+    The text is linked with the other files of ``name``'s project (as for files given on
+    the command line, see ``project_scope``; those come from the cache as usual) in place
+    of what is on disk at ``name``; the text itself is never cached. Only its findings
+    are reported. With ``--fix`` the fixed source goes to standard output and the report to standard
+    error (as Ruff does); with ``--diff``, the diff to standard output.
+    """
+    import time
+
+    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, decode
+    from fastapi_lint.config import ignored_for_file, selected_codes
+    from fastapi_lint.engine import check_project, display_path, summarize_file
+
+    started = time.perf_counter()
+    data = click.get_binary_stream("stdin").read()
+    shown = display_path(name)
+    try:
+        source = decode(data)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        source = None
+
+    others, paths = _project_summaries(name, config, cache_dir, options.jobs)
+    paths[shown] = name
+
+    def lint(text_data: bytes) -> tuple[list[Diagnostic], Context | None, list[str]]:
+        outcome = summarize_file(name, shown, data=text_data)
+        if isinstance(outcome, Diagnostic):
+            keep = PARSE_ERROR_CODE in selected_codes(config) and PARSE_ERROR_CODE not in ignored_for_file(config, name)
+            return ([outcome] if keep else []), None, []
+        phase2 = check_project([*others, outcome], config, paths)
+        return [d for d in phase2.diagnostics if d.path == shown], phase2.context, phase2.internal_errors
+
+    diagnostics, context, internal = lint(data)
+    fixed: list[Diagnostic] = []
+    if (options.fix or options.diff) and source is not None:
+        from fastapi_lint.fixes import plan_fixes
+
+        wanted = [d for d in diagnostics if d.fix is not None and
+                  (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
+        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, context=context, config=config)
+        if options.diff:
+            click.get_text_stream("stdout").write(planned.diff(shown))
+            count = len(planned.applied)
+            click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}", err=True)
+            sys.exit(EXIT_FINDINGS if planned.changed else EXIT_OK)
+        fixed = planned.applied
+        new_source = planned.new_source
+        out = click.get_binary_stream("stdout")
+        out.write(_encode_like(new_source, data))
+        out.flush()
+        if planned.changed:
+            source = new_source
+            diagnostics, context, internal = lint(_encode_like(new_source, data))
+    if not options.unsafe_fixes:
+        diagnostics = [_without_unsafe_fix(d) for d in diagnostics]
+    report_stream = None if not options.fix or options.output_file else click.get_text_stream("stderr")
+    _emit(diagnostics, output_format, options.output_file, context=context, config=config,
+          unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream)
+    if not quiet:
+        click.echo(_summary_line(1, diagnostics, time.perf_counter() - started), err=True)
+        _fix_summary(diagnostics, fixed, options)
+    if internal:
+        sys.exit(EXIT_ERROR)
+    failing = [d for d in diagnostics if d.severity >= config.fail_on]
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+def _project_summaries(
+    name: Path, config: Config, cache_dir: Path | None, jobs: int | None
+) -> tuple[list[ModuleSummary], dict[str, Path]]:
+    """The summaries of the other files of ``name``'s project, and their display paths."""
+    from fastapi_lint.analysis.facts import ModuleSummary
+    from fastapi_lint.cache import Cache
+    from fastapi_lint.discovery import discover
+    from fastapi_lint.engine import display_path
+    from fastapi_lint.runner import summarize_all
+
+    root = project_root(name, config)
+    if root is None:
+        return [], {}
+    itself = _real(str(name))
+    files = [(path, display_path(path)) for path in discover([root], config).files if _real(str(path)) != itself]
+    outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
+    shown = display_path(name)
+    others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
+    return others, {display: path for path, display in files}
+
+
+def _encode_like(text: str, original: bytes) -> bytes:
+    """``text`` in the encoding ``original`` was read with (BOM, coding cookie), else UTF-8."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+        return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return text.encode("utf-8")
+
+
+# -- --add-noqa ----------------------------------------------------------------------------
+
+
+def _add_noqa(result: LintResult, quiet: bool) -> int:
+    """Add ``# noqa: CODE`` for every finding; the exit code (2 when a file could not be changed)."""
+    from collections import defaultdict
+
+    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
+    from fastapi_lint.fixes import check_parses
+    from fastapi_lint.fixes.files import read, write_atomically
+
+    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in result.diagnostics:
+        if d.code != PARSE_ERROR_CODE:  # a file that does not parse cannot take a comment safely
+            by_path[d.path].append(d)
+    added = files = 0
+    failed = False
+    for path in sorted(by_path):
+        try:
+            source_file = read(Path(path))
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
+            _error(f"{path}: cannot read the file: {error}")
+            failed = True
+            continue
+        new_text, count, missed = add_noqa_comments(source_file.text, by_path[path])
+        for d in missed:
+            _note(f"{path}:{d.span.line}: cannot add `# noqa: {d.code}` (the line ends inside a string "
+                  "or a line continuation)")
+        if not count:
+            continue
+        problem = check_parses(new_text)
+        if problem is not None:
+            _error(f"{path}: left unchanged: {problem}")
+            failed = True
+            continue
+        try:
+            write_atomically(Path(path), source_file.encode(new_text))
+        except (OSError, UnicodeEncodeError) as error:
+            _error(f"{path}: cannot write the file: {error}")
+            failed = True
+            continue
+        added += count
+        files += 1
+    if not quiet or added:
+        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} "
+                   f"in {files} file{'s' if files != 1 else ''}", err=True)
+    return EXIT_ERROR if failed or result.internal_errors else EXIT_OK
+
+
+def add_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int, list[Diagnostic]]:
+    """``text`` with ``# noqa: CODE`` for each finding: the new text, codes added, findings missed.
+
+    The comment goes on the finding's first line, merged into a ``# noqa: X`` already there
+    (never a code twice); when that line ends inside a string or with a backslash, on one of
+    the finding's other ``noqa_lines`` (its ``def`` line, a decorator) if any can take it.
+    Lines and their endings are otherwise kept byte for byte.
+    """
+    from fastapi_lint.analysis.parse import _NOQA, _NOQA_CODE
+
+    lines = _split_keep_ends(text)
+    comments, blocked = _comment_facts(text, len(lines))
+    wanted: dict[int, list[str]] = {}
+    missed: list[Diagnostic] = []
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        for number in (d.span.line, *d.noqa_lines):
+            if 1 <= number <= len(lines) and number not in blocked:
+                codes = wanted.setdefault(number, [])
+                if d.code not in codes:
+                    codes.append(d.code)
+                break
+        else:
+            missed.append(d)
+    added = 0
+    for number, codes in sorted(wanted.items()):
+        content, ending = lines[number - 1]
+        comment = comments.get(number)
+        match = _NOQA.search(content, comment) if comment is not None else None
+        if match is not None and not match.group("codes"):
+            continue  # a bare ``# noqa`` already silences everything on the line
+        if match is not None:
+            present = {code.upper() for code in _NOQA_CODE.findall(match.group("codes"))}
+            new = [code for code in codes if code.upper() not in present]
+            if not new:
+                continue
+            at = match.end("codes")
+            content = f"{content[:at]}, {', '.join(new)}{content[at:]}"
+        else:
+            new = codes
+            stripped = content.rstrip(" \t")
+            content = f"{stripped}  # noqa: {', '.join(new)}" if stripped else f"# noqa: {', '.join(new)}"
+        lines[number - 1] = (content, ending)
+        added += len(new)
+    return "".join(content + ending for content, ending in lines), added, missed
+
+
+def _split_keep_ends(text: str) -> list[tuple[str, str]]:
+    """Lines and their endings, split where Python splits them (CRLF, CR, LF)."""
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    pairs = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+    if parts[-1] or not pairs:
+        pairs.append((parts[-1], ""))
+    return pairs
+
+
+def _comment_facts(text: str, count: int) -> tuple[dict[int, int], set[int]]:
+    """Per line: where its comment starts (column); and the lines that cannot take one
+    (the line ends inside a string, an f-string, or with a backslash continuation)."""
+    import io
+    import tokenize
+
+    comments: dict[int, int] = {}
+    blocked: set[int] = set()
+    fstring_starts: list[int] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            kind = token.type
+            if kind == tokenize.COMMENT:
+                comments[token.start[0]] = token.start[1]
+            elif kind in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            name = tokenize.tok_name.get(kind, "")
+            if name == "FSTRING_START":
+                fstring_starts.append(token.start[0])
+            elif name == "FSTRING_END" and fstring_starts:
+                blocked.update(range(fstring_starts.pop(), token.start[0]))
+            elif token.end[0] > token.start[0]:
+                blocked.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError):
+        return comments, set(range(1, count + 1))  # cannot tell where strings are: touch nothing
+    for number, (content, _) in enumerate(_split_keep_ends(text), 1):
+        if number not in comments and content.rstrip(" \t").endswith("\\"):
+            blocked.add(number)
+    return comments, blocked
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:

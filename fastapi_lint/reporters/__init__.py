@@ -9,7 +9,7 @@ from fastapi_lint.diagnostics import Diagnostic
 
 Reporter = Callable[[list[Diagnostic], TextIO, dict[str, list[str]]], None]
 
-FORMATS = ("text", "concise", "json")
+FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 def get(name: str) -> Reporter:
@@ -19,6 +19,10 @@ def get(name: str) -> Reporter:
         from fastapi_lint.reporters.concise import report
     elif name == "json":
         from fastapi_lint.reporters.json import report
+    elif name == "sarif":
+        from fastapi_lint.reporters.sarif import report
+    elif name == "github":
+        from fastapi_lint.reporters.github import report
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(name)
     return report

@@ -1,0 +1,152 @@
+"""The flake8 plugin, through real flake8 processes (``python -m flake8``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("flake8")
+
+ROUTE = """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/slow")
+async def slow() -> dict:
+    time.sleep(1)
+    return {}
+"""
+
+CUSTOM = """\
+import mylib
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/data")
+async def data() -> dict:
+    return mylib.fetch()
+"""
+
+DEPS = """\
+import time
+
+
+def load_user() -> dict:
+    time.sleep(1)
+    return {}
+"""
+
+ITEMS = """\
+from fastapi import APIRouter
+
+from app.deps import load_user
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def read_items() -> dict:
+    return load_user()
+"""
+
+
+def flake8(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLAKE8")}
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "FAS", *args],
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+def codes(done: subprocess.CompletedProcess[str]) -> list[str]:
+    assert done.returncode in (0, 1), done.stderr
+    return [line.split(": ", 1)[1].split()[0] for line in done.stdout.splitlines()]
+
+
+def test_reports_on_a_file(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(ROUTE)
+    done = flake8(tmp_path, "app.py")
+    assert done.returncode == 1
+    assert done.stdout.startswith("app.py:9:5: FAS101 `time.sleep` blocks the event loop")
+
+
+def test_flake8_noqa_and_extend_ignore_apply(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(ROUTE.replace("time.sleep(1)", "time.sleep(1)  # noqa: FAS101"))
+    assert codes(flake8(tmp_path, "app.py")) == []
+    (tmp_path / "app.py").write_text(ROUTE)
+    assert codes(flake8(tmp_path, "--extend-ignore", "FAS101", "app.py")) == []
+
+
+def test_per_file_ignores_and_options_from_the_flake8_config(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(ROUTE)
+    (tmp_path / "custom.py").write_text(CUSTOM)
+    (tmp_path / "setup.cfg").write_text(
+        "[flake8]\nselect = FAS\nper-file-ignores = legacy.py:FAS101\n"
+        "fastapi-lint-extend-blocking-calls = mylib.fetch, other.call\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLAKE8")}
+    done = subprocess.run([sys.executable, "-m", "flake8", "legacy.py", "custom.py"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["custom.py"]
+    assert "FAS101 `mylib.fetch` blocks the event loop" in lines[0]
+
+
+def test_option_on_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "custom.py").write_text(CUSTOM)
+    assert codes(flake8(tmp_path, "custom.py")) == []
+    done = flake8(tmp_path, "--fastapi-lint-extend-blocking-calls", "mylib.*", "custom.py")
+    assert codes(done) == ["FAS101"]
+
+
+def test_cross_module_rules_see_the_package(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    (package / "routers").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "routers" / "__init__.py").write_text("")
+    (package / "deps.py").write_text(DEPS)
+    (package / "routers" / "items.py").write_text(ITEMS)
+    done = flake8(tmp_path, "app/routers/items.py")
+    assert codes(done) == ["FAS102"]
+    assert "read_items -> " in done.stdout and "time.sleep" in done.stdout
+    # The whole package in one process: each file reports only its own findings.
+    done = flake8(tmp_path, "-j", "1", "app")
+    assert codes(done) == ["FAS102"]
+    assert done.stdout.startswith("app/routers/items.py:10:")
+
+
+def test_standard_input_is_checked_as_given(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLAKE8")}
+    done = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "FAS", "-"],
+                          input=ROUTE, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert codes(done) == ["FAS101"]
+
+
+def test_the_plugin_in_process_uses_the_project_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file in no package, under a configured project with a CLI cache, is linked with that project."""
+    from click.testing import CliRunner
+
+    from fastapi_lint import cli, flake8_plugin
+
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    (tmp_path / "deps.py").write_text(DEPS)
+    (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
+    lines = (tmp_path / "main.py").read_text().splitlines(keepends=True)
+    alone = flake8_plugin.Plugin(None, "main.py", lines).diagnostics()  # type: ignore[arg-type]
+    assert alone == [], "no cache: a file outside any package is checked alone"
+    assert CliRunner().invoke(cli.main, [".", "-q"]).exit_code == 1  # writes the cache
+    monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
+    linked = flake8_plugin.Plugin(None, "main.py", lines).diagnostics()  # type: ignore[arg-type]
+    assert [d.code for d in linked] == ["FAS102"]

@@ -1,0 +1,201 @@
+"""pre-commit: the hook definitions, and linting the changed files within their project.
+
+pre-commit passes only the changed files; the CLI then analyses the project they belong
+to (so cross-module rules still work) and reports on those files alone. The real
+``pre-commit try-repo`` run installs the package into a fresh virtualenv (~15 s): slow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastapi_lint import cli
+
+REPO = Path(__file__).resolve().parent.parent
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+
+DEPS = """\
+import time
+
+
+def load_user():
+    time.sleep(1)
+    return {}
+"""
+
+ITEMS = """\
+from fastapi import APIRouter
+
+from app.deps import load_user
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def read_items():
+    return load_user()
+"""
+
+SLOW = """\
+import time
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/slow")
+async def slow():
+    time.sleep(1)
+    return {}
+"""
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        return CliRunner()
+
+
+def test_hook_definitions() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text())}
+    assert set(hooks) == {"fastapi-lint", "fastapi-lint-fix"}
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["types"] == ["python"]
+        assert hook["entry"].split()[0] == "fastapi-lint"
+        assert hook["require_serial"] is True  # one process sees the whole project
+    assert "--fix" in hooks["fastapi-lint-fix"]["entry"].split()
+    assert "--fix" not in hooks["fastapi-lint"]["entry"].split()
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    app = tmp_path / "app"
+    (app / "routers").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "routers" / "__init__.py").write_text("")
+    (app / "deps.py").write_text(DEPS)
+    (app / "routers" / "items.py").write_text(ITEMS)
+    (app / "routers" / "slow.py").write_text(SLOW)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lint_json(*args: str) -> tuple[int, list[dict[str, object]], str]:
+    result = _runner().invoke(cli.main, [*args, "--format", "json"], catch_exceptions=False)
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def test_a_changed_file_is_linted_with_its_package(package: Path) -> None:
+    code, found, stderr = lint_json("app/routers/items.py")
+    assert code == 1
+    assert [(f["code"], f["path"]) for f in found] == [("FAS102", "app/routers/items.py")]
+    assert "Checked 1 file:" in stderr
+    assert (package / ".fastapi_lint_cache").is_dir(), "the project's summaries are cached for the next commit"
+
+
+def test_only_the_given_files_are_reported(package: Path) -> None:
+    code, found, _ = lint_json("app/deps.py")
+    assert (code, found) == (0, [])  # the blocking helper is reported where it is called
+    code, found, _ = lint_json("app/routers/slow.py", "app/deps.py")
+    assert {f["path"] for f in found} == {"app/routers/slow.py"}
+
+
+def test_the_configured_project_is_the_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    (tmp_path / "deps.py").write_text(DEPS)
+    (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
+    monkeypatch.chdir(tmp_path)
+    _, found, _ = lint_json("main.py")
+    assert [f["code"] for f in found] == ["FAS102"]
+
+
+def test_a_file_in_no_project_is_linted_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "deps.py").write_text(DEPS)
+    (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
+    monkeypatch.chdir(tmp_path)
+    _, found, _ = lint_json("main.py")
+    assert found == []
+    _, found, _ = lint_json(".")  # a folder is a project of its own
+    assert [f["code"] for f in found] == ["FAS102"]
+
+
+def test_fix_touches_only_the_given_files(package: Path) -> None:
+    (package / "app" / "other.py").write_text(SLOW)
+    result = _runner().invoke(cli.main, ["app/routers/slow.py", "--fix", "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "await asyncio.sleep(1)" in (package / "app" / "routers" / "slow.py").read_text()
+    assert (package / "app" / "other.py").read_text() == SLOW
+
+
+# -- the real thing ------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _pre_commit() -> list[str] | None:
+    if shutil.which("git") is None:
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("pre_commit") is None:
+        return None
+    return [sys.executable, "-m", "pre_commit"]
+
+
+@pytest.mark.slow
+def test_real_pre_commit_try_repo(tmp_path: Path) -> None:
+    command = _pre_commit()
+    if command is None:
+        pytest.skip("needs git and pre-commit")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("NO_COLOR", None)
+    # try-repo only sees committed and tracked files: commit a copy of the working tree.
+    hook_repo = tmp_path / "hook-repo"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, check=True, capture_output=True, timeout=60).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (hook_repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, hook_repo / name)
+    user = ["-c", "user.email=test@example.com", "-c", "user.name=test"]
+    _git(hook_repo, "init", "-q")
+    _git(hook_repo, "add", "-A")
+    _git(hook_repo, *user, "commit", "-q", "-m", "hooks")
+    project = tmp_path / "project"
+    app = project / "app"
+    (app / "routers").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "routers" / "__init__.py").write_text("")
+    (app / "deps.py").write_text(DEPS)
+    (app / "routers" / "items.py").write_text(ITEMS)
+    (app / "routers" / "slow.py").write_text(SLOW)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, *user, "commit", "-q", "-m", "app")
+
+    done = subprocess.run([*command, "try-repo", str(hook_repo), "fastapi-lint", "--files", "app/routers/items.py"],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAS102" in done.stdout and "app/routers/items.py:10:" in done.stdout
+    assert "slow.py" not in done.stdout.split("Failed", 1)[1]
+
+    done = subprocess.run([*command, "try-repo", str(hook_repo), "fastapi-lint-fix", "--files",
+                           "app/routers/slow.py"], cwd=project, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr  # pre-commit fails a hook that changed files
+    assert "await asyncio.sleep(1)" in (app / "routers" / "slow.py").read_text()
+    assert (app / "routers" / "items.py").read_text() == ITEMS

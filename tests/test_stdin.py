@@ -1,0 +1,154 @@
+"""``--stdin-filename NAME`` with the path ``-``: lint standard input as if it were NAME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastapi_lint import cli
+
+ROUTE = """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+    return {}
+"""
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        return CliRunner()
+
+
+def invoke(source: str, *args: str):  # type: ignore[no-untyped-def]
+    return _runner().invoke(cli.main, list(args), input=source.encode("utf-8"), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_stdin_is_reported_under_the_given_name(project: Path) -> None:
+    result = invoke(ROUTE, "-", "--stdin-filename", "app/main.py", "--format", "concise", "-q")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("app/main.py:9:5: FAS101 ")
+    assert not (project / ".fastapi_lint_cache").exists(), "standard input is never cached"
+
+
+def test_no_path_with_stdin_filename_reads_stdin(project: Path) -> None:
+    result = invoke(ROUTE, "--stdin-filename", "x.py", "--format", "json", "-q")
+    assert result.exit_code == 1
+    assert [f["path"] for f in json.loads(result.stdout)] == ["x.py"]
+
+
+def test_the_configuration_is_found_from_the_name(project: Path) -> None:
+    service = project / "service"
+    service.mkdir()
+    (service / "pyproject.toml").write_text('[tool.fastapi-lint]\nper-file-ignores = { "legacy/*" = ["FAS101"] }\n')
+    ignored = invoke(ROUTE, "-", "--stdin-filename", "service/legacy/old.py", "--format", "concise", "-q")
+    assert ignored.exit_code == 0 and ignored.stdout == ""
+    reported = invoke(ROUTE, "-", "--stdin-filename", "service/new.py", "--format", "concise", "-q")
+    assert reported.exit_code == 1 and "FAS101" in reported.stdout
+
+
+def test_fix_prints_the_fixed_source(project: Path) -> None:
+    result = invoke(ROUTE, "-", "--stdin-filename", "app.py", "--fix")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("import asyncio\n")
+    assert "    await asyncio.sleep(1)\n" in result.stdout
+    assert "Fixed 1 finding (0 remaining)" in result.stderr
+    assert not (project / "app.py").exists(), "nothing is written"
+
+
+def test_fix_with_nothing_to_fix_echoes_the_source(project: Path) -> None:
+    source = "x = 1\n"
+    result = invoke(source, "-", "--stdin-filename", "app.py", "--fix", "-q")
+    assert result.exit_code == 0
+    assert result.stdout == source
+
+
+def test_diff_from_stdin(project: Path) -> None:
+    result = invoke(ROUTE, "-", "--stdin-filename", "app.py", "--diff")
+    assert result.exit_code == 1
+    assert "+    await asyncio.sleep(1)\n" in result.stdout and result.stdout.startswith("--- app.py")
+
+
+def test_syntax_error_on_stdin(project: Path) -> None:
+    result = invoke("def broken(:\n", "-", "--stdin-filename", "bad.py", "--format", "concise", "-q")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("bad.py:1:") and "FAS900" in result.stdout
+
+
+def test_dash_cannot_be_mixed_with_paths(project: Path) -> None:
+    (project / "a.py").write_text("x = 1\n")
+    result = invoke("", "-", "a.py")
+    assert result.exit_code == 2
+    assert "standard input" in result.stderr
+    result = invoke("", "a.py", "--stdin-filename", "x.py")
+    assert result.exit_code == 2
+
+
+def test_stdin_through_a_real_process(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    done = subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", "-", "--stdin-filename", "pkg/app.py", "--format", "github"],
+        input=ROUTE, capture_output=True, text=True, cwd=project, env=env, timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("::error file=pkg/app.py,line=9,col=5,")
+
+
+DEPS = """\
+import time
+
+
+def load_user():
+    time.sleep(1)
+    return {}
+"""
+
+ITEMS = """\
+from fastapi import APIRouter
+
+from app.deps import load_user
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def read_items():
+    return load_user()
+"""
+
+
+def test_stdin_is_linked_with_its_package_in_place_of_the_file(project: Path) -> None:
+    """Cross-module rules see the rest of the package; the text on disk is not what is linted."""
+    app = project / "app"
+    (app / "routers").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "routers" / "__init__.py").write_text("")
+    (app / "deps.py").write_text(DEPS)
+    (app / "routers" / "items.py").write_text("")  # not saved yet: the editor has the text
+    result = invoke(ITEMS, "-", "--stdin-filename", "app/routers/items.py", "--format", "concise", "-q")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("app/routers/items.py:10:12: FAS102 ")
+    assert "read_items -> " in result.stdout
+    # The text from standard input never reaches the cache: the file on disk is still empty.
+    on_disk = _runner().invoke(cli.main, ["app", "--format", "concise", "-q"], catch_exceptions=False)
+    assert (on_disk.exit_code, on_disk.stdout) == (0, "")
