@@ -48,14 +48,18 @@ def lint_paths(
     jobs: int | None = 1,
     on_progress: Callable[[int], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
+    facts: bool = True,
 ) -> LintResult:
     """Lint files and folders as one project.
 
     ``cache_dir``: where phase-1 results are kept between runs (None: no cache).
     ``jobs``: worker processes for phase 1 (None: one per core; 1: in process).
+    ``facts``: whether the caller needs ``LintResult.context`` (fixes, the route map,
+    statistics). Without it, a run whose files and configuration are all unchanged
+    since the last cached run returns that run's findings without reading any facts.
     """
     from fastapi_lint.cache import Cache
-    from fastapi_lint.runner import summarize_all
+    from fastapi_lint.runner import file_keys, summarize_all
 
     started = time.perf_counter()
     if config is None:
@@ -70,7 +74,20 @@ def lint_paths(
         shown[display] = path
         files.append((path, display))
     cache = Cache(cache_dir) if cache_dir is not None else None
-    outcomes, stats = summarize_all(files, cache, jobs, on_progress)
+    keys = file_keys(files) if cache is not None else None
+    run_key = cache.run_key(keys, repr(config)) if cache is not None and keys is not None else None
+    if run_key is not None and not facts and cache is not None:
+        previous = cache.get_run(run_key)
+        if previous is not None:
+            return LintResult(
+                diagnostics=previous,
+                files=len(found.files),
+                seconds=time.perf_counter() - started,
+                missing=found.missing,
+                skipped=found.skipped,
+                cached=len(found.files),
+            )
+    outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys)
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
@@ -81,6 +98,8 @@ def lint_paths(
 
         parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
+    if cache is not None and run_key is not None and not phase2.internal_errors:
+        cache.put_run(run_key, all_diagnostics)
     finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,

@@ -143,6 +143,40 @@ class Cache:
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
+    # -- whole runs: the findings of the last run, for a run where nothing changed ----------------
+
+    @staticmethod
+    def run_key(keys: list[str | None], config: str) -> str | None:
+        if any(key is None for key in keys):
+            return None
+        digest = hashlib.sha256(f"{FINGERPRINT}\0{config}".encode("utf-8", "surrogateescape"))
+        for key in keys:
+            digest.update(f"\0{key}".encode())
+        return digest.hexdigest()
+
+    def get_run(self, key: str) -> list[Diagnostic] | None:
+        try:
+            raw = json.loads((self.folder / "last-run.json").read_bytes())
+            if raw.get("key") != key:
+                return None
+            found = decode(raw["diagnostics"])
+            if not all(isinstance(d, Diagnostic) for d in found):
+                return None
+        except Exception:  # absent, corrupt or foreign: run normally
+            return None
+        return list(found)
+
+    def put_run(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        try:
+            self._prepare()
+            payload = json.dumps({"key": key, "diagnostics": encode(diagnostics)}, separators=(",", ":"))
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(payload)
+            os.replace(temporary, self.folder / "last-run.json")
+        except OSError:
+            pass
+
     def _prepare(self) -> None:
         if self._ready:
             return

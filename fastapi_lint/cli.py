@@ -174,10 +174,14 @@ def _check(
         _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, cache_dir)
     lint_targets, wanted = project_scope(targets, config)
 
+    # Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
+    # the last run's findings when nothing changed.
+    facts = options.fix or options.diff or options.statistics or options.add_noqa or output_format == "sarif"
+
     def run() -> LintResult:
         with _progress(output_format, quiet) as (on_discovered, on_progress):
             found = lint_paths(lint_targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
-                               on_progress=on_progress, on_discovered=on_discovered)
+                               on_progress=on_progress, on_discovered=on_discovered, facts=facts)
         if wanted is not None:  # the project was linted for context; report on the files given
             found.diagnostics = [d for d in found.diagnostics if _real(d.path) in wanted]
             found.files = sum(1 for target in targets if target.suffix in PYTHON_SUFFIXES)

@@ -40,18 +40,26 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def file_keys(files: list[tuple[Path, str]]) -> list[str | None]:
+    """Each file's cache key (None for a file that cannot be read)."""
+    return [_key(path, display) for path, display in files]
+
+
 def summarize_all(
     files: list[tuple[Path, str]],
     cache: Cache | None,
     jobs: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    keys: list[str | None] | None = None,
 ) -> tuple[list[Outcome], Phase1Stats]:
     """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each."""
     stats = Phase1Stats()
     outcomes: list[Outcome | None] = [None] * len(files)
     pending: list[tuple[int, Path, str, str | None]] = []
+    if cache is not None and keys is None:
+        keys = file_keys(files)
     for index, (path, display) in enumerate(files):
-        key = _key(path, display) if cache is not None else None
+        key = keys[index] if keys is not None else None
         cached = cache.get(display, key) if cache is not None and key is not None else None
         if cached is not None:
             outcomes[index] = cached

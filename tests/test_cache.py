@@ -146,3 +146,18 @@ def test_cli_no_cache_writes_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [str(project), "--no-cache", "--statistics"])
     assert result.exit_code == 1 and "5 parsed, 0 from the cache" in result.stderr
     assert not (tmp_path / ".fastapi_lint_cache").exists()
+
+
+def test_unchanged_run_reuses_the_last_findings(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cache = tmp_path / "cache"
+    first = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    again = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert _codes(first) == _codes(again)
+    assert again.context is None and again.parsed == 0  # nothing decoded, nothing linked
+    (project / "m1.py").write_text("async def quiet():\n    return 1\n", encoding="utf-8")
+    changed = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert changed.context is not None and changed.parsed == 1
+    assert not [d for d in changed.diagnostics if d.path.endswith("m1.py")]
+    other_config = lint_paths([project], Config(select=("FAS900",)), cache_dir=cache, facts=False)
+    assert {d.code for d in other_config.diagnostics} == {"FAS900"}  # the configuration is part of the key
