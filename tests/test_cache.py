@@ -120,13 +120,12 @@ def test_cache_key_depends_on_content_and_path() -> None:
 
 
 def test_cli_cache_lives_at_the_project_root_and_clean_removes_it(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
     from fastapi_lint.cli import main
+    from tests.helpers import cli_runner as _runner
 
     project = _project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
-    runner = CliRunner()
+    runner = _runner()
     first = runner.invoke(main, [str(project), "--statistics", "-q"])
     assert first.exit_code == 1 and (tmp_path / ".fastapi_lint_cache" / "CACHEDIR.TAG").is_file()
     second = runner.invoke(main, [str(project), "--statistics"])
@@ -137,13 +136,12 @@ def test_cli_cache_lives_at_the_project_root_and_clean_removes_it(tmp_path: Path
 
 
 def test_cli_no_cache_writes_nothing(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
     from fastapi_lint.cli import main
+    from tests.helpers import cli_runner as _runner
 
     project = _project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
-    result = CliRunner().invoke(main, [str(project), "--no-cache", "--statistics"])
+    result = _runner().invoke(main, [str(project), "--no-cache", "--statistics"])
     assert result.exit_code == 1 and "5 parsed, 0 from the cache" in result.stderr
     assert not (tmp_path / ".fastapi_lint_cache").exists()
 

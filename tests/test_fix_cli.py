@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint.cli import main
+from tests.helpers import cli_runner as _runner
 
 SOURCE = '''import asyncio
 import time
@@ -41,7 +41,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, ["app.py", "--no-cache", "--format", "concise", *args])
+    return _runner().invoke(main, ["app.py", "--no-cache", "--format", "concise", *args])
 
 
 def test_diff_writes_nothing_and_exits_1(app: Path) -> None:
@@ -73,14 +73,14 @@ def test_unsafe_fixes_clear_the_file(app: Path) -> None:
 
 
 def test_fixable_hint_counts_safe_fixes_only(app: Path) -> None:
-    result = CliRunner().invoke(main, ["app.py", "--no-cache"])
+    result = _runner().invoke(main, ["app.py", "--no-cache"])
     assert "[*] 2 fixable with `--fix`" in result.stderr
     assert result.stdout.count("[*]") == 2
-    unsafe = CliRunner().invoke(main, ["app.py", "--no-cache", "--unsafe-fixes"])
+    unsafe = _runner().invoke(main, ["app.py", "--no-cache", "--unsafe-fixes"])
     assert unsafe.stdout.count("[*]") == 3
 
 
 def test_nothing_is_written_without_fix(app: Path) -> None:
     for args in ([], ["--format", "json"], ["--statistics"]):
-        CliRunner().invoke(main, ["app.py", "--no-cache", *args])
+        _runner().invoke(main, ["app.py", "--no-cache", *args])
     assert app.read_text() == SOURCE

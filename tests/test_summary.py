@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 import textwrap
 
 import pytest
@@ -497,6 +498,7 @@ def test_deep_nesting_does_not_crash() -> None:
         summarize(parsed, "deep.py", "deep", False)  # type: ignore[arg-type]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements need Python 3.10")
 def test_walrus_match_and_nested_blocks_bind_locals() -> None:
     summary = summary_of(
         """
