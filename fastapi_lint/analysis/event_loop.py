@@ -63,9 +63,10 @@ def describe(located: Located, model: FastAPIModel) -> str:
 
 
 def advice(located: Located, model: FastAPIModel, instead: str) -> str:
-    """The fix advice. A route or dependency that awaits nothing is better as a plain ``def``:
+    """The fix advice. A route that awaits nothing is better as a plain ``def``:
     FastAPI then runs it in its threadpool."""
     roles = model.role_of(located.function.path)
-    if not located.function.awaits and roles & {"route", "dependency"}:
+    # Routes only: a dependency made sync under an async route costs a threadpool hop (FAS106).
+    if not located.function.awaits and "route" in roles:
         return f"Make `{located.function.name}` a plain `def` (it awaits nothing), or use {instead}"
     return f"Use {instead}"

@@ -1,4 +1,4 @@
-"""FAS101/102/103: a route or dependency that awaits nothing and blocks loses its ``async`` (unsafe).
+"""FAS101/102/103: a route that awaits nothing and blocks loses its ``async`` (unsafe).
 
 FastAPI runs a plain ``def`` route or dependency in its threadpool, where blocking
 is allowed: "don't mix". The function must await nothing (no ``await``, ``async
@@ -37,7 +37,9 @@ class DropAsync(Fixer):
         if not function.is_async or function.awaits:
             return None
         roles = facts.roles(located)
-        if not roles & THREADPOOL_ROLES or roles & ASYNC_ONLY_ROLES:
+        # Routes only: a dependency made sync under an async route trades this finding for
+        # FAS106 (a threadpool hop per request), whose advice is the opposite edit.
+        if "route" not in roles or not roles & THREADPOOL_ROLES or roles & ASYNC_ONLY_ROLES:
             return None
         if facts.sleeps(located) or facts.is_called(located):
             return None

@@ -173,7 +173,7 @@ _MAIL = _group(
 
 # -- databases ---------------------------------------------------------------
 
-_DBAPI_INSTEAD = "an async driver (`asyncpg`, `psycopg` async, `aiomysql`, `aiosqlite`), or a `def` route"
+_DBAPI_INSTEAD = "an async driver (`asyncpg`, `psycopg` async, `aiomysql`, `aiosqlite`)"
 
 _DBAPI = _group(
     "runs a database query with a synchronous driver",
@@ -215,7 +215,7 @@ _DBAPI = _group(
 
 _SQLALCHEMY = _group(
     "runs SQL through a synchronous SQLAlchemy session",
-    "`AsyncSession` from `sqlalchemy.ext.asyncio` with an async driver, or a `def` route",
+    "`AsyncSession` from `sqlalchemy.ext.asyncio` with an async driver",
     [
         # ``add``/``delete``/``begin`` only record intent (``delete`` may cascade-load: left out);
         # ``connection()`` may or may not check a connection out: left out.

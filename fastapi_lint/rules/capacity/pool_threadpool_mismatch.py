@@ -34,7 +34,9 @@ class PoolThreadpoolMismatch(Rule):
 
     ## Known problems
     Pool sizes computed at run time (from settings) are not known and not
-    reported. One engine shared by several processes multiplies connections
+    reported. When the project sets the threadpool's `total_tokens` itself,
+    the thread count is not read from the code and the rule stays silent:
+    missed alarm. One engine shared by several processes multiplies connections
     per process: the rule reasons about one process.
 
     ## Example

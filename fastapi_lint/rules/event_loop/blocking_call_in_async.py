@@ -64,9 +64,9 @@ class BlockingCallInAsync(Rule):
 
     ## Fix safety
     `time.sleep(x)` becomes `await asyncio.sleep(x)` (adding `import asyncio`):
-    a safe fix. Other calls have unsafe fixes (`--unsafe-fixes`): a route or
-    dependency that awaits nothing and that nothing in the project calls
-    becomes a plain `def`; otherwise the call becomes
+    a safe fix. Other calls have unsafe fixes (`--unsafe-fixes`): a route that
+    awaits nothing and that nothing in the project calls becomes a plain
+    `def`; otherwise the call becomes
     `await asyncio.to_thread(f, ...)`. Both move code to a worker thread, which
     breaks objects that are not thread-safe, and code outside the linted files
     may still await the function.

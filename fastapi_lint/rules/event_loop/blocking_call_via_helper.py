@@ -70,8 +70,8 @@ class BlockingCallViaHelper(Rule):
     ```
 
     ## Fix safety
-    Unsafe fixes only (`--unsafe-fixes`): a route or dependency that awaits
-    nothing becomes a plain `def`; otherwise the helper call becomes
+    Unsafe fixes only (`--unsafe-fixes`): a route that awaits nothing
+    becomes a plain `def`; otherwise the helper call becomes
     `await asyncio.to_thread(helper, ...)`. Offloading changes what runs
     concurrently, and the helper may touch objects that are not thread-safe.
     """

@@ -91,7 +91,7 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
                     handler.function.span,
                     f"async route `{handler.function.name}` depends on `{located.function.name}`, a sync "
                     f"dependency that blocks ({chain}): every request waits for a threadpool thread",
-                    help=f"Make `{located.function.name}` `async def` with an async driver: {witness.entry.instead}",
+                    help=f"Make `{located.function.name}` an `async def` and use {witness.entry.instead}",
                     chain=tuple(
                         Hop(s.caller.module.path, s.site.span.line, s.site.span.col, s.site.text) for s in witness.steps
                     ),

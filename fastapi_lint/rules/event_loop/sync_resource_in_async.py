@@ -65,8 +65,8 @@ class SyncResourceInAsync(Rule):
 
     ## Fix safety
     The remedy is an async driver (`AsyncSession`, `redis.asyncio`,
-    `httpx.AsyncClient`). An unsafe fix (`--unsafe-fixes`) turns a route or
-    dependency that awaits nothing into a plain `def`; calls on `self` are never
+    `httpx.AsyncClient`). An unsafe fix (`--unsafe-fixes`) turns a route that
+    awaits nothing into a plain `def`; calls on `self` are never
     moved to a thread, since sessions and clients are rarely thread-safe.
     """
 
