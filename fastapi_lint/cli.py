@@ -32,6 +32,15 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
 
 
+def _stdout() -> TextIO:
+    # sys's streams, looked up at call time: click's test runner swaps them.
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
 class DefaultGroup(click.Group):
     """Runs ``check`` when the first argument is not a subcommand (``fastapi-lint src/``)."""
 
@@ -260,7 +269,7 @@ def _diff(result: LintResult, config: Config, options: RunOptions) -> int:
 
     results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config,
                         write=False)
-    stream = click.get_text_stream("stdout")
+    stream = _stdout()
     changed = 0
     for path in sorted(results):
         text = results[path].diff(path)
@@ -298,7 +307,7 @@ _PROGRESS_MIN_FILES = 300
 
 @contextmanager
 def _progress(output_format: str, quiet: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    stderr = click.get_text_stream("stderr")
+    stderr = _stderr()
     if quiet or output_format not in ("text", "concise") or not stderr.isatty():
         yield (lambda total: None), (lambda done: None)
         return
@@ -391,10 +400,12 @@ def _emit(
             sources.update({path: split_lines(text) for path, text in texts.items()})
     buffer = io.StringIO() if output_file is not None else None
     if buffer is None and stream is None:
-        stream = click.get_text_stream("stdout")
+        stream = _stdout()
+        reconfigure = getattr(stream, "reconfigure", None)
         try:  # a terminal that cannot show some character gets a ``?``, not a crash
-            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
-        except (AttributeError, ValueError, OSError):
+            if reconfigure is not None:
+                reconfigure(errors="replace")
+        except (ValueError, OSError):
             pass
     out = buffer if buffer is not None else stream
     assert out is not None
@@ -551,7 +562,7 @@ def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config
     from fastapi_lint.engine import check_project, display_path, summarize_file
 
     started = time.perf_counter()
-    data = click.get_binary_stream("stdin").read()
+    data = sys.stdin.buffer.read()
     shown = display_path(name)
     try:
         source = decode(data)
@@ -578,13 +589,13 @@ def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config
                   (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
         planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, context=context, config=config)
         if options.diff:
-            click.get_text_stream("stdout").write(planned.diff(shown))
+            _stdout().write(planned.diff(shown))
             count = len(planned.applied)
             click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}", err=True)
             sys.exit(EXIT_FINDINGS if planned.changed else EXIT_OK)
         fixed = planned.applied
         new_source = planned.new_source
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         out.write(_encode_like(new_source, data))
         out.flush()
         if planned.changed:
@@ -592,7 +603,7 @@ def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config
             diagnostics, context, internal = lint(_encode_like(new_source, data))
     if not options.unsafe_fixes:
         diagnostics = [_without_unsafe_fix(d) for d in diagnostics]
-    report_stream = None if not options.fix or options.output_file else click.get_text_stream("stderr")
+    report_stream = None if not options.fix or options.output_file else _stderr()
     _emit(diagnostics, output_format, options.output_file, context=context, config=config,
           unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream)
     if not quiet:
@@ -811,7 +822,7 @@ def _stdout_is_terminal() -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     try:
-        return click.get_text_stream("stdout").isatty()
+        return _stdout().isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
@@ -947,7 +958,7 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
         raise
     except Exception as error:
         _fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
-    stream = click.get_text_stream("stdout")
+    stream = _stdout()
     if output_format == "json":
         as_json(rows, stream)
     else:
