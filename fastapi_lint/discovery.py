@@ -59,6 +59,10 @@ def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
 def _walk(root: Path, spec: Any, config: Config, unreadable: list[Path]) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
+    if _matches(spec, root, config, True):
+        # A folder named on the command line is linted even when the configuration excludes
+        # it (as a file named there is): its subfolders still honour the default skips.
+        spec = None
 
     def failed(error: OSError) -> None:  # a folder that cannot be listed: said, not silently dropped
         if error.filename is not None:

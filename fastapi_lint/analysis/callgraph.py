@@ -157,6 +157,21 @@ class CallGraph:
                 return f"{klass}.{name}"
         return None
 
+    def fully_known(self, path: str) -> bool:
+        """Whether everything ``path`` runs, to any depth, is known and does not block: no catalog
+        call, no call the analysis could not resolve. What FAS107 needs before advising ``async``."""
+        seen: set[str] = set()
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if self.unknown_calls.get(current, 0) or self.direct.get(current):
+                return False
+            pending.extend(callee for _, callee in self.edges.get(current, ()))
+        return True
+
     def callees(self, path: str) -> list[tuple[CallSite, str]]:
         return self.edges.get(path, [])
 

@@ -45,3 +45,51 @@ def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> T
     )
     project.derived["threadpool_use"] = use
     return use
+
+
+def serving_modules(project: Project, model: FastAPIModel) -> set[str] | None:
+    """Modules the application imports, directly or not, starting from where its routes live.
+
+    A migration script (Alembic's ``env.py``) or a command-line tool builds engines that never
+    serve a request. None when the project has no routes to start from (then nothing is ruled out).
+    """
+    cached = project.derived.get("serving_modules")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    starts = {route.handler.module.module for route in model.routes}
+    if not starts:
+        return None
+    imports: dict[str, set[str]] = {}
+    for summary in project.summaries:
+        targets = imports.setdefault(summary.module, set())
+        for binding in summary.bindings:
+            ref = binding.value.ref
+            if binding.value.kind == "ref" and ref is not None:
+                module = _project_module(project, ref.path)
+                if module is not None:
+                    targets.add(module)
+    seen: set[str] = set()
+    pending = sorted(starts)
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        pending.extend(imports.get(module, ()))
+        # A package's __init__ runs when any module below it is imported.
+        parent = module.rpartition(".")[0]
+        while parent:
+            if parent in project.modules:
+                pending.append(project.modules[parent].module)
+            parent = parent.rpartition(".")[0]
+    project.derived["serving_modules"] = seen
+    return seen
+
+
+def _project_module(project: Project, path: str) -> str | None:
+    """The project module a dotted import path lives in (``app.db.engine`` -> ``app.db``)."""
+    while path:
+        if path in project.modules:
+            return project.modules[path].module
+        path = path.rpartition(".")[0]
+    return None

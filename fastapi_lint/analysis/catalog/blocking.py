@@ -228,6 +228,12 @@ _SQLALCHEMY = _group(
         *_methods("sqlalchemy.orm.Query", "all first one one_or_none scalar count get delete update"),
         *_methods("sqlalchemy.engine.Engine", "connect begin execute raw_connection"),
         *_methods("sqlalchemy.engine.Connection", "execute exec_driver_sql commit rollback scalar scalars"),
+        # ``inspect(engine)`` reads the database's catalog on every call.
+        *_methods(
+            "sqlalchemy.engine.reflection.Inspector",
+            "get_schema_names get_table_names get_view_names get_columns get_indexes get_foreign_keys "
+            "get_pk_constraint get_unique_constraints has_table has_schema",
+        ),
     ],
     resource=True,
 )

@@ -37,6 +37,7 @@ RETURNS: dict[str, str] = {
     "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.scoped_session",
     "sqlalchemy.orm.scoped_session.__call__": "sqlalchemy.orm.Session",
     "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.inspect": "sqlalchemy.engine.reflection.Inspector",
     "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
     "sqlmodel.create_engine": "sqlalchemy.engine.Engine",
     "sqlalchemy.engine.Engine.connect": "sqlalchemy.engine.Connection",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import callgraph
-from fastapi_lint.analysis.capacity import DEFAULT_THREADS, threadpool_use
+from fastapi_lint.analysis.capacity import DEFAULT_THREADS, serving_modules, threadpool_use
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -36,7 +36,8 @@ class PoolThreadpoolMismatch(Rule):
     Pool sizes computed at run time (from settings) are not known and not
     reported. When the project sets the threadpool's `total_tokens` itself,
     the thread count is not read from the code and the rule stays silent:
-    missed alarm. One engine shared by several processes multiplies connections
+    missed alarm. Pools built in modules the application never imports (an
+    Alembic `env.py`, a command-line tool) are not reported. One engine shared by several processes multiplies connections
     per process: the rule reasons about one process.
 
     ## Example
@@ -83,7 +84,10 @@ class PoolThreadpoolMismatch(Rule):
         if use.limiter_configured or not (use.sync_routes or use.sync_dependencies):
             return
         threads = DEFAULT_THREADS
+        serving = serving_modules(project, context.model)
         for summary, site in _pool_sites(project):
+            if serving is not None and summary.module not in serving:
+                continue  # a migration script or a tool: its pool never meets the threadpool
             size = _pool_size(project, site)
             if size is None:
                 continue

@@ -84,7 +84,8 @@ class ThreadpoolLimitDefault(Rule):
         use = threadpool_use(project, context.model, callgraph(project, context.catalog))
         if use.limiter_configured or not (use.blocking_routes or use.blocking_dependencies):
             return
-        for summary in project.summaries:
+        # The limiter is per process, not per app: one finding, at the first app the project builds.
+        for summary in sorted(project.summaries, key=lambda module: module.path):
             for binding in summary.bindings:
                 call = binding.value.call
                 if call is None:
@@ -102,6 +103,7 @@ class ThreadpoolLimitDefault(Rule):
                     help="Size the pool for your I/O: set `anyio.to_thread.current_default_thread_limiter()"
                          ".total_tokens` in the lifespan (and size database pools to match)",
                 )
+                return
 
 
 def _count(items: Sequence[object], noun: str) -> str:

@@ -25,7 +25,8 @@ class TrivialSyncDependency(Rule):
 
     ## Known problems
     A dependency that calls anything the linter cannot see into (a third-party
-    function, an unresolved name) is not reported: it might block. Cached
+    function, an unresolved name), itself or through its helpers, is not
+    reported: it might block. Cached
     (`lru_cache`) functions are not reported either: caching a coroutine
     function caches the coroutine, not its result.
 
@@ -80,8 +81,8 @@ class TrivialSyncDependency(Rule):
             if located is None or located.function.is_async or located.function.class_path is not None:
                 continue
             function = located.function
-            if graph.unknown_calls.get(path, 0) or graph.direct.get(path) or graph.witness(path) is not None:
-                continue
+            if not graph.fully_known(path) or graph.witness(path) is not None:
+                continue  # it, or a helper it calls, does something the linter cannot see into
             decorators = {context.project.resolve(d.ref if d.ref else (d.call.func if d.call else None)).path
                           for d in function.decorators}
             if decorators & set(_CACHES):

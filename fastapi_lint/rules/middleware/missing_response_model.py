@@ -99,9 +99,18 @@ def _declares_response(project: Project, route: Route) -> bool:
     if response_class is not None and response_class.ref is not None:
         if _is_non_json(project, project.resolve(response_class.ref).path):
             return True
-    for value in route.handler.function.returned:
-        if value.call is not None and value.call.func is not None:
-            if project.resolve(value.call.func).path.rpartition(".")[2].endswith(_NON_JSON):
+    returned = [v for v in route.handler.function.returned if not (v.kind == "const" and v.text == "None")]
+    if not returned:
+        return True  # no body (``return None``, 204-style): nothing goes through jsonable_encoder
+    for value in returned:
+        if value.call is None or value.call.func is None:
+            continue
+        func = project.resolve(value.call.func)
+        if func.path.rpartition(".")[2].endswith(_NON_JSON):
+            return True
+        helper = project.function(func.path)
+        if helper is not None and helper.function.returns is not None:  # a helper typed ``-> Response``
+            if project.resolve_value(helper.function.returns).path.rpartition(".")[2].endswith(_NON_JSON):
                 return True
     return False
 
