@@ -233,11 +233,11 @@ class _Builder:
             router = site.args[0]
             listed = self._literal(site.kwarg("dependencies"))
             if router.ref is not None:
-                child = self._binding_key(router.ref)
+                child = self.project.binding_key(router.ref)
                 if listed is not None:
                     self._owner_dependencies[child].extend(listed.items)
                 # ``parent.include_router(child)``: the parent's dependencies run for the child's routes.
-                self._parents[child].append(self._binding_key(Ref(site.func.path.rpartition(".")[0])))
+                self._parents[child].append(self.project.binding_key(Ref(site.func.path.rpartition(".")[0])))
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
         elif method in _ROUTE_CLASSES or method == "Middleware":
@@ -289,7 +289,7 @@ class _Builder:
     def _literal(self, value: Value | None) -> Value | None:
         """A value, or the module-level value a name stands for: ``exception_handlers=HANDLERS``."""
         if value is not None and value.kind == "ref" and value.ref is not None:
-            found = self.project.bindings.get(self._binding_key(value.ref))
+            found = self.project.bindings.get(self.project.binding_key(value.ref))
             if found is not None:
                 return found[0].value
         return value
@@ -320,24 +320,6 @@ class _Builder:
         listed = self._literal(call.kwarg("dependencies"))
         if listed is not None:
             self._owner_dependencies[f"{summary.module}.{binding.name}"].extend(listed.items)
-
-    def _binding_key(self, ref: Ref) -> str:
-        """The module-level name a reference ends at, following imports (``from .items import router``)."""
-        path = ref.path
-        for _ in range(10):
-            segments = path.rpartition(".")
-            module, name = segments[0], segments[2]
-            summary = self.project.modules.get(module)
-            if summary is None:
-                return path
-            found = self.project.bindings.get(f"{summary.module}.{name}")
-            if found is None:
-                return f"{summary.module}.{name}"
-            value = found[0].value
-            if value.kind != "ref" or value.ref is None:
-                return f"{summary.module}.{name}"
-            path = value.ref.path
-        return path
 
     # -- dependencies ------------------------------------------------------
 
@@ -374,7 +356,7 @@ class _Builder:
         if listed is not None:
             yield from listed.items
         if site.func is not None:
-            pending = [self._binding_key(Ref(site.func.path.rpartition(".")[0]))]
+            pending = [self.project.binding_key(Ref(site.func.path.rpartition(".")[0]))]
             seen: set[str] = set()
             while pending:
                 owner = pending.pop()
@@ -434,7 +416,7 @@ class _Builder:
             return
         if value.kind == "ref" and value.ref is not None:
             # An alias of an ``Annotated[...]`` type defined elsewhere: ``SessionDep``.
-            binding = self.project.bindings.get(self._binding_key(value.ref))
+            binding = self.project.bindings.get(self.project.binding_key(value.ref))
             if binding is not None and binding[0].value.kind == "subscript":
                 yield from self._depends_targets(binding[0].value, None, seen + 1)
 

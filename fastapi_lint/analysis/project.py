@@ -276,6 +276,21 @@ class Project:
                         pending.append(resolved.path)
         return order
 
+    def binding_key(self, ref: Ref) -> str:
+        """The module-level name a reference ends at, following imports (``from .items import router``)."""
+        path = ref.path
+        for _ in range(10):
+            module, _, name = path.rpartition(".")
+            summary = self.modules.get(module)
+            if summary is None:
+                return path
+            key = f"{summary.module}.{name}"
+            found = self.bindings.get(key)
+            if found is None or found[0].value.kind != "ref" or found[0].value.ref is None:
+                return key
+            path = found[0].value.ref.path
+        return path
+
     def overrides(self, class_path: str, name: str) -> list[str]:
         """The methods named ``name`` that subclasses of ``class_path`` define (virtual dispatch)."""
         if self._subclasses is None:

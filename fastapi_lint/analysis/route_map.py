@@ -140,28 +140,13 @@ class _Prefixes:
                 router = site.args[0].ref
                 if router is None:
                     continue
-                parent = self.binding(Ref(site.func.path.rpartition(".")[0]))
-                self.included.setdefault(self.binding(router), []).append((parent, _literal(site.kwarg("prefix"))))
-
-    def binding(self, ref: Ref) -> str:
-        """The module-level name a reference ends at, following imports."""
-        path = ref.path
-        for _ in range(10):
-            module, _, name = path.rpartition(".")
-            summary = self.project.modules.get(module)
-            if summary is None:
-                return path
-            key = f"{summary.module}.{name}"
-            found = self.project.bindings.get(key)
-            if found is None or found[0].value.kind != "ref" or found[0].value.ref is None:
-                return key
-            path = found[0].value.ref.path
-        return path
+                parent = self.project.binding_key(Ref(site.func.path.rpartition(".")[0]))
+                self.included.setdefault(self.project.binding_key(router), []).append((parent, _literal(site.kwarg("prefix"))))
 
     def full_path(self, route: Route) -> str:
         if route.owner is None:
             return route.path
-        router = self.binding(Ref(route.owner))
+        router = self.project.binding_key(Ref(route.owner))
         prefix = ""
         seen: set[str] = set()
         while router not in seen:
