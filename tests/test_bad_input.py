@@ -193,8 +193,11 @@ def test_decode_matches_python() -> None:
         "x = " + "-" * 5000 + "1\n",
         "x = " + "1 if a else " * 2000 + "1\n",
         "".join("    " * i + f"def f{i}():\n" for i in range(99)) + "    " * 99 + "pass\n",
+        "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+        "".join("    " * i + "if x:\n" for i in range(5000)) + "    " * 5000 + "pass\n",
     ],
-    ids=["parens", "brackets", "blocks", "binop", "lambda", "attributes", "calls", "not", "unary", "ifexp", "defs"],
+    ids=["parens", "brackets", "blocks", "binop", "lambda", "attributes", "calls", "not", "unary", "ifexp", "defs",
+         "parens-5000", "blocks-5000"],
 )
 def test_deep_nesting_never_raises(source: str) -> None:
     found = lint_source(source, "deep.py")
