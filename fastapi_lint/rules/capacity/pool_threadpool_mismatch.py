@@ -125,8 +125,11 @@ def _pool_size(project: Project, site: CallSite) -> tuple[int, str] | None:
         total = size if size is not None else (minimum if minimum is not None else 4)
         return total, f"max_size {total}"
     url = site.args[0] if site.args else site.kwarg("url")
+    if url is not None and url.kind == "ref" and url.ref is not None:  # ``sqlite_url = "sqlite:///..."``
+        bound = project.bindings.get(project.binding_key(url.ref))
+        url = bound[0].value if bound is not None else url
     if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
-        return None
+        return None  # SQLite serialises writers whatever the pool: sizing it says nothing
     poolclass = site.kwarg("poolclass")
     if poolclass is not None and poolclass.text.endswith(_NO_POOL):
         return None
