@@ -154,15 +154,24 @@ def test_fix_titles_and_applicability() -> None:
     assert sleep.context is not None
     titles = [fix_for(d, sleep.context) for d in sleep.diagnostics]
     assert [t.title if t else None for t in titles] == ["Await `asyncio.sleep` instead"] * 3 + [None]
-    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS105", "FAS302", "FAS502"}
+    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS105", "FAS203", "FAS302", "FAS502"}
 
 
 def test_no_fix_for_other_rules() -> None:
-    source = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.on_event('startup')\nasync def go():\n    pass\n"
+    source = "from fastapi import FastAPI\napp = FastAPI()\n\nasync def go():\n    pass\n\napp.add_event_handler('startup', go)\n"
     diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
     assert diagnostics
-    result = plan_fixes(source, "events.py", diagnostics)
+    result = plan_fixes(source, "events.py", diagnostics, unsafe=True)
     assert not result.changed and [r for _, r in result.skipped] == [fixes.NO_FIX]
+
+
+def test_the_lifespan_fix_is_unsafe_only() -> None:
+    source = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.on_event('startup')\nasync def go():\n    pass\n"
+    diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
+    safe = plan_fixes(source, "events.py", diagnostics)
+    assert not safe.changed and [r for _, r in safe.skipped] == [fixes.NEEDS_UNSAFE]
+    unsafe = plan_fixes(source, "events.py", diagnostics, unsafe=True)
+    assert "lifespan=lifespan" in unsafe.new_source and "on_event" not in unsafe.new_source
 
 
 # -- files: line endings, encodings, atomic writes ---------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi_lint.fixes.await_sleep import AwaitSleep
 from fastapi_lint.fixes.base import Fixer
 from fastapi_lint.fixes.drop_async import DropAsync
+from fastapi_lint.fixes.lifespan import StartupToLifespan
 from fastapi_lint.fixes.lru_cache import LruCache
 from fastapi_lint.fixes.response_class import DropResponseClass
 from fastapi_lint.fixes.running_loop import RunningLoop
@@ -22,4 +23,5 @@ FIXERS: tuple[Fixer, ...] = (
     DropResponseClass(),
     DropAsync(),
     ToThread(),
+    StartupToLifespan(),
 )

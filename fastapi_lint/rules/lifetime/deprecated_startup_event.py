@@ -57,12 +57,18 @@ class DeprecatedStartupEvent(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet: the rewrite to a lifespan moves code between functions.
+    An unsafe fix (`--unsafe-fixes`) removes the `on_event` decorators of the
+    module's app and adds a `lifespan` that awaits (or calls) the startup
+    handlers, yields, then the shutdown handlers, passed as
+    `FastAPI(..., lifespan=lifespan)`. Unsafe: a failing startup handler now
+    skips the shutdown handlers, and events registered elsewhere are ignored
+    once the app has a lifespan. `add_event_handler` calls are left to you.
     """
 
     code = "FAS203"
     name = "deprecated-startup-event"
     severity = Severity.WARNING
+    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
