@@ -9,6 +9,7 @@ entry, or one from another version is ignored and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -135,11 +136,7 @@ class Cache:
             self._prepare()
             entry = self._entry(path)
             entry.parent.mkdir(exist_ok=True)
-            payload = json.dumps({"key": key, "outcome": encode(outcome)}, separators=(",", ":"))
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temporary, entry)
+            _replace(entry, json.dumps({"key": key, "outcome": encode(outcome)}, separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
@@ -170,10 +167,7 @@ class Cache:
         try:
             self._prepare()
             payload = json.dumps({"key": key, "diagnostics": encode(diagnostics)}, separators=(",", ":"))
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temporary, self.folder / "last-run.json")
+            _replace(self.folder / "last-run.json", payload)
         except OSError:
             pass
 
@@ -192,6 +186,22 @@ class Cache:
                 encoding="utf-8",
             )
         self._ready = True
+
+
+def _replace(entry: Path, payload: str) -> None:
+    """Write through a temporary file and a rename: a reader never sees half an entry.
+
+    No fsync: a cache entry lost in a crash is only rebuilt.
+    """
+    handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(payload)
+        os.replace(temporary, entry)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def clean(folder: Path) -> bool:

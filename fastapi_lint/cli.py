@@ -425,30 +425,10 @@ def _emit(
 
 def write_report(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one."""
-    import tempfile
+    from fastapi_lint.fixes.files import default_mode, write_atomically
 
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text.encode("utf-8"), mode=default_mode())
 
 
 def _sarif_edits(

@@ -10,15 +10,6 @@ from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project
 
-_ROLE_WORDS = {
-    "route": "route",
-    "dependency": "dependency",
-    "middleware": "middleware",
-    "exception_handler": "exception handler",
-    "background_task": "background task",
-    "nested": "function",
-}
-
 
 @dataclass(frozen=True)
 class BlockingCall:
@@ -51,15 +42,6 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
                 found.append(BlockingCall(located, site, ref, entry))
     project.derived["blocking_calls"] = found
     return found
-
-
-def describe(located: Located, model: FastAPIModel) -> str:
-    """``async route `read_items```: how FastAPI runs the function, for messages."""
-    roles = model.role_of(located.function.path)
-    for role, word in _ROLE_WORDS.items():
-        if role in roles:
-            return f"async {word} `{located.function.name}`"
-    return f"async function `{located.function.name}`"
 
 
 def advice(located: Located, model: FastAPIModel, instead: str) -> str:

@@ -112,9 +112,14 @@ def where(project: Project, model: FastAPIModel, located: Located, root: str) ->
     own = _role_word(model, located.function.path)
     if own is not None:
         return f"{own} `{located.function.name}`"
+    return f"`{located.function.name}`, {_run_by(project, model, root)}"
+
+
+def _run_by(project: Project, model: FastAPIModel, root: str) -> str:
+    """``run per request by route `read_items```: what FastAPI calls that reaches a function."""
     root_function = project.function(root)
     root_name = root_function.function.name if root_function else root.rpartition(".")[2]
-    return f"`{located.function.name}`, run per request by {_role_word(model, root) or 'function'} `{root_name}`"
+    return f"run per request by {_role_word(model, root) or 'function'} `{root_name}`"
 
 
 def _role_word(model: FastAPIModel, path: str) -> str | None:
@@ -140,9 +145,7 @@ def describe_async(project: Project, model: FastAPIModel, found: Paths, located:
     root = found.request.get(located.function.path)
     if root is None or root == located.function.path:
         return f"async function `{name}`"
-    root_function = project.function(root)
-    root_name = root_function.function.name if root_function else root.rpartition(".")[2]
-    return f"async function `{name}`, run per request by {_role_word(model, root) or 'function'} `{root_name}`"
+    return f"async function `{name}`, {_run_by(project, model, root)}"
 
 
 def request_paths(project: Project, model: FastAPIModel, catalog: Catalog) -> Paths:

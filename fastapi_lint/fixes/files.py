@@ -38,10 +38,14 @@ def read(path: Path) -> SourceFile:
     return SourceFile(path, text, encoding)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file's content; a symlink stays a link and its target gets the content."""
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace the file's content; a symlink stays a link and its target gets the content.
+
+    ``mode``: the permission bits to give it (None: keep the existing file's).
+    """
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
+    if mode is None:
+        mode = stat.S_IMODE(target.stat().st_mode)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fix", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -57,6 +61,13 @@ def write_atomically(path: Path, data: bytes) -> None:
             pass
         raise
     _sync_folder(target.parent)
+
+
+def default_mode() -> int:
+    """The permission bits a new file gets under the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _sync_folder(folder: Path) -> None:

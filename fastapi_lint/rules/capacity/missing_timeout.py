@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.facts import CallSite
-from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -77,7 +76,7 @@ class MissingTimeout(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             problem = _problem(call.ref.path, call.site)
             if problem is None:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.facts import RefKind
-from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -80,7 +79,7 @@ class PerRequestClient(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             # A call of an instance (``SessionLocal()`` on a sessionmaker) checks out, it does not build.
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None

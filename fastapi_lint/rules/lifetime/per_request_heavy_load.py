@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.clients import CONFIG_PARSERS, HEAVY_LOADS, PRETRAINED_PACKAGES
 from fastapi_lint.analysis.facts import Value
 from fastapi_lint.analysis.project import Project
-from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -81,7 +80,7 @@ class PerRequestHeavyLoad(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             path = call.ref.path
             what = HEAVY_LOADS.get(path)

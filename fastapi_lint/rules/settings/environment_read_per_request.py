@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
-from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -73,7 +72,7 @@ class EnvironmentReadPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             what = _READS.get(call.ref.path)
             if what is None:

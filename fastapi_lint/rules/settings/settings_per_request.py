@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
-from fastapi_lint.analysis.request_path import calls_per_request, paths, where
+from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.analysis.settings import constructs_settings, is_settings_getter, settings_classes
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -75,7 +74,7 @@ class SettingsPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             settings = constructs_settings(project, call.site)
             if settings is None or call.site.awaited or is_settings_getter(project, call.located):

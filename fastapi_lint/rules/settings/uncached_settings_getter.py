@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
-from fastapi_lint.analysis.request_path import paths, where
+from fastapi_lint.analysis.request_path import request_paths, where
 from fastapi_lint.analysis.settings import is_settings_getter
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -80,7 +79,7 @@ class UncachedSettingsGetter(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = paths(project, model, callgraph(project, context.catalog))
+        found = request_paths(project, model, context.catalog)
         for path, root in found.request.items():
             located = project.function(path)
             if located is None or not is_settings_getter(project, located):
