@@ -6,11 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.api import lint_source
 from fastapi_lint.cli import add_noqa_comments
+from tests.helpers import cli_runner as _runner
 
 HEAD = """\
 import time
@@ -22,13 +22,6 @@ app = FastAPI()
 @app.get("/slow")
 async def slow():
 """
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 def add(body: str) -> tuple[str, int, int]:

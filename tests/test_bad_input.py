@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.analysis.parse import decode, parse
@@ -16,6 +15,7 @@ from fastapi_lint.api import lint_paths, lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
+from tests.helpers import cli_runner as _runner
 
 BLOCKING = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
 FAS101_ONLY = Config(select=("FAS101", "FAS900"))
@@ -26,13 +26,6 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
     return _runner().invoke(cli.main, list(args), catch_exceptions=False)

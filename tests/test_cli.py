@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Hop, Severity, Span
 from fastapi_lint.reporters import concise as concise_reporter
 from fastapi_lint.reporters import json as json_reporter
 from fastapi_lint.reporters import text as text_reporter
+from tests.helpers import cli_runner as _runner
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -66,13 +66,6 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
     return _runner().invoke(cli.main, list(args), catch_exceptions=False)

@@ -7,20 +7,20 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.api import lint_paths, load_config
-from fastapi_lint.config import Config, ConfigError, find_pyproject, ignored_for_file, load, selected_codes
+from fastapi_lint.config import (
+    Config,
+    ConfigError,
+    find_pyproject,
+    ignored_for_file,
+    load,
+    selected_codes,
+)
+from tests.helpers import cli_runner as _runner
 
 BLOCKING = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 def write(path: Path, text: str) -> Path:

@@ -654,7 +654,8 @@ def _program(extra: list[str], bodies: list[list[tuple[str, str]]], route: list[
 
 
 try:
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - hypothesis is a test extra
 
     def test_generated_programs_fix_cleanly() -> None:

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from fastapi_lint.api import lint_source  # noqa: E402
 from fastapi_lint.config import Config  # noqa: E402
-from fastapi_lint.engine import check_project, summarize_file  # noqa: E402
 from fastapi_lint.diagnostics import Diagnostic  # noqa: E402
+from fastapi_lint.engine import check_project, summarize_file  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 from fastapi_lint.reporters import github
+from tests.helpers import cli_runner as _runner
 
 ROUTE = """\
 import time
@@ -26,13 +26,6 @@ async def slow():
 """
 
 COMMAND = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)$")
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 def diagnostic(severity: Severity = Severity.ERROR, message: str = "m", path: str = "app.py",

@@ -15,34 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
+from tests.helpers import DEPS, ITEMS
+from tests.helpers import cli_runner as _runner
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / ".pre-commit-hooks.yaml"
-
-DEPS = """\
-import time
-
-
-def load_user():
-    time.sleep(1)
-    return {}
-"""
-
-ITEMS = """\
-from fastapi import APIRouter
-
-from app.deps import load_user
-
-router = APIRouter()
-
-
-@router.get("/items")
-async def read_items():
-    return load_user()
-"""
 
 SLOW = """\
 import time
@@ -56,13 +35,6 @@ async def slow():
     time.sleep(1)
     return {}
 """
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 def test_hook_definitions() -> None:

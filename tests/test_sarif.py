@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 from fastapi_lint.reporters import sarif
 from fastapi_lint.rules import registry
+from tests.helpers import cli_runner as _runner
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -51,13 +51,6 @@ def validate(log: dict[str, Any]) -> None:
     validator_class = jsonschema.validators.validator_for(SCHEMA)
     validator_class.check_schema(SCHEMA)
     validator_class(SCHEMA).validate(log)
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fastapi_lint import cli
+from tests.helpers import DEPS, ITEMS
+from tests.helpers import cli_runner as _runner
 
 ROUTE = """\
 import time
@@ -25,13 +26,6 @@ async def slow():
     time.sleep(1)
     return {}
 """
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        return CliRunner()
 
 
 def invoke(source: str, *args: str):  # type: ignore[no-untyped-def]
@@ -113,28 +107,6 @@ def test_stdin_through_a_real_process(project: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("::error file=pkg/app.py,line=9,col=5,")
 
-
-DEPS = """\
-import time
-
-
-def load_user():
-    time.sleep(1)
-    return {}
-"""
-
-ITEMS = """\
-from fastapi import APIRouter
-
-from app.deps import load_user
-
-router = APIRouter()
-
-
-@router.get("/items")
-async def read_items():
-    return load_user()
-"""
 
 
 def test_stdin_is_linked_with_its_package_in_place_of_the_file(project: Path) -> None:
