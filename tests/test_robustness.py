@@ -83,7 +83,11 @@ def test_a_fix_killed_midway_leaves_every_file_whole(tmp_path: Path, delay: floa
         assert text in (ROUTE, fixed), f"{path.name} is neither original nor fixed"
         states["original" if text == ROUTE else "fixed"] += 1
     assert sum(states.values()) == 400
-    assert not [p for p in root.iterdir() if not p.name.endswith(".py")], "a temporary file was left behind"
+    # SIGKILL gives no chance to clean up: the one file being written at that instant may leave
+    # its temporary behind (never under the real name), and nothing else may appear.
+    leftovers = [p.name for p in root.iterdir() if not p.name.endswith(".py")]
+    assert len(leftovers) <= 1, leftovers
+    assert all(name.startswith(".m") and name.endswith(".fix") for name in leftovers), leftovers
 
 
 def test_files_without_fixes_come_out_untouched(tmp_path: Path) -> None:
