@@ -58,6 +58,22 @@ def lint_paths(
     statistics). Without it, a run whose files and configuration are all unchanged
     since the last cached run returns that run's findings without reading any facts.
     """
+    from fastapi_lint.runner import no_cycle_collection
+
+    with no_cycle_collection():
+        return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts)
+
+
+def _lint_paths(
+    paths: Sequence[Path],
+    config: Config | None,
+    debug: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    on_progress: Callable[[int], None] | None,
+    on_discovered: Callable[[int], None] | None,
+    facts: bool,
+) -> LintResult:
     from fastapi_lint.cache import Cache
     from fastapi_lint.runner import file_keys, summarize_all
 

@@ -1,10 +1,17 @@
 """A per-file cache of phase-1 results, so unchanged files are never parsed twice.
 
-Entries are JSON (data only: a repository can ship a cache folder, and loading
-it must never run code), one file per source file, keyed by the file's content
-hash, its path and module name, and the tool's version. Only the fact classes
-listed here can be built from an entry; anything else, a corrupt or truncated
-entry, or one from another version is ignored and rebuilt.
+One entry per source file, keyed by the file's content hash, its path and module
+name, the tool's version and the phase-1 code. Entries are pickles, because
+reading millions of small facts back is the whole cost of an edit-and-rerun loop
+(on a 1,893-file project: 1.0 s from pickle, 29 s through JSON and a decoder).
+
+A repository can ship a cache folder, so a pickle is loaded only when it carries
+an HMAC made with a secret key that lives outside every repository
+(``~/.cache/fastapi-lint/cache-key``, created on first use, mode 0600): an entry
+made anywhere else fails the check and is rebuilt, never unpickled. As a second
+wall, the unpickler builds only the fact classes listed here. Without a usable
+key (no writable home), nothing is cached. A corrupt, truncated, foreign or
+stale entry is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -13,8 +20,12 @@ import contextlib
 import dataclasses
 import enum
 import hashlib
+import hmac
+import io
 import json
 import os
+import pickle
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,31 +36,30 @@ from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Appli
 
 CACHE_DIR_NAME = ".fastapi_lint_cache"
 # Bump when the shape of the facts changes without a version change (development builds).
-FORMAT = 1
+FORMAT = 2
+_MAGIC = b"fastapi-lint-cache-2\n"
+_MAC_SIZE = hashlib.sha256().digest_size
 
-_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        facts.Ref,
-        facts.Value,
-        facts.CallSite,
-        facts.Param,
-        facts.FunctionFacts,
-        facts.Read,
-        facts.Attribute,
-        facts.ClassFacts,
-        facts.Binding,
-        facts.ModuleSummary,
-        Span,
-        Diagnostic,
-        Fix,
-        Hop,
-    )
-    if dataclasses.is_dataclass(cls)
-}
-_ENUMS: dict[str, type[enum.Enum]] = {"RefKind": facts.RefKind, "Severity": Severity, "Applicability": Applicability}
-
-
+_CLASSES: tuple[type, ...] = (
+    facts.Ref,
+    facts.RefKind,
+    facts.Value,
+    facts.CallSite,
+    facts.Param,
+    facts.FunctionFacts,
+    facts.Read,
+    facts.Attribute,
+    facts.ClassFacts,
+    facts.Binding,
+    facts.ModuleSummary,
+    Span,
+    Diagnostic,
+    Fix,
+    Hop,
+    Severity,
+    Applicability,
+)
+_ALLOWED = {(cls.__module__, cls.__qualname__): cls for cls in _CLASSES}
 
 # The code whose output is cached: a change to any of it invalidates every entry, so a
 # development build never serves facts extracted by older code.
@@ -58,9 +68,9 @@ _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/summary.p
 
 
 def _fingerprint() -> str:
-    """The tool's version, the shape of every cached class and the phase-1 code."""
-    shape = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in sorted(_CLASSES.items())}
-    digest = hashlib.sha256(json.dumps([__version__, FORMAT, shape], sort_keys=True).encode())
+    """The tool's version, the Python that parsed, the shape of every cached class and the phase-1 code."""
+    shape = {cls.__qualname__: [f.name for f in dataclasses.fields(cls)] for cls in _CLASSES if dataclasses.is_dataclass(cls)}
+    digest = hashlib.sha256(json.dumps([__version__, FORMAT, sys.version_info[:2], shape], sort_keys=True).encode())
     package = Path(__file__).resolve().parent
     for source in _PHASE1_SOURCES:
         try:
@@ -73,34 +83,67 @@ def _fingerprint() -> str:
 FINGERPRINT = _fingerprint()
 
 
-def encode(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return {"e": type(value).__name__, "v": value.value}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"t": type(value).__name__, "v": [encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
-    if isinstance(value, (list, tuple)):
-        return [encode(item) for item in value]
-    if isinstance(value, dict):
-        return {"d": [[encode(k), encode(v)] for k, v in value.items()]}
-    return value
+def secret_path() -> Path:
+    """Where the signing key lives: the user's cache folder, never a project's."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "fastapi-lint" / "cache-key"
 
 
-def decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(decode(item) for item in value)
-    if isinstance(value, dict):
-        if "t" in value:
-            cls = _CLASSES[value["t"]]  # KeyError for anything unknown: the entry is rejected
-            return cls(*(decode(item) for item in value["v"]))
-        if "e" in value:
-            return _ENUMS[value["e"]](value["v"])
-        return {decode(k): decode(v) for k, v in value["d"]}
-    return value
+def load_secret(path: Path | None = None) -> bytes | None:
+    """The signing key, made on first use; None when it can be neither read nor made."""
+    path = path or secret_path()
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            return _valid_secret(path.read_bytes())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another run made it first
+            return _valid_secret(path.read_bytes())
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(os.urandom(32))
+        return _valid_secret(path.read_bytes())
+    except (OSError, RuntimeError):  # no home, read-only home: run without a cache
+        return None
+
+
+def _valid_secret(data: bytes) -> bytes | None:
+    return data if len(data) >= 32 else None
+
+
+class _FactUnpickler(pickle.Unpickler):
+    """Builds the fact classes and nothing else: no function is ever looked up."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = _ALLOWED.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a fact class")
+        return found
+
+
+def seal(secret: bytes, value: Any) -> bytes:
+    payload = pickle.dumps(value, protocol=5)
+    return _MAGIC + hmac.new(secret, payload, hashlib.sha256).digest() + payload
+
+
+def unseal(secret: bytes, data: bytes) -> Any:
+    """The value in a sealed entry; ValueError for anything not sealed with ``secret``."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a cache entry")
+    mac = data[len(_MAGIC) : len(_MAGIC) + _MAC_SIZE]
+    payload = memoryview(data)[len(_MAGIC) + _MAC_SIZE :]
+    if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).digest()):
+        raise ValueError("not signed with this machine's key")
+    return _FactUnpickler(io.BytesIO(payload)).load()
 
 
 class Cache:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, secret: bytes | None = None) -> None:
         self.folder = folder
+        self.secret = secret if secret is not None else load_secret()
         self.hits = 0
         self.misses = 0
         self._ready = False
@@ -114,17 +157,16 @@ class Cache:
 
     def _entry(self, path: str) -> Path:
         name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        return self.folder / name[:2] / f"{name}.json"
+        return self.folder / name[:2] / f"{name}.entry"
 
     def get(self, path: str, key: str) -> Any:
         """The cached outcome for a file, or None when absent, stale or unreadable."""
         try:
-            raw = json.loads(self._entry(path).read_bytes())
-            if raw.get("key") != key:
+            if self.secret is None:
                 raise LookupError
-            outcome = decode(raw["outcome"])
-            if not isinstance(outcome, (facts.ModuleSummary, Diagnostic)):
-                raise TypeError
+            stored_key, outcome = unseal(self.secret, self._entry(path).read_bytes())
+            if stored_key != key or not isinstance(outcome, (facts.ModuleSummary, Diagnostic)):
+                raise LookupError
         except Exception:  # absent, corrupt, truncated, foreign: rebuild it
             self.misses += 1
             return None
@@ -132,11 +174,13 @@ class Cache:
         return outcome
 
     def put(self, path: str, key: str, outcome: Any) -> None:
+        if self.secret is None:
+            return
         try:
             self._prepare()
             entry = self._entry(path)
             entry.parent.mkdir(exist_ok=True)
-            _replace(entry, json.dumps({"key": key, "outcome": encode(outcome)}, separators=(",", ":")))
+            _replace(entry, seal(self.secret, (key, outcome)))
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
@@ -152,22 +196,22 @@ class Cache:
         return digest.hexdigest()
 
     def get_run(self, key: str) -> list[Diagnostic] | None:
+        if self.secret is None:
+            return None
         try:
-            raw = json.loads((self.folder / "last-run.json").read_bytes())
-            if raw.get("key") != key:
-                return None
-            found = decode(raw["diagnostics"])
-            if not all(isinstance(d, Diagnostic) for d in found):
+            stored_key, found = unseal(self.secret, (self.folder / "last-run").read_bytes())
+            if stored_key != key or not all(isinstance(d, Diagnostic) for d in found):
                 return None
         except Exception:  # absent, corrupt or foreign: run normally
             return None
         return list(found)
 
     def put_run(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        if self.secret is None:
+            return
         try:
             self._prepare()
-            payload = json.dumps({"key": key, "diagnostics": encode(diagnostics)}, separators=(",", ":"))
-            _replace(self.folder / "last-run.json", payload)
+            _replace(self.folder / "last-run", seal(self.secret, (key, tuple(diagnostics))))
         except OSError:
             pass
 
@@ -188,14 +232,14 @@ class Cache:
         self._ready = True
 
 
-def _replace(entry: Path, payload: str) -> None:
+def _replace(entry: Path, payload: bytes) -> None:
     """Write through a temporary file and a rename: a reader never sees half an entry.
 
     No fsync: a cache entry lost in a crash is only rebuilt.
     """
     handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
         os.replace(temporary, entry)
     except BaseException:

@@ -603,14 +603,15 @@ def _project_summaries(
     from fastapi_lint.cache import Cache
     from fastapi_lint.discovery import discover
     from fastapi_lint.engine import display_path
-    from fastapi_lint.runner import summarize_all
+    from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     root = project_root(name, config)
     if root is None:
         return [], {}
     itself = _real(str(name))
     files = [(path, display_path(path)) for path in discover([root], config).files if _real(str(path)) != itself]
-    outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
+    with no_cycle_collection():
+        outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
     shown = display_path(name)
     others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
     return others, {display: path for path, display in files}

@@ -205,10 +205,11 @@ def _summarize(root: Path, config: Config, cache: Any) -> _Project:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.discovery import discover
     from fastapi_lint.engine import display_path
-    from fastapi_lint.runner import summarize_all
+    from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     files = discover([root], config).files
-    outcomes, _ = summarize_all([(path, display_path(path)) for path in files], cache, jobs=1)
+    with no_cycle_collection():
+        outcomes, _ = summarize_all([(path, display_path(path)) for path in files], cache, jobs=1)
     project = _Project()
     for path, outcome in zip(files, outcomes):
         if isinstance(outcome, ModuleSummary):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import os
+import pickle
+import stat
 from pathlib import Path
 
 import pytest
 
 from fastapi_lint.api import lint_paths
-from fastapi_lint.cache import Cache, clean, decode, encode
+from fastapi_lint.cache import Cache, clean, load_secret, seal, unseal
 from fastapi_lint.config import Config
 from fastapi_lint.engine import summarize_file
 from tests.fixture_harness import ROOT
@@ -34,10 +36,54 @@ def _codes(result):  # type: ignore[no-untyped-def]
     return [(d.path, d.span.line, d.code, d.message) for d in result.diagnostics]
 
 
+SECRET = b"k" * 32
+
+
 def test_every_fixture_summary_survives_a_round_trip() -> None:
     for path in sorted((ROOT / "fixtures").rglob("*.py")):
         outcome = summarize_file(path, path.name)
-        assert decode(json.loads(json.dumps(encode(outcome)))) == outcome, path
+        assert unseal(SECRET, seal(SECRET, ("key", outcome))) == ("key", outcome), path
+
+
+class _Exploit:
+    """What a malicious cache entry would carry: unpickling it runs a command."""
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch /tmp/fastapi-lint-pwned",))
+
+
+def test_entries_signed_elsewhere_or_holding_code_are_never_unpickled() -> None:
+    entry = seal(SECRET, ("key", _Exploit()))
+    with pytest.raises(ValueError):
+        unseal(b"another machine's key".ljust(32), entry)  # the MAC check comes first
+    with pytest.raises(pickle.UnpicklingError):
+        unseal(SECRET, entry)  # even with the right key, only fact classes are built
+    with pytest.raises(ValueError):
+        unseal(SECRET, entry[: len(entry) // 2])
+    with pytest.raises(ValueError):
+        unseal(SECRET, pickle.dumps(("key", 1)))
+
+
+def test_the_key_is_made_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "home" / "fastapi-lint" / "cache-key"
+    first = load_secret(path)
+    assert first is not None and len(first) >= 32 and load_secret(path) == first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    assert load_secret(blocker / "fastapi-lint" / "cache-key") is None
+
+
+def test_without_a_usable_key_nothing_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    project = _project(tmp_path, files=1)
+    cache = tmp_path / "cache"
+    first = lint_paths([project], ALL, cache_dir=cache)
+    again = lint_paths([project], ALL, cache_dir=cache)
+    assert again.parsed == 3 and again.cached == 0 and _codes(first) == _codes(again)
+    assert not list(cache.rglob("*.entry"))
 
 
 def test_warm_run_parses_nothing_and_finds_the_same(tmp_path: Path) -> None:
@@ -62,22 +108,32 @@ def test_a_changed_file_is_parsed_again(tmp_path: Path) -> None:
     assert not [d for d in again.diagnostics if d.path.endswith("m0.py")]
 
 
+def _resealed(value):  # type: ignore[no-untyped-def]
+    secret = load_secret()
+    assert secret is not None
+    return lambda data: seal(secret, value(unseal(secret, data)))
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],  # truncated
-        lambda text: "not json at all",
-        lambda text: json.dumps({"key": json.loads(text)["key"], "outcome": {"t": "Popen", "v": ["rm -rf /"]}}),
-        lambda text: json.dumps({"key": json.loads(text)["key"], "outcome": {"t": "Span", "v": [1, 2, 3, 4]}}),
-        lambda text: json.dumps({"key": json.loads(text)["key"], "outcome": [1, 2]}),
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"not an entry at all",
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped
+        lambda data: seal(b"a key from another machine".ljust(32), unseal(load_secret() or b"", data)),
+        lambda data: seal(b"a key from another machine".ljust(32), _Exploit()),
+        _resealed(lambda entry: (entry[0], [1, 2])),  # right key, wrong shape
+        _resealed(lambda entry: ("another key", entry[1])),
     ],
 )
 def test_damaged_or_foreign_entries_are_rebuilt(tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
     project = _project(tmp_path, files=1)
     cache = tmp_path / "cache"
     expected = _codes(lint_paths([project], ALL, cache_dir=cache))
-    for entry in cache.rglob("*.json"):
-        entry.write_text(damage(entry.read_text()), encoding="utf-8")
+    entries = list(cache.rglob("*.entry"))
+    assert len(entries) == 3
+    for entry in entries:
+        entry.write_bytes(damage(entry.read_bytes()))
     again = lint_paths([project], ALL, cache_dir=cache)
     assert _codes(again) == expected
     assert again.cached == 0

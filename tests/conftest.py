@@ -1,0 +1,9 @@
+"""Test-wide settings: the cache's signing key never touches the real home folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Set before any test runs, so subprocesses (pre-commit, flake8) inherit it too.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fastapi-lint-test-home-")
