@@ -1049,4 +1049,4 @@ def test_names_reached_through_star_imports(tmp_path: Path) -> None:
     resolved = {site.text: project.resolve(site.func).path for site in located.function.calls}
     assert resolved["shared.get"] == "httpx.Client.get"
     assert resolved["make_client().post"] == "httpx.Client.post"
-    assert project.mro("pkg.app.View") == ["pkg.app.View", "pkg.base.views.BaseView"]
+    assert project.mro("pkg.app.View") == ("pkg.app.View", "pkg.base.views.BaseView")

@@ -63,53 +63,49 @@ class CallGraph:
         # caller path -> every project function it may run per call, however it runs it: awaited,
         # offloaded to a thread, handed to ``add_task``. What "reachable" means for the request path.
         self.runs: dict[str, list[tuple[CallSite, str]]] = {}
+        self._targets: dict[tuple[str, RefKind], list[str]] = {}
         for located in project.all_functions():
             self._add(located)
-            self._add_runs(located)
         self._witness: dict[str, Witness | None] = {}
 
     def _add(self, located: Located) -> None:
         edges: list[tuple[CallSite, str]] = []
         direct: list[tuple[CallSite, str, Entry]] = []
+        runs: list[tuple[CallSite, str]] = []
         unknown = 0
         for site in located.function.calls:
-            if site.awaited or site.offloaded:
-                continue
             if site.func is None:
-                self.unresolved += 1
-                unknown += 1
+                if not (site.awaited or site.offloaded):
+                    self.unresolved += 1
+                    unknown += 1
                 continue
             ref = self.project.resolve(site.func)
+            targets = self.targets(ref)
+            runs.extend((site, target) for target in targets)
+            if is_offload(ref.path, site.func.path.rpartition(".")[2]):
+                for value in site.args[:2]:
+                    handed = self._handed(value)
+                    if handed is not None:
+                        runs.append((site, handed))
+            if site.awaited or site.offloaded:
+                continue
             entry = self.catalog.match(ref.path)
             if entry is not None:
                 direct.append((site, ref.path, entry))
-                continue
-            targets = self.targets(ref)
-            if targets:
+            elif targets:
                 edges.extend((site, target) for target in targets)
             elif not ref.path.startswith(_HARMLESS):
                 unknown += 1
                 if ref.path == "?":
                     self.unresolved += 1
-        edges.extend(self._property_reads(located))
-        self.unknown_calls[located.function.path] = unknown
-        self.edges[located.function.path] = edges
-        self.direct[located.function.path] = direct
-
-    def _add_runs(self, located: Located) -> None:
-        runs: list[tuple[CallSite, str]] = []
-        for site in located.function.calls:
-            if site.func is not None:
-                runs.extend((site, target) for target in self.targets(self.project.resolve(site.func)))
-            if site.func is not None and is_offload(
-                self.project.resolve(site.func).path, site.func.path.rpartition(".")[2]
-            ):
-                for value in site.args[:2]:
-                    handed = self._handed(value)
-                    if handed is not None:
-                        runs.append((site, handed))
-        runs.extend(self._property_reads(located))
-        self.runs[located.function.path] = runs
+        reads = self._property_reads(located)
+        edges.extend(reads)
+        runs.extend(reads)
+        path = located.function.path
+        self.unknown_calls[path] = unknown
+        self.edges[path] = edges
+        self.direct[path] = direct
+        self.runs[path] = runs
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""
@@ -122,6 +118,13 @@ class CallGraph:
 
     def targets(self, ref: Ref) -> list[str]:
         """The project functions a call may run: its target, or for an interface method, the overrides."""
+        key = (ref.path, ref.kind)
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._find_targets(ref)
+        return found
+
+    def _find_targets(self, ref: Ref) -> list[str]:
         target = self.target(ref)
         if target is None:
             return []

@@ -38,11 +38,7 @@ def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> T
             use.sync_dependencies.append(located)
             if graph.witness(path) is not None:
                 use.blocking_dependencies.append(located)
-    use.limiter_configured = any(
-        site.func is not None and project.resolve(site.func).path == LIMITER
-        for summary in project.summaries
-        for site in [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]
-    )
+    use.limiter_configured = bool(project.calls_to([LIMITER]))
     project.derived["threadpool_use"] = use
     return use
 

@@ -68,6 +68,11 @@ _ROUTE_CLASS_PATHS = frozenset(
 )
 _MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 _CONSTRUCTOR_NAMES = frozenset({"FastAPI", "APIRouter", "Starlette"})
+# The last name of every call ``_registration_call`` acts on (besides ``*BackgroundTask``).
+_REGISTRATION_NAMES = frozenset(
+    {"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route", "add_event_handler",
+     "add_exception_handler", "add_middleware", "add_task", "include_router", "Middleware", *_ROUTE_CLASSES}
+)
 
 
 @dataclass(frozen=True)
@@ -121,13 +126,22 @@ class _Builder:
                 if function.class_path and function.name in ("dispatch", "__call__"):
                     if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
                         self.model.roles[function.path].add("middleware")
-            starts: dict[tuple[int, int], list[CallSite]] = defaultdict(list)
+            starts: dict[tuple[int, int], list[CallSite]] | None = None
             for site in _all_calls(summary):
-                starts[(site.span.line, site.span.col)].append(site)
-            for site in _all_calls(summary):
-                self._registration_call(site)
-                self._app_construction(site)
-                self._decorator_applied(site, starts, uses_fastapi)
+                if site.func is None:
+                    continue
+                name = site.func.path.rpartition(".")[2]
+                # Cheap tests on the written name first: a project has ~100 calls per route.
+                if name in _REGISTRATION_NAMES or name.endswith("BackgroundTask"):
+                    self._registration_call(site)
+                if name in _CONSTRUCTOR_NAMES or name[:1].isupper():
+                    self._app_construction(site)
+                if name.endswith("()"):
+                    if starts is None:
+                        starts = defaultdict(list)
+                        for other in _all_calls(summary):
+                            starts[(other.span.line, other.span.col)].append(other)
+                    self._decorator_applied(site, starts, uses_fastapi)
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
         self._router_class_dependencies()

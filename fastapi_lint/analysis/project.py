@@ -9,7 +9,7 @@ here those paths are followed through re-exports, module-level instances,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -63,6 +63,9 @@ class Project:
         # Derived facts that several rules read, computed once (see ``event_loop.py``).
         self.derived: dict[str, object] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self._mro_memo: dict[str, tuple[str, ...]] = {}
+        self._call_index: dict[str, list[tuple[int, ModuleSummary, CallSite]]] | None = None
+        self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
 
     def _add(self, summary: ModuleSummary) -> None:
         names = {summary.module, *_path_module_names(summary.path, summary.is_package)}
@@ -101,6 +104,28 @@ class Project:
 
     def function(self, path: str) -> Located | None:
         return self.functions.get(path)
+
+    def calls_to(self, paths: Iterable[str]) -> list[tuple[ModuleSummary, CallSite]]:
+        """Every call (module level or in a function body) that resolves to one of ``paths``,
+        in the order of the summaries. Several rules look for a few constructors among all of
+        a project's calls: resolving each call once, into this index, spares each the scan."""
+        if self._call_index is None:
+            index: dict[str, list[tuple[int, ModuleSummary, CallSite]]] = {}
+            number = 0
+            for summary in self.summaries:
+                for site in self.module_and_function_calls(summary):
+                    if site.func is not None:
+                        index.setdefault(self.resolve(site.func).path, []).append((number, summary, site))
+                        number += 1
+            self._call_index = index
+        found = sorted(entry for path in set(paths) for entry in self._call_index.get(path, ()))
+        return [(summary, site) for _, summary, site in found]
+
+    @staticmethod
+    def module_and_function_calls(summary: ModuleSummary) -> Iterator[CallSite]:
+        yield from summary.module_calls
+        for function in summary.functions:
+            yield from function.calls
 
     # -- resolution --------------------------------------------------------
 
@@ -259,8 +284,14 @@ class Project:
                 return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
         return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
 
-    def mro(self, class_path: str) -> list[str]:
+    def mro(self, class_path: str) -> tuple[str, ...]:
         """The class and its bases, depth first; external bases end a branch."""
+        found = self._mro_memo.get(class_path)
+        if found is None:
+            found = self._mro_memo[class_path] = tuple(self._mro(class_path))
+        return found
+
+    def _mro(self, class_path: str) -> list[str]:
         order: list[str] = []
         pending = [class_path]
         while pending and len(order) < _MAX_DEPTH:
@@ -304,6 +335,12 @@ class Project:
 
     def property_getter(self, ref: Ref) -> str | None:
         """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""
+        key = (ref.path, ref.kind)
+        if key not in self._getter_memo:
+            self._getter_memo[key] = self._property_getter(ref)
+        return self._getter_memo[key]
+
+    def _property_getter(self, ref: Ref) -> str | None:
         owner_path, _, name = ref.path.rpartition(".")
         if not owner_path:
             return None

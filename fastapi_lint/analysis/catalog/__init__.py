@@ -37,6 +37,8 @@ class Catalog:
                 self._safe_prefixes.add(pattern[:-2])
             else:
                 self._safe_exact.add(pattern)
+        # A project calls the same few thousand paths over and over.
+        self._matched: dict[str, Entry | None] = {}
 
     def _add(self, entry: Entry) -> None:
         if entry.pattern.endswith(".*"):
@@ -49,6 +51,13 @@ class Catalog:
 
         A path holding ``()`` went through a call whose result is unknown: it never matches.
         """
+        try:
+            return self._matched[path]
+        except KeyError:
+            found = self._matched[path] = self._match(path)
+            return found
+
+    def _match(self, path: str) -> Entry | None:
         if "()" in path:
             return None
         current: str | None = path

@@ -106,11 +106,8 @@ class PoolThreadpoolMismatch(Rule):
             )
 
 
-def _pool_sites(project: Project) -> Iterator[tuple[ModuleSummary, CallSite]]:
-    for summary in project.summaries:
-        for site in [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]:
-            if site.func is not None and project.resolve(site.func).path in _SYNC_ENGINES | _SYNC_POOLS:
-                yield summary, site
+def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite]]:
+    return project.calls_to(_SYNC_ENGINES | _SYNC_POOLS)
 
 
 def _pool_size(project: Project, site: CallSite) -> tuple[int, str] | None:

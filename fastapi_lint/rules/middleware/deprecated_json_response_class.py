@@ -70,12 +70,13 @@ class DeprecatedJsonResponseClass(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
+        constructions = {id(site) for _, site in project.calls_to(DEPRECATED)}
         for summary in project.summaries:
-            sites = [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]
+            sites = [*Project.module_and_function_calls(summary)]
             sites += [d.call for f in summary.functions for d in f.decorators if d.call is not None]
             seen: set[tuple[int, int]] = set()
             for site in sites:
-                found = _deprecated_use(project, site)
+                found = site.text if id(site) in constructions else _deprecated_use(project, site)
                 key = (site.span.line, site.span.col)
                 if found is not None and key not in seen:
                     seen.add(key)
@@ -94,9 +95,8 @@ def _deprecated_use(project: Project, site: CallSite) -> str | None:
     """The deprecated class a call builds or passes as a response class, if any."""
     if site.func is not None and project.resolve(site.func).path in DEPRECATED:
         return site.text
-    for option in _OPTIONS:
-        value = site.kwarg(option)
-        if value is not None and _names_deprecated(project, value):
+    for option, value in site.kwargs:
+        if option in _OPTIONS and _names_deprecated(project, value):
             return value.text or option
     return None
 
