@@ -86,6 +86,7 @@ class Ctx:
     hydroid_python: str | None
     touch_file: Path | None = None  # the file a "one-file-touched" variant edits
     fl_config: list[str] = field(default_factory=list)  # fastapi-lint's --config, see fastapi_lint_config()
+    single_dir: Path | None = None  # a folder holding one ~600-line file of the corpus (the single-file variant)
 
     def peer(self, name: str) -> str | None:
         if self.peers_bin is not None:
@@ -190,7 +191,7 @@ TOOLS: list[Tool] = [
          lambda c, e: [e, "--select", "ASYNC", "."], ok_codes=(0, 1),
          version=_version(["--version"]), count=_count_lines_matching(r"^\S+:\d+:\d+: ASYNC"),
          note="flake8 --select ASYNC; flake8 runs every installed plugin and filters the output; "
-              "default --jobs=auto", only=("cold",)),
+              "default --jobs=auto", only=("cold", "single-file")),
     Tool("hydroid", "peer", lambda c: c.peer("hydroid"), _hydroid_argv, ok_codes=(0, 1),
          version=_version(["--version"]), count=_count_hydroid, note="--python <venv with fastapi>",
          no_cache=["--no-cache"], cache_name=".hydroid_cache"),
@@ -212,6 +213,7 @@ class Variant:
     before_all: Callable[[Ctx, Tool, list[str]], None] = lambda ctx, tool, argv: None  # untimed, once
     before_each: Callable[[Ctx, Tool, list[str]], None] = lambda ctx, tool, argv: None  # untimed
     after_all: Callable[[Ctx, Tool], None] = lambda ctx, tool: None
+    workdir: Callable[[Ctx], Path | None] = lambda ctx: ctx.corpus  # where the tool runs, on "."
 
 
 def _untimed_run(ctx: Ctx, tool: Tool, argv: list[str]) -> None:
@@ -260,7 +262,20 @@ VARIANTS: list[Variant] = [
     Variant("one-file-touched", "warm cache, then one file edited before each run (tools without a cache skipped)",
             args=lambda t: list(t.cache_args) if t.no_cache is not None else None,
             before_all=_warm_up, before_each=_touch, after_all=_untouch),
+    Variant("single-file", "one file of about 600 lines, alone in a folder, no cache: a pre-commit or editor run",
+            args=lambda t: t.no_cache or [], workdir=lambda ctx: ctx.single_dir),
 ]
+
+
+def single_file_dir(files: list[Path], lines: int = 600) -> tuple[Path, Path, int] | None:
+    """A temporary folder holding a copy of the corpus file nearest ``lines`` long: (folder, file, its lines)."""
+    counted = [(abs(count_lines([f]) - lines), f) for f in files]
+    if not counted:
+        return None
+    _, chosen = min(counted, key=lambda pair: (pair[0], str(pair[1])))
+    folder = Path(tempfile.mkdtemp(prefix="bench-single-"))
+    shutil.copyfile(chosen, folder / chosen.name)
+    return folder, chosen, count_lines([chosen])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -328,6 +343,10 @@ def time_tool(ctx: Ctx, tool: Tool, variant: Variant, runs: int, budget: float, 
     if extra is None:
         res.status, res.note = "skipped", f"no {variant.name} mode"
         return res
+    cwd = variant.workdir(ctx)
+    if cwd is None:
+        res.status, res.note = "skipped", f"no folder for {variant.name}"
+        return res
     argv = tool.argv(ctx, exe)
     argv = argv[:-1] + extra + argv[-1:]  # the path stays last
     res.argv = argv
@@ -339,7 +358,7 @@ def time_tool(ctx: Ctx, tool: Tool, variant: Variant, runs: int, budget: float, 
             spent = 0.0
             for i in range(runs):
                 variant.before_each(ctx, tool, argv)
-                s = run_once(argv, ctx.corpus, out_path)
+                s = run_once(argv, cwd, out_path)
                 spent += s.wall
                 log(f"  {tool.name} [{variant.name}] run {i + 1}/{runs}: {s.wall:.2f}s "
                     f"cpu {s.cpu:.2f}s rss {s.maxrss_kb / 1024:.0f}MB exit {s.code} load {s.load1:.2f}")
@@ -444,6 +463,7 @@ def render(meta: dict, results: list[Result], parses: list[dict], lines: int) ->
            f"- machine: {meta['machine']}",
            f"- fastapi-lint: {meta['fastapi_lint_rev']} (`{meta['fastapi_lint_exe']}`)",
            f"- one-file-touched edits `{meta['touch_file']}` (the largest file unless --touch-file)",
+           f"- single-file lints a copy of `{meta['single_file']}`, alone in a temporary folder, with each tool's cache off",
            (f"- runs per tool: {meta['runs']} (median wall time; CPU = user+system of the process tree, "
            f"median; RSS = peak of the largest single process)"),
            (f"- 1-minute load average at the start of the timed runs: min {meta['load_min']:.2f}, "
@@ -486,7 +506,7 @@ def render(meta: dict, results: list[Result], parses: list[dict], lines: int) ->
             md.append(f"| {p['mode']} | {p['seconds']:.2f} | {lines / p['seconds']:,.0f} "
                       f"| {p['maxrss_kb'] / 1024:.0f} | {p['failed']} | {times} |")
         md.append("")
-    md += ["Commands (run with the corpus as working directory):", ""]
+    md += ["Commands (run with the corpus as working directory; `single-file` in its temporary folder):", ""]
     md += [f"- {r.label} [{r.variant}]: `{' '.join(r.argv)}`" for r in results if r.argv]
     return "\n".join(md) + "\n"
 
@@ -548,8 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = count_lines(files)
     touch = args.touch_file.resolve() if args.touch_file else max(files, key=lambda f: f.stat().st_size, default=None)
     cfg_dir = Path(tempfile.mkdtemp(prefix="bench-config-"))
+    single = single_file_dir(files)
     ctx = Ctx(corpus, args.fastapi_lint, args.peers_bin, args.hydroid_python, touch,
-              fastapi_lint_config(corpus, cfg_dir))
+              fastapi_lint_config(corpus, cfg_dir), single[0] if single else None)
     wanted_tools = set(args.tools.split(",")) if args.tools else None
     wanted_variants = set(args.variants.split(",")) if args.variants else None
     date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
@@ -561,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         "fastapi_lint_rev": args.fastapi_lint_rev or _git_rev(HERE.parent),
         "fastapi_lint_exe": args.fastapi_lint or shutil.which("fastapi-lint") or "not found",
         "touch_file": str(touch.relative_to(corpus)) if touch and touch.is_relative_to(corpus) else str(touch),
+        "single_file": f"{single[1].relative_to(corpus)} ({single[2]} lines)" if single else "none",
     }
     log(f"{corpus.name}: {len(files)} files, {lines} lines")
 
@@ -591,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
                         "samples": [s.__dict__ for s in r.samples]} for r in results]}
     Path(f"{stem}.json").write_text(json.dumps(raw, indent=1))
     shutil.rmtree(cfg_dir, ignore_errors=True)
+    if single:
+        shutil.rmtree(single[0], ignore_errors=True)
     log(f"wrote {Path(f'{stem}.md')}")
     return 0
 
