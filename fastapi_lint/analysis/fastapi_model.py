@@ -127,7 +127,7 @@ class _Builder:
                     if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
                         self.model.roles[function.path].add("middleware")
             starts: dict[tuple[int, int], list[CallSite]] | None = None
-            for site in _all_calls(summary):
+            for site in Project.module_and_function_calls(summary):
                 if site.func is None:
                     continue
                 name = site.func.path.rpartition(".")[2]
@@ -139,7 +139,7 @@ class _Builder:
                 if name.endswith("()"):
                     if starts is None:
                         starts = defaultdict(list)
-                        for other in _all_calls(summary):
+                        for other in Project.module_and_function_calls(summary):
                             starts[(other.span.line, other.span.col)].append(other)
                     self._decorator_applied(site, starts, uses_fastapi)
             for binding in summary.bindings:
@@ -496,7 +496,3 @@ def _imports_fastapi(summary: ModuleSummary) -> bool:
     )
 
 
-def _all_calls(summary: ModuleSummary) -> Iterator[CallSite]:
-    yield from summary.module_calls
-    for function in summary.functions:
-        yield from function.calls

@@ -9,6 +9,7 @@ module, so summaries stay small, picklable and cacheable.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from fastapi_lint.analysis.catalog.offload import is_offload
@@ -59,14 +60,21 @@ def module_name(path: Path) -> tuple[str, bool]:
     """Dotted module name from the package roots above ``path`` (folders with ``__init__.py``)."""
     path = path.resolve()
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.append(folder.name)
-        folder = folder.parent
+    parts = [*_package_parts(path.parent), *([] if is_package else [path.stem])]
     if not parts:  # an __init__.py outside any package: name it by its folder
         parts.append(path.parent.name)
-    return ".".join(reversed(parts)), is_package
+    return ".".join(parts), is_package
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_parts(folder: Path) -> tuple[str, ...]:
+    """The package names from the outermost package down to ``folder`` (empty: not a package).
+    Cached: a run asks once per file, and files share folders."""
+    names: list[str] = []
+    while folder.parent != folder and (folder / "__init__.py").is_file():
+        names.append(folder.name)
+        folder = folder.parent
+    return tuple(reversed(names))
 
 
 def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:

@@ -72,11 +72,12 @@ class DeprecatedJsonResponseClass(Rule):
         project = context.project
         constructions = {id(site) for _, site in project.calls_to(DEPRECATED)}
         for summary in project.summaries:
+            # A decorator's call (``@app.get(..., response_class=...)``) is not among the body's calls.
             sites = [*Project.module_and_function_calls(summary)]
             sites += [d.call for f in summary.functions for d in f.decorators if d.call is not None]
             seen: set[tuple[int, int]] = set()
             for site in sites:
-                found = site.text if id(site) in constructions else _deprecated_use(project, site)
+                found = site.text if id(site) in constructions else _deprecated_option(project, site)
                 key = (site.span.line, site.span.col)
                 if found is not None and key not in seen:
                     seen.add(key)
@@ -91,10 +92,8 @@ class DeprecatedJsonResponseClass(Rule):
         )
 
 
-def _deprecated_use(project: Project, site: CallSite) -> str | None:
-    """The deprecated class a call builds or passes as a response class, if any."""
-    if site.func is not None and project.resolve(site.func).path in DEPRECATED:
-        return site.text
+def _deprecated_option(project: Project, site: CallSite) -> str | None:
+    """The deprecated class a call passes as a response class, if any (constructions are indexed)."""
     for option, value in site.kwargs:
         if option in _OPTIONS and _names_deprecated(project, value):
             return value.text or option

@@ -122,7 +122,7 @@ def _is_non_json(project: Project, class_path: str) -> bool:
 
 def _non_json_default(project: Project) -> bool:
     for summary in project.summaries:
-        for site in [*summary.module_calls, *(s for f in summary.functions for s in f.calls)]:
+        for site in Project.module_and_function_calls(summary):
             value = site.kwarg("default_response_class")
             if value is not None and value.ref is not None and _is_non_json(project, project.resolve(value.ref).path):
                 return True
