@@ -57,7 +57,8 @@ class Project:
         self.conflicting: set[str] = set()
         for summary in summaries:
             self._add(summary)
-        self._memo: dict[tuple[str, RefKind], Ref] = {}
+        # kind -> path -> resolved: the hottest lookup of the project phase, so no tuple keys
+        self._memo: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}
         self._returns_memo: dict[str, Ref] = {}
         self._in_progress: set[object] = set()
         # Derived facts that several rules read, computed once (see ``event_loop.py``).
@@ -133,10 +134,11 @@ class Project:
         """Follow a phase-1 reference to what it denotes in the project (or outside it)."""
         if ref is None:
             return _UNKNOWN
-        key = (ref.path, ref.kind)
-        cached = self._memo.get(key)
+        memo = self._memo[ref.kind]
+        cached = memo.get(ref.path)
         if cached is not None:
             return cached
+        key = (ref.path, ref.kind)
         if key in self._in_progress or len(self._in_progress) > _MAX_DEPTH:
             return _UNKNOWN
         self._in_progress.add(key)
@@ -148,7 +150,7 @@ class Project:
                 found = Ref(found.path, RefKind.MEMBER)
         finally:
             self._in_progress.discard(key)
-        self._memo[key] = found
+        memo[ref.path] = found
         return found
 
     def resolve_call(self, site: CallSite) -> Ref:
