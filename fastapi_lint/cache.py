@@ -174,13 +174,16 @@ class Cache:
         return outcome
 
     def put(self, path: str, key: str, outcome: Any) -> None:
-        if self.secret is None:
-            return
+        if self.secret is not None:
+            self.put_sealed(path, seal(self.secret, (key, outcome)))
+
+    def put_sealed(self, path: str, entry_data: bytes) -> None:
+        """Store an entry already made by ``seal`` (a pool worker makes its own)."""
         try:
             self._prepare()
             entry = self._entry(path)
             entry.parent.mkdir(exist_ok=True)
-            _replace(entry, seal(self.secret, (key, outcome)))
+            _replace(entry, entry_data)
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 

@@ -16,7 +16,7 @@ from typing import Union
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.summary import module_name
-from fastapi_lint.cache import Cache
+from fastapi_lint.cache import Cache, seal, unseal
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
 
@@ -98,11 +98,18 @@ def summarize_all(
 
         stats.workers = workers
         # Workers build the same acyclic facts: no cycle collection there either.
+        secret = cache.secret if cache is not None else None
         with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
-            results = pool.map(_summarize, [(p, d) for _, p, d, _ in pending], chunksize=chunk)
-            for (index, _, display, key), outcome in zip(pending, results):
-                _store(outcomes, index, outcome, cache, display, key, on_progress)
+            jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
+            for (index, _, display, key), result in zip(pending, pool.map(_summarize, jobs_sent, chunksize=chunk)):
+                if isinstance(result, bytes):
+                    # A cache entry made by the worker: written as is, read like any other entry.
+                    assert cache is not None and secret is not None  # a worker seals only then
+                    cache.put_sealed(display, result)
+                    _store(outcomes, index, unseal(secret, result)[1], None, display, key, on_progress)
+                else:
+                    _store(outcomes, index, result, cache, display, key, on_progress)
     else:
         for index, path, display, key in pending:
             _store(outcomes, index, summarize_file(path, display), cache, display, key, on_progress)
@@ -111,8 +118,17 @@ def summarize_all(
     return done, stats
 
 
-def _summarize(job: tuple[Path, str]) -> Outcome:
-    return summarize_file(job[0], job[1])
+def _summarize(job: tuple[Path, str, str | None, bytes | None]) -> Outcome | bytes:
+    """In a worker: the outcome, or when it is to be cached, its sealed cache entry.
+
+    Sending the entry costs the worker the one pickling the pool would do anyway, and
+    spares the parent pickling every outcome again to write the cache.
+    """
+    path, display, key, secret = job
+    outcome = summarize_file(path, display)
+    if key is not None and secret is not None:
+        return seal(secret, (key, outcome))
+    return outcome
 
 
 def _store(

@@ -147,6 +147,15 @@ def test_process_pool_gives_the_same_findings(tmp_path: Path) -> None:
     assert _codes(serial) == _codes(parallel)
 
 
+def test_entries_written_by_pool_workers_serve_the_next_run(tmp_path: Path) -> None:
+    project = _project(tmp_path, files=60)
+    cache = tmp_path / "cache"
+    cold = lint_paths([project], ALL, jobs=2, cache_dir=cache)
+    warm = lint_paths([project], ALL, jobs=1, cache_dir=cache)
+    assert cold.workers == 2 and (warm.parsed, warm.cached) == (0, 62)
+    assert _codes(cold) == _codes(warm) == _codes(lint_paths([project], ALL, jobs=1))
+
+
 def test_small_runs_stay_in_process(tmp_path: Path) -> None:
     assert lint_paths([_project(tmp_path, files=3)], ALL, jobs=2).workers == 1
 
