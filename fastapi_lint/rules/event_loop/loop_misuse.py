@@ -88,6 +88,8 @@ class LoopMisuse(Rule):
                 if site.func is None or site.offloaded:
                     continue
                 path = project.resolve(site.func).path
+                if path != _GET_EVENT_LOOP and path not in _NEW_LOOP:
+                    continue
                 where = describe_async(project, model, found, located) if function.is_async else f"`{function.name}`"
                 if path == _GET_EVENT_LOOP and function.is_async:
                     yield self.report(
