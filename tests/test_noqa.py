@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import pytest
@@ -193,3 +194,22 @@ def test_noqa_after_a_backslash_continued_string_does_not_count() -> None:
 def test_other_tools_codes_are_kept_without_tokenizing() -> None:
     source = 'x = """\n"""\ny = 1  # noqa: E501\nz = "# noqa: E501"\n'
     assert find_noqa(source) == {3: ("E501",), 4: ("E501",)}  # harmless: E501 silences none of our rules
+
+
+@pytest.mark.parametrize("with_tree", [True, False], ids=["string-positions", "tokenizer"])
+def test_find_noqa_tells_comments_from_strings(with_tree: bool) -> None:
+    source = (
+        'a = "# noqa"  # noqa: FAS101\n'  # the second one is the comment
+        'b = "é # noqa"\n'  # a non-ASCII prefix: columns in bytes and characters differ
+        'c = "é"  # noqa\n'
+        'd = """\n# noqa\n"""\n'
+        "e = f'{a!r} # noqa'  # noqa: FAS105\n"
+        "f = 1  # noqa\n"
+    )
+    tree = ast.parse(source) if with_tree else None
+    assert find_noqa(source, tree=tree) == {1: ("FAS101",), 3: (), 7: ("FAS105",), 8: ()}
+
+
+def test_noqa_between_parts_of_a_string_concatenated_across_lines() -> None:
+    source = 'x = (\n    "a long part"  # noqa\n    " and the rest"\n)\ny = """\n# noqa\n"""\n'
+    assert find_noqa(source, tree=ast.parse(source)) == find_noqa(source) == {2: ()}

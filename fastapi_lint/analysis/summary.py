@@ -131,7 +131,7 @@ class _Extractor:
             functions=tuple(self.functions),
             classes=tuple(self.classes),
             module_calls=tuple(self.state.calls),
-            noqa=find_noqa(self.parsed.source, self.lines),
+            noqa=find_noqa(self.parsed.source, self.lines, self.parsed.tree),
             line_count=len(self.lines),
             star_imports=tuple(self.star_imports),
         )
