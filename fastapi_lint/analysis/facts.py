@@ -60,6 +60,9 @@ class CallSite:
     in_lambda: bool = False
     # True for ``with f() as x`` / ``async with f() as x``: the statement closes the result.
     context_manager: bool = False
+    # True when the call runs only while a lasting cache place is empty (lazy initialisation,
+    # see ``memo_guard.py``): once per process or key, not once per call of its function.
+    once: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -43,11 +43,49 @@ class Paths:
 
 
 def is_cached(project: Project, function: FunctionFacts) -> bool:
+    """Memoized by ``lru_cache`` and the like, or by a decorator of the project's own that
+    calls the function it wraps only while its cache has no entry."""
+    own = memoizing_decorators(project)
     for decorator in function.decorators:
         ref = decorator.call.func if decorator.call is not None else decorator.ref
-        if ref is not None and project.resolve(ref).path in CACHE_DECORATORS:
+        if ref is None:
+            continue
+        path = project.resolve(ref).path
+        if path in CACHE_DECORATORS or path in own:
             return True
     return False
+
+
+def memoizing_decorators(project: Project) -> frozenset[str]:
+    """The project's decorators (and decorator factories) whose wrapper calls the wrapped
+    function behind a cache check::
+
+        def cached(fn):
+            def wrapper(*args):
+                if args not in CACHE:
+                    CACHE[args] = fn(*args)
+                return CACHE[args]
+            return wrapper
+    """
+    found = project.derived.get("memoizing_decorators")
+    if isinstance(found, frozenset):
+        return found
+    decorators: set[str] = set()
+    for located in project.all_functions():
+        wrapper = located.function
+        outer = project.function(wrapper.parent_path) if wrapper.parent_path else None
+        if outer is None:
+            continue
+        wrapped = {param.name for param in outer.function.params}
+        if any(site.once and site.text in wrapped for site in wrapper.calls):
+            current: Located | None = outer
+            while current is not None:  # a factory (``@cached(ttl=60)``) memoizes too
+                decorators.add(current.function.path)
+                parent = current.function.parent_path
+                current = project.function(parent) if parent else None
+    result = frozenset(decorators)
+    project.derived["memoizing_decorators"] = result
+    return result
 
 
 def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
@@ -100,7 +138,9 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
         if located is None:
             continue
         for site in located.function.calls:
-            if site.func is not None:
+            # A lazily built client or settings object (``if self._client is None: ...``) is built
+            # once, not per request.
+            if site.func is not None and not site.once:
                 calls.append(RequestCall(located, site, project.resolve(site.func), root))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
     project.derived["calls_per_request"] = calls

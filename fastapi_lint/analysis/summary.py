@@ -27,6 +27,7 @@ from fastapi_lint.analysis.facts import (
     Value,
 )
 from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, module_package
+from fastapi_lint.analysis.memo_guard import once_ranges
 from fastapi_lint.analysis.parse import Parsed, find_noqa
 from fastapi_lint.diagnostics import Span
 
@@ -91,6 +92,7 @@ class _FunctionState:
         self.read_paths: set[str] = set()
         self.awaits = False
         self.is_generator = False
+        self.once: list[tuple[int, int]] = []  # line ranges that run once per cache entry
 
 
 class _Extractor:
@@ -247,6 +249,7 @@ class _Extractor:
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
         self.state, self.lambdas, self.offload_depth = _FunctionState(), [], 0
+        self.state.once = once_ranges(node.body, lambda name: name in scope.names or name in scope.lazy)
         self.resolver.scopes.append(scope)
         try:
             for statement in node.body:
@@ -568,6 +571,7 @@ class _Extractor:
             offloaded=offloaded,
             in_lambda=in_lambda,
             context_manager=id(node) in self.context_managers,
+            once=any(first <= node.lineno <= last for first, last in self.state.once),
         )
         self.state.calls.append(site)
         return site

@@ -21,7 +21,13 @@ class PerRequestClient(Rule):
     clients, OpenAI and Anthropic clients, Elasticsearch, Kafka producers and
     gRPC channels. The request path includes helpers and `yield` dependencies,
     in any module; the lifespan, startup handlers, module level and memoized
-    (`lru_cache`) functions are not on it and are never reported.
+    (`lru_cache`) functions are not on it and are never reported. Neither is
+    lazy initialisation: a construction that runs only while a lasting place
+    is empty and fills it (`if self._client is None: self._client = ...`,
+    `if url not in ENGINES: ENGINES[url] = ...`, or an early `return` when it
+    is set) runs once, not per request. A check on a local variable, or
+    `ENGINES.setdefault(url, create_engine(url))` (the argument is built on
+    every call), does not count.
 
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
