@@ -26,6 +26,20 @@ class Ref:
     kind: RefKind = RefKind.SYMBOL
 
 
+_SHARED_REFS: dict[tuple[str, RefKind], Ref] = {}
+
+
+def shared_ref(path: str, kind: RefKind = RefKind.SYMBOL) -> Ref:
+    """The one ``Ref`` for a path and kind. Phase 1 names the same things over and over
+    (``self.db.execute`` on every line): one object each keeps summaries small, and the
+    cache stores each once per file, which is what reading it back costs."""
+    key = (path, kind)
+    found = _SHARED_REFS.get(key)
+    if found is None:
+        found = _SHARED_REFS[key] = Ref(path, kind)
+    return found
+
+
 @dataclass(frozen=True)
 class Value:
     """A static view of an expression, deep enough for decorators, ``Depends`` and options.

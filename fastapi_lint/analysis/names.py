@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from fastapi_lint.analysis.facts import Ref, RefKind
+from fastapi_lint.analysis.facts import Ref, RefKind, shared_ref
 
 # Every builtin name resolves to ``builtins.<name>`` unless shadowed: ``open`` is a
 # catalog call, and knowing ``len`` is a builtin tells the call graph it is harmless.
@@ -116,7 +116,7 @@ class Resolver:
                 try:
                     if how == "annotation":
                         annotated = self.annotation_type(expression)
-                        ref = Ref(annotated, RefKind.INSTANCE) if annotated is not None else None
+                        ref = shared_ref(annotated, RefKind.INSTANCE) if annotated is not None else None
                     else:
                         ref = self.resolve(expression)
                 finally:
@@ -124,9 +124,9 @@ class Resolver:
                 scope.names[name] = ref
                 return ref
         if name in BUILTINS:
-            return Ref(f"builtins.{name}")
+            return shared_ref(f"builtins.{name}")
         if self.star_module is not None and name not in _OTHER_BUILTINS:
-            return Ref(f"{self.star_module}.{name}")
+            return shared_ref(f"{self.star_module}.{name}")
         return None
 
     def resolve(self, node: ast.expr) -> Ref | None:
@@ -138,12 +138,12 @@ class Resolver:
             if base is None:
                 return None
             kind = RefKind.SYMBOL if base.kind is RefKind.SYMBOL else RefKind.MEMBER
-            return Ref(f"{base.path}.{node.attr}", kind)
+            return shared_ref(f"{base.path}.{node.attr}", kind)
         if isinstance(node, ast.Call):
             func = self.resolve(node.func)
             if func is None:
                 return None
-            return Ref(call_result(func), RefKind.INSTANCE)
+            return shared_ref(call_result(func), RefKind.INSTANCE)
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
         if isinstance(node, ast.Subscript):
@@ -152,7 +152,7 @@ class Resolver:
             base = self.resolve(node.value)
             if base is None:
                 return None
-            return Ref(f"{base.path}.__getitem__()", RefKind.INSTANCE)
+            return shared_ref(f"{base.path}.__getitem__()", RefKind.INSTANCE)
         return None
 
     def annotation_type(self, node: ast.expr | None) -> str | None:

@@ -107,6 +107,7 @@ class _Extractor:
         self.module_scope = Scope()
         self.resolver = Resolver(self.module_scope)
         self.star_imports: list[str] = []
+        self._leaves: dict[tuple[str, str, int], Value] = {}
         self.functions: list[FunctionFacts] = []
         self.classes: list[ClassFacts] = []
         self.bindings: list[Binding] = []
@@ -449,13 +450,13 @@ class _Extractor:
                 if ref.path not in self.state.read_paths:  # the first read of each path is enough
                     self.state.read_paths.add(ref.path)
                     self.state.reads.append(Read(ref, _text(node), self.span(node)))
-            return Value("ref", text=_text(node), ref=ref) if ref is not None else Value("other", text=_text(node))
+            return self._leaf("ref", _text(node), ref) if ref is not None else self._leaf("other", _text(node))
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
-                return Value("str", text=node.value)
+                return self._leaf("str", node.value)
             if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-                return Value("num", text=repr(node.value))
-            return Value("const", text=repr(node.value))
+                return self._leaf("num", repr(node.value))
+            return self._leaf("const", repr(node.value))
         if isinstance(node, ast.Await):
             self.state.awaits = True
             if isinstance(node.value, ast.Call):
@@ -508,6 +509,14 @@ class _Extractor:
                 for default in [*child.defaults, *[d for d in child.kw_defaults if d is not None]]:
                     self.expr(default)
         return _OTHER
+
+    def _leaf(self, kind: str, text: str, ref: Ref | None = None) -> Value:
+        """One ``Value`` per distinct name or literal in the file (see ``shared_ref``)."""
+        key = (kind, text, id(ref))  # the Value keeps its ref alive: the id stays its own
+        found = self._leaves.get(key)
+        if found is None:
+            found = self._leaves[key] = Value(kind, text=text, ref=ref)
+        return found
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> Value:
         """A comprehension's targets are its own names: ``[s.close() for s in sessions]``
