@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections.abc import Iterable
@@ -42,7 +43,7 @@ def display_path(path: Path) -> str:
     except OSError:  # the working folder was deleted
         return path.as_posix()
     absolute = os.path.abspath(path)
-    for base in dict.fromkeys((cwd, os.path.realpath(cwd))):
+    for base in _bases(cwd):
         try:
             relative = os.path.relpath(absolute, base)
         except ValueError:  # another drive
@@ -50,6 +51,12 @@ def display_path(path: Path) -> str:
         if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
             return Path(relative).as_posix()
     return path.as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _bases(cwd: str) -> tuple[str, ...]:
+    """The working folder as given and with links resolved (once per run, not per file)."""
+    return tuple(dict.fromkeys((cwd, os.path.realpath(cwd))))
 
 
 def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:

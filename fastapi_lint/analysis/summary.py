@@ -59,12 +59,25 @@ _PATTERN_BINDERS = tuple(getattr(ast, name) for name in ("MatchAs", "MatchStar",
 
 def module_name(path: Path) -> tuple[str, bool]:
     """Dotted module name from the package roots above ``path`` (folders with ``__init__.py``)."""
-    path = path.resolve()
+    path = _resolved(path)
     is_package = path.name == "__init__.py"
     parts = [*_package_parts(path.parent), *([] if is_package else [path.stem])]
     if not parts:  # an __init__.py outside any package: name it by its folder
         parts.append(path.parent.name)
     return ".".join(parts), is_package
+
+
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, resolving each folder once: files share folders, and
+    resolving walks every component of the path."""
+    if path.is_symlink():
+        return path.resolve()
+    return _resolved_folder(path.parent) / path.name
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_folder(folder: Path) -> Path:
+    return folder.resolve()
 
 
 @functools.lru_cache(maxsize=4096)

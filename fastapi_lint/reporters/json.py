@@ -26,5 +26,5 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
 
 
 def report(diagnostics: list[Diagnostic], stream: TextIO, sources: dict[str, list[str]]) -> None:
-    json.dump([as_dict(d) for d in diagnostics], stream, indent=2)
-    stream.write("\n")
+    # One string, one write: ``json.dump`` writes each token to the stream on its own.
+    stream.write(json.dumps([as_dict(d) for d in diagnostics], indent=2) + "\n")
