@@ -10,6 +10,7 @@ here those paths are followed through re-exports, module-level instances,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Optional
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -65,7 +66,7 @@ class Project:
         self.derived: dict[str, object] = {}
         self._subclasses: dict[str, list[str]] | None = None
         self._mro_memo: dict[str, tuple[str, ...]] = {}
-        self._call_index: dict[str, list[tuple[int, ModuleSummary, CallSite]]] | None = None
+        self._calls: CallIndex | None = None
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
 
     def _add(self, summary: ModuleSummary) -> None:
@@ -110,17 +111,22 @@ class Project:
         """Every call (module level or in a function body) that resolves to one of ``paths``,
         in the order of the summaries. Several rules look for a few constructors among all of
         a project's calls: resolving each call once, into this index, spares each the scan."""
-        if self._call_index is None:
-            index: dict[str, list[tuple[int, ModuleSummary, CallSite]]] = {}
-            number = 0
-            for summary in self.summaries:
-                for site in self.module_and_function_calls(summary):
-                    if site.func is not None:
-                        index.setdefault(self.resolve(site.func).path, []).append((number, summary, site))
-                        number += 1
-            self._call_index = index
-        found = sorted(entry for path in set(paths) for entry in self._call_index.get(path, ()))
-        return [(summary, site) for _, summary, site in found]
+        found = self._call_index().lookup("path", paths)
+        return [(summary, site) for summary, _, site in found]
+
+    def calls_named(self, names: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
+        """Calls whose callee is written with one of ``names`` last (``app.add_event_handler``),
+        with the function they are in (None at module level)."""
+        return self._call_index().lookup("name", names)
+
+    def calls_with_keyword(self, keywords: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
+        """Calls passing one of ``keywords`` by name (``response_class=...``)."""
+        return self._call_index().lookup("keyword", keywords)
+
+    def _call_index(self) -> CallIndex:
+        if self._calls is None:
+            self._calls = CallIndex(self)
+        return self._calls
 
     @staticmethod
     def module_and_function_calls(summary: ModuleSummary) -> Iterator[CallSite]:
@@ -452,3 +458,36 @@ def _path_module_names(path: str, is_package: bool) -> list[str]:
     if parts[0] == "src" and len(parts) > 1:
         names.append(".".join(parts[1:]))
     return names
+
+
+_Entry = tuple[int, ModuleSummary, Optional[FunctionFacts], CallSite]
+
+
+class CallIndex:
+    """Every call of the project, looked up by what it resolves to, by the name it is written
+    with, and by the keywords it passes: built in one pass, read by several rules."""
+
+    def __init__(self, project: Project) -> None:
+        self._index: dict[str, dict[str, list[_Entry]]] = {"path": {}, "name": {}, "keyword": {}}
+        by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
+        number = 0
+        for summary in project.summaries:
+            owned: list[tuple[FunctionFacts | None, CallSite]] = [(None, site) for site in summary.module_calls]
+            owned += [(function, site) for function in summary.functions for site in function.calls]
+            for function, site in owned:
+                entry = (number, summary, function, site)
+                number += 1
+                if site.func is not None:
+                    by_path.setdefault(project.resolve(site.func).path, []).append(entry)
+                    by_name.setdefault(site.func.path.rpartition(".")[2], []).append(entry)
+                for keyword, _ in site.kwargs:
+                    by_keyword.setdefault(keyword, []).append(entry)
+
+    def lookup(self, kind: str, keys: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
+        table = self._index[kind]
+        found = sorted({entry[0]: entry for key in set(keys) for entry in table.get(key, ())}.values(), key=_first)
+        return [(summary, function, site) for _, summary, function, site in found]
+
+
+def _first(entry: _Entry) -> int:
+    return entry[0]

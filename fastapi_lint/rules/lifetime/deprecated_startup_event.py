@@ -77,17 +77,16 @@ class DeprecatedStartupEvent(Rule):
                 site = decorator.call
                 if site is not None and self._is_event(context, site, "on_event"):
                     yield self._finding(located, site)
-            for site in located.function.calls:
-                if self._is_event(context, site, "add_event_handler"):
-                    yield self._finding(located, site)
-        for summary in project.summaries:
-            for site in summary.module_calls:
-                if self._is_event(context, site, "add_event_handler"):
-                    yield self.report_in(summary, site.span, self._message(site), help=_HELP)
+        for summary, function, site in project.calls_named(["add_event_handler"]):
+            if not self._is_event(context, site, "add_event_handler"):
+                continue
+            if function is not None:
+                yield self._finding(Located(function, summary), site)
+            else:
+                yield self.report_in(summary, site.span, self._message(site), help=_HELP)
 
     def _is_event(self, context: Context, site: CallSite, method: str) -> bool:
-        # ``endswith`` first: this runs on every call of the project.
-        if site.func is None or not site.func.path.endswith(method) or site.func.path.rpartition(".")[2] != method:
+        if site.func is None or site.func.path.rpartition(".")[2] != method:
             return False
         if not site.args or site.args[0].kind != "str" or site.args[0].text not in ("startup", "shutdown"):
             return False

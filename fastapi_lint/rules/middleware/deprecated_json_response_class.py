@@ -70,18 +70,26 @@ class DeprecatedJsonResponseClass(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        constructions = {id(site) for _, site in project.calls_to(DEPRECATED)}
+        found: list[tuple[ModuleSummary, CallSite, str]] = [
+            (summary, site, site.text) for summary, site in project.calls_to(DEPRECATED)
+        ]
+        for summary, _, site in project.calls_with_keyword(_OPTIONS):
+            option = _deprecated_option(project, site)
+            if option is not None:
+                found.append((summary, site, option))
         for summary in project.summaries:
             # A decorator's call (``@app.get(..., response_class=...)``) is not among the body's calls.
-            sites = [*Project.module_and_function_calls(summary)]
-            sites += [d.call for f in summary.functions for d in f.decorators if d.call is not None]
-            seen: set[tuple[int, int]] = set()
-            for site in sites:
-                found = site.text if id(site) in constructions else _deprecated_option(project, site)
-                key = (site.span.line, site.span.col)
-                if found is not None and key not in seen:
-                    seen.add(key)
-                    yield self._finding(summary, site, found)
+            for function in summary.functions:
+                for call in (decorator.call for decorator in function.decorators):
+                    option = _deprecated_option(project, call) if call is not None else None
+                    if call is not None and option is not None:
+                        found.append((summary, call, option))
+        seen: set[tuple[str, int, int]] = set()
+        for summary, site, name in found:
+            key = (summary.path, site.span.line, site.span.col)
+            if key not in seen:
+                seen.add(key)
+                yield self._finding(summary, site, name)
 
     def _finding(self, summary: ModuleSummary, site: CallSite, name: str) -> Diagnostic:
         return self.report_in(

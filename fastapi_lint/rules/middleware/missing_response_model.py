@@ -121,9 +121,8 @@ def _is_non_json(project: Project, class_path: str) -> bool:
 
 
 def _non_json_default(project: Project) -> bool:
-    for summary in project.summaries:
-        for site in Project.module_and_function_calls(summary):
-            value = site.kwarg("default_response_class")
-            if value is not None and value.ref is not None and _is_non_json(project, project.resolve(value.ref).path):
-                return True
+    for _, _, site in project.calls_with_keyword(["default_response_class"]):
+        value = site.kwarg("default_response_class")
+        if value is not None and value.ref is not None and _is_non_json(project, project.resolve(value.ref).path):
+            return True
     return False
