@@ -99,12 +99,21 @@ def load_secret(path: Path | None = None) -> bytes | None:
         with contextlib.suppress(FileNotFoundError):
             return _valid_secret(path.read_bytes())
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name, then linked into place: a run starting at the same
+        # moment sees no key or the whole key, never an empty file, and only one key wins.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache-key-")
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another run made it first
-            return _valid_secret(path.read_bytes())
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(os.urandom(32))
+            with os.fdopen(handle, "wb") as stream:  # mkstemp makes it 0600
+                stream.write(os.urandom(32))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:  # another run made it first: use theirs
+                pass
+            except OSError:  # no hard links on this file system
+                os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         return _valid_secret(path.read_bytes())
     except (OSError, RuntimeError):  # no home, read-only home: run without a cache
         return None

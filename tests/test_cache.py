@@ -74,6 +74,16 @@ def test_the_key_is_made_once_and_private(tmp_path: Path) -> None:
     assert load_secret(blocker / "fastapi-lint" / "cache-key") is None
 
 
+def test_runs_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = tmp_path / "home" / "fastapi-lint" / "cache-key"
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(load_secret, [path] * 16))
+    assert len(set(keys)) == 1 and keys[0] is not None and len(keys[0]) == 32
+    assert [p.name for p in path.parent.iterdir()] == ["cache-key"]  # no temporary left behind
+
+
 def test_without_a_usable_key_nothing_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "home-is-a-file"
     blocker.write_text("x")
