@@ -9,7 +9,7 @@ here those paths are followed through re-exports, module-level instances,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Optional
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -56,6 +56,7 @@ class Project:
         # every value an attribute is assigned (``self.db = db`` here, ``= SessionLocal()`` there)
         self._attribute_values: dict[str, list[Ref]] = {}
         self.conflicting: set[str] = set()
+        self._all: list[Located] = []
         for summary in summaries:
             self._add(summary)
         # kind -> path -> resolved: the hottest lookup of the project phase, so no tuple keys
@@ -76,6 +77,7 @@ class Project:
         prefixes = [n for n in names if n != summary.module]
         for function in summary.functions:
             located = Located(function, summary)
+            self._all.append(located)
             self.functions[function.path] = located
             for prefix in prefixes:
                 self.functions.setdefault(_rebase(function.path, summary.module, prefix), located)
@@ -100,9 +102,7 @@ class Project:
     # -- iteration ---------------------------------------------------------
 
     def all_functions(self) -> Iterator[Located]:
-        for summary in self.summaries:
-            for function in summary.functions:
-                yield Located(function, summary)
+        return iter(self._all)  # made once, in _add: a dozen rules walk every function
 
     def function(self, path: str) -> Located | None:
         return self.functions.get(path)
@@ -118,6 +118,11 @@ class Project:
         """Calls whose callee is written with one of ``names`` last (``app.add_event_handler``),
         with the function they are in (None at module level)."""
         return self._call_index().lookup("name", names)
+
+    def calls_named_if(self, wanted: Callable[[str], bool]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
+        """Calls whose written last name passes ``wanted``, in the order of the summaries."""
+        index = self._call_index()
+        return index.lookup("name", [name for name in index.keys("name") if wanted(name)])
 
     def calls_with_keyword(self, keywords: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
         """Calls passing one of ``keywords`` by name (``response_class=...``)."""
@@ -482,6 +487,9 @@ class CallIndex:
                     by_name.setdefault(site.func.path.rpartition(".")[2], []).append(entry)
                 for keyword, _ in site.kwargs:
                     by_keyword.setdefault(keyword, []).append(entry)
+
+    def keys(self, kind: str) -> Iterable[str]:
+        return self._index[kind].keys()
 
     def lookup(self, kind: str, keys: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
         table = self._index[kind]
