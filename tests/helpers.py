@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
 
 def cli_runner() -> CliRunner:
@@ -11,6 +12,36 @@ def cli_runner() -> CliRunner:
         return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
     except TypeError:
         return CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    """``fastapi-lint ARGS`` in process; an exception in the CLI fails the test."""
+    from fastapi_lint import cli
+
+    return cli_runner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR
+    (autouse in the modules that import it)."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+# One route that blocks the loop: the smallest input with a finding.
+ROUTE = """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+    return {}
+"""
 
 
 # A two-module package whose route reaches a blocking helper in the other module:

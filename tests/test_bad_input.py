@@ -15,20 +15,11 @@ from fastapi_lint.api import lint_paths, lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
+from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 from tests.helpers import cli_runner as _runner
 
 BLOCKING = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
 FAS101_ONLY = Config(select=("FAS101", "FAS900"))
-
-
-@pytest.fixture(autouse=True)
-def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR."""
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return _runner().invoke(cli.main, list(args), catch_exceptions=False)
 
 
 def lint_bytes(tmp_path: Path, data: bytes, name: str = "m.py") -> list[tuple[str, int, int, str]]:

@@ -21,22 +21,11 @@ from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Hop, Severi
 from fastapi_lint.reporters import concise as concise_reporter
 from fastapi_lint.reporters import json as json_reporter
 from fastapi_lint.reporters import text as text_reporter
+from tests.helpers import ROUTE, _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 from tests.helpers import cli_runner as _runner
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-ROUTE = """\
-import time
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/slow")
-async def slow():
-    time.sleep(1)
-    return {}
-"""
 
 # Only a warning: a blocking call in an async function that is not on the request path.
 HELPER = """\
@@ -59,16 +48,6 @@ async def fast():
     await asyncio.sleep(1)
     return {}
 """
-
-
-@pytest.fixture(autouse=True)
-def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Colour decisions must not depend on the CI's own FORCE_COLOR or NO_COLOR."""
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return _runner().invoke(cli.main, list(args), catch_exceptions=False)
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -10,20 +10,9 @@ import pytest
 from fastapi_lint import cli
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 from fastapi_lint.reporters import github
+from tests.helpers import ROUTE
 from tests.helpers import cli_runner as _runner
 
-ROUTE = """\
-import time
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/slow")
-async def slow():
-    time.sleep(1)
-    return {}
-"""
 
 COMMAND = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)$")
 

@@ -52,15 +52,20 @@ def test_hook_definitions() -> None:
 
 @pytest.fixture
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    app = tmp_path / "app"
+    _write_package(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _write_package(root: Path) -> None:
+    """``app/`` with a helper module and two routers: one reaches the helper, one blocks."""
+    app = root / "app"
     (app / "routers").mkdir(parents=True)
     (app / "__init__.py").write_text("")
     (app / "routers" / "__init__.py").write_text("")
     (app / "deps.py").write_text(DEPS)
     (app / "routers" / "items.py").write_text(ITEMS)
     (app / "routers" / "slow.py").write_text(SLOW)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def lint_json(*args: str) -> tuple[int, list[dict[str, object]], str]:
@@ -149,13 +154,7 @@ def test_real_pre_commit_try_repo(tmp_path: Path) -> None:
     _git(hook_repo, "add", "-A")
     _git(hook_repo, *user, "commit", "-q", "-m", "hooks")
     project = tmp_path / "project"
-    app = project / "app"
-    (app / "routers").mkdir(parents=True)
-    (app / "__init__.py").write_text("")
-    (app / "routers" / "__init__.py").write_text("")
-    (app / "deps.py").write_text(DEPS)
-    (app / "routers" / "items.py").write_text(ITEMS)
-    (app / "routers" / "slow.py").write_text(SLOW)
+    _write_package(project)
     _git(project, "init", "-q")
     _git(project, "add", "-A")
     _git(project, *user, "commit", "-q", "-m", "app")
@@ -169,5 +168,5 @@ def test_real_pre_commit_try_repo(tmp_path: Path) -> None:
     done = subprocess.run([*command, "try-repo", str(hook_repo), "fastapi-lint-fix", "--files",
                            "app/routers/slow.py"], cwd=project, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr  # pre-commit fails a hook that changed files
-    assert "await asyncio.sleep(1)" in (app / "routers" / "slow.py").read_text()
-    assert (app / "routers" / "items.py").read_text() == ITEMS
+    assert "await asyncio.sleep(1)" in (project / "app" / "routers" / "slow.py").read_text()
+    assert (project / "app" / "routers" / "items.py").read_text() == ITEMS

@@ -11,22 +11,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import cli
-from tests.helpers import DEPS, ITEMS
+from tests.helpers import DEPS, ITEMS, ROUTE
 from tests.helpers import cli_runner as _runner
-
-ROUTE = """\
-import time
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/slow")
-async def slow():
-    time.sleep(1)
-    return {}
-"""
-
 
 def invoke(source: str, *args: str):  # type: ignore[no-untyped-def]
     return _runner().invoke(cli.main, list(args), input=source.encode("utf-8"), catch_exceptions=False)
@@ -106,7 +92,6 @@ def test_stdin_through_a_real_process(project: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("::error file=pkg/app.py,line=9,col=5,")
-
 
 
 def test_stdin_is_linked_with_its_package_in_place_of_the_file(project: Path) -> None:

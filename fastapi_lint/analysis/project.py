@@ -135,9 +135,16 @@ class Project:
 
     @staticmethod
     def module_and_function_calls(summary: ModuleSummary) -> Iterator[CallSite]:
-        yield from summary.module_calls
+        return (site for _, site in Project.owned_calls(summary))
+
+    @staticmethod
+    def owned_calls(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None, CallSite]]:
+        """Every call of a module with the function it is in (None at module level)."""
+        for site in summary.module_calls:
+            yield None, site
         for function in summary.functions:
-            yield from function.calls
+            for site in function.calls:
+                yield function, site
 
     # -- resolution --------------------------------------------------------
 
@@ -477,9 +484,7 @@ class CallIndex:
         by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
         number = 0
         for summary in project.summaries:
-            owned: list[tuple[FunctionFacts | None, CallSite]] = [(None, site) for site in summary.module_calls]
-            owned += [(function, site) for function in summary.functions for site in function.calls]
-            for function, site in owned:
+            for function, site in project.owned_calls(summary):
                 entry = (number, summary, function, site)
                 number += 1
                 if site.func is not None:

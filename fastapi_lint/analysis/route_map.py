@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, Value
+from fastapi_lint.analysis.facts import Ref, Value
 from fastapi_lint.analysis.fastapi_model import FastAPIModel, Route
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -134,7 +134,7 @@ class _Prefixes:
                 call = binding.value.call
                 if call is not None and call.func is not None and call.func.path.endswith("APIRouter"):
                     self.own[f"{summary.module}.{binding.name}"] = _literal(call.kwarg("prefix"))
-            for site in _calls(summary):
+            for site in Project.module_and_function_calls(summary):
                 if site.func is None or not site.func.path.endswith(".include_router") or not site.args:
                     continue
                 router = site.args[0].ref
@@ -163,7 +163,3 @@ class _Prefixes:
 
 def _literal(value: Value | None) -> str:
     return value.text if value is not None and value.kind == "str" else ""
-
-
-def _calls(summary: ModuleSummary) -> list[CallSite]:
-    return [*summary.module_calls, *(site for function in summary.functions for site in function.calls)]
