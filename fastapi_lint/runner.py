@@ -97,8 +97,8 @@ def summarize_all(
         from concurrent.futures import ProcessPoolExecutor  # only when a pool is worth it
 
         stats.workers = workers
-        # Workers build the same acyclic facts: no cycle collection there either.
         secret = cache.secret if cache is not None else None
+        # Workers build the same acyclic facts: no cycle collection there either.
         with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
             jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
