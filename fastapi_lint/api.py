@@ -34,6 +34,7 @@ class LintResult:
     cached: int = 0  # files whose facts came from the cache
     workers: int = 1
     lines: int = 0
+    carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
 
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
@@ -55,8 +56,9 @@ def lint_paths(
     ``cache_dir``: where phase-1 results are kept between runs (None: no cache).
     ``jobs``: worker processes for phase 1 (None: one per core; 1: in process).
     ``facts``: whether the caller needs ``LintResult.context`` (fixes, the route map,
-    statistics). Without it, a run whose files and configuration are all unchanged
-    since the last cached run returns that run's findings without reading any facts.
+    statistics). Without it, a run whose files changed no fact since the last cached
+    run (none, or only comments, blank lines, line breaks) carries that run's findings
+    over without reading the other files' facts (``carry_over.py``).
     """
     from fastapi_lint.runner import no_cycle_collection
 
@@ -91,18 +93,25 @@ def _lint_paths(
         files.append((path, display))
     cache = Cache(cache_dir) if cache_dir is not None else None
     keys = file_keys(files) if cache is not None else None
-    run_key = cache.run_key(keys, repr(config)) if cache is not None and keys is not None else None
-    if run_key is not None and not facts and cache is not None:
-        previous = cache.get_run(run_key)
-        if previous is not None:
+    parsed_before = 0
+    if cache is not None and keys is not None and not facts:
+        from fastapi_lint.carry_over import carry_over
+
+        attempt = carry_over(cache, files, keys, repr(config))
+        if attempt.diagnostics is not None:
+            if on_progress is not None:
+                on_progress(len(files))
             return LintResult(
-                diagnostics=previous,
+                diagnostics=attempt.diagnostics,
                 files=len(found.files),
                 seconds=time.perf_counter() - started,
                 missing=found.missing,
                 skipped=found.skipped,
-                cached=len(found.files),
+                parsed=attempt.parsed,
+                cached=len(files) - attempt.parsed,
+                carried_over=True,
             )
+        parsed_before = attempt.parsed  # now in the cache: phase 1 reads them back
     outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys)
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
@@ -114,8 +123,11 @@ def _lint_paths(
 
         parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
-    if cache is not None and run_key is not None and not phase2.internal_errors:
-        cache.put_run(run_key, all_diagnostics)
+    if cache is not None and keys is not None and not phase2.internal_errors:
+        from fastapi_lint.carry_over import remember
+
+        findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
+        remember(cache, files, keys, repr(config), findings)
     finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,
@@ -126,8 +138,8 @@ def _lint_paths(
         internal_errors=phase2.internal_errors,
         timings={"summaries": summarized - started, "project": finished - summarized},
         context=phase2.context,
-        parsed=stats.parsed,
-        cached=stats.cached,
+        parsed=stats.parsed + parsed_before,
+        cached=stats.cached - parsed_before,
         workers=stats.workers,
         lines=stats.lines,
     )

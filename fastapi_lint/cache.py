@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import hmac
 import io
@@ -81,6 +82,32 @@ def _fingerprint() -> str:
 
 
 FINGERPRINT = _fingerprint()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """``FINGERPRINT`` and every source file of the linter: what the findings of a run depend
+    on besides the files and the configuration (a development build changes rules, not the version)."""
+    digest = hashlib.sha256(FINGERPRINT.encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class LastRun:
+    """What the last cached run found, for the next run to carry over (``carry_over.py``)."""
+
+    code: str  # ``code_fingerprint()`` of the linter that found it
+    config: str  # the configuration, as ``repr``
+    keys: dict[str, str]  # each file's cache key, by the path it is reported under
+    # every finding in report order, and whether a noqa comment silenced it
+    findings: tuple[tuple[Diagnostic, bool], ...]
+
+
+_ALLOWED[(LastRun.__module__, LastRun.__qualname__)] = LastRun
 
 
 def secret_path() -> Path:
@@ -196,34 +223,23 @@ class Cache:
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
-    # -- whole runs: the findings of the last run, for a run where nothing changed ----------------
+    # -- whole runs: what the last run found, for the next one to carry over (carry_over.py) --
 
-    @staticmethod
-    def run_key(keys: list[str | None], config: str) -> str | None:
-        if any(key is None for key in keys):
-            return None
-        digest = hashlib.sha256(f"{FINGERPRINT}\0{config}".encode("utf-8", "surrogateescape"))
-        for key in keys:
-            digest.update(f"\0{key}".encode())
-        return digest.hexdigest()
-
-    def get_run(self, key: str) -> list[Diagnostic] | None:
+    def last_run(self) -> LastRun | None:
         if self.secret is None:
             return None
         try:
-            stored_key, found = unseal(self.secret, (self.folder / "last-run").read_bytes())
-            if stored_key != key or not all(isinstance(d, Diagnostic) for d in found):
-                return None
+            found = unseal(self.secret, (self.folder / "last-run").read_bytes())
         except Exception:  # absent, corrupt or foreign: run normally
             return None
-        return list(found)
+        return found if isinstance(found, LastRun) else None
 
-    def put_run(self, key: str, diagnostics: list[Diagnostic]) -> None:
+    def put_last_run(self, run: LastRun) -> None:
         if self.secret is None:
             return
         try:
             self._prepare()
-            _replace(self.folder / "last-run", seal(self.secret, (key, tuple(diagnostics))))
+            _replace(self.folder / "last-run", seal(self.secret, run))
         except OSError:
             pass
 

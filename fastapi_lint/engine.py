@@ -31,6 +31,9 @@ class Phase2Result:
     internal_errors: list[str] = field(default_factory=list)
     # The facts the rules read, for views built on the same run (the route map, statistics).
     context: Context | None = None
+    # Every finding of the rules, in report order, and whether a noqa comment silenced it:
+    # what a later run may carry over (``carry_over.py``).
+    findings: list[tuple[Diagnostic, bool]] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -97,35 +100,33 @@ def check_project(
     context = Context(project, model, Catalog(config.extend_blocking_calls, config.extend_async_safe))
     result.context = context
     selected = selected_codes(config)
-    by_path = {summary.path: summary for summary in summaries}
+    found: list[Diagnostic] = []
     for code, rule_class in registry().items():
         if code not in selected:
             continue
         try:
-            found = list(rule_class().check(context))
+            found.extend(list(rule_class().check(context)))  # all of a rule's findings, or none
         except Exception as error:  # a bug in one rule must not cost the others
             detail = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
             result.internal_errors.append(f"{code}: {detail}")
             result.diagnostics.append(_internal_error(code, rule_class.name, detail, summaries))
-            continue
-        for diagnostic in found:
-            summary = by_path.get(diagnostic.path)
-            if summary is not None and _suppressed(diagnostic, summary):
-                continue
-            result.diagnostics.append(diagnostic)
     if config.per_file_ignores and paths:
-        result.diagnostics = [
-            d for d in result.diagnostics if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])
-        ]
-    result.diagnostics.sort(key=Diagnostic.sort_key)
+        found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
+    found.sort(key=Diagnostic.sort_key)
     # What a fix would do (title, safety), from the facts alone: libcst is only needed to apply it.
     from fastapi_lint.fixes import with_fixes
 
-    result.diagnostics = with_fixes(result.diagnostics, context)
+    by_path = {summary.path: summary for summary in summaries}
+    for diagnostic in with_fixes(found, context):
+        summary = by_path.get(diagnostic.path)
+        result.findings.append((diagnostic, summary is not None and suppressed(diagnostic, summary)))
+    result.diagnostics.extend(d for d, silenced in result.findings if not silenced)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
 
-def _suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:
+def suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:
+    """Whether a ``# noqa`` on the finding's line (or one of its ``noqa_lines``) silences it."""
     for line in (diagnostic.span.line, *diagnostic.noqa_lines):
         codes = summary.noqa.get(line)
         if codes is None:

@@ -1,0 +1,151 @@
+"""Where an edit that changed no fact moved a module's facts.
+
+Many edits change no fact of a module: a comment or a blank line added, a docstring
+reworded, a long call wrapped over two lines, a ``# noqa`` written. The module's
+summary is then the same but for its positions, and since the project phase reads
+positions only to report them, to tell facts apart and to order them, its findings
+are the last run's with this module's positions moved. That lets a re-run after
+such an edit skip reading every other module's facts and the whole project phase
+(see ``carry_over.py``).
+
+The match is strict: the two summaries must be equal field by field except for
+spans, decorator lines, the ``# noqa`` map and the line count, and the moved
+positions must keep their order (no two positions swap or merge), so anything a
+rule could have compared still compares the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from fastapi_lint.analysis.facts import (
+    Attribute,
+    Binding,
+    CallSite,
+    ClassFacts,
+    FunctionFacts,
+    ModuleSummary,
+    Param,
+    Read,
+    Value,
+)
+from fastapi_lint.diagnostics import Diagnostic, Hop, Span
+
+Point = tuple[int, int]
+
+# Fields the project phase reads as data (compared); the rest are positions or not read there.
+_NOT_FACTS: dict[type, frozenset[str]] = {
+    ModuleSummary: frozenset({"noqa", "line_count"}),  # suppression is redone; line_count feeds statistics
+}
+_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines")})
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_FACTS.get(cls, ()))
+    for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary)
+}
+
+
+@dataclass
+class Relocation:
+    """The old position of each fact of a module, and its new one."""
+
+    points: dict[Point, Point] = field(default_factory=dict)
+    # old line -> new line, None where the edit split a line's facts over several lines
+    lines: dict[int, Optional[int]] = field(default_factory=dict)
+
+    def span(self, span: Span) -> Span | None:
+        start = self.points.get((span.line, span.col))
+        end = self.points.get((span.end_line, span.end_col))
+        if start is None or end is None:
+            return None
+        return Span(*start, *end)
+
+    def diagnostic(self, diagnostic: Diagnostic, path: str) -> Diagnostic | None:
+        """``diagnostic`` with the positions it holds in the module at ``path`` moved;
+        None when one of them is not the position of a fact (it cannot be moved safely)."""
+        changes: dict[str, Any] = {}
+        if diagnostic.path == path:
+            span = self.span(diagnostic.span)
+            lines = [self.lines.get(line) for line in diagnostic.noqa_lines]
+            if span is None or None in lines:
+                return None
+            changes.update(span=span, noqa_lines=tuple(lines))
+        if any(hop.path == path for hop in diagnostic.chain):
+            chain: list[Hop] = []
+            for hop in diagnostic.chain:
+                if hop.path == path:
+                    moved = self.points.get((hop.line, hop.col))
+                    if moved is None:
+                        return None
+                    hop = Hop(hop.path, moved[0], moved[1], hop.text)
+                chain.append(hop)
+            changes["chain"] = tuple(chain)
+        return dataclasses.replace(diagnostic, **changes) if changes else diagnostic
+
+
+def relocation(old: ModuleSummary, new: ModuleSummary) -> Relocation | None:
+    """How ``new`` moved the facts of ``old``, or None when it changed more than positions."""
+    matcher = _Matcher()
+    try:
+        if old.path != new.path or not matcher.same(old, new):
+            return None
+    except RecursionError:  # facts nested deeper than this walk may go: take the long way
+        return None
+    found = matcher.relocation
+    # Order kept and nothing merged: every comparison of positions a rule made still holds.
+    before = sorted(found.points)
+    after = [found.points[point] for point in before]
+    if any(later <= earlier for earlier, later in zip(after, after[1:])):
+        return None
+    return found
+
+
+class _Matcher:
+    def __init__(self) -> None:
+        self.relocation = Relocation()
+
+    def same(self, old: object, new: object) -> bool:
+        kind = type(old)
+        if kind is not type(new):
+            return False
+        if kind is Span:
+            assert isinstance(old, Span) and isinstance(new, Span)
+            return self._point(old.line, old.col, new.line, new.col) and self._point(
+                old.end_line, old.end_col, new.end_line, new.end_col
+            )
+        if kind is tuple:
+            assert isinstance(old, tuple) and isinstance(new, tuple)
+            return len(old) == len(new) and all(self.same(a, b) for a, b in zip(old, new))
+        names = _FIELDS.get(kind)
+        if names is None:  # str, int, bool, None, Ref, RefKind: no position inside
+            return old == new
+        for name in names:
+            if (kind, name) in _LINE_FIELDS:
+                if not self._lines(getattr(old, name), getattr(new, name)):
+                    return False
+            elif not self.same(getattr(old, name), getattr(new, name)):
+                return False
+        return True
+
+    def _point(self, old_line: int, old_col: int, new_line: int, new_col: int) -> bool:
+        points = self.relocation.points
+        old, new = (old_line, old_col), (new_line, new_col)
+        known = points.setdefault(old, new)
+        if known != new:
+            return False
+        self._line(old_line, new_line)
+        return True
+
+    def _lines(self, old: tuple[int, ...], new: tuple[int, ...]) -> bool:
+        if len(old) != len(new):
+            return False
+        for before, after in zip(old, new):
+            self._line(before, after)
+        return True
+
+    def _line(self, old: int, new: int) -> None:
+        lines = self.relocation.lines
+        known = lines.setdefault(old, new)
+        if known != new:
+            lines[old] = None  # split: a finding that needs this line cannot be moved

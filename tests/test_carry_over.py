@@ -1,0 +1,183 @@
+"""Carrying the last run's findings over an edit that changed no fact: always what a full run finds."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.analysis.relocation import relocation
+from fastapi_lint.api import LintResult, lint_paths
+from fastapi_lint.config import Config
+from fastapi_lint.diagnostics import Span
+from fastapi_lint.engine import summarize_file
+from fastapi_lint.analysis.facts import ModuleSummary
+from tests.fixture_harness import ROOT
+
+ALL = Config(select=("ALL",))
+CHAIN = ROOT / "fixtures" / "FAS102" / "chain_across_modules"
+PROJECTS = [
+    ROOT / "fixtures" / "apps" / "demo",
+    CHAIN,
+    ROOT / "fixtures" / "FAS201" / "through_helpers",
+    ROOT / "fixtures" / "FAS101" / "service_layer",
+    ROOT / "fixtures" / "FAS105" / "model_roles",
+]
+
+SOURCE = """\
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    time.sleep(1)
+    return {"ok": True}
+"""
+
+
+def _summary(source: str) -> ModuleSummary:
+    found = summarize_file(Path("m.py"), "m.py", data=source.encode())
+    assert isinstance(found, ModuleSummary)
+    return found
+
+
+def _everything(result: LintResult) -> list[object]:
+    """A run's findings with every field, the extra noqa lines too (left out of ``==``)."""
+    return [(d, d.noqa_lines) for d in result.diagnostics]
+
+
+def test_comments_and_blank_lines_move_facts_without_changing_them() -> None:
+    edited = SOURCE.replace("async def index():\n", "async def index():\n    # a comment\n\n")
+    moved = relocation(_summary(SOURCE), _summary("# header\n" + edited))
+    assert moved is not None
+    assert moved.span(Span(9, 4, 9, 17)) == Span(12, 4, 12, 17)  # time.sleep(1), three lines down
+    assert moved.lines[7] == 8  # the decorator: one line down
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.replace("time.sleep(1)", "time.sleep(2)"),  # an argument
+        lambda s: s.replace("time.sleep(1)", "time.sleep(1)\n    print()"),  # a call more
+        lambda s: s.replace("async def", "def"),  # what kind of function
+        lambda s: s.replace('"/"', '"/home"'),  # a route's path
+        lambda s: s.replace("import time", "import time as t").replace("time.sleep", "t.sleep"),  # how it is written
+    ],
+)
+def test_any_changed_fact_is_refused(edit) -> None:  # type: ignore[no-untyped-def]
+    assert relocation(_summary(SOURCE), _summary(edit(SOURCE))) is None
+
+
+def test_statements_that_trade_places_are_refused() -> None:
+    # Module-level calls and functions are kept apart, so the facts compare equal; their order does not.
+    first = "import os\nos.getcwd()\n\n\ndef handler():\n    return os.getcwd()\n"
+    second = "import os\n\n\ndef handler():\n    return os.getcwd()\nos.getcwd()\n"
+    assert relocation(_summary(first), _summary(second)) is None
+
+
+def _copy(project: Path, tmp_path: Path) -> Path:
+    target = tmp_path / project.name
+    shutil.copytree(project, target)
+    return target
+
+
+def _check(project: Path, cache: Path) -> tuple[LintResult, LintResult]:
+    """The same project linted from the cache and from nothing."""
+    cached = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    fresh = lint_paths([project], ALL, cache_dir=None)
+    return cached, fresh
+
+
+def test_a_comment_in_a_helper_moves_the_chains_through_it(tmp_path: Path) -> None:
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    before = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    geo = project / "app" / "services" / "geo.py"
+    geo.write_text("# Where an address is.\n\n" + geo.read_text(encoding="utf-8"), encoding="utf-8")
+    cached, fresh = _check(project, cache)
+    assert cached.carried_over and (cached.parsed, cached.cached) == (1, 4)
+    assert _everything(cached) == _everything(fresh)
+    hops = [hop for d in cached.diagnostics for hop in d.chain if hop.path.endswith("geo.py")]
+    old_hops = [hop for d in before.diagnostics for hop in d.chain if hop.path.endswith("geo.py")]
+    assert hops and [h.line for h in hops] == [h.line + 2 for h in old_hops]
+
+
+def test_a_noqa_written_or_removed_is_read_again(tmp_path: Path) -> None:
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    main = project / "app" / "main.py"
+    original = main.read_text(encoding="utf-8")
+    before = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    main.write_text(original.replace("return geo.lookup(ip)", "return geo.lookup(ip)  # noqa: FAS102"), encoding="utf-8")
+    silenced, fresh = _check(project, cache)
+    assert silenced.carried_over and _everything(silenced) == _everything(fresh)
+    assert len(silenced.diagnostics) == len(before.diagnostics) - 1
+    main.write_text(original, encoding="utf-8")
+    again, fresh = _check(project, cache)
+    assert again.carried_over and _everything(again) == _everything(before) == _everything(fresh)
+
+
+def test_a_changed_fact_runs_both_phases(tmp_path: Path) -> None:
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    geo = project / "app" / "services" / "geo.py"
+    geo.write_text(geo.read_text(encoding="utf-8").replace("requests.get(url, timeout=5)", "dict(url=url)"), encoding="utf-8")
+    cached, fresh = _check(project, cache)
+    assert not cached.carried_over and cached.parsed == 1
+    assert _everything(cached) == _everything(fresh)
+    assert not any("lookup" in d.message for d in cached.diagnostics)
+
+
+def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) -> None:
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    (project / "app" / "extra.py").write_text("# nothing yet\n", encoding="utf-8")
+    assert not lint_paths([project], ALL, cache_dir=cache, facts=False).carried_over
+    assert lint_paths([project], ALL, cache_dir=cache, facts=False).carried_over
+    narrower = lint_paths([project], Config(select=("FAS101",)), cache_dir=cache, facts=False)
+    assert not narrower.carried_over and not narrower.diagnostics
+
+
+def _edits(rng: random.Random, text: str) -> str:
+    """One edit of a kind people make: most change no fact, some change one, a few break the file."""
+    lines = text.splitlines(keepends=True) or ["\n"]
+    at = rng.randrange(len(lines) + 1)
+    kind = rng.choice(["comment", "blank", "noqa", "wrap", "duplicate", "indent-comment"])
+    if kind == "comment":
+        lines.insert(at, "# a note\n")
+    elif kind == "blank":
+        lines.insert(at, "\n")
+    elif kind == "indent-comment":
+        indent = lines[min(at, len(lines) - 1)][: -len(lines[min(at, len(lines) - 1)].lstrip())] if lines else ""
+        lines.insert(at, f"{indent}# why this is here\n")
+    elif kind == "noqa" and at < len(lines):
+        lines[at] = lines[at].rstrip("\n") + "  # noqa\n"
+    elif kind == "wrap" and at < len(lines) and "(" in lines[at]:
+        lines[at] = lines[at].replace("(", "(\n        ", 1)
+    elif kind == "duplicate" and at < len(lines):
+        lines.insert(at, lines[at] if lines[at].endswith("\n") else lines[at] + "\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_random_edits_find_what_a_full_run_finds(project: Path, tmp_path: Path) -> None:
+    copy = _copy(project, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([copy], ALL, cache_dir=cache, facts=False)
+    files = sorted(copy.rglob("*.py"))
+    rng = random.Random(f"carry-over {project.name}")
+    carried = 0
+    for _ in range(12):
+        edited = rng.choice(files)
+        edited.write_text(_edits(rng, edited.read_text(encoding="utf-8")), encoding="utf-8")
+        cached, fresh = _check(copy, cache)
+        assert _everything(cached) == _everything(fresh), edited
+        carried += cached.carried_over
+    assert carried >= 3  # the fast way was taken, not only the full one
