@@ -21,7 +21,8 @@ with every raw sample). Standard library only; the tools it times are found on `
 
 Variants: ``VARIANTS`` lists the ways every tool is run: ``cold`` (caches off and removed, default
 worker count), ``cold-j1`` / ``cold-j2`` (``--jobs``; only tools with such a flag), ``warm`` (cache
-filled by one untimed run) and ``one-file-touched`` (warm, then one file edited before each run;
+filled by one untimed run), ``one-file-comment`` and ``one-file-code`` (warm, then one file edited
+before each run: a comment appended, which changes no fact, or a function appended, which does;
 only tools with a cache). A variant is flags for a tool (``None``: the tool has no such mode and is
 skipped) plus untimed hooks run once before, before each run, and once after. ``TOOLS`` lists what
 is timed: an argv builder, the exit codes that mean "ran fine", and how the tool turns its cache
@@ -84,7 +85,7 @@ class Ctx:
     fastapi_lint: str | None
     peers_bin: Path | None
     hydroid_python: str | None
-    touch_file: Path | None = None  # the file a "one-file-touched" variant edits
+    touch_file: Path | None = None  # the file the "one-file-*" variants edit
     fl_config: list[str] = field(default_factory=list)  # fastapi-lint's --config, see fastapi_lint_config()
     single_dir: Path | None = None  # a folder holding one ~600-line file of the corpus (the single-file variant)
 
@@ -229,13 +230,22 @@ def _warm_up(ctx: Ctx, tool: Tool, argv: list[str]) -> None:
 _touched: dict[Path, bytes] = {}
 
 
-def _touch(ctx: Ctx, tool: Tool, argv: list[str]) -> None:
-    """Edit one file (a new comment each time), as a developer saving a file between two runs."""
+def _edit(ctx: Ctx, addition: Callable[[int], str]) -> None:
+    """Edit one file (something new each time), as a developer saving a file between two runs."""
     path = ctx.touch_file
     if path is None:
         return
     original = _touched.setdefault(path, path.read_bytes())
-    path.write_bytes(original + f"\n# bench edit {time.time_ns()}\n".encode())
+    path.write_bytes(original + addition(time.time_ns()).encode())
+
+
+def _add_comment(ctx: Ctx, tool: Tool, argv: list[str]) -> None:
+    _edit(ctx, lambda n: f"\n# bench edit {n}\n")
+
+
+def _add_function(ctx: Ctx, tool: Tool, argv: list[str]) -> None:
+    # A new function that calls something: a changed fact, so no tool may reuse its last answer.
+    _edit(ctx, lambda n: f"\n\ndef _bench_edit_{n}(values):\n    return sorted(values, key=str)[:{n % 97}]\n")
 
 
 def _untouch(ctx: Ctx, tool: Tool) -> None:
@@ -259,9 +269,14 @@ VARIANTS: list[Variant] = [
     Variant("warm", "cache filled by one untimed run, nothing changed since (tools without a cache skipped)",
             args=lambda t: list(t.cache_args) if t.no_cache is not None else None,
             before_all=_warm_up, after_all=lambda ctx, tool: clean_cache(ctx, tool)),
-    Variant("one-file-touched", "warm cache, then one file edited before each run (tools without a cache skipped)",
+    Variant("one-file-comment", "warm cache, then a comment appended to one file before each run: no fact changed "
+            "(tools without a cache skipped)",
             args=lambda t: list(t.cache_args) if t.no_cache is not None else None,
-            before_all=_warm_up, before_each=_touch, after_all=_untouch),
+            before_all=_warm_up, before_each=_add_comment, after_all=_untouch),
+    Variant("one-file-code", "warm cache, then a function appended to one file before each run: a fact changed "
+            "(tools without a cache skipped)",
+            args=lambda t: list(t.cache_args) if t.no_cache is not None else None,
+            before_all=_warm_up, before_each=_add_function, after_all=_untouch),
     Variant("single-file", "one file of about 600 lines, alone in a folder, no cache: a pre-commit or editor run",
             args=lambda t: t.no_cache or [], workdir=lambda ctx: ctx.single_dir),
 ]
@@ -462,7 +477,7 @@ def render(meta: dict, results: list[Result], parses: list[dict], lines: int) ->
            f"{meta['files']} Python files, {meta['lines']} lines"),
            f"- machine: {meta['machine']}",
            f"- fastapi-lint: {meta['fastapi_lint_rev']} (`{meta['fastapi_lint_exe']}`)",
-           f"- one-file-touched edits `{meta['touch_file']}` (the largest file unless --touch-file)",
+           f"- one-file-comment and one-file-code edit `{meta['touch_file']}` (the largest file unless --touch-file)",
            f"- single-file lints a copy of `{meta['single_file']}`, alone in a temporary folder, with each tool's cache off",
            (f"- runs per tool: {meta['runs']} (median wall time; CPU = user+system of the process tree, "
            f"median; RSS = peak of the largest single process)"),
@@ -551,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default=None,
                     help="comma-separated subset of variants (default all): " + ", ".join(v.name for v in VARIANTS))
     ap.add_argument("--touch-file", type=Path, default=None,
-                    help="file the one-file-touched variant edits (default: the corpus's largest .py file); "
+                    help="file the one-file-* variants edit (default: the corpus's largest .py file); "
                          "it is restored afterwards")
     ap.add_argument("--corpus-rev", default="", help="label for the corpus revision (e.g. its git commit)")
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
