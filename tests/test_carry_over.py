@@ -181,3 +181,25 @@ def test_random_edits_find_what_a_full_run_finds(project: Path, tmp_path: Path) 
         assert _everything(cached) == _everything(fresh), edited
         carried += cached.carried_over
     assert carried >= 3  # the fast way was taken, not only the full one
+
+
+@pytest.mark.slow
+def test_many_edits_over_every_fixture_as_one_project(tmp_path: Path) -> None:
+    """Every fixture folder linted as one project (multi-module fixtures, chains, routes, noqa
+    comments), edited many times over: each cached answer is the full run's."""
+    copy = tmp_path / "fixtures"
+    shutil.copytree(ROOT / "fixtures", copy)
+    cache = tmp_path / "cache"
+    lint_paths([copy], ALL, cache_dir=cache, facts=False)
+    files = sorted(copy.rglob("*.py"))
+    rng = random.Random("carry-over, every fixture")
+    carried = 0
+    for _ in range(150):
+        edited = rng.choice(files)
+        # surrogateescape: the FAS900 fixtures hold bytes that are not UTF-8, kept as they are
+        text = edited.read_text(encoding="utf-8", errors="surrogateescape")
+        edited.write_text(_edits(rng, text), encoding="utf-8", errors="surrogateescape")
+        cached, fresh = _check(copy, cache)
+        assert _everything(cached) == _everything(fresh), edited
+        carried += cached.carried_over
+    assert carried >= 50
