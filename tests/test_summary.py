@@ -498,6 +498,30 @@ def test_deep_nesting_does_not_crash() -> None:
         summarize(parsed, "deep.py", "deep", False)  # type: ignore[arg-type]
 
 
+def test_walrus_on_any_line_of_a_statement_binds_a_local() -> None:
+    # Only statements spanning a line with ``:=`` are searched: the operator may sit lines
+    # below where the statement starts, and ``:=`` in a string elsewhere changes nothing.
+    summary = summary_of(
+        """
+        import httpx
+
+        async def later_line():
+            results = [
+                1,
+                (client := httpx.Client()),
+            ]
+            client.get("u")
+
+        async def in_a_string():
+            text = "a := b"
+            client = None
+            client.get("u")
+        """
+    )
+    assert callee(summary, "later_line", "client.get") == "httpx.Client().get"
+    assert callee(summary, "in_a_string", "client.get") is None
+
+
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements need Python 3.10")
 def test_walrus_match_and_nested_blocks_bind_locals() -> None:
     summary = summary_of(

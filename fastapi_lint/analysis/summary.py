@@ -9,6 +9,7 @@ module, so summaries stay small, picklable and cacheable.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 from pathlib import Path
 
@@ -112,7 +113,9 @@ class _Extractor:
     def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool) -> None:
         self.parsed = parsed
         self.lines = parsed.lines
-        self.walrus = ":=" in parsed.source
+        # Lines holding ``:=`` (in code, a string or a comment): only statements spanning one can
+        # hold an assignment expression, and most files have none.
+        self.walrus = tuple(n for n, line in enumerate(self.lines, 1) if ":=" in line) if ":=" in parsed.source else ()
         self.path = path
         self.module = module
         self.package = module_package(module, is_package)
@@ -691,10 +694,10 @@ def _bound_by(target: ast.expr) -> list[str]:
     return []
 
 
-def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, walrus: bool = True) -> None:
+def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, walrus: tuple[int, ...]) -> None:
     """Every name a function body binds is local to it (Python's rule), typed when it can be.
 
-    ``walrus``: whether the file holds an assignment expression at all.
+    ``walrus``: the lines of the file that hold ``:=``, where assignment expressions can be.
     """
     declared_outer: set[str] = set()
     seen: dict[str, int] = {}
@@ -764,10 +767,10 @@ def _bind_lazy(scope: Scope, seen: dict[str, int], name: str, value: ast.expr) -
     scope.lazy[name] = ("value", value)
 
 
-def _walk_own(body: list[ast.stmt], expressions: bool = True) -> list[ast.AST]:
+def _walk_own(body: list[ast.stmt], walrus: tuple[int, ...]) -> list[ast.AST]:
     """The statements of a function body that can bind names, not descending into nested
-    scopes (defs, classes), plus except handlers and match patterns; with ``expressions``
-    also the assignment expressions (``:=``), which the caller skips when the file has none.
+    scopes (defs, classes), plus except handlers and match patterns, and the assignment
+    expressions (``:=``) of the statements that span one of the ``walrus`` lines.
 
     Walking statement bodies only, rather than every node, keeps phase 1 about as cheap
     as the parse: most nodes of a body are expressions that bind nothing.
@@ -779,7 +782,7 @@ def _walk_own(body: list[ast.stmt], expressions: bool = True) -> list[ast.AST]:
         found.append(node)
         if isinstance(node, _SCOPES):
             continue
-        if expressions and isinstance(node, ast.stmt):
+        if walrus and isinstance(node, ast.stmt) and _spans_one_of(walrus, node.lineno, node.end_lineno or node.lineno):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     found.extend(sub for sub in ast.walk(child) if isinstance(sub, ast.NamedExpr))
@@ -790,6 +793,12 @@ def _walk_own(body: list[ast.stmt], expressions: bool = True) -> list[ast.AST]:
         if type(node).__name__ == "match_case":  # Python 3.10+
             found.extend(sub for sub in ast.walk(node.pattern) if isinstance(sub, _PATTERN_BINDERS))  # type: ignore[attr-defined]
     return found
+
+
+def _spans_one_of(lines: tuple[int, ...], first: int, last: int) -> bool:
+    """Whether one of the sorted ``lines`` falls in ``first..last``."""
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
 
 
 def _depends_target(node: ast.expr | None, resolver: Resolver) -> str | None:
