@@ -73,27 +73,30 @@ class CallGraph:
         direct: list[tuple[CallSite, str, Entry]] = []
         runs: list[tuple[CallSite, str]] = []
         unknown = 0
+        resolve, memo, match = self.project.resolve, self.project._memo, self.catalog.match
         for site in located.function.calls:
-            if site.func is None:
+            func = site.func
+            if func is None:
                 if not (site.awaited or site.offloaded):
                     self.unresolved += 1
                     unknown += 1
                 continue
-            ref = self.project.resolve(site.func)
+            ref = memo[func.kind].get(func.path) or resolve(func)  # the memo first: most calls repeat
             targets = self.targets(ref)
-            runs.extend((site, target) for target in targets)
-            if is_offload(ref.path, site.func.path.rpartition(".")[2]):
+            if targets:
+                runs.extend([(site, target) for target in targets])
+            if is_offload(ref.path, func.path.rpartition(".")[2]):
                 for value in site.args[:2]:
                     handed = self._handed(value)
                     if handed is not None:
                         runs.append((site, handed))
             if site.awaited or site.offloaded:
                 continue
-            entry = self.catalog.match(ref.path)
+            entry = match(ref.path)
             if entry is not None:
                 direct.append((site, ref.path, entry))
             elif targets:
-                edges.extend((site, target) for target in targets)
+                edges.extend([(site, target) for target in targets])
             elif not ref.path.startswith(_HARMLESS):
                 unknown += 1
                 if ref.path == "?":

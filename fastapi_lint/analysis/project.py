@@ -482,16 +482,20 @@ class CallIndex:
     def __init__(self, project: Project) -> None:
         self._index: dict[str, dict[str, list[_Entry]]] = {"path": {}, "name": {}, "keyword": {}}
         by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
+        resolve, memo = project.resolve, project._memo  # the memo first: most calls repeat a path
         number = 0
         for summary in project.summaries:
             for function, site in project.owned_calls(summary):
                 entry = (number, summary, function, site)
                 number += 1
-                if site.func is not None:
-                    by_path.setdefault(project.resolve(site.func).path, []).append(entry)
-                    by_name.setdefault(site.func.path.rpartition(".")[2], []).append(entry)
-                for keyword, _ in site.kwargs:
-                    by_keyword.setdefault(keyword, []).append(entry)
+                func = site.func
+                if func is not None:
+                    resolved = memo[func.kind].get(func.path) or resolve(func)
+                    by_path.setdefault(resolved.path, []).append(entry)
+                    by_name.setdefault(func.path.rpartition(".")[2], []).append(entry)
+                if site.kwargs:
+                    for keyword, _ in site.kwargs:
+                        by_keyword.setdefault(keyword, []).append(entry)
 
     def keys(self, kind: str) -> Iterable[str]:
         return self._index[kind].keys()
