@@ -36,8 +36,8 @@ from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Appli
 
 CACHE_DIR_NAME = ".fastapi_lint_cache"
 # Bump when the shape of the facts changes without a version change (development builds).
-FORMAT = 2
-_MAGIC = b"fastapi-lint-cache-2\n"
+FORMAT = 3
+_MAGIC = b"fastapi-lint-cache-3\n"
 _MAC_SIZE = hashlib.sha256().digest_size
 
 _CLASSES: tuple[type, ...] = (
