@@ -36,8 +36,8 @@ from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Appli
 
 CACHE_DIR_NAME = ".fastapi_lint_cache"
 # Bump when the shape of the facts changes without a version change (development builds).
-FORMAT = 3
-_MAGIC = b"fastapi-lint-cache-3\n"
+FORMAT = 4
+_MAGIC = b"fastapi-lint-cache-4\n"
 _MAC_SIZE = hashlib.sha256().digest_size
 
 _CLASSES: tuple[type, ...] = (
@@ -70,7 +70,11 @@ _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/summary.p
 
 def _fingerprint() -> str:
     """The tool's version, the Python that parsed, the shape of every cached class and the phase-1 code."""
-    shape = {cls.__qualname__: [f.name for f in dataclasses.fields(cls)] for cls in _CLASSES if dataclasses.is_dataclass(cls)}
+    shape = {
+        cls.__qualname__: list(getattr(cls, "_fields", None) or [f.name for f in dataclasses.fields(cls)])
+        for cls in _CLASSES
+        if dataclasses.is_dataclass(cls) or hasattr(cls, "_fields")
+    }
     digest = hashlib.sha256(json.dumps([__version__, FORMAT, sys.version_info[:2], shape], sort_keys=True).encode())
     package = Path(__file__).resolve().parent
     for source in _PHASE1_SOURCES:
