@@ -93,7 +93,7 @@ def _lint_paths(
         files.append((path, display))
     cache = Cache(cache_dir) if cache_dir is not None else None
     keys = file_keys(files) if cache is not None else None
-    parsed_before = 0
+    known: dict[str, ModuleSummary | Diagnostic] = {}
     if cache is not None and keys is not None and not facts:
         from fastapi_lint.carry_over import carry_over
 
@@ -107,12 +107,12 @@ def _lint_paths(
                 seconds=time.perf_counter() - started,
                 missing=found.missing,
                 skipped=found.skipped,
-                parsed=attempt.parsed,
-                cached=len(files) - attempt.parsed,
+                parsed=len(attempt.parsed),
+                cached=len(files) - len(attempt.parsed),
                 carried_over=True,
             )
-        parsed_before = attempt.parsed  # now in the cache: phase 1 reads them back
-    outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys)
+        known = attempt.parsed  # parsed while trying: phase 1 takes them as they are
+    outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys, known)
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
@@ -138,8 +138,8 @@ def _lint_paths(
         internal_errors=phase2.internal_errors,
         timings={"summaries": summarized - started, "project": finished - summarized},
         context=phase2.context,
-        parsed=stats.parsed + parsed_before,
-        cached=stats.cached - parsed_before,
+        parsed=stats.parsed + len(known),
+        cached=stats.cached - len(known),
         workers=stats.workers,
         lines=stats.lines,
     )

@@ -19,7 +19,7 @@ project phase is a function of the facts, and the facts are the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -27,6 +27,7 @@ from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
+from fastapi_lint.runner import Outcome
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
@@ -36,7 +37,9 @@ MAX_CHANGED = 48
 class Attempt:
     # The run's findings (silenced ones left out, in report order); None: run both phases.
     diagnostics: list[Diagnostic] | None = None
-    parsed: int = 0  # files parsed (and cached) while trying
+    # What the files parsed while trying gave (also cached), by displayed path: phase 1 of
+    # the full run takes them from here.
+    parsed: dict[str, Outcome] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,8 +68,8 @@ def carry_over(cache: Cache, files: list[tuple[Path, str]], keys: list[str | Non
     for path, display in changed:
         before = cache.get(display, last.keys[display])  # the facts the last run read
         after = summarize_file(path, display)
-        cache.put(display, current[display], after)  # the full run, if it comes to that, reads it back
-        attempt.parsed += 1
+        cache.put(display, current[display], after)
+        attempt.parsed[display] = after
         if not isinstance(before, ModuleSummary) or not isinstance(after, ModuleSummary):
             return attempt
         found = relocation(before, after)

@@ -74,16 +74,23 @@ def summarize_all(
     jobs: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     keys: list[str | None] | None = None,
+    known: dict[str, Outcome] | None = None,
 ) -> tuple[list[Outcome], Phase1Stats]:
-    """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each."""
+    """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each.
+
+    ``known``: outcomes already made (and cached) in this run, by displayed path.
+    """
     stats = Phase1Stats()
     outcomes: list[Outcome | None] = [None] * len(files)
     pending: list[tuple[int, Path, str, str | None]] = []
     if cache is not None and keys is None:
         keys = file_keys(files)
+    known = known or {}
     for index, (path, display) in enumerate(files):
         key = keys[index] if keys is not None else None
-        cached = cache.get(display, key) if cache is not None and key is not None else None
+        cached = known.get(display)
+        if cached is None and cache is not None and key is not None:
+            cached = cache.get(display, key)
         if cached is not None:
             outcomes[index] = cached
             stats.cached += 1
