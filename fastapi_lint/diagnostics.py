@@ -71,7 +71,7 @@ class Diagnostic:
     help: str | None = None
     fix: Fix | None = None
     chain: tuple[Hop, ...] = ()
-    # Extra lines where a ``# noqa`` also silences this finding (decorators, the ``def`` line).
+    # Extra lines where a noqa comment also silences this finding (decorators, the ``def`` line).
     noqa_lines: tuple[int, ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -162,7 +162,7 @@ class ModuleSummary:
     functions: tuple[FunctionFacts, ...]
     classes: tuple[ClassFacts, ...]
     module_calls: tuple[CallSite, ...]  # calls at module level (``app.include_router(...)``)
-    # line -> codes named after ``# noqa:`` (empty tuple for a bare ``# noqa``)
+    # line -> codes named in the noqa comment on it (an empty tuple for a bare one)
     noqa: dict[int, tuple[str, ...]] = field(default_factory=dict)
     line_count: int = 0
     # modules named by ``from x import *``, in order: where names not bound here may come from
