@@ -71,7 +71,7 @@ _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/summary.p
 def _fingerprint() -> str:
     """The tool's version, the Python that parsed, the shape of every cached class and the phase-1 code."""
     shape = {
-        cls.__qualname__: list(getattr(cls, "_fields", None) or [f.name for f in dataclasses.fields(cls)])
+        cls.__qualname__: list(facts.field_names(cls))
         for cls in _CLASSES
         if dataclasses.is_dataclass(cls) or hasattr(cls, "_fields")
     }

@@ -52,7 +52,7 @@ def carry_over(cache: Cache, files: list[tuple[Path, str]], keys: list[str | Non
     """The findings of the last run, brought up to date, when no fact changed since."""
     attempt = Attempt()
     last = cache.last_run()
-    current = {display: key for (_, display), key in zip(files, keys) if key is not None}
+    current = _keys_by_path(files, keys)
     if (
         last is None
         or last.code != code_fingerprint()
@@ -107,7 +107,12 @@ def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagn
 def remember(cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str,
              findings: list[tuple[Diagnostic, bool]]) -> None:
     """Keep a full run's findings for the next run to carry over."""
-    current = {display: key for (_, display), key in zip(files, keys) if key is not None}
+    current = _keys_by_path(files, keys)
     if len(current) == len(files):
         cache.put_last_run(LastRun(code_fingerprint(), config, current, tuple(findings)))
+
+
+def _keys_by_path(files: list[tuple[Path, str]], keys: list[str | None]) -> dict[str, str]:
+    """Each readable file's cache key, by the path it is reported under."""
+    return {display: key for (_, display), key in zip(files, keys) if key is not None}
 

@@ -13,6 +13,7 @@ which the project phase resolves to a type when it can.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -29,6 +30,12 @@ class RefKind(str, enum.Enum):
 class Ref(NamedTuple):
     path: str
     kind: RefKind = RefKind.SYMBOL
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a fact class, named tuple or dataclass alike."""
+    named: tuple[str, ...] | None = getattr(cls, "_fields", None)
+    return named if named is not None else tuple(f.name for f in dataclasses.fields(cls))
 
 
 _SHARED_REFS: dict[tuple[str, RefKind], Ref] = {}

@@ -30,6 +30,7 @@ from fastapi_lint.analysis.facts import (
     Param,
     Read,
     Value,
+    field_names,
 )
 from fastapi_lint.diagnostics import Diagnostic, Hop, Span
 
@@ -41,15 +42,9 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 }
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    """A fact class's fields: named tuples and dataclasses alike."""
-    named: tuple[str, ...] | None = getattr(cls, "_fields", None)
-    return named if named is not None else tuple(f.name for f in dataclasses.fields(cls))
-
-
 _LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines")})
 _FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(name for name in _field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
+    cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
     for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary)
 }
 
