@@ -73,7 +73,7 @@ class CallGraph:
         direct: list[tuple[CallSite, str, Entry]] = []
         runs: list[tuple[CallSite, str]] = []
         unknown = 0
-        resolve, memo, match = self.project.resolve, self.project._memo, self.catalog.match
+        resolve, memo, match = self.project.resolve, self.project.resolved, self.catalog.match
         for site in located.function.calls:
             func = site.func
             if func is None:

@@ -59,8 +59,9 @@ class Project:
         self._all: list[Located] = []
         for summary in summaries:
             self._add(summary)
-        # kind -> path -> resolved: the hottest lookup of the project phase, so no tuple keys
-        self._memo: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}
+        # kind -> path -> what ``resolve`` gave: the hottest lookup of the project phase, so no
+        # tuple keys; loops over every call read it before calling ``resolve``.
+        self.resolved: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}
         self._returns_memo: dict[str, Ref] = {}
         self._in_progress: set[object] = set()
         # Derived facts that several rules read, computed once (see ``event_loop.py``).
@@ -152,7 +153,7 @@ class Project:
         """Follow a phase-1 reference to what it denotes in the project (or outside it)."""
         if ref is None:
             return _UNKNOWN
-        memo = self._memo[ref.kind]
+        memo = self.resolved[ref.kind]
         cached = memo.get(ref.path)
         if cached is not None:
             return cached
@@ -482,7 +483,7 @@ class CallIndex:
     def __init__(self, project: Project) -> None:
         self._index: dict[str, dict[str, list[_Entry]]] = {"path": {}, "name": {}, "keyword": {}}
         by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
-        resolve, memo = project.resolve, project._memo  # the memo first: most calls repeat a path
+        resolve, memo = project.resolve, project.resolved  # the memo first: most calls repeat a path
         number = 0
         for summary in project.summaries:
             for function, site in project.owned_calls(summary):
