@@ -28,6 +28,20 @@ _HARMLESS = (
 )
 
 
+@dataclass
+class _Calls:
+    """What one function's calls reach (see ``CallGraph``)."""
+
+    edges: list[tuple[CallSite, str]]
+    direct: list[tuple[CallSite, str, Entry]]
+    runs: list[tuple[CallSite, str]]
+    unknown: int
+    unresolved: int
+
+
+_NO_CALLS = _Calls([], [], [], 0, 0)
+
+
 @dataclass(frozen=True)
 class Step:
     """One call in a chain: ``site`` in ``caller`` reaches ``callee`` (a project function or a catalog call)."""
@@ -50,36 +64,58 @@ class Witness:
 
 
 class CallGraph:
+    """Built on demand, one function at a time: a run asks about the functions on request
+    paths and their callees (about half of a large project's), so the rest cost nothing."""
+
     def __init__(self, project: Project, catalog: Catalog) -> None:
         self.project = project
         self.catalog = catalog
-        self.unresolved = 0
-        # caller path -> calls whose effect is unknown (no project target, not in the catalog)
-        self.unknown_calls: dict[str, int] = {}
-        # caller path -> [(site, callee path)] for calls that reach project functions
-        self.edges: dict[str, list[tuple[CallSite, str]]] = {}
-        # caller path -> [(site, catalog path, entry)] for direct catalog calls
-        self.direct: dict[str, list[tuple[CallSite, str, Entry]]] = {}
-        # caller path -> every project function it may run per call, however it runs it: awaited,
-        # offloaded to a thread, handed to ``add_task``. What "reachable" means for the request path.
-        self.runs: dict[str, list[tuple[CallSite, str]]] = {}
+        # function path -> what its calls reach, made the first time the function is asked about
+        self._calls: dict[str, _Calls] = {}
         self._targets: dict[tuple[str, RefKind], list[str]] = {}
-        for located in project.all_functions():
-            self._add(located)
         self._witness: dict[str, Witness | None] = {}
 
-    def _add(self, located: Located) -> None:
-        edges: list[tuple[CallSite, str]] = []
-        direct: list[tuple[CallSite, str, Entry]] = []
-        runs: list[tuple[CallSite, str]] = []
-        unknown = 0
+    def edges(self, path: str) -> list[tuple[CallSite, str]]:
+        """The sync calls of ``path`` that reach project functions: (site, callee path)."""
+        return self._of(path).edges
+
+    def direct(self, path: str) -> list[tuple[CallSite, str, Entry]]:
+        """The catalog calls ``path`` makes itself: (site, catalog path, entry)."""
+        return self._of(path).direct
+
+    def runs(self, path: str) -> list[tuple[CallSite, str]]:
+        """Every project function ``path`` may run per call, however it runs it: awaited,
+        offloaded to a thread, handed to ``add_task``. What "reachable" means for the request path."""
+        return self._of(path).runs
+
+    def unknown_calls(self, path: str) -> int:
+        """How many calls of ``path`` have an unknown effect (no project target, not in the catalog)."""
+        return self._of(path).unknown
+
+    @property
+    def unresolved(self) -> int:
+        """Calls of the whole project that resolve to nothing (for ``--statistics``)."""
+        return sum(self._build(located).unresolved for located in self.project.all_functions())
+
+    def _of(self, path: str) -> _Calls:
+        found = self._calls.get(path)
+        if found is None:
+            located = self.project.function(path)
+            # Only a function's own path names it here (not a path through a package alias).
+            found = self._build(located) if located is not None and located.function.path == path else _NO_CALLS
+            self._calls[path] = found
+        return found
+
+    def _build(self, located: Located) -> _Calls:
+        found = _Calls([], [], [], 0, 0)
+        edges, direct, runs = found.edges, found.direct, found.runs
         resolve, memo, match = self.project.resolve, self.project.resolved, self.catalog.match
         for site in located.function.calls:
             func = site.func
             if func is None:
                 if not (site.awaited or site.offloaded):
-                    self.unresolved += 1
-                    unknown += 1
+                    found.unresolved += 1
+                    found.unknown += 1
                 continue
             ref = memo[func.kind].get(func.path) or resolve(func)  # the memo first: most calls repeat
             targets = self.targets(ref)
@@ -98,17 +134,13 @@ class CallGraph:
             elif targets:
                 edges.extend([(site, target) for target in targets])
             elif not ref.path.startswith(_HARMLESS):
-                unknown += 1
+                found.unknown += 1
                 if ref.path == "?":
-                    self.unresolved += 1
+                    found.unresolved += 1
         reads = self._property_reads(located)
         edges.extend(reads)
         runs.extend(reads)
-        path = located.function.path
-        self.unknown_calls[path] = unknown
-        self.edges[path] = edges
-        self.direct[path] = direct
-        self.runs[path] = runs
+        return found
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""
@@ -173,13 +205,13 @@ class CallGraph:
             if current in seen:
                 continue
             seen.add(current)
-            if self.unknown_calls.get(current, 0) or self.direct.get(current):
+            if self.unknown_calls(current) or self.direct(current):
                 return False
-            pending.extend(callee for _, callee in self.edges.get(current, ()))
+            pending.extend(callee for _, callee in self.edges(current))
         return True
 
     def callees(self, path: str) -> list[tuple[CallSite, str]]:
-        return self.edges.get(path, [])
+        return self.edges(path)
 
     def witness(self, path: str) -> Witness | None:
         """Why the sync function at ``path`` blocks (shortest chain found), or None."""
@@ -194,7 +226,7 @@ class CallGraph:
         order: list[str] = []
         while stack:
             path, index = stack[-1]
-            callees = [c for c in self.edges.get(path, []) if self._is_sync(c[1])]
+            callees = [c for c in self.edges(path) if self._is_sync(c[1])]
             if index < len(callees):
                 stack[-1] = (path, index + 1)
                 callee = callees[index][1]
@@ -222,11 +254,11 @@ class CallGraph:
         if located is None or located.function.is_async:
             return None
         # I/O first (the usual stall), then CPU-heavy work: both hold the loop when reached from it.
-        direct = sorted(self.direct.get(path, []), key=lambda found: found[2].kind != "io")
+        direct = sorted(self.direct(path), key=lambda found: found[2].kind != "io")
         for site, catalog_path, entry in direct:
             return Witness((Step(located, site, catalog_path),), entry)
         best: Witness | None = None
-        for site, callee in self.edges.get(path, []):
+        for site, callee in self.edges(path):
             if not self._is_sync(callee):
                 continue
             below = self._witness.get(callee)

@@ -112,7 +112,7 @@ def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: s
     pending = [start]
     while pending:
         current = pending.pop()
-        for _, callee in graph.runs.get(current, ()):
+        for _, callee in graph.runs(current):
             if callee not in seen and callee not in stop:
                 seen[callee] = root
                 pending.append(callee)

@@ -98,7 +98,7 @@ def _reachable(graph: CallGraph, forward: dict[str, set[str]], start: str) -> se
     pending = [start]
     while pending:
         current = pending.pop()
-        following = [callee for _, callee in graph.runs.get(current, ())] + sorted(forward.get(current, ()))
+        following = [callee for _, callee in graph.runs(current)] + sorted(forward.get(current, ()))
         for callee in following:
             if callee not in seen:
                 seen.add(callee)

@@ -117,7 +117,7 @@ def _reach(graph: CallGraph, roots: list[str], stop: set[str]) -> set[str]:
     seen = set(roots)
     pending = list(roots)
     while pending:
-        for _, callee in graph.runs.get(pending.pop(), ()):
+        for _, callee in graph.runs(pending.pop()):
             if callee not in seen and callee not in stop:
                 seen.add(callee)
                 pending.append(callee)
