@@ -94,10 +94,11 @@ def _lint_paths(
     cache = Cache(cache_dir) if cache_dir is not None else None
     keys = file_keys(files) if cache is not None else None
     known: dict[str, ModuleSummary | Diagnostic] = {}
+    parsed: dict[str, ModuleSummary | Diagnostic] = {}
     if cache is not None and keys is not None and not facts:
         from fastapi_lint.carry_over import carry_over
 
-        attempt = carry_over(cache, files, keys, repr(config))
+        attempt = carry_over(cache, files, keys, repr(config), jobs)
         if attempt.diagnostics is not None:
             if on_progress is not None:
                 on_progress(len(files))
@@ -111,7 +112,8 @@ def _lint_paths(
                 cached=len(files) - len(attempt.parsed),
                 carried_over=True,
             )
-        known = attempt.parsed  # parsed while trying: phase 1 takes them as they are
+        parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
+        known = {**attempt.read, **parsed}
     outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys, known)
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
@@ -138,8 +140,8 @@ def _lint_paths(
         internal_errors=phase2.internal_errors,
         timings={"summaries": summarized - started, "project": finished - summarized},
         context=phase2.context,
-        parsed=stats.parsed + len(known),
-        cached=stats.cached - len(known),
+        parsed=stats.parsed + len(parsed),
+        cached=stats.cached - len(parsed),
         workers=stats.workers,
         lines=stats.lines,
     )

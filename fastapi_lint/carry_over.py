@@ -13,24 +13,32 @@ compares the keys:
 - anything else (a fact changed, a file came or went, the configuration or the
   linter changed): nothing is carried over and both phases run.
 
+A large edited file (a generated schema) takes longer to parse than every other
+file's facts take to read back: it is parsed in a worker while this process reads
+those facts, which the full run needs if the attempt fails (``_parse_changed``).
+
 The answer is the one a full run would give, never an approximation: the
 project phase is a function of the facts, and the facts are the same.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
-from fastapi_lint.cache import Cache, LastRun, code_fingerprint
+from fastapi_lint.cache import Cache, LastRun, code_fingerprint, unseal
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
-from fastapi_lint.runner import Outcome
+from fastapi_lint.runner import Outcome, default_jobs, summarize_in_worker
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
+# Edited files of this many bytes in all (~2,500 lines) take longer to parse than a worker takes to start.
+PARSE_IN_WORKER_BYTES = 100_000
 
 
 @dataclass
@@ -40,6 +48,8 @@ class Attempt:
     # What the files parsed while trying gave (also cached), by displayed path: phase 1 of
     # the full run takes them from here.
     parsed: dict[str, Outcome] = field(default_factory=dict)
+    # Unchanged files' cached outcomes, read while a worker parsed: phase 1 takes them too.
+    read: dict[str, Outcome] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,8 +58,13 @@ class _Moved:
     summary: ModuleSummary
 
 
-def carry_over(cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str) -> Attempt:
-    """The findings of the last run, brought up to date, when no fact changed since."""
+def carry_over(
+    cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str, jobs: int | None = 1
+) -> Attempt:
+    """The findings of the last run, brought up to date, when no fact changed since.
+
+    ``jobs``: as for phase 1 (None: one per core); above 1, a large edit is parsed in a worker.
+    """
     attempt = Attempt()
     last = cache.last_run()
     current = _keys_by_path(files, keys)
@@ -64,15 +79,15 @@ def carry_over(cache: Cache, files: list[tuple[Path, str]], keys: list[str | Non
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
     if len(changed) > MAX_CHANGED:
         return attempt
+    in_worker = (jobs or default_jobs()) > 1 and _fork_available() and _size(changed) >= PARSE_IN_WORKER_BYTES
+    unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
+    before, attempt.parsed, attempt.read = _parse_changed(cache, changed, current, last.keys, unchanged, in_worker)
     moved: dict[str, _Moved] = {}
-    for path, display in changed:
-        before = cache.get(display, last.keys[display])  # the facts the last run read
-        after = summarize_file(path, display)
-        cache.put(display, current[display], after)
-        attempt.parsed[display] = after
-        if not isinstance(before, ModuleSummary) or not isinstance(after, ModuleSummary):
+    for _, display in changed:
+        old, after = before[display], attempt.parsed[display]
+        if not isinstance(old, ModuleSummary) or not isinstance(after, ModuleSummary):
             return attempt
-        found = relocation(before, after)
+        found = relocation(old, after)
         if found is None:
             return attempt
         moved[display] = _Moved(found, after)
@@ -82,6 +97,76 @@ def carry_over(cache: Cache, files: list[tuple[Path, str]], keys: list[str | Non
     cache.put_last_run(LastRun(last.code, config, current, tuple(findings)))
     attempt.diagnostics = [diagnostic for diagnostic, silenced in findings if not silenced]
     return attempt
+
+
+def _parse_changed(
+    cache: Cache,
+    changed: list[tuple[Path, str]],
+    keys: dict[str, str],
+    last_keys: dict[str, str],
+    unchanged: list[str],
+    in_worker: bool,
+) -> tuple[dict[str, Outcome | None], dict[str, Outcome], dict[str, Outcome]]:
+    """Each changed file's facts as the last run read them and as they are now (parsed, and
+    cached in place of the old ones); with ``in_worker``, also the ``unchanged`` files' cached
+    facts, read here while a worker parses: what phase 1 needs if nothing can be carried over.
+
+    The worker is forked before this process holds many facts, so starting it is cheap.
+    """
+    before: dict[str, Outcome | None] = {}
+    parsed: dict[str, Outcome] = {}
+    read: dict[str, Outcome] = {}
+    if not in_worker:
+        for path, display in changed:
+            before[display] = cache.get(display, last_keys[display])  # before the new entry replaces it
+            parsed[display] = outcome = summarize_file(path, display)
+            cache.put(display, keys[display], outcome)
+        return before, parsed, read
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        jobs = [(path, display, keys[display], cache.secret) for path, display in changed]
+        futures = [pool.submit(summarize_in_worker, job) for job in jobs]
+        # The worker hands its entries back to be written here, so the old ones are still there.
+        before = {display: cache.get(display, last_keys[display]) for _, display in changed}
+        reading = _reads(cache, keys, unchanged, read)
+        while not all(future.done() for future in futures) and next(reading, None) is not None:
+            pass
+        for (_, display), future in zip(changed, futures):
+            result = future.result()
+            if isinstance(result, bytes):  # sealed for the cache by the worker (so there is a secret)
+                cache.put_sealed(display, result)
+                parsed[display] = unseal(cache.secret or b"", result)[1]
+            else:
+                parsed[display] = result
+    return before, parsed, read
+
+
+def _reads(cache: Cache, keys: dict[str, str], displays: list[str], into: dict[str, Outcome]) -> Iterator[str]:
+    """Read the cached outcomes of ``displays`` one at a time, into ``into``."""
+    for display in displays:
+        outcome = cache.get(display, keys[display])
+        if outcome is not None:
+            into[display] = outcome
+        yield display
+
+
+def _size(files: list[tuple[Path, str]]) -> int:
+    total = 0
+    for path, _ in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _fork_available() -> bool:
+    """Forking is cheap and safe on Linux; elsewhere a worker would start a new interpreter."""
+    import multiprocessing
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagnostic, bool]] | None:

@@ -109,7 +109,7 @@ def summarize_all(
         with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
             jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
-            for (index, _, display, key), result in zip(pending, pool.map(_summarize, jobs_sent, chunksize=chunk)):
+            for (index, _, display, key), result in zip(pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)):
                 if isinstance(result, bytes):
                     # A cache entry made by the worker: written as is, read like any other entry.
                     assert cache is not None and secret is not None  # a worker seals only then
@@ -125,7 +125,7 @@ def summarize_all(
     return done, stats
 
 
-def _summarize(job: tuple[Path, str, str | None, bytes | None]) -> Outcome | bytes:
+def summarize_in_worker(job: tuple[Path, str, str | None, bytes | None]) -> Outcome | bytes:
     """In a worker: the outcome, or when it is to be cached, its sealed cache entry.
 
     Sending the entry costs the worker the one pickling the pool would do anyway, and

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_lint import carry_over as carry_over_module
 from fastapi_lint.analysis.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
+from fastapi_lint.cache import Cache
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Span
 from fastapi_lint.engine import summarize_file
@@ -132,6 +134,43 @@ def test_a_changed_fact_runs_both_phases(tmp_path: Path) -> None:
     assert not cached.carried_over and cached.parsed == 1
     assert _everything(cached) == _everything(fresh)
     assert not any("lookup" in d.message for d in cached.diagnostics)
+
+
+@pytest.mark.skipif(not carry_over_module._fork_available(), reason="a worker is forked only on Linux")
+def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(carry_over_module, "PARSE_IN_WORKER_BYTES", 0)  # every edit counts as large
+
+    def not_here(*args: object) -> None:
+        raise AssertionError("parsed in this process, not in the worker")
+
+    monkeypatch.setattr(carry_over_module, "summarize_file", not_here)
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    geo = project / "app" / "services" / "geo.py"
+    original = geo.read_text(encoding="utf-8")
+    geo.write_text("# Where an address is.\n\n" + original, encoding="utf-8")
+    commented = lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    fresh = lint_paths([project], ALL, cache_dir=None)
+    assert commented.carried_over and (commented.parsed, commented.cached) == (1, 4)
+    assert _everything(commented) == _everything(fresh)
+    geo.write_text(original.replace("requests.get(url, timeout=5)", "dict(url=url)"), encoding="utf-8")
+    reads: list[str] = []
+    get = Cache.get
+
+    def counted(self: Cache, path: str, key: str) -> object:
+        reads.append(path)
+        return get(self, path, key)
+
+    monkeypatch.setattr(Cache, "get", counted)
+    changed = lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    fresh = lint_paths([project], ALL, cache_dir=None)
+    assert not changed.carried_over and (changed.parsed, changed.cached) == (1, 4)
+    assert _everything(changed) == _everything(fresh)
+    # What was read while the worker parsed is not read again (the edited file: its old facts).
+    assert sorted(reads) == sorted(set(reads)) and len(reads) == 5
+    again = lint_paths([project], ALL, cache_dir=cache, jobs=2)  # every entry read, the worker's too
+    assert again.parsed == 0 and _everything(again) == _everything(fresh)
 
 
 def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) -> None:
