@@ -70,6 +70,10 @@ class Project:
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._calls: CallIndex | None = None
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
+        # names of the methods with a decorator: the only ones that can be property getters
+        self._decorated_methods = {
+            located.function.name for located in self._all if located.function.class_path and located.function.decorators
+        }
 
     def _add(self, summary: ModuleSummary) -> None:
         names = {summary.module, *_path_module_names(summary.path, summary.is_package)}
@@ -356,6 +360,8 @@ class Project:
 
     def property_getter(self, ref: Ref) -> str | None:
         """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""
+        if ref.path.rpartition(".")[2] not in self._decorated_methods:
+            return None  # most attribute reads: no getter of that name anywhere, nothing to resolve
         key = (ref.path, ref.kind)
         if key not in self._getter_memo:
             self._getter_memo[key] = self._property_getter(ref)
