@@ -23,7 +23,6 @@ project phase is a function of the facts, and the facts are the same.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,8 @@ from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, code_fingerprint, unseal
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
-from fastapi_lint.runner import Outcome, default_jobs, summarize_in_worker
+from fastapi_lint.cores import can_fork
+from fastapi_lint.runner import Outcome, summarize_in_worker
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
@@ -79,7 +79,7 @@ def carry_over(
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
     if len(changed) > MAX_CHANGED:
         return attempt
-    in_worker = (jobs or default_jobs()) > 1 and _fork_available() and _size(changed) >= PARSE_IN_WORKER_BYTES
+    in_worker = can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
     before, attempt.parsed, attempt.read = _parse_changed(cache, changed, current, last.keys, unchanged, in_worker)
     moved: dict[str, _Moved] = {}
@@ -160,13 +160,6 @@ def _size(files: list[tuple[Path, str]]) -> int:
         except OSError:
             pass
     return total
-
-
-def _fork_available() -> bool:
-    """Forking is cheap and safe on Linux; elsewhere a worker would start a new interpreter."""
-    import multiprocessing
-
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagnostic, bool]] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Union
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.summary import module_name
 from fastapi_lint.cache import Cache, seal, unseal
+from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
 
@@ -33,13 +33,6 @@ class Phase1Stats:
     workers: int = 1
     lines: int = 0
     progress: list[int] = field(default_factory=list)
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from fastapi_lint.analysis.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
 from fastapi_lint.cache import Cache
 from fastapi_lint.config import Config
+from fastapi_lint.cores import can_fork
 from fastapi_lint.diagnostics import Span
 from fastapi_lint.engine import summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -136,7 +137,7 @@ def test_a_changed_fact_runs_both_phases(tmp_path: Path) -> None:
     assert not any("lookup" in d.message for d in cached.diagnostics)
 
 
-@pytest.mark.skipif(not carry_over_module._fork_available(), reason="a worker is forked only on Linux")
+@pytest.mark.skipif(not can_fork(2), reason="a worker is forked only on Linux")
 def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(carry_over_module, "PARSE_IN_WORKER_BYTES", 0)  # every edit counts as large
 
