@@ -316,8 +316,12 @@ class _Builder:
         """The app or router type a call constructs, or None."""
         if site.func is None:
             return None
-        if site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES and not self._project_class(site):
-            return None
+        if site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES:
+            if not self._project_class(site):
+                return None
+            func = self.project.resolve(site.func)
+            if func.kind is RefKind.SYMBOL:  # a class of the project, called: an instance of it
+                return func.path if self._is_app_or_router(func.path) else None
         created = self.project.resolve_value(Value("call", call=site))
         if created.kind is not RefKind.INSTANCE or not self._is_app_or_router(created.path):
             return None

@@ -191,7 +191,7 @@ class Project:
 
     def _walk(self, path: str) -> Ref:
         segments = split_path(path)
-        current, consumed = self._module_prefix(segments)
+        current, consumed = self._module_prefix(path, segments)
         for segment in segments[consumed:]:
             is_call = segment.endswith("()")
             name = segment[:-2] if is_call else segment
@@ -202,12 +202,13 @@ class Project:
                 return _UNKNOWN
         return current
 
-    def _module_prefix(self, segments: list[str]) -> tuple[Ref, int]:
-        """The longest leading run of segments naming a project module, and its length."""
-        for end in range(len(segments), 0, -1):
-            candidate = ".".join(segments[:end])
+    def _module_prefix(self, path: str, segments: list[str]) -> tuple[Ref, int]:
+        """The longest leading run of ``path``'s segments naming a project module, and its length."""
+        candidate, end = path, len(segments)
+        while end:
             if "()" not in candidate and candidate in self.modules:
                 return Ref(self.modules[candidate].module), end
+            candidate, end = candidate[: candidate.rfind(".")], end - 1
         first = segments[0]
         if first.endswith("()"):
             return self._called(Ref(first[:-2])), 1
@@ -489,20 +490,30 @@ class CallIndex:
     def __init__(self, project: Project) -> None:
         self._index: dict[str, dict[str, list[_Entry]]] = {"path": {}, "name": {}, "keyword": {}}
         by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
-        resolve, memo = project.resolve, project.resolved  # the memo first: most calls repeat a path
+        # Calls grouped by how their callee is written, in order of first use: each written
+        # callee is resolved and named once, not once per call (a project repeats most).
+        written: dict[Ref, list[_Entry]] = {}
         number = 0
         for summary in project.summaries:
-            for function, site in project.owned_calls(summary):
-                entry = (number, summary, function, site)
-                number += 1
-                func = site.func
-                if func is not None:
-                    resolved = memo[func.kind].get(func.path) or resolve(func)
-                    by_path.setdefault(resolved.path, []).append(entry)
-                    by_name.setdefault(func.path.rpartition(".")[2], []).append(entry)
-                if site.kwargs:
-                    for keyword, _ in site.kwargs:
-                        by_keyword.setdefault(keyword, []).append(entry)
+            for function, sites in _call_groups(summary):
+                for site in sites:
+                    entry = (number, summary, function, site)
+                    number += 1
+                    func = site.func
+                    if func is not None:
+                        group = written.get(func)
+                        if group is None:
+                            written[func] = [entry]
+                        else:
+                            group.append(entry)
+                    if site.kwargs:
+                        for keyword, _ in site.kwargs:
+                            by_keyword.setdefault(keyword, []).append(entry)
+        resolve, memo = project.resolve, project.resolved
+        for func, entries in written.items():
+            resolved = memo[func.kind].get(func.path) or resolve(func)
+            by_path.setdefault(resolved.path, []).extend(entries)
+            by_name.setdefault(func.path.rpartition(".")[2], []).extend(entries)
 
     def keys(self, kind: str) -> Iterable[str]:
         return self._index[kind].keys()
@@ -511,6 +522,13 @@ class CallIndex:
         table = self._index[kind]
         found = sorted({entry[0]: entry for key in set(keys) for entry in table.get(key, ())}.values(), key=_first)
         return [(summary, function, site) for _, summary, function, site in found]
+
+
+def _call_groups(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None, tuple[CallSite, ...]]]:
+    """A module's calls, a body at a time, with the function they are in (None at module level)."""
+    yield None, summary.module_calls
+    for function in summary.functions:
+        yield function, function.calls
 
 
 def _first(entry: _Entry) -> int:
