@@ -213,6 +213,10 @@ class Cache:
         self.hits += 1
         return outcome
 
+    def has(self, path: str) -> bool:
+        """Whether there is an entry for the file (current or not)."""
+        return self._entry(path).is_file()
+
     def put(self, path: str, key: str, outcome: Any) -> None:
         if self.secret is not None:
             self.put_sealed(path, seal(self.secret, (key, outcome)))

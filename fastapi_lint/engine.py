@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.catalog import Catalog
@@ -20,7 +20,7 @@ from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
-    from fastapi_lint.rules import Context
+    from fastapi_lint.rules import Context, Rule
 
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
 
@@ -85,31 +85,43 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
     return summary
 
 
+# The rules that walk the call graph from every request path: about half of the rules' time on
+# a large project, and what a second process runs when the edit loop splits the rules (api.py).
+CALL_GRAPH_WALKERS = frozenset({"FAS101", "FAS102"})
+
+# What a rule gave: its findings, or the error it raised (a bug in one rule must not cost the others).
+Answers = dict[str, Union[list[Diagnostic], str]]
+
+
 def check_project(
     summaries: list[ModuleSummary],
     config: Config,
     paths: dict[str, Path] | None = None,
     debug: bool = False,
+    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
 ) -> Phase2Result:
-    """Phase 2: link summaries, build the FastAPI model, run the selected rules, apply suppressions."""
-    from fastapi_lint.rules import Context, registry
+    """Phase 2: link summaries, build the FastAPI model, run the selected rules, apply suppressions.
 
+    ``elsewhere``: rules another process runs on the same facts, and how to wait for their
+    answers (None if it failed: they then run here).
+    """
     result = Phase2Result()
-    project = Project(summaries)
-    model = fastapi_model.build(project)
-    context = Context(project, model, Catalog(config.extend_blocking_calls, config.extend_async_safe))
+    context = project_context(summaries, config)
     result.context = context
-    selected = selected_codes(config)
+    rules = selected_rules(config)
+    codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)
+    answers = rule_answers(context, [rule for rule in rules if rule[0] not in codes], debug)
+    if wait is not None:
+        from_there = wait()
+        answers.update(from_there if from_there is not None else rule_answers(context, [r for r in rules if r[0] in codes], debug))
     found: list[Diagnostic] = []
-    for code, rule_class in registry().items():
-        if code not in selected:
-            continue
-        try:
-            found.extend(list(rule_class().check(context)))  # all of a rule's findings, or none
-        except Exception as error:  # a bug in one rule must not cost the others
-            detail = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
-            result.internal_errors.append(f"{code}: {detail}")
-            result.diagnostics.append(_internal_error(code, rule_class.name, detail, summaries))
+    for code, rule_class in rules:  # in the registry's order, wherever each rule ran
+        answer = answers[code]
+        if isinstance(answer, str):
+            result.internal_errors.append(f"{code}: {answer}")
+            result.diagnostics.append(_internal_error(code, rule_class.name, answer, summaries))
+        else:
+            found.extend(answer)
     if config.per_file_ignores and paths:
         found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
     found.sort(key=Diagnostic.sort_key)
@@ -123,6 +135,31 @@ def check_project(
     result.diagnostics.extend(d for d, silenced in result.findings if not silenced)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def project_context(summaries: list[ModuleSummary], config: Config) -> Context:
+    """The linked project and its FastAPI model: what every rule reads."""
+    from fastapi_lint.rules import Context
+
+    project = Project(summaries)
+    return Context(project, fastapi_model.build(project), Catalog(config.extend_blocking_calls, config.extend_async_safe))
+
+
+def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:
+    from fastapi_lint.rules import registry
+
+    selected = selected_codes(config)
+    return [(code, rule_class) for code, rule_class in registry().items() if code in selected]
+
+
+def rule_answers(context: Context, rules: list[tuple[str, type[Rule]]], debug: bool = False) -> Answers:
+    answers: Answers = {}
+    for code, rule_class in rules:
+        try:
+            answers[code] = list(rule_class().check(context))  # all of a rule's findings, or none
+        except Exception as error:
+            answers[code] = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
+    return answers
 
 
 def suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:

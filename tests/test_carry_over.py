@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from pathlib import Path
 
 import pytest
 
+from fastapi_lint import api as api_module
 from fastapi_lint import carry_over as carry_over_module
+from fastapi_lint import cores, engine
 from fastapi_lint.analysis.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
 from fastapi_lint.cache import Cache
@@ -172,6 +175,46 @@ def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Pat
     assert sorted(reads) == sorted(set(reads)) and len(reads) == 5
     again = lint_paths([project], ALL, cache_dir=cache, jobs=2)  # every entry read, the worker's too
     assert again.parsed == 0 and _everything(again) == _everything(fresh)
+
+
+@pytest.mark.skipif(not can_fork(2), reason="a child is forked only on Linux")
+@pytest.mark.parametrize("child_fails", [False, True])
+def test_the_edit_loop_splits_the_rules_with_a_forked_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
+) -> None:
+    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    forks: list[int] = []
+    real_in_child = cores.in_child
+
+    def counted(work):  # type: ignore[no-untyped-def]
+        forks.append(1)
+        return real_in_child(work)
+
+    monkeypatch.setattr(cores, "in_child", counted)
+    parent, real_answers = os.getpid(), engine.rule_answers
+    run_here: set[str] = set()
+
+    def answers(context, rules, debug=False):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent and child_fails:
+            raise MemoryError  # a child that dies: this process runs its rules too
+        if os.getpid() == parent:
+            run_here.update(code for code, _ in rules)
+        return real_answers(context, rules, debug)
+
+    monkeypatch.setattr(engine, "rule_answers", answers)
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    geo = project / "app" / "services" / "geo.py"
+    geo.write_text(geo.read_text(encoding="utf-8").replace("requests.get(url, timeout=5)", "dict(url=url)\n    time.sleep(1)"), encoding="utf-8")
+    run_here.clear()
+    split = lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    in_this_process = set(run_here)
+    fresh = lint_paths([project], ALL, cache_dir=None)
+    assert forks == [1] and not split.carried_over and split.parsed == 1
+    assert _everything(split) == _everything(fresh) and any(d.code == "FAS102" for d in split.diagnostics)
+    assert not split.internal_errors
+    assert ("FAS102" in in_this_process) == child_fails  # the child's rules ran there, unless it died
 
 
 def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) -> None:
