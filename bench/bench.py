@@ -566,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default=None,
                     help="comma-separated subset of variants (default all): " + ", ".join(v.name for v in VARIANTS))
     ap.add_argument("--touch-file", type=Path, default=None,
-                    help="file the one-file-* variants edit (default: the corpus's largest .py file); "
+                    help="file the one-file-* variants edit, relative to the corpus (default: its largest .py file); "
                          "it is restored afterwards")
     ap.add_argument("--corpus-rev", default="", help="label for the corpus revision (e.g. its git commit)")
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
@@ -581,7 +581,9 @@ def main(argv: list[str] | None = None) -> int:
 
     files = python_files(corpus)
     lines = count_lines(files)
-    touch = args.touch_file.resolve() if args.touch_file else max(files, key=lambda f: f.stat().st_size, default=None)
+    touch = max(files, key=lambda f: f.stat().st_size, default=None)
+    if args.touch_file is not None:  # relative to the corpus, or else to the working folder
+        touch = (corpus / args.touch_file if (corpus / args.touch_file).is_file() else args.touch_file).resolve()
     cfg_dir = Path(tempfile.mkdtemp(prefix="bench-config-"))
     single = single_file_dir(files)
     ctx = Ctx(corpus, args.fastapi_lint, args.peers_bin, args.hydroid_python, touch,

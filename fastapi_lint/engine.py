@@ -41,6 +41,8 @@ def display_path(path: Path) -> str:
 
     Symlinks are not followed: a linked file is shown under the name it was found by.
     """
+    if not path.is_absolute() and ".." not in path.parts:
+        return path.as_posix()  # already relative to the working folder, and normalized by Path
     try:
         cwd = os.getcwd()
     except OSError:  # the working folder was deleted
