@@ -17,6 +17,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
     from fastapi_lint.cache import Cache
+    from fastapi_lint.cores import Forked
     from fastapi_lint.engine import Answers
     from fastapi_lint.rules import Context
 
@@ -105,8 +106,17 @@ def _lint_paths(
     if cache is not None and keys is not None and not facts:
         from fastapi_lint.carry_over import carry_over
 
-        attempt = carry_over(cache, files, keys, repr(config), jobs)
+        split: list[tuple[frozenset[str], Forked[Answers]]] = []
+
+        def start_split() -> None:
+            started = _split_rules(files, cache, keys, config, debug, jobs)
+            if started is not None:
+                split.append(started)
+
+        attempt = carry_over(cache, files, keys, repr(config), jobs, on_small_edit=start_split)
         if attempt.diagnostics is not None:
+            for _, child in split:
+                child.cancel()
             if on_progress is not None:
                 on_progress(len(files))
             return LintResult(
@@ -121,8 +131,8 @@ def _lint_paths(
             )
         parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
         known = {**attempt.read, **parsed}
-        if parsed and not attempt.read:  # a few files edited, the rest in the cache: the edit loop
-            elsewhere = _split_rules(files, cache, keys, known, config, debug, jobs)
+        for codes, child in split:  # a few files edited, the rest in the cache: the edit loop
+            elsewhere = (codes, child.wait)
     outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys, known)
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
@@ -160,32 +170,34 @@ def _split_rules(
     files: list[tuple[Path, str]],
     cache: Cache,
     keys: list[str | None],
-    known: dict[str, ModuleSummary | Diagnostic],
     config: Config,
     debug: bool,
     jobs: int | None,
-) -> tuple[frozenset[str], Callable[[], Answers | None]] | None:
-    """In the edit loop of a large project (the edited files parsed, the rest to be read from the
-    cache), a forked child reads the same facts and runs the call-graph rules while this process
-    runs the others: the reading and the linking are done twice, at once, and the rules in half
-    the time. The child is forked before any fact is read, so neither copies the other's pages."""
+) -> tuple[frozenset[str], Forked[Answers]] | None:
+    """In the edit loop of a large project (a few small files edited, the rest in the cache), a
+    forked child reads the same facts and runs ``engine.SPLIT_OFF`` while this process tries to
+    carry the last findings over and, failing that, runs the other rules: the reading and the
+    linking are done twice, at once, and the rules in half the time. The child is forked before
+    any fact is read, so neither copies the other's pages; it parses the edited files itself and
+    writes nothing to the cache (it is cancelled when the findings are carried over)."""
     from fastapi_lint import cores
     from fastapi_lint.carry_over import MAX_CHANGED
-    from fastapi_lint.engine import CALL_GRAPH_WALKERS, project_context, rule_answers, selected_rules
+    from fastapi_lint.engine import SPLIT_OFF, project_context, rule_answers, selected_rules
     from fastapi_lint.runner import summarize_all
 
-    walkers = [rule for rule in selected_rules(config) if rule[0] in CALL_GRAPH_WALKERS]
-    if len(files) < SPLIT_RULES_FILES or not walkers or not cores.can_fork(jobs):
+    split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
+    if len(files) < SPLIT_RULES_FILES or not split_off or not cores.can_fork(jobs):
         return None
 
-    def walk() -> Answers:
-        if sum(1 for _, display in files if display not in known and not cache.has(display)) > MAX_CHANGED:
+    def split_off_answers() -> Answers:
+        cache.read_only = True
+        if sum(1 for _, display in files if not cache.has(display)) > MAX_CHANGED:
             raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
-        outcomes, _ = summarize_all(files, cache, 1, None, keys, known)
+        outcomes, _ = summarize_all(files, cache, 1, None, keys)
         summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        return rule_answers(project_context(summaries, config), walkers, debug)
+        return rule_answers(project_context(summaries, config), split_off, debug)
 
-    return frozenset(code for code, _ in walkers), cores.in_child(walk)
+    return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
 
 
 def _selected_meta(config: Config) -> frozenset[str]:

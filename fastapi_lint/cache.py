@@ -187,6 +187,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._ready = False
+        self.read_only = False  # a forked child reads, never writes (it may be killed mid-write)
 
     @staticmethod
     def key(data: bytes, path: str, module: str, is_package: bool) -> str:
@@ -218,11 +219,13 @@ class Cache:
         return self._entry(path).is_file()
 
     def put(self, path: str, key: str, outcome: Any) -> None:
-        if self.secret is not None:
+        if self.secret is not None and not self.read_only:
             self.put_sealed(path, seal(self.secret, (key, outcome)))
 
     def put_sealed(self, path: str, entry_data: bytes) -> None:
         """Store an entry already made by ``seal`` (a pool worker makes its own)."""
+        if self.read_only:
+            return
         try:
             self._prepare()
             entry = self._entry(path)
@@ -243,7 +246,7 @@ class Cache:
         return found if isinstance(found, LastRun) else None
 
     def put_last_run(self, run: LastRun) -> None:
-        if self.secret is None:
+        if self.secret is None or self.read_only:
             return
         try:
             self._prepare()

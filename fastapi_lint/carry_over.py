@@ -23,7 +23,7 @@ project phase is a function of the facts, and the facts are the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,11 +59,18 @@ class _Moved:
 
 
 def carry_over(
-    cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str, jobs: int | None = 1
+    cache: Cache,
+    files: list[tuple[Path, str]],
+    keys: list[str | None],
+    config: str,
+    jobs: int | None = 1,
+    on_small_edit: Callable[[], None] | None = None,
 ) -> Attempt:
     """The findings of the last run, brought up to date, when no fact changed since.
 
     ``jobs``: as for phase 1 (None: one per core); above 1, a large edit is parsed in a worker.
+    ``on_small_edit``: called when a few small files changed, before they are parsed here (the
+    caller may start, in parallel, what a full run would need if nothing can be carried over).
     """
     attempt = Attempt()
     last = cache.last_run()
@@ -80,6 +87,8 @@ def carry_over(
     if len(changed) > MAX_CHANGED:
         return attempt
     in_worker = can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
+    if on_small_edit is not None and changed and not in_worker:
+        on_small_edit()
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
     before, attempt.parsed, attempt.read = _parse_changed(cache, changed, current, last.keys, unchanged, in_worker)
     moved: dict[str, _Moved] = {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -27,13 +29,37 @@ def can_fork(jobs: int | None) -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def in_child(work: Callable[[], T]) -> Callable[[], T | None]:
-    """Start ``work`` in a forked child; the function returned waits for its answer (None when
-    the child failed: the caller then does the work itself).
+class Forked(Generic[T]):
+    """Work running in a forked child (``in_child``)."""
 
-    The child shares what this process holds without copying it; its answer comes back
-    pickled through a pipe. Fork early, while this process holds little: pages both touch
-    afterwards are copied, which on a large heap costs more than the work saved.
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.read_end = pid, read_end
+
+    def wait(self) -> T | None:
+        """The child's answer; None when it failed (the caller then does the work itself)."""
+        with os.fdopen(self.read_end, "rb") as stream:
+            data = stream.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0 or not data:
+            return None
+        answer: T = pickle.loads(data)  # our own child's answer, never a file's
+        return answer
+
+    def cancel(self) -> None:
+        """Stop the child: its answer is no longer needed."""
+        os.close(self.read_end)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def in_child(work: Callable[[], T]) -> Forked[T]:
+    """Start ``work`` in a forked child, which answers pickled through a pipe.
+
+    The child shares what this process holds without copying it. Fork early, while this
+    process holds little: pages both touch afterwards are copied, which on a large heap
+    costs more than the work saved. The child must write nothing another run could read
+    half-made: it may be cancelled at any moment.
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -47,14 +73,4 @@ def in_child(work: Callable[[], T]) -> Callable[[], T | None]:
         finally:
             os._exit(status)
     os.close(write_end)
-
-    def wait() -> T | None:
-        with os.fdopen(read_end, "rb") as stream:
-            data = stream.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        answer: T = pickle.loads(data)  # our own child's answer, never a file's
-        return answer
-
-    return wait
+    return Forked(pid, read_end)

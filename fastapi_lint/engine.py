@@ -87,9 +87,10 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
     return summary
 
 
-# The rules that walk the call graph from every request path: about half of the rules' time on
-# a large project, and what a second process runs when the edit loop splits the rules (api.py).
-CALL_GRAPH_WALKERS = frozenset({"FAS101", "FAS102"})
+# What a second process runs when the edit loop splits the rules (api.py): the helper chains of
+# every async function, with their fixes, about half of the rules' time on a large project (the
+# others share what they build: request paths, the witnesses of dependencies).
+SPLIT_OFF = frozenset({"FAS102"})
 
 # What a rule gave: its findings, or the error it raised (a bug in one rule must not cost the others).
 Answers = dict[str, Union[list[Diagnostic], str]]
@@ -127,11 +128,8 @@ def check_project(
     if config.per_file_ignores and paths:
         found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
     found.sort(key=Diagnostic.sort_key)
-    # What a fix would do (title, safety), from the facts alone: libcst is only needed to apply it.
-    from fastapi_lint.fixes import with_fixes
-
     by_path = {summary.path: summary for summary in summaries}
-    for diagnostic in with_fixes(found, context):
+    for diagnostic in found:
         summary = by_path.get(diagnostic.path)
         result.findings.append((diagnostic, summary is not None and suppressed(diagnostic, summary)))
     result.diagnostics.extend(d for d, silenced in result.findings if not silenced)
@@ -155,12 +153,18 @@ def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:
 
 
 def rule_answers(context: Context, rules: list[tuple[str, type[Rule]]], debug: bool = False) -> Answers:
+    """Each rule's findings, with what a fix would do (title, safety: from the facts alone, libcst
+    is only needed to apply it), or the error the rule raised."""
+    from fastapi_lint.fixes import with_fixes
+
     answers: Answers = {}
     for code, rule_class in rules:
         try:
-            answers[code] = list(rule_class().check(context))  # all of a rule's findings, or none
+            found = list(rule_class().check(context))  # all of a rule's findings, or none
         except Exception as error:
             answers[code] = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
+            continue
+        answers[code] = with_fixes(found, context)
     return answers
 
 

@@ -217,6 +217,30 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
     assert ("FAS102" in in_this_process) == child_fails  # the child's rules ran there, unless it died
 
 
+@pytest.mark.skipif(not can_fork(2), reason="a child is forked only on Linux")
+def test_a_split_child_is_cancelled_when_the_findings_carry_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    started: list[cores.Forked[object]] = []
+    real_in_child = cores.in_child
+
+    def kept(work):  # type: ignore[no-untyped-def]
+        started.append(real_in_child(work))
+        return started[-1]
+
+    monkeypatch.setattr(cores, "in_child", kept)
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    entries = sorted(p.relative_to(cache) for p in cache.rglob("*"))
+    geo = project / "app" / "services" / "geo.py"
+    geo.write_text("# Where an address is.\n\n" + geo.read_text(encoding="utf-8"), encoding="utf-8")
+    commented = lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
+    assert commented.carried_over and len(started) == 1
+    with pytest.raises(ChildProcessError):  # cancelled and reaped: no process left behind
+        os.waitpid(started[0].pid, os.WNOHANG)
+    assert sorted(p.relative_to(cache) for p in cache.rglob("*")) == entries  # nothing half-written
+
+
 def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) -> None:
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
