@@ -32,13 +32,14 @@ from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, code_fingerprint, unseal
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
+from fastapi_lint import cores
 from fastapi_lint.cores import can_fork
 from fastapi_lint.runner import Outcome, summarize_in_worker
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
-# Edited files of this many bytes in all (~2,500 lines) take longer to parse than a worker takes to start.
-PARSE_IN_WORKER_BYTES = 100_000
+# Edited files of this many bytes in all (~6,000 lines, 0.1 s to parse) are worth a worker.
+PARSE_IN_WORKER_BYTES = 256_000
 
 
 @dataclass
@@ -131,24 +132,21 @@ def _parse_changed(
             parsed[display] = outcome = summarize_file(path, display)
             cache.put(display, keys[display], outcome)
         return before, parsed, read
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        jobs = [(path, display, keys[display], cache.secret) for path, display in changed]
-        futures = [pool.submit(summarize_in_worker, job) for job in jobs]
-        # The worker hands its entries back to be written here, so the old ones are still there.
-        before = {display: cache.get(display, last_keys[display]) for _, display in changed}
-        reading = _reads(cache, keys, unchanged, read)
-        while not all(future.done() for future in futures) and next(reading, None) is not None:
-            pass
-        for (_, display), future in zip(changed, futures):
-            result = future.result()
-            if isinstance(result, bytes):  # sealed for the cache by the worker (so there is a secret)
-                cache.put_sealed(display, result)
-                parsed[display] = unseal(cache.secret or b"", result)[1]
-            else:
-                parsed[display] = result
+    jobs = [(path, display, keys[display], cache.secret) for path, display in changed]
+    worker = cores.in_child(lambda: [summarize_in_worker(job) for job in jobs])
+    # The worker hands its entries back to be written here, so the old ones are still there.
+    before = {display: cache.get(display, last_keys[display]) for _, display in changed}
+    reading = _reads(cache, keys, unchanged, read)
+    while not worker.ready() and next(reading, None) is not None:
+        pass
+    results = worker.wait()
+    for (path, display), result in zip(changed, results or [summarize_file(path, display) for path, display in changed]):
+        if isinstance(result, bytes):  # sealed for the cache by the worker (so there is a secret)
+            cache.put_sealed(display, result)
+            parsed[display] = unseal(cache.secret or b"", result)[1]
+        else:
+            parsed[display] = result
+            cache.put(display, keys[display], result)
     return before, parsed, read
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 from collections.abc import Callable
@@ -44,6 +45,10 @@ class Forked(Generic[T]):
             return None
         answer: T = pickle.loads(data)  # our own child's answer, never a file's
         return answer
+
+    def ready(self) -> bool:
+        """Whether the answer has come (or the child has died): ``wait`` will not block long."""
+        return bool(select.select([self.read_end], [], [], 0)[0])
 
     def cancel(self) -> None:
         """Stop the child: its answer is no longer needed."""
