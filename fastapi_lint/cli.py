@@ -78,7 +78,7 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
               help=f"Where to keep the cache (default: {CACHE_DIR_NAME}/ at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for parsing (default: one per core; 1: no pool).")
+              help="Processes to use (default: one per core; 1: this one only).")
 @click.option("--statistics", is_flag=True, help="Print time per phase, cache use, unresolved calls, findings per rule.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
