@@ -29,12 +29,11 @@ from pathlib import Path
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
-from fastapi_lint.cache import Cache, LastRun, code_fingerprint, unseal
+from fastapi_lint.cache import Cache, LastRun, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
 from fastapi_lint import cores
-from fastapi_lint.cores import can_fork
-from fastapi_lint.runner import Outcome, summarize_in_worker
+from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
@@ -87,7 +86,7 @@ def carry_over(
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
     if len(changed) > MAX_CHANGED:
         return attempt
-    in_worker = can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
+    in_worker = cores.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
     if on_small_edit is not None and changed and not in_worker:
         on_small_edit()
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
@@ -141,12 +140,7 @@ def _parse_changed(
         pass
     results = worker.wait()
     for (path, display), result in zip(changed, results or [summarize_file(path, display) for path, display in changed]):
-        if isinstance(result, bytes):  # sealed for the cache by the worker (so there is a secret)
-            cache.put_sealed(display, result)
-            parsed[display] = unseal(cache.secret or b"", result)[1]
-        else:
-            parsed[display] = result
-            cache.put(display, keys[display], result)
+        parsed[display] = cached_outcome(cache, display, keys[display], result)
     return before, parsed, read
 
 

@@ -103,13 +103,7 @@ def summarize_all(
             chunk = max(1, min(32, len(pending) // (workers * 8)))
             jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
             for (index, _, display, key), result in zip(pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)):
-                if isinstance(result, bytes):
-                    # A cache entry made by the worker: written as is, read like any other entry.
-                    assert cache is not None and secret is not None  # a worker seals only then
-                    cache.put_sealed(display, result)
-                    _store(outcomes, index, unseal(secret, result)[1], None, display, key, on_progress)
-                else:
-                    _store(outcomes, index, result, cache, display, key, on_progress)
+                _store(outcomes, index, cached_outcome(cache, display, key, result), None, display, key, on_progress)
     else:
         for index, path, display, key in pending:
             _store(outcomes, index, summarize_file(path, display), cache, display, key, on_progress)
@@ -129,6 +123,19 @@ def summarize_in_worker(job: tuple[Path, str, str | None, bytes | None]) -> Outc
     if key is not None and secret is not None:
         return seal(secret, (key, outcome))
     return outcome
+
+
+def cached_outcome(cache: Cache | None, display: str, key: str | None, result: Outcome | bytes) -> Outcome:
+    """What ``summarize_in_worker`` sent back, its cache entry written: the worker's sealed entry
+    as it is (then read like any other entry), or else the outcome, sealed here when it has a key."""
+    if isinstance(result, bytes):
+        assert cache is not None and cache.secret is not None  # a worker seals only then
+        cache.put_sealed(display, result)
+        outcome: Outcome = unseal(cache.secret, result)[1]
+        return outcome
+    if cache is not None and key is not None:
+        cache.put(display, key, result)
+    return result
 
 
 def _store(

@@ -210,9 +210,6 @@ class CallGraph:
             pending.extend(callee for _, callee in self.edges(current))
         return True
 
-    def callees(self, path: str) -> list[tuple[CallSite, str]]:
-        return self.edges(path)
-
     def witness(self, path: str) -> Witness | None:
         """Why the sync function at ``path`` blocks (shortest chain found), or None."""
         if path not in self._witness:

@@ -145,10 +145,8 @@ class Project:
     @staticmethod
     def owned_calls(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None, CallSite]]:
         """Every call of a module with the function it is in (None at module level)."""
-        for site in summary.module_calls:
-            yield None, site
-        for function in summary.functions:
-            for site in function.calls:
+        for function, sites in _call_groups(summary):
+            for site in sites:
                 yield function, site
 
     # -- resolution --------------------------------------------------------

@@ -87,7 +87,7 @@ class BlockingCallViaHelper(Rule):
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue
-            for site, callee in graph.callees(located.function.path):
+            for site, callee in graph.edges(located.function.path):
                 witness = graph.witness(callee)
                 if witness is None:
                     continue
