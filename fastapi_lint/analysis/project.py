@@ -482,15 +482,19 @@ _Entry = tuple[int, ModuleSummary, Optional[FunctionFacts], CallSite]
 
 
 class CallIndex:
-    """Every call of the project, looked up by what it resolves to, by the name it is written
-    with, and by the keywords it passes: built in one pass, read by several rules."""
+    """Every call of the project, looked up by the name it is written with, by what it resolves
+    to, and by the keywords it passes: read by several rules. Each table is built on its first
+    lookup: naming a call is cheap, resolving every callee of a project is not (a process that
+    runs only the rules that never ask by path does not pay for it)."""
 
     def __init__(self, project: Project) -> None:
-        self._index: dict[str, dict[str, list[_Entry]]] = {"path": {}, "name": {}, "keyword": {}}
-        by_path, by_name, by_keyword = self._index["path"], self._index["name"], self._index["keyword"]
+        self._project = project
+        self._index: dict[str, dict[str, list[_Entry]]] = {}
         # Calls grouped by how their callee is written, in order of first use: each written
-        # callee is resolved and named once, not once per call (a project repeats most).
-        written: dict[Ref, list[_Entry]] = {}
+        # callee is named (and resolved) once, not once per call (a project repeats most).
+        self._written: dict[Ref, list[_Entry]] = {}
+        self._keywords: list[_Entry] = []
+        written, with_keywords = self._written, self._keywords
         number = 0
         for summary in project.summaries:
             for function, sites in _call_groups(summary):
@@ -505,21 +509,35 @@ class CallIndex:
                         else:
                             group.append(entry)
                     if site.kwargs:
-                        for keyword, _ in site.kwargs:
-                            by_keyword.setdefault(keyword, []).append(entry)
-        resolve, memo = project.resolve, project.resolved
-        for func, entries in written.items():
-            resolved = memo[func.kind].get(func.path) or resolve(func)
-            by_path.setdefault(resolved.path, []).extend(entries)
-            by_name.setdefault(func.path.rpartition(".")[2], []).extend(entries)
+                        with_keywords.append(entry)
 
     def keys(self, kind: str) -> Iterable[str]:
-        return self._index[kind].keys()
+        return self._table(kind).keys()
 
     def lookup(self, kind: str, keys: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
-        table = self._index[kind]
+        table = self._table(kind)
         found = sorted({entry[0]: entry for key in set(keys) for entry in table.get(key, ())}.values(), key=_first)
         return [(summary, function, site) for _, summary, function, site in found]
+
+    def _table(self, kind: str) -> dict[str, list[_Entry]]:
+        table = self._index.get(kind)
+        if table is None:
+            table = self._index[kind] = {}
+            if kind == "name":
+                for func, entries in self._written.items():
+                    table.setdefault(func.path.rpartition(".")[2], []).extend(entries)
+            elif kind == "path":
+                resolve, memo = self._project.resolve, self._project.resolved
+                for func, entries in self._written.items():
+                    resolved = memo[func.kind].get(func.path) or resolve(func)
+                    table.setdefault(resolved.path, []).extend(entries)
+            elif kind == "keyword":
+                for entry in self._keywords:
+                    for keyword, _ in entry[3].kwargs:
+                        table.setdefault(keyword, []).append(entry)
+            else:
+                raise KeyError(kind)
+        return table
 
 
 def _call_groups(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None, tuple[CallSite, ...]]]:
