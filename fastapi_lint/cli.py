@@ -54,6 +54,33 @@ class DefaultGroup(click.Group):
         return super().main(*args, **kwargs)
 
 
+def entry() -> NoReturn:
+    """The console script (and ``python -m fastapi_lint``): ``main``, then leave without tearing
+    the heap down. A large project's facts are millions of objects; freeing them one by one at
+    interpreter exit took 0.1 s of a 2 s run, for nothing. Tests call ``main``, which returns."""
+    try:
+        main()
+        code: int = EXIT_OK
+    except SystemExit as exit_:
+        code = _exit_code(exit_.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing more to say
+            pass
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """What ``sys.exit(code)`` would make the exit status."""
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fastapi-lint")
 def main() -> None:

@@ -103,6 +103,37 @@ def test_subprocess_missing_path_is_a_clear_error(project: Path) -> None:
     assert done.stderr == "fastapi-lint: error: nope/missing.py: no such file or directory\n"
 
 
+def test_subprocess_exit_skips_teardown_but_not_output(project: Path) -> None:
+    """The process leaves with ``os._exit``: everything printed must still arrive, and the status
+    must be the one ``sys.exit`` would give."""
+    many = "".join(f"\n\n@app.get('/r{n}')\nasync def r{n}():\n    time.sleep(1)\n" for n in range(300))
+    (project / "many.py").write_text(ROUTE + many)
+    done = run("many.py", "--format", "json", cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert len(json.loads(done.stdout)) == 301  # a report larger than any pipe buffer, whole
+    assert run("clean.py", "-q", cwd=project).returncode == 0
+    assert run("--version", cwd=project).stdout.startswith("fastapi-lint, version ")
+
+
+def test_subprocess_closed_pipe_is_not_a_traceback(project: Path) -> None:
+    (project / "many.py").write_text(ROUTE + "".join(f"\n\n@app.get('/r{n}')\nasync def r{n}():\n    time.sleep(1)\n" for n in range(300)))
+    with subprocess.Popen([sys.executable, "-m", "fastapi_lint", "many.py"], cwd=project,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # ``| head -1``
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) in (1, 2)
+    assert "Traceback" not in errors
+
+
+def test_exit_code_is_what_sys_exit_would_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli._exit_code(None) == 0
+    assert cli._exit_code(2) == 2
+    assert cli._exit_code("fatal: no") == 1
+    assert capsys.readouterr().err == "fatal: no\n"
+
+
 def test_subprocess_usage_errors_exit_2(project: Path) -> None:
     done = run("--format", "xml", "route.py", cwd=project)
     assert done.returncode == 2 and "Traceback" not in done.stderr
