@@ -99,11 +99,11 @@ def _lint_paths(
         shown[display] = path
         files.append((path, display))
     cache = Cache(cache_dir) if cache_dir is not None else None
-    keys = file_keys(files) if cache is not None else None
+    keys, stamps = file_keys(files, cache.last_run()) if cache is not None else (None, None)
     known: dict[str, ModuleSummary | Diagnostic] = {}
     parsed: dict[str, ModuleSummary | Diagnostic] = {}
     elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None
-    if cache is not None and keys is not None and not facts:
+    if cache is not None and keys is not None and stamps is not None and not facts:
         from fastapi_lint.carry_over import carry_over
 
         split: list[tuple[frozenset[str], Forked[Answers]]] = []
@@ -113,7 +113,7 @@ def _lint_paths(
             if started is not None:
                 split.append(started)
 
-        attempt = carry_over(cache, files, keys, repr(config), jobs, on_small_edit=start_split)
+        attempt = carry_over(cache, files, keys, repr(config), stamps, jobs, on_small_edit=start_split)
         if attempt.diagnostics is not None:
             for _, child in split:
                 child.cancel()
@@ -144,11 +144,11 @@ def _lint_paths(
 
         parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
-    if cache is not None and keys is not None and not phase2.internal_errors:
+    if cache is not None and keys is not None and stamps is not None and not phase2.internal_errors:
         from fastapi_lint.carry_over import remember
 
         findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
-        remember(cache, files, keys, repr(config), findings)
+        remember(cache, files, keys, repr(config), stamps, findings)
     finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,

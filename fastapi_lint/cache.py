@@ -100,6 +100,17 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+# A file's size, modification and change times (ns), inode, module name and whether it is a
+# package: while all of them are as a run saw them, so is the file's cache key.
+Stamp = tuple[int, int, int, int, str, bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class Stamps:
+    by_path: dict[str, Stamp]  # by the path a file is reported under
+    taken_ns: int  # the wall clock just before the first file was looked at
+
+
 @dataclasses.dataclass(frozen=True)
 class LastRun:
     """What the last cached run found, for the next run to carry over (``carry_over.py``)."""
@@ -109,9 +120,12 @@ class LastRun:
     keys: dict[str, str]  # each file's cache key, by the path it is reported under
     # every finding in report order, and whether a noqa comment silenced it
     findings: tuple[tuple[Diagnostic, bool], ...]
+    # what each file looked like when its key was taken (``runner.file_keys``)
+    stamps: Stamps = dataclasses.field(default_factory=lambda: Stamps({}, 0))
 
 
 _ALLOWED[(LastRun.__module__, LastRun.__qualname__)] = LastRun
+_ALLOWED[(Stamps.__module__, Stamps.__qualname__)] = Stamps
 
 
 def secret_path() -> Path:
@@ -188,6 +202,7 @@ class Cache:
         self.misses = 0
         self._ready = False
         self.read_only = False  # a forked child reads, never writes (it may be killed mid-write)
+        self._last_run: tuple[LastRun | None] | None = None  # read once a run
 
     @staticmethod
     def key(data: bytes, path: str, module: str, is_package: bool) -> str:
@@ -237,13 +252,19 @@ class Cache:
     # -- whole runs: what the last run found, for the next one to carry over (carry_over.py) --
 
     def last_run(self) -> LastRun | None:
+        if self._last_run is None:
+            self._last_run = (self._read_last_run(),)
+        return self._last_run[0]
+
+    def _read_last_run(self) -> LastRun | None:
         if self.secret is None:
             return None
         try:
             found = unseal(self.secret, (self.folder / "last-run").read_bytes())
         except Exception:  # absent, corrupt or foreign: run normally
             return None
-        return found if isinstance(found, LastRun) else None
+        # (one written by an older build may lack fields: it is of no use then)
+        return found if isinstance(found, LastRun) and isinstance(getattr(found, "stamps", None), Stamps) else None
 
     def put_last_run(self, run: LastRun) -> None:
         if self.secret is None or self.read_only:
@@ -251,6 +272,7 @@ class Cache:
         try:
             self._prepare()
             _replace(self.folder / "last-run", seal(self.secret, run))
+            self._last_run = (run,)
         except OSError:
             pass
 

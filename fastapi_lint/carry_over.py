@@ -29,7 +29,7 @@ from pathlib import Path
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
-from fastapi_lint.cache import Cache, LastRun, code_fingerprint
+from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file, suppressed
 from fastapi_lint import cores
@@ -63,6 +63,7 @@ def carry_over(
     files: list[tuple[Path, str]],
     keys: list[str | None],
     config: str,
+    stamps: Stamps,
     jobs: int | None = 1,
     on_small_edit: Callable[[], None] | None = None,
 ) -> Attempt:
@@ -103,7 +104,7 @@ def carry_over(
     findings = _moved_findings(last, moved)
     if findings is None:
         return attempt
-    cache.put_last_run(LastRun(last.code, config, current, tuple(findings)))
+    cache.put_last_run(LastRun(last.code, config, current, tuple(findings), stamps))
     attempt.diagnostics = [diagnostic for diagnostic, silenced in findings if not silenced]
     return attempt
 
@@ -184,11 +185,11 @@ def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagn
 
 
 def remember(cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str,
-             findings: list[tuple[Diagnostic, bool]]) -> None:
+             stamps: Stamps, findings: list[tuple[Diagnostic, bool]]) -> None:
     """Keep a full run's findings for the next run to carry over."""
     current = _keys_by_path(files, keys)
     if len(current) == len(files):
-        cache.put_last_run(LastRun(code_fingerprint(), config, current, tuple(findings)))
+        cache.put_last_run(LastRun(code_fingerprint(), config, current, tuple(findings), stamps))
 
 
 def _keys_by_path(files: list[tuple[Path, str]], keys: list[str | None]) -> dict[str, str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +17,16 @@ from typing import Union
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.summary import module_name
-from fastapi_lint.cache import Cache, seal, unseal
+from fastapi_lint.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
 from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
 
 # Below this many files to parse, a pool's start-up (~0.1 s a worker) is not worth it.
 POOL_THRESHOLD = 48
+# File times this close to the last run's look at the files prove nothing (see file_keys): file
+# systems keep times in coarse ticks (a few ms on Linux, 2 s on FAT).
+RACY_NS = 2_000_000_000
 
 Outcome = Union[ModuleSummary, Diagnostic]
 
@@ -56,9 +61,41 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def file_keys(files: list[tuple[Path, str]]) -> list[str | None]:
-    """Each file's cache key (None for a file that cannot be read)."""
-    return [_key(path, display) for path, display in files]
+def file_keys(files: list[tuple[Path, str]], last: LastRun | None = None) -> tuple[list[str | None], Stamps]:
+    """Each file's cache key (None for a file that cannot be read), and the stamps to keep for
+    the next run.
+
+    A file whose stamp is the one ``last`` (the last cached run, of this very code) kept keeps its
+    key unread, as git trusts its index: size, modification and change times, inode, module
+    name. A change to the file sets its change time, which no tool can set back. A stamp within
+    ``RACY_NS`` of the last run's look is not trusted: an edit in the same clock tick as that
+    look would leave the times as they were.
+    """
+    taken_ns = time.time_ns()
+    known: dict[str, Stamp] = {}
+    known_keys: dict[str, str] = {}
+    before_ns = 0
+    if last is not None and last.code == code_fingerprint():  # keys name the code's entries
+        known, known_keys, before_ns = last.stamps.by_path, last.keys, last.stamps.taken_ns - RACY_NS
+    keys: list[str | None] = []
+    stamps: dict[str, Stamp] = {}
+    for path, display in files:
+        try:
+            stat = os.stat(path)
+            module, is_package = module_name(path)
+        except (OSError, RuntimeError, ValueError):
+            keys.append(None)  # unreadable: let phase 1 report it, uncached
+            continue
+        stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, module, is_package)
+        key = None
+        if known.get(display) == stamp and stat.st_ctime_ns < before_ns and stat.st_mtime_ns < before_ns:
+            key = known_keys.get(display)
+        if key is None:
+            key = _key(path, display, module, is_package)
+        keys.append(key)
+        if key is not None:
+            stamps[display] = stamp
+    return keys, Stamps(stamps, taken_ns)
 
 
 def summarize_all(
@@ -77,7 +114,7 @@ def summarize_all(
     outcomes: list[Outcome | None] = [None] * len(files)
     pending: list[tuple[int, Path, str, str | None]] = []
     if cache is not None and keys is None:
-        keys = file_keys(files)
+        keys, _ = file_keys(files)
     known = known or {}
     for index, (path, display) in enumerate(files):
         key = keys[index] if keys is not None else None
@@ -154,11 +191,10 @@ def _store(
         on_progress(1)
 
 
-def _key(path: Path, display: str) -> str | None:
+def _key(path: Path, display: str, module: str, is_package: bool) -> str | None:
     """The cache key: content, path and module name (which depends on the package folders)."""
     try:
         data = path.read_bytes()
-        module, is_package = module_name(path)
-    except (OSError, RuntimeError, ValueError):
+    except OSError:
         return None  # unreadable: let phase 1 report it, uncached
     return Cache.key(data, display, module, is_package)

@@ -234,3 +234,85 @@ def test_unchanged_run_reuses_the_last_findings(tmp_path: Path) -> None:
     assert not [d for d in changed.diagnostics if d.path.endswith("m1.py")]
     other_config = lint_paths([project], Config(select=("FAS900",)), cache_dir=cache, facts=False)
     assert {d.code for d in other_config.diagnostics} == {"FAS900"}  # the configuration is part of the key
+
+
+# -- stamps: a file the last run saw, untouched since, keeps its key unread ------------------
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files whose content is read to make a key."""
+    from fastapi_lint import runner
+
+    read: list[str] = []
+    real = runner._key
+
+    def counting(path: Path, display: str, module: str, is_package: bool) -> str | None:
+        read.append(path.name)
+        return real(path, display, module, is_package)
+
+    monkeypatch.setattr(runner, "_key", counting)
+    return read
+
+
+def test_untouched_files_keep_their_keys_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_lint import runner
+
+    monkeypatch.setattr(runner, "RACY_NS", 0)  # the files were written before the first run looked
+    project = _project(tmp_path)
+    cache = tmp_path / "cache"
+    read = _reads(monkeypatch)
+    first = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert len(read) == 5
+    read.clear()
+    again = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert read == [] and again.parsed == 0 and _codes(again) == _codes(first)
+    # The same size and modification time, new content: the change time tells.
+    target = project / "m0.py"
+    before = target.stat()
+    target.write_text(target.read_text().replace("time.sleep(1)", "time.sleep(2)"), encoding="utf-8")
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+    edited = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert read == ["m0.py"] and edited.parsed == 1
+    assert any(d.path.endswith("m0.py") and d.span.line == 7 for d in edited.diagnostics)
+
+
+def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_lint import carry_over, runner
+
+    project = _project(tmp_path)
+    cache = tmp_path / "cache"
+    read = _reads(monkeypatch)
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    read.clear()
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert len(read) == 5  # written within RACY_NS of the last run's look: an edit could hide there
+    monkeypatch.setattr(runner, "RACY_NS", 0)
+    read.clear()
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert read == []
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "another build")
+    monkeypatch.setattr(carry_over, "code_fingerprint", lambda: "another build")
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert len(read) == 5  # keys made by other code name other entries
+
+
+def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module name is part of the key and of the stamp: an ``__init__.py`` added above a file
+    changes it, though the file itself is untouched."""
+    from fastapi_lint import runner
+
+    monkeypatch.setattr(runner, "RACY_NS", 0)
+    project = _project(tmp_path)
+    cache = tmp_path / "cache"
+    (tmp_path / "top").mkdir()
+    inner = project.rename(tmp_path / "top" / "svc")
+    first = lint_paths([inner], ALL, cache_dir=cache, facts=False)
+    (tmp_path / "top" / "__init__.py").write_text("", encoding="utf-8")
+    from fastapi_lint.analysis import summary
+
+    summary._package_parts.cache_clear()  # a new run is a new process: nothing remembered
+    read = _reads(monkeypatch)
+    again = lint_paths([inner], ALL, cache_dir=cache, facts=False)
+    assert len(read) == 5 and again.parsed == 5
+    assert _codes(again) == _codes(first)
