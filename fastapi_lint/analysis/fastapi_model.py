@@ -113,6 +113,7 @@ class _Builder:
         self._parents: dict[str, list[str]] = defaultdict(list)
         # router subclass -> the dependencies its ``__init__`` passes on
         self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
+        self._created_by: dict[Ref | None, str | None] = {}  # callee -> what calling it constructs (_created)
 
     def build(self) -> FastAPIModel:
         project = self.project
@@ -313,7 +314,15 @@ class _Builder:
         return value
 
     def _created(self, site: CallSite) -> str | None:
-        """The app or router type a call constructs, or None."""
+        """The app or router type a call constructs, or None: a question about the callee alone,
+        asked of every call to a capitalized name (tens of thousands), so answered once per callee."""
+        try:
+            return self._created_by[site.func]
+        except KeyError:
+            created = self._created_by[site.func] = self._creates(site)
+            return created
+
+    def _creates(self, site: CallSite) -> str | None:
         if site.func is None:
             return None
         if site.func.path.rpartition(".")[2] not in _CONSTRUCTOR_NAMES:
