@@ -119,6 +119,12 @@ class Project:
         found = self._call_index().lookup("path", paths)
         return [(summary, site) for summary, _, site in found]
 
+    def function_calls_to(self, paths: Iterable[str]) -> list[tuple[Located, CallSite]]:
+        """The calls in function bodies that resolve to one of ``paths``, with their function,
+        in the order of ``all_functions``: a rule after a few callees need not resolve every call."""
+        found = self._call_index().lookup("path", paths)
+        return [(Located(function, summary), site) for summary, function, site in found if function is not None]
+
     def calls_named(self, names: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
         """Calls whose callee is written with one of ``names`` last (``app.add_event_handler``),
         with the function they are in (None at module level)."""

@@ -78,31 +78,29 @@ class LoopMisuse(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         model, project = context.model, context.project
+        calls = project.function_calls_to([_GET_EVENT_LOOP, *_NEW_LOOP])
+        if not calls:
+            return
         found = request_paths(project, model, context.catalog)
-        for located in project.all_functions():
+        for located, site in calls:
             function = located.function
             request = found.per_request(function.path)
-            if not function.is_async and not request:
+            if site.offloaded or (not function.is_async and not request):
                 continue
-            for site in function.calls:
-                if site.func is None or site.offloaded:
-                    continue
-                path = project.resolve(site.func).path
-                if path != _GET_EVENT_LOOP and path not in _NEW_LOOP:
-                    continue
-                where = describe_async(project, model, found, located) if function.is_async else f"`{function.name}`"
-                if path == _GET_EVENT_LOOP and function.is_async:
-                    yield self.report(
-                        located,
-                        site.span,
-                        f"`asyncio.get_event_loop()` in {where}: use `asyncio.get_running_loop()`",
-                        help="Use `asyncio.get_running_loop()`, or `asyncio.to_thread(...)` for blocking work",
-                        severity=Severity.ERROR if request else Severity.WARNING,
-                    )
-                elif path in _NEW_LOOP and request:
-                    yield self.report(
-                        located,
-                        site.span,
-                        f"`{site.text}` {_NEW_LOOP[path]} in request code {where}",
-                        help="Make the handler `async def` and `await` the coroutine directly",
-                    )
+            path = project.resolve(site.func).path
+            where = describe_async(project, model, found, located) if function.is_async else f"`{function.name}`"
+            if path == _GET_EVENT_LOOP and function.is_async:
+                yield self.report(
+                    located,
+                    site.span,
+                    f"`asyncio.get_event_loop()` in {where}: use `asyncio.get_running_loop()`",
+                    help="Use `asyncio.get_running_loop()`, or `asyncio.to_thread(...)` for blocking work",
+                    severity=Severity.ERROR if request else Severity.WARNING,
+                )
+            elif path in _NEW_LOOP and request:
+                yield self.report(
+                    located,
+                    site.span,
+                    f"`{site.text}` {_NEW_LOOP[path]} in request code {where}",
+                    help="Make the handler `async def` and `await` the coroutine directly",
+                )
