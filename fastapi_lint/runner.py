@@ -27,6 +27,8 @@ POOL_THRESHOLD = 48
 # File times this close to the last run's look at the files prove nothing (see file_keys): file
 # systems keep times in coarse ticks (a few ms on Linux, 2 s on FAT).
 RACY_NS = 2_000_000_000
+# Every write sets a file's change time on POSIX systems; Windows reports the creation time there.
+TRUSTS_CHANGE_TIMES = os.name == "posix"
 
 Outcome = Union[ModuleSummary, Diagnostic]
 
@@ -75,7 +77,7 @@ def file_keys(files: list[tuple[Path, str]], last: LastRun | None = None) -> tup
     known: dict[str, Stamp] = {}
     known_keys: dict[str, str] = {}
     before_ns = 0
-    if last is not None and last.code == code_fingerprint():  # keys name the code's entries
+    if last is not None and last.code == code_fingerprint() and TRUSTS_CHANGE_TIMES:  # keys name the code's entries
         known, known_keys, before_ns = last.stamps.by_path, last.keys, last.stamps.taken_ns - RACY_NS
     keys: list[str | None] = []
     stamps: dict[str, Stamp] = {}

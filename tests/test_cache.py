@@ -291,6 +291,12 @@ def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Pa
     read.clear()
     lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert read == []
+    monkeypatch.setattr(runner, "TRUSTS_CHANGE_TIMES", False)
+    read.clear()
+    lint_paths([project], ALL, cache_dir=cache, facts=False)
+    assert len(read) == 5  # Windows: the "change time" is the creation time
+    monkeypatch.setattr(runner, "TRUSTS_CHANGE_TIMES", True)
+    read.clear()
     monkeypatch.setattr(runner, "code_fingerprint", lambda: "another build")
     monkeypatch.setattr(carry_over, "code_fingerprint", lambda: "another build")
     lint_paths([project], ALL, cache_dir=cache, facts=False)
