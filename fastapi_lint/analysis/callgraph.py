@@ -13,6 +13,7 @@ callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry
@@ -40,6 +41,16 @@ class _Calls:
 
 
 _NO_CALLS = _Calls([], [], [], 0, 0)
+
+
+class _Callee(NamedTuple):
+    """What a callee, as written, is: the same for every call written that way (see ``_callee``)."""
+
+    ref: Ref  # what it resolves to
+    targets: list[str]  # the project functions it may run
+    offload: bool  # hands a callable to a thread or a task (``to_thread``, ``add_task``)
+    entry: Entry | None  # its catalog entry, when it blocks
+    harmless: bool  # a builtin or the like: not an unknown effect
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class CallGraph:
         # function path -> what its calls reach, made the first time the function is asked about
         self._calls: dict[str, _Calls] = {}
         self._targets: dict[tuple[str, RefKind], list[str]] = {}
+        # written callee (kind, then path) -> what it is: a project writes most callees many times
+        self._callees: dict[RefKind, dict[str, _Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
@@ -109,7 +122,7 @@ class CallGraph:
     def _build(self, located: Located) -> _Calls:
         found = _Calls([], [], [], 0, 0)
         edges, direct, runs = found.edges, found.direct, found.runs
-        resolve, memo, match = self.project.resolve, self.project.resolved, self.catalog.match
+        callees = self._callees
         for site in located.function.calls:
             func = site.func
             if func is None:
@@ -117,30 +130,41 @@ class CallGraph:
                     found.unresolved += 1
                     found.unknown += 1
                 continue
-            ref = memo[func.kind].get(func.path) or resolve(func)  # the memo first: most calls repeat
-            targets = self.targets(ref)
+            callee = callees[func.kind].get(func.path) or self._callee(func)
+            targets = callee.targets
             if targets:
                 runs.extend([(site, target) for target in targets])
-            if is_offload(ref.path, func.path.rpartition(".")[2]):
+            if callee.offload:
                 for value in site.args[:2]:
                     handed = self._handed(value)
                     if handed is not None:
                         runs.append((site, handed))
             if site.awaited or site.offloaded:
                 continue
-            entry = match(ref.path)
-            if entry is not None:
-                direct.append((site, ref.path, entry))
+            if callee.entry is not None:
+                direct.append((site, callee.ref.path, callee.entry))
             elif targets:
                 edges.extend([(site, target) for target in targets])
-            elif not ref.path.startswith(_HARMLESS):
+            elif not callee.harmless:
                 found.unknown += 1
-                if ref.path == "?":
+                if callee.ref.path == "?":
                     found.unresolved += 1
         reads = self._property_reads(located)
         edges.extend(reads)
         runs.extend(reads)
         return found
+
+    def _callee(self, func: Ref) -> _Callee:
+        ref = self.project.resolve(func)
+        callee = _Callee(
+            ref,
+            self.targets(ref),
+            is_offload(ref.path, func.path.rpartition(".")[2]),
+            self.catalog.match(ref.path),
+            ref.path.startswith(_HARMLESS),
+        )
+        self._callees[func.kind][func.path] = callee
+        return callee
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""
