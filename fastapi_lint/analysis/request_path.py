@@ -93,7 +93,11 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
     if cached_result is not None:
         return cached_result  # type: ignore[return-value]
     result = Paths()
-    result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
+    result.cached = {
+        located.function.path
+        for located in project.all_functions()
+        if located.function.decorators and is_cached(project, located.function)  # most have none
+    }
     roots = sorted(path for path, roles in model.roles.items() if roles & REQUEST_ROLES)
     for root in roots:
         _walk(graph, root, root, result.request, result.cached)
