@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,8 +138,7 @@ def summarize_all(
 
         stats.workers = workers
         secret = cache.secret if cache is not None else None
-        # Workers build the same acyclic facts: no cycle collection there either.
-        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
             jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
             for (index, _, display, key), result in zip(pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)):
@@ -149,6 +149,21 @@ def summarize_all(
     done = [outcome for outcome in outcomes if outcome is not None]
     stats.lines = sum(o.line_count for o in done if isinstance(o, ModuleSummary))
     return done, stats
+
+
+def _start_worker() -> None:
+    """A pool worker builds the same acyclic facts as a run (no cycle collection: see
+    ``no_cycle_collection``) and ends with its run: one whose run was killed would otherwise wait
+    for work forever, holding its own end of the queue's pipe."""
+    gc.disable()
+    parent = os.getppid()
+
+    def leave_when_orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=leave_when_orphaned, name="fastapi-lint: parent watch", daemon=True).start()
 
 
 def summarize_in_worker(job: tuple[Path, str, str | None, bytes | None]) -> Outcome | bytes:

@@ -90,6 +90,57 @@ def test_a_fix_killed_midway_leaves_every_file_whole(tmp_path: Path, delay: floa
     assert all(name.startswith(".m") and name.endswith(".fix") for name in leftovers), leftovers
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit is reaped by whoever adopted it, maybe never)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_run_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """Phase 1's pool workers end soon after their run is killed (SIGKILL: no clean-up at all)."""
+    root = tmp_path / "many"
+    root.mkdir()
+    for number in range(600):
+        (root / f"m{number}.py").write_text(ROUTE * 20, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fastapi_lint", str(root), "--no-cache", "-q", "--jobs", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        workers = _children(process.pid)
+    assert len(workers) >= 2, "the run ended before its pool started: give it more files"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.1)
+    alive = [pid for pid in workers if _running(pid)]
+    for pid in alive:  # leave the machine clean even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"workers still running after their run was killed: {alive}"
+
+
 def test_files_without_fixes_come_out_untouched(tmp_path: Path) -> None:
     path = tmp_path / "quiet.py"
     text = "# a comment\r\nasync def f():\r\n    return 1\r\n"

@@ -125,10 +125,11 @@ class _Builder:
         for summary in project.summaries:
             uses_fastapi = _imports_fastapi(summary)
             for function in summary.functions:
-                located = Located(function, summary)
-                for decorator in function.decorators:
-                    if decorator.call is not None:
-                        self._decorator(located, decorator.call, uses_fastapi)
+                if function.decorators:  # most functions have none
+                    located = Located(function, summary)
+                    for decorator in function.decorators:
+                        if decorator.call is not None:
+                            self._decorator(located, decorator.call, uses_fastapi)
                 if function.class_path and function.name in ("dispatch", "__call__"):
                     if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
                         self.model.roles[function.path].add("middleware")
