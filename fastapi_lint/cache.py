@@ -121,7 +121,7 @@ class LastRun:
     # every finding in report order, and whether a noqa comment silenced it
     findings: tuple[tuple[Diagnostic, bool], ...]
     # what each file looked like when its key was taken (``runner.file_keys``)
-    stamps: Stamps = dataclasses.field(default_factory=lambda: Stamps({}, 0))
+    stamps: Stamps
 
 
 _ALLOWED[(LastRun.__module__, LastRun.__qualname__)] = LastRun

@@ -45,6 +45,8 @@ class Paths:
 def is_cached(project: Project, function: FunctionFacts) -> bool:
     """Memoized by ``lru_cache`` and the like, or by a decorator of the project's own that
     calls the function it wraps only while its cache has no entry."""
+    if not function.decorators:  # most functions: nothing to look up
+        return False
     own = memoizing_decorators(project)
     for decorator in function.decorators:
         ref = decorator.call.func if decorator.call is not None else decorator.ref
@@ -93,11 +95,7 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
     if cached_result is not None:
         return cached_result  # type: ignore[return-value]
     result = Paths()
-    result.cached = {
-        located.function.path
-        for located in project.all_functions()
-        if located.function.decorators and is_cached(project, located.function)  # most have none
-    }
+    result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
     roots = sorted(path for path, roles in model.roles.items() if roles & REQUEST_ROLES)
     for root in roots:
         _walk(graph, root, root, result.request, result.cached)
