@@ -11,7 +11,8 @@ an HMAC made with a secret key that lives outside every repository
 made anywhere else fails the check and is rebuilt, never unpickled. As a second
 wall, the unpickler builds only the fact classes listed here. Without a usable
 key (no writable home), nothing is cached. A corrupt, truncated, foreign or
-stale entry is ignored and rebuilt.
+stale entry is ignored and rebuilt. The folder itself is used only when it is ours, and
+never read or written through a link (``cache_folder.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 from fastapi_lint import __version__
 from fastapi_lint.analysis import facts
+from fastapi_lint.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Applicability
 
 CACHE_DIR_NAME = ".fastapi_lint_cache"
@@ -195,9 +197,14 @@ def unseal(secret: bytes, data: bytes) -> Any:
 
 
 class Cache:
+    """The cache of one run, in ``folder``; a folder that is not ours (``cache_folder.problem``)
+    is neither read nor written, and the run goes on without a cache."""
+
     def __init__(self, folder: Path, secret: bytes | None = None) -> None:
         self.folder = folder
-        self.secret = secret if secret is not None else load_secret()
+        self.problem = problem(folder)
+        self.secret = (secret if secret is not None else load_secret()) if self.problem is None else None
+        self._files = Folder(folder)
         self.hits = 0
         self.misses = 0
         self._ready = False
@@ -211,19 +218,22 @@ class Cache:
         digest.update(f"\0{path}\0{module}\0{is_package}\0{FINGERPRINT}".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def _entry(self, path: str) -> Path:
+    @staticmethod
+    def _entry(path: str) -> tuple[str, str]:
+        """The entry folder and file name of a source file's entry."""
         name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        return self.folder / name[:2] / f"{name}.entry"
+        return name[:2], f"{name}.entry"
 
     def get(self, path: str, key: str) -> Any:
         """The cached outcome for a file, or None when absent, stale or unreadable."""
         try:
             if self.secret is None:
                 raise LookupError
-            stored_key, outcome = unseal(self.secret, self._entry(path).read_bytes())
+            folder, name = self._entry(path)
+            stored_key, outcome = unseal(self.secret, self._files.read(name, folder))
             if stored_key != key or not isinstance(outcome, (facts.ModuleSummary, Diagnostic)):
                 raise LookupError
-        except Exception:  # absent, corrupt, truncated, foreign: rebuild it
+        except Exception:  # absent, corrupt, truncated, foreign, a link: rebuild it
             self.misses += 1
             return None
         self.hits += 1
@@ -231,7 +241,8 @@ class Cache:
 
     def has(self, path: str) -> bool:
         """Whether there is an entry for the file (current or not)."""
-        return self._entry(path).is_file()
+        folder, name = self._entry(path)
+        return self.problem is None and self._files.is_file(name, folder)
 
     def put(self, path: str, key: str, outcome: Any) -> None:
         if self.secret is not None and not self.read_only:
@@ -239,13 +250,12 @@ class Cache:
 
     def put_sealed(self, path: str, entry_data: bytes) -> None:
         """Store an entry already made by ``seal`` (a pool worker makes its own)."""
-        if self.read_only:
+        if self.read_only or self.secret is None:
             return
         try:
             self._prepare()
-            entry = self._entry(path)
-            entry.parent.mkdir(exist_ok=True)
-            _replace(entry, entry_data)
+            folder, name = self._entry(path)
+            self._files.write(name, entry_data, folder)
         except OSError:
             pass  # a read-only checkout still lints, just without a cache
 
@@ -260,8 +270,8 @@ class Cache:
         if self.secret is None:
             return None
         try:
-            found = unseal(self.secret, (self.folder / "last-run").read_bytes())
-        except Exception:  # absent, corrupt or foreign: run normally
+            found = unseal(self.secret, self._files.read("last-run"))
+        except Exception:  # absent, corrupt, foreign or a link: run normally
             return None
         # (one written by an older build may lack fields: it is of no use then)
         return found if isinstance(found, LastRun) and isinstance(getattr(found, "stamps", None), Stamps) else None
@@ -271,50 +281,37 @@ class Cache:
             return
         try:
             self._prepare()
-            _replace(self.folder / "last-run", seal(self.secret, run))
+            self._files.write("last-run", seal(self.secret, run))
             self._last_run = (run,)
         except OSError:
             pass
 
     def _prepare(self) -> None:
+        """The tag first: a folder holding only a .gitignore of ours would not be ours."""
         if self._ready:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        gitignore = self.folder / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("# Created by fastapi-lint\n*\n", encoding="utf-8")
-        tag = self.folder / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by fastapi-lint.\n",
-                encoding="utf-8",
-            )
+        self._files.create_once(TAG_NAME, TAG)
+        self._files.create_once(".gitignore", GITIGNORE)
         self._ready = True
 
-
-def _replace(entry: Path, payload: bytes) -> None:
-    """Write through a temporary file and a rename: a reader never sees half an entry.
-
-    No fsync: a cache entry lost in a crash is only rebuilt.
-    """
-    handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.replace(temporary, entry)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    def close(self) -> None:
+        self._files.close()
 
 
-def clean(folder: Path) -> bool:
-    """Remove a cache folder; only one that fastapi-lint made (it holds our CACHEDIR.TAG)."""
+class NotACache(Exception):
+    """Why a folder is not a cache that ``clean`` may remove, worded for the user."""
+
+
+def clean(folder: Path) -> None:
+    """Remove a cache folder that fastapi-lint made; ``NotACache`` (and nothing removed) otherwise."""
     import shutil
 
-    tag = folder / "CACHEDIR.TAG"
-    if not folder.is_dir() or not tag.is_file() or "fastapi-lint" not in tag.read_text(errors="replace"):
-        return False
+    reason = problem(folder)
+    if reason is None and not os.path.lexists(folder):
+        reason = "there is no such folder"
+    if reason is None and not os.path.lexists(folder / TAG_NAME):
+        reason = f"it has no {TAG_NAME} written by fastapi-lint"
+    if reason is not None:
+        raise NotACache(reason)
+    # rmtree works through descriptors here and removes links, never what they point to.
     shutil.rmtree(folder)
-    return True

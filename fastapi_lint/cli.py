@@ -81,6 +81,13 @@ def _exit_code(code: object) -> int:
     return 1
 
 
+def _non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """An empty value (``--cache-dir "$UNSET"``) must not silently mean the working folder."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (an unset variable?)")
+    return Path(value) if value is not None else None
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fastapi-lint")
 def main() -> None:
@@ -102,7 +109,7 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--cache-dir", type=click.Path(file_okay=False), callback=_non_empty_path,
               help=f"Where to keep the cache (default: {CACHE_DIR_NAME}/ at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to use (default: one per core; 1: this one only).")
@@ -205,7 +212,7 @@ def _check(
                 )
     config = load_config(targets, config_file)
     config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
-    cache_dir = None if options.no_cache else (options.cache_dir or _default_cache_dir(config))
+    cache_dir = None if options.no_cache else usable_cache_dir(options.cache_dir, config)
     if options.stdin:
         _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, cache_dir)
     lint_targets, wanted = project_scope(targets, config)
@@ -326,6 +333,25 @@ def _fix_summary(remaining: list[Diagnostic], fixed: list[Diagnostic], options: 
 
 def _default_cache_dir(config: Config) -> Path:
     return (config.root or Path.cwd()) / CACHE_DIR_NAME
+
+
+def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
+    """The cache folder to use: ``--cache-dir`` (resolved: the user chose it, links and all) or
+    the project's; None, said once, when the project's is not a cache of ours (a repository
+    may ship anything under that name). A ``--cache-dir`` that is not ours is a usage error:
+    ``.``, ``src`` or ``~`` would otherwise be filled with entries and tagged as a cache."""
+    from fastapi_lint.cache_folder import problem
+
+    folder = Path(os.path.realpath(given)) if given is not None else _default_cache_dir(config)
+    reason = problem(folder)
+    if reason is None:
+        return folder
+    if given is not None:
+        _fail(f"--cache-dir {given}: cannot keep the cache in {folder}: {reason}; "
+              "give a new or empty folder, or one that fastapi-lint made")
+    _note(f"warning: not using {folder} as the cache: {reason}; running without a cache "
+          "(remove it, or give --cache-dir)")
+    return None
 
 
 # A bar only for runs long enough to wonder about, only on a terminal, never with machine output.
@@ -958,7 +984,7 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
         _fail(problems[0])
     try:
         config = load_config(targets, config_file)
-        result = lint_paths(targets, config, cache_dir=_default_cache_dir(config), jobs=None)
+        result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
     except ConfigError as error:
         _fail(str(error))
@@ -976,19 +1002,24 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="The cache folder to remove.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), callback=_non_empty_path,
+              help="The cache folder to remove.")
 def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
     from fastapi_lint.api import load_config
-    from fastapi_lint.cache import clean as remove
+    from fastapi_lint.cache import NotACache, clean as remove
 
     try:
-        folder = cache_dir or _default_cache_dir(load_config(list(paths) or [Path(".")]))
+        folder = Path(os.path.realpath(cache_dir)) if cache_dir else _default_cache_dir(load_config(list(paths) or [Path(".")]))
     except ConfigError as error:
         _fail(str(error))
-    if remove(folder):
-        click.echo(f"Removed {folder}", err=True)
-    elif folder.exists():
-        _fail(f"{folder} is not a fastapi-lint cache (no CACHEDIR.TAG of ours): left alone")
-    else:
+    if not os.path.lexists(folder):
         click.echo(f"No cache at {folder}", err=True)
+        return
+    try:
+        remove(folder)
+    except NotACache as reason:
+        _fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
+    except OSError as error:
+        _fail(f"{folder}: cannot remove the cache: {error.strerror or error}")
+    click.echo(f"Removed {folder}", err=True)

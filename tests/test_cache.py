@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.api import lint_paths
-from fastapi_lint.cache import Cache, clean, load_secret, seal, unseal
+from fastapi_lint.cache import Cache, NotACache, clean, load_secret, seal, unseal
 from fastapi_lint.config import Config
 from fastapi_lint.engine import summarize_file
 from tests.fixture_harness import ROOT
@@ -174,11 +174,14 @@ def test_clean_removes_only_our_cache(tmp_path: Path) -> None:
     project = _project(tmp_path, files=1)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache)
-    assert clean(cache) and not cache.exists()
+    clean(cache)
+    assert not cache.exists()
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("x")
-    assert not clean(other) and (other / "keep.txt").exists()
+    with pytest.raises(NotACache, match="did not write"):
+        clean(other)
+    assert (other / "keep.txt").exists()
 
 
 def test_unwritable_cache_folder_still_lints(tmp_path: Path) -> None:
