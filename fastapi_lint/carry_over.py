@@ -31,9 +31,9 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import summarize_file, suppressed
+from fastapi_lint.engine import suppressed
 from fastapi_lint import cores
-from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker
+from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
@@ -92,6 +92,8 @@ def carry_over(
         on_small_edit()
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
     before, attempt.parsed, attempt.read = _parse_changed(cache, changed, current, last.keys, unchanged, in_worker)
+    if len(attempt.parsed) < len(changed):  # a file changed again while it was read: run in full
+        return attempt
     moved: dict[str, _Moved] = {}
     for _, display in changed:
         old, after = before[display], attempt.parsed[display]
@@ -129,10 +131,10 @@ def _parse_changed(
     if not in_worker:
         for path, display in changed:
             before[display] = cache.get(display, last_keys[display])  # before the new entry replaces it
-            parsed[display] = outcome = summarize_file(path, display)
-            cache.put(display, keys[display], outcome)
+            key, outcome = summarize_keyed(path, display)
+            _keep(cache, display, keys[display], key, outcome, parsed)
         return before, parsed, read
-    jobs = [(path, display, keys[display], cache.secret) for path, display in changed]
+    jobs = [(path, display, cache.secret) for path, display in changed]
     worker = cores.in_child(lambda: [summarize_in_worker(job) for job in jobs])
     # The worker hands its entries back to be written here, so the old ones are still there.
     before = {display: cache.get(display, last_keys[display]) for _, display in changed}
@@ -140,9 +142,20 @@ def _parse_changed(
     while not worker.ready() and next(reading, None) is not None:
         pass
     results = worker.wait()
-    for (path, display), result in zip(changed, results or [summarize_file(path, display) for path, display in changed]):
-        parsed[display] = cached_outcome(cache, display, keys[display], result)
+    for (path, display), (key, result) in zip(
+        changed, results or [summarize_keyed(path, display) for path, display in changed]
+    ):
+        _keep(cache, display, keys[display], key, result, parsed)
     return before, parsed, read
+
+
+def _keep(cache: Cache, display: str, expected: str, key: str | None, result: Outcome | bytes,
+          into: dict[str, Outcome]) -> None:
+    """Cache what was parsed under the key of what was parsed; hand it on only when that is the
+    content the attempt compared (the file did not change again in between)."""
+    outcome = cached_outcome(cache, display, key, result)
+    if key == expected:
+        into[display] = outcome
 
 
 def _reads(cache: Cache, keys: dict[str, str], displays: list[str], into: dict[str, Outcome]) -> Iterator[str]:

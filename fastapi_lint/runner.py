@@ -112,6 +112,8 @@ def summarize_all(
     """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each.
 
     ``known``: outcomes already made (and cached) in this run, by displayed path.
+    ``keys``: each file's cache key, as ``file_keys`` took it; a file parsed here gets, in
+    place, the key of the bytes that were parsed (see ``summarize_keyed``).
     """
     stats = Phase1Stats()
     outcomes: list[Outcome | None] = [None] * len(files)
@@ -140,12 +142,18 @@ def summarize_all(
         secret = cache.secret if cache is not None else None
         with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             chunk = max(1, min(32, len(pending) // (workers * 8)))
-            jobs_sent = [(p, d, k, secret) for _, p, d, k in pending]
-            for (index, _, display, key), result in zip(pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)):
-                _store(outcomes, index, cached_outcome(cache, display, key, result), None, display, key, on_progress)
+            jobs_sent = [(p, d, secret if k is not None else None) for _, p, d, k in pending]
+            for (index, _, display, key), (parsed_key, result) in zip(
+                pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)
+            ):
+                _rekey(keys, index, parsed_key)
+                kept = parsed_key if key is not None else None
+                _store(outcomes, index, cached_outcome(cache, display, kept, result), None, display, None, on_progress)
     else:
         for index, path, display, key in pending:
-            _store(outcomes, index, summarize_file(path, display), cache, display, key, on_progress)
+            parsed_key, outcome = summarize_keyed(path, display)
+            _rekey(keys, index, parsed_key)
+            _store(outcomes, index, outcome, cache, display, parsed_key if key is not None else None, on_progress)
     done = [outcome for outcome in outcomes if outcome is not None]
     stats.lines = sum(o.line_count for o in done if isinstance(o, ModuleSummary))
     return done, stats
@@ -166,17 +174,37 @@ def _start_worker() -> None:
     threading.Thread(target=leave_when_orphaned, name="fastapi-lint: parent watch", daemon=True).start()
 
 
-def summarize_in_worker(job: tuple[Path, str, str | None, bytes | None]) -> Outcome | bytes:
-    """In a worker: the outcome, or when it is to be cached, its sealed cache entry.
+def summarize_in_worker(job: tuple[Path, str, bytes | None]) -> tuple[str | None, Outcome | bytes]:
+    """In a worker: the key of what was parsed, and the outcome, or when it is to be cached (a
+    secret given), its sealed cache entry.
 
     Sending the entry costs the worker the one pickling the pool would do anyway, and
     spares the parent pickling every outcome again to write the cache.
     """
-    path, display, key, secret = job
-    outcome = summarize_file(path, display)
+    path, display, secret = job
+    key, outcome = summarize_keyed(path, display)
     if key is not None and secret is not None:
-        return seal(secret, (key, outcome))
-    return outcome
+        return key, seal(secret, (key, outcome))
+    return key, outcome
+
+
+def summarize_keyed(path: Path, display: str) -> tuple[str | None, Outcome]:
+    """Phase 1 for one file, and the cache key of the very bytes it parsed (None: unreadable).
+
+    The key is never taken from an earlier read: a file saved between that read and the parse,
+    then put back, would find the edit's facts filed under its own content's key.
+    """
+    try:
+        data = path.read_bytes()
+        module, is_package = module_name(path)
+    except (OSError, RuntimeError, ValueError):
+        return None, summarize_file(path, display)  # which says why it cannot be read
+    return Cache.key(data, display, module, is_package), summarize_file(path, display, data=data)
+
+
+def _rekey(keys: list[str | None] | None, index: int, parsed_key: str | None) -> None:
+    if keys is not None and keys[index] is not None:
+        keys[index] = parsed_key
 
 
 def cached_outcome(cache: Cache | None, display: str, key: str | None, result: Outcome | bytes) -> Outcome:

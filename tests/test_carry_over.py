@@ -147,7 +147,7 @@ def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Pat
     def not_here(*args: object) -> None:
         raise AssertionError("parsed in this process, not in the worker")
 
-    monkeypatch.setattr(carry_over_module, "summarize_file", not_here)
+    monkeypatch.setattr(carry_over_module, "summarize_keyed", not_here)
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)

@@ -269,3 +269,50 @@ def test_clean_on_a_linked_cache_folder_is_a_message(project: Path) -> None:
 
     assert done.returncode == 2 and "symbolic link" in done.stderr and "Traceback" not in done.stderr
     assert _snapshot(real) == before and (project / ".fastapi_lint_cache").is_symlink()
+
+
+# -- 8. a file saved while a run reads the tree: its entry is keyed by what was parsed ---------
+
+QUIET = ROUTE.replace("    time.sleep(1)\n", "    return None\n")
+COMMENTED = "# The slow route.\n" + ROUTE
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("facts", [True, False])
+@pytest.mark.parametrize("last_seen", [None, COMMENTED])
+def test_a_file_saved_during_a_run_and_put_back_is_linted_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, facts: bool, last_seen: str | None
+) -> None:
+    """The run takes the file's key, then the file is saved (the blocking call removed) before it
+    is parsed, then put back: the next run must see the blocking call again, not the edit's facts
+    filed under the original content's key. ``last_seen``: the content a cached run saw before
+    (a comment away from the original: the run first tries to carry its findings over)."""
+    from fastapi_lint import api, runner
+    from fastapi_lint.config import Config
+
+    monkeypatch.setattr(runner, "POOL_THRESHOLD", 1)
+    project = tmp_path / "project"
+    project.mkdir()
+    main = project / "main.py"
+    (project / "other.py").write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    config = Config(select=("FAS101",))
+    if last_seen is not None:
+        main.write_text(last_seen)
+        api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
+    main.write_text(ROUTE)
+    take_keys = runner.file_keys
+
+    def keys_then_saved(*args: object, **kwargs: object) -> object:
+        taken = take_keys(*args, **kwargs)  # type: ignore[arg-type]
+        main.write_text(QUIET)
+        return taken
+
+    monkeypatch.setattr(runner, "file_keys", keys_then_saved)
+    during = api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
+    monkeypatch.setattr(runner, "file_keys", take_keys)
+    main.write_text(ROUTE)
+    after = api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
+
+    assert [d.code for d in during.diagnostics] == []  # what was parsed had no blocking call
+    assert [d.code for d in after.diagnostics] == ["FAS101"]
