@@ -289,6 +289,9 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
     from fastapi_lint.fixes import fix_files
 
     results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config)
+    for path, outcome in sorted(results.items()):
+        if outcome.file_problem is not None:
+            _note(f"{path}: not fixed: {outcome.file_problem}")
     fixed = [d for outcome in results.values() for d in outcome.applied]
     if options.show_fixes:
         for d in sorted(fixed, key=Diagnostic.sort_key):
@@ -691,7 +694,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
 
     from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
     from fastapi_lint.fixes import check_parses
-    from fastapi_lint.fixes.files import read, write_atomically
+    from fastapi_lint.fixes.files import read, rewrite
 
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
@@ -718,7 +721,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
             failed = True
             continue
         try:
-            write_atomically(Path(path), source_file.encode(new_text))
+            rewrite(Path(path), source_file.encode(new_text))
         except (OSError, UnicodeEncodeError) as error:
             _error(f"{path}: cannot write the file: {error}")
             failed = True

@@ -7,7 +7,7 @@ The entry points, independent of the CLI:
   ``Diagnostic.fix`` for a whole list, which is what the engine attaches.
 - ``plan_fixes(source, path, diagnostics, unsafe)``: the module's new text, the
   findings fixed and those not fixed, with the reason.
-- ``apply_to_file(path, diagnostics, unsafe)``: the same, written back atomically;
+- ``apply_to_file(path, diagnostics, unsafe)``: the same, written back (``files.rewrite``);
   ``fix_files(diagnostics, unsafe)`` does it for every file of a run (``write=False``
   plans only, for ``--diff``; ``FixResult.diff`` renders it).
 
@@ -36,7 +36,7 @@ from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
 from fastapi_lint.fixes.base import Edit, Fixer, Import, Target
 from fastapi_lint.fixes.facts import Facts, lint_text, local_facts
-from fastapi_lint.fixes.files import read, write_atomically
+from fastapi_lint.fixes.files import Refused, read, rewrite
 from fastapi_lint.fixes.registry import FIXERS
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ class FixResult:
     applied: list[Diagnostic] = field(default_factory=list)
     skipped: list[tuple[Diagnostic, str]] = field(default_factory=list)
     source: str = ""  # what the fixes started from, for ``--diff``
+    # Why the file as a whole was left unchanged (cannot be read or written), for the CLI to say.
+    file_problem: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -162,27 +164,36 @@ def apply_to_file(
     context: Context | None = None,
     config: Config | None = None,
 ) -> FixResult:
-    """``plan_fixes`` on a file, written back atomically when something changed.
+    """``plan_fixes`` on a file, written back when something changed (``files.rewrite``).
 
-    The file keeps its encoding (BOM, coding cookie), line endings and permission bits.
-    A file that cannot be read, decoded or encoded back is left alone, its findings not fixed.
+    The file keeps its encoding (BOM, coding cookie), line endings, owner, mode, attributes
+    and links. A file that cannot be read, decoded, encoded back or written, or that the
+    user may not write, is left alone, its findings not fixed.
     """
     file_path = Path(path)
     try:
         source_file = read(file_path)
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
-        return FixResult("", [], [(d, f"not fixed: cannot read the file ({error})") for d in diagnostics], "")
+        return _unfixed("", diagnostics, f"cannot read the file ({error})")
     shown = diagnostics[0].path if diagnostics else str(path)
     result = plan_fixes(source_file.text, shown, diagnostics, unsafe, context=context, config=config)
     if not result.changed:
         return result
     try:
-        data = source_file.encode(result.new_source)
-        write_atomically(file_path, data)
+        rewrite(file_path, source_file.encode(result.new_source))
+    except Refused as refusal:
+        problem = str(refusal)
     except (OSError, UnicodeEncodeError) as error:
-        skipped = [*result.skipped, *((d, f"not fixed: cannot write the file ({error})") for d in result.applied)]
-        return FixResult(source_file.text, [], skipped, source_file.text)
-    return result
+        problem = f"cannot write the file ({error})"
+    else:
+        return result
+    unfixed = _unfixed(source_file.text, result.applied, problem)
+    return replace(unfixed, skipped=[*result.skipped, *unfixed.skipped])
+
+
+def _unfixed(source: str, diagnostics: Sequence[Diagnostic], problem: str) -> FixResult:
+    """The file left as it is, for a reason of the file's own."""
+    return FixResult(source, [], [(d, f"not fixed: {problem}") for d in diagnostics], source, problem)
 
 
 def fix_files(
@@ -206,7 +217,7 @@ def fix_files(
         try:
             text = read(Path(path)).text
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
-            results[path] = FixResult("", [], [(d, f"not fixed: cannot read the file ({error})") for d in found], "")
+            results[path] = _unfixed("", found, f"cannot read the file ({error})")
             continue
         results[path] = plan_fixes(text, path, found, unsafe, context=context, config=config)
     return results

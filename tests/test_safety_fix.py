@@ -1,0 +1,254 @@
+"""``--fix`` and ``--add-noqa`` never lose a file: what a write keeps, what it refuses, what it checks first.
+
+Each test works as a user would: a temporary tree, the real command line in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import run
+
+ROUTE = '''import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    time.sleep(1)
+    return {}
+'''
+FIXED_LINE = "    await asyncio.sleep(1)\n"
+NOQA_LINE = "    time.sleep(1)  # noqa: FAS101\n"
+
+# The two ways the command line writes a user's file, and the line each one writes.
+WRITERS = {"fix": (("--fix",), FIXED_LINE), "add-noqa": (("--add-noqa",), NOQA_LINE)}
+NOBODY = 65534
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "app.py").write_text(ROUTE)
+    return folder
+
+
+def write(project: Path, writer: str, *user: int) -> subprocess.CompletedProcess[str]:
+    args, _ = WRITERS[writer]
+    if not user:
+        return run("app.py", "--no-cache", "--select", "FAS101", *args, cwd=project)
+    return subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", "app.py", "--no-cache", "--select", "FAS101", *args],
+        cwd=project, capture_output=True, text=True, timeout=60, user=user[0], group=user[0], extra_groups=[],
+    )
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary or backup files a write left in the folder."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def _posix_acl(entries: list[tuple[int, int, int]]) -> bytes:
+    """``system.posix_acl_access`` as Linux stores it: version 2, then (tag, permissions, id) entries."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perms, ident) for tag, perms, ident in entries)
+
+
+# user::rw-, user:nobody:rw-, group::r--, mask::rw-, other::r--
+ACL = _posix_acl([(0x01, 6, 0xFFFFFFFF), (0x02, 6, NOBODY), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF),
+                  (0x20, 4, 0xFFFFFFFF)])
+
+
+def _set_attributes(path: Path) -> dict[str, bytes]:
+    wanted = {"user.origin": b"checkout", "system.posix_acl_access": ACL}
+    for name, value in wanted.items():
+        try:
+            os.setxattr(path, name, value)
+        except (OSError, AttributeError) as error:
+            pytest.skip(f"the file system takes no `{name}` here ({error})")
+    return {name: os.getxattr(path, name) for name in wanted}
+
+
+# -- problem 4: a write keeps what the file is -------------------------------------------------
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("kind", ["hard link", "owner, group and set-group-ID", "ACL and attributes"])
+def test_a_written_file_keeps_links_owner_mode_and_attributes(project: Path, writer: str, kind: str) -> None:
+    app = project / "app.py"
+    elsewhere = project.parent / "elsewhere.py"
+    if kind == "hard link":
+        os.link(app, elsewhere)
+    elif kind == "ACL and attributes":
+        attributes = _set_attributes(app)
+    else:
+        if not IS_ROOT:
+            pytest.skip("giving a file to another user takes root")
+        os.chown(app, NOBODY, NOBODY)
+        os.chmod(app, 0o2750)  # a chown of the replacement after its chmod would clear set-group-ID
+    before = os.stat(app)
+    done = write(project, writer)
+    assert done.returncode == 0, done.stderr
+    _, line = WRITERS[writer]
+    assert line in app.read_text()
+    after = os.stat(app)
+    assert (after.st_uid, after.st_gid, stat.S_IMODE(after.st_mode)) == (
+        before.st_uid, before.st_gid, stat.S_IMODE(before.st_mode))
+    if kind == "hard link":
+        assert after.st_ino == before.st_ino and after.st_nlink == 2
+        assert elsewhere.read_text() == app.read_text(), "the other link must see the fix too"
+    if kind == "ACL and attributes":
+        assert {name: os.getxattr(app, name) for name in attributes} == attributes
+    assert leftovers(project) == []
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_read_only_file_is_refused(project: Path, writer: str) -> None:
+    app = project / "app.py"
+    os.chmod(app, 0o444)
+    before = os.stat(app)
+    done = write(project, writer)
+    assert app.read_text() == ROUTE and os.stat(app).st_ino == before.st_ino
+    assert "the file is read-only" in done.stderr, done.stderr
+    assert "app.py: not fixed: the file is read-only" in done.stderr if writer == "fix" else done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert leftovers(project) == []
+
+
+@pytest.fixture
+def shared_project() -> Iterator[Path]:
+    """A folder any user may write (``tmp_path`` is private to the user running the tests)."""
+    folder = Path(tempfile.mkdtemp(prefix="fastapi-lint-shared-"))
+    try:
+        os.chmod(folder, 0o777)
+        (folder / "app.py").write_text(ROUTE)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def _other_user_can_run_the_linter(folder: Path) -> bool:
+    probe = [sys.executable, "-c", "import fastapi_lint.cli"]
+    try:
+        done = subprocess.run(probe, cwd=folder, capture_output=True, timeout=60, user=NOBODY, group=NOBODY,
+                              extra_groups=[])
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="running as another user takes root")
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("mode", [0o644, 0o666])
+def test_another_users_file(shared_project: Path, writer: str, mode: int) -> None:
+    """In a folder anyone may write: a file the user may not write is refused (a rename would
+    replace it); one they may write, but not give its owner back, is written in place."""
+    if not _other_user_can_run_the_linter(shared_project):
+        pytest.skip("the interpreter cannot be run by another user here")
+    app = shared_project / "app.py"
+    os.chmod(app, mode)
+    before = os.stat(app)
+    done = write(shared_project, writer, NOBODY)
+    after = os.stat(app)
+    assert (after.st_ino, after.st_uid, stat.S_IMODE(after.st_mode)) == (before.st_ino, 0, mode)
+    if mode == 0o644:
+        assert app.read_text() == ROUTE
+        assert "you may not write the file" in done.stderr, done.stderr
+    else:
+        assert WRITERS[writer][1] in app.read_text(), done.stderr
+    assert leftovers(shared_project) == []
+
+
+# In process: what a user without root sees, simulated where the tests run as root.
+
+
+def test_a_file_the_user_may_not_write_is_refused(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_lint.api import lint_paths
+    from fastapi_lint.config import Config
+    from fastapi_lint.fixes import apply_to_file
+
+    app = project / "app.py"
+    diagnostics = lint_paths([app], Config(select=("FAS101",))).diagnostics
+    real_access = os.access
+
+    def access(path: Path, mode: int, **kwargs: bool) -> bool:
+        return False if Path(path) == app else real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    result = apply_to_file(app, diagnostics)
+    assert app.read_text() == ROUTE and not result.applied
+    assert result.file_problem == "you may not write the file (permission denied)"
+    assert leftovers(project) == []
+
+
+def test_an_owner_that_cannot_be_given_back_means_writing_in_place(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi_lint.api import lint_paths
+    from fastapi_lint.config import Config
+    from fastapi_lint.fixes import apply_to_file
+
+    app = project / "app.py"
+    diagnostics = lint_paths([app], Config(select=("FAS101",))).diagnostics
+    before = os.stat(app)
+
+    def not_allowed(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", not_allowed)
+    monkeypatch.setattr(os, "stat", _as_if_owned_by(NOBODY, os.stat))
+    result = apply_to_file(app, diagnostics)
+    assert result.applied and FIXED_LINE in app.read_text()
+    assert os.lstat(app).st_ino == before.st_ino, "written through the file's own inode"
+    assert leftovers(project) == []
+
+
+def _as_if_owned_by(user: int, real_stat):  # type: ignore[no-untyped-def]
+    """``os.stat`` reporting ``app.py`` as another user's."""
+
+    def fake(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = real_stat(path, *args, **kwargs)
+        if Path(path).name != "app.py":
+            return found
+        fields = list(found)
+        fields[stat.ST_UID] = user
+        return os.stat_result(fields)
+
+    return fake
+
+
+def test_a_failed_write_in_place_puts_the_old_content_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi_lint.fixes import files
+
+    app = project / "app.py"
+    os.link(app, project.parent / "elsewhere.py")
+    real = files._overwrite
+    calls: list[int] = []
+
+    def fails_once(stream, data):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            stream.seek(0)
+            stream.write(data[:10])  # halfway
+            raise OSError(28, "No space left on device")
+        real(stream, data)
+
+    monkeypatch.setattr(files, "_overwrite", fails_once)
+    with pytest.raises(OSError, match="No space left"):
+        files.rewrite(app, ROUTE.replace("time.sleep(1)", "pass").encode())
+    assert app.read_text() == ROUTE
+    assert leftovers(project) == []
