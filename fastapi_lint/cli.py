@@ -593,12 +593,36 @@ def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config
     """
     import time
 
+    started = time.perf_counter()
+    data = sys.stdin.buffer.read()
+    if not options.fix or options.diff:
+        _lint_stdin(data, started, name, output_format, exit_zero, config, quiet, options, cache_dir, None)
+    # An editor's fix-on-save replaces its buffer with standard output: whatever stops the fix
+    # (text that cannot be decoded, an internal error), the buffer gets its own bytes back.
+    sent: list[bytes] = []
+
+    def send(output: bytes) -> None:
+        sent.append(output)
+        sys.stdout.buffer.write(output)
+        sys.stdout.buffer.flush()
+
+    try:
+        _lint_stdin(data, started, name, output_format, exit_zero, config, quiet, options, cache_dir, send)
+    finally:
+        if not sent:
+            send(data)
+
+
+def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exit_zero: bool, config: Config,
+                quiet: bool, options: RunOptions, cache_dir: Path | None,
+                send: Callable[[bytes], None] | None) -> NoReturn:
+    """``_check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
+    import time
+
     from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, decode
     from fastapi_lint.config import ignored_for_file, selected_codes
     from fastapi_lint.engine import check_project, display_path, summarize_file
 
-    started = time.perf_counter()
-    data = sys.stdin.buffer.read()
     shown = display_path(name)
     try:
         source = decode(data)
@@ -631,9 +655,8 @@ def _check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config
             sys.exit(EXIT_FINDINGS if planned.changed else EXIT_OK)
         fixed = planned.applied
         new_source = planned.new_source
-        out = sys.stdout.buffer
-        out.write(_encode_like(new_source, data))
-        out.flush()
+        if send is not None:
+            send(_encode_like(new_source, data) if planned.changed else data)
         if planned.changed:
             source = new_source
             diagnostics, context, internal = lint(_encode_like(new_source, data))

@@ -252,3 +252,46 @@ def test_a_failed_write_in_place_puts_the_old_content_back(project: Path, monkey
         files.rewrite(app, ROUTE.replace("time.sleep(1)", "pass").encode())
     assert app.read_text() == ROUTE
     assert leftovers(project) == []
+
+
+# -- problem 5: an editor's fix-on-save gets its buffer back when nothing can be fixed -------------
+
+UNFIXABLE_INPUTS = {
+    "bytes not valid UTF-8": ROUTE.encode() + b'x = "\xff"\n',
+    "unknown coding cookie": b"# -*- coding: klingon -*-\n" + ROUTE.encode(),
+    "BOM contradicting the cookie": b"\xef\xbb\xbf# coding: latin-1\n" + ROUTE.encode(),
+    "latin-1 text without a cookie": ROUTE.replace("{}", "{'caf\xe9': 1}").encode("latin-1"),
+    "syntax error": ROUTE.encode() + b"def broken(:\n",
+    "NUL byte": ROUTE.encode() + b"x = 1\0\n",
+}
+
+
+@pytest.mark.parametrize("exit_zero", [False, True], ids=["", "exit-zero"])
+@pytest.mark.parametrize("name", UNFIXABLE_INPUTS)
+def test_fix_on_standard_input_gives_the_input_back_when_it_cannot_fix(
+    tmp_path: Path, name: str, exit_zero: bool
+) -> None:
+    data = UNFIXABLE_INPUTS[name]
+    args = [sys.executable, "-m", "fastapi_lint", "-", "--stdin-filename", "app.py", "--fix", "--no-cache"]
+    done = subprocess.run([*args, *(["--exit-zero"] if exit_zero else [])], input=data, capture_output=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.stdout == data, done.stderr.decode()
+    assert done.returncode == (0 if exit_zero else 1)
+    assert b"FAS900" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_fix_on_standard_input_gives_the_input_back_after_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi_lint import cli, engine
+    from tests.helpers import cli_runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(engine, "check_project", broken)
+    data = ROUTE.encode()
+    result = cli_runner().invoke(cli.main, ["-", "--stdin-filename", "app.py", "--fix", "--no-cache"], input=data)
+    assert result.exit_code == 2 and "internal error: RuntimeError: boom" in result.stderr
+    assert result.stdout_bytes == data
