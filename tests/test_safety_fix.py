@@ -295,3 +295,51 @@ def test_fix_on_standard_input_gives_the_input_back_after_an_internal_error(
     result = cli_runner().invoke(cli.main, ["-", "--stdin-filename", "app.py", "--fix", "--no-cache"], input=data)
     assert result.exit_code == 2 and "internal error: RuntimeError: boom" in result.stderr
     assert result.stdout_bytes == data
+
+
+# -- problem 6: an unsafe fix keeps the coroutine a decorator awaits --------------------------------
+
+AWAITING = '''import functools
+
+
+def timed(endpoint):
+    @functools.wraps(endpoint)
+    async def wrapper(*args, **kwargs):
+        return await endpoint(*args, **kwargs)
+
+    return wrapper
+'''
+HANDING_BACK = "def timed(endpoint):\n    endpoint.timed = True\n    return endpoint\n"
+DECORATED_ROUTE = '''import requests
+from fastapi import FastAPI
+{imports}
+app = FastAPI()
+
+{helper}
+@app.get("/")
+@{decorator}
+async def index(url: str):
+    return requests.get(url, timeout=5).json()
+'''
+# How the route is decorated, and whether it may lose its ``async``.
+DECORATIONS = {
+    "awaiting wrapper in the same file": ("", AWAITING, "timed", False),
+    "awaiting wrapper from another module": ("from decorators import timed\n", "", "timed", False),
+    "decorator of another package": ("from fastapi_cache.decorator import cache\n", "", "cache(expire=60)", False),
+    "decorator that hands the route back": ("", HANDING_BACK, "timed", True),
+}
+
+
+@pytest.mark.parametrize("decoration", DECORATIONS)
+def test_drop_async_keeps_a_coroutine_a_decorator_may_await(tmp_path: Path, decoration: str) -> None:
+    imports, helper, decorator, may_drop = DECORATIONS[decoration]
+    (tmp_path / "decorators.py").write_text(AWAITING)
+    app = tmp_path / "app.py"
+    app.write_text(DECORATED_ROUTE.format(imports=imports, helper=helper + "\n" if helper else "", decorator=decorator))
+    done = run("app.py", "decorators.py", "--no-cache", "--select", "FAS101", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    fixed = app.read_text()
+    if may_drop:
+        assert "\ndef index(url: str):\n    return requests.get(url, timeout=5).json()\n" in fixed
+    else:
+        assert "\nasync def index(url: str):\n    return (await asyncio.to_thread(requests.get, url, timeout=5)).json()\n" in fixed

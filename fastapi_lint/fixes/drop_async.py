@@ -5,9 +5,10 @@ is allowed: "don't mix". The function must await nothing (no ``await``, ``async
 for`` or ``async with`` in its own body) and must not be called by the project's own
 code, which would expect a coroutine (``await read_items()``); the facts of the
 linted project answer that (``Facts.is_called``, over every call site of every
-module). Still unsafe: code outside the linted files (tests, other services)
-may await it, a decorator may expect a coroutine, and the function now takes a
-threadpool token per request.
+module), and no decorator but FastAPI's own may expect a coroutine
+(``Facts.wrapped``: a wrapper that awaits the function, or keeps it for code that
+will). Still unsafe: code outside the linted files (tests, other services) may
+await it, and the function now takes a threadpool token per request.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ class DropAsync(Fixer):
         # FAS106 (a threadpool hop per request), whose advice is the opposite edit.
         if "route" not in roles or not roles & THREADPOOL_ROLES or roles & ASYNC_ONLY_ROLES:
             return None
-        if facts.sleeps(located) or facts.is_called(located):
-            return None
+        if facts.sleeps(located) or facts.is_called(located) or facts.wrapped(located) is not None:
+            return None  # offloading the blocking call (``to_thread``) keeps the coroutine they expect
         return self.fix(f"Make `{function.name}` a plain `def` (it awaits nothing)")
 
     def edit(self, target: Target, tree: Tree) -> Outcome:

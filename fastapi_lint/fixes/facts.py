@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 import tokenize
+from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target
@@ -56,6 +57,7 @@ class Facts:
         self._by_path = {summary.path: summary for summary in self.project.summaries}
         self._indexes: dict[str, _Index] = {}
         self._callers: set[str] | None = None
+        self._registrations: dict[str, set[Span]] | None = None
 
     @classmethod
     def of(cls, context: Context) -> Facts:
@@ -126,6 +128,42 @@ class Facts:
                     callers.add(target)
             self._callers = callers
         return located.function.path in self._callers
+
+
+    def wrapped(self, located: Located) -> str | None:
+        """A decorator of the function that may expect a coroutine, as written; None when every one
+        is known not to: FastAPI's own registration of the route, or a function of the project
+        that hands its argument back untouched (``def mark(f): return f``).
+
+        Any other may call the function and await what it returns (``return await f(*a, **k)``
+        in its wrapper, as caching and rate-limiting decorators do), or keep it for code that
+        will: after the function loses its ``async``, every call of it would raise ``TypeError``.
+        """
+        if self._registrations is None:
+            registrations: dict[str, set[Span]] = defaultdict(set)
+            for route in self.model.routes:
+                registrations[route.handler.function.path].add(route.site.span)
+            self._registrations = registrations
+        own = self._registrations.get(located.function.path, set())
+        for decorator in located.function.decorators:
+            if decorator.call is not None and decorator.call.span in own:
+                continue
+            if decorator.kind == "ref" and self._hands_back(decorator):
+                continue
+            return decorator.call.text if decorator.call is not None else decorator.text
+        return None
+
+    def _hands_back(self, decorator: Value) -> bool:
+        """The decorator is a plain function of the project that calls nothing and returns its argument."""
+        found = self.project.function(self.project.resolve(decorator.ref).path)
+        if found is None:
+            return False
+        function = found.function
+        if function.is_async or function.is_generator or function.calls or function.decorators or not function.params:
+            return False
+        argument = function.params[0].name
+        returned = function.returned
+        return bool(returned) and all(value.kind == "other" and value.text == argument for value in returned)
 
 
 def encoded(source: str) -> bytes:
