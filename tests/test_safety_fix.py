@@ -343,3 +343,67 @@ def test_drop_async_keeps_a_coroutine_a_decorator_may_await(tmp_path: Path, deco
         assert "\ndef index(url: str):\n    return requests.get(url, timeout=5).json()\n" in fixed
     else:
         assert "\nasync def index(url: str):\n    return (await asyncio.to_thread(requests.get, url, timeout=5)).json()\n" in fixed
+
+
+# Each: the module, where ``time.sleep(1)`` would become ``await asyncio.sleep(1)`` but ``asyncio``
+# names something else there, or is rebound where the module cannot see it.
+SHADOWED = {
+    "parameter": "async def index(asyncio: str):\n    time.sleep(1)\n    return asyncio\n",
+    "local assigned later": "async def index():\n    time.sleep(1)\n    asyncio = 'x'\n    return asyncio\n",
+    "local import": "async def index():\n    import trio as asyncio\n    time.sleep(1)\n    return asyncio\n",
+    "comprehension variable": "async def index():\n    return [time.sleep(1) for asyncio in range(2)]\n",
+    "match capture": (
+        "async def index(body: dict):\n    match body:\n        case {'loop': asyncio}:\n"
+        "            time.sleep(1)\n            return asyncio\n    return None\n"
+    ),
+    "match star capture": (
+        "async def index(body: list):\n    match body:\n        case [*asyncio]:\n"
+        "            time.sleep(1)\n            return asyncio\n    return None\n"
+    ),
+    "exception name": (
+        "async def index():\n    try:\n        return 1 / 0\n    except ZeroDivisionError as asyncio:\n"
+        "        time.sleep(1)\n        return str(asyncio)\n"
+    ),
+    "with target": "async def index():\n    with open('f') as asyncio:\n        time.sleep(1)\n        return asyncio.read()\n",
+    "assignment expression": "async def index():\n    if (asyncio := 3):\n        time.sleep(1)\n    return asyncio\n",
+    "global rebinding elsewhere": (
+        "import asyncio\n\n\ndef install(loop_module):\n    global asyncio\n    asyncio = loop_module\n\n\n"
+        "async def index():\n    time.sleep(1)\n"
+    ),
+    "module-level import of something else": "import trio as asyncio\n\n\nasync def index():\n    time.sleep(1)\n",
+}
+
+
+@pytest.mark.parametrize("case", SHADOWED)
+def test_await_sleep_declines_where_asyncio_is_not_the_module(tmp_path: Path, case: str) -> None:
+    source = f"import time\n{SHADOWED[case]}"
+    app = tmp_path / "app.py"
+    app.write_text(source)
+    done = run("app.py", "--no-cache", "--select", "FAS101", "--fix", cwd=tmp_path)
+    assert app.read_text() == source, f"rewritten although `asyncio` is not the module there:\n{app.read_text()}"
+    assert done.returncode == 1 and "FAS101" in done.stdout and "Fixed 0 findings" in done.stderr
+
+
+# Each: the module, with a spelling of ``asyncio`` that means something else in a function, and the
+# line the fix writes instead, with a new ``import asyncio``.
+RESPELLED = {
+    "module alias shadowed": (
+        "import asyncio as aio\n\n\nasync def index(aio: int):\n    time.sleep(1)\n    return aio\n",
+        "    await asyncio.sleep(1)\n",
+    ),
+    "imported sleep shadowed": (
+        "from asyncio import sleep\n\n\nasync def index(sleep: float):\n    time.sleep(sleep)\n",
+        "    await asyncio.sleep(sleep)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RESPELLED)
+def test_await_sleep_spells_asyncio_a_way_that_means_it(tmp_path: Path, case: str) -> None:
+    module, line = RESPELLED[case]
+    app = tmp_path / "app.py"
+    app.write_text(f"import time\n{module}")
+    done = run("app.py", "--no-cache", "--select", "FAS101", "--fix", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    fixed = app.read_text()
+    assert fixed.startswith("import asyncio\nimport time\n") and line in fixed, fixed

@@ -79,10 +79,10 @@ def _spelling(tree: Tree) -> tuple[cst.BaseExpression, tuple[Import, ...]] | str
     import libcst as cst
 
     local = tree.imported_as("functools", "lru_cache")
-    if local is not None:
+    if local is not None and tree.free(local, "functools.lru_cache"):
         return cst.Name(local), ()
     alias = tree.module_alias("functools")
-    if alias is not None:
+    if alias is not None and tree.free(alias, "functools"):
         return cst.Attribute(value=cst.Name(alias), attr=cst.Name("lru_cache")), ()
     if not tree.free("lru_cache", "functools.lru_cache"):
         return "the name `lru_cache` is taken in this module"

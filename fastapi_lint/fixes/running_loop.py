@@ -51,6 +51,8 @@ class RunningLoop(Fixer):
             new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("get_running_loop"))
         elif isinstance(func, cst.Name) and tree.qualified(func) == GET_EVENT_LOOP:
             local = tree.imported_as("asyncio", "get_running_loop")
+            if local is not None and not tree.free(local, "asyncio.get_running_loop"):
+                local = None
             if local is None:
                 if not tree.free("get_running_loop", "asyncio.get_running_loop"):
                     return "the name `get_running_loop` is taken in this module"

@@ -8,7 +8,7 @@ so a call is found by its exact start and end.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,6 +44,8 @@ class Tree:
                 self._functions[(where.start.line, where.start.column)] = node
         self.imports: dict[str, Binding] = {}
         self.bound: set[str] = set()  # every module-level name, however bound
+        self._imported: Counter[tuple[str, str]] = Counter()  # (name, target): module-level imports binding it
+        self._everywhere: Counter[str] | None = None  # every binding of a name, in any scope
         for statement in self.module.body:
             self._bind(statement)
 
@@ -78,11 +80,19 @@ class Tree:
         return any(not b.is_module and b.target.rpartition(".")[0] == module for b in self.imports.values())
 
     def free(self, name: str, meaning: str) -> bool:
-        """``name`` is unbound at module level, or already bound to ``meaning``."""
+        """``name`` may be written anywhere in the module to mean ``meaning``: nothing binds it
+        (an import of ``meaning`` may be added), or only module-level imports of ``meaning`` do.
+
+        Every scope counts, not only the one an edit is written in: a parameter, a local, a
+        comprehension variable or a ``case`` capture of that name, or a ``global`` rebinding of
+        it, would make the name mean something else where it is written. Such a module is rare,
+        and a wrong guess breaks a request, so any other binding anywhere is enough to decline.
+        """
         binding = self.imports.get(name)
+        everywhere = self._bindings()[name]
         if binding is not None:
-            return binding.target == meaning
-        return name not in self.bound
+            return binding.target == meaning and everywhere == self._imported[(name, meaning)]
+        return name not in self.bound and everywhere == 0
 
     def qualified(self, expression: cst.BaseExpression) -> str | None:
         """The dotted path an expression names through the module's imports, if it does."""
@@ -171,6 +181,14 @@ class Tree:
     def _add(self, binding: Binding) -> None:
         self.imports.setdefault(binding.name, binding)
         self.bound.add(binding.name)
+        self._imported[(binding.name, binding.target)] += 1
+
+    def _bindings(self) -> Counter[str]:
+        if self._everywhere is None:
+            visitor = _Bindings()
+            self.module.visit(visitor)
+            self._everywhere = visitor.count
+        return self._everywhere
 
     def _bind_target(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -218,6 +236,103 @@ class _Names(cst.CSTVisitor):
                 self._target(element.value)
 
 
+class _Bindings(cst.CSTVisitor):
+    """How many times each name is bound in the module, in any scope, by any statement or pattern."""
+
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+
+    def _name(self, node: cst.CSTNode | None) -> None:
+        if isinstance(node, cst.Name):
+            self.count[node.value] += 1
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._target(target.value)
+        else:
+            self._name(target)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name)
+        else:
+            self.count[_dotted(node.name).partition(".")[0]] += 1
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._name(node.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._name(node.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._name(node.name)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._target(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._target(node.name.name)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None:
+            self._target(node.name.name)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self._name(item.name)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self._name(item.name)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        self._name(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        self._name(node.name)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        self._name(node.rest)
+
+    def visit_TypeVar(self, node: cst.TypeVar) -> None:
+        self._name(node.name)
+
+    def visit_TypeVarTuple(self, node: cst.TypeVarTuple) -> None:
+        self._name(node.name)
+
+    def visit_ParamSpec(self, node: cst.ParamSpec) -> None:
+        self._name(node.name)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self._name(node.name)
+
+
 def _dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -254,10 +369,10 @@ def asyncio_function(tree: Tree, name: str) -> tuple[cst.BaseExpression, tuple[I
     """How the module spells ``asyncio.<name>``: its alias of ``asyncio``, a name it imported,
     or ``asyncio.<name>`` with a new ``import asyncio``. A string says why none works."""
     alias = tree.module_alias("asyncio")
-    if alias is not None:
+    if alias is not None and tree.free(alias, "asyncio"):
         return cst.Attribute(value=cst.Name(alias), attr=cst.Name(name)), ()
     local = tree.imported_as("asyncio", name)
-    if local is not None:
+    if local is not None and tree.free(local, f"asyncio.{name}"):
         return cst.Name(local), ()
     if not tree.free("asyncio", "asyncio"):
         return "the name `asyncio` is taken in this module"
