@@ -716,7 +716,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     from collections import defaultdict
 
     from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
-    from fastapi_lint.fixes import check_parses
+    from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import read, rewrite
 
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
@@ -732,6 +732,10 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
             _error(f"{path}: cannot read the file: {error}")
             failed = True
             continue
+        if result.context is not None and changed_since_checked(result.context, path, source_file.text):
+            _error(f"{path}: left unchanged: {CHANGED}")
+            failed = True
+            continue
         new_text, count, missed = add_noqa_comments(source_file.text, by_path[path])
         for d in missed:
             _note(f"{path}:{d.span.line}: cannot add `# noqa: {d.code}` (the line ends inside a string "
@@ -744,7 +748,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
             failed = True
             continue
         try:
-            rewrite(Path(path), source_file.encode(new_text))
+            rewrite(Path(path), source_file.encode(new_text), expected=source_file.data)
         except (OSError, UnicodeEncodeError) as error:
             _error(f"{path}: cannot write the file: {error}")
             failed = True

@@ -407,3 +407,61 @@ def test_await_sleep_spells_asyncio_a_way_that_means_it(tmp_path: Path, case: st
     assert done.returncode == 0, done.stdout + done.stderr
     fixed = app.read_text()
     assert fixed.startswith("import asyncio\nimport time\n") and line in fixed, fixed
+
+
+# -- problem 7: a file saved between the check and the fix is not edited ---------------------------
+
+CHECKED = '''import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index(to: str):
+    time.sleep(to)
+    return {}
+'''
+# What an editor saved meanwhile: another call exactly where the finding was, or everything moved down.
+SAVED = {
+    "another call in the same place": CHECKED.replace("time.sleep(to)", "audit.send(to)"),
+    "lines added above": "# A note the editor saved.\n\n" + CHECKED,
+}
+# Runs the command line, with the editor's save (``saved.txt`` over ``app.py``) at one moment of the run.
+SAVE_DURING_RUN = '''
+import shutil
+import sys
+
+from fastapi_lint import cli, fixes
+
+moments = {
+    "after the check": [(cli, "_fix"), (cli, "_add_noqa")],
+    "while the fix is planned": [(fixes, "plan_fixes"), (cli, "add_noqa_comments")],
+}
+for owner, name in moments[sys.argv[1]]:
+    def saving_first(*args, _real=getattr(owner, name), **kwargs):
+        shutil.copyfile("saved.txt", "app.py")
+        return _real(*args, **kwargs)
+    setattr(owner, name, saving_first)
+sys.argv = ["fastapi-lint", *sys.argv[2:]]
+cli.entry()
+'''
+
+
+@pytest.mark.parametrize("moment", ["after the check", "while the fix is planned"])
+@pytest.mark.parametrize("saved", SAVED)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_file_saved_during_the_run_is_left_as_saved(tmp_path: Path, writer: str, saved: str, moment: str) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(CHECKED)
+    (tmp_path / "saved.txt").write_text(SAVED[saved])
+    args, _ = WRITERS[writer]
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_DURING_RUN, moment, "app.py", "--no-cache", "--select", "FAS101", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert app.read_text() == SAVED[saved], f"the fix was applied to the saved file:\n{app.read_text()}"
+    assert "the file changed since it was checked" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert leftovers(tmp_path) == []

@@ -174,3 +174,6 @@ class ModuleSummary:
     line_count: int = 0
     # modules named by ``from x import *``, in order: where names not bound here may come from
     star_imports: tuple[str, ...] = ()
+    # ``parse.text_digest`` of the text the facts were read from: a fix planned on them must be
+    # applied to that very text, not to a file saved since ("" when unknown)
+    text_digest: str = ""

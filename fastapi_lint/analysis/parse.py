@@ -9,6 +9,7 @@ libcst is kept for what needs a lossless tree: rewriting code under ``--fix``.
 from __future__ import annotations
 
 import ast
+import hashlib
 import sys
 import io
 import re
@@ -71,6 +72,11 @@ def decode(data: bytes) -> str:
     """
     text = data.decode(_encoding(data))
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def text_digest(source: str) -> str:
+    """A short hash of the text: which text a module's facts describe (``ModuleSummary.text_digest``)."""
+    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def parse(data: bytes, path: str) -> Parsed | Diagnostic:

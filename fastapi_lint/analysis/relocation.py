@@ -38,7 +38,8 @@ Point = tuple[int, int]
 
 # Fields the project phase reads as data (compared); the rest are positions or not read there.
 _NOT_FACTS: dict[type, frozenset[str]] = {
-    ModuleSummary: frozenset({"noqa", "line_count"}),  # suppression is redone; line_count feeds statistics
+    # suppression is redone; line_count feeds statistics; text_digest is for fixes, never carried over
+    ModuleSummary: frozenset({"noqa", "line_count", "text_digest"}),
 }
 
 

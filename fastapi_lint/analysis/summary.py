@@ -29,7 +29,7 @@ from fastapi_lint.analysis.facts import (
 )
 from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, module_package
 from fastapi_lint.analysis.memo_guard import once_ranges
-from fastapi_lint.analysis.parse import Parsed, find_noqa
+from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
 from fastapi_lint.diagnostics import Span
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -153,6 +153,7 @@ class _Extractor:
             noqa=find_noqa(self.parsed.source, self.lines, self.parsed.tree),
             line_count=len(self.lines),
             star_imports=tuple(self.star_imports),
+            text_digest=text_digest(self.parsed.source),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:

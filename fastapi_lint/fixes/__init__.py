@@ -36,7 +36,7 @@ from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
 from fastapi_lint.fixes.base import Edit, Fixer, Import, Target
 from fastapi_lint.fixes.facts import Facts, lint_text, local_facts
-from fastapi_lint.fixes.files import Refused, read, rewrite
+from fastapi_lint.fixes.files import CHANGED, Refused, read, rewrite
 from fastapi_lint.fixes.registry import FIXERS
 
 if TYPE_CHECKING:
@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIXERS",
+    "CHANGED",
     "NEEDS_UNSAFE",
     "NO_FIX",
     "FixResult",
     "apply_to_file",
+    "changed_since_checked",
     "check_parses",
     "fix_files",
     "fix_for",
@@ -136,8 +138,9 @@ def plan_fixes(
     """Fix what can be fixed in one module given as text.
 
     ``diagnostics`` are this module's findings. With the run's ``context`` the fixes use
-    facts of the whole project (who calls a function); without, the module is analysed
-    on its own. ``config`` selects the rules for the stability check (default: defaults).
+    facts of the whole project (who calls a function), and ``source`` must be the text
+    they were read from (else nothing is fixed: ``CHANGED``); without, the module is
+    analysed on its own. ``config`` selects the rules for the stability check (default: defaults).
     """
     config = config or Config()
     try:
@@ -146,7 +149,8 @@ def plan_fixes(
         reason = f"not fixed: internal error in the fix engine ({type(error).__name__}: {error})"
         return FixResult(source, [], [(d, reason) for d in diagnostics], source)
     if not applied:
-        return FixResult(source, [], skipped, source)
+        changed = any(reason == f"not fixed: {CHANGED}" for _, reason in skipped)
+        return FixResult(source, [], skipped, source, CHANGED if changed else None)
     try:
         problem = _check(source, new_source, path, unsafe, config, {d.code for d in diagnostics})
     except Exception as error:
@@ -180,7 +184,8 @@ def apply_to_file(
     if not result.changed:
         return result
     try:
-        rewrite(file_path, source_file.encode(result.new_source))
+        # Planning takes a while: a save meanwhile must win over the fix, planned on the old text.
+        rewrite(file_path, source_file.encode(result.new_source), expected=source_file.data)
     except Refused as refusal:
         problem = str(refusal)
     except (OSError, UnicodeEncodeError) as error:
@@ -194,6 +199,12 @@ def apply_to_file(
 def _unfixed(source: str, diagnostics: Sequence[Diagnostic], problem: str) -> FixResult:
     """The file left as it is, for a reason of the file's own."""
     return FixResult(source, [], [(d, f"not fixed: {problem}") for d in diagnostics], source, problem)
+
+
+def changed_since_checked(context: Context, path: str, text: str) -> bool:
+    """``text`` is not what the run of ``context`` analysed at ``path``: its findings' positions
+    point into another text (the file was saved since it was checked)."""
+    return Facts.of(context).changed_since(path, text)
 
 
 def fix_files(
@@ -240,6 +251,8 @@ def _plan(
     facts = Facts.of(context) if context is not None else local_facts(source, path, config)
     if facts is None:
         return source, [], [*skipped, *((d, "not fixed: the file does not parse") for d in fixable)]
+    if context is not None and any(facts.changed_since(d.path, source) for d in fixable):
+        return source, [], [*skipped, *((d, f"not fixed: {CHANGED}") for d in fixable)]
     chosen: list[tuple[Diagnostic, Fixer, Target]] = []
     for diagnostic in fixable:
         found = _choose(diagnostic, facts)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
+from fastapi_lint.analysis.parse import text_digest
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target
@@ -88,6 +89,14 @@ class Facts:
         if index is None:
             index = self._indexes[summary.path] = _Index(summary)
         return index
+
+    def changed_since(self, path: str, source: str) -> bool:
+        """``source`` is not the text the facts of the module at ``path`` were read from (a file
+        saved since it was checked): every span would point into another text."""
+        summary = self._by_path.get(path)
+        if summary is None or not summary.text_digest:
+            return False  # no facts of it: no fixer places a finding there anyway
+        return summary.text_digest != text_digest(source)
 
     # -- questions the fixers ask ------------------------------------------------
 

@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,13 +24,18 @@ class SourceFile:
     path: Path
     text: str  # without the BOM; line endings as in the file
     encoding: str  # "utf-8-sig" when the file starts with a BOM
+    data: bytes = field(default=b"", repr=False)  # the bytes read
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
 
 
 class Refused(OSError):
-    """The file is not ours to change (read-only, not writable for this user): nothing was written."""
+    """The file is not ours to change (read-only, not writable for this user, changed since it
+    was read): nothing was written."""
+
+
+CHANGED = "the file changed since it was checked"
 
 
 def read(path: Path) -> SourceFile:
@@ -40,17 +45,19 @@ def read(path: Path) -> SourceFile:
     text = data.decode(encoding)
     if text.startswith("\ufeff"):  # a BOM with a cookie other than utf-8-sig's spelling
         text = text[1:]
-    return SourceFile(path, text, encoding)
+    return SourceFile(path, text, encoding, data)
 
 
 # -- a file of the user's ------------------------------------------------------------------
 
 
-def rewrite(path: Path, data: bytes) -> None:
+def rewrite(path: Path, data: bytes, expected: bytes | None = None) -> None:
     """Give an existing file new content; everything else about it stays as it was.
 
     A symlink's target gets the content. Raises ``Refused`` when the user may not change
-    the file, ``OSError`` when writing fails (the file then has its old content).
+    the file, or when ``expected`` is given and the file no longer holds it (saved by
+    someone else since it was read); ``OSError`` when writing fails (the file then has
+    its old content).
 
     The new content replaces the file in one rename when the replacement can be made the
     same file in every other respect: a crash leaves the old file or the new one. Where it
@@ -63,8 +70,8 @@ def rewrite(path: Path, data: bytes) -> None:
     refusal = write_refusal(target, info)
     if refusal is not None:
         raise Refused(refusal)
-    if info.st_nlink > 1 or not _replace(target, info, data):
-        _write_in_place(target, data)
+    if info.st_nlink > 1 or not _replace(target, info, data, expected):
+        _write_in_place(target, data, expected)
 
 
 def write_refusal(path: Path, info: os.stat_result) -> str | None:
@@ -84,7 +91,7 @@ def write_refusal(path: Path, info: os.stat_result) -> str | None:
     return None
 
 
-def _replace(target: Path, info: os.stat_result, data: bytes) -> bool:
+def _replace(target: Path, info: os.stat_result, data: bytes, expected: bytes | None) -> bool:
     """Replace the file by a copy with the new content, the same owner, group, mode and
     extended attributes; False, with nothing changed, when such a copy cannot be made."""
     try:
@@ -99,6 +106,8 @@ def _replace(target: Path, info: os.stat_result, data: bytes) -> bool:
         if not _copy_metadata(target, info, temporary):
             os.unlink(temporary)
             return False
+        if expected is not None and target.read_bytes() != expected:
+            raise Refused(CHANGED)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -153,7 +162,7 @@ def _copy_attributes(source: Path, copy: str) -> bool:
         return False
 
 
-def _write_in_place(target: Path, data: bytes) -> None:
+def _write_in_place(target: Path, data: bytes, expected: bytes | None) -> None:
     """Write through the file's own inode, so its links, owner, mode and attributes stay.
 
     Not atomic: the old content is first saved to a file next to it (when the folder
@@ -161,6 +170,8 @@ def _write_in_place(target: Path, data: bytes) -> None:
     """
     with open(target, "r+b") as stream:
         old = stream.read()
+        if expected is not None and old != expected:
+            raise Refused(CHANGED)
         backup = _backup(target, old)
         try:
             _reserve(stream.fileno(), len(data))
