@@ -195,8 +195,11 @@ def test_a_file_the_user_may_not_write_is_refused(project: Path, monkeypatch: py
     assert leftovers(project) == []
 
 
+# chown's refusals: another user's file (EPERM), an owner a container's user namespace does not map (EINVAL).
+@pytest.mark.parametrize("refusal", [PermissionError(1, "Operation not permitted"), OSError(22, "Invalid argument")],
+                         ids=["not permitted", "not mapped"])
 def test_an_owner_that_cannot_be_given_back_means_writing_in_place(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch, refusal: OSError
 ) -> None:
     from fastapi_lint.api import lint_paths
     from fastapi_lint.config import Config
@@ -207,7 +210,7 @@ def test_an_owner_that_cannot_be_given_back_means_writing_in_place(
     before = os.stat(app)
 
     def not_allowed(*args: object, **kwargs: object) -> None:
-        raise PermissionError(1, "Operation not permitted")
+        raise refusal
 
     monkeypatch.setattr(os, "chown", not_allowed)
     monkeypatch.setattr(os, "stat", _as_if_owned_by(NOBODY, os.stat))

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from fastapi_lint.rules import Context
 
 __all__ = [
-    "FIXERS",
     "CHANGED",
+    "FIXERS",
     "NEEDS_UNSAFE",
     "NO_FIX",
     "FixResult",
@@ -69,7 +69,8 @@ class FixResult:
     applied: list[Diagnostic] = field(default_factory=list)
     skipped: list[tuple[Diagnostic, str]] = field(default_factory=list)
     source: str = ""  # what the fixes started from, for ``--diff``
-    # Why the file as a whole was left unchanged (cannot be read or written), for the CLI to say.
+    # Why the file as a whole was left unchanged (cannot be read or written, changed since it was
+    # checked), for the CLI to say.
     file_problem: str | None = None
 
     @property

@@ -122,14 +122,12 @@ def _replace(target: Path, info: os.stat_result, data: bytes, expected: bytes | 
 def _copy_metadata(source: Path, info: os.stat_result, copy: str) -> bool:
     """Give ``copy`` the owner, group, mode and extended attributes of ``source``; whether it has them all."""
     made = os.stat(copy)
-    if (made.st_uid, made.st_gid) != (info.st_uid, info.st_gid):
-        if not hasattr(os, "chown"):
-            return False
-        try:
-            os.chown(copy, info.st_uid, info.st_gid)
-        except PermissionError:  # another user's file, or a group this user is not in
-            return False
-    os.chmod(copy, stat.S_IMODE(info.st_mode))  # after chown, which clears set-user-ID bits
+    if (made.st_uid, made.st_gid) != (info.st_uid, info.st_gid) and not _give(copy, info):
+        return False
+    try:
+        os.chmod(copy, stat.S_IMODE(info.st_mode))  # after chown, which clears set-user-ID bits
+    except OSError:
+        return False
     # Extended attributes last: setting an ACL sets the mode's group bits to its mask, as the original's are.
     if not _copy_attributes(source, copy):
         return False
@@ -139,6 +137,18 @@ def _copy_metadata(source: Path, info: os.stat_result, copy: str) -> bool:
         info.st_gid,
         stat.S_IMODE(info.st_mode),
     )
+
+
+def _give(path: str, info: os.stat_result) -> bool:
+    """Give the file the owner and group of ``info``; False where this user may not (another
+    user's file, a group they are not in, an owner a container's user namespace does not map)."""
+    if not hasattr(os, "chown"):
+        return False
+    try:
+        os.chown(path, info.st_uid, info.st_gid)
+    except OSError:
+        return False
+    return True
 
 
 def _copy_attributes(source: Path, copy: str) -> bool:
@@ -172,7 +182,7 @@ def _write_in_place(target: Path, data: bytes, expected: bytes | None) -> None:
         old = stream.read()
         if expected is not None and old != expected:
             raise Refused(CHANGED)
-        backup = _backup(target, old)
+        backup = _backup(target, old, os.fstat(stream.fileno()))
         try:
             _reserve(stream.fileno(), len(data))
             _overwrite(stream, data)
@@ -207,12 +217,16 @@ def _reserve(descriptor: int, size: int) -> None:
             raise
 
 
-def _backup(target: Path, old: bytes) -> Path | None:
-    """The old content in a private file next to the target, or None where the folder allows none."""
+def _backup(target: Path, old: bytes, info: os.stat_result) -> Path | None:
+    """The old content in a private file next to the target, or None where the folder allows none.
+
+    It belongs to the target's owner where it can, who may need it after a crash.
+    """
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fix-backup", dir=target.parent)
     except OSError:
         return None
+    _give(name, info)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(old)
