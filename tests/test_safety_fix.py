@@ -333,16 +333,27 @@ DECORATIONS = {
 }
 
 
-@pytest.mark.parametrize("decoration", DECORATIONS)
-def test_drop_async_keeps_a_coroutine_a_decorator_may_await(tmp_path: Path, decoration: str) -> None:
-    imports, helper, decorator, may_drop = DECORATIONS[decoration]
-    (tmp_path / "decorators.py").write_text(AWAITING)
-    app = tmp_path / "app.py"
-    app.write_text(DECORATED_ROUTE.format(imports=imports, helper=helper + "\n" if helper else "", decorator=decorator))
-    done = run("app.py", "decorators.py", "--no-cache", "--select", "FAS101", "--fix", "--unsafe-fixes", cwd=tmp_path)
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+@pytest.fixture(scope="module")
+def decorated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every decorated route in a module of its own, fixed by one run of the command line."""
+    tree = tmp_path_factory.mktemp("decorated")
+    (tree / "decorators.py").write_text(AWAITING)
+    for name, (imports, helper, decorator, _) in DECORATIONS.items():
+        text = DECORATED_ROUTE.format(imports=imports, helper=helper + "\n" if helper else "", decorator=decorator)
+        (tree / f"app_{_slug(name)}.py").write_text(text)
+    done = run(".", "--no-cache", "--select", "FAS101", "--fix", "--unsafe-fixes", cwd=tree)
     assert done.returncode == 0, done.stdout + done.stderr
-    fixed = app.read_text()
-    if may_drop:
+    return tree
+
+
+@pytest.mark.parametrize("decoration", DECORATIONS)
+def test_drop_async_keeps_a_coroutine_a_decorator_may_await(decorated: Path, decoration: str) -> None:
+    fixed = (decorated / f"app_{_slug(decoration)}.py").read_text()
+    if DECORATIONS[decoration][3]:
         assert "\ndef index(url: str):\n    return requests.get(url, timeout=5).json()\n" in fixed
     else:
         assert "\nasync def index(url: str):\n    return (await asyncio.to_thread(requests.get, url, timeout=5)).json()\n" in fixed
@@ -377,14 +388,26 @@ SHADOWED = {
 }
 
 
+@pytest.fixture(scope="module")
+def shadowed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Every module of ``SHADOWED`` and ``RESPELLED``, fixed by one run of the command line; its report."""
+    tree = tmp_path_factory.mktemp("shadowed")
+    for name, module in SHADOWED.items():
+        (tree / f"shadowed_{_slug(name)}.py").write_text(f"import time\n{module}")
+    for name, (module, _) in RESPELLED.items():
+        (tree / f"respelled_{_slug(name)}.py").write_text(f"import time\n{module}")
+    done = run(".", "--no-cache", "--select", "FAS101", "--fix", "--format", "concise", cwd=tree)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    return tree, done.stdout
+
+
 @pytest.mark.parametrize("case", SHADOWED)
-def test_await_sleep_declines_where_asyncio_is_not_the_module(tmp_path: Path, case: str) -> None:
-    source = f"import time\n{SHADOWED[case]}"
-    app = tmp_path / "app.py"
-    app.write_text(source)
-    done = run("app.py", "--no-cache", "--select", "FAS101", "--fix", cwd=tmp_path)
-    assert app.read_text() == source, f"rewritten although `asyncio` is not the module there:\n{app.read_text()}"
-    assert done.returncode == 1 and "FAS101" in done.stdout and "Fixed 0 findings" in done.stderr
+def test_await_sleep_declines_where_asyncio_is_not_the_module(shadowed: tuple[Path, str], case: str) -> None:
+    tree, report = shadowed
+    name = f"shadowed_{_slug(case)}.py"
+    text = (tree / name).read_text()
+    assert text == f"import time\n{SHADOWED[case]}", f"rewritten although `asyncio` is not the module there:\n{text}"
+    assert f"{name}:" in report and "FAS101" in report
 
 
 # Each: the module, with a spelling of ``asyncio`` that means something else in a function, and the
@@ -402,14 +425,12 @@ RESPELLED = {
 
 
 @pytest.mark.parametrize("case", RESPELLED)
-def test_await_sleep_spells_asyncio_a_way_that_means_it(tmp_path: Path, case: str) -> None:
-    module, line = RESPELLED[case]
-    app = tmp_path / "app.py"
-    app.write_text(f"import time\n{module}")
-    done = run("app.py", "--no-cache", "--select", "FAS101", "--fix", cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    fixed = app.read_text()
-    assert fixed.startswith("import asyncio\nimport time\n") and line in fixed, fixed
+def test_await_sleep_spells_asyncio_a_way_that_means_it(shadowed: tuple[Path, str], case: str) -> None:
+    tree, report = shadowed
+    name = f"respelled_{_slug(case)}.py"
+    fixed = (tree / name).read_text()
+    assert fixed.startswith("import asyncio\nimport time\n") and RESPELLED[case][1] in fixed, fixed
+    assert f"{name}:" not in report
 
 
 # -- problem 7: a file saved between the check and the fix is not edited ---------------------------
