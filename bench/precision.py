@@ -41,6 +41,7 @@ import argparse
 import ast
 import collections
 import datetime as _dt
+import fnmatch
 import json
 import os
 import random
@@ -312,6 +313,23 @@ def allocate(counts: dict[str, int], total: int, min_per_code: int,
     return alloc
 
 
+def is_test_path(path: str) -> bool:
+    """Test code as issue 14 defines it: ``test_*.py``, ``*_test.py``, ``conftest.py``, or a file
+    under a ``tests/`` or ``test/`` folder."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(p in ("tests", "test") for p in parts[:-1]))
+
+
+def excluded(f: dict, globs: list[str], tests: bool) -> bool:
+    """Whether a finding is left out of a sample: test code (when asked) or a path matching a glob
+    (matched against ``path`` and ``corpus:path``)."""
+    if tests and is_test_path(f["path"]):
+        return True
+    return any(fnmatch.fnmatch(f["path"], g) or fnmatch.fnmatch(f"{f['corpus']}:{f['path']}", g) for g in globs)
+
+
 def finding_key(f: dict) -> str:
     return f"{f['corpus']}|{f['path']}|{f['line']}|{f['column']}|{f['code']}|{f['message']}"
 
@@ -380,7 +398,11 @@ def write_sheet(lints: list[dict], picked: list[dict], alloc: dict[str, int], pa
           "rubric: shared/precision.md). Judge by how the code is registered and called; when you cannot "
           "tell, say so and do not count it TRUE. Then `python bench/precision.py score THIS_FILE`.", "",
           f"Seed {params['seed']}; total {params['total']}, min per code {params['min_per_code']}, "
-          f"max per code {params['max_per_code'] or 'none'}; {len(picked)} findings drawn.", "",
+          f"max per code {params['max_per_code'] or 'none'}; {len(picked)} findings drawn."
+          + (f" Left out before drawing ({params['left_out']} findings): "
+             + ", ".join((["test code"] if params.get("exclude_tests") else []) + [f"`{g}`" for g in params.get("exclude", [])])
+             + "; the population below is what was left." if params.get("left_out") is not None and
+             (params.get("exclude") or params.get("exclude_tests")) else ""), "",
           "| corpus | commit | tool commit | findings |", "|---|---|---|--:|"]
     for lint in lints:
         m = lint["meta"]
@@ -718,6 +740,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--total", type=int, default=150, help="size of the whole sample (default 150)")
     p.add_argument("--min-per-code", type=int, default=6, help="default 6 (or every finding of a rarer code)")
     p.add_argument("--max-per-code", type=int, default=0, help="cap per code (default: none)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out findings whose path (or corpus:path) matches; repeatable. The sheet's "
+                        "population, and so its weights, are what is left")
+    p.add_argument("--exclude-tests", action="store_true",
+                   help="leave out test code: test_*.py, *_test.py, conftest.py, files under tests/ or test/")
     p.add_argument("--context", type=int, default=4, help="lines either side of a finding (default 4)")
     p.add_argument("--hop-context", type=int, default=3, help="lines either side of a chain hop (default 3)")
     p.add_argument("-o", "--output", type=Path, help="the sheet (default: bench/results/precision-<corpora>-seed<S>.md)")
@@ -753,12 +780,20 @@ def main(argv: list[str] | None = None) -> int:
             names = [lint["meta"]["corpus"] for lint in lints]
             if len(set(names)) != len(names):
                 raise HarnessError(f"a corpus is pooled twice: {names}")
+            left_out = 0
+            if args.exclude or args.exclude_tests:
+                for lint in lints:
+                    kept = [f for f in lint["findings"] if not excluded(f, args.exclude, args.exclude_tests)]
+                    left_out += len(lint["findings"]) - len(kept)
+                    lint["meta"]["left_out_by_exclude"] = len(lint["findings"]) - len(kept)
+                    lint["findings"] = kept
             findings = [f for lint in lints for f in lint["findings"]]
             counts = dict(sorted(collections.Counter(f["code"] for f in findings).items()))
             alloc = allocate(counts, args.total, args.min_per_code, args.max_per_code or None)
             picked = draw(findings, alloc, args.seed)
             params = {"seed": args.seed, "total": args.total, "min_per_code": args.min_per_code,
                       "max_per_code": args.max_per_code or None, "allocation": alloc,
+                      "exclude": args.exclude, "exclude_tests": args.exclude_tests, "left_out": left_out,
                       "date": _dt.date.today().isoformat()}
             text = write_sheet(lints, picked, alloc, params, args.context, args.hop_context)
             out = args.output or args.results / f"precision-{'-'.join(names) if len(names) < 4 else f'{len(names)}corpora'}-seed{args.seed}.md"

@@ -305,3 +305,23 @@ def test_lint_then_sample_then_score(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "| FAS201 | 1 | 1 | 0 | 0 | 1 | - | 100% |" in table
     # an existing sheet is never overwritten
     assert precision.main(["sample", "--from-json", str(out), "--total", "2", "-o", str(sheet)]) == 2
+
+
+def test_test_code_and_globs_can_be_left_out_of_a_sample(tmp_path: Path) -> None:
+    assert precision.is_test_path("pkg/tests/helpers.py") and precision.is_test_path("conftest.py")
+    assert precision.is_test_path("a/test_x.py") and precision.is_test_path("a/x_test.py")
+    assert not precision.is_test_path("pkg/testing.py") and not precision.is_test_path("integration-tests/helpers.py")
+    fs = [finding("FAS101", 1, path=p) for p in ("app/main.py", "app/tests/t.py", "scripts/run.py", "test_a.py")]
+    lint = tmp_path / "lint.json"
+    lint.write_text(json.dumps({"meta": {"corpus": "demo", "label": "demo", "root": str(tmp_path), "paths": ["."]},
+                                "findings": fs}))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("x = 1\n")
+    sheet = tmp_path / "s.md"
+    assert precision.main(["sample", "--from-json", str(lint), "--exclude-tests", "--exclude", "demo:scripts/*",
+                           "-o", str(sheet)]) == 0
+    meta, entries = precision.parse_sheet(sheet)
+    assert meta["population"] == {"FAS101": {"demo": 1}}
+    assert meta["params"]["left_out"] == 3 and meta["params"]["exclude"] == ["demo:scripts/*"]
+    assert [e.key.split("|")[1] for e in entries] == ["app/main.py"]
+    assert "Left out before drawing (3 findings): test code, `demo:scripts/*`" in sheet.read_text()
