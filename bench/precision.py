@@ -186,23 +186,24 @@ class Functions:
 
     def _load(self, path: str) -> list[tuple[int, int, int, str]] | None:
         if path not in self._spans:
-            spans: list[tuple[int, int, int, str]] | None = []
+            found: list[tuple[int, int, int, str]] = []
             try:
                 tree = ast.parse((self.root / path).read_bytes())
             except (OSError, SyntaxError, ValueError):
-                spans = None
+                self._spans[path] = None
+                return None
             else:
                 def walk(node: ast.AST, prefix: str, depth: int) -> None:
                     for child in ast.iter_child_nodes(node):
                         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                             start = min([child.lineno] + [d.lineno for d in child.decorator_list])
                             q = f"{prefix}{child.name}"
-                            spans.append((start, child.end_lineno or child.lineno, depth, q))
+                            found.append((start, child.end_lineno or child.lineno, depth, q))
                             walk(child, q + ".", depth + 1)
                         else:
                             walk(child, prefix, depth)
                 walk(tree, "", 0)
-            self._spans[path] = spans
+            self._spans[path] = found
         return self._spans[path]
 
     def at(self, path: str, line: int) -> str:
@@ -377,7 +378,7 @@ def population(lints: list[dict]) -> dict[str, dict[str, int]]:
 
 def totals_table(pop: dict[str, dict[str, int]], corpora: list[str]) -> list[str]:
     md = ["| code | " + " | ".join(corpora) + " | total |", "|---|" + "--:|" * (len(corpora) + 1)]
-    col = collections.Counter()
+    col: collections.Counter[str] = collections.Counter()
     for code, per in pop.items():
         md.append(f"| {code} | " + " | ".join(str(per.get(c, 0)) for c in corpora) + f" | {sum(per.values())} |")
         col.update(per)
@@ -490,9 +491,10 @@ def parse_sheet(path: Path) -> tuple[dict, list[Reviewed]]:
             else:
                 found[id(current)][name] = (i, m.group(2).strip())
     out: list[Reviewed] = []
-    for i, e in entries:
-        label = f"entry [{e.get('n')}] ({e.get('code')} {e.get('corpus')} {e.get('path')}:{e.get('line')})"
-        fields = found[id(e)]
+    for i, entry in entries:
+        label = (f"entry [{entry.get('n')}] ({entry.get('code')} {entry.get('corpus')} "
+                 f"{entry.get('path')}:{entry.get('line')})")
+        fields = found[id(entry)]
         if "verdict" not in fields or "reason" not in fields:
             missing = " and ".join(k for k in ("verdict", "reason") if k not in fields)
             errors.append(f"{path}:{i}: {label} has no '{missing}:' line")
@@ -510,7 +512,7 @@ def parse_sheet(path: Path) -> tuple[dict, list[Reviewed]]:
         if verdict and not reason:
             errors.append(f"{path}:{rline}: {label}: verdict {verdict} without a reason (one line)")
             continue
-        out.append(Reviewed(e["code"], e["corpus"], e["key"], verdict, reason, f"{path}:{vline}"))
+        out.append(Reviewed(entry["code"], entry["corpus"], entry["key"], verdict, reason, f"{path}:{vline}"))
     if errors:
         raise HarnessError("\n".join(errors))
     return meta, out
@@ -552,9 +554,10 @@ class Score:
         return {
             "findings": sum(r.findings for r in self.rows), "sampled": s, "true": t, "false": f, "debatable": d,
             "precision": t / (t + f) if t + f else None,
-            "weighted_precision": sum(r.findings * r.precision for r in judged) / wp_den if wp_den else None,
+            "weighted_precision": sum(r.findings * (r.precision or 0.0) for r in judged) / wp_den if wp_den else None,
             "debatable_share": d / s if s else None,
-            "weighted_debatable": sum(r.findings * r.debatable_share for r in sampled) / wd_den if wd_den else None,
+            "weighted_debatable": (sum(r.findings * (r.debatable_share or 0.0) for r in sampled) / wd_den
+                                   if wd_den else None),
             "weighted_false": (sum(r.findings * r.false / r.sampled for r in sampled) / wd_den) if wd_den else None,
             "findings_covered": wd_den,
         }
@@ -637,8 +640,8 @@ def render_score(score: Score) -> str:
 
 # --------------------------------------------------------------------------------------- compare
 
-def compare_key(f: dict, with_message: bool) -> tuple:
-    key = (f.get("corpus", "?"), f["path"], f["code"], f.get("function", "?"))
+def compare_key(f: dict, with_message: bool) -> tuple[str, ...]:
+    key: tuple[str, ...] = (f.get("corpus", "?"), f["path"], f["code"], f.get("function", "?"))
     if with_message:
         key += (re.sub(r"\d+", "N", f["message"]),)
     return key
@@ -702,6 +705,8 @@ def _lint_all(args: argparse.Namespace, log) -> list[dict]:
         raise HarnessError(f"a corpus is named twice: {names}")
     argv0 = _argv0(args)
     tool = tool_info(argv0)
+    if args.tool_rev:
+        tool["commit"] = args.tool_rev
     log(f"fastapi-lint: {tool.get('version')} at {tool['commit']}")
     out = []
     for c in corpora:
@@ -726,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--corpus-rev", action="append", default=[], metavar="NAME=REV",
                        help="the corpus's commit, when no commits.txt/README.txt or git checkout says it")
         p.add_argument("--fastapi-lint", help="command that runs fastapi-lint (default: this Python's -m fastapi_lint)")
+        p.add_argument("--tool-rev", help="the tool's commit, when --fastapi-lint runs a build whose checkout "
+                                          "cannot be found (default: git of the fastapi_lint package it imports)")
         p.add_argument("--lint-args", default="", help="extra arguments for `check`, e.g. '--scope all'")
         p.add_argument("--results", type=Path, default=RESULTS, help="where outputs go (default: bench/results)")
         p.add_argument("--tag", default="", help="added to the lint outputs' names (e.g. before, scope-all)")
