@@ -158,6 +158,9 @@ def tool_info(argv0: list[str]) -> dict[str, str]:
                 dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", "."],
                                        capture_output=True, text=True, timeout=30).stdout.strip()
                 info["commit"] = rev.stdout.strip() + (" + uncommitted changes" if dirty else "")
+                last = subprocess.run([*git, "log", "-1", "--format=%H", "--", "."], capture_output=True,
+                                      text=True, timeout=30).stdout.strip()
+                info["package_commit"] = last or "?"
         except (OSError, subprocess.SubprocessError):
             pass
     return info
@@ -240,6 +243,7 @@ def run_lint(corpus: Corpus, argv0: list[str], extra: list[str], corpora_dir: Pa
         "corpus": corpus.name, "label": corpus.label, "root": str(corpus.root), "paths": corpus.paths,
         "corpus_commit": corpus_commit(corpus, corpora_dir, revs),
         "tool_commit": tool["commit"], "tool_version": tool.get("version", "?"),
+        "package_commit": tool.get("package_commit", "?"),
         "argv": argv, "date": started.isoformat(timespec="seconds"),
         "counts": dict(sorted(collections.Counter(f["code"] for f in findings).items())),
         "total": len(findings),
