@@ -38,6 +38,8 @@ class LintResult:
     workers: int = 1
     lines: int = 0
     carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
+    out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
+    has_app: bool = True  # whether the project has a FastAPI app (a library has none)
 
 
 # A project of this many files spends long enough in its rules to be worth a second process.
@@ -128,6 +130,8 @@ def _lint_paths(
                 parsed=len(attempt.parsed),
                 cached=len(files) - len(attempt.parsed),
                 carried_over=True,
+                out_of_scope=attempt.out_of_scope,
+                has_app=attempt.has_app,
             )
         parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
         known = {**attempt.read, **parsed}
@@ -148,7 +152,7 @@ def _lint_paths(
         from fastapi_lint.carry_over import remember
 
         findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
-        remember(cache, files, keys, repr(config), stamps, findings)
+        remember(cache, files, keys, repr(config), stamps, findings, phase2.out_of_scope, phase2.has_app)
     finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,
@@ -163,6 +167,8 @@ def _lint_paths(
         cached=stats.cached - len(parsed),
         workers=stats.workers,
         lines=stats.lines,
+        out_of_scope=phase2.out_of_scope,
+        has_app=phase2.has_app,
     )
 
 

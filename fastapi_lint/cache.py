@@ -124,6 +124,9 @@ class LastRun:
     findings: tuple[tuple[Diagnostic, bool], ...]
     # what each file looked like when its key was taken (``runner.file_keys``)
     stamps: Stamps
+    # how many findings the scope left out, and whether the project has an app (the summary says so)
+    out_of_scope: int = 0
+    has_app: bool = True
 
 
 _ALLOWED[(LastRun.__module__, LastRun.__qualname__)] = LastRun

@@ -50,6 +50,9 @@ class Attempt:
     parsed: dict[str, Outcome] = field(default_factory=dict)
     # Unchanged files' cached outcomes, read while a worker parsed: phase 1 takes them too.
     read: dict[str, Outcome] = field(default_factory=dict)
+    # With ``diagnostics``: how many findings the scope left out, whether the project has an app.
+    out_of_scope: int = 0
+    has_app: bool = True
 
 
 @dataclass
@@ -106,8 +109,9 @@ def carry_over(
     findings = _moved_findings(last, moved)
     if findings is None:
         return attempt
-    cache.put_last_run(LastRun(last.code, config, current, tuple(findings), stamps))
+    cache.put_last_run(LastRun(last.code, config, current, tuple(findings), stamps, last.out_of_scope, last.has_app))
     attempt.diagnostics = [diagnostic for diagnostic, silenced in findings if not silenced]
+    attempt.out_of_scope, attempt.has_app = last.out_of_scope, last.has_app
     return attempt
 
 
@@ -198,11 +202,13 @@ def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagn
 
 
 def remember(cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str,
-             stamps: Stamps, findings: list[tuple[Diagnostic, bool]]) -> None:
+             stamps: Stamps, findings: list[tuple[Diagnostic, bool]], out_of_scope: int = 0,
+             has_app: bool = True) -> None:
     """Keep a full run's findings for the next run to carry over."""
     current = _keys_by_path(files, keys)
     if len(current) == len(files):
-        cache.put_last_run(LastRun(code_fingerprint(), config, current, tuple(findings), stamps))
+        last = LastRun(code_fingerprint(), config, current, tuple(findings), stamps, out_of_scope, has_app)
+        cache.put_last_run(last)
 
 
 def _keys_by_path(files: list[tuple[Path, str]], keys: list[str | None]) -> dict[str, str]:

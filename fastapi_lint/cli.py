@@ -19,7 +19,7 @@ import click
 
 from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
-from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
+from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.reporters import FORMATS
 
@@ -104,6 +104,9 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: info, any finding).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--scope", type=click.Choice(SCOPES), default=None,
+              help="Event-loop findings to show: where code may run on a served app's loop (server, the default), "
+                   "or everywhere: tests, startup, scripts, private loops (all).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
@@ -131,6 +134,7 @@ def check(
     ignore: tuple[str, ...],
     fail_on: str | None,
     exit_zero: bool,
+    scope: str | None,
     config_file: Path | None,
     debug: bool,
     quiet: bool,
@@ -170,7 +174,7 @@ def check(
         _fail(problems[-1])
     try:
         options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
-                             output_file, add_noqa, stdin)
+                             output_file, add_noqa, stdin, scope)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -211,7 +215,8 @@ def _check(
                     f"--{key.replace('_', '-')}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)"
                 )
     config = load_config(targets, config_file)
-    config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None)
+    config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
+                                   scope=options.scope)
     cache_dir = None if options.no_cache else usable_cache_dir(options.cache_dir, config)
     if options.stdin:
         _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, cache_dir)
@@ -253,6 +258,8 @@ def _check(
           unsafe=options.unsafe_fixes)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
+        if wanted is None:
+            _scope_note(result, config)
         _fix_summary(result.diagnostics, fixed, options)
     if options.statistics:
         _statistics(result)
@@ -275,6 +282,7 @@ class RunOptions:
     output_file: Path | None = None
     add_noqa: bool = False
     stdin: bool = False
+    scope: str | None = None
 
 
 def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
@@ -867,6 +875,19 @@ def _summary_line(files: int, diagnostics: list[Diagnostic], seconds: float) -> 
     found = ", ".join(f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True))
     noun = "file" if files == 1 else "files"
     return f"Checked {files} {noun}: {found} in {seconds:.2f}s"
+
+
+def _scope_note(result: LintResult, config: Config) -> None:
+    """What the scope left out, as Ruff says how many fixes are hidden; or that there is no app."""
+    if config.scope == "all":
+        return
+    if not result.has_app and result.files:
+        click.echo("No FastAPI app found: every async function is checked as if an app served it", err=True)
+    elif result.out_of_scope:
+        count = result.out_of_scope
+        click.echo(f"{count} finding{'s' if count != 1 else ''} in code that does not run on a served app's loop "
+                   "(tests, startup, scripts, private loops) not shown; `--scope all` shows "
+                   f"{'them' if count != 1 else 'it'}", err=True)
 
 
 def _error(message: str) -> None:

@@ -40,6 +40,9 @@ class Config:
     extend_blocking_calls: tuple[str, ...] = ()
     extend_async_safe: tuple[str, ...] = ()
     fail_on: Severity = Severity.INFO
+    # Which event-loop findings to show (``analysis/scope.py``): "server", what may run on a served
+    # app's loop; "all", wherever the code runs (tests, startup, scripts, private loops too).
+    scope: str = "server"
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -136,6 +139,8 @@ def parse_table(table: object, source: Path) -> Config:
                 _check_patterns((pattern,), f"{where}.{_quote(pattern)}")
         elif key == "fail-on":
             values["fail_on"] = _severity(value, where)
+        elif key == "scope":
+            values["scope"] = parse_scope(value, where)
         else:
             raise ConfigError(f"{where}: unknown key (known: {', '.join(KNOWN_KEYS)})")
     config = Config(source=source, root=source.parent, **values)  # type: ignore[arg-type]
@@ -143,7 +148,14 @@ def parse_table(table: object, source: Path) -> Config:
     return config
 
 
-KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on"]))
+KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on", "scope"]))
+SCOPES = ("server", "all")
+
+
+def parse_scope(value: object, where: str) -> str:
+    if isinstance(value, str) and value in SCOPES:
+        return value
+    raise ConfigError(f"{where}: expected one of {', '.join(SCOPES)}")
 
 # ``mylib.fetch``, ``mylib.Client.get``, ``mylib.*``
 _CALL_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\.\*)?")

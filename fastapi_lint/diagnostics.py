@@ -73,6 +73,9 @@ class Diagnostic:
     chain: tuple[Hop, ...] = ()
     # Extra lines where a noqa comment also silences this finding (decorators, the ``def`` line).
     noqa_lines: tuple[int, ...] = field(default=(), compare=False)
+    # The function the finding is in, when a rule reported it on one: where that function runs
+    # decides whether the scope shows it (``analysis/scope.py``).
+    function: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.col, self.code)

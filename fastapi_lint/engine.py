@@ -34,6 +34,10 @@ class Phase2Result:
     # Every finding of the rules, in report order, and whether a noqa comment silenced it:
     # what a later run may carry over (``carry_over.py``).
     findings: list[tuple[Diagnostic, bool]] = field(default_factory=list)
+    # Findings the scope left out (code that never runs on a served app's loop; ``--scope all``),
+    # and whether the project has an app at all (without one, every async function counts as served).
+    out_of_scope: int = 0
+    has_app: bool = True
 
 
 def display_path(path: Path) -> str:
@@ -129,6 +133,8 @@ def check_project(
             found.extend(answer)
     if config.per_file_ignores and paths:
         found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
+    found, result.out_of_scope = in_scope(found, context, config)
+    result.has_app = has_app(context)
     found.sort(key=Diagnostic.sort_key)
     by_path = {summary.path: summary for summary in summaries}
     for diagnostic in found:
@@ -137,6 +143,49 @@ def check_project(
     result.diagnostics.extend(d for d, silenced in result.findings if not silenced)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple[list[Diagnostic], int]:
+    """The findings the configured scope shows, and how many it leaves out.
+
+    With the default scope, nothing in test code is shown, and a finding of a rule about the
+    event loop only where its function may run on a served app's loop (``analysis/scope.py``):
+    as the rule says on the request path, as a warning where only a task the app starts or a
+    caller the analysis cannot see may run it.
+    """
+    if config.scope == "all" or not found:
+        return found, 0
+    from dataclasses import replace
+
+    from fastapi_lint.analysis.callgraph import callgraph
+    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where, scopes
+    from fastapi_lint.rules import registry
+
+    project = context.project
+    placed = scopes(project, context.model, callgraph(project, context.catalog))
+    rules = registry()
+    kept: list[Diagnostic] = []
+    for diagnostic in found:
+        if diagnostic.path in placed.tests:
+            continue
+        rule = rules.get(diagnostic.code)
+        located = project.function(diagnostic.function) if diagnostic.function else None
+        if rule is None or not rule.on_the_loop or located is None:
+            kept.append(diagnostic)
+            continue
+        where = placed.where(located.function, located.module)
+        if where not in ON_THE_APP_LOOP:
+            continue
+        if where in (Where.APP_TASK, Where.UNKNOWN) and diagnostic.severity > Severity.WARNING:
+            diagnostic = replace(diagnostic, severity=Severity.WARNING)
+        kept.append(diagnostic)
+    return kept, len(found) - len(kept)
+
+
+def has_app(context: Context) -> bool:
+    from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES
+
+    return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
 
 
 def project_context(summaries: list[ModuleSummary], config: Config) -> Context:

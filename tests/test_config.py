@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -249,7 +250,7 @@ def test_per_file_ignores_globs(tmp_path: Path, pattern: str, ignored: list[str]
         assert "FAS101" in ignored_for_file(config, tmp_path / relative), relative
     for relative in kept:
         assert "FAS101" not in ignored_for_file(config, tmp_path / relative), relative
-    result = lint_paths([tmp_path], config)
+    result = lint_paths([tmp_path], replace(config, scope="all"))  # test files too
     flagged = {
         Path(d.path).resolve().relative_to(tmp_path.resolve()).as_posix() for d in result.diagnostics if d.code == "FAS101"
     }

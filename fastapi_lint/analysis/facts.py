@@ -177,3 +177,8 @@ class ModuleSummary:
     # ``parse.text_digest`` of the text the facts were read from: a fix planned on them must be
     # applied to that very text, not to a file saved since ("" when unknown)
     text_digest: str = ""
+    # Every module an import statement names: (where, module). ``where`` is this module's name for
+    # an import that runs when the module is imported, else the path of the function whose body
+    # holds it (it runs when that function does). ``from a import b`` names ``a`` and ``a.b``: the
+    # project knows which of them are modules. What an app's import closure is made of.
+    imports: tuple[tuple[str, str], ...] = ()

@@ -81,6 +81,21 @@ def import_bindings(node: ast.Import | ast.ImportFrom, package: str) -> Iterator
         yield alias.asname or alias.name, target
 
 
+def imported_modules(node: ast.Import | ast.ImportFrom, package: str) -> Iterator[str]:
+    """The dotted names an import statement may load: ``import a.b`` loads ``a.b`` (and ``a``,
+    which the project adds); ``from a import b`` loads ``a`` and, when it is a module, ``a.b``."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield alias.name
+        return
+    source = import_target(node, package)
+    if source:
+        yield source
+    for alias in node.names:
+        if alias.name != "*":
+            yield f"{source}.{alias.name}" if source else alias.name
+
+
 def dotted(node: ast.expr) -> str | None:
     """``a.b.c`` as text, or None when the expression is not a plain dotted name."""
     parts: list[str] = []

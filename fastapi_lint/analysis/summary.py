@@ -27,7 +27,7 @@ from fastapi_lint.analysis.facts import (
     RefKind,
     Value,
 )
-from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, module_package
+from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, imported_modules, module_package
 from fastapi_lint.analysis.memo_guard import once_ranges
 from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
 from fastapi_lint.diagnostics import Span
@@ -123,6 +123,8 @@ class _Extractor:
         self.module_scope = Scope()
         self.resolver = Resolver(self.module_scope)
         self.star_imports: list[str] = []
+        self.imports: list[tuple[str, str]] = []
+        self._function_paths: set[str] = set()
         self._leaves: dict[tuple[str, str, int], Value] = {}
         self.functions: list[FunctionFacts] = []
         self.classes: list[ClassFacts] = []
@@ -154,6 +156,7 @@ class _Extractor:
             line_count=len(self.lines),
             star_imports=tuple(self.star_imports),
             text_digest=text_digest(self.parsed.source),
+            imports=tuple(self.imports),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
@@ -199,6 +202,8 @@ class _Extractor:
         elif isinstance(node, ast.ClassDef):
             self.klass(node, owner)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            where = owner if owner in self._function_paths else self.module
+            self.imports.extend((where, name) for name in imported_modules(node, self.package))
             if owner == self.module:
                 for local, target in import_bindings(node, self.package):
                     self.bindings.append(Binding(local, Value("ref", ref=Ref(target)), self.span(node)))
@@ -264,6 +269,7 @@ class _Extractor:
         returns = self.annotation(node.returns) if node.returns is not None else None
 
         path = f"{owner}.{node.name}"
+        self._function_paths.add(path)
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
         self.state, self.lambdas, self.offload_depth = _FunctionState(), [], 0

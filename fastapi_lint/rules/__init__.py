@@ -39,6 +39,9 @@ class Rule:
     severity: ClassVar[Severity]
     default_enabled: ClassVar[bool] = True
     fixable: ClassVar[bool] = False
+    # Whether the rule reports what holds the event loop: its findings are shown by default only
+    # where the code may run on a served app's loop (``analysis/scope.py``).
+    on_the_loop: ClassVar[bool] = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError
@@ -58,7 +61,8 @@ class Rule:
         function = located.function
         noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
         return self.report_in(
-            located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines
+            located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines,
+            function=function.path,
         )
 
     def report_in(
@@ -72,8 +76,10 @@ class Rule:
         fix: Fix | None = None,
         chain: tuple[Hop, ...] = (),
         noqa_lines: tuple[int, ...] = (),
+        function: str | None = None,
     ) -> Diagnostic:
-        """A finding anywhere in a module: a class, a module-level statement."""
+        """A finding anywhere in a module: a class, a module-level statement (``function``: the
+        path of the function it is in, if any)."""
         return Diagnostic(
             code=self.code,
             name=self.name,
@@ -85,6 +91,7 @@ class Rule:
             fix=fix,
             chain=chain,
             noqa_lines=noqa_lines,
+            function=function,
         )
 
     @classmethod

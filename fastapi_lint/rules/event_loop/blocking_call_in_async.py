@@ -74,6 +74,7 @@ class BlockingCallInAsync(Rule):
 
     code = "FAS101"
     name = "blocking-call-in-async"
+    on_the_loop = True
     severity = Severity.ERROR
     fixable = True
 

@@ -78,6 +78,7 @@ class BlockingCallViaHelper(Rule):
 
     code = "FAS102"
     name = "blocking-call-via-helper"
+    on_the_loop = True
     severity = Severity.ERROR
     fixable = True
 

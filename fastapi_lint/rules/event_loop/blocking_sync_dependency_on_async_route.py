@@ -69,6 +69,7 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
 
     code = "FAS106"
     name = "blocking-sync-dependency-on-async-route"
+    on_the_loop = True
     severity = Severity.WARNING
 
     def check(self, context: Context) -> Iterator[Diagnostic]:

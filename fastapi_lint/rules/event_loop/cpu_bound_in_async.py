@@ -64,6 +64,7 @@ class CpuBoundInAsync(Rule):
 
     code = "FAS104"
     name = "cpu-bound-in-async"
+    on_the_loop = True
     severity = Severity.ERROR
 
     def check(self, context: Context) -> Iterator[Diagnostic]:

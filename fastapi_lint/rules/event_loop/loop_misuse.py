@@ -73,6 +73,7 @@ class LoopMisuse(Rule):
 
     code = "FAS105"
     name = "loop-misuse"
+    on_the_loop = True
     severity = Severity.ERROR
     fixable = True
 

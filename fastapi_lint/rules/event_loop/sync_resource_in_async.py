@@ -72,6 +72,7 @@ class SyncResourceInAsync(Rule):
 
     code = "FAS103"
     name = "sync-resource-in-async"
+    on_the_loop = True
     severity = Severity.ERROR
     fixable = True
 
