@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
+from fastapi_lint.globs import PatternSet
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -56,7 +57,7 @@ def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
         files.append(path)
 
 
-def _walk(root: Path, spec: Any, config: Config, unreadable: list[Path]) -> Iterator[Path]:
+def _walk(root: Path, spec: PatternSet | None, config: Config, unreadable: list[Path]) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
     if _matches(spec, root, config, True):
@@ -97,12 +98,12 @@ def _walk(root: Path, spec: Any, config: Config, unreadable: list[Path]) -> Iter
                 yield path
 
 
-def _spec(config: Config) -> Any:
+def _spec(config: Config) -> PatternSet | None:
     patterns = [*config.exclude, *config.extend_exclude]
     return compile_patterns(patterns) if patterns else None
 
 
-def _matches(spec: Any, path: Path, config: Config, is_dir: bool) -> bool:
+def _matches(spec: PatternSet | None, path: Path, config: Config, is_dir: bool) -> bool:
     if spec is None:
         return False
     suffix = "/" if is_dir else ""

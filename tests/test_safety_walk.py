@@ -1,0 +1,115 @@
+"""Never leave the project, never stall: what a folder walk follows, which configuration each
+file gets, how much of a file is read, how long a pattern may take.
+
+Each test plays the careless user or the hostile repository against the real command line
+(a subprocess, ``python -m fastapi_lint``), in a temporary tree. A run that would hang
+before the fix has a timeout, so it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.globs import PatternSet
+
+# An async function that blocks: one FAS101 finding wherever it is put.
+BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+
+# A run of these small trees takes about a second; far beyond that, it is stuck.
+TIMEOUT = 30
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "fastapi_lint", *args],
+            cwd=cwd, capture_output=True, text=True, env=environment, timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"fastapi-lint {' '.join(args)} did not finish in {TIMEOUT} s")
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def reported(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """``path:CODE`` of each finding of a ``--format concise`` run."""
+    found = []
+    for line in done.stdout.splitlines():
+        match = re.match(r"(.+?):\d+:\d+: (FAS\d+) ", line)
+        if match:
+            found.append(f"{match.group(1)}:{match.group(2)}")
+    return found
+
+
+# -- 11: a pattern cannot stall the run -------------------------------------------------------
+
+# Each star of one segment, or each ``**`` of a path, multiplied a backtracking matcher's work by
+# the length of the name or the path: these took hours against the names below.
+STARS_IN_A_NAME = "*a" * 16 + "*b"
+STARS_IN_A_PATH = "a/**/" * 7 + "b"
+
+
+@pytest.mark.parametrize(
+    ("table", "pattern", "relative"),
+    [
+        ("extend-exclude = [{}]", STARS_IN_A_NAME, "a" * 100 + ".py"),
+        ("exclude = [{}]", STARS_IN_A_NAME, "pkg/" + "a" * 100 + ".py"),
+        ("[tool.fastapi-lint.per-file-ignores]\n{} = [\"FAS101\"]", STARS_IN_A_NAME, "a" * 100 + ".py"),
+        ("extend-exclude = [{}]", STARS_IN_A_PATH, "a/" * 60 + "x.py"),
+        ("[tool.fastapi-lint.per-file-ignores]\n{} = [\"FAS101\"]", STARS_IN_A_PATH, "a/" * 60 + "x.py"),
+    ],
+    ids=["extend-exclude, stars in a name", "exclude, stars in a name", "per-file-ignores, stars in a name",
+         "extend-exclude, ** in a deep path", "per-file-ignores, ** in a deep path"],
+)
+def test_a_hostile_pattern_does_not_stall_the_run(tmp_path: Path, table: str, pattern: str, relative: str) -> None:
+    if not table.startswith("["):
+        table = "[tool.fastapi-lint]\n" + table
+    write(tmp_path / "pyproject.toml", table.format(f'"{pattern}"') + "\n")
+    write(tmp_path / relative, BLOCKING)
+    done = run(".", "--format", "concise", "--no-cache", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # the pattern does not match: the file is linted
+    assert reported(done) == [f"{relative}:FAS101"]
+
+
+def test_patterns_keep_their_meaning() -> None:
+    """The matcher means what pathspec's ``gitwildmatch`` (the documented "gitignore-style"
+    patterns, matched by pathspec before) means, on a sample of small patterns and paths; but a
+    bracket expression never matches ``/`` (as in git)."""
+    import pathspec
+
+    rng = random.Random(13)
+    atoms = ["a", "b", "ab", "*", "**", "?", "/", "[ab]", "[!a]", "[^b]", "[a-c]", "[]a]", "\\*", "\\ ", ".",
+             "!", "#", " ", "[", "x/"]
+    names = ["a", "b", "ab", "ba", "aab", "*", "x", "a.b", "!a", "#", " ", "[a", "c"]
+    compared = 0
+    for _ in range(1500):
+        lines = ["".join(rng.choice(atoms) for _ in range(rng.randint(1, 6))) for _ in range(rng.randint(1, 2))]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                expected = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            except Exception:
+                with pytest.raises(ValueError):
+                    PatternSet(lines)
+                continue
+        ours = PatternSet(lines)
+        for _ in range(8):
+            path = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4))) + rng.choice(["", "/"])
+            if re.search(r"\[[!^]", "".join(lines)) and "/" in path:
+                continue  # pathspec lets a negated class match the separator
+            assert ours.match_file(path) == bool(expected.match_file(path)), (lines, path)
+            compared += 1
+    assert compared > 5000
