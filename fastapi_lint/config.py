@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi_lint.diagnostics import Severity
 from fastapi_lint.globs import PatternError, PatternSet
+from fastapi_lint.reading import read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -88,7 +89,7 @@ def _has_table(pyproject: Path) -> bool:
     try:
         if not pyproject.is_file():
             return False
-        data = pyproject.read_bytes()
+        data = read_source(pyproject)
     except (OSError, ValueError):
         return False
     if b"fastapi-lint" not in data:
@@ -104,7 +105,7 @@ def load(pyproject: Path | None) -> Config:
     if pyproject is None:
         return Config()
     try:
-        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+        data = tomllib.loads(read_source(pyproject).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{pyproject}: cannot read the file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:

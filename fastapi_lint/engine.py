@@ -18,6 +18,7 @@ from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+from fastapi_lint.reading import read_source
 
 if TYPE_CHECKING:
     from fastapi_lint.rules import Context, Rule
@@ -73,7 +74,7 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
     shown = display or display_path(path)
     if data is None:
         try:
-            data = path.read_bytes()
+            data = read_source(path)
         except IsADirectoryError:
             return parse_error(shown, 1, 0, "expected a file, found a directory")
         except OSError as error:

@@ -122,9 +122,11 @@ class Plugin:
     def _data(self, path: Path) -> bytes:
         """The bytes flake8 checks: the file's own when its text is what flake8 read (keeps
         the encoding), else flake8's lines as UTF-8 (standard input, a changed file)."""
+        from fastapi_lint.reading import read_source
+
         text = "".join(self.lines)
         try:
-            on_disk = path.read_bytes()
+            on_disk = read_source(path)
         except (OSError, ValueError):
             return text.encode("utf-8")
         from fastapi_lint.analysis.parse import decode
@@ -205,6 +207,7 @@ def _summarize(root: Path, config: Config, cache: Any) -> _Project:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.discovery import discover
     from fastapi_lint.engine import display_path
+    from fastapi_lint.reading import read_source
     from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     files = discover([root], config).files
@@ -216,7 +219,7 @@ def _summarize(root: Path, config: Config, cache: Any) -> _Project:
             real = _real(path)
             project.summaries[real] = outcome
             try:
-                project.digests[real] = _digest(path.read_bytes())
+                project.digests[real] = _digest(read_source(path))
             except OSError:
                 pass
     return project

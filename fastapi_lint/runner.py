@@ -22,6 +22,7 @@ from fastapi_lint.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, 
 from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
+from fastapi_lint.reading import read_source
 
 # Below this many files to parse, a pool's start-up (~0.1 s a worker) is not worth it.
 POOL_THRESHOLD = 48
@@ -195,7 +196,7 @@ def summarize_keyed(path: Path, display: str) -> tuple[str | None, Outcome]:
     then put back, would find the edit's facts filed under its own content's key.
     """
     try:
-        data = path.read_bytes()
+        data = read_source(path)
         module, is_package = module_name(path)
     except (OSError, RuntimeError, ValueError):
         return None, summarize_file(path, display)  # which says why it cannot be read
@@ -239,7 +240,7 @@ def _store(
 def _key(path: Path, display: str, module: str, is_package: bool) -> str | None:
     """The cache key: content, path and module name (which depends on the package folders)."""
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError:
-        return None  # unreadable: let phase 1 report it, uncached
+        return None  # unreadable, or not to be read: let phase 1 report it, uncached
     return Cache.key(data, display, module, is_package)

@@ -310,10 +310,10 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_unreadable_file_reported_by_phase_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same as above, where chmod cannot block reads (root): the read itself fails."""
 
-    def deny(self: Path) -> bytes:
+    def deny(path: Path) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr("fastapi_lint.engine.read_source", deny)
     outcome = summarize_file(tmp_path / "locked.py", "locked.py")
     assert isinstance(outcome, Diagnostic)
     assert (outcome.code, outcome.message) == ("FAS900", "cannot read the file: Permission denied")

@@ -113,3 +113,72 @@ def test_patterns_keep_their_meaning() -> None:
             assert ours.match_file(path) == bool(expected.match_file(path)), (lines, path)
             compared += 1
     assert compared > 5000
+
+
+# -- 10: a source file is read only when it is a regular file, and only so much of it ----------
+
+
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]], ids=["cache keys", "no cache"])
+def test_a_file_past_the_size_limit_is_reported_not_read(tmp_path: Path, cache: list[str]) -> None:
+    from fastapi_lint.reading import MAX_SOURCE_BYTES
+
+    write(tmp_path / "app.py", BLOCKING)
+    with open(tmp_path / "huge.py", "wb") as stream:  # sparse: no disk used, no time spent
+        stream.truncate(MAX_SOURCE_BYTES + 1)
+    os.symlink("huge.py", tmp_path / "huge_link.py")  # a link to it, inside the project, is no way round
+    done = run("app.py", "huge_link.py", "--format", "concise", *cache, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert reported(done) == ["app.py:FAS101", "huge_link.py:FAS900"]
+    message = "cannot read the file: larger than 8 MiB, the most read of a source file"
+    assert f"huge_link.py:1:1: FAS900 {message}" in done.stdout
+
+
+# What replaces app.py between the walk that found it and the read: a FIFO (whose open waits for
+# a writer for ever) or a link to a device.
+SWAPS = {
+    "FIFO": ("os.mkfifo('app.py')", "a FIFO"),
+    "device": ("os.symlink(os.devnull, 'app.py')", "a device"),
+}
+
+# The command line, with app.py swapped right after the walk found it.
+SWAPPING_RUN = """\
+import os
+import sys
+
+import fastapi_lint.api as api
+from fastapi_lint.cli import entry
+
+found = api.discover
+
+
+def discover(*args, **kwargs):
+    result = found(*args, **kwargs)
+    os.remove("app.py")
+    {swap}
+    return result
+
+
+api.discover = discover
+entry()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]], ids=["cache keys", "no cache"])
+@pytest.mark.parametrize("swap", sorted(SWAPS))
+def test_a_file_swapped_after_the_walk_for_a_fifo_or_a_device_is_not_read(
+    tmp_path: Path, swap: str, cache: list[str]
+) -> None:
+    write(tmp_path / "app.py", BLOCKING)
+    write(tmp_path / "other.py", BLOCKING)
+    code, kind = SWAPS[swap]
+    script = SWAPPING_RUN.format(swap=code)
+    try:
+        done = subprocess.run([sys.executable, "-c", script, ".", "--format", "concise", *cache],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the read of app.py, now {kind}, blocked")
+    assert done.returncode == 1, done.stderr
+    assert reported(done) == ["app.py:FAS900", "other.py:FAS101"]
+    assert f"app.py:1:1: FAS900 cannot read the file: not a regular file ({kind})" in done.stdout
