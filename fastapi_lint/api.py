@@ -59,6 +59,7 @@ def lint_paths(
     on_progress: Callable[[int], None] | None = None,
     on_discovered: Callable[[int], None] | None = None,
     facts: bool = True,
+    follow_links: bool = True,
 ) -> LintResult:
     """Lint files and folders as one project.
 
@@ -68,11 +69,13 @@ def lint_paths(
     statistics). Without it, a run whose files changed no fact since the last cached
     run (none, or only comments, blank lines, line breaks) carries that run's findings
     over without reading the other files' facts (``carry_over.py``).
+    ``follow_links``: whether folder walks follow links to folders inside the folders given
+    (never outside them); a run that writes files follows none (``discovery.discover``).
     """
     from fastapi_lint.runner import no_cycle_collection
 
     with no_cycle_collection():
-        return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts)
+        return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
 
 
 def _lint_paths(
@@ -84,6 +87,7 @@ def _lint_paths(
     on_progress: Callable[[int], None] | None,
     on_discovered: Callable[[int], None] | None,
     facts: bool,
+    follow_links: bool,
 ) -> LintResult:
     from fastapi_lint.cache import Cache
     from fastapi_lint.runner import file_keys, summarize_all
@@ -91,7 +95,7 @@ def _lint_paths(
     started = time.perf_counter()
     if config is None:
         config = load_config(paths)
-    found = discover(list(paths), config)
+    found = discover(list(paths), config, follow_links)
     if on_discovered is not None:
         on_discovered(len(found.files))
     shown: dict[str, Path] = {}

@@ -225,11 +225,15 @@ def _check(
     # Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
     # the last run's findings when nothing changed.
     facts = options.fix or options.diff or options.statistics or options.add_noqa or output_format == "sarif"
+    # A run that writes files (and --diff, which shows what --fix would write) never walks
+    # into a folder through a link: whatever it rewrites is where the folders given are.
+    writes = options.fix or options.diff or options.add_noqa
 
     def run() -> LintResult:
         with _progress(output_format, quiet) as (on_discovered, on_progress):
             found = lint_paths(lint_targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
-                               on_progress=on_progress, on_discovered=on_discovered, facts=facts)
+                               on_progress=on_progress, on_discovered=on_discovered, facts=facts,
+                               follow_links=not writes)
         if wanted is not None:  # the project was linted for context; report on the files given
             found.diagnostics = [d for d in found.diagnostics if _real(d.path) in wanted]
             found.files = sum(1 for target in targets if target.suffix in PYTHON_SUFFIXES)

@@ -22,8 +22,32 @@ class Discovered:
     skipped: list[Path]  # non-Python files given explicitly, and folders that cannot be read
 
 
-def discover(paths: list[Path], config: Config) -> Discovered:
+@dataclass(frozen=True)
+class _Bounds:
+    """Where a walk may go: the folders given (links resolved), and whether a link to a
+    folder may be followed at all."""
+
+    roots: tuple[str, ...]
+    folder_links: bool
+
+    def admit(self, link: Path) -> bool:
+        """Whether the link resolves inside one of the roots."""
+        real = _real(link)
+        return real is not None and any(_is_under(real, root) for root in self.roots)
+
+
+def discover(paths: list[Path], config: Config, follow_links: bool = True) -> Discovered:
+    """The files to lint under ``paths``, each once.
+
+    A walk stays inside the folders given: a symbolic link met on the way, to a folder or to
+    a file, is followed only when it resolves inside one of them (``app/vendor -> ../../other``
+    or ``-> /`` is not; neither is ``peer.py -> ~/.ssh/id_rsa``). ``follow_links=False`` (for
+    runs that write files) follows no link to a folder at all. What is named in ``paths`` is
+    the user's choice, taken as given, links included.
+    """
     spec = _spec(config)
+    roots = (_real(given) for given in paths if _is_dir(given))
+    bounds = _Bounds(tuple(root for root in roots if root is not None), follow_links)
     files: list[Path] = []
     missing: list[Path] = []
     skipped: list[Path] = []
@@ -35,7 +59,7 @@ def discover(paths: list[Path], config: Config) -> Discovered:
             missing.append(given)
             continue
         if stat.S_ISDIR(mode):
-            for path in _walk(given, spec, config, skipped):
+            for path in _walk(given, spec, config, skipped, bounds):
                 _add(path, files, seen)
         elif stat.S_ISREG(mode) and given.suffix in PYTHON_SUFFIXES:
             # A file named explicitly is always linted (as Ruff does), even when excluded.
@@ -57,7 +81,9 @@ def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
         files.append(path)
 
 
-def _walk(root: Path, spec: PatternSet | None, config: Config, unreadable: list[Path]) -> Iterator[Path]:
+def _walk(
+    root: Path, spec: PatternSet | None, config: Config, unreadable: list[Path], bounds: _Bounds
+) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
     if _matches(spec, root, config, True):
@@ -84,18 +110,48 @@ def _walk(root: Path, spec: PatternSet | None, config: Config, unreadable: list[
         dirnames[:] = sorted(
             d for d in dirnames
             if d not in excluded and not d.endswith(".egg-info") and not _matches(spec, base / d, config, True)
+            and _may_enter(base / d, bounds)
         )
         for name in sorted(filenames):
             if not name.endswith(".py"):
                 continue
             path = base / name
             try:
-                if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.py
+                info = os.lstat(path)
+                if stat.S_ISLNK(info.st_mode):
+                    if not bounds.admit(path):  # a link out of the project: not ours to read
+                        continue
+                    info = os.stat(path)
+                if not stat.S_ISREG(info.st_mode):  # a FIFO named x.py
                     continue
             except OSError:  # a broken symlink or a symlink loop: nothing to read
                 continue
             if not _matches(spec, path, config, False):
                 yield path
+
+
+def _may_enter(folder: Path, bounds: _Bounds) -> bool:
+    if not os.path.islink(folder):
+        return True  # inside its parent, which the walk already entered
+    return bounds.folder_links and bounds.admit(folder)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _real(path: Path) -> str | None:
+    try:
+        return os.path.normcase(os.path.realpath(path))
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _is_under(real: str, root: str) -> bool:
+    return real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep)
 
 
 def _spec(config: Config) -> PatternSet | None:

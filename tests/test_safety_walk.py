@@ -182,3 +182,67 @@ def test_a_file_swapped_after_the_walk_for_a_fifo_or_a_device_is_not_read(
     assert done.returncode == 1, done.stderr
     assert reported(done) == ["app.py:FAS900", "other.py:FAS101"]
     assert f"app.py:1:1: FAS900 cannot read the file: not a regular file ({kind})" in done.stdout
+
+
+# -- 3: a folder walk stays inside the folders given ---------------------------------------------
+
+# Links in proj/app to what is not the project's: other/secret.py, a project next door.
+LINKS_OUT = {
+    "folder, relative": ("app/vendor", "../../other"),
+    "folder, absolute": ("app/vendor", "{tmp}/other"),
+    "a folder above": ("app/up", "../.."),  # as a link to / or ~ would, without walking the machine
+    "file": ("app/peer.py", "../../other/secret.py"),
+}
+CHECK, FIX, DIFF, ADD_NOQA = ["--no-cache"], ["--fix"], ["--diff"], ["--add-noqa"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+@pytest.mark.parametrize(
+    ("link", "mode"),
+    [pytest.param(link, mode, id=f"{link}: {'check' if mode == CHECK else mode[0][2:]}")
+     for link, mode in [*((link, mode) for link in sorted(LINKS_OUT) for mode in (CHECK, FIX)),
+                        ("folder, relative", DIFF), ("folder, relative", ADD_NOQA)]],
+)
+def test_a_walk_neither_reads_nor_writes_through_a_link_out_of_the_project(
+    tmp_path: Path, link: str, mode: list[str]
+) -> None:
+    project = tmp_path / "proj"
+    write(project / "app" / "main.py", BLOCKING)
+    secret = write(tmp_path / "other" / "secret.py", BLOCKING)
+    name, target = LINKS_OUT[link]
+    os.symlink(target.format(tmp=tmp_path), project / name)
+    done = run(".", "--format", "concise", *mode, cwd=project)
+    assert "Traceback" not in done.stderr
+    assert secret.read_text() == BLOCKING, "a file of another project was rewritten"
+    assert "secret" not in done.stdout + done.stderr
+    if mode == CHECK:
+        assert reported(done) == ["app/main.py:FAS101"]
+        assert "Checked 1 file" in done.stderr
+    elif mode == FIX:
+        assert "Fixed 1 finding (0 remaining)" in done.stderr
+    elif mode == DIFF:
+        assert "Would fix 1 finding in 1 file" in done.stderr
+    else:
+        assert "Added 1 noqa directive in 1 file" in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+@pytest.mark.parametrize("mode", [CHECK, FIX], ids=["check", "fix"])
+def test_links_inside_the_project_and_folders_named_through_a_link(tmp_path: Path, mode: list[str]) -> None:
+    """A link that stays inside the folders given is no way out: a file link is read (once),
+    a folder link followed by a check; a folder named on the command line through a link is
+    the user's choice and walked, also by --fix."""
+    project = tmp_path / "proj"
+    write(project / "app" / "main.py", BLOCKING)
+    write(project / "lib" / "util.py", BLOCKING)
+    os.symlink("../lib", project / "app" / "shared")
+    os.symlink("main.py", project / "app" / "alias.py")
+    os.symlink(project, tmp_path / "here")
+    done = run("here/app", "here/lib", "--format", "concise", *mode, cwd=tmp_path)
+    assert "Traceback" not in done.stderr
+    if mode == FIX:
+        assert "Fixed 2 findings (0 remaining)" in done.stderr
+        assert "asyncio.sleep" in (project / "lib" / "util.py").read_text()
+    else:
+        # Each file once, under the first name the walk found it by.
+        assert sorted(reported(done)) == ["here/app/alias.py:FAS101", "here/app/shared/util.py:FAS101"]
