@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi_lint.config import Config, find_pyproject, load
+from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.engine import check_project, display_path, summarize_file
@@ -40,6 +41,7 @@ class LintResult:
     carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
     out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
     has_app: bool = True  # whether the project has a FastAPI app (a library has none)
+    paths: list[str] = field(default_factory=list)  # the files linted, as reported
 
 
 # A project of this many files spends long enough in its rules to be worth a second process.
@@ -48,6 +50,20 @@ SPLIT_RULES_FILES = 300
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
     return load(config_file if config_file is not None else find_pyproject(paths))
+
+
+def config_groups(paths: Sequence[Path], config_file: Path | None = None) -> list[tuple[Config, list[Path]]]:
+    """The paths grouped by the configuration each belongs to (``config_file`` applies to all),
+    in an order that does not depend on the paths': by the configuration files' real paths,
+    the paths under no configuration last. Each group is a project of its own."""
+    if config_file is not None:
+        return [(load(config_file), list(paths))]
+    groups: dict[str, tuple[Path | None, list[Path]]] = {}
+    for path, source in zip(paths, nearest_pyprojects(paths)):
+        key = os.path.realpath(source) if source is not None else ""
+        groups.setdefault(key, (source, []))[1].append(path)
+    in_order = sorted(groups.items(), key=lambda item: (not item[0], item[0]))
+    return [(load(source), members) for _, (source, members) in in_order]
 
 
 def lint_paths(
@@ -136,6 +152,7 @@ def _lint_paths(
                 carried_over=True,
                 out_of_scope=attempt.out_of_scope,
                 has_app=attempt.has_app,
+                paths=list(shown),
             )
         parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
         known = {**attempt.read, **parsed}
@@ -173,6 +190,7 @@ def _lint_paths(
         lines=stats.lines,
         out_of_scope=phase2.out_of_scope,
         has_app=phase2.has_app,
+        paths=list(shown),
     )
 
 

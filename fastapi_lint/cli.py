@@ -200,8 +200,8 @@ def _check(
     debug: bool,
     options: RunOptions,
 ) -> NoReturn:
-    from fastapi_lint.api import lint_paths, load_config
-    from fastapi_lint.discovery import PYTHON_SUFFIXES
+    from fastapi_lint.api import config_groups, lint_paths, load_config
+    from fastapi_lint.discovery import PYTHON_SUFFIXES, is_within
 
     overrides = {
         "select": parse_selector_option(select),
@@ -214,13 +214,15 @@ def _check(
                 raise ConfigError(
                     f"--{key.replace('_', '-')}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)"
                 )
-    config = load_config(targets, config_file)
-    config = config.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
-                                   scope=options.scope)
-    cache_dir = None if options.no_cache else usable_cache_dir(options.cache_dir, config)
+
+    def configured(found: Config) -> Config:
+        return found.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
+                                    scope=options.scope)
+
     if options.stdin:
-        _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, cache_dir)
-    lint_targets, wanted = project_scope(targets, config)
+        config = configured(load_config(targets, config_file))
+        _check_stdin(targets[0], output_format, exit_zero, config, quiet, options, _cache_dir(config, options))
+    projects = _projects([(configured(found), paths) for found, paths in config_groups(targets, config_file)], options)
 
     # Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
     # the last run's findings when nothing changed.
@@ -229,26 +231,33 @@ def _check(
     # into a folder through a link: whatever it rewrites is where the folders given are.
     writes = options.fix or options.diff or options.add_noqa
 
-    def run() -> LintResult:
+    def run(project: _Project) -> LintResult:
         with _progress(output_format, quiet) as (on_discovered, on_progress):
-            found = lint_paths(lint_targets, config, debug=debug, cache_dir=cache_dir, jobs=options.jobs,
-                               on_progress=on_progress, on_discovered=on_discovered, facts=facts,
+            found = lint_paths(project.lint_targets, project.config, debug=debug, cache_dir=project.cache_dir,
+                               jobs=options.jobs, on_progress=on_progress, on_discovered=on_discovered, facts=facts,
                                follow_links=not writes)
-        if wanted is not None:  # the project was linted for context; report on the files given
-            found.diagnostics = [d for d in found.diagnostics if _real(d.path) in wanted]
-            found.files = sum(1 for target in targets if target.suffix in PYTHON_SUFFIXES)
+        if project.wanted is not None:  # the project was linted for context; report on the files given
+            found.diagnostics = [d for d in found.diagnostics if _real(d.path) in project.wanted]
+            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES)
+        elif project.others:  # linted for context too; another configuration reports on them
+            theirs = {path for path in found.paths if any(is_within(_real(path), other) for other in project.others)}
+            found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
+            found.files -= len(theirs)
         return found
 
-    result = run()
+    results = [run(project) for project in projects]
     if options.add_noqa:
-        sys.exit(_add_noqa(result, quiet))
+        sys.exit(_add_noqa(_merged(results), quiet))
     if options.diff:
-        sys.exit(_diff(result, config, options))
+        sys.exit(_diff([(found, project.config) for project, found in zip(projects, results)], options))
     fixed: list[Diagnostic] = []
     if options.fix:
-        fixed = _fix(result, config, options)
-        if fixed:
-            result = run()  # report what the fixes left, as it now stands
+        for index, project in enumerate(projects):
+            fixed_here = _fix(results[index], project.config, options)
+            if fixed_here:
+                fixed += fixed_here
+                results[index] = run(project)  # report what the fixes left, as it now stands
+    result = _merged(results)
     if not options.unsafe_fixes:
         # ``[*]`` marks what ``--fix`` would do; unsafe fixes need ``--unsafe-fixes`` to count.
         result.diagnostics = [_without_unsafe_fix(d) for d in result.diagnostics]
@@ -258,19 +267,84 @@ def _check(
         _note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
     if not result.files and not quiet:
         _note("warning: no Python files found under the given paths")
-    _emit(result.diagnostics, output_format, options.output_file, context=result.context, config=config,
-          unsafe=options.unsafe_fixes)
+    scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
+              for d in found.diagnostics}
+    _emit(result.diagnostics, output_format, options.output_file, context=result.context, config=projects[0].config,
+          unsafe=options.unsafe_fixes, scopes=scopes)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
-        if wanted is None:
-            _scope_note(result, config)
+        if all(project.wanted is None for project in projects):
+            _scope_note(result, projects[0].config)
         _fix_summary(result.diagnostics, fixed, options)
     if options.statistics:
-        _statistics(result)
+        for project, found in zip(projects, results):
+            if len(projects) > 1:
+                click.echo(f"configuration: {project.config.source or 'none (the defaults)'}", err=True)
+            _statistics(found)
     if result.internal_errors or result.missing:
         sys.exit(EXIT_ERROR)
-    failing = [d for d in result.diagnostics if d.severity >= config.fail_on]
+    failing = [d for project, found in zip(projects, results) for d in found.diagnostics
+               if d.severity >= project.config.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@dataclass(frozen=True)
+class _Project:
+    """The paths given that share one configuration, linted as a project of their own."""
+
+    config: Config
+    targets: list[Path]
+    lint_targets: list[Path]  # see project_scope
+    wanted: frozenset[str] | None
+    cache_dir: Path | None
+    # Paths given for other configurations inside this project's folders (real paths): their
+    # files are linted here as part of the project, and reported with their own configuration.
+    others: tuple[str, ...]
+
+
+def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> list[_Project]:
+    from fastapi_lint.discovery import is_within
+
+    projects = []
+    given = [[_real(str(path)) for path in paths] for _, paths in groups]
+    for index, (config, targets) in enumerate(groups):
+        folders = [real for real, path in zip(given[index], targets) if os.path.isdir(path)]
+        others = tuple(
+            real for other, reals in enumerate(given) if other != index for real in reals
+            if any(is_within(real, folder) for folder in folders)
+            # One folder given under two names, each with its configuration: the first one's.
+            and not (real in given[index] and other > index)
+        )
+        lint_targets, wanted = project_scope(targets, config)
+        projects.append(_Project(config, targets, lint_targets, wanted, _cache_dir(config, options), others))
+    return projects
+
+
+def _merged(results: list[LintResult]) -> LintResult:
+    """The projects' results as one report."""
+    if len(results) == 1:
+        return results[0]
+    from fastapi_lint.api import LintResult
+
+    return LintResult(
+        diagnostics=sorted((d for found in results for d in found.diagnostics), key=Diagnostic.sort_key),
+        files=sum(found.files for found in results),
+        seconds=sum(found.seconds for found in results),
+        missing=[path for found in results for path in found.missing],
+        skipped=[path for found in results for path in found.skipped],
+        internal_errors=[error for found in results for error in found.internal_errors],
+        parsed=sum(found.parsed for found in results),
+        cached=sum(found.cached for found in results),
+        workers=max(found.workers for found in results),
+        lines=sum(found.lines for found in results),
+        paths=[path for found in results for path in found.paths],
+        out_of_scope=sum(found.out_of_scope for found in results),
+        has_app=any(found.has_app for found in results),
+    )
+
+
+def _cache_dir(config: Config, options: RunOptions) -> Path | None:
+    return None if options.no_cache else usable_cache_dir(options.cache_dir, config)
 
 
 @dataclass(frozen=True)
@@ -312,12 +386,14 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
     return fixed
 
 
-def _diff(result: LintResult, config: Config, options: RunOptions) -> int:
+def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) -> int:
     """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
     from fastapi_lint.fixes import fix_files
 
-    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config,
-                        write=False)
+    results = {}
+    for result, config in projects:
+        results.update(fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context,
+                                 config=config, write=False))
     stream = _stdout()
     changed = 0
     for path in sorted(results):
@@ -450,10 +526,12 @@ def _emit(
     unsafe: bool = False,
     texts: dict[str, str] | None = None,
     stream: TextIO | None = None,
+    scopes: dict[str, tuple[Context | None, Config]] | None = None,
 ) -> None:
     """Write the report to ``output_file`` (atomically), ``stream`` or standard output.
 
-    ``texts``: sources not on disk (standard input), by display path.
+    ``texts``: sources not on disk (standard input), by display path. ``scopes``: each
+    file's context and configuration, where they are not ``context`` and ``config``.
     """
     import io
 
@@ -480,7 +558,7 @@ def _emit(
     if output_format == "sarif":
         from fastapi_lint.reporters import sarif
 
-        edits = _sarif_edits(diagnostics, context, config, unsafe, texts or {})
+        edits = _sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
         sarif.report(diagnostics, out, sources, edits)
     else:
         reporters.get(output_format)(diagnostics, out, sources)
@@ -505,6 +583,7 @@ def _sarif_edits(
     config: Config | None,
     unsafe: bool,
     texts: dict[str, str],
+    scopes: dict[str, tuple[Context | None, Config]],
 ) -> dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]]:
     """The edit each fix would make, planned by the fix engine one finding at a time.
 
@@ -531,8 +610,9 @@ def _sarif_edits(
             except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
                 continue
         allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
+        its_context, its_config = scopes.get(d.path, (context, config or Config()))
         try:
-            new_text, applied, _ = _plan(text, d.path, [d], allowed, context, config or Config())
+            new_text, applied, _ = _plan(text, d.path, [d], allowed, its_context, its_config)
         except Exception:  # a fixer's bug costs the description of one fix, not the report
             continue
         if applied and new_text != text and check_parses(new_text) is None:

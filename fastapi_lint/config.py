@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +65,13 @@ _LIST_KEYS = {
 
 def find_pyproject(paths: Iterable[Path]) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.fastapi-lint]`` table, walking up from the paths."""
+    return next(filter(None, nearest_pyprojects(paths)), None)
+
+
+def nearest_pyprojects(paths: Iterable[Path]) -> Iterator[Path | None]:
+    """For each path, the nearest ``pyproject.toml`` with a ``[tool.fastapi-lint]`` table above it
+    (None: none), each ``pyproject.toml`` read once."""
+    known: dict[Path, bool] = {}
     for start in paths:
         folder = Path(os.path.abspath(start))  # symlinks kept, and a symlink loop cannot raise
         try:
@@ -73,11 +80,15 @@ def find_pyproject(paths: Iterable[Path]) -> Path | None:
             is_dir = False
         if not is_dir:
             folder = folder.parent
+        found = None
         for candidate in (folder, *folder.parents):
             pyproject = candidate / "pyproject.toml"
-            if _has_table(pyproject):
-                return pyproject
-    return None
+            if pyproject not in known:
+                known[pyproject] = _has_table(pyproject)
+            if known[pyproject]:
+                found = pyproject
+                break
+        yield found
 
 
 def _has_table(pyproject: Path) -> bool:

@@ -33,7 +33,7 @@ class _Bounds:
     def admit(self, link: Path) -> bool:
         """Whether the link resolves inside one of the roots."""
         real = _real(link)
-        return real is not None and any(_is_under(real, root) for root in self.roots)
+        return real is not None and any(is_within(real, root) for root in self.roots)
 
 
 def discover(paths: list[Path], config: Config, follow_links: bool = True) -> Discovered:
@@ -150,8 +150,9 @@ def _real(path: Path) -> str | None:
         return None
 
 
-def _is_under(real: str, root: str) -> bool:
-    return real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep)
+def is_within(real: str, folder: str) -> bool:
+    """Whether the real path ``real`` is ``folder`` or below it (``folder`` a real path too)."""
+    return real == folder or real.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def _spec(config: Config) -> PatternSet | None:

@@ -246,3 +246,48 @@ def test_links_inside_the_project_and_folders_named_through_a_link(tmp_path: Pat
     else:
         # Each file once, under the first name the walk found it by.
         assert sorted(reported(done)) == ["here/app/alias.py:FAS101", "here/app/shared/util.py:FAS101"]
+
+
+# -- 9: each path given is linted with its own configuration ---------------------------------------
+
+MONOREPO = {
+    "svc_a/pyproject.toml": '[tool.fastapi-lint]\nignore = ["FAS101"]\n',
+    "svc_a/app.py": BLOCKING,
+    "svc_b/pyproject.toml": '[tool.fastapi-lint]\nselect = ["FAS1"]\n',
+    "svc_b/app.py": BLOCKING,
+    "svc_b/sub/pyproject.toml": '[tool.fastapi-lint]\nignore = ["FAS101"]\n',
+    "svc_b/sub/app.py": BLOCKING,
+    "plain/app.py": BLOCKING,  # under no configuration: the defaults
+}
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (["svc_a/app.py", "svc_b/app.py"], ["svc_b/app.py:FAS101"]),  # pre-commit in a monorepo
+        (["svc_a", "svc_b/app.py"], ["svc_b/app.py:FAS101"]),
+        (["plain/app.py", "svc_a/app.py"], ["plain/app.py:FAS101"]),
+        (["svc_b", "svc_b/sub"], ["svc_b/app.py:FAS101"]),  # a project inside a project
+        (["svc_b", "svc_b/sub/app.py"], ["svc_b/app.py:FAS101"]),
+        (["--config", "svc_a/pyproject.toml", "svc_a/app.py", "svc_b/app.py"], []),  # given: it applies to all
+    ],
+    ids=["files of two projects", "a folder and a file", "no configuration and one", "nested folders",
+         "a folder and a file of a project inside it", "--config"],
+)
+def test_each_path_is_linted_with_its_own_configuration_whatever_the_order(
+    tmp_path: Path, paths: list[str], expected: list[str]
+) -> None:
+    for relative, text in MONOREPO.items():
+        write(tmp_path / relative, text)
+    options = paths[:2] if paths[0] == "--config" else []
+    given = paths[len(options):]
+    outcomes = []
+    for order in (given, given[::-1]):
+        done = run(*options, *order, "--format", "concise", cwd=tmp_path)
+        assert "Traceback" not in done.stderr
+        outcomes.append((done.returncode, reported(done)))
+    assert outcomes[0] == outcomes[1], "the result depends on the order of the paths"
+    assert outcomes[0] == (1 if expected else 0, expected)
+    if not options and paths[0] == "svc_a/app.py":  # each project keeps its own cache
+        assert (tmp_path / "svc_a" / ".fastapi_lint_cache").is_dir()
+        assert (tmp_path / "svc_b" / ".fastapi_lint_cache").is_dir()
