@@ -24,6 +24,8 @@ class DependencyNode:
     name: str  # module:function
     is_async: bool
     children: tuple[DependencyNode, ...] = ()
+    # Listed with its own dependencies higher up in the same route's tree (see ``_dependency_tree``).
+    listed_above: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
     rows: list[RouteRow] = []
     for route in model.routes:
         handler = route.handler.function
-        tree = tuple(_tree(project, forward, d, {handler.path}) for d in sorted(forward.get(handler.path, ())))
+        tree = _dependency_tree(project, forward, handler.path)
         reach = _reachable(graph, forward, handler.path)
         found = [d for function in reach for d in where.get(function, [])]
         counts = Counter(d.code for d in found)
@@ -81,12 +83,24 @@ def _display(project: Project, path: str) -> str:
     return f"{module}:{path[len(module) + 1:]}" if path.startswith(module + ".") else path
 
 
-def _tree(project: Project, forward: dict[str, set[str]], path: str, seen: set[str]) -> DependencyNode:
-    located = project.function(path)
-    is_async = located.function.is_async if located is not None else False
-    below = forward.get(path, set()) - seen
-    children = tuple(_tree(project, forward, child, seen | {path}) for child in sorted(below))
-    return DependencyNode(_display(project, path), is_async, children)
+def _dependency_tree(project: Project, forward: dict[str, set[str]], handler: str) -> tuple[DependencyNode, ...]:
+    """The handler's dependencies, depth first in name order. A dependency is listed with its
+    own dependencies where it first appears; where it appears again it is ``listed_above``,
+    without them. FastAPI runs a dependency once per request however many ask for it, and
+    listing shared ones in full at every appearance doubles the tree at each level of a
+    diamond (two dependencies sharing two sub-dependencies, and so on down)."""
+    listed = {handler}
+
+    def node(path: str) -> DependencyNode:
+        located = project.function(path)
+        is_async = located.function.is_async if located is not None else False
+        if path in listed:
+            return DependencyNode(_display(project, path), is_async, listed_above=True)
+        listed.add(path)
+        children = tuple(node(child) for child in sorted(forward.get(path, ())))
+        return DependencyNode(_display(project, path), is_async, children)
+
+    return tuple(node(dependency) for dependency in sorted(forward.get(handler, ())))
 
 
 def _any_sync(nodes: tuple[DependencyNode, ...]) -> bool:

@@ -40,6 +40,7 @@ def as_table(rows: list[RouteRow], stream: TextIO) -> None:
 def _tree_lines(nodes: tuple[DependencyNode, ...], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for node in nodes:
-        lines.append(f"{'  ' * depth}{node.name} ({'async' if node.is_async else 'sync'})")
+        kind = "async" if node.is_async else "sync"
+        lines.append(f"{'  ' * depth}{node.name} ({kind}{', listed above' if node.listed_above else ''})")
         lines.extend(_tree_lines(node.children, depth + 1))
     return lines
