@@ -73,3 +73,27 @@ def test_a_diamond_of_dependencies_is_mapped_once_per_dependency(tmp_path: Path,
     assert sum(1 for line in lines if "app:a7 (sync)" in line) == 1
     assert sum(1 for line in lines if "app:a7 (sync, listed above)" in line) == 1
     assert len(lines) < 4 * (depth + 2) * 2
+
+
+def _star_lattice(root: Path, levels: int = 8, width: int = 8) -> None:
+    """``levels`` layers of ``width`` modules, each star-importing every module of the next layer;
+    a route at the top calls names none of them defines (each looked for through all of them)."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for level in range(levels + 1):
+        for number in range(width):
+            imports = [f"from pkg.l{level + 1}_{other} import *" for other in range(width)] if level < levels else []
+            (package / f"l{level}_{number}.py").write_text("\n".join([*imports, f"X{number} = 1"]) + "\n", encoding="utf-8")
+    calls = [f"    missing{number}()" for number in range(5)]
+    main = ["import time", "from fastapi import FastAPI", "from pkg.l0_0 import *", "app = FastAPI()",
+            "@app.get('/')", "async def route():", "    time.sleep(1)", *calls]
+    (package / "main.py").write_text("\n".join(main) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [("check", "--no-cache"), ("routes",)])
+def test_star_imports_through_shared_modules_are_followed_once(tmp_path: Path, command: tuple[str, ...]) -> None:
+    _star_lattice(tmp_path)  # every path through the layers: 8**8 per name, minutes
+    done = run(*command, ".", cwd=tmp_path)
+    assert done.returncode == (1 if command[0] == "check" else 0), done.stderr
+    assert b"FAS101" in done.stdout

@@ -30,6 +30,8 @@ from fastapi_lint.analysis.facts import (
 _UNKNOWN = Ref("?", RefKind.MEMBER)
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
 _MAX_DEPTH = 40
+# How many ``from x import *`` a name is followed through.
+_STAR_HOPS = 8
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ class Project:
         if path in self.functions or path in self.classes or path in self.modules:
             return Ref(self.modules[path].module if path in self.modules else path)
         found = self.bindings.get(path)
-        if found is None and module.star_imports and depth < 8:
+        if found is None and module.star_imports and depth < _STAR_HOPS:
             # ``from .base_controllers import *``: the first starred module that has the name.
             for starred in module.star_imports:
                 source = self.modules.get(starred)
@@ -263,16 +265,31 @@ class Project:
             return None
         return self._called(self._member(container, "__getitem__"))
 
-    def _defines(self, module: ModuleSummary, name: str, depth: int = 0) -> bool:
+    def _defines(self, module: ModuleSummary, name: str) -> bool:
+        """Whether ``module`` defines ``name`` or takes it from a module it star-imports, within
+        ``_STAR_HOPS`` star imports. Breadth first, each module once: modules star-importing
+        modules that share theirs (a diamond) made a walk of every path exponential in the depth."""
+        level, seen = [module], {module.module}
+        for _ in range(_STAR_HOPS + 1):
+            if any(self._defines_here(current, name) for current in level):
+                return True
+            level = self._star_sources(level, seen)
+        return False
+
+    def _defines_here(self, module: ModuleSummary, name: str) -> bool:
         path = f"{module.module}.{name}"
-        if path in self.functions or path in self.classes or path in self.modules or path in self.bindings:
-            return True
-        if depth >= 8:
-            return False
-        return any(
-            source is not None and source is not module and self._defines(source, name, depth + 1)
-            for source in (self.modules.get(starred) for starred in module.star_imports)
-        )
+        return path in self.functions or path in self.classes or path in self.modules or path in self.bindings
+
+    def _star_sources(self, modules: list[ModuleSummary], seen: set[str]) -> list[ModuleSummary]:
+        """The project modules ``modules`` star-import, but those in ``seen`` (which gets the others)."""
+        found: list[ModuleSummary] = []
+        for module in modules:
+            for starred in module.star_imports:
+                source = self.modules.get(starred)
+                if source is not None and source.module not in seen:
+                    seen.add(source.module)
+                    found.append(source)
+        return found
 
     def _type_alias(self, value: Value) -> Ref | None:
         """``Annotated[Session, Depends(get_db)]`` or ``Optional[Session]`` bound to a name."""
