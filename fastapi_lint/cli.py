@@ -382,7 +382,7 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
     if options.show_fixes:
         for d in sorted(fixed, key=Diagnostic.sort_key):
             title = d.fix.title if d.fix else ""
-            click.echo(f"Fixed {d.path}:{d.span.line}:{d.span.col + 1}: {d.code} {title}", err=True)
+            click.echo(_shown(f"Fixed {d.path}:{d.span.line}:{d.span.col + 1}: {d.code} {title}"), err=True)
     return fixed
 
 
@@ -976,11 +976,19 @@ def _scope_note(result: LintResult, config: Config) -> None:
 
 
 def _error(message: str) -> None:
-    click.echo(f"fastapi-lint: error: {message}", err=True)
+    click.echo(f"fastapi-lint: error: {_shown(message)}", err=True)
 
 
 def _note(message: str) -> None:
-    click.echo(f"fastapi-lint: {message}", err=True)
+    click.echo(f"fastapi-lint: {_shown(message)}", err=True)
+
+
+def _shown(message: str) -> str:
+    """A message on one line, with what a project put in it (a file name, a symbolic link's
+    target, a configuration value) unable to drive the terminal: control characters made visible."""
+    from fastapi_lint.reporters.text import clean
+
+    return clean(message)
 
 
 def _fail(message: str) -> NoReturn:

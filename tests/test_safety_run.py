@@ -7,6 +7,7 @@ or a CI job would.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -97,3 +98,99 @@ def test_star_imports_through_shared_modules_are_followed_once(tmp_path: Path, c
     done = run(*command, ".", cwd=tmp_path)
     assert done.returncode == (1 if command[0] == "check" else 0), done.stderr
     assert b"FAS101" in done.stdout
+
+
+# -- 14: the route map cannot drive the terminal of whoever draws it ---------------------------
+
+# What a repository can put in a string: CSI and OSC sequences, a bell, a carriage return, a
+# C1 control (a CSI of its own), a bidi override, rich markup (a hyperlink, a stray closing tag).
+HOSTILE = "\x1b[2J\x1b]8;;https://evil.example\x07\r\x9b31m\u202e[link=https://evil.example]x[/link][/bold]"
+ROUTES = f"""
+from fastapi import APIRouter, Depends, FastAPI
+
+app = FastAPI()
+router = APIRouter(prefix={"/router" + HOSTILE!r})
+
+
+def dep() -> int:
+    return 1
+
+
+@app.get({"/path" + HOSTILE!r})
+async def plain(value: int = Depends(dep)) -> int:
+    return value
+
+
+@app.api_route("/methods", methods=[{"GET" + HOSTILE!r}])
+async def methods() -> int:
+    return 1
+
+
+@router.get("/")
+async def routed() -> int:
+    return 1
+
+
+app.include_router(router, prefix={"/included" + HOSTILE!r})
+"""
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # rich's own colours, with FORCE_COLOR
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+
+
+def _controls(data: bytes, colour: bool = False) -> list[str]:
+    """The characters in ``data`` a terminal would obey rather than show."""
+    text = data.decode("utf-8")
+    if colour:
+        text = _SGR.sub("", text)
+    return [
+        char for char in text
+        if (ord(char) < 0x20 and char != "\n") or 0x7F <= ord(char) < 0xA0 or char in _BIDI or 0xD800 <= ord(char) < 0xE000
+    ]
+
+
+def _hostile_project(root: Path) -> None:
+    (root / "app.py").write_text(ROUTES, encoding="utf-8")
+    # A module name is the file's name: it names the handler and its dependencies.
+    (root / "m\x1b[2J\x07.py").write_text(
+        "from fastapi import Depends, FastAPI\napp = FastAPI()\n\ndef own() -> int:\n    return 1\n\n"
+        "@app.get('/m')\nasync def handler(value: int = Depends(own)) -> int:\n    return value\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("colour", [False, True], ids=["plain", "FORCE_COLOR"])
+def test_the_route_map_shows_control_characters_and_markup_as_text(tmp_path: Path, colour: bool) -> None:
+    _hostile_project(tmp_path)
+    wide = {"COLUMNS": "1000"}  # no cell folded over lines
+    done = run("routes", ".", cwd=tmp_path, **wide, **({"FORCE_COLOR": "1"} if colour else {}))
+    assert done.returncode == 0, done.stderr
+    assert not _controls(done.stdout, colour), done.stdout
+    shown = done.stdout.decode("utf-8")
+    for field in ("/path\u241b[2J", "/included\u241b[2J", "/router\u241b[2J", "GET\u241b[2J", "m\u241b[2J\u2407:handler",
+                  "m\u241b[2J\u2407:own (sync)", "[link=https://evil.example]x[/link][/bold]"):
+        assert field in shown, field
+    assert b"\x1b]" not in done.stdout  # no OSC: no hyperlink, no window title
+    # JSON escapes them itself, and keeps them for a program to read.
+    done = run("routes", "--format", "json", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not _controls(done.stdout), done.stdout
+    paths = {row["path"] for row in json.loads(done.stdout)}
+    assert f"/path{HOSTILE}" in paths and f"/included{HOSTILE}/router{HOSTILE}/" in paths
+
+
+FIXABLE = "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\nasync def slow() -> None:\n    time.sleep(1)\n"
+
+
+@pytest.mark.parametrize("command", [("routes", "link.py"), ("check", "link.py"), ("check", "--fix", "--show-fixes", ".")])
+def test_messages_about_the_project_show_control_characters(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """A symbolic link's target and a file's name are the repository's to choose, and messages name them."""
+    (tmp_path / "link.py").symlink_to(f"gone{HOSTILE}")
+    if "--fix" in command:
+        (tmp_path / "link.py").unlink()
+        (tmp_path / f"fixed{HOSTILE.replace('/', '')}.py").write_text(FIXABLE, encoding="utf-8")
+    done = run(*command, cwd=tmp_path)
+    assert done.returncode == (0 if "--fix" in command else 2), done.stderr
+    assert not _controls(done.stderr), done.stderr
+    message = done.stderr.decode("utf-8")
+    assert ("Fixed fixed\u241b[2J" if "--fix" in command else "broken symbolic link") in message
+    assert "\u241b[2J\u241b]8;;" in message and "evil.example\u2407\u240d" in message

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from fastapi_lint.analysis.route_map import DependencyNode, RouteRow
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def as_json(rows: list[RouteRow], stream: TextIO) -> None:
@@ -24,17 +27,28 @@ def as_table(rows: list[RouteRow], stream: TextIO) -> None:
     for row in rows:
         findings = ", ".join(f"{code}×{count}" if count > 1 else code for code, count in row.findings.items())
         table.add_row(
-            ",".join(row.methods),
-            row.path,
-            row.handler,
-            "async" if row.is_async else "sync",
-            "yes" if row.threadpool else "no",
-            "\n".join(_tree_lines(row.dependencies)) or "-",
-            findings or "-",
+            _cell(",".join(row.methods)),
+            _cell(row.path),
+            _cell(row.handler),
+            _cell("async" if row.is_async else "sync"),
+            _cell("yes" if row.threadpool else "no"),
+            _cell(*_tree_lines(row.dependencies)),
+            _cell(findings or "-"),
             style="red" if row.errors else ("yellow" if row.warnings else None),
         )
     console = Console(file=stream, highlight=False, width=max(160, Console(file=stream).width))
     console.print(table)
+
+
+def _cell(*lines: str) -> Text:
+    """Lines of a cell as the project wrote them, safe on a terminal: control characters made
+    visible (a route path is any string a repository likes: ``\\x1b]...``), and never read as
+    rich markup (``[link=...]`` would become a hyperlink)."""
+    from rich.text import Text
+
+    from fastapi_lint.reporters.text import clean
+
+    return Text("\n".join(clean(line) for line in lines) or "-")
 
 
 def _tree_lines(nodes: tuple[DependencyNode, ...], depth: int = 0) -> list[str]:
