@@ -546,13 +546,7 @@ def _emit(
             sources.update({path: split_lines(text) for path, text in texts.items()})
     buffer = io.StringIO() if output_file is not None else None
     if buffer is None and stream is None:
-        stream = _stdout()
-        reconfigure = getattr(stream, "reconfigure", None)
-        try:  # a terminal that cannot show some character gets a ``?``, not a crash
-            if reconfigure is not None:
-                reconfigure(errors="replace")
-        except (ValueError, OSError):
-            pass
+        stream = _report_stream()
     out = buffer if buffer is not None else stream
     assert out is not None
     if output_format == "sarif":
@@ -567,6 +561,19 @@ def _emit(
             write_report(output_file, buffer.getvalue())
         except OSError as error:
             _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
+
+
+def _report_stream() -> TextIO:
+    """Standard output for a report: a terminal that cannot show some character gets a ``?``,
+    not a crash."""
+    stream = _stdout()
+    reconfigure = getattr(stream, "reconfigure", None)
+    try:
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    except (ValueError, OSError):
+        pass
+    return stream
 
 
 def write_report(path: Path, text: str) -> None:
@@ -1130,17 +1137,14 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
         config = load_config(targets, config_file)
         result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
+        (as_json if output_format == "json" else as_table)(rows, _report_stream())
     except ConfigError as error:
         _fail(str(error))
     except (SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as error:
         _fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
-    stream = _stdout()
-    if output_format == "json":
-        as_json(rows, stream)
-    else:
-        as_table(rows, stream)
+    if output_format != "json":
         click.echo(f"{len(rows)} routes", err=True)
 
 

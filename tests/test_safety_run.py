@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_lint.reporters import FORMATS
+
 # Generous: each case takes well under a second; before the fixes they took minutes.
 TIMEOUT = 30
 
@@ -194,3 +196,101 @@ def test_messages_about_the_project_show_control_characters(tmp_path: Path, comm
     message = done.stderr.decode("utf-8")
     assert ("Fixed fixed\u241b[2J" if "--fix" in command else "broken symbolic link") in message
     assert "\u241b[2J\u241b]8;;" in message and "evil.example\u2407\u240d" in message
+
+
+# -- 13: a file name that is not UTF-8 is reported, in every format ---------------------------
+
+SLEEPS = "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/{name}')\nasync def {name}() -> None:\n    time.sleep(1)\n"
+CHAIN = (
+    "import helper\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/chain')\nasync def chain() -> None:\n"
+    "    helper.fetch()\n"
+)
+HELPER = "import time\n\ndef fetch() -> None:\n    time.sleep(1)\n"
+
+
+def _undecodable_tree(root: Path) -> bytes:
+    """Files whose names are not UTF-8 (a finding in each, and a chain through one), beside a
+    plain one; the undecodable folder's name."""
+    folder = os.path.join(os.fsencode(root), b"d\xe9p")  # Latin-1, as an old archive would have it
+    try:
+        os.mkdir(folder)
+    except OSError:  # a file system that takes only UTF-8 names (macOS)
+        pytest.skip("this file system refuses names that are not UTF-8")
+    for name, text in ((b"app.py", CHAIN), (b"helper.py", HELPER), (b"f\xe9.py", SLEEPS.format(name="latin"))):
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as stream:
+            stream.write(text)
+    (root / "plain.py").write_text(SLEEPS.format(name="plain"), encoding="utf-8")
+    return folder
+
+
+def _strings(data: object) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [*_strings(list(data)), *_strings(list(data.values()))]
+    if isinstance(data, list):
+        return [text for item in data for text in _strings(item)]
+    return []
+
+
+def _has_surrogates(text: str) -> bool:
+    return any(0xD800 <= ord(char) < 0xE000 for char in text)
+
+
+STRICT = {"PYTHONIOENCODING": "utf-8"}  # a UTF-8 terminal (en_US.UTF-8): no surrogateescape
+
+
+@pytest.mark.parametrize("destination", ["stdout", "strict stdout", "file"])
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(
+    tmp_path: Path, output_format: str, destination: str
+) -> None:
+    _undecodable_tree(tmp_path)
+    options = ["--output-file", "report.out"] if destination == "file" else []
+    done = run("check", ".", "--no-cache", "--format", output_format, *options, cwd=tmp_path,
+               **(STRICT if destination == "strict stdout" else {}))
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr, done.stderr
+    data = (tmp_path / "report.out").read_bytes() if destination == "file" else done.stdout
+    text = data.decode("utf-8")  # valid UTF-8, whatever the names
+    assert not _has_surrogates(text)
+    if output_format == "json":  # a program finds the files by the names JSON keeps (escaped)
+        report = json.loads(text)
+        paths = {finding["path"] for finding in report} | {hop["path"] for f in report for hop in f["chain"]}
+        assert {os.fsencode(path) for path in paths} == {b"plain.py", b"d\xe9p/f\xe9.py", b"d\xe9p/app.py", b"d\xe9p/helper.py"}
+    elif output_format == "sarif":  # URIs carry the names' own bytes; no lone surrogate anywhere
+        report = json.loads(text)
+        assert not any(_has_surrogates(found) for found in _strings(report))
+        uris = {u for u in _strings(report) if u.endswith(".py")}
+        assert uris == {"plain.py", "d%E9p/f%E9.py", "d%E9p/app.py", "d%E9p/helper.py"}
+    else:  # a person reads the undecodable bytes as U+FFFD
+        for name in ("plain.py", "d\ufffdp/f\ufffd.py", "d\ufffdp/app.py"):
+            assert name in text, name
+
+
+def test_a_working_folder_that_is_not_utf8_is_named_in_sarif(tmp_path: Path) -> None:
+    folder = _undecodable_tree(tmp_path)
+    done = run("check", ".", "--no-cache", "--format", "sarif", cwd=Path(os.fsdecode(folder)), **STRICT)
+    assert done.returncode == 1, done.stderr
+    base = json.loads(done.stdout.decode("utf-8"))["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base.endswith("/d%E9p/")
+
+
+ASCII = {"PYTHONIOENCODING": "ascii"}  # a terminal that shows ASCII only
+
+
+@pytest.mark.parametrize("env", [{}, STRICT, ASCII], ids=["stdout", "strict stdout", "ascii stdout"])
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_a_file_name_that_is_not_utf8_is_in_the_route_map(tmp_path: Path, output_format: str, env: dict[str, str]) -> None:
+    """A module's name is its file's: the handler of a route in ``f\\xe9.py`` is ``f\\udce9:latin``,
+    shown ``f\\ufffd:latin`` (``f?:latin`` where the terminal has no U+FFFD)."""
+    folder = _undecodable_tree(tmp_path)
+    done = run("routes", "--format", output_format, ".", cwd=Path(os.fsdecode(folder)), **env)
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr, done.stderr
+    text = done.stdout.decode("utf-8")
+    assert not _has_surrogates(text)
+    if output_format == "json":
+        assert {row["handler"] for row in json.loads(text)} == {"f\udce9:latin", "app:chain"}
+    else:
+        assert ("f?:latin" if env is ASCII else "f\ufffd:latin") in text and "app:chain" in text

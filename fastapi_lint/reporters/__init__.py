@@ -1,11 +1,32 @@
-"""Output formats. Each reporter writes findings to a stream; ``text`` imports rich lazily."""
+"""Output formats. Each reporter writes findings to a stream; ``text`` imports rich lazily.
+
+Every report can be written, whatever the file names: a name that is not UTF-8 arrives
+(from ``os.fsdecode``) as a string holding lone surrogates, one per undecodable byte, which
+no UTF-8 output can take as they are. Each format shows such a name as its readers can use it:
+
+- text, concise, github, the route table: a person reads them, on a terminal or a pull
+  request. The byte is shown as U+FFFD (the replacement character), as a terminal, GitHub
+  and Ruff show it; the raw byte could be half of an escape sequence.
+- json (``check`` and ``routes``): a program reads it, to find the file. The name is kept:
+  JSON escapes each lone surrogate (``"caf\\udce9.py"``, valid by RFC 8259's grammar);
+  Python's ``json`` reads it back and ``os.fsencode`` gives the name's bytes. Strict parsers
+  (Rust's serde_json) refuse such an escape; U+FFFD would suit them, at the cost of the name
+  for every other reader (and of telling two such files apart).
+- sarif: GitHub code scanning reads it, and its locations are URIs, which carry bytes: the
+  name's own bytes are percent-encoded (``caf%E9.py``), so the alert points at the very file.
+  Its texts get U+FFFD: SARIF consumers validate their input as Unicode.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TextIO
 
 from fastapi_lint.diagnostics import Diagnostic
+
+# Python keeps a character beyond the BMP as one code point: any surrogate in a str is lone.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Reporter = Callable[[list[Diagnostic], TextIO, dict[str, list[str]]], None]
 
@@ -26,3 +47,8 @@ def get(name: str) -> Reporter:
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(name)
     return report
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each lone surrogate (a byte of a file name that is not UTF-8) made U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)

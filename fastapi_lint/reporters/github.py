@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import TextIO
 
 from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.reporters import valid_text
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return valid_text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from fastapi_lint import __version__
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
+from fastapi_lint.reporters import valid_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/fastapi-lint/"
@@ -103,7 +104,7 @@ def build(
                 result.setdefault("properties", {})["fix"] = fix["description"]["text"]
             result.setdefault("properties", {})["applicability"] = d.fix.applicability.value
         results.append(result)
-    return {
+    log: dict[str, Any] = _valid({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -118,7 +119,19 @@ def build(
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    }
+    })
+    return log
+
+
+def _valid(data: Any) -> Any:
+    """JSON data with every string (keys too) made ``valid_text``: no lone surrogate in SARIF's texts."""
+    if isinstance(data, str):
+        return valid_text(data)
+    if isinstance(data, dict):
+        return {valid_text(key): _valid(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_valid(item) for item in data]
+    return data
 
 
 def _rule(rule: Any) -> dict[str, Any]:
@@ -145,8 +158,14 @@ def _pascal(name: str) -> str:
 
 
 def _uri(path: str) -> str:
+    """A path as a URI reference: its UTF-8 percent-encoded, and a byte of a name that is not
+    UTF-8 (a lone surrogate, from ``os.fsdecode``) percent-encoded as that byte."""
     posix = PurePosixPath(path.replace(os.sep, "/")).as_posix()
-    return quote(posix, safe="/-._~")
+    try:
+        octets = posix.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # an unpaired surrogate of a Windows name: no byte stands behind it
+        octets = valid_text(posix).encode("utf-8")
+    return quote(octets, safe="/-._~")
 
 
 def _artifact(path: str) -> dict[str, Any]:
