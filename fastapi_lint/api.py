@@ -88,9 +88,10 @@ def lint_paths(
     ``follow_links``: whether folder walks follow links to folders inside the folders given
     (never outside them); a run that writes files follows none (``discovery.discover``).
     """
+    from fastapi_lint.cores import stopping_children
     from fastapi_lint.runner import no_cycle_collection
 
-    with no_cycle_collection():
+    with no_cycle_collection(), stopping_children():
         return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
 
 

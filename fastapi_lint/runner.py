@@ -14,15 +14,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.summary import module_name
 from fastapi_lint.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
+from fastapi_lint import cores
 from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
 from fastapi_lint.reading import read_source
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this many files to parse, a pool's start-up (~0.1 s a worker) is not worth it.
 POOL_THRESHOLD = 48
@@ -137,16 +141,15 @@ def summarize_all(
     stats.parsed = len(pending)
     workers = min(jobs or default_jobs(), len(pending))
     if workers > 1 and len(pending) >= POOL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor  # only when a pool is worth it
-
         stats.workers = workers
         secret = cache.secret if cache is not None else None
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-            chunk = max(1, min(32, len(pending) // (workers * 8)))
-            jobs_sent = [(p, d, secret if k is not None else None) for _, p, d, k in pending]
-            for (index, _, display, key), (parsed_key, result) in zip(
-                pending, pool.map(summarize_in_worker, jobs_sent, chunksize=chunk)
-            ):
+        chunk = max(1, min(32, len(pending) // (workers * 8)))
+        jobs_sent = [(p, d, secret if k is not None else None) for _, p, d, k in pending]
+        with _worker_pool(workers) as pool:
+            with cores.signals_held():  # the workers and the pool's threads start with them blocked
+                futures = [pool.submit(summarize_chunk, jobs_sent[at:at + chunk]) for at in range(0, len(jobs_sent), chunk)]
+            results = (result for future in futures for result in future.result())
+            for (index, _, display, key), (parsed_key, result) in zip(pending, results):
                 _rekey(keys, index, parsed_key)
                 kept = parsed_key if key is not None else None
                 _store(outcomes, index, cached_outcome(cache, display, kept, result), None, display, None, on_progress)
@@ -160,10 +163,46 @@ def summarize_all(
     return done, stats
 
 
+@contextlib.contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes, gone when the block ends.
+
+    When the block fails (Ctrl-C, SIGTERM, a worker's error), the workers are killed and
+    reaped at once: they ignore Ctrl-C (``cores.as_worker``), their work is lost anyway, and
+    the pool's own shutdown would wait for the work under way.
+    """
+    from concurrent.futures import ProcessPoolExecutor  # only when a pool is worth it
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
+    try:
+        yield pool
+        pool.shutdown(wait=True)
+    except BaseException:
+        _kill_workers(pool)
+        raise
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill and reap a pool's workers, then let the pool go: its thread sees them dead and ends.
+    No future is cancelled: that thread fails every pending one, which a cancelled one refuses
+    with a traceback (Python 3.11)."""
+    with cores.signals_held():
+        # The pool's table of its processes: ``ProcessPoolExecutor.kill_workers`` from Python 3.14.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.join()
+        pool.shutdown(wait=False)
+
+
 def _start_worker() -> None:
-    """A pool worker builds the same acyclic facts as a run (no cycle collection: see
-    ``no_cycle_collection``) and ends with its run: one whose run was killed would otherwise wait
-    for work forever, holding its own end of the queue's pipe."""
+    """A pool worker leaves signals to its run (``cores.as_worker``), builds the same acyclic facts
+    as a run (no cycle collection: see ``no_cycle_collection``) and ends with its run: one whose
+    run was killed would otherwise wait for work forever, holding its own end of the queue's pipe."""
+    cores.as_worker()
     gc.disable()
     parent = os.getppid()
 
@@ -206,6 +245,11 @@ def summarize_keyed(path: Path, display: str) -> tuple[str | None, Outcome]:
 def _rekey(keys: list[str | None] | None, index: int, parsed_key: str | None) -> None:
     if keys is not None and keys[index] is not None:
         keys[index] = parsed_key
+
+
+def summarize_chunk(jobs: list[tuple[Path, str, bytes | None]]) -> list[tuple[str | None, Outcome | bytes]]:
+    """In a worker: ``summarize_in_worker`` for a few files at once (one message each way)."""
+    return [summarize_in_worker(job) for job in jobs]
 
 
 def cached_outcome(cache: Cache | None, display: str, key: str | None, result: Outcome | bytes) -> Outcome:

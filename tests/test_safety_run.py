@@ -7,10 +7,12 @@ or a CI job would.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -294,3 +296,106 @@ def test_a_file_name_that_is_not_utf8_is_in_the_route_map(tmp_path: Path, output
         assert {row["handler"] for row in json.loads(text)} == {"f\udce9:latin", "app:chain"}
     else:
         assert ("f?:latin" if env is ASCII else "f\ufffd:latin") in text and "app:chain" in text
+
+
+# -- 12: Ctrl-C and SIGTERM stop a run, its pool and its children, at once --------------------
+
+ROUTE = "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/r')\nasync def route() -> None:\n    time.sleep(1)\n"
+# (signal, sent to): a terminal's Ctrl-C goes to the whole process group; ``kill`` and a CI job's
+# timeout to the run's process alone.
+STOPS = [(signal.SIGINT, "group"), (signal.SIGINT, "run"), (signal.SIGTERM, "group"), (signal.SIGTERM, "run")]
+STOP_IDS = ["ctrl-c", "kill -INT", "group SIGTERM", "kill -TERM"]
+EXPECTED = {signal.SIGINT: (130, b"fastapi-lint: interrupted\n"), signal.SIGTERM: (143, b"fastapi-lint: terminated\n")}
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie (an orphan's exit is reaped by whoever adopted it, maybe never)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _started(*args: str, cwd: Path, children: int) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """A run in its own process group (as a shell starts a command), once it has ``children``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fastapi_lint", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    found: list[int] = []
+    while len(found) < children and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+        found = _children_of(process.pid)
+    if len(found) < children:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail(f"the run started {len(found)} of {children} children before it ended: give it more work")
+    return process, found
+
+
+def _assert_stops(process: subprocess.Popen[bytes], children: list[int], stop: signal.Signals, to: str) -> None:
+    """Stopped by ``stop``: at once, with one line and the shell's code for it, no child left."""
+    (os.killpg if to == "group" else os.kill)(process.pid, stop)
+    try:
+        _, stderr = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail("the run hung")
+    finally:
+        alive = [pid for pid in children if _alive(pid)]
+        for pid in alive:  # leave the machine clean even when the test fails
+            os.kill(pid, signal.SIGKILL)
+    code, line = EXPECTED[stop]
+    assert {"exit": process.returncode, "stderr": stderr, "children left": alive} == {
+        "exit": code, "stderr": line, "children left": []
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("moment", [0.0, 0.3], ids=["as the pool starts", "midway"])
+@pytest.mark.parametrize(("stop", "to"), STOPS, ids=STOP_IDS)
+def test_a_stopped_run_stops_its_pool(tmp_path: Path, stop: signal.Signals, to: str, moment: float) -> None:
+    for number in range(600):
+        (tmp_path / f"m{number}.py").write_text(ROUTE * 20, encoding="utf-8")
+    process, workers = _started(".", "--no-cache", "-q", "--jobs", "2", cwd=tmp_path, children=2)
+    time.sleep(moment)
+    _assert_stops(process, workers, stop, to)
+
+
+@pytest.fixture(scope="module")
+def edited_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose cache holds its last run, and whose large file (2 s to parse) is edited
+    before each run: the run parses it in a forked child (``carry_over``)."""
+    root = tmp_path_factory.mktemp("edited")
+    body = "".join(f"def f{number}(a, b):\n    return a + b * {number}\n\n" for number in range(25_000))
+    (root / "big.py").write_text(body, encoding="utf-8")
+    (root / "app.py").write_text(ROUTE, encoding="utf-8")
+    assert run(".", "-q", "--jobs", "2", cwd=root, timeout=120).returncode == 1
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(("stop", "to"), STOPS, ids=STOP_IDS)
+def test_a_stopped_run_stops_its_forked_child(edited_project: Path, stop: signal.Signals, to: str) -> None:
+    with open(edited_project / "big.py", "a", encoding="utf-8") as stream:
+        stream.write(f"# edited before {stop.name} to the {to}\n")
+    process, children = _started(".", "-q", "--jobs", "2", cwd=edited_project, children=1)
+    time.sleep(0.2)
+    _assert_stops(process, children, stop, to)
