@@ -33,8 +33,8 @@ def test_request_path_is_an_error_and_what_only_may_run_there_a_warning() -> Non
     found = _where(lint_paths([SERVED], CODES))
     assert found == {
         ("main.py", 19): Severity.WARNING,  # watch_queue: a task the lifespan leaves running
-        ("main.py", 37): Severity.ERROR,  # the route itself
-        ("main.py", 44): Severity.ERROR,  # FAS105: a new loop per request in a `def` route
+        ("main.py", 38): Severity.ERROR,  # the route itself
+        ("main.py", 55): Severity.ERROR,  # FAS105: a new loop per request in a `def` route
         ("services.py", 5): Severity.ERROR,  # awaited by the route
         ("services.py", 11): Severity.WARNING,  # imported by the app, no caller seen
     }

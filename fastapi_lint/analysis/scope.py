@@ -14,27 +14,40 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   Taskiq), a command-line command;
 - ``TEST``: in test code (``test_*.py``, ``*_test.py``, ``conftest.py``, a ``tests/``,
   ``test/`` or ``testing/`` folder): it never runs in the server;
-- ``UNKNOWN``: none of those, in a module an app imports (directly or not): something the
-  analysis cannot follow may run it on the app's loop;
-- ``OUTSIDE``: none of those, in a module no app imports (a script, a tool, another program);
-- ``LIBRARY``: the project has no app at all: everything is linted as it may be served.
+- ``UNKNOWN``: none of those, in a module an app imports (directly or not), but what the app
+  may run through something the analysis cannot follow: a coroutine that no call of the project
+  runs, of an object or a module the app uses (something else does: a framework, a registry, a
+  caller to come); a function named like a call made on the app's loop that resolves to no
+  function (``await self.store.save(...)`` on an object of unknown type), unless that name has
+  more than ``MAX_MEANINGS`` unrelated meanings (``start``, ``run``: a generic verb says nothing);
+  and what those run in turn, to a fixed point;
+- ``OUTSIDE``: none of those (a script, a tool, another program; a library's public functions,
+  which the project itself never runs on the app's loop);
+- ``LIBRARY``: the project has no app at all (an app in test code does not count): everything
+  is linted as it may be served.
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
-what a call hands to a runner or to a task. Test code is told by its path alone: a helper that
-only tests call but that lives in the package is ``UNKNOWN`` (or ``OUTSIDE``), not a test.
+what a call hands to a runner or to a task, a function handed to a callee (called back where the
+callee runs; later, as a task, by a callee not of the project), a method read without a call
+(``{"fetch": self.fetch}``), and the subclasses' overrides of a method called on ``self``. An app
+that registers routes with handlers the analysis cannot name (``getattr(app, method)(path)``,
+``add_api_route(path, endpoint)`` over a table) serves what it cannot see: then everything no
+walk placed is ``UNKNOWN``. A module named at run time (``importlib.import_module(name)`` in the
+served process) may be any module: then the closure is the whole project. Test code is told by
+its path alone, and the apps tests build are not roots.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
 from fastapi_lint.diagnostics import Span
-from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.project import Project
 
 
@@ -65,6 +78,17 @@ _SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
 # ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``): no FastAPI or Starlette
 # decorator has one of these names.
 _WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback"})
+# A call written with a name that this many unrelated functions have could be any of them.
+MAX_MEANINGS = 6
+# What registers routes: an app or a router.
+_SERVERS = APP_TYPES | ROUTER_TYPES
+# Register a route with its handler as the second argument (or ``endpoint=``).
+_REGISTRATIONS = ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route")
+# What a callee resolves to when the value it is called on has no useful type.
+_UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.", "builtins.object.", "object.")
+# Import a module whose name is computed at run time.
+_IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
+_IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in _IMPORTERS)
 # Folders whose code only tests run; and the file names of test modules.
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests"})
 
@@ -90,6 +114,10 @@ class Scopes:
     private_loop: set[str] = field(default_factory=set)
     # modules an app imports, directly or not (dotted names)
     closure: set[str] = field(default_factory=set)
+    # what the app's code may run through calls the analysis cannot follow (see ``Where.UNKNOWN``)
+    unknown: set[str] = field(default_factory=set)
+    # an app registers routes whose handlers the analysis cannot name: what it serves is unknown
+    blind: bool = False
     # display paths of test files
     tests: set[str] = field(default_factory=set)
 
@@ -107,7 +135,9 @@ class Scopes:
             return Where.PRIVATE_LOOP
         if not self.has_app:
             return Where.LIBRARY
-        return Where.UNKNOWN if module.module in self.closure else Where.OUTSIDE
+        if self.blind or (path in self.unknown and module.module in self.closure):
+            return Where.UNKNOWN
+        return Where.OUTSIDE
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph) -> Scopes:
@@ -132,14 +162,21 @@ class _Placer:
         self.model = model
         self.graph = graph
         self._edges: dict[str, list[_Edge]] = {}
+        self._roots: set[str] | None = None
 
     def place(self) -> Scopes:
         model = self.model
         roles = model.roles
-        request_roots = sorted(path for path, found in roles.items() if found & REQUEST_ROLES)
-        startup_roots = sorted(path for path, found in roles.items() if found & STARTUP_ROLES)
-        result = Scopes(has_app=bool(model.routes or request_roots))
-        result.tests = {summary.path for summary in self.project.summaries if is_test_path(_parts(summary, self.project))}
+        tests = {summary.path for summary in self.project.summaries if is_test_path(_parts(summary, self.project))}
+
+        def served(path: str) -> bool:  # an app a test builds serves nothing in production
+            located = self.project.function(path)
+            return located is not None and located.module.path not in tests
+
+        request_roots = sorted(path for path, found in roles.items() if found & REQUEST_ROLES and served(path))
+        startup_roots = sorted(path for path, found in roles.items() if found & STARTUP_ROLES and served(path))
+        result = Scopes(has_app=bool(request_roots) or any(served(route.handler.function.path) for route in model.routes))
+        result.tests = tests
         spawned: set[str] = set()
         private: set[str] = set(self._private_roots())
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
@@ -147,8 +184,138 @@ class _Placer:
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
         result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})
         if result.has_app:
+            result.blind = self._unnamed_handlers()
             result.closure = self._closure(request_roots, startup_roots, result)
+            result.unknown = self._unknown(result)
         return result
+
+    def _made_by_factory(self, value: Value) -> bool:
+        """``perform_health_check(runner=runner)``: a call of the project's that returns a function
+        it defines, which is then the handler (and a request-path root the model knows)."""
+        if value.kind != "call" or value.call is None or value.call.func is None:
+            return False
+        factory = self.graph.target(self.project.resolve(value.call.func))
+        located = self.project.function(factory) if factory else None
+        if located is None:
+            return False
+        return any(returned.kind == "ref" and returned.ref is not None
+                   and self.project.resolve(returned.ref).path.startswith(f"{factory}.")
+                   for returned in located.function.returned)
+
+    def _unnamed_handlers(self) -> bool:
+        """Whether routes are registered with handlers the analysis cannot name: the app serves
+        what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
+        run time, ``getattr(app, method)(path)(handler)``)."""
+        project = self.project
+        for _, owner, site in project.calls_named(_REGISTRATIONS):
+            handler = site.kwarg("endpoint") or (site.args[1] if len(site.args) > 1 else None)
+            if handler is None or self._function_named(handler) is not None or self._made_by_factory(handler):
+                continue
+            if owner is not None and handler.text in {p.name for p in owner.params}:
+                continue  # a wrapper passing its own argument on: its callers name the handler
+            return True
+        for _, _, site in project.calls_named(["getattr"]):
+            if site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
+                return True
+        return False
+
+    def _unknown(self, result: Scopes) -> set[str]:
+        """What the app's code may run through what the analysis cannot follow (``Where.UNKNOWN``):
+        the functions of the app's modules that no call of the project runs, the functions named
+        like a call that resolves to nothing made on the app's loop or in what is found here, and
+        what all of those run; to a fixed point."""
+        project = self.project
+        placed = result.request | result.app_task | result.startup | result.private_loop
+        by_name: dict[str, list[str]] = {}
+        used = self._used_by_the_app(result)
+        roots: list[str] = []
+        for located in project.all_functions():
+            function = located.function
+            if function.path in placed or located.module.module not in result.closure:
+                continue
+            by_name.setdefault(function.name, []).append(function.path)
+            # A coroutine that no call of the project runs, of an object or a module the app uses:
+            # something the analysis does not see (a framework, a registry, a caller to come) does.
+            if (function.is_async and not function.parent_path and (function.class_path or located.module.module) in used
+                    and not project.calls_named([function.name])):
+                roots.append(function.path)
+        unknown: set[str] = set()
+        names: set[str] = set()
+        scan = sorted(result.request | result.app_task)
+        while True:
+            for path in scan:
+                names |= self._unresolved_names(path)
+            roots += [path for name in names for path in self._unambiguous(by_name.pop(name, []))]
+            found = self._walk(roots, {"run", "spawn"}, {}) - placed - unknown
+            if not found:
+                return unknown
+            unknown |= found
+            scan, roots = sorted(found), []
+
+    def _unambiguous(self, paths: list[str]) -> list[str]:
+        """The functions a name an unknown call is written with may mean, unless it may mean too
+        many different things to tell (``start``, ``run``, ``result`` on a large project): the
+        overrides of one method count as one meaning."""
+        meanings = {self._meaning(path) for path in paths}
+        return paths if len(meanings) <= MAX_MEANINGS else []
+
+    def _meaning(self, path: str) -> str:
+        """A method's topmost definition in its class's bases; a plain function itself."""
+        located = self.project.function(path)
+        if located is None or located.function.class_path is None:
+            return path
+        name = located.function.name
+        found = path
+        for klass in self.project.mro(located.function.class_path):
+            if f"{klass}.{name}" in self.project.functions:
+                found = f"{klass}.{name}"
+        return found
+
+    def _unresolved_names(self, path: str) -> set[str]:
+        """The last names of the calls of a function that resolve to no function and may be the
+        project's own: an unknown callee, or a member of something of the project's or of a value
+        typed ``Any``/a protocol; never a library's (``dict.get``, ``client.get``)."""
+        project, graph = self.project, self.graph
+        located = project.function(path)
+        if located is None:
+            return set()
+        own = self._own_roots()
+        names: set[str] = set()
+        for site in located.function.calls:
+            if site.func is None:
+                names.add(site.text.rpartition(".")[2])
+                continue
+            resolved = project.resolve(site.func)
+            # ``importlib.import_module(name).Provider().search`` is a member of a value of no known
+            # type (a known type's members are folded into it: ``httpx.AsyncClient.get``).
+            untyped = resolved.path.startswith(_UNTYPED) or "()." in resolved.path
+            if not graph.targets(resolved) and (untyped or resolved.path.partition(".")[0] in own):
+                names.add(site.text.rpartition(".")[2])
+        return names
+
+    def _own_roots(self) -> set[str]:
+        if self._roots is None:
+            self._roots = {name.partition(".")[0] for name in self.project.modules}
+        return self._roots
+
+    def _used_by_the_app(self, result: Scopes) -> set[str]:
+        """The classes and modules some of whose code the app runs (per request, in its tasks, at
+        startup): the app holds such an object, or calls into such a module; and the app's own
+        modules, where its routes, dependencies and startup code are, with their classes and the
+        modules they import."""
+        project = self.project
+        used: set[str] = set()
+        for path in result.request | result.app_task | result.startup:
+            located = project.function(path)
+            if located is None:
+                continue
+            used.add(located.function.class_path or located.module.module)
+            if self.model.roles.get(path):
+                own = located.module
+                used.add(own.module)
+                used.update(klass.path for klass in own.classes)
+                used.update(imported for where, imported in own.imports if where == own.module)
+        return used
 
     # -- walks ---------------------------------------------------------------
 
@@ -181,17 +348,36 @@ class _Placer:
         handed: dict[Span, str] = {}  # the calls a runner or a spawner was handed, by their span
         for site in located.function.calls:
             kind = self._hands_to(site)
-            if kind is None:
-                continue
-            for value in site.args[:1]:
-                if value.kind == "call" and value.call is not None:
-                    handed[value.call.span] = kind
-                else:
-                    target = self._function_named(value)
-                    if target is not None:
-                        yield _Edge(target, kind)
+            if kind is not None:
+                for value in site.args[:1]:
+                    if value.kind == "call" and value.call is not None:
+                        handed[value.call.span] = kind
+            # A function handed to a callee is called back by it (``key=``, ``create_app_func=``, a
+            # runner's coroutine function): by the project's own callee, as it runs; by another
+            # (a scheduler, a framework's registry), maybe later, as a task on the running loop.
+            callbacks = [target for value in (*site.args, *(value for _, value in site.kwargs))
+                         if (target := self._function_named(value)) is not None]
+            if callbacks:
+                own = site.func is not None and bool(self.graph.targets(self.project.resolve(site.func)))
+                for target in callbacks:
+                    yield _Edge(target, kind or ("run" if own else "spawn"))
+        # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
+        # handed on to be called, most often by this very function.
+        for read in located.function.reads:
+            method = self.graph.target(self.project.resolve(read.ref))
+            if method is not None:
+                yield _Edge(method, "run")
         for site, target in self.graph.runs(path):
-            yield _Edge(target, handed.get(site.span, "run"))
+            kind = handed.get(site.span, "run")
+            yield _Edge(target, kind)
+            if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
+                yield from (_Edge(override, kind) for override in self._overrides(target))
+
+    def _overrides(self, method: str) -> list[str]:
+        located = self.project.function(method)
+        if located is None or located.function.class_path is None:
+            return []
+        return self.project.overrides(located.function.class_path, located.function.name)
 
     def _hands_to(self, site: CallSite) -> str | None:
         """"private" for a call that runs what it is handed on a loop of its own, "spawn" for one
@@ -257,12 +443,14 @@ class _Placer:
                  if (located := project.function(path)) is not None}
         closure: set[str] = set()
         pending = sorted(seeds)
+        dynamic = False
         while pending:
             name = pending.pop()
             summary = project.modules.get(name)
             if summary is None or summary.module in closure:
                 continue
             closure.add(summary.module)
+            dynamic = dynamic or self._imports_by_name(summary, served)
             for where, imported in summary.imports:
                 if where != summary.module and where not in served:
                     continue
@@ -273,7 +461,22 @@ class _Placer:
             parent = summary.module.rpartition(".")[0]
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
+        if dynamic:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
+            closure.update(summary.module for summary in project.summaries if summary.path not in result.tests)
         return closure
+
+    def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> bool:
+        """Whether code that runs in the served process imports a module named at run time
+        (``importlib.import_module(spec.module)``): then any module of the project may be loaded."""
+        project = self.project
+        for function, site in project.owned_calls(summary):
+            if function is not None and function.path not in served:
+                continue
+            if site.func is None or site.text.rpartition(".")[2] not in _IMPORTERS_BY_NAME:
+                continue
+            if project.resolve(site.func).path in _IMPORTERS and site.args and site.args[0].kind != "const":
+                return True
+        return False
 
 
 def _with_parents(dotted: str) -> Iterator[str]:

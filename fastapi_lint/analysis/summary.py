@@ -125,6 +125,7 @@ class _Extractor:
         self.star_imports: list[str] = []
         self.imports: list[tuple[str, str]] = []
         self._function_paths: set[str] = set()
+        self.type_checking_only = 0  # inside ``if TYPE_CHECKING:``
         self._leaves: dict[tuple[str, str, int], Value] = {}
         self.functions: list[FunctionFacts] = []
         self.classes: list[ClassFacts] = []
@@ -202,8 +203,9 @@ class _Extractor:
         elif isinstance(node, ast.ClassDef):
             self.klass(node, owner)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            where = owner if owner in self._function_paths else self.module
-            self.imports.extend((where, name) for name in imported_modules(node, self.package))
+            if not self.type_checking_only:
+                where = owner if owner in self._function_paths else self.module
+                self.imports.extend((where, name) for name in imported_modules(node, self.package))
             if owner == self.module:
                 for local, target in import_bindings(node, self.package):
                     self.bindings.append(Binding(local, Value("ref", ref=Ref(target)), self.span(node)))
@@ -219,6 +221,17 @@ class _Extractor:
                 self._module_binding(node)
                 if isinstance(node, (ast.Assign, ast.AnnAssign)):
                     return
+            if isinstance(node, ast.If) and _is_type_checking(node.test):
+                # Its imports give names their types, but never run: no module is loaded by them.
+                self.type_checking_only += 1
+                try:
+                    for statement in node.body:
+                        self.stmt(statement, owner, class_path)
+                finally:
+                    self.type_checking_only -= 1
+                for statement in node.orelse:
+                    self.stmt(statement, owner, class_path)
+                return
             for child in ast.iter_child_nodes(node):
                 self.node(child, owner, class_path)
 
@@ -631,6 +644,13 @@ def _declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tup
         raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
         return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
     return False
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` or ``if typing.TYPE_CHECKING:``."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
