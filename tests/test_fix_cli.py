@@ -41,7 +41,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return _runner().invoke(main, ["app.py", "--no-cache", "--format", "concise", *args])
+    # FAS109 (off by default) brings the safe get_running_loop fix.
+    return _runner().invoke(main, ["app.py", "--no-cache", "--format", "concise", "--extend-select", "FAS109", *args])
 
 
 def test_diff_writes_nothing_and_exits_1(app: Path) -> None:
@@ -73,10 +74,10 @@ def test_unsafe_fixes_clear_the_file(app: Path) -> None:
 
 
 def test_fixable_hint_counts_safe_fixes_only(app: Path) -> None:
-    result = _runner().invoke(main, ["app.py", "--no-cache"])
+    result = _runner().invoke(main, ["app.py", "--no-cache", "--extend-select", "FAS109"])
     assert "[*] 2 fixable with `--fix`" in result.stderr
     assert result.stdout.count("[*]") == 2
-    unsafe = _runner().invoke(main, ["app.py", "--no-cache", "--unsafe-fixes"])
+    unsafe = _runner().invoke(main, ["app.py", "--no-cache", "--extend-select", "FAS109", "--unsafe-fixes"])
     assert unsafe.stdout.count("[*]") == 3
 
 

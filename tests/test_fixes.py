@@ -154,7 +154,7 @@ def test_fix_titles_and_applicability() -> None:
     assert sleep.context is not None
     titles = [fix_for(d, sleep.context) for d in sleep.diagnostics]
     assert [t.title if t else None for t in titles] == ["Await `asyncio.sleep` instead"] * 3 + [None]
-    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS105", "FAS203", "FAS302", "FAS502"}
+    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS109", "FAS203", "FAS302", "FAS502"}
 
 
 def test_no_fix_for_other_rules() -> None:
@@ -674,7 +674,7 @@ else:
         extra: list[str], bodies: list[list[tuple[str, str]]], route: list[bool], unsafe: bool
     ) -> None:
         source = _program(extra, bodies, route)
-        config = Config(select=("FAS101", "FAS105"))
+        config = Config(select=("FAS101", "FAS105", "FAS109"))
         diagnostics = lint_source(source, "generated.py", config)
         result = plan_fixes(source, "generated.py", diagnostics, unsafe, config=config)
         refused = [r for _, r in result.skipped if any(word in r for word in _REFUSALS)]

@@ -1,4 +1,4 @@
-"""FAS105: ``asyncio.get_event_loop()`` in a coroutine becomes ``asyncio.get_running_loop()`` (safe).
+"""FAS109: ``asyncio.get_event_loop()`` in a coroutine becomes ``asyncio.get_running_loop()`` (safe).
 
 In a coroutine a loop is always running, and ``get_running_loop`` returns it
 without ever creating one. The module's spelling is kept: ``aio.get_event_loop()``
@@ -22,7 +22,7 @@ GET_EVENT_LOOP = "asyncio.get_event_loop"
 
 class RunningLoop(Fixer):
     kind = "get-running-loop"
-    codes = frozenset({"FAS105"})
+    codes = frozenset({"FAS109"})
     applicability = Applicability.SAFE
 
     def propose(self, target: Target, facts: Facts) -> Fix | None:

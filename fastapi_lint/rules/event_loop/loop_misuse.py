@@ -2,39 +2,53 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.request_path import describe_async, request_paths
+from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
+from fastapi_lint.analysis.project import Located
+from fastapi_lint.analysis.request_path import Paths, describe_async, paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
-_GET_EVENT_LOOP = "asyncio.get_event_loop"
-# Each starts or drives a second event loop: in a coroutine they raise, and in a
-# threadpool route they build a loop per request.
-_NEW_LOOP = {
-    "asyncio.run": "runs a new event loop to completion",
-    "asyncio.new_event_loop": "creates a new event loop",
-    "asyncio.AbstractEventLoop.run_until_complete": "drives an event loop to completion",
-    "asyncio.BaseEventLoop.run_until_complete": "drives an event loop to completion",
-}
+_RUN = "asyncio.run"
+_NEW_EVENT_LOOP = "asyncio.new_event_loop"
+_RUN_UNTIL_COMPLETE = frozenset(
+    {"asyncio.AbstractEventLoop.run_until_complete", "asyncio.BaseEventLoop.run_until_complete"}
+)
+# Each needs the thread's loop to be idle: where a loop is running they raise RuntimeError.
+_RUNS_A_LOOP = frozenset({_RUN, *_RUN_UNTIL_COMPLETE})
+# Each builds a loop: per request in a threadpool route, a loop built and torn down each time.
+_BUILDS_A_LOOP = frozenset({_RUN, _NEW_EVENT_LOOP})
 
 
 class LoopMisuse(Rule):
-    """Event-loop misuse: `get_event_loop()` in a coroutine, or a new loop in request code.
+    """A second event loop run where a loop is already running, or built on every request.
 
     ## What it does
-    Reports `asyncio.get_event_loop()` inside an `async def` (deprecated there since
-    Python 3.10; it may create a loop instead of returning the running one), and
-    `asyncio.run`, `asyncio.new_event_loop` and `loop.run_until_complete` in
-    request-path code (routes, dependencies, middleware, handlers, background tasks).
+    Reports `asyncio.run`, `loop.run_until_complete` and `asyncio.new_event_loop`
+    in code that runs on the server's event loop: async request-path functions
+    (routes, dependencies, middleware, handlers, background tasks) and the sync
+    functions they call without offloading. Also reports `asyncio.run` and
+    `asyncio.new_event_loop` in a `def` route, dependency or exception handler
+    (and the sync helpers it calls), which FastAPI runs in its threadpool
+    while the request waits.
 
     ## Why is this bad?
-    `asyncio.run` inside a coroutine raises `RuntimeError`; in a `def` route it
-    builds and tears down an event loop on every request. `get_event_loop()` in a
-    coroutine is usually there to call `run_in_executor`, which
-    `asyncio.to_thread` or `run_in_threadpool` say more simply.
+    `asyncio.run` and `run_until_complete` raise `RuntimeError` in a thread
+    whose loop is running: on the loop, the request fails every time. In a
+    threadpool route they work, but build and tear down an event loop on every
+    request, and async clients made on the server's loop cannot be used on it.
 
     ## Known problems
     `run_until_complete` is recognised on loops whose type is known (from
-    `asyncio.new_event_loop()` or an annotation).
+    `asyncio.new_event_loop()` or an annotation). Not reported: an object that
+    owns a loop and drives it from sync code in the threadpool (one loop, not
+    one per request); a sync background task that gives its thread a loop (it
+    runs after the response); a loop built in a callable handed to
+    `asyncio.to_thread` or `run_in_executor`; a loop built only while a
+    lazy-initialisation guard's place is empty. `asyncio.get_event_loop()` in a
+    coroutine returns the running loop: FAS109 (off by default) asks for
+    `get_running_loop()` there.
 
     ## Example
     ```python
@@ -45,10 +59,17 @@ class LoopMisuse(Rule):
     app = FastAPI()
 
 
-    @app.get("/work")
-    async def work():
-        loop = asyncio.get_event_loop()
-        return await loop.run_in_executor(None, sum, [1, 2])
+    async def fetch() -> int:
+        return 1
+
+
+    def fetch_now() -> int:
+        return asyncio.run(fetch())
+
+
+    @app.get("/count")
+    async def count():
+        return fetch_now()
     ```
 
     ## Use instead
@@ -60,48 +81,73 @@ class LoopMisuse(Rule):
     app = FastAPI()
 
 
-    @app.get("/work")
-    async def work():
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, sum, [1, 2])
+    async def fetch() -> int:
+        return 1
+
+
+    @app.get("/count")
+    async def count():
+        return await fetch()
     ```
 
     ## Fix safety
-    Replacing `get_event_loop()` by `get_running_loop()` inside a coroutine is safe:
-    a loop is always running there.
+    No automatic fix: the caller has to become `async` and `await` the coroutine.
     """
 
     code = "FAS105"
     name = "loop-misuse"
     on_the_loop = True
     severity = Severity.ERROR
-    fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        model, project = context.model, context.project
-        calls = project.function_calls_to([_GET_EVENT_LOOP, *_NEW_LOOP])
+        project = context.project
+        calls = project.function_calls_to([*_RUNS_A_LOOP, *_BUILDS_A_LOOP])
         if not calls:
             return
-        found = request_paths(project, model, context.catalog)
+        graph = callgraph(project, context.catalog)
+        found = paths(project, context.model, graph)
+        threads = loop_threads(context.model, graph, found)
         for located, site in calls:
-            function = located.function
-            request = found.per_request(function.path)
-            if site.offloaded or (not function.is_async and not request):
-                continue
-            path = project.resolve(site.func).path
-            where = describe_async(project, model, found, located) if function.is_async else f"`{function.name}`"
-            if path == _GET_EVENT_LOOP and function.is_async:
-                yield self.report(
-                    located,
-                    site.span,
-                    f"`asyncio.get_event_loop()` in {where}: use `asyncio.get_running_loop()`",
-                    help="Use `asyncio.get_running_loop()`, or `asyncio.to_thread(...)` for blocking work",
-                    severity=Severity.ERROR if request else Severity.WARNING,
-                )
-            elif path in _NEW_LOOP and request:
-                yield self.report(
-                    located,
-                    site.span,
-                    f"`{site.text}` {_NEW_LOOP[path]} in request code {where}",
-                    help="Make the handler `async def` and `await` the coroutine directly",
-                )
+            if site.offloaded:
+                continue  # in a lambda handed to a worker thread, which has no loop of its own
+            finding = self._finding(context, found, threads, located, site)
+            if finding is not None:
+                yield finding
+
+    def _finding(
+        self, context: Context, found: Paths, threads: LoopThreads, located: Located, site: CallSite
+    ) -> Diagnostic | None:
+        project, model = context.project, context.model
+        function = located.function
+        callee = project.resolve(site.func).path
+        if function.is_async and found.per_request(function.path):
+            place = describe_async(project, model, found, located)
+        elif function.path in threads.on_loop:
+            root = project.function(threads.on_loop[function.path])
+            caller = describe_async(project, model, found, root) if root is not None else "async code"
+            place = f"`{function.name}`, which {caller} calls on the event loop"
+        elif function.path in threads.request_thread and callee in _BUILDS_A_LOOP and not site.once:
+            return self.report(
+                located,
+                site.span,
+                f"`{site.text}` builds a new event loop on every request in "
+                f"{where(project, model, located, threads.request_thread[function.path])}",
+                help="Make the handler `async def` and `await` the coroutine directly",
+                severity=Severity.WARNING,
+            )
+        else:
+            return None
+        if callee in _RUNS_A_LOOP:
+            return self.report(
+                located,
+                site.span,
+                f"`{site.text}` in {place} raises `RuntimeError`: the event loop is already running there",
+                help="`await` the coroutine instead",
+            )
+        return self.report(
+            located,
+            site.span,
+            f"`{site.text}` builds a second event loop on every request in {place}, where one is running",
+            help="Use the running loop (`asyncio.get_running_loop()`) or `await` the coroutine directly",
+            severity=Severity.WARNING,
+        )

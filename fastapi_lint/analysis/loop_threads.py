@@ -1,0 +1,66 @@
+"""Which request-path code runs on the server's event loop, and which in a thread a request waits for.
+
+An async function always runs on a loop: whatever starts a second loop there (``asyncio.run``,
+``run_until_complete``) raises. So does sync code the coroutine calls directly, which runs on
+the same thread. A ``def`` route, dependency or exception handler runs in FastAPI's threadpool
+while its request waits: no loop runs in that thread, so a loop it builds works, but one is
+built per request. A sync background task also runs in the threadpool, after the response has
+gone: a loop of its own there is how it runs async code, not a cost a request pays. Callables
+handed to ``to_thread``/``run_in_executor`` run in a worker thread of their own, as they did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.request_path import Paths
+
+# Sync roles whose function FastAPI runs in its threadpool while the request waits for it.
+_WAITED_FOR = frozenset({"route", "dependency", "exception_handler"})
+
+
+@dataclass
+class LoopThreads:
+    # sync function path -> the async request-path function that calls it on the loop's thread
+    on_loop: dict[str, str] = field(default_factory=dict)
+    # sync function path -> the sync route, dependency or handler that runs it in the threadpool
+    request_thread: dict[str, str] = field(default_factory=dict)
+
+
+def loop_threads(model: FastAPIModel, graph: CallGraph, found: Paths) -> LoopThreads:
+    """Where each sync function of the request path runs (see the module's docstring)."""
+    cached = graph.project.derived.get("loop_threads")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    result = LoopThreads()
+    project = graph.project
+    for path in sorted(found.request):
+        located = project.function(path)
+        if located is not None and located.function.is_async:
+            _sync_callees(graph, path, result.on_loop, per_call=False)
+    for path, roles in sorted(model.roles.items()):
+        located = project.function(path)
+        if located is not None and not located.function.is_async and roles & _WAITED_FOR:
+            result.request_thread.setdefault(path, path)
+            _sync_callees(graph, path, result.request_thread, per_call=True)
+    project.derived["loop_threads"] = result
+    return result
+
+
+def _sync_callees(graph: CallGraph, root: str, seen: dict[str, str], per_call: bool) -> None:
+    """The sync functions ``root`` calls directly, to any depth, on its own thread: neither
+    awaited (an async callee is on a loop in its own right) nor handed to a thread or a task.
+    ``per_call``: leave out calls made only while a lazy-init guard's place is empty (once)."""
+    pending = [root]
+    while pending:
+        current = pending.pop()
+        for site, callee in graph.edges(current):
+            if callee in seen or (per_call and site.once):
+                continue
+            located = graph.project.function(callee)
+            if located is None or located.function.is_async:
+                continue
+            seen[callee] = root
+            pending.append(callee)

@@ -1,0 +1,26 @@
+"""What the default rules leave alone because it is style, not a defect (issue 14, item 3)."""
+
+from __future__ import annotations
+
+from fastapi_lint.api import lint_source
+from fastapi_lint.config import Config
+
+GET_EVENT_LOOP = '''import asyncio
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/refresh")
+async def refresh() -> str:
+    asyncio.get_event_loop().call_soon(print)
+    return "ok"
+'''
+
+
+def test_get_event_loop_in_a_coroutine_is_style_and_opt_in() -> None:
+    assert not lint_source(GET_EVENT_LOOP, "app.py", Config())
+    found = lint_source(GET_EVENT_LOOP, "app.py", Config(extend_select=("FAS109",)))
+    assert [d.code for d in found] == ["FAS109"]
+    assert found[0].fix is not None
