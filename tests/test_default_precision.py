@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi_lint.api import lint_source
-from fastapi_lint.config import Config
+from fastapi_lint.config import Config, selected_codes
 
 GET_EVENT_LOOP = '''import asyncio
 
@@ -18,9 +18,27 @@ async def refresh() -> str:
     return "ok"
 '''
 
+ENVIRONMENT = '''import os
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/key-source")
+async def key_source() -> str:
+    return "env" if os.getenv("APP_KEY") else "database"
+'''
+
 
 def test_get_event_loop_in_a_coroutine_is_style_and_opt_in() -> None:
     assert not lint_source(GET_EVENT_LOOP, "app.py", Config())
     found = lint_source(GET_EVENT_LOOP, "app.py", Config(extend_select=("FAS109",)))
     assert [d.code for d in found] == ["FAS109"]
     assert found[0].fix is not None
+
+
+def test_environment_reads_are_opt_in() -> None:
+    assert "FAS303" not in selected_codes(Config())
+    assert not lint_source(ENVIRONMENT, "app.py", Config())
+    assert [d.code for d in lint_source(ENVIRONMENT, "app.py", Config(extend_select=("FAS303",)))] == ["FAS303"]

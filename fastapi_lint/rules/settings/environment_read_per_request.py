@@ -23,7 +23,9 @@ class EnvironmentReadPerRequest(Rule):
     ## What it does
     Finds `os.getenv`, `os.environ.get`, `load_dotenv` and `dotenv_values`
     in code that runs per request (routes, dependencies and the helpers they
-    call); memoized functions and startup code are not on that path.
+    call); memoized functions and startup code are not on that path. Off by
+    default: it is configuration hygiene, not a stall (`os.getenv` is a
+    dictionary lookup). Turn it on with `extend-select = ["FAS303"]`.
 
     ## Why is this bad?
     Configuration does not change between requests. Reading it per request
@@ -69,6 +71,7 @@ class EnvironmentReadPerRequest(Rule):
     code = "FAS303"
     name = "environment-read-per-request"
     severity = Severity.WARNING
+    default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
