@@ -6,6 +6,9 @@ from fastapi_lint.analysis.fastapi_model import BASE_HTTP_MIDDLEWARE
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
+# What Starlette's BaseHTTPMiddleware still costs (starlette/middleware/base.py, 1.x).
+_COST = "a second task and a memory stream per request, and context variables the app sets do not reach it"
+
 
 class BaseHTTPMiddlewareUsed(Rule):
     """A `BaseHTTPMiddleware` subclass or an `@app.middleware("http")` function.
@@ -16,16 +19,26 @@ class BaseHTTPMiddlewareUsed(Rule):
     `@app.middleware("http")`, which FastAPI wraps in `BaseHTTPMiddleware`.
 
     ## Why is this bad?
-    `BaseHTTPMiddleware` runs the rest of the app in a separate task and
-    pipes the response through memory streams: extra allocations and task
-    switches on every request, responses buffered through an extra layer,
-    and context variables set downstream are not visible to the middleware.
-    A pure ASGI middleware (`async def __call__(self, scope, receive, send)`)
-    has none of this.
+    In today's Starlette (checked against 1.3), `BaseHTTPMiddleware` runs the
+    rest of the app in a second task for every request and passes each
+    response message back through an in-memory stream, re-wrapping the
+    response; every `receive` of the app also goes through a small task group
+    that watches for the response having been sent. That is extra tasks,
+    allocations and task switches per request. And because the app runs in
+    its own task, context variables it sets (a request id, a tracing span)
+    are not visible to this middleware after `call_next`, nor to ASGI
+    middleware outside it: Starlette documents this as a known limitation. A
+    pure ASGI middleware (`async def __call__(self, scope, receive, send)`)
+    runs in the request's own task and has none of this.
 
     ## Known problems
-    For a middleware that runs rarely (an admin app), the overhead does not
-    matter: ignore the rule there.
+    Reported as information: the overhead is small next to most handlers'
+    work, and nothing breaks. Older Starlette releases had real defects here
+    that are fixed now and are not what the rule says: background tasks
+    cancelled when the client disconnected (fixed in 0.21), errors of
+    streaming responses hidden (0.19), exceptions from background tasks lost
+    (0.46). The costs it names hold for every Starlette version, so the rule
+    does not read the project's pinned version.
 
     ## Example
     ```python
@@ -80,7 +93,7 @@ class BaseHTTPMiddlewareUsed(Rule):
                 yield self.report_in(
                     summary,
                     klass.span,
-                    f"`{klass.name}` is a `BaseHTTPMiddleware`: an extra task and memory streams on every request",
+                    f"`{klass.name}` is a `BaseHTTPMiddleware`: {_COST}",
                     help="Write it as a pure ASGI middleware (`async def __call__(self, scope, receive, send)`)",
                 )
         for located in project.all_functions():
@@ -93,7 +106,6 @@ class BaseHTTPMiddlewareUsed(Rule):
                 yield self.report(
                     located,
                     site.span,
-                    f"`@{site.text}(\"http\")` wraps `{located.function.name}` in `BaseHTTPMiddleware`: "
-                    f"an extra task and memory streams on every request",
+                    f"`@{site.text}(\"http\")` wraps `{located.function.name}` in `BaseHTTPMiddleware`: {_COST}",
                     help="Write it as a pure ASGI middleware class and register it with `app.add_middleware`",
                 )
