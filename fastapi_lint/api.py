@@ -123,6 +123,7 @@ def _lint_paths(
         files.append((path, display))
     cache = Cache(cache_dir) if cache_dir is not None else None
     keys, stamps = file_keys(files, cache.last_run()) if cache is not None else (None, None)
+    inputs = _run_inputs(config, shown) if cache is not None else ""
     known: dict[str, ModuleSummary | Diagnostic] = {}
     parsed: dict[str, ModuleSummary | Diagnostic] = {}
     elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None
@@ -136,7 +137,7 @@ def _lint_paths(
             if started is not None:
                 split.append(started)
 
-        attempt = carry_over(cache, files, keys, repr(config), stamps, jobs, on_small_edit=start_split)
+        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split)
         if attempt.diagnostics is not None:
             for _, child in split:
                 child.cancel()
@@ -174,7 +175,7 @@ def _lint_paths(
         from fastapi_lint.carry_over import remember
 
         findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
-        remember(cache, files, keys, repr(config), stamps, findings, phase2.out_of_scope, phase2.has_app)
+        remember(cache, files, keys, inputs, stamps, findings, phase2.out_of_scope, phase2.has_app)
     finished = time.perf_counter()
     return LintResult(
         diagnostics=all_diagnostics,
@@ -193,6 +194,15 @@ def _lint_paths(
         has_app=phase2.has_app,
         paths=list(shown),
     )
+
+
+def _run_inputs(config: Config, shown: dict[str, Path]) -> str:
+    """What a run's findings depend on besides the files' facts and the linter: the
+    configuration and the project's dependency pins (a rule may hold for one version of a
+    library and not another). The carry-over of the last run's findings compares it."""
+    from fastapi_lint.analysis.pins import Pins, fingerprint
+
+    return f"{config!r}\npins {fingerprint(Pins(shown))}"
 
 
 def _split_rules(
@@ -224,7 +234,7 @@ def _split_rules(
             raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
         outcomes, _ = summarize_all(files, cache, 1, None, keys)
         summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        return rule_answers(project_context(summaries, config), split_off, debug)
+        return rule_answers(project_context(summaries, config, {display: path for path, display in files}), split_off, debug)
 
     return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
 

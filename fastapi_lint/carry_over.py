@@ -10,8 +10,9 @@ compares the keys:
   a re-wrapped call, a ``# noqa``: see ``analysis/relocation.py``): only those files
   are parsed, their findings and the chains through them move to the new
   positions, and their ``# noqa`` comments are read again;
-- anything else (a fact changed, a file came or went, the configuration or the
-  linter changed): nothing is carried over and both phases run.
+- anything else (a fact changed, a file came or went, the configuration, a dependency
+  pin or lock (``analysis/pins.py``) or the linter changed): nothing is carried over
+  and both phases run.
 
 A large edited file (a generated schema) takes longer to parse than every other
 file's facts take to read back: it is parsed in a worker while this process reads

@@ -116,7 +116,7 @@ def check_project(
     answers (None if it failed: they then run here).
     """
     result = Phase2Result()
-    context = project_context(summaries, config)
+    context = project_context(summaries, config, paths)
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)
@@ -189,12 +189,19 @@ def has_app(context: Context) -> bool:
     return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
 
 
-def project_context(summaries: list[ModuleSummary], config: Config) -> Context:
-    """The linked project and its FastAPI model: what every rule reads."""
+def project_context(summaries: list[ModuleSummary], config: Config, paths: dict[str, Path] | None = None) -> Context:
+    """The linked project and its FastAPI model: what every rule reads.
+
+    ``paths``: each module's file (by displayed path), where its project's pins are looked for;
+    without it, the displayed path itself (relative to the working folder).
+    """
+    from fastapi_lint.analysis.pins import Pins
     from fastapi_lint.rules import Context
 
     project = Project(summaries)
-    return Context(project, fastapi_model.build(project), Catalog(config.extend_blocking_calls, config.extend_async_safe))
+    files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
+    catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+    return Context(project, fastapi_model.build(project), catalog, Pins(files))
 
 
 def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:

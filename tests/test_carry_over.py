@@ -252,6 +252,27 @@ def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) ->
     assert not narrower.carried_over and not narrower.diagnostics
 
 
+def test_a_changed_pin_or_lock_runs_both_phases(tmp_path: Path) -> None:
+    # Findings that hold for one FastAPI and not another depend on files no phase-1 key covers.
+    project = _copy(ROOT / "fixtures" / "FAS502" / "pinned_below", tmp_path)
+    (project / ".git").mkdir()  # the repository's root: nothing above it is read
+    pyproject = project / "pyproject.toml"
+
+    def codes() -> tuple[bool, list[str]]:
+        result = lint_paths([project], ALL, cache_dir=tmp_path / "cache", facts=False)
+        return result.carried_over, [d.code for d in result.diagnostics if d.code == "FAS502"]
+
+    assert codes() == (False, [])
+    assert codes() == (True, [])
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("0.115.2", "0.131.0"), encoding="utf-8")
+    assert codes() == (False, ["FAS502"])
+    assert codes() == (True, ["FAS502"])
+    (project / "uv.lock").write_text('[[package]]\nname = "fastapi"\nversion = "0.120.1"\n', encoding="utf-8")
+    assert codes() == (False, [])
+    (project / "uv.lock").write_text('[[package]]\nname = "fastapi"\nversion = "0.131.2"\n', encoding="utf-8")
+    assert codes() == (False, ["FAS502"])
+
+
 def _edits(rng: random.Random, text: str) -> str:
     """One edit of a kind people make: most change no fact, some change one, a few break the file."""
     lines = text.splitlines(keepends=True) or ["\n"]

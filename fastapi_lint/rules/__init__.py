@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
+from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span
 
 if TYPE_CHECKING:
@@ -24,11 +25,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Context:
-    """The facts a rule reads: the linked project, its FastAPI model and the catalog."""
+    """The facts a rule reads: the linked project, its FastAPI model, the catalog, and the
+    versions of libraries the project is pinned to (read only if a rule asks)."""
 
     project: Project
     model: FastAPIModel
     catalog: Catalog
+    pins: Pins = field(default_factory=Pins.none)
 
 
 class Rule:

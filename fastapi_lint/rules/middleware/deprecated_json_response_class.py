@@ -16,21 +16,33 @@ DEPRECATED = frozenset(
     }
 )
 _OPTIONS = ("response_class", "default_response_class")
+# The release that marked both classes deprecated (fastapi/responses.py, PR #14964).
+DEPRECATED_IN = "0.131.0"
 
 
 class DeprecatedJsonResponseClass(Rule):
-    """`ORJSONResponse` or `UJSONResponse`, deprecated since FastAPI 0.130.
+    """`ORJSONResponse` or `UJSONResponse`, deprecated since FastAPI 0.131.0.
 
     ## What it does
     Reports `response_class=`/`default_response_class=` set to
     `ORJSONResponse` or `UJSONResponse` on routes, routers and apps, and
-    responses built with those classes.
+    responses built with those classes. A route that both declares the class
+    and returns one is reported once, at its `response_class=`.
 
     ## Why is this bad?
-    FastAPI now serializes a route's return value with Pydantic's Rust
-    serializer when the route declares a return type or `response_model`,
-    which is faster than converting to `jsonable_encoder` output and then to
-    JSON with orjson. The custom classes also skip response validation.
+    Since FastAPI 0.130.0 a route's return value is serialized to JSON by
+    Pydantic's Rust serializer when the route declares a return type or
+    `response_model`, which is faster than `jsonable_encoder` followed by
+    orjson; FastAPI 0.131.0 deprecated both classes for that reason. A
+    response built by hand (`return ORJSONResponse(...)`) also skips the
+    response model's validation and filtering.
+
+    ## Known problems
+    Quiet when the project runs a FastAPI older than 0.131.0, as its lock
+    (`uv.lock`, `poetry.lock`) or else its declarations (`pyproject.toml`,
+    `requirements*.txt`) say: an exact pin is the version; a range counts
+    as its lower bound, the oldest release the project supports. With no
+    version found, it reports as for a current FastAPI.
 
     ## Example
     ```python
@@ -70,13 +82,8 @@ class DeprecatedJsonResponseClass(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        found: list[tuple[ModuleSummary, CallSite, str]] = [
-            (summary, site, site.text) for summary, site in project.calls_to(DEPRECATED)
-        ]
-        for summary, _, site in project.calls_with_keyword(_OPTIONS):
-            option = _deprecated_option(project, site)
-            if option is not None:
-                found.append((summary, site, option))
+        found: list[tuple[ModuleSummary, CallSite, str]] = []
+        declared: set[str] = set()  # functions whose route decorator names a deprecated class
         for summary in project.summaries:
             # A decorator's call (``@app.get(..., response_class=...)``) is not among the body's calls.
             for function in summary.functions:
@@ -84,18 +91,29 @@ class DeprecatedJsonResponseClass(Rule):
                     option = _deprecated_option(project, call) if call is not None else None
                     if call is not None and option is not None:
                         found.append((summary, call, option))
+                        declared.add(function.path)
+        for summary, _, site in project.calls_with_keyword(_OPTIONS):
+            option = _deprecated_option(project, site)
+            if option is not None:
+                found.append((summary, site, option))
+        # ``return ORJSONResponse(...)`` in a route already reported at its ``response_class=``.
+        said = {(located.module.path, site.span) for located, site in project.function_calls_to(DEPRECATED)
+                if located.function.path in declared}
+        found.extend((summary, site, site.text) for summary, site in project.calls_to(DEPRECATED)
+                     if (summary.path, site.span) not in said)
         seen: set[tuple[str, int, int]] = set()
-        for summary, site, name in found:
+        for summary, site, name in sorted(found, key=lambda item: (item[0].path, item[1].span.line, item[1].span.col)):
             key = (summary.path, site.span.line, site.span.col)
-            if key not in seen:
-                seen.add(key)
-                yield self._finding(summary, site, name)
+            if key in seen or context.pins.below("fastapi", summary.path, DEPRECATED_IN):
+                continue
+            seen.add(key)
+            yield self._finding(summary, site, name)
 
     def _finding(self, summary: ModuleSummary, site: CallSite, name: str) -> Diagnostic:
         return self.report_in(
             summary,
             site.span,
-            f"`{name}` is deprecated since FastAPI 0.130: declare a return type or `response_model` instead",
+            f"`{name}` is deprecated since FastAPI {DEPRECATED_IN}: declare a return type or `response_model` instead",
             help="Remove the custom response class and annotate the route's return type",
         )
 
