@@ -17,11 +17,19 @@ class DeprecatedStartupEvent(Rule):
     app or router.
 
     ## Why is this bad?
-    FastAPI deprecated startup and shutdown events: they cannot share state
-    with each other except through globals, and a failure between them leaks
-    what startup opened. A `lifespan` async context manager opens and closes
-    resources in one place, and they can be handed to requests via `app.state`.
-    Events and a lifespan do not mix: with a lifespan, events are ignored.
+    FastAPI 0.93.0 added `lifespan` and deprecated startup and shutdown events
+    (a `DeprecationWarning` since 0.104.0); Starlette deprecated them in 0.26.0
+    and removed them in 1.0.0. Events cannot share state with each other
+    except through globals, and a failure between them leaks what startup
+    opened. A `lifespan` async context manager opens and closes resources in
+    one place, and they can be handed to requests via `app.state`. Events and
+    a lifespan do not mix: with a lifespan, events are ignored.
+
+    ## Known problems
+    Quiet when the project runs a FastAPI older than 0.93.0 (for a plain
+    Starlette app, a Starlette older than 0.26.0), where there is no
+    `lifespan` to move to: the version comes from the project's lock or
+    declarations, as for FAS502. With no version found, it reports.
 
     ## Example
     ```python
@@ -75,34 +83,48 @@ class DeprecatedStartupEvent(Rule):
         for located in project.all_functions():
             for decorator in located.function.decorators:
                 site = decorator.call
-                if site is not None and self._is_event(context, site, "on_event"):
-                    yield self._finding(located, site)
+                since = self._deprecated_since(context, located.module.path, site, "on_event") if site else None
+                if site is not None and since is not None:
+                    yield self.report(located, site.span, self._message(site, since), help=_HELP)
         for summary, function, site in project.calls_named(["add_event_handler"]):
-            if not self._is_event(context, site, "add_event_handler"):
+            since = self._deprecated_since(context, summary.path, site, "add_event_handler")
+            if since is None:
                 continue
             if function is not None:
-                yield self._finding(Located(function, summary), site)
+                yield self.report(Located(function, summary), site.span, self._message(site, since), help=_HELP)
             else:
-                yield self.report_in(summary, site.span, self._message(site), help=_HELP)
+                yield self.report_in(summary, site.span, self._message(site, since), help=_HELP)
 
-    def _is_event(self, context: Context, site: CallSite, method: str) -> bool:
+    def _deprecated_since(self, context: Context, module_path: str, site: CallSite, method: str) -> str | None:
+        """``FastAPI 0.93.0`` for an event registered on an app or router of a project that
+        runs that release or a later one (or an unknown one); None otherwise."""
         if site.func is None or site.func.path.rpartition(".")[2] != method:
-            return False
+            return None
         if not site.args or site.args[0].kind != "str" or site.args[0].text not in ("startup", "shutdown"):
-            return False
-        resolved = context.project.resolve(site.func)
+            return None
+        project = context.project
+        resolved = project.resolve(site.func)
         owner = resolved.path.rpartition(".")[0]
-        apps_and_routers = APP_TYPES | ROUTER_TYPES
-        return resolved.kind is RefKind.MEMBER and (
-            owner in apps_and_routers or context.project.is_subclass(owner, apps_and_routers)
-        )
-
-    def _finding(self, located: Located, site: CallSite) -> Diagnostic:
-        return self.report(located, site.span, self._message(site), help=_HELP)
+        if resolved.kind is not RefKind.MEMBER:
+            return None
+        if owner in _FASTAPI_TYPES or project.is_subclass(owner, _FASTAPI_TYPES):
+            package = "fastapi"
+        elif owner in _STARLETTE_TYPES or project.is_subclass(owner, _STARLETTE_TYPES):
+            package = "starlette"
+        else:
+            return None
+        name, release = _SINCE[package]
+        return None if context.pins.below(package, module_path, release) else f"{name} {release}"
 
     @staticmethod
-    def _message(site: CallSite) -> str:
-        return f"`{site.text}(\"{site.args[0].text}\")` is deprecated: use a `lifespan` context manager"
+    def _message(site: CallSite, since: str) -> str:
+        return f"`{site.text}(\"{site.args[0].text}\")` is deprecated since {since}: use a `lifespan` context manager"
 
+
+_STARLETTE_TYPES = frozenset({"starlette.applications.Starlette"})
+_FASTAPI_TYPES = (APP_TYPES | ROUTER_TYPES) - _STARLETTE_TYPES
+# Where each library deprecated events for ``lifespan`` (FastAPI's release notes and docs of
+# 0.93.0, which added ``lifespan``; Starlette's release notes of 0.26.0).
+_SINCE = {"fastapi": ("FastAPI", "0.93.0"), "starlette": ("Starlette", "0.26.0")}
 
 _HELP = "Move startup and shutdown code into an `@asynccontextmanager` lifespan passed to `FastAPI(lifespan=...)`"
