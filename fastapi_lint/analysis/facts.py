@@ -59,7 +59,7 @@ class Value(NamedTuple):
     ``num``, ``const`` (True/False/None), ``seq`` (list/tuple/set, ``items``),
     ``dict`` (``items`` holds keys and values in turn: ``k1, v1, k2, v2``; ``**x`` has an ``other`` key),
     ``subscript`` (``ref`` is the subscripted name, ``items`` the slice),
-    ``lambda``, ``other``.
+    ``lambda``, ``fstring`` (``text`` holds the literal text before its first placeholder), ``other``.
     """
 
     kind: str

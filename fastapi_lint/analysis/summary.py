@@ -544,6 +544,8 @@ class _Extractor:
             elif isinstance(child, ast.arguments):
                 for default in [*child.defaults, *[d for d in child.kw_defaults if d is not None]]:
                     self.expr(default)
+        if isinstance(node, ast.JoinedStr):
+            return self._leaf("fstring", _literal_start(node))
         return _OTHER
 
     def _leaf(self, kind: str, text: str, ref: Ref | None = None) -> Value:
@@ -846,6 +848,16 @@ def _depends_target(node: ast.expr | None, resolver: Resolver) -> str | None:
             if target is not None and target.kind is RefKind.SYMBOL:
                 return target.path
     return None
+
+
+def _literal_start(node: ast.JoinedStr) -> str:
+    """The text an f-string starts with, before its first placeholder: ``sqlite:///``."""
+    start = ""
+    for part in node.values:
+        if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+            break
+        start += part.value
+    return start
 
 
 def _text(node: ast.expr) -> str:

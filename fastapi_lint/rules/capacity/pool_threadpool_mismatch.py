@@ -2,16 +2,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.callgraph import CallGraph, callgraph
 from fastapi_lint.analysis.capacity import DEFAULT_THREADS, serving_modules, threadpool_use
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
+from fastapi_lint.analysis.lifetimes import once_per_process
+from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.request_path import paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
 _SYNC_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"})
 _SYNC_POOLS = frozenset({"psycopg_pool.ConnectionPool"})
+_POOLS = _SYNC_ENGINES | _SYNC_POOLS
 _NO_POOL = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
+# Session factories keep the engine they are bound to: returning one returns the pool.
+_SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"})
 
 
 class PoolThreadpoolMismatch(Rule):
@@ -33,12 +38,24 @@ class PoolThreadpoolMismatch(Rule):
     nothing can use.
 
     ## Known problems
-    Pool sizes computed at run time (from settings) are not known and not
-    reported. When the project sets the threadpool's `total_tokens` itself,
-    the thread count is not read from the code and the rule stays silent:
-    missed alarm. Pools built in modules the application never imports (an
-    Alembic `env.py`, a command-line tool) are not reported. One engine shared by several processes multiplies connections
-    per process: the rule reasons about one process.
+    Only the pools requests share are compared: those built at module level,
+    in the lifespan or a startup handler, in an app factory, in a memoized
+    getter, behind a lazy-initialisation guard, or in a helper that hands the
+    engine (or a session factory bound to it) back to one of those. An engine
+    a helper builds for one call (a migration check, a backup export, a test
+    of a database the user names) is not reported here (FAS201 reports one
+    built per request). Nor is a pool on SQLite, its URL written in the call
+    or in module-level names (`url = f"sqlite:///{name}"`), or recognised by
+    `connect_args={"check_same_thread": False}`: sizing it to the threads buys
+    nothing. Pool sizes computed at run time (from settings) are not known and
+    not reported. When the project sets the threadpool's `total_tokens`
+    itself, the thread count is not read from the code and the rule stays
+    silent: missed alarm. Pools built in modules the application never
+    imports (an Alembic `env.py`, a command-line tool) are not reported. An
+    engine stored in a module global from a startup helper through `global`
+    is not recognised as shared: missed alarm. One engine shared by several
+    processes multiplies connections per process: the rule reasons about one
+    process.
 
     ## Example
     ```python
@@ -80,14 +97,17 @@ class PoolThreadpoolMismatch(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        use = threadpool_use(project, context.model, callgraph(project, context.catalog))
+        graph = callgraph(project, context.catalog)
+        use = threadpool_use(project, context.model, graph)
         if use.limiter_configured or not (use.sync_routes or use.sync_dependencies):
             return
         threads = DEFAULT_THREADS
         serving = serving_modules(project, context.model)
-        for summary, site in _pool_sites(project):
+        for summary, site, located in _pool_sites(project):
             if serving is not None and summary.module not in serving:
                 continue  # a migration script or a tool: its pool never meets the threadpool
+            if located is not None and not _lasts(context, graph, located, site):
+                continue  # a helper's own engine (a migration check, an export): not the shared pool
             size = _pool_size(project, site)
             if size is None:
                 continue
@@ -106,8 +126,41 @@ class PoolThreadpoolMismatch(Rule):
             )
 
 
-def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite]]:
-    return project.calls_to(_SYNC_ENGINES | _SYNC_POOLS)
+def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite, Located | None]]:
+    """Every pool built, with the function it is built in (None at module level)."""
+    in_functions = {(located.module.path, site.span): located for located, site in project.function_calls_to(_POOLS)}
+    return [(summary, site, in_functions.get((summary.path, site.span))) for summary, site in project.calls_to(_POOLS)]
+
+
+def _lasts(context: Context, graph: CallGraph, located: Located, site: CallSite) -> bool:
+    """Whether a pool built in a function lives as long as the process: built behind a
+    lazy-init guard, in a function that runs once, or handed back to one that does."""
+    if site.once:
+        return True
+    function = located.function
+    once = once_per_process(context.model, graph, paths(context.project, context.model, graph))
+    if function.path in once:
+        return True
+    if not _returns_pool(context.project, function):
+        return False
+    return any(callee == function.path for caller in once for _, callee in graph.runs(caller))
+
+
+def _returns_pool(project: Project, function: FunctionFacts) -> bool:
+    """``return create_engine(...)``, ``return engine``, ``return SessionLocal, engine``,
+    ``return sessionmaker(bind=engine)``."""
+    pending = list(function.returned)
+    while pending:
+        value = pending.pop()
+        pending.extend(value.items)
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            if project.resolve(value.call.func).path in _POOLS | _SESSION_FACTORIES:
+                return True
+        if value.kind == "ref" and value.ref is not None:
+            made_by = project.resolve(value.ref).path
+            if made_by.endswith("()") and made_by[:-2] in _POOLS | _SESSION_FACTORIES:
+                return True
+    return False
 
 
 def _pool_size(project: Project, site: CallSite) -> tuple[int, str] | None:
@@ -121,11 +174,7 @@ def _pool_size(project: Project, site: CallSite) -> tuple[int, str] | None:
             return None
         total = size if size is not None else (minimum if minimum is not None else 4)
         return total, f"max_size {total}"
-    url = site.args[0] if site.args else site.kwarg("url")
-    if url is not None and url.kind == "ref" and url.ref is not None:  # ``sqlite_url = "sqlite:///..."``
-        bound = project.bindings.get(project.binding_key(url.ref))
-        url = bound[0].value if bound is not None else url
-    if url is not None and url.kind == "str" and url.text.startswith("sqlite"):
+    if _is_sqlite(project, site):
         return None  # SQLite serialises writers whatever the pool: sizing it says nothing
     poolclass = site.kwarg("poolclass")
     if poolclass is not None and poolclass.text.endswith(_NO_POOL):
@@ -138,6 +187,29 @@ def _pool_size(project: Project, site: CallSite) -> tuple[int, str] | None:
     if extra < 0:  # -1: unlimited overflow
         return None
     return size + extra, f"pool_size {size} + max_overflow {extra}"
+
+
+def _is_sqlite(project: Project, site: CallSite) -> bool:
+    """``create_engine("sqlite://")``, or through module-level names: ``sqlite_url =
+    f"sqlite:///{name}"``; or SQLite's own ``connect_args={"check_same_thread": False}``."""
+    url = _bound(project, site.args[0] if site.args else site.kwarg("url"))
+    if url is not None and url.kind in ("str", "fstring") and url.text.startswith("sqlite"):
+        return True
+    options = _bound(project, site.kwarg("connect_args"))
+    keys = options.items[::2] if options is not None and options.kind == "dict" else ()
+    return any(key.kind == "str" and key.text == "check_same_thread" for key in keys)
+
+
+def _bound(project: Project, value: Value | None) -> Value | None:
+    """What a module-level name holds, followed through a few names (``url = SQLITE_URL``)."""
+    for _ in range(3):
+        if value is None or value.kind != "ref" or value.ref is None:
+            return value
+        bound = project.bindings.get(project.binding_key(value.ref))
+        if bound is None:
+            return value
+        value = bound[0].value
+    return value
 
 
 def _number(value: Value | None) -> int | None:

@@ -1,0 +1,37 @@
+"""Functions that run once per process: what they build lasts for the process.
+
+A database engine built at import, in the lifespan, in an app factory, in a memoized
+getter or behind a lazy-initialisation guard is the pool every request shares. One built
+in a helper that any caller may run (an Alembic head check, a backup exporter, a
+connection to a database a user names) lives as long as that call.
+"""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.fastapi_model import APP_TYPES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.request_path import Paths
+
+
+def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> frozenset[str]:
+    """Functions that run once: called at module level (directly, or through a lazy-init guard
+    anywhere), lifespan and startup handlers, memoized functions, and app factories (functions
+    that build a FastAPI or Starlette app)."""
+    project = graph.project
+    cached = project.derived.get("once_per_process")
+    if isinstance(cached, frozenset):
+        return cached
+    once: set[str] = set(found.cached)
+    once.update(path for path, roles in model.roles.items() if roles & STARTUP_ROLES)
+    for summary in project.summaries:
+        for site in summary.module_calls:
+            if site.func is not None:
+                once.update(graph.targets(project.resolve(site.func)))
+    once.update(located.function.path for located, _ in project.function_calls_to(APP_TYPES))
+    for located in project.all_functions():
+        for site in located.function.calls:
+            if site.once and site.func is not None:
+                once.update(graph.targets(project.resolve(site.func)))
+    result = frozenset(once)
+    project.derived["once_per_process"] = result
+    return result
