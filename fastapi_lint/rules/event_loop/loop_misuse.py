@@ -133,7 +133,6 @@ class LoopMisuse(Rule):
                 f"`{site.text}` builds a new event loop on every request in "
                 f"{where(project, model, located, threads.request_thread[function.path])}",
                 help="Make the handler `async def` and `await` the coroutine directly",
-                severity=Severity.WARNING,
             )
         else:
             return None
@@ -149,5 +148,4 @@ class LoopMisuse(Rule):
             site.span,
             f"`{site.text}` builds a second event loop on every request in {place}, where one is running",
             help="Use the running loop (`asyncio.get_running_loop()`) or `await` the coroutine directly",
-            severity=Severity.WARNING,
         )
