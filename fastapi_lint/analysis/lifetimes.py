@@ -35,3 +35,23 @@ def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> fro
     result = frozenset(once)
     project.derived["once_per_process"] = result
     return result
+
+
+def run_while_starting(model: FastAPIModel, graph: CallGraph, found: Paths) -> frozenset[str]:
+    """Everything the functions that run once run, to any depth: what a process does while it
+    starts (and what a memoized or lazily built object does when first built). A helper here may
+    still build something only for its own call: what it hands back or keeps on its object lasts."""
+    project = graph.project
+    cached = project.derived.get("run_while_starting")
+    if isinstance(cached, frozenset):
+        return cached
+    seen = set(once_per_process(model, graph, found))
+    pending = list(seen)
+    while pending:
+        for _, callee in graph.runs(pending.pop()):
+            if callee not in seen:
+                seen.add(callee)
+                pending.append(callee)
+    result = frozenset(seen)
+    project.derived["run_while_starting"] = result
+    return result

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import CallGraph, callgraph
 from fastapi_lint.analysis.capacity import DEFAULT_THREADS, serving_modules, threadpool_use
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
-from fastapi_lint.analysis.lifetimes import once_per_process
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, Value
+from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.request_path import paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -17,6 +17,10 @@ _POOLS = _SYNC_ENGINES | _SYNC_POOLS
 _NO_POOL = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
 # Session factories keep the engine they are bound to: returning one returns the pool.
 _SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"})
+# What the project phase types their results as (analysis/catalog/types.py).
+_POOL_TYPES = frozenset(
+    {"sqlalchemy.engine.Engine", "psycopg_pool.ConnectionPool", "sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"}
+)
 
 
 class PoolThreadpoolMismatch(Rule):
@@ -40,11 +44,11 @@ class PoolThreadpoolMismatch(Rule):
     ## Known problems
     Only the pools requests share are compared: those built at module level,
     in the lifespan or a startup handler, in an app factory, in a memoized
-    getter, behind a lazy-initialisation guard, or in a helper that hands the
-    engine (or a session factory bound to it) back to one of those. An engine
-    a helper builds for one call (a migration check, a backup export, a test
-    of a database the user names) is not reported here (FAS201 reports one
-    built per request). Nor is a pool on SQLite, its URL written in the call
+    getter, behind a lazy-initialisation guard, or by code those run that
+    hands the engine (or a session factory bound to it) back or keeps it on
+    its object. An engine a helper builds for one call (a migration check, a
+    backup export, a test of a database the user names) is not reported here
+    (FAS201 reports one built per request). Nor is a pool on SQLite, its URL written in the call
     or in module-level names (`url = f"sqlite:///{name}"`), or recognised by
     `connect_args={"check_same_thread": False}`: sizing it to the threads buys
     nothing. Pool sizes computed at run time (from settings) are not known and
@@ -134,16 +138,34 @@ def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite, Located
 
 def _lasts(context: Context, graph: CallGraph, located: Located, site: CallSite) -> bool:
     """Whether a pool built in a function lives as long as the process: built behind a
-    lazy-init guard, in a function that runs once, or handed back to one that does."""
+    lazy-init guard, in a function that runs once, or handed back (returned, kept on the
+    object) by a function that runs while the process starts."""
     if site.once:
         return True
-    function = located.function
-    once = once_per_process(context.model, graph, paths(context.project, context.model, graph))
-    if function.path in once:
+    model, function = context.model, located.function
+    found = paths(context.project, model, graph)
+    if function.path in once_per_process(model, graph, found):
         return True
-    if not _returns_pool(context.project, function):
+    if function.path not in run_while_starting(model, graph, found):
         return False
-    return any(callee == function.path for caller in once for _, callee in graph.runs(caller))
+    return _returns_pool(context.project, function) or _keeps_pool(context.project, function)
+
+
+def _keeps_pool(project: Project, function: FunctionFacts) -> bool:
+    """A method of a class that keeps a pool on its instances (``self.engine = create_engine(...)``)."""
+    found = project.classes.get(function.class_path) if function.class_path else None
+    if found is None:
+        return False
+    klass, _ = found
+    return any(_holds_pool(project, attribute.value) for attribute in klass.attributes)
+
+
+def _holds_pool(project: Project, ref: Ref) -> bool:
+    """A value made by a pool or session-factory constructor (``create_engine()``), or typed as one."""
+    made_by = ref.path
+    if made_by.endswith("()") and made_by[:-2] in _POOLS | _SESSION_FACTORIES:
+        return True
+    return project.resolve(ref).path in _POOL_TYPES
 
 
 def _returns_pool(project: Project, function: FunctionFacts) -> bool:
@@ -156,10 +178,8 @@ def _returns_pool(project: Project, function: FunctionFacts) -> bool:
         if value.kind == "call" and value.call is not None and value.call.func is not None:
             if project.resolve(value.call.func).path in _POOLS | _SESSION_FACTORIES:
                 return True
-        if value.kind == "ref" and value.ref is not None:
-            made_by = project.resolve(value.ref).path
-            if made_by.endswith("()") and made_by[:-2] in _POOLS | _SESSION_FACTORIES:
-                return True
+        if value.kind == "ref" and value.ref is not None and _holds_pool(project, value.ref):
+            return True
     return False
 
 
