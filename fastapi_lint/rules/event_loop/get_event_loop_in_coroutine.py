@@ -64,6 +64,7 @@ class GetEventLoopInCoroutine(Rule):
 
     code = "FAS109"
     name = "get-event-loop-in-coroutine"
+    on_the_loop = True
     severity = Severity.INFO
     default_enabled = False
     fixable = True
