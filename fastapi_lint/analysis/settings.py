@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import CallSite, RefKind
+from fastapi_lint.analysis.facts import CallSite, RefKind, Value
 from fastapi_lint.analysis.project import Located, Project
 
 SETTINGS_BASES = frozenset(
@@ -36,15 +36,40 @@ def constructs_settings(project: Project, site: CallSite) -> str | None:
 
 
 def is_settings_getter(project: Project, located: Located) -> bool:
-    """A function that builds settings and returns them: ``return Settings()``."""
-    for value in located.function.returned:
-        if value.call is not None and constructs_settings(project, value.call) is not None:
-            return True
-        if value.kind == "ref" and value.ref is not None:
-            ref = project.resolve(value.ref)
-            if ref.kind is RefKind.INSTANCE and ref.path in settings_classes(project):
-                # ``settings = Settings(); return settings`` inside the function
-                local = any(constructs_settings(project, site) for site in located.function.calls)
-                if local:
-                    return True
+    """A function that builds settings and returns them: ``return Settings()``.
+
+    Every value it returns must be settings it builds (``None`` aside): see ``builds_as_fallback``
+    for a getter that may return another object.
+    """
+    built = _returns_built(project, located)
+    return bool(built) and all(built)
+
+
+def builds_as_fallback(project: Project, located: Located) -> bool:
+    """A getter that returns settings it builds on one path and another object on others:
+    a context's or a global's settings (``if ctx is not None: return ctx.settings``, then
+    ``return Settings()``). The construction is a fallback for when there is none, and how
+    often that happens is not something the code says."""
+    built = _returns_built(project, located)
+    return any(built) and not all(built)
+
+
+def _returns_built(project: Project, located: Located) -> list[bool]:
+    """For each value the function returns (``None`` aside): whether it is settings built here."""
+    return [_built_here(project, located, value) for value in located.function.returned if not _is_none(value)]
+
+
+def _built_here(project: Project, located: Located, value: Value) -> bool:
+    if value.call is not None:
+        return constructs_settings(project, value.call) is not None
+    if value.kind == "ref" and value.ref is not None and "." not in value.text:
+        ref = project.resolve(value.ref)
+        if ref.kind is RefKind.INSTANCE and ref.path in settings_classes(project):
+            # ``settings = Settings(); return settings`` inside the function, not behind a cache
+            # guard (``if _settings is None: _settings = Settings()`` builds once)
+            return any(constructs_settings(project, site) for site in located.function.calls if not site.once)
     return False
+
+
+def _is_none(value: Value) -> bool:
+    return value.kind == "const" and value.text == "None"

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
 from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
-from fastapi_lint.analysis.settings import constructs_settings, is_settings_getter, settings_classes
+from fastapi_lint.analysis.settings import builds_as_fallback, constructs_settings, is_settings_getter, settings_classes
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
@@ -17,6 +17,10 @@ class SettingsPerRequest(Rule):
     through any depth of inheritance and across modules) built in code that
     runs per request, including `Depends(Settings)` with the class itself.
     Construction inside a settings getter is FAS302's finding, not this one.
+    A getter that returns a context's or a global's settings and builds new
+    ones only when there are none (`if ctx is not None: return ctx.settings`,
+    then `return Settings()`) is reported by neither: how often that fallback
+    runs depends on what is set at run time.
 
     ## Why is this bad?
     Building settings reads every environment variable, parses the `.env`
@@ -77,7 +81,9 @@ class SettingsPerRequest(Rule):
         found = request_paths(project, model, context.catalog)
         for call in calls_per_request(project, found):
             settings = constructs_settings(project, call.site)
-            if settings is None or call.site.awaited or is_settings_getter(project, call.located):
+            if settings is None or call.site.awaited:
+                continue
+            if is_settings_getter(project, call.located) or builds_as_fallback(project, call.located):
                 continue
             yield self.report(
                 call.located,

@@ -21,6 +21,14 @@ class UncachedSettingsGetter(Rule):
     re-reads the environment and the `.env` file and re-validates every field
     each time. FastAPI's own documentation caches it with `@lru_cache`.
 
+    ## Known problems
+    A getter that returns a context's or a global's settings and builds new
+    ones only as a fallback (`if ctx is not None: return ctx.settings`, then
+    `return Settings()`) is not reported: whether the fallback runs per
+    request depends on what is set at run time. A getter that caches by
+    hand (`if _settings is None: _settings = Settings()`) builds once and is
+    not reported either.
+
     ## Example
     ```python
     from fastapi import Depends, FastAPI
