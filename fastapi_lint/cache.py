@@ -50,6 +50,7 @@ _CLASSES: tuple[type, ...] = (
     facts.Param,
     facts.FunctionFacts,
     facts.Read,
+    facts.Guard,
     facts.Attribute,
     facts.ClassFacts,
     facts.Binding,

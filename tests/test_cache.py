@@ -325,3 +325,23 @@ def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: P
     again = lint_paths([inner], ALL, cache_dir=cache, facts=False)
     assert len(read) == 5 and again.parsed == 5
     assert _codes(again) == _codes(first)
+
+
+def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None:
+    """A fact class missing from the unpickler's list makes every cached run fail; phase-1 code
+    missing from the key serves facts an older build extracted."""
+    import ast
+    import inspect
+
+    from fastapi_lint import cache
+    from fastapi_lint.analysis import facts
+
+    defined = {obj for obj in vars(facts).values() if inspect.isclass(obj) and obj.__module__ == facts.__name__}
+    assert defined <= set(cache._CLASSES)
+    summary = (ROOT / "fastapi_lint" / "analysis" / "summary.py").read_text(encoding="utf-8")
+    imported = {
+        node.module.removeprefix("fastapi_lint.").replace(".", "/") + ".py"
+        for node in ast.parse(summary).body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fastapi_lint.analysis")
+    }
+    assert imported <= set(cache._PHASE1_SOURCES)

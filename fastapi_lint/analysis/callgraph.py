@@ -19,6 +19,8 @@ from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
+from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.project import Located, Project
 
 
@@ -87,6 +89,7 @@ class CallGraph:
         # written callee (kind, then path) -> what it is: a project writes most callees many times
         self._callees: dict[RefKind, dict[str, _Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
+        self._memo: dict[str, bool] = {}  # function path -> memoized (``per_call``)
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""
@@ -277,15 +280,40 @@ class CallGraph:
         # I/O first (the usual stall), then CPU-heavy work: both hold the loop when reached from it.
         direct = sorted(self.direct(path), key=lambda found: found[2].kind != "io")
         for site, catalog_path, entry in direct:
-            return Witness((Step(located, site, catalog_path),), entry)
+            if self.per_call(located, site, None, catalog_path):
+                return Witness((Step(located, site, catalog_path),), entry)
         best: Witness | None = None
         for site, callee in self.edges(path):
             if not self._is_sync(callee):
                 continue
             below = self._witness.get(callee)
-            if below is not None and (best is None or len(below.steps) + 1 < len(best.steps)):
+            if below is None or not self.per_call(located, site, callee, below.blocking_call):
+                continue
+            if best is None or len(below.steps) + 1 < len(best.steps):
                 best = Witness((Step(located, site, callee), *below.steps), below.entry)
         return best
+
+    def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str) -> bool:
+        """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a
+        cache guard (``guards.py``), and not through a memoized function whose entries last
+        (``memoized.py``). Work done once per process or per key does not make a function
+        block, unless even once holds the loop for seconds (a model load)."""
+        if once_is_too_many(blocking_call):
+            return True
+        if runs_once(self, located, site, refreshed=False):
+            return False
+        return callee is None or not self._memoized(callee)
+
+    def _memoized(self, path: str) -> bool:
+        found = self._memo.get(path)
+        if found is None:
+            located = self.project.function(path)
+            found = self._memo[path] = (
+                located is not None
+                and is_cached(self.project, located.function)
+                and not expires(self.project, located.function)
+            )
+        return found
 
     def _is_sync(self, path: str) -> bool:
         located = self.project.function(path)

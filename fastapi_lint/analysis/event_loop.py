@@ -1,13 +1,18 @@
-"""Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103 and FAS104."""
+"""Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103 and FAS104.
+
+Not counted: a call behind a cache guard, which runs once per entry (``guards.py``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.project import Located, Project
 
 
@@ -29,6 +34,7 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
     cached = project.derived.get("blocking_calls")
     if cached is not None:
         return cached  # type: ignore[return-value]
+    graph = callgraph(project, catalog)
     found: list[BlockingCall] = []
     for located in project.all_functions():
         if not located.function.is_async:
@@ -38,6 +44,10 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
                 continue
             ref = project.resolve(site.func)
             entry = catalog.match(ref.path)
+            # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
+            # entry, not on every call (a model load aside: once already holds the loop).
+            if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
+                continue
             if entry is not None:
                 found.append(BlockingCall(located, site, ref, entry))
     project.derived["blocking_calls"] = found

@@ -122,6 +122,25 @@ class FunctionFacts:
     # Only declares an interface (``@abstractmethod``, or a body that is ``...``, ``pass`` or
     # ``raise NotImplementedError``): a call to it runs an override.
     abstract: bool = False
+    # The lasting places the body fills (``self._client``, a global ``_engine``, ``CACHE``),
+    # named as ``memo_guard`` names them: what a guard one call above may be waiting for.
+    fills: tuple[str, ...] = ()
+    # The code the body runs only while a lasting place is empty (``memo_guard.py``).
+    guards: tuple[Guard, ...] = ()
+
+
+class Guard(NamedTuple):
+    """Lines of a function body that run only while a lasting place is empty (``memo_guard.py``)."""
+
+    first: int
+    last: int
+    place: str  # ``self._client``, ``_engine``, ``cls._instances``: as ``memo_guard`` names places
+    # The guarded lines fill the place themselves; if not, the guard holds only when a function
+    # they call fills it (``guards.py``).
+    filled: bool
+    # The check has other conditions (``tok is None or tok.expired``): the place is filled
+    # again when they say so, once per entry and period.
+    refresh: bool
 
 
 class Read(NamedTuple):

@@ -17,43 +17,190 @@ The guard's subject must outlive the call: an attribute (``self._client``,
 ``app.state.http``), a name that is not local to the function (a module global), or
 an item of either (``ENGINES[key]``). A local (``if client is None: client = ...``)
 is rebuilt on every call, and so is an attribute filled in ``__init__`` without a
-check: neither is recognised here.
+check: neither is recognised here. A local read from a lasting place just before
+(``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``) stands for that
+place, but the guarded code must still fill the place itself.
+
+The forms recognised: ``is None``/``not x``/``not in``/``not hasattr(o, "x")`` with
+the guarded code in the ``if`` body; the same tests' opposites with an early
+``return`` (the rest of the body is guarded) or with the filling code in the
+``else``; and a test combined with others by ``and``/``or``
+(``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key): return ...``):
+the extra conditions say when an entry is stale or the cache is bypassed, so the
+code runs once per entry and period (``Guard.refresh``), not once per call. A place is
+filled by an assignment, an item assignment, ``setattr`` or a cache's own
+``set``/``setdefault``/``update``/``put``.
+
+A guarded block that does not fill its place itself, but calls something, is
+*pending* (``if _client is None: _connect()``): whether the callee fills the place
+is for the project phase to decide (``guards.py``), so places are named the same way
+in every function: the dotted text of the place, with a method's own first
+parameter spelled ``self`` (``cls`` in a class method).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.facts import Guard
 
 LineRange = tuple[int, int]
 
 # Statements whose bodies are searched for guards (not nested functions or classes).
 _BLOCKS = (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.For, ast.AsyncFor, ast.While)
 _MISS_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "IndexError"})
+# Methods by which a cache (a dict, ``cachetools``' caches, ``aiocache``) takes an entry. Not a
+# set's ``add``: a set of keys seen (``if msg.id not in SEEN: SEEN.add(msg.id); send(msg)``)
+# skips repeats, it does not keep work done, and its keys may be new on every request.
+_STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__"})
+# Methods that read a cache's entry, or nothing when it has none: a local holding what they
+# return stands for the cache.
+_READING_METHODS = frozenset({"get"})
 
 
-def once_ranges(body: list[ast.stmt], is_local: Callable[[str], bool]) -> list[LineRange]:
-    """The line ranges of ``body`` that run only while a lasting cache place is empty."""
-    found: list[LineRange] = []
-    _search(body, is_local, found)
+@dataclass
+class Guards:
+    """What a function body runs only while a lasting place is empty."""
+
+    found: list[Guard] = field(default_factory=list)
+
+    @property
+    def once(self) -> list[LineRange]:
+        """The ranges whose guarded code fills the place it checks: once per entry (or period)."""
+        return [(guard.first, guard.last) for guard in self.found if guard.filled]
+
+
+class _Search:
+    def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str) -> None:
+        self.is_local = is_local
+        self.self_name = self_name
+        self.self_spelling = self_spelling
+        self.found = Guards()
+
+
+def guards(
+    body: list[ast.stmt], is_local: Callable[[str], bool], self_name: str | None = None, self_spelling: str = "self"
+) -> Guards:
+    """The line ranges of ``body`` that run only while a lasting cache place is empty.
+
+    ``self_name``: a method's first parameter, named ``self_spelling`` in the places.
+    """
+    search = _Search(is_local, self_name, self_spelling)
+    _search(body, search, {})
+    return search.found
+
+
+def filled_places(
+    body: list[ast.stmt], is_local: Callable[[str], bool], self_name: str | None = None, self_spelling: str = "self"
+) -> set[str]:
+    """Every lasting place ``body`` fills (not in nested functions), named as ``guards`` names them.
+
+    Statements only (assignments, and calls made as statements such as ``CACHE.set(k, v)``):
+    every function of a project is asked, and most of a body's nodes are expressions.
+    """
+    search = _Search(is_local, self_name, self_spelling)
+    found: set[str] = set()
+    pending: list[ast.stmt] = list(body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            found |= _filled([statement], search, {})
+        elif isinstance(statement, ast.Expr):
+            call = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
+            stored = _stored_by_call(call, search) if isinstance(call, ast.Call) else None
+            if stored is not None:
+                found.add(stored)
+        for block in _statement_blocks(statement):
+            pending.extend(block)
     return found
 
 
-def _search(statements: list[ast.stmt], is_local: Callable[[str], bool], found: list[LineRange]) -> None:
+def _statement_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """Every statement list directly inside a statement (bodies, handlers, match cases)."""
+    for name in ("body", "orelse", "finalbody"):
+        inner = getattr(statement, name, None)
+        if inner and isinstance(inner[0], ast.stmt):
+            yield inner
+    for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+        yield holder.body
+
+
+def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> None:
+    aliases = dict(aliases)  # a block's own bindings do not outlive it
     for index, statement in enumerate(statements):
-        place = _early_exit_guard(statement, is_local)
         rest = statements[index + 1 :]
-        if place is not None and rest and _fills(rest, place):
-            found.append((rest[0].lineno, _end_line(rest[-1])))
-            return
+        test = _early_exit_test(statement)
+        place = _early_exit_guard(statement, search, aliases)
+        if place is not None and rest:
+            if _guard(rest, place, _refreshes(test), search, aliases):
+                return
         if isinstance(statement, ast.If):
-            place = _missing_check(statement.test, is_local)
-            if place is not None and _fills(statement.body, place):
-                found.append((statement.body[0].lineno, _end_line(statement.body[-1])))
-                _search(statement.orelse, is_local, found)
+            place = _missing_check(statement.test, search, aliases)
+            if place is not None:
+                if not _guard(statement.body, place, _refreshes(statement.test), search, aliases):
+                    _search(statement.body, search, aliases)
+                _search(statement.orelse, search, aliases)
+                continue
+            place = _present_check(statement.test, search, aliases) if statement.orelse else None
+            if place is not None:
+                if not _guard(statement.orelse, place, _refreshes(statement.test), search, aliases):
+                    _search(statement.orelse, search, aliases)
+                _search(statement.body, search, aliases)
                 continue
         for block in _blocks_of(statement):
-            _search(block, is_local, found)
+            _search(block, search, aliases)
+        _track_alias(statement, search, aliases)
+
+
+def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:
+    """Record ``guarded`` as guarded by ``place``; True when it fills the place itself."""
+    filled = place in _filled(guarded, search, aliases)
+    search.found.found.append(Guard(guarded[0].lineno, _end_line(guarded[-1]), place, filled, refresh))
+    return filled
+
+
+def _early_exit_test(statement: ast.stmt) -> ast.expr | None:
+    return statement.test if isinstance(statement, ast.If) else None
+
+
+def _refreshes(test: ast.expr | None) -> bool:
+    """A check combined with other conditions (``tok is None or tok.expired``, ``key in CACHE
+    and fresh(key)``): the entry is built again when they say it is stale, so the guarded code
+    runs once per entry and period, not once per entry."""
+    return isinstance(test, ast.BoolOp)
+
+
+def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
+    """``c = self._client`` / ``c = getattr(self, "_client", None)`` / ``c = CACHE.get(key)``:
+    until ``c`` is bound again, a check on ``c`` is a check on that place."""
+    targets: list[ast.expr] = []
+    value: ast.expr | None = None
+    if isinstance(statement, ast.Assign):
+        targets, value = statement.targets, statement.value
+    elif isinstance(statement, ast.AnnAssign):
+        targets, value = [statement.target], statement.value
+    elif isinstance(statement, (ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    for target in targets:
+        for name in (sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)):
+            aliases.pop(name, None)
+    if value is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
+        place = _read_place(value, search, aliases)
+        if place is not None:
+            aliases[targets[0].id] = place
+
+
+def _read_place(value: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
+    """The lasting place an expression reads: itself, ``x.get(key)``, ``getattr(o, "x", None)``."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if isinstance(value, ast.Name) and value.id in aliases:
+        return None  # a copy of a copy: keep it simple
+    return _place_or_get(value, search, aliases)
 
 
 def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -69,15 +216,15 @@ def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
             yield handler.body
 
 
-def _early_exit_guard(statement: ast.stmt, is_local: Callable[[str], bool]) -> str | None:
+def _early_exit_guard(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> str | None:
     """``if <place is there>: return ...`` or ``try: return CACHE[key] except KeyError: ...``."""
     if isinstance(statement, ast.If) and _exits(statement.body) and not statement.orelse:
-        return _present_check(statement.test, is_local)
+        return _present_check(statement.test, search, aliases)
     if isinstance(statement, ast.Try) and len(statement.body) == 1 and isinstance(statement.body[0], ast.Return):
         returned = statement.body[0].value
         catches_miss = any(_names_miss(handler.type) for handler in statement.handlers)
         if catches_miss and isinstance(returned, (ast.Subscript, ast.Attribute)):
-            return _place(returned.value if isinstance(returned, ast.Subscript) else returned, is_local)
+            return _place(returned.value if isinstance(returned, ast.Subscript) else returned, search, aliases)
     return None
 
 
@@ -91,54 +238,105 @@ def _names_miss(caught: ast.expr | None) -> bool:
     return isinstance(caught, ast.Name) and caught.id in _MISS_ERRORS
 
 
-def _present_check(test: ast.expr, is_local: Callable[[str], bool]) -> str | None:
-    """The place a test finds filled: ``x is not None``, ``x``, ``key in x``, ``x.get(key)``."""
+def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
+    """The place a test finds filled: ``x is not None``, ``x``, ``key in x``, ``x.get(key)``,
+    ``hasattr(o, "x")``; in an ``and``/``or`` with conditions of freshness or bypass."""
+    if isinstance(test, ast.BoolOp):
+        return _first(_present_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, ast.IsNot) and _is_none(right):
-            return _place_or_get(test.left, is_local)
+            return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.In):
-            return _place(right, is_local)
+            return _place(right, search, aliases)
         return None
-    return _place_or_get(test, is_local)
+    if isinstance(test, ast.Call) and _called_name(test) == "hasattr":
+        return _named_attribute(test, search, aliases)
+    return _place_or_get(test, search, aliases)
 
 
-def _missing_check(test: ast.expr, is_local: Callable[[str], bool]) -> str | None:
-    """The place a test finds empty: ``x is None``, ``not x``, ``key not in x``, ``not x.get(key)``."""
+def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
+    """The place a test finds empty: ``x is None``, ``not x``, ``key not in x``, ``not x.get(key)``,
+    ``not hasattr(o, "x")``; in an ``and``/``or`` with conditions of staleness
+    (``c is None or c.is_closed``)."""
+    if isinstance(test, ast.BoolOp):
+        return _first(_missing_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _place_or_get(test.operand, is_local)
+        operand = test.operand
+        if isinstance(operand, ast.Call) and _called_name(operand) == "hasattr":
+            return _named_attribute(operand, search, aliases)
+        return _place_or_get(operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, ast.Is) and _is_none(right):
-            return _place_or_get(test.left, is_local)
+            return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
-            return _place(right, is_local)
+            return _place(right, search, aliases)
     return None
 
 
-def _place_or_get(node: ast.expr, is_local: Callable[[str], bool]) -> str | None:
-    """``x`` itself, or ``x`` of ``x.get(key)`` / ``x[key]``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
-        return _place(node.func.value, is_local)
+def _first(places: Iterator[str | None]) -> str | None:
+    return next((place for place in places if place is not None), None)
+
+
+def _place_or_get(node: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
+    """``x`` itself, or ``x`` of ``x.get(key)`` / ``x[key]``, or ``o.x`` of ``getattr(o, "x", ...)``."""
+    if isinstance(node, ast.NamedExpr):
+        node = node.value
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
+            return _place(node.func.value, search, aliases)
+        if _called_name(node) == "getattr":
+            return _named_attribute(node, search, aliases)
+        return None
     if isinstance(node, ast.Subscript):
-        return _place(node.value, is_local)
-    return _place(node, is_local)
+        return _place(node.value, search, aliases)
+    return _place(node, search, aliases)
 
 
-def _place(node: ast.expr, is_local: Callable[[str], bool]) -> str | None:
-    """A lasting place as a comparable key: an attribute chain, or a name not local to the function."""
+def _called_name(call: ast.Call) -> str | None:
+    return call.func.id if isinstance(call.func, ast.Name) else None
+
+
+def _named_attribute(call: ast.Call, search: _Search, aliases: dict[str, str]) -> str | None:
+    """``o.x`` of ``getattr(o, "x", ...)``, ``hasattr(o, "x")``, ``setattr(o, "x", ...)``."""
+    if len(call.args) < 2:
+        return None
+    owner, name = call.args[0], call.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()):
+        return None
+    owner_place = _place(owner, search, aliases, owner=True)
+    return f"{owner_place}.{name.value}" if owner_place is not None else None
+
+
+def _place(node: ast.expr, search: _Search, aliases: dict[str, str], owner: bool = False) -> str | None:
+    """A lasting place as a comparable key: an attribute chain, or a name not local to the
+    function (``owner``: any name, as the object an attribute is read from)."""
     if isinstance(node, ast.Name):
-        return None if is_local(node.id) else ast.dump(node)
+        if node.id in aliases and not owner:
+            return aliases[node.id]
+        if owner:
+            return _spelled(node.id, search)
+        return None if search.is_local(node.id) else node.id
     if isinstance(node, ast.Attribute):
+        parts = [node.attr]
         root = node.value
         while isinstance(root, ast.Attribute):
+            parts.append(root.attr)
             root = root.value
-        return ast.dump(node) if isinstance(root, ast.Name) else None
+        if not isinstance(root, ast.Name):
+            return None
+        return ".".join([_spelled(root.id, search), *reversed(parts)])
     return None
 
 
-def _fills(statements: list[ast.stmt], place: str) -> bool:
-    """Whether ``statements`` assign ``place`` or an item of it (not in nested functions)."""
+def _spelled(name: str, search: _Search) -> str:
+    return search.self_spelling if name == search.self_name else name
+
+
+def _filled(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> set[str]:
+    """The places ``statements`` assign, or store an item or entry in (not in nested functions)."""
+    found: set[str] = set()
     pending: list[ast.AST] = list(statements)
     while pending:
         node = pending.pop()
@@ -151,21 +349,30 @@ def _fills(statements: list[ast.stmt], place: str) -> bool:
             targets = [node.target]
         elif isinstance(node, ast.NamedExpr):
             targets = [node.target]
+        elif isinstance(node, ast.Call):
+            stored = _stored_by_call(node, search)
+            if stored is not None:
+                found.add(stored)
         for target in targets:
-            filled = target.value if isinstance(target, ast.Subscript) else target
-            if isinstance(filled, (ast.Name, ast.Attribute)) and ast.dump(_as_load(filled)) == place:
-                return True
+            for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                filled = element
+                while isinstance(filled, ast.Subscript):
+                    filled = filled.value
+                if isinstance(filled, (ast.Name, ast.Attribute)):
+                    place = _place(filled, search, {})
+                    if place is not None:
+                        found.add(place)
         pending.extend(ast.iter_child_nodes(node))
-    return False
+    return found
 
 
-def _as_load(node: ast.expr) -> ast.expr:
-    """The same name or attribute as it reads (``ast.dump`` tells a store from a load)."""
-    if isinstance(node, ast.Name):
-        return ast.Name(id=node.id, ctx=ast.Load())
-    if isinstance(node, ast.Attribute):
-        return ast.Attribute(value=node.value, attr=node.attr, ctx=ast.Load())
-    return node
+def _stored_by_call(call: ast.Call, search: _Search) -> str | None:
+    """``setattr(o, "x", v)`` fills ``o.x``; ``CACHE.set(key, v)`` fills ``CACHE``."""
+    if _called_name(call) == "setattr":
+        return _named_attribute(call, search, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
+        return _place(call.func.value, search, {})
+    return None
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -14,25 +14,19 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph, callgraph
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref
+from fastapi_lint.analysis.facts import CallSite, Ref
+from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
+# Memoization lives in its own module (the call graph reads it too); these names stay here as well.
+from fastapi_lint.analysis.memoized import CACHE_DECORATORS as CACHE_DECORATORS
+from fastapi_lint.analysis.memoized import is_cached as is_cached
+from fastapi_lint.analysis.memoized import memoizing_decorators as memoizing_decorators
 from fastapi_lint.analysis.project import Located, Project
-
-CACHE_DECORATORS = frozenset(
-    {
-        "functools.lru_cache",
-        "functools.cache",
-        "async_lru.alru_cache",
-        "cachetools.cached",
-        "cachetools.func.lru_cache",
-        "cachetools.func.ttl_cache",
-        "aiocache.cached",
-    }
-)
 
 
 @dataclass
 class Paths:
+    graph: CallGraph = field(repr=False, compare=False)
     # function path -> the request-path root it was first reached from
     request: dict[str, str] = field(default_factory=dict)
     startup: set[str] = field(default_factory=set)
@@ -42,59 +36,11 @@ class Paths:
         return path in self.request
 
 
-def is_cached(project: Project, function: FunctionFacts) -> bool:
-    """Memoized by ``lru_cache`` and the like, or by a decorator of the project's own that
-    calls the function it wraps only while its cache has no entry."""
-    if not function.decorators:  # most functions: nothing to look up
-        return False
-    own = memoizing_decorators(project)
-    for decorator in function.decorators:
-        ref = decorator.call.func if decorator.call is not None else decorator.ref
-        if ref is None:
-            continue
-        path = project.resolve(ref).path
-        if path in CACHE_DECORATORS or path in own:
-            return True
-    return False
-
-
-def memoizing_decorators(project: Project) -> frozenset[str]:
-    """The project's decorators (and decorator factories) whose wrapper calls the wrapped
-    function behind a cache check::
-
-        def cached(fn):
-            def wrapper(*args):
-                if args not in CACHE:
-                    CACHE[args] = fn(*args)
-                return CACHE[args]
-            return wrapper
-    """
-    found = project.derived.get("memoizing_decorators")
-    if isinstance(found, frozenset):
-        return found
-    decorators: set[str] = set()
-    for located in project.all_functions():
-        wrapper = located.function
-        outer = project.function(wrapper.parent_path) if wrapper.parent_path else None
-        if outer is None:
-            continue
-        wrapped = {param.name for param in outer.function.params}
-        if any(site.once and site.text in wrapped for site in wrapper.calls):
-            current: Located | None = outer
-            while current is not None:  # a factory (``@cached(ttl=60)``) memoizes too
-                decorators.add(current.function.path)
-                parent = current.function.parent_path
-                current = project.function(parent) if parent else None
-    result = frozenset(decorators)
-    project.derived["memoizing_decorators"] = result
-    return result
-
-
 def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
     cached_result = project.derived.get("paths")
     if cached_result is not None:
         return cached_result  # type: ignore[return-value]
-    result = Paths()
+    result = Paths(graph=graph)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
     roots = sorted(path for path, roles in model.roles.items() if roles & REQUEST_ROLES)
     for root in roots:
@@ -108,13 +54,18 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
 
 
 def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: set[str]) -> None:
+    """Everything ``start`` runs, except behind a cache guard (``if _client is None: ...``):
+    that runs once per entry, not per call."""
     if start in stop or start in seen:
         return
     seen[start] = root
     pending = [start]
     while pending:
         current = pending.pop()
-        for _, callee in graph.runs(current):
+        located = graph.project.function(current)
+        for site, callee in graph.runs(current):
+            if located is not None and runs_once(graph, located, site):
+                continue
             if callee not in seen and callee not in stop:
                 seen[callee] = root
                 pending.append(callee)
@@ -142,7 +93,7 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
         for site in located.function.calls:
             # A lazily built client or settings object (``if self._client is None: ...``) is built
             # once, not per request.
-            if site.func is not None and not site.once:
+            if site.func is not None and not runs_once(found.graph, located, site):
                 calls.append(RequestCall(located, site, project.resolve(site.func), root))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
     project.derived["calls_per_request"] = calls

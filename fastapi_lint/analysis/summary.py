@@ -28,7 +28,7 @@ from fastapi_lint.analysis.facts import (
     Value,
 )
 from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, imported_modules, module_package
-from fastapi_lint.analysis.memo_guard import once_ranges
+from fastapi_lint.analysis.memo_guard import filled_places, guards
 from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
 from fastapi_lint.diagnostics import Span
 
@@ -286,7 +286,14 @@ class _Extractor:
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
         self.state, self.lambdas, self.offload_depth = _FunctionState(), [], 0
-        self.state.once = once_ranges(node.body, lambda name: name in scope.names or name in scope.lazy)
+
+        def is_local(name: str) -> bool:
+            return name in scope.names or name in scope.lazy
+
+        self_name, spelling = _self_parameter(node, class_path, decorators)
+        guarded = guards(node.body, is_local, self_name, spelling)
+        self.state.once = guarded.once
+        fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         self.resolver.scopes.append(scope)
         try:
             for statement in node.body:
@@ -316,6 +323,8 @@ class _Extractor:
                 parent_path=owner if owner != self.module and class_path is None else None,
                 reads=tuple(state.reads),
                 abstract=class_path is not None and _declares_only(node, decorators),
+                fills=fills,
+                guards=tuple(guarded.found),
             )
         )
 
@@ -653,6 +662,21 @@ def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
+
+
+def _self_parameter(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None, decorators: tuple[Value, ...]
+) -> tuple[str | None, str]:
+    """A method's own first parameter and how guards spell it: ``self``, or ``cls`` in a class method."""
+    positional = [*node.args.posonlyargs, *node.args.args]
+    if class_path is None or not positional:
+        return None, "self"
+    kinds = {d.ref.path for d in decorators if d.ref is not None}
+    if kinds & {"builtins.staticmethod", "staticmethod"}:
+        return None, "self"
+    if kinds & {"builtins.classmethod", "classmethod"} or node.name == "__new__":
+        return positional[0].arg, "cls"
+    return positional[0].arg, "self"
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:

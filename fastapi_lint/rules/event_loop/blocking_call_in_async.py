@@ -28,7 +28,9 @@ class BlockingCallInAsync(Rule):
     ## Known problems
     Calls inside a lambda or nested `def` handed to `asyncio.to_thread`,
     `run_in_threadpool`, `anyio.to_thread.run_sync` or `loop.run_in_executor` are
-    offloaded and never reported. A call whose target cannot be named statically
+    offloaded and never reported. Neither are calls behind a cache guard
+    (`if _config is None: _config = json.load(...)`: once per process, see
+    FAS102). A call whose target cannot be named statically
     (a callable passed in as a parameter) is not reported: missed alarm, by design.
     Calls made through a sync helper are FAS102's.
 

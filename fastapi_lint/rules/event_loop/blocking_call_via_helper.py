@@ -28,11 +28,25 @@ class BlockingCallViaHelper(Rule):
     real stalls sit one to three calls below the route, where single-function
     linters cannot see them.
 
+    Work that runs once per process or per key is not a stall on every
+    request, and does not make a helper block: a call behind a cache guard
+    (`if _config is None: _config = load()`, `if key not in self._store:`,
+    `if not self.running: ...; self.running = True`, with the store up to
+    two calls below the guard, or a thread the guard starts and waits for),
+    and a call of a memoized function (`lru_cache`, `cache`, a project's own
+    caching decorator). A guard with an expiry (`if token and time.time() <
+    expiry: return token`) or a memoized function with a TTL refreshes
+    periodically, and each refresh holds the loop: those still count. So
+    does a model load (`SentenceTransformer(...)`, `from_pretrained`,
+    `torch.load`), which holds the loop for seconds the one time it runs.
+
     ## Known problems
     Calls whose target cannot be resolved statically (callables passed as
     parameters, dynamic dispatch through unknown objects) are taken not to
     block: missed alarm, by design. A sync helper that blocks only on some
-    branch is reported all the same.
+    branch is reported all the same. A cache keyed by a request value counts
+    as once (once per key). A cache on `self` counts only when the object
+    lives long (see FAS201).
 
     ## Example
     ```python
@@ -90,7 +104,7 @@ class BlockingCallViaHelper(Rule):
                 continue
             for site, callee in graph.edges(located.function.path):
                 witness = graph.witness(callee)
-                if witness is None:
+                if witness is None or not graph.per_call(located, site, callee, witness.blocking_call):
                     continue
                 request = found.per_request(located.function.path)
                 chain = " -> ".join([located.function.name, *_names(context.project, callee, witness)])

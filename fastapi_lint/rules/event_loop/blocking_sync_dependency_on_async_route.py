@@ -26,7 +26,9 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
 
     ## Known problems
     Only blocking that the catalog and the call graph can see is counted: a
-    dependency calling an unknown SDK is taken not to block.
+    dependency calling an unknown SDK is taken not to block. Blocking that
+    runs once per process or per key (behind a cache guard, or in a memoized
+    function: see FAS102) does not count.
 
     ## Example
     ```python

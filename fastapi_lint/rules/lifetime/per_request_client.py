@@ -21,13 +21,22 @@ class PerRequestClient(Rule):
     clients, OpenAI and Anthropic clients, Elasticsearch, Kafka producers and
     gRPC channels. The request path includes helpers and `yield` dependencies,
     in any module; the lifespan, startup handlers, module level and memoized
-    (`lru_cache`) functions are not on it and are never reported. Neither is
-    lazy initialisation: a construction that runs only while a lasting place
-    is empty and fills it (`if self._client is None: self._client = ...`,
-    `if url not in ENGINES: ENGINES[url] = ...`, or an early `return` when it
-    is set) runs once, not per request. A check on a local variable, or
-    `ENGINES.setdefault(url, create_engine(url))` (the argument is built on
-    every call), does not count.
+    functions (`lru_cache`, `cache`, `cachetools`' and `asyncache`'s
+    decorators, `async_lru.alru_cache`, `aiocache.cached`, a decorator of the
+    project's own that caches) are not on it and are never reported. Neither
+    is lazy initialisation: a construction that runs only while a lasting
+    place is empty and fills it (`if self._client is None: self._client =
+    ...`, `if url not in ENGINES: ENGINES[url] = ...`, an early `return`
+    when it is set, `c = getattr(self, "_client", None)` then `if c is None
+    or c.is_closed:`, a TTL cache's `get` then `set`) runs once per process,
+    per key or per expiry, not per request, and so does everything it calls.
+    The guard may sit one or two calls above the construction
+    (`get_client()` checks a global and calls `_build_client()`), or the
+    store one or two calls below the guard (`if _client is None:
+    _connect()`). A check on a local variable, a check on one place that
+    fills another, or `ENGINES.setdefault(url, create_engine(url))` (the
+    argument is built on every call) does not count; nor does a factory
+    that returns a new client on every call.
 
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
@@ -36,7 +45,13 @@ class PerRequestClient(Rule):
 
     ## Known problems
     A client built per request on purpose (per-tenant credentials) is reported
-    too; suppress it with `# noqa: FAS201`.
+    too; suppress it with `# noqa: FAS201`. A cache keyed by a request value
+    (`if tenant not in CLIENTS:`) counts as built once, although it builds
+    one client per key. A cache on `self` (`self._client`) counts only when
+    the object lives long: every construction of its class outside tests is
+    at module level, behind a guard, in a memoized function or in the
+    `__init__` of an object that lives long, or its `__new__` keeps its
+    instances; an object built per request builds its client per request.
 
     ## Example
     ```python

@@ -1,0 +1,225 @@
+"""Which calls run once per cache entry rather than once per call of their function.
+
+Phase 1 finds the code a function runs only while a lasting place is empty
+(``memo_guard.py``, ``FunctionFacts.guards``). Three questions are left to the project:
+
+* A guard may leave the filling to a function it calls::
+
+      def get_client():
+          if _client is None:     # the check is here...
+              _connect()          # ...and the store one or two calls down
+          return _client
+
+  Such a guard holds when a function its lines run, or one that function runs, fills the
+  place: two calls down at most (a thread the lines start counts as run), and only where the
+  place means the same object in both functions (a method of the same class or a base for
+  ``self.x``, a function of the same module otherwise).
+
+* A guard on ``self.x`` runs once per *instance*: once per process only when the instances
+  live long. A class is taken to when every construction of it (or of a subclass) outside
+  tests is at module level, behind a guard, in a memoized function, in the ``__init__`` of
+  a class that lives long itself, or when it keeps its instances (a ``__new__`` behind a
+  guard: a singleton). One built in a plain function (``ds = Dataset(d); ds.load()``) is built
+  per call, and so is what its guards guard. A class never constructed in the project is
+  given the benefit of the doubt.
+
+* A guard with other conditions (``tok is None or tok.expired``) refreshes the entry: once
+  per period. That is not per request (``refreshed=True``: what the request path and FAS201
+  ask), but a wait that recurs every period still stalls the loop when it comes
+  (``refreshed=False``: what the blocking rules ask).
+
+A function reached only through guarded calls runs once too, which the walks over the call
+graph that skip guarded calls find without asking here. A per-key cache (``if key not in
+CACHE``) counts as once although its key may come from the request: once per key.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
+from fastapi_lint.analysis.memoized import is_cached
+from fastapi_lint.analysis.project import Located, Project
+
+# How many calls below a guard the store may be.
+_DEPTH = 2
+_THREAD = "threading.Thread"
+_THREAD_START = "threading.Thread.start"
+# Loads that take seconds, on the first request as on any other: once is already too many on
+# the event loop (the catalog's advice is to load them in the lifespan).
+_MODEL_LOADS = (
+    "torch.load",
+    "joblib.load",
+    "transformers.",
+    "sentence_transformers.",
+    "spacy.load",
+    "spacy.language.Language",
+    "diffusers.",
+    "peft.",
+    "tensorflow.keras.models.load_model",
+    "keras.models.load_model",
+    "onnxruntime.InferenceSession",
+    "whisper.load_model",
+)
+
+
+class _Graph(Protocol):
+    project: Project
+
+    def runs(self, path: str) -> list[tuple[CallSite, str]]: ...
+
+
+def runs_once(graph: _Graph, located: Located, site: CallSite, refreshed: bool = True) -> bool:
+    """Whether ``site`` runs only while a lasting place is empty: once per entry, and with
+    ``refreshed``, also once per entry and period."""
+    function = located.function
+    if not site.once and all(guard.filled for guard in function.guards):
+        return False  # most calls: no guard around them
+    line = site.span.line
+    return any(
+        guard.first <= line <= guard.last and _holds(graph, located, guard, refreshed) for guard in function.guards
+    )
+
+
+def once_is_too_many(blocking_call: str) -> bool:
+    """A model load: guarded or memoized, it still holds the loop for seconds when it runs."""
+    return blocking_call.startswith(_MODEL_LOADS)
+
+
+def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bool:
+    if guard.refresh and not refreshed:
+        return False
+    if not guard.filled and not _filled_below(graph, located, guard):
+        return False
+    if guard.place.startswith("self."):
+        class_path = located.function.class_path
+        return class_path is None or long_lived(graph, class_path)
+    return True
+
+
+def _derived(project: Project, name: str) -> dict[object, bool]:
+    found = project.derived.get(name)
+    if found is None:
+        found = project.derived[name] = {}
+    return found  # type: ignore[return-value]
+
+
+# -- a guard whose store is one or two calls down --------------------------
+
+
+def _filled_below(graph: _Graph, located: Located, guard: Guard) -> bool:
+    memo = _derived(graph.project, "guards_filled_below")
+    key = (located.function.path, guard.first, guard.last)
+    found = memo.get(key)
+    if found is None:
+        runs = graph.runs(located.function.path)
+        callees = {callee for site, callee in runs if guard.first <= site.span.line <= guard.last}
+        callees.update(_started_threads(graph.project, located, guard))
+        found = memo[key] = any(
+            _fills(graph, located, callee, guard.place, _DEPTH, set()) for callee in sorted(callees)
+        )
+    return found
+
+
+def _started_threads(project: Project, located: Located, guard: Guard) -> set[str]:
+    """What the threads a guarded block starts run: ``self.thread.start()``, with
+    ``self.thread = threading.Thread(target=self._run)`` in a function of the same module,
+    runs ``_run``. A block that starts a thread and waits until it has filled the place
+    (an event loop, a connection) is a guard like any other."""
+    starts = [
+        site
+        for site in located.function.calls
+        if guard.first <= site.span.line <= guard.last and site.func is not None and site.text.endswith(".start")
+    ]
+    if not any(site.func is not None and project.resolve(site.func).path == _THREAD_START for site in starts):
+        return set()
+    targets: set[str] = set()
+    for function in located.module.functions:
+        for site in function.calls:
+            target = site.kwarg("target")
+            if target is None or target.ref is None or site.func is None:
+                continue
+            if project.resolve(site.func).path == _THREAD:
+                path = project.resolve(target.ref).path
+                if path in project.functions:
+                    targets.add(path)
+    return targets
+
+
+def _fills(graph: _Graph, guard: Located, path: str, place: str, depth: int, seen: set[str]) -> bool:
+    """Whether the function at ``path``, or one it runs within ``depth`` calls, fills ``place``
+    as ``guard`` means it."""
+    if path in seen:
+        return False
+    seen.add(path)
+    callee = graph.project.function(path)
+    if callee is None:
+        return False
+    if place in callee.function.fills and _same_place(graph.project, guard, callee, place):
+        return True
+    if depth <= 1:
+        return False
+    return any(_fills(graph, guard, below, place, depth - 1, seen) for _, below in graph.runs(path))
+
+
+def _same_place(project: Project, guard: Located, callee: Located, place: str) -> bool:
+    """``self.x`` is the same attribute in methods of one class (or of a class and a base);
+    any other place, in functions of one module."""
+    if place.partition(".")[0] in ("self", "cls"):
+        mine, theirs = guard.function.class_path, callee.function.class_path
+        if mine is None or theirs is None:
+            return False
+        return mine == theirs or theirs in project.mro(mine) or mine in project.mro(theirs)
+    return guard.module.module == callee.module.module
+
+
+# -- how long a class's instances live -------------------------------------
+
+
+def long_lived(graph: _Graph, class_path: str) -> bool:
+    """Whether the instances of ``class_path`` live long: see the module's docstring."""
+    memo = _derived(graph.project, "guards_long_lived")
+    found = memo.get(class_path)
+    if found is None:
+        memo[class_path] = False  # a cycle of constructions proves nothing
+        found = memo[class_path] = _long_lived(graph, class_path)
+    return found
+
+
+def _long_lived(graph: _Graph, class_path: str) -> bool:
+    project = graph.project
+    family = [klass for klass in project.classes if class_path in project.mro(klass)]
+    if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
+        return True
+    for located, site in project.function_calls_to(family):
+        if site.func is None or project.resolve(site.func).kind is not RefKind.SYMBOL:
+            continue  # calling an instance (``__call__``) builds nothing
+        if _in_tests(located):
+            continue  # a test builds what it tests; the server's instances are built elsewhere
+        if not _built_to_last(graph, located, site, family):
+            return False
+    return True
+
+
+def _in_tests(located: Located) -> bool:
+    # Imported here: the scopes are built on the call graph, which asks this module.
+    from fastapi_lint.analysis.scope import is_test_path
+
+    *package, name = located.module.module.split(".")
+    return is_test_path((*package, name if located.module.is_package else f"{name}.py"))
+
+
+def _keeps_instances(project: Project, class_path: str) -> bool:
+    """A ``__new__`` that hands out kept instances (``if key not in cls._instances: ...``)."""
+    new = project.function(f"{class_path}.__new__")
+    return new is not None and any(guard.filled for guard in new.function.guards)
+
+
+def _built_to_last(graph: _Graph, located: Located, site: CallSite, family: list[str]) -> bool:
+    function: FunctionFacts = located.function
+    if is_cached(graph.project, function) or runs_once(graph, located, site):
+        return True
+    owner = function.class_path
+    if function.name == "__init__" and owner is not None and owner not in family:
+        return long_lived(graph, owner)
+    return False

@@ -1,0 +1,107 @@
+"""Memoized functions: decorated with a cache, so a call runs the body once per key.
+
+``functools.lru_cache``/``cache``, ``cachetools`` (``cached``, ``cachedmethod`` and the
+``cachetools.func`` decorators, TTL caches included), ``asyncache``, ``async_lru.alru_cache``,
+``aiocache`` and decorators of the project's own that call the wrapped function only on a
+cache miss. A TTL cache runs the body again once an entry expires: once per key and
+period, not once per call, which is what the rules that read this ask.
+"""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.project import Located, Project
+
+CACHE_DECORATORS = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "async_lru.alru_cache",
+        "cachetools.cached",
+        "cachetools.cachedmethod",
+        "cachetools.func.fifo_cache",
+        "cachetools.func.lfu_cache",
+        "cachetools.func.lru_cache",
+        "cachetools.func.mru_cache",
+        "cachetools.func.rr_cache",
+        "cachetools.func.ttl_cache",
+        "asyncache.cached",
+        "asyncache.cachedmethod",
+        "aiocache.cached",
+        "aiocache.cached_stampede",
+        "aiocache.multi_cached",
+        "aiocache.decorators.cached",
+        "aiocache.decorators.cached_stampede",
+        "aiocache.decorators.multi_cached",
+    }
+)
+
+_EXPIRING = frozenset({"cachetools.func.ttl_cache"})
+_TTL_CACHES = frozenset({"cachetools.TTLCache", "cachetools.TLRUCache"})
+
+
+def is_cached(project: Project, function: FunctionFacts) -> bool:
+    """Memoized by ``lru_cache`` and the like, or by a decorator of the project's own that
+    calls the function it wraps only while its cache has no entry."""
+    if not function.decorators:  # most functions: nothing to look up
+        return False
+    own = memoizing_decorators(project)
+    for decorator in function.decorators:
+        ref = decorator.call.func if decorator.call is not None else decorator.ref
+        if ref is None:
+            continue
+        path = project.resolve(ref).path
+        if path in CACHE_DECORATORS or path in own:
+            return True
+    return False
+
+
+def expires(project: Project, function: FunctionFacts) -> bool:
+    """Whether a memoized function's entries expire (``ttl_cache``, ``ttl=...``, a ``TTLCache``):
+    its body then runs again every period, not once per key."""
+    for decorator in function.decorators:
+        call = decorator.call
+        if call is None:
+            continue
+        if call.func is not None and project.resolve(call.func).path in _EXPIRING:
+            return True
+        values = [*call.args, *(value for _, value in call.kwargs)]
+        if call.kwarg("ttl") is not None or any(_is_expiring_cache(project, value) for value in values):
+            return True
+    return False
+
+
+def _is_expiring_cache(project: Project, value: Value) -> bool:
+    return value.call is not None and value.call.func is not None and project.resolve(value.call.func).path in _TTL_CACHES
+
+
+def memoizing_decorators(project: Project) -> frozenset[str]:
+    """The project's decorators (and decorator factories) whose wrapper calls the wrapped
+    function behind a cache check::
+
+        def cached(fn):
+            def wrapper(*args):
+                if args not in CACHE:
+                    CACHE[args] = fn(*args)
+                return CACHE[args]
+            return wrapper
+    """
+    found = project.derived.get("memoizing_decorators")
+    if isinstance(found, frozenset):
+        return found
+    decorators: set[str] = set()
+    for located in project.all_functions():
+        wrapper = located.function
+        outer = project.function(wrapper.parent_path) if wrapper.parent_path else None
+        if outer is None:
+            continue
+        wrapped = {param.name for param in outer.function.params}
+        if any(site.once and site.text in wrapped for site in wrapper.calls):
+            current: Located | None = outer
+            while current is not None:  # a factory (``@cached(ttl=60)``) memoizes too
+                decorators.add(current.function.path)
+                parent = current.function.parent_path
+                current = project.function(parent) if parent else None
+    result = frozenset(decorators)
+    project.derived["memoizing_decorators"] = result
+    return result
