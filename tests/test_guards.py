@@ -1,5 +1,5 @@
-"""Cache guards: which calls run once per entry (phase 1's ``once`` and ``guards``, phase 2's
-confirmation one or two calls down)."""
+"""Cache guards: which calls run once per entry (phase 1's ``once`` and ``pending_guards``,
+phase 2's confirmation one or two calls down), and acquisitions of fresh locks."""
 
 from __future__ import annotations
 
@@ -151,6 +151,35 @@ def test_a_guard_that_leaves_the_store_to_a_callee_is_pending_on_its_place() -> 
     assert [(g.first, g.place, g.filled) for g in function(summary, "session").guards] == [(16, "self._session", False)]
     assert function(summary, "_open").fills == ("self._session",)
     assert function(summary, "get_client").calls[0].once is False
+
+
+def test_a_fresh_lock_acquire_is_uncontended() -> None:
+    source = """
+    import threading
+
+    SHARED = threading.Lock()
+
+    def take(registry):
+        lock = threading.Lock()
+        lock.acquire()
+        registry["a"] = lock
+
+    def published(registry):
+        lock = threading.RLock()
+        registry["a"] = lock
+        lock.acquire()
+
+    def no_permit():
+        gate = threading.Semaphore(0)
+        gate.acquire()
+
+    def shared():
+        SHARED.acquire()
+    """
+    assert site(source, "take", "lock.acquire").uncontended is True
+    assert site(source, "published", "lock.acquire").uncontended is False
+    assert site(source, "no_permit", "gate.acquire").uncontended is False
+    assert site(source, "shared", "SHARED.acquire").uncontended is False
 
 
 def _fas201_lines(tmp_path: Path, source: str) -> list[int]:

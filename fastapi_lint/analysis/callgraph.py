@@ -142,7 +142,7 @@ class CallGraph:
                     handed = self._handed(value)
                     if handed is not None:
                         runs.append((site, handed))
-            if site.awaited or site.offloaded:
+            if site.awaited or site.offloaded or site.uncontended:
                 continue
             if callee.entry is not None:
                 direct.append((site, callee.ref.path, callee.entry))

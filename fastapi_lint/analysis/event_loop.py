@@ -1,6 +1,7 @@
 """Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103 and FAS104.
 
-Not counted: a call behind a cache guard, which runs once per entry (``guards.py``).
+Not counted: a call behind a cache guard, which runs once per entry (``guards.py``), and
+the acquisition of a lock made just before, which cannot wait (``uncontended.py``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
         if not located.function.is_async:
             continue
         for site in located.function.calls:
-            if site.awaited or site.offloaded or site.func is None:
+            if site.awaited or site.offloaded or site.func is None or site.uncontended:
                 continue
             ref = project.resolve(site.func)
             entry = catalog.match(ref.path)

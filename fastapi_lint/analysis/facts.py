@@ -87,6 +87,9 @@ class CallSite(NamedTuple):
     # True when the call runs only while a lasting cache place is empty (lazy initialisation,
     # see ``memo_guard.py``): once per process or key, not once per call of its function.
     once: bool = False
+    # True for ``lock.acquire()`` on a lock made just before that nothing else has seen
+    # (see ``uncontended.py``): it cannot wait.
+    uncontended: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -30,6 +30,7 @@ from fastapi_lint.analysis.facts import (
 from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, imported_modules, module_package
 from fastapi_lint.analysis.memo_guard import filled_places, guards
 from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
+from fastapi_lint.analysis.uncontended import uncontended_acquires
 from fastapi_lint.diagnostics import Span
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -134,6 +135,10 @@ class _Extractor:
         self.awaited: set[int] = set()
         # Calls used as ``with``/``async with`` items: the statement closes what they open.
         self.context_managers: set[int] = set()
+        # ``lock.acquire()`` right after ``lock = threading.Lock()``: it cannot wait. Looked for
+        # only in files that acquire something.
+        self.uncontended: set[int] = set()
+        self.acquires = "acquire" in parsed.source
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
@@ -295,6 +300,8 @@ class _Extractor:
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         self.resolver.scopes.append(scope)
+        if self.acquires:
+            self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
         try:
             for statement in node.body:
                 self.stmt(statement, owner=path, class_path=None)
@@ -327,6 +334,10 @@ class _Extractor:
                 guards=tuple(guarded.found),
             )
         )
+
+    def _resolved_path(self, node: ast.expr) -> str | None:
+        ref = self.resolver.resolve(node)
+        return ref.path if ref is not None else None
 
     def _def_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef, def_col: int) -> Span:
         """From ``def`` (or ``async``) to the end of the function's name, on the ``def`` line."""
@@ -628,6 +639,7 @@ class _Extractor:
             in_lambda=in_lambda,
             context_manager=id(node) in self.context_managers,
             once=any(first <= node.lineno <= last for first, last in self.state.once),
+            uncontended=id(node) in self.uncontended,
         )
         self.state.calls.append(site)
         return site

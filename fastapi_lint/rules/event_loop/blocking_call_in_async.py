@@ -30,7 +30,8 @@ class BlockingCallInAsync(Rule):
     `run_in_threadpool`, `anyio.to_thread.run_sync` or `loop.run_in_executor` are
     offloaded and never reported. Neither are calls behind a cache guard
     (`if _config is None: _config = json.load(...)`: once per process, see
-    FAS102). A call whose target cannot be named statically
+    FAS102) nor the `acquire()` of a lock made on the statement before (no
+    one else can hold it yet). A call whose target cannot be named statically
     (a callable passed in as a parameter) is not reported: missed alarm, by design.
     Calls made through a sync helper are FAS102's.
 

@@ -1,0 +1,112 @@
+"""Lock acquisitions that cannot wait: the lock was made just before, and nothing else has it.
+
+::
+
+    if key not in _locks:
+        lock = threading.Lock()
+        lock.acquire()          # a lock nobody else has seen is free: this never waits
+        _locks[key] = lock
+
+The lock must be bound to a local by the constructor call, and the acquisition must be
+the first statement after it (in the same block) that mentions that local: until then
+the lock has not been handed to anyone who could hold it. A semaphore counts only when
+it starts with at least one permit.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+LOCK_TYPES = frozenset(
+    {
+        "threading.Lock",
+        "threading.RLock",
+        "threading.Semaphore",
+        "threading.BoundedSemaphore",
+        "multiprocessing.Lock",
+        "multiprocessing.RLock",
+        "multiprocessing.Semaphore",
+        "multiprocessing.BoundedSemaphore",
+    }
+)
+_SEMAPHORES = frozenset(path for path in LOCK_TYPES if path.endswith("Semaphore"))
+_NAMES = frozenset(path.rpartition(".")[2] for path in LOCK_TYPES)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BODIES = ("body", "orelse", "finalbody")
+
+
+def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str | None]) -> set[int]:
+    """The ``id`` of every ``acquire()`` call in ``body`` made on a lock that was just made."""
+    found: set[int] = set()
+    for block in _blocks(body):
+        for index, statement in enumerate(block):
+            name = _new_lock(statement, resolve)
+            if name is not None:
+                call = _first_use(block[index + 1 :], name)
+                if call is not None:
+                    found.add(id(call))
+    return found
+
+
+def _blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
+    """Every statement list of a function body, not entering nested functions or classes."""
+    pending = [body]
+    while pending:
+        block = pending.pop()
+        yield block
+        for statement in block:
+            if isinstance(statement, _SCOPES):
+                continue
+            for name in _BODIES:
+                inner = getattr(statement, name, None)
+                if inner and isinstance(inner[0], ast.stmt):
+                    pending.append(inner)
+            for handler in getattr(statement, "handlers", ()):
+                pending.append(handler.body)
+            for case in getattr(statement, "cases", ()):
+                pending.append(case.body)
+
+
+def _new_lock(statement: ast.stmt, resolve: Callable[[ast.expr], str | None]) -> str | None:
+    """``lock = threading.Lock()``: the local a new lock is bound to."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+        return None
+    target, value = statement.targets[0], statement.value
+    if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
+        return None
+    written = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
+    if written not in _NAMES:
+        return None  # most assignments: resolving their callee is the cost
+    kind = resolve(value.func)
+    if kind not in LOCK_TYPES:
+        return None
+    if kind in _SEMAPHORES and not _has_a_permit(value):
+        return None
+    return target.id
+
+
+def _has_a_permit(call: ast.Call) -> bool:
+    given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "value"), None)
+    if given is None:
+        return True  # a semaphore starts with one permit
+    return isinstance(given, ast.Constant) and isinstance(given.value, int) and given.value >= 1
+
+
+def _first_use(following: list[ast.stmt], name: str) -> ast.Call | None:
+    """The ``name.acquire(...)`` call of the first statement that mentions ``name``, if it is one."""
+    for statement in following:
+        mentions = [node for node in ast.walk(statement) if isinstance(node, ast.Name) and node.id == name]
+        if not mentions:
+            continue
+        if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return, ast.If)):
+            test = statement.test if isinstance(statement, ast.If) else statement.value
+            if isinstance(test, ast.Call) and _acquires(test, name):
+                return test
+        return None
+    return None
+
+
+def _acquires(call: ast.Call, name: str) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == "acquire" and isinstance(func.value, ast.Name) and func.value.id == name
