@@ -156,8 +156,10 @@ def test_concise_format(project: Path) -> None:
     result = invoke("route.py", "helper.py", "--format", "concise", "-q", "--select", "FAS101", "--scope", "all")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "helper.py:5:5: FAS101 `time.sleep` blocks the event loop in async function `helper`: it sleeps the whole thread",
-        "route.py:9:5: FAS101 `time.sleep` blocks the event loop in async route `slow`: it sleeps the whole thread",
+        "helper.py:5:5: FAS101 `time.sleep` blocks the event loop in async function `helper`, waiting on a timer: "
+        "it sleeps the whole thread",
+        "route.py:9:5: FAS101 `time.sleep` blocks the event loop in async route `slow`, waiting on a timer: "
+        "it sleeps the whole thread",
     ]
 
 

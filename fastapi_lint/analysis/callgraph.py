@@ -7,7 +7,10 @@ resolved are counted, not guessed at: an unknown callee is taken not to block.
 
 "Blocks" starts at catalog calls (I/O and CPU-heavy) and climbs through *sync* functions only: an
 async callee runs on the loop in its own right (FAS101 reports it there), and a
-callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all.
+callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all. A function's
+witness is the chain to the costliest call it reaches (``Tier``: a wait on a peer over file
+contents over metadata), the shortest such chain: a helper that creates a temporary file and
+then runs a process is reported by the process.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.catalog.blocking import Entry
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -74,6 +77,14 @@ class Witness:
     @property
     def blocking_call(self) -> str:
         return self.steps[-1].callee
+
+    @property
+    def tier(self) -> Tier:
+        return self.entry.tier
+
+    def outranks(self, other: Witness | None) -> bool:
+        """Costlier, or as costly and shorter: the chain a finding should name."""
+        return other is None or (self.entry.tier, -len(self.steps)) > (other.entry.tier, -len(other.steps))
 
 
 class CallGraph:
@@ -238,58 +249,83 @@ class CallGraph:
         return True
 
     def witness(self, path: str) -> Witness | None:
-        """Why the sync function at ``path`` blocks (shortest chain found), or None."""
+        """Why the sync function at ``path`` blocks: the shortest chain to the costliest call it
+        reaches, or None. The same whatever was asked before (findings are a function of the facts)."""
         if path not in self._witness:
             self._solve(path)
         return self._witness.get(path)
 
     def _solve(self, start: str) -> None:
-        """Depth-first over sync callees; cycles resolve to "does not block" unless another path blocks."""
+        """Depth-first over sync callees, each function settled after its callees.
+
+        A function in a cycle is settled before some of its callees are (the one that closes the
+        cycle): only then do the functions just visited need another look (``_settle_cycles``).
+        """
         stack: list[tuple[str, int]] = [(start, 0)]
-        on_stack: set[str] = {start}
+        visited: set[str] = {start}
         order: list[str] = []
+        cycle = False
         while stack:
             path, index = stack[-1]
             callees = [c for c in self.edges(path) if self._is_sync(c[1])]
             if index < len(callees):
                 stack[-1] = (path, index + 1)
                 callee = callees[index][1]
-                if callee not in self._witness and callee not in on_stack:
-                    on_stack.add(callee)
-                    stack.append((callee, 0))
+                if callee not in self._witness:
+                    if callee not in visited:
+                        visited.add(callee)
+                        stack.append((callee, 0))
+                    else:
+                        cycle = True  # on the stack: the cycle's witnesses are not final yet
                 continue
             stack.pop()
             order.append(path)
             self._witness[path] = self._local_witness(path)
-        # A function in a cycle may have been settled before a callee that blocks was:
-        # iterate to a fixed point over the functions just visited.
+        if cycle:
+            self._settle_cycles(order)
+
+    def _settle_cycles(self, order: list[str]) -> None:
+        """Bring every function just visited to its best witness, whatever the order of the visit.
+
+        Improving until nothing improves reaches, for each function, the costliest tier and the
+        shortest chain to it (as Bellman-Ford reaches shortest paths); a last pass, shortest
+        chains first, picks among equally good chains the first call in the source, as a
+        function outside any cycle does.
+        """
         changed = True
         while changed:
             changed = False
             for path in order:
-                if self._witness.get(path) is None:
-                    found = self._local_witness(path)
-                    if found is not None:
-                        self._witness[path] = found
-                        changed = True
+                found = self._local_witness(path)
+                if found is not None and found.outranks(self._witness.get(path)):
+                    self._witness[path] = found
+                    changed = True
+        blocking = [path for path in order if self._witness.get(path) is not None]
+        for path in sorted(blocking, key=lambda p: len(self._witness[p].steps)):  # type: ignore[union-attr]
+            self._witness[path] = self._local_witness(path)
 
     def _local_witness(self, path: str) -> Witness | None:
+        """The best of the function's own catalog calls and its callees' witnesses, one step up."""
         located = self.project.function(path)
         if located is None or located.function.is_async:
             return None
-        # I/O first (the usual stall), then CPU-heavy work: both hold the loop when reached from it.
-        direct = sorted(self.direct(path), key=lambda found: found[2].kind != "io")
-        for site, catalog_path, entry in direct:
-            if self.per_call(located, site, None, catalog_path):
-                return Witness((Step(located, site, catalog_path),), entry)
         best: Witness | None = None
+        # Among direct calls of one tier, I/O before CPU-heavy work (the usual stall); then
+        # the first in the source.
+        for site, catalog_path, entry in sorted(self.direct(path), key=lambda found: found[2].kind != "io"):
+            if not self.per_call(located, site, None, catalog_path):
+                continue
+            if best is None or entry.tier > best.entry.tier:
+                best = Witness((Step(located, site, catalog_path),), entry)
+        if best is not None and best.entry.tier == Tier.WAIT:
+            return best  # nothing outranks a one-step chain to the costliest tier
         for site, callee in self.edges(path):
             if not self._is_sync(callee):
                 continue
             below = self._witness.get(callee)
             if below is None or not self.per_call(located, site, callee, below.blocking_call):
                 continue
-            if best is None or len(below.steps) + 1 < len(best.steps):
+            if best is None or (below.entry.tier, -len(below.steps) - 1) > (best.entry.tier, -len(best.steps)):
                 best = Witness((Step(located, site, callee), *below.steps), below.entry)
         return best
 

@@ -6,15 +6,17 @@ the acquisition of a lock made just before, which cannot wait (``uncontended.py`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.callgraph import Witness, callgraph
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.diagnostics import Hop
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,12 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
     return found
 
 
+def waiting(entry: Entry) -> str:
+    """The kind of wait, as a message names it (``", waiting on the network"``), or nothing
+    for a user's ``extend-blocking-calls`` entry, whose kind is not known."""
+    return f", {entry.waits}" if entry.waits else ""
+
+
 def advice(located: Located, model: FastAPIModel, instead: str) -> str:
     """The fix advice. A route that awaits nothing is better as a plain ``def``:
     FastAPI then runs it in its threadpool."""
@@ -63,3 +71,30 @@ def advice(located: Located, model: FastAPIModel, instead: str) -> str:
     if not located.function.awaits and "route" in roles:
         return f"Make `{located.function.name}` a plain `def` (it awaits nothing), or use {instead}"
     return f"Use {instead}"
+
+
+def chain_names(project: Project, first: str, witness: Witness) -> list[str]:
+    """The functions a helper chain passes through, then the blocking call it ends at."""
+    return [
+        _short(project, first),
+        *(_short(project, step.caller.function.path) for step in witness.steps[1:]),
+        witness.blocking_call,
+    ]
+
+
+def _short(project: Project, path: str) -> str:
+    """``app.services.geo.lookup`` -> ``geo.lookup``; ``app.services.geo.Geo.fetch`` -> ``Geo.fetch``."""
+    located = project.function(path)
+    if located is None:
+        return path
+    module = located.module.module
+    inside = path[len(module) + 1 :] if path.startswith(module + ".") else located.function.name
+    if located.function.class_path is not None:
+        return inside
+    return f"{module.rpartition('.')[2]}.{inside}"
+
+
+def chain_hops(witness: Witness) -> Iterator[Hop]:
+    """Where each call below the reported one is written, down to the blocking call."""
+    for step in witness.steps:
+        yield Hop(step.caller.module.path, step.site.span.line, step.site.span.col, step.site.text)

@@ -21,6 +21,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Tier(IntEnum):
+    """What a blocking call costs the loop, cheapest first.
+
+    A chain through helpers is reported by the costliest call it reaches: a reviewer
+    acts on a route that waits on a peer, not on one that asks whether a folder exists.
+    """
+
+    # One file-system metadata call (``stat``, ``exists``, ``mkdir``, ``rename``, one
+    # folder's listing): the kernel answers from its caches in microseconds on a local disk.
+    METADATA = 1
+    # File contents: as long as the file is and the disk takes.
+    FILE = 2
+    # A peer, a process, a timer, another thread or a person, or heavy computation: unbounded.
+    WAIT = 3
+
+
+# What the loop waits on while the call runs. Each completes "blocks the event loop in
+# <function>, ...": the kind of wait a message names.
+ON_NETWORK = "waiting on the network"
+ON_DATABASE = "waiting on a database"
+ON_PROCESS = "waiting on a process"
+ON_TIMER = "waiting on a timer"
+ON_THREAD = "waiting on another thread"
+ON_PERSON = "waiting for a person"
+ON_FILE = "reading or writing a file"
+ON_FOLDERS = "scanning folders"
+ON_METADATA = "touching file-system metadata"
+COMPUTING = "computing"
 
 
 @dataclass(frozen=True)
@@ -35,10 +66,23 @@ class Entry:
     # A client, session, connection or cursor API: a method call on such an object is
     # FAS103 (sync-resource-in-async); everything else is FAS101.
     resource: bool = False
+    # The kind of wait (one of the ``ON_*`` phrases above); empty for the user's own entries,
+    # whose kind is not known.
+    waits: str = ""
+    tier: Tier = Tier.WAIT
 
 
-def _group(why: str, instead: str, patterns: Iterable[str], kind: str = "io", resource: bool = False) -> list[Entry]:
-    return [Entry(p, why, instead, kind, resource) for p in patterns]
+def _group(
+    why: str,
+    instead: str,
+    patterns: Iterable[str],
+    kind: str = "io",
+    resource: bool = False,
+    *,
+    waits: str,
+    tier: Tier = Tier.WAIT,
+) -> list[Entry]:
+    return [Entry(p, why, instead, kind, resource, waits, tier) for p in patterns]
 
 
 def _methods(owner: str, names: str) -> list[str]:
@@ -74,6 +118,7 @@ _HTTP = _group(
         *_each("http.client.HTTPConnection http.client.HTTPSConnection", "request getresponse connect endheaders"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 # -- processes ---------------------------------------------------------------
@@ -87,52 +132,83 @@ _PROCESSES = _group(
         "os.system",
         "os.popen",
     ],
+    waits=ON_PROCESS,
 ) + _group(
     "waits for a child process to exit",
     "`asyncio.create_subprocess_exec(...)` and `await proc.wait()`",
     _methods("os", "wait waitpid wait3 wait4 waitid"),
+    waits=ON_PROCESS,
 )
 
 # -- files -------------------------------------------------------------------
 
+_FILE_INSTEAD = "`await anyio.open_file(...)`, `anyio.Path`, `aiofiles`, or `await asyncio.to_thread(...)`"
+
+# Reading or writing what is in a file, or moving it: as slow as the file is large.
 _FILES = _group(
     "reads or writes a file synchronously",
-    "`await anyio.open_file(...)`, `anyio.Path`, `aiofiles`, or `await asyncio.to_thread(...)`",
+    _FILE_INSTEAD,
     [
         "builtins.open",
         "io.open",
         "codecs.open",
-        *_methods(
-            "pathlib.Path",
-            "open read_text read_bytes write_text write_bytes exists is_file is_dir is_symlink is_mount "
-            "iterdir glob rglob walk stat lstat owner group chmod lchmod samefile readlink mkdir touch unlink "
-            "rmdir rename replace symlink_to hardlink_to resolve",
-        ),
-        *_methods(
-            "os",
-            "listdir scandir walk stat lstat remove unlink rename renames replace mkdir makedirs rmdir removedirs "
-            "chmod chown truncate utime link symlink readlink fsync read write sendfile",
-        ),
-        *_methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
-        *_methods(
-            "shutil",
-            "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive disk_usage",
-        ),
-        # Creating a temporary file touches the disk (and on some systems, a slow one).
-        *_methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp mkdtemp TemporaryDirectory"),
+        *_methods("pathlib.Path", "open read_text read_bytes write_text write_bytes"),
+        # ``fsync`` waits until the disk has the data; ``sendfile`` copies a file's contents.
+        *_methods("os", "truncate fsync read write sendfile"),
+        # Copies, moves across file systems, deletions and archives of whole trees.
+        *_methods("shutil", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
+        # A temporary file is opened to be written, as ``open(..., "w")`` is.
+        *_methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp"),
         "markitdown.MarkItDown.convert",
     ],
+    waits=ON_FILE,
+    tier=Tier.FILE,
 ) + _group(
     "reads and parses a whole file synchronously",
     "read the file with `await anyio.Path(...).read_bytes()` and parse the bytes, "
     "or `await asyncio.to_thread(...)`",
     ["json.load", "pickle.load", "tomllib.load"],
+    waits=ON_FILE,
+    tier=Tier.FILE,
+) + _group(
+    # Lists as many folders as the tree holds; ``glob`` with it, since a ``**`` pattern recurses
+    # and the call alone cannot tell.
+    "scans a folder tree synchronously",
+    _FILE_INSTEAD,
+    [*_methods("pathlib.Path", "glob rglob walk"), "os.walk"],
+    waits=ON_FOLDERS,
+    tier=Tier.FILE,
+)
+
+# One metadata operation on one path or one folder. Renames stay within a file system (``os.rename`` fails across them rather than copy);
+# a temporary folder is one ``mkdir`` (what is written into it is reported where it is written).
+_METADATA = _group(
+    "queries or changes file-system metadata synchronously",
+    "`anyio.Path` (`await anyio.Path(...).exists()`) or `await asyncio.to_thread(...)`, "
+    "or do it once in the lifespan",
+    [
+        *_methods(
+            "pathlib.Path",
+            "exists is_file is_dir is_symlink is_mount iterdir stat lstat owner group chmod lchmod samefile "
+            "readlink mkdir touch unlink rmdir rename replace symlink_to hardlink_to resolve",
+        ),
+        *_methods(
+            "os",
+            "listdir scandir stat lstat remove unlink rename renames replace mkdir makedirs rmdir removedirs "
+            "chmod chown utime link symlink readlink",
+        ),
+        *_methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
+        "shutil.disk_usage",
+        *_methods("tempfile", "mkdtemp TemporaryDirectory"),
+    ],
+    waits=ON_METADATA,
+    tier=Tier.METADATA,
 )
 
 # -- network -----------------------------------------------------------------
 
 _NETWORK = _group(
-    "waits on the network in a socket or DNS call",
+    "makes a socket or DNS call",
     "`asyncio.open_connection(...)` or `await loop.getaddrinfo(...)`",
     [
         *_methods(
@@ -149,6 +225,7 @@ _NETWORK = _group(
         *_methods("dns.resolver", "resolve query resolve_address"),
         *_methods("dns.resolver.Resolver", "resolve query resolve_address"),
     ],
+    waits=ON_NETWORK,
 )
 
 _MAIL = _group(
@@ -169,6 +246,7 @@ _MAIL = _group(
         "ftplib.FTP_TLS.prot_p",
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 # -- databases ---------------------------------------------------------------
@@ -199,6 +277,7 @@ _DBAPI = _group(
         *_methods("sqlite3.Cursor", "execute executemany executescript fetchone fetchall fetchmany"),
     ],
     resource=True,
+    waits=ON_DATABASE,
 ) + _group(
     "opens a database connection with a synchronous driver",
     _DBAPI_INSTEAD,
@@ -211,6 +290,7 @@ _DBAPI = _group(
         "mysql.connector.connect",
         "sqlite3.connect",
     ],
+    waits=ON_DATABASE,
 )
 
 _SQLALCHEMY = _group(
@@ -236,6 +316,7 @@ _SQLALCHEMY = _group(
         ),
     ],
     resource=True,
+    waits=ON_DATABASE,
 )
 
 _MONGO_COLLECTION = (
@@ -259,6 +340,7 @@ _MONGO = _group(
         *_methods("pymongo.MongoClient", "list_database_names drop_database server_info"),
     ],
     resource=True,
+    waits=ON_DATABASE,
 )
 
 # Commands that go to the server. ``pipeline``, ``pubsub``, ``lock``, ``register_script``
@@ -286,6 +368,7 @@ _REDIS = _group(
         *_methods("redis.lock.Lock", "acquire release extend reacquire"),
     ],
     resource=True,
+    waits=ON_DATABASE,
 )
 
 _CASSANDRA = _group(
@@ -297,6 +380,7 @@ _CASSANDRA = _group(
         "cassandra.cluster.ResponseFuture.result",
     ],
     resource=True,
+    waits=ON_DATABASE,
 )
 
 _ES_INDICES = "create delete exists refresh get get_mapping put_mapping get_settings put_settings"
@@ -314,6 +398,7 @@ _ELASTICSEARCH = _group(
         "elasticsearch.helpers.bulk",
     ],
     resource=True,
+    waits=ON_DATABASE,
 )
 
 # -- cloud and SaaS -------------------------------------------------------
@@ -338,6 +423,7 @@ _AWS = _group(
         ),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 _GCS_BLOB = (
@@ -375,6 +461,7 @@ _GOOGLE = _group(
         *_methods("google.cloud.secretmanager.SecretManagerServiceClient", "access_secret_version get_secret"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 _AZURE = _group(
@@ -404,6 +491,7 @@ _AZURE = _group(
         *_methods("azure.keyvault.secrets.SecretClient", "get_secret set_secret"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 # ``client.chat.completions.create`` resolves to ``openai.OpenAI.chat.completions.create``.
@@ -461,6 +549,7 @@ _MODEL_API = _group(
         *_methods("litellm", "completion embedding text_completion image_generation transcription speech"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 _VECTOR_AND_SEARCH_APIS = _group(
@@ -476,6 +565,7 @@ _VECTOR_AND_SEARCH_APIS = _group(
         *_methods("exa_py.Exa", "search search_and_contents get_contents find_similar find_similar_and_contents answer"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 # (resource class, ``StripeClient`` service, operations beyond create/retrieve/update/list/delete)
@@ -526,12 +616,13 @@ _SAAS = _group(
         *_methods("slack_sdk.webhook.WebhookClient", "send send_dict"),
     ],
     resource=True,
+    waits=ON_NETWORK,
 )
 
 # -- threads -------------------------------------------------------------------
 
 _WAITS = _group(
-    "waits on another thread or a future",
+    "blocks on a lock, an event, a queue or a future",
     "`asyncio.Lock`/`asyncio.Queue`, or `await asyncio.wrap_future(...)`",
     [
         *_each("threading.Lock threading.RLock threading.Semaphore threading.BoundedSemaphore", "acquire"),
@@ -550,17 +641,21 @@ _WAITS = _group(
         "multiprocessing.Process.join",
         *_methods("multiprocessing.Pool", "map starmap apply join"),
     ],
+    waits=ON_THREAD,
 )
 
-_INPUT = _group("waits for a person to type", "a request body or a websocket message", ["builtins.input"])
+_INPUT = _group(
+    "waits for a person to type", "a request body or a websocket message", ["builtins.input"], waits=ON_PERSON
+)
 
-_SLEEP = _group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"])
+_SLEEP = _group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"], waits=ON_TIMER)
 
 ENTRIES: list[Entry] = [
     *_SLEEP,
     *_HTTP,
     *_PROCESSES,
     *_FILES,
+    *_METADATA,
     *_NETWORK,
     *_MAIL,
     *_DBAPI,

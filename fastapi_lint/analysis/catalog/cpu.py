@@ -1,5 +1,8 @@
 """CPU-heavy calls: they hold the event loop for milliseconds to seconds while computing.
 
+Their tier is ``Tier.WAIT``: a hash or an inference holds the loop as long as a slow peer
+does, so a chain that reaches one is reported by it over a file read on the way.
+
 Some entries name a type rather than a method (``transformers.Pipeline``,
 ``spacy.language.Language``): calling an instance of it runs the model, and
 constructing one loads it; both are heavy.
@@ -7,7 +10,7 @@ constructing one loads it; both are heavy.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.catalog.blocking import Entry, _each, _group, _methods
+from fastapi_lint.analysis.catalog.blocking import COMPUTING, Entry, _each, _group, _methods
 from fastapi_lint.analysis.catalog.types import PASSLIB_HANDLERS
 
 _OFFLOAD = "`await run_in_threadpool(...)` or `await asyncio.to_thread(...)`"
@@ -32,6 +35,7 @@ CPU_ENTRIES: list[Entry] = [
             "hashlib.scrypt",
         ],
         kind="cpu",
+        waits=COMPUTING,
     ),
     *_group(
         # ``Image.open`` only reads the header: decoding happens on first use.
@@ -42,6 +46,7 @@ CPU_ENTRIES: list[Entry] = [
             *_methods("PIL.ImageOps", "fit contain pad"),
         ],
         kind="cpu",
+        waits=COMPUTING,
     ),
     *_group(
         "parses a whole data file into a data frame",
@@ -52,6 +57,7 @@ CPU_ENTRIES: list[Entry] = [
             "read_feather read_pickle read_html read_xml read_orc read_fwf read_stata read_sas read_spss",
         ),
         kind="cpu",
+        waits=COMPUTING,
     ),
     *_group(
         "loads or runs a machine-learning model on the calling thread",
@@ -71,5 +77,6 @@ CPU_ENTRIES: list[Entry] = [
             "spacy.language.Language.pipe",
         ],
         kind="cpu",
+        waits=COMPUTING,
     ),
 ]

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import Witness, callgraph
-from fastapi_lint.analysis.event_loop import advice
+from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, waiting
 from fastapi_lint.analysis.request_path import describe_async, request_paths
-from fastapi_lint.analysis.project import Project
-from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
+from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
 
 
@@ -18,9 +17,12 @@ class BlockingCallViaHelper(Rule):
     across modules and to any depth (functions, methods through `self` or an
     instance of a known class, class instantiation), and reports the call in
     the async function when one of them ends in a blocking call from the
-    catalog. The message carries the whole chain,
-    `where -> geo.lookup -> geo._call -> requests.get`; `--format json` gives
-    it as `chain`, and the text output shows a code frame per hop.
+    catalog. When a helper reaches several, the chain named is the one to the
+    costliest: a wait on a peer, a process, a timer or a lock, or heavy
+    computation, over reading or writing a file, over a file-system metadata
+    call. The message says which kind of wait it is and carries the whole
+    chain, `where -> geo.lookup -> geo._call -> requests.get`; `--format json`
+    gives it as `chain`, and the text output shows a code frame per hop.
 
     ## Why is this bad?
     A helper does not change where code runs: a sync function called from a
@@ -107,36 +109,13 @@ class BlockingCallViaHelper(Rule):
                 if witness is None or not graph.per_call(located, site, callee, witness.blocking_call):
                     continue
                 request = found.per_request(located.function.path)
-                chain = " -> ".join([located.function.name, *_names(context.project, callee, witness)])
+                chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])
                 yield self.report(
                     located,
                     site.span,
-                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located)}: "
-                    f"{chain} ({witness.entry.why})",
+                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located)}"
+                    f"{waiting(witness.entry)}: {chain} ({witness.entry.why})",
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.ERROR if request else Severity.WARNING,
-                    chain=tuple(_hops(witness)),
+                    chain=tuple(chain_hops(witness)),
                 )
-
-
-def _names(project: Project, first: str, witness: Witness) -> list[str]:
-    """The functions the chain passes through, then the blocking call it ends at."""
-    return [_short(project, first), *(_short(project, step.caller.function.path) for step in witness.steps[1:]), witness.blocking_call]
-
-
-def _short(project: Project, path: str) -> str:
-    """``app.services.geo.lookup`` -> ``geo.lookup``; ``app.services.geo.Geo.fetch`` -> ``Geo.fetch``."""
-    located = project.function(path)
-    if located is None:
-        return path
-    module = located.module.module
-    inside = path[len(module) + 1 :] if path.startswith(module + ".") else located.function.name
-    if located.function.class_path is not None:
-        return inside
-    return f"{module.rpartition('.')[2]}.{inside}"
-
-
-def _hops(witness: Witness) -> Iterator[Hop]:
-    """Where each call below the reported one is written, down to the blocking call."""
-    for step in witness.steps:
-        yield Hop(step.caller.module.path, step.site.span.line, step.site.span.col, step.site.text)

@@ -15,7 +15,9 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
     Walks the dependency tree of every `async def` route (parameters with
     `Depends`/`Security`, `Annotated` aliases, `dependencies=[...]` on the
     route, its router and the app, sub-dependencies) and reports the route when
-    a plain `def` dependency in it blocks, directly or through helpers.
+    a plain `def` dependency in it blocks, directly or through helpers, and
+    says on what: the costliest wait the dependency reaches (a peer, a process,
+    a lock, over a file's contents).
 
     ## Why is this bad?
     FastAPI runs a `def` dependency in its threadpool, 40 threads by default.
@@ -93,13 +95,18 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
                     handler,
                     handler.function.span,
                     f"async route `{handler.function.name}` depends on `{located.function.name}`, a sync "
-                    f"dependency that blocks ({chain}): every request waits for a threadpool thread",
+                    f"dependency that blocks{_while(witness.entry.waits)} ({chain}): every request waits for a "
+                    f"threadpool thread",
                     help=f"Make `{located.function.name}` an `async def` and use {witness.entry.instead}",
                     chain=tuple(
                         Hop(s.caller.module.path, s.site.span.line, s.site.span.col, s.site.text) for s in witness.steps
                     ),
                     function_level=True,
                 )
+
+
+def _while(waits: str) -> str:
+    return f" {waits}" if waits else ""
 
 
 def dependencies_by_dependent(model: FastAPIModel) -> dict[str, set[str]]:

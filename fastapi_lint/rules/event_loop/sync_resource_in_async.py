@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, waiting
 from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -88,7 +88,7 @@ class SyncResourceInAsync(Rule):
                 located,
                 site.span,
                 f"`{site.text}` calls `{method}` on a synchronous `{owner}` in "
-                f"{describe_async(context.project, context.model, found, located)}: it {call.entry.why}",
+                f"{describe_async(context.project, context.model, found, located)}{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,
             )
