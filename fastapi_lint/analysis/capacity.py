@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project
 
@@ -30,17 +31,24 @@ def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> T
         handler = route.handler
         if not handler.function.is_async and handler not in use.sync_routes:
             use.sync_routes.append(handler)
-            if graph.witness(handler.function.path) is not None:
+            if _holds_a_thread(graph, handler.function.path):
                 use.blocking_routes.append(handler)
     for path, roles in sorted(model.roles.items()):
         located = project.function(path)
         if "dependency" in roles and located is not None and not located.function.is_async:
             use.sync_dependencies.append(located)
-            if graph.witness(path) is not None:
+            if _holds_a_thread(graph, path):
                 use.blocking_dependencies.append(located)
     use.limiter_configured = bool(project.calls_to([LIMITER]))
     project.derived["threadpool_use"] = use
     return use
+
+
+def _holds_a_thread(graph: CallGraph, path: str) -> bool:
+    """Whether the sync function waits long enough to count against the threadpool: metadata
+    calls alone (``exists``, ``mkdir``) give the thread back in microseconds."""
+    witness = graph.witness(path)
+    return witness is not None and witness.tier > Tier.METADATA
 
 
 def serving_modules(project: Project, model: FastAPIModel) -> set[str] | None:

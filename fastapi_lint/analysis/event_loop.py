@@ -1,4 +1,4 @@
-"""Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103 and FAS104.
+"""Calls that block inside ``async def`` bodies: the facts behind FAS101, FAS103, FAS104 and FAS108.
 
 Not counted: a call behind a cache guard, which runs once per entry (``guards.py``), and
 the acquisition of a lock made just before, which cannot wait (``uncontended.py``).
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fastapi_lint.analysis.callgraph import Witness, callgraph
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.catalog.blocking import Entry
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -25,6 +25,11 @@ class BlockingCall:
     site: CallSite
     ref: Ref
     entry: Entry
+
+    @property
+    def metadata_only(self) -> bool:
+        """A file-system metadata call: FAS108's (off by default), not the default rules'."""
+        return self.entry.tier == Tier.METADATA
 
     @property
     def on_resource(self) -> bool:

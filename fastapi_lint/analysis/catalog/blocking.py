@@ -27,8 +27,9 @@ from enum import IntEnum
 class Tier(IntEnum):
     """What a blocking call costs the loop, cheapest first.
 
-    A chain through helpers is reported by the costliest call it reaches: a reviewer
-    acts on a route that waits on a peer, not on one that asks whether a folder exists.
+    A chain through helpers is reported by the costliest call it reaches, and the
+    default rules leave metadata calls to the opt-in FAS108: a reviewer acts on a
+    route that waits on a peer, not on one that asks whether a folder exists.
     """
 
     # One file-system metadata call (``stat``, ``exists``, ``mkdir``, ``rename``, one
@@ -180,7 +181,8 @@ _FILES = _group(
     tier=Tier.FILE,
 )
 
-# One metadata operation on one path or one folder. Renames stay within a file system (``os.rename`` fails across them rather than copy);
+# One metadata operation on one path or one folder: FAS108 (off by default), never the default
+# rules. Renames stay within a file system (``os.rename`` fails across them rather than copy);
 # a temporary folder is one ``mkdir`` (what is written into it is reported where it is written).
 _METADATA = _group(
     "queries or changes file-system metadata synchronously",

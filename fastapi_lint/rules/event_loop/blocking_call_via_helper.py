@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, waiting
 from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -23,6 +24,8 @@ class BlockingCallViaHelper(Rule):
     call. The message says which kind of wait it is and carries the whole
     chain, `where -> geo.lookup -> geo._call -> requests.get`; `--format json`
     gives it as `chain`, and the text output shows a code frame per hop.
+    A helper whose only blocking calls are metadata calls (`exists`, `stat`,
+    `mkdir`, ...) is left to FAS108, which is off by default.
 
     ## Why is this bad?
     A helper does not change where code runs: a sync function called from a
@@ -106,7 +109,9 @@ class BlockingCallViaHelper(Rule):
                 continue
             for site, callee in graph.edges(located.function.path):
                 witness = graph.witness(callee)
-                if witness is None or not graph.per_call(located, site, callee, witness.blocking_call):
+                if witness is None or witness.tier == Tier.METADATA:
+                    continue
+                if not graph.per_call(located, site, callee, witness.blocking_call):
                     continue
                 request = found.per_request(located.function.path)
                 chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
 from fastapi_lint.rules import Context, Rule
@@ -17,7 +18,9 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
     route, its router and the app, sub-dependencies) and reports the route when
     a plain `def` dependency in it blocks, directly or through helpers, and
     says on what: the costliest wait the dependency reaches (a peer, a process,
-    a lock, over a file's contents).
+    a lock, over a file's contents). A dependency whose only blocking calls
+    are file-system metadata calls (`exists`, `stat`, `mkdir`) holds its
+    thread for microseconds and is not reported.
 
     ## Why is this bad?
     FastAPI runs a `def` dependency in its threadpool, 40 threads by default.
@@ -88,7 +91,7 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
                 if located is None or located.function.is_async:
                     continue
                 witness = graph.witness(dependency)
-                if witness is None:
+                if witness is None or witness.tier == Tier.METADATA:
                     continue
                 chain = " -> ".join([located.function.name, *(s.callee for s in witness.steps)][-4:])
                 yield self.report(

@@ -79,7 +79,7 @@ class SyncResourceInAsync(Rule):
     def check(self, context: Context) -> Iterator[Diagnostic]:
         found = request_paths(context.project, context.model, context.catalog)
         for call in blocking_calls(context.project, context.catalog):
-            if call.entry.kind != "io" or not call.on_resource:
+            if call.entry.kind != "io" or not call.on_resource or call.metadata_only:
                 continue
             located, site = call.located, call.site
             request = found.per_request(located.function.path)
