@@ -80,6 +80,7 @@ class BlockingMetadataCallInAsync(Rule):
     name = "blocking-metadata-call-in-async"
     severity = Severity.WARNING
     default_enabled = False
+    on_the_loop = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         yield from self._direct(context)
