@@ -208,7 +208,7 @@ def test_global_declaration_reads_the_module_name() -> None:
     assert callee(summary, "reset", "session.get") == "pkg.sub.mod.session.get"
 
 
-def test_a_name_rebound_to_different_things_is_unknown() -> None:
+def test_a_name_rebound_to_different_things_keeps_each() -> None:
     summary = summary_of(
         """
         import httpx
@@ -232,8 +232,11 @@ def test_a_name_rebound_to_different_things_is_unknown() -> None:
             client.get("u")
         """
     )
-    assert callee(summary, "f", "client.get") is None
+    site = calls(summary, "f")["client.get"]
+    either = {ref.path for ref in (site.func, *site.alternatives) if ref is not None}
+    assert either == {"httpx.AsyncClient().get", "requests.Session().get"}
     assert callee(summary, "same", "client.get") == "httpx.Client().get"
+    assert not calls(summary, "same")["client.get"].alternatives
     assert callee(summary, "annotated", "client.get") == "httpx.Client.get"
 
 
@@ -674,3 +677,75 @@ def test_star_imports_leave_free_names_to_the_project() -> None:
     assert callee(summary, "f", "load") == "pkg.sub.mod.load"
     assert callee(summary, "f", "len") == "builtins.len"
     assert callee(summary, "f", "__name__.upper") is None
+
+
+def test_functions_defined_twice_in_a_scope_have_paths_of_their_own() -> None:
+    summary = summary_of(
+        """
+        from typing import overload
+
+        @app.get("/a")
+        async def get(): ...
+
+        @app.get("/b")
+        async def get(): ...
+
+        class Store:
+            @property
+            def client(self): ...
+
+            @client.setter
+            def client(self, value): ...
+
+        def handler():
+            if FAST:
+                def encode(x): ...
+            else:
+                def encode(x): ...
+            encode(1)
+        """
+    )
+    paths = [f.path for f in summary.functions]
+    # The later def holds the name, as in Python; the earlier one is still a function (a route).
+    assert "pkg.sub.mod.get@1" in paths and "pkg.sub.mod.get" in paths
+    # A property's getter keeps the name; the setter is part of it.
+    assert "pkg.sub.mod.Store.client" in paths and "pkg.sub.mod.Store.client@2" in paths
+    assert {f.name for f in summary.functions if f.path.startswith("pkg.sub.mod.Store.client")} == {"client"}
+    # Defs on two branches are alternatives: the call may run either.
+    site = calls(summary, "handler")["encode"]
+    assert {ref.path for ref in (site.func, *site.alternatives) if ref is not None} == {
+        "pkg.sub.mod.handler.encode@1",
+        "pkg.sub.mod.handler.encode",
+    }
+
+
+def test_a_name_imported_on_several_branches_keeps_each_up_to_a_bound() -> None:
+    summary = summary_of(
+        """
+        def few(kind):
+            if kind == "a":
+                from a import run
+            elif kind == "b":
+                from b import run
+            else:
+                run = print
+            run()
+
+        def many(kind):
+            if kind == 1:
+                from a import run
+            elif kind == 2:
+                from b import run
+            elif kind == 3:
+                from c import run
+            elif kind == 4:
+                from d import run
+            else:
+                from e import run
+            run()
+        """
+    )
+    site = calls(summary, "few")["run"]
+    assert {ref.path for ref in (site.func, *site.alternatives) if ref is not None} == {"a.run", "b.run", "builtins.print"}
+    # Five implementations is a table, not a fallback: unknown, as before.
+    assert callee(summary, "many", "run") is None and not calls(summary, "many")["run"].alternatives

@@ -56,6 +56,8 @@ class _Callee(NamedTuple):
     offload: bool  # hands a callable to a thread or a task (``to_thread``, ``add_task``)
     entry: Entry | None  # its catalog entry, when it blocks
     harmless: bool  # a builtin or the like: not an unknown effect
+    # what else it may be, when it is a name bound several ways (``Project.resolve_all``)
+    others: tuple[_Callee, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,9 @@ class CallGraph:
                     found.unknown += 1
                 continue
             callee = callees[func.kind].get(func.path) or self._callee(func)
+            if callee.others or site.alternatives:
+                self._add_choices(found, site, callee)
+                continue
             targets = callee.targets
             if targets:
                 runs.extend([(site, target) for target in targets])
@@ -169,16 +174,53 @@ class CallGraph:
         return found
 
     def _callee(self, func: Ref) -> _Callee:
-        ref = self.project.resolve(func)
-        callee = _Callee(
+        first, *others = self.project.resolve_all(func)
+        callee = self._callee_of(func, first)
+        if others:
+            callee = callee._replace(others=tuple(self._callee_of(func, ref) for ref in others))
+        self._callees[func.kind][func.path] = callee
+        return callee
+
+    def _callee_of(self, func: Ref, ref: Ref) -> _Callee:
+        return _Callee(
             ref,
             self.targets(ref),
             is_offload(ref.path, func.path.rpartition(".")[2]),
             self.catalog.match(ref.path),
             ref.path.startswith(_HARMLESS),
         )
-        self._callees[func.kind][func.path] = callee
-        return callee
+
+    def _add_choices(self, found: _Calls, site: CallSite, callee: _Callee) -> None:
+        """A call of a name bound several ways runs one of them: it reaches what each reaches,
+        and blocks when one of them does (each edge names the one it goes through)."""
+        options = [callee, *callee.others]
+        for other in site.alternatives:
+            more = self._callees[other.kind].get(other.path) or self._callee(other)
+            options.extend([more, *more.others])
+        known = True
+        seen: set[Ref] = set()
+        for option in options:
+            if option.ref in seen:
+                continue
+            seen.add(option.ref)
+            found.runs.extend([(site, target) for target in option.targets])
+            if option.offload:
+                for value in site.args[:2]:
+                    handed = self._handed(value)
+                    if handed is not None:
+                        found.runs.append((site, handed))
+            if site.awaited or site.offloaded:
+                continue
+            if option.entry is not None:
+                found.direct.append((site, option.ref.path, option.entry))
+            elif option.targets:
+                found.edges.extend([(site, target) for target in option.targets])
+            elif not option.harmless:
+                known = False
+        if not known:
+            found.unknown += 1
+            if callee.ref.path == "?":
+                found.unresolved += 1
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""

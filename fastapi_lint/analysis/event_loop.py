@@ -15,6 +15,7 @@ from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.diagnostics import Hop
 
@@ -52,6 +53,13 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
                 continue
             ref = project.resolve(site.func)
             entry = catalog.match(ref.path)
+            if entry is None:
+                # A name bound several ways blocks when one of its bindings does; the finding names it.
+                for other in project.callees(site):
+                    entry = catalog.match(other.path)
+                    if entry is not None:
+                        ref = other
+                        break
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
             if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
@@ -91,9 +99,9 @@ def _short(project: Project, path: str) -> str:
     """``app.services.geo.lookup`` -> ``geo.lookup``; ``app.services.geo.Geo.fetch`` -> ``Geo.fetch``."""
     located = project.function(path)
     if located is None:
-        return path
+        return written_path(path)
     module = located.module.module
-    inside = path[len(module) + 1 :] if path.startswith(module + ".") else located.function.name
+    inside = written_path(path[len(module) + 1 :]) if path.startswith(module + ".") else located.function.name
     if located.function.class_path is not None:
         return inside
     return f"{module.rpartition('.')[2]}.{inside}"

@@ -90,6 +90,9 @@ class CallSite(NamedTuple):
     # True for ``lock.acquire()`` on a lock made just before that nothing else has seen
     # (see ``uncontended.py``): it cannot wait.
     uncontended: bool = False
+    # Other callees, when the one called is bound several ways (``if x: from a import f`` /
+    # ``else: from b import f``): the call runs ``func`` or one of these.
+    alternatives: tuple[Ref, ...] = ()
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

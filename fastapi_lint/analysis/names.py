@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -34,6 +35,14 @@ TYPE_WRAPPERS = frozenset(
 )
 
 
+# How many things one name may stand for (bound on several branches, or rebound) before it
+# counts as unknown. Two to four is a fallback or a switch (``try: from a import f`` /
+# ``except ImportError: from b import f``); more is a table of implementations, where naming
+# a few would be a guess. The bound also keeps resolution linear: a use of a name, and so a
+# call, expands to at most this many callees, however often the name is rebound.
+MAX_ALTERNATIVES = 4
+
+
 @dataclass
 class Scope:
     """Names bound in one function (or the module); lazy entries are resolved on first use."""
@@ -41,6 +50,36 @@ class Scope:
     names: dict[str, Ref | None] = field(default_factory=dict)
     # name -> (how, expression): "value" for ``x = expr``, "annotation" for ``x: T``.
     lazy: dict[str, tuple[str, ast.expr]] = field(default_factory=dict)
+    # name -> each thing it may stand for when it is bound several ways that disagree (on two
+    # branches, or rebound): a ``Ref``, or an expression resolved on first use; at most
+    # ``MAX_ALTERNATIVES``. ``names`` then says None: a use that needs one meaning (an
+    # argument, an annotation) finds none, a call runs any of these (``Resolver.alternatives``).
+    others: dict[str, list[Ref | ast.expr]] = field(default_factory=dict)
+
+    def bound(self, name: str) -> bool:
+        return name in self.names or name in self.lazy
+
+    def add_other(self, name: str, other: Ref | ast.expr) -> bool:
+        """Record another binding of a bound name; False when that makes too many (see
+        ``MAX_ALTERNATIVES``): the caller then takes the name as unknown."""
+        found = self.others.get(name)
+        if found is None:
+            found = self.others[name] = []
+            first = self.lazy.pop(name, None)
+            if first is not None:
+                found.append(first[1])
+            elif self.names.get(name) is not None:
+                found.append(self.names[name])  # type: ignore[arg-type]
+            self.names[name] = None
+        if not (isinstance(other, Ref) and other in found):
+            found.append(other)
+        return len(found) <= MAX_ALTERNATIVES
+
+    def forget(self, name: str) -> None:
+        """The name stands for something unknown (``for x in ...``, too many bindings)."""
+        self.lazy.pop(name, None)
+        self.others.pop(name, None)
+        self.names[name] = None
 
 
 def module_package(module: str, is_package: bool) -> str:
@@ -144,6 +183,48 @@ class Resolver:
             return shared_ref(f"{self.star_module}.{name}")
         return None
 
+    def others(self, name: str) -> tuple[Ref, ...]:
+        """What ``name`` may stand for when it is bound several ways (see ``Scope.others``)."""
+        for scope in reversed(self.scopes):
+            if not scope.bound(name):
+                continue
+            found = scope.others.get(name)
+            if not found:
+                return ()
+            key = (id(scope), f"|{name}")
+            if key in self._resolving:
+                return ()
+            self._resolving.add(key)
+            try:
+                resolved: list[Ref] = []
+                for other in found:
+                    ref = other if isinstance(other, Ref) else self.resolve(other)
+                    if ref is not None and ref not in resolved:
+                        resolved.append(ref)
+            finally:
+                self._resolving.discard(key)
+            scope.others[name] = list(resolved)  # resolved once
+            return tuple(resolved)
+        return ()
+
+    def alternatives(self, node: ast.expr) -> tuple[Ref, ...]:
+        """What an expression may denote through a name bound several ways (``resolve`` then
+        gives None): ``f`` bound by ``if x: from a import f`` / ``else: from b import f``,
+        ``handler.run`` where ``handler`` is one of two objects. At most ``MAX_ALTERNATIVES``."""
+        found: tuple[Ref, ...] = ()
+        if isinstance(node, ast.Name):
+            found = self.others(node.id)
+        elif isinstance(node, ast.Attribute):
+            found = tuple(
+                shared_ref(f"{base.path}.{node.attr}", RefKind.SYMBOL if base.kind is RefKind.SYMBOL else RefKind.MEMBER)
+                for base in self.alternatives(node.value)
+            )
+        elif isinstance(node, ast.Call):
+            found = tuple(shared_ref(call_result(func), RefKind.INSTANCE) for func in self.alternatives(node.func))
+        elif isinstance(node, ast.Await):
+            found = self.alternatives(node.value)
+        return found[:MAX_ALTERNATIVES]
+
     def resolve(self, node: ast.expr) -> Ref | None:
         """What an expression denotes: a symbol, an instance of a type, or a member of one."""
         if isinstance(node, ast.Name):
@@ -203,3 +284,96 @@ def call_result(func: Ref) -> str:
     if func.kind is RefKind.INSTANCE:
         return f"{func.path}.__call__()"
     return f"{func.path}()"
+
+
+# -- definitions that do not hold their name ------------------------------------
+
+
+@dataclass(frozen=True)
+class Redefinition:
+    """A ``def`` whose name another ``def`` of the same scope takes over, or may take over."""
+
+    segment: str  # its own path segment: ``get@1`` for the first of several ``def get``
+    # Defined on a branch the name's holder does not always follow (``if x: def f`` /
+    # ``else: def f``): the name may stand for it. Otherwise a later ``def`` on the same
+    # branch replaces it, as Python does, and only a decorator that ran meanwhile (a route
+    # registration) still holds it.
+    alternative: bool
+
+
+_Branch = tuple[tuple[int, int], ...]  # (statement id, arm) of every branching statement around a def
+_ACCESSORS = frozenset({"setter", "getter", "deleter"})
+_REDEFINED_SUFFIX = re.compile(r"@\d+(?=\.|$)")
+
+
+def redefinitions(tree: ast.Module) -> dict[int, Redefinition]:
+    """Every function defined more than once in one scope, by ``id`` of its node, except the
+    definition that holds the name: two route handlers ``def get`` in one module, ``@overload``
+    stubs, ``if``/``else`` implementations. Each gets a path of its own (``module.get@1``):
+    one name, two functions."""
+    found: dict[int, Redefinition] = {}
+    bodies: list[list[ast.stmt]] = [tree.body]
+    while bodies:
+        by_name: dict[str, list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _Branch]]] = {}
+        for node, branch in _definitions(bodies.pop()):
+            bodies.append(node.body)
+            if not isinstance(node, ast.ClassDef):
+                by_name.setdefault(node.name, []).append((node, branch))
+        for same in by_name.values():
+            if len(same) > 1:
+                _name_redefinitions(same, found)
+    return found
+
+
+def written_path(path: str) -> str:
+    """A function's path as the source spells it, for messages: ``mod.get`` for ``mod.get@1``
+    (the finding's position tells the two apart)."""
+    return _REDEFINED_SUFFIX.sub("", path) if "@" in path else path
+
+
+def _name_redefinitions(
+    same: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _Branch]], found: dict[int, Redefinition]
+) -> None:
+    same.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    # ``@x.setter def x``: part of the property the first ``def x`` made, never its holder.
+    holders = [index for index, (node, _) in enumerate(same) if not _is_accessor(node)]
+    holder = holders[-1] if holders else len(same) - 1
+    for index, (node, branch) in enumerate(same):
+        if index == holder:
+            continue
+        # Replaced when a later holder runs whenever this def did: it sits on this def's
+        # branch or around it (its branches are a prefix of this def's).
+        later_branches = [same[later][1] for later in holders if later > index]
+        replaced = _is_accessor(node) or any(branch[: len(later)] == later for later in later_branches)
+        found[id(node)] = Redefinition(f"{node.name}@{index + 1}", alternative=not replaced)
+
+
+def _is_accessor(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(
+        isinstance(d, ast.Attribute) and d.attr in _ACCESSORS and isinstance(d.value, ast.Name) and d.value.id == node.name
+        for d in node.decorator_list
+    )
+
+
+def _definitions(body: list[ast.stmt]) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, _Branch]]:
+    """The defs and classes of one scope's body, with the branches around each (not inside them)."""
+    pending: list[tuple[list[ast.stmt], _Branch]] = [(body, ())]
+    while pending:
+        statements, branch = pending.pop()
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield node, branch
+                continue
+            arms: list[list[ast.stmt]] = []
+            if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+                arms = [node.body, node.orelse]
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                # ``else`` runs after the whole ``try`` body: the same branch as it.
+                arms = [[*node.body, *node.orelse], *(handler.body for handler in node.handlers)]  # type: ignore[attr-defined]
+                pending.append((node.finalbody, branch))  # type: ignore[attr-defined]
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                pending.append((node.body, branch))
+            elif type(node).__name__ == "Match":
+                arms = [case.body for case in node.cases]  # type: ignore[attr-defined]
+            for arm, statements_of_arm in enumerate(arms):
+                pending.append((statements_of_arm, (*branch, (id(node), arm))))

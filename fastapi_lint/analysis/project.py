@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from fastapi_lint.analysis.catalog.types import ITEM_TYPES, RETURNS, TYPE_ALIASES
-from fastapi_lint.analysis.names import TYPE_WRAPPERS
+from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, call_result
 from fastapi_lint.analysis.facts import (
     Binding,
     CallSite,
@@ -58,6 +58,8 @@ class Project:
         # every value an attribute is assigned (``self.db = db`` here, ``= SessionLocal()`` there)
         self._attribute_values: dict[str, list[Ref]] = {}
         self.conflicting: set[str] = set()
+        # module-level name -> each thing it is bound to, when bound several ways (see ``resolve_all``)
+        self._choices: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
         for summary in summaries:
             self._add(summary)
@@ -72,6 +74,8 @@ class Project:
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._calls: CallIndex | None = None
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
+        self._choice_names = frozenset(key.rpartition(".")[2] for key in self._choices)
+        self._all_memo: dict[tuple[str, RefKind], tuple[Ref, ...]] = {}
         # names of the methods with a decorator: the only ones that can be property getters
         self._decorated_methods = {
             located.function.name for located in self._all if located.function.class_path and located.function.decorators
@@ -95,6 +99,7 @@ class Project:
                 self.attributes.setdefault(key, attribute.value)
                 self._attribute_values.setdefault(key, []).append(attribute.value)
         shapes: dict[str, set[tuple[str, str]]] = {}
+        bound: dict[str, list[Ref]] = {}
         for binding in summary.bindings:
             key = f"{summary.module}.{binding.name}"
             shape = _shape(binding.value)
@@ -102,9 +107,18 @@ class Project:
                 continue  # ``client = None`` until the lifespan sets it says nothing
             shapes.setdefault(key, set()).add(shape)
             self.bindings.setdefault(key, (binding, summary))
-        # A module name bound to different things (``Redis`` from ``redis`` or from
-        # ``redis.asyncio``, by a try/except import) has no single meaning.
-        self.conflicting.update(key for key, found in shapes.items() if len(found) > 1)
+            ref = _bound_ref(binding.value)
+            if ref is not None and ref not in bound.setdefault(key, []):
+                bound[key].append(ref)
+        for key, found in shapes.items():
+            # A module name bound to different things (``Redis`` from ``redis`` or from
+            # ``redis.asyncio``, by a try/except import) has no single meaning...
+            if len(found) > 1:
+                self.conflicting.add(key)
+            # ...but each is a thing it may be; a def of the name is one more.
+            choices = ([Ref(key)] if key in self.functions or key in self.classes else []) + bound.get(key, [])
+            if 1 < len(choices) <= MAX_ALTERNATIVES:
+                self._choices[key] = choices
 
     # -- iteration ---------------------------------------------------------
 
@@ -184,6 +198,53 @@ class Project:
 
     def resolve_call(self, site: CallSite) -> Ref:
         return self.resolve(site.func)
+
+    def callees(self, site: CallSite) -> tuple[Ref, ...]:
+        """Every callee a call may run: ``resolve_all`` of its callee and of each alternative
+        phase 1 found (a local name bound on several branches), at most ``MAX_ALTERNATIVES``."""
+        if site.func is None:
+            return ()
+        found = list(self.resolve_all(site.func))
+        for other in site.alternatives:
+            found.extend(ref for ref in self.resolve_all(other) if ref not in found)
+        return tuple(found[:MAX_ALTERNATIVES])
+
+    def resolve_all(self, ref: Ref) -> tuple[Ref, ...]:
+        """What ``ref`` may resolve to: ``resolve``'s answer, or, where the path goes through a
+        module-level name bound several ways (``if x: from a import f`` / ``else: from b
+        import f``, a def and a fallback import), one answer per way, at most
+        ``MAX_ALTERNATIVES``. ``resolve`` alone answers such a name with itself (unknown)."""
+        if not self._choice_names or self._choice_names.isdisjoint(_names_in(ref.path)):
+            return (self.resolve(ref),)
+        key = (ref.path, ref.kind)
+        found = self._all_memo.get(key)
+        if found is None:
+            found = self._all_memo[key] = self._walk_all(ref)
+        return found
+
+    def _walk_all(self, ref: Ref) -> tuple[Ref, ...]:
+        """``_walk`` over every choice of a name bound several ways."""
+        segments = split_path(ref.path)
+        start, consumed = self._module_prefix(ref.path, segments)
+        currents = [start]
+        for segment in segments[consumed:]:
+            is_call = segment.endswith("()")
+            name = segment[:-2] if is_call else segment
+            following: list[Ref] = []
+            for current in currents:
+                member = self._member(current, name)
+                choices = self._choices.get(member.path) if member.kind is RefKind.SYMBOL else None
+                for option in [self.resolve(choice) for choice in choices] if choices else [member]:
+                    if is_call:
+                        option = self._called(option)
+                    if option is not _UNKNOWN and option not in following:
+                        following.append(option)
+            currents = following[:MAX_ALTERNATIVES]
+            if not currents:
+                return (_UNKNOWN,)
+        if ref.kind is RefKind.SYMBOL:
+            return tuple(currents)
+        return tuple(Ref(found.path, ref.kind) if found.kind is RefKind.SYMBOL else found for found in currents)
 
     def resolve_value(self, value: Value | None) -> Ref:
         if value is None:
@@ -475,6 +536,19 @@ def _shape(value: Value) -> tuple[str, str] | None:
     if value.ref is not None:
         return (value.kind, value.ref.path)
     return (value.kind, value.text)
+
+
+def _bound_ref(value: Value) -> Ref | None:
+    """What a module-level binding makes its name stand for, as phase 1 writes a path."""
+    if value.kind == "ref":
+        return value.ref
+    if value.kind == "call" and value.call is not None and value.call.func is not None:
+        return Ref(call_result(value.call.func), RefKind.INSTANCE)
+    return None
+
+
+def _names_in(path: str) -> list[str]:
+    return [segment[:-2] if segment.endswith("()") else segment for segment in split_path(path)]
 
 
 def _rebase(path: str, module: str, prefix: str) -> str:

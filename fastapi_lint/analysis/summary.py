@@ -27,7 +27,16 @@ from fastapi_lint.analysis.facts import (
     RefKind,
     Value,
 )
-from fastapi_lint.analysis.names import Resolver, Scope, import_bindings, import_target, imported_modules, module_package
+from fastapi_lint.analysis.names import (
+    Redefinition,
+    Resolver,
+    Scope,
+    import_bindings,
+    import_target,
+    imported_modules,
+    module_package,
+    redefinitions,
+)
 from fastapi_lint.analysis.memo_guard import filled_places, guards
 from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
 from fastapi_lint.analysis.uncontended import uncontended_acquires
@@ -142,6 +151,8 @@ class _Extractor:
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
+        # defs that another def of their scope takes over: each gets a path of its own
+        self.redefined = redefinitions(parsed.tree)
 
     # -- entry -------------------------------------------------------------
 
@@ -286,8 +297,12 @@ class _Extractor:
         )
         returns = self.annotation(node.returns) if node.returns is not None else None
 
-        path = f"{owner}.{node.name}"
+        path = self._def_path(node, owner)
         self._function_paths.add(path)
+        redefined = self.redefined.get(id(node))
+        if redefined is not None and redefined.alternative and owner == self.module and class_path is None:
+            # ``if x: def f`` / ``else: def f``: the project phase finds ``f`` bound two ways.
+            self.bindings.append(Binding(node.name, Value("ref", ref=Ref(path)), self.span(node)))
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
         self.state, self.lambdas, self.offload_depth = _FunctionState(), [], 0
@@ -339,6 +354,11 @@ class _Extractor:
         ref = self.resolver.resolve(node)
         return ref.path if ref is not None else None
 
+    def _def_path(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str) -> str:
+        """``owner.name``, or ``owner.name@2`` for a def that another def of the scope replaces."""
+        redefined = self.redefined.get(id(node))
+        return f"{owner}.{redefined.segment if redefined is not None else node.name}"
+
     def _def_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef, def_col: int) -> Span:
         """From ``def`` (or ``async``) to the end of the function's name, on the ``def`` line."""
         line = node.lineno
@@ -367,7 +387,7 @@ class _Extractor:
                 scope.names[args[0].arg] = Ref(class_path)
             else:
                 scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
-        _bind_locals(node.body, scope, self.package, path, self.walrus)
+        _bind_locals(node.body, scope, self.package, path, self.walrus, self.redefined)
         return scope
 
     def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
@@ -445,7 +465,7 @@ class _Extractor:
         for arg, default in zip(args, defaults):
             scope.names[arg.arg] = self._param_ref(arg, default)
         scope.names[self_name] = Ref(class_path, RefKind.INSTANCE)  # ``self.db = self.client["app"]``
-        _bind_locals(method.body, scope, self.package, f"{class_path}.{method.name}", self.walrus)
+        _bind_locals(method.body, scope, self.package, self._def_path(method, class_path), self.walrus, self.redefined)
         found: list[Attribute] = []
         self.resolver.scopes.append(scope)
         try:
@@ -601,6 +621,9 @@ class _Extractor:
 
     def call(self, node: ast.Call) -> CallSite:
         func = self.resolver.resolve(node.func)
+        alternatives = self.resolver.alternatives(node.func)
+        if func is None and alternatives:
+            func, alternatives = alternatives[0], alternatives[1:]
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if isinstance(node.func, ast.Attribute):
             self.expr(node.func.value)
@@ -640,6 +663,7 @@ class _Extractor:
             context_manager=id(node) in self.context_managers,
             once=any(first <= node.lineno <= last for first, last in self.state.once),
             uncontended=id(node) in self.uncontended,
+            alternatives=alternatives,
         )
         self.state.calls.append(site)
         return site
@@ -759,50 +783,61 @@ def _bound_by(target: ast.expr) -> list[str]:
     return []
 
 
-def _bind_locals(body: list[ast.stmt], scope: Scope, package: str, owner: str, walrus: tuple[int, ...]) -> None:
+def _bind_locals(
+    body: list[ast.stmt],
+    scope: Scope,
+    package: str,
+    owner: str,
+    walrus: tuple[int, ...],
+    redefined: dict[int, Redefinition],
+) -> None:
     """Every name a function body binds is local to it (Python's rule), typed when it can be.
+    A name bound several ways (on two branches, or rebound) keeps each (``Scope.others``),
+    unless one of them is unknown (a loop target, say): then it is unknown.
 
     ``walrus``: the lines of the file that hold ``:=``, where assignment expressions can be.
     """
     declared_outer: set[str] = set()
-    seen: dict[str, int] = {}
+    unknown: set[str] = set()
     for node in _walk_own(body, walrus):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             declared_outer.update(node.names)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for local, target in import_bindings(node, package):
-                scope.names[local] = Ref(target)
+                _bind_ref(scope, unknown, local, Ref(target))
         elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            scope.names[node.name] = Ref(f"{owner}.{node.name}")
+            again = redefined.get(id(node))
+            if again is None or again.alternative:
+                _bind_ref(scope, unknown, node.name, Ref(f"{owner}.{again.segment if again else node.name}"))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            _bind_lazy(scope, seen, node.targets[0].id, node.value)
+            _bind_lazy(scope, unknown, node.targets[0].id, node.value)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             # An annotation names the type outright, whatever the value.
-            seen[node.target.id] = seen.get(node.target.id, 0) + 1
             scope.names.pop(node.target.id, None)
+            scope.others.pop(node.target.id, None)
             scope.lazy[node.target.id] = ("annotation", node.annotation)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if isinstance(item.optional_vars, ast.Name):
-                    _bind_lazy(scope, seen, item.optional_vars.id, item.context_expr)
+                    _bind_lazy(scope, unknown, item.optional_vars.id, item.context_expr)
                 elif item.optional_vars is not None:
-                    for name in _bound_by(item.optional_vars):
-                        scope.names[name] = None
+                    unknown.update(_bound_by(item.optional_vars))
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            _bind_lazy(scope, seen, node.target.id, node.value)
+            _bind_lazy(scope, unknown, node.target.id, node.value)
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.For, ast.AsyncFor, ast.AnnAssign)):
-            for name in _assigned_names(node):
-                scope.lazy.pop(name, None)
-                scope.names[name] = None
+            unknown.update(_assigned_names(node))
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            scope.names[node.name] = None
+            unknown.add(node.name)
         elif isinstance(node, _PATTERN_BINDERS[:2]) and getattr(node, "name", None):
-            scope.names[node.name] = None
+            unknown.add(node.name)
         elif isinstance(node, _PATTERN_BINDERS[2:]) and getattr(node, "rest", None):
-            scope.names[node.rest] = None
+            unknown.add(node.rest)
+    for name in unknown:
+        scope.forget(name)
     for name in declared_outer:
         scope.names.pop(name, None)
         scope.lazy.pop(name, None)
+        scope.others.pop(name, None)
 
 
 def _names_of(target: ast.expr) -> list[str]:
@@ -819,17 +854,24 @@ def _same_kind(first: ast.expr, second: ast.expr) -> bool:
     return type(first) is type(second) and ast.dump(first) == ast.dump(second)
 
 
-def _bind_lazy(scope: Scope, seen: dict[str, int], name: str, value: ast.expr) -> None:
-    seen[name] = seen.get(name, 0) + 1
-    if seen[name] > 1 or name in scope.names:
-        # Bound more than once: only trust it when every binding agrees.
-        previous = scope.lazy.pop(name, None)
-        if previous is not None and (previous[0] == "annotation" or _same_kind(previous[1], value)):
-            scope.lazy[name] = previous
-        else:
-            scope.names[name] = None
+def _bind_lazy(scope: Scope, unknown: set[str], name: str, value: ast.expr) -> None:
+    if not scope.bound(name):
+        scope.lazy[name] = ("value", value)
         return
-    scope.lazy[name] = ("value", value)
+    # Bound more than once: one thing when the bindings agree, else each is kept.
+    previous = scope.lazy.get(name)
+    if previous is not None and (previous[0] == "annotation" or _same_kind(previous[1], value)):
+        return
+    if not scope.add_other(name, value):
+        unknown.add(name)
+
+
+def _bind_ref(scope: Scope, unknown: set[str], name: str, ref: Ref) -> None:
+    """Bind an import or a def; a name bound before keeps both."""
+    if not scope.bound(name):
+        scope.names[name] = ref
+    elif scope.names.get(name) != ref and not scope.add_other(name, ref):
+        unknown.add(name)
 
 
 def _walk_own(body: list[ast.stmt], walrus: tuple[int, ...]) -> list[ast.AST]:
