@@ -1050,3 +1050,173 @@ def test_names_reached_through_star_imports(tmp_path: Path) -> None:
     assert resolved["shared.get"] == "httpx.Client.get"
     assert resolved["make_client().post"] == "httpx.Client.post"
     assert project.mro("pkg.app.View") == ("pkg.app.View", "pkg.base.views.BaseView")
+
+
+# -- apps, mounts, same-named handlers ------------------------------------------
+
+
+TWO_APPS = {
+    "shop/__init__.py": "",
+    "shop/guards.py": """
+        async def require_admin(): ...
+        async def rate_limit(): ...
+        async def sub_guard(): ...
+    """,
+    "shop/catalog.py": """
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/catalog")
+
+        @router.get("/items")
+        async def list_items(): ...
+    """,
+    "shop/public.py": """
+        from fastapi import Depends, FastAPI
+        from shop import catalog, guards
+        from shop.v1 import api as v1
+
+        app = FastAPI(dependencies=[Depends(guards.rate_limit)])
+        app.include_router(catalog.router, prefix="/api")
+        app.mount("/v1", v1)
+
+        @app.get("/health")
+        async def health(): ...
+    """,
+    "shop/backoffice.py": """
+        from fastapi import Depends, FastAPI
+        from shop import catalog
+        from shop.guards import require_admin
+
+        app = FastAPI(dependencies=[Depends(require_admin)])
+        app.include_router(catalog.router, prefix="/admin")
+
+        @app.get("/orders")
+        async def orders(): ...
+    """,
+    "shop/v1.py": """
+        from fastapi import APIRouter, Depends, FastAPI
+        from shop import guards
+
+        api = FastAPI(dependencies=[Depends(guards.sub_guard)])
+        users = APIRouter(prefix="/users")
+
+        @users.get("/{user_id}")
+        async def read_user(user_id: int): ...
+
+        api.include_router(users, prefix="/people")
+    """,
+}
+
+
+def mounts_of(model: FastAPIModel, handler: str) -> set[tuple[str, str | None, tuple[str, ...]]]:
+    return {(m.prefix + route_of(model, handler).path, m.app, m.dependencies) for m in route_of(model, handler).mounts}
+
+
+def test_each_app_dependencies_apply_to_its_own_routes(tmp_path: Path) -> None:
+    model = build(tmp_path, TWO_APPS)
+    assert model.dependents["shop.guards.require_admin"] == {"shop.backoffice.orders", "shop.catalog.list_items"}
+    assert "shop.public.health" not in model.dependents["shop.guards.require_admin"]
+    assert mounts_of(model, "shop.public.health") == {("/health", "shop.public.app", ("shop.guards.rate_limit",))}
+    # A router included in two apps: one mount per app, each with that app's dependencies.
+    assert mounts_of(model, "shop.catalog.list_items") == {
+        ("/api/catalog/items", "shop.public.app", ("shop.guards.rate_limit",)),
+        ("/admin/catalog/items", "shop.backoffice.app", ("shop.guards.require_admin",)),
+    }
+
+
+def test_a_mounted_app_joins_the_prefix_and_keeps_its_own_dependencies(tmp_path: Path) -> None:
+    model = build(tmp_path, TWO_APPS)
+    # ``mount`` joins the prefix; the parent app's dependencies do not run for a mounted app.
+    assert mounts_of(model, "shop.v1.read_user") == {("/v1/people/users/{user_id}", "shop.public.app", ("shop.guards.sub_guard",))}
+    assert "shop.v1.read_user" not in model.dependents["shop.guards.rate_limit"]
+
+
+def test_routers_built_by_functions_and_apps_handed_to_functions(tmp_path: Path) -> None:
+    model = build(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/guards.py": """
+                async def token(): ...
+                async def admin(): ...
+            """,
+            "svc/agents.py": """
+                from fastapi import APIRouter
+
+                def setup_agents_router(server) -> APIRouter:
+                    router = APIRouter(prefix="/agents")
+
+                    @router.post("/{agent_id}/messages")
+                    async def send_message(agent_id: str): ...
+
+                    return router
+            """,
+            "svc/routes.py": """
+                from fastapi import FastAPI
+                from svc.agents import setup_agents_router
+
+                def add_routes(app: FastAPI, server) -> None:
+                    app.include_router(setup_agents_router(server), prefix="/api")
+            """,
+            "svc/main.py": """
+                from fastapi import Depends, FastAPI
+                from svc import guards
+                from svc.routes import add_routes
+
+                app = FastAPI(dependencies=[Depends(guards.token)])
+                admin = FastAPI(dependencies=[Depends(guards.admin)])
+                add_routes(app, server=None)
+            """,
+        },
+    )
+    handler = "svc.agents.setup_agents_router.send_message"
+    assert mounts_of(model, handler) == {("/api/agents/{agent_id}/messages", "svc.main.app", ("svc.guards.token",))}
+    assert handler not in model.dependents["svc.guards.admin"]
+
+
+def test_an_unknown_mount_gets_every_app_dependencies(tmp_path: Path) -> None:
+    model = build(
+        tmp_path,
+        {
+            "main.py": """
+                from fastapi import APIRouter, Depends, FastAPI
+
+                async def token(): ...
+
+                orphan = APIRouter(prefix="/x")
+
+                @orphan.get("/y")
+                async def handler(): ...
+
+                app = FastAPI(dependencies=[Depends(token)])
+                for router in [orphan]:
+                    app.include_router(router)
+            """
+        },
+    )
+    assert mounts_of(model, "main.handler") == {("/x/y", None, ("main.token",))}
+
+
+def test_two_functions_with_one_name_are_two_routes(tmp_path: Path) -> None:
+    model = build(
+        tmp_path,
+        {
+            "main.py": """
+                from fastapi import Depends, FastAPI
+
+                app = FastAPI()
+
+                async def first_guard(): ...
+                async def second_guard(): ...
+
+                @app.get("/a")
+                async def get(user=Depends(first_guard)): ...
+
+                @app.get("/b")
+                async def get(user=Depends(second_guard)): ...
+            """
+        },
+    )
+    assert {route.handler.function.path: route.path for route in model.routes} == {"main.get@1": "/a", "main.get": "/b"}
+    assert model.dependents["main.first_guard"] == {"main.get@1"}
+    assert model.dependents["main.second_guard"] == {"main.get"}

@@ -97,3 +97,104 @@ def test_routes_command_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "/api/v1/items/{item_id}" in done.stdout and "svc.deps:get_db (sync)" in done.stdout
     assert "3 routes" in done.stderr
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.lstrip(), encoding="utf-8")
+    return root
+
+
+TWO_APPS = {
+    "shop/__init__.py": "",
+    "shop/guards.py": """
+from sqlalchemy.orm import Session
+
+def require_admin():
+    with Session() as session:
+        session.execute("SELECT 1")
+""",
+    "shop/catalog.py": """
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/catalog")
+
+@router.get("/items")
+async def list_items():
+    return []
+""",
+    "shop/public.py": """
+from fastapi import FastAPI
+from shop import catalog
+from shop.v1 import api
+
+app = FastAPI()
+app.include_router(catalog.router, prefix="/api")
+app.mount("/v1", api)
+
+@app.get("/health")
+async def health():
+    return {}
+""",
+    "shop/backoffice.py": """
+from fastapi import Depends, FastAPI
+from shop import catalog
+from shop.guards import require_admin
+
+app = FastAPI(dependencies=[Depends(require_admin)])
+app.include_router(catalog.router, prefix="/admin")
+""",
+    "shop/v1.py": """
+from fastapi import APIRouter, FastAPI
+
+api = FastAPI()
+nested = APIRouter(prefix="/users")
+outer = APIRouter(prefix="/people")
+
+@nested.get("/{user_id}")
+async def read_user(user_id: int):
+    return {}
+
+outer.include_router(nested, prefix="/by-id")
+api.include_router(outer)
+""",
+}
+
+
+def test_rows_per_app_with_each_app_dependencies(tmp_path: Path) -> None:
+    rows = route_rows(lint_paths([_write(tmp_path, TWO_APPS) / "shop"], Config()))
+    by_path = {row.path: row for row in rows}
+    assert set(by_path) == {"/api/catalog/items", "/admin/catalog/items", "/health", "/v1/people/by-id/users/{user_id}"}
+    # The backoffice's admin check runs for its own mount of the shared router only.
+    assert [d.name for d in by_path["/admin/catalog/items"].dependencies] == ["shop.guards:require_admin"]
+    assert by_path["/admin/catalog/items"].findings == {"FAS106": 1}
+    assert by_path["/api/catalog/items"].dependencies == () and by_path["/health"].dependencies == ()
+    assert by_path["/api/catalog/items"].findings == {}  # FAS106 is about the admin check
+    assert not by_path["/api/catalog/items"].threadpool
+
+
+def test_same_named_handlers_are_two_rows_with_their_own_findings(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": """
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/slow")
+async def get():
+    time.sleep(1)
+
+@app.get("/fast")
+async def get():
+    return {}
+""",
+    }
+    rows = route_rows(lint_paths([_write(tmp_path, files) / "app"], Config()))
+    by_path = {row.path: row for row in rows}
+    assert by_path["/slow"].findings == {"FAS101": 1}
+    assert by_path["/fast"].findings == {}
+    assert by_path["/slow"].handler == by_path["/fast"].handler == "app.main:get"

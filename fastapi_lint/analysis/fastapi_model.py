@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from fastapi_lint.analysis.facts import Binding, CallSite, ModuleSummary, Ref, RefKind, Value
+from fastapi_lint.analysis.facts import Binding, CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Located, Project
 
@@ -49,6 +49,9 @@ _OTHER_FRAMEWORKS = frozenset(
         "robyn",
     }
 )
+# Beyond this many ways from a route up to its apps (a router included by routers that are
+# included again and again), the rest are left out: the route map lists each way.
+_MAX_MOUNTS = 16
 # Attributes of an app that are routers themselves: ``@app.router.get("/")``.
 _ROUTER_ATTRIBUTES = frozenset({"fastapi.FastAPI.router", "fastapi.applications.FastAPI.router"})
 BASE_HTTP_MIDDLEWARE = frozenset(
@@ -71,8 +74,18 @@ _CONSTRUCTOR_NAMES = frozenset({"FastAPI", "APIRouter", "Starlette"})
 # The last name of every call ``_registration_call`` acts on (besides ``*BackgroundTask``).
 _REGISTRATION_NAMES = frozenset(
     {"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route", "add_event_handler",
-     "add_exception_handler", "add_middleware", "add_task", "include_router", "Middleware", *_ROUTE_CLASSES}
+     "add_exception_handler", "add_middleware", "add_task", "include_router", "mount", "Middleware", *_ROUTE_CLASSES}
 )
+
+
+@dataclass(frozen=True)
+class Mount:
+    """Where an app serves a route: the prefixes above it joined, and what the app, the
+    routers and the ``include_router`` calls on the way add to it."""
+
+    prefix: str  # ``mount``, ``include_router(prefix=...)`` and ``APIRouter(prefix=...)``, outermost first
+    app: str | None  # the app's key (see ``_Builder._owner_key``); None when no app is known to serve it
+    dependencies: tuple[str, ...] = ()  # every dependency FastAPI runs first for the route mounted here
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,9 @@ class Route:
     path: str
     websocket: bool
     site: CallSite  # the decorator or ``add_api_route`` call
-    owner: str | None  # the app or router binding it is registered on, when known
+    owner: str | None  # the app or router it is registered on, when known (see ``_Builder._owner_key``)
+    # each place an app serves it (a router included in two apps, or twice, has two)
+    mounts: tuple[Mount, ...] = ()
 
 
 @dataclass
@@ -103,14 +118,34 @@ def build(project: Project) -> FastAPIModel:
     return _Builder(project).build()
 
 
+@dataclass(frozen=True)
+class _Include:
+    """``parent.include_router(child, prefix=..., dependencies=[...])`` or ``parent.mount(prefix, child)``."""
+
+    parent: str
+    prefix: str
+    dependencies: tuple[Value, ...]
+    # A mounted app is an app of its own: its parent's dependencies do not run for its routes.
+    mounted: bool = False
+
+
 class _Builder:
+    """Apps and routers are keyed by the module-level name they are bound to (``pkg.main.app``),
+    or, when made or used inside a function (an app factory, a router built by a function), by
+    that function and their type (``pkg.main.create_app:fastapi.FastAPI``)."""
+
     def __init__(self, project: Project) -> None:
         self.project = project
         self.model = FastAPIModel()
+        # app or router key -> the dependencies of its constructor (and of its class)
         self._owner_dependencies: dict[str, list[Value]] = defaultdict(list)
-        self._app_dependencies: list[Value] = []
-        # router binding -> the bindings of the routers (or apps) that include it
-        self._parents: dict[str, list[str]] = defaultdict(list)
+        self._own_prefix: dict[str, str] = {}
+        self._apps: set[str] = set()
+        # router (or app) key -> where it is included or mounted
+        self._includes: dict[str, list[_Include]] = defaultdict(list)
+        self._mount_memo: dict[str, list[tuple[str, str | None, tuple[Value, ...]]]] = {}
+        # call site -> the function it is in (None at module level), for the calls that register
+        self._site_function: dict[int, FunctionFacts | None] = {}
         # router subclass -> the dependencies its ``__init__`` passes on
         self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
         self._created_by: dict[Ref | None, str | None] = {}  # callee -> what calling it constructs (_created)
@@ -120,8 +155,9 @@ class _Builder:
         # The calls that may register or build something, by the name they are written with
         # (a project has ~100 calls per route); per module, in order.
         candidates: dict[int, list[CallSite]] = defaultdict(list)
-        for owner, _, site in project.calls_named_if(_may_register):
+        for owner, function, site in project.calls_named_if(_may_register):
             candidates[id(owner)].append(site)
+            self._site_function[id(site)] = function
         for summary in project.summaries:
             uses_fastapi = _imports_fastapi(summary)
             for function in summary.functions:
@@ -151,11 +187,25 @@ class _Builder:
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
         self._router_class_dependencies()
-        for route in self.model.routes:
-            extra = [*self._decorator_dependencies(route.site), *self._view_dependencies(route.handler)]
-            self._dependencies_of(route.handler.function.path, extra)
+        self._parameter_receivers()
+        self.model.routes = [self._mounted(route) for route in self.model.routes]
         self._nested_request_functions()
         return self.model
+
+    def _mounted(self, route: Route) -> Route:
+        """The route with each place it is served, and its dependencies marked for each."""
+        path = route.handler.function.path
+        own = [*self._literal_items(route.site.kwarg("dependencies")), *self._view_dependencies(route.handler)]
+        mounts: list[Mount] = []
+        for prefix, app, above in self._mounts(route.owner):
+            extra = [*own, *above]
+            if app is None:
+                # No app is known to serve it (a router included in a loop, say): any app may.
+                extra.extend(self._every_app_dependencies())
+            mounts.append(Mount(prefix, app, tuple(self._dependencies_of(path, extra))))
+        if not mounts:  # never: every owner is served somewhere, if only as it is
+            mounts.append(Mount("", None, tuple(self._dependencies_of(path, own))))
+        return replace(route, mounts=tuple(mounts))
 
     # -- routes ------------------------------------------------------------
 
@@ -179,7 +229,8 @@ class _Builder:
             first = site.args[0] if site.args else site.kwarg("path")
             looks_like_route = uses_fastapi and first is not None and first.kind == "str" and first.text.startswith("/")
             if known_owner or looks_like_route:
-                self._add_route(located, site, method, first.text if first is not None and first.kind == "str" else "")
+                owner = self._owner_key(site, located.function.parent_path)
+                self._add_route(located, site, method, first.text if first is not None and first.kind == "str" else "", owner)
 
     def _decorator_applied(
         self, site: CallSite, starts: dict[tuple[int, int], list[CallSite]], uses_fastapi: bool
@@ -199,7 +250,7 @@ class _Builder:
                 self._decorator(located, inner, uses_fastapi)
                 return
 
-    def _add_route(self, located: Located, site: CallSite, method: str, route_path: str) -> None:
+    def _add_route(self, located: Located, site: CallSite, method: str, route_path: str, owner: str | None) -> None:
         websocket = "websocket" in method
         if method in HTTP_METHODS:
             methods: tuple[str, ...] = (method.upper(),)
@@ -208,7 +259,6 @@ class _Builder:
         else:
             listed = site.kwarg("methods")
             methods = tuple(item.text.upper() for item in listed.items if item.kind == "str") if listed else ("GET",)
-        owner = site.func.path.rpartition(".")[0] if site.func is not None and site.func.kind is RefKind.SYMBOL else None
         self.model.routes.append(Route(located, methods, route_path, websocket, site, owner))
         self.model.roles[located.function.path].add("route")
 
@@ -240,7 +290,8 @@ class _Builder:
             if located is not None and self._on_app_or_router(site):
                 first = site.args[0] if site.args else site.kwarg("path")
                 kind = "websocket" if "websocket" in method else "api_route"
-                self._add_route(located, site, kind, first.text if first is not None and first.kind == "str" else "")
+                owner = self._owner_key(site, self._function_path(site))
+                self._add_route(located, site, kind, first.text if first is not None and first.kind == "str" else "", owner)
         elif method == "add_event_handler" and len(site.args) > 1 and self._on_app_or_router(site):
             self._add_role(site.args[1], "startup")
         elif method == "add_exception_handler" and len(site.args) > 1:
@@ -250,14 +301,9 @@ class _Builder:
         elif method == "add_task" and site.args:
             self._add_role(site.args[0], "background_task")
         elif method == "include_router" and site.args:
-            router = site.args[0]
-            listed = self._literal(site.kwarg("dependencies"))
-            if router.ref is not None:
-                child = self.project.binding_key(router.ref)
-                if listed is not None:
-                    self._owner_dependencies[child].extend(listed.items)
-                # ``parent.include_router(child)``: the parent's dependencies run for the child's routes.
-                self._parents[child].append(self.project.binding_key(Ref(site.func.path.rpartition(".")[0])))
+            self._include(site, site.args[0], _text_of(site.kwarg("prefix")), mounted=False)
+        elif method == "mount" and len(site.args) > 1 and _text_of(site.args[0]).startswith("/"):
+            self._include(site, site.args[1], _text_of(site.args[0]), mounted=True)
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
         elif method in _ROUTE_CLASSES or method == "Middleware":
@@ -278,7 +324,7 @@ class _Builder:
         if located is not None:
             first = site.args[0] if site.args else site.kwarg("path")
             route_path = first.text if first is not None and first.kind == "str" else ""
-            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", route_path)
+            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", route_path, None)
 
     def _on_app_or_router(self, site: CallSite) -> bool:
         func = self.project.resolve(site.func)
@@ -291,6 +337,9 @@ class _Builder:
         created = self._created(site)
         if created is None:
             return
+        function = self._function_path(site)
+        if function is not None:  # made in a function: its key (module-level ones: ``_app_binding``)
+            self._owner_made(f"{function}:{created}", created, site)
         lifespan = site.kwarg("lifespan")
         if lifespan is not None:
             self._add_role(lifespan, "lifespan")
@@ -302,9 +351,6 @@ class _Builder:
         if handlers is not None and handlers.kind == "dict":
             for handler in handlers.items[1::2]:
                 self._add_role(handler, "exception_handler")
-        listed = self._literal(site.kwarg("dependencies"))
-        if listed is not None and (created in APP_TYPES or self.project.is_subclass(created, APP_TYPES)):
-            self._app_dependencies.extend(listed.items)
 
     def _literal(self, value: Value | None) -> Value | None:
         """A value, or the module-level value a name stands for: ``exception_handlers=HANDLERS``."""
@@ -345,13 +391,129 @@ class _Builder:
         return self.project.resolve(site.func).path in self.project.classes
 
     def _app_binding(self, summary: ModuleSummary, binding: Binding) -> None:
-        """``APIRouter(dependencies=[...])`` bound to a name: routes registered on that name get them."""
+        """``APIRouter(prefix=..., dependencies=[...])`` bound to a name: routes registered on that name get them."""
         call = binding.value.call
-        if call is None or self._created(call) is None:
+        created = self._created(call) if call is not None else None
+        if call is not None and created is not None:
+            self._owner_made(f"{summary.module}.{binding.name}", created, call)
+
+    def _owner_made(self, key: str, created: str, call: CallSite) -> None:
+        """An app or router made by ``call``, known as ``key`` from now on."""
+        self._owner_dependencies[key].extend(self._literal_items(call.kwarg("dependencies")))
+        prefix = _text_of(call.kwarg("prefix"))
+        if prefix:
+            self._own_prefix[key] = prefix
+        if created in APP_TYPES or self.project.is_subclass(created, APP_TYPES):
+            self._apps.add(key)
+
+    # -- where routes are served -------------------------------------------
+
+    def _function_path(self, site: CallSite) -> str | None:
+        function = self._site_function.get(id(site))
+        return function.path if function is not None else None
+
+    def _owner_key(self, site: CallSite, function: str | None) -> str | None:
+        """The app or router a registration call acts on: ``router.get`` on a module-level
+        router, or ``app.include_router`` on an app made (or received) in a function."""
+        if site.func is None:
+            return None
+        receiver = site.func.path.rpartition(".")[0]
+        if site.func.kind is RefKind.SYMBOL:
+            app, _, attribute = receiver.rpartition(".")
+            if attribute == "router" and self.project.binding_key(Ref(app)) in self._apps:
+                return self.project.binding_key(Ref(app))  # ``@app.router.get("/")``
+            return self.project.binding_key(Ref(receiver))
+        resolved = self.project.resolve(site.func)
+        if function is None or resolved.kind is not RefKind.MEMBER:
+            return None
+        return f"{function}:{resolved.path.rpartition('.')[0]}"
+
+    def _child_key(self, value: Value) -> str | None:
+        """The router (or app) an ``include_router``/``mount`` argument names: a module-level
+        name, or what a function of the project builds (``include_router(make_router(db))``)."""
+        if value.kind == "ref" and value.ref is not None:
+            return self.project.binding_key(value.ref)
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            builder = self.project.resolve(value.call.func)
+            made = self.project.resolve_value(value)
+            if builder.path in self.project.functions and made.kind is RefKind.INSTANCE and self._is_app_or_router(made.path):
+                return f"{builder.path}:{made.path}"
+        return None
+
+    def _include(self, site: CallSite, child: Value, prefix: str, mounted: bool) -> None:
+        if site.func is None:
             return
-        listed = self._literal(call.kwarg("dependencies"))
-        if listed is not None:
-            self._owner_dependencies[f"{summary.module}.{binding.name}"].extend(listed.items)
+        parent = self._owner_key(site, self._function_path(site))
+        key = self._child_key(child)
+        if parent is None or key is None:
+            return
+        dependencies = () if mounted else tuple(self._literal_items(site.kwarg("dependencies")))
+        self._includes[key].append(_Include(parent, prefix, dependencies, mounted))
+
+    def _parameter_receivers(self) -> None:
+        """``def add_routes(app: FastAPI)``: an app or router handed to a function is the one
+        each caller passes (``add_routes(app)``)."""
+        received = {key for key in (*self._includes, *(r.owner for r in self.model.routes if r.owner))
+                    if ":" in key and key not in self._owner_dependencies}
+        received |= {include.parent for found in self._includes.values() for include in found
+                     if ":" in include.parent and include.parent not in self._owner_dependencies}
+        by_function: dict[str, list[str]] = defaultdict(list)
+        for key in received:
+            by_function[key.partition(":")[0]].append(key)
+        for summary, site in self.project.calls_to(by_function):
+            callee = self.project.resolve(site.func).path
+            for value in (*site.args, *(value for _, value in site.kwargs)):
+                made = self.project.resolve_value(value)
+                if made.kind is not RefKind.INSTANCE or not self._is_app_or_router(made.path):
+                    continue
+                passed = self._passed_key(value, summary, site)
+                for key in by_function[callee]:
+                    if passed is not None and passed != key and key.partition(":")[2] == made.path:
+                        self._includes[key].append(_Include(passed, "", ()))
+
+    def _passed_key(self, value: Value, summary: ModuleSummary, site: CallSite) -> str | None:
+        if value.kind != "ref" or value.ref is None:
+            return None
+        if value.ref.kind is RefKind.SYMBOL:
+            return self.project.binding_key(value.ref)
+        caller = self._caller_of(summary, site)
+        made = self.project.resolve(value.ref)
+        return f"{caller}:{made.path}" if caller is not None else None
+
+    def _caller_of(self, summary: ModuleSummary, site: CallSite) -> str | None:
+        for function in summary.functions:
+            if any(call is site for call in function.calls):
+                return function.path
+        return None
+
+    def _mounts(self, owner: str | None) -> list[tuple[str, str | None, tuple[Value, ...]]]:
+        """(prefix, app, dependencies) for each way from ``owner`` up to an app (or to a router
+        no app is known to include)."""
+        if owner is None:
+            return [("", None, ())]
+        found = self._mount_memo.get(owner)
+        if found is None:
+            self._mount_memo[owner] = []  # a cycle of includes ends here
+            found = self._mount_memo[owner] = self._find_mounts(owner)
+        return found
+
+    def _find_mounts(self, key: str) -> list[tuple[str, str | None, tuple[Value, ...]]]:
+        own_prefix = self._own_prefix.get(key, "")
+        own = tuple(self._owner_dependencies.get(key, ()))
+        created = self.project.resolve(Ref(key)) if ":" not in key else Ref(key.partition(":")[2], RefKind.INSTANCE)
+        if created.kind is RefKind.INSTANCE:
+            own += tuple(value for klass in self.project.mro(created.path) for value in self._class_dependencies.get(klass, ()))
+        found: list[tuple[str, str | None, tuple[Value, ...]]] = []
+        for include in self._includes.get(key, ()):
+            for prefix, app, above in self._mounts(include.parent):
+                inherited = () if include.mounted else above
+                found.append((prefix + include.prefix + own_prefix, app, (*own, *include.dependencies, *inherited)))
+        if not found:  # served as it is: an app, or a router whose includes are not known
+            found.append((own_prefix, key if key in self._apps else None, own))
+        return found[:_MAX_MOUNTS]
+
+    def _every_app_dependencies(self) -> list[Value]:
+        return [value for key in sorted(self._apps) for value in self._owner_dependencies.get(key, ())]
 
     # -- dependencies ------------------------------------------------------
 
@@ -383,42 +545,31 @@ class _Builder:
                 elif declared.annotation is not None and declared.annotation.kind in ("subscript", "ref"):
                     yield declared.annotation
 
-    def _decorator_dependencies(self, site: CallSite) -> Iterator[Value]:
-        listed = self._literal(site.kwarg("dependencies"))
-        if listed is not None:
-            yield from listed.items
-        if site.func is not None:
-            pending = [self.project.binding_key(Ref(site.func.path.rpartition(".")[0]))]
-            seen: set[str] = set()
-            while pending:
-                owner = pending.pop()
-                if owner in seen:
-                    continue
-                seen.add(owner)
-                yield from self._owner_dependencies.get(owner, [])
-                pending.extend(self._parents.get(owner, []))
-                created = self.project.resolve(Ref(owner))
-                if created.kind is RefKind.INSTANCE:
-                    for klass in self.project.mro(created.path):
-                        yield from self._class_dependencies.get(klass, [])
-        yield from self._app_dependencies
+    def _literal_items(self, value: Value | None) -> tuple[Value, ...]:
+        listed = self._literal(value)
+        return listed.items if listed is not None else ()
 
-    def _dependencies_of(self, path: str, extra: Iterable[Value], depth: int = 0) -> None:
-        """Mark every dependency of ``path`` (parameters, ``dependencies=[...]``), recursively."""
+    def _dependencies_of(self, path: str, extra: Iterable[Value], depth: int = 0) -> list[str]:
+        """Mark every dependency of ``path`` (parameters, ``dependencies=[...]``), recursively;
+        the first level of them, in order."""
         located = self.project.function(path)
         if located is None or depth > 30:
-            return
+            return []
+        first: list[str] = []
         # (value, the parameter's annotation: what a bare ``Depends()`` instantiates)
         values: list[tuple[Value, Value | None]] = [(value, None) for value in extra]
         for param in located.function.params:
             values.extend((v, param.annotation) for v in (param.default, param.annotation) if v is not None)
         for value, annotation in values:
             for target in self._depends_targets(value, annotation):
+                if target not in first:
+                    first.append(target)
                 if "dependency" in self.model.roles[target] and path in self.model.dependents[target]:
                     continue
                 self.model.roles[target].add("dependency")
                 self.model.dependents[target].add(path)
                 self._dependencies_of(target, (), depth + 1)
+        return first
 
     def _depends_targets(self, value: Value, annotation: Value | None, seen: int = 0) -> Iterator[str]:
         """Project functions run by a ``Depends``/``Security`` inside ``value``.
@@ -493,6 +644,11 @@ class _Builder:
             parent = function.parent_path
             if parent and function.is_async and self.model.on_request_path(parent):
                 self.model.roles[function.path].add("nested")
+
+
+def _text_of(value: Value | None) -> str:
+    """A string literal's text, or "" (a prefix built at run time is not known)."""
+    return value.text if value is not None and value.kind == "str" else ""
 
 
 def _unwrap_type(annotation: Value | None) -> Value | None:
