@@ -432,11 +432,23 @@ def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) ->
     for path in sorted(results):
         text = results[path].diff(path)
         if text:
-            stream.write(text)
+            _write_exactly(stream, text)
             changed += 1
     count = sum(len(r.applied) for r in results.values())
     click.echo(f"Would fix {count} finding{'s' if count != 1 else ''} in {changed} file{'s' if changed != 1 else ''}", err=True)
     return EXIT_FINDINGS if changed else EXIT_OK
+
+
+def _write_exactly(stream: TextIO, text: str) -> None:
+    """Text whose file names must survive byte for byte (a diff that ``patch`` applies): a name
+    that is not UTF-8 goes out as its own bytes, whatever the terminal's encoding."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        stream.write(text)
+        return
+    stream.flush()
+    binary.write(text.encode("utf-8", "surrogateescape"))
+    binary.flush()
 
 
 def _without_unsafe_fix(diagnostic: Diagnostic) -> Diagnostic:
@@ -1195,7 +1207,7 @@ def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     except ConfigError as error:
         _fail(str(error))
     if not os.path.lexists(folder):
-        click.echo(f"No cache at {folder}", err=True)
+        click.echo(f"No cache at {_shown(str(folder))}", err=True)
         return
     try:
         remove(folder)
@@ -1203,4 +1215,4 @@ def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
         _fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
     except OSError as error:
         _fail(f"{folder}: cannot remove the cache: {error.strerror or error}")
-    click.echo(f"Removed {folder}", err=True)
+    click.echo(f"Removed {_shown(str(folder))}", err=True)

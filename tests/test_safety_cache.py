@@ -316,3 +316,28 @@ def test_a_file_saved_during_a_run_and_put_back_is_linted_as_it_is(
 
     assert [d.code for d in during.diagnostics] == []  # what was parsed had no blocking call
     assert [d.code for d in after.diagnostics] == ["FAS101"]
+
+
+def test_clean_names_a_hostile_cache_folder_without_driving_the_terminal(project: Path) -> None:
+    folder = project.parent / "cache\x1b]0;pwned\x07\x1b[31m"
+    assert run("src", "--cache-dir", str(folder), cwd=project).returncode == 1
+    done = run("clean", "--cache-dir", str(folder), cwd=project)
+    assert done.returncode == 0 and "Removed" in done.stderr
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    missing = run("clean", "--cache-dir", str(folder), cwd=project)
+    assert "No cache at" in missing.stderr and "\x1b" not in missing.stderr
+
+
+def test_a_diff_keeps_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """``--diff`` on a strict UTF-8 terminal: the name goes out as its own bytes, which ``patch``
+    needs, instead of an internal error."""
+    name = os.fsencode(tmp_path) + b"/caf\xe9.py"
+    with open(name, "wb") as stream:
+        stream.write(ROUTE.encode())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", ".", "--diff", "--no-cache"], cwd=tmp_path,
+                          capture_output=True, env=env, timeout=60, check=False)
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert b"caf\xe9.py" in done.stdout and b"await asyncio.sleep(1)" in done.stdout

@@ -39,8 +39,12 @@ CHANGED = "the file changed since it was checked"
 
 
 def read(path: Path) -> SourceFile:
-    """Raises ``OSError``, ``SyntaxError`` (bad coding cookie) or ``UnicodeDecodeError``."""
-    data = path.read_bytes()
+    """Raises ``OSError``, ``SyntaxError`` (bad coding cookie) or ``UnicodeDecodeError``.
+
+    Read as the analysis reads it: a regular file only, and no more than it would parse."""
+    from fastapi_lint.reading import read_source
+
+    data = read_source(path)
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
     if text.startswith("\ufeff"):  # a BOM with a cookie other than utf-8-sig's spelling
