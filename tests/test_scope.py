@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint.analysis.scope import is_test_path
+from fastapi_lint.analysis.test_code import is_test_path
 from fastapi_lint.api import lint_paths
 from fastapi_lint.config import Config, ConfigError, parse_table
 from fastapi_lint.diagnostics import Severity

@@ -40,6 +40,7 @@ from typing import Protocol
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.test_code import is_test_path
 
 # How many calls below a guard the store may be.
 _DEPTH = 2
@@ -202,8 +203,6 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
 
 
 def _in_tests(located: Located) -> bool:
-    # Imported here: the scopes are built on the call graph, which asks this module.
-    from fastapi_lint.analysis.scope import is_test_path
 
     *package, name = located.module.module.split(".")
     return is_test_path((*package, name if located.module.is_package else f"{name}.py"))

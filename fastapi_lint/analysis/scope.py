@@ -49,6 +49,7 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, 
 from fastapi_lint.diagnostics import Span
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.test_code import is_test_path
 
 
 class Where(enum.Enum):
@@ -89,20 +90,6 @@ _UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.
 # Import a module whose name is computed at run time.
 _IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 _IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in _IMPORTERS)
-# Folders whose code only tests run; and the file names of test modules.
-TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests"})
-
-
-def is_test_path(parts: tuple[str, ...]) -> bool:
-    """Whether a file, by its path's parts below the project's root, is test code."""
-    if not parts:
-        return False
-    name = parts[-1]
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    return any(folder in TEST_FOLDERS or folder.endswith("_tests") for folder in parts[:-1])
-
-
 @dataclass
 class Scopes:
     """Where each function of a project runs (see the module's documentation)."""
