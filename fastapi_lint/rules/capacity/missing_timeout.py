@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -16,6 +17,9 @@ _NEEDS_TIMEOUT: dict[str, tuple[str, str, int | None]] = {
     "aiohttp.ClientSession": ("timeout", "waits up to 300 s", None),
     "aiohttp.request": ("timeout", "waits up to 300 s", None),
 }
+# Sessions whose requests take a ``timeout=`` of their own, which overrides the session's default.
+_SESSIONS = frozenset({"aiohttp.ClientSession"})
+_SESSION_REQUESTS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "ws_connect"})
 # Clients whose defaults are sane (httpx: 5 s) but where ``timeout=None`` disables them.
 _NONE_DISABLES = frozenset({"httpx.Client", "httpx.AsyncClient", "httpx.get", "httpx.post", "httpx.put",
                             "httpx.patch", "httpx.delete", "httpx.request", "httpx.stream"})
@@ -38,7 +42,11 @@ class MissingTimeout(Rule):
 
     ## Known problems
     A timeout set on a `requests.Session` through an adapter or a wrapper is
-    not seen. A call passing `**kwargs` is taken to set one.
+    not seen. A call passing `**kwargs` is taken to set one. An
+    `aiohttp.ClientSession()` without a timeout is not reported when every
+    request the function makes on it passes `timeout=` (each then has its own
+    bound); when the session is handed to other code, its requests are not
+    seen and the session is reported.
 
     ## Example
     ```python
@@ -81,12 +89,31 @@ class MissingTimeout(Rule):
             problem = _problem(call.ref.path, call.site)
             if problem is None:
                 continue
+            if call.ref.path in _SESSIONS and _every_request_has_a_timeout(project, call.located, call.ref.path):
+                continue
             yield self.report(
                 call.located,
                 call.site.span,
                 f"`{call.site.text}` {problem} in {where(project, model, call.located, call.root)}",
                 help="Pass an explicit `timeout=` (a few seconds for most APIs)",
             )
+
+
+def _every_request_has_a_timeout(project: Project, located: Located, session: str) -> bool:
+    """Whether the requests the function makes on such a session all pass their own ``timeout=``
+    (``session.get(url, timeout=5)``), which then bounds each of them: the session's default is never
+    what they wait for. Requests made elsewhere (the session handed on) are not seen: then no."""
+    requests = [
+        site for site in located.function.calls
+        if site.func is not None and project.resolve(site.func).path.rpartition(".")[0] == session
+        and site.text.rpartition(".")[2] in _SESSION_REQUESTS
+    ]
+    return bool(requests) and all(_sets_timeout(site) for site in requests)
+
+
+def _sets_timeout(site: CallSite) -> bool:
+    value = site.kwarg("timeout")
+    return site.has_star_kwargs or (value is not None and not (value.kind == "const" and value.text == "None"))
 
 
 def _problem(path: str, site: CallSite) -> str | None:
