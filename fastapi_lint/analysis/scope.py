@@ -221,10 +221,11 @@ class _Placer:
             if function.path in placed or located.module.module not in result.closure:
                 continue
             by_name.setdefault(function.name, []).append(function.path)
-            # A coroutine that no call of the project runs, of an object or a module the app uses:
-            # something the analysis does not see (a framework, a registry, a caller to come) does.
-            if (function.is_async and not function.parent_path and (function.class_path or located.module.module) in used
-                    and not project.calls_named([function.name])):
+            # A public coroutine that no call of the project runs, of an object or a module the app
+            # uses: something the analysis does not see (a framework, a library calling an override,
+            # a registry, a caller to come) does. A private one nobody calls is dead code.
+            if (function.is_async and not function.parent_path and not _private(function.name)
+                    and (function.class_path or located.module.module) in used and not self._called(function)):
                 roots.append(function.path)
         unknown: set[str] = set()
         names: set[str] = set()
@@ -266,7 +267,6 @@ class _Placer:
         located = project.function(path)
         if located is None:
             return set()
-        own = self._own_roots()
         names: set[str] = set()
         for site in located.function.calls:
             if site.func is None:
@@ -275,8 +275,7 @@ class _Placer:
             resolved = project.resolve(site.func)
             # ``importlib.import_module(name).Provider().search`` is a member of a value of no known
             # type (a known type's members are folded into it: ``httpx.AsyncClient.get``).
-            untyped = resolved.path.startswith(_UNTYPED) or "()." in resolved.path
-            if not graph.targets(resolved) and (untyped or resolved.path.partition(".")[0] in own):
+            if not graph.targets(resolved) and self._may_be_own(resolved.path):
                 names.add(site.text.rpartition(".")[2])
         return names
 
@@ -284,6 +283,26 @@ class _Placer:
         if self._roots is None:
             self._roots = {name.partition(".")[0] for name in self.project.modules}
         return self._roots
+
+    def _called(self, function: FunctionFacts) -> bool:
+        """Whether a call of the project may run the function: one that resolves to it, or to no
+        function at all; not one that resolves to another (``super().handle(...)`` in an override
+        runs the base's, which a library may call the override in place of)."""
+        project, graph = self.project, self.graph
+        for _, _, site in project.calls_named([function.name]):
+            if site.func is None:
+                return True
+            resolved = project.resolve(site.func)
+            targets = graph.targets(resolved)
+            if function.path in targets or (not targets and self._may_be_own(resolved.path)):
+                return True
+        return False
+
+    def _may_be_own(self, resolved: str) -> bool:
+        """Whether a callee that resolves to no function may still be one of the project's: unknown,
+        a member of a value of no known type, or of something of the project's; not a library's
+        (``dict.get``, ``self._transport.handle_async_request`` on an ``httpx`` transport)."""
+        return resolved.startswith(_UNTYPED) or "()." in resolved or resolved.partition(".")[0] in self._own_roots()
 
     def _used_by_the_app(self, result: Scopes) -> set[str]:
         """The classes and modules some of whose code the app runs (per request, in its tasks, at
@@ -297,6 +316,11 @@ class _Placer:
             if located is None:
                 continue
             used.add(located.function.class_path or located.module.module)
+            # An object it builds, whose class may define nothing the project calls: a transport
+            # handed to httpx, whose overrides the library runs.
+            for site in located.function.calls:
+                if site.func is not None and (built := project.resolve(site.func).path) in project.classes:
+                    used.add(built)
             if self.model.roles.get(path):
                 own = located.module
                 used.add(own.module)
@@ -464,6 +488,10 @@ class _Placer:
             if project.resolve(site.func).path in _IMPORTERS and site.args and site.args[0].kind != "const":
                 return True
         return False
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
 def _with_parents(dotted: str) -> Iterator[str]:

@@ -153,7 +153,7 @@ def plan_fixes(
         changed = any(reason == f"not fixed: {CHANGED}" for _, reason in skipped)
         return FixResult(source, [], skipped, source, CHANGED if changed else None)
     try:
-        problem = _check(source, new_source, path, unsafe, config, {d.code for d in diagnostics})
+        problem = _check(source, new_source, path, unsafe, config, {(d.code, d.function) for d in diagnostics})
     except Exception as error:
         problem = f"internal error while checking the result ({type(error).__name__}: {error})"
     if problem is not None:
@@ -301,11 +301,14 @@ def _plan(
 # -- checking a result ------------------------------------------------------------
 
 
-def _check(source: str, new_source: str, path: str, unsafe: bool, config: Config, codes: set[str]) -> str | None:
+def _check(
+    source: str, new_source: str, path: str, unsafe: bool, config: Config, asked: set[tuple[str, str | None]]
+) -> str | None:
     """Why the fixed text must not be kept, or None when it parses, keeps comments and is stable.
 
-    Stable: linting the result alone and fixing it again, for the codes the caller asked
-    to fix, changes nothing (findings of other codes are not this call's business).
+    Stable: linting the result alone and fixing it again, for the codes the caller asked to fix
+    in the functions it asked about, changes nothing (findings of other codes, or in functions the
+    project's scope left out, which a module linted alone may show, are not this call's business).
     """
     problem = check_parses(new_source)
     if problem is not None:
@@ -313,7 +316,7 @@ def _check(source: str, new_source: str, path: str, unsafe: bool, config: Config
     lost = _comments(source) - _comments(new_source)
     if lost:
         return f"the fix would drop a comment ({next(iter(lost))})"
-    again = [d for d in lint_text(new_source, path, config) if d.code in codes]
+    again = [d for d in lint_text(new_source, path, config) if (d.code, d.function) in asked]
     second, applied, _ = _plan(new_source, path, again, unsafe, None, config)
     if applied and second != new_source:
         return "fixing the result again would change it (the fixes are not stable)"

@@ -34,12 +34,8 @@ CLIENTS: dict[str, Resource] = {
             "sqlalchemy.ext.asyncio.create_async_engine",
             "sqlmodel.create_engine",
         ),
-        *_all(
-            "a session factory",
-            (),
-            "sqlalchemy.orm.sessionmaker",
-            "sqlalchemy.ext.asyncio.async_sessionmaker",
-        ),
+        # Not a session factory (``sessionmaker``): it holds no connection and costs a few objects;
+        # what it is bound to (an engine) is the resource, and is reported where it is built.
         *_all(
             "a database connection pool",
             ("close", "terminate"),

@@ -10,13 +10,13 @@ from fastapi_lint.rules import Context, Rule
 
 
 class PerRequestClient(Rule):
-    """A client, pool, engine or session factory built on the request path.
+    """A client, pool or engine built on the request path.
 
     ## What it does
     Finds constructions of long-lived resources in code that runs for every
     request: `httpx.AsyncClient()`/`Client()` (also in `async with`),
     `aiohttp.ClientSession()`, `requests.Session()`, `create_engine`,
-    `create_async_engine`, `sessionmaker`, `asyncpg.create_pool`,
+    `create_async_engine`, `asyncpg.create_pool`,
     `psycopg_pool`, Redis clients and pools, Mongo clients, `boto3`
     clients, OpenAI and Anthropic clients, Elasticsearch, Kafka producers and
     gRPC channels. The request path includes helpers and `yield` dependencies,
@@ -52,6 +52,9 @@ class PerRequestClient(Rule):
     at module level, behind a guard, in a memoized function or in the
     `__init__` of an object that lives long, or its `__new__` keeps its
     instances; an object built per request builds its client per request.
+    A session factory (`sessionmaker(bind=engine)`) built per request is not
+    reported: it holds no connection, and an engine built per request is
+    reported where it is built.
 
     ## Example
     ```python
