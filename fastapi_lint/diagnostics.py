@@ -76,6 +76,9 @@ class Diagnostic:
     # The function the finding is in, when a rule reported it on one: where that function runs
     # decides whether the scope shows it (``analysis/scope.py``).
     function: str | None = field(default=None, compare=False)
+    # What the loop waits on, for a blocking call: "wait" (a peer, a process, a timer, a lock, or
+    # heavy computing), "file" (a file's contents), "metadata"; None for other findings.
+    cost: str | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.col, self.code)

@@ -146,13 +146,19 @@ def check_project(
     return result
 
 
+# What a blocking call waits on, when it is not worth a finding unless the code surely runs.
+_CHEAP = frozenset({"file", "metadata"})
+
+
 def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple[list[Diagnostic], int]:
     """The findings the configured scope shows, and how many it leaves out.
 
     With the default scope, nothing in test code is shown, and a finding of a rule about the
     event loop only where its function may run on a served app's loop (``analysis/scope.py``):
     as the rule says on the request path, as a warning where only a task the app starts or a
-    caller the analysis cannot see may run it.
+    caller the analysis cannot see may run it. A file or metadata call in a module that only a
+    run-time import loads (a file-based backend a setting may choose beside an in-memory one) is
+    left out too: whether it runs at all depends on configuration; a wait there is still shown.
     """
     if config.scope == "all" or not found:
         return found, 0
@@ -176,6 +182,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue
         where = placed.where(located.function, located.module)
         if where not in ON_THE_APP_LOOP:
+            continue
+        if located.module.module in placed.loaded_by_name and diagnostic.cost in _CHEAP:
             continue
         if where in (Where.APP_TASK, Where.UNKNOWN) and diagnostic.severity > Severity.WARNING:
             diagnostic = replace(diagnostic, severity=Severity.WARNING)

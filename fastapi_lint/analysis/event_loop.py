@@ -70,6 +70,11 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
     return found
 
 
+def cost_of(entry: Entry) -> str:
+    """What a finding's ``Diagnostic.cost`` says the loop waits on: "wait", "file" or "metadata"."""
+    return entry.tier.name.lower()
+
+
 def waiting(entry: Entry) -> str:
     """The kind of wait, as a message names it (``", waiting on the network"``), or nothing
     for a user's ``extend-blocking-calls`` entry, whose kind is not known."""

@@ -107,6 +107,9 @@ class Scopes:
     blind: bool = False
     # display paths of test files
     tests: set[str] = field(default_factory=set)
+    # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a
+    # plugin picked by configuration, which may never be loaded
+    loaded_by_name: set[str] = field(default_factory=set)
 
     def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
         if module.path in self.tests:
@@ -473,7 +476,9 @@ class _Placer:
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
         if dynamic:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
-            closure.update(summary.module for summary in project.summaries if summary.path not in result.tests)
+            result.loaded_by_name = {summary.module for summary in project.summaries
+                                     if summary.path not in result.tests and summary.module not in closure}
+            closure |= result.loaded_by_name
         return closure
 
     def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> bool:

@@ -60,12 +60,13 @@ class Rule:
         fix: Fix | None = None,
         chain: tuple[Hop, ...] = (),
         function_level: bool = False,
+        cost: str | None = None,
     ) -> Diagnostic:
         function = located.function
         noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
         return self.report_in(
             located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines,
-            function=function.path,
+            function=function.path, cost=cost,
         )
 
     def report_in(
@@ -80,6 +81,7 @@ class Rule:
         chain: tuple[Hop, ...] = (),
         noqa_lines: tuple[int, ...] = (),
         function: str | None = None,
+        cost: str | None = None,
     ) -> Diagnostic:
         """A finding anywhere in a module: a class, a module-level statement (``function``: the
         path of the function it is in, if any)."""
@@ -95,6 +97,7 @@ class Rule:
             chain=chain,
             noqa_lines=noqa_lines,
             function=function,
+            cost=cost,
         )
 
     @classmethod

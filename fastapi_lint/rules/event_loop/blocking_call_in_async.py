@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, waiting
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, cost_of, waiting
 from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -95,4 +95,5 @@ class BlockingCallInAsync(Rule):
                 f"{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,
+                cost=cost_of(call.entry),
             )

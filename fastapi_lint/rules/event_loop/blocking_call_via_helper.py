@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.blocking import Tier
-from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, waiting
+from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, cost_of, waiting
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -130,4 +130,5 @@ class BlockingCallViaHelper(Rule):
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.ERROR if request else Severity.WARNING,
                     chain=tuple(chain_hops(witness)),
+                    cost=cost_of(witness.entry),
                 )

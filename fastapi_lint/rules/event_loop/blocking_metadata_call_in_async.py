@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.blocking import Tier
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, chain_hops, chain_names, waiting
+from fastapi_lint.analysis.event_loop import advice, blocking_calls, chain_hops, chain_names, cost_of, waiting
 from fastapi_lint.analysis.request_path import describe_async, request_paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -100,6 +100,7 @@ class BlockingMetadataCallInAsync(Rule):
                 f"{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.WARNING if request else Severity.INFO,
+                cost=cost_of(call.entry),
             )
 
     def _through_helpers(self, context: Context) -> Iterator[Diagnostic]:
@@ -122,4 +123,5 @@ class BlockingMetadataCallInAsync(Rule):
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.WARNING if request else Severity.INFO,
                     chain=tuple(chain_hops(witness)),
+                    cost=cost_of(witness.entry),
                 )
