@@ -139,7 +139,7 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--scope", type=click.Choice(SCOPES), default=None,
               help="Event-loop findings to show: where code may run on a served app's loop (server, the default), "
-                   "or everywhere: tests, startup, scripts, private loops (all).")
+                   "or everywhere: tests, startup, scripts, private loops, admin routes (all).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
@@ -1022,8 +1022,8 @@ def _scope_note(result: LintResult, config: Config) -> None:
         click.echo("No FastAPI app found: every async function is checked as if an app served it", err=True)
     elif result.out_of_scope:
         count = result.out_of_scope
-        click.echo(f"{count} finding{'s' if count != 1 else ''} in code that does not run on a served app's loop "
-                   "(tests, startup, scripts, private loops) not shown; `--scope all` shows "
+        click.echo(f"{count} finding{'s' if count != 1 else ''} outside the default scope "
+                   "(tests, startup, scripts, private loops, small costs on admin routes) not shown; `--scope all` shows "
                    f"{'them' if count != 1 else 'it'}", err=True)
 
 

@@ -159,6 +159,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     caller the analysis cannot see may run it. A file or metadata call in a module that only a
     run-time import loads (a file-based backend a setting may choose beside an in-memory one) is
     left out too: whether it runs at all depends on configuration; a wait there is still shown.
+    So are, where only admin routes run them, what costs in proportion to the traffic (a client
+    built per request) and file or metadata calls: an operator's rare request.
     """
     if config.scope == "all" or not found:
         return found, 0
@@ -177,6 +179,9 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue
         rule = rules.get(diagnostic.code)
         located = project.function(diagnostic.function) if diagnostic.function else None
+        if (located is not None and rule is not None and located.function.path in placed.admin_only
+                and (rule.per_request or diagnostic.cost in _CHEAP)):
+            continue
         if rule is None or not rule.on_the_loop or located is None:
             kept.append(diagnostic)
             continue

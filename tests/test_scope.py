@@ -70,7 +70,7 @@ def test_a_project_without_an_app_is_linted_as_before_and_says_so(tmp_path: Path
 def test_the_summary_says_how_many_findings_the_scope_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(SERVED)
     result = invoke(".", "--no-cache", "--select", "FAS101,FAS102,FAS105")
-    assert "10 findings in code that does not run on a served app's loop" in result.stderr
+    assert "10 findings outside the default scope" in result.stderr
     assert "`--scope all` shows them" in result.stderr
     widened = invoke(".", "--no-cache", "--select", "FAS101,FAS102,FAS105", "--scope", "all")
     assert "served app's loop" not in widened.stderr

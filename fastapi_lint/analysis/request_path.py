@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph, callgraph
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import CallSite, Ref
@@ -42,7 +43,9 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
         return cached_result  # type: ignore[return-value]
     result = Paths(graph=graph)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
-    roots = sorted(path for path, roles in model.roles.items() if roles & REQUEST_ROLES)
+    admin = admin_roots(model)  # a message names a user's route before an operator's
+    roots = sorted((path for path, roles in model.roles.items() if roles & REQUEST_ROLES),
+                   key=lambda path: (path in admin, path))
     for root in roots:
         _walk(graph, root, root, result.request, result.cached)
     startup: dict[str, str] = {}

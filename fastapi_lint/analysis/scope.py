@@ -26,6 +26,10 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 - ``LIBRARY``: the project has no app at all (an app in test code does not count): everything
   is linted as it may be served.
 
+Within the request path, ``Scopes.admin_only`` holds what only admin routes reach
+(``admin_routes.py``): an operator's rare request, where what costs only under load (a client
+built per request, a small file read) is not worth a finding, though a wait still is.
+
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
 callee runs; later, as a task, by a callee not of the project), a method read without a call
@@ -44,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
 from fastapi_lint.diagnostics import Span
@@ -110,6 +115,8 @@ class Scopes:
     # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a
     # plugin picked by configuration, which may never be loaded
     loaded_by_name: set[str] = field(default_factory=set)
+    # functions on the request path that only admin routes reach (see the module's documentation)
+    admin_only: set[str] = field(default_factory=set)
 
     def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
         if module.path in self.tests:
@@ -170,6 +177,8 @@ class _Placer:
         spawned: set[str] = set()
         private: set[str] = set(self._private_roots())
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
+        admin = admin_roots(self.model)
+        result.admin_only = result.request - self._walk([r for r in request_roots if r not in admin], {"run", "spawn"}, {})
         result.startup = self._walk(startup_roots, {"run"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
         result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})

@@ -45,6 +45,9 @@ class Rule:
     # Whether the rule reports what holds the event loop: its findings are shown by default only
     # where the code may run on a served app's loop (``analysis/scope.py``).
     on_the_loop: ClassVar[bool] = False
+    # Whether what the rule reports costs only in proportion to the traffic (a client built per
+    # request): not shown by default where only admin routes run it (``Scopes.admin_only``).
+    per_request: ClassVar[bool] = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError

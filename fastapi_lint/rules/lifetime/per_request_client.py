@@ -100,6 +100,7 @@ class PerRequestClient(Rule):
     code = "FAS201"
     name = "per-request-client"
     severity = Severity.ERROR
+    per_request = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model

@@ -77,6 +77,7 @@ class PerRequestHeavyLoad(Rule):
     code = "FAS202"
     name = "per-request-heavy-load"
     severity = Severity.ERROR
+    per_request = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model

@@ -71,6 +71,7 @@ class EnvironmentReadPerRequest(Rule):
     code = "FAS303"
     name = "environment-read-per-request"
     severity = Severity.WARNING
+    per_request = True
     default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:

@@ -75,6 +75,7 @@ class SettingsPerRequest(Rule):
     code = "FAS301"
     name = "settings-per-request"
     severity = Severity.ERROR
+    per_request = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
