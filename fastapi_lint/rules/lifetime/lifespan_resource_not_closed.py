@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.callgraph import CallGraph, callgraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
-from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, RefKind, Value
 from fastapi_lint.analysis.request_path import paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Context, Rule
@@ -28,6 +28,11 @@ class LifespanResourceNotClosed(Rule):
     dropped instead of closed: the database sees aborted sessions, HTTP/2
     streams are reset mid-flight, and tests that start the app repeatedly leak
     sockets and print `ResourceWarning`s.
+
+    A resource that a helper builds and lets go when it returns (used for one
+    check, not stored, returned, yielded or handed to another call) is not
+    reported: it is closed when it is garbage collected, and the app does not
+    hold it.
 
     ## Known problems
     Closing is matched by method name anywhere in the startup and shutdown
@@ -101,6 +106,8 @@ class LifespanResourceNotClosed(Rule):
                     key = (located.module.path, site.span.line, site.span.col)
                     if resource is None or not resource.close or called & set(resource.close) or key in reported:
                         continue
+                    if located.function.path not in group and not _outlives(located.function, site, ref.path):
+                        continue
                     reported.add(key)
                     closers = " or ".join(f"`{name}()`" for name in resource.close)
                     yield self.report(
@@ -110,6 +117,30 @@ class LifespanResourceNotClosed(Rule):
                         f"(no `async with`, no {closers})",
                         help=f"Use `async with` around the `yield`, or call {closers} after it",
                     )
+
+
+def _outlives(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
+    """Whether what ``site`` builds may outlive ``function``: stored in a lasting place, returned,
+    yielded or handed to another call (``SessionLocal.configure(bind=engine)``)."""
+    if function.is_generator or function.fills:
+        return True
+    built = {f"{site.func.path}()" if site.func else "", f"{resolved}()"}
+    params = {param.name for param in function.params}
+
+    def holds(value: Value) -> bool:
+        if value.kind == "ref":
+            return value.ref is not None and value.ref.path in built
+        if value.kind == "call":
+            return value.call is not None and value.call.span == site.span
+        if value.kind == "other":
+            # a name the analysis could not type may be the resource, unless it is a parameter
+            return bool(value.text) and value.text.partition(".")[0] not in params
+        return any(holds(item) for item in value.items)
+
+    if any(holds(value) or value.kind == "call" for value in function.returned):
+        return True
+    return any(holds(value) for other in function.calls if other.span != site.span
+               for value in (*other.args, *(value for _, value in other.kwargs)))
 
 
 def _reach(graph: CallGraph, roots: list[str], stop: set[str]) -> set[str]:
