@@ -27,6 +27,12 @@ class SettingsPerRequest(Rule):
     file from disk and validates every field, on every request: file I/O on
     the event loop and milliseconds of CPU for values that do not change.
 
+    ## Known problems
+    A class counts as settings only when its bases lead, through the
+    project's own modules, to `BaseSettings`: a settings class that an
+    installed package defines and the project builds per request is missed
+    (a missed alarm rather than a false one).
+
     ## Example
     ```python
     from fastapi import Depends, FastAPI
