@@ -27,7 +27,10 @@ the guarded code in the ``if`` body; the same tests' opposites with an early
 ``else``; and a test combined with others by ``and``/``or``
 (``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key): return ...``):
 the extra conditions say when an entry is stale or the cache is bypassed, so the
-code runs once per entry and period (``Guard.refresh``), not once per call. A place is
+code runs once per entry and period (``Guard.refresh``), not once per call. Except for
+a switch: a parameter with a constant default tested alone (``if key in CACHE and not
+ignore_cache: return CACHE[key]``, ``ignore_cache=False``) bypasses the cache only when a
+caller asks, so it does not make the guard a refreshing one. A place is
 filled by an assignment, an item assignment, ``setattr`` or a cache's own
 ``set``/``setdefault``/``update``/``put``.
 
@@ -73,21 +76,25 @@ class Guards:
 
 
 class _Search:
-    def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str) -> None:
+    def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str,
+                 switches: frozenset[str] = frozenset()) -> None:
         self.is_local = is_local
         self.self_name = self_name
         self.self_spelling = self_spelling
+        self.switches = switches
         self.found = Guards()
 
 
 def guards(
-    body: list[ast.stmt], is_local: Callable[[str], bool], self_name: str | None = None, self_spelling: str = "self"
+    body: list[ast.stmt], is_local: Callable[[str], bool], self_name: str | None = None, self_spelling: str = "self",
+    switches: frozenset[str] = frozenset(),
 ) -> Guards:
     """The line ranges of ``body`` that run only while a lasting cache place is empty.
 
-    ``self_name``: a method's first parameter, named ``self_spelling`` in the places.
+    ``self_name``: a method's first parameter, named ``self_spelling`` in the places;
+    ``switches``: the parameters with a constant default (``ignore_cache=False``).
     """
-    search = _Search(is_local, self_name, self_spelling)
+    search = _Search(is_local, self_name, self_spelling, switches)
     _search(body, search, {})
     return search.found
 
@@ -136,18 +143,18 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         test = _early_exit_test(statement)
         place = _early_exit_guard(statement, search, aliases)
         if place is not None and rest:
-            if _guard(rest, place, _refreshes(test), search, aliases):
+            if _guard(rest, place, _refreshes(test, search), search, aliases):
                 return
         if isinstance(statement, ast.If):
             place = _missing_check(statement.test, search, aliases)
             if place is not None:
-                if not _guard(statement.body, place, _refreshes(statement.test), search, aliases):
+                if not _guard(statement.body, place, _refreshes(statement.test, search), search, aliases):
                     _search(statement.body, search, aliases)
                 _search(statement.orelse, search, aliases)
                 continue
             place = _present_check(statement.test, search, aliases) if statement.orelse else None
             if place is not None:
-                if not _guard(statement.orelse, place, _refreshes(statement.test), search, aliases):
+                if not _guard(statement.orelse, place, _refreshes(statement.test, search), search, aliases):
                     _search(statement.orelse, search, aliases)
                 _search(statement.body, search, aliases)
                 continue
@@ -167,11 +174,20 @@ def _early_exit_test(statement: ast.stmt) -> ast.expr | None:
     return statement.test if isinstance(statement, ast.If) else None
 
 
-def _refreshes(test: ast.expr | None) -> bool:
+def _refreshes(test: ast.expr | None, search: _Search) -> bool:
     """A check combined with other conditions (``tok is None or tok.expired``, ``key in CACHE
     and fresh(key)``): the entry is built again when they say it is stale, so the guarded code
-    runs once per entry and period, not once per entry."""
-    return isinstance(test, ast.BoolOp)
+    runs once per entry and period, not once per entry. A switch a caller must turn
+    (``and not ignore_cache``) is not such a condition."""
+    if not isinstance(test, ast.BoolOp):
+        return False
+    return sum(not _is_switch(value, search.switches) for value in test.values) > 1
+
+
+def _is_switch(test: ast.expr, switches: frozenset[str]) -> bool:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    return isinstance(test, ast.Name) and test.id in switches
 
 
 def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:

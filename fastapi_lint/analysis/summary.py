@@ -311,7 +311,7 @@ class _Extractor:
             return name in scope.names or name in scope.lazy
 
         self_name, spelling = _self_parameter(node, class_path, decorators)
-        guarded = guards(node.body, is_local, self_name, spelling)
+        guarded = guards(node.body, is_local, self_name, spelling, _switches(node.args))
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         self.resolver.scopes.append(scope)
@@ -949,3 +949,12 @@ def _text(node: ast.expr) -> str:
     if isinstance(node, ast.Subscript):
         return f"{_text(node.value)}[...]"
     return "(...)"
+
+
+def _switches(arguments: ast.arguments) -> frozenset[str]:
+    """The parameters with a constant default (``ignore_cache: bool = False``): a caller's switch."""
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [*zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults),
+             *zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    return frozenset(arg.arg for arg, default in pairs
+                     if isinstance(default, ast.Constant) and (default.value is None or isinstance(default.value, bool)))
