@@ -993,7 +993,7 @@ def _comment_facts(text: str, count: int) -> tuple[dict[int, int], set[int]]:
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
     from fastapi_lint.analysis.parse import decode, split_lines
-    from fastapi_lint.reading import read_source
+    from fastapi_lint.source import read_source
 
     sources: dict[str, list[str]] = {}
     paths = {d.path for d in diagnostics} | {hop.path for d in diagnostics for hop in d.chain}

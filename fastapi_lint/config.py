@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi_lint.diagnostics import Severity
 from fastapi_lint.globs import PatternError, PatternSet
-from fastapi_lint.reading import read_source
+from fastapi_lint.source import read_source
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,7 +18,7 @@ from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
-from fastapi_lint.reading import read_source
+from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:
     from fastapi_lint.rules import Context, Rule

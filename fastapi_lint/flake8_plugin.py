@@ -122,7 +122,7 @@ class Plugin:
     def _data(self, path: Path) -> bytes:
         """The bytes flake8 checks: the file's own when its text is what flake8 read (keeps
         the encoding), else flake8's lines as UTF-8 (standard input, a changed file)."""
-        from fastapi_lint.reading import read_source
+        from fastapi_lint.source import read_source
 
         text = "".join(self.lines)
         try:
@@ -207,7 +207,7 @@ def _summarize(root: Path, config: Config, cache: Any) -> _Project:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.discovery import discover
     from fastapi_lint.engine import display_path
-    from fastapi_lint.reading import read_source
+    from fastapi_lint.source import read_source
     from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     files = discover([root], config).files

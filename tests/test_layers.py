@@ -24,7 +24,6 @@ ROOT = "fastapi_lint"
 PARTS: dict[str, str] = {
     "fastapi_lint": "core",  # __init__: the version
     "fastapi_lint.diagnostics": "core",
-    "fastapi_lint.reading": "core",
     "fastapi_lint.globs": "core",
     "fastapi_lint.paths": "core",
     "fastapi_lint.source": "core",

@@ -42,7 +42,7 @@ def read(path: Path) -> SourceFile:
     """Raises ``OSError``, ``SyntaxError`` (bad coding cookie) or ``UnicodeDecodeError``.
 
     Read as the analysis reads it: a regular file only, and no more than it would parse."""
-    from fastapi_lint.reading import read_source
+    from fastapi_lint.source import read_source
 
     data = read_source(path)
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
