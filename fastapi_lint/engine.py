@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+from fastapi_lint.paths import display_path
 from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:
@@ -39,34 +38,6 @@ class Phase2Result:
     # and whether the project has an app at all (without one, every async function counts as served).
     out_of_scope: int = 0
     has_app: bool = True
-
-
-def display_path(path: Path) -> str:
-    """Paths relative to the working folder when under it, as Ruff prints them.
-
-    Symlinks are not followed: a linked file is shown under the name it was found by.
-    """
-    if not path.is_absolute() and ".." not in path.parts:
-        return path.as_posix()  # already relative to the working folder, and normalized by Path
-    try:
-        cwd = os.getcwd()
-    except OSError:  # the working folder was deleted
-        return path.as_posix()
-    absolute = os.path.abspath(path)
-    for base in _bases(cwd):
-        try:
-            relative = os.path.relpath(absolute, base)
-        except ValueError:  # another drive
-            continue
-        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
-            return Path(relative).as_posix()
-    return path.as_posix()
-
-
-@functools.lru_cache(maxsize=8)
-def _bases(cwd: str) -> tuple[str, ...]:
-    """The working folder as given and with links resolved (once per run, not per file)."""
-    return tuple(dict.fromkeys((cwd, os.path.realpath(cwd))))
 
 
 def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
