@@ -29,7 +29,7 @@ from fastapi_lint.reporters import FORMATS
 if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import LintResult
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
@@ -525,8 +525,6 @@ def _statistics(result: LintResult) -> None:
     """``--statistics``: where the time went and what the analysis could not see."""
     from collections import Counter
 
-    from fastapi_lint.analysis.callgraph import callgraph
-
     lines = [
         f"files: {result.files} ({result.parsed} parsed, {result.cached} from the cache, "
         f"{result.workers} worker{'s' if result.workers != 1 else ''}), {result.lines} lines",
@@ -534,7 +532,7 @@ def _statistics(result: LintResult) -> None:
     ]
     context = result.context
     if context is not None:
-        graph = callgraph(context.project, context.catalog)
+        graph = context.callgraph
         lines.append(
             f"routes: {len(context.model.routes)}, functions: {len(context.project.functions)}, "
             f"unresolved calls: {graph.unresolved}"

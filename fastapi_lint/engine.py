@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from fastapi_lint.analysis import fastapi_model
-from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.parse import parse, parse_error
-from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
@@ -20,7 +17,8 @@ from fastapi_lint.paths import display_path
 from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:
-    from fastapi_lint.rules import Context, Rule
+    from fastapi_lint.analysis.context import Context
+    from fastapi_lint.rules import Rule
 
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
 
@@ -86,8 +84,11 @@ def check_project(
     ``elsewhere``: rules another process runs on the same facts, and how to wait for their
     answers (None if it failed: they then run here).
     """
+    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.context import project_context
+
     result = Phase2Result()
-    context = project_context(summaries, config, paths)
+    context = project_context(summaries, Catalog(config.extend_blocking_calls, config.extend_async_safe), paths)
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)
@@ -135,12 +136,11 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         return found, 0
     from dataclasses import replace
 
-    from fastapi_lint.analysis.callgraph import callgraph
-    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where, scopes
+    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where
     from fastapi_lint.rules import registry
 
     project = context.project
-    placed = scopes(project, context.model, callgraph(project, context.catalog))
+    placed = context.scopes
     rules = registry()
     kept: list[Diagnostic] = []
     for diagnostic in found:
@@ -166,21 +166,6 @@ def has_app(context: Context) -> bool:
     from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES
 
     return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
-
-
-def project_context(summaries: list[ModuleSummary], config: Config, paths: dict[str, Path] | None = None) -> Context:
-    """The linked project and its FastAPI model: what every rule reads.
-
-    ``paths``: each module's file (by displayed path), where its project's pins are looked for;
-    without it, the displayed path itself (relative to the working folder).
-    """
-    from fastapi_lint.analysis.pins import Pins
-    from fastapi_lint.rules import Context
-
-    project = Project(summaries)
-    files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
-    catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
-    return Context(project, fastapi_model.build(project), catalog, Pins(files))
 
 
 def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:

@@ -41,7 +41,7 @@ from fastapi_lint.fixes.registry import FIXERS
 from fastapi_lint.source import read
 
 if TYPE_CHECKING:
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 __all__ = [
     "CHANGED",

@@ -19,7 +19,7 @@ from fastapi_lint.source import encode_as_file
 
 if TYPE_CHECKING:
     from fastapi_lint.config import Config
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 SLEEP = "time.sleep"
 # Roles whose functions FastAPI runs either way: a plain ``def`` goes to its threadpool.
@@ -62,11 +62,7 @@ class Facts:
     @classmethod
     def of(cls, context: Context) -> Facts:
         """The facts of a linted project, built once per run."""
-        cached = context.project.derived.get("fix_facts")
-        if not isinstance(cached, Facts):
-            cached = cls(context)
-            context.project.derived["fix_facts"] = cached
-        return cached
+        return context.view(cls)
 
     # -- placing a finding ---------------------------------------------------
 
@@ -122,9 +118,7 @@ class Facts:
         through ``Depends`` and the decorators, does not count: it handles both kinds.
         """
         if self._callers is None:
-            from fastapi_lint.analysis.callgraph import callgraph
-
-            graph = callgraph(self.project, self.context.catalog)
+            graph = self.context.callgraph
             callers: set[str] = set()
             sites = [site for summary in self.project.summaries for site in summary.module_calls]
             sites += [site for other in self.project.all_functions() for site in other.function.calls]
@@ -179,8 +173,8 @@ def local_facts(source: str, path: str, config: Config) -> Facts | None:
     from fastapi_lint.analysis import fastapi_model
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.project import Project
+    from fastapi_lint.analysis.context import Context
     from fastapi_lint.engine import summarize_file
-    from fastapi_lint.rules import Context
 
     outcome = summarize_file(Path(path), path, data=encode_as_file(source))
     if isinstance(outcome, Diagnostic):
