@@ -11,6 +11,10 @@ restored at the end, whatever happens.
 
     python3 bench/edit_sweep.py bench/corpora/prefect --edits 20 --seed 1
     python3 bench/edit_sweep.py bench/corpora/dispatch --kinds sleep,function,duplicate,delete
+    python3 bench/edit_sweep.py bench/corpora/prefect --save bench/results/sweep-before  # then -after, diff -r
+
+With ``--save DIR`` each step's output is also written to ``DIR/NNN.json`` (the same seed makes the
+same edits), so that two builds, before and after a refactor, can be compared byte for byte.
 
 The fixture-sized version of this check runs in the test suite (tests/test_carry_over.py);
 this one is for large trees, where the edit loop forks (300 files or more) and parses big files
@@ -72,6 +76,7 @@ def main() -> int:
     ap.add_argument("--seed", default="edit sweep")
     ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of: " + ", ".join(KINDS))
     ap.add_argument("--fastapi-lint", default=shutil.which("fastapi-lint") or "fastapi-lint")
+    ap.add_argument("--save", type=Path, help="write each step's output to DIR/NNN.json, to compare two builds")
     args = ap.parse_args()
     corpus, rng = args.corpus.resolve(), random.Random(args.seed)
     kinds = [kind for kind in args.kinds.split(",") if kind in KINDS]
@@ -79,19 +84,26 @@ def main() -> int:
         config = Path(folder) / "pyproject.toml"  # the corpus's own settings would be fine too; none is simpler
         config.write_text("[tool.fastapi-lint]\n")
         files = sorted(p for p in corpus.rglob("*.py") if ".fastapi_lint_cache" not in p.parts)
-        findings = json.loads(lint(args.fastapi_lint, corpus, config) or "[]")
+        first = lint(args.fastapi_lint, corpus, config)
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / "000.json").write_text(first)
+        findings = json.loads(first or "[]")
         hot = {corpus / d["path"] for d in findings} | {corpus / h["path"] for d in findings for h in d["chain"]}
         hot_files = sorted(p for p in hot if p.is_file())
         originals: dict[Path, bytes] = {}
         same = 0
         try:
-            for _ in range(args.edits):
+            for step in range(1, args.edits + 1):
                 path = rng.choice(hot_files) if hot_files and rng.random() < 0.8 else rng.choice(files)
                 kind = rng.choice(kinds)
                 originals.setdefault(path, path.read_bytes())
                 text = path.read_text(encoding="utf-8", errors="surrogateescape")
                 path.write_text(edit(text, kind, rng), encoding="utf-8", errors="surrogateescape")
-                if lint(args.fastapi_lint, corpus, config) != lint(args.fastapi_lint, corpus, config, "--no-cache"):
+                cached, fresh = lint(args.fastapi_lint, corpus, config), lint(args.fastapi_lint, corpus, config, "--no-cache")
+                if args.save is not None:
+                    (args.save / f"{step:03}.json").write_text(f"// {kind} {path.relative_to(corpus)}\n{fresh}")
+                if cached != fresh:
                     print(f"DIFFERENT after a {kind} edit of {path.relative_to(corpus)}")
                     return 1
                 same += 1

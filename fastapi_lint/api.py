@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
-from fastapi_lint.engine import check_project, display_path, summarize_file
+from fastapi_lint.engine import check_project, summarize_file
+from fastapi_lint.paths import display_path
 from fastapi_lint.analysis.facts import ModuleSummary
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from fastapi_lint.cache import Cache
     from fastapi_lint.cores import Forked
     from fastapi_lint.engine import Answers
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 
 @dataclass
@@ -221,7 +222,9 @@ def _split_rules(
     writes nothing to the cache (it is cancelled when the findings are carried over)."""
     from fastapi_lint import cores
     from fastapi_lint.carry_over import MAX_CHANGED
-    from fastapi_lint.engine import SPLIT_OFF, project_context, rule_answers, selected_rules
+    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.context import project_context
+    from fastapi_lint.engine import SPLIT_OFF, rule_answers, selected_rules
     from fastapi_lint.runner import summarize_all
 
     split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
@@ -234,7 +237,8 @@ def _split_rules(
             raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
         outcomes, _ = summarize_all(files, cache, 1, None, keys)
         summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        return rule_answers(project_context(summaries, config, {display: path for path, display in files}), split_off, debug)
+        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+        return rule_answers(project_context(summaries, catalog, {display: path for path, display in files}), split_off, debug)
 
     return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
 
@@ -247,13 +251,12 @@ def _selected_meta(config: Config) -> frozenset[str]:
 
 def route_rows(result: LintResult) -> list[RouteRow]:
     """The route map of a linted project, with each route's findings (``fastapi-lint routes``)."""
-    from fastapi_lint.analysis.callgraph import callgraph
     from fastapi_lint.analysis.route_map import build_rows
 
     context = result.context
     if context is None:
         return []
-    graph = callgraph(context.project, context.catalog)
+    graph = context.callgraph
     return build_rows(context.project, context.model, graph, result.diagnostics)
 
 

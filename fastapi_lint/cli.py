@@ -23,12 +23,13 @@ from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
+from fastapi_lint.paths import display_path, project_root, project_scope, real_or_absolute
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import LintResult
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
@@ -270,10 +271,10 @@ def _check(
                                jobs=options.jobs, on_progress=on_progress, on_discovered=on_discovered, facts=facts,
                                follow_links=not writes)
         if project.wanted is not None:  # the project was linted for context; report on the files given
-            found.diagnostics = [d for d in found.diagnostics if _real(d.path) in project.wanted]
+            found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
             found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES)
         elif project.others:  # linted for context too; another configuration reports on them
-            theirs = {path for path in found.paths if any(is_within(_real(path), other) for other in project.others)}
+            theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
             found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
             found.files -= len(theirs)
         return found
@@ -339,7 +340,7 @@ def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> l
     from fastapi_lint.discovery import is_within
 
     projects = []
-    given = [[_real(str(path)) for path in paths] for _, paths in groups]
+    given = [[real_or_absolute(str(path)) for path in paths] for _, paths in groups]
     for index, (config, targets) in enumerate(groups):
         folders = [real for real, path in zip(given[index], targets) if os.path.isdir(path)]
         others = tuple(
@@ -348,7 +349,7 @@ def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> l
             # One folder given under two names, each with its configuration: the first one's.
             and not (real in given[index] and other > index)
         )
-        lint_targets, wanted = project_scope(targets, config)
+        lint_targets, wanted = project_scope(targets, config.root)
         projects.append(_Project(config, targets, lint_targets, wanted, _cache_dir(config, options), others))
     return projects
 
@@ -524,8 +525,6 @@ def _statistics(result: LintResult) -> None:
     """``--statistics``: where the time went and what the analysis could not see."""
     from collections import Counter
 
-    from fastapi_lint.analysis.callgraph import callgraph
-
     lines = [
         f"files: {result.files} ({result.parsed} parsed, {result.cached} from the cache, "
         f"{result.workers} worker{'s' if result.workers != 1 else ''}), {result.lines} lines",
@@ -533,7 +532,7 @@ def _statistics(result: LintResult) -> None:
     ]
     context = result.context
     if context is not None:
-        graph = callgraph(context.project, context.catalog)
+        graph = context.callgraph
         lines.append(
             f"routes: {len(context.model.routes)}, functions: {len(context.project.functions)}, "
             f"unresolved calls: {graph.unresolved}"
@@ -586,7 +585,7 @@ def _emit(
     if output_format in ("text", "sarif"):
         sources = _read_sources(diagnostics)
         if texts:
-            from fastapi_lint.analysis.parse import split_lines
+            from fastapi_lint.source import split_lines
 
             sources.update({path: split_lines(text) for path, text in texts.items()})
     buffer = io.StringIO() if output_file is not None else None
@@ -651,7 +650,7 @@ def _sarif_edits(
     # re-fixes the result for the same code, so with two findings of one code in a file a
     # single finding's edit never passes it. The edit must still parse.
     from fastapi_lint.fixes import _plan, check_parses
-    from fastapi_lint.fixes.files import read
+    from fastapi_lint.source import read
 
     edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
     for d in fixable:
@@ -670,56 +669,6 @@ def _sarif_edits(
         if applied and new_text != text and check_parses(new_text) is None:
             edits[d] = (d.path, replacements(text, new_text))
     return edits
-
-
-# -- a project for the files given ------------------------------------------------------
-
-
-def project_scope(targets: list[Path], config: Config) -> tuple[list[Path], frozenset[str] | None]:
-    """What to lint for ``targets``, and the files to report on (None: everything linted).
-
-    Only when every target is a file: each is linted with its project, the configuration's
-    folder when the file is under it, else its top package folder; a file outside both is
-    linted alone.
-    """
-    if not targets or not all(_is_file(target) for target in targets):
-        return targets, None
-    roots: dict[str, Path] = {}
-    for target in targets:
-        root = project_root(target, config)
-        if root is not None:
-            roots.setdefault(_real(str(root)), root)
-    if not roots:
-        return targets, None
-    return [*roots.values(), *targets], frozenset(_real(str(target)) for target in targets)
-
-
-def project_root(path: Path, config: Config) -> Path | None:
-    absolute = Path(os.path.abspath(path))
-    if config.root is not None:
-        root = Path(os.path.abspath(config.root))
-        if root in absolute.parents:
-            return root
-    folder = absolute.parent
-    if not (folder / "__init__.py").is_file():
-        return None
-    while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
-        folder = folder.parent
-    return folder
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _real(path: str) -> str:
-    try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):
-        return os.path.abspath(path)
 
 
 # -- standard input ----------------------------------------------------------------------
@@ -763,9 +712,10 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     """``_check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
     import time
 
-    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, decode
+    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
     from fastapi_lint.config import ignored_for_file, selected_codes
-    from fastapi_lint.engine import check_project, display_path, summarize_file
+    from fastapi_lint.engine import check_project, summarize_file
+    from fastapi_lint.source import decode, encode_like
 
     shown = display_path(name)
     try:
@@ -800,10 +750,10 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
         fixed = planned.applied
         new_source = planned.new_source
         if send is not None:
-            send(_encode_like(new_source, data) if planned.changed else data)
+            send(encode_like(new_source, data) if planned.changed else data)
         if planned.changed:
             source = new_source
-            diagnostics, context, internal = lint(_encode_like(new_source, data))
+            diagnostics, context, internal = lint(encode_like(new_source, data))
     if not options.unsafe_fixes:
         diagnostics = [_without_unsafe_fix(d) for d in diagnostics]
     report_stream = None if not options.fix or options.output_file else _stderr()
@@ -825,31 +775,18 @@ def _project_summaries(
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.cache import Cache
     from fastapi_lint.discovery import discover
-    from fastapi_lint.engine import display_path
     from fastapi_lint.runner import no_cycle_collection, summarize_all
 
-    root = project_root(name, config)
+    root = project_root(name, config.root)
     if root is None:
         return [], {}
-    itself = _real(str(name))
-    files = [(path, display_path(path)) for path in discover([root], config).files if _real(str(path)) != itself]
+    itself = real_or_absolute(str(name))
+    files = [(path, display_path(path)) for path in discover([root], config).files if real_or_absolute(str(path)) != itself]
     with no_cycle_collection():
         outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
     shown = display_path(name)
     others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
     return others, {display: path for path, display in files}
-
-
-def _encode_like(text: str, original: bytes) -> bytes:
-    """``text`` in the encoding ``original`` was read with (BOM, coding cookie), else UTF-8."""
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
-        return text.encode(encoding)
-    except (SyntaxError, LookupError, UnicodeEncodeError):
-        return text.encode("utf-8")
 
 
 # -- --add-noqa ----------------------------------------------------------------------------
@@ -861,7 +798,8 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
 
     from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
     from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
-    from fastapi_lint.fixes.files import read, rewrite
+    from fastapi_lint.fixes.files import rewrite
+    from fastapi_lint.source import read
 
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
@@ -992,8 +930,7 @@ def _comment_facts(text: str, count: int) -> tuple[dict[int, int], set[int]]:
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
-    from fastapi_lint.analysis.parse import decode, split_lines
-    from fastapi_lint.reading import read_source
+    from fastapi_lint.source import decode, read_source, split_lines
 
     sources: dict[str, list[str]] = {}
     paths = {d.path for d in diagnostics} | {hop.path for d in diagnostics for hop in d.chain}

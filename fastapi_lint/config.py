@@ -15,7 +15,8 @@ from pathlib import Path
 
 from fastapi_lint.diagnostics import Severity
 from fastapi_lint.globs import PatternError, PatternSet
-from fastapi_lint.reading import read_source
+from fastapi_lint.paths import real_path
+from fastapi_lint.source import read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -302,7 +303,7 @@ def relative_candidates(path: Path, root: Path | None) -> list[str]:
     """
     base = root if root is not None else Path.cwd()
     found: list[str] = []
-    for absolute, folder in ((os.path.abspath(path), os.path.abspath(base)), (_real(path), _real(base))):
+    for absolute, folder in ((os.path.abspath(path), os.path.abspath(base)), (real_path(path), real_path(base))):
         if absolute is None or folder is None:
             continue
         try:
@@ -314,13 +315,6 @@ def relative_candidates(path: Path, root: Path | None) -> list[str]:
             if posix not in found:
                 found.append(posix)
     return found or [path.as_posix()]
-
-
-def _real(path: Path) -> str | None:
-    try:
-        return os.path.realpath(path)
-    except (OSError, RuntimeError, ValueError):
-        return None
 
 
 def parse_selector_option(values: Sequence[str] | None) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
 from fastapi_lint.globs import PatternSet
+from fastapi_lint.paths import real_path
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -32,7 +33,7 @@ class _Bounds:
 
     def admit(self, link: Path) -> bool:
         """Whether the link resolves inside one of the roots."""
-        real = _real(link)
+        real = _real_case(link)
         return real is not None and any(is_within(real, root) for root in self.roots)
 
 
@@ -46,7 +47,7 @@ def discover(paths: list[Path], config: Config, follow_links: bool = True) -> Di
     the user's choice, taken as given, links included.
     """
     spec = _spec(config)
-    roots = (_real(given) for given in paths if _is_dir(given))
+    roots = (_real_case(given) for given in paths if _is_dir(given))
     bounds = _Bounds(tuple(root for root in roots if root is not None), follow_links)
     files: list[Path] = []
     missing: list[Path] = []
@@ -143,11 +144,9 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def _real(path: Path) -> str | None:
-    try:
-        return os.path.normcase(os.path.realpath(path))
-    except (OSError, RuntimeError, ValueError):
-        return None
+def _real_case(path: Path) -> str | None:
+    real = real_path(path)
+    return os.path.normcase(real) if real is not None else None
 
 
 def is_within(real: str, folder: str) -> bool:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from fastapi_lint.analysis import fastapi_model
-from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.parse import parse, parse_error
-from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
-from fastapi_lint.reading import read_source
+from fastapi_lint.paths import display_path
+from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:
-    from fastapi_lint.rules import Context, Rule
+    from fastapi_lint.analysis.context import Context
+    from fastapi_lint.rules import Rule
 
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
 
@@ -39,34 +36,6 @@ class Phase2Result:
     # and whether the project has an app at all (without one, every async function counts as served).
     out_of_scope: int = 0
     has_app: bool = True
-
-
-def display_path(path: Path) -> str:
-    """Paths relative to the working folder when under it, as Ruff prints them.
-
-    Symlinks are not followed: a linked file is shown under the name it was found by.
-    """
-    if not path.is_absolute() and ".." not in path.parts:
-        return path.as_posix()  # already relative to the working folder, and normalized by Path
-    try:
-        cwd = os.getcwd()
-    except OSError:  # the working folder was deleted
-        return path.as_posix()
-    absolute = os.path.abspath(path)
-    for base in _bases(cwd):
-        try:
-            relative = os.path.relpath(absolute, base)
-        except ValueError:  # another drive
-            continue
-        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
-            return Path(relative).as_posix()
-    return path.as_posix()
-
-
-@functools.lru_cache(maxsize=8)
-def _bases(cwd: str) -> tuple[str, ...]:
-    """The working folder as given and with links resolved (once per run, not per file)."""
-    return tuple(dict.fromkeys((cwd, os.path.realpath(cwd))))
 
 
 def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
@@ -115,8 +84,11 @@ def check_project(
     ``elsewhere``: rules another process runs on the same facts, and how to wait for their
     answers (None if it failed: they then run here).
     """
+    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.context import project_context
+
     result = Phase2Result()
-    context = project_context(summaries, config, paths)
+    context = project_context(summaries, Catalog(config.extend_blocking_calls, config.extend_async_safe), paths)
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)
@@ -166,12 +138,11 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         return found, 0
     from dataclasses import replace
 
-    from fastapi_lint.analysis.callgraph import callgraph
-    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where, scopes
+    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where
     from fastapi_lint.rules import registry
 
     project = context.project
-    placed = scopes(project, context.model, callgraph(project, context.catalog))
+    placed = context.scopes
     rules = registry()
     kept: list[Diagnostic] = []
     for diagnostic in found:
@@ -200,21 +171,6 @@ def has_app(context: Context) -> bool:
     from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES
 
     return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
-
-
-def project_context(summaries: list[ModuleSummary], config: Config, paths: dict[str, Path] | None = None) -> Context:
-    """The linked project and its FastAPI model: what every rule reads.
-
-    ``paths``: each module's file (by displayed path), where its project's pins are looked for;
-    without it, the displayed path itself (relative to the working folder).
-    """
-    from fastapi_lint.analysis.pins import Pins
-    from fastapi_lint.rules import Context
-
-    project = Project(summaries)
-    files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
-    catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
-    return Context(project, fastapi_model.build(project), catalog, Pins(files))
 
 
 def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:

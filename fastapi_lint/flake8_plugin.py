@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi_lint import __version__
+from fastapi_lint.paths import real_or_absolute
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import ModuleSummary
@@ -93,7 +93,8 @@ class Plugin:
 
     def diagnostics(self) -> list[Diagnostic]:
         from fastapi_lint.diagnostics import Diagnostic
-        from fastapi_lint.engine import check_project, display_path, summarize_file
+        from fastapi_lint.engine import check_project, summarize_file
+        from fastapi_lint.paths import display_path
 
         if self.filename in ("-", "stdin", ""):
             path = Path("stdin.py")
@@ -106,7 +107,7 @@ class Plugin:
             return []  # flake8 reports syntax errors itself (E999)
         config = self._config(path)
         project = _project_for(path, config)
-        real = _real(path)
+        real = real_or_absolute(path)
         if project is None:
             return list(check_project([outcome], config).diagnostics)
         if project.digests.get(real) == _digest(data):  # as on disk: one check serves every file
@@ -122,14 +123,14 @@ class Plugin:
     def _data(self, path: Path) -> bytes:
         """The bytes flake8 checks: the file's own when its text is what flake8 read (keeps
         the encoding), else flake8's lines as UTF-8 (standard input, a changed file)."""
-        from fastapi_lint.reading import read_source
+        from fastapi_lint.source import read_source
 
         text = "".join(self.lines)
         try:
             on_disk = read_source(path)
         except (OSError, ValueError):
             return text.encode("utf-8")
-        from fastapi_lint.analysis.parse import decode
+        from fastapi_lint.source import decode
 
         try:
             same = decode(on_disk).replace("\r\n", "\n").replace("\r", "\n") == text.replace("\r\n", "\n")
@@ -162,13 +163,6 @@ def _names(values: Any) -> tuple[str, ...]:
     return tuple(value.strip() for value in values or () if value and value.strip())
 
 
-def _real(path: Path) -> str:
-    try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):
-        return os.path.abspath(path)
-
-
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -183,31 +177,25 @@ def _by_path(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
 def _project_for(path: Path, config: Config) -> _Project | None:
     """The project ``path`` belongs to, summarized once per process; None: check the file alone."""
     from fastapi_lint.cache import CACHE_DIR_NAME, Cache
-    from fastapi_lint.cli import project_root
+    from fastapi_lint.paths import project_root
 
     cache_dir = (config.root or Path.cwd()) / CACHE_DIR_NAME
     cache = Cache(cache_dir) if cache_dir.is_dir() else None
-    root = project_root(path, config if cache is not None else _without_root(config))
+    root = project_root(path, config.root if cache is not None else None)
     if root is None:
         return None
-    key = _real(root)
+    key = real_or_absolute(root)
     project = _PROJECTS.get(key)
     if project is None:
         project = _PROJECTS[key] = _summarize(root, config, cache)
     return project
 
 
-def _without_root(config: Config) -> Config:
-    from dataclasses import replace
-
-    return replace(config, root=None)
-
-
 def _summarize(root: Path, config: Config, cache: Any) -> _Project:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.discovery import discover
-    from fastapi_lint.engine import display_path
-    from fastapi_lint.reading import read_source
+    from fastapi_lint.paths import display_path
+    from fastapi_lint.source import read_source
     from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     files = discover([root], config).files
@@ -216,7 +204,7 @@ def _summarize(root: Path, config: Config, cache: Any) -> _Project:
     project = _Project()
     for path, outcome in zip(files, outcomes):
         if isinstance(outcome, ModuleSummary):
-            real = _real(path)
+            real = real_or_absolute(path)
             project.summaries[real] = outcome
             try:
                 project.digests[real] = _digest(read_source(path))

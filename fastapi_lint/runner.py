@@ -23,7 +23,7 @@ from fastapi_lint import cores
 from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.engine import summarize_file
-from fastapi_lint.reading import read_source
+from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import cli
-from fastapi_lint.analysis.parse import decode, parse
+from fastapi_lint.analysis.parse import parse
+from fastapi_lint.source import decode
 from fastapi_lint.api import lint_paths, lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.parse import find_noqa
 from fastapi_lint.api import lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule, registry
+from fastapi_lint.rules import Rule, registry
 
 FAS101 = Config(select=("FAS101",))
 

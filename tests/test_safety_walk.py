@@ -120,7 +120,7 @@ def test_patterns_keep_their_meaning() -> None:
 
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]], ids=["cache keys", "no cache"])
 def test_a_file_past_the_size_limit_is_reported_not_read(tmp_path: Path, cache: list[str]) -> None:
-    from fastapi_lint.reading import MAX_SOURCE_BYTES
+    from fastapi_lint.source import MAX_SOURCE_BYTES
 
     write(tmp_path / "app.py", BLOCKING)
     with open(tmp_path / "huge.py", "wb") as stream:  # sparse: no disk used, no time spent

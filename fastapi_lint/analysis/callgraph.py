@@ -397,11 +397,3 @@ class CallGraph:
         located = self.project.function(path)
         return located is not None and not located.function.is_async
 
-
-def callgraph(project: Project, catalog: Catalog) -> CallGraph:
-    """The project's call graph, built once per run and shared by the rules that read it."""
-    cached = project.derived.get("callgraph")
-    if cached is None:
-        cached = CallGraph(project, catalog)
-        project.derived["callgraph"] = cached
-    return cached  # type: ignore[return-value]

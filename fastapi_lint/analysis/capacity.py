@@ -23,9 +23,6 @@ class ThreadpoolUse:
 
 
 def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> ThreadpoolUse:
-    cached = project.derived.get("threadpool_use")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     use = ThreadpoolUse()
     for route in model.routes:
         handler = route.handler
@@ -40,7 +37,6 @@ def threadpool_use(project: Project, model: FastAPIModel, graph: CallGraph) -> T
             if _holds_a_thread(graph, path):
                 use.blocking_dependencies.append(located)
     use.limiter_configured = bool(project.calls_to([LIMITER]))
-    project.derived["threadpool_use"] = use
     return use
 
 
@@ -57,9 +53,6 @@ def serving_modules(project: Project, model: FastAPIModel) -> set[str] | None:
     A migration script (Alembic's ``env.py``) or a command-line tool builds engines that never
     serve a request. None when the project has no routes to start from (then nothing is ruled out).
     """
-    cached = project.derived.get("serving_modules")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     starts = {route.handler.module.module for route in model.routes}
     if not starts:
         return None
@@ -86,7 +79,6 @@ def serving_modules(project: Project, model: FastAPIModel) -> set[str] | None:
             if parent in project.modules:
                 pending.append(project.modules[parent].module)
             parent = parent.rpartition(".")[0]
-    project.derived["serving_modules"] = seen
     return seen
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import Witness, callgraph
-from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.callgraph import CallGraph, Witness
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
@@ -38,12 +37,10 @@ class BlockingCall:
         return self.entry.resource and self.ref.kind is RefKind.MEMBER
 
 
-def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
-    """Catalog calls made directly on the event loop: in an async body, not awaited, not offloaded."""
-    cached = project.derived.get("blocking_calls")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    graph = callgraph(project, catalog)
+def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
+    """Catalog calls made directly on the event loop: in an async body, not awaited, not offloaded
+    (``Context.blocking_calls`` finds them once per run)."""
+    catalog = graph.catalog
     found: list[BlockingCall] = []
     for located in project.all_functions():
         if not located.function.is_async:
@@ -66,7 +63,6 @@ def blocking_calls(project: Project, catalog: Catalog) -> list[BlockingCall]:
                 continue
             if entry is not None:
                 found.append(BlockingCall(located, site, ref, entry))
-    project.derived["blocking_calls"] = found
     return found
 
 

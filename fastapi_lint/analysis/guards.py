@@ -39,7 +39,7 @@ from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
 from fastapi_lint.analysis.memoized import is_cached
-from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
 
 # How many calls below a guard the store may be.
@@ -98,18 +98,16 @@ def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bo
     return True
 
 
-def _derived(project: Project, name: str) -> dict[object, bool]:
-    found = project.derived.get(name)
-    if found is None:
-        found = project.derived[name] = {}
-    return found  # type: ignore[return-value]
+# What ``_filled_below`` and ``long_lived`` found, per project.
+_FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {})
+_LONG_LIVED = per_project[dict[str, bool]](lambda project: {})
 
 
 # -- a guard whose store is one or two calls down --------------------------
 
 
 def _filled_below(graph: _Graph, located: Located, guard: Guard) -> bool:
-    memo = _derived(graph.project, "guards_filled_below")
+    memo = _FILLED_BELOW(graph.project)
     key = (located.function.path, guard.first, guard.last)
     found = memo.get(key)
     if found is None:
@@ -179,7 +177,7 @@ def _same_place(project: Project, guard: Located, callee: Located, place: str) -
 
 def long_lived(graph: _Graph, class_path: str) -> bool:
     """Whether the instances of ``class_path`` live long: see the module's docstring."""
-    memo = _derived(graph.project, "guards_long_lived")
+    memo = _LONG_LIVED(graph.project)
     found = memo.get(class_path)
     if found is None:
         memo[class_path] = False  # a cycle of constructions proves nothing

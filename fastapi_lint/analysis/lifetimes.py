@@ -18,9 +18,6 @@ def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> fro
     anywhere), lifespan and startup handlers, memoized functions, and app factories (functions
     that build a FastAPI or Starlette app)."""
     project = graph.project
-    cached = project.derived.get("once_per_process")
-    if isinstance(cached, frozenset):
-        return cached
     once: set[str] = set(found.cached)
     once.update(path for path, roles in model.roles.items() if roles & STARTUP_ROLES)
     for summary in project.summaries:
@@ -32,26 +29,18 @@ def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> fro
         for site in located.function.calls:
             if site.once and site.func is not None:
                 once.update(graph.targets(project.resolve(site.func)))
-    result = frozenset(once)
-    project.derived["once_per_process"] = result
-    return result
+    return frozenset(once)
 
 
-def run_while_starting(model: FastAPIModel, graph: CallGraph, found: Paths) -> frozenset[str]:
+def run_while_starting(graph: CallGraph, once: frozenset[str]) -> frozenset[str]:
     """Everything the functions that run once run, to any depth: what a process does while it
     starts (and what a memoized or lazily built object does when first built). A helper here may
     still build something only for its own call: what it hands back or keeps on its object lasts."""
-    project = graph.project
-    cached = project.derived.get("run_while_starting")
-    if isinstance(cached, frozenset):
-        return cached
-    seen = set(once_per_process(model, graph, found))
+    seen = set(once)
     pending = list(seen)
     while pending:
         for _, callee in graph.runs(pending.pop()):
             if callee not in seen:
                 seen.add(callee)
                 pending.append(callee)
-    result = frozenset(seen)
-    project.derived["run_while_starting"] = result
-    return result
+    return frozenset(seen)

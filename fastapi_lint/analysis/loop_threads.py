@@ -31,9 +31,6 @@ class LoopThreads:
 
 def loop_threads(model: FastAPIModel, graph: CallGraph, found: Paths) -> LoopThreads:
     """Where each sync function of the request path runs (see the module's docstring)."""
-    cached = graph.project.derived.get("loop_threads")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     result = LoopThreads()
     project = graph.project
     for path in sorted(found.request):
@@ -45,7 +42,6 @@ def loop_threads(model: FastAPIModel, graph: CallGraph, found: Paths) -> LoopThr
         if located is not None and not located.function.is_async and roles & _WAITED_FOR:
             result.request_thread.setdefault(path, path)
             _sync_callees(graph, path, result.request_thread, per_call=True)
-    project.derived["loop_threads"] = result
     return result
 
 

@@ -10,7 +10,7 @@ period, not once per call, which is what the rules that read this ask.
 from __future__ import annotations
 
 from fastapi_lint.analysis.facts import FunctionFacts, Value
-from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.project import Located, Project, per_project
 
 CACHE_DECORATORS = frozenset(
     {
@@ -75,6 +75,7 @@ def _is_expiring_cache(project: Project, value: Value) -> bool:
     return value.call is not None and value.call.func is not None and project.resolve(value.call.func).path in _TTL_CACHES
 
 
+@per_project
 def memoizing_decorators(project: Project) -> frozenset[str]:
     """The project's decorators (and decorator factories) whose wrapper calls the wrapped
     function behind a cache check::
@@ -86,9 +87,6 @@ def memoizing_decorators(project: Project) -> frozenset[str]:
                 return CACHE[args]
             return wrapper
     """
-    found = project.derived.get("memoizing_decorators")
-    if isinstance(found, frozenset):
-        return found
     decorators: set[str] = set()
     for located in project.all_functions():
         wrapper = located.function
@@ -102,6 +100,4 @@ def memoizing_decorators(project: Project) -> frozenset[str]:
                 decorators.add(current.function.path)
                 parent = current.function.parent_path
                 current = project.function(parent) if parent else None
-    result = frozenset(decorators)
-    project.derived["memoizing_decorators"] = result
-    return result
+    return frozenset(decorators)

@@ -18,12 +18,11 @@ import warnings
 from dataclasses import dataclass
 
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+from fastapi_lint.source import decode, split_lines
 
 PARSE_ERROR_CODE = "FAS900"
 PARSE_ERROR_NAME = "parse-error"
 
-# ``ast`` counts these, and only these, as line breaks (``str.splitlines`` also splits on \f, \x1c...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
 
@@ -44,34 +43,6 @@ class Parsed:
     source: str
     lines: list[str]
     tree: ast.Module
-
-
-def split_lines(source: str) -> list[str]:
-    return _LINE_BREAK.split(source)
-
-
-def _encoding(data: bytes) -> str:
-    """The encoding Python would read ``data`` with: BOM, then a coding cookie, then UTF-8.
-
-    Raises ``SyntaxError`` for an unknown or contradictory coding cookie. Undecodable bytes
-    without a cookie are left to the decoder, which says where they are.
-    """
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        if "invalid or missing encoding declaration" in str(error.msg or error):
-            return "utf-8"  # not UTF-8 and no cookie: decoding reports the offending byte
-        raise
-    return encoding
-
-
-def decode(data: bytes) -> str:
-    """Decode as Python does: BOM, then a coding cookie, then UTF-8.
-
-    Raises ``SyntaxError`` (bad cookie), ``LookupError`` or ``UnicodeDecodeError``.
-    """
-    text = data.decode(_encoding(data))
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def text_digest(source: str) -> str:

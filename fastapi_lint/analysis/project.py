@@ -9,8 +9,9 @@ here those paths are followed through re-exports, module-level instances,
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import Optional
+from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -68,8 +69,6 @@ class Project:
         self.resolved: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}
         self._returns_memo: dict[str, Ref] = {}
         self._in_progress: set[object] = set()
-        # Derived facts that several rules read, computed once (see ``event_loop.py``).
-        self.derived: dict[str, object] = {}
         self._subclasses: dict[str, list[str]] | None = None
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._calls: CallIndex | None = None
@@ -646,3 +645,27 @@ def _call_groups(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None,
 
 def _first(entry: _Entry) -> int:
     return entry[0]
+
+
+_T = TypeVar("_T")
+
+
+class per_project(Generic[_T]):
+    """A fact of a linked project computed once and kept while the project lives, for analysis
+    code that holds the project alone (the facts rules read are ``Context``'s properties).
+
+    Decorates ``build(project)``. What it returns must not refer to the project, which would
+    then never be freed (a long-lived flake8 or editor process links many).
+    """
+
+    def __init__(self, build: Callable[[Project], _T]) -> None:
+        self._build = build
+        self._found: weakref.WeakKeyDictionary[Project, _T] = weakref.WeakKeyDictionary()
+        self.__doc__ = build.__doc__
+
+    def __call__(self, project: Project) -> _T:
+        try:
+            return self._found[project]
+        except KeyError:
+            found = self._found[project] = self._build(project)
+            return found

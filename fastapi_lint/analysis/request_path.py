@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.admin_routes import admin_roots
-from fastapi_lint.analysis.callgraph import CallGraph, callgraph
-from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, Ref
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
@@ -38,9 +37,7 @@ class Paths:
 
 
 def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
-    cached_result = project.derived.get("paths")
-    if cached_result is not None:
-        return cached_result  # type: ignore[return-value]
+    """The request and startup paths of a project (``Context.request_paths`` computes them once per run)."""
     result = Paths(graph=graph)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
     admin = admin_roots(model)  # a message names a user's route before an operator's
@@ -52,7 +49,6 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
     for root in sorted({p for p, roles in model.roles.items() if roles & STARTUP_ROLES} | result.cached):
         _walk(graph, root, root, startup, set())
     result.startup = set(startup)
-    project.derived["paths"] = result
     return result
 
 
@@ -85,9 +81,7 @@ class RequestCall:
 
 
 def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
-    cached_calls = project.derived.get("calls_per_request")
-    if cached_calls is not None:
-        return cached_calls  # type: ignore[return-value]
+    """The calls of the functions that run per request (``Context.calls_per_request``, once per run)."""
     calls: list[RequestCall] = []
     for path, root in found.request.items():
         located = project.function(path)
@@ -99,7 +93,6 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
             if site.func is not None and not runs_once(found.graph, located, site):
                 calls.append(RequestCall(located, site, project.resolve(site.func), root))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
-    project.derived["calls_per_request"] = calls
     return calls
 
 
@@ -143,7 +136,3 @@ def describe_async(project: Project, model: FastAPIModel, found: Paths, located:
         return f"async function `{name}`"
     return f"async function `{name}`, {_run_by(project, model, root)}"
 
-
-def request_paths(project: Project, model: FastAPIModel, catalog: Catalog) -> Paths:
-    """The request and startup paths of a project, computed once per run."""
-    return paths(project, model, callgraph(project, catalog))

@@ -53,7 +53,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
 from fastapi_lint.diagnostics import Span
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
 
 
@@ -138,13 +138,8 @@ class Scopes:
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph) -> Scopes:
-    """The project's scopes, computed once per run."""
-    found = project.derived.get("scopes")
-    if isinstance(found, Scopes):
-        return found
-    found = _Placer(project, model, graph).place()
-    project.derived["scopes"] = found
-    return found
+    """The project's scopes (``Context.scopes`` computes them once per run)."""
+    return _Placer(project, model, graph).place()
 
 
 @dataclass(frozen=True)
@@ -525,10 +520,8 @@ def _parts(summary: ModuleSummary, project: Project) -> tuple[str, ...]:
         return path.parts
 
 
+@per_project
 def _common_folder(project: Project) -> PurePath:
-    found = project.derived.get("common_folder")
-    if isinstance(found, PurePath):
-        return found
     folders = [PurePath(summary.path).parent for summary in project.summaries]
     common = folders[0] if folders else PurePath()
     for folder in folders[1:]:
@@ -538,6 +531,4 @@ def _common_folder(project: Project) -> PurePath:
             common = PurePath()
             break
     # A relative display path is already below the working folder; only absolute ones need cutting.
-    result = common if common.is_absolute() else PurePath()
-    project.derived["common_folder"] = result
-    return result
+    return common if common.is_absolute() else PurePath()

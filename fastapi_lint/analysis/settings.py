@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
-from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.project import Located, Project, per_project
 
 SETTINGS_BASES = frozenset(
     {
@@ -17,12 +17,9 @@ SETTINGS_BASES = frozenset(
 )
 
 
+@per_project
 def settings_classes(project: Project) -> frozenset[str]:
-    cached = project.derived.get("settings_classes")
-    if cached is None:
-        cached = frozenset(path for path in project.classes if project.is_subclass(path, SETTINGS_BASES))
-        project.derived["settings_classes"] = cached
-    return cached  # type: ignore[return-value]
+    return frozenset(path for path in project.classes if project.is_subclass(path, SETTINGS_BASES))
 
 
 def constructs_settings(project: Project, site: CallSite) -> str | None:

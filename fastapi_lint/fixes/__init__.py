@@ -36,11 +36,12 @@ from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
 from fastapi_lint.fixes.base import Edit, Fixer, Import, Target
 from fastapi_lint.fixes.facts import Facts, lint_text, local_facts
-from fastapi_lint.fixes.files import CHANGED, Refused, read, rewrite
+from fastapi_lint.fixes.files import CHANGED, Refused, rewrite
 from fastapi_lint.fixes.registry import FIXERS
+from fastapi_lint.source import read
 
 if TYPE_CHECKING:
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 __all__ = [
     "CHANGED",

@@ -6,8 +6,6 @@ finding is placed by lookup, without parsing anything again.
 
 from __future__ import annotations
 
-import io
-import tokenize
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,10 +15,11 @@ from fastapi_lint.analysis.parse import text_digest
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target
+from fastapi_lint.source import encode_as_file
 
 if TYPE_CHECKING:
     from fastapi_lint.config import Config
-    from fastapi_lint.rules import Context
+    from fastapi_lint.analysis.context import Context
 
 SLEEP = "time.sleep"
 # Roles whose functions FastAPI runs either way: a plain ``def`` goes to its threadpool.
@@ -63,11 +62,7 @@ class Facts:
     @classmethod
     def of(cls, context: Context) -> Facts:
         """The facts of a linted project, built once per run."""
-        cached = context.project.derived.get("fix_facts")
-        if not isinstance(cached, Facts):
-            cached = cls(context)
-            context.project.derived["fix_facts"] = cached
-        return cached
+        return context.view(cls)
 
     # -- placing a finding ---------------------------------------------------
 
@@ -123,9 +118,7 @@ class Facts:
         through ``Depends`` and the decorators, does not count: it handles both kinds.
         """
         if self._callers is None:
-            from fastapi_lint.analysis.callgraph import callgraph
-
-            graph = callgraph(self.project, self.context.catalog)
+            graph = self.context.callgraph
             callers: set[str] = set()
             sites = [site for summary in self.project.summaries for site in summary.module_calls]
             sites += [site for other in self.project.all_functions() for site in other.function.calls]
@@ -175,26 +168,15 @@ class Facts:
         return bool(returned) and all(value.kind == "other" and value.text == argument for value in returned)
 
 
-def encoded(source: str) -> bytes:
-    """The text as the bytes of its file: in the encoding its coding cookie names, if any,
-    so that phase 1 decodes it back to the same characters (and the same columns)."""
-    data = source.encode("utf-8", "surrogatepass")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return source.encode(encoding) if encoding not in ("utf-8", "utf-8-sig") else data
-    except (SyntaxError, LookupError, UnicodeEncodeError):
-        return data
-
-
 def local_facts(source: str, path: str, config: Config) -> Facts | None:
     """Facts of one module given as text (None when it does not parse)."""
     from fastapi_lint.analysis import fastapi_model
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.project import Project
+    from fastapi_lint.analysis.context import Context
     from fastapi_lint.engine import summarize_file
-    from fastapi_lint.rules import Context
 
-    outcome = summarize_file(Path(path), path, data=encoded(source))
+    outcome = summarize_file(Path(path), path, data=encode_as_file(source))
     if isinstance(outcome, Diagnostic):
         return None
     project = Project([outcome])
@@ -206,7 +188,7 @@ def lint_text(source: str, path: str, config: Config) -> list[Diagnostic]:
     """``api.lint_source``, with the text encoded as its file would be."""
     from fastapi_lint.engine import check_project, summarize_file
 
-    outcome = summarize_file(Path(path), path, data=encoded(source))
+    outcome = summarize_file(Path(path), path, data=encode_as_file(source))
     if isinstance(outcome, Diagnostic):
         return [outcome]
     return check_project([outcome], config).diagnostics

@@ -1,7 +1,7 @@
-"""Reading a file as Python does, and giving it new content without changing what else it is.
+"""Giving a file new content without changing what else it is.
 
-The text keeps its line endings (decoding never translates them) and the encoding
-comes back from the BOM or the coding cookie. ``write_atomically`` makes a file of
+A file is read with ``source.read``: the text keeps its line endings (decoding never
+translates them) and the encoding comes back from the BOM or the coding cookie. ``write_atomically`` makes a file of
 ours (a report); ``rewrite`` changes a file of the user's (``--fix``, ``--add-noqa``),
 which keeps its owner, group, mode, extended attributes (ACLs) and hard links, and
 is never written when the user could not write it.
@@ -14,20 +14,7 @@ import io
 import os
 import stat
 import tempfile
-import tokenize
-from dataclasses import dataclass, field
 from pathlib import Path
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    text: str  # without the BOM; line endings as in the file
-    encoding: str  # "utf-8-sig" when the file starts with a BOM
-    data: bytes = field(default=b"", repr=False)  # the bytes read
-
-    def encode(self, text: str) -> bytes:
-        return text.encode(self.encoding)
 
 
 class Refused(OSError):
@@ -36,20 +23,6 @@ class Refused(OSError):
 
 
 CHANGED = "the file changed since it was checked"
-
-
-def read(path: Path) -> SourceFile:
-    """Raises ``OSError``, ``SyntaxError`` (bad coding cookie) or ``UnicodeDecodeError``.
-
-    Read as the analysis reads it: a regular file only, and no more than it would parse."""
-    from fastapi_lint.reading import read_source
-
-    data = read_source(path)
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):  # a BOM with a cookie other than utf-8-sig's spelling
-        text = text[1:]
-    return SourceFile(path, text, encoding, data)
 
 
 # -- a file of the user's ------------------------------------------------------------------

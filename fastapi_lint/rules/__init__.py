@@ -9,29 +9,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
-from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.analysis.context import Context
     from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.analysis.fastapi_model import FastAPIModel
-    from fastapi_lint.analysis.project import Located, Project
-
-
-@dataclass(frozen=True)
-class Context:
-    """The facts a rule reads: the linked project, its FastAPI model, the catalog, and the
-    versions of libraries the project is pinned to (read only if a rule asks)."""
-
-    project: Project
-    model: FastAPIModel
-    catalog: Catalog
-    pins: Pins = field(default_factory=Pins.none)
+    from fastapi_lint.analysis.project import Located
 
 
 class Rule:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.project import Located, Project
-from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _REQUESTS = {f"requests.{verb}" for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")}
 _REQUESTS |= {f"requests.Session.{verb}" for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")}
@@ -84,8 +85,7 @@ class MissingTimeout(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
-        for call in calls_per_request(project, found):
+        for call in context.calls_per_request:
             problem = _problem(call.ref.path, call.site)
             if problem is None:
                 continue

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import CallGraph, callgraph
-from fastapi_lint.analysis.capacity import DEFAULT_THREADS, serving_modules, threadpool_use
+from fastapi_lint.analysis.capacity import DEFAULT_THREADS
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, Value
-from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.project import Located, Project
-from fastapi_lint.analysis.request_path import paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _SYNC_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"})
 _SYNC_POOLS = frozenset({"psycopg_pool.ConnectionPool"})
@@ -101,16 +99,15 @@ class PoolThreadpoolMismatch(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        graph = callgraph(project, context.catalog)
-        use = threadpool_use(project, context.model, graph)
+        use = context.threadpool_use
         if use.limiter_configured or not (use.sync_routes or use.sync_dependencies):
             return
         threads = DEFAULT_THREADS
-        serving = serving_modules(project, context.model)
+        serving = context.serving_modules
         for summary, site, located in _pool_sites(project):
             if serving is not None and summary.module not in serving:
                 continue  # a migration script or a tool: its pool never meets the threadpool
-            if located is not None and not _lasts(context, graph, located, site):
+            if located is not None and not _lasts(context, located, site):
                 continue  # a helper's own engine (a migration check, an export): not the shared pool
             size = _pool_size(project, site)
             if size is None:
@@ -136,17 +133,16 @@ def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite, Located
     return [(summary, site, in_functions.get((summary.path, site.span))) for summary, site in project.calls_to(_POOLS)]
 
 
-def _lasts(context: Context, graph: CallGraph, located: Located, site: CallSite) -> bool:
+def _lasts(context: Context, located: Located, site: CallSite) -> bool:
     """Whether a pool built in a function lives as long as the process: built behind a
     lazy-init guard, in a function that runs once, or handed back (returned, kept on the
     object) by a function that runs while the process starts."""
     if site.once:
         return True
-    model, function = context.model, located.function
-    found = paths(context.project, model, graph)
-    if function.path in once_per_process(model, graph, found):
+    function = located.function
+    if function.path in context.once_per_process:
         return True
-    if function.path not in run_while_starting(model, graph, found):
+    if function.path not in context.run_while_starting:
         return False
     return _returns_pool(context.project, function) or _keeps_pool(context.project, function)
 

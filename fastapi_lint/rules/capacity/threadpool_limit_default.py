@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from fastapi_lint.analysis.callgraph import callgraph
-from fastapi_lint.analysis.capacity import DEFAULT_THREADS, threadpool_use
-from fastapi_lint.analysis.fastapi_model import APP_TYPES
+from fastapi_lint.analysis.capacity import DEFAULT_THREADS
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.fastapi_model import APP_TYPES
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class ThreadpoolLimitDefault(Rule):
@@ -81,7 +81,7 @@ class ThreadpoolLimitDefault(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        use = threadpool_use(project, context.model, callgraph(project, context.catalog))
+        use = context.threadpool_use
         if use.limiter_configured or not (use.blocking_routes or use.blocking_dependencies):
             return
         # The limiter is per process, not per app: one finding, at the first app the project builds.

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, cost_of, waiting
-from fastapi_lint.analysis.request_path import describe_async, request_paths
+from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.event_loop import advice, cost_of, waiting
+from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class BlockingCallInAsync(Rule):
@@ -82,8 +83,8 @@ class BlockingCallInAsync(Rule):
     fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        found = request_paths(context.project, context.model, context.catalog)
-        for call in blocking_calls(context.project, context.catalog):
+        found = context.request_paths
+        for call in context.blocking_calls:
             if call.entry.kind != "io" or call.on_resource or call.metadata_only:
                 continue
             located, site = call.located, call.site

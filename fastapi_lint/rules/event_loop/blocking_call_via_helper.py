@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.blocking import Tier
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, cost_of, waiting
 from fastapi_lint.analysis.facts import CallSite
-from fastapi_lint.analysis.request_path import describe_async, request_paths
+from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class BlockingCallViaHelper(Rule):
@@ -103,8 +103,8 @@ class BlockingCallViaHelper(Rule):
     fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        graph = callgraph(context.project, context.catalog)
-        found = request_paths(context.project, context.model, context.catalog)
+        graph = context.callgraph
+        found = context.request_paths
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.blocking import Tier
-from fastapi_lint.analysis.event_loop import advice, blocking_calls, chain_hops, chain_names, cost_of, waiting
-from fastapi_lint.analysis.request_path import describe_async, request_paths
+from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, cost_of, waiting
+from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class BlockingMetadataCallInAsync(Rule):
@@ -87,8 +87,8 @@ class BlockingMetadataCallInAsync(Rule):
         yield from self._through_helpers(context)
 
     def _direct(self, context: Context) -> Iterator[Diagnostic]:
-        found = request_paths(context.project, context.model, context.catalog)
-        for call in blocking_calls(context.project, context.catalog):
+        found = context.request_paths
+        for call in context.blocking_calls:
             if not call.metadata_only:
                 continue
             located = call.located
@@ -104,8 +104,8 @@ class BlockingMetadataCallInAsync(Rule):
             )
 
     def _through_helpers(self, context: Context) -> Iterator[Diagnostic]:
-        graph = callgraph(context.project, context.catalog)
-        found = request_paths(context.project, context.model, context.catalog)
+        graph = context.callgraph
+        found = context.request_paths
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
 from fastapi_lint.analysis.catalog.blocking import Tier
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class BlockingSyncDependencyOnAsyncRoute(Rule):
@@ -80,7 +80,7 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
     severity = Severity.WARNING
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        graph = callgraph(context.project, context.catalog)
+        graph = context.callgraph
         forward = dependencies_by_dependent(context.model)
         for route in context.model.routes:
             handler = route.handler

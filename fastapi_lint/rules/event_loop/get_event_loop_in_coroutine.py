@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.request_path import describe_async, request_paths
+from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _GET_EVENT_LOOP = "asyncio.get_event_loop"
 
@@ -74,7 +75,7 @@ class GetEventLoopInCoroutine(Rule):
         calls = project.function_calls_to([_GET_EVENT_LOOP])
         if not calls:
             return
-        found = request_paths(project, model, context.catalog)
+        found = context.request_paths
         for located, site in calls:
             if not located.function.is_async or site.offloaded:
                 continue

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
-from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
+from fastapi_lint.analysis.loop_threads import LoopThreads
 from fastapi_lint.analysis.project import Located
-from fastapi_lint.analysis.request_path import Paths, describe_async, paths, where
+from fastapi_lint.analysis.request_path import Paths, describe_async, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _RUN = "asyncio.run"
 _NEW_EVENT_LOOP = "asyncio.new_event_loop"
@@ -104,9 +104,8 @@ class LoopMisuse(Rule):
         calls = project.function_calls_to([*_RUNS_A_LOOP, *_BUILDS_A_LOOP])
         if not calls:
             return
-        graph = callgraph(project, context.catalog)
-        found = paths(project, context.model, graph)
-        threads = loop_threads(context.model, graph, found)
+        found = context.request_paths
+        threads = context.loop_threads
         for located, site in calls:
             if site.offloaded:
                 continue  # in a lambda handed to a worker thread, which has no loop of its own

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import callgraph
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _CACHES = ("functools.lru_cache", "functools.cache")
 
@@ -73,7 +73,7 @@ class TrivialSyncDependency(Rule):
     default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        graph = callgraph(context.project, context.catalog)
+        graph = context.callgraph
         for path, roles in sorted(context.model.roles.items()):
             if "dependency" not in roles:
                 continue

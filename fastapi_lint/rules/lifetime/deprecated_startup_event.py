@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, RefKind
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, ROUTER_TYPES
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class DeprecatedStartupEvent(Rule):

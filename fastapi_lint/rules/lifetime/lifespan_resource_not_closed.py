@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.callgraph import CallGraph, callgraph
+from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, RefKind, Value
-from fastapi_lint.analysis.request_path import paths
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 # Calls that take ownership of a resource and close it with the stack.
 _EXIT_STACKS = frozenset({"enter_async_context", "enter_context", "push_async_callback", "callback", "push"})
@@ -84,8 +84,8 @@ class LifespanResourceNotClosed(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        graph = callgraph(project, context.catalog)
-        cached = paths(project, model, graph).cached
+        graph = context.callgraph
+        cached = context.request_paths.cached
         handlers = sorted(path for path, roles in model.roles.items() if "startup" in roles)
         lifespans = sorted(path for path, roles in model.roles.items() if "lifespan" in roles)
         # A lifespan closes what it opens itself; startup handlers are closed by shutdown handlers.

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import RefKind
-from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class PerRequestClient(Rule):
@@ -104,8 +105,7 @@ class PerRequestClient(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
-        for call in calls_per_request(project, found):
+        for call in context.calls_per_request:
             # A call of an instance (``SessionLocal()`` on a sessionmaker) checks out, it does not build.
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
             if resource is None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CONFIG_PARSERS, HEAVY_LOADS, PRETRAINED_PACKAGES
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import Value
 from fastapi_lint.analysis.project import Project
-from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class PerRequestHeavyLoad(Rule):
@@ -81,8 +82,7 @@ class PerRequestHeavyLoad(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
-        for call in calls_per_request(project, found):
+        for call in context.calls_per_request:
             path = call.ref.path
             what = HEAVY_LOADS.get(path)
             if what is None and path.endswith(".from_pretrained") and path.startswith(PRETRAINED_PACKAGES):

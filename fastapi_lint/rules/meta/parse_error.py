@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, PARSE_ERROR_NAME
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class ParseError(Rule):

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.fastapi_model import BASE_HTTP_MIDDLEWARE
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 # What Starlette's BaseHTTPMiddleware still costs (starlette/middleware/base.py, 1.x).
 _COST = "a second task and a memory stream per request, and context variables the app sets do not reach it"

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.fastapi_model import Route
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 # Routes whose response is not JSON, or is built by hand, have no model to declare.
 _NON_JSON = ("HTMLResponse", "PlainTextResponse", "StreamingResponse", "FileResponse", "RedirectResponse",

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
+from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 _READS = {
     "os.getenv": "reads the environment",
@@ -76,8 +77,7 @@ class EnvironmentReadPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
-        for call in calls_per_request(project, found):
+        for call in context.calls_per_request:
             what = _READS.get(call.ref.path)
             if what is None:
                 continue

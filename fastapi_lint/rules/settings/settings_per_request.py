@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
-from fastapi_lint.analysis.request_path import calls_per_request, request_paths, where
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.analysis.settings import builds_as_fallback, constructs_settings, is_settings_getter, settings_classes
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class SettingsPerRequest(Rule):
@@ -85,8 +86,7 @@ class SettingsPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
-        for call in calls_per_request(project, found):
+        for call in context.calls_per_request:
             settings = constructs_settings(project, call.site)
             if settings is None or call.site.awaited:
                 continue

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.request_path import request_paths, where
+from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.request_path import where
 from fastapi_lint.analysis.settings import is_settings_getter
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.rules import Context, Rule
+from fastapi_lint.rules import Rule
 
 
 class UncachedSettingsGetter(Rule):
@@ -87,7 +88,7 @@ class UncachedSettingsGetter(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        found = request_paths(project, model, context.catalog)
+        found = context.request_paths
         for path, root in found.request.items():
             located = project.function(path)
             if located is None or not is_settings_getter(project, located):

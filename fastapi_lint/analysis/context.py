@@ -1,0 +1,105 @@
+"""The facts a rule reads: the linked project, its FastAPI model, the catalog and the pins,
+and what is derived from them once per run, as typed properties computed on first use.
+
+Several rules read the same derived facts (the call graph, the request paths, the blocking
+calls): each is built by the first rule that asks, and shared by the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TypeVar, cast
+
+from fastapi_lint.analysis import fastapi_model
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threadpool_use
+from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
+from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
+from fastapi_lint.analysis.pins import Pins
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
+from fastapi_lint.analysis.scope import Scopes, scopes
+
+_V = TypeVar("_V")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The facts a rule reads: the linked project, its FastAPI model, the catalog, and the
+    versions of libraries the project is pinned to (read only if a rule asks)."""
+
+    project: Project
+    model: FastAPIModel
+    catalog: Catalog
+    pins: Pins = field(default_factory=Pins.none)
+    _views: dict[Callable[[Context], object], object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def callgraph(self) -> CallGraph:
+        return CallGraph(self.project, self.catalog)
+
+    @cached_property
+    def request_paths(self) -> Paths:
+        """What runs per request and at startup."""
+        return paths(self.project, self.model, self.callgraph)
+
+    @cached_property
+    def calls_per_request(self) -> list[RequestCall]:
+        return calls_per_request(self.project, self.request_paths)
+
+    @cached_property
+    def blocking_calls(self) -> list[BlockingCall]:
+        """Catalog calls made directly on the event loop."""
+        return blocking_calls(self.project, self.callgraph)
+
+    @cached_property
+    def loop_threads(self) -> LoopThreads:
+        return loop_threads(self.model, self.callgraph, self.request_paths)
+
+    @cached_property
+    def once_per_process(self) -> frozenset[str]:
+        return once_per_process(self.model, self.callgraph, self.request_paths)
+
+    @cached_property
+    def run_while_starting(self) -> frozenset[str]:
+        return run_while_starting(self.callgraph, self.once_per_process)
+
+    @cached_property
+    def threadpool_use(self) -> ThreadpoolUse:
+        return threadpool_use(self.project, self.model, self.callgraph)
+
+    @cached_property
+    def serving_modules(self) -> set[str] | None:
+        return serving_modules(self.project, self.model)
+
+    @cached_property
+    def scopes(self) -> Scopes:
+        """Where each function may run (``analysis/scope.py``)."""
+        return scopes(self.project, self.model, self.callgraph)
+
+    def view(self, build: Callable[[Context], _V]) -> _V:
+        """``build(self)``, built once per context: a view another part keeps on these facts
+        (the fixes' placing of findings)."""
+        found = self._views.get(build)
+        if found is None:
+            found = self._views[build] = build(self)
+        return cast(_V, found)
+
+
+def project_context(summaries: list[ModuleSummary], catalog: Catalog, paths: dict[str, Path] | None = None) -> Context:
+    """The linked project and its FastAPI model: what every rule reads.
+
+    ``catalog``: the blocking calls, with the configuration's additions. ``paths``: each
+    module's file (by displayed path), where its project's pins are looked for; without it,
+    the displayed path itself (relative to the working folder).
+    """
+    project = Project(summaries)
+    files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
+    return Context(project, fastapi_model.build(project), catalog, Pins(files))

@@ -1,0 +1,94 @@
+"""Paths as the user sees them and as the file system knows them, and the project a file belongs to."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+
+def real_path(path: str | os.PathLike[str]) -> str | None:
+    """The path with links resolved, or None when it cannot be (a NUL byte, a link loop)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def real_or_absolute(path: str | os.PathLike[str]) -> str:
+    """``real_path``, or the path made absolute when it cannot be resolved."""
+    real = real_path(path)
+    return real if real is not None else os.path.abspath(path)
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working folder when under it, as Ruff prints them.
+
+    Symlinks are not followed: a linked file is shown under the name it was found by.
+    """
+    if not path.is_absolute() and ".." not in path.parts:
+        return path.as_posix()  # already relative to the working folder, and normalized by Path
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working folder was deleted
+        return path.as_posix()
+    absolute = os.path.abspath(path)
+    for base in _bases(cwd):
+        try:
+            relative = os.path.relpath(absolute, base)
+        except ValueError:  # another drive
+            continue
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return Path(relative).as_posix()
+    return path.as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _bases(cwd: str) -> tuple[str, ...]:
+    """The working folder as given and with links resolved (once per run, not per file)."""
+    return tuple(dict.fromkeys((cwd, os.path.realpath(cwd))))
+
+
+# -- a project for the files given ------------------------------------------------------
+
+
+def project_scope(targets: list[Path], root: Path | None) -> tuple[list[Path], frozenset[str] | None]:
+    """What to lint for ``targets``, and the files to report on (None: everything linted).
+
+    Only when every target is a file: each is linted with its project, the configuration's
+    folder (``root``) when the file is under it, else its top package folder; a file outside
+    both is linted alone.
+    """
+    if not targets or not all(_is_file(target) for target in targets):
+        return targets, None
+    roots: dict[str, Path] = {}
+    for target in targets:
+        found = project_root(target, root)
+        if found is not None:
+            roots.setdefault(real_or_absolute(str(found)), found)
+    if not roots:
+        return targets, None
+    return [*roots.values(), *targets], frozenset(real_or_absolute(str(target)) for target in targets)
+
+
+def project_root(path: Path, root: Path | None) -> Path | None:
+    """The folder of the project ``path`` belongs to: ``root`` (the configuration's folder) when
+    the file is under it, else its top package folder; None for a file in neither."""
+    absolute = Path(os.path.abspath(path))
+    if root is not None:
+        configured = Path(os.path.abspath(root))
+        if configured in absolute.parents:
+            return configured
+    folder = absolute.parent
+    if not (folder / "__init__.py").is_file():
+        return None
+    while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
