@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is_bundled_read
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -161,7 +161,10 @@ class CallGraph:
             if site.awaited or site.offloaded or site.uncontended:
                 continue
             if callee.entry is not None:
-                direct.append((site, callee.ref.path, callee.entry))
+                entry = callee.entry
+                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col):
+                    entry = bundled_read(entry)
+                direct.append((site, callee.ref.path, entry))
             elif targets:
                 edges.extend([(site, target) for target in targets])
             elif not callee.harmless:

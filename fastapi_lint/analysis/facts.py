@@ -133,6 +133,8 @@ class FunctionFacts:
     fills: tuple[str, ...] = ()
     # The code the body runs only while a lasting place is empty (``memo_guard.py``).
     guards: tuple[Guard, ...] = ()
+    # (line, column) of the calls that read a file shipped with the code (``bundled.py``).
+    bundled: tuple[tuple[int, int], ...] = ()
 
 
 class Guard(NamedTuple):

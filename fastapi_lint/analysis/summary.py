@@ -13,6 +13,7 @@ import bisect
 import functools
 from pathlib import Path
 
+from fastapi_lint.analysis.bundled import BundledNames
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -133,6 +134,7 @@ class _Extractor:
         self.module_scope = Scope()
         self.resolver = Resolver(self.module_scope)
         self.star_imports: list[str] = []
+        self.bundled_names = BundledNames(parsed.tree, parsed.source)
         self.imports: list[tuple[str, str]] = []
         self._function_paths: set[str] = set()
         self.type_checking_only = 0  # inside ``if TYPE_CHECKING:``
@@ -347,6 +349,8 @@ class _Extractor:
                 abstract=class_path is not None and _declares_only(node, decorators),
                 fills=fills,
                 guards=tuple(guarded.found),
+                bundled=tuple((line, self._column(line, col))
+                              for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
             )
         )
 

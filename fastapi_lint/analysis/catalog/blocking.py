@@ -52,6 +52,7 @@ ON_PERSON = "waiting for a person"
 ON_FILE = "reading or writing a file"
 ON_FOLDERS = "scanning folders"
 ON_METADATA = "touching file-system metadata"
+ON_BUNDLED_FILE = "reading a file shipped with the code"
 COMPUTING = "computing"
 
 
@@ -206,6 +207,25 @@ _METADATA = _group(
     waits=ON_METADATA,
     tier=Tier.METADATA,
 )
+
+_BUNDLED: dict[Entry, Entry] = {}
+
+
+def bundled_read(entry: Entry) -> Entry:
+    """``entry`` (a read of a file's contents) made on a file shipped with the code (``bundled.py``):
+    small and in the page cache, it holds the loop as a metadata call does (FAS108, off by default)."""
+    found = _BUNDLED.get(entry)
+    if found is None:
+        found = _BUNDLED[entry] = Entry(
+            entry.pattern, "holds the loop briefly: the file is small, and cached by the system after the first read",
+            entry.instead, entry.kind, entry.resource, ON_BUNDLED_FILE, Tier.METADATA,
+        )
+    return found
+
+
+def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...], line: int, col: int) -> bool:
+    return entry.tier == Tier.FILE and bool(function_bundled) and (line, col) in function_bundled
+
 
 # -- network -----------------------------------------------------------------
 

@@ -1,0 +1,161 @@
+"""Reads of files shipped with the code: a prompt, a template, a bundled JSON table.
+
+A file that sits beside the module reading it (a path built from ``__file__``, or from
+``importlib.resources.files(...)``) is part of the installed code: small, on local disk, and in
+the page cache after its first read. Reading one per request holds the loop for microseconds, as
+a metadata call does, not for as long as the data a user uploads or a network file system
+serves. So such a read is told apart here, in phase 1, and the blocking analysis counts it in
+the metadata tier (FAS108, off by default) instead of the file tier::
+
+    PROMPTS = Path(__file__).parent / "prompts"
+
+    class Service:
+        TEMPLATES = Path(os.path.dirname(os.path.abspath(__file__))) / "templates"
+
+        def prompt(self, name: str) -> str:
+            path = os.path.join(self.TEMPLATES, name + ".txt")
+            with open(path) as f:           # a read of a bundled file
+                return f.read()
+
+    def table() -> dict:
+        return json.loads((PROMPTS / "table.json").read_text())   # so is this
+
+What counts as bundled: ``__file__``; a call of ``importlib.resources.files``/``path`` or
+``pkg_resources.resource_filename``; a module-level name or a class attribute of the same module
+assigned from one; a local assigned only from one (a file name from the caller may be joined to
+it: the folder is the code's). Writes, and modes other than reading, are not bundled reads.
+Names imported from another module are not followed (phase 1 sees one file): a missed quiet
+rather than a missed alarm.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+_RESOURCE_CALLS = frozenset({"files", "path", "resource_filename", "as_file"})
+_OPENERS = frozenset({"open"})
+_PATH_READS = frozenset({"read_text", "read_bytes", "open"})
+
+
+class BundledNames:
+    """The module-level names and class attributes of one module that hold a bundled path."""
+
+    def __init__(self, tree: ast.Module, source: str) -> None:
+        self.module: set[str] = set()
+        self.attributes: dict[str, set[str]] = {}  # class name -> its attributes
+        self.active = "__file__" in source or "resources" in source
+        if not self.active:
+            return
+        for statement in tree.body:  # in order: a name may build on an earlier one
+            if isinstance(statement, ast.ClassDef):
+                owned = self.attributes.setdefault(statement.name, set())
+                for inner in statement.body:
+                    owned.update(self._assigned(inner, owned))
+            else:
+                self.module.update(self._assigned(statement, set()))
+
+    def _assigned(self, statement: ast.stmt, owned: set[str]) -> Iterator[str]:
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+            return
+        if not _mentions(statement.value, lambda node: self._base(node, owned)):
+            return
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        yield from (target.id for target in targets if isinstance(target, ast.Name))
+
+    def _base(self, node: ast.AST, owned: set[str]) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id == "__file__" or node.id in self.module or node.id in owned
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            return name in _RESOURCE_CALLS and _looks_like_resources(func)
+        return False
+
+    def reads(self, function: ast.FunctionDef | ast.AsyncFunctionDef, class_name: str | None) -> list[tuple[int, int]]:
+        """``(line, byte column)`` of each call in ``function``'s own body that reads a bundled file."""
+        if not self.active:
+            return []
+        owned = self.attributes.get(class_name or "", set())
+        assignments = [(target.id, node.value) for node in _own_nodes(function)
+                       if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+                       for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                       if isinstance(target, ast.Name)]
+        # A local is bundled when every value assigned to it is; a few rounds settle chains of them.
+        bundled_locals: dict[str, bool] = {}
+        for _ in range(4):
+            settled: dict[str, bool] = {}
+            for name, value in assignments:
+                is_bundled = _mentions(value, lambda sub: self._local_base(sub, owned, bundled_locals))
+                settled[name] = settled.get(name, True) and is_bundled
+            if settled == bundled_locals:
+                break
+            bundled_locals = settled
+        handles: set[str] = set()  # ``with open(bundled) as f``
+        found: list[tuple[int, int]] = []
+        for node in _own_nodes(function):
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if (isinstance(item.context_expr, ast.Call) and self._reads(item.context_expr, owned, bundled_locals, handles)
+                            and isinstance(item.optional_vars, ast.Name)):
+                        handles.add(item.optional_vars.id)
+        for node in _own_nodes(function):
+            if isinstance(node, ast.Call) and self._reads(node, owned, bundled_locals, handles):
+                found.append((node.lineno, node.col_offset))
+        return found
+
+    def _local_base(self, node: ast.AST, owned: set[str], bundled_locals: dict[str, bool]) -> bool:
+        if isinstance(node, ast.Name) and node.id in bundled_locals:
+            return bundled_locals[node.id]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr in owned:
+            return True  # ``self.TEMPLATES``, ``cls.TEMPLATES``, ``Service.TEMPLATES``
+        return self._base(node, owned)
+
+    def _reads(self, call: ast.Call, owned: set[str], bundled_locals: dict[str, bool], handles: set[str]) -> bool:
+        def bundled(node: ast.AST) -> bool:
+            return _mentions(node, lambda sub: self._local_base(sub, owned, bundled_locals))
+
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in _OPENERS or (
+                isinstance(func, ast.Attribute) and func.attr in _OPENERS and isinstance(func.value, ast.Name)
+                and func.value.id in ("io", "codecs")):
+            return bool(call.args) and bundled(call.args[0]) and _reading_mode(call, 1)
+        if isinstance(func, ast.Attribute) and func.attr in _PATH_READS:
+            return bundled(func.value) and (func.attr != "open" or _reading_mode(call, 0))
+        # ``json.load(f)`` of a handle opened on a bundled file above
+        return (isinstance(func, ast.Attribute) and func.attr == "load" and len(call.args) == 1
+                and isinstance(call.args[0], ast.Name) and call.args[0].id in handles)
+
+
+def _looks_like_resources(func: ast.expr) -> bool:
+    """``importlib.resources.files(...)``, ``resources.files(...)``, ``pkg_resources.resource_filename``."""
+    if isinstance(func, ast.Attribute):
+        owner = func.value
+        text = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+        return text in ("resources", "importlib_resources", "pkg_resources")
+    return isinstance(func, ast.Name) and func.id in ("files", "resource_filename")
+
+
+def _reading_mode(call: ast.Call, index: int) -> bool:
+    mode: ast.expr | None = call.args[index] if len(call.args) > index else None
+    for keyword in call.keywords:
+        if keyword.arg == "mode":
+            mode = keyword.value
+    if mode is None:
+        return True
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and not set(mode.value) & set("wax+")
+
+
+def _mentions(node: ast.AST, is_base: Callable[[ast.AST], bool]) -> bool:
+    return any(is_base(sub) for sub in ast.walk(node))
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """Every node of the function's body, not of the functions, lambdas and classes it defines."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                pending.append(child)
