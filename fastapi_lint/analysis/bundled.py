@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterator
 _RESOURCE_CALLS = frozenset({"files", "path", "resource_filename", "as_file"})
 _OPENERS = frozenset({"open"})
 _PATH_READS = frozenset({"read_text", "read_bytes", "open"})
+# Text a module holds when it may build a bundled path at all: most modules hold none.
+_MARKERS = ("__file__", "importlib.resources", "importlib_resources", "pkg_resources")
 
 
 class BundledNames:
@@ -44,7 +46,7 @@ class BundledNames:
     def __init__(self, tree: ast.Module, source: str) -> None:
         self.module: set[str] = set()
         self.attributes: dict[str, set[str]] = {}  # class name -> its attributes
-        self.active = "__file__" in source or "resources" in source
+        self.active = any(marker in source for marker in _MARKERS)
         if not self.active:
             return
         for statement in tree.body:  # in order: a name may build on an earlier one
@@ -54,6 +56,12 @@ class BundledNames:
                     owned.update(self._assigned(inner, owned))
             else:
                 self.module.update(self._assigned(statement, set()))
+        # The names whose mention in a function body may make a read there bundled.
+        self._names = {"__file__", *self.module, *_RESOURCE_CALLS}
+        self._attributes = {name for owned in self.attributes.values() for name in owned} | _RESOURCE_CALLS
+        # Text that a function mentioning one of them holds: a test on its lines, before its tree.
+        self._texts = ("__file__", "resources", "resource_filename", "files(", *self.module, *self._attributes - _RESOURCE_CALLS)
+        self._lines = source.splitlines()
 
     def _assigned(self, statement: ast.stmt, owned: set[str]) -> Iterator[str]:
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
@@ -76,8 +84,15 @@ class BundledNames:
         """``(line, byte column)`` of each call in ``function``'s own body that reads a bundled file."""
         if not self.active:
             return []
+        text = "\n".join(self._lines[function.lineno - 1:function.end_lineno])
+        if not any(marker in text for marker in self._texts):
+            return []
+        nodes = list(_own_nodes(function))
+        if not any(isinstance(node, ast.Name) and node.id in self._names
+                   or isinstance(node, ast.Attribute) and node.attr in self._attributes for node in nodes):
+            return []
         owned = self.attributes.get(class_name or "", set())
-        assignments = [(target.id, node.value) for node in _own_nodes(function)
+        assignments = [(target.id, node.value) for node in nodes
                        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
                        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
                        if isinstance(target, ast.Name)]
@@ -93,13 +108,13 @@ class BundledNames:
             bundled_locals = settled
         handles: set[str] = set()  # ``with open(bundled) as f``
         found: list[tuple[int, int]] = []
-        for node in _own_nodes(function):
+        for node in nodes:
             if isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if (isinstance(item.context_expr, ast.Call) and self._reads(item.context_expr, owned, bundled_locals, handles)
                             and isinstance(item.optional_vars, ast.Name)):
                         handles.add(item.optional_vars.id)
-        for node in _own_nodes(function):
+        for node in nodes:
             if isinstance(node, ast.Call) and self._reads(node, owned, bundled_locals, handles):
                 found.append((node.lineno, node.col_offset))
         return found
