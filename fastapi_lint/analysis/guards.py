@@ -38,6 +38,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
+from fastapi_lint.analysis.memo_guard import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
@@ -74,7 +75,7 @@ def runs_once(graph: _Graph, located: Located, site: CallSite, refreshed: bool =
     """Whether ``site`` runs only while a lasting place is empty: once per entry, and with
     ``refreshed``, also once per entry and period."""
     function = located.function
-    if not site.once and all(guard.filled for guard in function.guards):
+    if not site.once and all(guard.filled and not guard.place.startswith(PARAMETER) for guard in function.guards):
         return False  # most calls: no guard around them
     line = site.span.line
     return any(
@@ -92,11 +93,64 @@ def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bo
         return False
     if not guard.filled and not _filled_below(graph, located, guard):
         return False
+    if guard.place.startswith(PARAMETER):
+        return _callers_pass(graph, located, guard.place[len(PARAMETER):])
     if guard.place.startswith("self."):
         class_path = located.function.class_path
         return class_path is None or long_lived(graph, class_path)
     return True
 
+
+# -- a guard on what the caller passes --------------------------------------
+
+
+def _callers_pass(graph: _Graph, located: Located, parameter: str) -> bool:
+    """Whether every call of the function outside tests passes ``parameter`` (and not a literal
+    ``None``): then ``if properties.get("id") is None: properties["id"] = lookup()`` runs only
+    when the value a caller made lacks it, which depends on data the analysis cannot see, and
+    the call below is not counted per call. A caller that leaves the default in, or no caller
+    at all, makes the guarded code run on every call."""
+    memo = _CALLERS_PASS(graph.project)
+    key = (located.function.path, parameter)
+    found = memo.get(key)
+    if found is None:
+        calls = _callers(graph).get(located.function.path, [])
+        found = memo[key] = bool(calls) and all(_passes(located.function, site, parameter) for site in calls)
+    return found
+
+
+def _passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
+    for name, value in site.kwargs:
+        if name == parameter:
+            return not (value.kind == "const" and value.text == "None")
+    if site.has_star_kwargs:
+        return True  # ``**options``: may hold it
+    names = [param.name for param in function.params]
+    if function.class_path is not None and names and names[0] in ("self", "cls"):
+        names = names[1:]  # bound by the call on the instance or class
+    index = names.index(parameter) if parameter in names else len(site.args)
+    if index >= len(site.args):
+        return False
+    value = site.args[index]
+    return not (value.kind == "const" and value.text == "None")
+
+
+def _callers(graph: _Graph) -> dict[str, list[CallSite]]:
+    """Every function's call sites in the project outside tests, by the function they run."""
+    found = _CALLERS(graph.project)
+    if not found:
+        project = graph.project
+        for caller in project.all_functions():
+            if _in_tests(caller):
+                continue
+            for site, callee in graph.runs(caller.function.path):
+                found.setdefault(callee, []).append(site)
+        found.setdefault("", [])  # built, even for a project without calls
+    return found
+
+
+_CALLERS_PASS = per_project[dict[tuple[str, str], bool]](lambda project: {})
+_CALLERS = per_project[dict[str, list[CallSite]]](lambda project: {})
 
 # What ``_filled_below`` and ``long_lived`` found, per project.
 _FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {})

@@ -15,8 +15,10 @@ and then fills that place, builds it once (per key), however often it is called:
 
 The guard's subject must outlive the call: an attribute (``self._client``,
 ``app.state.http``), a name that is not local to the function (a module global), or
-an item of either (``ENGINES[key]``). A local (``if client is None: client = ...``)
-is rebuilt on every call, and so is an attribute filled in ``__init__`` without a
+an item of either (``ENGINES[key]``). A parameter's slot (``if properties.get("id") is
+None: properties["id"] = lookup()``) is filled by the caller: such a guard (place
+``param:properties``) holds only where every caller passes the value (``guards.py``).
+A local (``if client is None: client = ...``) is rebuilt on every call, and so is an attribute filled in ``__init__`` without a
 check: neither is recognised here. A local read from a lasting place just before
 (``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``) stands for that
 place, but the guarded code must still fill the place itself.
@@ -61,6 +63,9 @@ _STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__
 # Methods that read a cache's entry, or nothing when it has none: a local holding what they
 # return stands for the cache.
 _READING_METHODS = frozenset({"get"})
+# How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
+# by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
+PARAMETER = "param:"
 
 
 @dataclass
@@ -72,29 +77,32 @@ class Guards:
     @property
     def once(self) -> list[LineRange]:
         """The ranges whose guarded code fills the place it checks: once per entry (or period)."""
-        return [(guard.first, guard.last) for guard in self.found if guard.filled]
+        return [(guard.first, guard.last) for guard in self.found if guard.filled and not guard.place.startswith(PARAMETER)]
 
 
 class _Search:
     def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str,
-                 switches: frozenset[str] = frozenset()) -> None:
+                 switches: frozenset[str] = frozenset(), parameters: frozenset[str] = frozenset()) -> None:
         self.is_local = is_local
         self.self_name = self_name
         self.self_spelling = self_spelling
         self.switches = switches
+        self.parameters = parameters
         self.found = Guards()
 
 
 def guards(
     body: list[ast.stmt], is_local: Callable[[str], bool], self_name: str | None = None, self_spelling: str = "self",
-    switches: frozenset[str] = frozenset(),
+    switches: frozenset[str] = frozenset(), parameters: frozenset[str] = frozenset(),
 ) -> Guards:
     """The line ranges of ``body`` that run only while a lasting cache place is empty.
 
     ``self_name``: a method's first parameter, named ``self_spelling`` in the places;
-    ``switches``: the parameters with a constant default (``ignore_cache=False``).
+    ``switches``: the parameters with a constant default (``ignore_cache=False``);
+    ``parameters``: the others but ``self``, whose slots a guard may test
+    (``if properties.get("id") is None: properties["id"] = lookup()``): a place named ``param:...``.
     """
-    search = _Search(is_local, self_name, self_spelling, switches)
+    search = _Search(is_local, self_name, self_spelling, switches, parameters)
     _search(body, search, {})
     return search.found
 
@@ -331,6 +339,8 @@ def _place(node: ast.expr, search: _Search, aliases: dict[str, str], owner: bool
     if isinstance(node, ast.Name):
         if node.id in aliases and not owner:
             return aliases[node.id]
+        if node.id in search.parameters and not owner:
+            return PARAMETER + node.id
         if owner:
             return _spelled(node.id, search)
         return None if search.is_local(node.id) else node.id

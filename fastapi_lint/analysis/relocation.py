@@ -26,6 +26,7 @@ from fastapi_lint.analysis.facts import (
     CallSite,
     ClassFacts,
     FunctionFacts,
+    Guard,
     ModuleSummary,
     Param,
     Read,
@@ -43,10 +44,12 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 }
 
 
-_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines")})
+# Fields that hold line numbers (one, or a tuple of them), and (line, column) points.
+_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last")})
+_POINT_FIELDS = frozenset({(FunctionFacts, "bundled")})
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
-    for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary)
+    for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard)
 }
 
 
@@ -126,7 +129,14 @@ class _Matcher:
             return old == new
         for name in names:
             if (kind, name) in _LINE_FIELDS:
-                if not self._lines(getattr(old, name), getattr(new, name)):
+                before, after = getattr(old, name), getattr(new, name)
+                if isinstance(before, int):
+                    before, after = (before,), (after,)
+                if not self._lines(before, after):
+                    return False
+            elif (kind, name) in _POINT_FIELDS:
+                before, after = getattr(old, name), getattr(new, name)
+                if len(before) != len(after) or not all(self._point(*a, *b) for a, b in zip(before, after)):
                     return False
             elif not self.same(getattr(old, name), getattr(new, name)):
                 return False

@@ -313,7 +313,7 @@ class _Extractor:
             return name in scope.names or name in scope.lazy
 
         self_name, spelling = _self_parameter(node, class_path, decorators)
-        guarded = guards(node.body, is_local, self_name, spelling, _switches(node.args))
+        guarded = guards(node.body, is_local, self_name, spelling, _switches(node.args), _parameters(node.args, self_name))
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         self.resolver.scopes.append(scope)
@@ -962,3 +962,9 @@ def _switches(arguments: ast.arguments) -> frozenset[str]:
              *zip(arguments.kwonlyargs, arguments.kw_defaults)]
     return frozenset(arg.arg for arg, default in pairs
                      if isinstance(default, ast.Constant) and (default.value is None or isinstance(default.value, bool)))
+
+
+def _parameters(arguments: ast.arguments, self_name: str | None) -> frozenset[str]:
+    """Every parameter but a method's own first one: the slots a caller fills."""
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return frozenset(arg.arg for arg in every if arg.arg != self_name)
