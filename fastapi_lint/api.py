@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
-from fastapi_lint.engine import check_project, summarize_file
+from fastapi_lint.analysis.extract import summarize_file
+from fastapi_lint.engine import check_project
 from fastapi_lint.paths import display_path
 from fastapi_lint.analysis.facts import ModuleSummary
 

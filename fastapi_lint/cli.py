@@ -712,9 +712,10 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     """``_check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
     import time
 
-    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
+    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
     from fastapi_lint.config import ignored_for_file, selected_codes
-    from fastapi_lint.engine import check_project, summarize_file
+    from fastapi_lint.analysis.extract import summarize_file
+    from fastapi_lint.engine import check_project
     from fastapi_lint.source import decode, encode_like
 
     shown = display_path(name)
@@ -796,7 +797,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     """Add ``# noqa: CODE`` for every finding; the exit code (2 when a file could not be changed)."""
     from collections import defaultdict
 
-    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
+    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
     from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import rewrite
     from fastapi_lint.source import read
@@ -851,7 +852,7 @@ def add_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str
     the finding's other ``noqa_lines`` (its ``def`` line, a decorator) if any can take it.
     Lines and their endings are otherwise kept byte for byte.
     """
-    from fastapi_lint.analysis.parse import _NOQA, _NOQA_CODE
+    from fastapi_lint.analysis.extract.noqa import NOQA, NOQA_CODE
 
     lines = _split_keep_ends(text)
     comments, blocked = _comment_facts(text, len(lines))
@@ -870,11 +871,11 @@ def add_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str
     for number, codes in sorted(wanted.items()):
         content, ending = lines[number - 1]
         comment = comments.get(number)
-        match = _NOQA.search(content, comment) if comment is not None else None
+        match = NOQA.search(content, comment) if comment is not None else None
         if match is not None and not match.group("codes"):
             continue  # a bare ``# noqa`` already silences everything on the line
         if match is not None:
-            present = {code.upper() for code in _NOQA_CODE.findall(match.group("codes"))}
+            present = {code.upper() for code in NOQA_CODE.findall(match.group("codes"))}
             new = [code for code in codes if code.upper() not in present]
             if not new:
                 continue

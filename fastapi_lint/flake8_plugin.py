@@ -93,7 +93,8 @@ class Plugin:
 
     def diagnostics(self) -> list[Diagnostic]:
         from fastapi_lint.diagnostics import Diagnostic
-        from fastapi_lint.engine import check_project, summarize_file
+        from fastapi_lint.analysis.extract import summarize_file
+        from fastapi_lint.engine import check_project
         from fastapi_lint.paths import display_path
 
         if self.filename in ("-", "stdin", ""):
