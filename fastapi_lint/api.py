@@ -267,3 +267,40 @@ def lint_source(source: str, path: str = "snippet.py", config: Config | None = N
     if isinstance(outcome, Diagnostic):
         return [outcome]
     return check_project([outcome], config or Config()).diagnostics
+
+
+@dataclass
+class TextResult:
+    """What ``lint_text_in_project`` found in the one file."""
+
+    diagnostics: list[Diagnostic]  # its findings; or its FAS900, when the text does not parse
+    context: Context | None = None  # None when the text does not parse
+    internal_errors: list[str] = field(default_factory=list)
+
+
+def lint_text_in_project(
+    name: Path,
+    data: bytes,
+    config: Config,
+    *,
+    display: str | None = None,
+    others: Sequence[ModuleSummary] = (),
+    paths: dict[str, Path] | None = None,
+) -> TextResult:
+    """Lint ``data`` as the file ``name`` (shown as ``display``, else its display path), linked
+    with the other files of its project (``others``, their files by display path in ``paths``).
+    Only the file's findings are reported."""
+    shown = display or display_path(name)
+    outcome = summarize_file(name, shown, data=data)
+    if isinstance(outcome, Diagnostic):
+        return TextResult([outcome])
+    phase2 = check_project([*others, outcome], config, paths)
+    return TextResult([d for d in phase2.diagnostics if d.path == shown], phase2.context, phase2.internal_errors)
+
+
+def relint(source: str, path: str, config: Config) -> list[Diagnostic]:
+    """The module ``path`` linted on its own from its text, encoded as its file would be (its
+    coding cookie): what the fixes' stability check reads (``fixes.Relint``)."""
+    from fastapi_lint.source import encode_as_file
+
+    return lint_text_in_project(Path(path), encode_as_file(source), config, display=path).diagnostics

@@ -406,9 +406,11 @@ def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
 
 def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagnostic]:
     """Apply the fixes (atomically, file by file); the findings fixed."""
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import fix_files
 
-    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config)
+    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, relint=relint, context=result.context,
+                        config=config)
     for path, outcome in sorted(results.items()):
         if outcome.file_problem is not None:
             _note(f"{path}: not fixed: {outcome.file_problem}")
@@ -422,12 +424,13 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
 
 def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) -> int:
     """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import fix_files
 
     results = {}
     for result, config in projects:
-        results.update(fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context,
-                                 config=config, write=False))
+        results.update(fix_files(_fixes_wanted(result, options), options.unsafe_fixes, relint=relint,
+                                 context=result.context, config=config, write=False))
     stream = _stdout()
     changed = 0
     for path in sorted(results):
@@ -738,11 +741,12 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     diagnostics, context, internal = lint(data)
     fixed: list[Diagnostic] = []
     if (options.fix or options.diff) and source is not None:
+        from fastapi_lint.api import relint
         from fastapi_lint.fixes import plan_fixes
 
         wanted = [d for d in diagnostics if d.fix is not None and
                   (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
-        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, context=context, config=config)
+        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, relint=relint, context=context, config=config)
         if options.diff:
             _stdout().write(planned.diff(shown))
             count = len(planned.applied)

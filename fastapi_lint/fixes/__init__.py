@@ -5,8 +5,9 @@ The entry points, independent of the CLI:
 - ``fix_for(diagnostic, context)``: the ``Fix`` (title and applicability) a finding
   has, read from the linted project's facts alone (no libcst); ``with_fixes`` fills
   ``Diagnostic.fix`` for a whole list, which is what the engine attaches.
-- ``plan_fixes(source, path, diagnostics, unsafe)``: the module's new text, the
-  findings fixed and those not fixed, with the reason.
+- ``plan_fixes(source, path, diagnostics, unsafe, relint=...)``: the module's new text, the
+  findings fixed and those not fixed, with the reason. ``relint`` lints a text as a module of
+  its own (``api.relint``): the stability check below; the fixes never run the linter themselves.
 - ``apply_to_file(path, diagnostics, unsafe)``: the same, written back (``files.rewrite``);
   ``fix_files(diagnostics, unsafe)`` does it for every file of a run (``write=False``
   plans only, for ``--diff``; ``FixResult.diff`` renders it).
@@ -27,16 +28,17 @@ import io
 import tokenize
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
-from fastapi_lint.fixes.base import Edit, Fixer, Import, Target
-from fastapi_lint.fixes.facts import Facts, lint_text, local_facts
+from fastapi_lint.fixes.base import Edit, Import, Target
+from fastapi_lint.fixes.facts import Facts, local_facts
 from fastapi_lint.fixes.files import CHANGED, Refused, rewrite
+from fastapi_lint.fixes.fixer import Fixer
 from fastapi_lint.fixes.registry import FIXERS
 from fastapi_lint.source import read
 
@@ -49,6 +51,7 @@ __all__ = [
     "NEEDS_UNSAFE",
     "NO_FIX",
     "FixResult",
+    "Relint",
     "apply_to_file",
     "changed_since_checked",
     "check_parses",
@@ -58,6 +61,10 @@ __all__ = [
     "plan_fixes",
     "with_fixes",
 ]
+
+# Lints ``source`` as the module ``path`` on its own, with the configuration: the findings, or
+# the FAS900 that says why the text does not parse (``api.relint``).
+Relint = Callable[[str, str, Config], list[Diagnostic]]
 
 # Reasons a finding is not fixed that the CLI may want to count ("3 more with --unsafe-fixes").
 NO_FIX = "no automatic fix"
@@ -134,6 +141,7 @@ def plan_fixes(
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
 ) -> FixResult:
@@ -154,7 +162,7 @@ def plan_fixes(
         changed = any(reason == f"not fixed: {CHANGED}" for _, reason in skipped)
         return FixResult(source, [], skipped, source, CHANGED if changed else None)
     try:
-        problem = _check(source, new_source, path, unsafe, config, {(d.code, d.function) for d in diagnostics})
+        problem = _check(source, new_source, path, unsafe, config, {(d.code, d.function) for d in diagnostics}, relint)
     except Exception as error:
         problem = f"internal error while checking the result ({type(error).__name__}: {error})"
     if problem is not None:
@@ -167,6 +175,7 @@ def apply_to_file(
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
 ) -> FixResult:
@@ -182,7 +191,7 @@ def apply_to_file(
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _unfixed("", diagnostics, f"cannot read the file ({error})")
     shown = diagnostics[0].path if diagnostics else str(path)
-    result = plan_fixes(source_file.text, shown, diagnostics, unsafe, context=context, config=config)
+    result = plan_fixes(source_file.text, shown, diagnostics, unsafe, relint=relint, context=context, config=config)
     if not result.changed:
         return result
     try:
@@ -213,6 +222,7 @@ def fix_files(
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
     write: bool = True,
@@ -225,14 +235,14 @@ def fix_files(
     results: dict[str, FixResult] = {}
     for path, found in by_path.items():
         if write:
-            results[path] = apply_to_file(path, found, unsafe, context=context, config=config)
+            results[path] = apply_to_file(path, found, unsafe, relint=relint, context=context, config=config)
             continue
         try:
             text = read(Path(path)).text
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
             results[path] = _unfixed("", found, f"cannot read the file ({error})")
             continue
-        results[path] = plan_fixes(text, path, found, unsafe, context=context, config=config)
+        results[path] = plan_fixes(text, path, found, unsafe, relint=relint, context=context, config=config)
     return results
 
 
@@ -303,7 +313,13 @@ def _plan(
 
 
 def _check(
-    source: str, new_source: str, path: str, unsafe: bool, config: Config, asked: set[tuple[str, str | None]]
+    source: str,
+    new_source: str,
+    path: str,
+    unsafe: bool,
+    config: Config,
+    asked: set[tuple[str, str | None]],
+    relint: Relint,
 ) -> str | None:
     """Why the fixed text must not be kept, or None when it parses, keeps comments and is stable.
 
@@ -317,7 +333,7 @@ def _check(
     lost = _comments(source) - _comments(new_source)
     if lost:
         return f"the fix would drop a comment ({next(iter(lost))})"
-    again = [d for d in lint_text(new_source, path, config) if (d.code, d.function) in asked]
+    again = [d for d in relint(new_source, path, config) if (d.code, d.function) in asked]
     second, applied, _ = _plan(new_source, path, again, unsafe, None, config)
     if applied and second != new_source:
         return "fixing the result again would change it (the fixes are not stable)"
