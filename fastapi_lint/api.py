@@ -14,7 +14,7 @@ from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.engine import check_project
-from fastapi_lint.paths import display_path
+from fastapi_lint.paths import display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
 
 if TYPE_CHECKING:
@@ -269,6 +269,50 @@ def lint_source(source: str, path: str = "snippet.py", config: Config | None = N
     return check_project([outcome], config or Config()).diagnostics
 
 
+def default_cache_dir(config: Config) -> Path:
+    """Where a project keeps its cache: ``.fastapi_lint_cache`` at its configuration's folder, else the working folder."""
+    from fastapi_lint.cache import CACHE_DIR_NAME
+
+    return (config.root or Path.cwd()) / CACHE_DIR_NAME
+
+
+def project_files(root: Path, config: Config) -> list[tuple[Path, str]]:
+    """The files of the project under ``root``, with their display paths."""
+    return [(path, display_path(path)) for path in discover([root], config).files]
+
+
+def summarize_files(
+    files: Sequence[tuple[Path, str]], cache_dir: Path | None, jobs: int | None = 1
+) -> list[ModuleSummary | Diagnostic]:
+    """Phase 1 for ``files`` (path, display path), through the cache at ``cache_dir`` if any:
+    each file's facts, or the FAS900 that says why it has none."""
+    from fastapi_lint.cache import Cache
+    from fastapi_lint.runner import no_cycle_collection, summarize_all
+
+    with no_cycle_collection():
+        outcomes, _ = summarize_all(list(files), Cache(cache_dir) if cache_dir is not None else None, jobs)
+    return outcomes
+
+
+def project_of(name: Path, config: Config, cache_dir: Path | None, jobs: int | None) -> tuple[list[ModuleSummary], dict[str, Path]]:
+    """The facts of the other files of ``name``'s project (``paths.project_root``), and their files
+    by display path: what a text linted as ``name`` is linked with. None of ``name``'s own."""
+    root = project_root(name, config.root)
+    if root is None:
+        return [], {}
+    itself = real_or_absolute(str(name))
+    files = [(path, display) for path, display in project_files(root, config) if real_or_absolute(str(path)) != itself]
+    outcomes = summarize_files(files, cache_dir, jobs)
+    shown = display_path(name)
+    others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
+    return others, {display: path for path, display in files}
+
+
+def check_summaries(summaries: list[ModuleSummary], config: Config) -> list[Diagnostic]:
+    """The findings of the project made of ``summaries`` (every file's)."""
+    return check_project(summaries, config).diagnostics
+
+
 @dataclass
 class TextResult:
     """What ``lint_text_in_project`` found in the one file."""
@@ -289,7 +333,13 @@ def lint_text_in_project(
 ) -> TextResult:
     """Lint ``data`` as the file ``name`` (shown as ``display``, else its display path), linked
     with the other files of its project (``others``, their files by display path in ``paths``).
-    Only the file's findings are reported."""
+    Only the file's findings are reported.
+
+    What reads a text and lints it as a file goes through here: standard input (the CLI), the
+    flake8 plugin, and the fixes' stability check (``relint``). Each gives the bytes as it has
+    them: stdin's own, the file's on disk or flake8's lines as UTF-8, the fixed text in the
+    encoding its coding cookie names.
+    """
     shown = display or display_path(name)
     outcome = summarize_file(name, shown, data=data)
     if isinstance(outcome, Diagnostic):

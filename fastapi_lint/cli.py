@@ -23,11 +23,10 @@ from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
-from fastapi_lint.paths import display_path, project_root, project_scope, real_or_absolute
+from fastapi_lint.paths import display_path, project_scope, real_or_absolute
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import LintResult
     from fastapi_lint.analysis.context import Context
 
@@ -471,18 +470,15 @@ def _fix_summary(remaining: list[Diagnostic], fixed: list[Diagnostic], options: 
         click.echo(f"[*] {fixable} fixable with `--fix`", err=True)
 
 
-def _default_cache_dir(config: Config) -> Path:
-    return (config.root or Path.cwd()) / CACHE_DIR_NAME
-
-
 def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     """The cache folder to use: ``--cache-dir`` (resolved: the user chose it, links and all) or
     the project's; None, said once, when the project's is not a cache of ours (a repository
     may ship anything under that name). A ``--cache-dir`` that is not ours is a usage error:
     ``.``, ``src`` or ``~`` would otherwise be filled with entries and tagged as a cache."""
+    from fastapi_lint.api import default_cache_dir
     from fastapi_lint.cache_folder import problem
 
-    folder = Path(os.path.realpath(given)) if given is not None else _default_cache_dir(config)
+    folder = Path(os.path.realpath(given)) if given is not None else default_cache_dir(config)
     reason = problem(folder)
     if reason is None:
         return folder
@@ -715,10 +711,8 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     """``_check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
     import time
 
-    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
+    from fastapi_lint.api import lint_text_in_project, project_of
     from fastapi_lint.config import ignored_for_file, selected_codes
-    from fastapi_lint.analysis.extract import summarize_file
-    from fastapi_lint.engine import check_project
     from fastapi_lint.source import decode, encode_like
 
     shown = display_path(name)
@@ -727,16 +721,16 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     except (SyntaxError, LookupError, UnicodeDecodeError):
         source = None
 
-    others, paths = _project_summaries(name, config, cache_dir, options.jobs)
+    others, paths = project_of(name, config, cache_dir, options.jobs)
     paths[shown] = name
 
     def lint(text_data: bytes) -> tuple[list[Diagnostic], Context | None, list[str]]:
-        outcome = summarize_file(name, shown, data=text_data)
-        if isinstance(outcome, Diagnostic):
-            keep = PARSE_ERROR_CODE in selected_codes(config) and PARSE_ERROR_CODE not in ignored_for_file(config, name)
-            return ([outcome] if keep else []), None, []
-        phase2 = check_project([*others, outcome], config, paths)
-        return [d for d in phase2.diagnostics if d.path == shown], phase2.context, phase2.internal_errors
+        found = lint_text_in_project(name, text_data, config, display=shown, others=others, paths=paths)
+        if found.context is None:  # the text does not parse: its FAS900, if selected for the file
+            kept = [d for d in found.diagnostics
+                    if d.code in selected_codes(config) and d.code not in ignored_for_file(config, name)]
+            return kept, None, []
+        return found.diagnostics, found.context, found.internal_errors
 
     diagnostics, context, internal = lint(data)
     fixed: list[Diagnostic] = []
@@ -771,27 +765,6 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
         sys.exit(EXIT_ERROR)
     failing = [d for d in diagnostics if d.severity >= config.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
-
-
-def _project_summaries(
-    name: Path, config: Config, cache_dir: Path | None, jobs: int | None
-) -> tuple[list[ModuleSummary], dict[str, Path]]:
-    """The summaries of the other files of ``name``'s project, and their display paths."""
-    from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.cache import Cache
-    from fastapi_lint.discovery import discover
-    from fastapi_lint.runner import no_cycle_collection, summarize_all
-
-    root = project_root(name, config.root)
-    if root is None:
-        return [], {}
-    itself = real_or_absolute(str(name))
-    files = [(path, display_path(path)) for path in discover([root], config).files if real_or_absolute(str(path)) != itself]
-    with no_cycle_collection():
-        outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
-    shown = display_path(name)
-    others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
-    return others, {display: path for path, display in files}
 
 
 # -- --add-noqa ----------------------------------------------------------------------------
@@ -1141,11 +1114,11 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
               help="The cache folder to remove.")
 def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
-    from fastapi_lint.api import load_config
+    from fastapi_lint.api import default_cache_dir, load_config
     from fastapi_lint.cache import NotACache, clean as remove
 
     try:
-        folder = Path(os.path.realpath(cache_dir)) if cache_dir else _default_cache_dir(load_config(list(paths) or [Path(".")]))
+        folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))
     except ConfigError as error:
         _fail(str(error))
     if not os.path.lexists(folder):

@@ -208,6 +208,16 @@ def test_apply_to_file_keeps_mode_and_bom(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left behind
 
 
+def test_the_stability_check_lints_the_fixed_text_as_its_file_would_be_read() -> None:
+    """``api.relint`` encodes the text in the encoding its coding cookie names (columns count its
+    characters); ``api.lint_source`` encodes any text as UTF-8, so a latin-1 cookie shifts them."""
+    source = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)\n"
+    config = Config(select=("FAS101",))
+    column = source.splitlines()[5].index("time.sleep")
+    assert [d.span.col for d in relint(source, "latin.py", config)] == [column]
+    assert [d.span.col for d in lint_source(source, "latin.py", config)] == [column + 1]
+
+
 def test_apply_to_file_keeps_a_latin1_file_latin1(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)  # caf\xe9\n"
     target = tmp_path / "latin.py"

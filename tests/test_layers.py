@@ -68,25 +68,16 @@ KNOWN_CYCLES: set[frozenset[str]] = set()
 KNOWN_FORBIDDEN: set[tuple[str, str]] = {
     # The type of LintResult.context; it came with Context from rules/__init__ (cli -> rules below).
     ("fastapi_lint.cli", "fastapi_lint.analysis.context"),
-    ("fastapi_lint.cli", "fastapi_lint.analysis.facts"),
-    # summarize_file, the noqa grammar and PARSE_ERROR_CODE, from engine and analysis.parse before analysis/extract/.
-    ("fastapi_lint.cli", "fastapi_lint.analysis.extract"),
+    # The noqa grammar and PARSE_ERROR_CODE, from analysis.parse before analysis/extract/.
     ("fastapi_lint.cli", "fastapi_lint.analysis.extract.noqa"),
     ("fastapi_lint.cli", "fastapi_lint.analysis.extract.parse"),
     ("fastapi_lint.cli", "fastapi_lint.cache"),
     ("fastapi_lint.cli", "fastapi_lint.cache_folder"),
     ("fastapi_lint.cli", "fastapi_lint.discovery"),
-    ("fastapi_lint.cli", "fastapi_lint.engine"),
     ("fastapi_lint.cli", "fastapi_lint.fixes"),
     ("fastapi_lint.cli", "fastapi_lint.fixes.files"),
     ("fastapi_lint.cli", "fastapi_lint.rules"),
-    ("fastapi_lint.cli", "fastapi_lint.runner"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.analysis.extract"),  # summarize_file, from engine before
     ("fastapi_lint.flake8_plugin", "fastapi_lint.analysis.facts"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.cache"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.discovery"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.engine"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.runner"),
     ("fastapi_lint.reporters.route_table", "fastapi_lint.analysis.route_map"),
     ("fastapi_lint.reporters.sarif", "fastapi_lint.rules"),
 }
