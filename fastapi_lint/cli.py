@@ -645,10 +645,7 @@ def _sarif_edits(
     fixable = [d for d in diagnostics if d.fix is not None][:MAX_PLANNED_FIXES]
     if not fixable:
         return {}
-    # Planned one finding at a time, without ``plan_fixes``' stability check: that check
-    # re-fixes the result for the same code, so with two findings of one code in a file a
-    # single finding's edit never passes it. The edit must still parse.
-    from fastapi_lint.fixes import _plan, check_parses
+    from fastapi_lint.fixes import preview_edit
     from fastapi_lint.source import read
 
     edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
@@ -661,11 +658,8 @@ def _sarif_edits(
                 continue
         allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
         its_context, its_config = scopes.get(d.path, (context, config or Config()))
-        try:
-            new_text, applied, _ = _plan(text, d.path, [d], allowed, its_context, its_config)
-        except Exception:  # a fixer's bug costs the description of one fix, not the report
-            continue
-        if applied and new_text != text and check_parses(new_text) is None:
+        new_text = preview_edit(d, text, allowed, context=its_context, config=its_config)
+        if new_text is not None:
             edits[d] = (d.path, replacements(text, new_text))
     return edits
 
@@ -775,7 +769,7 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     from collections import defaultdict
 
     from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
-    from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
+    from fastapi_lint.fixes import CHANGED, add_noqa_comments, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import rewrite
     from fastapi_lint.source import read
 
@@ -819,92 +813,6 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
         click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} "
                    f"in {files} file{'s' if files != 1 else ''}", err=True)
     return EXIT_ERROR if failed or result.internal_errors else EXIT_OK
-
-
-def add_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int, list[Diagnostic]]:
-    """``text`` with ``# noqa: CODE`` for each finding: the new text, codes added, findings missed.
-
-    The comment goes on the finding's first line, merged into a ``# noqa: X`` already there
-    (never a code twice); when that line ends inside a string or with a backslash, on one of
-    the finding's other ``noqa_lines`` (its ``def`` line, a decorator) if any can take it.
-    Lines and their endings are otherwise kept byte for byte.
-    """
-    from fastapi_lint.analysis.extract.noqa import NOQA, NOQA_CODE
-
-    lines = _split_keep_ends(text)
-    comments, blocked = _comment_facts(text, len(lines))
-    wanted: dict[int, list[str]] = {}
-    missed: list[Diagnostic] = []
-    for d in sorted(diagnostics, key=Diagnostic.sort_key):
-        for number in (d.span.line, *d.noqa_lines):
-            if 1 <= number <= len(lines) and number not in blocked:
-                codes = wanted.setdefault(number, [])
-                if d.code not in codes:
-                    codes.append(d.code)
-                break
-        else:
-            missed.append(d)
-    added = 0
-    for number, codes in sorted(wanted.items()):
-        content, ending = lines[number - 1]
-        comment = comments.get(number)
-        match = NOQA.search(content, comment) if comment is not None else None
-        if match is not None and not match.group("codes"):
-            continue  # a bare ``# noqa`` already silences everything on the line
-        if match is not None:
-            present = {code.upper() for code in NOQA_CODE.findall(match.group("codes"))}
-            new = [code for code in codes if code.upper() not in present]
-            if not new:
-                continue
-            at = match.end("codes")
-            content = f"{content[:at]}, {', '.join(new)}{content[at:]}"
-        else:
-            new = codes
-            stripped = content.rstrip(" \t")
-            content = f"{stripped}  # noqa: {', '.join(new)}" if stripped else f"# noqa: {', '.join(new)}"
-        lines[number - 1] = (content, ending)
-        added += len(new)
-    return "".join(content + ending for content, ending in lines), added, missed
-
-
-def _split_keep_ends(text: str) -> list[tuple[str, str]]:
-    """Lines and their endings, split where Python splits them (CRLF, CR, LF)."""
-    parts = re.split(r"(\r\n|\r|\n)", text)
-    pairs = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-    if parts[-1] or not pairs:
-        pairs.append((parts[-1], ""))
-    return pairs
-
-
-def _comment_facts(text: str, count: int) -> tuple[dict[int, int], set[int]]:
-    """Per line: where its comment starts (column); and the lines that cannot take one
-    (the line ends inside a string, an f-string, or with a backslash continuation)."""
-    import io
-    import tokenize
-
-    comments: dict[int, int] = {}
-    blocked: set[int] = set()
-    fstring_starts: list[int] = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            kind = token.type
-            if kind == tokenize.COMMENT:
-                comments[token.start[0]] = token.start[1]
-            elif kind in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            name = tokenize.tok_name.get(kind, "")
-            if name == "FSTRING_START":
-                fstring_starts.append(token.start[0])
-            elif name == "FSTRING_END" and fstring_starts:
-                blocked.update(range(fstring_starts.pop(), token.start[0]))
-            elif token.end[0] > token.start[0]:
-                blocked.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError):
-        return comments, set(range(1, count + 1))  # cannot tell where strings are: touch nothing
-    for number, (content, _) in enumerate(_split_keep_ends(text), 1):
-        if number not in comments and content.rstrip(" \t").endswith("\\"):
-            blocked.add(number)
-    return comments, blocked
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:

@@ -68,9 +68,7 @@ KNOWN_CYCLES: set[frozenset[str]] = set()
 KNOWN_FORBIDDEN: set[tuple[str, str]] = {
     # The type of LintResult.context; it came with Context from rules/__init__ (cli -> rules below).
     ("fastapi_lint.cli", "fastapi_lint.analysis.context"),
-    # The noqa grammar and PARSE_ERROR_CODE, from analysis.parse before analysis/extract/.
-    ("fastapi_lint.cli", "fastapi_lint.analysis.extract.noqa"),
-    ("fastapi_lint.cli", "fastapi_lint.analysis.extract.parse"),
+    ("fastapi_lint.cli", "fastapi_lint.analysis.extract.parse"),  # PARSE_ERROR_CODE (analysis.parse before)
     ("fastapi_lint.cli", "fastapi_lint.cache"),
     ("fastapi_lint.cli", "fastapi_lint.cache_folder"),
     ("fastapi_lint.cli", "fastapi_lint.discovery"),
@@ -83,12 +81,7 @@ KNOWN_FORBIDDEN: set[tuple[str, str]] = {
 }
 
 # (importer, imported module, name)
-KNOWN_PRIVATE: set[tuple[str, str, str]] = {
-    ("fastapi_lint.analysis.catalog.cpu", "fastapi_lint.analysis.catalog.blocking", "_each"),
-    ("fastapi_lint.analysis.catalog.cpu", "fastapi_lint.analysis.catalog.blocking", "_group"),
-    ("fastapi_lint.analysis.catalog.cpu", "fastapi_lint.analysis.catalog.blocking", "_methods"),
-    ("fastapi_lint.cli", "fastapi_lint.fixes", "_plan"),
-}
+KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 # -- the graph ----------------------------------------------------------------------------

@@ -465,7 +465,7 @@ from fastapi_lint import cli, fixes
 
 moments = {
     "after the check": [(cli, "_fix"), (cli, "_add_noqa")],
-    "while the fix is planned": [(fixes, "plan_fixes"), (cli, "add_noqa_comments")],
+    "while the fix is planned": [(fixes, "plan_fixes"), (fixes, "add_noqa_comments")],
 }
 for owner, name in moments[sys.argv[1]]:
     def saving_first(*args, _real=getattr(owner, name), **kwargs):

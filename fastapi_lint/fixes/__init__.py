@@ -8,6 +8,8 @@ The entry points, independent of the CLI:
 - ``plan_fixes(source, path, diagnostics, unsafe, relint=...)``: the module's new text, the
   findings fixed and those not fixed, with the reason. ``relint`` lints a text as a module of
   its own (``api.relint``): the stability check below; the fixes never run the linter themselves.
+- ``preview_edit(diagnostic, source)``: the text with one finding fixed, for SARIF's edits;
+  ``add_noqa_comments(text, diagnostics)``: the text with a ``# noqa`` for each (``--add-noqa``).
 - ``apply_to_file(path, diagnostics, unsafe)``: the same, written back (``files.rewrite``);
   ``fix_files(diagnostics, unsafe)`` does it for every file of a run (``write=False``
   plans only, for ``--diff``; ``FixResult.diff`` renders it).
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
+from fastapi_lint.fixes.add_noqa import add_noqa_comments
 from fastapi_lint.fixes.base import Edit, Import, Target
 from fastapi_lint.fixes.facts import Facts, local_facts
 from fastapi_lint.fixes.files import CHANGED, Refused, rewrite
@@ -52,6 +55,7 @@ __all__ = [
     "NO_FIX",
     "FixResult",
     "Relint",
+    "add_noqa_comments",
     "apply_to_file",
     "changed_since_checked",
     "check_parses",
@@ -59,6 +63,7 @@ __all__ = [
     "fix_for",
     "fixable_codes",
     "plan_fixes",
+    "preview_edit",
     "with_fixes",
 ]
 
@@ -168,6 +173,30 @@ def plan_fixes(
     if problem is not None:
         return FixResult(source, [], [*skipped, *((d, f"not fixed: {problem}") for d in applied)], source)
     return FixResult(new_source, applied, skipped, source)
+
+
+def preview_edit(
+    diagnostic: Diagnostic,
+    source: str,
+    unsafe: bool = False,
+    *,
+    context: Context | None = None,
+    config: Config | None = None,
+) -> str | None:
+    """``source`` with this one finding fixed (SARIF's proposed edit), or None: no fix, the fixer
+    declines, the result does not parse, or a fixer's bug (which costs this preview, not the caller).
+
+    Planned alone, without ``plan_fixes``' stability check: that check re-fixes the result for
+    the same code, so with two findings of one code in a file a single finding's edit never
+    passes it. The edit must still parse.
+    """
+    try:
+        new_source, applied, _ = _plan(source, diagnostic.path, [diagnostic], unsafe, context, config or Config())
+    except Exception:
+        return None
+    if applied and new_source != source and check_parses(new_source) is None:
+        return new_source
+    return None
 
 
 def apply_to_file(
