@@ -66,9 +66,10 @@ _ALLOWED = {(cls.__module__, cls.__qualname__): cls for cls in _CLASSES}
 
 # The code whose output is cached: a change to any of it invalidates every entry, so a
 # development build never serves facts extracted by older code.
-_PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/summary.py", "analysis/parse.py",
+_PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/__init__.py", "analysis/extract/summary.py",
+                   "analysis/extract/parse.py", "analysis/extract/noqa.py",
                    "analysis/memo_guard.py", "analysis/uncontended.py", "analysis/bundled.py",
-                   "analysis/catalog/offload.py", "engine.py", "diagnostics.py", "source.py")
+                   "analysis/catalog/offload.py", "diagnostics.py", "source.py", "paths.py")
 
 
 def _fingerprint() -> str:

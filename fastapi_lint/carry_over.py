@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import suppressed
 from fastapi_lint import cores
 from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
 
@@ -195,7 +195,7 @@ def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagn
                 diagnostic = relocated
             own = moved.get(diagnostic.path)
             if own is not None:  # its noqa comments may have changed
-                silenced = suppressed(diagnostic, own.summary)
+                silenced = is_suppressed(diagnostic, own.summary)
         findings.append((diagnostic, silenced))
     # Positions moved in order within each file, so the report order holds; a stable sort keeps ties.
     findings.sort(key=lambda found: found[0].sort_key())

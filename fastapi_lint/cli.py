@@ -23,11 +23,10 @@ from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
-from fastapi_lint.paths import display_path, project_root, project_scope, real_or_absolute
+from fastapi_lint.paths import display_path, project_scope, real_or_absolute
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import LintResult
     from fastapi_lint.analysis.context import Context
 
@@ -406,9 +405,11 @@ def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
 
 def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagnostic]:
     """Apply the fixes (atomically, file by file); the findings fixed."""
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import fix_files
 
-    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context, config=config)
+    results = fix_files(_fixes_wanted(result, options), options.unsafe_fixes, relint=relint, context=result.context,
+                        config=config)
     for path, outcome in sorted(results.items()):
         if outcome.file_problem is not None:
             _note(f"{path}: not fixed: {outcome.file_problem}")
@@ -422,12 +423,13 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
 
 def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) -> int:
     """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import fix_files
 
     results = {}
     for result, config in projects:
-        results.update(fix_files(_fixes_wanted(result, options), options.unsafe_fixes, context=result.context,
-                                 config=config, write=False))
+        results.update(fix_files(_fixes_wanted(result, options), options.unsafe_fixes, relint=relint,
+                                 context=result.context, config=config, write=False))
     stream = _stdout()
     changed = 0
     for path in sorted(results):
@@ -468,18 +470,15 @@ def _fix_summary(remaining: list[Diagnostic], fixed: list[Diagnostic], options: 
         click.echo(f"[*] {fixable} fixable with `--fix`", err=True)
 
 
-def _default_cache_dir(config: Config) -> Path:
-    return (config.root or Path.cwd()) / CACHE_DIR_NAME
-
-
 def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     """The cache folder to use: ``--cache-dir`` (resolved: the user chose it, links and all) or
     the project's; None, said once, when the project's is not a cache of ours (a repository
     may ship anything under that name). A ``--cache-dir`` that is not ours is a usage error:
     ``.``, ``src`` or ``~`` would otherwise be filled with entries and tagged as a cache."""
+    from fastapi_lint.api import default_cache_dir
     from fastapi_lint.cache_folder import problem
 
-    folder = Path(os.path.realpath(given)) if given is not None else _default_cache_dir(config)
+    folder = Path(os.path.realpath(given)) if given is not None else default_cache_dir(config)
     reason = problem(folder)
     if reason is None:
         return folder
@@ -646,10 +645,7 @@ def _sarif_edits(
     fixable = [d for d in diagnostics if d.fix is not None][:MAX_PLANNED_FIXES]
     if not fixable:
         return {}
-    # Planned one finding at a time, without ``plan_fixes``' stability check: that check
-    # re-fixes the result for the same code, so with two findings of one code in a file a
-    # single finding's edit never passes it. The edit must still parse.
-    from fastapi_lint.fixes import _plan, check_parses
+    from fastapi_lint.fixes import preview_edit
     from fastapi_lint.source import read
 
     edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
@@ -662,11 +658,8 @@ def _sarif_edits(
                 continue
         allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
         its_context, its_config = scopes.get(d.path, (context, config or Config()))
-        try:
-            new_text, applied, _ = _plan(text, d.path, [d], allowed, its_context, its_config)
-        except Exception:  # a fixer's bug costs the description of one fix, not the report
-            continue
-        if applied and new_text != text and check_parses(new_text) is None:
+        new_text = preview_edit(d, text, allowed, context=its_context, config=its_config)
+        if new_text is not None:
             edits[d] = (d.path, replacements(text, new_text))
     return edits
 
@@ -712,9 +705,8 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     """``_check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
     import time
 
-    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
+    from fastapi_lint.api import lint_text_in_project, project_of
     from fastapi_lint.config import ignored_for_file, selected_codes
-    from fastapi_lint.engine import check_project, summarize_file
     from fastapi_lint.source import decode, encode_like
 
     shown = display_path(name)
@@ -723,25 +715,26 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     except (SyntaxError, LookupError, UnicodeDecodeError):
         source = None
 
-    others, paths = _project_summaries(name, config, cache_dir, options.jobs)
+    others, paths = project_of(name, config, cache_dir, options.jobs)
     paths[shown] = name
 
     def lint(text_data: bytes) -> tuple[list[Diagnostic], Context | None, list[str]]:
-        outcome = summarize_file(name, shown, data=text_data)
-        if isinstance(outcome, Diagnostic):
-            keep = PARSE_ERROR_CODE in selected_codes(config) and PARSE_ERROR_CODE not in ignored_for_file(config, name)
-            return ([outcome] if keep else []), None, []
-        phase2 = check_project([*others, outcome], config, paths)
-        return [d for d in phase2.diagnostics if d.path == shown], phase2.context, phase2.internal_errors
+        found = lint_text_in_project(name, text_data, config, display=shown, others=others, paths=paths)
+        if found.context is None:  # the text does not parse: its FAS900, if selected for the file
+            kept = [d for d in found.diagnostics
+                    if d.code in selected_codes(config) and d.code not in ignored_for_file(config, name)]
+            return kept, None, []
+        return found.diagnostics, found.context, found.internal_errors
 
     diagnostics, context, internal = lint(data)
     fixed: list[Diagnostic] = []
     if (options.fix or options.diff) and source is not None:
+        from fastapi_lint.api import relint
         from fastapi_lint.fixes import plan_fixes
 
         wanted = [d for d in diagnostics if d.fix is not None and
                   (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
-        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, context=context, config=config)
+        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, relint=relint, context=context, config=config)
         if options.diff:
             _stdout().write(planned.diff(shown))
             count = len(planned.applied)
@@ -768,27 +761,6 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 
-def _project_summaries(
-    name: Path, config: Config, cache_dir: Path | None, jobs: int | None
-) -> tuple[list[ModuleSummary], dict[str, Path]]:
-    """The summaries of the other files of ``name``'s project, and their display paths."""
-    from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.cache import Cache
-    from fastapi_lint.discovery import discover
-    from fastapi_lint.runner import no_cycle_collection, summarize_all
-
-    root = project_root(name, config.root)
-    if root is None:
-        return [], {}
-    itself = real_or_absolute(str(name))
-    files = [(path, display_path(path)) for path in discover([root], config).files if real_or_absolute(str(path)) != itself]
-    with no_cycle_collection():
-        outcomes, _ = summarize_all(files, Cache(cache_dir) if cache_dir is not None else None, jobs)
-    shown = display_path(name)
-    others = [o for o in outcomes if isinstance(o, ModuleSummary) and o.path != shown]
-    return others, {display: path for path, display in files}
-
-
 # -- --add-noqa ----------------------------------------------------------------------------
 
 
@@ -796,8 +768,8 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     """Add ``# noqa: CODE`` for every finding; the exit code (2 when a file could not be changed)."""
     from collections import defaultdict
 
-    from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
-    from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
+    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
+    from fastapi_lint.fixes import CHANGED, add_noqa_comments, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import rewrite
     from fastapi_lint.source import read
 
@@ -841,92 +813,6 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
         click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} "
                    f"in {files} file{'s' if files != 1 else ''}", err=True)
     return EXIT_ERROR if failed or result.internal_errors else EXIT_OK
-
-
-def add_noqa_comments(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int, list[Diagnostic]]:
-    """``text`` with ``# noqa: CODE`` for each finding: the new text, codes added, findings missed.
-
-    The comment goes on the finding's first line, merged into a ``# noqa: X`` already there
-    (never a code twice); when that line ends inside a string or with a backslash, on one of
-    the finding's other ``noqa_lines`` (its ``def`` line, a decorator) if any can take it.
-    Lines and their endings are otherwise kept byte for byte.
-    """
-    from fastapi_lint.analysis.parse import _NOQA, _NOQA_CODE
-
-    lines = _split_keep_ends(text)
-    comments, blocked = _comment_facts(text, len(lines))
-    wanted: dict[int, list[str]] = {}
-    missed: list[Diagnostic] = []
-    for d in sorted(diagnostics, key=Diagnostic.sort_key):
-        for number in (d.span.line, *d.noqa_lines):
-            if 1 <= number <= len(lines) and number not in blocked:
-                codes = wanted.setdefault(number, [])
-                if d.code not in codes:
-                    codes.append(d.code)
-                break
-        else:
-            missed.append(d)
-    added = 0
-    for number, codes in sorted(wanted.items()):
-        content, ending = lines[number - 1]
-        comment = comments.get(number)
-        match = _NOQA.search(content, comment) if comment is not None else None
-        if match is not None and not match.group("codes"):
-            continue  # a bare ``# noqa`` already silences everything on the line
-        if match is not None:
-            present = {code.upper() for code in _NOQA_CODE.findall(match.group("codes"))}
-            new = [code for code in codes if code.upper() not in present]
-            if not new:
-                continue
-            at = match.end("codes")
-            content = f"{content[:at]}, {', '.join(new)}{content[at:]}"
-        else:
-            new = codes
-            stripped = content.rstrip(" \t")
-            content = f"{stripped}  # noqa: {', '.join(new)}" if stripped else f"# noqa: {', '.join(new)}"
-        lines[number - 1] = (content, ending)
-        added += len(new)
-    return "".join(content + ending for content, ending in lines), added, missed
-
-
-def _split_keep_ends(text: str) -> list[tuple[str, str]]:
-    """Lines and their endings, split where Python splits them (CRLF, CR, LF)."""
-    parts = re.split(r"(\r\n|\r|\n)", text)
-    pairs = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-    if parts[-1] or not pairs:
-        pairs.append((parts[-1], ""))
-    return pairs
-
-
-def _comment_facts(text: str, count: int) -> tuple[dict[int, int], set[int]]:
-    """Per line: where its comment starts (column); and the lines that cannot take one
-    (the line ends inside a string, an f-string, or with a backslash continuation)."""
-    import io
-    import tokenize
-
-    comments: dict[int, int] = {}
-    blocked: set[int] = set()
-    fstring_starts: list[int] = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            kind = token.type
-            if kind == tokenize.COMMENT:
-                comments[token.start[0]] = token.start[1]
-            elif kind in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            name = tokenize.tok_name.get(kind, "")
-            if name == "FSTRING_START":
-                fstring_starts.append(token.start[0])
-            elif name == "FSTRING_END" and fstring_starts:
-                blocked.update(range(fstring_starts.pop(), token.start[0]))
-            elif token.end[0] > token.start[0]:
-                blocked.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError):
-        return comments, set(range(1, count + 1))  # cannot tell where strings are: touch nothing
-    for number, (content, _) in enumerate(_split_keep_ends(text), 1):
-        if number not in comments and content.rstrip(" \t").endswith("\\"):
-            blocked.add(number)
-    return comments, blocked
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
@@ -1136,11 +1022,11 @@ def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None
               help="The cache folder to remove.")
 def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
-    from fastapi_lint.api import load_config
+    from fastapi_lint.api import default_cache_dir, load_config
     from fastapi_lint.cache import NotACache, clean as remove
 
     try:
-        folder = Path(os.path.realpath(cache_dir)) if cache_dir else _default_cache_dir(load_config(list(paths) or [Path(".")]))
+        folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))
     except ConfigError as error:
         _fail(str(error))
     if not os.path.lexists(folder):

@@ -6,6 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+# Said with an internal error of phase 1 or of a rule, which is reported as a finding.
+INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
+
 
 class Severity(enum.IntEnum):
     """Ordered so that ``severity >= fail_on`` decides the exit code."""

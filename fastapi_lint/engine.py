@@ -8,19 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
+from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.parse import parse, parse_error
-from fastapi_lint.analysis.summary import module_name, summarize
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
-from fastapi_lint.diagnostics import Diagnostic, Severity, Span
-from fastapi_lint.paths import display_path
-from fastapi_lint.source import read_source
+from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.rules import Rule
 
-INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
 
 
 @dataclass
@@ -36,29 +32,6 @@ class Phase2Result:
     # and whether the project has an app at all (without one, every async function counts as served).
     out_of_scope: int = 0
     has_app: bool = True
-
-
-def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
-    """Phase 1 for one file: read, parse, extract. Never raises for bad input."""
-    shown = display or display_path(path)
-    if data is None:
-        try:
-            data = read_source(path)
-        except IsADirectoryError:
-            return parse_error(shown, 1, 0, "expected a file, found a directory")
-        except OSError as error:
-            return parse_error(shown, 1, 0, f"cannot read the file: {error.strerror or error}")
-    parsed = parse(data, shown)
-    if isinstance(parsed, Diagnostic):
-        return parsed
-    try:
-        module, is_package = module_name(path)
-        summary = summarize(parsed, shown, module, is_package)
-    except (RecursionError, MemoryError):
-        return parse_error(shown, 1, 0, "the file is nested too deeply to analyse")
-    except Exception as error:  # a bug in phase 1 must not cost the other files
-        return parse_error(shown, 1, 0, f"internal error while analysing the file ({type(error).__name__}: {error}); {INTERNAL_ERROR_HINT}")
-    return summary
 
 
 # What a second process runs when the edit loop splits the rules (api.py): the helper chains of
@@ -112,7 +85,7 @@ def check_project(
     by_path = {summary.path: summary for summary in summaries}
     for diagnostic in found:
         summary = by_path.get(diagnostic.path)
-        result.findings.append((diagnostic, summary is not None and suppressed(diagnostic, summary)))
+        result.findings.append((diagnostic, summary is not None and is_suppressed(diagnostic, summary)))
     result.diagnostics.extend(d for d, silenced in result.findings if not silenced)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
@@ -194,20 +167,6 @@ def rule_answers(context: Context, rules: list[tuple[str, type[Rule]]], debug: b
             continue
         answers[code] = with_fixes(found, context)
     return answers
-
-
-def suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:
-    """Whether a ``# noqa`` on the finding's line (or one of its ``noqa_lines``) silences it."""
-    for line in (diagnostic.span.line, *diagnostic.noqa_lines):
-        codes = summary.noqa.get(line)
-        if codes is None:
-            continue
-        if not codes:
-            return True
-        wanted = {diagnostic.code.upper(), diagnostic.name.lower()}
-        if any(code.upper() in wanted or code.lower() in wanted for code in codes):
-            return True
-    return False
 
 
 def _internal_error(code: str, name: str, detail: str, summaries: Iterable[ModuleSummary]) -> Diagnostic:

@@ -92,8 +92,7 @@ class Plugin:
             yield d.span.line, d.span.col, f"{d.code} {d.message}", type(self)
 
     def diagnostics(self) -> list[Diagnostic]:
-        from fastapi_lint.diagnostics import Diagnostic
-        from fastapi_lint.engine import check_project, summarize_file
+        from fastapi_lint.api import check_summaries, lint_text_in_project
         from fastapi_lint.paths import display_path
 
         if self.filename in ("-", "stdin", ""):
@@ -102,23 +101,20 @@ class Plugin:
             path = Path(self.filename)
         shown = display_path(path)
         data = self._data(path)
-        outcome = summarize_file(path, shown, data=data)
-        if isinstance(outcome, Diagnostic):
-            return []  # flake8 reports syntax errors itself (E999)
         config = self._config(path)
         project = _project_for(path, config)
         real = real_or_absolute(path)
-        if project is None:
-            return list(check_project([outcome], config).diagnostics)
-        if project.digests.get(real) == _digest(data):  # as on disk: one check serves every file
+        if project is not None and project.digests.get(real) == _digest(data):
+            # As on disk (where it parsed): one check serves every file of the project.
             found = project.findings.get(config)
             if found is None:
-                found = project.findings[config] = _by_path(
-                    check_project(list(project.summaries.values()), config).diagnostics
-                )
-            return list(found.get(outcome.path, []))
-        others = [s for key, s in project.summaries.items() if key != real and s.path != outcome.path]
-        return [d for d in check_project([*others, outcome], config).diagnostics if d.path == outcome.path]
+                found = project.findings[config] = _by_path(check_summaries(list(project.summaries.values()), config))
+            return list(found.get(shown, []))
+        others = [s for key, s in project.summaries.items() if key != real and s.path != shown] if project else []
+        linted = lint_text_in_project(path, data, config, display=shown, others=others)
+        if linted.context is None:
+            return []  # the text does not parse: flake8 reports syntax errors itself (E999)
+        return linted.diagnostics
 
     def _data(self, path: Path) -> bytes:
         """The bytes flake8 checks: the file's own when its text is what flake8 read (keeps
@@ -176,11 +172,11 @@ def _by_path(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
 
 def _project_for(path: Path, config: Config) -> _Project | None:
     """The project ``path`` belongs to, summarized once per process; None: check the file alone."""
-    from fastapi_lint.cache import CACHE_DIR_NAME, Cache
+    from fastapi_lint.api import default_cache_dir
     from fastapi_lint.paths import project_root
 
-    cache_dir = (config.root or Path.cwd()) / CACHE_DIR_NAME
-    cache = Cache(cache_dir) if cache_dir.is_dir() else None
+    cache_dir = default_cache_dir(config)
+    cache = cache_dir if cache_dir.is_dir() else None
     root = project_root(path, config.root if cache is not None else None)
     if root is None:
         return None
@@ -191,18 +187,15 @@ def _project_for(path: Path, config: Config) -> _Project | None:
     return project
 
 
-def _summarize(root: Path, config: Config, cache: Any) -> _Project:
+def _summarize(root: Path, config: Config, cache_dir: Path | None) -> _Project:
     from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.discovery import discover
-    from fastapi_lint.paths import display_path
+    from fastapi_lint.api import project_files, summarize_files
     from fastapi_lint.source import read_source
-    from fastapi_lint.runner import no_cycle_collection, summarize_all
 
-    files = discover([root], config).files
-    with no_cycle_collection():
-        outcomes, _ = summarize_all([(path, display_path(path)) for path in files], cache, jobs=1)
+    files = project_files(root, config)
+    outcomes = summarize_files(files, cache_dir, jobs=1)
     project = _Project()
-    for path, outcome in zip(files, outcomes):
+    for (path, _), outcome in zip(files, outcomes):
         if isinstance(outcome, ModuleSummary):
             real = real_or_absolute(path)
             project.summaries[real] = outcome

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.summary import module_name
+from fastapi_lint.analysis.extract import summarize_file
+from fastapi_lint.analysis.extract.summary import module_name
 from fastapi_lint.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
 from fastapi_lint import cores
 from fastapi_lint.cores import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import summarize_file
 from fastapi_lint.source import read_source
 
 if TYPE_CHECKING:

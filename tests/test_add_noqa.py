@@ -9,7 +9,7 @@ import pytest
 
 from fastapi_lint import cli
 from fastapi_lint.api import lint_source
-from fastapi_lint.cli import add_noqa_comments
+from fastapi_lint.fixes.add_noqa import add_noqa_comments
 from tests.helpers import cli_runner as _runner
 
 HEAD = """\

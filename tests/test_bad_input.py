@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import cli
-from fastapi_lint.analysis.parse import parse
+from fastapi_lint.analysis.extract import summarize_file
+from fastapi_lint.analysis.extract.parse import parse
 from fastapi_lint.source import decode
 from fastapi_lint.api import lint_paths, lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.engine import summarize_file
 from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 from tests.helpers import cli_runner as _runner
 
@@ -202,12 +202,12 @@ def test_deep_nesting_through_the_cli_is_exit_1(tmp_path: Path, monkeypatch: pyt
 
 
 def test_internal_error_in_phase_1_costs_one_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import fastapi_lint.engine
+    import fastapi_lint.analysis.extract
 
     def explode(*args: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(fastapi_lint.engine, "summarize", explode)
+    monkeypatch.setattr(fastapi_lint.analysis.extract, "summarize", explode)
     (tmp_path / "m.py").write_text("x = 1\n")
     outcome = summarize_file(tmp_path / "m.py", "m.py")
     assert isinstance(outcome, Diagnostic) and outcome.code == "FAS900"
@@ -314,7 +314,7 @@ def test_unreadable_file_reported_by_phase_1(tmp_path: Path, monkeypatch: pytest
     def deny(path: Path) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("fastapi_lint.engine.read_source", deny)
+    monkeypatch.setattr("fastapi_lint.analysis.extract.read_source", deny)
     outcome = summarize_file(tmp_path / "locked.py", "locked.py")
     assert isinstance(outcome, Diagnostic)
     assert (outcome.code, outcome.message) == ("FAS900", "cannot read the file: Permission denied")

@@ -12,7 +12,7 @@ import pytest
 from fastapi_lint.api import lint_paths
 from fastapi_lint.cache import Cache, NotACache, clean, load_secret, seal, unseal
 from fastapi_lint.config import Config
-from fastapi_lint.engine import summarize_file
+from fastapi_lint.analysis.extract import summarize_file
 from tests.fixture_harness import ROOT
 
 ALL = Config(select=("ALL",))
@@ -318,7 +318,7 @@ def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: P
     inner = project.rename(tmp_path / "top" / "svc")
     first = lint_paths([inner], ALL, cache_dir=cache, facts=False)
     (tmp_path / "top" / "__init__.py").write_text("", encoding="utf-8")
-    from fastapi_lint.analysis import summary
+    from fastapi_lint.analysis.extract import summary
 
     summary._package_parts.cache_clear()  # a new run is a new process: nothing remembered
     read = _reads(monkeypatch)
@@ -338,7 +338,7 @@ def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None
 
     defined = {obj for obj in vars(facts).values() if inspect.isclass(obj) and obj.__module__ == facts.__name__}
     assert defined <= set(cache._CLASSES)
-    summary = (ROOT / "fastapi_lint" / "analysis" / "summary.py").read_text(encoding="utf-8")
+    summary = (ROOT / "fastapi_lint" / "analysis" / "extract" / "summary.py").read_text(encoding="utf-8")
     imported = {
         node.module.removeprefix("fastapi_lint.").replace(".", "/") + ".py"
         for node in ast.parse(summary).body

@@ -18,7 +18,7 @@ from fastapi_lint.cache import Cache
 from fastapi_lint.config import Config
 from fastapi_lint.cores import can_fork
 from fastapi_lint.diagnostics import Span
-from fastapi_lint.engine import summarize_file
+from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
 from tests.fixture_harness import ROOT
 

@@ -21,7 +21,7 @@ import libcst as cst
 import pytest
 
 import fastapi_lint.fixes as fixes
-from fastapi_lint.api import lint_paths, lint_source
+from fastapi_lint.api import lint_paths, lint_source, relint
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Span
 from fastapi_lint.fixes import (
@@ -63,7 +63,7 @@ def _fix(path: Path, unsafe: bool | None = None) -> fixes.FixResult:
     source = path.read_bytes().decode("utf-8")
     wanted = _unsafe(path) if unsafe is None else unsafe
     shown = path.relative_to(ROOT).as_posix()
-    return plan_fixes(source, shown, result.diagnostics, wanted, context=result.context, config=config)
+    return plan_fixes(source, shown, result.diagnostics, wanted, context=result.context, config=config, relint=relint)
 
 
 def _comments(source: str) -> Counter[str]:
@@ -104,7 +104,7 @@ def test_fixing_the_fixed_file_changes_nothing(path: Path) -> None:
     source = fixed.read_text(encoding="utf-8")
     config = _fixture(path).config()
     diagnostics = lint_source(source, fixed.name, config)
-    result = plan_fixes(source, fixed.name, diagnostics, unsafe=True, config=config)
+    result = plan_fixes(source, fixed.name, diagnostics, unsafe=True, config=config, relint=relint)
     assert result.new_source == source
     assert result.applied == []
 
@@ -161,16 +161,16 @@ def test_no_fix_for_other_rules() -> None:
     source = "from fastapi import FastAPI\napp = FastAPI()\n\nasync def go():\n    pass\n\napp.add_event_handler('startup', go)\n"
     diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
     assert diagnostics
-    result = plan_fixes(source, "events.py", diagnostics, unsafe=True)
+    result = plan_fixes(source, "events.py", diagnostics, unsafe=True, relint=relint)
     assert not result.changed and [r for _, r in result.skipped] == [fixes.NO_FIX]
 
 
 def test_the_lifespan_fix_is_unsafe_only() -> None:
     source = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.on_event('startup')\nasync def go():\n    pass\n"
     diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
-    safe = plan_fixes(source, "events.py", diagnostics)
+    safe = plan_fixes(source, "events.py", diagnostics, relint=relint)
     assert not safe.changed and [r for _, r in safe.skipped] == [fixes.NEEDS_UNSAFE]
-    unsafe = plan_fixes(source, "events.py", diagnostics, unsafe=True)
+    unsafe = plan_fixes(source, "events.py", diagnostics, unsafe=True, relint=relint)
     assert "lifespan=lifespan" in unsafe.new_source and "on_event" not in unsafe.new_source
 
 
@@ -190,7 +190,7 @@ def _lint(path: Path) -> list[Diagnostic]:
 
 def test_apply_to_file_keeps_crlf(tmp_path: Path) -> None:
     target = _copy(tmp_path, "FAS101/fix_sleep.py", "\r\n")
-    result = apply_to_file(target, _lint(target))
+    result = apply_to_file(target, _lint(target), relint=relint)
     assert result.applied
     expected = (FIXTURES / "FAS101" / "fix_sleep.fixed.py").read_bytes().replace(b"\n", b"\r\n")
     assert target.read_bytes() == expected
@@ -200,7 +200,7 @@ def test_apply_to_file_keeps_mode_and_bom(tmp_path: Path) -> None:
     target = _copy(tmp_path, "FAS101/fix_sleep.py")
     target.write_bytes(b"\xef\xbb\xbf" + target.read_bytes())
     os.chmod(target, 0o640)
-    result = apply_to_file(target, _lint(target))
+    result = apply_to_file(target, _lint(target), relint=relint)
     assert result.applied
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     data = target.read_bytes()
@@ -208,11 +208,21 @@ def test_apply_to_file_keeps_mode_and_bom(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left behind
 
 
+def test_the_stability_check_lints_the_fixed_text_as_its_file_would_be_read() -> None:
+    """``api.relint`` encodes the text in the encoding its coding cookie names (columns count its
+    characters); ``api.lint_source`` encodes any text as UTF-8, so a latin-1 cookie shifts them."""
+    source = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)\n"
+    config = Config(select=("FAS101",))
+    column = source.splitlines()[5].index("time.sleep")
+    assert [d.span.col for d in relint(source, "latin.py", config)] == [column]
+    assert [d.span.col for d in lint_source(source, "latin.py", config)] == [column + 1]
+
+
 def test_apply_to_file_keeps_a_latin1_file_latin1(tmp_path: Path) -> None:
     source = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)  # caf\xe9\n"
     target = tmp_path / "latin.py"
     target.write_bytes(source.encode("latin-1"))
-    result = apply_to_file(target, _lint(target))
+    result = apply_to_file(target, _lint(target), relint=relint)
     assert result.applied
     assert target.read_bytes().decode("latin-1").endswith("    x = '\xe9'; await asyncio.sleep(1)  # caf\xe9\n")
 
@@ -223,7 +233,7 @@ def test_failed_check_leaves_the_file_byte_identical(tmp_path: Path, monkeypatch
     mtime = target.stat().st_mtime_ns
     diagnostics = _lint(target)
     monkeypatch.setattr(fixes, "check_parses", lambda source: "forced failure")
-    result = apply_to_file(target, diagnostics)
+    result = apply_to_file(target, diagnostics, relint=relint)
     assert target.read_bytes() == before and target.stat().st_mtime_ns == mtime
     assert result.applied == [] and not result.changed
     reasons = [reason for _, reason in result.skipped]
@@ -244,7 +254,7 @@ def test_unstable_fixes_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         return found
 
     monkeypatch.setattr(fixes, "_plan", flaky)
-    result = plan_fixes(source, "s.py", diagnostics)
+    result = plan_fixes(source, "s.py", diagnostics, relint=relint)
     assert not result.changed and "not stable" in result.skipped[0][1]
 
 
@@ -256,7 +266,7 @@ def test_write_failure_leaves_the_file(tmp_path: Path, monkeypatch: pytest.Monke
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken)
-    result = apply_to_file(target, _lint(target))
+    result = apply_to_file(target, _lint(target), relint=relint)
     assert target.read_bytes() == before and not result.applied
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
@@ -265,7 +275,7 @@ def test_stale_findings_are_skipped() -> None:
     source = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
     (diagnostic,) = lint_source(source, "s.py", Config(select=("FAS101",)))
     moved = Diagnostic(**{**diagnostic.__dict__, "span": Span(5, 0, 5, 2)})
-    result = plan_fixes(source, "s.py", [moved])
+    result = plan_fixes(source, "s.py", [moved], relint=relint)
     assert not result.changed and result.skipped[0][1] == fixes.NO_FIX
 
 
@@ -277,7 +287,7 @@ def _apply(source: str, select: str = "FAS101", unsafe: bool = False) -> str:
     config = Config(select=(select,))
     diagnostics = lint_source(source, "snippet.py", config)
     assert diagnostics, "the snippet should produce findings"
-    return plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config).new_source
+    return plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config, relint=relint).new_source
 
 
 def _skips(source: str, select: str = "FAS101", unsafe: bool = False) -> list[str]:
@@ -286,7 +296,7 @@ def _skips(source: str, select: str = "FAS101", unsafe: bool = False) -> list[st
     config = Config(select=(select,))
     diagnostics = lint_source(source, "snippet.py", config)
     assert diagnostics, "the snippet should produce findings"
-    result = plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config)
+    result = plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config, relint=relint)
     assert not result.changed
     return [reason for _, reason in result.skipped]
 
@@ -545,7 +555,7 @@ def test_every_fixture_fixes_to_valid_code_with_its_comments(fixture: Fixture) -
             ast.parse(source)
         except (UnicodeDecodeError, SyntaxError, ValueError):
             continue  # the FAS900 fixtures
-        fixed = plan_fixes(source, path, diagnostics, True, context=result.context, config=config)
+        fixed = plan_fixes(source, path, diagnostics, True, context=result.context, config=config, relint=relint)
         refused = [r for _, r in fixed.skipped if any(word in r for word in _REFUSALS)]
         assert not refused, refused
         ast.parse(fixed.new_source)
@@ -586,11 +596,11 @@ def test_fix_files_plans_or_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     linted = lint_paths([Path(target.name)], Config(select=("FAS101",)))
     before = target.read_bytes()
-    planned = fix_files(linted.diagnostics, True, context=linted.context, write=False)
+    planned = fix_files(linted.diagnostics, True, context=linted.context, write=False, relint=relint)
     assert list(planned) == [target.name] and planned[target.name].changed
     assert target.read_bytes() == before
     assert planned[target.name].diff(target.name).startswith(f"--- {target.name}\n+++ {target.name}\n")
-    written = fix_files(linted.diagnostics, True, context=linted.context)
+    written = fix_files(linted.diagnostics, True, context=linted.context, relint=relint)
     assert target.read_bytes() == (FIXTURES / "FAS101" / "fix_unsafe.fixed.py").read_bytes()
     assert len(written[target.name].applied) == 4
 
@@ -599,7 +609,7 @@ def test_symlinked_file_stays_a_link(tmp_path: Path) -> None:
     real = _copy(tmp_path, "FAS101/fix_sleep.py")
     link = tmp_path / "link.py"
     link.symlink_to(real)
-    result = apply_to_file(link, _lint(link))
+    result = apply_to_file(link, _lint(link), relint=relint)
     assert result.applied and link.is_symlink()
     assert real.read_bytes() == (FIXTURES / "FAS101" / "fix_sleep.fixed.py").read_bytes()
 
@@ -613,7 +623,7 @@ def test_a_broken_fixer_costs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AwaitSleep, "edit", broken)
     source = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
     diagnostics = lint_source(source, "s.py", Config(select=("FAS101",)))
-    result = plan_fixes(source, "s.py", diagnostics)
+    result = plan_fixes(source, "s.py", diagnostics, relint=relint)
     assert not result.changed and "internal error" in result.skipped[0][1]
 
 
@@ -676,12 +686,12 @@ else:
         source = _program(extra, bodies, route)
         config = Config(select=("FAS101", "FAS105", "FAS109"))
         diagnostics = lint_source(source, "generated.py", config)
-        result = plan_fixes(source, "generated.py", diagnostics, unsafe, config=config)
+        result = plan_fixes(source, "generated.py", diagnostics, unsafe, config=config, relint=relint)
         refused = [r for _, r in result.skipped if any(word in r for word in _REFUSALS)]
         assert not refused, (refused, source)
         ast.parse(result.new_source)
         assert not _comments(source) - _comments(result.new_source)
         # Complete: what is left has no fix of the allowed safety that the engine would apply.
         again = lint_source(result.new_source, "generated.py", config)
-        second = plan_fixes(result.new_source, "generated.py", again, unsafe, config=config)
+        second = plan_fixes(result.new_source, "generated.py", again, unsafe, config=config, relint=relint)
         assert not second.changed, (source, result.new_source, second.new_source)

@@ -150,3 +150,23 @@ def test_the_plugin_in_process_uses_the_project_cache(tmp_path: Path, monkeypatc
     monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
     linked = flake8_plugin.Plugin(None, "main.py", lines).diagnostics()  # type: ignore[arg-type]
     assert [d.code for d in linked] == ["FAS102"]
+
+
+def test_the_bytes_on_disk_are_linted_when_flake8_read_the_same_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """flake8 hands lines of text: when they are the file on disk, the file's own bytes are linted
+    (its coding cookie decides, columns count its characters); other lines (an unsaved buffer,
+    standard input) are linted as UTF-8, whatever the cookie says."""
+    from fastapi_lint import flake8_plugin
+
+    source = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)\n"
+    (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
+    lines = source.splitlines(keepends=True)
+
+    def columns(given: list[str]) -> list[int]:
+        found = flake8_plugin.Plugin(None, "latin.py", given).diagnostics()  # type: ignore[arg-type]
+        return [d.span.col for d in found if d.code == "FAS101"]
+
+    assert columns(lines) == [lines[5].index("time.sleep")]
+    assert columns([*lines, "\n"]) == [lines[5].index("time.sleep") + 1]  # 'é' read back as two latin-1 characters

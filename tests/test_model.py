@@ -16,7 +16,7 @@ from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.facts import ModuleSummary, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.project import Project
-from fastapi_lint.engine import summarize_file
+from fastapi_lint.analysis.extract import summarize_file
 
 
 def build(tmp_path: Path, files: dict[str, str]) -> FastAPIModel:

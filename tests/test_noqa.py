@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.parse import find_noqa
+from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.api import lint_source
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic, Severity

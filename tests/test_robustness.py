@@ -54,10 +54,11 @@ def test_fifty_thousand_files(tmp_path: Path) -> None:
 
 
 def _fixed(source: str) -> str:
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import plan_fixes
 
     diagnostics = lint_source(source, "one.py", Config(select=("FAS101",)))
-    return plan_fixes(source, "one.py", diagnostics, config=Config(select=("FAS101",))).new_source
+    return plan_fixes(source, "one.py", diagnostics, relint=relint, config=Config(select=("FAS101",))).new_source
 
 
 @pytest.mark.slow

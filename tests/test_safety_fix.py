@@ -179,6 +179,7 @@ def test_another_users_file(shared_project: Path, writer: str, mode: int) -> Non
 def test_a_file_the_user_may_not_write_is_refused(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi_lint.api import lint_paths
     from fastapi_lint.config import Config
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import apply_to_file
 
     app = project / "app.py"
@@ -189,7 +190,7 @@ def test_a_file_the_user_may_not_write_is_refused(project: Path, monkeypatch: py
         return False if Path(path) == app else real_access(path, mode, **kwargs)
 
     monkeypatch.setattr(os, "access", access)
-    result = apply_to_file(app, diagnostics)
+    result = apply_to_file(app, diagnostics, relint=relint)
     assert app.read_text() == ROUTE and not result.applied
     assert result.file_problem == "you may not write the file (permission denied)"
     assert leftovers(project) == []
@@ -203,6 +204,7 @@ def test_an_owner_that_cannot_be_given_back_means_writing_in_place(
 ) -> None:
     from fastapi_lint.api import lint_paths
     from fastapi_lint.config import Config
+    from fastapi_lint.api import relint
     from fastapi_lint.fixes import apply_to_file
 
     app = project / "app.py"
@@ -214,7 +216,7 @@ def test_an_owner_that_cannot_be_given_back_means_writing_in_place(
 
     monkeypatch.setattr(os, "chown", not_allowed)
     monkeypatch.setattr(os, "stat", _as_if_owned_by(NOBODY, os.stat))
-    result = apply_to_file(app, diagnostics)
+    result = apply_to_file(app, diagnostics, relint=relint)
     assert result.applied and FIXED_LINE in app.read_text()
     assert os.lstat(app).st_ino == before.st_ino, "written through the file's own inode"
     assert leftovers(project) == []
@@ -286,14 +288,14 @@ def test_fix_on_standard_input_gives_the_input_back_when_it_cannot_fix(
 def test_fix_on_standard_input_gives_the_input_back_after_an_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fastapi_lint import cli, engine
+    from fastapi_lint import api, cli
     from tests.helpers import cli_runner
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(engine, "check_project", broken)
+    monkeypatch.setattr(api, "check_project", broken)  # what lint_text_in_project calls
     data = ROUTE.encode()
     result = cli_runner().invoke(cli.main, ["-", "--stdin-filename", "app.py", "--fix", "--no-cache"], input=data)
     assert result.exit_code == 2 and "internal error: RuntimeError: boom" in result.stderr
@@ -463,7 +465,7 @@ from fastapi_lint import cli, fixes
 
 moments = {
     "after the check": [(cli, "_fix"), (cli, "_add_noqa")],
-    "while the fix is planned": [(fixes, "plan_fixes"), (cli, "add_noqa_comments")],
+    "while the fix is planned": [(fixes, "plan_fixes"), (fixes, "add_noqa_comments")],
 }
 for owner, name in moments[sys.argv[1]]:
     def saving_first(*args, _real=getattr(owner, name), **kwargs):

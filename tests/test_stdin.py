@@ -109,3 +109,22 @@ def test_stdin_is_linked_with_its_package_in_place_of_the_file(project: Path) ->
     # The text from standard input never reaches the cache: the file on disk is still empty.
     on_disk = _runner().invoke(cli.main, ["app", "--format", "concise", "-q"], catch_exceptions=False)
     assert (on_disk.exit_code, on_disk.stdout) == (0, "")
+
+
+# A latin-1 file: its coding cookie, and a character before the blocking call that is one byte in
+# latin-1 and two in UTF-8.
+LATIN1 = "# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    x = '\xe9'; time.sleep(1)  # caf\xe9\n"
+
+
+def test_stdin_is_read_and_fixed_in_its_own_encoding(project: Path) -> None:
+    """The bytes given are linted as they are (their cookie decides), and ``--fix`` gives the
+    text back in the encoding it came in, not UTF-8."""
+    data = LATIN1.encode("latin-1")
+    found = _runner().invoke(cli.main, ["-", "--stdin-filename", "latin.py", "--select", "FAS101", "--format", "json"],
+                             input=data, catch_exceptions=False)
+    assert [f["column"] for f in json.loads(found.stdout)] == [LATIN1.splitlines()[5].index("time.sleep") + 1]
+    fixed = _runner().invoke(cli.main, ["-", "--stdin-filename", "latin.py", "--select", "FAS101", "--fix"],
+                             input=data, catch_exceptions=False)
+    assert fixed.exit_code == 0, fixed.stderr
+    assert fixed.stdout_bytes.endswith("    x = '\xe9'; await asyncio.sleep(1)  # caf\xe9\n".encode("latin-1"))
+    assert "Fixed 1 finding (0 remaining)" in fixed.stderr

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, RefKind
-from fastapi_lint.analysis.parse import parse
-from fastapi_lint.analysis.summary import summarize
+from fastapi_lint.analysis.extract.parse import parse
+from fastapi_lint.analysis.extract.summary import summarize
 
 
 def summary_of(source: str, module: str = "pkg.sub.mod", is_package: bool = False) -> ModuleSummary:

@@ -12,7 +12,7 @@ from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.project import Project
-from fastapi_lint.engine import summarize_file
+from fastapi_lint.analysis.extract import summarize_file
 
 # ``a`` and ``b`` call each other, and ``b`` reaches ``d``'s network call through ``c`` (which
 # reads a file) and back into the cycle; ``e`` and ``f`` form a cycle that only lists a folder;

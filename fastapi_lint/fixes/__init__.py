@@ -5,8 +5,11 @@ The entry points, independent of the CLI:
 - ``fix_for(diagnostic, context)``: the ``Fix`` (title and applicability) a finding
   has, read from the linted project's facts alone (no libcst); ``with_fixes`` fills
   ``Diagnostic.fix`` for a whole list, which is what the engine attaches.
-- ``plan_fixes(source, path, diagnostics, unsafe)``: the module's new text, the
-  findings fixed and those not fixed, with the reason.
+- ``plan_fixes(source, path, diagnostics, unsafe, relint=...)``: the module's new text, the
+  findings fixed and those not fixed, with the reason. ``relint`` lints a text as a module of
+  its own (``api.relint``): the stability check below; the fixes never run the linter themselves.
+- ``preview_edit(diagnostic, source)``: the text with one finding fixed, for SARIF's edits;
+  ``add_noqa_comments(text, diagnostics)``: the text with a ``# noqa`` for each (``--add-noqa``).
 - ``apply_to_file(path, diagnostics, unsafe)``: the same, written back (``files.rewrite``);
   ``fix_files(diagnostics, unsafe)`` does it for every file of a run (``write=False``
   plans only, for ``--diff``; ``FixResult.diff`` renders it).
@@ -27,16 +30,18 @@ import io
 import tokenize
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
-from fastapi_lint.fixes.base import Edit, Fixer, Import, Target
-from fastapi_lint.fixes.facts import Facts, lint_text, local_facts
+from fastapi_lint.fixes.add_noqa import add_noqa_comments
+from fastapi_lint.fixes.base import Edit, Import, Target
+from fastapi_lint.fixes.facts import Facts, local_facts
 from fastapi_lint.fixes.files import CHANGED, Refused, rewrite
+from fastapi_lint.fixes.fixer import Fixer
 from fastapi_lint.fixes.registry import FIXERS
 from fastapi_lint.source import read
 
@@ -49,6 +54,8 @@ __all__ = [
     "NEEDS_UNSAFE",
     "NO_FIX",
     "FixResult",
+    "Relint",
+    "add_noqa_comments",
     "apply_to_file",
     "changed_since_checked",
     "check_parses",
@@ -56,8 +63,13 @@ __all__ = [
     "fix_for",
     "fixable_codes",
     "plan_fixes",
+    "preview_edit",
     "with_fixes",
 ]
+
+# Lints ``source`` as the module ``path`` on its own, with the configuration: the findings, or
+# the FAS900 that says why the text does not parse (``api.relint``).
+Relint = Callable[[str, str, Config], list[Diagnostic]]
 
 # Reasons a finding is not fixed that the CLI may want to count ("3 more with --unsafe-fixes").
 NO_FIX = "no automatic fix"
@@ -134,6 +146,7 @@ def plan_fixes(
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
 ) -> FixResult:
@@ -154,7 +167,7 @@ def plan_fixes(
         changed = any(reason == f"not fixed: {CHANGED}" for _, reason in skipped)
         return FixResult(source, [], skipped, source, CHANGED if changed else None)
     try:
-        problem = _check(source, new_source, path, unsafe, config, {(d.code, d.function) for d in diagnostics})
+        problem = _check(source, new_source, path, unsafe, config, {(d.code, d.function) for d in diagnostics}, relint)
     except Exception as error:
         problem = f"internal error while checking the result ({type(error).__name__}: {error})"
     if problem is not None:
@@ -162,11 +175,36 @@ def plan_fixes(
     return FixResult(new_source, applied, skipped, source)
 
 
+def preview_edit(
+    diagnostic: Diagnostic,
+    source: str,
+    unsafe: bool = False,
+    *,
+    context: Context | None = None,
+    config: Config | None = None,
+) -> str | None:
+    """``source`` with this one finding fixed (SARIF's proposed edit), or None: no fix, the fixer
+    declines, the result does not parse, or a fixer's bug (which costs this preview, not the caller).
+
+    Planned alone, without ``plan_fixes``' stability check: that check re-fixes the result for
+    the same code, so with two findings of one code in a file a single finding's edit never
+    passes it. The edit must still parse.
+    """
+    try:
+        new_source, applied, _ = _plan(source, diagnostic.path, [diagnostic], unsafe, context, config or Config())
+    except Exception:
+        return None
+    if applied and new_source != source and check_parses(new_source) is None:
+        return new_source
+    return None
+
+
 def apply_to_file(
     path: Path | str,
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
 ) -> FixResult:
@@ -182,7 +220,7 @@ def apply_to_file(
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _unfixed("", diagnostics, f"cannot read the file ({error})")
     shown = diagnostics[0].path if diagnostics else str(path)
-    result = plan_fixes(source_file.text, shown, diagnostics, unsafe, context=context, config=config)
+    result = plan_fixes(source_file.text, shown, diagnostics, unsafe, relint=relint, context=context, config=config)
     if not result.changed:
         return result
     try:
@@ -213,6 +251,7 @@ def fix_files(
     diagnostics: Sequence[Diagnostic],
     unsafe: bool = False,
     *,
+    relint: Relint,
     context: Context | None = None,
     config: Config | None = None,
     write: bool = True,
@@ -225,14 +264,14 @@ def fix_files(
     results: dict[str, FixResult] = {}
     for path, found in by_path.items():
         if write:
-            results[path] = apply_to_file(path, found, unsafe, context=context, config=config)
+            results[path] = apply_to_file(path, found, unsafe, relint=relint, context=context, config=config)
             continue
         try:
             text = read(Path(path)).text
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
             results[path] = _unfixed("", found, f"cannot read the file ({error})")
             continue
-        results[path] = plan_fixes(text, path, found, unsafe, context=context, config=config)
+        results[path] = plan_fixes(text, path, found, unsafe, relint=relint, context=context, config=config)
     return results
 
 
@@ -303,7 +342,13 @@ def _plan(
 
 
 def _check(
-    source: str, new_source: str, path: str, unsafe: bool, config: Config, asked: set[tuple[str, str | None]]
+    source: str,
+    new_source: str,
+    path: str,
+    unsafe: bool,
+    config: Config,
+    asked: set[tuple[str, str | None]],
+    relint: Relint,
 ) -> str | None:
     """Why the fixed text must not be kept, or None when it parses, keeps comments and is stable.
 
@@ -317,7 +362,7 @@ def _check(
     lost = _comments(source) - _comments(new_source)
     if lost:
         return f"the fix would drop a comment ({next(iter(lost))})"
-    again = [d for d in lint_text(new_source, path, config) if (d.code, d.function) in asked]
+    again = [d for d in relint(new_source, path, config) if (d.code, d.function) in asked]
     second, applied, _ = _plan(new_source, path, again, unsafe, None, config)
     if applied and second != new_source:
         return "fixing the result again would change it (the fixes are not stable)"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Applicability, Fix
-from fastapi_lint.fixes.base import Fixer, Outcome, Target
+from fastapi_lint.fixes.base import Outcome, Target
 from fastapi_lint.fixes.facts import SLEEP, Facts
+from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:
     from fastapi_lint.fixes.tree import Tree

@@ -1,27 +1,19 @@
-"""What every fixer shares: the target a finding points at, the edit a fixer returns, the base class.
-
-A fixer answers two questions, at two costs. ``propose`` reads only the phase-1
-facts (cheap, no libcst) and says which fix applies and how safe it is: that is
-what ``fix_for`` hands to the engine for ``Diagnostic.fix``. ``edit`` runs only on
-files that have something to fix, on the libcst tree, and either returns the
-edit or the reason it declines (the code does not have the expected shape).
-"""
+"""What every fixer shares: the target a finding points at, and the edit a fixer returns (the
+base class, which reads the facts and the tree, is ``fixer.Fixer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Union
+from typing import TYPE_CHECKING, Union
 
-from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
+from fastapi_lint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from fastapi_lint.analysis.facts import CallSite
     from fastapi_lint.analysis.project import Located
-    from fastapi_lint.fixes.facts import Facts
-    from fastapi_lint.fixes.tree import Tree
 
 
 @dataclass(frozen=True)
@@ -58,20 +50,3 @@ class Edit:
 
 
 Outcome = Union["Edit", str]  # an edit, or why the fixer declines
-
-
-class Fixer:
-    """One kind of fix. Subclasses are listed, in priority order, in ``fixes/registry.py``."""
-
-    kind: ClassVar[str]
-    codes: ClassVar[frozenset[str]]
-    applicability: ClassVar[Applicability]
-
-    def propose(self, target: Target, facts: Facts) -> Fix | None:
-        raise NotImplementedError
-
-    def edit(self, target: Target, tree: Tree) -> Outcome:
-        raise NotImplementedError
-
-    def fix(self, title: str) -> Fix:
-        return Fix(title, self.applicability)

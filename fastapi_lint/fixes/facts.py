@@ -10,8 +10,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fastapi_lint.analysis.extract.parse import text_digest
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
-from fastapi_lint.analysis.parse import text_digest
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target
@@ -174,7 +174,7 @@ def local_facts(source: str, path: str, config: Config) -> Facts | None:
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.project import Project
     from fastapi_lint.analysis.context import Context
-    from fastapi_lint.engine import summarize_file
+    from fastapi_lint.analysis.extract import summarize_file
 
     outcome = summarize_file(Path(path), path, data=encode_as_file(source))
     if isinstance(outcome, Diagnostic):
@@ -182,13 +182,3 @@ def local_facts(source: str, path: str, config: Config) -> Facts | None:
     project = Project([outcome])
     context = Context(project, fastapi_model.build(project), Catalog(config.extend_blocking_calls, config.extend_async_safe))
     return Facts(context, only=outcome)
-
-
-def lint_text(source: str, path: str, config: Config) -> list[Diagnostic]:
-    """``api.lint_source``, with the text encoded as its file would be."""
-    from fastapi_lint.engine import check_project, summarize_file
-
-    outcome = summarize_file(Path(path), path, data=encode_as_file(source))
-    if isinstance(outcome, Diagnostic):
-        return [outcome]
-    return check_project([outcome], config).diagnostics

@@ -8,8 +8,8 @@ For a finding, the first fixer that proposes a fix owns it: the safe
 from __future__ import annotations
 
 from fastapi_lint.fixes.await_sleep import AwaitSleep
-from fastapi_lint.fixes.base import Fixer
 from fastapi_lint.fixes.drop_async import DropAsync
+from fastapi_lint.fixes.fixer import Fixer
 from fastapi_lint.fixes.lifespan import StartupToLifespan
 from fastapi_lint.fixes.lru_cache import LruCache
 from fastapi_lint.fixes.response_class import DropResponseClass

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fastapi_lint.analysis.catalog.responses import DEPRECATED
 from fastapi_lint.analysis.facts import Ref
 from fastapi_lint.diagnostics import Applicability, Fix
-from fastapi_lint.fixes.base import Edit, Fixer, Outcome, Target
+from fastapi_lint.fixes.base import Edit, Outcome, Target
 from fastapi_lint.fixes.facts import Facts
-from fastapi_lint.rules.middleware.deprecated_json_response_class import DEPRECATED
+from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -19,14 +19,10 @@ no UTF-8 output can take as they are. Each format shows such a name as its reade
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TextIO
 
 from fastapi_lint.diagnostics import Diagnostic
-
-# Python keeps a character beyond the BMP as one code point: any surrogate in a str is lone.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Reporter = Callable[[list[Diagnostic], TextIO, dict[str, list[str]]], None]
 
@@ -48,7 +44,3 @@ def get(name: str) -> Reporter:
         raise ValueError(name)
     return report
 
-
-def valid_text(text: str) -> str:
-    """``text`` with each lone surrogate (a byte of a file name that is not UTF-8) made U+FFFD."""
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.reporters import valid_text
+from fastapi_lint.reporters.surrogates import valid_text
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

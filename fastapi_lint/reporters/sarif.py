@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from fastapi_lint import __version__
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
-from fastapi_lint.reporters import valid_text
+from fastapi_lint.reporters.surrogates import valid_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/fastapi-lint/"

@@ -74,7 +74,9 @@ class Entry:
     tier: Tier = Tier.WAIT
 
 
-def _group(
+# -- the shorthand the catalogs are written in (here and in ``cpu.py``) ------
+
+def group(
     why: str,
     instead: str,
     patterns: Iterable[str],
@@ -84,40 +86,42 @@ def _group(
     waits: str,
     tier: Tier = Tier.WAIT,
 ) -> list[Entry]:
+    """One entry per pattern, all blocking for the same reason."""
     return [Entry(p, why, instead, kind, resource, waits, tier) for p in patterns]
 
 
-def _methods(owner: str, names: str) -> list[str]:
+def methods(owner: str, names: str) -> list[str]:
+    """The methods ``names`` (space-separated) of ``owner``."""
     return [f"{owner}.{name}" for name in names.split()]
 
 
-def _each(owners: str, names: str) -> list[str]:
+def each(owners: str, names: str) -> list[str]:
     """Every method of ``names`` on every owner of ``owners`` (space-separated)."""
-    return [path for owner in owners.split() for path in _methods(owner, names)]
+    return [path for owner in owners.split() for path in methods(owner, names)]
 
 
 _HTTP_VERBS = "get post put patch delete head options request"
 
 # -- HTTP ------------------------------------------------------------------
 
-_HTTP = _group(
+_HTTP = group(
     "performs a synchronous HTTP request",
     "an `httpx.AsyncClient` created once in the lifespan, or `await run_in_threadpool(...)`",
     [
-        *_methods("requests", _HTTP_VERBS),
-        *_methods("requests.api", _HTTP_VERBS),
-        *_methods("requests.Session", f"{_HTTP_VERBS} send"),
-        *_methods("httpx", f"{_HTTP_VERBS} stream"),
-        *_methods("httpx.Client", f"{_HTTP_VERBS} send stream"),
+        *methods("requests", _HTTP_VERBS),
+        *methods("requests.api", _HTTP_VERBS),
+        *methods("requests.Session", f"{_HTTP_VERBS} send"),
+        *methods("httpx", f"{_HTTP_VERBS} stream"),
+        *methods("httpx.Client", f"{_HTTP_VERBS} send stream"),
         "urllib.request.urlopen",
         "urllib.request.urlretrieve",
         "urllib.request.OpenerDirector.open",
         "urllib3.request",
-        *_each(
+        *each(
             "urllib3.PoolManager urllib3.ProxyManager urllib3.HTTPConnectionPool urllib3.HTTPSConnectionPool",
             "request urlopen request_encode_url request_encode_body",
         ),
-        *_each("http.client.HTTPConnection http.client.HTTPSConnection", "request getresponse connect endheaders"),
+        *each("http.client.HTTPConnection http.client.HTTPSConnection", "request getresponse connect endheaders"),
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -125,20 +129,20 @@ _HTTP = _group(
 
 # -- processes ---------------------------------------------------------------
 
-_PROCESSES = _group(
+_PROCESSES = group(
     "starts a process and waits for it",
     "`asyncio.create_subprocess_exec(...)` and `await proc.communicate()`",
     [
-        *_methods("subprocess", "run call check_call check_output getoutput getstatusoutput"),
-        *_methods("subprocess.Popen", "wait communicate"),
+        *methods("subprocess", "run call check_call check_output getoutput getstatusoutput"),
+        *methods("subprocess.Popen", "wait communicate"),
         "os.system",
         "os.popen",
     ],
     waits=ON_PROCESS,
-) + _group(
+) + group(
     "waits for a child process to exit",
     "`asyncio.create_subprocess_exec(...)` and `await proc.wait()`",
-    _methods("os", "wait waitpid wait3 wait4 waitid"),
+    methods("os", "wait waitpid wait3 wait4 waitid"),
     waits=ON_PROCESS,
 )
 
@@ -147,37 +151,37 @@ _PROCESSES = _group(
 _FILE_INSTEAD = "`await anyio.open_file(...)`, `anyio.Path`, `aiofiles`, or `await asyncio.to_thread(...)`"
 
 # Reading or writing what is in a file, or moving it: as slow as the file is large.
-_FILES = _group(
+_FILES = group(
     "reads or writes a file synchronously",
     _FILE_INSTEAD,
     [
         "builtins.open",
         "io.open",
         "codecs.open",
-        *_methods("pathlib.Path", "open read_text read_bytes write_text write_bytes"),
+        *methods("pathlib.Path", "open read_text read_bytes write_text write_bytes"),
         # ``fsync`` waits until the disk has the data; ``sendfile`` copies a file's contents.
-        *_methods("os", "truncate fsync read write sendfile"),
+        *methods("os", "truncate fsync read write sendfile"),
         # Copies, moves across file systems, deletions and archives of whole trees.
-        *_methods("shutil", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
+        *methods("shutil", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
         # A temporary file is opened to be written, as ``open(..., "w")`` is.
-        *_methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp"),
+        *methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp"),
         "markitdown.MarkItDown.convert",
     ],
     waits=ON_FILE,
     tier=Tier.FILE,
-) + _group(
+) + group(
     "reads and parses a whole file synchronously",
     "read the file with `await anyio.Path(...).read_bytes()` and parse the bytes, "
     "or `await asyncio.to_thread(...)`",
     ["json.load", "pickle.load", "tomllib.load"],
     waits=ON_FILE,
     tier=Tier.FILE,
-) + _group(
+) + group(
     # Lists as many folders as the tree holds; ``glob`` with it, since a ``**`` pattern recurses
     # and the call alone cannot tell.
     "scans a folder tree synchronously",
     _FILE_INSTEAD,
-    [*_methods("pathlib.Path", "glob rglob walk"), "os.walk"],
+    [*methods("pathlib.Path", "glob rglob walk"), "os.walk"],
     waits=ON_FOLDERS,
     tier=Tier.FILE,
 )
@@ -185,24 +189,24 @@ _FILES = _group(
 # One metadata operation on one path or one folder: FAS108 (off by default), never the default
 # rules. Renames stay within a file system (``os.rename`` fails across them rather than copy);
 # a temporary folder is one ``mkdir`` (what is written into it is reported where it is written).
-_METADATA = _group(
+_METADATA = group(
     "queries or changes file-system metadata synchronously",
     "`anyio.Path` (`await anyio.Path(...).exists()`) or `await asyncio.to_thread(...)`, "
     "or do it once in the lifespan",
     [
-        *_methods(
+        *methods(
             "pathlib.Path",
             "exists is_file is_dir is_symlink is_mount iterdir stat lstat owner group chmod lchmod samefile "
             "readlink mkdir touch unlink rmdir rename replace symlink_to hardlink_to resolve",
         ),
-        *_methods(
+        *methods(
             "os",
             "listdir scandir stat lstat remove unlink rename renames replace mkdir makedirs rmdir removedirs "
             "chmod chown utime link symlink readlink",
         ),
-        *_methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
+        *methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
         "shutil.disk_usage",
-        *_methods("tempfile", "mkdtemp TemporaryDirectory"),
+        *methods("tempfile", "mkdtemp TemporaryDirectory"),
     ],
     waits=ON_METADATA,
     tier=Tier.METADATA,
@@ -229,38 +233,38 @@ def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...],
 
 # -- network -----------------------------------------------------------------
 
-_NETWORK = _group(
+_NETWORK = group(
     "makes a socket or DNS call",
     "`asyncio.open_connection(...)` or `await loop.getaddrinfo(...)`",
     [
-        *_methods(
+        *methods(
             "socket",
             "create_connection getaddrinfo getnameinfo gethostbyname gethostbyname_ex gethostbyaddr getfqdn",
         ),
-        *_methods(
+        *methods(
             "socket.socket",
             "connect connect_ex accept recv recvfrom recv_into recvfrom_into recvmsg "
             "send sendall sendto sendmsg sendfile",
         ),
         "ssl.get_server_certificate",
-        *_methods("ssl.SSLSocket", "do_handshake connect connect_ex accept recv recv_into read send sendall write"),
-        *_methods("dns.resolver", "resolve query resolve_address"),
-        *_methods("dns.resolver.Resolver", "resolve query resolve_address"),
+        *methods("ssl.SSLSocket", "do_handshake connect connect_ex accept recv recv_into read send sendall write"),
+        *methods("dns.resolver", "resolve query resolve_address"),
+        *methods("dns.resolver.Resolver", "resolve query resolve_address"),
     ],
     waits=ON_NETWORK,
 )
 
-_MAIL = _group(
+_MAIL = group(
     "talks to a mail or FTP server synchronously",
     "`aiosmtplib` (mail) or `aioftp` (FTP), or `await run_in_threadpool(...)`",
     [
         # Constructing with a host connects at once.
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
-        *_each("smtplib.SMTP smtplib.SMTP_SSL", "connect login sendmail send_message starttls quit ehlo helo noop"),
+        *each("smtplib.SMTP smtplib.SMTP_SSL", "connect login sendmail send_message starttls quit ehlo helo noop"),
         "ftplib.FTP",
         "ftplib.FTP_TLS",
-        *_each(
+        *each(
             "ftplib.FTP ftplib.FTP_TLS",
             "connect login retrbinary retrlines storbinary storlines nlst dir mlsd cwd pwd mkd rmd delete rename "
             "size sendcmd voidcmd quit",
@@ -275,32 +279,32 @@ _MAIL = _group(
 
 _DBAPI_INSTEAD = "an async driver (`asyncpg`, `psycopg` async, `aiomysql`, `aiosqlite`)"
 
-_DBAPI = _group(
+_DBAPI = group(
     "runs a database query with a synchronous driver",
     _DBAPI_INSTEAD,
     [
         # psycopg2: client-side cursors hold every row after execute, so fetch* is in memory.
-        *_methods("psycopg2.extensions.connection", "commit rollback"),
-        *_methods("psycopg2.extensions.cursor", "execute executemany callproc copy_expert copy_from copy_to"),
-        *_methods("psycopg2.extras", "execute_values execute_batch"),
+        *methods("psycopg2.extensions.connection", "commit rollback"),
+        *methods("psycopg2.extensions.cursor", "execute executemany callproc copy_expert copy_from copy_to"),
+        *methods("psycopg2.extras", "execute_values execute_batch"),
         # psycopg 3 (sync)
-        *_methods("psycopg.Connection", "execute commit rollback"),
-        *_methods("psycopg.Cursor", "execute executemany"),
+        *methods("psycopg.Connection", "execute commit rollback"),
+        *methods("psycopg.Cursor", "execute executemany"),
         # PyMySQL and MySQLdb: buffered cursors, fetch* is in memory.
-        *_methods("pymysql.connections.Connection", "commit rollback ping select_db"),
-        *_methods("pymysql.cursors.Cursor", "execute executemany callproc"),
-        *_methods("MySQLdb.connections.Connection", "commit rollback ping query"),
-        *_methods("MySQLdb.cursors.Cursor", "execute executemany callproc"),
+        *methods("pymysql.connections.Connection", "commit rollback ping select_db"),
+        *methods("pymysql.cursors.Cursor", "execute executemany callproc"),
+        *methods("MySQLdb.connections.Connection", "commit rollback ping query"),
+        *methods("MySQLdb.cursors.Cursor", "execute executemany callproc"),
         # mysql.connector: fetch* reads from the socket only on unbuffered cursors: left out.
-        *_methods("mysql.connector.MySQLConnection", "commit rollback ping cmd_query reconnect"),
-        *_methods("mysql.connector.cursor.MySQLCursor", "execute executemany callproc"),
+        *methods("mysql.connector.MySQLConnection", "commit rollback ping cmd_query reconnect"),
+        *methods("mysql.connector.cursor.MySQLCursor", "execute executemany callproc"),
         # sqlite3 steps the statement on every fetch, reading the database file.
-        *_methods("sqlite3.Connection", "execute executemany executescript commit rollback backup"),
-        *_methods("sqlite3.Cursor", "execute executemany executescript fetchone fetchall fetchmany"),
+        *methods("sqlite3.Connection", "execute executemany executescript commit rollback backup"),
+        *methods("sqlite3.Cursor", "execute executemany executescript fetchone fetchall fetchmany"),
     ],
     resource=True,
     waits=ON_DATABASE,
-) + _group(
+) + group(
     "opens a database connection with a synchronous driver",
     _DBAPI_INSTEAD,
     [
@@ -315,23 +319,23 @@ _DBAPI = _group(
     waits=ON_DATABASE,
 )
 
-_SQLALCHEMY = _group(
+_SQLALCHEMY = group(
     "runs SQL through a synchronous SQLAlchemy session",
     "`AsyncSession` from `sqlalchemy.ext.asyncio` with an async driver",
     [
         # ``add``/``delete``/``begin`` only record intent (``delete`` may cascade-load: left out);
         # ``connection()`` may or may not check a connection out: left out.
-        *_each(
+        *each(
             "sqlalchemy.orm.Session sqlalchemy.orm.scoped_session",
             "execute scalar scalars get get_one commit flush refresh rollback merge exec "
             "bulk_save_objects bulk_insert_mappings bulk_update_mappings",
         ),
         # ``exists()`` builds an EXISTS clause: no I/O.
-        *_methods("sqlalchemy.orm.Query", "all first one one_or_none scalar count get delete update"),
-        *_methods("sqlalchemy.engine.Engine", "connect begin execute raw_connection"),
-        *_methods("sqlalchemy.engine.Connection", "execute exec_driver_sql commit rollback scalar scalars"),
+        *methods("sqlalchemy.orm.Query", "all first one one_or_none scalar count get delete update"),
+        *methods("sqlalchemy.engine.Engine", "connect begin execute raw_connection"),
+        *methods("sqlalchemy.engine.Connection", "execute exec_driver_sql commit rollback scalar scalars"),
         # ``inspect(engine)`` reads the database's catalog on every call.
-        *_methods(
+        *methods(
             "sqlalchemy.engine.reflection.Inspector",
             "get_schema_names get_table_names get_view_names get_columns get_indexes get_foreign_keys "
             "get_pk_constraint get_unique_constraints has_table has_schema",
@@ -348,18 +352,18 @@ _MONGO_COLLECTION = (
     "list_indexes rename"
 )
 
-_MONGO = _group(
+_MONGO = group(
     "queries MongoDB with the synchronous driver",
     "PyMongo's `AsyncMongoClient` or `motor`, created once in the lifespan",
     [
         # ``find`` only builds a cursor; the query runs when it is iterated.
-        *_methods("pymongo.collection.Collection", _MONGO_COLLECTION),
-        *_methods("pymongo.cursor.Cursor", "to_list next explain distinct"),
-        *_methods(
+        *methods("pymongo.collection.Collection", _MONGO_COLLECTION),
+        *methods("pymongo.cursor.Cursor", "to_list next explain distinct"),
+        *methods(
             "pymongo.database.Database",
             "command create_collection drop_collection list_collection_names validate_collection",
         ),
-        *_methods("pymongo.MongoClient", "list_database_names drop_database server_info"),
+        *methods("pymongo.MongoClient", "list_database_names drop_database server_info"),
     ],
     resource=True,
     waits=ON_DATABASE,
@@ -380,25 +384,25 @@ _REDIS_COMMANDS = (
     "publish ping echo info dbsize flushdb flushall eval evalsha execute_command transaction"
 )
 
-_REDIS = _group(
+_REDIS = group(
     "sends a command to Redis with the synchronous client",
     "`redis.asyncio.Redis`, created once in the lifespan",
     [
-        *_methods("redis.Redis", _REDIS_COMMANDS),
+        *methods("redis.Redis", _REDIS_COMMANDS),
         "redis.client.Pipeline.execute",
-        *_methods("redis.client.PubSub", "subscribe psubscribe unsubscribe punsubscribe get_message"),
-        *_methods("redis.lock.Lock", "acquire release extend reacquire"),
+        *methods("redis.client.PubSub", "subscribe psubscribe unsubscribe punsubscribe get_message"),
+        *methods("redis.lock.Lock", "acquire release extend reacquire"),
     ],
     resource=True,
     waits=ON_DATABASE,
 )
 
-_CASSANDRA = _group(
+_CASSANDRA = group(
     "queries Cassandra synchronously",
     "`await run_in_threadpool(session.execute, ...)`",
     [
         "cassandra.cluster.Cluster.connect",
-        *_methods("cassandra.cluster.Session", "execute prepare set_keyspace"),
+        *methods("cassandra.cluster.Session", "execute prepare set_keyspace"),
         "cassandra.cluster.ResponseFuture.result",
     ],
     resource=True,
@@ -407,16 +411,16 @@ _CASSANDRA = _group(
 
 _ES_INDICES = "create delete exists refresh get get_mapping put_mapping get_settings put_settings"
 
-_ELASTICSEARCH = _group(
+_ELASTICSEARCH = group(
     "calls Elasticsearch with the synchronous client",
     "`elasticsearch.AsyncElasticsearch`, created once in the lifespan",
     [
-        *_methods(
+        *methods(
             "elasticsearch.Elasticsearch",
             "search index get get_source create update delete bulk count exists mget msearch scroll clear_scroll "
             "delete_by_query update_by_query reindex search_template ping info",
         ),
-        *_methods("elasticsearch.Elasticsearch.indices", _ES_INDICES),
+        *methods("elasticsearch.Elasticsearch.indices", _ES_INDICES),
         "elasticsearch.helpers.bulk",
     ],
     resource=True,
@@ -425,21 +429,21 @@ _ELASTICSEARCH = _group(
 
 # -- cloud and SaaS -------------------------------------------------------
 
-_AWS = _group(
+_AWS = group(
     "calls AWS synchronously through botocore",
     "`aioboto3`/`aiobotocore`, or `await run_in_threadpool(...)`",
     [
         # Every generated operation; the few local helpers are in ``ASYNC_SAFE``.
         "botocore.client.BaseClient.*",
-        *_methods(
+        *methods(
             "boto3.resources.factory.dynamodb.Table",
             "get_item put_item update_item delete_item query scan load reload",
         ),
-        *_methods(
+        *methods(
             "boto3.resources.factory.s3.Bucket",
             "upload_file upload_fileobj download_file download_fileobj put_object delete_objects create delete load",
         ),
-        *_methods(
+        *methods(
             "boto3.resources.factory.s3.Object",
             "get put delete upload_file upload_fileobj download_file download_fileobj copy_from load reload",
         ),
@@ -454,63 +458,63 @@ _GCS_BLOB = (
     "make_public create_resumable_upload_session"
 )
 
-_GOOGLE = _group(
+_GOOGLE = group(
     "calls Google Cloud with the synchronous client",
     "the library's async client where there is one (Firestore, Pub/Sub, Secret Manager), "
     "or `await run_in_threadpool(...)`",
     [
         # ``Client.bucket`` and ``Bucket.blob`` only build references: no I/O.
-        *_methods("google.cloud.storage.Client", "get_bucket lookup_bucket create_bucket download_blob_to_file"),
-        *_methods(
+        *methods("google.cloud.storage.Client", "get_bucket lookup_bucket create_bucket download_blob_to_file"),
+        *methods(
             "google.cloud.storage.Bucket",
             "get_blob exists reload patch update delete create copy_blob rename_blob delete_blob delete_blobs "
             "make_public",
         ),
-        *_methods("google.cloud.storage.Blob", _GCS_BLOB),
-        *_methods(
+        *methods("google.cloud.storage.Blob", _GCS_BLOB),
+        *methods(
             "google.cloud.bigquery.Client",
             "query query_and_wait get_table get_dataset get_job create_table create_dataset delete_table "
             "delete_dataset update_table insert_rows insert_rows_json load_table_from_uri load_table_from_file "
             "load_table_from_dataframe load_table_from_json",
         ),
-        *_methods("google.cloud.bigquery.QueryJob", "result to_dataframe to_arrow"),
+        *methods("google.cloud.bigquery.QueryJob", "result to_dataframe to_arrow"),
         "google.cloud.bigquery.LoadJob.result",
-        *_methods("google.cloud.firestore.DocumentReference", "get set update delete create"),
-        *_methods("google.cloud.firestore.CollectionReference", "add get"),
+        *methods("google.cloud.firestore.DocumentReference", "get set update delete create"),
+        *methods("google.cloud.firestore.CollectionReference", "add get"),
         "google.cloud.firestore.Query.get",
         "google.cloud.firestore.WriteBatch.commit",
         "google.cloud.pubsub_v1.publisher.futures.Future.result",
-        *_methods("google.cloud.secretmanager.SecretManagerServiceClient", "access_secret_version get_secret"),
+        *methods("google.cloud.secretmanager.SecretManagerServiceClient", "access_secret_version get_secret"),
     ],
     resource=True,
     waits=ON_NETWORK,
 )
 
-_AZURE = _group(
+_AZURE = group(
     "calls Azure with the synchronous client",
     "the `.aio` client of the same package (`azure.storage.blob.aio`, `azure.cosmos.aio`, ...), "
     "created once in the lifespan",
     [
         # ``get_container_client``/``get_blob_client`` only build clients: no I/O.
-        *_methods(
+        *methods(
             "azure.storage.blob.BlobServiceClient",
             "create_container delete_container get_service_properties get_account_information",
         ),
-        *_methods(
+        *methods(
             "azure.storage.blob.ContainerClient",
             "upload_blob download_blob delete_blob create_container delete_container exists get_container_properties",
         ),
-        *_methods(
+        *methods(
             "azure.storage.blob.BlobClient",
             "upload_blob download_blob delete_blob exists get_blob_properties set_blob_metadata "
             "start_copy_from_url create_snapshot stage_block commit_block_list",
         ),
-        *_methods("azure.storage.blob.StorageStreamDownloader", "readall readinto content_as_bytes content_as_text"),
-        *_methods(
+        *methods("azure.storage.blob.StorageStreamDownloader", "readall readinto content_as_bytes content_as_text"),
+        *methods(
             "azure.cosmos.ContainerProxy",
             "read_item create_item upsert_item replace_item delete_item patch_item read",
         ),
-        *_methods("azure.keyvault.secrets.SecretClient", "get_secret set_secret"),
+        *methods("azure.keyvault.secrets.SecretClient", "get_secret set_secret"),
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -556,7 +560,7 @@ _ANTHROPIC_CALLS = [
     "models.retrieve",
 ]
 
-_MODEL_API = _group(
+_MODEL_API = group(
     "calls the model provider's API synchronously",
     "the async client (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`) created once in the lifespan",
     [
@@ -568,23 +572,23 @@ _MODEL_API = _group(
         "openai.Embedding.create",
         *(f"anthropic.Anthropic.{call}" for call in _ANTHROPIC_CALLS),
         # LiteLLM's sync entry points (the async ones are ``acompletion``, ``aembedding``, ...).
-        *_methods("litellm", "completion embedding text_completion image_generation transcription speech"),
+        *methods("litellm", "completion embedding text_completion image_generation transcription speech"),
     ],
     resource=True,
     waits=ON_NETWORK,
 )
 
-_VECTOR_AND_SEARCH_APIS = _group(
+_VECTOR_AND_SEARCH_APIS = group(
     "calls a vector or search service synchronously",
     "the SDK's async client (`pymilvus.AsyncMilvusClient`, `exa_py.AsyncExa`), or `await run_in_threadpool(...)`",
     [
         # Listed by name: ``close()`` on these clients is fine at shutdown, so no wildcard.
-        *_methods(
+        *methods(
             "pymilvus.MilvusClient",
             "search query insert upsert delete get has_collection create_collection drop_collection "
             "load_collection release_collection list_collections describe_collection create_index flush",
         ),
-        *_methods("exa_py.Exa", "search search_and_contents get_contents find_similar find_similar_and_contents answer"),
+        *methods("exa_py.Exa", "search search_and_contents get_contents find_similar find_similar_and_contents answer"),
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -615,27 +619,27 @@ _STRIPE_APIS = [
 def _stripe() -> list[str]:
     paths: list[str] = []
     for resource, service, extra in _STRIPE_APIS:
-        paths += _methods(f"stripe.{resource}", f"create retrieve modify list delete {extra}")
+        paths += methods(f"stripe.{resource}", f"create retrieve modify list delete {extra}")
         for client in ("stripe.StripeClient", "stripe.StripeClient.v1"):
-            paths += _methods(f"{client}.{service}", f"create retrieve update list delete {extra}")
+            paths += methods(f"{client}.{service}", f"create retrieve update list delete {extra}")
     return paths
 
 
-_SAAS = _group(
+_SAAS = group(
     "calls a SaaS API synchronously",
     "the SDK's async client (`slack_sdk.web.async_client.AsyncWebClient`, Stripe's `*_async` methods), "
     "or `await run_in_threadpool(...)`",
     [
         # ``stripe.Webhook.construct_event`` only checks a signature: not listed.
         *_stripe(),
-        *_methods(
+        *methods(
             "slack_sdk.WebClient",
             "api_call chat_postMessage chat_postEphemeral chat_update chat_delete chat_scheduleMessage "
             "files_upload files_upload_v2 conversations_list conversations_history conversations_info "
             "conversations_members conversations_open conversations_replies users_info users_list "
             "users_lookupByEmail reactions_add views_open views_publish views_update auth_test",
         ),
-        *_methods("slack_sdk.webhook.WebhookClient", "send send_dict"),
+        *methods("slack_sdk.webhook.WebhookClient", "send send_dict"),
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -643,34 +647,34 @@ _SAAS = _group(
 
 # -- threads -------------------------------------------------------------------
 
-_WAITS = _group(
+_WAITS = group(
     "blocks on a lock, an event, a queue or a future",
     "`asyncio.Lock`/`asyncio.Queue`, or `await asyncio.wrap_future(...)`",
     [
-        *_each("threading.Lock threading.RLock threading.Semaphore threading.BoundedSemaphore", "acquire"),
+        *each("threading.Lock threading.RLock threading.Semaphore threading.BoundedSemaphore", "acquire"),
         "threading.Event.wait",
         "threading.Condition.wait",
         "threading.Condition.wait_for",
         "threading.Barrier.wait",
         "threading.Thread.join",
         # ``put`` blocks only on a bounded queue that is full: left out.
-        *_each("queue.Queue queue.LifoQueue queue.PriorityQueue", "get join"),
+        *each("queue.Queue queue.LifoQueue queue.PriorityQueue", "get join"),
         "queue.SimpleQueue.get",
         "concurrent.futures.Future.result",
         "concurrent.futures.Future.exception",
         "concurrent.futures.wait",
-        *_each("concurrent.futures.ThreadPoolExecutor concurrent.futures.ProcessPoolExecutor", "shutdown"),
+        *each("concurrent.futures.ThreadPoolExecutor concurrent.futures.ProcessPoolExecutor", "shutdown"),
         "multiprocessing.Process.join",
-        *_methods("multiprocessing.Pool", "map starmap apply join"),
+        *methods("multiprocessing.Pool", "map starmap apply join"),
     ],
     waits=ON_THREAD,
 )
 
-_INPUT = _group(
+_INPUT = group(
     "waits for a person to type", "a request body or a websocket message", ["builtins.input"], waits=ON_PERSON
 )
 
-_SLEEP = _group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"], waits=ON_TIMER)
+_SLEEP = group("sleeps the whole thread", "`await asyncio.sleep(...)`", ["time.sleep"], waits=ON_TIMER)
 
 ENTRIES: list[Entry] = [
     *_SLEEP,
@@ -700,7 +704,7 @@ ENTRIES: list[Entry] = [
 # an exact path, or ``prefix.*`` for everything below it.
 ASYNC_SAFE: frozenset[str] = frozenset(
     {
-        *_methods(
+        *methods(
             "botocore.client.BaseClient",
             "get_paginator can_paginate get_waiter close "
             # signed locally, with the client's credentials

@@ -10,7 +10,7 @@ constructing one loads it; both are heavy.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.catalog.blocking import COMPUTING, Entry, _each, _group, _methods
+from fastapi_lint.analysis.catalog.blocking import COMPUTING, Entry, each, group, methods
 from fastapi_lint.analysis.catalog.types import PASSLIB_HANDLERS
 
 _OFFLOAD = "`await run_in_threadpool(...)` or `await asyncio.to_thread(...)`"
@@ -21,37 +21,37 @@ _AUTO_CLASSES = (
 )
 
 CPU_ENTRIES: list[Entry] = [
-    *_group(
+    *group(
         "hashes a password, which is deliberately slow (tens to hundreds of milliseconds)",
         _OFFLOAD,
         [
-            *_methods("passlib.context.CryptContext", "hash verify verify_and_update encrypt dummy_verify"),
-            *_each(" ".join(f"passlib.hash.{h}" for h in PASSLIB_HANDLERS), "hash verify encrypt"),
-            *_methods("pwdlib.PasswordHash", "hash verify verify_and_update"),
-            *_methods("bcrypt", "hashpw checkpw kdf"),  # gensalt only reads os.urandom: cheap
-            *_methods("argon2.PasswordHasher", "hash verify"),
-            *_methods("argon2.low_level", "hash_secret hash_secret_raw verify_secret"),
+            *methods("passlib.context.CryptContext", "hash verify verify_and_update encrypt dummy_verify"),
+            *each(" ".join(f"passlib.hash.{h}" for h in PASSLIB_HANDLERS), "hash verify encrypt"),
+            *methods("pwdlib.PasswordHash", "hash verify verify_and_update"),
+            *methods("bcrypt", "hashpw checkpw kdf"),  # gensalt only reads os.urandom: cheap
+            *methods("argon2.PasswordHasher", "hash verify"),
+            *methods("argon2.low_level", "hash_secret hash_secret_raw verify_secret"),
             "hashlib.pbkdf2_hmac",
             "hashlib.scrypt",
         ],
         kind="cpu",
         waits=COMPUTING,
     ),
-    *_group(
+    *group(
         # ``Image.open`` only reads the header: decoding happens on first use.
         "decodes or transforms an image on the calling thread",
         _OFFLOAD,
         [
-            *_methods("PIL.Image.Image", "load resize thumbnail save convert rotate transform filter reduce quantize"),
-            *_methods("PIL.ImageOps", "fit contain pad"),
+            *methods("PIL.Image.Image", "load resize thumbnail save convert rotate transform filter reduce quantize"),
+            *methods("PIL.ImageOps", "fit contain pad"),
         ],
         kind="cpu",
         waits=COMPUTING,
     ),
-    *_group(
+    *group(
         "parses a whole data file into a data frame",
         _OFFLOAD,
-        _methods(
+        methods(
             "pandas",
             "read_csv read_excel read_parquet read_json read_sql read_sql_query read_sql_table read_table "
             "read_feather read_pickle read_html read_xml read_orc read_fwf read_stata read_sas read_spss",
@@ -59,7 +59,7 @@ CPU_ENTRIES: list[Entry] = [
         kind="cpu",
         waits=COMPUTING,
     ),
-    *_group(
+    *group(
         "loads or runs a machine-learning model on the calling thread",
         f"load the model once in the lifespan and run inference with {_OFFLOAD}",
         [
@@ -67,7 +67,7 @@ CPU_ENTRIES: list[Entry] = [
             "joblib.load",
             "transformers.pipeline",
             "transformers.Pipeline",
-            *_each(" ".join(f"transformers.{c}" for c in _AUTO_CLASSES.split()), "from_pretrained"),
+            *each(" ".join(f"transformers.{c}" for c in _AUTO_CLASSES.split()), "from_pretrained"),
             "sentence_transformers.SentenceTransformer",
             "sentence_transformers.SentenceTransformer.encode",
             "sentence_transformers.CrossEncoder",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.parse import PARSE_ERROR_CODE, PARSE_ERROR_NAME
+from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE, PARSE_ERROR_NAME
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 

@@ -2,23 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.catalog.responses import DEPRECATED, DEPRECATED_IN
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
-DEPRECATED = frozenset(
-    {
-        "fastapi.responses.ORJSONResponse",
-        "fastapi.responses.UJSONResponse",
-        "fastapi.ORJSONResponse",
-        "fastapi.UJSONResponse",
-    }
-)
 _OPTIONS = ("response_class", "default_response_class")
-# The release that marked both classes deprecated (fastapi/responses.py, PR #14964).
-DEPRECATED_IN = "0.131.0"
 
 
 class DeprecatedJsonResponseClass(Rule):

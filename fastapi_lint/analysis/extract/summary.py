@@ -39,7 +39,8 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.memo_guard import filled_places, guards
-from fastapi_lint.analysis.parse import Parsed, find_noqa, text_digest
+from fastapi_lint.analysis.extract.noqa import find_noqa
+from fastapi_lint.analysis.extract.parse import Parsed, text_digest
 from fastapi_lint.analysis.uncontended import uncontended_acquires
 from fastapi_lint.diagnostics import Span
 

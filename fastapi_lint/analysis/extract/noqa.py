@@ -1,95 +1,30 @@
-"""Bytes to a syntax tree, or a FAS900 diagnostic saying why not.
+"""``# noqa``: the grammar of the comment, where a file has one, and whether it silences a finding.
 
-Phase 1 reads facts with the standard library's ``ast``: it parses about ten
-times faster than libcst and gives every node its position for free, where
-libcst's ``PositionProvider`` alone costs twice its parse (see bench/).
-libcst is kept for what needs a lossless tree: rewriting code under ``--fix``.
+Read in phase 1 (``find_noqa``, into ``ModuleSummary.noqa``), matched in phase 2
+(``is_suppressed``), written by ``--add-noqa`` (``fixes/add_noqa.py``) with the same grammar.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
-import sys
 import io
 import re
 import tokenize
-import warnings
-from dataclasses import dataclass
 
-from fastapi_lint.diagnostics import Diagnostic, Severity, Span
-from fastapi_lint.source import decode, split_lines
-
-PARSE_ERROR_CODE = "FAS900"
-PARSE_ERROR_NAME = "parse-error"
-
-_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.source import split_lines
 
 # ``# noqa``, ``#NOQA``, ``# noqa:FAS101``, ``# noqa: FAS101, FAS103``, ``# noqa: blocking-call-in-async``.
 # After the colon only words that look like a code (letters then digits) or a rule name (hyphenated)
 # are taken, so ``# noqa: FAS101 because the client is mocked`` names FAS101 alone.
 _CODE = r"(?:[A-Za-z]+[0-9]+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)"
-_NOQA = re.compile(
+NOQA = re.compile(
     rf"#\s*noqa(?:\s*:\s*(?P<codes>{_CODE}(?:(?:\s*,\s*|\s+){_CODE})*))?(?![\w-])",
     re.IGNORECASE,
 )
-_NOQA_CODE = re.compile(_CODE)
+NOQA_CODE = re.compile(_CODE)
 _NOQA_WORD = re.compile("noqa", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Parsed:
-    source: str
-    lines: list[str]
-    tree: ast.Module
-
-
-def text_digest(source: str) -> str:
-    """A short hash of the text: which text a module's facts describe (``ModuleSummary.text_digest``)."""
-    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def parse(data: bytes, path: str) -> Parsed | Diagnostic:
-    try:
-        source = decode(data)
-    except (SyntaxError, LookupError) as error:  # unknown or malformed coding cookie
-        message = error.msg if isinstance(error, SyntaxError) and error.msg else str(error)
-        return parse_error(path, _cookie_line(data), 0, f"cannot read the file's encoding: {message}")
-    except UnicodeDecodeError as error:
-        breaks = list(_BYTE_LINE_BREAK.finditer(data, 0, error.start))
-        line = len(breaks) + 1
-        line_start = breaks[-1].end() if breaks else 0
-        col = len(data[line_start : error.start].decode(error.encoding, errors="replace").lstrip("\ufeff"))
-        return parse_error(path, line, col, f"bytes not valid in {error.encoding}: {error.reason} (byte {data[error.start]:#04x})")
-    if "\0" in source:
-        index = source.index("\0")
-        lines = split_lines(source[:index])
-        return parse_error(path, len(lines), len(lines[-1]), "the file contains a NUL byte")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-            tree = ast.parse(source, filename=path, type_comments=False)
-    except SyntaxError as error:  # IndentationError and TabError too
-        message = error.msg or "invalid syntax"
-        line = error.lineno or 1
-        col = max((error.offset or 1) - 1, 0)
-        # The running interpreter's grammar decides: newer syntax reads as an error here.
-        grammar = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-        return parse_error(path, line, col, f"syntax error: {message}",
-                           help=f"Parsed with {grammar}'s grammar: run fastapi-lint with the Python your project targets")
-    except (RecursionError, MemoryError):
-        return parse_error(path, 1, 0, "the file is nested too deeply to parse")
-    except ValueError as error:  # pragma: no cover - NUL bytes are caught above
-        return parse_error(path, 1, 0, f"cannot parse: {error}")
-    return Parsed(source, split_lines(source), tree)
-
-
-def _cookie_line(data: bytes) -> int:
-    for number, line in enumerate(data.splitlines()[:2], 1):
-        if _CODING.match(line):
-            return number
-    return 1
 
 
 def find_noqa(source: str, lines: list[str] | None = None, tree: ast.AST | None = None) -> dict[int, tuple[str, ...]]:
@@ -109,7 +44,7 @@ def find_noqa(source: str, lines: list[str] | None = None, tree: ast.AST | None 
     proof: _CommentProof | None = None
     found: dict[int, tuple[str, ...]] = {}
     for number, line in enumerate(lines, 1):
-        match = _NOQA.search(line)
+        match = NOQA.search(line)
         if match is None:
             continue
         codes = _codes(match)
@@ -129,7 +64,7 @@ def find_noqa(source: str, lines: list[str] | None = None, tree: ast.AST | None 
 
 
 def _codes(match: re.Match[str]) -> tuple[str, ...]:
-    return tuple(_NOQA_CODE.findall(match.group("codes"))) if match.group("codes") else ()
+    return tuple(NOQA_CODE.findall(match.group("codes"))) if match.group("codes") else ()
 
 
 class _CommentProof:
@@ -143,7 +78,7 @@ class _CommentProof:
 
     def first_comment_match(self, number: int, line: str) -> re.Match[str] | None:
         if self.spans is not None:
-            for match in _NOQA.finditer(line):
+            for match in NOQA.finditer(line):
                 column = len(line[: match.start()].encode("utf-8"))  # ast columns count UTF-8 bytes
                 inside = [(start, end) for start, end in self.spans if start <= (number, column) < end]
                 if not inside:
@@ -159,9 +94,9 @@ class _CommentProof:
         if not self.tokenized:
             self.comments, self.tokenized = _comments(self.source), True
         if self.comments is None:  # without tokens (the tokenizer gave up), trust the raw line
-            return _NOQA.search(line)
+            return NOQA.search(line)
         comment = self.comments.get(number)
-        return _NOQA.search(comment) if comment is not None else None
+        return NOQA.search(comment) if comment is not None else None
 
 
 def _string_spans(tree: ast.AST) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -191,13 +126,15 @@ def _comments(source: str) -> dict[int, str] | None:
     return comments
 
 
-def parse_error(path: str, line: int, col: int, message: str, help: str | None = None) -> Diagnostic:
-    return Diagnostic(
-        code=PARSE_ERROR_CODE,
-        name=PARSE_ERROR_NAME,
-        severity=Severity.ERROR,
-        message=message,
-        path=path,
-        span=Span(line, col, line, col),
-        help=help,
-    )
+def is_suppressed(diagnostic: Diagnostic, summary: ModuleSummary) -> bool:
+    """Whether a ``# noqa`` on the finding's line (or one of its ``noqa_lines``) silences it."""
+    for line in (diagnostic.span.line, *diagnostic.noqa_lines):
+        codes = summary.noqa.get(line)
+        if codes is None:
+            continue
+        if not codes:
+            return True
+        wanted = {diagnostic.code.upper(), diagnostic.name.lower()}
+        if any(code.upper() in wanted or code.lower() in wanted for code in codes):
+            return True
+    return False
