@@ -14,6 +14,7 @@ from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.engine import check_project, display_path, summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
@@ -137,7 +138,9 @@ def _lint_paths(
             if started is not None:
                 split.append(started)
 
-        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split)
+        # FAS901 judges ``# noqa`` comments, which an edit carried over treats as no fact.
+        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split,
+                             comments_are_facts=NOQA_AUDIT in _selected_meta(config))
         if attempt.diagnostics is not None:
             for _, child in split:
                 child.cancel()

@@ -859,13 +859,15 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     """Add ``# noqa: CODE`` for every finding; the exit code (2 when a file could not be changed)."""
     from collections import defaultdict
 
+    from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
     from fastapi_lint.analysis.parse import PARSE_ERROR_CODE
     from fastapi_lint.fixes import CHANGED, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import read, rewrite
 
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
-        if d.code != PARSE_ERROR_CODE:  # a file that does not parse cannot take a comment safely
+        # A file that does not parse cannot take a comment safely; FAS901 is about the comments.
+        if d.code not in (PARSE_ERROR_CODE, NOQA_AUDIT):
             by_path[d.path].append(d)
     added = files = 0
     failed = False

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Union
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 from fastapi_lint.analysis.parse import parse, parse_error
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.summary import module_name, summarize
@@ -134,6 +135,12 @@ def check_project(
             found.extend(answer)
     if config.per_file_ignores and paths:
         found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
+    if any(code == NOQA_AUDIT for code, _ in rules):
+        # Before the scope: a finding it leaves out still needs its ``# noqa`` (``--scope all``).
+        from fastapi_lint.rules.meta.unused_noqa import audit
+
+        errored = {code for code, answer in answers.items() if isinstance(answer, str)}
+        found.extend(audit(summaries, found, config, paths, errored))
     found, result.out_of_scope = in_scope(found, context, config)
     result.has_app = has_app(context)
     found.sort(key=Diagnostic.sort_key)

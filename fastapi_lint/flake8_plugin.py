@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi_lint import __version__
+from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import ModuleSummary
@@ -66,6 +67,8 @@ class Plugin:
 
     extend_blocking_calls: tuple[str, ...] = ()
     extend_async_safe: tuple[str, ...] = ()
+    # FAS901 (unused noqa) is opt-in: it runs only when flake8's selection names it, not for ``FAS``.
+    audit_noqa: bool = False
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -86,6 +89,8 @@ class Plugin:
     def parse_options(cls, options: Any) -> None:
         cls.extend_blocking_calls = _names(getattr(options, "fastapi_lint_extend_blocking_calls", ()))
         cls.extend_async_safe = _names(getattr(options, "fastapi_lint_extend_async_safe", ()))
+        chosen = [*_names(getattr(options, "select", None) or ()), *_names(getattr(options, "extend_select", None) or ())]
+        cls.audit_noqa = any(code.upper() == NOQA_AUDIT for code in chosen)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         for d in self.diagnostics():
@@ -147,6 +152,7 @@ class Plugin:
         # flake8 selects the codes; give it every rule, and neither fail-on nor per-file-ignores.
         return Config(
             select=("ALL",),
+            ignore=() if self.audit_noqa else (NOQA_AUDIT,),
             extend_blocking_calls=(*found.extend_blocking_calls, *self.extend_blocking_calls),
             extend_async_safe=(*found.extend_async_safe, *self.extend_async_safe),
             exclude=found.exclude,
