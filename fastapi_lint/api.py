@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.engine import check_project
 from fastapi_lint.paths import display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
@@ -44,6 +45,7 @@ class LintResult:
     out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
     has_app: bool = True  # whether the project has a FastAPI app (a library has none)
     paths: list[str] = field(default_factory=list)  # the files linted, as reported
+    baselined: int = 0  # findings a baseline hid (``apply_baseline``)
 
 
 # A project of this many files spends long enough in its rules to be worth a second process.
@@ -139,7 +141,9 @@ def _lint_paths(
             if started is not None:
                 split.append(started)
 
-        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split)
+        # FAS901 judges ``# noqa`` comments, which an edit carried over treats as no fact.
+        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split,
+                             comments_are_facts=NOQA_AUDIT in _selected_meta(config))
         if attempt.diagnostics is not None:
             for _, child in split:
                 child.cancel()
@@ -259,6 +263,41 @@ def route_rows(result: LintResult) -> list[RouteRow]:
         return []
     graph = context.callgraph
     return build_rows(context.project, context.model, graph, result.diagnostics)
+
+
+def apply_baseline(result: LintResult, baseline_file: Path) -> None:
+    """Leave out of ``result`` the findings ``baseline_file`` holds (``baseline.py``), counting
+    them in ``result.baselined``. Raises ``baseline.BaselineError`` (a ``ConfigError``) for a file
+    that cannot be read or is not a baseline."""
+    from fastapi_lint.baseline import hide, load
+
+    result.diagnostics, hidden = hide(load(baseline_file), result.diagnostics)
+    result.baselined += hidden
+
+
+def write_baseline(baseline_file: Path, results: Sequence[LintResult], selected: Collection[str]) -> int:
+    """Record the findings of ``results`` in ``baseline_file``; the number of findings recorded.
+
+    The entries of files the results did not report on, and of rules not in ``selected``, are
+    kept from the file's last version; a file there that is not a baseline is never overwritten.
+    Raises ``baseline.BaselineError``.
+    """
+    from fastapi_lint import baseline
+
+    if any(result.internal_errors for result in results):
+        raise baseline.BaselineError(f"{baseline_file}: not written: a rule failed, its findings are unknown")
+    folder = Path(os.path.dirname(os.path.abspath(baseline_file)))
+    previous = None
+    if os.path.isfile(baseline_file) and not os.path.islink(baseline_file):
+        try:
+            previous = baseline.load(baseline_file)
+        except baseline.BaselineError as error:
+            raise baseline.BaselineError(f"{baseline_file}: exists and is not a fastapi-lint baseline, "
+                                         f"not overwritten ({error})") from None
+    recorded = baseline.record([d for result in results for d in result.diagnostics], folder, previous,
+                               [path for result in results for path in result.paths], selected)
+    baseline.write(baseline_file, recorded)
+    return len(recorded)
 
 
 def lint_source(source: str, path: str = "snippet.py", config: Config | None = None) -> list[Diagnostic]:

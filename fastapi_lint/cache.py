@@ -33,6 +33,7 @@ from typing import Any
 
 from fastapi_lint import __version__
 from fastapi_lint.analysis import facts
+from fastapi_lint.analysis.noqa_directives import DirectiveFix
 from fastapi_lint.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Applicability
 
@@ -63,6 +64,7 @@ _CLASSES: tuple[type, ...] = (
     Applicability,
 )
 _ALLOWED = {(cls.__module__, cls.__qualname__): cls for cls in _CLASSES}
+_ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  # FAS901's, in the last run's findings
 
 # The code whose output is cached: a change to any of it invalidates every entry, so a
 # development build never serves facts extracted by older code.

@@ -70,12 +70,15 @@ def carry_over(
     stamps: Stamps,
     jobs: int | None = 1,
     on_small_edit: Callable[[], None] | None = None,
+    comments_are_facts: bool = False,
 ) -> Attempt:
     """The findings of the last run, brought up to date, when no fact changed since.
 
     ``jobs``: as for phase 1 (None: one per core); above 1, a large edit is parsed in a worker.
     ``on_small_edit``: called when a few small files changed, before they are parsed here (the
     caller may start, in parallel, what a full run would need if nothing can be carried over).
+    ``comments_are_facts``: a rule reads the ``# noqa`` comments themselves (FAS901): only a run
+    in which no file changed is carried over.
     """
     attempt = Attempt()
     last = cache.last_run()
@@ -89,7 +92,7 @@ def carry_over(
     ):
         return attempt
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
-    if len(changed) > MAX_CHANGED:
+    if len(changed) > MAX_CHANGED or (changed and comments_are_facts):
         return attempt
     in_worker = cores.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
     if on_small_edit is not None and changed and not in_worker:

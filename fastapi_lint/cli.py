@@ -159,6 +159,10 @@ def main() -> None:
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding; report nothing.")
 @click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False),
               help="Lint standard input (path `-`, or no path) as if it were this file.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only the findings this baseline file does not hold (see --write-baseline).")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record today's findings in this file, to be given to --baseline; report nothing.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -182,6 +186,8 @@ def check(
     output_file: Path | None,
     add_noqa: bool,
     stdin_filename: Path | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Lint PATHS (default: the current folder).
 
@@ -199,6 +205,8 @@ def check(
         _fail("the path `-` (standard input) cannot be combined with other paths")
     if add_noqa and (fix or diff or stdin):
         _fail("--add-noqa cannot be combined with --fix, --diff or standard input")
+    if write_baseline is not None and (fix or diff or add_noqa or stdin):
+        _fail("--write-baseline cannot be combined with --fix, --diff, --add-noqa or standard input")
     targets = [stdin_filename or Path("stdin.py")] if stdin else (list(paths) or [Path(".")])
     problems = [] if stdin else [problem for problem in map(_path_problem, targets) if problem]
     if problems:
@@ -207,7 +215,7 @@ def check(
         _fail(problems[-1])
     try:
         options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
-                             output_file, add_noqa, stdin, scope)
+                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -233,7 +241,7 @@ def _check(
     debug: bool,
     options: RunOptions,
 ) -> NoReturn:
-    from fastapi_lint.api import config_groups, lint_paths, load_config
+    from fastapi_lint.api import apply_baseline, config_groups, lint_paths, load_config
     from fastapi_lint.discovery import PYTHON_SUFFIXES, is_within
 
     overrides = {
@@ -250,7 +258,7 @@ def _check(
 
     def configured(found: Config) -> Config:
         return found.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
-                                    scope=options.scope)
+                                    scope=options.scope, baseline=options.baseline)
 
     if options.stdin:
         config = configured(load_config(targets, config_file))
@@ -264,7 +272,7 @@ def _check(
     # into a folder through a link: whatever it rewrites is where the folders given are.
     writes = options.fix or options.diff or options.add_noqa
 
-    def run(project: _Project) -> LintResult:
+    def run(project: _Project, fixing: bool = False) -> LintResult:
         with _progress(output_format, quiet) as (on_discovered, on_progress):
             found = lint_paths(project.lint_targets, project.config, debug=debug, cache_dir=project.cache_dir,
                                jobs=options.jobs, on_progress=on_progress, on_discovered=on_discovered, facts=facts,
@@ -272,13 +280,25 @@ def _check(
         if project.wanted is not None:  # the project was linted for context; report on the files given
             found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
             found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES)
+            found.paths = [path for path in found.paths if real_or_absolute(path) in project.wanted]
         elif project.others:  # linted for context too; another configuration reports on them
             theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
             found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
             found.files -= len(theirs)
+            found.paths = [path for path in found.paths if path not in theirs]
+        if not fixing:
+            baselined(found, project)
         return found
 
-    results = [run(project) for project in projects]
+    def baselined(found: LintResult, project: _Project) -> None:
+        # Fixes see every finding (a safe fix is as welcome in old code, and the fix engine's
+        # stability check must see them all); the report, --add-noqa and the exit code do not.
+        if project.config.baseline is not None and options.write_baseline is None:
+            apply_baseline(found, project.config.baseline)
+
+    results = [run(project, fixing=options.fix or options.diff) for project in projects]
+    if options.write_baseline is not None:
+        sys.exit(_write_baseline(options.write_baseline, results, projects, quiet))
     if options.add_noqa:
         sys.exit(_add_noqa(_merged(results), quiet))
     if options.diff:
@@ -290,6 +310,8 @@ def _check(
             if fixed_here:
                 fixed += fixed_here
                 results[index] = run(project)  # report what the fixes left, as it now stands
+            else:
+                baselined(results[index], project)
     result = _merged(results)
     if not options.unsafe_fixes:
         # ``[*]`` marks what ``--fix`` would do; unsafe fixes need ``--unsafe-fixes`` to count.
@@ -306,6 +328,9 @@ def _check(
           unsafe=options.unsafe_fixes, scopes=scopes)
     if not quiet:
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
+        if result.baselined:
+            hidden = result.baselined
+            click.echo(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown", err=True)
         if all(project.wanted is None for project in projects):
             _scope_note(result, projects[0].config)
         _fix_summary(result.diagnostics, fixed, options)
@@ -373,6 +398,7 @@ def _merged(results: list[LintResult]) -> LintResult:
         paths=[path for found in results for path in found.paths],
         out_of_scope=sum(found.out_of_scope for found in results),
         has_app=any(found.has_app for found in results),
+        baselined=sum(found.baselined for found in results),
     )
 
 
@@ -394,6 +420,8 @@ class RunOptions:
     add_noqa: bool = False
     stdin: bool = False
     scope: str | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
 
 
 def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
@@ -724,7 +752,16 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
             kept = [d for d in found.diagnostics
                     if d.code in selected_codes(config) and d.code not in ignored_for_file(config, name)]
             return kept, None, []
-        return found.diagnostics, found.context, found.internal_errors
+        diagnostics = found.diagnostics
+        if config.baseline is not None and diagnostics:  # keyed by the text given, not the file on disk
+            from fastapi_lint.baseline import hide, load
+
+            try:
+                texts = {shown: decode(text_data)}
+            except (SyntaxError, LookupError, UnicodeDecodeError):
+                texts = None
+            diagnostics, _ = hide(load(config.baseline), diagnostics, texts)
+        return diagnostics, found.context, found.internal_errors
 
     diagnostics, context, internal = lint(data)
     fixed: list[Diagnostic] = []
@@ -761,6 +798,24 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 
+# -- --write-baseline ------------------------------------------------------------------------
+
+
+def _write_baseline(path: Path, results: list[LintResult], projects: list[_Project], quiet: bool) -> int:
+    """Record today's findings (``api.write_baseline``); the exit code."""
+    from fastapi_lint.api import write_baseline
+    from fastapi_lint.config import selected_codes
+
+    for missing in (missing for found in results for missing in found.missing):
+        _error(f"{missing}: no such file or directory")
+    selected = {code for project in projects for code in selected_codes(project.config)}
+    count = write_baseline(path, results, selected)  # a BaselineError is a ConfigError: one line, exit 2
+    if not quiet or count:
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {_shown(str(path))}", err=True)
+    failed = any(found.internal_errors or found.missing for found in results)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
 # -- --add-noqa ----------------------------------------------------------------------------
 
 
@@ -772,10 +827,12 @@ def _add_noqa(result: LintResult, quiet: bool) -> int:
     from fastapi_lint.fixes import CHANGED, add_noqa_comments, changed_since_checked, check_parses
     from fastapi_lint.fixes.files import rewrite
     from fastapi_lint.source import read
+    from fastapi_lint.api import NOQA_AUDIT
 
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
-        if d.code != PARSE_ERROR_CODE:  # a file that does not parse cannot take a comment safely
+        # A file that does not parse cannot take a comment safely; FAS901 is about the comments.
+        if d.code not in (PARSE_ERROR_CODE, NOQA_AUDIT):
             by_path[d.path].append(d)
     added = files = 0
     failed = False

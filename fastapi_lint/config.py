@@ -45,6 +45,8 @@ class Config:
     # Which event-loop findings to show (``analysis/scope.py``): "server", what may run on a served
     # app's loop; "all", wherever the code runs (tests, startup, scripts, private loops too).
     scope: str = "server"
+    # A file of accepted findings (``baseline.py``): only findings it does not hold are reported.
+    baseline: Path | None = None
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -154,6 +156,10 @@ def parse_table(table: object, source: Path) -> Config:
             values["fail_on"] = _severity(value, where)
         elif key == "scope":
             values["scope"] = parse_scope(value, where)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip() or "\0" in value:
+                raise ConfigError(f"{where}: expected the path of a baseline file (relative to this pyproject.toml)")
+            values["baseline"] = source.parent / value
         else:
             raise ConfigError(f"{where}: unknown key (known: {', '.join(KNOWN_KEYS)})")
     config = Config(source=source, root=source.parent, **values)  # type: ignore[arg-type]
@@ -161,7 +167,7 @@ def parse_table(table: object, source: Path) -> Config:
     return config
 
 
-KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on", "scope"]))
+KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
 SCOPES = ("server", "all")
 
 

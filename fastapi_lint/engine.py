@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Union
 
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 from fastapi_lint.config import Config, ignored_for_file, selected_codes
 from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
 
@@ -79,6 +80,13 @@ def check_project(
             found.extend(answer)
     if config.per_file_ignores and paths:
         found = [d for d in found if d.path not in paths or d.code not in ignored_for_file(config, paths[d.path])]
+    if any(code == NOQA_AUDIT for code, _ in rules):
+        # Before the scope: a finding it leaves out still needs its ``# noqa`` (``--scope all``).
+        from fastapi_lint.rules.meta.unused_noqa import audit
+
+        errored = {code for code, answer in answers.items() if isinstance(answer, str)}
+        ignored_for = (lambda path: ignored_for_file(config, path)) if config.per_file_ignores else None
+        found.extend(audit(summaries, found, frozenset(selected_codes(config)), ignored_for, paths, errored))
     found, result.out_of_scope = in_scope(found, context, config)
     result.has_app = has_app(context)
     found.sort(key=Diagnostic.sort_key)

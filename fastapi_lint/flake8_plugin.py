@@ -66,6 +66,8 @@ class Plugin:
 
     extend_blocking_calls: tuple[str, ...] = ()
     extend_async_safe: tuple[str, ...] = ()
+    # FAS901 (unused noqa) is opt-in: it runs only when flake8's selection names it, not for ``FAS``.
+    chosen: tuple[str, ...] = ()  # the codes flake8 was told to select (--select, --extend-select)
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -86,6 +88,10 @@ class Plugin:
     def parse_options(cls, options: Any) -> None:
         cls.extend_blocking_calls = _names(getattr(options, "fastapi_lint_extend_blocking_calls", ()))
         cls.extend_async_safe = _names(getattr(options, "fastapi_lint_extend_async_safe", ()))
+        # Judged when a file is checked, not here: flake8 parses every plugin's options on start,
+        # and a run that selects no FAS code must not pay for importing the linter.
+        cls.chosen = tuple(code.upper() for code in (*_names(getattr(options, "select", None) or ()),
+                                                     *_names(getattr(options, "extend_select", None) or ())))
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         for d in self.diagnostics():
@@ -135,6 +141,7 @@ class Plugin:
         return on_disk if same else text.encode("utf-8")
 
     def _config(self, path: Path) -> Config:
+        from fastapi_lint.api import NOQA_AUDIT
         from fastapi_lint.config import Config, ConfigError, find_pyproject, load
 
         try:
@@ -144,6 +151,7 @@ class Plugin:
         # flake8 selects the codes; give it every rule, and neither fail-on nor per-file-ignores.
         return Config(
             select=("ALL",),
+            ignore=() if NOQA_AUDIT in self.chosen else (NOQA_AUDIT,),
             extend_blocking_calls=(*found.extend_blocking_calls, *self.extend_blocking_calls),
             extend_async_safe=(*found.extend_async_safe, *self.extend_async_safe),
             exclude=found.exclude,

@@ -22,7 +22,8 @@ from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
 from tests.fixture_harness import ROOT
 
-ALL = Config(select=("ALL",))
+# Every rule but FAS901, which reads the noqa comments themselves: with it, an edit is never carried over.
+ALL = Config(select=("ALL",), ignore=("FAS901",))
 CHAIN = ROOT / "fixtures" / "FAS102" / "chain_across_modules"
 PROJECTS = [
     ROOT / "fixtures" / "apps" / "demo",

@@ -47,7 +47,7 @@ def files_linted(root: Path, config: Config | None = None, *paths: Path) -> set[
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('selct = ["FAS1"]', "[tool.fastapi-lint] selct: unknown key (known: exclude, "),
+        ('selct = ["FAS1"]', "[tool.fastapi-lint] selct: unknown key (known: baseline, exclude, "),
         ('select = ["FAS999"]', "[tool.fastapi-lint] select: unknown rule code or name `FAS999`"),
         ('ignore = ["no-such-rule"]', "[tool.fastapi-lint] ignore: unknown rule code or name `no-such-rule`"),
         ('extend-select = ["XYZ1"]', "[tool.fastapi-lint] extend-select: unknown rule code or name `XYZ1`"),

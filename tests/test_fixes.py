@@ -113,7 +113,16 @@ def test_fixing_the_fixed_file_changes_nothing(path: Path) -> None:
 def test_fix_keeps_every_comment(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     fixed = path.with_name(f"{path.stem}.fixed.py").read_text(encoding="utf-8")
+    if path.parent.name == "FAS901":  # its fix rewrites noqa directives: the rest of each comment stays
+        assert not _said_besides_noqa(source) - _said_besides_noqa(fixed)
+        return
     assert not _comments(source) - _comments(fixed)
+
+
+def _said_besides_noqa(source: str) -> Counter[str]:
+    from fastapi_lint.analysis.noqa_directives import without_directive
+
+    return Counter(filter(None, (without_directive(comment) for comment in _comments(source).elements())))
 
 
 @pytest.mark.parametrize("path", PAIRS, ids=_rel)
@@ -154,7 +163,7 @@ def test_fix_titles_and_applicability() -> None:
     assert sleep.context is not None
     titles = [fix_for(d, sleep.context) for d in sleep.diagnostics]
     assert [t.title if t else None for t in titles] == ["Await `asyncio.sleep` instead"] * 3 + [None]
-    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS109", "FAS203", "FAS302", "FAS502"}
+    assert fixable_codes() == {"FAS101", "FAS102", "FAS103", "FAS109", "FAS203", "FAS302", "FAS502", "FAS901"}
 
 
 def test_no_fix_for_other_rules() -> None:
@@ -560,6 +569,9 @@ def test_every_fixture_fixes_to_valid_code_with_its_comments(fixture: Fixture) -
         assert not refused, refused
         ast.parse(fixed.new_source)
         cst.parse_module(fixed.new_source)
+        if fixture.code == "FAS901":  # its fix rewrites noqa directives: the rest of each comment stays
+            assert not _said_besides_noqa(source) - _said_besides_noqa(fixed.new_source), path
+            continue
         assert not _comments(source) - _comments(fixed.new_source), path
 
 

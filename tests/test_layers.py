@@ -29,6 +29,7 @@ PARTS: dict[str, str] = {
     "fastapi_lint.source": "core",
     "fastapi_lint.config": "config",
     "fastapi_lint.api": "api",
+    "fastapi_lint.baseline": "api",
     "fastapi_lint.engine": "run",
     "fastapi_lint.runner": "run",
     "fastapi_lint.carry_over": "run",

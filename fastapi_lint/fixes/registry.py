@@ -15,6 +15,7 @@ from fastapi_lint.fixes.lru_cache import LruCache
 from fastapi_lint.fixes.response_class import DropResponseClass
 from fastapi_lint.fixes.running_loop import RunningLoop
 from fastapi_lint.fixes.to_thread import ToThread
+from fastapi_lint.fixes.unused_noqa import RemoveUnusedNoqa
 
 FIXERS: tuple[Fixer, ...] = (
     AwaitSleep(),
@@ -24,4 +25,5 @@ FIXERS: tuple[Fixer, ...] = (
     DropAsync(),
     ToThread(),
     StartupToLifespan(),
+    RemoveUnusedNoqa(),
 )

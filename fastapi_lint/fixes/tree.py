@@ -36,12 +36,15 @@ class Tree:
         self.parents = wrapper.resolve(ParentNodeProvider)
         self._calls: dict[tuple[int, int, int, int], cst.Call] = {}
         self._functions: dict[tuple[int, int], cst.FunctionDef] = {}
+        self._comments: dict[int, cst.Comment] = {}
         for node, where in positions.items():
             if isinstance(node, cst.Call):
                 key = (where.start.line, where.start.column, where.end.line, where.end.column)
                 self._calls[key] = node
             elif isinstance(node, cst.FunctionDef):
                 self._functions[(where.start.line, where.start.column)] = node
+            elif isinstance(node, cst.Comment):
+                self._comments[where.start.line] = node
         self.imports: dict[str, Binding] = {}
         self.bound: set[str] = set()  # every module-level name, however bound
         self._imported: Counter[tuple[str, str]] = Counter()  # (name, target): module-level imports binding it
@@ -56,6 +59,10 @@ class Tree:
 
     def function_at(self, span: Span) -> cst.FunctionDef | None:
         return self._functions.get((span.line, span.col))
+
+    def comment_at(self, line: int) -> cst.Comment | None:
+        """The comment on a line (a line holds at most one: it runs to the line's end)."""
+        return self._comments.get(line)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
