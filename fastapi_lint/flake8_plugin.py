@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,14 @@ class _Project:
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # real path -> sha256 of the bytes summarized
     findings: dict[Config, dict[str, list[Diagnostic]]] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)  # real path -> (mtime_ns, size)
+    checked: float = 0.0  # time.monotonic() of the last look at the files on disk
+
+
+# A long-lived flake8 (an editor's) must see edits to other files: at most this often (seconds),
+# the project's files are looked at again, and those changed, added or deleted re-read. A
+# command-line run over many files looks once.
+_RECHECK = 1.0
 
 
 # Project root (real path) -> its facts, for the life of the flake8 process.
@@ -66,8 +75,8 @@ class Plugin:
 
     extend_blocking_calls: tuple[str, ...] = ()
     extend_async_safe: tuple[str, ...] = ()
-    # FAS901 (unused noqa) is opt-in: it runs only when flake8's selection names it, not for ``FAS``.
-    chosen: tuple[str, ...] = ()  # the codes flake8 was told to select (--select, --extend-select)
+    # What flake8's selection asks of fastapi-lint (``fas_selection``); None: nothing, do no work.
+    selection: tuple[str, ...] | None = ("FAS",)
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -88,12 +97,13 @@ class Plugin:
     def parse_options(cls, options: Any) -> None:
         cls.extend_blocking_calls = _names(getattr(options, "fastapi_lint_extend_blocking_calls", ()))
         cls.extend_async_safe = _names(getattr(options, "fastapi_lint_extend_async_safe", ()))
-        # Judged when a file is checked, not here: flake8 parses every plugin's options on start,
-        # and a run that selects no FAS code must not pay for importing the linter.
-        cls.chosen = tuple(code.upper() for code in (*_names(getattr(options, "select", None) or ()),
-                                                     *_names(getattr(options, "extend_select", None) or ())))
+        select = getattr(options, "select", None)
+        cls.selection = fas_selection(None if select is None else _names(select),
+                                      _names(getattr(options, "extend_select", None) or ()))
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
+        if self.selection is None:
+            return  # no FAS code selected: flake8 would drop every finding, so find none
         for d in self.diagnostics():
             yield d.span.line, d.span.col, f"{d.code} {d.message}", type(self)
 
@@ -148,10 +158,14 @@ class Plugin:
             found = load(find_pyproject([path]))
         except ConfigError:
             found = Config()  # the CLI reports a broken configuration; flake8 keeps going
-        # flake8 selects the codes; give it every rule, and neither fail-on nor per-file-ignores.
+        # flake8 filters the codes again; neither fail-on nor per-file-ignores apply here.
+        selection = self.selection or ()
+        named = tuple(code for code in selection if code != "FAS")
+        defaults = "FAS" in selection  # the default rules, and those named besides
         return Config(
-            select=("ALL",),
-            ignore=() if NOQA_AUDIT in self.chosen else (NOQA_AUDIT,),
+            select=() if defaults else named,
+            extend_select=named if defaults else (),
+            ignore=() if NOQA_AUDIT in selection else (NOQA_AUDIT,),
             extend_blocking_calls=(*found.extend_blocking_calls, *self.extend_blocking_calls),
             extend_async_safe=(*found.extend_async_safe, *self.extend_async_safe),
             exclude=found.exclude,
@@ -159,6 +173,24 @@ class Plugin:
             root=found.root,
             source=found.source,
         )
+
+
+def fas_selection(select: tuple[str, ...] | None, extend_select: tuple[str, ...]) -> tuple[str, ...] | None:
+    """What flake8's ``select``/``extend-select`` ask of fastapi-lint, in its own selectors.
+
+    flake8 matches codes by prefix, so ``select = E,F,W`` (a team's usual configuration) matches
+    every FAS code, off-by-default rules included. Here a selector that names no more than the
+    plugin (``F``, ``FA``, ``FAS``), or flake8's default selection (which holds ``FAS``), asks for
+    fastapi-lint's default rules (``("FAS",)`` stands for them); a longer one (``FAS1``,
+    ``FAS108``) for the rules it names, as on fastapi-lint's command line; FAS901 only when
+    named. None when no selector can match a FAS code (``--select E501``): no work at all.
+    """
+    chosen = [code.strip().upper() for code in (*(select if select is not None else ()), *extend_select) if code.strip()]
+    defaults = select is None or any("FAS".startswith(code) for code in chosen)
+    named = tuple(code for code in chosen if code.startswith("FAS") and code != "FAS")
+    if not defaults and not named:
+        return None
+    return (("FAS",) if defaults else ()) + named
 
 
 def _names(values: Any) -> tuple[str, ...]:
@@ -184,31 +216,57 @@ def _project_for(path: Path, config: Config) -> _Project | None:
     from fastapi_lint.paths import project_root
 
     cache_dir = default_cache_dir(config)
-    cache = cache_dir if cache_dir.is_dir() else None
+    # The CLI's cache, when there is one, or beside a configured project's pyproject.toml (the
+    # CLI would make it there too); never in whatever folder flake8 happens to run from.
+    cache = cache_dir if cache_dir.is_dir() or config.root is not None else None
     root = project_root(path, config.root if cache is not None else None)
     if root is None:
         return None
     key = real_or_absolute(root)
     project = _PROJECTS.get(key)
     if project is None:
-        project = _PROJECTS[key] = _summarize(root, config, cache)
+        project = _PROJECTS[key] = _Project()
+    if time.monotonic() - project.checked > _RECHECK:
+        _refresh(project, root, config, cache)
     return project
 
 
-def _summarize(root: Path, config: Config, cache_dir: Path | None) -> _Project:
+def _refresh(project: _Project, root: Path, config: Config, cache_dir: Path | None) -> None:
+    """Read again the project's files that changed on disk since they were read, drop the
+    deleted ones, add the new ones; the findings computed before go if anything changed."""
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.api import project_files, summarize_files
     from fastapi_lint.source import read_source
 
     files = project_files(root, config)
-    outcomes = summarize_files(files, cache_dir, jobs=1)
-    project = _Project()
-    for (path, _), outcome in zip(files, outcomes):
+    present: dict[str, tuple[Path, str]] = {real_or_absolute(path): (path, shown) for path, shown in files}
+    stamps = {real: _stamp(path) for real, (path, _) in present.items()}
+    changed = [present[real] for real in present if real not in project.stamps or project.stamps[real] != stamps[real]]
+    gone = set(project.stamps) - set(present)
+    project.checked = time.monotonic()
+    if not changed and not gone:
+        return
+    for real in gone:
+        project.summaries.pop(real, None)
+        project.digests.pop(real, None)
+        project.stamps.pop(real, None)
+    for (path, _), outcome in zip(changed, summarize_files(changed, cache_dir, jobs=1)):
+        real = real_or_absolute(path)
+        project.stamps[real] = stamps[real]
+        project.summaries.pop(real, None)
+        project.digests.pop(real, None)
         if isinstance(outcome, ModuleSummary):
-            real = real_or_absolute(path)
             project.summaries[real] = outcome
             try:
                 project.digests[real] = _digest(read_source(path))
             except OSError:
                 pass
-    return project
+    project.findings.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        found = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (found.st_mtime_ns, found.st_size)

@@ -133,23 +133,49 @@ def test_standard_input_is_checked_as_given(tmp_path: Path) -> None:
 
 
 def test_the_plugin_in_process_uses_the_project_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file in no package, under a configured project with a CLI cache, is linked with that project."""
-    from click.testing import CliRunner
+    """A file in no package is linked with the configured project it is under, through the CLI's
+    cache, which the plugin makes beside the pyproject.toml when the CLI has not; with no
+    configured project and no cache, it is checked alone, and nothing is written."""
+    from fastapi_lint import flake8_plugin
 
-    from fastapi_lint import cli, flake8_plugin
-
-    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
     (tmp_path / "deps.py").write_text(DEPS)
     (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
     lines = (tmp_path / "main.py").read_text().splitlines(keepends=True)
     alone = flake8_plugin.Plugin(None, "main.py", lines).diagnostics()  # type: ignore[arg-type]
-    assert alone == [], "no cache: a file outside any package is checked alone"
-    assert CliRunner().invoke(cli.main, [".", "-q"]).exit_code == 1  # writes the cache
+    assert alone == [], "no project, no cache: a file outside any package is checked alone"
+    assert not (tmp_path / ".fastapi_lint_cache").exists()
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
     monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
     linked = flake8_plugin.Plugin(None, "main.py", lines).diagnostics()  # type: ignore[arg-type]
     assert [d.code for d in linked] == ["FAS102"]
+    assert (tmp_path / ".fastapi_lint_cache" / "CACHEDIR.TAG").is_file()
+
+
+def test_a_long_lived_process_sees_an_edit_to_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's flake8 keeps the plugin loaded: fixing the blocking helper in another file
+    clears the route's FAS102 at the next check, and breaking it again brings it back."""
+    from fastapi_lint import flake8_plugin
+
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    (tmp_path / "deps.py").write_text(DEPS)
+    (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(flake8_plugin, "_PROJECTS", {})
+    monkeypatch.setattr(flake8_plugin, "_RECHECK", 0.0)
+    lines = (tmp_path / "main.py").read_text().splitlines(keepends=True)
+
+    def codes() -> list[str]:
+        return [d.code for d in flake8_plugin.Plugin(None, "main.py", lines).diagnostics()]  # type: ignore[arg-type]
+
+    assert codes() == ["FAS102"]
+    fixed = DEPS.replace("time.sleep(1)", "pass")
+    assert fixed != DEPS
+    (tmp_path / "deps.py").write_text(fixed)
+    assert codes() == []
+    (tmp_path / "deps.py").write_text(DEPS + "\n")
+    assert codes() == ["FAS102"]
 
 
 def test_the_bytes_on_disk_are_linted_when_flake8_read_the_same_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,3 +196,35 @@ def test_the_bytes_on_disk_are_linted_when_flake8_read_the_same_text(tmp_path: P
 
     assert columns(lines) == [lines[5].index("time.sleep")]
     assert columns([*lines, "\n"]) == [lines[5].index("time.sleep") + 1]  # 'é' read back as two latin-1 characters
+
+
+def test_flake8s_selection_decides_what_the_plugin_does() -> None:
+    """flake8's prefix `F` (of `select = E,F,W`) or its default asks for the default rules; a
+    longer selector for the rules it names; no selector that can match a FAS code for nothing."""
+    from fastapi_lint.flake8_plugin import fas_selection
+
+    assert fas_selection(None, ()) == ("FAS",)
+    assert fas_selection(("E", "F", "W"), ()) == ("FAS",)
+    assert fas_selection(("E501",), ()) is None
+    assert fas_selection(("F401",), ()) is None
+    assert fas_selection(("E501",), ("FAS",)) == ("FAS",)
+    assert fas_selection(("FAS108",), ()) == ("FAS108",)
+    assert fas_selection(("E",), ("FAS1", "FAS901")) == ("FAS1", "FAS901")
+
+
+def test_the_usual_flake8_selection_leaves_off_by_default_rules_off(tmp_path: Path) -> None:
+    """With flake8's `select = E,F,W`, the plugin reports FAS101 but not FAS108 (off by default);
+    `--select FAS108` turns it on; `--select E501` runs nothing of the plugin."""
+    (tmp_path / "app.py").write_text(
+        "import os\nimport time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/')\nasync def home() -> bool:\n    time.sleep(1)\n    return os.path.exists('x')\n"
+    )
+
+    def codes(*args: str) -> set[str]:
+        done = subprocess.run([sys.executable, "-m", "flake8", *args, "app.py"], cwd=tmp_path,
+                              capture_output=True, text=True, check=False)
+        return {line.split(": ", 1)[1].split()[0] for line in done.stdout.splitlines() if ": " in line}
+
+    assert codes("--select", "E,F,W") == {"FAS101"}
+    assert codes("--select", "FAS108") == {"FAS108"}
+    assert codes("--select", "E501") == set()
