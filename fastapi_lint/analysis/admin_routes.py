@@ -1,8 +1,11 @@
-"""Routes an operator requests now and then, not the users: those served under an ``admin`` path.
+"""Routes an operator requests now and then, not the users: admin routes.
 
-A route is an admin route when every path it is served at has an ``admin`` segment
-(``/api/admin/backups``, ``/admin-api/users``); a dependency is an admin one when only admin
-routes (or other admin dependencies) depend on it. What costs in proportion to the traffic (a
+A route is an admin route when, wherever it is served, its path has an ``admin`` segment
+(``/api/admin/backups``, ``/admin-api/users``) or a dependency that runs first for it is named
+for an operator (``Depends(check_admin)``, ``get_current_active_superuser``: ``admin``,
+``superuser`` or ``super_user`` in its name, on the route, its router or a dependency of
+theirs); a dependency is an admin one when only admin routes (or other admin dependencies)
+depend on it. What costs in proportion to the traffic (a
 client built per request, a small file read) is not worth a finding there (``engine.in_scope``),
 and a message naming the route that runs a function names a user's route first.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 
+_OPERATOR_WORDS = ("admin", "superuser", "super_user")
+
 
 def under_admin(route_path: str) -> bool:
     """``/api/admin/backups``, ``/admin-api/users``: a path an operator, not a user, requests."""
@@ -18,13 +23,40 @@ def under_admin(route_path: str) -> bool:
                for part in route_path.lower().strip("/").split("/"))
 
 
+def names_an_operator(function_path: str) -> bool:
+    """``deps.check_admin``, ``get_current_active_superuser``: a dependency that admits operators."""
+    name = function_path.rpartition(".")[2].lower()
+    return any(word in name for word in _OPERATOR_WORDS)
+
+
 def admin_roots(model: FastAPIModel) -> set[str]:
-    """The handlers served only at admin paths, and the dependencies only they depend on."""
-    served: dict[str, list[str]] = {}
+    """The handlers served only as admin routes, and the dependencies only they depend on."""
+    depends_on: dict[str, set[str]] = {}
+    for dependency, dependents in model.dependents.items():
+        for dependent in dependents:
+            depends_on.setdefault(dependent, set()).add(dependency)
+
+    def guarded(path: str) -> bool:
+        """Whether ``path`` depends, directly or through its dependencies, on an operator's check."""
+        seen, pending = {path}, [path]
+        while pending:
+            for dependency in depends_on.get(pending.pop(), ()):
+                if names_an_operator(dependency):
+                    return True
+                if dependency not in seen:
+                    seen.add(dependency)
+                    pending.append(dependency)
+        return False
+
+    served: dict[str, list[bool]] = {}
     for route in model.routes:
-        prefixes = [mount.prefix for mount in route.mounts] or [""]
-        served.setdefault(route.handler.function.path, []).extend(prefix + route.path for prefix in prefixes)
-    admin = {handler for handler, paths in served.items() if all(map(under_admin, paths))}
+        handler = route.handler.function.path
+        own = guarded(handler)
+        for mount in route.mounts or (None,):
+            prefix = mount.prefix if mount is not None else ""
+            by_mount = mount is not None and any(names_an_operator(d) or guarded(d) for d in mount.dependencies)
+            served.setdefault(handler, []).append(own or by_mount or under_admin(prefix + route.path))
+    admin = {handler for handler, flags in served.items() if all(flags)}
     changed = True
     while changed:
         changed = False
