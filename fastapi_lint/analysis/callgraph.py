@@ -34,6 +34,10 @@ _HARMLESS = (
 )
 
 
+# Decorators that leave a generator function a generator function.
+_PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod"})
+
+
 @dataclass
 class _Calls:
     """What one function's calls reach (see ``CallGraph``)."""
@@ -166,7 +170,7 @@ class CallGraph:
                     entry = bundled_read(entry)
                 direct.append((site, callee.ref.path, entry))
             elif targets:
-                edges.extend([(site, target) for target in targets])
+                edges.extend([(site, target) for target in targets if self._runs_body(site, target)])
             elif not callee.harmless:
                 found.unknown += 1
                 if callee.ref.path == "?":
@@ -217,13 +221,28 @@ class CallGraph:
             if option.entry is not None:
                 found.direct.append((site, option.ref.path, option.entry))
             elif option.targets:
-                found.edges.extend([(site, target) for target in option.targets])
+                found.edges.extend([(site, target) for target in option.targets if self._runs_body(site, target)])
             elif not option.harmless:
                 known = False
         if not known:
             found.unknown += 1
             if callee.ref.path == "?":
                 found.unresolved += 1
+
+    def _runs_body(self, site: CallSite, target: str) -> bool:
+        """Whether the call runs ``target``'s body where it is made. Calling a generator function
+        only creates the generator: its body runs where that is iterated (``for x in f()`` here,
+        or ``StreamingResponse(f())``'s worker thread). A decorated one may be something else (a
+        ``@contextmanager``, run by its ``with``)."""
+        if site.iterated or site.context_manager:
+            return True
+        located = self.project.function(target)
+        if located is None:
+            return True
+        function = located.function
+        if not function.is_generator or function.is_async:
+            return True
+        return any(d.ref is None or d.ref.path not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""

@@ -93,6 +93,9 @@ class CallSite(NamedTuple):
     # Other callees, when the one called is bound several ways (``if x: from a import f`` /
     # ``else: from b import f``): the call runs ``func`` or one of these.
     alternatives: tuple[Ref, ...] = ()
+    # True when what the call returns is iterated where it is made (``for x in f()``, ``list(f())``,
+    # ``rows = f()`` then ``for r in rows``): the body of a generator function runs only there.
+    iterated: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

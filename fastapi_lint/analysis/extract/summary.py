@@ -64,6 +64,13 @@ _TAKES_AWAITABLES = frozenset(
     }
 )
 _TAKES_AWAITABLES_METHODS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
+# Calls that iterate what they are given, there and then (or wrap it in an iterator that is, most
+# often, iterated at once: ``enumerate``, ``zip``): a generator handed to them runs its body.
+_ITERATES = frozenset(
+    f"builtins.{name}"
+    for name in ("list tuple set frozenset dict sorted sum min max any all next enumerate zip map filter reversed iter").split()
+)
+_ITERATES_METHODS = frozenset({"join", "extend", "writelines"})
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 # ``match`` patterns exist from Python 3.10; on 3.9 no tree holds them.
@@ -119,6 +126,10 @@ class _FunctionState:
         self.awaits = False
         self.is_generator = False
         self.once: list[tuple[int, int]] = []  # line ranges that run once per cache entry
+        # Names whose value is iterated in this body, and the calls whose result a name is bound to
+        # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
+        self.iterated_names: set[str] = set()
+        self.assigned_calls: dict[str, list[int]] = {}
 
 
 class _Extractor:
@@ -147,6 +158,10 @@ class _Extractor:
         self.awaited: set[int] = set()
         # Calls used as ``with``/``async with`` items: the statement closes what they open.
         self.context_managers: set[int] = set()
+        # Calls whose result is iterated where it is made (``CallSite.iterated``), and calls whose
+        # result a plain assignment binds to a name, by ``id``.
+        self.iterated: set[int] = set()
+        self.assigned_to: dict[int, str] = {}
         # ``lock.acquire()`` right after ``lock = threading.Lock()``: it cannot wait. Looked for
         # only in files that acquire something.
         self.uncontended: set[int] = set()
@@ -233,6 +248,12 @@ class _Extractor:
                 self.state.awaits = True
             if isinstance(node, (ast.With, ast.AsyncWith)):
                 self.context_managers.update(id(item.context_expr) for item in node.items)
+            elif isinstance(node, ast.For):
+                self._iterates(node.iter)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+                bound = node.targets[0]
+                if isinstance(bound, ast.Name):
+                    self.assigned_to[id(node.value)] = bound.id
             if isinstance(node, ast.Return) and node.value is not None:
                 self.state.returned.append(self.expr(node.value))
                 return
@@ -327,6 +348,9 @@ class _Extractor:
             self.resolver.scopes.pop()
             state = self.state
             self.state, self.lambdas, self.offload_depth = outer_state, outer_lambdas, outer_offload
+        for name in state.iterated_names.intersection(state.assigned_calls):
+            for index in state.assigned_calls[name]:
+                state.calls[index] = state.calls[index]._replace(iterated=True)
 
         line = node.lineno
         def_col = self._column(line, node.col_offset)
@@ -570,6 +594,8 @@ class _Extractor:
             return Value("lambda")
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             self.state.is_generator = True
+            if isinstance(node, ast.YieldFrom):
+                self._iterates(node.value)
             if node.value is not None:
                 value = self.expr(node.value)
                 if isinstance(node, ast.Yield):
@@ -604,6 +630,9 @@ class _Extractor:
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> Value:
         """A comprehension's targets are its own names: ``[s.close() for s in sessions]``
         never means a module-level ``s``. The first iterable is evaluated outside."""
+        for generator in node.generators:
+            if not generator.is_async:
+                self._iterates(generator.iter)
         self.expr(node.generators[0].iter)
         targets = {name for generator in node.generators for name in _names_of(generator.target)}
         self.resolver.scopes.append(Scope(names=dict.fromkeys(targets)))
@@ -642,6 +671,9 @@ class _Extractor:
                 for item in argument.elts if isinstance(argument, (ast.List, ast.Tuple, ast.Set)) else [argument]:
                     if isinstance(item, ast.Call):
                         self.awaited.add(id(item))
+        if (func is not None and func.path in _ITERATES) or attr in _ITERATES_METHODS:
+            for argument in node.args:
+                self._iterates(argument.value if isinstance(argument, ast.Starred) else argument)
         in_lambda = bool(self.lambdas)
         offloaded = in_lambda and self.lambdas[-1]
         if offloads:
@@ -669,9 +701,20 @@ class _Extractor:
             once=any(first <= node.lineno <= last for first, last in self.state.once),
             uncontended=id(node) in self.uncontended,
             alternatives=alternatives,
+            iterated=id(node) in self.iterated,
         )
+        name = self.assigned_to.get(id(node))
+        if name is not None:
+            self.state.assigned_calls.setdefault(name, []).append(len(self.state.calls))
         self.state.calls.append(site)
         return site
+
+    def _iterates(self, node: ast.expr) -> None:
+        """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""
+        if isinstance(node, ast.Call):
+            self.iterated.add(id(node))
+        elif isinstance(node, ast.Name):
+            self.state.iterated_names.add(node.id)
 
 
 # -- helpers over statements ----------------------------------------------

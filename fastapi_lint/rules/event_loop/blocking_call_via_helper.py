@@ -52,7 +52,12 @@ class BlockingCallViaHelper(Rule):
     block: missed alarm, by design. A sync helper that blocks only on some
     branch is reported all the same. A cache keyed by a request value counts
     as once (once per key). A cache on `self` counts only when the object
-    lives long (see FAS201).
+    lives long (see FAS201). Calling a generator function runs none of its
+    body: it is followed only where the call's generator is iterated in the
+    same function (`for x in rows()`, `list(rows())`, `it = rows()` then
+    `for x in it`); handed on (`StreamingResponse(rows())`, which iterates a
+    sync generator on a worker thread) it is not, and a generator that is
+    returned and iterated by a caller is missed.
 
     ## Example
     ```python
