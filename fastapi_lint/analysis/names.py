@@ -242,6 +242,12 @@ class Resolver:
             return shared_ref(call_result(func), RefKind.INSTANCE)
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            # ``root / "data"``: what the left side's ``__truediv__`` returns (a ``Path`` for a path).
+            left = self.resolve(node.left)
+            if left is None:
+                return None
+            return shared_ref(f"{left.path}.__truediv__()", RefKind.INSTANCE)
         if isinstance(node, ast.Subscript):
             # An item of a container: ``client["db"]["users"]``; the project phase and the
             # catalog know the item types of some (a Mongo client's databases, say).

@@ -15,7 +15,7 @@ from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from fastapi_lint.analysis.catalog.types import ITEM_TYPES, RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, call_result
 from fastapi_lint.analysis.facts import (
     Binding,
@@ -293,7 +293,8 @@ class Project:
         if owner.kind is RefKind.INSTANCE:
             if owner.path in self.classes:
                 return self._class_member(owner.path, name, instance=True)
-            return Ref(path, RefKind.MEMBER)
+            typed = ATTRIBUTE_TYPES.get(path)  # ``path.parent``: a ``Path``
+            return Ref(typed, RefKind.INSTANCE) if typed is not None else Ref(path, RefKind.MEMBER)
         return Ref(path, RefKind.MEMBER)
 
     def _module_member(self, module: ModuleSummary, name: str, depth: int = 0) -> Ref:

@@ -290,8 +290,19 @@ TYPE_ALIASES: dict[str, str] = {
     "mypy_boto3_s3.S3ServiceResource": "boto3.resources.base.ServiceResource",
 }
 
+# ``pathlib`` operations that give a path: ``DATA / name``, ``root.joinpath(...)``, ``Path.cwd()``.
+RETURNS.update(
+    {
+        f"pathlib.Path.{method}": "pathlib.Path"
+        for method in (
+            "__truediv__ __rtruediv__ joinpath with_name with_stem with_suffix resolve absolute expanduser "
+            "relative_to cwd home readlink"
+        ).split()
+    }
+)
+
 # Properties of external types whose value has a known type: ``path.parent.iterdir()``.
-# ``Catalog.match`` follows them; the project phase does not (yet).
+# ``Catalog.match`` follows them, and so does the project phase (``path.parent / "x"``).
 ATTRIBUTE_TYPES: dict[str, str] = {
     "pathlib.Path.parent": "pathlib.Path",
     "pymongo.collection.Collection.database": "pymongo.database.Database",

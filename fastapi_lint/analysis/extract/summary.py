@@ -603,6 +603,12 @@ class _Extractor:
             return _OTHER
         if isinstance(node, _COMPREHENSIONS):
             return self._comprehension(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            # ``DATA / name``: a value of a type when the left side has one (``pathlib.Path``).
+            self.expr(node.left)
+            self.expr(node.right)
+            ref = self.resolver.resolve(node)
+            return self._leaf("ref", _text(node), ref) if ref is not None else _OTHER
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.expr(child)
@@ -996,6 +1002,10 @@ def _text(node: ast.expr) -> str:
         return f"{_text(node.func)}()"
     if isinstance(node, ast.Subscript):
         return f"{_text(node.value)}[...]"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        right = node.right
+        shown = repr(right.value) if isinstance(right, ast.Constant) and isinstance(right.value, str) else _text(right)
+        return f"({_text(node.left)} / {shown})"
     return "(...)"
 
 
