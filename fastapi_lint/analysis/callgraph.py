@@ -34,6 +34,7 @@ _HARMLESS = (
 )
 
 
+_GETITEM = ".__getitem__"
 # Decorators that leave a generator function a generator function.
 _PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod"})
 
@@ -245,10 +246,13 @@ class CallGraph:
         return any(d.ref is None or d.ref.path not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
-        """``self.client`` where ``client`` is a ``@property``: reading it runs the getter."""
+        """``self.client`` where ``client`` is a ``@property``: reading it runs the getter; and
+        ``registry[key]`` where ``registry`` is an instance of a class with ``__getitem__``."""
         found: list[tuple[CallSite, str]] = []
         for read in located.function.reads:
             getter = self.project.property_getter(read.ref)
+            if getter is None and read.ref.path.endswith(_GETITEM):
+                getter = self.project.item_getter(read.ref)
             if getter is not None:
                 found.append((CallSite(func=read.ref, text=read.text, span=read.span), getter))
         return found

@@ -75,6 +75,11 @@ class Project:
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
         self._choice_names = frozenset(key.rpartition(".")[2] for key in self._choices)
         self._all_memo: dict[tuple[str, RefKind], tuple[Ref, ...]] = {}
+        # classes defining ``__getitem__``: what ``container[key]`` may run (``item_getter``)
+        self._item_classes = frozenset(
+            located.function.class_path for located in self._all
+            if located.function.class_path and located.function.name == "__getitem__"
+        )
         # names of the methods with a decorator: the only ones that can be property getters
         self._decorated_methods = {
             located.function.name for located in self._all if located.function.class_path and located.function.decorators
@@ -449,6 +454,21 @@ class Project:
         if key not in self._getter_memo:
             self._getter_memo[key] = self._property_getter(ref)
         return self._getter_memo[key]
+
+    def item_getter(self, ref: Ref) -> str | None:
+        """The project's ``__getitem__`` that ``container[key]`` runs (``ref``: ``container.__getitem__``
+        as phase 1 names it), when the container is an instance of a project class; never a class
+        subscripted as a type (``Repo[Model]``)."""
+        if not self._item_classes:
+            return None  # most projects define no __getitem__
+        owner_path = ref.path[: -len(".__getitem__")]
+        owner = self.resolve(Ref(owner_path, RefKind.INSTANCE if ref.kind is RefKind.MEMBER else ref.kind))
+        if owner.kind is not RefKind.INSTANCE or owner.path not in self.classes:
+            return None
+        for klass in self.mro(owner.path):
+            if klass in self._item_classes:
+                return f"{klass}.__getitem__"
+        return None
 
     def _property_getter(self, ref: Ref) -> str | None:
         owner_path, _, name = ref.path.rpartition(".")

@@ -27,6 +27,7 @@ from fastapi_lint.analysis.facts import (
     Ref,
     RefKind,
     Value,
+    shared_ref,
 )
 from fastapi_lint.analysis.names import (
     Redefinition,
@@ -71,6 +72,8 @@ _ITERATES = frozenset(
     for name in ("list tuple set frozenset dict sorted sum min max any all next enumerate zip map filter reversed iter").split()
 )
 _ITERATES_METHODS = frozenset({"join", "extend", "writelines"})
+# Subscripts that run no code of the project: types (``list[int]``, ``Optional[X]``) and builtins.
+_NO_ITEM_METHODS = ("builtins.", "typing.", "typing_extensions.", "collections.abc.")
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 # ``match`` patterns exist from Python 3.10; on 3.9 no tree holds them.
@@ -577,6 +580,13 @@ class _Extractor:
         if isinstance(node, ast.Subscript):
             ref = self.resolver.resolve(node.value)
             self.expr(node.value)
+            if ref is not None and isinstance(node.ctx, ast.Load) and not ref.path.startswith(_NO_ITEM_METHODS):
+                # ``registry[key]`` runs ``__getitem__``: the project phase follows it when the
+                # container is an instance of a project class that defines one.
+                getter = shared_ref(f"{ref.path}.__getitem__", RefKind.SYMBOL if ref.kind is RefKind.SYMBOL else RefKind.MEMBER)
+                if getter.path not in self.state.read_paths:
+                    self.state.read_paths.add(getter.path)
+                    self.state.reads.append(Read(getter, _text(node), self.span(node)))
             inner = node.slice
             elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return Value("subscript", text=_text(node.value), ref=ref, items=tuple(self.expr(e) for e in elements))

@@ -17,7 +17,8 @@ class BlockingCallViaHelper(Rule):
     ## What it does
     Follows calls from an `async def` into the project's own sync functions,
     across modules and to any depth (functions, methods through `self` or an
-    instance of a known class, class instantiation), and reports the call in
+    instance of a known class, class instantiation, `container[key]` on an
+    instance of a class with `__getitem__`), and reports the call in
     the async function when one of them ends in a blocking call from the
     catalog. When a helper reaches several, the chain named is the one to the
     costliest: a wait on a peer, a process, a timer or a lock, or heavy
