@@ -61,6 +61,9 @@ class Project:
         self.conflicting: set[str] = set()
         # module-level name -> each thing it is bound to, when bound several ways (see ``resolve_all``)
         self._choices: dict[str, list[Ref]] = {}
+        # module-level dict -> what its values are bound to (``BACKENDS = {"s3": S3Store, ...}``):
+        # ``BACKENDS[name]`` and ``BACKENDS.get(name)`` may be any of them (see ``_walk_all``)
+        self._items: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
         for summary in summaries:
             self._add(summary)
@@ -73,7 +76,7 @@ class Project:
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._calls: CallIndex | None = None
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
-        self._choice_names = frozenset(key.rpartition(".")[2] for key in self._choices)
+        self._choice_names = frozenset(key.rpartition(".")[2] for key in [*self._choices, *self._items])
         self._all_memo: dict[tuple[str, RefKind], tuple[Ref, ...]] = {}
         # classes defining ``__getitem__``: what ``container[key]`` may run (``item_getter``)
         self._item_classes = frozenset(
@@ -114,6 +117,10 @@ class Project:
             ref = _bound_ref(binding.value)
             if ref is not None and ref not in bound.setdefault(key, []):
                 bound[key].append(ref)
+            if binding.value.kind == "dict":
+                values = _dict_values(binding.value)
+                if values and key not in self._items:
+                    self._items[key] = values
         for key, found in shapes.items():
             # A module name bound to different things (``Redis`` from ``redis`` or from
             # ``redis.asyncio``, by a try/except import) has no single meaning...
@@ -231,11 +238,26 @@ class Project:
         segments = split_path(ref.path)
         start, consumed = self._module_prefix(ref.path, segments)
         currents = [start]
+        picked: list[Ref] = []  # the items of a dict the last segment picked: things, not types
         for segment in segments[consumed:]:
             is_call = segment.endswith("()")
             name = segment[:-2] if is_call else segment
             following: list[Ref] = []
+            picked = []
             for current in currents:
+                items = self._items.get(current.path) if is_call and name in _PICKS and current.kind is RefKind.SYMBOL else None
+                if items:
+                    for item in items:
+                        option = self.resolve(item)
+                        if option is not _UNKNOWN and option not in following:
+                            following.append(option)
+                            picked.append(option)
+                    continue
+                if is_call and name == "__call__" and current.kind is RefKind.SYMBOL:
+                    option = self._called(current)  # ``BACKENDS[name]()``: the class picked, called
+                    if option is not _UNKNOWN and option not in following:
+                        following.append(option)
+                    continue
                 member = self._member(current, name)
                 choices = self._choices.get(member.path) if member.kind is RefKind.SYMBOL else None
                 for option in [self.resolve(choice) for choice in choices] if choices else [member]:
@@ -248,7 +270,10 @@ class Project:
                 return (_UNKNOWN,)
         if ref.kind is RefKind.SYMBOL:
             return tuple(currents)
-        return tuple(Ref(found.path, ref.kind) if found.kind is RefKind.SYMBOL else found for found in currents)
+        return tuple(
+            Ref(found.path, ref.kind) if found.kind is RefKind.SYMBOL and found not in picked else found
+            for found in currents
+        )
 
     def resolve_value(self, value: Value | None) -> Ref:
         if value is None:
@@ -565,6 +590,24 @@ def _bound_ref(value: Value) -> Ref | None:
     if value.kind == "call" and value.call is not None and value.call.func is not None:
         return Ref(call_result(value.call.func), RefKind.INSTANCE)
     return None
+
+
+# How a dict's item is picked: ``d[key]``, ``d.get(key)``.
+_PICKS = frozenset({"__getitem__", "get"})
+
+
+def _dict_values(value: Value) -> list[Ref]:
+    """What a dict literal's values are bound to, when each is a name or a call of one (``{"s3":
+    S3Store, "local": LocalStore}``): at most ``MAX_ALTERNATIVES``, else none (a table of
+    implementations, where naming a few would be a guess)."""
+    found: list[Ref] = []
+    for item in value.items[1::2]:
+        ref = _bound_ref(item)
+        if ref is None:
+            return []
+        if ref not in found:
+            found.append(ref)
+    return found if len(found) <= MAX_ALTERNATIVES else []
 
 
 def _names_in(path: str) -> list[str]:
