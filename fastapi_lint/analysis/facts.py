@@ -212,3 +212,6 @@ class ModuleSummary:
     # holds it (it runs when that function does). ``from a import b`` names ``a`` and ``a.b``: the
     # project knows which of them are modules. What an app's import closure is made of.
     imports: tuple[tuple[str, str], ...] = ()
+    # What functions store into module-level names: (name, value) for ``global x`` then ``x = ...``,
+    # (``name[]``, value) for ``name[key] = ...``. What a lazy singleton or a memo holds.
+    module_stores: tuple[tuple[str, Ref], ...] = ()

@@ -55,6 +55,8 @@ class Scope:
     # ``MAX_ALTERNATIVES``. ``names`` then says None: a use that needs one meaning (an
     # argument, an annotation) finds none, a call runs any of these (``Resolver.alternatives``).
     others: dict[str, list[Ref | ast.expr]] = field(default_factory=dict)
+    # Names a ``global`` statement gives to the module: an assignment here rebinds the module's.
+    module_names: set[str] = field(default_factory=set)
 
     def bound(self, name: str) -> bool:
         return name in self.names or name in self.lazy

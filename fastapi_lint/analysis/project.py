@@ -64,6 +64,8 @@ class Project:
         # module-level dict -> what its values are bound to (``BACKENDS = {"s3": S3Store, ...}``):
         # ``BACKENDS[name]`` and ``BACKENDS.get(name)`` may be any of them (see ``_walk_all``)
         self._items: dict[str, list[Ref]] = {}
+        # module-level name -> what functions store into it (``global _client; _client = ...``)
+        self._stores: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
         for summary in summaries:
             self._add(summary)
@@ -105,8 +107,18 @@ class Project:
                 key = f"{klass.path}.{attribute.name}"
                 self.attributes.setdefault(key, attribute.value)
                 self._attribute_values.setdefault(key, []).append(attribute.value)
+        touched: set[str] = set()  # the dicts of this module
+        for name, value in summary.module_stores:
+            if name.endswith("[]"):
+                touched.add(f"{summary.module}.{name[:-2]}")
+                stored = self._items.setdefault(f"{summary.module}.{name[:-2]}", [])
+            else:
+                stored = self._stores.setdefault(f"{summary.module}.{name}", [])
+            if value not in stored:
+                stored.append(value)
         shapes: dict[str, set[tuple[str, str]]] = {}
         bound: dict[str, list[Ref]] = {}
+        poisoned: set[str] = set()
         for binding in summary.bindings:
             key = f"{summary.module}.{binding.name}"
             shape = _shape(binding.value)
@@ -119,8 +131,17 @@ class Project:
                 bound[key].append(ref)
             if binding.value.kind == "dict":
                 values = _dict_values(binding.value)
-                if values and key not in self._items:
-                    self._items[key] = values
+                if values is None:
+                    touched.add(key)
+                    poisoned.add(key)  # a table of other things (or too many): no item is known
+                else:
+                    touched.add(key)
+                    stored = self._items.setdefault(key, [])
+                    stored.extend(value for value in values if value not in stored)
+        for key in touched:
+            if (key in poisoned or not self._items.get(key) or len(self._items[key]) > MAX_ALTERNATIVES
+                    or not _is_dict(self.bindings.get(key))):
+                self._items.pop(key, None)
         for key, found in shapes.items():
             # A module name bound to different things (``Redis`` from ``redis`` or from
             # ``redis.asyncio``, by a try/except import) has no single meaning...
@@ -282,7 +303,10 @@ class Project:
             func = self.resolve(value.call.func)
             return self._called(func)
         if value.ref is not None:
-            return self.resolve(value.ref)
+            found = self.resolve(value.ref)
+            if value.kind == "subscript" and found.kind is RefKind.SYMBOL and len(self._items.get(found.path, ())) == 1:
+                return self.resolve(self._items[found.path][0])  # ``return _clients[key]``: what a memo holds
+            return found
         return _UNKNOWN
 
     def _walk(self, path: str) -> Ref:
@@ -291,6 +315,12 @@ class Project:
         for segment in segments[consumed:]:
             is_call = segment.endswith("()")
             name = segment[:-2] if is_call else segment
+            if is_call and name in _PICKS and current.kind is RefKind.SYMBOL and len(self._items.get(current.path, ())) == 1:
+                # One kind of item (``_clients[key] = Client()``, a memo): that (several: ``_walk_all``).
+                current = self.resolve(self._items[current.path][0])
+                if current is _UNKNOWN:
+                    return _UNKNOWN
+                continue
             current = self._member(current, name)
             if is_call:
                 current = self._called(current)
@@ -338,6 +368,10 @@ class Project:
                 source = self.modules.get(starred)
                 if source is not None and source is not module and self._defines(source, name):
                     return self._module_member(source, name, depth + 1)
+        if found is None and path in self._stores:
+            # Bound to None, filled by a function (``global _client``): what that stores.
+            stored = {self.resolve(ref) for ref in self._stores[path]}
+            return stored.pop() if len(stored) == 1 and _UNKNOWN not in stored else Ref(path)
         if found is None or path in self.conflicting:
             return Ref(path)
         value = found[0].value
@@ -592,22 +626,35 @@ def _bound_ref(value: Value) -> Ref | None:
     return None
 
 
+def _is_dict(found: tuple[Binding, ModuleSummary] | None) -> bool:
+    """Whether a module-level name is bound to a plain dict: ``{...}``, ``dict()``, a ``defaultdict``."""
+    if found is None:
+        return False
+    value = found[0].value
+    if value.kind == "dict":
+        return True
+    func = value.call.func if value.kind == "call" and value.call is not None else None
+    return func is not None and func.path in _DICT_TYPES
+
+
+_DICT_TYPES = frozenset({"builtins.dict", "collections.defaultdict", "collections.OrderedDict"})
 # How a dict's item is picked: ``d[key]``, ``d.get(key)``.
 _PICKS = frozenset({"__getitem__", "get"})
 
 
-def _dict_values(value: Value) -> list[Ref]:
+def _dict_values(value: Value) -> list[Ref] | None:
     """What a dict literal's values are bound to, when each is a name or a call of one (``{"s3":
-    S3Store, "local": LocalStore}``): at most ``MAX_ALTERNATIVES``, else none (a table of
-    implementations, where naming a few would be a guess)."""
+    S3Store, "local": LocalStore}``; ``{}`` has none); None when one is something else, or when
+    there are more than ``MAX_ALTERNATIVES`` (a table of implementations, where naming a few
+    would be a guess)."""
     found: list[Ref] = []
     for item in value.items[1::2]:
         ref = _bound_ref(item)
         if ref is None:
-            return []
+            return None
         if ref not in found:
             found.append(ref)
-    return found if len(found) <= MAX_ALTERNATIVES else []
+    return found if len(found) <= MAX_ALTERNATIVES else None
 
 
 def _names_in(path: str) -> list[str]:

@@ -164,6 +164,8 @@ class _Extractor:
         # Calls whose result is iterated where it is made (``CallSite.iterated``), and calls whose
         # result a plain assignment binds to a name, by ``id``.
         self.iterated: set[int] = set()
+        # What functions store into module-level names (``ModuleSummary.module_stores``).
+        self.module_stores: list[tuple[str, Ref]] = []
         self.assigned_to: dict[int, str] = {}
         # ``lock.acquire()`` right after ``lock = threading.Lock()``: it cannot wait. Looked for
         # only in files that acquire something.
@@ -195,6 +197,7 @@ class _Extractor:
             star_imports=tuple(self.star_imports),
             text_digest=text_digest(self.parsed.source),
             imports=tuple(self.imports),
+            module_stores=tuple(dict.fromkeys(self.module_stores)),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
@@ -253,10 +256,12 @@ class _Extractor:
                 self.context_managers.update(id(item.context_expr) for item in node.items)
             elif isinstance(node, ast.For):
                 self._iterates(node.iter)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 bound = node.targets[0]
-                if isinstance(bound, ast.Name):
+                if isinstance(bound, ast.Name) and isinstance(node.value, ast.Call):
                     self.assigned_to[id(node.value)] = bound.id
+                if owner in self._function_paths:
+                    self._module_store(bound, node.value)
             if isinstance(node, ast.Return) and node.value is not None:
                 self.state.returned.append(self.expr(node.value))
                 return
@@ -725,6 +730,24 @@ class _Extractor:
         self.state.calls.append(site)
         return site
 
+    def _module_store(self, target: ast.expr, value: ast.expr) -> None:
+        """A function that stores into a module-level name: ``global _client`` then ``_client =
+        Client()`` (a lazy singleton), or ``_clients[key] = Client()`` (a memo). What it stores tells
+        what the name, or its items, are when the module binds only ``None`` or ``{}``."""
+        scope = self.resolver.scopes[-1]
+        if isinstance(target, ast.Name) and target.id in scope.module_names:
+            name = target.id
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            container = self.resolver.lookup(target.value.id)
+            if container is None or container.path != f"{self.module}.{target.value.id}":
+                return
+            name = f"{target.value.id}[]"
+        else:
+            return
+        ref = self.resolver.resolve(value)
+        if ref is not None:
+            self.module_stores.append((name, ref))
+
     def _iterates(self, node: ast.expr) -> None:
         """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""
         if isinstance(node, ast.Call):
@@ -866,6 +889,8 @@ def _bind_locals(
     for node in _walk_own(body, walrus):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             declared_outer.update(node.names)
+            if isinstance(node, ast.Global):
+                scope.module_names.update(node.names)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for local, target in import_bindings(node, package):
                 _bind_ref(scope, unknown, local, Ref(target))
