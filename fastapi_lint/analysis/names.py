@@ -34,6 +34,10 @@ TYPE_WRAPPERS = frozenset(
     }
 )
 
+# Annotations that say nothing of the value: ``Annotated[Any, Depends(get_client)]`` is what
+# ``get_client`` returns.
+UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
+
 
 # How many things one name may stand for (bound on several branches, or rebound) before it
 # counts as unknown. Two to four is a fallback or a switch (``try: from a import f`` /

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
-from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, call_result
+from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED, call_result
 from fastapi_lint.analysis.facts import (
     Binding,
     CallSite,
@@ -368,6 +368,11 @@ class Project:
                 source = self.modules.get(starred)
                 if source is not None and source is not module and self._defines(source, name):
                     return self._module_member(source, name, depth + 1)
+            if depth == 0 and path not in self._stores:
+                # Defined by no module of the project: from the one library module starred, if one.
+                external = self._external_star(module)
+                if external is not None:
+                    return self.resolve(Ref(f"{external}.{name}"))
         if found is None and path in self._stores:
             # Bound to None, filled by a function (``global _client``): what that stores.
             stored = {self.resolve(ref) for ref in self._stores[path]}
@@ -389,6 +394,18 @@ class Project:
         if container.kind is RefKind.SYMBOL:
             return None
         return self._called(self._member(container, "__getitem__"))
+
+    def _external_star(self, module: ModuleSummary) -> str | None:
+        """The one module outside the project that ``module`` star-imports, directly or through
+        its project modules' star imports (``from time import *``); None when none, or several
+        (which of them defines a name is not known)."""
+        external: set[str] = set()
+        level, seen = [module], {module.module}
+        for _ in range(_STAR_HOPS + 1):
+            for current in level:
+                external.update(starred for starred in current.star_imports if starred not in self.modules)
+            level = self._star_sources(level, seen)
+        return external.pop() if len(external) == 1 else None
 
     def _defines(self, module: ModuleSummary, name: str) -> bool:
         """Whether ``module`` defines ``name`` or takes it from a module it star-imports, within
@@ -424,7 +441,7 @@ class Project:
         first = value.items[0]
         if first.kind == "ref" and first.ref is not None:
             found = self.resolve(first.ref)
-            if found is not _UNKNOWN:
+            if found is not _UNKNOWN and found.path not in UNTYPED:
                 return found
         for item in value.items[1:]:  # an unresolvable type: use what the dependency returns
             call = item.call

@@ -30,6 +30,7 @@ from fastapi_lint.analysis.facts import (
     shared_ref,
 )
 from fastapi_lint.analysis.names import (
+    UNTYPED,
     Redefinition,
     Resolver,
     Scope,
@@ -429,13 +430,13 @@ class _Extractor:
 
     def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
         annotated = self.resolver.annotation_type(arg.annotation)
-        if annotated is not None:
+        if annotated is not None and annotated not in UNTYPED:
             return Ref(annotated, RefKind.INSTANCE)
-        # ``x = Depends(get_x)`` without a usable annotation: x is what get_x returns.
+        # ``x = Depends(get_x)`` without a usable annotation (none, or ``Any``): x is what get_x returns.
         target = _depends_target(arg.annotation, self.resolver) or _depends_target(default, self.resolver)
         if target is not None:
             return Ref(f"{target}()", RefKind.INSTANCE)
-        return None
+        return Ref(annotated, RefKind.INSTANCE) if annotated is not None else None
 
     def klass(self, node: ast.ClassDef, owner: str) -> None:
         decorators = tuple(self.expr(d) for d in node.decorator_list)
