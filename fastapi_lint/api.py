@@ -229,6 +229,7 @@ def _split_rules(
     from fastapi_lint.carry_over import MAX_CHANGED
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
+    from fastapi_lint.config import source_roots
     from fastapi_lint.engine import SPLIT_OFF, rule_answers, selected_rules
     from fastapi_lint.runner import summarize_all
 
@@ -243,7 +244,8 @@ def _split_rules(
         outcomes, _ = summarize_all(files, cache, 1, None, keys)
         summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
         catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
-        return rule_answers(project_context(summaries, catalog, {display: path for path, display in files}), split_off, debug)
+        files_by_display = {display: path for path, display in files}
+        return rule_answers(project_context(summaries, catalog, files_by_display, source_roots(config)), split_off, debug)
 
     return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
 

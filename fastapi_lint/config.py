@@ -47,6 +47,9 @@ class Config:
     scope: str = "server"
     # A file of accepted findings (``baseline.py``): only findings it does not hold are reported.
     baseline: Path | None = None
+    # Folders the project's packages are imported from (relative to ``root``), beside the ones
+    # found by their project files (``analysis/roots.py``): Ruff's and mypy's ``src``.
+    src: tuple[str, ...] = ()
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -63,6 +66,7 @@ _LIST_KEYS = {
     "extend-exclude": "extend_exclude",
     "extend-blocking-calls": "extend_blocking_calls",
     "extend-async-safe": "extend_async_safe",
+    "src": "src",
 }
 
 
@@ -144,6 +148,8 @@ def parse_table(table: object, source: Path) -> Config:
                 _check_patterns(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
             elif key in ("extend-blocking-calls", "extend-async-safe"):
                 _check_call_names(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
+            elif key == "src":
+                _check_folders(values["src"], where)  # type: ignore[arg-type]
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of pattern = [codes]")
@@ -212,6 +218,18 @@ def _check_call_names(names: Sequence[str], where: str) -> None:
     for name in names:
         if not _CALL_NAME.fullmatch(name):
             raise ConfigError(f"{where}: `{name}` is not a dotted name (like `mylib.fetch` or `mylib.*`)")
+
+
+def _check_folders(folders: Sequence[str], where: str) -> None:
+    for folder in folders:
+        if not folder.strip() or "\0" in folder:
+            raise ConfigError(f"{where}: `{folder}` is not a folder name")
+
+
+def source_roots(config: Config) -> tuple[Path, ...]:
+    """The configured ``src`` folders, relative to the configuration's folder (else the working one)."""
+    base = config.root if config.root is not None else Path.cwd()
+    return tuple(base / folder for folder in config.src)
 
 
 def _severity(value: object, where: str) -> Severity:

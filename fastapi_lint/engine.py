@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Union
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
-from fastapi_lint.config import Config, ignored_for_file, selected_codes
+from fastapi_lint.config import Config, ignored_for_file, selected_codes, source_roots
 from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ def check_project(
     from fastapi_lint.analysis.context import project_context
 
     result = Phase2Result()
-    context = project_context(summaries, Catalog(config.extend_blocking_calls, config.extend_async_safe), paths)
+    catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+    context = project_context(summaries, catalog, paths, source_roots(config))
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)

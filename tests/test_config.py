@@ -18,6 +18,7 @@ from fastapi_lint.config import (
     ignored_for_file,
     load,
     selected_codes,
+    source_roots,
 )
 from tests.helpers import cli_runner as _runner
 
@@ -64,6 +65,8 @@ def files_linted(root: Path, config: Config | None = None, *paths: Path) -> set[
         ("fail-on = 3", "[tool.fastapi-lint] fail-on: expected one of error, warning, info"),
         ('extend-blocking-calls = ["not a name"]', "[tool.fastapi-lint] extend-blocking-calls: `not a name` is not a dotted name"),
         ("extend-async-safe = [3]", "[tool.fastapi-lint] extend-async-safe: expected a list of strings"),
+        ('src = "core"', "[tool.fastapi-lint] src: expected a list of strings, got str"),
+        ('src = [" "]', "[tool.fastapi-lint] src: ` ` is not a folder name"),
     ],
 )
 def test_config_errors_name_file_and_key(tmp_path: Path, body: str, message: str) -> None:
@@ -128,7 +131,7 @@ def test_known_keys_are_accepted(tmp_path: Path) -> None:
         'select = ["FAS1", "loop-misuse"]\nignore = ["FAS104"]\nextend-select = ["ALL"]\n'
         'exclude = ["migrations"]\nextend-exclude = ["gen/*.py"]\nfail-on = "warning"\n'
         'extend-blocking-calls = ["mylib.fetch", "mylib.Client.get", "other.*"]\n'
-        'extend-async-safe = ["mylib.fast"]\n'
+        'extend-async-safe = ["mylib.fast"]\nsrc = ["core", "libs/shared/src"]\n'
         '[tool.fastapi-lint.per-file-ignores]\n"tests/*" = ["FAS101", "blocking-call-in-async"]\n',
     )
     config = load(path)
@@ -136,6 +139,7 @@ def test_known_keys_are_accepted(tmp_path: Path) -> None:
     assert config.per_file_ignores == (("tests/*", ("FAS101", "blocking-call-in-async")),)
     assert config.extend_blocking_calls == ("mylib.fetch", "mylib.Client.get", "other.*")
     assert config.fail_on.label == "warning"
+    assert source_roots(config) == (tmp_path / "core", tmp_path / "libs/shared/src")
 
 
 # -- discovery: walking up from the linted paths ---------------------------------------------------

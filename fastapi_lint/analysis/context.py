@@ -25,6 +25,7 @@ from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
+from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import Scopes, scopes
 
 _V = TypeVar("_V")
@@ -93,13 +94,16 @@ class Context:
         return cast(_V, found)
 
 
-def project_context(summaries: list[ModuleSummary], catalog: Catalog, paths: dict[str, Path] | None = None) -> Context:
+def project_context(
+    summaries: list[ModuleSummary], catalog: Catalog, paths: dict[str, Path] | None = None, src: tuple[Path, ...] = ()
+) -> Context:
     """The linked project and its FastAPI model: what every rule reads.
 
     ``catalog``: the blocking calls, with the configuration's additions. ``paths``: each
     module's file (by displayed path), where its project's pins are looked for; without it,
-    the displayed path itself (relative to the working folder).
+    the displayed path itself (relative to the working folder). ``src``: the configured import
+    roots (``analysis/roots.py``).
     """
-    project = Project(summaries)
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
+    project = Project(summaries, module_aliases(summaries, files, src))
     return Context(project, fastapi_model.build(project), catalog, Pins(files))

@@ -10,7 +10,7 @@ here those paths are followed through re-exports, module-level instances,
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -49,8 +49,11 @@ def split_path(path: str) -> list[str]:
 
 
 class Project:
-    def __init__(self, summaries: list[ModuleSummary]) -> None:
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        """``aliases``: more names of each module (by displayed path), from its import roots
+        (``roots.py``)."""
         self.summaries = summaries
+        self._aliases = aliases or {}
         self.modules: dict[str, ModuleSummary] = {}
         self.functions: dict[str, Located] = {}
         self.classes: dict[str, tuple[ClassFacts, ModuleSummary]] = {}
@@ -91,7 +94,7 @@ class Project:
         }
 
     def _add(self, summary: ModuleSummary) -> None:
-        names = {summary.module, *_path_module_names(summary.path, summary.is_package)}
+        names = {summary.module, *_path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
         for name in names:
             self.modules.setdefault(name, summary)
         prefixes = [n for n in names if n != summary.module]

@@ -1,0 +1,88 @@
+"""Import roots: the folders a project's modules are imported from, as mypy and Ruff's ``src`` find them.
+
+Phase 1 names a module by the packages above it (folders with ``__init__.py``). A package whose
+import root is a subfolder of the linted tree with a project file of its own (``core/pyproject.toml``
+beside ``core/cat/``, imported as ``cat...``), a ``src/`` layout, or a namespace package (no
+``__init__.py``) is imported by a name that chain does not give. Each such root gives the modules
+below it one more name, which the project phase resolves imports by. Reading the tree for
+project files is cheap: one look per folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePath
+
+from fastapi_lint.analysis.facts import ModuleSummary
+
+# Files that make a folder a project's root, and so the root its packages are imported from.
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def module_aliases(
+    summaries: Iterable[ModuleSummary], files: Mapping[str, Path], src: Sequence[Path] = ()
+) -> dict[str, tuple[str, ...]]:
+    """For each module (by displayed path), the names its import roots give it beyond its own.
+
+    Roots are the configured ``src`` folders, and the folders inside the linted tree (at or below
+    the folder common to every file) that hold a project file or are named ``src``."""
+    located = {summary.path: (summary, _absolute(files.get(summary.path, Path(summary.path)))) for summary in summaries}
+    folders = [file.parent for _, file in located.values() if file is not None]
+    if not folders:
+        return {}
+    try:
+        top = Path(os.path.commonpath([str(folder) for folder in folders]))
+    except ValueError:  # files on different drives
+        return {}
+    configured = frozenset(found for found in (_absolute(folder) for folder in src) if found is not None)
+    aliases: dict[str, tuple[str, ...]] = {}
+    for display, (summary, file) in located.items():
+        if file is None:
+            continue
+        names: list[str] = []
+        for root in _roots_above(file.parent, top, configured):
+            name = _dotted(file.relative_to(root), summary.is_package)
+            if name and name != summary.module and name not in names:
+                names.append(name)
+        if names:
+            aliases[display] = tuple(names)
+    return aliases
+
+
+def _roots_above(folder: Path, top: Path, configured: frozenset[Path]) -> list[Path]:
+    """The import roots among ``folder`` and its parents, nearest first: a configured one
+    anywhere, a found one at or below ``top``."""
+    found: list[Path] = []
+    current = folder
+    while True:
+        inside = current == top or top in current.parents
+        if current in configured or (inside and _is_root(current)):
+            found.append(current)
+        if current.parent == current:
+            return found
+        current = current.parent
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_root(folder: Path) -> bool:
+    if folder.name == "src":
+        return True
+    return any(os.path.isfile(folder / name) for name in _PROJECT_FILES)
+
+
+def _dotted(relative: PurePath, is_package: bool) -> str | None:
+    parts = list(relative.with_suffix("").parts)
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def _absolute(path: Path) -> Path | None:
+    try:
+        return Path(os.path.abspath(path))
+    except (OSError, ValueError):
+        return None
