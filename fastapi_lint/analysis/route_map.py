@@ -38,6 +38,7 @@ class ChainStep:
     line: int
     column: int
     text: str
+    function: str | None = None  # module:function the hop is in, when it is a function of the project
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
     for dependency, dependents in model.dependents.items():
         for dependent in dependents:
             forward.setdefault(dependent, set()).add(dependency)
-    where = _locate_findings(project, diagnostics)
+    where, spots = _locate_findings(project, diagnostics)
     rows: list[RouteRow] = []
     for route in model.routes:
         handler = route.handler.function
@@ -108,7 +109,7 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
                     warnings=sum(1 for d in found if d.severity is Severity.WARNING),
                     app=_binding(project, mount.app),
                     router=_binding(project, route.owner),
-                    diagnostics=tuple(_finding(project, d, function) for d, function in sorted(placed, key=_placed_order)),
+                    diagnostics=tuple(_finding(project, spots, d, function) for d, function in sorted(placed, key=_placed_order)),
                 )
             )
     rows.sort(key=RouteRow.sort_key)
@@ -119,7 +120,7 @@ def _placed_order(placed: tuple[Diagnostic, str]) -> tuple[int, tuple[str, int, 
     return (-placed[0].severity, placed[0].sort_key())
 
 
-def _finding(project: Project, d: Diagnostic, function: str) -> RouteFinding:
+def _finding(project: Project, spots: dict[tuple[str, int, int], str], d: Diagnostic, function: str) -> RouteFinding:
     return RouteFinding(
         code=d.code,
         name=d.name,
@@ -129,7 +130,10 @@ def _finding(project: Project, d: Diagnostic, function: str) -> RouteFinding:
         line=d.span.line,
         column=d.span.col + 1,
         function=_display(project, function),
-        chain=tuple(ChainStep(hop.path, hop.line, hop.col + 1, hop.text) for hop in d.chain),
+        chain=tuple(
+            ChainStep(hop.path, hop.line, hop.col + 1, hop.text, _display_or_none(project, spots.get((hop.path, hop.line, hop.col))))
+            for hop in d.chain
+        ),
     )
 
 
@@ -145,6 +149,10 @@ def _binding(project: Project, key: str | None) -> str | None:
         if module and module != key:
             key = f"{module}:{key[len(module) + 1:]}"
     return written_path(key)
+
+
+def _display_or_none(project: Project, path: str | None) -> str | None:
+    return None if path is None else _display(project, path)
 
 
 def _display(project: Project, path: str) -> str:
@@ -197,11 +205,14 @@ def _reachable(graph: CallGraph, forward: dict[str, set[str]], handler: str, dep
     return seen
 
 
-def _locate_findings(project: Project, diagnostics: list[Diagnostic]) -> dict[str, list[tuple[Diagnostic, str | None]]]:
+def _locate_findings(
+    project: Project, diagnostics: list[Diagnostic]
+) -> tuple[dict[str, list[tuple[Diagnostic, str | None]]], dict[tuple[str, int, int], str]]:
     """Diagnostics by the function they sit in (at one of its calls or on its ``def`` line),
     each with the function it needs to be on a route's path too: a finding on a route's ``def``
     line that explains itself by a chain elsewhere (FAS106: a dependency that blocks) counts
-    for the mounts of the route that run that dependency."""
+    for the mounts of the route that run that dependency. Also the function of each place (a
+    ``def`` line or a call), by place: where a chain's hops are."""
     spots: dict[tuple[str, int, int], str] = {}
     definitions: set[tuple[str, int, int]] = set()
     for located in project.all_functions():
@@ -221,4 +232,4 @@ def _locate_findings(project: Project, diagnostics: list[Diagnostic]) -> dict[st
             needs = spots.get((hop.path, hop.line, hop.col))
         if function is not None:
             found.setdefault(function, []).append((diagnostic, needs))
-    return found
+    return found, spots
