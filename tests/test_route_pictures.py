@@ -347,3 +347,9 @@ def test_mermaid_chart_is_drawn_by_mermaid(tmp_path: Path) -> None:
     assert drawn[0]["nodes"] == len(_parse(charts[0])[0])
     assert drawn[1]["images"] == 0
     assert any(clean(HOSTILE_PATH) in label for label in drawn[1]["labels"])
+
+
+def test_readme_shows_the_demo_chart_the_tool_writes() -> None:
+    readme = (DEMO.parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    [shown] = re.findall(r"```mermaid\n(.*?)```", readme, re.S)
+    assert shown == _chart(DEMO)
