@@ -25,6 +25,7 @@ from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selec
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.paths import display_path, project_scope, real_or_absolute
 from fastapi_lint.reporters import FORMATS
+from fastapi_lint.reporters.routes import ROUTE_FORMATS
 
 if TYPE_CHECKING:
     from fastapi_lint.api import LintResult
@@ -1046,30 +1047,46 @@ def markdown_to_text(markdown: str) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(list(ROUTE_FORMATS)), default="text", show_default=True,
+              help="text: a table; json: the rows; mermaid: a flowchart for Markdown; html: one self-contained page.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the route map to this file (replaced atomically) instead of standard output.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
-def routes(paths: tuple[Path, ...], output_format: str, config_file: Path | None) -> None:
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> None:
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
+    import io
+
     from fastapi_lint.api import lint_paths, load_config, route_rows
+    from fastapi_lint.reporters import routes as route_formats
     from fastapi_lint.reporters.route_table import as_json, as_table
 
     targets = list(paths) or [Path(".")]
     problems = [problem for problem in map(_path_problem, targets) if problem]
     if problems:
         _fail(problems[0])
+    buffer = io.StringIO() if output_file is not None else None
     try:
         config = load_config(targets, config_file)
         result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
-        (as_json if output_format == "json" else as_table)(rows, _report_stream())
+        out = buffer if buffer is not None else _report_stream()
+        if output_format in ("text", "json"):
+            (as_json if output_format == "json" else as_table)(rows, out)
+        else:
+            route_formats.get(output_format)(rows, out)
     except ConfigError as error:
         _fail(str(error))
     except (SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as error:
         _fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
-    if output_format != "json":
+    if buffer is not None and output_file is not None:
+        try:
+            write_report(output_file, buffer.getvalue())
+        except OSError as error:
+            _fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
+    if output_format != "json" or output_file is not None:
         click.echo(f"{len(rows)} routes", err=True)
 
 

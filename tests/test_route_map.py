@@ -198,3 +198,23 @@ async def get():
     assert by_path["/slow"].findings == {"FAS101": 1}
     assert by_path["/fast"].findings == {}
     assert by_path["/slow"].handler == by_path["/fast"].handler == "app.main:get"
+
+
+def test_rows_carry_app_router_and_each_finding_with_its_chain(tmp_path: Path) -> None:
+    """What the Mermaid chart and the HTML page draw comes with the rows, not from a second analysis."""
+    rows = route_rows(lint_paths([_project(tmp_path)], Config()))
+    by_path = {row.path: row for row in rows}
+    worst = by_path["/api/v1/items/{item_id}"]
+    assert (worst.app, worst.router) == ("svc.main:app", "svc.routers.items:router")
+    assert (by_path["/health"].app, by_path["/health"].router) == ("svc.main:app", "svc.main:app")
+    [finding] = worst.diagnostics
+    assert (finding.code, finding.severity, finding.function) == ("FAS101", "error", "svc.routers.items:read_item")
+    assert finding.path.endswith("items.py") and finding.line == 9 and finding.column == 5
+    assert by_path["/health"].diagnostics == ()
+
+
+def test_rows_carry_the_chain_of_a_finding_in_a_dependency(tmp_path: Path) -> None:
+    rows = route_rows(lint_paths([_write(tmp_path, TWO_APPS) / "shop"], Config()))
+    [finding] = {row.path: row for row in rows}["/admin/catalog/items"].diagnostics
+    assert finding.code == "FAS106" and finding.chain
+    assert finding.chain[-1].path.endswith("guards.py") and finding.chain[-1].text == "session.execute"

@@ -5,7 +5,8 @@ For each route, once per place an app serves it: its methods and full path
 ``mount``), its handler, whether it is async, its dependency tree
 with each dependency's kind, whether a request needs the threadpool, and the
 findings on its request path (the handler, its dependencies and everything
-they run).
+they run), each with the function it is in and its chain: what the table, the JSON, the
+Mermaid chart and the HTML page of ``fastapi-lint routes`` all draw.
 """
 
 from __future__ import annotations
@@ -30,6 +31,32 @@ class DependencyNode:
 
 
 @dataclass(frozen=True)
+class ChainStep:
+    """A hop of a finding's chain, with a 1-based column as in ``check --format json``."""
+
+    path: str
+    line: int
+    column: int
+    text: str
+    function: str | None = None  # module:function the hop is in, when it is a function of the project
+
+
+@dataclass(frozen=True)
+class RouteFinding:
+    """A finding on a route's request path, and where on that path it is."""
+
+    code: str
+    name: str
+    severity: str  # "error", "warning", "info"
+    message: str
+    path: str
+    line: int
+    column: int  # 1-based
+    function: str  # module:function the finding sits in: the handler, a dependency, or what they run
+    chain: tuple[ChainStep, ...] = ()
+
+
+@dataclass(frozen=True)
 class RouteRow:
     methods: tuple[str, ...]
     path: str
@@ -40,6 +67,9 @@ class RouteRow:
     findings: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     warnings: int = 0
+    app: str | None = None  # the app that serves the route at this path, when known
+    router: str | None = None  # the app or router the route is registered on, when known
+    diagnostics: tuple[RouteFinding, ...] = ()
 
     def sort_key(self) -> tuple[int, int, int, str, str]:
         return (-self.errors, -self.warnings, -sum(self.findings.values()), self.path, ",".join(self.methods))
@@ -50,7 +80,7 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
     for dependency, dependents in model.dependents.items():
         for dependent in dependents:
             forward.setdefault(dependent, set()).add(dependency)
-    where = _locate_findings(project, diagnostics)
+    where, spots = _locate_findings(project, diagnostics)
     rows: list[RouteRow] = []
     for route in model.routes:
         handler = route.handler.function
@@ -58,7 +88,13 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
             # The dependencies FastAPI runs for the route as this app serves it; theirs are their own.
             tree = _dependency_tree(project, forward, handler.path, mount.dependencies)
             reach = _reachable(graph, forward, handler.path, mount.dependencies)
-            found = [d for function in reach for d, needs in where.get(function, []) if needs is None or needs in reach]
+            placed = [
+                (d, function)
+                for function in sorted(reach)
+                for d, needs in where.get(function, [])
+                if needs is None or needs in reach
+            ]
+            found = [d for d, _ in placed]
             counts = Counter(d.code for d in found)
             rows.append(
                 RouteRow(
@@ -71,10 +107,52 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
                     findings=dict(sorted(counts.items())),
                     errors=sum(1 for d in found if d.severity is Severity.ERROR),
                     warnings=sum(1 for d in found if d.severity is Severity.WARNING),
+                    app=_binding(project, mount.app),
+                    router=_binding(project, route.owner),
+                    diagnostics=tuple(_finding(project, spots, d, function) for d, function in sorted(placed, key=_placed_order)),
                 )
             )
     rows.sort(key=RouteRow.sort_key)
     return rows
+
+
+def _placed_order(placed: tuple[Diagnostic, str]) -> tuple[int, tuple[str, int, int, str]]:
+    return (-placed[0].severity, placed[0].sort_key())
+
+
+def _finding(project: Project, spots: dict[tuple[str, int, int], str], d: Diagnostic, function: str) -> RouteFinding:
+    return RouteFinding(
+        code=d.code,
+        name=d.name,
+        severity=d.severity.label,
+        message=d.message,
+        path=d.path,
+        line=d.span.line,
+        column=d.span.col + 1,
+        function=_display(project, function),
+        chain=tuple(
+            ChainStep(hop.path, hop.line, hop.col + 1, hop.text, _display_or_none(project, spots.get((hop.path, hop.line, hop.col))))
+            for hop in d.chain
+        ),
+    )
+
+
+def _binding(project: Project, key: str | None) -> str | None:
+    """An app or router as ``module:name`` (``demo.main:app``), like a handler; one made in a
+    function keeps its ``function:name`` key."""
+    if key is None:
+        return None
+    if ":" not in key:
+        module = key
+        while module and module not in project.modules:
+            module = module.rpartition(".")[0]
+        if module and module != key:
+            key = f"{module}:{key[len(module) + 1:]}"
+    return written_path(key)
+
+
+def _display_or_none(project: Project, path: str | None) -> str | None:
+    return None if path is None else _display(project, path)
 
 
 def _display(project: Project, path: str) -> str:
@@ -127,11 +205,14 @@ def _reachable(graph: CallGraph, forward: dict[str, set[str]], handler: str, dep
     return seen
 
 
-def _locate_findings(project: Project, diagnostics: list[Diagnostic]) -> dict[str, list[tuple[Diagnostic, str | None]]]:
+def _locate_findings(
+    project: Project, diagnostics: list[Diagnostic]
+) -> tuple[dict[str, list[tuple[Diagnostic, str | None]]], dict[tuple[str, int, int], str]]:
     """Diagnostics by the function they sit in (at one of its calls or on its ``def`` line),
     each with the function it needs to be on a route's path too: a finding on a route's ``def``
     line that explains itself by a chain elsewhere (FAS106: a dependency that blocks) counts
-    for the mounts of the route that run that dependency."""
+    for the mounts of the route that run that dependency. Also the function of each place (a
+    ``def`` line or a call), by place: where a chain's hops are."""
     spots: dict[tuple[str, int, int], str] = {}
     definitions: set[tuple[str, int, int]] = set()
     for located in project.all_functions():
@@ -151,4 +232,4 @@ def _locate_findings(project: Project, diagnostics: list[Diagnostic]) -> dict[st
             needs = spots.get((hop.path, hop.line, hop.col))
         if function is not None:
             found.setdefault(function, []).append((diagnostic, needs))
-    return found
+    return found, spots
