@@ -649,9 +649,21 @@ def _report_stream() -> TextIO:
 
 
 def write_report(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one."""
+    """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one.
+    A device or a pipe (``-o /dev/null``, ``/dev/stdout``, a FIFO) is written into, never replaced:
+    a rename would put a plain file where the device was."""
+    import stat
+
     from fastapi_lint.fixes.files import default_mode, write_atomically
 
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+        with open(path, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        return
     Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8"), mode=default_mode())
 

@@ -399,3 +399,26 @@ def test_a_stopped_run_stops_its_forked_child(edited_project: Path, stop: signal
     process, children = _started(".", "-q", "--jobs", "2", cwd=edited_project, children=1)
     time.sleep(0.2)
     _assert_stops(process, children, stop, to)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("command", [("check", "--no-cache", "--exit-zero"), ("routes",)])
+def test_a_report_written_to_a_pipe_goes_through_it_and_leaves_it_a_pipe(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """`-o /dev/null` or a FIFO is written into: a rename would replace the device with a plain
+    file (as root, `-o /dev/null` once turned the machine's /dev/null into one)."""
+    import stat
+    import threading
+
+    (tmp_path / "app.py").write_text("import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n\n"
+                                     "@app.get('/')\nasync def home() -> None:\n    time.sleep(1)\n")
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", *command, "app.py", "--format", "json", "-o", str(pipe)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert received and json.loads(received[0])
