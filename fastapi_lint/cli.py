@@ -163,6 +163,11 @@ def main() -> None:
               help="Report only the findings this baseline file does not hold (see --write-baseline).")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record today's findings in this file, to be given to --baseline; report nothing.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply exclude and extend-exclude (and .gitignore) to files named on the command line too "
+                   "(pre-commit names them).")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -188,6 +193,8 @@ def check(
     stdin_filename: Path | None,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    force_exclude: bool | None,
+    respect_gitignore: bool | None,
 ) -> None:
     """Lint PATHS (default: the current folder).
 
@@ -215,7 +222,8 @@ def check(
         _fail(problems[-1])
     try:
         options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
-                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline)
+                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline, force_exclude,
+                             respect_gitignore)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -258,7 +266,8 @@ def _check(
 
     def configured(found: Config) -> Config:
         return found.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
-                                    scope=options.scope, baseline=options.baseline)
+                                    scope=options.scope, baseline=options.baseline,
+                                    force_exclude=options.force_exclude, respect_gitignore=options.respect_gitignore)
 
     if options.stdin:
         config = configured(load_config(targets, config_file))
@@ -279,7 +288,8 @@ def _check(
                                follow_links=not writes)
         if project.wanted is not None:  # the project was linted for context; report on the files given
             found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
-            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES)
+            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
+                              and real_or_absolute(str(target)) in project.wanted)
             found.paths = [path for path in found.paths if real_or_absolute(path) in project.wanted]
         elif project.others:  # linted for context too; another configuration reports on them
             theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
@@ -320,6 +330,8 @@ def _check(
         _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
         _note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
+    for note in dict.fromkeys(result.notes):
+        _note(note)
     if not result.files and not quiet:
         _note("warning: no Python files found under the given paths")
     scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
@@ -361,6 +373,7 @@ class _Project:
 
 
 def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> list[_Project]:
+    from fastapi_lint.api import force_excluded
     from fastapi_lint.discovery import is_within
 
     projects = []
@@ -373,7 +386,11 @@ def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> l
             # One folder given under two names, each with its configuration: the first one's.
             and not (real in given[index] and other > index)
         )
-        lint_targets, wanted = project_scope(targets, config.root)
+        kept = targets
+        if config.force_exclude:  # pre-commit's changed files that the project excludes: not linted
+            dropped = set(force_excluded(targets, config))
+            kept = [target for target in targets if target not in dropped]
+        lint_targets, wanted = project_scope(kept, config.root) if kept else ([], frozenset())
         projects.append(_Project(config, targets, lint_targets, wanted, _cache_dir(config, options), others))
     return projects
 
@@ -399,6 +416,7 @@ def _merged(results: list[LintResult]) -> LintResult:
         out_of_scope=sum(found.out_of_scope for found in results),
         has_app=any(found.has_app for found in results),
         baselined=sum(found.baselined for found in results),
+        notes=[note for found in results for note in found.notes],
     )
 
 
@@ -422,6 +440,8 @@ class RunOptions:
     scope: str | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
+    force_exclude: bool | None = None
+    respect_gitignore: bool | None = None
 
 
 def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:

@@ -47,6 +47,10 @@ class Config:
     scope: str = "server"
     # A file of accepted findings (``baseline.py``): only findings it does not hold are reported.
     baseline: Path | None = None
+    # Files and folders named explicitly (pre-commit's changed files) honour ``exclude`` too.
+    force_exclude: bool = False
+    # Folder walks skip what git ignores (``.gitignore`` files, ``.git/info/exclude``).
+    respect_gitignore: bool = True
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -63,6 +67,11 @@ _LIST_KEYS = {
     "extend-exclude": "extend_exclude",
     "extend-blocking-calls": "extend_blocking_calls",
     "extend-async-safe": "extend_async_safe",
+}
+
+_BOOLEAN_KEYS = {
+    "force-exclude": "force_exclude",
+    "respect-gitignore": "respect_gitignore",
 }
 
 
@@ -156,6 +165,10 @@ def parse_table(table: object, source: Path) -> Config:
             values["fail_on"] = _severity(value, where)
         elif key == "scope":
             values["scope"] = parse_scope(value, where)
+        elif key in _BOOLEAN_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false")
+            values[_BOOLEAN_KEYS[key]] = value
         elif key == "baseline":
             if not isinstance(value, str) or not value.strip() or "\0" in value:
                 raise ConfigError(f"{where}: expected the path of a baseline file (relative to this pyproject.toml)")
@@ -167,7 +180,7 @@ def parse_table(table: object, source: Path) -> Config:
     return config
 
 
-KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
+KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, *_BOOLEAN_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
 SCOPES = ("server", "all")
 
 
