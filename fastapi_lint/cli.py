@@ -23,7 +23,7 @@ from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
-from fastapi_lint.paths import display_path, project_scope, real_or_absolute
+from fastapi_lint.paths import display_path, project_scope, real_or_absolute, unplaced_files
 from fastapi_lint.reporters import FORMATS
 
 if TYPE_CHECKING:
@@ -202,7 +202,8 @@ def check(
     belong to is analysed, so cross-module rules see the whole picture, and findings are
     reported for the given files only. The project is the folder of the
     [tool.fastapi-lint] configuration when the file is under it, else the top package
-    folder above the file (folders with __init__.py), else the file alone. The cache
+    folder above the file (folders with __init__.py), else the nearest folder with a
+    pyproject.toml, setup.cfg, setup.py or .git, else the file alone. The cache
     keeps such runs fast.
     """
     stdin = paths == (Path("-"),) or (stdin_filename is not None and not paths)
@@ -339,6 +340,7 @@ def _check(
     _emit(result.diagnostics, output_format, options.output_file, context=result.context, config=projects[0].config,
           unsafe=options.unsafe_fixes, scopes=scopes)
     if not quiet:
+        _no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
         if result.baselined:
             hidden = result.baselined
@@ -356,6 +358,16 @@ def _check(
     failing = [d for project, found in zip(projects, results) for d in found.diagnostics
                if d.severity >= project.config.fail_on]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+def _no_project_note(alone: list[Path]) -> None:
+    """Said once: without it, what the other modules of a file's project would tell goes missing
+    in silence."""
+    if alone:
+        more = f" (and {len(alone) - 1} more)" if len(alone) > 1 else ""
+        _note(f"{display_path(alone[0])}{more}: no project found (no [tool.fastapi-lint], package, pyproject.toml, "
+              "setup.cfg, setup.py or .git above it): linted alone, so findings that need its other modules are "
+              "missed; add an empty [tool.fastapi-lint] table to the project's pyproject.toml")
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,46 @@ def test_the_configured_project_is_the_scope(tmp_path: Path, monkeypatch: pytest
     assert [f["code"] for f in found] == ["FAS102"]
 
 
+@pytest.mark.parametrize("marker", ["pyproject.toml", "setup.cfg", ".git"])
+def test_a_namespace_package_file_is_linted_with_its_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str
+) -> None:
+    """No ``__init__.py``, no ``[tool.fastapi-lint]``: the project is the nearest folder with a
+    ``pyproject.toml``, ``setup.cfg`` or ``.git``, and the FAS102 through the other module is found."""
+    if marker == ".git":
+        (tmp_path / ".git").mkdir()
+    else:
+        (tmp_path / marker).write_text("[project]\nname = 'service'\n" if marker == "pyproject.toml" else "[metadata]\n")
+    (tmp_path / "app" / "routers").mkdir(parents=True)
+    (tmp_path / "app" / "deps.py").write_text(DEPS)
+    (tmp_path / "app" / "routers" / "items.py").write_text(ITEMS)
+    monkeypatch.chdir(tmp_path)
+    code, found, stderr = lint_json("app/routers/items.py")
+    assert [(f["code"], f["path"]) for f in found] == [("FAS102", "app/routers/items.py")], stderr
+    assert "no project" not in stderr
+
+
+def test_a_src_layout_file_is_linted_with_its_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'service'\n")
+    (tmp_path / "src" / "app" / "routers").mkdir(parents=True)
+    (tmp_path / "src" / "app" / "deps.py").write_text(DEPS)
+    (tmp_path / "src" / "app" / "routers" / "items.py").write_text(ITEMS)
+    monkeypatch.chdir(tmp_path)
+    _, found, _ = lint_json("src/app/routers/items.py")
+    assert [(f["code"], f["path"]) for f in found] == [("FAS102", "src/app/routers/items.py")]
+
+
 def test_a_file_in_no_project_is_linted_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "deps.py").write_text(DEPS)
     (tmp_path / "main.py").write_text(ITEMS.replace("from app.deps", "from deps"))
     monkeypatch.chdir(tmp_path)
-    _, found, _ = lint_json("main.py")
+    _, found, stderr = lint_json("main.py")
     assert found == []
+    assert "main.py: no project found" in stderr and "add an empty [tool.fastapi-lint] table" in stderr, stderr
+    _, _, stderr = lint_json("main.py", "deps.py")
+    assert stderr.count("no project found") == 1 and "main.py (and 1 more): no project" in stderr  # said once
+    _, found, stderr = lint_json("main.py", "-q")
+    assert stderr == ""
     _, found, _ = lint_json(".")  # a folder is a project of its own
     assert [f["code"] for f in found] == ["FAS102"]
 
