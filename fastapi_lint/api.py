@@ -46,6 +46,7 @@ class LintResult:
     has_app: bool = True  # whether the project has a FastAPI app (a library has none)
     paths: list[str] = field(default_factory=list)  # the files linted, as reported
     baselined: int = 0  # findings a baseline hid (``apply_baseline``)
+    notes: list[str] = field(default_factory=list)  # what the run could not read and did without (ignore files)
 
 
 # A project of this many files spends long enough in its rules to be worth a second process.
@@ -68,6 +69,24 @@ def config_groups(paths: Sequence[Path], config_file: Path | None = None) -> lis
         groups.setdefault(key, (source, []))[1].append(path)
     in_order = sorted(groups.items(), key=lambda item: (not item[0], item[0]))
     return [(load(source), members) for _, (source, members) in in_order]
+
+
+def force_excluded(paths: Sequence[Path], config: Config) -> list[Path]:
+    """The paths, named explicitly, that ``force-exclude`` leaves out (none without it): the CLI
+    does not lint a project for a changed file that the project excludes."""
+    if not config.force_exclude:
+        return []
+    from fastapi_lint.discovery import GitIgnores, force_excluded as excluded
+
+    ignores = GitIgnores() if config.respect_gitignore else None
+    return [path for path in paths if excluded(path, config, _is_dir(path), ignores=ignores)]
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def lint_paths(
@@ -161,6 +180,7 @@ def _lint_paths(
                 out_of_scope=attempt.out_of_scope,
                 has_app=attempt.has_app,
                 paths=list(shown),
+                notes=found.notes,
             )
         parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
         known = {**attempt.read, **parsed}
@@ -199,6 +219,7 @@ def _lint_paths(
         out_of_scope=phase2.out_of_scope,
         has_app=phase2.has_app,
         paths=list(shown),
+        notes=found.notes,
     )
 
 

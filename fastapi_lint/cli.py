@@ -23,7 +23,7 @@ from fastapi_lint import __version__
 from fastapi_lint.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
-from fastapi_lint.paths import display_path, project_scope, real_or_absolute
+from fastapi_lint.paths import display_path, project_scope, real_or_absolute, unplaced_files
 from fastapi_lint.reporters import FORMATS
 from fastapi_lint.reporters.routes import ROUTE_FORMATS
 
@@ -164,6 +164,11 @@ def main() -> None:
               help="Report only the findings this baseline file does not hold (see --write-baseline).")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record today's findings in this file, to be given to --baseline; report nothing.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply exclude and extend-exclude (and .gitignore) to files named on the command line too "
+                   "(pre-commit names them).")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -189,6 +194,8 @@ def check(
     stdin_filename: Path | None,
     baseline_file: Path | None,
     write_baseline: Path | None,
+    force_exclude: bool | None,
+    respect_gitignore: bool | None,
 ) -> None:
     """Lint PATHS (default: the current folder).
 
@@ -196,7 +203,8 @@ def check(
     belong to is analysed, so cross-module rules see the whole picture, and findings are
     reported for the given files only. The project is the folder of the
     [tool.fastapi-lint] configuration when the file is under it, else the top package
-    folder above the file (folders with __init__.py), else the file alone. The cache
+    folder above the file (folders with __init__.py), else the nearest folder with a
+    pyproject.toml, setup.cfg, setup.py or .git, else the file alone. The cache
     keeps such runs fast.
     """
     stdin = paths == (Path("-"),) or (stdin_filename is not None and not paths)
@@ -216,7 +224,8 @@ def check(
         _fail(problems[-1])
     try:
         options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
-                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline)
+                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline, force_exclude,
+                             respect_gitignore)
         _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
                options)
     except ConfigError as error:
@@ -259,7 +268,8 @@ def _check(
 
     def configured(found: Config) -> Config:
         return found.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
-                                    scope=options.scope, baseline=options.baseline)
+                                    scope=options.scope, baseline=options.baseline,
+                                    force_exclude=options.force_exclude, respect_gitignore=options.respect_gitignore)
 
     if options.stdin:
         config = configured(load_config(targets, config_file))
@@ -280,7 +290,8 @@ def _check(
                                follow_links=not writes)
         if project.wanted is not None:  # the project was linted for context; report on the files given
             found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
-            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES)
+            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
+                              and real_or_absolute(str(target)) in project.wanted)
             found.paths = [path for path in found.paths if real_or_absolute(path) in project.wanted]
         elif project.others:  # linted for context too; another configuration reports on them
             theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
@@ -321,6 +332,8 @@ def _check(
         _error(f"{missing}: no such file or directory")
     for skipped in result.skipped:
         _note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
+    for note in dict.fromkeys(result.notes):
+        _note(note)
     if not result.files and not quiet:
         _note("warning: no Python files found under the given paths")
     scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
@@ -328,6 +341,7 @@ def _check(
     _emit(result.diagnostics, output_format, options.output_file, context=result.context, config=projects[0].config,
           unsafe=options.unsafe_fixes, scopes=scopes)
     if not quiet:
+        _no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(_summary_line(result.files, result.diagnostics, result.seconds), err=True)
         if result.baselined:
             hidden = result.baselined
@@ -347,6 +361,16 @@ def _check(
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 
+def _no_project_note(alone: list[Path]) -> None:
+    """Said once: without it, what the other modules of a file's project would tell goes missing
+    in silence."""
+    if alone:
+        more = f" (and {len(alone) - 1} more)" if len(alone) > 1 else ""
+        _note(f"{display_path(alone[0])}{more}: no project found (no [tool.fastapi-lint], package, pyproject.toml, "
+              "setup.cfg, setup.py or .git above it): linted alone, so findings that need its other modules are "
+              "missed; add an empty [tool.fastapi-lint] table to the project's pyproject.toml")
+
+
 @dataclass(frozen=True)
 class _Project:
     """The paths given that share one configuration, linted as a project of their own."""
@@ -362,6 +386,7 @@ class _Project:
 
 
 def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> list[_Project]:
+    from fastapi_lint.api import force_excluded
     from fastapi_lint.discovery import is_within
 
     projects = []
@@ -374,7 +399,11 @@ def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> l
             # One folder given under two names, each with its configuration: the first one's.
             and not (real in given[index] and other > index)
         )
-        lint_targets, wanted = project_scope(targets, config.root)
+        kept = targets
+        if config.force_exclude:  # pre-commit's changed files that the project excludes: not linted
+            dropped = set(force_excluded(targets, config))
+            kept = [target for target in targets if target not in dropped]
+        lint_targets, wanted = project_scope(kept, config.root) if kept else ([], frozenset())
         projects.append(_Project(config, targets, lint_targets, wanted, _cache_dir(config, options), others))
     return projects
 
@@ -400,6 +429,7 @@ def _merged(results: list[LintResult]) -> LintResult:
         out_of_scope=sum(found.out_of_scope for found in results),
         has_app=any(found.has_app for found in results),
         baselined=sum(found.baselined for found in results),
+        notes=[note for found in results for note in found.notes],
     )
 
 
@@ -423,6 +453,8 @@ class RunOptions:
     scope: str | None = None
     baseline: Path | None = None
     write_baseline: Path | None = None
+    force_exclude: bool | None = None
+    respect_gitignore: bool | None = None
 
 
 def _fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:

@@ -50,6 +50,10 @@ class Config:
     # Folders the project's packages are imported from (relative to ``root``), beside the ones
     # found by their project files (``analysis/roots.py``): Ruff's and mypy's ``src``.
     src: tuple[str, ...] = ()
+    # Files and folders named explicitly (pre-commit's changed files) honour ``exclude`` too.
+    force_exclude: bool = False
+    # Folder walks skip what git ignores (``.gitignore`` files, ``.git/info/exclude``).
+    respect_gitignore: bool = True
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -67,6 +71,11 @@ _LIST_KEYS = {
     "extend-blocking-calls": "extend_blocking_calls",
     "extend-async-safe": "extend_async_safe",
     "src": "src",
+}
+
+_BOOLEAN_KEYS = {
+    "force-exclude": "force_exclude",
+    "respect-gitignore": "respect_gitignore",
 }
 
 
@@ -162,6 +171,10 @@ def parse_table(table: object, source: Path) -> Config:
             values["fail_on"] = _severity(value, where)
         elif key == "scope":
             values["scope"] = parse_scope(value, where)
+        elif key in _BOOLEAN_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false")
+            values[_BOOLEAN_KEYS[key]] = value
         elif key == "baseline":
             if not isinstance(value, str) or not value.strip() or "\0" in value:
                 raise ConfigError(f"{where}: expected the path of a baseline file (relative to this pyproject.toml)")
@@ -173,7 +186,7 @@ def parse_table(table: object, source: Path) -> Config:
     return config
 
 
-KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
+KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, *_BOOLEAN_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
 SCOPES = ("server", "all")
 
 

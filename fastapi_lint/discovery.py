@@ -1,17 +1,25 @@
-"""Which files to lint: walk the given paths, skip the usual folders and ``exclude`` patterns."""
+"""Which files to lint: walk the given paths, skip the usual folders, ``exclude`` patterns and
+what git ignores (``.gitignore`` files, read as git reads them, and ``.git/info/exclude``).
+
+The linter never runs git: the ignore files are read here, as untrusted input. Each is read
+once per run, at most ``GITIGNORE_MAX_BYTES`` of it, never through a symbolic link (git does
+not follow one either); its patterns are matched in time linear in the path (``globs``).
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
 from fastapi_lint.globs import PatternSet
-from fastapi_lint.paths import real_path
+from fastapi_lint.paths import display_path, real_path
+from fastapi_lint.source import describe_size, read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -21,6 +29,9 @@ class Discovered:
     files: list[Path]
     missing: list[Path]  # paths given that do not exist (or are broken symlinks)
     skipped: list[Path]  # non-Python files given explicitly, and folders that cannot be read
+    # Paths given explicitly that ``force-exclude`` left out (excluded or ignored by git).
+    excluded: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # ignore files not read, and why: said once each
 
 
 @dataclass(frozen=True)
@@ -49,9 +60,11 @@ def discover(paths: list[Path], config: Config, follow_links: bool = True) -> Di
     spec = _spec(config)
     roots = (_real_case(given) for given in paths if _is_dir(given))
     bounds = _Bounds(tuple(root for root in roots if root is not None), follow_links)
+    ignores = GitIgnores() if config.respect_gitignore else None
     files: list[Path] = []
     missing: list[Path] = []
     skipped: list[Path] = []
+    excluded: list[Path] = []
     seen: set[Any] = set()
     for given in paths:
         try:
@@ -59,15 +72,39 @@ def discover(paths: list[Path], config: Config, follow_links: bool = True) -> Di
         except (OSError, RuntimeError, ValueError):  # missing, a broken symlink or a symlink loop
             missing.append(given)
             continue
-        if stat.S_ISDIR(mode):
-            for path in _walk(given, spec, config, skipped, bounds):
+        is_dir = stat.S_ISDIR(mode)
+        if config.force_exclude and (is_dir or given.suffix in PYTHON_SUFFIXES) \
+                and force_excluded(given, config, is_dir, spec, ignores):
+            excluded.append(given)
+        elif is_dir:
+            for path in _walk(given, spec, config, skipped, bounds, ignores):
                 _add(path, files, seen)
         elif stat.S_ISREG(mode) and given.suffix in PYTHON_SUFFIXES:
-            # A file named explicitly is always linted (as Ruff does), even when excluded.
+            # A file named explicitly is linted (as Ruff does), even when excluded or ignored by
+            # git, unless ``force-exclude`` (pre-commit names every changed file).
             _add(given, files, seen)
         else:  # a text file, a FIFO, a device: never read
             skipped.append(given)
-    return Discovered(files, missing, skipped)
+    return Discovered(files, missing, skipped, excluded, ignores.notes if ignores is not None else [])
+
+
+def force_excluded(path: Path, config: Config, is_dir: bool = False, spec: PatternSet | None = None,
+                   ignores: GitIgnores | None = None) -> bool:
+    """Whether ``force-exclude`` leaves out ``path``, named explicitly: the project's ``exclude``
+    and ``extend-exclude`` (or the folders skipped by default) match it or a folder above it, or
+    (with ``respect-gitignore``) git ignores it."""
+    if spec is None:
+        spec = _spec(config)
+    if _matches(spec, path, config, is_dir):
+        return True
+    if not config.exclude:
+        relative = relative_candidates(path, config.root)[0]
+        folders = PurePosixPath(relative).parts if is_dir else PurePosixPath(relative).parts[:-1]
+        if any(part in DEFAULT_EXCLUDE or part.endswith(".egg-info") for part in folders):
+            return True
+    if config.respect_gitignore:
+        return (ignores if ignores is not None else GitIgnores()).ignored(path, is_dir)
+    return False
 
 
 def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
@@ -83,7 +120,8 @@ def _add(path: Path, files: list[Path], seen: set[Any]) -> None:
 
 
 def _walk(
-    root: Path, spec: PatternSet | None, config: Config, unreadable: list[Path], bounds: _Bounds
+    root: Path, spec: PatternSet | None, config: Config, unreadable: list[Path], bounds: _Bounds,
+    ignores: GitIgnores | None,
 ) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
@@ -91,6 +129,12 @@ def _walk(
         # A folder named on the command line is linted even when the configuration excludes
         # it (as a file named there is): its subfolders still honour the default skips.
         spec = None
+    # What git ignores, folder by folder: each folder's rules, handed down to its subfolders.
+    inherited: dict[str, _Rules] = {}
+    if ignores is not None:
+        start = ignores.rules_at(str(root))
+        if start is not None:
+            inherited[str(root)] = start
 
     def failed(error: OSError) -> None:  # a folder that cannot be listed: said, not silently dropped
         if error.filename is not None:
@@ -108,13 +152,19 @@ def _walk(
             continue
         visited.add(identity)
         base = Path(folder)
+        rules = inherited.pop(folder, None)
+        if ignores is not None:
+            rules = ignores.enter(rules, folder, ".git" in dirnames or ".git" in filenames, ".gitignore" in filenames)
         dirnames[:] = sorted(
             d for d in dirnames
             if d not in excluded and not d.endswith(".egg-info") and not _matches(spec, base / d, config, True)
-            and _may_enter(base / d, bounds)
+            and _may_enter(base / d, bounds) and (rules is None or not rules.ignores(d, True))
         )
+        if rules is not None:
+            for d in dirnames:
+                inherited[os.path.join(folder, d)] = rules.child(d)
         for name in sorted(filenames):
-            if not name.endswith(".py"):
+            if not name.endswith(".py") or rules is not None and rules.ignores(name, False):
                 continue
             path = base / name
             try:
@@ -164,3 +214,152 @@ def _matches(spec: PatternSet | None, path: Path, config: Config, is_dir: bool) 
         return False
     suffix = "/" if is_dir else ""
     return any(spec.match_file(relative + suffix) for relative in relative_candidates(path, config.root))
+
+
+# -- what git ignores -------------------------------------------------------------------------
+
+# Git reads ignore files of up to 100 MB; real ones are a few kB (GitHub's largest template,
+# for Visual Studio, is 7 kB). Past this, a file is no list of patterns worth matching every
+# path against: it is not read, and the run says so.
+GITIGNORE_MAX_BYTES = 1024 * 1024
+GITIGNORE_MAX_PATTERNS = 10_000
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The ignore rules in force in one folder of a repository: its ``.gitignore`` files from the
+    folder up to the repository's top (the deepest decides first, as in git), then
+    ``.git/info/exclude``. ``folder`` is the folder's path from the repository's top."""
+
+    folder: str
+    sets: tuple[tuple[str, PatternSet], ...]  # (the ignore file's folder from the top, its patterns)
+
+    def ignores(self, name: str, is_dir: bool) -> bool:
+        """Whether git ignores ``name`` in this folder."""
+        path = f"{self.folder}/{name}" if self.folder else name
+        for base, patterns in self.sets:
+            relative = path[len(base) + 1:] if base else path
+            decided = patterns.decide(relative + "/" if is_dir else relative)
+            if decided is not None:
+                return decided
+        return False
+
+    def child(self, name: str) -> _Rules:
+        """The rules a subfolder inherits (before its own ``.gitignore``)."""
+        return _Rules(f"{self.folder}/{name}" if self.folder else name, self.sets)
+
+    def with_file(self, own: PatternSet | None) -> _Rules:
+        return self if own is None else _Rules(self.folder, ((self.folder, own), *self.sets))
+
+
+class GitIgnores:
+    """The ignore files of one run, each read once; ``notes`` says which could not be read."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, PatternSet | None] = {}
+        self.notes: list[str] = []
+
+    def rules_at(self, folder: str) -> _Rules | None:
+        """The rules a walk starting at ``folder`` inherits from the folders above it (its own
+        ``.gitignore`` is read when the walk enters it); None outside a git repository. A
+        folder named on the command line that those rules ignore is linted (as a file named
+        there is): only the ignore files from it down apply in it."""
+        absolute = os.path.abspath(folder)
+        top = _repository(absolute)
+        if top is None:
+            return None
+        parts = _parts(absolute, top)
+        rules = self._descend(top, parts, own_last=False)
+        return rules if rules is not None else _Rules("/".join(parts), ())
+
+    def enter(self, rules: _Rules | None, folder: str, has_git: bool, has_gitignore: bool) -> _Rules | None:
+        """The rules in ``folder``, given those it inherits: a repository of its own (a
+        submodule, or a repository in a folder git does not manage) starts afresh; its own
+        ``.gitignore`` decides first."""
+        if has_git and (rules is None or rules.folder):
+            rules = _Rules("", self._top_sets(folder))
+        if rules is None or not has_gitignore:
+            return rules
+        return rules.with_file(self._file(os.path.join(folder, ".gitignore")))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Whether git ignores ``path`` or a folder above it."""
+        folder, name = os.path.split(os.path.abspath(path))
+        top = _repository(folder)
+        if top is None:
+            return False
+        rules = self._descend(top, _parts(folder, top), own_last=True)
+        return rules is None or rules.ignores(name, is_dir)
+
+    def _descend(self, top: str, parts: tuple[str, ...], own_last: bool) -> _Rules | None:
+        """The rules in the folder ``parts`` below ``top``, with its own ``.gitignore`` when
+        ``own_last``; None when git ignores a folder on the way."""
+        rules = _Rules("", self._top_sets(top))
+        here = top
+        for index in range(len(parts) + 1):
+            if index:
+                part = parts[index - 1]
+                if rules.ignores(part, True):
+                    return None
+                rules = rules.child(part)
+                here = os.path.join(here, part)
+            if index < len(parts) or own_last:
+                rules = rules.with_file(self._file(os.path.join(here, ".gitignore")))
+        return rules
+
+    def _top_sets(self, top: str) -> tuple[tuple[str, PatternSet], ...]:
+        """``.git/info/exclude`` of the repository at ``top``, read only when ``.git`` is a
+        folder there (a ``.git`` file points elsewhere: not followed)."""
+        git = os.path.join(top, ".git")
+        info = os.path.join(git, "info")
+        if os.path.islink(git) or not os.path.isdir(git) or os.path.islink(info):
+            return ()
+        exclude = self._file(os.path.join(info, "exclude"))
+        return (("", exclude),) if exclude is not None else ()
+
+    def _file(self, path: str) -> PatternSet | None:
+        if path not in self._read:
+            self._read[path] = self._load(path)
+        return self._read[path]
+
+    def _load(self, path: str) -> PatternSet | None:
+        try:
+            if os.path.islink(path):
+                return self._not_read(path, "a symbolic link (git does not follow one either)")
+            data = read_source(path, GITIGNORE_MAX_BYTES)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as error:
+            if error.errno == errno.EFBIG:
+                return self._not_read(path, f"larger than {describe_size(GITIGNORE_MAX_BYTES)}")
+            return self._not_read(path, error.strerror or str(error))
+        if b"\0" in data:
+            return self._not_read(path, "not a text file (it holds NUL bytes)")
+        if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark, which git skips too
+            data = data[3:]
+        lines = data.decode("utf-8", "surrogateescape").split("\n")
+        if sum(1 for line in lines if line.strip() and not line.startswith("#")) > GITIGNORE_MAX_PATTERNS:
+            return self._not_read(path, f"more than {GITIGNORE_MAX_PATTERNS:,} patterns")
+        return PatternSet(lines, gitignore=True)
+
+    def _not_read(self, path: str, why: str) -> PatternSet | None:
+        self.notes.append(f"{display_path(Path(path))}: not read: {why}; what it ignores is linted")
+        return None
+
+
+def _parts(folder: str, top: str) -> tuple[str, ...]:
+    relative = os.path.relpath(folder, top)
+    return () if relative == os.curdir else Path(relative).parts
+
+
+def _repository(folder: str) -> str | None:
+    """The top of the git repository ``folder`` (absolute) is in: the nearest folder at or above
+    it that holds ``.git``; None outside one."""
+    here = folder
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent

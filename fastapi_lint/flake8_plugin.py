@@ -11,8 +11,10 @@ module-level dict:
   file: the ``[tool.fastapi-lint]`` folder when the file is under it, else its top
   package folder; the other files' summaries come from that cache (and refresh it);
 - otherwise the project is the file's top package (walking up the folders that
-  hold an ``__init__.py``), parsed once per process, no cache written;
-- a file in no package and outside any configured project is checked alone, and
+  hold an ``__init__.py``), or else the nearest folder with a pyproject.toml,
+  setup.cfg, setup.py or .git (``paths.project_root``), parsed once per process,
+  no cache written;
+- a file in none of these is checked alone, and
   what a rule would need from other modules is unknown: not reported (say less
   rather than guess).
 

@@ -38,26 +38,57 @@ class PatternError(ValueError):
 class PatternSet:
     """Compiled patterns; the last one that matches a path decides (``!pattern`` un-matches)."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Sequence[str], gitignore: bool = False) -> None:
+        """``gitignore``: the lines of a ``.gitignore`` file, read as git reads them, path by
+        path down a walk: a line that cannot be read matches nothing (instead of raising
+        ``PatternError``); a pattern matches the path itself, not what is below it (``build/``
+        matches the folder, ``!build/`` un-matches the folder alone), and ``dir/**`` what is
+        inside the folder, not the folder itself (so ``!dir/keep.py`` can take a file back)."""
         names = (f"g{number}" for number in itertools.count())
         compiled = []
         for line in lines:
-            regex, include = _translate(line, names)
-            if regex is None:
-                continue
             try:
-                compiled.append((re.compile(regex), include))
-            except re.error as error:  # a range such as ``[z-a]``
-                raise PatternError(error.msg) from None
+                regex, include = _translate(line, names)
+                if regex is None:
+                    continue
+                compiled.append((re.compile(regex), include, _reach(line, regex) if gitignore else _PREFIX))
+            except PatternError:
+                if not gitignore:
+                    raise
+            except (re.error, RecursionError, OverflowError) as error:  # a range such as ``[z-a]``
+                if not gitignore:
+                    raise PatternError(getattr(error, "msg", None) or str(error)) from None
         self._last_first = compiled[::-1]
 
     def match_file(self, path: str) -> bool:
         """Whether ``path`` (relative to the patterns' folder, ``/`` after a folder) matches."""
+        return self.decide(path) is True
+
+    def decide(self, path: str) -> bool | None:
+        """What the last pattern that matches ``path`` says: True (matched), False (un-matched
+        by a ``!pattern``), None (no pattern matches), so that another set may decide (a
+        ``.gitignore`` of a parent folder)."""
         path = _normalize(path)
-        for regex, include in self._last_first:
-            if regex.match(path):
+        for regex, include, reach in self._last_first:
+            matched = regex.match(path)
+            if matched and (reach == _PREFIX or (matched.end() == len(path)) == (reach == _EXACT)):
                 return include
-        return False
+        return None
+
+
+# How much of a path a pattern must match: the start (what is below a folder that matches is
+# matched too, as ``exclude`` means), all of it (a ``.gitignore`` line, checked at each level of
+# a walk), or a folder and something below it (``dir/**``).
+_PREFIX, _EXACT, _INSIDE = "prefix", "exact", "inside"
+
+
+def _reach(line: str, regex: str) -> str:
+    text = line.rstrip()
+    if text.endswith("/**"):
+        return _INSIDE
+    if regex == "(?s:.)":  # ``*`` or ``**``: any path
+        return _PREFIX
+    return _EXACT
 
 
 def _normalize(path: str) -> str:

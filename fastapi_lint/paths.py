@@ -55,9 +55,10 @@ def _bases(cwd: str) -> tuple[str, ...]:
 def project_scope(targets: list[Path], root: Path | None) -> tuple[list[Path], frozenset[str] | None]:
     """What to lint for ``targets``, and the files to report on (None: everything linted).
 
-    Only when every target is a file: each is linted with its project, the configuration's
-    folder (``root``) when the file is under it, else its top package folder; a file outside
-    both is linted alone.
+    Only when every target is a file: each is linted with its project (``project_root``): the
+    configuration's folder (``root``) when the file is under it, else its top package folder,
+    else the nearest folder with a pyproject.toml, setup.cfg, setup.py or .git; a file outside
+    all of these is linted alone.
     """
     if not targets or not all(_is_file(target) for target in targets):
         return targets, None
@@ -71,9 +72,16 @@ def project_scope(targets: list[Path], root: Path | None) -> tuple[list[Path], f
     return [*roots.values(), *targets], frozenset(real_or_absolute(str(target)) for target in targets)
 
 
+# What marks a project's top folder when it has no ``[tool.fastapi-lint]`` and its modules no
+# ``__init__.py`` (a namespace package, a ``src/`` layout, a flat service).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
 def project_root(path: Path, root: Path | None) -> Path | None:
     """The folder of the project ``path`` belongs to: ``root`` (the configuration's folder) when
-    the file is under it, else its top package folder; None for a file in neither."""
+    the file is under it, else its top package folder, else the nearest folder above it with a
+    ``PROJECT_MARKERS`` entry (never the home folder or the file system's root: a stray file
+    must not make a run walk either); None for a file in none of these."""
     absolute = Path(os.path.abspath(path))
     if root is not None:
         configured = Path(os.path.abspath(root))
@@ -81,10 +89,32 @@ def project_root(path: Path, root: Path | None) -> Path | None:
             return configured
     folder = absolute.parent
     if not (folder / "__init__.py").is_file():
-        return None
+        return _marked_folder(folder)
     while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
         folder = folder.parent
     return folder
+
+
+def _marked_folder(folder: Path) -> Path | None:
+    try:
+        home: str | None = os.path.abspath(os.path.expanduser("~"))
+    except (OSError, KeyError, RuntimeError):
+        home = None
+    for candidate in (folder, *folder.parents):
+        if candidate.parent == candidate or str(candidate) == home:
+            return None
+        if any(os.path.lexists(candidate / marker) for marker in PROJECT_MARKERS):
+            return candidate
+    return None
+
+
+def unplaced_files(targets: list[Path], root: Path | None) -> list[Path]:
+    """The files of a run that names only files whose project cannot be found
+    (``project_root``): each is linted alone, and what a rule needs from the other modules of
+    its project is missed."""
+    if not targets or not all(_is_file(target) for target in targets):
+        return []
+    return [target for target in targets if target.suffix == ".py" and project_root(target, root) is None]
 
 
 def _is_file(path: Path) -> bool:
