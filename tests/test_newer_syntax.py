@@ -4,8 +4,8 @@ The proofs, each able to fail: the trees ``analysis/extract/downgrade`` gives ar
 Python gives (compared for real: in this process for what this Python reads itself, rewritten as
 an older one would; under a newer interpreter when the machine has one); a module in new syntax
 gives the findings of the same module written in old syntax, line for line; what cannot be
-rewritten is one FAS900 naming the construct and the Python that reads it; texts too deep for
-libcst never reach it.
+rewritten is one FAS900 naming the construct and the Python that reads it, and the run's summary
+says once which files and which Python; texts too deep for libcst never reach it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import pytest
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.extract.downgrade import NewerSyntax, read_newer
 from fastapi_lint.analysis.extract.downgrade.nesting import MAX_BRACKETS, MAX_CHAIN, nesting
+from fastapi_lint.analysis.project_python import lowest_python, requires_python, unreadable_note
 from fastapi_lint.api import lint_paths
-from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 from tests.ast_dump import POSITIONS, dump
 from tests.fixture_harness import FIXTURES, ROOT, Fixture
+from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 
 RUNNING = sys.version_info[:2]
 NEWER_FIXTURE = FIXTURES / "FAS101" / "newer_syntax.py"
@@ -267,6 +269,54 @@ def test_what_cannot_be_rewritten_is_one_fas900_naming_the_construct_and_the_pyt
     assert outcome.message.startswith("uses syntax of Python 3.14 (`except A, B:` without parentheses)"), outcome.message
     assert "run it with Python >= 3.14" in outcome.message and "Traceback" not in outcome.message
     assert outcome.span.line == 4  # where this Python's parser stopped
+
+
+@pytest.mark.skipif(RUNNING >= (3, 14), reason="this Python reads it")
+def test_the_summary_says_once_which_files_and_which_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.14"\n')
+    (tmp_path / "a.py").write_text(UNSUPPORTED)
+    (tmp_path / "b.py").write_text(UNSUPPORTED.replace("f()", "g()"))
+    (tmp_path / "c.py").write_text("type Read = int\n")  # read: not named
+    (tmp_path / "d.py").write_text("x = (\n")  # the file's own error: not named
+    result = invoke(".", "--no-cache")
+    lines = result.stderr.splitlines()
+    notes = [line for line in lines if "not read" in line]
+    assert notes == [f"2 files not read: syntax Python {RUNNING[0]}.{RUNNING[1]} cannot parse (a.py, b.py); "
+                     "run fastapi-lint with Python >= 3.14 to check them"], result.stderr
+    assert result.stdout.count("the project requires Python >=3.14: `requires-python` in pyproject.toml") == 2
+    assert "language_version: python3.14" in result.stdout
+    own_error = result.stdout[result.stdout.index("FAS900 syntax error: ") :].split("\n")[0]
+    assert "requires" not in own_error, own_error  # libcst, with 3.14's grammar, rejects it too
+
+
+def test_the_note_names_a_few_files_and_counts_the_rest() -> None:
+    found = [Diagnostic(code="FAS900", name="parse-error", severity=Severity.ERROR, span=Span(1, 0, 1, 0),
+                        message=f"uses syntax of Python 3.{12 + n % 3} (`type` statements) ...", path=f"m{n}.py")
+             for n in range(7)]
+    note = unreadable_note(found)
+    assert note is not None and "(m0.py, m1.py, m2.py, m3.py, m4.py and 2 more)" in note, note
+    assert note.endswith("run fastapi-lint with Python >= 3.14 to check them"), note
+    assert unreadable_note([]) is None
+
+
+def test_requires_python() -> None:
+    assert lowest_python(">=3.12") == (3, 12)
+    assert lowest_python("~=3.13.1") == (3, 13)
+    assert lowest_python(">=3.10,<4") == (3, 10)
+    assert lowest_python("==3.14.*") == (3, 14)
+    assert lowest_python("<3.14") is None
+
+
+def test_requires_python_stops_at_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.14"\n')
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "pkg").mkdir()
+    assert requires_python(repository / "pkg") is None
+    (repository / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.13"\n')
+    assert requires_python(repository / "pkg") == (">=3.13", repository / "pyproject.toml")
 
 
 # -- what libcst is never handed ----------------------------------------------------------------------------
