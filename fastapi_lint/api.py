@@ -17,6 +17,7 @@ from fastapi_lint.engine import check_project
 from fastapi_lint.paths import display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
+from fastapi_lint.analysis.project_python import unreadable_note as unreadable_note  # the CLI's summary
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
@@ -196,6 +197,10 @@ def _lint_paths(
         from fastapi_lint.config import ignored_for_file
 
         parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
+    if parse_errors:
+        from fastapi_lint.analysis.project_python import with_project_python
+
+        parse_errors = with_project_python(parse_errors, shown)
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if cache is not None and keys is not None and stamps is not None and not phase2.internal_errors:
         from fastapi_lint.carry_over import remember

@@ -70,6 +70,9 @@ _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  #
 # development build never serves facts extracted by older code.
 _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/__init__.py", "analysis/extract/summary.py",
                    "analysis/extract/parse.py", "analysis/extract/noqa.py",
+                   *(f"analysis/extract/downgrade/{name}.py" for name in (
+                       "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
+                       "rewrite", "strings")),
                    "analysis/memo_guard.py", "analysis/uncontended.py", "analysis/bundled.py",
                    "analysis/catalog/offload.py", "diagnostics.py", "source.py", "paths.py")
 
@@ -88,7 +91,23 @@ def _fingerprint() -> str:
             digest.update((package / source).read_bytes())
         except OSError:  # a zipped install: the version alone must do
             digest.update(source.encode())
+    digest.update(_libcst_release())
     return digest.hexdigest()[:16]
+
+
+def _libcst_release() -> bytes:
+    """libcst's release: files whose syntax is newer than the running Python are read through its
+    parser (``analysis/extract/downgrade``). Found without importing it (a run rarely needs it)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        return b"no libcst"
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        with contextlib.suppress(OSError):
+            return (Path(folder) / "_version.py").read_bytes()
+    return b"libcst of unknown release"
 
 
 FINGERPRINT = _fingerprint()

@@ -348,6 +348,7 @@ def _check(
             click.echo(f"{hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown", err=True)
         if all(project.wanted is None for project in projects):
             _scope_note(result, projects[0].config)
+        _unreadable_note(result.diagnostics)
         _fix_summary(result.diagnostics, fixed, options)
     if options.statistics:
         for project, found in zip(projects, results):
@@ -950,6 +951,15 @@ def _scope_note(result: LintResult, config: Config) -> None:
         click.echo(f"{count} finding{'s' if count != 1 else ''} outside the default scope "
                    "(tests, startup, scripts, private loops, small costs on admin routes) not shown; `--scope all` shows "
                    f"{'them' if count != 1 else 'it'}", err=True)
+
+
+def _unreadable_note(diagnostics: list[Diagnostic]) -> None:
+    """Once, the files whose syntax this Python cannot read, and the Python to use instead."""
+    from fastapi_lint.api import unreadable_note
+
+    note = unreadable_note(diagnostics)
+    if note is not None:
+        click.echo(_shown(note), err=True)
 
 
 def _error(message: str) -> None:

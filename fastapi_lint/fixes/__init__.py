@@ -379,9 +379,17 @@ def check_parses(source: str) -> str | None:
     import libcst as cst
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(source)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(source)
+        except SyntaxError:
+            # Syntax newer than this Python: the text must read as the newest Python reads it.
+            from fastapi_lint.analysis.extract.downgrade import read_newer
+
+            if isinstance(read_newer(source), ast.Module):
+                return None
+            raise
         cst.parse_module(source)
     except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError) as error:
         return f"the fixed code does not parse ({error})"

@@ -15,7 +15,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
 from fastapi_lint.source import decode, split_lines
 
 PARSE_ERROR_CODE = "FAS900"
@@ -57,18 +57,34 @@ def parse(data: bytes, path: str) -> Parsed | Diagnostic:
             warnings.simplefilter("ignore")  # invalid escape sequences are not our business
             tree = ast.parse(source, filename=path, type_comments=False)
     except SyntaxError as error:  # IndentationError and TabError too
-        message = error.msg or "invalid syntax"
         line = error.lineno or 1
         col = max((error.offset or 1) - 1, 0)
-        # The running interpreter's grammar decides: newer syntax reads as an error here.
-        grammar = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+        # Syntax newer than this interpreter's grammar: read as the newest Python reads it.
+        from fastapi_lint.analysis.extract.downgrade import read_newer
+        from fastapi_lint.analysis.extract.downgrade.features import NEWEST_GRAMMAR, shown
+
+        try:
+            newer = read_newer(source)
+        except Exception as bug:  # a bug in the rewrite must not cost the other files
+            return parse_error(path, line, col, f"internal error while reading syntax newer than {_running()} "
+                                                f"({type(bug).__name__}: {bug}); {INTERNAL_ERROR_HINT}")
+        if isinstance(newer, ast.Module):
+            return Parsed(source, split_lines(source), newer)
+        if newer is not None:
+            return parse_error(path, line, col, newer.message, help=newer.help)
+        message = error.msg or "invalid syntax"
         return parse_error(path, line, col, f"syntax error: {message}",
-                           help=f"Parsed with {grammar}'s grammar: run fastapi-lint with the Python your project targets")
+                           help=f"Parsed with {_running()}'s grammar, then with Python {shown(NEWEST_GRAMMAR)}'s (libcst's): "
+                                "if the project targets a newer Python, run fastapi-lint with it")
     except (RecursionError, MemoryError):
         return parse_error(path, 1, 0, "the file is nested too deeply to parse")
     except ValueError as error:  # pragma: no cover - NUL bytes are caught above
         return parse_error(path, 1, 0, f"cannot parse: {error}")
     return Parsed(source, split_lines(source), tree)
+
+
+def _running() -> str:
+    return f"Python {sys.version_info.major}.{sys.version_info.minor}"
 
 
 def _cookie_line(data: bytes) -> int:

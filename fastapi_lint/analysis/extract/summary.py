@@ -40,6 +40,7 @@ from fastapi_lint.analysis.names import (
     module_package,
     redefinitions,
 )
+from fastapi_lint.analysis.extract.downgrade.nodes import node_class
 from fastapi_lint.analysis.memo_guard import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
@@ -77,8 +78,8 @@ _ITERATES_METHODS = frozenset({"join", "extend", "writelines"})
 _NO_ITEM_METHODS = ("builtins.", "typing.", "typing_extensions.", "collections.abc.")
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
-# ``match`` patterns exist from Python 3.10; on 3.9 no tree holds them.
-_PATTERN_BINDERS = tuple(getattr(ast, name) for name in ("MatchAs", "MatchStar", "MatchMapping") if hasattr(ast, name))
+# ``match`` patterns exist from Python 3.10; on 3.9 a file read by ``downgrade`` holds stand-ins.
+_PATTERN_BINDERS = tuple(node_class(name) for name in ("MatchAs", "MatchStar", "MatchMapping"))
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -919,9 +920,9 @@ def _bind_locals(
         elif isinstance(node, ast.ExceptHandler) and node.name:
             unknown.add(node.name)
         elif isinstance(node, _PATTERN_BINDERS[:2]) and getattr(node, "name", None):
-            unknown.add(node.name)
+            unknown.add(getattr(node, "name"))
         elif isinstance(node, _PATTERN_BINDERS[2:]) and getattr(node, "rest", None):
-            unknown.add(node.rest)
+            unknown.add(getattr(node, "rest"))
     for name in unknown:
         scope.forget(name)
     for name in declared_outer:
