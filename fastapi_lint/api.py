@@ -21,7 +21,7 @@ from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # th
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
     from fastapi_lint.cache import Cache
-    from fastapi_lint.cores import Forked
+    from fastapi_lint.run.processes import Forked
     from fastapi_lint.engine import Answers
     from fastapi_lint.analysis.context import Context
 
@@ -92,7 +92,7 @@ def lint_paths(
     ``follow_links``: whether folder walks follow links to folders inside the folders given
     (never outside them); a run that writes files follows none (``discovery.discover``).
     """
-    from fastapi_lint.cores import stopping_children
+    from fastapi_lint.run.processes import stopping_children
     from fastapi_lint.runner import no_cycle_collection
 
     with no_cycle_collection(), stopping_children():
@@ -225,7 +225,7 @@ def _split_rules(
     linking are done twice, at once, and the rules in half the time. The child is forked before
     any fact is read, so neither copies the other's pages; it parses the edited files itself and
     writes nothing to the cache (it is cancelled when the findings are carried over)."""
-    from fastapi_lint import cores
+    from fastapi_lint.run import processes
     from fastapi_lint.carry_over import MAX_CHANGED
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
@@ -233,7 +233,7 @@ def _split_rules(
     from fastapi_lint.runner import summarize_all
 
     split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
-    if len(files) < SPLIT_RULES_FILES or not split_off or not cores.can_fork(jobs):
+    if len(files) < SPLIT_RULES_FILES or not split_off or not processes.can_fork(jobs):
         return None
 
     def split_off_answers() -> Answers:
@@ -245,7 +245,7 @@ def _split_rules(
         catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
         return rule_answers(project_context(summaries, catalog, {display: path for path, display in files}), split_off, debug)
 
-    return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
+    return frozenset(code for code, _ in split_off), processes.in_child(split_off_answers)
 
 
 def _selected_meta(config: Config) -> frozenset[str]:

@@ -33,7 +33,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint import cores
+from fastapi_lint.run import processes
 from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
@@ -94,7 +94,7 @@ def carry_over(
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
     if len(changed) > MAX_CHANGED or (changed and comments_are_facts):
         return attempt
-    in_worker = cores.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
+    in_worker = processes.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
     if on_small_edit is not None and changed and not in_worker:
         on_small_edit()
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
@@ -143,7 +143,7 @@ def _parse_changed(
             _keep(cache, display, keys[display], key, outcome, parsed)
         return before, parsed, read
     jobs = [(path, display, cache.secret) for path, display in changed]
-    worker = cores.in_child(lambda: [summarize_in_worker(job) for job in jobs])
+    worker = processes.in_child(lambda: [summarize_in_worker(job) for job in jobs])
     # The worker hands its entries back to be written here, so the old ones are still there.
     before = {display: cache.get(display, last_keys[display]) for _, display in changed}
     reading = _reads(cache, keys, unchanged, read)

@@ -33,7 +33,6 @@ PARTS: dict[str, str] = {
     "fastapi_lint.engine": "run",
     "fastapi_lint.runner": "run",
     "fastapi_lint.carry_over": "run",
-    "fastapi_lint.cores": "run",
     "fastapi_lint.cache": "run",
     "fastapi_lint.cache_folder": "run",
     "fastapi_lint.discovery": "run",
