@@ -20,7 +20,7 @@ from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # th
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
-    from fastapi_lint.cache import Cache
+    from fastapi_lint.run.cache import Cache
     from fastapi_lint.run.processes import Forked
     from fastapi_lint.engine import Answers
     from fastapi_lint.analysis.context import Context
@@ -110,7 +110,7 @@ def _lint_paths(
     facts: bool,
     follow_links: bool,
 ) -> LintResult:
-    from fastapi_lint.cache import Cache
+    from fastapi_lint.run.cache import Cache
     from fastapi_lint.runner import file_keys, summarize_all
 
     started = time.perf_counter()
@@ -310,7 +310,7 @@ def lint_source(source: str, path: str = "snippet.py", config: Config | None = N
 
 def default_cache_dir(config: Config) -> Path:
     """Where a project keeps its cache: ``.fastapi_lint_cache`` at its configuration's folder, else the working folder."""
-    from fastapi_lint.cache import CACHE_DIR_NAME
+    from fastapi_lint.run.cache import CACHE_DIR_NAME
 
     return (config.root or Path.cwd()) / CACHE_DIR_NAME
 
@@ -325,7 +325,7 @@ def summarize_files(
 ) -> list[ModuleSummary | Diagnostic]:
     """Phase 1 for ``files`` (path, display path), through the cache at ``cache_dir`` if any:
     each file's facts, or the FAS900 that says why it has none."""
-    from fastapi_lint.cache import Cache
+    from fastapi_lint.run.cache import Cache
     from fastapi_lint.runner import no_cycle_collection, summarize_all
 
     with no_cycle_collection():

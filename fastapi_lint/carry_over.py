@@ -31,7 +31,7 @@ from pathlib import Path
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.relocation import Relocation, relocation
-from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
+from fastapi_lint.run.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.run import processes
 from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed

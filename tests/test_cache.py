@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.api import lint_paths
-from fastapi_lint.cache import Cache, NotACache, clean, load_secret, seal, unseal
+from fastapi_lint.run.cache import Cache, NotACache, clean, load_secret, seal, unseal
 from fastapi_lint.config import Config
 from fastapi_lint.analysis.extract import summarize_file
 from tests.fixture_harness import ROOT
@@ -333,7 +333,7 @@ def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None
     import ast
     import inspect
 
-    from fastapi_lint import cache
+    from fastapi_lint.run import cache
     from fastapi_lint.analysis import facts
 
     defined = {obj for obj in vars(facts).values() if inspect.isclass(obj) and obj.__module__ == facts.__name__}

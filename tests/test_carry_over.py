@@ -15,7 +15,7 @@ from fastapi_lint import engine
 from fastapi_lint.run import processes
 from fastapi_lint.analysis.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
-from fastapi_lint.cache import Cache
+from fastapi_lint.run.cache import Cache
 from fastapi_lint.config import Config
 from fastapi_lint.run.processes import can_fork
 from fastapi_lint.diagnostics import Span

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint.cache_folder import TAG, Folder, problem
+from fastapi_lint.run.cache_folder import TAG, Folder, problem
 
 ROUTE = """\
 import time
