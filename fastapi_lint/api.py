@@ -93,7 +93,7 @@ def lint_paths(
     (never outside them); a run that writes files follows none (``discovery.discover``).
     """
     from fastapi_lint.run.processes import stopping_children
-    from fastapi_lint.runner import no_cycle_collection
+    from fastapi_lint.run.extract import no_cycle_collection
 
     with no_cycle_collection(), stopping_children():
         return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
@@ -111,7 +111,7 @@ def _lint_paths(
     follow_links: bool,
 ) -> LintResult:
     from fastapi_lint.run.cache import Cache
-    from fastapi_lint.runner import file_keys, summarize_all
+    from fastapi_lint.run.extract import file_keys, summarize_all
 
     started = time.perf_counter()
     if config is None:
@@ -230,7 +230,7 @@ def _split_rules(
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
     from fastapi_lint.engine import SPLIT_OFF, rule_answers, selected_rules
-    from fastapi_lint.runner import summarize_all
+    from fastapi_lint.run.extract import summarize_all
 
     split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
     if len(files) < SPLIT_RULES_FILES or not split_off or not processes.can_fork(jobs):
@@ -326,7 +326,7 @@ def summarize_files(
     """Phase 1 for ``files`` (path, display path), through the cache at ``cache_dir`` if any:
     each file's facts, or the FAS900 that says why it has none."""
     from fastapi_lint.run.cache import Cache
-    from fastapi_lint.runner import no_cycle_collection, summarize_all
+    from fastapi_lint.run.extract import no_cycle_collection, summarize_all
 
     with no_cycle_collection():
         outcomes, _ = summarize_all(list(files), Cache(cache_dir) if cache_dir is not None else None, jobs)

@@ -34,7 +34,7 @@ from fastapi_lint.analysis.relocation import Relocation, relocation
 from fastapi_lint.run.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.run import processes
-from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
+from fastapi_lint.run.extract import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48

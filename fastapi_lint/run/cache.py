@@ -126,7 +126,7 @@ class LastRun:
     keys: dict[str, str]  # each file's cache key, by the path it is reported under
     # every finding in report order, and whether a noqa comment silenced it
     findings: tuple[tuple[Diagnostic, bool], ...]
-    # what each file looked like when its key was taken (``runner.file_keys``)
+    # what each file looked like when its key was taken (``extract.file_keys``)
     stamps: Stamps
     # how many findings the scope left out, and whether the project has an app (the summary says so)
     out_of_scope: int = 0
