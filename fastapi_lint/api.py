@@ -13,7 +13,7 @@ from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.analysis.extract import summarize_file
-from fastapi_lint.engine import check_project
+from fastapi_lint.run.check import check_project
 from fastapi_lint.paths import display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
     from fastapi_lint.run.cache import Cache
     from fastapi_lint.run.processes import Forked
-    from fastapi_lint.engine import Answers
+    from fastapi_lint.run.check import Answers
     from fastapi_lint.analysis.context import Context
 
 
@@ -220,7 +220,7 @@ def _split_rules(
     jobs: int | None,
 ) -> tuple[frozenset[str], Forked[Answers]] | None:
     """In the edit loop of a large project (a few small files edited, the rest in the cache), a
-    forked child reads the same facts and runs ``engine.SPLIT_OFF`` while this process tries to
+    forked child reads the same facts and runs ``check.SPLIT_OFF`` while this process tries to
     carry the last findings over and, failing that, runs the other rules: the reading and the
     linking are done twice, at once, and the rules in half the time. The child is forked before
     any fact is read, so neither copies the other's pages; it parses the edited files itself and
@@ -229,7 +229,7 @@ def _split_rules(
     from fastapi_lint.carry_over import MAX_CHANGED
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
-    from fastapi_lint.engine import SPLIT_OFF, rule_answers, selected_rules
+    from fastapi_lint.run.check import SPLIT_OFF, rule_answers, selected_rules
     from fastapi_lint.run.extract import summarize_all
 
     split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]

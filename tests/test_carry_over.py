@@ -11,7 +11,7 @@ import pytest
 
 from fastapi_lint import api as api_module
 from fastapi_lint import carry_over as carry_over_module
-from fastapi_lint import engine
+from fastapi_lint.run import check
 from fastapi_lint.run import processes
 from fastapi_lint.analysis.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
@@ -193,7 +193,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
         return real_in_child(work)
 
     monkeypatch.setattr(processes, "in_child", counted)
-    parent, real_answers = os.getpid(), engine.rule_answers
+    parent, real_answers = os.getpid(), check.rule_answers
     run_here: set[str] = set()
 
     def answers(context, rules, debug=False):  # type: ignore[no-untyped-def]
@@ -203,7 +203,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
             run_here.update(code for code, _ in rules)
         return real_answers(context, rules, debug)
 
-    monkeypatch.setattr(engine, "rule_answers", answers)
+    monkeypatch.setattr(check, "rule_answers", answers)
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
