@@ -132,7 +132,7 @@ def _lint_paths(
     parsed: dict[str, ModuleSummary | Diagnostic] = {}
     elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None
     if cache is not None and keys is not None and stamps is not None and not facts:
-        from fastapi_lint.carry_over import carry_over
+        from fastapi_lint.run.carry_over import carry_over
 
         split: list[tuple[frozenset[str], Forked[Answers]]] = []
 
@@ -178,7 +178,7 @@ def _lint_paths(
         parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if cache is not None and keys is not None and stamps is not None and not phase2.internal_errors:
-        from fastapi_lint.carry_over import remember
+        from fastapi_lint.run.carry_over import remember
 
         findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
         remember(cache, files, keys, inputs, stamps, findings, phase2.out_of_scope, phase2.has_app)
@@ -226,7 +226,7 @@ def _split_rules(
     any fact is read, so neither copies the other's pages; it parses the edited files itself and
     writes nothing to the cache (it is cancelled when the findings are carried over)."""
     from fastapi_lint.run import processes
-    from fastapi_lint.carry_over import MAX_CHANGED
+    from fastapi_lint.run.carry_over import MAX_CHANGED
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
     from fastapi_lint.run.check import SPLIT_OFF, rule_answers, selected_rules

@@ -281,7 +281,7 @@ def test_untouched_files_keep_their_keys_unread(tmp_path: Path, monkeypatch: pyt
 
 
 def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastapi_lint import carry_over
+    from fastapi_lint.run import carry_over
     from fastapi_lint.run import extract
 
     project = _project(tmp_path)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import api as api_module
-from fastapi_lint import carry_over as carry_over_module
+from fastapi_lint.run import carry_over as carry_over_module
 from fastapi_lint.run import check
 from fastapi_lint.run import processes
-from fastapi_lint.analysis.relocation import relocation
+from fastapi_lint.run.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
 from fastapi_lint.run.cache import Cache
 from fastapi_lint.config import Config

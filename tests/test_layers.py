@@ -30,7 +30,6 @@ PARTS: dict[str, str] = {
     "fastapi_lint.config": "config",
     "fastapi_lint.api": "api",
     "fastapi_lint.baseline": "api",
-    "fastapi_lint.carry_over": "run",
     "fastapi_lint.discovery": "run",
     "fastapi_lint.run": "run",
     "fastapi_lint.analysis": "analysis",

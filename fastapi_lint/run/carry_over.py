@@ -7,7 +7,7 @@ compares the keys:
 
 - nothing changed: the last findings, as they were;
 - a few files changed, none of them a fact (a comment, a blank line, a docstring,
-  a re-wrapped call, a ``# noqa``: see ``analysis/relocation.py``): only those files
+  a re-wrapped call, a ``# noqa``: see ``relocation.py``): only those files
   are parsed, their findings and the chains through them move to the new
   positions, and their ``# noqa`` comments are read again;
 - anything else (a fact changed, a file came or went, the configuration, a dependency
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.relocation import Relocation, relocation
+from fastapi_lint.run.relocation import Relocation, relocation
 from fastapi_lint.run.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.run import processes
