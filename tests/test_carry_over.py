@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint import api as api_module
 from fastapi_lint.run import carry_over as carry_over_module
 from fastapi_lint.run import check
-from fastapi_lint.run import processes
+from fastapi_lint.run import pipeline, processes
 from fastapi_lint.run.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
 from fastapi_lint.run.cache import Cache
@@ -184,7 +183,7 @@ def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Pat
 def test_the_edit_loop_splits_the_rules_with_a_forked_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
 ) -> None:
-    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
     forks: list[int] = []
     real_in_child = processes.in_child
 
@@ -221,7 +220,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
 
 @pytest.mark.skipif(not can_fork(2), reason="a child is forked only on Linux")
 def test_a_split_child_is_cancelled_when_the_findings_carry_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
     started: list[processes.Forked[object]] = []
     real_in_child = processes.in_child
 
