@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,45 +12,16 @@ from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.analysis.extract import summarize_file
-from fastapi_lint.engine import check_project
+from fastapi_lint.run.check import check_project
 from fastapi_lint.paths import display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
 from fastapi_lint.analysis.project_python import unreadable_note as unreadable_note  # the CLI's summary
+from fastapi_lint.run.pipeline import LintResult as LintResult  # what a run gives the CLI
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
-    from fastapi_lint.cache import Cache
-    from fastapi_lint.cores import Forked
-    from fastapi_lint.engine import Answers
     from fastapi_lint.analysis.context import Context
-
-
-@dataclass
-class LintResult:
-    diagnostics: list[Diagnostic]
-    files: int
-    seconds: float
-    missing: list[Path] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
-    # seconds per phase ("summaries", "project"), for --statistics
-    timings: dict[str, float] = field(default_factory=dict)
-    context: Context | None = None
-    parsed: int = 0  # files parsed in this run
-    cached: int = 0  # files whose facts came from the cache
-    workers: int = 1
-    lines: int = 0
-    carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
-    out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
-    has_app: bool = True  # whether the project has a FastAPI app (a library has none)
-    paths: list[str] = field(default_factory=list)  # the files linted, as reported
-    baselined: int = 0  # findings a baseline hid (``apply_baseline``)
-    notes: list[str] = field(default_factory=list)  # what the run could not read and did without (ignore files)
-
-
-# A project of this many files spends long enough in its rules to be worth a second process.
-SPLIT_RULES_FILES = 300
 
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
@@ -112,174 +82,12 @@ def lint_paths(
     ``follow_links``: whether folder walks follow links to folders inside the folders given
     (never outside them); a run that writes files follows none (``discovery.discover``).
     """
-    from fastapi_lint.cores import stopping_children
-    from fastapi_lint.runner import no_cycle_collection
+    from fastapi_lint.run.extract import no_cycle_collection
+    from fastapi_lint.run.pipeline import lint
+    from fastapi_lint.run.processes import stopping_children
 
     with no_cycle_collection(), stopping_children():
-        return _lint_paths(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
-
-
-def _lint_paths(
-    paths: Sequence[Path],
-    config: Config | None,
-    debug: bool,
-    cache_dir: Path | None,
-    jobs: int | None,
-    on_progress: Callable[[int], None] | None,
-    on_discovered: Callable[[int], None] | None,
-    facts: bool,
-    follow_links: bool,
-) -> LintResult:
-    from fastapi_lint.cache import Cache
-    from fastapi_lint.runner import file_keys, summarize_all
-
-    started = time.perf_counter()
-    if config is None:
-        config = load_config(paths)
-    found = discover(list(paths), config, follow_links)
-    if on_discovered is not None:
-        on_discovered(len(found.files))
-    shown: dict[str, Path] = {}
-    files: list[tuple[Path, str]] = []
-    for path in found.files:
-        display = display_path(path)
-        shown[display] = path
-        files.append((path, display))
-    cache = Cache(cache_dir) if cache_dir is not None else None
-    keys, stamps = file_keys(files, cache.last_run()) if cache is not None else (None, None)
-    inputs = _run_inputs(config, shown) if cache is not None else ""
-    known: dict[str, ModuleSummary | Diagnostic] = {}
-    parsed: dict[str, ModuleSummary | Diagnostic] = {}
-    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None
-    if cache is not None and keys is not None and stamps is not None and not facts:
-        from fastapi_lint.carry_over import carry_over
-
-        split: list[tuple[frozenset[str], Forked[Answers]]] = []
-
-        def start_split() -> None:
-            started = _split_rules(files, cache, keys, config, debug, jobs)
-            if started is not None:
-                split.append(started)
-
-        # FAS901 judges ``# noqa`` comments, which an edit carried over treats as no fact.
-        attempt = carry_over(cache, files, keys, inputs, stamps, jobs, on_small_edit=start_split,
-                             comments_are_facts=NOQA_AUDIT in _selected_meta(config))
-        if attempt.diagnostics is not None:
-            for _, child in split:
-                child.cancel()
-            if on_progress is not None:
-                on_progress(len(files))
-            return LintResult(
-                diagnostics=attempt.diagnostics,
-                files=len(found.files),
-                seconds=time.perf_counter() - started,
-                missing=found.missing,
-                skipped=found.skipped,
-                parsed=len(attempt.parsed),
-                cached=len(files) - len(attempt.parsed),
-                carried_over=True,
-                out_of_scope=attempt.out_of_scope,
-                has_app=attempt.has_app,
-                paths=list(shown),
-                notes=found.notes,
-            )
-        parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
-        known = {**attempt.read, **parsed}
-        for codes, child in split:  # a few files edited, the rest in the cache: the edit loop
-            elsewhere = (codes, child.wait)
-    outcomes, stats = summarize_all(files, cache, jobs, on_progress, keys, known)
-    summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-    diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
-    summarized = time.perf_counter()
-    phase2 = check_project(summaries, config, shown, debug=debug, elsewhere=elsewhere)
-    parse_errors = [d for d in diagnostics if d.code in _selected_meta(config)]
-    if config.per_file_ignores:
-        from fastapi_lint.config import ignored_for_file
-
-        parse_errors = [d for d in parse_errors if d.code not in ignored_for_file(config, shown.get(d.path, Path(d.path)))]
-    if parse_errors:
-        from fastapi_lint.analysis.project_python import with_project_python
-
-        parse_errors = with_project_python(parse_errors, shown)
-    all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
-    if cache is not None and keys is not None and stamps is not None and not phase2.internal_errors:
-        from fastapi_lint.carry_over import remember
-
-        findings = sorted([*((d, False) for d in parse_errors), *phase2.findings], key=lambda f: f[0].sort_key())
-        remember(cache, files, keys, inputs, stamps, findings, phase2.out_of_scope, phase2.has_app)
-    finished = time.perf_counter()
-    return LintResult(
-        diagnostics=all_diagnostics,
-        files=len(found.files),
-        seconds=finished - started,
-        missing=found.missing,
-        skipped=found.skipped,
-        internal_errors=phase2.internal_errors,
-        timings={"summaries": summarized - started, "project": finished - summarized},
-        context=phase2.context,
-        parsed=stats.parsed + len(parsed),
-        cached=stats.cached - len(parsed),
-        workers=stats.workers,
-        lines=stats.lines,
-        out_of_scope=phase2.out_of_scope,
-        has_app=phase2.has_app,
-        paths=list(shown),
-        notes=found.notes,
-    )
-
-
-def _run_inputs(config: Config, shown: dict[str, Path]) -> str:
-    """What a run's findings depend on besides the files' facts and the linter: the
-    configuration and the project's dependency pins (a rule may hold for one version of a
-    library and not another). The carry-over of the last run's findings compares it."""
-    from fastapi_lint.analysis.pins import Pins, fingerprint
-
-    return f"{config!r}\npins {fingerprint(Pins(shown))}"
-
-
-def _split_rules(
-    files: list[tuple[Path, str]],
-    cache: Cache,
-    keys: list[str | None],
-    config: Config,
-    debug: bool,
-    jobs: int | None,
-) -> tuple[frozenset[str], Forked[Answers]] | None:
-    """In the edit loop of a large project (a few small files edited, the rest in the cache), a
-    forked child reads the same facts and runs ``engine.SPLIT_OFF`` while this process tries to
-    carry the last findings over and, failing that, runs the other rules: the reading and the
-    linking are done twice, at once, and the rules in half the time. The child is forked before
-    any fact is read, so neither copies the other's pages; it parses the edited files itself and
-    writes nothing to the cache (it is cancelled when the findings are carried over)."""
-    from fastapi_lint import cores
-    from fastapi_lint.carry_over import MAX_CHANGED
-    from fastapi_lint.analysis.catalog import Catalog
-    from fastapi_lint.analysis.context import project_context
-    from fastapi_lint.config import source_roots
-    from fastapi_lint.engine import SPLIT_OFF, rule_answers, selected_rules
-    from fastapi_lint.runner import summarize_all
-
-    split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
-    if len(files) < SPLIT_RULES_FILES or not split_off or not cores.can_fork(jobs):
-        return None
-
-    def split_off_answers() -> Answers:
-        cache.read_only = True
-        if sum(1 for _, display in files if not cache.has(display)) > MAX_CHANGED:
-            raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
-        outcomes, _ = summarize_all(files, cache, 1, None, keys)
-        summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
-        files_by_display = {display: path for path, display in files}
-        return rule_answers(project_context(summaries, catalog, files_by_display, source_roots(config)), split_off, debug)
-
-    return frozenset(code for code, _ in split_off), cores.in_child(split_off_answers)
-
-
-def _selected_meta(config: Config) -> frozenset[str]:
-    from fastapi_lint.config import selected_codes
-
-    return selected_codes(config)
+        return lint(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
 
 
 def route_rows(result: LintResult) -> list[RouteRow]:
@@ -338,7 +146,7 @@ def lint_source(source: str, path: str = "snippet.py", config: Config | None = N
 
 def default_cache_dir(config: Config) -> Path:
     """Where a project keeps its cache: ``.fastapi_lint_cache`` at its configuration's folder, else the working folder."""
-    from fastapi_lint.cache import CACHE_DIR_NAME
+    from fastapi_lint.run.cache import CACHE_DIR_NAME
 
     return (config.root or Path.cwd()) / CACHE_DIR_NAME
 
@@ -353,8 +161,8 @@ def summarize_files(
 ) -> list[ModuleSummary | Diagnostic]:
     """Phase 1 for ``files`` (path, display path), through the cache at ``cache_dir`` if any:
     each file's facts, or the FAS900 that says why it has none."""
-    from fastapi_lint.cache import Cache
-    from fastapi_lint.runner import no_cycle_collection, summarize_all
+    from fastapi_lint.run.cache import Cache
+    from fastapi_lint.run.extract import no_cycle_collection, summarize_all
 
     with no_cycle_collection():
         outcomes, _ = summarize_all(list(files), Cache(cache_dir) if cache_dir is not None else None, jobs)

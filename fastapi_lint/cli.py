@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import click
 
 from fastapi_lint import __version__
-from fastapi_lint.cache import CACHE_DIR_NAME
+from fastapi_lint.run.cache import CACHE_DIR_NAME
 from fastapi_lint.config import SCOPES, Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.paths import display_path, project_scope, real_or_absolute, unplaced_files
@@ -538,7 +538,7 @@ def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     may ship anything under that name). A ``--cache-dir`` that is not ours is a usage error:
     ``.``, ``src`` or ``~`` would otherwise be filled with entries and tagged as a cache."""
     from fastapi_lint.api import default_cache_dir
-    from fastapi_lint.cache_folder import problem
+    from fastapi_lint.run.cache_folder import problem
 
     folder = Path(os.path.realpath(given)) if given is not None else default_cache_dir(config)
     reason = problem(folder)
@@ -1151,7 +1151,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
 def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
     from fastapi_lint.api import default_cache_dir, load_config
-    from fastapi_lint.cache import NotACache, clean as remove
+    from fastapi_lint.run.cache import NotACache, clean as remove
 
     try:
         folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.api import lint_paths
-from fastapi_lint.cache import Cache, NotACache, clean, load_secret, seal, unseal
+from fastapi_lint.run.cache import Cache, NotACache, clean, load_secret, seal, unseal
 from fastapi_lint.config import Config
 from fastapi_lint.analysis.extract import summarize_file
 from tests.fixture_harness import ROOT
@@ -244,23 +244,23 @@ def test_unchanged_run_reuses_the_last_findings(tmp_path: Path) -> None:
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files whose content is read to make a key."""
-    from fastapi_lint import runner
+    from fastapi_lint.run import extract
 
     read: list[str] = []
-    real = runner._key
+    real = extract._key
 
     def counting(path: Path, display: str, module: str, is_package: bool) -> str | None:
         read.append(path.name)
         return real(path, display, module, is_package)
 
-    monkeypatch.setattr(runner, "_key", counting)
+    monkeypatch.setattr(extract, "_key", counting)
     return read
 
 
 def test_untouched_files_keep_their_keys_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastapi_lint import runner
+    from fastapi_lint.run import extract
 
-    monkeypatch.setattr(runner, "RACY_NS", 0)  # the files were written before the first run looked
+    monkeypatch.setattr(extract, "RACY_NS", 0)  # the files were written before the first run looked
     project = _project(tmp_path)
     cache = tmp_path / "cache"
     read = _reads(monkeypatch)
@@ -281,7 +281,8 @@ def test_untouched_files_keep_their_keys_unread(tmp_path: Path, monkeypatch: pyt
 
 
 def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastapi_lint import carry_over, runner
+    from fastapi_lint.run import carry_over
+    from fastapi_lint.run import extract
 
     project = _project(tmp_path)
     cache = tmp_path / "cache"
@@ -290,17 +291,17 @@ def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Pa
     read.clear()
     lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert len(read) == 5  # written within RACY_NS of the last run's look: an edit could hide there
-    monkeypatch.setattr(runner, "RACY_NS", 0)
+    monkeypatch.setattr(extract, "RACY_NS", 0)
     read.clear()
     lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert read == []
-    monkeypatch.setattr(runner, "TRUSTS_CHANGE_TIMES", False)
+    monkeypatch.setattr(extract, "TRUSTS_CHANGE_TIMES", False)
     read.clear()
     lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert len(read) == 5  # Windows: the "change time" is the creation time
-    monkeypatch.setattr(runner, "TRUSTS_CHANGE_TIMES", True)
+    monkeypatch.setattr(extract, "TRUSTS_CHANGE_TIMES", True)
     read.clear()
-    monkeypatch.setattr(runner, "code_fingerprint", lambda: "another build")
+    monkeypatch.setattr(extract, "code_fingerprint", lambda: "another build")
     monkeypatch.setattr(carry_over, "code_fingerprint", lambda: "another build")
     lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert len(read) == 5  # keys made by other code name other entries
@@ -309,9 +310,9 @@ def test_stamps_are_not_trusted_near_the_last_look_or_across_builds(tmp_path: Pa
 def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The module name is part of the key and of the stamp: an ``__init__.py`` added above a file
     changes it, though the file itself is untouched."""
-    from fastapi_lint import runner
+    from fastapi_lint.run import extract
 
-    monkeypatch.setattr(runner, "RACY_NS", 0)
+    monkeypatch.setattr(extract, "RACY_NS", 0)
     project = _project(tmp_path)
     cache = tmp_path / "cache"
     (tmp_path / "top").mkdir()
@@ -333,7 +334,7 @@ def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None
     import ast
     import inspect
 
-    from fastapi_lint import cache
+    from fastapi_lint.run import cache
     from fastapi_lint.analysis import facts
 
     defined = {obj for obj in vars(facts).values() if inspect.isclass(obj) and obj.__module__ == facts.__name__}

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint import api as api_module
-from fastapi_lint import carry_over as carry_over_module
-from fastapi_lint import cores, engine
-from fastapi_lint.analysis.relocation import relocation
+from fastapi_lint.run import carry_over as carry_over_module
+from fastapi_lint.run import check
+from fastapi_lint.run import pipeline, processes
+from fastapi_lint.run.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
-from fastapi_lint.cache import Cache
+from fastapi_lint.run.cache import Cache
 from fastapi_lint.config import Config
-from fastapi_lint.cores import can_fork
+from fastapi_lint.run.processes import can_fork
 from fastapi_lint.diagnostics import Span
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -183,16 +183,16 @@ def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Pat
 def test_the_edit_loop_splits_the_rules_with_a_forked_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
 ) -> None:
-    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
     forks: list[int] = []
-    real_in_child = cores.in_child
+    real_in_child = processes.in_child
 
     def counted(work):  # type: ignore[no-untyped-def]
         forks.append(1)
         return real_in_child(work)
 
-    monkeypatch.setattr(cores, "in_child", counted)
-    parent, real_answers = os.getpid(), engine.rule_answers
+    monkeypatch.setattr(processes, "in_child", counted)
+    parent, real_answers = os.getpid(), check.rule_answers
     run_here: set[str] = set()
 
     def answers(context, rules, debug=False):  # type: ignore[no-untyped-def]
@@ -202,7 +202,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
             run_here.update(code for code, _ in rules)
         return real_answers(context, rules, debug)
 
-    monkeypatch.setattr(engine, "rule_answers", answers)
+    monkeypatch.setattr(check, "rule_answers", answers)
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
@@ -220,15 +220,15 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
 
 @pytest.mark.skipif(not can_fork(2), reason="a child is forked only on Linux")
 def test_a_split_child_is_cancelled_when_the_findings_carry_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api_module, "SPLIT_RULES_FILES", 0)  # every project counts as large
-    started: list[cores.Forked[object]] = []
-    real_in_child = cores.in_child
+    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    started: list[processes.Forked[object]] = []
+    real_in_child = processes.in_child
 
     def kept(work):  # type: ignore[no-untyped-def]
         started.append(real_in_child(work))
         return started[-1]
 
-    monkeypatch.setattr(cores, "in_child", kept)
+    monkeypatch.setattr(processes, "in_child", kept)
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)

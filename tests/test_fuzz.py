@@ -21,7 +21,7 @@ from fastapi_lint.api import lint_source  # noqa: E402
 from fastapi_lint.config import Config  # noqa: E402
 from fastapi_lint.diagnostics import Diagnostic  # noqa: E402
 from fastapi_lint.analysis.extract import summarize_file  # noqa: E402
-from fastapi_lint.engine import check_project  # noqa: E402
+from fastapi_lint.run.check import check_project  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))

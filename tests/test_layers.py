@@ -30,12 +30,6 @@ PARTS: dict[str, str] = {
     "fastapi_lint.config": "config",
     "fastapi_lint.api": "api",
     "fastapi_lint.baseline": "api",
-    "fastapi_lint.engine": "run",
-    "fastapi_lint.runner": "run",
-    "fastapi_lint.carry_over": "run",
-    "fastapi_lint.cores": "run",
-    "fastapi_lint.cache": "run",
-    "fastapi_lint.cache_folder": "run",
     "fastapi_lint.discovery": "run",
     "fastapi_lint.run": "run",
     "fastapi_lint.analysis": "analysis",
@@ -70,8 +64,8 @@ KNOWN_FORBIDDEN: set[tuple[str, str]] = {
     # The type of LintResult.context; it came with Context from rules/__init__ (cli -> rules below).
     ("fastapi_lint.cli", "fastapi_lint.analysis.context"),
     ("fastapi_lint.cli", "fastapi_lint.analysis.extract.parse"),  # PARSE_ERROR_CODE (analysis.parse before)
-    ("fastapi_lint.cli", "fastapi_lint.cache"),
-    ("fastapi_lint.cli", "fastapi_lint.cache_folder"),
+    ("fastapi_lint.cli", "fastapi_lint.run.cache"),
+    ("fastapi_lint.cli", "fastapi_lint.run.cache_folder"),
     ("fastapi_lint.cli", "fastapi_lint.discovery"),
     ("fastapi_lint.cli", "fastapi_lint.fixes"),
     ("fastapi_lint.cli", "fastapi_lint.fixes.files"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint.cache_folder import TAG, Folder, problem
+from fastapi_lint.run.cache_folder import TAG, Folder, problem
 
 ROUTE = """\
 import time
@@ -287,10 +287,11 @@ def test_a_file_saved_during_a_run_and_put_back_is_linted_as_it_is(
     is parsed, then put back: the next run must see the blocking call again, not the edit's facts
     filed under the original content's key. ``last_seen``: the content a cached run saw before
     (a comment away from the original: the run first tries to carry its findings over)."""
-    from fastapi_lint import api, runner
+    from fastapi_lint import api
+    from fastapi_lint.run import extract
     from fastapi_lint.config import Config
 
-    monkeypatch.setattr(runner, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(extract, "POOL_THRESHOLD", 1)
     project = tmp_path / "project"
     project.mkdir()
     main = project / "main.py"
@@ -301,16 +302,16 @@ def test_a_file_saved_during_a_run_and_put_back_is_linted_as_it_is(
         main.write_text(last_seen)
         api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
     main.write_text(ROUTE)
-    take_keys = runner.file_keys
+    take_keys = extract.file_keys
 
     def keys_then_saved(*args: object, **kwargs: object) -> object:
         taken = take_keys(*args, **kwargs)  # type: ignore[arg-type]
         main.write_text(QUIET)
         return taken
 
-    monkeypatch.setattr(runner, "file_keys", keys_then_saved)
+    monkeypatch.setattr(extract, "file_keys", keys_then_saved)
     during = api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
-    monkeypatch.setattr(runner, "file_keys", take_keys)
+    monkeypatch.setattr(extract, "file_keys", take_keys)
     main.write_text(ROUTE)
     after = api.lint_paths([project], config, cache_dir=cache, jobs=jobs, facts=facts)
 

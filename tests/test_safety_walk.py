@@ -146,10 +146,10 @@ SWAPPING_RUN = """\
 import os
 import sys
 
-import fastapi_lint.api as api
+import fastapi_lint.run.pipeline as pipeline
 from fastapi_lint.cli import entry
 
-found = api.discover
+found = pipeline.discover
 
 
 def discover(*args, **kwargs):
@@ -159,7 +159,7 @@ def discover(*args, **kwargs):
     return result
 
 
-api.discover = discover
+pipeline.discover = discover
 entry()
 """
 

@@ -6,7 +6,7 @@ for an operator (``Depends(check_admin)``, ``get_current_active_superuser``: ``a
 ``superuser`` or ``super_user`` in its name, on the route, its router or a dependency of
 theirs); a dependency is an admin one when only admin routes (or other admin dependencies)
 depend on it. What costs in proportion to the traffic (a
-client built per request, a small file read) is not worth a finding there (``engine.in_scope``),
+client built per request, a small file read) is not worth a finding there (``run/check.py``'s ``in_scope``),
 and a message naming the route that runs a function names a user's route first.
 """
 

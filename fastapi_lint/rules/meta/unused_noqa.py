@@ -83,7 +83,7 @@ class UnusedNoqa(Rule):
     fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
-        return iter(())  # made by ``audit`` from the other rules' findings (engine.check_project)
+        return iter(())  # made by ``audit`` from the other rules' findings (run/check.py's check_project)
 
 
 def audit(

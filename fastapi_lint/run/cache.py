@@ -34,7 +34,7 @@ from typing import Any
 from fastapi_lint import __version__
 from fastapi_lint.analysis import facts
 from fastapi_lint.analysis.noqa_directives import DirectiveFix
-from fastapi_lint.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
+from fastapi_lint.run.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Applicability
 
 CACHE_DIR_NAME = ".fastapi_lint_cache"
@@ -85,7 +85,7 @@ def _fingerprint() -> str:
         if dataclasses.is_dataclass(cls) or hasattr(cls, "_fields")
     }
     digest = hashlib.sha256(json.dumps([__version__, FORMAT, sys.version_info[:2], shape], sort_keys=True).encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # fastapi_lint/, above run/
     for source in _PHASE1_SOURCES:
         try:
             digest.update((package / source).read_bytes())
@@ -118,7 +118,7 @@ def code_fingerprint() -> str:
     """``FINGERPRINT`` and every source file of the linter: what the findings of a run depend
     on besides the files and the configuration (a development build changes rules, not the version)."""
     digest = hashlib.sha256(FINGERPRINT.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # fastapi_lint/, above run/
     for source in sorted(package.rglob("*.py")):
         with contextlib.suppress(OSError):
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
@@ -145,7 +145,7 @@ class LastRun:
     keys: dict[str, str]  # each file's cache key, by the path it is reported under
     # every finding in report order, and whether a noqa comment silenced it
     findings: tuple[tuple[Diagnostic, bool], ...]
-    # what each file looked like when its key was taken (``runner.file_keys``)
+    # what each file looked like when its key was taken (``extract.file_keys``)
     stamps: Stamps
     # how many findings the scope left out, and whether the project has an app (the summary says so)
     out_of_scope: int = 0

@@ -1,4 +1,4 @@
-"""The two phases: per-file summaries, then the project-wide rules over them."""
+"""Phase 2: the project-wide rules over the files' summaries (phase 1 is ``analysis/extract/``)."""
 
 from __future__ import annotations
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Union
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.extract.summary import module_name
-from fastapi_lint.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
-from fastapi_lint import cores
-from fastapi_lint.cores import default_jobs
+from fastapi_lint.run.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
+from fastapi_lint.run import processes
+from fastapi_lint.run.processes import default_jobs
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.source import read_source
 
@@ -146,7 +146,7 @@ def summarize_all(
         chunk = max(1, min(32, len(pending) // (workers * 8)))
         jobs_sent = [(p, d, secret if k is not None else None) for _, p, d, k in pending]
         with _worker_pool(workers) as pool:
-            with cores.signals_held():  # the workers and the pool's threads start with them blocked
+            with processes.signals_held():  # the workers and the pool's threads start with them blocked
                 futures = [pool.submit(summarize_chunk, jobs_sent[at:at + chunk]) for at in range(0, len(jobs_sent), chunk)]
             results = (result for future in futures for result in future.result())
             for (index, _, display, key), (parsed_key, result) in zip(pending, results):
@@ -168,7 +168,7 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes, gone when the block ends.
 
     When the block fails (Ctrl-C, SIGTERM, a worker's error), the workers are killed and
-    reaped at once: they ignore Ctrl-C (``cores.as_worker``), their work is lost anyway, and
+    reaped at once: they ignore Ctrl-C (``processes.as_worker``), their work is lost anyway, and
     the pool's own shutdown would wait for the work under way.
     """
     from concurrent.futures import ProcessPoolExecutor  # only when a pool is worth it
@@ -186,23 +186,23 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
     """Kill and reap a pool's workers, then let the pool go: its thread sees them dead and ends.
     No future is cancelled: that thread fails every pending one, which a cancelled one refuses
     with a traceback (Python 3.11)."""
-    with cores.signals_held():
+    with processes.signals_held():
         # The pool's table of its processes: ``ProcessPoolExecutor.kill_workers`` from Python 3.14.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for process in workers:
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
-        for process in processes:
+        for process in workers:
             with contextlib.suppress(OSError, ValueError):
                 process.join()
         pool.shutdown(wait=False)
 
 
 def _start_worker() -> None:
-    """A pool worker leaves signals to its run (``cores.as_worker``), builds the same acyclic facts
+    """A pool worker leaves signals to its run (``processes.as_worker``), builds the same acyclic facts
     as a run (no cycle collection: see ``no_cycle_collection``) and ends with its run: one whose
     run was killed would otherwise wait for work forever, holding its own end of the queue's pipe."""
-    cores.as_worker()
+    processes.as_worker()
     gc.disable()
     parent = os.getppid()
 

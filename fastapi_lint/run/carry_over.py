@@ -7,7 +7,7 @@ compares the keys:
 
 - nothing changed: the last findings, as they were;
 - a few files changed, none of them a fact (a comment, a blank line, a docstring,
-  a re-wrapped call, a ``# noqa``: see ``analysis/relocation.py``): only those files
+  a re-wrapped call, a ``# noqa``: see ``relocation.py``): only those files
   are parsed, their findings and the chains through them move to the new
   positions, and their ``# noqa`` comments are read again;
 - anything else (a fact changed, a file came or went, the configuration, a dependency
@@ -30,11 +30,11 @@ from pathlib import Path
 
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.relocation import Relocation, relocation
-from fastapi_lint.cache import Cache, LastRun, Stamps, code_fingerprint
+from fastapi_lint.run.relocation import Relocation, relocation
+from fastapi_lint.run.cache import Cache, LastRun, Stamps, code_fingerprint
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint import cores
-from fastapi_lint.runner import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
+from fastapi_lint.run import processes
+from fastapi_lint.run.extract import Outcome, cached_outcome, summarize_in_worker, summarize_keyed
 
 # More changed files than this go to the pool of the full run, which parses them in parallel.
 MAX_CHANGED = 48
@@ -94,7 +94,7 @@ def carry_over(
     changed = [(path, display) for path, display in files if current[display] != last.keys[display]]
     if len(changed) > MAX_CHANGED or (changed and comments_are_facts):
         return attempt
-    in_worker = cores.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
+    in_worker = processes.can_fork(jobs) and _size(changed) >= PARSE_IN_WORKER_BYTES
     if on_small_edit is not None and changed and not in_worker:
         on_small_edit()
     unchanged = [display for _, display in files if current[display] == last.keys[display]] if in_worker else []
@@ -143,7 +143,7 @@ def _parse_changed(
             _keep(cache, display, keys[display], key, outcome, parsed)
         return before, parsed, read
     jobs = [(path, display, cache.secret) for path, display in changed]
-    worker = cores.in_child(lambda: [summarize_in_worker(job) for job in jobs])
+    worker = processes.in_child(lambda: [summarize_in_worker(job) for job in jobs])
     # The worker hands its entries back to be written here, so the old ones are still there.
     before = {display: cache.get(display, last_keys[display]) for _, display in changed}
     reading = _reads(cache, keys, unchanged, read)
