@@ -223,18 +223,8 @@ def test_real_pre_commit_try_repo(tmp_path: Path) -> None:
            "GIT_CONFIG_NOSYSTEM": "1"}
     env.pop("NO_COLOR", None)
     # try-repo only sees committed and tracked files: commit a copy of the working tree.
-    hook_repo = tmp_path / "hook-repo"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO, check=True, capture_output=True, timeout=60).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (hook_repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, hook_repo / name)
     user = ["-c", "user.email=test@example.com", "-c", "user.name=test"]
-    _git(hook_repo, "init", "-q")
-    _git(hook_repo, "add", "-A")
-    _git(hook_repo, *user, "commit", "-q", "-m", "hooks")
+    hook_repo = _hook_repo(tmp_path / "hook-repo", user)
     project = tmp_path / "project"
     _write_package(project)
     _git(project, "init", "-q")
