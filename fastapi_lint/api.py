@@ -18,6 +18,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
 from fastapi_lint.analysis.project_python import unreadable_note as unreadable_note  # the CLI's summary
 from fastapi_lint.run.pipeline import LintResult as LintResult  # what a run gives the CLI
+from fastapi_lint.run.session import ProjectSession as ProjectSession  # a project kept between checks (editors)
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow

@@ -34,10 +34,8 @@ silences a finding about the function. Options, on the command line or under
 from __future__ import annotations
 
 import ast
-import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,20 +43,9 @@ from fastapi_lint import __version__
 from fastapi_lint.paths import real_or_absolute
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
-
-
-@dataclass
-class _Project:
-    """The summaries of one project's files, by real path, and the findings already computed."""
-
-    summaries: dict[str, ModuleSummary] = field(default_factory=dict)
-    digests: dict[str, str] = field(default_factory=dict)  # real path -> sha256 of the bytes summarized
-    findings: dict[Config, dict[str, list[Diagnostic]]] = field(default_factory=dict)
-    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)  # real path -> (mtime_ns, size)
-    checked: float = 0.0  # time.monotonic() of the last look at the files on disk
+    from fastapi_lint.api import ProjectSession
 
 
 # A long-lived flake8 (an editor's) must see edits to other files: at most this often (seconds),
@@ -67,8 +54,9 @@ class _Project:
 _RECHECK = 1.0
 
 
-# Project root (real path) -> its facts, for the life of the flake8 process.
-_PROJECTS: dict[str, _Project] = {}
+# Project root (real path) -> its facts and findings, for the life of the flake8 process.
+_PROJECTS: dict[str, ProjectSession] = {}
+_LOOKED: dict[str, float] = {}  # project root (real path) -> time.monotonic() of the last look at its files
 
 
 class Plugin:
@@ -110,7 +98,7 @@ class Plugin:
             yield d.span.line, d.span.col, f"{d.code} {d.message}", type(self)
 
     def diagnostics(self) -> list[Diagnostic]:
-        from fastapi_lint.api import check_summaries, lint_text_in_project
+        from fastapi_lint.api import lint_text_in_project
         from fastapi_lint.paths import display_path
 
         if self.filename in ("-", "stdin", ""):
@@ -121,14 +109,12 @@ class Plugin:
         data = self._data(path)
         config = self._config(path)
         project = _project_for(path, config)
-        real = real_or_absolute(path)
-        if project is not None and project.digests.get(real) == _digest(data):
+        from fastapi_lint.diagnostics import Diagnostic
+
+        if project is not None and project.holds(path, data) and not isinstance(project.summary(path), Diagnostic):
             # As on disk (where it parsed): one check serves every file of the project.
-            found = project.findings.get(config)
-            if found is None:
-                found = project.findings[config] = _by_path(check_summaries(list(project.summaries.values()), config))
-            return list(found.get(shown, []))
-        others = [s for key, s in project.summaries.items() if key != real and s.path != shown] if project else []
+            return list(project.diagnostics(config).get(shown, []))
+        others = project.others(path) if project is not None else []
         linted = lint_text_in_project(path, data, config, display=shown, others=others)
         if linted.context is None:
             return []  # the text does not parse: flake8 reports syntax errors itself (E999)
@@ -201,21 +187,11 @@ def _names(values: Any) -> tuple[str, ...]:
     return tuple(value.strip() for value in values or () if value and value.strip())
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _by_path(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
-    found: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        found.setdefault(d.path, []).append(d)
-    return found
-
-
-def _project_for(path: Path, config: Config) -> _Project | None:
+def _project_for(path: Path, config: Config) -> ProjectSession | None:
     """The project ``path`` belongs to, summarized once per process; None: check the file alone."""
     from fastapi_lint.api import default_cache_dir
     from fastapi_lint.paths import project_root
+    from fastapi_lint.api import ProjectSession
 
     cache_dir = default_cache_dir(config)
     # The CLI's cache, when there is one, or beside a configured project's pyproject.toml (the
@@ -227,48 +203,8 @@ def _project_for(path: Path, config: Config) -> _Project | None:
     key = real_or_absolute(root)
     project = _PROJECTS.get(key)
     if project is None:
-        project = _PROJECTS[key] = _Project()
-    if time.monotonic() - project.checked > _RECHECK:
-        _refresh(project, root, config, cache)
+        project = _PROJECTS[key] = ProjectSession(root, config, cache, jobs=1)
+    if time.monotonic() - _LOOKED.get(key, -_RECHECK) > _RECHECK:
+        project.refresh()
+        _LOOKED[key] = time.monotonic()
     return project
-
-
-def _refresh(project: _Project, root: Path, config: Config, cache_dir: Path | None) -> None:
-    """Read again the project's files that changed on disk since they were read, drop the
-    deleted ones, add the new ones; the findings computed before go if anything changed."""
-    from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.api import project_files, summarize_files
-    from fastapi_lint.source import read_source
-
-    files = project_files(root, config)
-    present: dict[str, tuple[Path, str]] = {real_or_absolute(path): (path, shown) for path, shown in files}
-    stamps = {real: _stamp(path) for real, (path, _) in present.items()}
-    changed = [present[real] for real in present if real not in project.stamps or project.stamps[real] != stamps[real]]
-    gone = set(project.stamps) - set(present)
-    project.checked = time.monotonic()
-    if not changed and not gone:
-        return
-    for real in gone:
-        project.summaries.pop(real, None)
-        project.digests.pop(real, None)
-        project.stamps.pop(real, None)
-    for (path, _), outcome in zip(changed, summarize_files(changed, cache_dir, jobs=1)):
-        real = real_or_absolute(path)
-        project.stamps[real] = stamps[real]
-        project.summaries.pop(real, None)
-        project.digests.pop(real, None)
-        if isinstance(outcome, ModuleSummary):
-            project.summaries[real] = outcome
-            try:
-                project.digests[real] = _digest(read_source(path))
-            except OSError:
-                pass
-    project.findings.clear()
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        found = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (found.st_mtime_ns, found.st_size)

@@ -70,7 +70,6 @@ KNOWN_FORBIDDEN: set[tuple[str, str]] = {
     ("fastapi_lint.cli", "fastapi_lint.fixes"),
     ("fastapi_lint.cli", "fastapi_lint.fixes.files"),
     ("fastapi_lint.cli", "fastapi_lint.rules"),
-    ("fastapi_lint.flake8_plugin", "fastapi_lint.analysis.facts"),
     ("fastapi_lint.reporters.route_table", "fastapi_lint.analysis.route_map"),
     ("fastapi_lint.reporters.sarif", "fastapi_lint.rules"),
 }

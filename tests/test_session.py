@@ -1,0 +1,102 @@
+"""run/session.py: a project kept between checks gives what a fresh run of the files as they now are gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.api import ProjectSession, lint_paths
+from fastapi_lint.config import Config
+
+HELPER_BLOCKS = "import time\n\n\ndef load() -> None:\n    time.sleep(1)\n"
+HELPER_FINE = "def load() -> None:\n    return None\n"
+ROUTES = """from fastapi import FastAPI
+
+from app.helpers import load
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index() -> dict:
+    load()
+    return {}
+"""
+
+
+def project(tmp_path: Path, helper: str = HELPER_BLOCKS) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "helpers.py").write_text(helper)
+    (tmp_path / "app" / "main.py").write_text(ROUTES)
+    return tmp_path / "app"
+
+
+def codes(session: ProjectSession) -> list[tuple[str, str]]:
+    return sorted((path, d.code) for path, found in session.diagnostics().items() for d in found)
+
+
+def fresh(root: Path) -> list[tuple[str, str]]:
+    return sorted((d.path, d.code) for d in lint_paths([root], Config(), cache_dir=None).diagnostics)
+
+
+def test_a_session_matches_a_fresh_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    assert codes(session) == fresh(root)
+    assert ("app/main.py", "FAS102") in codes(session)
+
+
+def test_unsaved_text_of_a_helper_updates_the_route_in_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    helper = root / "helpers.py"
+    assert session.set_text(helper, HELPER_FINE.encode()) is True
+    assert ("app/main.py", "FAS102") not in codes(session)
+    assert session.refresh() == set()  # the disk did not change: the buffer stays in force
+    assert ("app/main.py", "FAS102") not in codes(session)
+    assert session.set_text(helper, None) is True  # the buffer closed: the disk's text again
+    assert ("app/main.py", "FAS102") in codes(session)
+
+
+def test_refresh_sees_edits_new_and_deleted_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path, HELPER_FINE)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    assert codes(session) == fresh(root) == []
+    (root / "helpers.py").write_text(HELPER_BLOCKS + "\n\n")  # another size: a new stamp
+    assert session.refresh() == {"app/helpers.py"}
+    assert codes(session) == fresh(root)
+    (root / "extra.py").write_text("import time\n\n\nasync def tick() -> None:\n    time.sleep(1)\n")
+    assert "app/extra.py" in session.refresh()
+    assert codes(session) == fresh(root)
+    (root / "helpers.py").unlink()
+    assert "app/helpers.py" in session.refresh()
+    assert codes(session) == fresh(root)
+
+
+def test_an_unchanged_text_recomputes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    session.diagnostics()
+    generation = session.generation
+    assert session.set_text(root / "main.py", ROUTES.encode()) is False
+    assert session.generation == generation
+
+
+def test_a_text_that_does_not_parse_reports_its_parse_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    session.set_text(root / "helpers.py", b"def broken(:\n")
+    assert ("app/helpers.py", "FAS900") in codes(session)
+    assert ("app/main.py", "FAS102") not in codes(session)
