@@ -82,6 +82,9 @@ class Diagnostic:
     # What the loop waits on, for a blocking call: "wait" (a peer, a process, a timer, a lock, or
     # heavy computing), "file" (a file's contents), "metadata"; None for other findings.
     cost: str | None = field(default=None, compare=False)
+    # The finding's code runs only when a setting is away from its default (``analysis/opt_in.py``):
+    # shown with ``--scope all``, not by default.
+    opt_in: bool = field(default=False, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.col, self.code)

@@ -109,3 +109,17 @@ def test_scope_is_a_configuration_key(tmp_path: Path) -> None:
 )
 def test_test_code_is_told_by_its_path(path: str, is_test: bool) -> None:
     assert is_test_path(Path(path).parts) is is_test
+
+
+def test_code_behind_an_unset_environment_variable_is_shown_with_scope_all() -> None:
+    switches = Path(__file__).resolve().parent.parent / "fixtures" / "FAS102" / "opt_in_switches"
+    default = lint_paths([switches], CODES)
+    everything = lint_paths([switches], replace(CODES, scope="all"))
+    hidden = {(Path(d.path).name, d.span.line) for d in everything.diagnostics} - {
+        (Path(d.path).name, d.span.line) for d in default.diagnostics}
+    # the route `chat`: a trace under the switch and one whose helper checks it, a profiler, a
+    # slow mode, a dev reload
+    assert hidden == {("main.py", 18), ("main.py", 19), ("main.py", 21), ("main.py", 23), ("main.py", 25)}
+    assert default.out_of_scope == len(hidden)
+    traced = next(d for d in everything.diagnostics if d.span.line == 19)
+    assert "save_trace -> helpers.commit_trace -> subprocess.run" in traced.message

@@ -23,6 +23,7 @@ from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.project import Located, Project
 
@@ -80,6 +81,9 @@ class Witness:
 
     steps: tuple[Step, ...]
     entry: Entry
+    # A step sits in a branch that runs only when a setting is away from its default
+    # (``opt_in.py``): shown with ``--scope all``, and outranked by any chain that is not.
+    opt_in: bool = False
 
     @property
     def blocking_call(self) -> str:
@@ -91,7 +95,8 @@ class Witness:
 
     def outranks(self, other: Witness | None) -> bool:
         """Costlier, or as costly and shorter: the chain a finding should name."""
-        return other is None or (self.entry.tier, -len(self.steps)) > (other.entry.tier, -len(other.steps))
+        return other is None or (not self.opt_in, self.entry.tier, -len(self.steps)) > (
+            not other.opt_in, other.entry.tier, -len(other.steps))
 
 
 class CallGraph:
@@ -383,9 +388,10 @@ class CallGraph:
         for site, catalog_path, entry in sorted(self.direct(path), key=lambda found: found[2].kind != "io"):
             if not self.per_call(located, site, None, catalog_path):
                 continue
-            if best is None or entry.tier > best.entry.tier:
-                best = Witness((Step(located, site, catalog_path),), entry)
-        if best is not None and best.entry.tier == Tier.WAIT:
+            found = Witness((Step(located, site, catalog_path),), entry, is_opt_in(self.project, located, site.span.line))
+            if found.outranks(best):
+                best = found
+        if best is not None and best.entry.tier == Tier.WAIT and not best.opt_in:
             return best  # nothing outranks a one-step chain to the costliest tier
         for site, callee in self.edges(path):
             if not self._is_sync(callee):
@@ -393,8 +399,10 @@ class CallGraph:
             below = self._witness.get(callee)
             if below is None or not self.per_call(located, site, callee, below.blocking_call):
                 continue
-            if best is None or (below.entry.tier, -len(below.steps) - 1) > (best.entry.tier, -len(best.steps)):
-                best = Witness((Step(located, site, callee), *below.steps), below.entry)
+            found = Witness((Step(located, site, callee), *below.steps), below.entry,
+                            below.opt_in or is_opt_in(self.project, located, site.span.line))
+            if found.outranks(best):
+                best = found
         return best
 
     def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str) -> bool:

@@ -138,6 +138,33 @@ class FunctionFacts:
     guards: tuple[Guard, ...] = ()
     # (line, column) of the calls that read a file shipped with the code (``bundled.py``).
     bundled: tuple[tuple[int, int], ...] = ()
+    # The lines of the body that run only when a configuration switch has some value
+    # (``extract/switches.py``), and the switch a function without parameters returns.
+    gates: tuple[Gate, ...] = ()
+    switch: Switch | None = None
+
+
+class Switch(NamedTuple):
+    """A setting tested by a condition (``extract/switches.py``): ``kind`` ``env`` (``name`` the
+    variable) or ``call`` (the function's path), and how it is tested: ``op`` (``truth``,
+    ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``, ``not in``) against ``operands``; ``default`` is an environment variable's written default,
+    ``methods`` the string methods applied first (``.lower()``)."""
+
+    kind: str
+    name: str
+    op: str = "truth"
+    operands: tuple[str | int | float | bool | None, ...] = ()
+    default: str | int | float | bool | None = None
+    methods: tuple[str, ...] = ()
+
+
+class Gate(NamedTuple):
+    """Lines ``first``..``last`` of a function body run only when ``switch`` tests ``when``."""
+
+    first: int
+    last: int
+    switch: Switch
+    when: bool
 
 
 class Guard(NamedTuple):

@@ -50,12 +50,13 @@ class Rule:
         chain: tuple[Hop, ...] = (),
         function_level: bool = False,
         cost: str | None = None,
+        opt_in: bool = False,
     ) -> Diagnostic:
         function = located.function
         noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
         return self.report_in(
             located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines,
-            function=function.path, cost=cost,
+            function=function.path, cost=cost, opt_in=opt_in,
         )
 
     def report_in(
@@ -71,6 +72,7 @@ class Rule:
         noqa_lines: tuple[int, ...] = (),
         function: str | None = None,
         cost: str | None = None,
+        opt_in: bool = False,
     ) -> Diagnostic:
         """A finding anywhere in a module: a class, a module-level statement (``function``: the
         path of the function it is in, if any)."""
@@ -87,6 +89,7 @@ class Rule:
             noqa_lines=noqa_lines,
             function=function,
             cost=cost,
+            opt_in=opt_in,
         )
 
     @classmethod

@@ -52,6 +52,8 @@ _CLASSES: tuple[type, ...] = (
     facts.FunctionFacts,
     facts.Read,
     facts.Guard,
+    facts.Gate,
+    facts.Switch,
     facts.Attribute,
     facts.ClassFacts,
     facts.Binding,
@@ -70,6 +72,7 @@ _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  #
 # development build never serves facts extracted by older code.
 _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/__init__.py", "analysis/extract/summary.py",
                    "analysis/extract/parse.py", "analysis/extract/noqa.py",
+                   "analysis/extract/switches.py",
                    *(f"analysis/extract/downgrade/{name}.py" for name in (
                        "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
                        "read", "rewrite", "strings")),

@@ -114,12 +114,15 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     run-time import loads (a file-based backend a setting may choose beside an in-memory one) is
     left out too: whether it runs at all depends on configuration; a wait there is still shown.
     So are, where only admin routes run them, what costs in proportion to the traffic (a client
-    built per request) and file or metadata calls: an operator's rare request.
+    built per request) and file or metadata calls: an operator's rare request. And what runs only
+    when an operator turns a setting away from its default (``analysis/opt_in.py``): a developer's
+    trace, a debug mode.
     """
     if config.scope == "all" or not found:
         return found, 0
     from dataclasses import replace
 
+    from fastapi_lint.analysis.opt_in import is_opt_in
     from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where
     from fastapi_lint.rules import registry
 
@@ -132,6 +135,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue
         rule = rules.get(diagnostic.code)
         located = project.function(diagnostic.function) if diagnostic.function else None
+        if diagnostic.opt_in or (located is not None and is_opt_in(project, located, diagnostic.span.line)):
+            continue  # runs only when an operator turns a setting away from its default
         if (located is not None and rule is not None and located.function.path in placed.admin_only
                 and (rule.per_request or diagnostic.cost in _CHEAP)):
             continue

@@ -26,10 +26,12 @@ from fastapi_lint.analysis.facts import (
     CallSite,
     ClassFacts,
     FunctionFacts,
+    Gate,
     Guard,
     ModuleSummary,
     Param,
     Read,
+    Switch,
     Value,
     field_names,
 )
@@ -45,11 +47,13 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 
 
 # Fields that hold line numbers (one, or a tuple of them), and (line, column) points.
-_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last")})
+_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last"),
+                          (Gate, "first"), (Gate, "last")})
 _POINT_FIELDS = frozenset({(FunctionFacts, "bundled")})
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
-    for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard)
+    for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard,
+                Gate, Switch)
 }
 
 

@@ -14,6 +14,7 @@ import functools
 from pathlib import Path
 
 from fastapi_lint.analysis.bundled import BundledNames
+from fastapi_lint.analysis.extract.switches import gates as switch_gates, returned_switch
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -348,6 +349,7 @@ class _Extractor:
         guarded = guards(node.body, is_local, self_name, spelling, _switches(node.args), _parameters(node.args, self_name))
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
+        gates = switch_gates(node.body, self._resolved_path)
         self.resolver.scopes.append(scope)
         if self.acquires:
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
@@ -386,6 +388,8 @@ class _Extractor:
                 guards=tuple(guarded.found),
                 bundled=tuple((line, self._column(line, col))
                               for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
+                gates=gates,
+                switch=returned_switch(node, self._resolved_path) if class_path is None else None,
             )
         )
 

@@ -137,4 +137,5 @@ class BlockingCallViaHelper(Rule):
                     severity=Severity.ERROR if request else Severity.WARNING,
                     chain=tuple(chain_hops(witness)),
                     cost=cost_of(witness.entry),
+                    opt_in=witness.opt_in,
                 )

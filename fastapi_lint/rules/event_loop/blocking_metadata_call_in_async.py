@@ -124,4 +124,5 @@ class BlockingMetadataCallInAsync(Rule):
                     severity=Severity.WARNING if request else Severity.INFO,
                     chain=tuple(chain_hops(witness)),
                     cost=cost_of(witness.entry),
+                    opt_in=witness.opt_in,
                 )

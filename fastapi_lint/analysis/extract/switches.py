@@ -1,0 +1,198 @@
+"""Code that runs only when a configuration switch is set: the lines of each ``if`` on a setting.
+
+A developer's hook is often an environment variable read where it is used, with no default: a
+trace directory, a profiling switch. A branch that runs only when such a variable is set does
+not run in a service as it ships, so a stall there is a fact of low value (shown with ``--scope
+all``). Here each branch gets the conditions it runs under (``Gate``: its lines, the switch
+tested, and whether the branch needs the test true or false); ``analysis/opt_in.py`` evaluates
+them in the project phase, where a switch may be a function of another module.
+
+The switches read (``Switch.kind``):
+
+- ``env``: ``os.getenv("X")``, ``os.environ.get("X", default)`` and ``"X" in os.environ``: the
+  default is the one written (None without one: the variable is unset);
+- ``call``: a call without arguments of a project function, ``tracing_enabled()``: its switch is
+  the one its single ``return`` tests (``FunctionFacts.switch``; project phase).
+
+Not a field of a settings class (``settings.debug``): that is a feature the product documents and
+operators turn on, and a stall behind one is real for them (the development set holds one that
+its project fixed: a config file read behind ``mcp_read_from_config: bool = False``).
+
+The tests understood around a switch: the switch alone, ``not``, ``bool(...)``, ``is None`` and
+``is not None``, ``==``/``!=``/``in``/``not in`` against constants, ``.lower()``/``.upper()``/
+``.strip()`` on a string, a predicate named for emptiness (``is_none_or_empty(...)``), and ``and``
+(a branch needs each part; the ``else`` of an ``or``, each part false). Anything else is not a
+switch, and its branches are unconditional here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+from fastapi_lint.analysis.facts import Gate, Switch
+
+Resolve = Callable[[ast.expr], "str | None"]
+
+_ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os._Environ.get"})
+_ENVIRON = frozenset({"os.environ"})
+_STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold"})
+# Predicates whose name says they test for "no value": true when the variable is unset.
+_EMPTINESS = frozenset({"is_none_or_empty", "is_empty", "isempty", "is_blank", "is_none", "empty"})
+
+
+def gates(body: list[ast.stmt], resolve: Resolve) -> tuple[Gate, ...]:
+    """The gates of a function's own body (nested functions and classes are their own)."""
+    return tuple(_gates(body, resolve))
+
+
+def returned_switch(node: ast.FunctionDef | ast.AsyncFunctionDef, resolve: Resolve) -> Switch | None:
+    """The switch a function without parameters returns, when its body is one ``return`` of one."""
+    if node.args.args or node.args.posonlyargs or node.args.kwonlyargs or node.args.vararg or node.args.kwarg:
+        return None
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        return None
+    found = _conditions(body[0].value, True, resolve)
+    if found is None or len(found) != 1:
+        return None
+    switch, when = found[0]
+    return switch if when else _negated(switch)
+
+
+def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
+    for index, statement in enumerate(body):
+        if isinstance(statement, ast.If):
+            for when, branch in ((True, statement.body), (False, statement.orelse)):
+                if not branch:
+                    continue
+                for switch, needed in _conditions(statement.test, when, resolve) or ():
+                    yield Gate(branch[0].lineno, _last_line(branch), switch, needed)
+                yield from _gates(branch, resolve)
+            rest = body[index + 1:]
+            if rest and _leaves(statement.body) and not statement.orelse:
+                # ``if not enabled(): return``: the rest of the block runs only when the test is false
+                for switch, needed in _conditions(statement.test, False, resolve) or ():
+                    yield Gate(rest[0].lineno, _last_line(rest), switch, needed)
+        elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            yield from _gates(statement.body, resolve)
+            yield from _gates(statement.orelse if not isinstance(statement, (ast.With, ast.AsyncWith)) else [], resolve)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)):
+                yield from _gates(block, resolve)
+
+
+def _leaves(block: list[ast.stmt]) -> bool:
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _last_line(block: list[ast.stmt]) -> int:
+    last = block[-1]
+    return last.end_lineno or last.lineno
+
+
+def _conditions(test: ast.expr, when: bool, resolve: Resolve) -> list[tuple[Switch, bool]] | None:
+    """The switches ``test`` must have for it to be ``when``, each with the truth it needs; None:
+    ``test`` being ``when`` does not rest on a switch."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _conditions(test.operand, not when, resolve)
+    if isinstance(test, ast.BoolOp):
+        # ``a and b`` true needs both; ``a or b`` false needs both false. The other cases need
+        # one of several: no single switch decides.
+        if isinstance(test.op, ast.And) == when:
+            found = [c for value in test.values for c in (_conditions(value, when, resolve) or ())]
+            return found or None
+        return None
+    switch = _switch(test, resolve)
+    return [(switch, when)] if switch is not None else None
+
+
+def _switch(node: ast.expr, resolve: Resolve) -> Switch | None:
+    """``node`` as a switch tested for its truth, or None."""
+    if isinstance(node, ast.Call) and not node.keywords and len(node.args) == 1:
+        name = _name(node.func)
+        inner = _switch(node.args[0], resolve)
+        if inner is not None and name == "bool":
+            return inner
+        if inner is not None and name in _EMPTINESS:
+            return _negated(inner)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return _compared(node, resolve)
+    return _value(node, resolve)
+
+
+def _compared(node: ast.Compare, resolve: Resolve) -> Switch | None:
+    op, right = node.ops[0], node.comparators[0]
+    if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Attribute, ast.Name, ast.Subscript)):
+        # ``"X" in os.environ``
+        key = _constant(node.left)
+        if isinstance(key, str) and resolve(right) in _ENVIRON:
+            switch = Switch("env", key, "is not None")
+            return switch if isinstance(op, ast.In) else _negated(switch)
+    value = _value(node.left, resolve)
+    if value is None or value.op != "truth":
+        return None
+    if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+        return value._replace(op="is None" if isinstance(op, ast.Is) else "is not None")
+    operands = _constants(right)
+    if operands is None:
+        return None
+    names = {ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
+    for kind, written in names.items():
+        if isinstance(op, kind):
+            return value._replace(op=written, operands=operands)
+    return None
+
+
+def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
+    """An environment variable's value or a call's (tested for truth), possibly through string methods."""
+    methods: list[str] = []
+    while (isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute)
+           and node.func.attr in _STRING_METHODS):
+        methods.append(node.func.attr)
+        node = node.func.value
+    if isinstance(node, ast.NamedExpr):
+        node = node.value
+    if isinstance(node, ast.Call):
+        callee = resolve(node.func)
+        if callee in _ENV_GETTERS and node.args and not node.keywords and len(node.args) <= 2:
+            key = _constant(node.args[0])
+            default = _constant(node.args[1]) if len(node.args) == 2 else None
+            if isinstance(key, str) and (len(node.args) == 1 or isinstance(node.args[1], ast.Constant)):
+                return Switch("env", key, "truth", (), default, tuple(reversed(methods)))
+            return None
+        if callee is not None and not node.args and not node.keywords and not methods:
+            return Switch("call", callee)
+    return None
+
+
+def _negated(switch: Switch) -> Switch:
+    opposite = {"truth": "not", "not": "truth", "is None": "is not None", "is not None": "is None",
+                "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
+    return switch._replace(op=opposite[switch.op])
+
+
+def _constant(node: ast.expr) -> str | int | float | bool | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return node.value
+    return None
+
+
+def _constants(node: ast.expr) -> tuple[str | int | float | bool | None, ...] | None:
+    if isinstance(node, ast.Constant):
+        return (_constant(node),) if isinstance(node.value, (str, int, float, bool, type(None))) else None
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        found = [_constants(item) for item in node.elts]
+        if all(item is not None and len(item) == 1 for item in found):
+            return tuple(item[0] for item in found if item is not None)
+    return None
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
