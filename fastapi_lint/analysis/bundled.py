@@ -24,8 +24,13 @@ What counts as bundled: ``__file__``; a call of ``importlib.resources.files``/``
 ``pkg_resources.resource_filename``; a module-level name or a class attribute of the same module
 assigned from one; a local assigned only from one (a file name from the caller may be joined to
 it: the folder is the code's). Writes, and modes other than reading, are not bundled reads.
-Names imported from another module are not followed (phase 1 sees one file): a missed quiet
-rather than a missed alarm.
+
+A name imported from another module (``from app.config import BASE_DIR``, ``settings.root`` where
+``settings.py`` sets ``settings.root = os.path.dirname(__file__)`` at module level) is known only
+in the project phase: here a module lists what it binds to a bundled path (``exports``: names and
+``name.attribute``), and a function the reads whose path mentions a name of another module
+(``foreign_reads``: each read with the dotted paths it mentions); ``analysis/bundled_links.py``
+joins the two.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ _OPENERS = frozenset({"open"})
 _PATH_READS = frozenset({"read_text", "read_bytes", "open"})
 # Text a module holds when it may build a bundled path at all: most modules hold none.
 _MARKERS = ("__file__", "importlib.resources", "importlib_resources", "pkg_resources")
+# Text a module or function holds when it may read a file at all.
+_READ_MARKERS = ("open(", "read_text(", "read_bytes(", ".open(")
 
 
 class BundledNames:
@@ -46,6 +53,9 @@ class BundledNames:
     def __init__(self, tree: ast.Module, source: str) -> None:
         self.module: set[str] = set()
         self.attributes: dict[str, set[str]] = {}  # class name -> its attributes
+        self.exported_attributes: set[str] = set()  # ``settings.root`` assigned at module level
+        self._lines = source.splitlines()
+        self._reads_files = any(marker in source for marker in _READ_MARKERS)
         self.active = any(marker in source for marker in _MARKERS)
         if not self.active:
             return
@@ -56,12 +66,83 @@ class BundledNames:
                     owned.update(self._assigned(inner, owned))
             else:
                 self.module.update(self._assigned(statement, set()))
+                self.exported_attributes.update(self._assigned_attributes(statement))
         # The names whose mention in a function body may make a read there bundled.
         self._names = {"__file__", *self.module, *_RESOURCE_CALLS}
         self._attributes = {name for owned in self.attributes.values() for name in owned} | _RESOURCE_CALLS
         # Text that a function mentioning one of them holds: a test on its lines, before its tree.
         self._texts = ("__file__", "resources", "resource_filename", "files(", *self.module, *self._attributes - _RESOURCE_CALLS)
-        self._lines = source.splitlines()
+
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """What another module may import and read a bundled file through."""
+        return tuple(sorted(self.module | self.exported_attributes))
+
+    def _assigned_attributes(self, statement: ast.stmt) -> Iterator[str]:
+        if not isinstance(statement, ast.Assign) or not _mentions(statement.value, lambda node: self._base(node, set())):
+            return
+        for target in statement.targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                yield f"{target.value.id}.{target.attr}"
+
+    def foreign_reads(self, function: ast.FunctionDef | ast.AsyncFunctionDef,
+                      foreign: Callable[[ast.expr], str | None]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Each call in ``function``'s own body that reads a file whose path mentions a name of
+        another module, ``(line, byte column, the dotted paths of those names)``: bundled when
+        one of them is (the project phase decides). ``foreign`` gives a name's dotted path when
+        it comes from another module."""
+        if not self._reads_files:
+            return []
+        text = "\n".join(self._lines[function.lineno - 1:function.end_lineno])
+        if not any(marker in text for marker in _READ_MARKERS):
+            return []
+        nodes = list(_own_nodes(function))
+        assignments = _local_assignments(nodes)
+        local_paths: dict[str, list[str]] = {}  # a local -> the foreign paths its values mention
+
+        def paths_in(expr: ast.AST, into: list[str]) -> None:
+            for sub in ast.walk(expr):
+                if isinstance(sub, ast.Name) and sub.id in assignments:
+                    into.extend(path for path in local_paths.get(sub.id, ()) if path not in into)
+                    continue
+                path = foreign(sub) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+                if path is not None and path not in into:
+                    into.append(path)
+
+        for _ in range(3):  # a few rounds settle chains of locals
+            for name, values in assignments.items():
+                found_paths: list[str] = []
+                for value in values:
+                    paths_in(value, found_paths)
+                local_paths[name] = found_paths
+        def reads_foreign(call: ast.Call, handles: dict[str, list[str]]) -> list[str]:
+            mentioned: list[str] = []
+
+            def names_foreign(expr: ast.AST) -> bool:
+                paths_in(expr, mentioned)
+                return bool(mentioned)
+
+            if not self._reads(call, set(), {}, set(handles), names_foreign):
+                return []
+            if not mentioned and call.args and isinstance(call.args[0], ast.Name):
+                mentioned.extend(handles.get(call.args[0].id, ()))  # ``json.load(f)`` of such a handle
+            return mentioned
+
+        handles: dict[str, list[str]] = {}  # ``with open(BASE_DIR / "x") as f``
+        for node in nodes:
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.context_expr, ast.Call) and isinstance(item.optional_vars, ast.Name):
+                        paths = reads_foreign(item.context_expr, {})
+                        if paths:
+                            handles[item.optional_vars.id] = paths
+        found: list[tuple[int, int, tuple[str, ...]]] = []
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                paths = reads_foreign(node, handles)
+                if paths:
+                    found.append((node.lineno, node.col_offset, tuple(paths[:6])))
+        return found
 
     def _assigned(self, statement: ast.stmt, owned: set[str]) -> Iterator[str]:
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
@@ -126,9 +207,11 @@ class BundledNames:
             return True  # ``self.TEMPLATES``, ``cls.TEMPLATES``, ``Service.TEMPLATES``
         return self._base(node, owned)
 
-    def _reads(self, call: ast.Call, owned: set[str], bundled_locals: dict[str, bool], handles: set[str]) -> bool:
-        def bundled(node: ast.AST) -> bool:
-            return _mentions(node, lambda sub: self._local_base(sub, owned, bundled_locals))
+    def _reads(self, call: ast.Call, owned: set[str], bundled_locals: dict[str, bool], handles: set[str],
+               bundled: Callable[[ast.AST], bool] | None = None) -> bool:
+        if bundled is None:
+            def bundled(node: ast.AST) -> bool:
+                return _mentions(node, lambda sub: self._local_base(sub, owned, bundled_locals))
 
         func = call.func
         if isinstance(func, ast.Name) and func.id in _OPENERS or (
@@ -140,6 +223,16 @@ class BundledNames:
         # ``json.load(f)`` of a handle opened on a bundled file above
         return (isinstance(func, ast.Attribute) and func.attr == "load" and len(call.args) == 1
                 and isinstance(call.args[0], ast.Name) and call.args[0].id in handles)
+
+
+def _local_assignments(nodes: list[ast.AST]) -> dict[str, list[ast.expr]]:
+    found: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+    return found
 
 
 def _looks_like_resources(func: ast.expr) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
+from fastapi_lint.analysis.bundled_links import bundled_elsewhere
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is_bundled_read
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
@@ -172,7 +173,8 @@ class CallGraph:
                 continue
             if callee.entry is not None:
                 entry = callee.entry
-                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col):
+                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
+                        entry.tier == Tier.FILE and bundled_elsewhere(self.project, located, site.span.line, site.span.col)):
                     entry = bundled_read(entry)
                 direct.append((site, callee.ref.path, entry))
             elif targets:

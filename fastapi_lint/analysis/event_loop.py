@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.callgraph import CallGraph, Witness
+from fastapi_lint.analysis.bundled_links import bundled_elsewhere
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is_bundled_read
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
@@ -62,7 +63,8 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
                 continue
             if entry is not None:
-                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col):
+                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
+                        entry.tier == Tier.FILE and bundled_elsewhere(project, located, site.span.line, site.span.col)):
                     entry = bundled_read(entry)
                 found.append(BlockingCall(located, site, ref, entry))
     return found

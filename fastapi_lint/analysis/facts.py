@@ -138,6 +138,10 @@ class FunctionFacts:
     guards: tuple[Guard, ...] = ()
     # (line, column) of the calls that read a file shipped with the code (``bundled.py``).
     bundled: tuple[tuple[int, int], ...] = ()
+    # (line, column) of the calls that read a file whose path mentions a name of another module,
+    # and the dotted paths each mentions: bundled where one of them is (``bundled.py``).
+    foreign_reads: tuple[tuple[int, int], ...] = ()
+    foreign_paths: tuple[tuple[str, ...], ...] = ()
     # The lines of the body that run only when a configuration switch has some value
     # (``extract/switches.py``), and the switch a function without parameters returns.
     gates: tuple[Gate, ...] = ()
@@ -242,3 +246,5 @@ class ModuleSummary:
     # What functions store into module-level names: (name, value) for ``global x`` then ``x = ...``,
     # (``name[]``, value) for ``name[key] = ...``. What a lazy singleton or a memo holds.
     module_stores: tuple[tuple[str, Ref], ...] = ()
+    # Names (and ``name.attribute``) this module binds to a path of its own files (``bundled.py``).
+    bundled_exports: tuple[str, ...] = ()

@@ -49,7 +49,7 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 # Fields that hold line numbers (one, or a tuple of them), and (line, column) points.
 _LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last"),
                           (Gate, "first"), (Gate, "last")})
-_POINT_FIELDS = frozenset({(FunctionFacts, "bundled")})
+_POINT_FIELDS = frozenset({(FunctionFacts, "bundled"), (FunctionFacts, "foreign_reads")})
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
     for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard,

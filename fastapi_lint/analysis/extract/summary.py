@@ -201,6 +201,7 @@ class _Extractor:
             text_digest=text_digest(self.parsed.source),
             imports=tuple(self.imports),
             module_stores=tuple(dict.fromkeys(self.module_stores)),
+            bundled_exports=self.bundled_names.exports,
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
@@ -350,6 +351,7 @@ class _Extractor:
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         gates = switch_gates(node.body, self._resolved_path)
+        foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
         if self.acquires:
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
@@ -388,10 +390,19 @@ class _Extractor:
                 guards=tuple(guarded.found),
                 bundled=tuple((line, self._column(line, col))
                               for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
+                foreign_reads=tuple((line, self._column(line, col)) for line, col, _ in foreign),
+                foreign_paths=tuple(paths for _, _, paths in foreign),
                 gates=gates,
                 switch=returned_switch(node, self._resolved_path) if class_path is None else None,
             )
         )
+
+    def _foreign_path(self, node: ast.expr) -> str | None:
+        """The dotted path of a name that comes from another module of the project, maybe."""
+        path = self._resolved_path(node)
+        if path is None or path == self.module or path.startswith((f"{self.module}.", "builtins.")):
+            return None
+        return path
 
     def _resolved_path(self, node: ast.expr) -> str | None:
         ref = self.resolver.resolve(node)
