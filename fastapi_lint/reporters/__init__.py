@@ -4,7 +4,7 @@ Every report can be written, whatever the file names: a name that is not UTF-8 a
 (from ``os.fsdecode``) as a string holding lone surrogates, one per undecodable byte, which
 no UTF-8 output can take as they are. Each format shows such a name as its readers can use it:
 
-- text, concise, github, the route table: a person reads them, on a terminal or a pull
+- text, concise, github, gitlab, junit, the route table: a person reads them, on a terminal or a pull
   request. The byte is shown as U+FFFD (the replacement character), as a terminal, GitHub
   and Ruff show it; the raw byte could be half of an escape sequence.
 - json (``check`` and ``routes``): a program reads it, to find the file. The name is kept:
@@ -26,7 +26,7 @@ from fastapi_lint.diagnostics import Diagnostic
 
 Reporter = Callable[[list[Diagnostic], TextIO, dict[str, list[str]]], None]
 
-FORMATS = ("text", "concise", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def get(name: str) -> Reporter:
@@ -40,6 +40,10 @@ def get(name: str) -> Reporter:
         from fastapi_lint.reporters.sarif import report
     elif name == "github":
         from fastapi_lint.reporters.github import report
+    elif name == "gitlab":
+        from fastapi_lint.reporters.gitlab import report
+    elif name == "junit":
+        from fastapi_lint.reporters.junit import report
     else:  # pragma: no cover - click restricts the choices
         raise ValueError(name)
     return report
