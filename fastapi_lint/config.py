@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +52,8 @@ class Config:
     src: tuple[str, ...] = ()
     # Files and folders named explicitly (pre-commit's changed files) honour ``exclude`` too.
     force_exclude: bool = False
+    # Severities chosen per rule (code, severity), in the order given: a later selector wins.
+    severity: tuple[tuple[str, Severity], ...] = ()
     # Folder walks skip what git ignores (``.gitignore`` files, ``.git/info/exclude``).
     respect_gitignore: bool = True
     source: Path | None = None  # the pyproject.toml it came from
@@ -60,23 +62,6 @@ class Config:
     def with_overrides(self, **overrides: object) -> Config:
         given = {key: value for key, value in overrides.items() if value is not None}
         return replace(self, **given)  # type: ignore[arg-type]
-
-
-_LIST_KEYS = {
-    "select": "select",
-    "ignore": "ignore",
-    "extend-select": "extend_select",
-    "exclude": "exclude",
-    "extend-exclude": "extend_exclude",
-    "extend-blocking-calls": "extend_blocking_calls",
-    "extend-async-safe": "extend_async_safe",
-    "src": "src",
-}
-
-_BOOLEAN_KEYS = {
-    "force-exclude": "force_exclude",
-    "respect-gitignore": "respect_gitignore",
-}
 
 
 def find_pyproject(paths: Iterable[Path]) -> Path | None:
@@ -145,49 +130,122 @@ def load(pyproject: Path | None) -> Config:
     return parse_table(tool.get("fastapi-lint", {}), pyproject)
 
 
+@dataclass(frozen=True)
+class Key:
+    """A key of ``[tool.fastapi-lint]``: the ``Config`` field it sets, how its value is read (or
+    why it is refused), and what the JSON Schema of the configuration says of it."""
+
+    name: str
+    field: str
+    help: str
+    schema: dict[str, object]
+    read: Callable[[object, str, Path], object]
+
+
+def _list_of_strings(check: Callable[[Sequence[str], str], None] | None = None) -> Callable[[object, str, Path], object]:
+    def read(value: object, where: str, source: Path) -> object:
+        found = _strings(value, where)
+        if check is not None:
+            check(found, where)
+        return found
+    return read
+
+
+def _boolean(value: object, where: str, source: Path) -> object:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false")
+    return value
+
+
+def _per_file_ignores(value: object, where: str, source: Path) -> object:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of pattern = [codes]")
+    found = tuple((pattern, _strings(codes, f"{where}.{_quote(pattern)}")) for pattern, codes in value.items())
+    for pattern, _ in found:
+        _check_patterns((pattern,), f"{where}.{_quote(pattern)}")
+    return found
+
+
+def _severities(value: object, where: str, source: Path) -> object:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of rule = severity (error, warning, info)")
+    return tuple((selector, _severity(level, f"{where}.{_quote(selector)}")) for selector, level in value.items())
+
+
+def _baseline(value: object, where: str, source: Path) -> object:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ConfigError(f"{where}: expected the path of a baseline file (relative to this pyproject.toml)")
+    return source.parent / value
+
+
+_STRINGS: dict[str, object] = {"type": "array", "items": {"type": "string"}}
+_SEVERITY_NAMES = ["error", "warning", "info"]
+
+KEYS: tuple[Key, ...] = (
+    Key("select", "select", "Rules to run, replacing the defaults: codes, prefixes (`FAS1`), names or `ALL`.",
+        _STRINGS, _list_of_strings()),
+    Key("extend-select", "extend_select", "Rules to run besides the selected ones.", _STRINGS, _list_of_strings()),
+    Key("ignore", "ignore", "Rules not to run.", _STRINGS, _list_of_strings()),
+    Key("per-file-ignores", "per_file_ignores",
+        "Rules not to run on files matching a gitignore-style pattern (relative to this pyproject.toml).",
+        {"type": "object", "additionalProperties": _STRINGS}, _per_file_ignores),
+    Key("severity", "severity",
+        "A severity per rule (codes, prefixes, names or `ALL`; a later entry wins): error, warning or info.",
+        {"type": "object", "additionalProperties": {"enum": _SEVERITY_NAMES}}, _severities),
+    Key("fail-on", "fail_on", "The least severe finding that makes the run fail (exit code 1).",
+        {"enum": _SEVERITY_NAMES}, lambda value, where, source: _severity(value, where)),
+    Key("scope", "scope", "Where event-loop findings are shown: `server` (where code may run on a served "
+        "app's loop) or `all` (tests, startup, scripts, private loops too).",
+        {"enum": ["server", "all"]}, lambda value, where, source: parse_scope(value, where)),
+    Key("baseline", "baseline", "A file of accepted findings (relative to this pyproject.toml): only "
+        "findings it does not hold are reported.", {"type": "string", "minLength": 1}, _baseline),
+    Key("exclude", "exclude", "gitignore-style patterns of files and folders not to lint, replacing the "
+        "default skipped folders.", _STRINGS, _list_of_strings(lambda found, where: _check_patterns(found, where))),
+    Key("extend-exclude", "extend_exclude", "More patterns of files and folders not to lint.", _STRINGS,
+        _list_of_strings(lambda found, where: _check_patterns(found, where))),
+    Key("force-exclude", "force_exclude", "Files named on the command line honour the exclusions too.",
+        {"type": "boolean"}, _boolean),
+    Key("respect-gitignore", "respect_gitignore", "Folder walks skip what git ignores.", {"type": "boolean"},
+        _boolean),
+    Key("src", "src", "Folders the project's packages are imported from (relative to this pyproject.toml), "
+        "beside the ones found.", _STRINGS, _list_of_strings(lambda found, where: _check_folders(found, where))),
+    Key("extend-blocking-calls", "extend_blocking_calls", "More calls that block: dotted paths of callables "
+        "as defined, or a prefix ending in `.*`.", _STRINGS,
+        _list_of_strings(lambda found, where: _check_call_names(found, where))),
+    Key("extend-async-safe", "extend_async_safe", "Calls that look blocking but are not (dotted paths).",
+        _STRINGS, _list_of_strings(lambda found, where: _check_call_names(found, where))),
+)
+_BY_NAME = {key.name: key for key in KEYS}
+KNOWN_KEYS = tuple(sorted(_BY_NAME))
+SCOPES = ("server", "all")
+
+
 def parse_table(table: object, source: Path) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [tool.fastapi-lint] must be a table")
     values: dict[str, object] = {}
-    for key, value in table.items():
-        where = f"{source}: [tool.fastapi-lint] {key}"
-        if key in _LIST_KEYS:
-            values[_LIST_KEYS[key]] = _strings(value, where)
-            if key in ("exclude", "extend-exclude"):
-                _check_patterns(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
-            elif key in ("extend-blocking-calls", "extend-async-safe"):
-                _check_call_names(values[_LIST_KEYS[key]], where)  # type: ignore[arg-type]
-            elif key == "src":
-                _check_folders(values["src"], where)  # type: ignore[arg-type]
-        elif key == "per-file-ignores":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: expected a table of pattern = [codes]")
-            values["per_file_ignores"] = tuple(
-                (pattern, _strings(codes, f"{where}.{_quote(pattern)}")) for pattern, codes in value.items()
-            )
-            for pattern, _ in values["per_file_ignores"]:  # type: ignore[attr-defined]
-                _check_patterns((pattern,), f"{where}.{_quote(pattern)}")
-        elif key == "fail-on":
-            values["fail_on"] = _severity(value, where)
-        elif key == "scope":
-            values["scope"] = parse_scope(value, where)
-        elif key in _BOOLEAN_KEYS:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where}: expected true or false")
-            values[_BOOLEAN_KEYS[key]] = value
-        elif key == "baseline":
-            if not isinstance(value, str) or not value.strip() or "\0" in value:
-                raise ConfigError(f"{where}: expected the path of a baseline file (relative to this pyproject.toml)")
-            values["baseline"] = source.parent / value
-        else:
+    for name, value in table.items():
+        where = f"{source}: [tool.fastapi-lint] {name}"
+        key = _BY_NAME.get(name)
+        if key is None:
             raise ConfigError(f"{where}: unknown key (known: {', '.join(KNOWN_KEYS)})")
+        values[key.field] = key.read(value, where, source)
     config = Config(source=source, root=source.parent, **values)  # type: ignore[arg-type]
     validate_selectors(config, f"{source}: [tool.fastapi-lint]")
     return config
 
 
-KNOWN_KEYS = tuple(sorted([*_LIST_KEYS, *_BOOLEAN_KEYS, "per-file-ignores", "fail-on", "scope", "baseline"]))
-SCOPES = ("server", "all")
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of ``[tool.fastapi-lint]`` (``fastapi_lint/schema.json`` is this, written out)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/fastapi-lint/fastapi-lint/blob/main/fastapi_lint/schema.json",
+        "title": "[tool.fastapi-lint]",
+        "description": "fastapi-lint's settings in pyproject.toml.",
+        "type": "object",
+        "properties": {key.name: {"description": key.help, **key.schema} for key in KEYS},
+        "additionalProperties": False,
+    }
 
 
 def parse_scope(value: object, where: str) -> str:
@@ -245,6 +303,15 @@ def source_roots(config: Config) -> tuple[Path, ...]:
     return tuple(base / folder for folder in config.src)
 
 
+def severity_of(config: Config, code: str) -> Severity | None:
+    """The severity ``[tool.fastapi-lint.severity]`` gives the rule ``code``, if any (the last entry naming it)."""
+    found: Severity | None = None
+    for selector, level in config.severity:
+        if code in expand(selector):
+            found = level
+    return found
+
+
 def _severity(value: object, where: str) -> Severity:
     if isinstance(value, str) and value.upper() in Severity.__members__:
         return Severity.parse(value)
@@ -277,6 +344,7 @@ def validate_selectors(config: Config, where: str) -> None:
         ("ignore", config.ignore),
         ("extend-select", config.extend_select),
         *((f"per-file-ignores.{_quote(pattern)}", codes) for pattern, codes in config.per_file_ignores),
+        *((f"severity.{_quote(selector)}", (selector,)) for selector, _ in config.severity),
     ):
         for selector in selectors:
             if not expand(selector):

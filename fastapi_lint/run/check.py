@@ -89,6 +89,8 @@ def check_project(
         ignored_for = (lambda path: ignored_for_file(config, path)) if config.per_file_ignores else None
         found.extend(audit(summaries, found, frozenset(selected_codes(config)), ignored_for, paths, errored))
     found, result.out_of_scope = in_scope(found, context, config)
+    if config.severity:
+        found = with_chosen_severities(found, config)
     result.has_app = has_app(context)
     found.sort(key=Diagnostic.sort_key)
     by_path = {summary.path: summary for summary in summaries}
@@ -152,6 +154,21 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             diagnostic = replace(diagnostic, severity=Severity.WARNING)
         kept.append(diagnostic)
     return kept, len(found) - len(kept)
+
+
+def with_chosen_severities(found: list[Diagnostic], config: Config) -> list[Diagnostic]:
+    """Each finding with the severity ``[tool.fastapi-lint.severity]`` chose for its rule, if any:
+    after the scope, so the choice holds wherever the code runs."""
+    from dataclasses import replace
+
+    from fastapi_lint.config import severity_of
+
+    chosen = {code: severity_of(config, code) for code in {d.code for d in found}}
+    changed: list[Diagnostic] = []
+    for d in found:
+        level = chosen[d.code]
+        changed.append(d if level is None or level == d.severity else replace(d, severity=level))
+    return changed
 
 
 def has_app(context: Context) -> bool:
