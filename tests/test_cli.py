@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import cli
+from fastapi_lint.cli.output import markdown_to_text
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Hop, Severity, Span
 from fastapi_lint.reporters import concise as concise_reporter
 from fastapi_lint.reporters import json as json_reporter
@@ -486,7 +487,7 @@ def test_explain_every_rule_renders() -> None:
 
 
 def test_markdown_to_text() -> None:
-    text = cli.markdown_to_text("# Title\n\nIntro `x`.\n## Example\n```python\nx = 1\n\n```\nDone.\n")
+    text = markdown_to_text("# Title\n\nIntro `x`.\n## Example\n```python\nx = 1\n\n```\nDone.\n")
     assert text == "Title\n=====\n\nIntro `x`.\n\nExample\n-------\n    x = 1\n\nDone.\n"
 
 

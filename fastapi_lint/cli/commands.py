@@ -1,0 +1,156 @@
+"""The commands beside ``check``: ``rules``, ``explain``, ``routes`` and ``clean``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
+from fastapi_lint.cli.output import (
+    INTERNAL_ERROR_HINT,
+    columns,
+    fail,
+    markdown_to_text,
+    stdout_for_report,
+    stdout_is_terminal,
+    visible,
+    write_report,
+)
+from fastapi_lint.config import ConfigError
+from fastapi_lint.reporters.routes import ROUTE_FORMATS
+
+
+@click.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def rules(output_format: str) -> None:
+    """List every rule: code, name, severity, default on/off, fixable."""
+    from fastapi_lint.rules import registry
+
+    rows = [
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "severity": rule.severity.label,
+            "default": rule.default_enabled,
+            "fixable": rule.fixable,
+            "summary": rule.summary(),
+        }
+        for rule in registry().values()
+    ]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    header = ("Code", "Name", "Severity", "Default", "Fix", "Summary")
+    table = [
+        (str(r["code"]), str(r["name"]), str(r["severity"]), "on" if r["default"] else "off",
+         "yes" if r["fixable"] else "no", str(r["summary"]))
+        for r in rows
+    ]
+    click.echo(columns(header, table, bold_header=stdout_is_terminal() and not os.environ.get("NO_COLOR")))
+
+
+@click.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
+    import inspect
+
+    from fastapi_lint.rules import by_name, registry
+
+    names = {name.lower(): found for name, found in by_name().items()}
+    found = registry().get(rule.strip().upper()) or names.get(rule.strip().lower())
+    if found is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule.lower(), [*names, *(c.lower() for c in registry())], n=3)
+        hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
+        fail(f"unknown rule `{rule}`{hint}")
+    doc = inspect.cleandoc(found.__doc__ or "")
+    default = "on" if found.default_enabled else "off"
+    facts = f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}."
+    markdown = f"# {found.code} ({found.name})\n\n{facts}\n\n{doc}\n"
+    if stdout_is_terminal() and not os.environ.get("NO_COLOR"):
+        try:
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console(highlight=False).print(Markdown(markdown))
+            return
+        except Exception:  # rich missing or failing: the plain text is as good
+            pass
+    click.echo(markdown_to_text(markdown), nl=False)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(list(ROUTE_FORMATS)), default="text", show_default=True,
+              help="text: a table; json: the rows; mermaid: a flowchart for Markdown; html: one self-contained page.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the route map to this file (replaced atomically) instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> None:
+    """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
+    import io
+
+    from fastapi_lint.api import lint_paths, load_config, route_rows
+    from fastapi_lint.reporters import routes as route_formats
+    from fastapi_lint.reporters.route_table import as_json, as_table
+
+    targets = list(paths) or [Path(".")]
+    problems = [problem for problem in map(path_problem, targets) if problem]
+    if problems:
+        fail(problems[0])
+    buffer = io.StringIO() if output_file is not None else None
+    try:
+        config = load_config(targets, config_file)
+        result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
+        rows = route_rows(result)
+        out = buffer if buffer is not None else stdout_for_report()
+        if output_format in ("text", "json"):
+            (as_json if output_format == "json" else as_table)(rows, out)
+        else:
+            route_formats.get(output_format)(rows, out)
+    except ConfigError as error:
+        fail(str(error))
+    except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:
+        fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
+    if buffer is not None and output_file is not None:
+        try:
+            write_report(output_file, buffer.getvalue())
+        except OSError as error:
+            fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
+    if output_format != "json" or output_file is not None:
+        click.echo(f"{len(rows)} routes", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(file_okay=False), callback=non_empty_path,
+              help="The cache folder to remove.")
+def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
+    """Remove the cache of the project PATHS belong to (default: the current folder's)."""
+    from fastapi_lint.api import default_cache_dir, load_config
+    from fastapi_lint.run.cache import NotACache
+    from fastapi_lint.run.cache import clean as remove
+
+    try:
+        folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))
+    except ConfigError as error:
+        fail(str(error))
+    if not os.path.lexists(folder):
+        click.echo(f"No cache at {visible(str(folder))}", err=True)
+        return
+    try:
+        remove(folder)
+    except NotACache as reason:
+        fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
+    except OSError as error:
+        fail(f"{folder}: cannot remove the cache: {error.strerror or error}")
+    click.echo(f"Removed {visible(str(folder))}", err=True)
