@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -51,14 +50,13 @@ from fastapi_lint.config import (
     parse_selector_option,
 )
 from fastapi_lint.diagnostics import Diagnostic, Severity
-from fastapi_lint.paths import project_scope, real_or_absolute, unplaced_files
+from fastapi_lint.paths import CACHE_DIR_NAME, unplaced_files
 from fastapi_lint.reporters import FORMATS
-from fastapi_lint.run.cache import CACHE_DIR_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from fastapi_lint.api import LintResult
+    from fastapi_lint.api import LintResult, Project
 
 
 @click.command()
@@ -184,8 +182,7 @@ def _check(
     debug: bool,
     options: RunOptions,
 ) -> NoReturn:
-    from fastapi_lint.api import apply_baseline, config_groups, lint_paths, load_config
-    from fastapi_lint.discovery import PYTHON_SUFFIXES, is_within
+    from fastapi_lint.api import apply_baseline, config_groups, lint_project, load_config, merged_results, plan_projects
 
     overrides = {
         "select": parse_selector_option(select),
@@ -207,7 +204,8 @@ def _check(
     if options.stdin:
         config = configured(load_config(targets, config_file))
         check_stdin(targets[0], output_format, exit_zero, config, quiet, options, _cache_dir(config, options))
-    projects = _projects([(configured(found), paths) for found, paths in config_groups(targets, config_file)], options)
+    groups = [(configured(found), paths) for found, paths in config_groups(targets, config_file)]
+    projects = plan_projects([(config, paths, _cache_dir(config, options)) for config, paths in groups])
 
     # Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
     # the last run's findings when nothing changed.
@@ -216,26 +214,15 @@ def _check(
     # into a folder through a link: whatever it rewrites is where the folders given are.
     writes = options.fix or options.diff or options.add_noqa
 
-    def run(project: _Project, fixing: bool = False) -> LintResult:
+    def run(project: Project, fixing: bool = False) -> LintResult:
         with progress(output_format, quiet) as (on_discovered, on_progress):
-            found = lint_paths(project.lint_targets, project.config, debug=debug, cache_dir=project.cache_dir,
-                               jobs=options.jobs, on_progress=on_progress, on_discovered=on_discovered, facts=facts,
-                               follow_links=not writes)
-        if project.wanted is not None:  # the project was linted for context; report on the files given
-            found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
-            found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
-                              and real_or_absolute(str(target)) in project.wanted)
-            found.paths = [path for path in found.paths if real_or_absolute(path) in project.wanted]
-        elif project.others:  # linted for context too; another configuration reports on them
-            theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
-            found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
-            found.files -= len(theirs)
-            found.paths = [path for path in found.paths if path not in theirs]
+            found = lint_project(project, debug=debug, jobs=options.jobs, on_progress=on_progress,
+                                 on_discovered=on_discovered, facts=facts, follow_links=not writes)
         if not fixing:
             baselined(found, project)
         return found
 
-    def baselined(found: LintResult, project: _Project) -> None:
+    def baselined(found: LintResult, project: Project) -> None:
         # Fixes see every finding (a safe fix is as welcome in old code, and the fix engine's
         # stability check must see them all); the report, --add-noqa and the exit code do not.
         if project.config.baseline is not None and options.write_baseline is None:
@@ -245,7 +232,7 @@ def _check(
     if options.write_baseline is not None:
         sys.exit(_write_baseline(options.write_baseline, results, projects, quiet))
     if options.add_noqa:
-        sys.exit(_add_noqa(_merged(results), quiet))
+        sys.exit(_add_noqa(merged_results(results), quiet))
     if options.diff:
         sys.exit(_diff([(found, project.config) for project, found in zip(projects, results)], options))
     fixed: list[Diagnostic] = []
@@ -257,7 +244,7 @@ def _check(
                 results[index] = run(project)  # report what the fixes left, as it now stands
             else:
                 baselined(results[index], project)
-    result = _merged(results)
+    result = merged_results(results)
     if not options.unsafe_fixes:
         # ``[*]`` marks what ``--fix`` would do; unsafe fixes need ``--unsafe-fixes`` to count.
         result.diagnostics = [without_unsafe_fix(d) for d in result.diagnostics]
@@ -295,79 +282,15 @@ def _check(
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 
-@dataclass(frozen=True)
-class _Project:
-    """The paths given that share one configuration, linted as a project of their own."""
-
-    config: Config
-    targets: list[Path]
-    lint_targets: list[Path]  # see project_scope
-    wanted: frozenset[str] | None
-    cache_dir: Path | None
-    # Paths given for other configurations inside this project's folders (real paths): their
-    # files are linted here as part of the project, and reported with their own configuration.
-    others: tuple[str, ...]
-
-
-def _projects(groups: list[tuple[Config, list[Path]]], options: RunOptions) -> list[_Project]:
-    from fastapi_lint.api import force_excluded
-    from fastapi_lint.discovery import is_within
-
-    projects = []
-    given = [[real_or_absolute(str(path)) for path in paths] for _, paths in groups]
-    for index, (config, targets) in enumerate(groups):
-        folders = [real for real, path in zip(given[index], targets) if os.path.isdir(path)]
-        others = tuple(
-            real for other, reals in enumerate(given) if other != index for real in reals
-            if any(is_within(real, folder) for folder in folders)
-            # One folder given under two names, each with its configuration: the first one's.
-            and not (real in given[index] and other > index)
-        )
-        kept = targets
-        if config.force_exclude:  # pre-commit's changed files that the project excludes: not linted
-            dropped = set(force_excluded(targets, config))
-            kept = [target for target in targets if target not in dropped]
-        lint_targets, wanted = project_scope(kept, config.root) if kept else ([], frozenset())
-        projects.append(_Project(config, targets, lint_targets, wanted, _cache_dir(config, options), others))
-    return projects
-
-
-def _merged(results: list[LintResult]) -> LintResult:
-    """The projects' results as one report."""
-    if len(results) == 1:
-        return results[0]
-    from fastapi_lint.api import LintResult
-
-    return LintResult(
-        diagnostics=sorted((d for found in results for d in found.diagnostics), key=Diagnostic.sort_key),
-        files=sum(found.files for found in results),
-        seconds=sum(found.seconds for found in results),
-        missing=[path for found in results for path in found.missing],
-        skipped=[path for found in results for path in found.skipped],
-        internal_errors=[error for found in results for error in found.internal_errors],
-        parsed=sum(found.parsed for found in results),
-        cached=sum(found.cached for found in results),
-        workers=max(found.workers for found in results),
-        lines=sum(found.lines for found in results),
-        paths=[path for found in results for path in found.paths],
-        out_of_scope=sum(found.out_of_scope for found in results),
-        has_app=any(found.has_app for found in results),
-        baselined=sum(found.baselined for found in results),
-        notes=[note for found in results for note in found.notes],
-    )
-
-
 def _cache_dir(config: Config, options: RunOptions) -> Path | None:
     return None if options.no_cache else usable_cache_dir(options.cache_dir, config)
 
 
 def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagnostic]:
     """Apply the fixes (atomically, file by file); the findings fixed."""
-    from fastapi_lint.api import relint
-    from fastapi_lint.fixes import fix_files
+    from fastapi_lint.api import fix_files
 
-    results = fix_files(fixes_wanted(result, options), options.unsafe_fixes, relint=relint, context=result.context,
-                        config=config)
+    results = fix_files(fixes_wanted(result, options), options.unsafe_fixes, result.context, config)
     for path, outcome in sorted(results.items()):
         if outcome.file_problem is not None:
             echo_note(f"{path}: not fixed: {outcome.file_problem}")
@@ -381,13 +304,12 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
 
 def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) -> int:
     """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
-    from fastapi_lint.api import relint
-    from fastapi_lint.fixes import fix_files
+    from fastapi_lint.api import fix_files
 
     results = {}
     for result, config in projects:
-        results.update(fix_files(fixes_wanted(result, options), options.unsafe_fixes, relint=relint,
-                                 context=result.context, config=config, write=False))
+        results.update(fix_files(fixes_wanted(result, options), options.unsafe_fixes, result.context, config,
+                                 write=False))
     stream = stdout_stream()
     changed = 0
     for path in sorted(results):
@@ -400,7 +322,7 @@ def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) ->
     return EXIT_FINDINGS if changed else EXIT_OK
 
 
-def _write_baseline(path: Path, results: list[LintResult], projects: list[_Project], quiet: bool) -> int:
+def _write_baseline(path: Path, results: list[LintResult], projects: list[Project], quiet: bool) -> int:
     """Record today's findings (``api.write_baseline``); the exit code."""
     from fastapi_lint.api import write_baseline
     from fastapi_lint.config import selected_codes
@@ -416,58 +338,13 @@ def _write_baseline(path: Path, results: list[LintResult], projects: list[_Proje
 
 
 def _add_noqa(result: LintResult, quiet: bool) -> int:
-    """Add ``# noqa: CODE`` for every finding; the exit code (2 when a file could not be changed)."""
-    from collections import defaultdict
+    """Add ``# noqa: CODE`` for every finding (``api.add_noqa``); the exit code (2 when a file could not be changed)."""
+    from fastapi_lint.api import add_noqa
 
-    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
-    from fastapi_lint.api import NOQA_AUDIT
-    from fastapi_lint.fixes import (
-        CHANGED,
-        add_noqa_comments,
-        changed_since_checked,
-        check_parses,
-    )
-    from fastapi_lint.fixes.files import rewrite
-    from fastapi_lint.source import read
-
-    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
-    for d in result.diagnostics:
-        # A file that does not parse cannot take a comment safely; FAS901 is about the comments.
-        if d.code not in (PARSE_ERROR_CODE, NOQA_AUDIT):
-            by_path[d.path].append(d)
-    added = files = 0
-    failed = False
-    for path in sorted(by_path):
-        try:
-            source_file = read(Path(path))
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
-            echo_error(f"{path}: cannot read the file: {error}")
-            failed = True
-            continue
-        if result.context is not None and changed_since_checked(result.context, path, source_file.text):
-            echo_error(f"{path}: left unchanged: {CHANGED}")
-            failed = True
-            continue
-        new_text, count, missed = add_noqa_comments(source_file.text, by_path[path])
-        for d in missed:
-            echo_note(f"{path}:{d.span.line}: cannot add `# noqa: {d.code}` (the line ends inside a string "
-                  "or a line continuation)")
-        if not count:
-            continue
-        problem = check_parses(new_text)
-        if problem is not None:
-            echo_error(f"{path}: left unchanged: {problem}")
-            failed = True
-            continue
-        try:
-            rewrite(Path(path), source_file.encode(new_text), expected=source_file.data)
-        except (OSError, UnicodeEncodeError) as error:
-            echo_error(f"{path}: cannot write the file: {error}")
-            failed = True
-            continue
-        added += count
-        files += 1
-    if not quiet or added:
-        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''} "
-                   f"in {files} file{'s' if files != 1 else ''}", err=True)
-    return EXIT_ERROR if failed or result.internal_errors else EXIT_OK
+    done = add_noqa(result)
+    for kind, message in done.problems:
+        (echo_error if kind == "error" else echo_note)(message)
+    if not quiet or done.added:
+        click.echo(f"Added {done.added} noqa directive{'s' if done.added != 1 else ''} "
+                   f"in {done.files} file{'s' if done.files != 1 else ''}", err=True)
+    return EXIT_ERROR if done.failed or result.internal_errors else EXIT_OK

@@ -16,7 +16,6 @@ from fastapi_lint.cli.output import (
     stdout_for_report,
     stdout_is_terminal,
     visible,
-    write_report,
 )
 from fastapi_lint.config import ConfigError
 from fastapi_lint.reporters.routes import ROUTE_FORMATS
@@ -26,7 +25,7 @@ from fastapi_lint.reporters.routes import ROUTE_FORMATS
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def rules(output_format: str) -> None:
     """List every rule: code, name, severity, default on/off, fixable."""
-    from fastapi_lint.rules import registry
+    from fastapi_lint.api import all_rules
 
     rows = [
         {
@@ -37,7 +36,7 @@ def rules(output_format: str) -> None:
             "fixable": rule.fixable,
             "summary": rule.summary(),
         }
-        for rule in registry().values()
+        for rule in all_rules()
     ]
     if output_format == "json":
         import json
@@ -59,14 +58,11 @@ def explain(rule: str) -> None:
     """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
     import inspect
 
-    from fastapi_lint.rules import by_name, registry
+    from fastapi_lint.api import find_rule, similar_rule_names
 
-    names = {name.lower(): found for name, found in by_name().items()}
-    found = registry().get(rule.strip().upper()) or names.get(rule.strip().lower())
+    found = find_rule(rule)
     if found is None:
-        import difflib
-
-        close = difflib.get_close_matches(rule.lower(), [*names, *(c.lower() for c in registry())], n=3)
+        close = similar_rule_names(rule)
         hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
         fail(f"unknown rule `{rule}`{hint}")
     doc = inspect.cleandoc(found.__doc__ or "")
@@ -97,7 +93,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
-    from fastapi_lint.api import lint_paths, load_config, route_rows
+    from fastapi_lint.api import lint_paths, load_config, route_rows, write_report
     from fastapi_lint.reporters import routes as route_formats
     from fastapi_lint.reporters.route_table import as_json, as_table
 
@@ -136,9 +132,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
               help="The cache folder to remove.")
 def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
-    from fastapi_lint.api import default_cache_dir, load_config
-    from fastapi_lint.run.cache import NotACache
-    from fastapi_lint.run.cache import clean as remove
+    from fastapi_lint.api import default_cache_dir, load_config, remove_cache
 
     try:
         folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))
@@ -148,9 +142,9 @@ def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
         click.echo(f"No cache at {visible(str(folder))}", err=True)
         return
     try:
-        remove(folder)
-    except NotACache as reason:
-        fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
+        reason = remove_cache(folder)
     except OSError as error:
         fail(f"{folder}: cannot remove the cache: {error.strerror or error}")
+    if reason is not None:
+        fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
     click.echo(f"Removed {visible(str(folder))}", err=True)

@@ -47,11 +47,10 @@ def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     the project's; None, said once, when the project's is not a cache of ours (a repository
     may ship anything under that name). A ``--cache-dir`` that is not ours is a usage error:
     ``.``, ``src`` or ``~`` would otherwise be filled with entries and tagged as a cache."""
-    from fastapi_lint.api import default_cache_dir
-    from fastapi_lint.run.cache_folder import problem
+    from fastapi_lint.api import cache_folder_problem, default_cache_dir
 
     folder = Path(os.path.realpath(given)) if given is not None else default_cache_dir(config)
-    reason = problem(folder)
+    reason = cache_folder_problem(folder)
     if reason is None:
         return folder
     if given is not None:

@@ -18,8 +18,7 @@ from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.context import Context
-    from fastapi_lint.api import LintResult
+    from fastapi_lint.api import Context, LintResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -103,13 +102,16 @@ def emit(
     out = buffer if buffer is not None else stream
     assert out is not None
     if output_format == "sarif":
+        from fastapi_lint.api import sarif_edits
         from fastapi_lint.reporters import sarif
 
-        edits = _sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
+        edits = sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
         sarif.report(diagnostics, out, sources, edits)
     else:
         reporters.get(output_format)(diagnostics, out, sources)
     if buffer is not None and output_file is not None:
+        from fastapi_lint.api import write_report
+
         try:
             write_report(output_file, buffer.getvalue())
         except OSError as error:
@@ -127,63 +129,6 @@ def stdout_for_report() -> TextIO:
     except (ValueError, OSError):
         pass
     return stream
-
-
-def write_report(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one.
-    A device or a pipe (``-o /dev/null``, ``/dev/stdout``, a FIFO) is written into, never replaced:
-    a rename would put a plain file where the device was."""
-    import stat
-
-    from fastapi_lint.fixes.files import default_mode, write_atomically
-
-    try:
-        kind = os.stat(path).st_mode
-    except OSError:
-        kind = None
-    if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
-        with open(path, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        return
-    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, text.encode("utf-8"), mode=default_mode())
-
-
-def _sarif_edits(
-    diagnostics: list[Diagnostic],
-    context: Context | None,
-    config: Config | None,
-    unsafe: bool,
-    texts: dict[str, str],
-    scopes: dict[str, tuple[Context | None, Config]],
-) -> dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]]:
-    """The edit each fix would make, planned by the fix engine one finding at a time.
-
-    At most ``MAX_PLANNED_FIXES`` are planned (each costs a libcst parse and a re-lint of
-    the file); the others keep their description only.
-    """
-    from fastapi_lint.reporters.sarif import MAX_PLANNED_FIXES, replacements
-
-    fixable = [d for d in diagnostics if d.fix is not None][:MAX_PLANNED_FIXES]
-    if not fixable:
-        return {}
-    from fastapi_lint.fixes import preview_edit
-    from fastapi_lint.source import read
-
-    edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
-    for d in fixable:
-        text = texts.get(d.path)
-        if text is None:
-            try:
-                text = texts[d.path] = read(Path(d.path)).text
-            except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-                continue
-        allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
-        its_context, its_config = scopes.get(d.path, (context, config or Config()))
-        new_text = preview_edit(d, text, allowed, context=its_context, config=its_config)
-        if new_text is not None:
-            edits[d] = (d.path, replacements(text, new_text))
-    return edits
 
 
 def _read_sources(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
@@ -302,17 +247,17 @@ def echo_statistics(result: LintResult) -> None:
     """``--statistics``: where the time went and what the analysis could not see."""
     from collections import Counter
 
+    from fastapi_lint.api import project_counts
+
     lines = [
         f"files: {result.files} ({result.parsed} parsed, {result.cached} from the cache, "
         f"{result.workers} worker{'s' if result.workers != 1 else ''}), {result.lines} lines",
         *(f"time {phase}: {seconds:.3f}s" for phase, seconds in result.timings.items()),
     ]
-    context = result.context
-    if context is not None:
-        graph = context.callgraph
+    counts = project_counts(result)
+    if counts is not None:
         lines.append(
-            f"routes: {len(context.model.routes)}, functions: {len(context.project.functions)}, "
-            f"unresolved calls: {graph.unresolved}"
+            f"routes: {counts.routes}, functions: {counts.functions}, unresolved calls: {counts.unresolved_calls}"
         )
     for code, count in sorted(Counter(d.code for d in result.diagnostics).items()):
         lines.append(f"{code}: {count}")

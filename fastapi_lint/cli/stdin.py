@@ -26,7 +26,7 @@ from fastapi_lint.diagnostics import Applicability, Diagnostic
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.context import Context
+    from fastapi_lint.api import Context
 
 
 def check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config, quiet: bool,
@@ -100,12 +100,11 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     diagnostics, context, internal = lint(data)
     fixed: list[Diagnostic] = []
     if (options.fix or options.diff) and source is not None:
-        from fastapi_lint.api import relint
-        from fastapi_lint.fixes import plan_fixes
+        from fastapi_lint.api import fix_text
 
         wanted = [d for d in diagnostics if d.fix is not None and
                   (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
-        planned = plan_fixes(source, shown, wanted, options.unsafe_fixes, relint=relint, context=context, config=config)
+        planned = fix_text(source, shown, wanted, options.unsafe_fixes, context, config)
         if options.diff:
             stdout_stream().write(planned.diff(shown))
             count = len(planned.applied)
