@@ -7,24 +7,18 @@ input has its own module (``stdin.py``).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from fastapi_lint.cli.options import (
-    RunOptions,
-    fixes_wanted,
-    non_empty_path,
-    path_problem,
-    usable_cache_dir,
-)
+from fastapi_lint.cli.options import CheckOptions, non_empty_path, path_problem
 from fastapi_lint.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
     INTERNAL_ERROR_HINT,
+    Failure,
     echo_error,
     echo_fix_summary,
     echo_no_project_note,
@@ -34,6 +28,7 @@ from fastapi_lint.cli.output import (
     echo_unreadable_note,
     emit,
     fail,
+    one_exit,
     progress,
     stdout_stream,
     summary_line,
@@ -42,14 +37,8 @@ from fastapi_lint.cli.output import (
     write_exactly,
 )
 from fastapi_lint.cli.stdin import check_stdin
-from fastapi_lint.config import (
-    SCOPES,
-    Config,
-    ConfigError,
-    expand,
-    parse_selector_option,
-)
-from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.config import SCOPES, Config, ConfigError
+from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.paths import CACHE_DIR_NAME, unplaced_files
 from fastapi_lint.reporters import FORMATS
 
@@ -100,34 +89,8 @@ if TYPE_CHECKING:
                    "(pre-commit names them).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None,
               help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
-def check(
-    paths: tuple[Path, ...],
-    output_format: str,
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    fail_on: str | None,
-    exit_zero: bool,
-    scope: str | None,
-    config_file: Path | None,
-    debug: bool,
-    quiet: bool,
-    no_cache: bool,
-    cache_dir: Path | None,
-    jobs: int | None,
-    statistics: bool,
-    fix: bool,
-    unsafe_fixes: bool,
-    diff: bool,
-    show_fixes: bool,
-    output_file: Path | None,
-    add_noqa: bool,
-    stdin_filename: Path | None,
-    baseline_file: Path | None,
-    write_baseline: Path | None,
-    force_exclude: bool | None,
-    respect_gitignore: bool | None,
-) -> None:
+@one_exit
+def check(**given: Any) -> int:
     """Lint PATHS (default: the current folder).
 
     When every path is a file (pre-commit passes only the changed ones), the project they
@@ -138,86 +101,51 @@ def check(
     pyproject.toml, setup.cfg, setup.py or .git, else the file alone. The cache
     keeps such runs fast.
     """
-    stdin = paths == (Path("-"),) or (stdin_filename is not None and not paths)
-    if stdin_filename is not None and not stdin:
-        fail("--stdin-filename reads standard input: give the path `-` or no path")
-    if Path("-") in paths and not stdin:
-        fail("the path `-` (standard input) cannot be combined with other paths")
-    if add_noqa and (fix or diff or stdin):
-        fail("--add-noqa cannot be combined with --fix, --diff or standard input")
-    if write_baseline is not None and (fix or diff or add_noqa or stdin):
-        fail("--write-baseline cannot be combined with --fix, --diff, --add-noqa or standard input")
-    targets = [stdin_filename or Path("stdin.py")] if stdin else (list(paths) or [Path(".")])
-    problems = [] if stdin else [problem for problem in map(path_problem, targets) if problem]
+    return run(CheckOptions(**given))
+
+
+def run(options: CheckOptions) -> int:
+    """The check ``options`` ask for; its exit code. An error is one line (``Failure``), never a
+    traceback unless ``--debug`` asks for it."""
+    usage = options.usage_problem()
+    if usage is not None:
+        fail(usage)
+    problems = [] if options.stdin else [problem for problem in map(path_problem, options.targets) if problem]
     if problems:
         for problem in problems[:-1]:
             echo_error(problem)
         fail(problems[-1])
     try:
-        options = RunOptions(no_cache, cache_dir, jobs, statistics, fix, unsafe_fixes, diff, show_fixes,
-                             output_file, add_noqa, stdin, scope, baseline_file, write_baseline, force_exclude,
-                             respect_gitignore)
-        _check(targets, output_format, select, extend_select, ignore, fail_on, exit_zero, config_file, quiet, debug,
-               options)
+        selection = options.selection()
+        if options.stdin:
+            from fastapi_lint.api import load_config
+
+            config = options.configure(load_config(options.targets, options.config_file), selection)
+            return check_stdin(options.targets[0], config, options, options.cache_folder(config))
+        return _check_paths(options, selection)
     except ConfigError as error:
         fail(str(error))
-    except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+    except (Failure, BrokenPipeError):
         raise
     except Exception as error:  # never a traceback for the user, unless asked
-        if debug:
+        if options.debug:
             raise
         fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
 
 
-def _check(
-    targets: list[Path],
-    output_format: str,
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    fail_on: str | None,
-    exit_zero: bool,
-    config_file: Path | None,
-    quiet: bool,
-    debug: bool,
-    options: RunOptions,
-) -> NoReturn:
-    from fastapi_lint.api import apply_baseline, config_groups, lint_project, load_config, merged_results, plan_projects
+def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | None]) -> int:
+    """Lint the paths given, a project per configuration; fix, or add noqa directives, or write
+    the baseline, as asked; the exit code."""
+    from fastapi_lint.api import apply_baseline, config_groups, lint_project, merged_results, plan_projects
 
-    overrides = {
-        "select": parse_selector_option(select),
-        "extend_select": parse_selector_option(extend_select),
-        "ignore": parse_selector_option(ignore),
-    }
-    for key, selectors in overrides.items():
-        for selector in selectors or ():
-            if not expand(selector):
-                raise ConfigError(
-                    f"--{key.replace('_', '-')}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)"
-                )
+    groups = [(options.configure(found, selection), paths) for found, paths in config_groups(options.targets,
+                                                                                               options.config_file)]
+    projects = plan_projects([(config, paths, options.cache_folder(config)) for config, paths in groups])
 
-    def configured(found: Config) -> Config:
-        return found.with_overrides(**overrides, fail_on=Severity.parse(fail_on) if fail_on else None,
-                                    scope=options.scope, baseline=options.baseline,
-                                    force_exclude=options.force_exclude, respect_gitignore=options.respect_gitignore)
-
-    if options.stdin:
-        config = configured(load_config(targets, config_file))
-        check_stdin(targets[0], output_format, exit_zero, config, quiet, options, _cache_dir(config, options))
-    groups = [(configured(found), paths) for found, paths in config_groups(targets, config_file)]
-    projects = plan_projects([(config, paths, _cache_dir(config, options)) for config, paths in groups])
-
-    # Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
-    # the last run's findings when nothing changed.
-    facts = options.fix or options.diff or options.statistics or options.add_noqa or output_format == "sarif"
-    # A run that writes files (and --diff, which shows what --fix would write) never walks
-    # into a folder through a link: whatever it rewrites is where the folders given are.
-    writes = options.fix or options.diff or options.add_noqa
-
-    def run(project: Project, fixing: bool = False) -> LintResult:
-        with progress(output_format, quiet) as (on_discovered, on_progress):
-            found = lint_project(project, debug=debug, jobs=options.jobs, on_progress=on_progress,
-                                 on_discovered=on_discovered, facts=facts, follow_links=not writes)
+    def lint(project: Project, fixing: bool = False) -> LintResult:
+        with progress(options.output_format, options.quiet) as (on_discovered, on_progress):
+            found = lint_project(project, debug=options.debug, jobs=options.jobs, on_progress=on_progress,
+                                 on_discovered=on_discovered, facts=options.facts, follow_links=not options.writes)
         if not fixing:
             baselined(found, project)
         return found
@@ -228,22 +156,29 @@ def _check(
         if project.config.baseline is not None and options.write_baseline is None:
             apply_baseline(found, project.config.baseline)
 
-    results = [run(project, fixing=options.fix or options.diff) for project in projects]
+    results = [lint(project, fixing=options.fix or options.diff) for project in projects]
     if options.write_baseline is not None:
-        sys.exit(_write_baseline(options.write_baseline, results, projects, quiet))
+        return _write_baseline(options.write_baseline, results, projects, options.quiet)
     if options.add_noqa:
-        sys.exit(_add_noqa(merged_results(results), quiet))
+        return _add_noqa(merged_results(results), options.quiet)
     if options.diff:
-        sys.exit(_diff([(found, project.config) for project, found in zip(projects, results)], options))
+        return _diff([(found, project.config) for project, found in zip(projects, results)], options)
     fixed: list[Diagnostic] = []
     if options.fix:
         for index, project in enumerate(projects):
             fixed_here = _fix(results[index], project.config, options)
             if fixed_here:
                 fixed += fixed_here
-                results[index] = run(project)  # report what the fixes left, as it now stands
+                results[index] = lint(project)  # report what the fixes left, as it now stands
             else:
                 baselined(results[index], project)
+    return _report(projects, results, fixed, options)
+
+
+def _report(projects: list[Project], results: list[LintResult], fixed: list[Diagnostic], options: CheckOptions) -> int:
+    """The report of the projects' findings, then the summary lines on standard error; the exit code."""
+    from fastapi_lint.api import merged_results
+
     result = merged_results(results)
     if not options.unsafe_fixes:
         # ``[*]`` marks what ``--fix`` would do; unsafe fixes need ``--unsafe-fixes`` to count.
@@ -254,13 +189,13 @@ def _check(
         echo_note(f"skipping {skipped}: {'cannot read the folder' if os.path.isdir(skipped) else 'not a Python file'}")
     for note in dict.fromkeys(result.notes):
         echo_note(note)
-    if not result.files and not quiet:
+    if not result.files and not options.quiet:
         echo_note("warning: no Python files found under the given paths")
     scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
               for d in found.diagnostics}
-    emit(result.diagnostics, output_format, options.output_file, context=result.context, config=projects[0].config,
-          unsafe=options.unsafe_fixes, scopes=scopes)
-    if not quiet:
+    emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
+         config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes)
+    if not options.quiet:
         echo_no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(summary_line(result.files, result.diagnostics, result.seconds), err=True)
         if result.baselined:
@@ -276,21 +211,17 @@ def _check(
                 click.echo(f"configuration: {project.config.source or 'none (the defaults)'}", err=True)
             echo_statistics(found)
     if result.internal_errors or result.missing:
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     failing = [d for project, found in zip(projects, results) for d in found.diagnostics
                if d.severity >= project.config.fail_on]
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
 
 
-def _cache_dir(config: Config, options: RunOptions) -> Path | None:
-    return None if options.no_cache else usable_cache_dir(options.cache_dir, config)
-
-
-def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagnostic]:
+def _fix(result: LintResult, config: Config, options: CheckOptions) -> list[Diagnostic]:
     """Apply the fixes (atomically, file by file); the findings fixed."""
     from fastapi_lint.api import fix_files
 
-    results = fix_files(fixes_wanted(result, options), options.unsafe_fixes, result.context, config)
+    results = fix_files(options.wanted_fixes(result.diagnostics), options.unsafe_fixes, result.context, config)
     for path, outcome in sorted(results.items()):
         if outcome.file_problem is not None:
             echo_note(f"{path}: not fixed: {outcome.file_problem}")
@@ -302,13 +233,13 @@ def _fix(result: LintResult, config: Config, options: RunOptions) -> list[Diagno
     return fixed
 
 
-def _diff(projects: Sequence[tuple[LintResult, Config]], options: RunOptions) -> int:
+def _diff(projects: Sequence[tuple[LintResult, Config]], options: CheckOptions) -> int:
     """``--diff``: print what ``--fix`` would change; exit 1 when there is something to change."""
     from fastapi_lint.api import fix_files
 
     results = {}
     for result, config in projects:
-        results.update(fix_files(fixes_wanted(result, options), options.unsafe_fixes, result.context, config,
+        results.update(fix_files(options.wanted_fixes(result.diagnostics), options.unsafe_fixes, result.context, config,
                                  write=False))
     stream = stdout_stream()
     changed = 0

@@ -9,10 +9,13 @@ import click
 
 from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
 from fastapi_lint.cli.output import (
+    EXIT_OK,
     INTERNAL_ERROR_HINT,
+    Failure,
     columns,
     fail,
     markdown_to_text,
+    one_exit,
     stdout_for_report,
     stdout_is_terminal,
     visible,
@@ -23,7 +26,8 @@ from fastapi_lint.reporters.routes import ROUTE_FORMATS
 
 @click.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-def rules(output_format: str) -> None:
+@one_exit
+def rules(output_format: str) -> int:
     """List every rule: code, name, severity, default on/off, fixable."""
     from fastapi_lint.api import all_rules
 
@@ -42,7 +46,7 @@ def rules(output_format: str) -> None:
         import json
 
         click.echo(json.dumps(rows, indent=2))
-        return
+        return EXIT_OK
     header = ("Code", "Name", "Severity", "Default", "Fix", "Summary")
     table = [
         (str(r["code"]), str(r["name"]), str(r["severity"]), "on" if r["default"] else "off",
@@ -50,11 +54,13 @@ def rules(output_format: str) -> None:
         for r in rows
     ]
     click.echo(columns(header, table, bold_header=stdout_is_terminal() and not os.environ.get("NO_COLOR")))
+    return EXIT_OK
 
 
 @click.command()
 @click.argument("rule")
-def explain(rule: str) -> None:
+@one_exit
+def explain(rule: str) -> int:
     """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
     import inspect
 
@@ -75,10 +81,11 @@ def explain(rule: str) -> None:
             from rich.markdown import Markdown
 
             Console(highlight=False).print(Markdown(markdown))
-            return
+            return EXIT_OK
         except Exception:  # rich missing or failing: the plain text is as good
             pass
     click.echo(markdown_to_text(markdown), nl=False)
+    return EXIT_OK
 
 
 @click.command()
@@ -89,7 +96,8 @@ def explain(rule: str) -> None:
               help="Write the route map to this file (replaced atomically) instead of standard output.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
-def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> None:
+@one_exit
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> int:
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
@@ -113,7 +121,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
             route_formats.get(output_format)(rows, out)
     except ConfigError as error:
         fail(str(error))
-    except (SystemExit, KeyboardInterrupt, BrokenPipeError):
+    except (Failure, BrokenPipeError):
         raise
     except Exception as error:
         fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
@@ -124,13 +132,15 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
             fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
     if output_format != "json" or output_file is not None:
         click.echo(f"{len(rows)} routes", err=True)
+    return EXIT_OK
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--cache-dir", type=click.Path(file_okay=False), callback=non_empty_path,
               help="The cache folder to remove.")
-def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
+@one_exit
+def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> int:
     """Remove the cache of the project PATHS belong to (default: the current folder's)."""
     from fastapi_lint.api import default_cache_dir, load_config, remove_cache
 
@@ -140,7 +150,7 @@ def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
         fail(str(error))
     if not os.path.lexists(folder):
         click.echo(f"No cache at {visible(str(folder))}", err=True)
-        return
+        return EXIT_OK
     try:
         reason = remove_cache(folder)
     except OSError as error:
@@ -148,3 +158,4 @@ def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
     if reason is not None:
         fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
     click.echo(f"Removed {visible(str(folder))}", err=True)
+    return EXIT_OK

@@ -1,21 +1,18 @@
-"""What the command line gives, checked and turned into values: paths, the cache folder, the
-options of a run."""
+"""What the command line gives, checked and turned into values: paths, the cache folder, and
+``CheckOptions``, every option of ``check`` in one value."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from fastapi_lint.cli.output import echo_note, fail
-from fastapi_lint.config import Config
-from fastapi_lint.diagnostics import Applicability, Diagnostic
-
-if TYPE_CHECKING:
-    from fastapi_lint.api import LintResult
+from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
+from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 
 
 def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
@@ -62,7 +59,20 @@ def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
 
 
 @dataclass(frozen=True)
-class RunOptions:
+class CheckOptions:
+    """The options of ``check``, as click gives them (the fields are its parameters' names)."""
+
+    paths: tuple[Path, ...] = ()
+    output_format: str = "text"
+    select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str | None = None
+    exit_zero: bool = False
+    scope: str | None = None
+    config_file: Path | None = None
+    debug: bool = False
+    quiet: bool = False
     no_cache: bool = False
     cache_dir: Path | None = None
     jobs: int | None = None
@@ -73,16 +83,78 @@ class RunOptions:
     show_fixes: bool = False
     output_file: Path | None = None
     add_noqa: bool = False
-    stdin: bool = False
-    scope: str | None = None
-    baseline: Path | None = None
+    stdin_filename: Path | None = None
+    baseline_file: Path | None = None
     write_baseline: Path | None = None
     force_exclude: bool | None = None
     respect_gitignore: bool | None = None
 
+    @property
+    def stdin(self) -> bool:
+        """Standard input is linted: the path ``-``, or ``--stdin-filename`` and no path."""
+        return self.paths == (Path("-"),) or (self.stdin_filename is not None and not self.paths)
 
-def fixes_wanted(result: LintResult, options: RunOptions) -> list[Diagnostic]:
-    return [
-        d for d in result.diagnostics
-        if d.fix is not None and (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)
-    ]
+    @property
+    def targets(self) -> list[Path]:
+        """What is linted: the paths given (default: the current folder), or the name standard input is linted as."""
+        if self.stdin:
+            return [self.stdin_filename or Path("stdin.py")]
+        return list(self.paths) or [Path(".")]
+
+    @property
+    def facts(self) -> bool:
+        """Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
+        the last run's findings when nothing changed."""
+        return self.fix or self.diff or self.statistics or self.add_noqa or self.output_format == "sarif"
+
+    @property
+    def writes(self) -> bool:
+        """A run that writes files (and --diff, which shows what --fix would write) never walks
+        into a folder through a link: whatever it rewrites is where the folders given are."""
+        return self.fix or self.diff or self.add_noqa
+
+    def usage_problem(self) -> str | None:
+        """Options that cannot go together, or None."""
+        if self.stdin_filename is not None and not self.stdin:
+            return "--stdin-filename reads standard input: give the path `-` or no path"
+        if Path("-") in self.paths and not self.stdin:
+            return "the path `-` (standard input) cannot be combined with other paths"
+        if self.add_noqa and (self.fix or self.diff or self.stdin):
+            return "--add-noqa cannot be combined with --fix, --diff or standard input"
+        if self.write_baseline is not None and (self.fix or self.diff or self.add_noqa or self.stdin):
+            return "--write-baseline cannot be combined with --fix, --diff, --add-noqa or standard input"
+        return None
+
+    def selection(self) -> dict[str, tuple[str, ...] | None]:
+        """``--select``, ``--extend-select`` and ``--ignore``, checked before any configuration is
+        read: ``ConfigError`` for a selector that names no rule."""
+        selection = {
+            "select": parse_selector_option(self.select),
+            "extend_select": parse_selector_option(self.extend_select),
+            "ignore": parse_selector_option(self.ignore),
+        }
+        for key, selectors in selection.items():
+            for selector in selectors or ():
+                if not expand(selector):
+                    raise ConfigError(
+                        f"--{key.replace('_', '-')}: unknown rule code or name `{selector}` (see `fastapi-lint rules`)"
+                    )
+        return selection
+
+    def configure(self, found: Config, selection: dict[str, tuple[str, ...] | None]) -> Config:
+        """``found`` with what the command line overrides: the ``selection``, --fail-on, --scope,
+        --baseline, --force-exclude and --respect-gitignore."""
+        return found.with_overrides(**selection, fail_on=Severity.parse(self.fail_on) if self.fail_on else None,
+                                    scope=self.scope, baseline=self.baseline_file, force_exclude=self.force_exclude,
+                                    respect_gitignore=self.respect_gitignore)
+
+    def cache_folder(self, config: Config) -> Path | None:
+        """The cache folder of the project of ``config``: none with ``--no-cache``."""
+        return None if self.no_cache else usable_cache_dir(self.cache_dir, config)
+
+    def wanted_fixes(self, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """The findings whose fixes are to be applied: the safe ones, and with ``--unsafe-fixes`` all."""
+        return [
+            d for d in diagnostics
+            if d.fix is not None and (self.unsafe_fixes or d.fix.applicability is Applicability.SAFE)
+        ]

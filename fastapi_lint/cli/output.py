@@ -3,13 +3,14 @@ errors and notes, and the exit codes they lead to."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, ParamSpec, TextIO
 
 import click
 
@@ -20,12 +21,10 @@ from fastapi_lint.paths import display_path
 if TYPE_CHECKING:
     from fastapi_lint.api import Context, LintResult
 
+P = ParamSpec("P")
+
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
-
-
 INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
 
 
@@ -54,9 +53,29 @@ def visible(message: str) -> str:
     return clean(message)
 
 
+class Failure(Exception):
+    """What stops a command: its message is the one line the user sees, its exit code 2
+    (``one_exit``). The commands' helpers raise it (``fail``) instead of leaving the process."""
+
+
 def fail(message: str) -> NoReturn:
-    echo_error(message)
-    sys.exit(EXIT_ERROR)
+    raise Failure(message)
+
+
+def one_exit(command: Callable[P, int]) -> Callable[P, NoReturn]:
+    """The command's one way out: the exit code it returns, or for a ``Failure`` its line on
+    standard error and ``EXIT_ERROR``."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> NoReturn:
+        try:
+            code = command(*args, **kwargs)
+        except Failure as failure:
+            echo_error(str(failure))
+            code = EXIT_ERROR
+        sys.exit(code)
+
+    return run
 
 
 def stdout_is_terminal() -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from fastapi_lint.cli.options import RunOptions
+from fastapi_lint.cli.options import CheckOptions
 from fastapi_lint.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -22,29 +22,28 @@ from fastapi_lint.cli.output import (
     without_unsafe_fix,
 )
 from fastapi_lint.config import Config
-from fastapi_lint.diagnostics import Applicability, Diagnostic
+from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
     from fastapi_lint.api import Context
 
 
-def check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config, quiet: bool,
-                 options: RunOptions, cache_dir: Path | None) -> NoReturn:
+def check_stdin(name: Path, config: Config, options: CheckOptions, cache_dir: Path | None) -> int:
     """Lint standard input as the module ``name``: its module name, its configuration, its project.
 
     The text is linked with the other files of ``name``'s project (as for files given on
     the command line, see ``project_scope``; those come from the cache as usual) in place
     of what is on disk at ``name``; the text itself is never cached. Only its findings
     are reported. With ``--fix`` the fixed source goes to standard output and the report to standard
-    error (as Ruff does); with ``--diff``, the diff to standard output.
+    error (as Ruff does); with ``--diff``, the diff to standard output. The exit code.
     """
     import time
 
     started = time.perf_counter()
     data = sys.stdin.buffer.read()
     if not options.fix or options.diff:
-        _lint_stdin(data, started, name, output_format, exit_zero, config, quiet, options, cache_dir, None)
+        return _lint_stdin(data, started, name, config, options, cache_dir, None)
     # An editor's fix-on-save replaces its buffer with standard output: whatever stops the fix
     # (text that cannot be decoded, an internal error), the buffer gets its own bytes back.
     sent: list[bytes] = []
@@ -55,15 +54,14 @@ def check_stdin(name: Path, output_format: str, exit_zero: bool, config: Config,
         sys.stdout.buffer.flush()
 
     try:
-        _lint_stdin(data, started, name, output_format, exit_zero, config, quiet, options, cache_dir, send)
+        return _lint_stdin(data, started, name, config, options, cache_dir, send)
     finally:
         if not sent:
             send(data)
 
 
-def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exit_zero: bool, config: Config,
-                quiet: bool, options: RunOptions, cache_dir: Path | None,
-                send: Callable[[bytes], None] | None) -> NoReturn:
+def _lint_stdin(data: bytes, started: float, name: Path, config: Config, options: CheckOptions,
+                cache_dir: Path | None, send: Callable[[bytes], None] | None) -> int:
     """``check_stdin`` once the text is read; ``send`` takes the fixed text (``--fix``)."""
     import time
 
@@ -102,14 +100,12 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     if (options.fix or options.diff) and source is not None:
         from fastapi_lint.api import fix_text
 
-        wanted = [d for d in diagnostics if d.fix is not None and
-                  (options.unsafe_fixes or d.fix.applicability is Applicability.SAFE)]
-        planned = fix_text(source, shown, wanted, options.unsafe_fixes, context, config)
+        planned = fix_text(source, shown, options.wanted_fixes(diagnostics), options.unsafe_fixes, context, config)
         if options.diff:
             stdout_stream().write(planned.diff(shown))
             count = len(planned.applied)
             click.echo(f"Would fix {count} finding{'s' if count != 1 else ''}", err=True)
-            sys.exit(EXIT_FINDINGS if planned.changed else EXIT_OK)
+            return EXIT_FINDINGS if planned.changed else EXIT_OK
         fixed = planned.applied
         new_source = planned.new_source
         if send is not None:
@@ -120,12 +116,12 @@ def _lint_stdin(data: bytes, started: float, name: Path, output_format: str, exi
     if not options.unsafe_fixes:
         diagnostics = [without_unsafe_fix(d) for d in diagnostics]
     report_stream = None if not options.fix or options.output_file else stderr_stream()
-    emit(diagnostics, output_format, options.output_file, context=context, config=config,
+    emit(diagnostics, options.output_format, options.output_file, context=context, config=config,
           unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream)
-    if not quiet:
+    if not options.quiet:
         click.echo(summary_line(1, diagnostics, time.perf_counter() - started), err=True)
         echo_fix_summary(diagnostics, fixed, options.fix)
     if internal:
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     failing = [d for d in diagnostics if d.severity >= config.fail_on]
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    return EXIT_FINDINGS if failing and not options.exit_zero else EXIT_OK
