@@ -231,9 +231,6 @@ class Project:
         memo[ref.path] = found
         return found
 
-    def resolve_call(self, site: CallSite) -> Ref:
-        return self.resolve(site.func)
-
     def callees(self, site: CallSite) -> tuple[Ref, ...]:
         """Every callee a call may run: ``resolve_all`` of its callee and of each alternative
         phase 1 found (a local name bound on several branches), at most ``MAX_ALTERNATIVES``."""

@@ -508,7 +508,7 @@ class _Extractor:
         found: list[Attribute] = []
         self.resolver.scopes.append(scope)
         try:
-            for statement in _own_statements(method.body):
+            for statement in _top_level(method.body):
                 if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                     for target in targets:
@@ -805,7 +805,7 @@ def _self_parameter(
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements of a module body, looking into if/try/with/for blocks but not into defs."""
+    """Statements of a module's or a function's body, looking into if/try/with/for blocks but not into defs."""
     found: list[ast.stmt] = []
     pending = list(body)
     while pending:
@@ -839,10 +839,6 @@ def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
         else:
             kept.extend({a.value: a for a in found}.values())
     return tuple(kept)
-
-
-def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    return _top_level(body)
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:
