@@ -17,7 +17,6 @@ from fastapi_lint.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
-    INTERNAL_ERROR_HINT,
     Failure,
     echo_error,
     echo_fix_summary,
@@ -28,6 +27,7 @@ from fastapi_lint.cli.output import (
     echo_unreadable_note,
     emit,
     fail,
+    internal_error,
     one_exit,
     progress,
     stdout_stream,
@@ -130,7 +130,7 @@ def run(options: CheckOptions) -> int:
     except Exception as error:  # never a traceback for the user, unless asked
         if options.debug:
             raise
-        fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
+        fail(internal_error(error))
 
 
 def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | None]) -> int:

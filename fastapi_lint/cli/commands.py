@@ -10,10 +10,10 @@ import click
 from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
 from fastapi_lint.cli.output import (
     EXIT_OK,
-    INTERNAL_ERROR_HINT,
     Failure,
     columns,
     fail,
+    internal_error,
     markdown_to_text,
     one_exit,
     stdout_for_report,
@@ -124,7 +124,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
     except (Failure, BrokenPipeError):
         raise
     except Exception as error:
-        fail(f"internal error: {type(error).__name__}: {error}; {INTERNAL_ERROR_HINT}")
+        fail(internal_error(error))
     if buffer is not None and output_file is not None:
         try:
             write_report(output_file, buffer.getvalue())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn, ParamSpec, TextIO
 import click
 
 from fastapi_lint.config import Config
-from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
+from fastapi_lint.diagnostics import PLEASE_REPORT, Applicability, Diagnostic, Severity
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ P = ParamSpec("P")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
-INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it (run with --debug for the traceback)"
 
 
 def stdout_stream() -> TextIO:
@@ -51,6 +50,12 @@ def visible(message: str) -> str:
     from fastapi_lint.reporters.text import clean
 
     return clean(message)
+
+
+def internal_error(error: Exception) -> str:
+    """The line for an error a command did not expect: a bug of ours (a finding's own is
+    ``diagnostics.INTERNAL_ERROR_HINT``)."""
+    return f"internal error: {type(error).__name__}: {error}; {PLEASE_REPORT} (run with --debug for the traceback)"
 
 
 class Failure(Exception):
