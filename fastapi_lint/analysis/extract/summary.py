@@ -41,7 +41,7 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.extract.downgrade.nodes import node_class
-from fastapi_lint.analysis.memo_guard import filled_places, guards
+from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
 from fastapi_lint.analysis.uncontended import uncontended_acquires
