@@ -4,8 +4,11 @@ Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage, config
 or internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Errors are one
 line on stderr, never a traceback (``--debug`` shows it).
 
-This module holds the group and the entry point; each command lives in its own module
-(``check.py``, ``stdin.py``, ``commands.py``), what they write in ``output.py``.
+This module holds the group and the entry point. The commands live in ``check.py`` (with
+``stdin.py`` for standard input) and ``commands.py``; what they are given, checked, in
+``options.py``; what they write in ``output.py``, with the exit codes, the error and note lines,
+and ``one_exit``, each command's one way out. The commands never import this module (the layer
+test forbids import cycles), so what they share lives there.
 """
 
 from __future__ import annotations
@@ -19,12 +22,7 @@ import click
 
 from fastapi_lint import __version__
 from fastapi_lint.cli import check, commands
-from fastapi_lint.cli.output import (
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_TERMINATED,
-    echo_note,
-)
+from fastapi_lint.cli.output import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, echo_note
 
 
 class DefaultGroup(click.Group):
