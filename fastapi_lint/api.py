@@ -6,23 +6,27 @@ import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import discover
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.run.check import check_project
-from fastapi_lint.paths import display_path, project_root, real_or_absolute
+from fastapi_lint.paths import CACHE_DIR_NAME, display_path, project_root, real_or_absolute
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
 from fastapi_lint.analysis.project_python import unreadable_note as unreadable_note  # the CLI's summary
 from fastapi_lint.run.pipeline import LintResult as LintResult  # what a run gives the CLI
+from fastapi_lint.run.projects import Project as Project, merged_results as merged_results, plan_projects as plan_projects
+from fastapi_lint.run.projects import report_on_own
 from fastapi_lint.run.session import ProjectSession as ProjectSession  # a project kept between checks (editors)
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.route_map import RouteRow
-    from fastapi_lint.analysis.context import Context
+    from fastapi_lint.analysis.context import Context as Context  # LintResult.context: opaque to the faces
+    from fastapi_lint.fixes import FixResult
+    from fastapi_lint.rules import Rule
 
 
 def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
@@ -41,24 +45,6 @@ def config_groups(paths: Sequence[Path], config_file: Path | None = None) -> lis
         groups.setdefault(key, (source, []))[1].append(path)
     in_order = sorted(groups.items(), key=lambda item: (not item[0], item[0]))
     return [(load(source), members) for _, (source, members) in in_order]
-
-
-def force_excluded(paths: Sequence[Path], config: Config) -> list[Path]:
-    """The paths, named explicitly, that ``force-exclude`` leaves out (none without it): the CLI
-    does not lint a project for a changed file that the project excludes."""
-    if not config.force_exclude:
-        return []
-    from fastapi_lint.discovery import GitIgnores, force_excluded as excluded
-
-    ignores = GitIgnores() if config.respect_gitignore else None
-    return [path for path in paths if excluded(path, config, _is_dir(path), ignores=ignores)]
-
-
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
 
 
 def lint_paths(
@@ -89,6 +75,38 @@ def lint_paths(
 
     with no_cycle_collection(), stopping_children():
         return lint(paths, config, debug, cache_dir, jobs, on_progress, on_discovered, facts, follow_links)
+
+
+def lint_project(
+    project: Project,
+    debug: bool = False,
+    jobs: int | None = 1,
+    on_progress: Callable[[int], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
+    facts: bool = True,
+    follow_links: bool = True,
+) -> LintResult:
+    """``lint_paths`` for one of ``plan_projects``' projects, with only the findings and files it reports on."""
+    found = lint_paths(project.lint_targets, project.config, debug=debug, cache_dir=project.cache_dir, jobs=jobs,
+                       on_progress=on_progress, on_discovered=on_discovered, facts=facts, follow_links=follow_links)
+    report_on_own(found, project)
+    return found
+
+
+class ProjectCounts(NamedTuple):
+    """What ``--statistics`` says about a linted project's facts."""
+
+    routes: int
+    functions: int
+    unresolved_calls: int
+
+
+def project_counts(result: LintResult) -> ProjectCounts | None:
+    """The routes, functions and unresolved calls of a run that kept its facts (None otherwise)."""
+    context = result.context
+    if context is None:
+        return None
+    return ProjectCounts(len(context.model.routes), len(context.project.functions), context.callgraph.unresolved)
 
 
 def route_rows(result: LintResult) -> list[RouteRow]:
@@ -147,8 +165,6 @@ def lint_source(source: str, path: str = "snippet.py", config: Config | None = N
 
 def default_cache_dir(config: Config) -> Path:
     """Where a project keeps its cache: ``.fastapi_lint_cache`` at its configuration's folder, else the working folder."""
-    from fastapi_lint.run.cache import CACHE_DIR_NAME
-
     return (config.root or Path.cwd()) / CACHE_DIR_NAME
 
 
@@ -230,3 +246,198 @@ def relint(source: str, path: str, config: Config) -> list[Diagnostic]:
     from fastapi_lint.source import encode_as_file
 
     return lint_text_in_project(Path(path), encode_as_file(source), config, display=path).diagnostics
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every rule, in code order (``fastapi-lint rules``)."""
+    from fastapi_lint.rules import registry
+
+    return list(registry().values())
+
+
+def find_rule(text: str) -> type[Rule] | None:
+    """The rule ``text`` names, by code (``FAS101``) or name (``blocking-call-in-async``), in any case."""
+    from fastapi_lint.rules import by_name, registry
+
+    names = {name.lower(): found for name, found in by_name().items()}
+    return registry().get(text.strip().upper()) or names.get(text.strip().lower())
+
+
+def similar_rule_names(text: str) -> list[str]:
+    """Up to three rule names and codes (lower case) close to ``text``, for a "did you mean"."""
+    import difflib
+
+    from fastapi_lint.rules import by_name, registry
+
+    names = [name.lower() for name in by_name()]
+    return difflib.get_close_matches(text.lower(), [*names, *(c.lower() for c in registry())], n=3)
+
+
+# -- the cache folder -----------------------------------------------------------------------
+
+
+def cache_folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold a cache (a folder fastapi-lint did not make, not empty), or None."""
+    from fastapi_lint.run.cache_folder import problem
+
+    return problem(folder)
+
+
+def remove_cache(folder: Path) -> str | None:
+    """Remove a cache folder that fastapi-lint made: None, or why ``folder`` is not one (then
+    nothing is removed). ``OSError`` when the removal fails."""
+    from fastapi_lint.run.cache import NotACache, clean
+
+    try:
+        clean(folder)
+    except NotACache as reason:
+        return str(reason)
+    return None
+
+
+# -- fixes, --add-noqa and SARIF's edits -------------------------------------------------------
+
+
+def fix_files(
+    diagnostics: Sequence[Diagnostic],
+    unsafe: bool,
+    context: Context | None,
+    config: Config,
+    write: bool = True,
+) -> dict[str, FixResult]:
+    """``fixes.fix_files`` with this package's linter for the stability check (``relint``):
+    the fixes of every file the findings are in, written back (``write=False``: planned only)."""
+    from fastapi_lint.fixes import fix_files as fix
+
+    return fix(diagnostics, unsafe, relint=relint, context=context, config=config, write=write)
+
+
+def fix_text(
+    source: str, path: str, diagnostics: Sequence[Diagnostic], unsafe: bool, context: Context | None, config: Config
+) -> FixResult:
+    """``fixes.plan_fixes`` for one module given as text (standard input), with ``relint``."""
+    from fastapi_lint.fixes import plan_fixes
+
+    return plan_fixes(source, path, diagnostics, unsafe, relint=relint, context=context, config=config)
+
+
+@dataclass
+class NoqaResult:
+    """What ``add_noqa`` did: directives added, files changed, and what went wrong, in order."""
+
+    added: int = 0
+    files: int = 0
+    failed: bool = False  # a file that should have changed did not
+    problems: list[tuple[str, str]] = field(default_factory=list)  # ("error" or "note", message)
+
+
+def add_noqa(result: LintResult) -> NoqaResult:
+    """Add ``# noqa: CODE`` for every finding of ``result`` to its file (``--add-noqa``)."""
+    from collections import defaultdict
+
+    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
+    from fastapi_lint.fixes import CHANGED, add_noqa_comments, changed_since_checked, check_parses
+    from fastapi_lint.fixes.files import rewrite
+    from fastapi_lint.source import read
+
+    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in result.diagnostics:
+        # A file that does not parse cannot take a comment safely; FAS901 is about the comments.
+        if d.code not in (PARSE_ERROR_CODE, NOQA_AUDIT):
+            by_path[d.path].append(d)
+    done = NoqaResult()
+
+    def failed(message: str) -> None:
+        done.problems.append(("error", message))
+        done.failed = True
+
+    for path in sorted(by_path):
+        try:
+            source_file = read(Path(path))
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
+            failed(f"{path}: cannot read the file: {error}")
+            continue
+        if result.context is not None and changed_since_checked(result.context, path, source_file.text):
+            failed(f"{path}: left unchanged: {CHANGED}")
+            continue
+        new_text, count, missed = add_noqa_comments(source_file.text, by_path[path])
+        for d in missed:
+            done.problems.append(("note", f"{path}:{d.span.line}: cannot add `# noqa: {d.code}` (the line ends "
+                                          "inside a string or a line continuation)"))
+        if not count:
+            continue
+        problem = check_parses(new_text)
+        if problem is not None:
+            failed(f"{path}: left unchanged: {problem}")
+            continue
+        try:
+            rewrite(Path(path), source_file.encode(new_text), expected=source_file.data)
+        except (OSError, UnicodeEncodeError) as error:
+            failed(f"{path}: cannot write the file: {error}")
+            continue
+        done.added += count
+        done.files += 1
+    return done
+
+
+def sarif_edits(
+    diagnostics: list[Diagnostic],
+    context: Context | None,
+    config: Config | None,
+    unsafe: bool,
+    texts: dict[str, str],
+    scopes: dict[str, tuple[Context | None, Config]],
+) -> dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]]:
+    """The edit each fix would make, planned by the fix engine one finding at a time (SARIF's
+    fixes). ``texts``: sources not on disk, by display path (read files are added to it).
+    ``scopes``: each file's context and configuration, where they are not ``context`` and ``config``.
+
+    At most ``MAX_PLANNED_FIXES`` are planned (each costs a libcst parse and a re-lint of
+    the file); the others keep their description only.
+    """
+    from fastapi_lint.diagnostics import Applicability
+    from fastapi_lint.reporters.sarif import MAX_PLANNED_FIXES, replacements
+
+    fixable = [d for d in diagnostics if d.fix is not None][:MAX_PLANNED_FIXES]
+    if not fixable:
+        return {}
+    from fastapi_lint.fixes import preview_edit
+    from fastapi_lint.source import read
+
+    edits: dict[Diagnostic, tuple[str, tuple[tuple[int, int, str], ...]]] = {}
+    for d in fixable:
+        text = texts.get(d.path)
+        if text is None:
+            try:
+                text = texts[d.path] = read(Path(d.path)).text
+            except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+                continue
+        allowed = unsafe or d.fix.applicability is Applicability.SAFE  # type: ignore[union-attr]
+        its_context, its_config = scopes.get(d.path, (context, config or Config()))
+        new_text = preview_edit(d, text, allowed, context=its_context, config=its_config)
+        if new_text is not None:
+            edits[d] = (d.path, replacements(text, new_text))
+    return edits
+
+
+def write_report(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename: a reader sees the old report or the new one.
+    A device or a pipe (``-o /dev/null``, ``/dev/stdout``, a FIFO) is written into, never replaced:
+    a rename would put a plain file where the device was."""
+    import stat
+
+    from fastapi_lint.fixes.files import default_mode, write_atomically
+
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+        with open(path, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        return
+    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text.encode("utf-8"), mode=default_mode())

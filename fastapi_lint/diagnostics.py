@@ -6,8 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+# How every internal error's message ends, then what to send with the report.
+PLEASE_REPORT = "this is a bug in fastapi-lint: please report it"
 # Said with an internal error of phase 1 or of a rule, which is reported as a finding.
-INTERNAL_ERROR_HINT = "this is a bug in fastapi-lint: please report it with the file that triggers it"
+INTERNAL_ERROR_HINT = f"{PLEASE_REPORT} with the file that triggers it"
 
 
 class Severity(enum.IntEnum):

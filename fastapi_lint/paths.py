@@ -6,6 +6,9 @@ import functools
 import os
 from pathlib import Path
 
+# The cache folder a project keeps at its root (``api.default_cache_dir``).
+CACHE_DIR_NAME = ".fastapi_lint_cache"
+
 
 def real_path(path: str | os.PathLike[str]) -> str | None:
     """The path with links resolved, or None when it cannot be (a NUL byte, a link loop)."""

@@ -10,7 +10,7 @@ import pytest
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
-from fastapi_lint.analysis.catalog.types import (
+from fastapi_lint.analysis.catalog.factories import (
     ATTRIBUTE_TYPES,
     ITEM_TYPES,
     RETURNS,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import cli
+from fastapi_lint.cli.output import markdown_to_text
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix, Hop, Severity, Span
 from fastapi_lint.reporters import concise as concise_reporter
 from fastapi_lint.reporters import json as json_reporter
@@ -130,6 +131,36 @@ def test_subprocess_closed_pipe_is_not_a_traceback(project: Path) -> None:
         errors = process.stderr.read().decode()
         assert process.wait(timeout=60) in (1, 2)
     assert "Traceback" not in errors
+
+
+def test_check_options_are_the_check_commands_parameters() -> None:
+    """``check`` builds ``CheckOptions`` from its parameters by name: a new option needs its field."""
+    from dataclasses import fields
+
+    from fastapi_lint.cli.check import check
+    from fastapi_lint.cli.options import CheckOptions
+
+    assert {param.name for param in check.params} == {field.name for field in fields(CheckOptions)}
+
+
+def test_only_the_group_and_one_exit_leave_the_process() -> None:
+    """One way out per command (``output.one_exit``): no helper of the commands calls ``sys.exit``."""
+    import ast
+
+    callers: set[str] = set()
+
+    def visit(node: ast.AST, where: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, f"{where.partition(':')[0]}:{child.name}")
+                continue
+            if isinstance(child, ast.Call) and ast.unparse(child.func) in ("sys.exit", "exit", "os._exit"):
+                callers.add(where)
+            visit(child, where)
+
+    for file in sorted(Path(cli.__file__).parent.glob("*.py")):
+        visit(ast.parse(file.read_text(encoding="utf-8")), file.stem)
+    assert callers == {"__init__:invoke", "__init__:entry", "output:run"}
 
 
 def test_exit_code_is_what_sys_exit_would_give(capsys: pytest.CaptureFixture[str]) -> None:
@@ -486,7 +517,7 @@ def test_explain_every_rule_renders() -> None:
 
 
 def test_markdown_to_text() -> None:
-    text = cli.markdown_to_text("# Title\n\nIntro `x`.\n## Example\n```python\nx = 1\n\n```\nDone.\n")
+    text = markdown_to_text("# Title\n\nIntro `x`.\n## Example\n```python\nx = 1\n\n```\nDone.\n")
     assert text == "Title\n=====\n\nIntro `x`.\n\nExample\n-------\n    x = 1\n\nDone.\n"
 
 

@@ -61,15 +61,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 KNOWN_CYCLES: set[frozenset[str]] = set()
 
 KNOWN_FORBIDDEN: set[tuple[str, str]] = {
-    # The type of LintResult.context; it came with Context from rules/__init__ (cli -> rules below).
-    ("fastapi_lint.cli", "fastapi_lint.analysis.context"),
-    ("fastapi_lint.cli", "fastapi_lint.analysis.extract.parse"),  # PARSE_ERROR_CODE (analysis.parse before)
-    ("fastapi_lint.cli", "fastapi_lint.run.cache"),
-    ("fastapi_lint.cli", "fastapi_lint.run.cache_folder"),
-    ("fastapi_lint.cli", "fastapi_lint.discovery"),
-    ("fastapi_lint.cli", "fastapi_lint.fixes"),
-    ("fastapi_lint.cli", "fastapi_lint.fixes.files"),
-    ("fastapi_lint.cli", "fastapi_lint.rules"),
     ("fastapi_lint.reporters.route_table", "fastapi_lint.analysis.route_map"),
     ("fastapi_lint.reporters.sarif", "fastapi_lint.rules"),
 }

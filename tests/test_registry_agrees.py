@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = sorted(registry().values(), key=lambda rule: rule.code)
 
 # The folder of ``fastapi_lint/rules/`` each hundred of codes lives in.
-FAMILY = {"1": "event_loop", "2": "lifetime", "3": "settings", "4": "capacity", "5": "middleware", "9": "meta"}
+FAMILY = {"1": "event_loop", "2": "lifetime", "3": "settings", "4": "capacity", "5": "responses", "9": "meta"}
 
 
 def test_a_rule_is_fixable_exactly_when_a_fixer_handles_its_code() -> None:

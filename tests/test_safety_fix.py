@@ -459,10 +459,11 @@ SAVE_DURING_RUN = '''
 import shutil
 import sys
 
-from fastapi_lint import cli, fixes
+from fastapi_lint import fixes
+from fastapi_lint.cli import check, entry
 
 moments = {
-    "after the check": [(cli, "_fix"), (cli, "_add_noqa")],
+    "after the check": [(check, "_fix"), (check, "_add_noqa")],
     "while the fix is planned": [(fixes, "plan_fixes"), (fixes, "add_noqa_comments")],
 }
 for owner, name in moments[sys.argv[1]]:
@@ -471,7 +472,7 @@ for owner, name in moments[sys.argv[1]]:
         return _real(*args, **kwargs)
     setattr(owner, name, saving_first)
 sys.argv = ["fastapi-lint", *sys.argv[2:]]
-cli.entry()
+entry()
 '''
 
 

@@ -85,7 +85,7 @@ class CallSite(NamedTuple):
     # True for ``with f() as x`` / ``async with f() as x``: the statement closes the result.
     context_manager: bool = False
     # True when the call runs only while a lasting cache place is empty (lazy initialisation,
-    # see ``memo_guard.py``): once per process or key, not once per call of its function.
+    # see ``lazy_init.py``): once per process or key, not once per call of its function.
     once: bool = False
     # True for ``lock.acquire()`` on a lock made just before that nothing else has seen
     # (see ``uncontended.py``): it cannot wait.
@@ -132,9 +132,9 @@ class FunctionFacts:
     # ``raise NotImplementedError``): a call to it runs an override.
     abstract: bool = False
     # The lasting places the body fills (``self._client``, a global ``_engine``, ``CACHE``),
-    # named as ``memo_guard`` names them: what a guard one call above may be waiting for.
+    # named as ``lazy_init`` names them: what a guard one call above may be waiting for.
     fills: tuple[str, ...] = ()
-    # The code the body runs only while a lasting place is empty (``memo_guard.py``).
+    # The code the body runs only while a lasting place is empty (``lazy_init.py``).
     guards: tuple[Guard, ...] = ()
     # (line, column) of the calls that read a file shipped with the code (``bundled.py``).
     bundled: tuple[tuple[int, int], ...] = ()
@@ -172,11 +172,11 @@ class Gate(NamedTuple):
 
 
 class Guard(NamedTuple):
-    """Lines of a function body that run only while a lasting place is empty (``memo_guard.py``)."""
+    """Lines of a function body that run only while a lasting place is empty (``lazy_init.py``)."""
 
     first: int
     last: int
-    place: str  # ``self._client``, ``_engine``, ``cls._instances``: as ``memo_guard`` names places
+    place: str  # ``self._client``, ``_engine``, ``cls._instances``: as ``lazy_init`` names places
     # The guarded lines fill the place themselves; if not, the guard holds only when a function
     # they call fills it (``guards.py``).
     filled: bool

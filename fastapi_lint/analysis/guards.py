@@ -1,7 +1,7 @@
 """Which calls run once per cache entry rather than once per call of their function.
 
 Phase 1 finds the code a function runs only while a lasting place is empty
-(``memo_guard.py``, ``FunctionFacts.guards``). Three questions are left to the project:
+(``lazy_init.py``, ``FunctionFacts.guards``). Three questions are left to the project:
 
 * A guard may leave the filling to a function it calls::
 
@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
-from fastapi_lint.analysis.memo_guard import PARAMETER
+from fastapi_lint.analysis.lazy_init import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path

@@ -15,7 +15,7 @@ from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED, call_result
 from fastapi_lint.analysis.facts import (
     Binding,
@@ -230,9 +230,6 @@ class Project:
             self._in_progress.discard(key)
         memo[ref.path] = found
         return found
-
-    def resolve_call(self, site: CallSite) -> Ref:
-        return self.resolve(site.func)
 
     def callees(self, site: CallSite) -> tuple[Ref, ...]:
         """Every callee a call may run: ``resolve_all`` of its callee and of each alternative

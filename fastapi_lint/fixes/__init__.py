@@ -40,7 +40,7 @@ from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Fix
 from fastapi_lint.fixes.add_noqa import add_noqa_comments
 from fastapi_lint.fixes.base import Edit, Import, Target
-from fastapi_lint.fixes.facts import Facts, local_facts
+from fastapi_lint.fixes.placing import Facts, local_facts
 from fastapi_lint.fixes.files import CHANGED, Refused, rewrite
 from fastapi_lint.fixes.fixer import Fixer
 from fastapi_lint.fixes.registry import FIXERS

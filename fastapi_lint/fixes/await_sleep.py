@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Applicability, Fix
 from fastapi_lint.fixes.base import Outcome, Target
-from fastapi_lint.fixes.facts import SLEEP, Facts
+from fastapi_lint.fixes.placing import SLEEP, Facts
 from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Applicability, Fix
 from fastapi_lint.fixes.base import Edit, Outcome, Target
-from fastapi_lint.fixes.facts import ASYNC_ONLY_ROLES, THREADPOOL_ROLES, Facts
+from fastapi_lint.fixes.placing import ASYNC_ONLY_ROLES, THREADPOOL_ROLES, Facts
 from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:

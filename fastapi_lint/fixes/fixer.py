@@ -15,7 +15,7 @@ from fastapi_lint.diagnostics import Applicability, Fix
 
 if TYPE_CHECKING:
     from fastapi_lint.fixes.base import Outcome, Target
-    from fastapi_lint.fixes.facts import Facts
+    from fastapi_lint.fixes.placing import Facts
     from fastapi_lint.fixes.tree import Tree
 
 

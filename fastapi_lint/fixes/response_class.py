@@ -14,7 +14,7 @@ from fastapi_lint.analysis.catalog.responses import DEPRECATED
 from fastapi_lint.analysis.facts import Ref
 from fastapi_lint.diagnostics import Applicability, Fix
 from fastapi_lint.fixes.base import Edit, Outcome, Target
-from fastapi_lint.fixes.facts import Facts
+from fastapi_lint.fixes.placing import Facts
 from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.diagnostics import Applicability, Fix
 from fastapi_lint.fixes.base import Edit, Import, Outcome, Target
-from fastapi_lint.fixes.facts import Facts
+from fastapi_lint.fixes.placing import Facts
 from fastapi_lint.fixes.fixer import Fixer
 
 if TYPE_CHECKING:

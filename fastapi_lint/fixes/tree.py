@@ -83,9 +83,6 @@ class Tree:
                 return binding.name
         return None
 
-    def imports_from(self, module: str) -> bool:
-        return any(not b.is_module and b.target.rpartition(".")[0] == module for b in self.imports.values())
-
     def free(self, name: str, meaning: str) -> bool:
         """``name`` may be written anywhere in the module to mean ``meaning``: nothing binds it
         (an import of ``meaning`` may be added), or only module-level imports of ``meaning`` do.

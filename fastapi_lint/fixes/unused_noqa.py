@@ -14,7 +14,7 @@ from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT, DirectiveFix, rewr
 from fastapi_lint.diagnostics import Applicability, Fix
 from fastapi_lint.fixes.base import Edit, Outcome, Target
 from fastapi_lint.fixes.fixer import Fixer
-from fastapi_lint.fixes.facts import Facts
+from fastapi_lint.fixes.placing import Facts
 
 if TYPE_CHECKING:
     from fastapi_lint.fixes.tree import Tree

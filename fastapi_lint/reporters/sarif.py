@@ -13,7 +13,7 @@ not the line number, so an alert survives edits above it.
 A finding with a ``chain`` gets one ``codeFlow`` whose thread flow visits each
 hop. A finding with a fix gets ``fixes``: the description always, and the
 ``artifactChanges`` when the caller planned the edit (``edits``, from the fix
-engine, see ``cli._sarif_edits``): replacements are whole changed lines, as
+engine, see ``api.sarif_edits``): replacements are whole changed lines, as
 ``charOffset``/``charLength`` regions of the file's text, computed from a line
 diff of the planned result. Planning costs a libcst parse per fixable finding,
 so the CLI plans at most ``MAX_PLANNED_FIXES`` of them; beyond that the fix is

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
-from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span
+from fastapi_lint.diagnostics import Diagnostic, Hop, Severity, Span
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
@@ -46,7 +46,6 @@ class Rule:
         *,
         help: str | None = None,
         severity: Severity | None = None,
-        fix: Fix | None = None,
         chain: tuple[Hop, ...] = (),
         function_level: bool = False,
         cost: str | None = None,
@@ -55,7 +54,7 @@ class Rule:
         function = located.function
         noqa_lines = (*function.decorator_lines, function.span.line) if function_level else ()
         return self.report_in(
-            located.module, span, message, help=help, severity=severity, fix=fix, chain=chain, noqa_lines=noqa_lines,
+            located.module, span, message, help=help, severity=severity, chain=chain, noqa_lines=noqa_lines,
             function=function.path, cost=cost, opt_in=opt_in,
         )
 
@@ -67,7 +66,6 @@ class Rule:
         *,
         help: str | None = None,
         severity: Severity | None = None,
-        fix: Fix | None = None,
         chain: tuple[Hop, ...] = (),
         noqa_lines: tuple[int, ...] = (),
         function: str | None = None,
@@ -84,7 +82,6 @@ class Rule:
             path=module.path,
             span=span,
             help=help,
-            fix=fix,
             chain=chain,
             noqa_lines=noqa_lines,
             function=function,

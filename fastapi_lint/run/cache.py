@@ -37,7 +37,6 @@ from fastapi_lint.analysis.noqa_directives import DirectiveFix
 from fastapi_lint.run.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Applicability
 
-CACHE_DIR_NAME = ".fastapi_lint_cache"
 # Bump when the shape of the facts changes without a version change (development builds).
 FORMAT = 4
 _MAGIC = b"fastapi-lint-cache-4\n"
@@ -76,7 +75,7 @@ _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/_
                    *(f"analysis/extract/downgrade/{name}.py" for name in (
                        "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
                        "read", "rewrite", "strings")),
-                   "analysis/memo_guard.py", "analysis/uncontended.py", "analysis/bundled.py",
+                   "analysis/lazy_init.py", "analysis/uncontended.py", "analysis/bundled.py",
                    "analysis/catalog/offload.py", "diagnostics.py", "source.py", "paths.py")
 
 

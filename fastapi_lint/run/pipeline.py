@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
-from fastapi_lint.config import Config, find_pyproject, load, source_roots
+from fastapi_lint.config import Config, find_pyproject, load, selected_codes, source_roots
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import Discovered, discover
 from fastapi_lint.paths import display_path
@@ -205,7 +205,7 @@ def try_carry_over(
 
     # FAS901 judges ``# noqa`` comments, which an edit carried over treats as no fact.
     return carry_over(keyed.cache, files.files, keyed.keys, keyed.inputs, keyed.stamps, jobs, on_small_edit=start_split,
-                      comments_are_facts=NOQA_AUDIT in selected_meta(config))
+                      comments_are_facts=NOQA_AUDIT in selected_codes(config))
 
 
 def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
@@ -229,7 +229,7 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
 
 def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: dict[str, Path]) -> list[Diagnostic]:
     """Step 5's report of the files that do not parse: their FAS900, where it is selected and not ignored for the file."""
-    parse_errors = [d for d in diagnostics if d.code in selected_meta(config)]
+    parse_errors = [d for d in diagnostics if d.code in selected_codes(config)]
     if config.per_file_ignores:
         from fastapi_lint.config import ignored_for_file
 
@@ -294,9 +294,3 @@ def split_rules(
                             split_off, debug)
 
     return frozenset(code for code, _ in split_off), processes.in_child(split_off_answers)
-
-
-def selected_meta(config: Config) -> frozenset[str]:
-    from fastapi_lint.config import selected_codes
-
-    return selected_codes(config)

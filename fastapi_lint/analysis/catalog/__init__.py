@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
-from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES
+from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES
 
 _MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"

@@ -3,7 +3,7 @@
 Each group says why its calls block and what to use instead; messages quote
 both. Patterns are exact dotted paths, or a prefix ending in ``.*`` that matches
 every member below it. Paths of methods use the type's public name
-(``sqlalchemy.orm.Session.execute``); see ``types.py`` for the spellings folded
+(``sqlalchemy.orm.Session.execute``); see ``factories.py`` for the spellings folded
 into it and for what factories return. Only calls whose blocking is certain
 belong here: when unsure, leave it out (a false alarm costs more than a missed
 one). So are left out, on purpose: calls that only build a lazy object

@@ -11,7 +11,7 @@ constructing one loads it; both are heavy.
 from __future__ import annotations
 
 from fastapi_lint.analysis.catalog.blocking import COMPUTING, Entry, each, group, methods
-from fastapi_lint.analysis.catalog.types import PASSLIB_HANDLERS
+from fastapi_lint.analysis.catalog.factories import PASSLIB_HANDLERS
 
 _OFFLOAD = "`await run_in_threadpool(...)` or `await asyncio.to_thread(...)`"
 

@@ -42,7 +42,7 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.extract.downgrade.nodes import node_class
-from fastapi_lint.analysis.memo_guard import filled_places, guards
+from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
 from fastapi_lint.analysis.uncontended import uncontended_acquires
@@ -523,7 +523,7 @@ class _Extractor:
         found: list[Attribute] = []
         self.resolver.scopes.append(scope)
         try:
-            for statement in _own_statements(method.body):
+            for statement in _top_level(method.body):
                 if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                     for target in targets:
@@ -820,7 +820,7 @@ def _self_parameter(
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements of a module body, looking into if/try/with/for blocks but not into defs."""
+    """Statements of a module's or a function's body, looking into if/try/with/for blocks but not into defs."""
     found: list[ast.stmt] = []
     pending = list(body)
     while pending:
@@ -854,10 +854,6 @@ def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
         else:
             kept.extend({a.value: a for a in found}.values())
     return tuple(kept)
-
-
-def _own_statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    return _top_level(body)
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:

@@ -15,7 +15,7 @@ _POOLS = _SYNC_ENGINES | _SYNC_POOLS
 _NO_POOL = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
 # Session factories keep the engine they are bound to: returning one returns the pool.
 _SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"})
-# What the project phase types their results as (analysis/catalog/types.py).
+# What the project phase types their results as (analysis/catalog/factories.py).
 _POOL_TYPES = frozenset(
     {"sqlalchemy.engine.Engine", "psycopg_pool.ConnectionPool", "sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"}
 )

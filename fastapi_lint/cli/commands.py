@@ -1,0 +1,161 @@
+"""The commands beside ``check``: ``rules``, ``explain``, ``routes`` and ``clean``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
+from fastapi_lint.cli.output import (
+    EXIT_OK,
+    Failure,
+    columns,
+    fail,
+    internal_error,
+    markdown_to_text,
+    one_exit,
+    stdout_for_report,
+    stdout_is_terminal,
+    visible,
+)
+from fastapi_lint.config import ConfigError
+from fastapi_lint.reporters.routes import ROUTE_FORMATS
+
+
+@click.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@one_exit
+def rules(output_format: str) -> int:
+    """List every rule: code, name, severity, default on/off, fixable."""
+    from fastapi_lint.api import all_rules
+
+    rows = [
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "severity": rule.severity.label,
+            "default": rule.default_enabled,
+            "fixable": rule.fixable,
+            "summary": rule.summary(),
+        }
+        for rule in all_rules()
+    ]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return EXIT_OK
+    header = ("Code", "Name", "Severity", "Default", "Fix", "Summary")
+    table = [
+        (str(r["code"]), str(r["name"]), str(r["severity"]), "on" if r["default"] else "off",
+         "yes" if r["fixable"] else "no", str(r["summary"]))
+        for r in rows
+    ]
+    click.echo(columns(header, table, bold_header=stdout_is_terminal() and not os.environ.get("NO_COLOR")))
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("rule")
+@one_exit
+def explain(rule: str) -> int:
+    """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
+    import inspect
+
+    from fastapi_lint.api import find_rule, similar_rule_names
+
+    found = find_rule(rule)
+    if found is None:
+        close = similar_rule_names(rule)
+        hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
+        fail(f"unknown rule `{rule}`{hint}")
+    doc = inspect.cleandoc(found.__doc__ or "")
+    default = "on" if found.default_enabled else "off"
+    facts = f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}."
+    markdown = f"# {found.code} ({found.name})\n\n{facts}\n\n{doc}\n"
+    if stdout_is_terminal() and not os.environ.get("NO_COLOR"):
+        try:
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console(highlight=False).print(Markdown(markdown))
+            return EXIT_OK
+        except Exception:  # rich missing or failing: the plain text is as good
+            pass
+    click.echo(markdown_to_text(markdown), nl=False)
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(list(ROUTE_FORMATS)), default="text", show_default=True,
+              help="text: a table; json: the rows; mermaid: a flowchart for Markdown; html: one self-contained page.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the route map to this file (replaced atomically) instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
+@one_exit
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> int:
+    """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
+    import io
+
+    from fastapi_lint.api import lint_paths, load_config, route_rows, write_report
+    from fastapi_lint.reporters import routes as route_formats
+    from fastapi_lint.reporters.route_table import as_json, as_table
+
+    targets = list(paths) or [Path(".")]
+    problems = [problem for problem in map(path_problem, targets) if problem]
+    if problems:
+        fail(problems[0])
+    buffer = io.StringIO() if output_file is not None else None
+    try:
+        config = load_config(targets, config_file)
+        result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
+        rows = route_rows(result)
+        out = buffer if buffer is not None else stdout_for_report()
+        if output_format in ("text", "json"):
+            (as_json if output_format == "json" else as_table)(rows, out)
+        else:
+            route_formats.get(output_format)(rows, out)
+    except ConfigError as error:
+        fail(str(error))
+    except (Failure, BrokenPipeError):
+        raise
+    except Exception as error:
+        fail(internal_error(error))
+    if buffer is not None and output_file is not None:
+        try:
+            write_report(output_file, buffer.getvalue())
+        except OSError as error:
+            fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
+    if output_format != "json" or output_file is not None:
+        click.echo(f"{len(rows)} routes", err=True)
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(file_okay=False), callback=non_empty_path,
+              help="The cache folder to remove.")
+@one_exit
+def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> int:
+    """Remove the cache of the project PATHS belong to (default: the current folder's)."""
+    from fastapi_lint.api import default_cache_dir, load_config, remove_cache
+
+    try:
+        folder = Path(os.path.realpath(cache_dir)) if cache_dir else default_cache_dir(load_config(list(paths) or [Path(".")]))
+    except ConfigError as error:
+        fail(str(error))
+    if not os.path.lexists(folder):
+        click.echo(f"No cache at {visible(str(folder))}", err=True)
+        return EXIT_OK
+    try:
+        reason = remove_cache(folder)
+    except OSError as error:
+        fail(f"{folder}: cannot remove the cache: {error.strerror or error}")
+    if reason is not None:
+        fail(f"{folder} is not a fastapi-lint cache ({reason}): left alone")
+    click.echo(f"Removed {visible(str(folder))}", err=True)
+    return EXIT_OK
