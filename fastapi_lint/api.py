@@ -18,10 +18,10 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT as NOQA_AUDIT  # the code the CLI and flake8 treat apart
 from fastapi_lint.analysis.project_python import unreadable_note as unreadable_note  # the CLI's summary
 from fastapi_lint.run.pipeline import LintResult as LintResult  # what a run gives the CLI
-from fastapi_lint.run.session import ProjectSession as ProjectSession  # a project kept between checks (editors)
+from fastapi_lint.run.session import Checked as Checked, ProjectSession as ProjectSession  # a project kept between checks (editors)
 
 if TYPE_CHECKING:
-    from fastapi_lint.analysis.route_map import RouteRow
+    from fastapi_lint.analysis.route_map import DependencyNode as DependencyNode, RouteRow as RouteRow  # the language server's hover
     from fastapi_lint.analysis.context import Context
 
 
@@ -230,3 +230,56 @@ def relint(source: str, path: str, config: Config) -> list[Diagnostic]:
     from fastapi_lint.source import encode_as_file
 
     return lint_text_in_project(Path(path), encode_as_file(source), config, display=path).diagnostics
+
+
+# -- for editors: the language server (``server/``) -----------------------------------------
+
+
+def routes_by_line(checked: Checked) -> dict[tuple[str, int], list[RouteRow]]:
+    """The route map of a session's check, keyed by where each route is written: (display path,
+    line) of its handler's ``def`` line, of each of its decorators, and of the lines of the call
+    that registers it, when in the same file."""
+    from fastapi_lint.analysis.route_map import rows_by_route
+
+    context = checked.context
+    if context is None:
+        return {}
+    findings = [d for found in checked.by_path.values() for d in found]
+    placed: dict[tuple[str, int], list[RouteRow]] = {}
+    for route, rows in rows_by_route(context.project, context.model, context.callgraph, findings):
+        handler = route.handler
+        lines = {handler.function.span.line, *handler.function.decorator_lines}
+        if route.site.span.line in handler.function.decorator_lines:  # the decorator, on several lines
+            lines.update(range(route.site.span.line, route.site.span.end_line + 1))
+        for line in sorted(lines):
+            placed.setdefault((handler.module.path, line), []).extend(rows)
+    return placed
+
+
+def fixed_text(diagnostic: Diagnostic, text: str, checked: Checked, config: Config) -> str | None:
+    """``text`` (the file's whole text, as ``checked`` read it) with this one finding fixed,
+    unsafe fixes included; None when it has no fix or the fix declines."""
+    from fastapi_lint.fixes import preview_edit
+
+    return preview_edit(diagnostic, text, True, context=checked.context, config=config)
+
+
+def safely_fixed_text(text: str, path: str, checked: Checked, config: Config) -> str | None:
+    """``text`` (the file ``path`` as ``checked`` read it) with every safe fix applied, checked
+    as ``--fix`` checks its result; None when nothing is fixed."""
+    from fastapi_lint.fixes import plan_fixes
+
+    wanted = [d for d in checked.by_path.get(path, []) if d.fix is not None]
+    if not wanted:
+        return None
+    planned = plan_fixes(text, path, wanted, False, relint=relint, context=checked.context, config=config)
+    return planned.new_source if planned.applied and planned.new_source != text else None
+
+
+def with_noqa(text: str, diagnostic: Diagnostic) -> str | None:
+    """``text`` with a ``# noqa: CODE`` for this finding, as ``--add-noqa`` writes it; None when
+    no line of the finding can take one (or it is already silenced there)."""
+    from fastapi_lint.fixes import add_noqa_comments
+
+    new_text, added, _ = add_noqa_comments(text, [diagnostic])
+    return new_text if added else None
