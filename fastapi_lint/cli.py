@@ -1145,6 +1145,15 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
 
 
 @main.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only way; accepted as editors pass it).")
+def server(stdio: bool) -> None:
+    """Run the language server for editors (LSP over standard input and output)."""
+    from fastapi_lint.server import serve
+
+    serve()
+
+
+@main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--cache-dir", type=click.Path(file_okay=False), callback=_non_empty_path,
               help="The cache folder to remove.")

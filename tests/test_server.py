@@ -1,0 +1,325 @@
+"""``fastapi-lint server`` driven by a real LSP client (pytest-lsp, over standard input and output):
+open, edit, a finding that clears in another open file, code actions applied, hover, the disk
+changing underneath."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+pytest_lsp = pytest.importorskip("pytest_lsp")  # Python 3.10+
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+WAIT = 20.0  # seconds: a loaded machine is slow, a hung server is caught
+
+MAIN = '''from fastapi import FastAPI
+
+from app.helpers import load
+
+app = FastAPI()
+
+
+@app.get("/items")
+async def read_items():
+    return load()
+'''
+
+HELPERS = '''import time
+
+
+def load():
+    time.sleep(1)
+    return []
+'''
+
+QUIET_HELPERS = '''def load():
+    return []
+'''
+
+SLEEPY = '''import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+'''
+
+
+# One server for the module (starting one costs a second or two): each test opens files of its own project.
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "fastapi_lint", "server"]))
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    lsp_client.registered = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:  # VS Code's answer: the file watchers are set
+        lsp_client.registered.extend(params.registrations)  # type: ignore[attr-defined]
+
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.fastapi-lint]\n')
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(MAIN)
+    (tmp_path / "app" / "helpers.py").write_text(HELPERS)
+    return tmp_path
+
+
+def open_file(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=path.read_text() if text is None else text)))
+    return uri
+
+
+def replace_all(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+    ))
+
+
+async def until(client: LanguageClient, uri: str, wanted: Callable[[Sequence[types.Diagnostic]], bool]) -> list[types.Diagnostic]:
+    """The findings published for ``uri`` once they are what ``wanted`` says."""
+    deadline = time.monotonic() + WAIT
+    while uri not in client.diagnostics or not wanted(client.diagnostics[uri]):
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"not published: {client.diagnostics.get(uri)}"
+        try:
+            await asyncio.wait_for(client.wait_for_notification(PUBLISH), remaining)
+        except asyncio.TimeoutError:
+            pass
+    return list(client.diagnostics[uri])
+
+
+def codes(found: Sequence[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in found)
+
+
+def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
+    """``text`` with the edits ``edit`` makes to ``uri`` (lines and columns as the server sent them:
+    UTF-16, the same as characters for these texts)."""
+    edits: list[types.TextEdit] = []
+    for change in edit.document_changes or ():
+        assert isinstance(change, types.TextDocumentEdit)
+        if change.text_document.uri == uri:
+            edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
+    edits.extend((edit.changes or {}).get(uri, []))
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return offsets[min(position.line, len(lines))] + position.character
+
+    for e in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end):]
+    return text
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_open_publishes_the_finding_with_its_chain(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    found = await until(client, uri, lambda found: bool(found))
+    assert codes(found) == ["FAS102"]
+    d = found[0]
+    assert d.source == "fastapi-lint"
+    assert d.severity == types.DiagnosticSeverity.Error
+    assert (d.range.start.line, d.range.start.character) == (9, 11)
+    assert "read_items -> helpers.load -> time.sleep" in d.message
+    hops = d.related_information or []
+    assert [(h.location.uri, h.location.range.start.line) for h in hops] == [((project / "app" / "helpers.py").as_uri(), 4)]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_editing_a_helper_clears_the_route_in_another_open_file(client: LanguageClient, project: Path) -> None:
+    main = open_file(client, project / "app" / "main.py")
+    helpers = open_file(client, project / "app" / "helpers.py")
+    assert codes(await until(client, main, bool)) == ["FAS102"]
+    replace_all(client, helpers, 2, QUIET_HELPERS)  # unsaved: the disk still has the blocking helper
+    assert await until(client, main, lambda found: not found) == []
+    replace_all(client, helpers, 3, HELPERS)
+    assert codes(await until(client, main, bool)) == ["FAS102"]
+    # Closing the helper gives it back to the disk, which blocks too.
+    replace_all(client, helpers, 4, QUIET_HELPERS)
+    await until(client, main, lambda found: not found)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=helpers)))
+    assert codes(await until(client, main, bool)) == ["FAS102"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_edits_in_the_open_file_itself(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    await until(client, uri, bool)
+    moved = MAIN.replace("app = FastAPI()\n", "app = FastAPI()\n\n\n\n")
+    replace_all(client, uri, 2, moved)
+    found = await until(client, uri, lambda found: bool(found) and found[0].range.start.line == 12)
+    assert codes(found) == ["FAS102"]
+    replace_all(client, uri, 3, moved.replace("async def read_items", "def read_items"))
+    assert await until(client, uri, lambda found: not found) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_code_actions_fix_and_noqa(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    path = tmp_path / "slow.py"
+    path.write_text(SLEEPY)
+    uri = open_file(client, path)
+    found = await until(client, uri, bool)
+    assert codes(found) == ["FAS101"]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=found[0].range,
+        context=types.CodeActionContext(diagnostics=found),
+    ))
+    assert actions is not None
+    by_title = {a.title: a for a in actions if isinstance(a, types.CodeAction)}
+    fix = next(a for title, a in by_title.items() if "safe fix" in title)
+    assert fix.is_preferred and fix.kind == types.CodeActionKind.QuickFix
+    if fix.edit is None:  # left for resolve, as VS Code allows
+        fix = await client.code_action_resolve_async(fix)
+    assert fix.edit is not None
+    fixed = apply(SLEEPY, fix.edit, uri)
+    assert "await asyncio.sleep(1)" in fixed and "time.sleep" not in fixed
+    noqa = next(a for title, a in by_title.items() if "noqa" in title)
+    assert noqa.edit is not None and not noqa.is_preferred
+    assert apply(SLEEPY, noqa.edit, uri) == SLEEPY.replace("    time.sleep(1)\n", "    time.sleep(1)  # noqa: FAS101\n")
+    # The edit applied, as the client would send it: the finding goes.
+    replace_all(client, uri, 2, fixed)
+    assert await until(client, uri, lambda found: not found) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_fix_all_safe_source_action(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    path = tmp_path / "slow.py"
+    text = SLEEPY + '\n\n@app.get("/slower")\nasync def slower():\n    time.sleep(2)\n'
+    path.write_text(text)
+    uri = open_file(client, path)
+    assert codes(await until(client, uri, bool)) == ["FAS101", "FAS101"]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]),
+    ))
+    assert actions is not None
+    [fix_all] = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert fix_all.kind == "source.fixAll.fastapi-lint"
+    if fix_all.edit is None:
+        fix_all = await client.code_action_resolve_async(fix_all)
+    assert fix_all.edit is not None
+    fixed = apply(text, fix_all.edit, uri)
+    assert "time.sleep" not in fixed and fixed.count("await asyncio.sleep") == 2
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_on_a_route_shows_its_row(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    await until(client, uri, bool)
+    for line in (7, 8):  # the decorator, the def line
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=2)))
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        text = hover.contents.value
+        assert "**GET** `/items`" in text and "app.main:read_items" in text
+        assert "async: runs on the event loop" in text
+        assert "FAS102" in text and "1 error" in text
+    nothing = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=0)))
+    assert nothing is None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_deleted_and_new_files_on_disk(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+    helpers = project / "app" / "helpers.py"
+    helpers.unlink()  # as another program (a branch switch) would
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Deleted)]))
+    assert await until(client, uri, lambda found: not found) == []
+    (project / "app" / "helpers.py").write_text(HELPERS)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Created)]))
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_configuration_change_is_picked_up(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'ignore = ["FAS102"]\n')
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]))
+    assert await until(client, uri, lambda found: not found) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_configuration_edited_without_file_watching_is_seen_on_save(client: LanguageClient, project: Path) -> None:
+    """A client that watches no file: a save makes the server look at the disk, configurations included."""
+    uri = open_file(client, project / "app" / "main.py")
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'ignore = ["FAS102"]\n')
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    assert await until(client, uri, lambda found: not found) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_two_projects_each_with_its_configuration(client: LanguageClient, tmp_path: Path) -> None:
+    uris = []
+    for name, extra in (("one", ""), ("two", 'ignore = ["FAS101"]\n')):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text("[tool.fastapi-lint]\n" + extra)
+        (folder / "slow.py").write_text(SLEEPY)
+        uris.append(open_file(client, folder / "slow.py"))
+    assert codes(await until(client, uris[0], bool)) == ["FAS101"]
+    assert await until(client, uris[1], lambda found: True) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_text_that_does_not_parse_and_files_that_are_not_python(client: LanguageClient, project: Path) -> None:
+    notes = project / "notes.txt"
+    notes.write_text("time.sleep(\n")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=notes.as_uri(), language_id="plaintext", version=1, text=notes.read_text())))
+    uri = open_file(client, project / "app" / "main.py", MAIN.replace("return load()", "return load("))
+    assert all(str(d.code) == "FAS900" for d in await until(client, uri, lambda found: True))
+    replace_all(client, uri, 2, MAIN)
+    await until(client, uri, lambda found: codes(found) == ["FAS102"])
+    assert notes.as_uri() not in client.diagnostics
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    assert await until(client, uri, lambda found: not found) == []
+
+
+def test_edits_are_whole_lines_and_keep_line_endings() -> None:
+    from fastapi_lint.server.convert import text_edit
+
+    def units(text: str) -> int:
+        return len(text.encode("utf-16-le")) // 2
+
+    edit = text_edit("a\r\nb\r\nc\r\n", "a\r\nB  # noqa: FAS101\r\nc\r\n", units)
+    assert (edit.range.start.line, edit.range.start.character, edit.range.end.line, edit.range.end.character) == (1, 0, 2, 0)
+    assert edit.new_text == "B  # noqa: FAS101\r\n"
+    last = text_edit("x = 1\ny = '\U0001f600'", "x = 1\ny = '\U0001f600'  # noqa: FAS101", units)
+    assert (last.range.start.line, last.range.end.line, last.range.end.character) == (1, 1, 8)  # the emoji is two units
+    assert text_edit("same\n", "same\n", units).new_text == ""
