@@ -12,6 +12,7 @@ are two projects.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,6 +105,9 @@ class Projects:
         usable = cache_dir if cache_dir is not None and cache_dir.is_dir() else None
         session = ProjectSession(root, config, usable, jobs=1)
         session.refresh()
+        if not gc.isenabled():  # the server collects by itself (``app.serve``): the facts just read are
+            gc.collect()  # kept for long, so they leave the collector's scans; what reading them left goes first
+            gc.freeze()
         if problem is not None:
             self.problems.append(problem)
         return Project(root, config, config_file, session, problem)
