@@ -283,3 +283,11 @@ def with_noqa(text: str, diagnostic: Diagnostic) -> str | None:
 
     new_text, added, _ = add_noqa_comments(text, [diagnostic])
     return new_text if added else None
+
+
+def shown_parse_errors(parse_errors: list[Diagnostic], config: Config, files: dict[str, Path]) -> list[Diagnostic]:
+    """The FAS900s of ``parse_errors`` that a run under ``config`` reports (selected, not ignored
+    for their file); ``files`` are the project's by display path."""
+    from fastapi_lint.run.pipeline import selected_parse_errors
+
+    return selected_parse_errors(parse_errors, config, files)

@@ -323,3 +323,18 @@ def test_edits_are_whole_lines_and_keep_line_endings() -> None:
     last = text_edit("x = 1\ny = '\U0001f600'", "x = 1\ny = '\U0001f600'  # noqa: FAS101", units)
     assert (last.range.start.line, last.range.end.line, last.range.end.character) == (1, 1, 8)  # the emoji is two units
     assert text_edit("same\n", "same\n", units).new_text == ""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_helper_half_edited_keeps_its_last_facts_for_the_others(client: LanguageClient, project: Path) -> None:
+    """While the helper's text does not parse, the route keeps the finding its last good text gave."""
+    main = open_file(client, project / "app" / "main.py")
+    helpers = open_file(client, project / "app" / "helpers.py")
+    assert codes(await until(client, main, bool)) == ["FAS102"]
+    replace_all(client, helpers, 2, HELPERS + "\ndef half(\n")
+    found = await until(client, helpers, lambda found: bool(found))
+    assert codes(found) == ["FAS900"]
+    assert codes(client.diagnostics[main]) == ["FAS102"]
+    replace_all(client, helpers, 3, QUIET_HELPERS)
+    assert await until(client, main, lambda found: not found) == []
+    assert await until(client, helpers, lambda found: not found) == []

@@ -16,7 +16,7 @@ def hover(projects: Projects, path: Path, line: int) -> str | None:
     from fastapi_lint.api import routes_by_line
 
     located = projects.of(path)
-    if located is None:
+    if located is None or projects.text_of(path) is None:  # not open, or half edited: no route map of this text
         return None
     project, shown = located
     checked = project.check()

@@ -68,6 +68,8 @@ class _Open:
     path: Path
     key: tuple[str, str]  # its project's
     text: str  # the editor's
+    parsed: bytes | None = None  # the last of its texts that parsed: what the project is linked with meanwhile
+    broken: Diagnostic | None = None  # why ``text`` does not parse, while it does not
 
 
 class Projects:
@@ -114,18 +116,14 @@ class Projects:
 
     def _overlay(self, key: tuple[str, str], project: Project) -> None:
         """Give a new session the editor's texts of the open files that belong to it."""
-        from fastapi_lint.source import encode_as_file
-
         for known in self.open.values():
             if known.key == key:
-                project.session.set_text(known.path, encode_as_file(known.text))
+                _give(project, known)
 
     # -- what changed ----------------------------------------------------------------------
 
     def set_text(self, path: Path, text: str | None) -> None:
         """An open file's text is now ``text``; None: the file was closed (the disk's again)."""
-        from fastapi_lint.source import encode_as_file
-
         real = real_or_absolute(path)
         if text is None:
             known = self.open.pop(real, None)
@@ -138,8 +136,8 @@ class Projects:
             project = self.projects[known.key]
         else:
             key, project = self.project_for(path)
-            self.open[real] = _Open(path, key, text)
-        project.session.set_text(path, encode_as_file(text))
+            known = self.open[real] = _Open(path, key, text)
+        _give(project, known)
 
     def refresh(self) -> None:
         """Look at the disk again: a configuration changed (then ``reload``), and every
@@ -192,14 +190,21 @@ class Projects:
             if known.key not in checked:
                 checked[known.key] = project.check()
             shown = project.shown(known.path)
-            found[real] = Findings(known.path, shown, tuple(checked[known.key].by_path.get(shown, ())), known.text,
-                                   project.session.files())
+            if known.broken is not None:  # the findings are of its last text that parsed: only say why this one does not
+                from fastapi_lint.api import shown_parse_errors
+
+                files = project.session.files()
+                diagnostics = tuple(shown_parse_errors([known.broken], project.config, files))
+            else:
+                diagnostics = tuple(checked[known.key].by_path.get(shown, ()))
+            found[real] = Findings(known.path, shown, diagnostics, known.text, project.session.files())
         return found
 
     def text_of(self, path: Path) -> str | None:
-        """The text the findings of the open file ``path`` are of."""
+        """The text the findings of the open file ``path`` are of; None: not open, or its text
+        does not parse (its findings are of an earlier text)."""
         known = self.open.get(real_or_absolute(path))
-        return known.text if known is not None else None
+        return known.text if known is not None and known.broken is None else None
 
     def of(self, path: Path) -> tuple[Project, str] | None:
         """The project of the open file ``path``, and the file's display path in it."""
@@ -208,3 +213,20 @@ class Projects:
             return None
         project = self.projects[known.key]
         return project, project.shown(path)
+
+
+def _give(project: Project, known: _Open) -> None:
+    """The session gets the editor's text of ``known``; a text that does not parse (an edit half
+    made) is shown as such, but the project stays linked with the file's last text that parsed,
+    so that the findings of the other open files do not come and go as one types."""
+    from fastapi_lint.diagnostics import Diagnostic
+    from fastapi_lint.source import encode_as_file
+
+    data = encode_as_file(known.text)
+    project.session.set_text(known.path, data)
+    outcome = project.session.summary(known.path)
+    if isinstance(outcome, Diagnostic) and known.parsed is not None:
+        known.broken = outcome
+        project.session.set_text(known.path, known.parsed)
+    else:
+        known.parsed, known.broken = data, None
