@@ -338,3 +338,15 @@ async def test_a_helper_half_edited_keeps_its_last_facts_for_the_others(client: 
     replace_all(client, helpers, 3, QUIET_HELPERS)
     assert await until(client, main, lambda found: not found) == []
     assert await until(client, helpers, lambda found: not found) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_force_exclude_leaves_an_open_file_out(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fastapi-lint]\nforce-exclude = true\nextend-exclude = ["scripts"]\n')
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "slow.py").write_text(SLEEPY)
+    (tmp_path / "slow.py").write_text(SLEEPY)
+    excluded = open_file(client, tmp_path / "scripts" / "slow.py")
+    included = open_file(client, tmp_path / "slow.py")
+    assert codes(await until(client, included, bool)) == ["FAS101"]
+    assert await until(client, excluded, lambda found: True) == []

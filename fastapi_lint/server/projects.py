@@ -70,6 +70,7 @@ class _Open:
     text: str  # the editor's
     parsed: bytes | None = None  # the last of its texts that parsed: what the project is linked with meanwhile
     broken: Diagnostic | None = None  # why ``text`` does not parse, while it does not
+    excluded: bool = False  # ``force-exclude`` leaves it out, as the command line would: nothing is shown
 
 
 class Projects:
@@ -117,7 +118,7 @@ class Projects:
     def _overlay(self, key: tuple[str, str], project: Project) -> None:
         """Give a new session the editor's texts of the open files that belong to it."""
         for known in self.open.values():
-            if known.key == key:
+            if known.key == key and not known.excluded:
                 _give(project, known)
 
     # -- what changed ----------------------------------------------------------------------
@@ -127,7 +128,7 @@ class Projects:
         real = real_or_absolute(path)
         if text is None:
             known = self.open.pop(real, None)
-            if known is not None and known.key in self.projects:
+            if known is not None and known.key in self.projects and not known.excluded:
                 self.projects[known.key].session.set_text(path, None)
             return
         known = self.open.get(real)
@@ -135,9 +136,12 @@ class Projects:
             known.text = text
             project = self.projects[known.key]
         else:
+            from fastapi_lint.api import force_excluded
+
             key, project = self.project_for(path)
-            known = self.open[real] = _Open(path, key, text)
-        _give(project, known)
+            known = self.open[real] = _Open(path, key, text, excluded=bool(force_excluded([path], project.config)))
+        if not known.excluded:
+            _give(project, known)
 
     def refresh(self) -> None:
         """Look at the disk again: a configuration changed (then ``reload``), and every
@@ -161,11 +165,14 @@ class Projects:
         """A configuration may have changed: each open file's project is found again, and a
         project whose configuration or folder changed starts over (given its open files'
         texts); a project no open file belongs to any more is let go."""
+        from fastapi_lint.api import force_excluded
+
         old, self.projects = self.projects, {}
         fresh = []
         for known in self.open.values():
             key, root, config, config_file, problem = self._locate(known.path)
             known.key = key
+            known.excluded = bool(force_excluded([known.path], config))
             if key in self.projects:
                 continue
             kept = old.get(key)
@@ -190,7 +197,9 @@ class Projects:
             if known.key not in checked:
                 checked[known.key] = project.check()
             shown = project.shown(known.path)
-            if known.broken is not None:  # the findings are of its last text that parsed: only say why this one does not
+            if known.excluded:
+                diagnostics: tuple[Diagnostic, ...] = ()
+            elif known.broken is not None:  # the findings are of its last text that parsed: only say why this one does not
                 from fastapi_lint.api import shown_parse_errors
 
                 files = project.session.files()
