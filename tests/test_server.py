@@ -350,3 +350,54 @@ async def test_force_exclude_leaves_an_open_file_out(client: LanguageClient, tmp
     included = open_file(client, tmp_path / "slow.py")
     assert codes(await until(client, included, bool)) == ["FAS101"]
     assert await until(client, excluded, lambda found: True) == []
+
+
+# A client that resolves no code action (every edit comes with the list) and counts columns in
+# code points (UTF-32), as Emacs 29's eglot and lsp-mode say they may.
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "fastapi_lint", "server"]))
+async def emacs(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    lsp_client.registered = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        lsp_client.registered.extend(params.registrations)  # type: ignore[attr-defined]
+
+    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("emacs")))
+    lsp_client.encoding = result.capabilities.position_encoding  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_columns_in_the_negotiated_encoding_and_edits_without_resolve(emacs: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    path = tmp_path / "slow.py"
+    text = SLEEPY.replace("    time.sleep(1)\n", "    label = '\U0001f600é'; time.sleep(1)\n")
+    path.write_text(text, encoding="utf-8")
+    uri = open_file(emacs, path, text)
+    [found] = await until(emacs, uri, bool)
+    line = text.splitlines()[found.range.start.line]
+    before = line[: line.index("time.sleep")]
+    units = {"utf-32": len(before), "utf-16": len(before.encode("utf-16-le")) // 2, "utf-8": len(before.encode())}
+    assert emacs.encoding == "utf-32"  # type: ignore[attr-defined]  # pygls takes the first the client lists
+    assert found.range.start.character == units["utf-32"] != units["utf-16"]
+    actions = await emacs.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=found.range,
+        context=types.CodeActionContext(diagnostics=[found])))
+    assert actions is not None
+    fix = next(a for a in actions if isinstance(a, types.CodeAction) and "safe fix" in a.title)
+    assert fix.edit is not None  # no resolve: the edit comes with the list
+    assert "await asyncio.sleep(1)" in apply(text, fix.edit, uri)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_columns_in_utf16_for_a_client_that_counts_so(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    path = tmp_path / "slow.py"
+    text = SLEEPY.replace("    time.sleep(1)\n", "    label = '\U0001f600é'; time.sleep(1)\n")
+    path.write_text(text, encoding="utf-8")
+    uri = open_file(client, path, text)
+    [found] = await until(client, uri, bool)
+    line = text.splitlines()[found.range.start.line]
+    before = line[: line.index("time.sleep")]
+    assert found.range.start.character == len(before.encode("utf-16-le")) // 2 == len(before) + 1
