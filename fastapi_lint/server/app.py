@@ -47,6 +47,7 @@ REFRESH = 5.0  # seconds between looks at the disk when nothing else asked for o
 IDLE_COLLECT = 2.0  # seconds of quiet after a check before the cyclic garbage is collected
 MOST_UNCOLLECTED = 4  # checks whose garbage may wait for a quiet moment; then it is collected after the next
 PYTHON_SUFFIXES = (".py", ".pyi")
+PROGRESS_AFTER = 1.0  # seconds a check runs before the client is told it is under way
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Server(LanguageServer):
         self._told: set[str] = set()  # problems already shown to the user
         self._collect_timer: asyncio.TimerHandle | None = None
         self._uncollected = 0  # checks since the last collection
+        self._progress_count = 0
 
     # -- the loop's side -------------------------------------------------------------------
 
@@ -127,12 +129,18 @@ class Server(LanguageServer):
                 self.want_refresh = self.want_reload = False
                 for real, (_, _, version) in changes.items():
                     self.versions[real] = version
+                shown: dict[str, str] = {}
+                progress = asyncio.ensure_future(self._progress(shown))
                 try:
                     found = await asyncio.get_running_loop().run_in_executor(self.worker, self._check, changes, refresh, reload)
                 except Exception as error:  # a bug must cost this check, not the server
                     logger.exception("check failed")
                     self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"fastapi-lint: {error!r}"))
                     continue
+                finally:
+                    progress.cancel()
+                    if "token" in shown:
+                        self.work_done_progress.end(shown["token"], types.WorkDoneProgressEnd())
                 self._publish(found)
                 self._uncollected += 1
                 if not gc.isenabled() and self._uncollected > MOST_UNCOLLECTED:  # typing without a pause
@@ -146,6 +154,23 @@ class Server(LanguageServer):
                 self.idle().set()
                 if not gc.isenabled():
                     self._collect_timer = asyncio.get_running_loop().call_later(IDLE_COLLECT, self._collect)
+
+    async def _progress(self, shown: dict[str, str]) -> None:
+        """A check still running after ``PROGRESS_AFTER`` seconds (a project read for the first
+        time, a large project) shows as work in progress, where the client can show it."""
+        await asyncio.sleep(PROGRESS_AFTER)
+        window = self.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return
+        self._progress_count += 1
+        token = f"fastapi-lint-{self._progress_count}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception as error:  # a client that says it can and then cannot
+            logger.info("no progress shown: %s", error)
+            return
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="fastapi-lint", message="checking the project"))
+        shown["token"] = token
 
     def _collect(self) -> None:
         """The cyclic garbage of the checks since the last quiet moment (each check leaves the
