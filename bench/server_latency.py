@@ -187,7 +187,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / args.tree.resolve().name
-        shutil.copytree(args.tree, root, ignore=IGNORED)
+        shutil.copytree(args.tree, root, symlinks=True, ignore=IGNORED)  # links kept as links (some dangle)
         os.chdir(root)
         if args.route and args.helper and args.function:
             route, helper, function = args.route, args.helper, args.function

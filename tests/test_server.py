@@ -401,3 +401,19 @@ async def test_columns_in_utf16_for_a_client_that_counts_so(client: LanguageClie
     line = text.splitlines()[found.range.start.line]
     before = line[: line.index("time.sleep")]
     assert found.range.start.character == len(before.encode("utf-16-le")) // 2 == len(before) + 1
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_project_whose_files_were_all_closed_is_looked_at_again_when_one_is_opened(
+        client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    await until(client, uri, lambda found: not found)
+    await client.text_document_hover_async(types.HoverParams(  # answered once the server has taken the close
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=8, character=0)))
+    (project / "app" / "helpers.py").write_text(QUIET_HELPERS)  # no event: as if the editor watched nothing
+    del client.diagnostics[uri]
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="python", version=2, text=MAIN)))
+    assert await until(client, uri, lambda found: True) == []

@@ -90,6 +90,7 @@ class Server(LanguageServer):
             return  # a change to, or the closing of, a file this server does not follow
         if text is None:
             self.uris.pop(real, None)
+            self.versions.pop(real, None)
             if self.published.pop(uri, None):  # closed: its findings are the disk's business again
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         else:

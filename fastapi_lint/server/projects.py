@@ -98,6 +98,8 @@ class Projects:
         if project is None or project.config != config:
             project = self.projects[key] = self._new(root, config, config_file, problem)
             self._overlay(key, project)
+        elif not any(known.key == key for known in self.open.values()):
+            project.session.refresh()  # kept while none of its files was open, and not looked after meanwhile
         return key, project
 
     def _new(self, root: Path, config: Config, config_file: Path | None, problem: str | None) -> Project:
@@ -144,12 +146,15 @@ class Projects:
             _give(project, known)
 
     def refresh(self) -> None:
-        """Look at the disk again: a configuration changed (then ``reload``), and every
-        project's files changed, added or deleted."""
+        """Look at the disk again: a configuration changed (then ``reload``), and the files
+        changed, added or deleted in every project with an open file (one whose files were all
+        closed is kept in memory, and looked at again when one is opened)."""
         if self._configurations_changed():
             self.reload()
-        for project in self.projects.values():
-            project.session.refresh()
+        keys = {known.key for known in self.open.values()}
+        for key, project in self.projects.items():
+            if key in keys:
+                project.session.refresh()
 
     def _configurations_changed(self) -> bool:
         """Whether an open file's project would be another now, or configured otherwise (a
