@@ -417,3 +417,18 @@ async def test_a_project_whose_files_were_all_closed_is_looked_at_again_when_one
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
         uri=uri, language_id="python", version=2, text=MAIN)))
     assert await until(client, uri, lambda found: True) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_renamed_helper_and_the_import_that_follows_it(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app" / "main.py")
+    assert codes(await until(client, uri, bool)) == ["FAS102"]
+    old, new = project / "app" / "helpers.py", project / "app" / "util.py"
+    old.rename(new)  # `git mv`, or a branch where the module has another name
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=old.as_uri(), type=types.FileChangeType.Deleted),
+        types.FileEvent(uri=new.as_uri(), type=types.FileChangeType.Created)]))
+    assert await until(client, uri, lambda found: not found) == []  # app.helpers is gone: nothing to follow
+    replace_all(client, uri, 2, MAIN.replace("from app.helpers import load", "from app.util import load"))
+    [found] = await until(client, uri, bool)
+    assert found.code == "FAS102" and "util.load" in found.message
