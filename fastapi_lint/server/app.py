@@ -44,6 +44,7 @@ from fastapi_lint.server.projects import Findings, Projects
 DEBOUNCE = 0.05  # seconds after the last edit before a check starts
 WATCHED_DEBOUNCE = 0.3  # after a file-system event: a branch switch comes as a burst of them
 REFRESH = 5.0  # seconds between looks at the disk when nothing else asked for one
+REFRESH_WATCHED = 30.0  # the same, when the client watches the files for the server
 IDLE_COLLECT = 2.0  # seconds of quiet after a check before the cyclic garbage is collected
 MOST_UNCOLLECTED = 4  # checks whose garbage may wait for a quiet moment; then it is collected after the next
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -70,6 +71,7 @@ class Server(LanguageServer):
         self._collect_timer: asyncio.TimerHandle | None = None
         self._uncollected = 0  # checks since the last collection
         self._progress_count = 0
+        self.watched = False  # the client watches the files and tells (didChangeWatchedFiles)
 
     # -- the loop's side -------------------------------------------------------------------
 
@@ -133,7 +135,8 @@ class Server(LanguageServer):
                 shown: dict[str, str] = {}
                 progress = asyncio.ensure_future(self._progress(shown))
                 try:
-                    found = await asyncio.get_running_loop().run_in_executor(self.worker, self._check, changes, refresh, reload)
+                    found, changed = await asyncio.get_running_loop().run_in_executor(
+                        self.worker, self._check, changes, refresh, reload)
                 except Exception as error:  # a bug must cost this check, not the server
                     logger.exception("check failed")
                     self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"fastapi-lint: {error!r}"))
@@ -143,7 +146,7 @@ class Server(LanguageServer):
                     if "token" in shown:
                         self.work_done_progress.end(shown["token"], types.WorkDoneProgressEnd())
                 self._publish(found)
-                self._uncollected += 1
+                self._uncollected += changed
                 if not gc.isenabled() and self._uncollected > MOST_UNCOLLECTED:  # typing without a pause
                     self._uncollected = 0
                     await asyncio.get_running_loop().run_in_executor(self.worker, gc.collect)
@@ -153,7 +156,7 @@ class Server(LanguageServer):
                 self._start()
             else:
                 self.idle().set()
-                if not gc.isenabled():
+                if not gc.isenabled() and self._uncollected:  # a look at the disk that found nothing leaves no garbage
                     self._collect_timer = asyncio.get_running_loop().call_later(IDLE_COLLECT, self._collect)
 
     async def _progress(self, shown: dict[str, str]) -> None:
@@ -206,8 +209,11 @@ class Server(LanguageServer):
 
     # -- the worker's side -----------------------------------------------------------------
 
-    def _check(self, changes: dict[str, tuple[Path, str | None, int | None]], refresh: bool, reload: bool) -> dict[str, Findings]:
+    def _check(self, changes: dict[str, tuple[Path, str | None, int | None]], refresh: bool,
+               reload: bool) -> tuple[dict[str, Findings], bool]:
+        """Every open file's findings after the changes, and whether any project was checked again."""
         started = time.perf_counter()
+        before = self.projects.checks()
         if reload:
             self.projects.reload()
         for path, text, _ in changes.values():
@@ -218,7 +224,7 @@ class Server(LanguageServer):
         found = self.projects.findings()
         logger.info("%d change(s)%s%s: facts in %.0f ms, findings in %.0f ms", len(changes), ", refreshed" if refresh else "",
                     ", reloaded" if reload else "", (read - started) * 1000, (time.perf_counter() - read) * 1000)
-        return found
+        return found, self.projects.checks() != before
 
 
 def _path_of(uri: str) -> Path | None:
@@ -240,12 +246,14 @@ def build(cache: bool = True) -> Server:
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
                 types.FileSystemWatcher(glob_pattern="**/*.py"),
                 types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                types.FileSystemWatcher(glob_pattern="**/.gitignore"),  # what a folder walk skips
             ])
             try:
                 await ls.client_register_capability_async(types.RegistrationParams(registrations=[
                     types.Registration(id="fastapi-lint-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                        register_options=options),
                 ]))
+                ls.watched = True
             except Exception as error:  # a client that says it can and then cannot: the periodic look remains
                 logger.warning("file watching not registered: %s", error)
         asyncio.ensure_future(_look_at_disk(ls))
@@ -358,9 +366,10 @@ def build(cache: bool = True) -> Server:
 
 
 async def _look_at_disk(ls: Server) -> None:
-    """Every ``REFRESH`` seconds, what other programs did to the project's files."""
+    """Every ``REFRESH`` seconds (``REFRESH_WATCHED`` when the client watches the files: in case
+    it misses some), what other programs did to the project's files."""
     while True:
-        await asyncio.sleep(REFRESH)
+        await asyncio.sleep(REFRESH_WATCHED if ls.watched else REFRESH)
         if ls.projects.projects and not ls.want_refresh:
             ls.want_refresh = True
             ls.schedule(0)

@@ -214,6 +214,11 @@ class Projects:
             found[real] = Findings(known.path, shown, diagnostics, known.text, project.session.files())
         return found
 
+    def checks(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Which check each project's findings come from (the project, and its session's
+        generation then): what changes when a project is checked again."""
+        return {key: (id(project), project.generation) for key, project in self.projects.items()}
+
     def text_of(self, path: Path) -> str | None:
         """The text the findings of the open file ``path`` are of; None: not open, or its text
         does not parse (its findings are of an earlier text)."""
