@@ -432,3 +432,43 @@ async def test_a_renamed_helper_and_the_import_that_follows_it(client: LanguageC
     replace_all(client, uri, 2, MAIN.replace("from app.helpers import load", "from app.util import load"))
     [found] = await until(client, uri, bool)
     assert found.code == "FAS102" and "util.load" in found.message
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_odd_input_gets_answers_not_a_crash(client: LanguageClient, project: Path) -> None:
+    nowhere = types.TextDocumentIdentifier(uri="untitled:Untitled-1")
+    assert await client.text_document_hover_async(types.HoverParams(
+        text_document=nowhere, position=types.Position(line=0, character=0))) is None
+    unopened = types.TextDocumentIdentifier(uri=(project / "app" / "helpers.py").as_uri())
+    assert not await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=unopened, range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[])))
+    odd = {"cookie.py": "# -*- coding: klingon -*-\nx = 1\n", "nul.py": "x = 1\0\n", "empty.py": ""}
+    uris = [open_file(client, project / "app" / name, text) for name, text in odd.items()]
+    for uri in uris:
+        await until(client, uri, lambda found: True)
+    assert {str(d.code) for uri in uris for d in client.diagnostics[uri]} <= {"FAS900"}
+    main = open_file(client, project / "app" / "main.py")  # and it still works
+    assert codes(await until(client, main, bool)) == ["FAS102"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_shows_the_dependency_tree_and_the_threadpool(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    path = tmp_path / "deps.py"
+    path.write_text(
+        "from fastapi import Depends, FastAPI\n\napp = FastAPI()\n\n\n"
+        "def get_settings():\n    return {}\n\n\n"
+        "async def get_user(settings=Depends(get_settings)):\n    return settings\n\n\n"
+        "@app.post(\"/users\")\nasync def create_user(user=Depends(get_user)):\n    return user\n"
+    )
+    uri = open_file(client, path)
+    await until(client, uri, lambda found: True)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=13, character=1)))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "**POST** `/users`" in text
+    assert "- `deps:get_user` (async)\n  - `deps:get_settings` (sync)" in text
+    assert "a request takes a threadpool thread" in text
+    assert "No findings on its request path." in text
