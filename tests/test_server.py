@@ -472,3 +472,13 @@ async def test_hover_shows_the_dependency_tree_and_the_threadpool(client: Langua
     assert "- `deps:get_user` (async)\n  - `deps:get_settings` (sync)" in text
     assert "a request takes a threadpool thread" in text
     assert "No findings on its request path." in text
+
+
+def test_a_message_that_is_not_json_is_one_line_of_error_not_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", "server"], input=b"Content-Length: 5\r\n\r\n{bad}",
+                          capture_output=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr.decode()
+    assert "JSONDecodeError" in done.stderr.decode()

@@ -413,6 +413,9 @@ def serve() -> None:
     level = os.environ.get("FASTAPI_LINT_LOG", "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR"):
         logging.getLogger("fastapi_lint").setLevel(level)  # pygls's own log stays at warnings
+    if level != "DEBUG":
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_one_line)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     # A project's facts are millions of small objects, most of them kept for the server's life:
@@ -421,3 +424,15 @@ def serve() -> None:
     # scans once read, and the garbage of checks is collected when the server is idle.
     gc.disable()
     build().start_io(stdin, stdout)
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """A failure logged with its traceback (a message that is not JSON, a bug in a handler) is
+    said in one line, the exception's own; ``FASTAPI_LINT_LOG=debug`` keeps the traceback."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
