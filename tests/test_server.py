@@ -482,3 +482,14 @@ def test_a_message_that_is_not_json_is_one_line_of_error_not_a_traceback(tmp_pat
     assert done.returncode == 0
     assert "Traceback" not in done.stderr.decode()
     assert "JSONDecodeError" in done.stderr.decode()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_broken_configuration_is_said_once_and_the_defaults_apply(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\nselect = [\n")
+    path = tmp_path / "slow.py"
+    path.write_text(SLEEPY)
+    uri = open_file(client, path)
+    assert codes(await until(client, uri, bool)) == ["FAS101"]
+    said = [m.message for m in client.messages if "pyproject.toml" in m.message and "defaults" in m.message]
+    assert len(said) == 1 and "invalid TOML" in said[0]
