@@ -5,6 +5,8 @@ changing underneath."""
 from __future__ import annotations
 
 import asyncio
+import random
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -493,3 +495,84 @@ async def test_a_broken_configuration_is_said_once_and_the_defaults_apply(client
     assert codes(await until(client, uri, bool)) == ["FAS101"]
     said = [m.message for m in client.messages if "pyproject.toml" in m.message and "defaults" in m.message]
     assert len(said) == 1 and "invalid TOML" in said[0]
+
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "apps" / "demo"
+
+
+def _edit(text: str, rng: random.Random) -> str | None:
+    """One edit of the kinds people make, or None when the one drawn does not apply or leaves
+    a text that does not parse (the server then keeps the last text that parsed, on purpose)."""
+    import ast
+
+    lines = text.splitlines(keepends=True)
+    functions = [node for node in ast.walk(ast.parse(text)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    kind = rng.choice(["blocking", "blocking", "async", "async", "comment", "delete", "duplicate"])
+    if kind in ("blocking", "async") and not functions:
+        return None
+    if kind == "blocking":
+        first = rng.choice(functions).body[0]
+        indent = " " * first.col_offset
+        lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep(1)\n")
+    elif kind == "async":
+        function = rng.choice(functions)
+        line = lines[function.lineno - 1]
+        lines[function.lineno - 1] = line.replace("async def ", "def ", 1) if "async def " in line else line.replace("def ", "async def ", 1)
+    elif kind == "comment":
+        lines.insert(rng.randrange(len(lines) + 1), "# an edit\n")
+    elif kind == "delete" and lines:
+        del lines[rng.randrange(len(lines))]
+    elif kind == "duplicate" and lines:
+        at = rng.randrange(len(lines))
+        lines.insert(at, lines[at])
+    new = "".join(lines)
+    try:
+        ast.parse(new)
+    except SyntaxError:
+        return None
+    return new if new != text else None
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_after_each_edit_the_open_files_findings_are_a_full_runs(client: LanguageClient, tmp_path: Path) -> None:
+    """Random edits of a multi-module app, unsaved: after each, every open file's published findings
+    equal those of a full command-line run of the project with the edited texts on disk."""
+    from fastapi_lint.api import lint_paths, load_config
+
+    edited, disk = tmp_path / "edited", tmp_path / "disk"
+    for root in (edited, disk):
+        shutil.copytree(DEMO, root)
+        (root / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    files = sorted(path.relative_to(edited) for path in edited.rglob("*.py"))
+    texts = {name: (edited / name).read_text() for name in files}
+    versions = dict.fromkeys(files, 1)
+    for name in files:
+        open_file(client, edited / name, texts[name])
+    rng = random.Random(5)  # a sequence with three edits that change another file's findings
+    done = 0
+    across = 0  # edits that changed the findings of a file other than the one edited
+    expected: dict[Path, set[tuple[str, int, int]]] = {}
+    while done < 12:
+        name = rng.choice(files)
+        new = _edit(texts[name], rng)
+        if new is None:
+            continue
+        done += 1
+        texts[name] = new
+        versions[name] += 1
+        replace_all(client, (edited / name).as_uri(), versions[name], new)
+        (disk / name).write_text(new)
+        # Answered once the edit is checked: what was published for it came before.
+        await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=(edited / name).as_uri()), position=types.Position(line=0, character=0)))
+        full = lint_paths([disk], load_config([disk]), jobs=1)
+        before, expected = expected, {name: set() for name in files}
+        for d in full.diagnostics:
+            expected[Path(d.path).resolve().relative_to(disk.resolve())].add((d.code, d.span.line, d.span.col))
+        across += bool(before) and any(before[other] != expected[other] for other in files if other != name)
+        published = {
+            name: {(str(d.code), d.range.start.line + 1, d.range.start.character) for d in client.diagnostics[(edited / name).as_uri()]}
+            for name in files
+        }
+        assert published == expected, f"after edit {done} of {name}"
+    assert across >= 2  # the sweep tried what it is for
