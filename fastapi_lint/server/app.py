@@ -8,8 +8,9 @@ soon as it ends). After a check, the findings of every open file are compared wi
 published, and only the files whose findings changed are published again: editing a helper in
 one file updates or clears the route's finding in another.
 
-The disk: a save, the client's file watching (``**/*.py``, ``**/pyproject.toml``, registered
-when the client allows it) and, every ``REFRESH`` seconds, a look at the project's files
+The disk: a save, the client's file watching (``**/*.py``, ``**/pyproject.toml``,
+``**/.gitignore``, registered when the client allows it) and, every ``REFRESH`` seconds
+(``REFRESH_WATCHED`` when the client watches), a look at the project's files
 (``ProjectSession.refresh``: a stat per file) pick up files changed, added, deleted or renamed
 by other programs, a branch switch among them. A changed ``pyproject.toml`` makes each open
 file's project found again; one whose configuration changed starts over.
@@ -185,6 +186,11 @@ class Server(LanguageServer):
         asyncio.get_running_loop().run_in_executor(self.worker, gc.collect)
 
     def _publish(self, found: dict[str, Findings]) -> None:
+        for problem in self.projects.problems[:]:  # first: it says why the findings are the defaults'
+            self.projects.problems.remove(problem)
+            if problem not in self._told:
+                self._told.add(problem)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"fastapi-lint: {problem}"))
         for real, findings in found.items():
             uri = self.uris.get(real)
             if uri is None:
@@ -201,11 +207,6 @@ class Server(LanguageServer):
                 version=self.versions.get(real),
                 diagnostics=[to_lsp(d, column, findings.files) for d in findings.diagnostics],
             ))
-        for problem in self.projects.problems[:]:
-            self.projects.problems.remove(problem)
-            if problem not in self._told:
-                self._told.add(problem)
-                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"fastapi-lint: {problem}"))
 
     # -- the worker's side -----------------------------------------------------------------
 
