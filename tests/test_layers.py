@@ -38,6 +38,7 @@ PARTS: dict[str, str] = {
     "fastapi_lint.reporters": "reporters",
     "fastapi_lint.cli": "face",
     "fastapi_lint.__main__": "face",
+    "fastapi_lint.server": "face",  # the language server: a face, like the CLI
     "fastapi_lint.flake8_plugin": "flake8",
 }
 

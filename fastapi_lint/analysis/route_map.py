@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.fastapi_model import FastAPIModel, Mount
+from fastapi_lint.analysis.fastapi_model import FastAPIModel, Mount, Route
 from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -76,13 +76,24 @@ class RouteRow:
 
 
 def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnostics: list[Diagnostic]) -> list[RouteRow]:
+    rows = [row for _, found in rows_by_route(project, model, graph, diagnostics) for row in found]
+    rows.sort(key=RouteRow.sort_key)
+    return rows
+
+
+def rows_by_route(
+    project: Project, model: FastAPIModel, graph: CallGraph, diagnostics: list[Diagnostic]
+) -> list[tuple[Route, list[RouteRow]]]:
+    """Each route of the model with its rows (one per place an app serves it), in the model's
+    order: what an editor needs to find a route's rows from where its handler is written."""
     forward: dict[str, set[str]] = {}
     for dependency, dependents in model.dependents.items():
         for dependent in dependents:
             forward.setdefault(dependent, set()).add(dependency)
     where, spots = _locate_findings(project, diagnostics)
-    rows: list[RouteRow] = []
+    found_rows: list[tuple[Route, list[RouteRow]]] = []
     for route in model.routes:
+        rows: list[RouteRow] = []
         handler = route.handler.function
         for mount in route.mounts or (Mount("", None, tuple(sorted(forward.get(handler.path, ())))),):
             # The dependencies FastAPI runs for the route as this app serves it; theirs are their own.
@@ -112,8 +123,8 @@ def build_rows(project: Project, model: FastAPIModel, graph: CallGraph, diagnost
                     diagnostics=tuple(_finding(project, spots, d, function) for d, function in sorted(placed, key=_placed_order)),
                 )
             )
-    rows.sort(key=RouteRow.sort_key)
-    return rows
+        found_rows.append((route, rows))
+    return found_rows
 
 
 def _placed_order(placed: tuple[Diagnostic, str]) -> tuple[int, tuple[str, int, int, str]]:

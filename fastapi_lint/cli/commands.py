@@ -1,4 +1,4 @@
-"""The commands beside ``check``: ``rules``, ``explain``, ``routes`` and ``clean``."""
+"""The commands beside ``check``: ``rules``, ``explain``, ``routes``, ``server`` and ``clean``."""
 
 from __future__ import annotations
 
@@ -132,6 +132,17 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
             fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
     if output_format != "json" or output_file is not None:
         click.echo(f"{len(rows)} routes", err=True)
+    return EXIT_OK
+
+
+@click.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only way; accepted as editors pass it).")
+@one_exit
+def server(stdio: bool) -> int:
+    """Run the language server for editors (LSP over standard input and output)."""
+    from fastapi_lint.server import serve
+
+    serve()
     return EXIT_OK
 
 

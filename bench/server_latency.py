@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""How long ``fastapi-lint server`` takes to answer an edit that matters to another open file,
+and how much memory it holds: a measure, not a test.
+
+    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm]
+
+TREE (dispatch, prefect, ...) is copied to a temporary folder first (it is edited; nothing is
+written to TREE). The script picks an async route that calls, directly, a plain function of
+another module (or takes the ``--route``/``--helper``/``--function`` given), starts the server
+over standard input and output with a real LSP client (pygls's), opens both files, and then,
+``--edits`` times, changes the helper's unsaved text to add a blocking call (``time.sleep``) at the
+top of the function's body, and back. For each change it measures the time from sending
+``didChange`` to the ``publishDiagnostics`` of the route's file (its FAS102 appears, then goes),
+and of the helper's own file when its findings changed too. Prints the first publish after
+opening (the project read: from the CLI's cache with ``--warm``, which runs ``fastapi-lint`` on the
+copy first; else every file parsed), the median and p95 of each kind of change, and the
+server's resident memory (now and peak, from ``/proc``). The machine's load average is printed
+with them: on a shared machine the numbers move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IGNORED = shutil.ignore_patterns(".git", ".fastapi_lint_cache", "node_modules", "ui", "ui-v2", "docs", "*.png", "*.svg")
+
+
+def pick(root: Path) -> tuple[Path, Path, str]:
+    """An async route's file, the file of a plain function it calls directly, and that function's name."""
+    from fastapi_lint.api import lint_paths, load_config
+
+    config = load_config([root])
+    result = lint_paths([root], config, jobs=None)
+    context = result.context
+    assert context is not None, "the project did not parse"
+    graph = context.callgraph
+    for route in sorted(context.model.routes, key=lambda r: (r.handler.module.path, r.handler.function.span.line)):
+        handler = route.handler
+        if not handler.function.is_async:
+            continue
+        for site, callee in graph.runs(handler.function.path):
+            located = context.project.function(callee)
+            if located is None or located.function.is_async or site.awaited or site.offloaded:
+                continue
+            if located.module.path == handler.module.path or located.function.class_path is not None:
+                continue
+            return Path(handler.module.path), Path(located.module.path), located.function.name
+    raise SystemExit("no async route calls a plain function of another module: give --route, --helper, --function")
+
+
+def with_blocking_call(text: str, function: str) -> str:
+    """``text`` with ``time.sleep(0.01)`` (and its import) as the first statement of ``function``."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            first = node.body[0]
+            lines = text.splitlines(keepends=True)
+            indent = " " * first.col_offset
+            lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep(0.01)\n")
+            return "".join(lines)
+    raise SystemExit(f"no function {function} in the helper")
+
+
+def rss(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) in MB."""
+    found = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+async def measure(root: Path, route: Path, helper: Path, function: str, edits: int, log: bool) -> None:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    client = LanguageClient("server-latency", "1")
+    published: list[tuple[float, str, int]] = []  # (time, uri, findings)
+    arrived = asyncio.Event()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_publish(params: types.PublishDiagnosticsParams) -> None:
+        published.append((time.perf_counter(), params.uri, len(params.diagnostics)))
+        arrived.set()
+
+    async def until(uri: str, after: float, timeout: float = 600.0) -> tuple[float, int]:
+        deadline = time.perf_counter() + timeout
+        while True:
+            for at, where, count in published:
+                if where == uri and at >= after:
+                    return at - after, count
+            arrived.clear()
+            try:
+                await asyncio.wait_for(arrived.wait(), deadline - time.perf_counter())
+            except asyncio.TimeoutError:
+                raise SystemExit(f"nothing published for {uri} in {timeout:.0f}s") from None
+
+    env = {**os.environ, "FASTAPI_LINT_LOG": "info"} if log else None
+    await client.start_io(sys.executable, "-m", "fastapi_lint", "server", cwd=str(root), env=env)
+    server = client._server  # type: ignore[attr-defined]
+    server_pid = server.pid
+
+    async def drain() -> None:  # the server's standard error: read, so that a full pipe never stops it
+        while line := await server.stderr.readline():
+            if log:
+                print("  server:", line.decode(errors="replace").rstrip())
+
+    draining = asyncio.ensure_future(drain())
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=root.as_uri(), process_id=os.getpid()))
+    client.initialized(types.InitializedParams())
+    route_uri, helper_uri = (root / route).as_uri(), (root / helper).as_uri()
+    original = (root / helper).read_text(encoding="utf-8")
+    blocking = with_blocking_call(original, function)
+    started = time.perf_counter()
+    for uri, path in ((route_uri, route), (helper_uri, helper)):
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+            uri=uri, language_id="python", version=1, text=(root / path).read_text(encoding="utf-8"))))
+    first, before = await until(route_uri, started)
+    await until(helper_uri, started)
+    resident, peak = rss(server_pid)
+    print(f"opened {route} and {helper}: first publish after {first:.2f}s; RSS {resident:.0f} MB (peak {peak:.0f} MB)")
+    await asyncio.sleep(1.0)
+    timings: dict[str, list[float]] = {"add": [], "remove": []}
+    helper_own: dict[str, list[float]] = {"add": [], "remove": []}
+    version = 1
+    for _ in range(edits):
+        for kind, text in (("add", blocking), ("remove", original)):
+            version += 1
+            sent = time.perf_counter()
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=helper_uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            ))
+            took, count = await until(route_uri, sent)
+            if count != (before + 1 if kind == "add" else before):
+                print(f"  note: after '{kind}' the route's file has {count} findings (at first: {before})")
+            timings[kind].append(took)
+            own = [at - sent for at, where, _ in published if where == helper_uri and at >= sent]
+            if own:
+                helper_own[kind].append(own[0])
+            await asyncio.sleep(0.3)  # an editor's pause between edits
+    busy = rss(server_pid)
+    await asyncio.sleep(4.0)  # a pause: the server collects the checks' garbage when idle
+    resident, peak = rss(server_pid)
+    load = os.getloadavg()
+    for kind in ("add", "remove"):
+        values = timings[kind]
+        line = (f"{kind} a blocking call in {helper}: route's file published after median {statistics.median(values) * 1000:.0f} ms, "
+                f"p95 {p95(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms ({len(values)} edits)")
+        if helper_own[kind]:
+            line += f"; the helper's own file after median {statistics.median(helper_own[kind]) * 1000:.0f} ms ({len(helper_own[kind])} times)"
+        print(line)
+    print(f"server RSS {busy[0]:.0f} MB right after the edits, {resident:.0f} MB after a pause, peak {peak:.0f} MB; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    draining.cancel()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tree", type=Path)
+    parser.add_argument("--edits", type=int, default=10)
+    parser.add_argument("--route", type=Path)
+    parser.add_argument("--helper", type=Path)
+    parser.add_argument("--function")
+    parser.add_argument("--log", action="store_true", help="show the server's log (how long each check took)")
+    parser.add_argument("--warm", action="store_true", help="run fastapi-lint on the copy first: the server reads its cache")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / args.tree.resolve().name
+        shutil.copytree(args.tree, root, symlinks=True, ignore=IGNORED)  # links kept as links (some dangle)
+        os.chdir(root)
+        if args.route and args.helper and args.function:
+            route, helper, function = args.route, args.helper, args.function
+        else:
+            route, helper, function = pick(root)
+        print(f"route file {route}, helper file {helper}, function {function}")
+        if args.warm:
+            subprocess.run([sys.executable, "-m", "fastapi_lint", ".", "-q", "--exit-zero"], cwd=root,
+                           stdout=subprocess.DEVNULL, check=False)
+        asyncio.run(measure(root, route, helper, function, args.edits, args.log))
+
+
+if __name__ == "__main__":
+    main()
