@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, ParamSpec, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
@@ -19,9 +19,11 @@ from fastapi_lint.diagnostics import PLEASE_REPORT, Applicability, Diagnostic, S
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
+    from typing import ParamSpec  # Python 3.10: the annotations that use it are never evaluated
+
     from fastapi_lint.api import Context, LintResult
 
-P = ParamSpec("P")
+    P = ParamSpec("P")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
