@@ -19,7 +19,7 @@ from fastapi_lint.diagnostics import PLEASE_REPORT, Applicability, Diagnostic, S
 from fastapi_lint.paths import display_path
 
 if TYPE_CHECKING:
-    from typing import ParamSpec  # Python 3.10: the annotations that use it are never evaluated
+    from typing_extensions import ParamSpec  # typing has it from Python 3.10; mypy brings this one
 
     from fastapi_lint.api import Context, LintResult
 
