@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.bundled_links import bundled_elsewhere
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is_bundled_read
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -176,7 +176,7 @@ class CallGraph:
                 if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
                         entry.tier == Tier.FILE and bundled_elsewhere(self.project, located, site.span.line, site.span.col)):
                     entry = bundled_read(entry)
-                direct.append((site, callee.ref.path, entry))
+                direct.append((site, callee.ref.path, brief(entry, site)))
             elif targets:
                 edges.extend([(site, target) for target in targets if self._runs_body(site, target)])
             elif not callee.harmless:

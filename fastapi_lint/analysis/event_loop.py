@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fastapi_lint.analysis.callgraph import CallGraph, Witness
 from fastapi_lint.analysis.bundled_links import bundled_elsewhere
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier, bundled_read, is_bundled_read
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -66,7 +66,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
                 if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
                         entry.tier == Tier.FILE and bundled_elsewhere(project, located, site.span.line, site.span.col)):
                     entry = bundled_read(entry)
-                found.append(BlockingCall(located, site, ref, entry))
+                found.append(BlockingCall(located, site, ref, brief(entry, site)))
     return found
 
 

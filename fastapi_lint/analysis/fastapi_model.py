@@ -343,6 +343,8 @@ class _Builder:
         lifespan = site.kwarg("lifespan")
         if lifespan is not None:
             self._add_role(lifespan, "lifespan")
+            for passed in self._passed_to_factory(function, lifespan):
+                self._add_role(passed, "lifespan")
         for handler in (self._literal(site.kwarg("on_startup")), self._literal(site.kwarg("on_shutdown"))):
             if handler is not None:
                 for item in handler.items:
@@ -351,6 +353,26 @@ class _Builder:
         if handlers is not None and handlers.kind == "dict":
             for handler in handlers.items[1::2]:
                 self._add_role(handler, "exception_handler")
+
+    def _passed_to_factory(self, factory: str | None, value: Value) -> Iterator[Value]:
+        """What the callers of an app factory pass for its parameter ``value`` names
+        (``def create_app(lifespan): return FastAPI(lifespan=lifespan)`` called with
+        ``create_app(lifespan=lifespan)``): by keyword, or by position."""
+        if factory is None or value.kind not in ("ref", "other") or not value.text.isidentifier():
+            return
+        located = self.project.function(factory)
+        if located is None:
+            return
+        names = [param.name for param in located.function.params]
+        if value.text not in names:
+            return
+        index = names.index(value.text) - (1 if located.function.class_path is not None else 0)
+        for _, call in self.project.calls_to([factory]):
+            passed = call.kwarg(value.text)
+            if passed is None and 0 <= index < len(call.args):
+                passed = call.args[index]
+            if passed is not None:
+                yield passed
 
     def _literal(self, value: Value | None) -> Value | None:
         """A value, or the module-level value a name stands for: ``exception_handlers=HANDLERS``."""

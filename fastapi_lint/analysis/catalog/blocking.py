@@ -22,6 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi_lint.analysis.facts import CallSite
 
 
 class Tier(IntEnum):
@@ -53,6 +57,7 @@ ON_FILE = "reading or writing a file"
 ON_FOLDERS = "scanning folders"
 ON_METADATA = "touching file-system metadata"
 ON_BUNDLED_FILE = "reading a file shipped with the code"
+ON_SHORT_SLEEP = "sleeping a few milliseconds"
 COMPUTING = "computing"
 
 
@@ -225,6 +230,34 @@ def bundled_read(entry: Entry) -> Entry:
             entry.instead, entry.kind, entry.resource, ON_BUNDLED_FILE, Tier.METADATA,
         )
     return found
+
+
+# The longest ``time.sleep`` (seconds, written as a number) that holds the loop as briefly as a
+# metadata call does: a deliberate yield or ordering pause, not a wait.
+SHORT_SLEEP = 0.005
+
+
+def brief(entry: Entry, site: CallSite) -> Entry:
+    """``entry`` as the call ``site`` makes it: a sleep of a few milliseconds written as a number
+    (``time.sleep(0.001)``) holds the loop as briefly as a metadata call (FAS108, off by default)."""
+    if entry.pattern != "time.sleep" or len(site.args) != 1 or site.args[0].kind != "num":
+        return entry
+    try:
+        seconds = float(site.args[0].text)
+    except ValueError:
+        return entry
+    if seconds > SHORT_SLEEP:
+        return entry
+    found = _BRIEF.get(entry)
+    if found is None:
+        found = _BRIEF[entry] = Entry(
+            entry.pattern, "holds the loop for a few milliseconds", entry.instead, entry.kind, entry.resource,
+            ON_SHORT_SLEEP, Tier.METADATA,
+        )
+    return found
+
+
+_BRIEF: dict[Entry, Entry] = {}
 
 
 def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...], line: int, col: int) -> bool:
