@@ -24,7 +24,7 @@ project phase is a function of the facts, and the facts are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,19 +186,29 @@ def _size(files: list[tuple[Path, str]]) -> int:
 
 
 def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagnostic, bool]] | None:
+    return moved_findings(last.findings, {path: (change.relocation, change.summary) for path, change in moved.items()})
+
+
+def moved_findings(
+    last: Iterable[tuple[Diagnostic, bool]], moved: dict[str, tuple[Relocation, ModuleSummary]]
+) -> list[tuple[Diagnostic, bool]] | None:
+    """The findings ``last`` (each with whether a ``# noqa`` silenced it) after edits that changed
+    no fact: ``moved`` gives, for each edited module (by displayed path), where its facts moved
+    and its summary now. Each finding's positions in those modules are moved, in its chain too,
+    and its ``# noqa`` read again in its own module; None when a position cannot be moved."""
     if not moved:
-        return list(last.findings)
+        return list(last)
     findings: list[tuple[Diagnostic, bool]] = []
-    for diagnostic, silenced in last.findings:
+    for diagnostic, silenced in last:
         if diagnostic.path in moved or diagnostic.chain:
-            for path, change in moved.items():
-                relocated = change.relocation.diagnostic(diagnostic, path)
+            for path, (change, _) in moved.items():
+                relocated = change.diagnostic(diagnostic, path)
                 if relocated is None:
                     return None
                 diagnostic = relocated
             own = moved.get(diagnostic.path)
             if own is not None:  # its noqa comments may have changed
-                silenced = is_suppressed(diagnostic, own.summary)
+                silenced = is_suppressed(diagnostic, own[1])
         findings.append((diagnostic, silenced))
     # Positions moved in order within each file, so the report order holds; a stable sort keeps ties.
     findings.sort(key=lambda found: found[0].sort_key())

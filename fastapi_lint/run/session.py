@@ -10,14 +10,26 @@ findings (phase 2). It learns of changes two ways:
   the disk says, until ``set_text(path, None)`` gives it back to the disk.
 
 ``diagnostics(config)`` gives the findings of every file, by display path, computed again only
-after a change. Today a change recomputes the whole project phase; the interface is the one an
-incremental engine keeps (only what depends on the change is recomputed).
+after a change, and then only as far as the change reaches (``check``):
+
+- an edit that changed no fact (a comment, a blank line, a docstring, a re-wrapped call, a
+  ``# noqa``: ``relocation.py``), and a file that does not parse before nor after: the last
+  findings, with the edited files' positions moved (``carry_over.moved_findings``), as the CLI
+  carries a cached run over. The linked project is built only if a client asks for it
+  (``Checked.context``);
+- any other change: the project phase again, on the facts kept in memory, with what it links
+  reused where its inputs did not change (the modules' import-root names, ``roots.py``).
+
+Every answer is the one a fresh full run of the same texts gives (``tests/test_incremental.py``
+sweeps random edits to check it).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,15 +40,45 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
+    from fastapi_lint.run.relocation import Relocation
 
 
-@dataclass
 class Checked:
     """The project phase's answer for one configuration."""
 
-    by_path: dict[str, list[Diagnostic]]  # display path -> findings (parse errors included), sorted
-    context: Context | None
-    internal_errors: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        by_path: dict[str, list[Diagnostic]],
+        context: Context | None,
+        internal_errors: list[str] | None = None,
+        link: Callable[[], Context] | None = None,
+    ) -> None:
+        self.by_path = by_path  # display path -> findings (parse errors included), sorted
+        self.internal_errors = internal_errors if internal_errors is not None else []
+        self._context = context
+        self._link = link  # builds the context on first use, when the findings were carried over
+        # the last check's findings brought up to date, without the project phase (no fact changed)
+        self.carried_over = link is not None
+
+    @property
+    def context(self) -> Context | None:
+        """The facts the rules read (the linked project, its FastAPI model); after an edit that
+        changed no fact, linked when first asked for."""
+        if self._context is None and self._link is not None:
+            self._context, self._link = self._link(), None
+        return self._context
+
+
+@dataclass
+class _Run:
+    """The last project phase of one configuration: what the next check starts from."""
+
+    checked: Checked
+    generation: int  # the session's generation it answers
+    outcomes: dict[str, ModuleSummary | Diagnostic]  # display path -> the facts it was computed from
+    # the rules' findings, each with whether a ``# noqa`` silenced it; None: not to be carried
+    # over (a rule failed, or FAS901 reads the comments themselves)
+    findings: tuple[tuple[Diagnostic, bool], ...] | None
 
 
 @dataclass
@@ -59,7 +101,9 @@ class ProjectSession:
         self.cache_dir = cache_dir
         self.jobs = jobs  # processes to read many files with (None: as many as the machine has)
         self._files: dict[str, _File] = {}  # real path -> file
-        self._checked: dict[Config, Checked] = {}
+        self._runs: dict[Config, _Run] = {}
+        # the import-root names of the modules (``roots.module_aliases``), with what they were computed from
+        self._aliases: tuple[object, dict[str, tuple[str, ...]]] | None = None
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
 
     def files(self) -> dict[str, Path]:
@@ -124,9 +168,9 @@ class ProjectSession:
         for real, stamp, outcome in zip(reals, stamps, outcomes):
             known = self._files[real]
             known.stamp, known.digest = stamp, _digest_of(known.path)
-            if known.outcome != outcome:
+            if known.outcome != outcome:  # the same facts keep their object: a check sees no change
                 changed.append(known.shown)
-            known.outcome = outcome
+                known.outcome = outcome
         return changed
 
     def set_text(self, path: Path, data: bytes | None) -> bool:
@@ -157,34 +201,120 @@ class ProjectSession:
         return True
 
     def check(self, config: Config | None = None) -> Checked:
-        """The project's findings under ``config`` (the session's by default), by display path."""
+        """The project's findings under ``config`` (the session's by default), by display path:
+        the last ones if nothing changed since, else computed as far as the changes reach (this
+        module's docstring)."""
+        config = config or self.config
+        run = self._runs.get(config)
+        if run is not None and run.generation == self.generation:
+            return run.checked
+        outcomes = {f.shown: f.outcome for f in self._files.values() if f.outcome is not None}
+        if run is not None and run.findings is not None:
+            carried = self._carried_over(run, outcomes, config)
+            if carried is not None:
+                return carried
+        self._runs.pop(config, None)  # its linked project is freed before the next is built
+        was_enabled = gc.isenabled()
+        gc.disable()  # millions of acyclic facts: see ``extract.no_cycle_collection``
+        try:
+            return self._check_all(outcomes, config)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _check_all(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked:
+        """The project phase over every file's facts."""
+        from fastapi_lint.analysis.catalog import Catalog
+        from fastapi_lint.analysis.context import project_context
         from fastapi_lint.analysis.facts import ModuleSummary
+        from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
+        from fastapi_lint.config import selected_codes, source_roots
+        from fastapi_lint.run.check import check_context
+
+        summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
+        shown = self.files()
+        src = source_roots(config)
+        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+        context = project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
+        phase2 = check_context(context, summaries, config, shown)
+        carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
+        checked = Checked(self._by_path(outcomes, config, phase2.diagnostics), phase2.context, phase2.internal_errors)
+        self._runs[config] = _Run(checked, self.generation, outcomes, tuple(phase2.findings) if carry else None)
+        return checked
+
+    def _carried_over(self, run: _Run, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked | None:
+        """The last findings of ``run``, when no file changed a fact the project phase reads since
+        it: each edited file's facts moved, or a file that did not parse then and does not now.
+        None: the changes reach further."""
+        from fastapi_lint.analysis.facts import ModuleSummary
+        from fastapi_lint.run.carry_over import moved_findings
+        from fastapi_lint.run.relocation import relocation
+
+        if outcomes.keys() != run.outcomes.keys():
+            return None  # a file came or went
+        moved: dict[str, tuple[Relocation, ModuleSummary]] = {}
+        for display, outcome in outcomes.items():
+            before = run.outcomes[display]
+            if outcome is before:
+                continue
+            if isinstance(before, ModuleSummary) and isinstance(outcome, ModuleSummary):
+                found = relocation(before, outcome)
+                if found is None:
+                    return None
+                moved[display] = (found, outcome)
+            elif isinstance(before, ModuleSummary) or isinstance(outcome, ModuleSummary):
+                return None  # a file stopped or started parsing
+        assert run.findings is not None
+        findings = moved_findings(run.findings, moved)
+        if findings is None:
+            return None
+        summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
+        shown = self.files()
+
+        def link() -> Context:
+            from fastapi_lint.analysis.catalog import Catalog
+            from fastapi_lint.analysis.context import project_context
+            from fastapi_lint.config import source_roots
+
+            src = source_roots(config)
+            catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+            return project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
+
+        checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced]), None, link=link)
+        self._runs[config] = _Run(checked, self.generation, outcomes, tuple(findings))
+        return checked
+
+    def _by_path(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config,
+                 found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+        """The rules' findings ``found`` and the parse errors of ``outcomes`` that ``config`` selects, by display path."""
         from fastapi_lint.diagnostics import Diagnostic
-        from fastapi_lint.run.check import check_project
         from fastapi_lint.run.pipeline import selected_parse_errors
 
-        config = config or self.config
-        found = self._checked.get(config)
-        if found is not None:
-            return found
-        summaries = [f.outcome for f in self._files.values() if isinstance(f.outcome, ModuleSummary)]
-        errors = [f.outcome for f in self._files.values() if isinstance(f.outcome, Diagnostic)]
-        shown = self.files()
-        phase2 = check_project(summaries, config, shown)
+        errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
         by_path: dict[str, list[Diagnostic]] = {}
-        for d in [*selected_parse_errors(errors, config, shown), *phase2.diagnostics]:
+        for d in [*selected_parse_errors(errors, config, self.files()), *found]:
             by_path.setdefault(d.path, []).append(d)
         for found_here in by_path.values():
             found_here.sort(key=Diagnostic.sort_key)
-        found = self._checked[config] = Checked(by_path, phase2.context, phase2.internal_errors)
-        return found
+        return by_path
+
+    def _module_aliases(self, summaries: list[ModuleSummary], shown: dict[str, Path],
+                        src: tuple[Path, ...]) -> dict[str, tuple[str, ...]]:
+        """``roots.module_aliases`` of the project, computed again only when what it reads changed:
+        the modules' paths, names and package flags, their files, the configured roots."""
+        from fastapi_lint.analysis.roots import module_aliases
+
+        files = {summary.path: shown.get(summary.path, Path(summary.path)) for summary in summaries}
+        key = (src, tuple((summary.path, summary.module, summary.is_package, files[summary.path]) for summary in summaries))
+        if self._aliases is None or self._aliases[0] != key:
+            self._aliases = (key, module_aliases(summaries, files, src))
+        return self._aliases[1]
 
     def diagnostics(self, config: Config | None = None) -> dict[str, list[Diagnostic]]:
         """Every file's findings by display path (files with none are left out)."""
         return self.check(config).by_path
 
     def _changed(self) -> None:
-        self._checked.clear()
         self.generation += 1
 
 
