@@ -2,7 +2,7 @@
 
 A small shop service of a dozen modules (written for this test) is edited at random, seeded: a
 blocking call added to or removed from a helper, an import added or removed, a function renamed,
-a file deleted or added, the syntax broken and mended, a route decorator changed, comments, blank
+a file deleted, written again or added, the syntax broken and mended, a route decorator changed, comments, blank
 lines and ``# noqa`` comments written (the edits that move facts without changing them). After
 every edit:
 
@@ -364,7 +364,13 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
                 buffers.discard(name)
             else:
                 session.refresh()
-        elif roll < 0.12 and "shop/extra.py" not in texts:  # a file added
+        elif roll < 0.12 and set(SHOP) - set(texts):  # a deleted file written again (a branch switched back)
+            name = rng.choice(sorted(set(SHOP) - set(texts)))
+            path, what = tmp_path / name, "restore"
+            texts[name] = SHOP[name]
+            path.write_text(SHOP[name])
+            session.refresh()
+        elif roll < 0.16 and "shop/extra.py" not in texts:  # a file added
             name, what = "shop/extra.py", "add a file"
             path = tmp_path / name
             texts[name] = NEW_MODULE

@@ -149,7 +149,13 @@ class ProjectSession:
                 continue
             stale.append(real)
         changed.extend(self._read(stale))
-        if changed:
+        # The project phase links a name to the first module that has it: the files keep
+        # discovery's order, as a fresh run has them (a file written again takes its place).
+        order = [real for real in present if real in self._files] + [real for real in self._files if real not in present]
+        if order != list(self._files):
+            self._files = {real: self._files[real] for real in order}
+            self._changed()
+        elif changed:
             self._changed()
         return set(changed)
 
@@ -250,8 +256,8 @@ class ProjectSession:
         from fastapi_lint.run.carry_over import moved_findings
         from fastapi_lint.run.relocation import relocation
 
-        if outcomes.keys() != run.outcomes.keys():
-            return None  # a file came or went
+        if list(outcomes) != list(run.outcomes):
+            return None  # a file came or went, or the order changed (which module a name links to may change)
         moved: dict[str, tuple[Relocation, ModuleSummary]] = {}
         for display, outcome in outcomes.items():
             before = run.outcomes[display]
