@@ -123,3 +123,19 @@ def test_a_file_deleted_and_written_again_keeps_its_place(tmp_path: Path, monkey
     helper.write_text(HELPER_BLOCKS)
     session.refresh()
     assert codes(session) == fresh(tmp_path)
+
+
+def test_an_edit_undone_is_carried_over_from_the_check_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    before = codes(session)
+    helper = root / "helpers.py"
+    session.set_text(helper, HELPER_FINE.encode())
+    assert not session.check().carried_over  # a fact changed: the project phase ran
+    assert ("app/main.py", "FAS102") not in codes(session)
+    session.set_text(helper, ("# undone\n" + HELPER_BLOCKS).encode())  # the edit undone, a comment more
+    assert session.check().carried_over
+    assert codes(session) == before == fresh(root)
+    assert session.check().context is not None  # linked when asked for

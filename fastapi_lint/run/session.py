@@ -16,7 +16,8 @@ after a change, and then only as far as the change reaches (``check``):
   ``# noqa``: ``relocation.py``), and a file that does not parse before nor after: the last
   findings, with the edited files' positions moved (``carry_over.moved_findings``), as the CLI
   carries a cached run over. The linked project is built only if a client asks for it
-  (``Checked.context``);
+  (``Checked.context``). The last few checks are remembered (``HISTORY``), so an edit undone
+  is carried over from the check before it;
 - any other change: the project phase again, on the facts kept in memory, with what it links
   reused where its inputs did not change (the modules' import-root names, ``roots.py``).
 
@@ -71,14 +72,17 @@ class Checked:
 
 @dataclass
 class _Run:
-    """The last project phase of one configuration: what the next check starts from."""
+    """A check of one configuration, as a later check may start from it."""
 
-    checked: Checked
-    generation: int  # the session's generation it answers
     outcomes: dict[str, ModuleSummary | Diagnostic]  # display path -> the facts it was computed from
     # the rules' findings, each with whether a ``# noqa`` silenced it; None: not to be carried
     # over (a rule failed, or FAS901 reads the comments themselves)
     findings: tuple[tuple[Diagnostic, bool], ...] | None
+
+
+# How many checks of each configuration the session remembers: an edit undone (or a branch, or
+# pre-commit's stash, switched back) finds its findings among them without the project phase.
+HISTORY = 4
 
 
 @dataclass
@@ -101,7 +105,8 @@ class ProjectSession:
         self.cache_dir = cache_dir
         self.jobs = jobs  # processes to read many files with (None: as many as the machine has)
         self._files: dict[str, _File] = {}  # real path -> file
-        self._runs: dict[Config, _Run] = {}
+        self._latest: dict[Config, tuple[int, Checked]] = {}  # the last answer, and the generation it is of
+        self._history: dict[Config, list[_Run]] = {}  # the last checks, most recent first (``HISTORY``)
         # the import-root names of the modules (``roots.module_aliases``), with what they were computed from
         self._aliases: tuple[object, dict[str, tuple[str, ...]]] | None = None
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
@@ -211,15 +216,15 @@ class ProjectSession:
         the last ones if nothing changed since, else computed as far as the changes reach (this
         module's docstring)."""
         config = config or self.config
-        run = self._runs.get(config)
-        if run is not None and run.generation == self.generation:
-            return run.checked
+        latest = self._latest.get(config)
+        if latest is not None and latest[0] == self.generation:
+            return latest[1]
         outcomes = {f.shown: f.outcome for f in self._files.values() if f.outcome is not None}
-        if run is not None and run.findings is not None:
+        for run in self._history.get(config, []):
             carried = self._carried_over(run, outcomes, config)
             if carried is not None:
                 return carried
-        self._runs.pop(config, None)  # its linked project is freed before the next is built
+        self._latest.pop(config, None)  # its linked project is freed before the next is built
         was_enabled = gc.isenabled()
         gc.disable()  # millions of acyclic facts: see ``extract.no_cycle_collection``
         try:
@@ -245,18 +250,24 @@ class ProjectSession:
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         checked = Checked(self._by_path(outcomes, config, phase2.diagnostics), phase2.context, phase2.internal_errors)
-        self._runs[config] = _Run(checked, self.generation, outcomes, tuple(phase2.findings) if carry else None)
+        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None))
         return checked
 
+    def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
+        """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""
+        self._latest[config] = (self.generation, checked)
+        history = [old for old in self._history.get(config, []) if not _same(old.outcomes, run.outcomes)]
+        self._history[config] = [run, *history][:HISTORY]
+
     def _carried_over(self, run: _Run, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked | None:
-        """The last findings of ``run``, when no file changed a fact the project phase reads since
+        """The findings of ``run``, when no file changed a fact the project phase reads since
         it: each edited file's facts moved, or a file that did not parse then and does not now.
         None: the changes reach further."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.run.carry_over import moved_findings
         from fastapi_lint.run.relocation import relocation
 
-        if list(outcomes) != list(run.outcomes):
+        if run.findings is None or list(outcomes) != list(run.outcomes):
             return None  # a file came or went, or the order changed (which module a name links to may change)
         moved: dict[str, tuple[Relocation, ModuleSummary]] = {}
         for display, outcome in outcomes.items():
@@ -270,7 +281,6 @@ class ProjectSession:
                 moved[display] = (found, outcome)
             elif isinstance(before, ModuleSummary) or isinstance(outcome, ModuleSummary):
                 return None  # a file stopped or started parsing
-        assert run.findings is not None
         findings = moved_findings(run.findings, moved)
         if findings is None:
             return None
@@ -287,7 +297,7 @@ class ProjectSession:
             return project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
 
         checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced]), None, link=link)
-        self._runs[config] = _Run(checked, self.generation, outcomes, tuple(findings))
+        self._remember(config, checked, _Run(outcomes, tuple(findings)))
         return checked
 
     def _by_path(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config,
@@ -322,6 +332,11 @@ class ProjectSession:
 
     def _changed(self) -> None:
         self.generation += 1
+
+
+def _same(one: dict[str, ModuleSummary | Diagnostic], other: dict[str, ModuleSummary | Diagnostic]) -> bool:
+    """Whether two checks saw the very same facts, file by file, in the same order."""
+    return list(one) == list(other) and all(outcome is other[shown] for shown, outcome in one.items())
 
 
 def _digest(data: bytes) -> str:
