@@ -5,7 +5,8 @@ whether a ``# noqa`` silenced it, and the key of every file it read. A later
 plain check (no fixes, no statistics: nothing that needs the facts) first
 compares the keys:
 
-- nothing changed: the last findings, as they were;
+- nothing changed: the last findings, as they were; or every file is again as one of the few
+  runs before saw it (an edit undone, pre-commit's stash popped): that run's findings;
 - a few files changed, none of them a fact (a comment, a blank line, a docstring,
   a re-wrapped call, a ``# noqa``: see ``relocation.py``): only those files
   are parsed, their findings and the chains through them move to the new
@@ -83,6 +84,9 @@ def carry_over(
     attempt = Attempt()
     last = cache.last_run()
     current = _keys_by_path(files, keys)
+    if last is not None and last.keys != current:
+        # The files as an earlier run saw them (an edit undone, a stash popped): its findings as they were.
+        last = next((run for run in cache.earlier_runs() if run.keys == current), last)
     if (
         last is None
         or last.code != code_fingerprint()
