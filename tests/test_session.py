@@ -139,3 +139,30 @@ def test_an_edit_undone_is_carried_over_from_the_check_before(tmp_path: Path, mo
     assert session.check().carried_over
     assert codes(session) == before == fresh(root)
     assert session.check().context is not None  # linked when asked for
+
+
+def test_a_linked_project_the_session_drops_is_freed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's session links the project again after every change of a fact: the last one
+    must be freed by reference counting (no cycle left for the collector, which a session runs
+    with the collector off would leave to pile up)."""
+    import gc
+    import weakref
+
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    context = session.check().context
+    assert context is not None
+    context.callgraph, context.project.calls_to(["time.sleep"])  # what the rules build on it
+    linked = weakref.ref(context.project)
+    del context
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        session.set_text(root / "helpers.py", HELPER_FINE.encode())
+        session.check()
+        assert linked() is None
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -85,6 +85,12 @@ class Context:
         """Where each function may run (``analysis/scope.py``)."""
         return scopes(self.project, self.model, self.callgraph)
 
+    def release(self) -> None:
+        """Drop the views built on these facts (built again if asked for). A view refers back to
+        the context, a cycle only the collector would free: a long-lived session drops a context
+        after every change, and releases it so that it is freed at once."""
+        self._views.clear()
+
     def view(self, build: Callable[[Context], _V]) -> _V:
         """``build(self)``, built once per context: a view another part keeps on these facts
         (the fixes' placing of findings)."""

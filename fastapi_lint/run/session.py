@@ -69,6 +69,12 @@ class Checked:
             self._context, self._link = self._link(), None
         return self._context
 
+    def release(self) -> None:
+        """The session no longer answers with this: what refers back to the context is dropped,
+        so that it is freed as soon as no client holds it (``Context.release``)."""
+        if self._context is not None:
+            self._context.release()
+
 
 @dataclass
 class _Run:
@@ -224,7 +230,9 @@ class ProjectSession:
             carried = self._carried_over(run, outcomes, config)
             if carried is not None:
                 return carried
-        self._latest.pop(config, None)  # its linked project is freed before the next is built
+        dropped = self._latest.pop(config, None)  # its linked project is freed before the next is built
+        if dropped is not None:
+            dropped[1].release()
         was_enabled = gc.isenabled()
         gc.disable()  # millions of acyclic facts: see ``extract.no_cycle_collection``
         try:
@@ -255,6 +263,9 @@ class ProjectSession:
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""
+        replaced = self._latest.get(config)
+        if replaced is not None and replaced[1] is not checked:
+            replaced[1].release()
         self._latest[config] = (self.generation, checked)
         history = [old for old in self._history.get(config, []) if not _same(old.outcomes, run.outcomes)]
         self._history[config] = [run, *history][:HISTORY]
