@@ -141,6 +141,26 @@ def test_a_changed_fact_runs_both_phases(tmp_path: Path) -> None:
     assert not any("lookup" in d.message for d in cached.diagnostics)
 
 
+def test_a_changed_fact_undone_carries_the_run_before_over(tmp_path: Path) -> None:
+    """An edit undone (or pre-commit's stash popped): every file is again as a run before the
+    last saw it, and that run's findings are carried over, not just the last run's."""
+    project = _copy(CHAIN, tmp_path)
+    cache = tmp_path / "cache"
+    before = lint_paths([project], ALL, cache_dir=cache, facts=False)
+    geo = project / "app" / "services" / "geo.py"
+    original = geo.read_text(encoding="utf-8")
+    geo.write_text(original.replace("requests.get(url, timeout=5)", "dict(url=url)"), encoding="utf-8")
+    edited, fresh = _check(project, cache)
+    assert not edited.carried_over and _everything(edited) == _everything(fresh) != _everything(before)
+    geo.write_text(original, encoding="utf-8")
+    undone, fresh = _check(project, cache)
+    assert undone.carried_over and undone.parsed == 0
+    assert _everything(undone) == _everything(before) == _everything(fresh)
+    geo.write_text(original.replace("requests.get(url, timeout=5)", "dict(url=url)"), encoding="utf-8")
+    redone, fresh = _check(project, cache)  # and redone: the run before is the earlier one now
+    assert redone.carried_over and _everything(redone) == _everything(edited) == _everything(fresh)
+
+
 @pytest.mark.skipif(not can_fork(2), reason="a worker is forked only on Linux")
 def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(carry_over_module, "PARSE_IN_WORKER_BYTES", 0)  # every edit counts as large
@@ -239,7 +259,8 @@ def test_a_split_child_is_cancelled_when_the_findings_carry_over(tmp_path: Path,
     assert commented.carried_over and len(started) == 1
     with pytest.raises(ChildProcessError):  # cancelled and reaped: no process left behind
         os.waitpid(started[0].pid, os.WNOHANG)
-    assert sorted(p.relative_to(cache) for p in cache.rglob("*")) == entries  # nothing half-written
+    # nothing half-written (the run before, kept for an undo, is the carried-over run's own write)
+    assert sorted(p.relative_to(cache) for p in cache.rglob("*") if p.name != "earlier-runs") == entries
 
 
 def test_a_new_file_or_another_configuration_runs_both_phases(tmp_path: Path) -> None:

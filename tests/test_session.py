@@ -100,3 +100,69 @@ def test_a_text_that_does_not_parse_reports_its_parse_error(tmp_path: Path, monk
     session.set_text(root / "helpers.py", b"def broken(:\n")
     assert ("app/helpers.py", "FAS900") in codes(session)
     assert ("app/main.py", "FAS102") not in codes(session)
+
+
+def test_a_file_deleted_and_written_again_keeps_its_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two services whose modules have the same names (no package above them): the project phase
+    links a name to the first module that has it, in discovery's order. A file deleted and written
+    again must take its place in that order again, or the session links another module than a
+    fresh run does."""
+    monkeypatch.chdir(tmp_path)
+    for service, helper in (("one", HELPER_BLOCKS), ("two", HELPER_FINE)):
+        (tmp_path / service / "app").mkdir(parents=True)
+        (tmp_path / service / "app" / "__init__.py").write_text("")
+        (tmp_path / service / "app" / "helpers.py").write_text(helper)
+        (tmp_path / service / "app" / "main.py").write_text(ROUTES)
+    session = ProjectSession(tmp_path, Config(), jobs=1)
+    session.refresh()
+    assert codes(session) == fresh(tmp_path) == []  # the later ``app.helpers.load`` is the one linked: it does not block
+    helper = tmp_path / "one" / "app" / "helpers.py"
+    helper.unlink()
+    session.refresh()
+    assert codes(session) == fresh(tmp_path)
+    helper.write_text(HELPER_BLOCKS)
+    session.refresh()
+    assert codes(session) == fresh(tmp_path)
+
+
+def test_an_edit_undone_is_carried_over_from_the_check_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    before = codes(session)
+    helper = root / "helpers.py"
+    session.set_text(helper, HELPER_FINE.encode())
+    assert not session.check().carried_over  # a fact changed: the project phase ran
+    assert ("app/main.py", "FAS102") not in codes(session)
+    session.set_text(helper, ("# undone\n" + HELPER_BLOCKS).encode())  # the edit undone, a comment more
+    assert session.check().carried_over
+    assert codes(session) == before == fresh(root)
+    assert session.check().context is not None  # linked when asked for
+
+
+def test_a_linked_project_the_session_drops_is_freed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's session links the project again after every change of a fact: the last one
+    must be freed by reference counting (no cycle left for the collector, which a session runs
+    with the collector off would leave to pile up)."""
+    import gc
+    import weakref
+
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    context = session.check().context
+    assert context is not None
+    context.callgraph, context.project.calls_to(["time.sleep"])  # what the rules build on it
+    linked = weakref.ref(context.project)
+    del context
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        session.set_text(root / "helpers.py", HELPER_FINE.encode())
+        session.check()
+        assert linked() is None
+    finally:
+        if was_enabled:
+            gc.enable()

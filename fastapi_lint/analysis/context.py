@@ -7,7 +7,7 @@ calls): each is built by the first rule that asks, and shared by the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -85,6 +85,12 @@ class Context:
         """Where each function may run (``analysis/scope.py``)."""
         return scopes(self.project, self.model, self.callgraph)
 
+    def release(self) -> None:
+        """Drop the views built on these facts (built again if asked for). A view refers back to
+        the context, a cycle only the collector would free: a long-lived session drops a context
+        after every change, and releases it so that it is freed at once."""
+        self._views.clear()
+
     def view(self, build: Callable[[Context], _V]) -> _V:
         """``build(self)``, built once per context: a view another part keeps on these facts
         (the fixes' placing of findings)."""
@@ -95,15 +101,22 @@ class Context:
 
 
 def project_context(
-    summaries: list[ModuleSummary], catalog: Catalog, paths: dict[str, Path] | None = None, src: tuple[Path, ...] = ()
+    summaries: list[ModuleSummary],
+    catalog: Catalog,
+    paths: dict[str, Path] | None = None,
+    src: tuple[Path, ...] = (),
+    aliases: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Context:
     """The linked project and its FastAPI model: what every rule reads.
 
     ``catalog``: the blocking calls, with the configuration's additions. ``paths``: each
     module's file (by displayed path), where its project's pins are looked for; without it,
     the displayed path itself (relative to the working folder). ``src``: the configured import
-    roots (``analysis/roots.py``).
+    roots (``analysis/roots.py``). ``aliases``: what ``module_aliases`` gives for these
+    summaries, files and roots, when the caller kept it from an earlier link (else computed).
     """
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
-    project = Project(summaries, module_aliases(summaries, files, src))
+    if aliases is None:
+        aliases = module_aliases(summaries, files, src)
+    project = Project(summaries, aliases)
     return Context(project, fastapi_model.build(project), catalog, Pins(files))

@@ -712,7 +712,9 @@ class CallIndex:
     runs only the rules that never ask by path does not pay for it)."""
 
     def __init__(self, project: Project) -> None:
-        self._project = project
+        # The project holds its index: a plain reference back would make a cycle, which only the
+        # collector frees (a long-lived session drops a linked project after every change).
+        self._project = weakref.proxy(project)
         self._index: dict[str, dict[str, list[_Entry]]] = {}
         # Calls grouped by how their callee is written, in order of first use: each written
         # callee is named (and resolved) once, not once per call (a project repeats most).

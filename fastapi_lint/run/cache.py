@@ -154,6 +154,15 @@ class LastRun:
     has_app: bool = True
 
 
+# How many runs before the last one the cache keeps (``Cache.earlier_runs``).
+EARLIER_RUNS = 3
+
+
+def _same_files(one: LastRun, other: LastRun) -> bool:
+    """Whether two runs read the same files as they were, with the same linter and configuration."""
+    return one.keys == other.keys and one.config == other.config and one.code == other.code
+
+
 _ALLOWED[(LastRun.__module__, LastRun.__qualname__)] = LastRun
 _ALLOWED[(Stamps.__module__, Stamps.__qualname__)] = Stamps
 
@@ -238,6 +247,7 @@ class Cache:
         self._ready = False
         self.read_only = False  # a forked child reads, never writes (it may be killed mid-write)
         self._last_run: tuple[LastRun | None] | None = None  # read once a run
+        self._earlier: tuple[LastRun, ...] | None = None  # read when needed
 
     @staticmethod
     def key(data: bytes, path: str, module: str, is_package: bool) -> str:
@@ -304,11 +314,37 @@ class Cache:
         # (one written by an older build may lack fields: it is of no use then)
         return found if isinstance(found, LastRun) and isinstance(getattr(found, "stamps", None), Stamps) else None
 
+    def earlier_runs(self) -> tuple[LastRun, ...]:
+        """The cached runs before the last one, most recent first (``EARLIER_RUNS`` at most, each of
+        other files' keys): a run whose files are again as they were then (an edit undone, a
+        branch or pre-commit's stash switched back) carries its findings over. Read only when
+        the last run is not such a match."""
+        if self._earlier is None:
+            self._earlier = self._read_earlier_runs()
+        return self._earlier
+
+    def _read_earlier_runs(self) -> tuple[LastRun, ...]:
+        if self.secret is None:
+            return ()
+        try:
+            found = unseal(self.secret, self._files.read("earlier-runs"))
+        except Exception:  # absent, corrupt, foreign or a link
+            return ()
+        if not isinstance(found, tuple):
+            return ()
+        return tuple(run for run in found if isinstance(run, LastRun) and isinstance(getattr(run, "stamps", None), Stamps))
+
     def put_last_run(self, run: LastRun) -> None:
         if self.secret is None or self.read_only:
             return
+        previous = self.last_run()
         try:
             self._prepare()
+            if previous is not None and not _same_files(previous, run):
+                # The last run becomes an earlier one; one of the same files as this is dropped.
+                earlier = (previous, *(old for old in self.earlier_runs() if not _same_files(old, run)))[:EARLIER_RUNS]
+                self._files.write("earlier-runs", seal(self.secret, earlier))
+                self._earlier = earlier
             self._files.write("last-run", seal(self.secret, run))
             self._last_run = (run,)
         except OSError:

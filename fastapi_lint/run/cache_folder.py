@@ -30,9 +30,10 @@ GITIGNORE = "# Created by fastapi-lint\n*\n"
 # A cache file is a pickle of one module's facts, or the last run's findings: tens of MB for
 # the largest generated modules seen. Anything bigger is not ours, and is not read whole.
 MAX_FILE_BYTES = 256 * 1024 * 1024
-# What a run writes at the top of the folder: the tag, the .gitignore, the last run's record,
-# one folder per two hex digits of the entries' names, and temporary files being renamed.
-_OUR_FILES = re.compile(r"(CACHEDIR\.TAG|\.gitignore|last-run|tmp[0-9a-z_]+\.tmp)\Z")
+# What a run writes at the top of the folder: the tag, the .gitignore, the last run's record and
+# the few before it, one folder per two hex digits of the entries' names, and temporary files
+# being renamed.
+_OUR_FILES = re.compile(r"(CACHEDIR\.TAG|\.gitignore|last-run|earlier-runs|tmp[0-9a-z_]+\.tmp)\Z")
 _OUR_FOLDERS = re.compile(r"[0-9a-f]{2}\Z")
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

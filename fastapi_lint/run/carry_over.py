@@ -5,7 +5,8 @@ whether a ``# noqa`` silenced it, and the key of every file it read. A later
 plain check (no fixes, no statistics: nothing that needs the facts) first
 compares the keys:
 
-- nothing changed: the last findings, as they were;
+- nothing changed: the last findings, as they were; or every file is again as one of the few
+  runs before saw it (an edit undone, pre-commit's stash popped): that run's findings;
 - a few files changed, none of them a fact (a comment, a blank line, a docstring,
   a re-wrapped call, a ``# noqa``: see ``relocation.py``): only those files
   are parsed, their findings and the chains through them move to the new
@@ -24,7 +25,7 @@ project phase is a function of the facts, and the facts are the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,9 @@ def carry_over(
     attempt = Attempt()
     last = cache.last_run()
     current = _keys_by_path(files, keys)
+    if last is not None and last.keys != current:
+        # The files as an earlier run saw them (an edit undone, a stash popped): its findings as they were.
+        last = next((run for run in cache.earlier_runs() if run.keys == current), last)
     if (
         last is None
         or last.code != code_fingerprint()
@@ -186,19 +190,29 @@ def _size(files: list[tuple[Path, str]]) -> int:
 
 
 def _moved_findings(last: LastRun, moved: dict[str, _Moved]) -> list[tuple[Diagnostic, bool]] | None:
+    return moved_findings(last.findings, {path: (change.relocation, change.summary) for path, change in moved.items()})
+
+
+def moved_findings(
+    last: Iterable[tuple[Diagnostic, bool]], moved: dict[str, tuple[Relocation, ModuleSummary]]
+) -> list[tuple[Diagnostic, bool]] | None:
+    """The findings ``last`` (each with whether a ``# noqa`` silenced it) after edits that changed
+    no fact: ``moved`` gives, for each edited module (by displayed path), where its facts moved
+    and its summary now. Each finding's positions in those modules are moved, in its chain too,
+    and its ``# noqa`` read again in its own module; None when a position cannot be moved."""
     if not moved:
-        return list(last.findings)
+        return list(last)
     findings: list[tuple[Diagnostic, bool]] = []
-    for diagnostic, silenced in last.findings:
+    for diagnostic, silenced in last:
         if diagnostic.path in moved or diagnostic.chain:
-            for path, change in moved.items():
-                relocated = change.relocation.diagnostic(diagnostic, path)
+            for path, (change, _) in moved.items():
+                relocated = change.diagnostic(diagnostic, path)
                 if relocated is None:
                     return None
                 diagnostic = relocated
             own = moved.get(diagnostic.path)
             if own is not None:  # its noqa comments may have changed
-                silenced = is_suppressed(diagnostic, own.summary)
+                silenced = is_suppressed(diagnostic, own[1])
         findings.append((diagnostic, silenced))
     # Positions moved in order within each file, so the report order holds; a stable sort keeps ties.
     findings.sort(key=lambda found: found[0].sort_key())

@@ -61,9 +61,23 @@ def check_project(
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
 
-    result = Phase2Result()
     catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
     context = project_context(summaries, catalog, paths, source_roots(config))
+    return check_context(context, summaries, config, paths, debug, elsewhere)
+
+
+def check_context(
+    context: Context,
+    summaries: list[ModuleSummary],
+    config: Config,
+    paths: dict[str, Path] | None = None,
+    debug: bool = False,
+    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
+) -> Phase2Result:
+    """Phase 2 on a project already linked (``context``, of ``summaries``): the selected rules
+    run, suppressions and the scope applied. A caller that keeps linked parts between runs (the
+    session, ``session.py``) links the project itself; ``check_project`` links it afresh."""
+    result = Phase2Result()
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)

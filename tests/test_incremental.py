@@ -1,0 +1,429 @@
+"""The incremental engine (run/session.py) against fresh full runs, after every edit of a sweep.
+
+A small shop service of a dozen modules (written for this test) is edited at random, seeded: a
+blocking call added to or removed from a helper, an import added or removed, a function renamed,
+a file deleted, written again or added, the syntax broken and mended, a route decorator changed, comments, blank
+lines and ``# noqa`` comments written (the edits that move facts without changing them). After
+every edit:
+
+- a ``ProjectSession`` told of it (``set_text`` as an editor does, or ``refresh`` after the disk
+  changed) gives, under two configurations, exactly the findings of ``api.lint_paths`` on the files
+  as they now are, without a cache;
+- the CLI's one-file run on the edited file (``fastapi-lint check FILE``, with its cache: what
+  pre-commit runs) reports exactly that file's findings of the full run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.api import ProjectSession, lint_paths
+from fastapi_lint.config import Config
+from fastapi_lint.diagnostics import Diagnostic
+from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
+
+SHOP: dict[str, str] = {
+    "shop/__init__.py": "",
+    "shop/main.py": '''\
+from fastapi import FastAPI
+
+from shop.routers import items, orders, users
+from shop.settings import get_settings
+
+app = FastAPI(title=get_settings().name)
+app.include_router(items.router, prefix="/items")
+app.include_router(orders.router, prefix="/orders")
+app.include_router(users.router)
+
+
+@app.get("/health")
+async def health() -> dict:
+    return {"ok": True}
+''',
+    "shop/settings.py": '''\
+import os
+from functools import lru_cache
+
+
+class Settings:
+    def __init__(self) -> None:
+        self.name = os.environ.get("SHOP_NAME", "shop")
+        self.db_url = os.environ.get("DB_URL", "sqlite://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+''',
+    "shop/routers/__init__.py": "",
+    "shop/routers/items.py": '''\
+from fastapi import APIRouter, Depends
+
+from shop.deps import get_db
+from shop.services import catalog
+from shop.services.pricing import price_of
+
+router = APIRouter()
+
+
+@router.get("/")
+async def list_items(db=Depends(get_db)) -> list:
+    return catalog.all_items(db)
+
+
+@router.get("/{item_id}")
+async def read_item(item_id: int) -> dict:
+    item = catalog.find(item_id)
+    return {"item": item, "price": price_of(item)}
+
+
+@router.post("/")
+def create_item(payload: dict) -> dict:
+    return catalog.save(payload)
+''',
+    "shop/routers/orders.py": '''\
+import asyncio
+
+from fastapi import APIRouter
+
+from shop.services import mailer
+from shop.services.pricing import total
+
+router = APIRouter()
+
+
+@router.post("/")
+async def place_order(order: dict) -> dict:
+    amount = total(order["items"])
+    await asyncio.to_thread(mailer.send_receipt, order["email"], amount)
+    return {"total": amount}
+
+
+@router.get("/{order_id}/receipt")
+async def receipt(order_id: int) -> dict:
+    mailer.render(order_id)
+    return {"id": order_id}
+''',
+    "shop/routers/users.py": '''\
+from fastapi import APIRouter
+
+from shop.services.accounts import load_profile, touch
+
+router = APIRouter(prefix="/users")
+
+
+@router.get("/{name}")
+async def profile(name: str) -> dict:
+    touch(name)
+    return load_profile(name)
+
+
+@router.get("/{name}/avatar")
+def avatar(name: str) -> dict:
+    return {"avatar": load_profile(name).get("avatar")}
+''',
+    "shop/deps.py": '''\
+import sqlite3
+
+from shop.settings import get_settings
+
+
+def get_db():
+    connection = sqlite3.connect(get_settings().db_url)
+    try:
+        yield connection
+    finally:
+        connection.close()
+''',
+    "shop/services/__init__.py": "",
+    "shop/services/catalog.py": '''\
+import json
+import time
+
+from shop.services.storage import read_blob
+
+
+def all_items(db) -> list:
+    return [row for row in db.execute("select * from items")]
+
+
+def find(item_id: int) -> dict:
+    return json.loads(read_blob(f"items/{item_id}.json"))
+
+
+def save(payload: dict) -> dict:
+    time.sleep(0.01)
+    return payload
+''',
+    "shop/services/storage.py": '''\
+import requests
+
+
+def read_blob(key: str) -> str:
+    return requests.get(f"https://blobs.example/{key}", timeout=5).text
+
+
+def cached_blob(key: str) -> str:
+    return key
+''',
+    "shop/services/pricing.py": '''\
+def price_of(item: dict) -> float:
+    return float(item.get("price", 0))
+
+
+def total(items: list) -> float:
+    return sum(price_of(item) for item in items)
+''',
+    "shop/services/mailer.py": '''\
+import smtplib
+
+
+def send_receipt(email: str, amount: float) -> None:
+    with smtplib.SMTP("localhost") as server:
+        server.sendmail("shop@example.com", [email], f"total {amount}")
+
+
+def render(order_id: int) -> str:
+    return f"order {order_id}"
+''',
+    "shop/services/accounts.py": '''\
+import time
+
+from shop.services.storage import cached_blob
+
+
+def load_profile(name: str) -> dict:
+    return {"name": name, "blob": cached_blob(name)}
+
+
+def touch(name: str) -> None:
+    return None
+
+
+def wait_a_bit() -> None:
+    time.sleep(0.5)
+''',
+}
+
+BLOCKING = ["time.sleep(1)", "requests.get('https://example.com', timeout=3)", "open('/tmp/x').read()",
+            "wait_a_bit()", "read_blob('k')"]
+IMPORTS = {"time.sleep(1)": "import time", "requests.get('https://example.com', timeout=3)": "import requests",
+           "wait_a_bit()": "from shop.services.accounts import wait_a_bit",
+           "read_blob('k')": "from shop.services.storage import read_blob"}
+NEW_MODULE = '''\
+from fastapi import APIRouter
+
+from shop.services.accounts import wait_a_bit
+from shop.main import app
+
+extra = APIRouter()
+
+
+@extra.get("/extra")
+async def extra_route() -> dict:
+    wait_a_bit()
+    return {}
+
+
+app.include_router(extra)
+'''
+EVERYTHING = Config(select=("ALL",), scope="all")
+CONFIGS = (Config(), EVERYTHING)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _functions(text: str) -> list[tuple[int, str, str]]:
+    """(line index, indent of the body, name) of each ``def`` whose body starts on the next line."""
+    lines = text.splitlines()
+    found = []
+    for index, line in enumerate(lines[:-1]):
+        match = re.match(r"(\s*)(?:async )?def (\w+)\(.*:\s*$", line)
+        body = re.match(r"(\s+)\S", lines[index + 1])
+        if match and body:
+            found.append((index, body.group(1), match.group(2)))
+    return found
+
+
+def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
+    """One random edit of a module's text, and what it was."""
+    lines = text.splitlines(keepends=True)
+    functions = _functions(text)
+    kind = rng.choice(["add_blocking", "add_blocking", "remove_blocking", "import", "rename", "syntax",
+                       "decorator", "comment", "blank", "noqa", "async"])
+    if kind == "add_blocking" and functions:
+        index, indent, _ = rng.choice(functions)
+        call = rng.choice(BLOCKING)
+        lines.insert(index + 1, f"{indent}{call}\n")
+        if call in IMPORTS and rng.random() < 0.8:
+            lines.insert(0, IMPORTS[call] + "\n")
+        return "".join(lines), f"add {call}"
+    if kind == "remove_blocking":
+        blocking = [i for i, line in enumerate(lines) if re.search(r"time\.sleep|requests\.get|open\(|wait_a_bit\(\)|read_blob\(", line)
+                    and not line.lstrip().startswith(("def ", "from ", "import "))]
+        if blocking:
+            index = rng.choice(blocking)
+            lines[index] = re.match(r"\s*", lines[index]).group(0) + "pass\n"  # type: ignore[union-attr]
+            return "".join(lines), "remove a blocking call"
+    if kind == "import":
+        imports = [i for i, line in enumerate(lines) if line.startswith(("import ", "from "))]
+        if imports and rng.random() < 0.5:
+            del lines[rng.choice(imports)]
+            return "".join(lines), "remove an import"
+        lines.insert(0, rng.choice(["import os\n", "import time\n", "from shop.services import storage\n"]))
+        return "".join(lines), "add an import"
+    if kind == "rename" and functions:
+        _, _, function = rng.choice(functions)
+        return re.sub(rf"\b{function}\b(?=\()", function + "_v2", text, count=1), f"rename {function}"
+    if kind == "syntax":
+        if "def broken(:" in text:
+            return text.replace("def broken(:\n", ""), "mend the syntax"
+        return text + "def broken(:\n", "break the syntax"
+    if kind == "decorator":
+        changes = [("@router.get(", "@router.post("), ("@router.post(", "@router.get("), ('@router.get("/")', '@router.get("/all")'),
+                   ("@app.get(", "@app.put(")]
+        rng.shuffle(changes)
+        for old, new in changes:
+            if old in text:
+                return text.replace(old, new, 1), f"decorator {old} -> {new}"
+        return text.replace("\n@router", "\n# @router", 1), "a decorator commented out"
+    if kind == "async":
+        if "async def" in text and rng.random() < 0.5:
+            return text.replace("async def", "def", 1), "async def -> def"
+        return text.replace("\ndef ", "\nasync def ", 1), "def -> async def"
+    if kind == "noqa":
+        candidates = [i for i, line in enumerate(lines) if line.strip() and not line.rstrip().endswith((":", "\\"))
+                      and '"""' not in line and "'''" not in line]
+        if candidates:
+            index = rng.choice(candidates)
+            code = rng.choice(["FAS101", "FAS102", "FAS"])
+            lines[index] = lines[index].rstrip("\n") + f"  # noqa: {code}\n"
+            return "".join(lines), f"noqa {code} line {index + 1}"
+    at = rng.randrange(len(lines) + 1)
+    if kind == "comment":
+        indent = re.match(r"\s*", lines[at]).group(0) if at < len(lines) else ""  # type: ignore[union-attr]
+        lines.insert(at, f"{indent}# a comment\n")
+        return "".join(lines), f"comment at {at + 1}"
+    lines.insert(at, "\n")
+    return "".join(lines), f"blank line at {at + 1}"
+
+
+def fresh(root: Path, config: Config) -> dict[str, list[Diagnostic]]:
+    found: dict[str, list[Diagnostic]] = {}
+    for d in lint_paths([root], config, cache_dir=None).diagnostics:
+        found.setdefault(d.path, []).append(d)
+    return found
+
+
+def cli_one_file(path: Path) -> list[dict[str, object]]:
+    result = invoke("check", str(path), "--format", "json", "--exit-zero")
+    assert result.exit_code == 0, result.output
+    return [{k: v for k, v in d.items() if k != "fix"} for d in json.loads(result.stdout)]
+
+
+def as_reported(found: list[Diagnostic]) -> list[dict[str, object]]:
+    from fastapi_lint.reporters.json import as_dict
+
+    return [{k: v for k, v in as_dict(d).items() if k != "fix"} for d in found]
+
+
+def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, int]:
+    """``edits`` random edits; the session checked after each, the CLI after every ``cli_every``-th.
+    Returns how many edits changed the findings, and after how many the session carried its
+    findings over (the default configuration's: no fact changed)."""
+    rng = random.Random(seed)
+    write(tmp_path, SHOP)
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    root = tmp_path / "shop"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    texts = dict(SHOP)
+    counts = {"changed findings": 0, "carried over": 0, "edits": 0}
+    previous: dict[str, list[Diagnostic]] | None = None
+    buffers: set[str] = set()  # files the session holds an editor's text of
+    for step in range(edits):
+        name = rng.choice(sorted(texts))
+        path = tmp_path / name
+        roll = rng.random()
+        if roll < 0.06 and name != "shop/main.py":  # a file deleted (a branch switch, a move)
+            del texts[name]
+            path.unlink()
+            what = "delete"
+            if rng.random() < 0.5 or name in buffers:
+                session.set_text(path, None)  # its buffer closed (an overlay outlives the file on disk)
+                buffers.discard(name)
+            else:
+                session.refresh()
+        elif roll < 0.12 and set(SHOP) - set(texts):  # a deleted file written again (a branch switched back)
+            name = rng.choice(sorted(set(SHOP) - set(texts)))
+            path, what = tmp_path / name, "restore"
+            texts[name] = SHOP[name]
+            path.write_text(SHOP[name])
+            session.refresh()
+        elif roll < 0.16 and "shop/extra.py" not in texts:  # a file added
+            name, what = "shop/extra.py", "add a file"
+            path = tmp_path / name
+            texts[name] = NEW_MODULE
+            path.write_text(NEW_MODULE)
+            session.refresh()
+        else:
+            texts[name], what = edit(name, texts[name], rng)
+            path.write_text(texts[name])
+            if rng.random() < 0.7:
+                session.set_text(path, texts[name].encode())  # an editor's buffer (here the same as the disk)
+                buffers.add(name)
+            elif name in buffers and rng.random() < 0.5:
+                session.set_text(path, None)  # the buffer closed: the disk's text again
+                buffers.discard(name)
+            else:
+                if name in buffers:  # the buffer stays in force over the disk until it is closed
+                    session.set_text(path, None)
+                    buffers.discard(name)
+                session.refresh()
+        counts["edits"] += 1
+        for config in CONFIGS:
+            expected = fresh(root, config)
+            got = {shown: found for shown, found in session.diagnostics(config).items() if found}
+            assert got == expected, f"step {step} ({what} in {name}), config {config.select}: the session differs from a full run"
+            if config == CONFIGS[0]:
+                counts["changed findings"] += expected != previous
+                counts["carried over"] += session.check(config).carried_over
+                previous = expected
+        if cli_every and step % cli_every == 0 and path.exists():
+            shown = str(path.relative_to(tmp_path))
+            assert cli_one_file(path) == as_reported(fresh(root, Config()).get(shown, [])), (
+                f"step {step} ({what} in {name}): the CLI's one-file run differs from a full run")
+    return counts
+
+
+def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    counts = sweep(tmp_path, seed=16, edits=45, cli_every=3)
+    assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
+    assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_a_long_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    monkeypatch.chdir(tmp_path)
+    sweep(tmp_path, seed=seed, edits=150, cli_every=2)
+
+
+def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, SHOP)
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    codes = {(shown, d.code) for shown, found in fresh(tmp_path / "shop", Config()).items() for d in found}
+    assert ("shop/routers/items.py", "FAS102") in codes  # read_item -> catalog.find -> storage.read_blob
+    assert ("shop/routers/items.py", "FAS106") in codes  # list_items depends on the sync get_db
