@@ -179,6 +179,16 @@ def test_near_misses_do_not_match() -> None:
         "slack_sdk.web.async_client.AsyncWebClient.chat_postMessage",
         "anyio.Path.read_text",
         "aiofiles.open",
+        "aiokafka.AIOKafkaProducer.send_and_wait",
+        "aio_pika.Channel.default_exchange.publish",
+        "kubernetes_asyncio.client.CoreV1Api.list_namespaced_pod",
+        "qdrant_client.AsyncQdrantClient.search",
+        "chromadb.AsyncHttpClient.get_collection",
+        "mem0.AsyncMemory.search",
+        "firecrawl.AsyncFirecrawlApp.scrape_url",
+        "apify_client.ApifyClientAsync.actor",
+        "django.db.models.Manager.aget",
+        "django.db.models.QuerySet.afirst",
         "asyncio.sleep",
         "asyncio.Lock.acquire",
         "asyncio.Queue.get",
@@ -186,6 +196,43 @@ def test_near_misses_do_not_match() -> None:
 )
 def test_async_counterparts_never_match(path: str) -> None:
     assert CATALOG.match(path) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "pika.BlockingConnection",
+        "pika.adapters.blocking_connection.BlockingChannel.basic_publish",
+        "kafka.KafkaProducer.flush",
+        "confluent_kafka.Consumer.poll",
+        "kubernetes.client.CoreV1Api.list_namespaced_pod",
+        "twilio.rest.Client.messages.create",
+        "sendgrid.SendGridAPIClient.send",
+        "firecrawl.FirecrawlApp.scrape_url",
+        "qdrant_client.QdrantClient.upsert",
+        "pinecone.Index.query",
+        "mem0.Memory.add",
+        "django.db.models.QuerySet.first",
+        "fastapi_sqlalchemy.db.session.commit",
+        "fcntl.flock",
+        "fsspec.AbstractFileSystem.cat_file",
+        "chardet.detect",
+    ],
+)
+def test_wider_families_match(path: str) -> None:
+    assert CATALOG.match(path) is not None
+
+
+def test_local_helpers_of_wider_families_do_not_match() -> None:
+    for path in (
+        "confluent_kafka.Producer.produce",  # only queues
+        "confluent_kafka.Producer.poll",  # ``poll(0)`` serves callbacks without waiting
+        "kubernetes.client.CoreV1Api.api_client.close",
+        "django.db.models.Manager.filter",  # a lazy query set
+        "django.db.models.QuerySet.order_by",
+        "weaviate.WeaviateClient.collections.get",  # a handle, no request
+    ):
+        assert CATALOG.match(path) is None, path
 
 
 def test_typed_attributes_and_items_are_followed() -> None:

@@ -352,7 +352,8 @@ class Project:
                 return self._module_member(self.modules[owner.path], name)
             if owner.path in self.classes:
                 return self._class_member(owner.path, name, instance=False)
-            return Ref(TYPE_ALIASES.get(path, path))
+            typed = ATTRIBUTE_TYPES.get(path)  # ``fastapi_sqlalchemy.db.session``: a ``Session``
+            return Ref(typed, RefKind.INSTANCE) if typed is not None else Ref(TYPE_ALIASES.get(path, path))
         if owner.kind is RefKind.INSTANCE:
             if owner.path in self.classes:
                 return self._class_member(owner.path, name, instance=True)
@@ -473,6 +474,9 @@ class Project:
                 # Assigned different things in different places: no single type.
                 return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
             if klass not in self.classes:  # an external base: its members are its own
+                typed = ATTRIBUTE_TYPES.get(member)  # ``Order.objects``: a Django ``Manager``
+                if typed is not None:
+                    return Ref(typed, RefKind.INSTANCE)
                 return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
         return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
 
