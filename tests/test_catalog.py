@@ -189,6 +189,9 @@ def test_near_misses_do_not_match() -> None:
         "apify_client.ApifyClientAsync.actor",
         "django.db.models.Manager.aget",
         "django.db.models.QuerySet.afirst",
+        "langchain_openai.ChatOpenAI.ainvoke",
+        "langchain_core.runnables.RunnableSequence.astream",
+        "langgraph.graph.state.CompiledStateGraph.ainvoke",
         "asyncio.sleep",
         "asyncio.Lock.acquire",
         "asyncio.Queue.get",
@@ -233,6 +236,39 @@ def test_local_helpers_of_wider_families_do_not_match() -> None:
         "weaviate.WeaviateClient.collections.get",  # a handle, no request
     ):
         assert CATALOG.match(path) is None, path
+
+
+@pytest.mark.parametrize(
+    ("path", "async_name"),
+    [
+        ("langchain_openai.ChatOpenAI.invoke", "ainvoke"),
+        ("langchain_anthropic.chat_models.ChatAnthropic.stream", "astream"),
+        ("langchain_core.runnables.RunnableSequence.batch", "abatch"),
+        ("langgraph.graph.state.CompiledStateGraph.invoke", "ainvoke"),
+        ("langchain_community.vectorstores.Chroma.similarity_search", "asimilarity_search"),
+        ("langchain_openai.OpenAIEmbeddings.embed_documents", "aembed_documents"),
+    ],
+)
+def test_runnable_protocol_matches(path: str, async_name: str) -> None:
+    entry = CATALOG.match(path)
+    assert entry is not None and entry.resource and f"`{async_name}`" in entry.why
+
+
+def test_formatting_and_project_code_runnables_do_not_match() -> None:
+    for path in (
+        "langchain_core.prompts.ChatPromptTemplate.invoke",
+        "langchain_core.prompts.PromptTemplate.invoke",
+        "langchain_core.output_parsers.StrOutputParser.invoke",
+        "langchain_core.runnables.RunnableLambda.invoke",
+        "langchain_core.runnables.RunnablePassthrough.invoke",
+        "langchain_core.tools.StructuredTool.invoke",
+        "langchain_text_splitters.RecursiveCharacterTextSplitter.split_documents",
+        "langchain_openai.ChatOpenAI.get_num_tokens",
+        "langchain_openai.invoke",  # a module-level name, not a method of a type
+        "acme.ChatModel.invoke",  # not a LangChain package
+    ):
+        assert CATALOG.match(path) is None, path
+    assert Catalog(extend_safe=["langchain_openai.*"]).match("langchain_openai.ChatOpenAI.invoke") is None
 
 
 def test_typed_attributes_and_items_are_followed() -> None:

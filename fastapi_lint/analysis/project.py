@@ -15,6 +15,7 @@ from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from fastapi_lint.analysis.catalog.runnables import returns as runnable_returns
 from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED, call_result
 from fastapi_lint.analysis.facts import (
@@ -589,7 +590,7 @@ class Project:
             return Ref(func.path, RefKind.INSTANCE)
         if func.path in self.functions:
             return self._returns(func.path)
-        known = RETURNS.get(func.path)
+        known = RETURNS.get(func.path) or runnable_returns(func.path)
         if known is not None:
             return Ref(known, RefKind.INSTANCE)
         owner, _, last = func.path.rpartition(".")

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
+from fastapi_lint.analysis.catalog.runnables import match as runnable_match
 from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES
 
 _MAX_ATTRIBUTE_STEPS = 8
@@ -82,7 +83,7 @@ class Catalog:
             prefix = prefix.rpartition(".")[0]
             if prefix in self._prefixes:
                 return self._prefixes[prefix]
-        return None
+        return runnable_match(path)
 
 
 def _through_attribute(path: str) -> str | None:
