@@ -15,7 +15,7 @@ from typing import Generic, Optional, TypeVar
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from fastapi_lint.analysis.catalog.runnables import returns as runnable_returns
+from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.catalog.types import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED, call_result
 from fastapi_lint.analysis.facts import (
@@ -478,6 +478,10 @@ class Project:
                 typed = ATTRIBUTE_TYPES.get(member)  # ``Order.objects``: a Django ``Manager``
                 if typed is not None:
                     return Ref(typed, RefKind.INSTANCE)
+                if klass != class_path and is_runnable_call(member):
+                    # A project subclass of a LangChain base (a retriever, a model): ``invoke`` runs
+                    # the project's own ``_get_relevant_documents``/``_generate``, not a known client.
+                    break
                 return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
         return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
 

@@ -720,6 +720,12 @@ _NOTIFICATIONS = group(
     "an `httpx.AsyncClient` request to the service, or `await run_in_threadpool(...)`",
     [
         *each("twilio.rest.Client.messages twilio.rest.Client.calls", "create list"),
+        # Twilio Verify: ``client.verify.v2.services(sid).verifications.create(...)``
+        *each(
+            "twilio.rest.verify.v2.service.ServiceContext.verifications "
+            "twilio.rest.verify.v2.service.ServiceContext.verification_checks",
+            "create",
+        ),
         "sendgrid.SendGridAPIClient.send",
         "sendgrid.SendGridAPIClient.client.mail.send.post",
         *methods("postmarker.core.PostmarkClient.emails", "send send_batch send_with_template send_template_batch"),

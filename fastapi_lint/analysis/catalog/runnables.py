@@ -90,6 +90,12 @@ def returns(func_path: str) -> str | None:
     return None
 
 
+def is_runnable_call(path: str) -> bool:
+    """A protocol method on a LangChain or LangGraph type, whatever the type."""
+    owner, _, name = path.rpartition(".")
+    return name in RUNNABLE_METHODS and is_langchain(owner)
+
+
 _ENTRIES: dict[str, Entry] = {}
 
 

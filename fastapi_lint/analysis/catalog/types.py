@@ -191,6 +191,8 @@ RETURNS: dict[str, str] = {
     "pika.BlockingConnection.channel": "pika.adapters.blocking_connection.BlockingChannel",
     "kafka.KafkaProducer.send": "kafka.producer.future.FutureRecordMetadata",
     # Clusters and SaaS SDKs
+    "twilio.rest.Client.verify.v2.services": "twilio.rest.verify.v2.service.ServiceContext",
+    "twilio.rest.Client.verify.services": "twilio.rest.verify.v2.service.ServiceContext",
     "pinecone.Pinecone.Index": "pinecone.Index",
     "apify_client.ApifyClient.actor": "apify_client.clients.ActorClient",
     "apify_client.ApifyClient.run": "apify_client.clients.RunClient",
