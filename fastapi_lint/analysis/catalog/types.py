@@ -287,7 +287,6 @@ TYPE_ALIASES: dict[str, str] = {
     "s3fs.core.S3FileSystem": "fsspec.AbstractFileSystem",
     "gcsfs.GCSFileSystem": "fsspec.AbstractFileSystem",
     "adlfs.AzureBlobFileSystem": "fsspec.AbstractFileSystem",
-    "fsspec.implementations.local.LocalFileSystem": "fsspec.AbstractFileSystem",
     # Django and fastapi-sqlalchemy
     "django.db.models.base.Model": "django.db.models.Model",
     "django.db.models.manager.Manager": "django.db.models.Manager",
