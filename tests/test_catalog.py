@@ -179,6 +179,19 @@ def test_near_misses_do_not_match() -> None:
         "slack_sdk.web.async_client.AsyncWebClient.chat_postMessage",
         "anyio.Path.read_text",
         "aiofiles.open",
+        "aiokafka.AIOKafkaProducer.send_and_wait",
+        "aio_pika.Channel.default_exchange.publish",
+        "kubernetes_asyncio.client.CoreV1Api.list_namespaced_pod",
+        "qdrant_client.AsyncQdrantClient.search",
+        "chromadb.AsyncHttpClient.get_collection",
+        "mem0.AsyncMemory.search",
+        "firecrawl.AsyncFirecrawlApp.scrape_url",
+        "apify_client.ApifyClientAsync.actor",
+        "django.db.models.Manager.aget",
+        "django.db.models.QuerySet.afirst",
+        "langchain_openai.ChatOpenAI.ainvoke",
+        "langchain_core.runnables.RunnableSequence.astream",
+        "langgraph.graph.state.CompiledStateGraph.ainvoke",
         "asyncio.sleep",
         "asyncio.Lock.acquire",
         "asyncio.Queue.get",
@@ -186,6 +199,76 @@ def test_near_misses_do_not_match() -> None:
 )
 def test_async_counterparts_never_match(path: str) -> None:
     assert CATALOG.match(path) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "pika.BlockingConnection",
+        "pika.adapters.blocking_connection.BlockingChannel.basic_publish",
+        "kafka.KafkaProducer.flush",
+        "confluent_kafka.Consumer.poll",
+        "kubernetes.client.CoreV1Api.list_namespaced_pod",
+        "twilio.rest.Client.messages.create",
+        "sendgrid.SendGridAPIClient.send",
+        "firecrawl.FirecrawlApp.scrape_url",
+        "qdrant_client.QdrantClient.upsert",
+        "pinecone.Index.query",
+        "mem0.Memory.add",
+        "django.db.models.QuerySet.first",
+        "fastapi_sqlalchemy.db.session.commit",
+        "fcntl.flock",
+        "fsspec.AbstractFileSystem.cat_file",
+        "chardet.detect",
+    ],
+)
+def test_wider_families_match(path: str) -> None:
+    assert CATALOG.match(path) is not None
+
+
+def test_local_helpers_of_wider_families_do_not_match() -> None:
+    for path in (
+        "confluent_kafka.Producer.produce",  # only queues
+        "confluent_kafka.Producer.poll",  # ``poll(0)`` serves callbacks without waiting
+        "kubernetes.client.CoreV1Api.api_client.close",
+        "django.db.models.Manager.filter",  # a lazy query set
+        "django.db.models.QuerySet.order_by",
+        "weaviate.WeaviateClient.collections.get",  # a handle, no request
+    ):
+        assert CATALOG.match(path) is None, path
+
+
+@pytest.mark.parametrize(
+    ("path", "async_name"),
+    [
+        ("langchain_openai.ChatOpenAI.invoke", "ainvoke"),
+        ("langchain_anthropic.chat_models.ChatAnthropic.stream", "astream"),
+        ("langchain_core.runnables.RunnableSequence.batch", "abatch"),
+        ("langgraph.graph.state.CompiledStateGraph.invoke", "ainvoke"),
+        ("langchain_community.vectorstores.Chroma.similarity_search", "asimilarity_search"),
+        ("langchain_openai.OpenAIEmbeddings.embed_documents", "aembed_documents"),
+    ],
+)
+def test_runnable_protocol_matches(path: str, async_name: str) -> None:
+    entry = CATALOG.match(path)
+    assert entry is not None and entry.resource and f"`{async_name}`" in entry.why
+
+
+def test_formatting_and_project_code_runnables_do_not_match() -> None:
+    for path in (
+        "langchain_core.prompts.ChatPromptTemplate.invoke",
+        "langchain_core.prompts.PromptTemplate.invoke",
+        "langchain_core.output_parsers.StrOutputParser.invoke",
+        "langchain_core.runnables.RunnableLambda.invoke",
+        "langchain_core.runnables.RunnablePassthrough.invoke",
+        "langchain_core.tools.StructuredTool.invoke",
+        "langchain_text_splitters.RecursiveCharacterTextSplitter.split_documents",
+        "langchain_openai.ChatOpenAI.get_num_tokens",
+        "langchain_openai.invoke",  # a module-level name, not a method of a type
+        "acme.ChatModel.invoke",  # not a LangChain package
+    ):
+        assert CATALOG.match(path) is None, path
+    assert Catalog(extend_safe=["langchain_openai.*"]).match("langchain_openai.ChatOpenAI.invoke") is None
 
 
 def test_typed_attributes_and_items_are_followed() -> None:

@@ -36,6 +36,18 @@ _HARMLESS = (
 )
 
 
+_FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
+
+
+def cannot_wait(site: CallSite, path: str) -> bool:
+    """A catalog call whose arguments say it returns at once: ``fcntl.flock(fd, LOCK_UN)`` releases,
+    ``fcntl.flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait."""
+    if path not in _FILE_LOCKS or len(site.args) < 2:
+        return False
+    operation = site.args[1].text
+    return "LOCK_UN" in operation or "LOCK_NB" in operation
+
+
 _GETITEM = ".__getitem__"
 # Decorators that leave a generator function a generator function.
 _PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod"})
@@ -171,7 +183,7 @@ class CallGraph:
                         runs.append((site, handed))
             if site.awaited or site.offloaded or site.uncontended:
                 continue
-            if callee.entry is not None:
+            if callee.entry is not None and not cannot_wait(site, callee.ref.path):
                 entry = callee.entry
                 if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
                         entry.tier == Tier.FILE and bundled_elsewhere(self.project, located, site.span.line, site.span.col)):
@@ -226,7 +238,7 @@ class CallGraph:
                         found.runs.append((site, handed))
             if site.awaited or site.offloaded:
                 continue
-            if option.entry is not None:
+            if option.entry is not None and not cannot_wait(site, option.ref.path):
                 found.direct.append((site, option.ref.path, option.entry))
             elif option.targets:
                 found.edges.extend([(site, target) for target in option.targets if self._runs_body(site, target)])

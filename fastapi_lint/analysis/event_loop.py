@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import CallGraph, Witness
+from fastapi_lint.analysis.callgraph import CallGraph, Witness, cannot_wait
 from fastapi_lint.analysis.bundled_links import bundled_elsewhere
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
@@ -60,6 +60,8 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
                         break
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
+            if entry is not None and cannot_wait(site, ref.path):
+                continue
             if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
                 continue
             if entry is not None:

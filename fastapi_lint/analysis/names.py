@@ -254,6 +254,16 @@ class Resolver:
             if left is None:
                 return None
             return shared_ref(f"{left.path}.__truediv__()", RefKind.INSTANCE)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            # ``prompt | model``: what the left side's ``__or__`` returns (a LangChain runnable sequence),
+            # or the right side's ``__ror__`` when the left is a literal (``{"q": ...} | prompt``).
+            left = self.resolve(node.left)
+            if left is not None:
+                return shared_ref(f"{left.path}.__or__()", RefKind.INSTANCE)
+            right = self.resolve(node.right)
+            if right is not None:
+                return shared_ref(f"{right.path}.__ror__()", RefKind.INSTANCE)
+            return None
         if isinstance(node, ast.Subscript):
             # An item of a container: ``client["db"]["users"]``; the project phase and the
             # catalog know the item types of some (a Mongo client's databases, say).

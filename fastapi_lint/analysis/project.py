@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED, call_result
 from fastapi_lint.analysis.facts import (
     Binding,
@@ -349,7 +350,8 @@ class Project:
                 return self._module_member(self.modules[owner.path], name)
             if owner.path in self.classes:
                 return self._class_member(owner.path, name, instance=False)
-            return Ref(TYPE_ALIASES.get(path, path))
+            typed = ATTRIBUTE_TYPES.get(path)  # ``fastapi_sqlalchemy.db.session``: a ``Session``
+            return Ref(typed, RefKind.INSTANCE) if typed is not None else Ref(TYPE_ALIASES.get(path, path))
         if owner.kind is RefKind.INSTANCE:
             if owner.path in self.classes:
                 return self._class_member(owner.path, name, instance=True)
@@ -470,6 +472,13 @@ class Project:
                 # Assigned different things in different places: no single type.
                 return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
             if klass not in self.classes:  # an external base: its members are its own
+                typed = ATTRIBUTE_TYPES.get(member)  # ``Order.objects``: a Django ``Manager``
+                if typed is not None:
+                    return Ref(typed, RefKind.INSTANCE)
+                if klass != class_path and is_runnable_call(member):
+                    # A project subclass of a LangChain base (a retriever, a model): ``invoke`` runs
+                    # the project's own ``_get_relevant_documents``/``_generate``, not a known client.
+                    break
                 return Ref(f"{klass}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
         return Ref(f"{class_path}.{name}", RefKind.MEMBER if instance else RefKind.SYMBOL)
 
@@ -582,7 +591,7 @@ class Project:
             return Ref(func.path, RefKind.INSTANCE)
         if func.path in self.functions:
             return self._returns(func.path)
-        known = RETURNS.get(func.path)
+        known = RETURNS.get(func.path) or runnable_returns(func.path)
         if known is not None:
             return Ref(known, RefKind.INSTANCE)
         owner, _, last = func.path.rpartition(".")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES
+from fastapi_lint.analysis.catalog.runnables import match as runnable_match
 
 _MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"
@@ -82,7 +83,7 @@ class Catalog:
             prefix = prefix.rpartition(".")[0]
             if prefix in self._prefixes:
                 return self._prefixes[prefix]
-        return None
+        return runnable_match(path)
 
 
 def _through_attribute(path: str) -> str | None:

@@ -378,6 +378,27 @@ _SQLALCHEMY = group(
     waits=ON_DATABASE,
 )
 
+# Django's ORM from an async function: every evaluation runs SQL on the loop's thread, and
+# Django itself raises ``SynchronousOnlyOperation`` there. ``filter``/``exclude``/``order_by``/...
+# only build a lazy ``QuerySet`` (``types.py``); these run it. ``Order.objects`` on a project
+# model resolves to ``django.db.models.Model.objects`` (the external base's member).
+_DJANGO_EVALUATE = (
+    "get first last count exists aggregate create get_or_create update_or_create update delete "
+    "bulk_create bulk_update in_bulk earliest latest iterator explain contains"
+)
+
+_DJANGO = group(
+    "runs SQL through Django's synchronous ORM (in a coroutine Django raises `SynchronousOnlyOperation`)",
+    "the ORM's async methods (`await Model.objects.aget(...)`, `afirst`, `acreate`, `asave`, `async for`), "
+    "or `await sync_to_async(...)`",
+    [
+        *each("django.db.models.Manager django.db.models.QuerySet", _DJANGO_EVALUATE),
+        *methods("django.db.models.Model", "save delete refresh_from_db"),
+    ],
+    resource=True,
+    waits=ON_DATABASE,
+)
+
 _MONGO_COLLECTION = (
     "find_one find_one_and_update find_one_and_delete find_one_and_replace insert_one insert_many "
     "update_one update_many replace_one delete_one delete_many count_documents estimated_document_count "
@@ -678,6 +699,153 @@ _SAAS = group(
     waits=ON_NETWORK,
 )
 
+# -- message queues -----------------------------------------------------------
+
+_QUEUES = group(
+    "talks to a message broker with a synchronous client",
+    "the async client (`aio_pika` for RabbitMQ, `aiokafka` or confluent-kafka's `AIOProducer` for Kafka), "
+    "created once in the lifespan, or `await run_in_threadpool(...)`",
+    [
+        # Constructing a ``BlockingConnection`` connects and handshakes at once.
+        "pika.BlockingConnection",
+        *methods("pika.BlockingConnection", "channel process_data_events sleep close"),
+        *methods(
+            "pika.adapters.blocking_connection.BlockingChannel",
+            "basic_publish basic_get basic_consume start_consuming consume queue_declare queue_bind queue_purge "
+            "queue_delete exchange_declare exchange_bind exchange_delete confirm_delivery basic_qos",
+        ),
+        # ``send`` waits for the topic's metadata (up to ``max_block_ms``) and for room in the buffer.
+        *methods("kafka.KafkaProducer", "send flush close"),
+        "kafka.producer.future.FutureRecordMetadata.get",
+        *methods("kafka.KafkaConsumer", "poll commit committed position end_offsets beginning_offsets topics"),
+        # ``Producer.produce`` only queues, and ``poll(0)`` serves callbacks without waiting: left out.
+        *methods("confluent_kafka.Producer", "flush list_topics"),
+        *methods("confluent_kafka.Consumer", "poll consume commit committed list_topics close"),
+    ],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
+# -- clusters -------------------------------------------------------------------
+
+_KUBERNETES_APIS = (
+    "CoreV1Api AppsV1Api BatchV1Api NetworkingV1Api RbacAuthorizationV1Api CustomObjectsApi "
+    "AutoscalingV1Api AutoscalingV2Api StorageV1Api PolicyV1Api"
+)
+
+_KUBERNETES = group(
+    "calls the Kubernetes API server with the synchronous client",
+    "`kubernetes_asyncio` (the same API with awaited calls), or `await run_in_threadpool(...)`",
+    [
+        # Every public method of a generated API class is one request; ``api_client`` is in ``ASYNC_SAFE``.
+        *(f"kubernetes.client.{api}.*" for api in _KUBERNETES_APIS.split()),
+        "kubernetes.watch.Watch.stream",
+    ],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
+# -- notifications --------------------------------------------------------------
+
+_NOTIFICATIONS = group(
+    "sends a message through a notification service's synchronous SDK",
+    "the SDK's async API (Twilio's `create_async` with `AsyncTwilioHttpClient`, Mailgun's `AsyncClient`), "
+    "an `httpx.AsyncClient` request to the service, or `await run_in_threadpool(...)`",
+    [
+        *each("twilio.rest.Client.messages twilio.rest.Client.calls", "create list"),
+        # Twilio Verify: ``client.verify.v2.services(sid).verifications.create(...)``
+        *each(
+            "twilio.rest.verify.v2.service.ServiceContext.verifications "
+            "twilio.rest.verify.v2.service.ServiceContext.verification_checks",
+            "create",
+        ),
+        "sendgrid.SendGridAPIClient.send",
+        "sendgrid.SendGridAPIClient.client.mail.send.post",
+        *methods("postmarker.core.PostmarkClient.emails", "send send_batch send_with_template send_template_batch"),
+        *methods("mailgun.client.Client.messages", "create"),
+    ],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
+# -- scraping ---------------------------------------------------------------------
+
+_SCRAPING = group(
+    "calls a scraping service synchronously (a crawl may run for minutes)",
+    "the SDK's async client (`firecrawl.AsyncFirecrawl`/`AsyncFirecrawlApp`, `apify_client.ApifyClientAsync`), "
+    "or `await run_in_threadpool(...)`",
+    [
+        *methods(
+            "firecrawl.FirecrawlApp",
+            "scrape_url crawl_url map_url search extract batch_scrape_urls check_crawl_status async_crawl_url",
+        ),
+        *methods("firecrawl.Firecrawl", "scrape crawl map search extract batch_scrape start_crawl get_crawl_status"),
+        *methods("apify_client.clients.ActorClient", "call start get"),
+        *methods("apify_client.clients.RunClient", "wait_for_finish get"),
+        *methods("apify_client.clients.DatasetClient", "list_items get_items_as_bytes"),
+        *methods("apify_client.clients.KeyValueStoreClient", "get_record set_record"),
+    ],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
+# -- vector stores and memory --------------------------------------------------------
+
+_QDRANT = (
+    "search search_batch query_points query_batch_points query_points_groups recommend discover scroll "
+    "retrieve count upsert upload_points upload_collection delete delete_vectors set_payload overwrite_payload "
+    "delete_payload update_vectors create_collection recreate_collection delete_collection get_collection "
+    "get_collections collection_exists update_collection create_payload_index"
+)
+
+_CHROMA_CLIENT = (
+    "get_collection get_or_create_collection create_collection delete_collection list_collections heartbeat reset"
+)
+
+_WEAVIATE_QUERY = "near_text near_vector near_object hybrid bm25 fetch_objects fetch_object_by_id"
+
+_VECTOR_STORES = group(
+    "calls a vector store or memory service synchronously",
+    "the SDK's async client (`qdrant_client.AsyncQdrantClient`, `chromadb.AsyncHttpClient`, "
+    "`PineconeAsyncio`, `weaviate.use_async_with_*`, `mem0.AsyncMemory`), or `await run_in_threadpool(...)`",
+    [
+        *methods("qdrant_client.QdrantClient", _QDRANT),
+        *methods(
+            "pinecone.Pinecone",
+            "create_index delete_index list_indexes describe_index has_index configure_index",
+        ),
+        *methods("pinecone.Index", "query upsert fetch delete update describe_index_stats list search"),
+        *methods("chromadb.api.ClientAPI", _CHROMA_CLIENT),
+        # A collection's default embedding function also runs a model on ``add``/``query``.
+        *methods("chromadb.api.models.Collection.Collection", "add query get upsert update delete count peek"),
+        *methods("weaviate.WeaviateClient.collections", "create delete exists list_all"),
+        *methods("weaviate.collections.Collection.query", _WEAVIATE_QUERY),
+        *methods(
+            "weaviate.collections.Collection.data",
+            "insert insert_many update replace delete_by_id delete_many exists",
+        ),
+        *each("mem0.Memory mem0.MemoryClient", "add search get get_all update delete delete_all history"),
+    ],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
+# -- remote and local file systems -----------------------------------------------------
+
+_FSSPEC = group(
+    "reads or writes through an fsspec file system synchronously (often remote storage)",
+    "the file system's async mode (`fsspec.filesystem(..., asynchronous=True)` and its awaited "
+    "`_cat_file`/`_pipe_file`/`_ls`), or `await asyncio.to_thread(...)`",
+    methods(
+        "fsspec.AbstractFileSystem",
+        "open cat cat_file pipe pipe_file ls find glob walk du info exists isfile isdir size get put get_file "
+        "put_file upload download rm rm_file copy mv makedirs mkdir read_text write_text read_bytes write_bytes "
+        "touch",
+    ),
+    resource=True,
+    waits=ON_NETWORK,
+)
+
 # -- threads -------------------------------------------------------------------
 
 _WAITS = group(
@@ -701,6 +869,13 @@ _WAITS = group(
         *methods("multiprocessing.Pool", "map starmap apply join"),
     ],
     waits=ON_THREAD,
+) + group(
+    # ``LOCK_NB`` fails at once rather than wait, and ``LOCK_UN`` releases: the call cannot tell them
+    # apart, and a lock taken in a coroutine is released there.
+    "waits for a file lock that another process may hold",
+    "`await asyncio.to_thread(fcntl.flock, ...)`, or an `asyncio.Lock` within one process",
+    methods("fcntl", "flock lockf"),
+    waits=ON_PROCESS,
 )
 
 _INPUT = group(
@@ -719,6 +894,7 @@ ENTRIES: list[Entry] = [
     *_MAIL,
     *_DBAPI,
     *_SQLALCHEMY,
+    *_DJANGO,
     *_MONGO,
     *_REDIS,
     *_CASSANDRA,
@@ -729,6 +905,12 @@ ENTRIES: list[Entry] = [
     *_MODEL_API,
     *_VECTOR_AND_SEARCH_APIS,
     *_SAAS,
+    *_QUEUES,
+    *_KUBERNETES,
+    *_NOTIFICATIONS,
+    *_SCRAPING,
+    *_VECTOR_STORES,
+    *_FSSPEC,
     *_WAITS,
     *_INPUT,
 ]
@@ -746,5 +928,7 @@ ASYNC_SAFE: frozenset[str] = frozenset(
         # ``client.meta.events.register(...)``, ``client.exceptions.ClientError``
         "botocore.client.BaseClient.meta.*",
         "botocore.client.BaseClient.exceptions.*",
+        # ``api.api_client.close()``: the client's own object, not a request.
+        *(f"kubernetes.client.{api}.api_client.*" for api in _KUBERNETES_APIS.split()),
     }
 )

@@ -49,6 +49,17 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # Pure-Python statistics over every byte: seconds on a few megabytes.
+        "guesses a text encoding by running statistics over the whole input",
+        f"`charset_normalizer` on a bounded prefix of the bytes, or {_OFFLOAD}",
+        [
+            *methods("chardet", "detect detect_all"),
+            *methods("charset_normalizer", "detect from_bytes from_path"),
+        ],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         "parses a whole data file into a data frame",
         _OFFLOAD,
         methods(

@@ -187,6 +187,44 @@ RETURNS: dict[str, str] = {
     "PIL.Image.Image.crop": "PIL.Image.Image",
     "PIL.Image.Image.copy": "PIL.Image.Image",
     "PIL.Image.Image.transpose": "PIL.Image.Image",
+    # Message queues
+    "pika.BlockingConnection.channel": "pika.adapters.blocking_connection.BlockingChannel",
+    "kafka.KafkaProducer.send": "kafka.producer.future.FutureRecordMetadata",
+    # Clusters and SaaS SDKs
+    "twilio.rest.Client.verify.v2.services": "twilio.rest.verify.v2.service.ServiceContext",
+    "twilio.rest.Client.verify.services": "twilio.rest.verify.v2.service.ServiceContext",
+    "pinecone.Pinecone.Index": "pinecone.Index",
+    "apify_client.ApifyClient.actor": "apify_client.clients.ActorClient",
+    "apify_client.ApifyClient.run": "apify_client.clients.RunClient",
+    "apify_client.ApifyClient.dataset": "apify_client.clients.DatasetClient",
+    "apify_client.ApifyClient.key_value_store": "apify_client.clients.KeyValueStoreClient",
+    "apify_client.clients.ActorClient.last_run": "apify_client.clients.RunClient",
+    "apify_client.clients.RunClient.dataset": "apify_client.clients.DatasetClient",
+    "chromadb.api.ClientAPI.get_collection": "chromadb.api.models.Collection.Collection",
+    "chromadb.api.ClientAPI.get_or_create_collection": "chromadb.api.models.Collection.Collection",
+    "chromadb.api.ClientAPI.create_collection": "chromadb.api.models.Collection.Collection",
+    **{f"weaviate.{f}": "weaviate.WeaviateClient" for f in ("connect_to_local", "connect_to_weaviate_cloud",
+                                                              "connect_to_custom", "connect_to_embedded", "connect_to_wcs")},
+    "weaviate.WeaviateClient.collections.get": "weaviate.collections.Collection",
+    "weaviate.WeaviateClient.collections.create": "weaviate.collections.Collection",
+    "weaviate.WeaviateClient.collections.use": "weaviate.collections.Collection",
+    "mem0.Memory.from_config": "mem0.Memory",
+    "fsspec.filesystem": "fsspec.AbstractFileSystem",
+    # Django's lazy query sets: built here, run by the methods of the catalog's Django entries.
+    # A fetched row is a ``Model`` (the project's own class is not known here).
+    **{
+        f"{owner}.{method}": "django.db.models.Model"
+        for owner in ("django.db.models.Manager", "django.db.models.QuerySet")
+        for method in ("get", "create", "first", "last", "earliest", "latest")
+    },
+    **{
+        f"{owner}.{method}": "django.db.models.QuerySet"
+        for owner in ("django.db.models.Manager", "django.db.models.Model.objects", "django.db.models.QuerySet")
+        for method in (
+            "all filter exclude order_by select_related prefetch_related values values_list annotate distinct "
+            "only defer using reverse none select_for_update alias union intersection difference"
+        ).split()
+    },
     "transformers.pipeline": "transformers.Pipeline",
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
@@ -194,6 +232,65 @@ RETURNS: dict[str, str] = {
 }
 
 TYPE_ALIASES: dict[str, str] = {
+    # Message queues
+    "pika.adapters.blocking_connection.BlockingConnection": "pika.BlockingConnection",
+    "pika.adapters.BlockingConnection": "pika.BlockingConnection",
+    "kafka.producer.KafkaProducer": "kafka.KafkaProducer",
+    "kafka.producer.kafka.KafkaProducer": "kafka.KafkaProducer",
+    "kafka.consumer.KafkaConsumer": "kafka.KafkaConsumer",
+    "kafka.consumer.group.KafkaConsumer": "kafka.KafkaConsumer",
+    "confluent_kafka.cimpl.Producer": "confluent_kafka.Producer",
+    "confluent_kafka.cimpl.Consumer": "confluent_kafka.Consumer",
+    "confluent_kafka.DeserializingConsumer": "confluent_kafka.Consumer",
+    "confluent_kafka.SerializingProducer": "confluent_kafka.Producer",
+    # Kubernetes: ``from kubernetes.client.api import core_v1_api``
+    **{
+        f"kubernetes.client.api.{module}.{api}": f"kubernetes.client.{api}"
+        for module, api in (
+            ("core_v1_api", "CoreV1Api"), ("apps_v1_api", "AppsV1Api"), ("batch_v1_api", "BatchV1Api"),
+            ("custom_objects_api", "CustomObjectsApi"), ("networking_v1_api", "NetworkingV1Api"),
+        )
+    },
+    "kubernetes.client.api.CoreV1Api": "kubernetes.client.CoreV1Api",
+    "kubernetes.client.api.AppsV1Api": "kubernetes.client.AppsV1Api",
+    "kubernetes.client.api.BatchV1Api": "kubernetes.client.BatchV1Api",
+    "kubernetes.client.api.CustomObjectsApi": "kubernetes.client.CustomObjectsApi",
+    "kubernetes.watch.watch.Watch": "kubernetes.watch.Watch",
+    # Notifications
+    "twilio.rest.client.Client": "twilio.rest.Client",
+    "sendgrid.sendgrid.SendGridAPIClient": "sendgrid.SendGridAPIClient",
+    "postmarker.PostmarkClient": "postmarker.core.PostmarkClient",
+    "mailgun.Client": "mailgun.client.Client",
+    # Scraping
+    "firecrawl.firecrawl.FirecrawlApp": "firecrawl.FirecrawlApp",
+    "firecrawl.V1FirecrawlApp": "firecrawl.FirecrawlApp",
+    "apify_client.client.ApifyClient": "apify_client.ApifyClient",
+    # Vector stores and memory
+    "qdrant_client.qdrant_client.QdrantClient": "qdrant_client.QdrantClient",
+    "pinecone.grpc.PineconeGRPC": "pinecone.Pinecone",
+    "pinecone.data.Index": "pinecone.Index",
+    "pinecone.db_data.Index": "pinecone.Index",
+    "chromadb.HttpClient": "chromadb.api.ClientAPI",
+    "chromadb.PersistentClient": "chromadb.api.ClientAPI",
+    "chromadb.Client": "chromadb.api.ClientAPI",
+    "chromadb.EphemeralClient": "chromadb.api.ClientAPI",
+    "chromadb.CloudClient": "chromadb.api.ClientAPI",
+    "chromadb.ClientAPI": "chromadb.api.ClientAPI",
+    "chromadb.Collection": "chromadb.api.models.Collection.Collection",
+    "weaviate.client.WeaviateClient": "weaviate.WeaviateClient",
+    "weaviate.collections.collection.Collection": "weaviate.collections.Collection",
+    "mem0.memory.main.Memory": "mem0.Memory",
+    "mem0.client.main.MemoryClient": "mem0.MemoryClient",
+    # File systems: the implementations share ``AbstractFileSystem``'s methods
+    "fsspec.spec.AbstractFileSystem": "fsspec.AbstractFileSystem",
+    "s3fs.S3FileSystem": "fsspec.AbstractFileSystem",
+    "s3fs.core.S3FileSystem": "fsspec.AbstractFileSystem",
+    "gcsfs.GCSFileSystem": "fsspec.AbstractFileSystem",
+    "adlfs.AzureBlobFileSystem": "fsspec.AbstractFileSystem",
+    # Django and fastapi-sqlalchemy
+    "django.db.models.base.Model": "django.db.models.Model",
+    "django.db.models.manager.Manager": "django.db.models.Manager",
+    "django.db.models.query.QuerySet": "django.db.models.QuerySet",
     "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
     "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.sessionmaker",
     "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
@@ -305,6 +402,10 @@ RETURNS.update(
 # ``Catalog.match`` follows them, and so does the project phase (``path.parent / "x"``).
 ATTRIBUTE_TYPES: dict[str, str] = {
     "pathlib.Path.parent": "pathlib.Path",
+    "django.db.models.Model.objects": "django.db.models.Manager",
+    # ``from fastapi_sqlalchemy import db``: ``db.session`` is the request's sync ``Session``.
+    "fastapi_sqlalchemy.db.session": "sqlalchemy.orm.Session",
+    "fastapi_sqlalchemy.middleware.db.session": "sqlalchemy.orm.Session",
     "pymongo.collection.Collection.database": "pymongo.database.Database",
     "pymongo.database.Database.client": "pymongo.MongoClient",
 }

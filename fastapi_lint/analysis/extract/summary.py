@@ -635,8 +635,9 @@ class _Extractor:
             return _OTHER
         if isinstance(node, _COMPREHENSIONS):
             return self._comprehension(node)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            # ``DATA / name``: a value of a type when the left side has one (``pathlib.Path``).
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.BitOr)):
+            # ``DATA / name``: a value of a type when the left side has one (``pathlib.Path``);
+            # ``prompt | model``: a LangChain runnable sequence.
             self.expr(node.left)
             self.expr(node.right)
             ref = self.resolver.resolve(node)
@@ -1054,6 +1055,8 @@ def _text(node: ast.expr) -> str:
         right = node.right
         shown = repr(right.value) if isinstance(right, ast.Constant) and isinstance(right.value, str) else _text(right)
         return f"({_text(node.left)} / {shown})"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return f"({_text(node.left)} | {_text(node.right)})"
     return "(...)"
 
 
