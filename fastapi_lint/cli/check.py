@@ -23,9 +23,10 @@ from fastapi_lint.cli.output import (
     echo_no_project_note,
     echo_note,
     echo_scope_note,
-    echo_statistics,
+    echo_timings,
     echo_unreadable_note,
     emit,
+    emit_statistics,
     fail,
     internal_error,
     one_exit,
@@ -70,7 +71,11 @@ if TYPE_CHECKING:
               help=f"Where to keep the cache (default: {CACHE_DIR_NAME}/ at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to use (default: one per core; 1: this one only).")
-@click.option("--statistics", is_flag=True, help="Print time per phase, cache use, unresolved calls, findings per rule.")
+@click.option("--statistics", is_flag=True,
+              help="Print the count of findings per rule (code, [*] when fixable, name) instead of the report.")
+@click.option("--timings", is_flag=True,
+              help="Print on stderr the time per phase, files parsed and from the cache, workers, routes, "
+                   "functions and unresolved calls.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
@@ -193,8 +198,11 @@ def _report(projects: list[Project], results: list[LintResult], fixed: list[Diag
         echo_note("warning: no Python files found under the given paths")
     scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
               for d in found.diagnostics}
-    emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
-         config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes)
+    if options.statistics:
+        emit_statistics(result.diagnostics, options.output_format, options.output_file)
+    else:
+        emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
+             config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes)
     if not options.quiet:
         echo_no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(summary_line(result.files, result.diagnostics, result.seconds), err=True)
@@ -205,11 +213,11 @@ def _report(projects: list[Project], results: list[LintResult], fixed: list[Diag
             echo_scope_note(result, projects[0].config)
         echo_unreadable_note(result.diagnostics)
         echo_fix_summary(result.diagnostics, fixed, options.fix)
-    if options.statistics:
+    if options.timings:
         for project, found in zip(projects, results):
             if len(projects) > 1:
                 click.echo(f"configuration: {project.config.source or 'none (the defaults)'}", err=True)
-            echo_statistics(found)
+            echo_timings(found)
     if result.internal_errors or result.missing:
         return EXIT_ERROR
     failing = [d for project, found in zip(projects, results) for d in found.diagnostics

@@ -58,6 +58,10 @@ def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     return None
 
 
+# What ``--statistics`` can be written as: Ruff's lines (text, concise) or JSON.
+STATISTICS_FORMATS = ("text", "concise", "json")
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     """The options of ``check``, as click gives them (the fields are its parameters' names)."""
@@ -77,6 +81,7 @@ class CheckOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     statistics: bool = False
+    timings: bool = False
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
@@ -103,9 +108,9 @@ class CheckOptions:
 
     @property
     def facts(self) -> bool:
-        """Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
-        the last run's findings when nothing changed."""
-        return self.fix or self.diff or self.statistics or self.add_noqa or self.output_format == "sarif"
+        """Fixes, ``--timings`` (routes, unresolved calls) and SARIF's fixes read the project's
+        facts; a plain check can reuse the last run's findings when nothing changed."""
+        return self.fix or self.diff or self.timings or self.add_noqa or self.output_format == "sarif"
 
     @property
     def writes(self) -> bool:
@@ -123,6 +128,13 @@ class CheckOptions:
             return "--add-noqa cannot be combined with --fix, --diff or standard input"
         if self.write_baseline is not None and (self.fix or self.diff or self.add_noqa or self.stdin):
             return "--write-baseline cannot be combined with --fix, --diff, --add-noqa or standard input"
+        if self.statistics and (self.diff or self.add_noqa or self.write_baseline is not None):
+            return "--statistics counts the findings reported: not with --diff, --add-noqa or --write-baseline"
+        if self.statistics and self.output_format not in STATISTICS_FORMATS:
+            return (f"--statistics prints text (or JSON with --format json), not --format {self.output_format}; "
+                    "leave one out")
+        if self.timings and self.stdin:
+            return "--timings measures a run over files: not with standard input"
         return None
 
     def selection(self) -> dict[str, tuple[str, ...] | None]:
