@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.discovery import discover
+from fastapi_lint.discovery import Discovered as Discovered, discover  # Discovered: --show-files' answer
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.run.check import check_project
 from fastapi_lint.paths import CACHE_DIR_NAME, display_path, project_root, real_or_absolute
@@ -91,6 +91,23 @@ def lint_project(
                        on_progress=on_progress, on_discovered=on_discovered, facts=facts, follow_links=follow_links)
     report_on_own(found, project)
     return found
+
+
+def files_to_lint(project: Project, follow_links: bool = True) -> Discovered:
+    """The files a check of ``project`` reports on (``--show-files``), found as the check finds
+    them (exclusions, ``.gitignore``, ``force-exclude``), none of them read: the files named when
+    only files are (their project's others are read for context, not reported on), else what
+    the walks find but the files another configuration's paths hold."""
+    found = discover(list(project.targets), project.config, follow_links)
+    if not project.others:
+        return found
+    from dataclasses import replace
+
+    from fastapi_lint.discovery import is_within
+
+    mine = [path for path in found.files
+            if not any(is_within(real_or_absolute(str(path)), other) for other in project.others)]
+    return replace(found, files=mine)
 
 
 class ProjectCounts(NamedTuple):

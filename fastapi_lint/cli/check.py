@@ -76,6 +76,11 @@ if TYPE_CHECKING:
 @click.option("--timings", is_flag=True,
               help="Print on stderr the time per phase, files parsed and from the cache, workers, routes, "
                    "functions and unresolved calls.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings a check of PATHS would use (the pyproject.toml read, every key, the rules "
+                   "selected) and exit without linting.")
+@click.option("--show-files", is_flag=True,
+              help="Print the files a check of PATHS would lint, one per line, and exit without linting.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
@@ -122,6 +127,10 @@ def run(options: CheckOptions) -> int:
         fail(problems[-1])
     try:
         selection = options.selection()
+        if options.show_settings or options.show_files:
+            from fastapi_lint.cli.show import show
+
+            return show(options, selection)
         if options.stdin:
             from fastapi_lint.api import load_config
 

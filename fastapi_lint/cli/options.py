@@ -82,6 +82,8 @@ class CheckOptions:
     jobs: int | None = None
     statistics: bool = False
     timings: bool = False
+    show_settings: bool = False
+    show_files: bool = False
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
@@ -124,6 +126,9 @@ class CheckOptions:
             return "--stdin-filename reads standard input: give the path `-` or no path"
         if Path("-") in self.paths and not self.stdin:
             return "the path `-` (standard input) cannot be combined with other paths"
+        shown = self._show_problem()
+        if shown is not None:
+            return shown
         if self.add_noqa and (self.fix or self.diff or self.stdin):
             return "--add-noqa cannot be combined with --fix, --diff or standard input"
         if self.write_baseline is not None and (self.fix or self.diff or self.add_noqa or self.stdin):
@@ -135,6 +140,26 @@ class CheckOptions:
                     "leave one out")
         if self.timings and self.stdin:
             return "--timings measures a run over files: not with standard input"
+        return None
+
+    def _show_problem(self) -> str | None:
+        """``--show-settings`` and ``--show-files`` print and exit: nothing else of a run goes with them."""
+        shown = [name for name, given in (("--show-settings", self.show_settings), ("--show-files", self.show_files))
+                 if given]
+        if not shown:
+            return None
+        if len(shown) > 1:
+            return "--show-settings and --show-files: give one of them"
+        others = [name for name, given in (
+            ("--statistics", self.statistics), ("--timings", self.timings), ("--fix", self.fix), ("--diff", self.diff),
+            ("--add-noqa", self.add_noqa), ("--write-baseline", self.write_baseline is not None),
+        ) if given]
+        if others:
+            return f"{shown[0]} prints and exits without linting: not with {', '.join(others)}"
+        if self.output_format not in ("text", "json"):
+            return f"{shown[0]} prints text (or JSON with --format json), not --format {self.output_format}"
+        if self.show_files and self.stdin:
+            return "--show-files lists files on disk: not with standard input"
         return None
 
     def selection(self) -> dict[str, tuple[str, ...] | None]:
