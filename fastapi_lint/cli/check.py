@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fastapi_lint.cli.options import CheckOptions, non_empty_path, path_problem
+from fastapi_lint.cli.options import CheckOptions, color_option, non_empty_path, path_problem
 from fastapi_lint.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -99,6 +99,7 @@ if TYPE_CHECKING:
                    "(pre-commit names them).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None,
               help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
+@color_option
 @one_exit
 def check(**given: Any) -> int:
     """Lint PATHS (default: the current folder).
@@ -157,7 +158,7 @@ def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | N
     projects = plan_projects([(config, paths, options.cache_folder(config)) for config, paths in groups])
 
     def lint(project: Project, fixing: bool = False) -> LintResult:
-        with progress(options.output_format, options.quiet) as (on_discovered, on_progress):
+        with progress(options.output_format, options.quiet, options.color) as (on_discovered, on_progress):
             found = lint_project(project, debug=options.debug, jobs=options.jobs, on_progress=on_progress,
                                  on_discovered=on_discovered, facts=options.facts, follow_links=not options.writes)
         if not fixing:
@@ -211,7 +212,7 @@ def _report(projects: list[Project], results: list[LintResult], fixed: list[Diag
         emit_statistics(result.diagnostics, options.output_format, options.output_file)
     else:
         emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
-             config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes)
+             config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes, color=options.color)
     if not options.quiet:
         echo_no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(summary_line(result.files, result.diagnostics, result.seconds), err=True)

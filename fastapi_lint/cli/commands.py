@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
+from fastapi_lint.cli.options import color_option, non_empty_path, path_problem, usable_cache_dir
 from fastapi_lint.cli.output import (
     EXIT_OK,
     Failure,
@@ -16,8 +16,10 @@ from fastapi_lint.cli.output import (
     internal_error,
     markdown_to_text,
     one_exit,
+    is_terminal,
     stdout_for_report,
-    stdout_is_terminal,
+    stdout_stream,
+    use_color,
     visible,
 )
 from fastapi_lint.config import ConfigError
@@ -26,8 +28,9 @@ from fastapi_lint.reporters.routes import ROUTE_FORMATS
 
 @click.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@color_option
 @one_exit
-def rules(output_format: str) -> int:
+def rules(output_format: str, color: str) -> int:
     """List every rule: code, name, severity, default on/off, fixable."""
     from fastapi_lint.api import all_rules
 
@@ -53,14 +56,16 @@ def rules(output_format: str) -> int:
          "yes" if r["fixable"] else "no", str(r["summary"]))
         for r in rows
     ]
-    click.echo(columns(header, table, bold_header=stdout_is_terminal() and not os.environ.get("NO_COLOR")))
+    bold = use_color(stdout_stream(), color)
+    click.echo(columns(header, table, bold_header=bold), color=bold)
     return EXIT_OK
 
 
 @click.command()
 @click.argument("rule")
+@color_option
 @one_exit
-def explain(rule: str) -> int:
+def explain(rule: str, color: str) -> int:
     """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
     import inspect
 
@@ -75,12 +80,12 @@ def explain(rule: str) -> int:
     default = "on" if found.default_enabled else "off"
     facts = f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}."
     markdown = f"# {found.code} ({found.name})\n\n{facts}\n\n{doc}\n"
-    if stdout_is_terminal() and not os.environ.get("NO_COLOR"):
+    if use_color(stdout_stream(), color):
         try:
             from rich.console import Console
             from rich.markdown import Markdown
 
-            Console(highlight=False).print(Markdown(markdown))
+            Console(file=stdout_stream(), highlight=False, force_terminal=True).print(Markdown(markdown))
             return EXIT_OK
         except Exception:  # rich missing or failing: the plain text is as good
             pass
@@ -96,8 +101,10 @@ def explain(rule: str) -> int:
               help="Write the route map to this file (replaced atomically) instead of standard output.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
+@color_option
 @one_exit
-def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> int:
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None,
+           color: str) -> int:
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
@@ -115,8 +122,10 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
         result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
         out = buffer if buffer is not None else stdout_for_report()
-        if output_format in ("text", "json"):
-            (as_json if output_format == "json" else as_table)(rows, out)
+        if output_format == "json":
+            as_json(rows, out)
+        elif output_format == "text":  # a file is neither coloured nor folded to a width
+            as_table(rows, out, color=buffer is None and use_color(out, color), terminal=buffer is None and is_terminal(out))
         else:
             route_formats.get(output_format)(rows, out)
     except ConfigError as error:

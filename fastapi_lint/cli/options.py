@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
-from fastapi_lint.cli.output import echo_note, fail
+from fastapi_lint.cli.output import COLOR_CHOICES, echo_note, fail
 from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 
@@ -20,6 +21,13 @@ def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None
     if value is not None and not value.strip():
         raise click.BadParameter("must not be empty (an unset variable?)")
     return Path(value) if value is not None else None
+
+
+def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--color auto|always|never``, as Ruff spells it (``output.use_color``)."""
+    return click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+                        help="Colour the output: auto (on a terminal, as NO_COLOR and FORCE_COLOR say), "
+                             "always or never. A report written to a file (-o) is never coloured.")(command)
 
 
 def path_problem(path: Path) -> str | None:
@@ -84,6 +92,7 @@ class CheckOptions:
     timings: bool = False
     show_settings: bool = False
     show_files: bool = False
+    color: str = "auto"
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False

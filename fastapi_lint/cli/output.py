@@ -85,11 +85,25 @@ def one_exit(command: Callable[P, int]) -> Callable[P, NoReturn]:
     return run
 
 
-def stdout_is_terminal() -> bool:
-    if os.environ.get("FORCE_COLOR"):
-        return True
+# ``--color``, as Ruff has it.
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_color(stream: TextIO, choice: str = "auto") -> bool:
+    """Whether to colour what goes to ``stream`` (Ruff's ``--color``): ``always`` and ``never``
+    decide; ``auto`` follows the environment (never with ``NO_COLOR``, always with ``FORCE_COLOR``)
+    and else colours a terminal only, never a pipe. A report written to a file (``-o``) is never
+    coloured, whatever is asked: the caller does not ask."""
+    if choice != "auto":
+        return choice == "always"
+    from fastapi_lint.reporters.text import use_color as wanted_by_environment
+
+    return wanted_by_environment(stream)
+
+
+def is_terminal(stream: TextIO) -> bool:
     try:
-        return stdout_stream().isatty()
+        return stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
@@ -105,11 +119,13 @@ def emit(
     texts: dict[str, str] | None = None,
     stream: TextIO | None = None,
     scopes: dict[str, tuple[Context | None, Config]] | None = None,
+    color: str = "auto",
 ) -> None:
     """Write the report to ``output_file`` (atomically), ``stream`` or standard output.
 
     ``texts``: sources not on disk (standard input), by display path. ``scopes``: each
     file's context and configuration, where they are not ``context`` and ``config``.
+    ``color``: ``--color``; a file is never coloured.
     """
     import io
 
@@ -133,6 +149,10 @@ def emit(
 
         edits = sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
         sarif.report(diagnostics, out, sources, edits)
+    elif output_format == "text":
+        from fastapi_lint.reporters import text
+
+        text.report(diagnostics, out, sources, color=buffer is None and use_color(out, color))
     else:
         reporters.get(output_format)(diagnostics, out, sources)
     if buffer is not None and output_file is not None:
@@ -195,15 +215,17 @@ _PROGRESS_MIN_FILES = 300
 
 
 @contextmanager
-def progress(output_format: str, quiet: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+def progress(output_format: str, quiet: bool,
+             color: str = "auto") -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     stderr = stderr_stream()
-    if quiet or output_format not in ("text", "concise") or not stderr.isatty():
+    if quiet or output_format not in ("text", "concise") or not is_terminal(stderr):
         yield (lambda total: None), (lambda done: None)
         return
     from rich.console import Console
     from rich.progress import Progress
 
-    progress = Progress(console=Console(file=stderr), transient=True)
+    coloured = use_color(stderr, color)
+    progress = Progress(console=Console(file=stderr, color_system="auto" if coloured else None), transient=True)
     task = progress.add_task("Linting", total=None, visible=False)
 
     def discovered(total: int) -> None:

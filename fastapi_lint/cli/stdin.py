@@ -121,7 +121,8 @@ def _lint_stdin(data: bytes, started: float, name: Path, config: Config, options
         emit_statistics(diagnostics, options.output_format, options.output_file, stream=report_stream)
     else:
         emit(diagnostics, options.output_format, options.output_file, context=context, config=config,
-             unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream)
+             unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream,
+             color=options.color)
     if not options.quiet:
         click.echo(summary_line(1, diagnostics, time.perf_counter() - started), err=True)
         echo_fix_summary(diagnostics, fixed, options.fix)
