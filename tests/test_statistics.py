@@ -143,3 +143,14 @@ def test_statistics_and_timings_together(project: Path) -> None:
     result = invoke("app.py", "--statistics", "--timings", "--no-cache", "-q")
     assert result.stdout.startswith("2\tFAS101\t[*] ")
     assert result.stderr.startswith("files: 1 (1 parsed")
+
+
+def test_statistics_of_a_run_carried_over_from_the_cache(project: Path) -> None:
+    """A second run reuses the last one's findings without the project's facts: the counts and
+    the fixable marks are the same."""
+    first = invoke("app.py", "--statistics", "-q")
+    again = invoke("app.py", "--statistics", "-q")
+    timed = invoke("app.py", "--statistics", "--timings", "-q")
+    assert first.stdout == again.stdout == timed.stdout == (
+        "2\tFAS101\t[*] blocking-call-in-async\n1\tFAS201\t[ ] per-request-client\n")
+    assert "(0 parsed, 1 from the cache" in timed.stderr
