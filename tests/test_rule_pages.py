@@ -132,3 +132,18 @@ def test_the_urls_are_the_projects() -> None:
     assert RULE_DOCS_URL == f"{REPOSITORY_URL}/blob/main/docs/rules"
     schema = json.loads((ROOT / "fastapi_lint" / "schema.json").read_text(encoding="utf-8"))
     assert schema["$id"].startswith(f"{REPOSITORY_URL}/blob/main/")
+
+
+def test_the_language_server_links_a_finding_to_its_rules_page() -> None:
+    pytest.importorskip("lsprotocol")
+    from fastapi_lint.diagnostics import Diagnostic, Severity, Span
+    from fastapi_lint.server.convert import same_columns, to_lsp
+
+    def finding(code: str) -> Diagnostic:
+        return Diagnostic(code=code, name="x", severity=Severity.ERROR, message="m", path="app.py",
+                          span=Span(1, 0, 1, 1))
+
+    linked = to_lsp(finding("FAS101"), same_columns, {})
+    assert linked.code_description is not None
+    assert linked.code_description.href == f"{RULE_DOCS_URL}/FAS101.md" and (PAGES / "FAS101.md").is_file()
+    assert to_lsp(finding("FAS000"), same_columns, {}).code_description is None  # no rule, no page
