@@ -9,8 +9,9 @@ with no cache, from the tree's folder, and keeps:
 - the findings of every rule everywhere (``--select ALL --scope all --format json``) and of the
   defaults (``--format json``), each with its chain, fix and help;
 - the route map (``routes --format json``);
-- ``--statistics`` without its timings (files, parsed, routes, functions, unresolved calls, findings
-  per rule).
+- ``--timings`` without what measures time or the machine (routes, functions, unresolved calls), then
+  ``--statistics`` (findings per rule) as ``CODE: N`` lines by code: the form builds before
+  ``--timings`` printed, so that records of either compare (for such a build, ``--statistics`` alone).
 ``compare`` prints every difference and exits 1 when there is one.
 """
 
@@ -26,8 +27,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# --statistics lines that measure time or depend on the machine, not on what was found.
+# --timings lines that measure time or depend on the machine, not on what was found.
 _VOLATILE = re.compile(r"^(time |files: .* workers?\))")
+# A rule's count: Ruff's ``--statistics`` line (``3<TAB>FAS101<TAB>[*] name``), or an older build's
+# ``FAS101: 3`` among its statistics on stderr.
+_RULE_COUNT = re.compile(r"^\s*(\d+)\t(\S+)\t\[[* ]\] |^(FAS\d+): (\d+)$")
 
 
 def _run(command: list[str], cwd: Path, config: Path | None) -> subprocess.CompletedProcess[str]:
@@ -56,8 +60,11 @@ def record_tree(tool: list[str], tree: Path) -> dict[str, Any]:
         default = _run([*tool, "check", ".", "--no-cache", "--format", "json", "--exit-zero"], tree, config)
         routes = _run([*tool, "routes", ".", "--format", "json"], tree, config)
         statistics = _run([*tool, "check", ".", "--no-cache", "--select", "ALL", "--scope", "all", "--statistics",
-                           "--format", "concise", "--exit-zero", "-q"], tree, config)
-    stats = [line for line in statistics.stderr.splitlines() if not _VOLATILE.match(line)]
+                           "--timings", "--format", "concise", "--exit-zero", "-q"], tree, config)
+        if statistics.returncode == 2 and "--timings" in statistics.stderr:  # a build from before --timings
+            statistics = _run([*tool, "check", ".", "--no-cache", "--select", "ALL", "--scope", "all",
+                               "--statistics", "--format", "concise", "--exit-zero", "-q"], tree, config)
+    stats = _statistics(statistics)
     return {
         "all": _json(everything),
         "default": _json(default),
@@ -65,6 +72,21 @@ def record_tree(tool: list[str], tree: Path) -> dict[str, Any]:
         "statistics": stats,
         "exit": [everything.returncode, default.returncode, routes.returncode, statistics.returncode],
     }
+
+
+def _statistics(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """The run facts that do not depend on the machine, then ``CODE: N`` per rule, by code."""
+    facts: list[str] = []
+    counts: dict[str, int] = {}
+    for stream, line in [*(("stderr", line) for line in done.stderr.splitlines()),
+                         *(("stdout", line) for line in done.stdout.splitlines())]:
+        count = _RULE_COUNT.match(line)
+        if count is not None:
+            code, number = (count.group(2), count.group(1)) if count.group(1) else (count.group(3), count.group(4))
+            counts[code] = int(number)
+        elif stream == "stderr" and line and not _VOLATILE.match(line):
+            facts.append(line)  # an older build's report (on stdout) is not a fact
+    return [*facts, *(f"{code}: {counts[code]}" for code in sorted(counts))]
 
 
 def record(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.discovery import discover
+from fastapi_lint.discovery import Discovered as Discovered, discover  # Discovered: --show-files' answer
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.run.check import check_project
 from fastapi_lint.paths import CACHE_DIR_NAME, display_path, project_root, real_or_absolute
@@ -91,6 +91,23 @@ def lint_project(
                        on_progress=on_progress, on_discovered=on_discovered, facts=facts, follow_links=follow_links)
     report_on_own(found, project)
     return found
+
+
+def files_to_lint(project: Project, follow_links: bool = True) -> Discovered:
+    """The files a check of ``project`` reports on (``--show-files``), found as the check finds
+    them (exclusions, ``.gitignore``, ``force-exclude``), none of them read: the files named when
+    only files are (their project's others are read for context, not reported on), else what
+    the walks find but the files another configuration's paths hold."""
+    found = discover(list(project.targets), project.config, follow_links)
+    if not project.others:
+        return found
+    from dataclasses import replace
+
+    from fastapi_lint.discovery import is_within
+
+    mine = [path for path in found.files
+            if not any(is_within(real_or_absolute(str(path)), other) for other in project.others)]
+    return replace(found, files=mine)
 
 
 class ProjectCounts(NamedTuple):
@@ -264,6 +281,52 @@ def find_rule(text: str) -> type[Rule] | None:
 
     names = {name.lower(): found for name, found in by_name().items()}
     return registry().get(text.strip().upper()) or names.get(text.strip().lower())
+
+
+def rule_markdown(rule: type[Rule]) -> str:
+    """A rule's documentation as Markdown: its code and name, severity, default and fix, then its
+    docstring (what ``fastapi-lint explain`` renders, and the body of its page)."""
+    import inspect
+
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    default = "on" if rule.default_enabled else "off"
+    facts = f"Severity: {rule.severity.label}. Default: {default}. Fix: {'available' if rule.fixable else 'none'}."
+    return f"# {rule.code} ({rule.name})\n\n{facts}\n\n{doc}\n"
+
+
+# The last line of every generated page: what made it, and that it is not edited by hand.
+RULE_PAGES_COMMAND = "fastapi-lint explain --all --format markdown --output-dir docs/rules"
+_GENERATED = f"<!-- Generated from the rule's docstring by `{RULE_PAGES_COMMAND}`: edit the docstring, not this page. -->"
+
+
+def rule_pages() -> dict[str, str]:
+    """The Markdown pages of the rules' documentation, by file name: ``FAS101.md`` per rule
+    (``rule_markdown``), and ``README.md``, the index, a row per rule linking to its page."""
+    pages = {f"{rule.code}.md": f"{rule_markdown(rule)}\n{_GENERATED}\n" for rule in all_rules()}
+    rows = [
+        f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {rule.severity.label} | "
+        f"{'on' if rule.default_enabled else 'off'} | {'yes' if rule.fixable else ''} | {rule.summary()} |"
+        for rule in all_rules()
+    ]
+    pages["README.md"] = "\n".join([
+        "# Rules",
+        "",
+        "Every rule of fastapi-lint, with its page: what it finds, why it matters, its known problems, an "
+        "example and what to write instead. `fastapi-lint explain CODE` shows the same text in a terminal.",
+        "",
+        "| code | name | severity | default | fix | what it flags |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        _GENERATED,
+        "",
+    ])
+    return pages
+
+
+def is_generated_rule_page(text: str) -> bool:
+    """Whether ``text`` is a page ``rule_pages`` made (a folder's stale pages may be replaced)."""
+    return text.rstrip("\n").endswith(_GENERATED)
 
 
 def similar_rule_names(text: str) -> list[str]:

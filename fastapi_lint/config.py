@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from fastapi_lint import REPOSITORY_URL
 from fastapi_lint.diagnostics import Severity
 from fastapi_lint.globs import PatternError, PatternSet
 from fastapi_lint.paths import real_path
@@ -239,7 +240,7 @@ def json_schema() -> dict[str, object]:
     """The JSON Schema of ``[tool.fastapi-lint]`` (``fastapi_lint/schema.json`` is this, written out)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/fastapi-lint/fastapi-lint/blob/main/fastapi_lint/schema.json",
+        "$id": f"{REPOSITORY_URL}/blob/main/fastapi_lint/schema.json",
         "title": "[tool.fastapi-lint]",
         "description": "fastapi-lint's settings in pyproject.toml.",
         "type": "object",

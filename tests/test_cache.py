@@ -204,11 +204,11 @@ def test_cli_cache_lives_at_the_project_root_and_clean_removes_it(tmp_path: Path
     project = _project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
     runner = _runner()
-    first = runner.invoke(main, [str(project), "--statistics", "-q"])
+    first = runner.invoke(main, [str(project), "--timings", "-q"])
     assert first.exit_code == 1 and (tmp_path / ".fastapi_lint_cache" / "CACHEDIR.TAG").is_file()
-    second = runner.invoke(main, [str(project), "--statistics"])
-    assert "0 parsed, 5 from the cache" in second.stderr
-    assert "FAS101: 3" in second.stderr and "unresolved calls" in second.stderr
+    second = runner.invoke(main, [str(project), "--timings", "--statistics"])
+    assert "0 parsed, 5 from the cache" in second.stderr and "unresolved calls" in second.stderr
+    assert "3\tFAS101\t" in second.stdout
     assert runner.invoke(main, ["clean", str(project)]).exit_code == 0
     assert not (tmp_path / ".fastapi_lint_cache").exists()
 
@@ -219,7 +219,7 @@ def test_cli_no_cache_writes_nothing(tmp_path: Path) -> None:
 
     project = _project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
-    result = _runner().invoke(main, [str(project), "--no-cache", "--statistics"])
+    result = _runner().invoke(main, [str(project), "--no-cache", "--timings"])
     assert result.exit_code == 1 and "5 parsed, 0 from the cache" in result.stderr
     assert not (tmp_path / ".fastapi_lint_cache").exists()
 

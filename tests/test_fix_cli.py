@@ -82,6 +82,6 @@ def test_fixable_hint_counts_safe_fixes_only(app: Path) -> None:
 
 
 def test_nothing_is_written_without_fix(app: Path) -> None:
-    for args in ([], ["--format", "json"], ["--statistics"]):
+    for args in ([], ["--format", "json"], ["--statistics"], ["--timings"]):
         _runner().invoke(main, ["app.py", "--no-cache", *args])
     assert app.read_text() == SOURCE

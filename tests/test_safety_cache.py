@@ -112,10 +112,10 @@ def test_a_new_empty_or_own_cache_folder_is_used_and_cleaned(project: Path, kind
         cache.mkdir()
     if kind == "ours":
         assert run("src", "--cache-dir", str(cache), cwd=project).returncode == 1
-    done = run("src", "--cache-dir", str(cache), "--statistics", cwd=project)
+    done = run("src", "--cache-dir", str(cache), "--timings", cwd=project)
     assert done.returncode == 1, done.stderr
     assert (cache / "CACHEDIR.TAG").read_text() == TAG
-    again = run("src", "--cache-dir", str(cache), "--statistics", cwd=project)
+    again = run("src", "--cache-dir", str(cache), "--timings", cwd=project)
     assert "0 parsed, 2 from the cache" in again.stderr
     assert run("clean", "--cache-dir", str(cache), cwd=project).returncode == 0
     assert not cache.exists()

@@ -94,7 +94,7 @@ configs = st.one_of(
 cache_dirs = st.sampled_from([None, "", ".", "pkg", "~", "CACHES/new", "CACHES/empty", "OUTSIDE/dir", "/"])
 commands = st.one_of(
     st.tuples(st.just("check"), st.lists(st.sampled_from(
-        ["--fix", "--unsafe-fixes", "--diff", "--statistics", "--no-cache", "--jobs=1", "--jobs=2", "--exit-zero",
+        ["--fix", "--unsafe-fixes", "--diff", "--statistics", "--timings", "--no-cache", "--jobs=1", "--jobs=2", "--exit-zero",
          "--format=json", "--format=sarif", "--format=github", "--format=concise", "--show-fixes",
          "--output-file=report.out"]), max_size=4, unique=True)),
     st.tuples(st.just("add-noqa"), st.just([])),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fastapi_lint.cli.options import CheckOptions, non_empty_path, path_problem
+from fastapi_lint.cli.options import CheckOptions, color_option, non_empty_path, path_problem
 from fastapi_lint.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -23,9 +23,10 @@ from fastapi_lint.cli.output import (
     echo_no_project_note,
     echo_note,
     echo_scope_note,
-    echo_statistics,
+    echo_timings,
     echo_unreadable_note,
     emit,
+    emit_statistics,
     fail,
     internal_error,
     one_exit,
@@ -70,7 +71,16 @@ if TYPE_CHECKING:
               help=f"Where to keep the cache (default: {CACHE_DIR_NAME}/ at the project root).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to use (default: one per core; 1: this one only).")
-@click.option("--statistics", is_flag=True, help="Print time per phase, cache use, unresolved calls, findings per rule.")
+@click.option("--statistics", is_flag=True,
+              help="Print the count of findings per rule (code, [*] when fixable, name) instead of the report.")
+@click.option("--timings", is_flag=True,
+              help="Print on stderr the time per phase, files parsed and from the cache, workers, routes, "
+                   "functions and unresolved calls.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings a check of PATHS would use (the pyproject.toml read, every key, the rules "
+                   "selected) and exit without linting.")
+@click.option("--show-files", is_flag=True,
+              help="Print the files a check of PATHS would lint, one per line, and exit without linting.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes (they may change behaviour).")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what --fix would change; write nothing.")
@@ -89,6 +99,7 @@ if TYPE_CHECKING:
                    "(pre-commit names them).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None,
               help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
+@color_option
 @one_exit
 def check(**given: Any) -> int:
     """Lint PATHS (default: the current folder).
@@ -117,6 +128,10 @@ def run(options: CheckOptions) -> int:
         fail(problems[-1])
     try:
         selection = options.selection()
+        if options.show_settings or options.show_files:
+            from fastapi_lint.cli.show import show
+
+            return show(options, selection)
         if options.stdin:
             from fastapi_lint.api import load_config
 
@@ -143,7 +158,7 @@ def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | N
     projects = plan_projects([(config, paths, options.cache_folder(config)) for config, paths in groups])
 
     def lint(project: Project, fixing: bool = False) -> LintResult:
-        with progress(options.output_format, options.quiet) as (on_discovered, on_progress):
+        with progress(options.output_format, options.quiet, options.color) as (on_discovered, on_progress):
             found = lint_project(project, debug=options.debug, jobs=options.jobs, on_progress=on_progress,
                                  on_discovered=on_discovered, facts=options.facts, follow_links=not options.writes)
         if not fixing:
@@ -193,8 +208,11 @@ def _report(projects: list[Project], results: list[LintResult], fixed: list[Diag
         echo_note("warning: no Python files found under the given paths")
     scopes = {d.path: (found.context, project.config) for project, found in zip(projects, results)
               for d in found.diagnostics}
-    emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
-         config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes)
+    if options.statistics:
+        emit_statistics(result.diagnostics, options.output_format, options.output_file)
+    else:
+        emit(result.diagnostics, options.output_format, options.output_file, context=result.context,
+             config=projects[0].config, unsafe=options.unsafe_fixes, scopes=scopes, color=options.color)
     if not options.quiet:
         echo_no_project_note([path for project in projects for path in unplaced_files(project.targets, project.config.root)])
         click.echo(summary_line(result.files, result.diagnostics, result.seconds), err=True)
@@ -205,11 +223,11 @@ def _report(projects: list[Project], results: list[LintResult], fixed: list[Diag
             echo_scope_note(result, projects[0].config)
         echo_unreadable_note(result.diagnostics)
         echo_fix_summary(result.diagnostics, fixed, options.fix)
-    if options.statistics:
+    if options.timings:
         for project, found in zip(projects, results):
             if len(projects) > 1:
                 click.echo(f"configuration: {project.config.source or 'none (the defaults)'}", err=True)
-            echo_statistics(found)
+            echo_timings(found)
     if result.internal_errors or result.missing:
         return EXIT_ERROR
     failing = [d for project, found in zip(projects, results) for d in found.diagnostics

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from fastapi_lint.cli.options import non_empty_path, path_problem, usable_cache_dir
+from fastapi_lint.cli.options import color_option, non_empty_path, path_problem, usable_cache_dir
 from fastapi_lint.cli.output import (
     EXIT_OK,
     Failure,
@@ -16,8 +16,10 @@ from fastapi_lint.cli.output import (
     internal_error,
     markdown_to_text,
     one_exit,
+    is_terminal,
     stdout_for_report,
-    stdout_is_terminal,
+    stdout_stream,
+    use_color,
     visible,
 )
 from fastapi_lint.config import ConfigError
@@ -26,8 +28,9 @@ from fastapi_lint.reporters.routes import ROUTE_FORMATS
 
 @click.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@color_option
 @one_exit
-def rules(output_format: str) -> int:
+def rules(output_format: str, color: str) -> int:
     """List every rule: code, name, severity, default on/off, fixable."""
     from fastapi_lint.api import all_rules
 
@@ -53,38 +56,81 @@ def rules(output_format: str) -> int:
          "yes" if r["fixable"] else "no", str(r["summary"]))
         for r in rows
     ]
-    click.echo(columns(header, table, bold_header=stdout_is_terminal() and not os.environ.get("NO_COLOR")))
+    bold = use_color(stdout_stream(), color)
+    click.echo(columns(header, table, bold_header=bold), color=bold)
     return EXIT_OK
 
 
 @click.command()
-@click.argument("rule")
+@click.argument("rule", required=False)
+@click.option("--all", "every", is_flag=True, help="Every rule, in code order.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="text: for reading here (rendered on a terminal); markdown: the source of the rule's page.")
+@click.option("--output-dir", type=click.Path(file_okay=False), callback=non_empty_path,
+              help="With --all --format markdown: write one page per rule (FAS101.md) and an index (README.md) "
+                   "into this folder, replacing stale pages, instead of printing.")
+@color_option
 @one_exit
-def explain(rule: str) -> int:
-    """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async)."""
-    import inspect
+def explain(rule: str | None, every: bool, output_format: str, output_dir: Path | None, color: str) -> int:
+    """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async).
 
-    from fastapi_lint.api import find_rule, similar_rule_names
+    The pages of docs/rules/ are this text, written by
+    `fastapi-lint explain --all --format markdown --output-dir docs/rules`.
+    """
+    from fastapi_lint.api import all_rules, find_rule, rule_markdown, similar_rule_names
 
-    found = find_rule(rule)
-    if found is None:
-        close = similar_rule_names(rule)
-        hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
-        fail(f"unknown rule `{rule}`{hint}")
-    doc = inspect.cleandoc(found.__doc__ or "")
-    default = "on" if found.default_enabled else "off"
-    facts = f"Severity: {found.severity.label}. Default: {default}. Fix: {'available' if found.fixable else 'none'}."
-    markdown = f"# {found.code} ({found.name})\n\n{facts}\n\n{doc}\n"
-    if stdout_is_terminal() and not os.environ.get("NO_COLOR"):
+    if every == (rule is not None):
+        fail("give a rule (a code or a name) or --all, not both" if every else "give a rule (a code or a name) or --all")
+    if output_dir is not None:
+        if not every or output_format != "markdown":
+            fail("--output-dir writes every rule's page: give --all --format markdown")
+        return _write_rule_pages(output_dir)
+    if rule is not None:
+        found = find_rule(rule)
+        if found is None:
+            close = similar_rule_names(rule)
+            hint = f" (did you mean {', '.join(f'`{c}`' for c in close)}?)" if close else " (see `fastapi-lint rules`)"
+            fail(f"unknown rule `{rule}`{hint}")
+        markdown = rule_markdown(found)
+    else:
+        markdown = "\n".join(rule_markdown(found) for found in all_rules())
+    if output_format == "markdown":
+        click.echo(markdown, nl=False)
+        return EXIT_OK
+    if use_color(stdout_stream(), color):
         try:
             from rich.console import Console
             from rich.markdown import Markdown
 
-            Console(highlight=False).print(Markdown(markdown))
+            Console(file=stdout_stream(), highlight=False, force_terminal=True).print(Markdown(markdown))
             return EXIT_OK
         except Exception:  # rich missing or failing: the plain text is as good
             pass
     click.echo(markdown_to_text(markdown), nl=False)
+    return EXIT_OK
+
+
+def _write_rule_pages(folder: Path) -> int:
+    """The rules' pages written into ``folder`` (made if missing); a page of ours that names no
+    rule any more is removed, any other file left alone."""
+    from fastapi_lint.api import is_generated_rule_page, rule_pages, write_report
+
+    pages = rule_pages()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        changed = 0
+        for name, text in pages.items():
+            path = folder / name
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                write_report(path, text)
+                changed += 1
+        stale = [path for path in sorted(folder.glob("FAS*.md"))
+                 if path.name not in pages and is_generated_rule_page(path.read_text(encoding="utf-8", errors="replace"))]
+        for path in stale:
+            path.unlink()
+    except OSError as error:
+        fail(f"{folder}: cannot write the rule pages: {error.strerror or error}")
+    click.echo(f"{len(pages)} pages in {visible(str(folder))}: {changed} written, {len(stale)} removed", err=True)
     return EXIT_OK
 
 
@@ -96,8 +142,10 @@ def explain(rule: str) -> int:
               help="Write the route map to this file (replaced atomically) instead of standard output.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
+@color_option
 @one_exit
-def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None) -> int:
+def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None, config_file: Path | None,
+           color: str) -> int:
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
@@ -115,8 +163,10 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
         result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
         out = buffer if buffer is not None else stdout_for_report()
-        if output_format in ("text", "json"):
-            (as_json if output_format == "json" else as_table)(rows, out)
+        if output_format == "json":
+            as_json(rows, out)
+        elif output_format == "text":  # a file is neither coloured nor folded to a width
+            as_table(rows, out, color=buffer is None and use_color(out, color), terminal=buffer is None and is_terminal(out))
         else:
             route_formats.get(output_format)(rows, out)
     except ConfigError as error:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
-from fastapi_lint.cli.output import echo_note, fail
+from fastapi_lint.cli.output import COLOR_CHOICES, echo_note, fail
 from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 
@@ -20,6 +21,13 @@ def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None
     if value is not None and not value.strip():
         raise click.BadParameter("must not be empty (an unset variable?)")
     return Path(value) if value is not None else None
+
+
+def color_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--color auto|always|never``, as Ruff spells it (``output.use_color``)."""
+    return click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+                        help="Colour the output: auto (on a terminal, as NO_COLOR and FORCE_COLOR say), "
+                             "always or never. A report written to a file (-o) is never coloured.")(command)
 
 
 def path_problem(path: Path) -> str | None:
@@ -58,6 +66,10 @@ def usable_cache_dir(given: Path | None, config: Config) -> Path | None:
     return None
 
 
+# What ``--statistics`` can be written as: Ruff's lines (text, concise) or JSON.
+STATISTICS_FORMATS = ("text", "concise", "json")
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     """The options of ``check``, as click gives them (the fields are its parameters' names)."""
@@ -77,6 +89,10 @@ class CheckOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     statistics: bool = False
+    timings: bool = False
+    show_settings: bool = False
+    show_files: bool = False
+    color: str = "auto"
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
@@ -103,9 +119,9 @@ class CheckOptions:
 
     @property
     def facts(self) -> bool:
-        """Fixes, statistics and SARIF's fixes read the project's facts; a plain check can reuse
-        the last run's findings when nothing changed."""
-        return self.fix or self.diff or self.statistics or self.add_noqa or self.output_format == "sarif"
+        """Fixes, ``--timings`` (routes, unresolved calls) and SARIF's fixes read the project's
+        facts; a plain check can reuse the last run's findings when nothing changed."""
+        return self.fix or self.diff or self.timings or self.add_noqa or self.output_format == "sarif"
 
     @property
     def writes(self) -> bool:
@@ -119,10 +135,40 @@ class CheckOptions:
             return "--stdin-filename reads standard input: give the path `-` or no path"
         if Path("-") in self.paths and not self.stdin:
             return "the path `-` (standard input) cannot be combined with other paths"
+        shown = self._show_problem()
+        if shown is not None:
+            return shown
         if self.add_noqa and (self.fix or self.diff or self.stdin):
             return "--add-noqa cannot be combined with --fix, --diff or standard input"
         if self.write_baseline is not None and (self.fix or self.diff or self.add_noqa or self.stdin):
             return "--write-baseline cannot be combined with --fix, --diff, --add-noqa or standard input"
+        if self.statistics and (self.diff or self.add_noqa or self.write_baseline is not None):
+            return "--statistics counts the findings reported: not with --diff, --add-noqa or --write-baseline"
+        if self.statistics and self.output_format not in STATISTICS_FORMATS:
+            return (f"--statistics prints text (or JSON with --format json), not --format {self.output_format}; "
+                    "leave one out")
+        if self.timings and self.stdin:
+            return "--timings measures a run over files: not with standard input"
+        return None
+
+    def _show_problem(self) -> str | None:
+        """``--show-settings`` and ``--show-files`` print and exit: nothing else of a run goes with them."""
+        shown = [name for name, given in (("--show-settings", self.show_settings), ("--show-files", self.show_files))
+                 if given]
+        if not shown:
+            return None
+        if len(shown) > 1:
+            return "--show-settings and --show-files: give one of them"
+        others = [name for name, given in (
+            ("--statistics", self.statistics), ("--timings", self.timings), ("--fix", self.fix), ("--diff", self.diff),
+            ("--add-noqa", self.add_noqa), ("--write-baseline", self.write_baseline is not None),
+        ) if given]
+        if others:
+            return f"{shown[0]} prints and exits without linting: not with {', '.join(others)}"
+        if self.output_format not in ("text", "json"):
+            return f"{shown[0]} prints text (or JSON with --format json), not --format {self.output_format}"
+        if self.show_files and self.stdin:
+            return "--show-files lists files on disk: not with standard input"
         return None
 
     def selection(self) -> dict[str, tuple[str, ...] | None]:

@@ -1,4 +1,4 @@
-"""What the command line writes: the report, the progress bar, summary lines, statistics,
+"""What the command line writes: the report, the progress bar, summary lines, statistics, timings,
 errors and notes, and the exit codes they lead to."""
 
 from __future__ import annotations
@@ -85,11 +85,25 @@ def one_exit(command: Callable[P, int]) -> Callable[P, NoReturn]:
     return run
 
 
-def stdout_is_terminal() -> bool:
-    if os.environ.get("FORCE_COLOR"):
-        return True
+# ``--color``, as Ruff has it.
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_color(stream: TextIO, choice: str = "auto") -> bool:
+    """Whether to colour what goes to ``stream`` (Ruff's ``--color``): ``always`` and ``never``
+    decide; ``auto`` follows the environment (never with ``NO_COLOR``, always with ``FORCE_COLOR``)
+    and else colours a terminal only, never a pipe. A report written to a file (``-o``) is never
+    coloured, whatever is asked: the caller does not ask."""
+    if choice != "auto":
+        return choice == "always"
+    from fastapi_lint.reporters.text import use_color as wanted_by_environment
+
+    return wanted_by_environment(stream)
+
+
+def is_terminal(stream: TextIO) -> bool:
     try:
-        return stdout_stream().isatty()
+        return stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
@@ -105,11 +119,13 @@ def emit(
     texts: dict[str, str] | None = None,
     stream: TextIO | None = None,
     scopes: dict[str, tuple[Context | None, Config]] | None = None,
+    color: str = "auto",
 ) -> None:
     """Write the report to ``output_file`` (atomically), ``stream`` or standard output.
 
     ``texts``: sources not on disk (standard input), by display path. ``scopes``: each
     file's context and configuration, where they are not ``context`` and ``config``.
+    ``color``: ``--color``; a file is never coloured.
     """
     import io
 
@@ -133,6 +149,10 @@ def emit(
 
         edits = sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
         sarif.report(diagnostics, out, sources, edits)
+    elif output_format == "text":
+        from fastapi_lint.reporters import text
+
+        text.report(diagnostics, out, sources, color=buffer is None and use_color(out, color))
     else:
         reporters.get(output_format)(diagnostics, out, sources)
     if buffer is not None and output_file is not None:
@@ -195,15 +215,17 @@ _PROGRESS_MIN_FILES = 300
 
 
 @contextmanager
-def progress(output_format: str, quiet: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+def progress(output_format: str, quiet: bool,
+             color: str = "auto") -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     stderr = stderr_stream()
-    if quiet or output_format not in ("text", "concise") or not stderr.isatty():
+    if quiet or output_format not in ("text", "concise") or not is_terminal(stderr):
         yield (lambda total: None), (lambda done: None)
         return
     from rich.console import Console
     from rich.progress import Progress
 
-    progress = Progress(console=Console(file=stderr), transient=True)
+    coloured = use_color(stderr, color)
+    progress = Progress(console=Console(file=stderr, color_system="auto" if coloured else None), transient=True)
     task = progress.add_task("Linting", total=None, visible=False)
 
     def discovered(total: int) -> None:
@@ -269,10 +291,61 @@ def echo_fix_summary(remaining: list[Diagnostic], fixed: list[Diagnostic], fixin
         click.echo(f"[*] {fixable} fixable with `--fix`", err=True)
 
 
-def echo_statistics(result: LintResult) -> None:
-    """``--statistics``: where the time went and what the analysis could not see."""
-    from collections import Counter
+def statistics_rows(diagnostics: Sequence[Diagnostic]) -> list[dict[str, object]]:
+    """``--statistics``, as Ruff counts: per rule its code, name, count, whether any of its findings
+    has a fix ``--fix`` would apply (``fixable``) and how many do; most frequent first, then by code."""
+    from fastapi_lint.api import find_rule
 
+    counts: dict[str, list[int]] = {}
+    for d in diagnostics:
+        tally = counts.setdefault(d.code, [0, 0])
+        tally[0] += 1
+        tally[1] += d.fix is not None
+    rows: list[dict[str, object]] = []
+    for code, (count, fixable) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0])):
+        rule = find_rule(code)
+        rows.append({"code": code, "name": rule.name if rule is not None else code, "count": count,
+                     "fixable": fixable > 0, "fixable_count": fixable})
+    return rows
+
+
+def statistics_text(rows: Sequence[dict[str, object]]) -> str:
+    """Ruff's lines: the count (right-aligned), the code, ``[*]`` or ``[ ]`` and the name, tab-separated."""
+    if not rows:
+        return ""
+    count_width = max(len(str(row["count"])) for row in rows)
+    code_width = max(len(str(row["code"])) for row in rows)
+    return "".join(f"{str(row['count']).rjust(count_width)}\t{str(row['code']).ljust(code_width)}\t"
+                   f"{'[*]' if row['fixable'] else '[ ]'} {row['name']}\n" for row in rows)
+
+
+def emit_statistics(diagnostics: Sequence[Diagnostic], output_format: str, output_file: Path | None = None,
+                    stream: TextIO | None = None) -> None:
+    """``--statistics``: the count per rule in place of the report, where the report would go;
+    JSON with ``--format json`` (``usage_problem`` refuses the other machine formats)."""
+    rows = statistics_rows(diagnostics)
+    if output_format == "json":
+        import json
+
+        text = json.dumps(rows, indent=2) + "\n"
+    else:
+        text = statistics_text(rows)
+    if output_file is not None:
+        from fastapi_lint.api import write_report
+
+        try:
+            write_report(output_file, text)
+        except OSError as error:
+            fail(f"{output_file}: cannot write the statistics: {error.strerror or error}")
+        return
+    out = stream if stream is not None else stdout_for_report()
+    out.write(text)
+    out.flush()
+
+
+def echo_timings(result: LintResult) -> None:
+    """``--timings``: where the time went (per phase), the cache's and the workers' share, and
+    what the analysis could not see (unresolved calls)."""
     from fastapi_lint.api import project_counts
 
     lines = [
@@ -285,8 +358,6 @@ def echo_statistics(result: LintResult) -> None:
         lines.append(
             f"routes: {counts.routes}, functions: {counts.functions}, unresolved calls: {counts.unresolved_calls}"
         )
-    for code, count in sorted(Counter(d.code for d in result.diagnostics).items()):
-        lines.append(f"{code}: {count}")
     for line in lines:
         click.echo(line, err=True)
 

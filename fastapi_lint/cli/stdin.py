@@ -16,6 +16,7 @@ from fastapi_lint.cli.output import (
     EXIT_OK,
     echo_fix_summary,
     emit,
+    emit_statistics,
     stderr_stream,
     stdout_stream,
     summary_line,
@@ -116,8 +117,12 @@ def _lint_stdin(data: bytes, started: float, name: Path, config: Config, options
     if not options.unsafe_fixes:
         diagnostics = [without_unsafe_fix(d) for d in diagnostics]
     report_stream = None if not options.fix or options.output_file else stderr_stream()
-    emit(diagnostics, options.output_format, options.output_file, context=context, config=config,
-          unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream)
+    if options.statistics:
+        emit_statistics(diagnostics, options.output_format, options.output_file, stream=report_stream)
+    else:
+        emit(diagnostics, options.output_format, options.output_file, context=context, config=config,
+             unsafe=options.unsafe_fixes, texts={shown: source} if source is not None else {}, stream=report_stream,
+             color=options.color)
     if not options.quiet:
         click.echo(summary_line(1, diagnostics, time.perf_counter() - started), err=True)
         echo_fix_summary(diagnostics, fixed, options.fix)

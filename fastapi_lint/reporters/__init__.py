@@ -30,6 +30,7 @@ FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def get(name: str) -> Reporter:
+    report: Reporter
     if name == "text":
         from fastapi_lint.reporters.text import report
     elif name == "concise":

@@ -17,7 +17,10 @@ def as_json(rows: list[RouteRow], stream: TextIO) -> None:
     stream.write("\n")
 
 
-def as_table(rows: list[RouteRow], stream: TextIO) -> None:
+def as_table(rows: list[RouteRow], stream: TextIO, color: bool = False, terminal: bool = False) -> None:
+    """The route map as aligned columns; red and yellow rows with ``color``. On a ``terminal``
+    long cells fold to fit its width (at least 160 columns); elsewhere (a pipe, a file) nothing
+    folds: each line is as long as its cells, so that ``grep`` and ``less -S`` see whole words."""
     from rich.console import Console
     from rich.table import Table
 
@@ -36,8 +39,14 @@ def as_table(rows: list[RouteRow], stream: TextIO) -> None:
             _cell(findings or "-"),
             style="red" if row.errors else ("yellow" if row.warnings else None),
         )
-    console = Console(file=stream, highlight=False, width=max(160, Console(file=stream).width))
+    width = max(160, Console(file=stream, force_terminal=True).width) if terminal else _UNFOLDED
+    console = Console(file=stream, highlight=False, width=width, force_terminal=color,
+                      color_system="standard" if color else None)
     console.print(table)
+
+
+# Wider than any line a route map has: rich sizes the table to its cells, and folds nothing.
+_UNFOLDED = 1_000_000
 
 
 def _cell(*lines: str) -> Text:

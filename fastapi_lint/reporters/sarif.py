@@ -2,7 +2,8 @@
 
 One run; ``tool.driver.rules`` lists every registered rule (not only those that
 fired), so ``ruleIndex`` is stable across runs and the rule help shows in the
-code scanning UI. Paths are relative URIs under ``%SRCROOT%`` (the working
+code scanning UI, with a ``helpUri`` to the rule's page in the repository
+(``docs/rules/FAS101.md``). Paths are relative URIs under ``%SRCROOT%`` (the working
 folder, declared in ``originalUriBaseIds``); columns are 1-based characters
 (``columnKind: unicodeCodePoints``), end columns exclusive as SARIF wants.
 
@@ -33,12 +34,12 @@ from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from fastapi_lint import __version__
+from fastapi_lint import REPOSITORY_URL, RULE_DOCS_URL, __version__
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
 from fastapi_lint.reporters.surrogates import valid_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/fastapi-lint/"
+INFORMATION_URI = REPOSITORY_URL
 FINGERPRINT_KEY = "fastapiLint/v1"
 MAX_PLANNED_FIXES = 200
 
@@ -144,6 +145,7 @@ def _rule(rule: Any) -> dict[str, Any]:
         "shortDescription": {"text": first.strip()},
         "fullDescription": {"text": body, "markdown": body},
         "help": {"text": doc, "markdown": doc},
+        "helpUri": f"{RULE_DOCS_URL}/{rule.code}.md",  # the rule's page, ``docs/rules/``
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": bool(rule.default_enabled)},
         "properties": {
             "tags": [rule.name, *(["fixable"] if rule.fixable else [])],

@@ -11,9 +11,10 @@ FAS101 [*] `time.sleep` blocks the event loop in async route `slow`
 help: use `await asyncio.sleep(...)`
 ```
 
-``[*]`` only when the finding has a fix. Columns are 1-based characters. Colour only on a
-terminal, never with ``NO_COLOR`` set, always with ``FORCE_COLOR`` set. Plain string
-building: thousands of findings print in milliseconds.
+``[*]`` only when the finding has a fix. Columns are 1-based characters. Colour as the caller
+decides (the CLI's ``--color``, never in a file); by default (``use_color``) only on a terminal,
+never with ``NO_COLOR`` set, always with ``FORCE_COLOR`` set. Plain string building: thousands
+of findings print in milliseconds.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E
 
 
 def use_color(stream: TextIO) -> bool:
+    """Whether ``stream`` wants colour, as the environment says: never with ``NO_COLOR``, always
+    with ``FORCE_COLOR`` (each when set and not empty), else on a terminal but a dumb one."""
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -48,8 +51,11 @@ def use_color(stream: TextIO) -> bool:
         return False
 
 
-def report(diagnostics: list[Diagnostic], stream: TextIO, sources: dict[str, list[str]]) -> None:
-    color = use_color(stream)
+def report(diagnostics: list[Diagnostic], stream: TextIO, sources: dict[str, list[str]],
+           color: bool | None = None) -> None:
+    """The findings, coloured when ``color`` says so (None: ``use_color(stream)``)."""
+    if color is None:
+        color = use_color(stream)
     paint = _painter(color)
     out: list[str] = []
     for d in diagnostics:

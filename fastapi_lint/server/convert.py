@@ -17,6 +17,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from fastapi_lint import RULE_DOCS_URL
 from fastapi_lint.diagnostics import Diagnostic, Severity
 
 SOURCE = "fastapi-lint"
@@ -66,10 +67,18 @@ def to_lsp(d: Diagnostic, column: Columns, files: dict[str, Path], related: bool
         message=message,
         severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
         code=d.code,
+        code_description=_rule_page(d.code),
         source=SOURCE,
         related_information=hops or None,
         data={"code": d.code, "line": d.span.line, "col": d.span.col},
     )
+
+
+def _rule_page(code: str) -> types.CodeDescription | None:
+    """The rule's page (``docs/rules/``, as SARIF's ``helpUri``): editors show the code as its link."""
+    from fastapi_lint.api import find_rule
+
+    return types.CodeDescription(href=f"{RULE_DOCS_URL}/{code}.md") if find_rule(code) is not None else None
 
 
 def _related(shown: str, line: int, col: int, text: str, column: Columns, files: dict[str, Path]) -> types.DiagnosticRelatedInformation:
