@@ -123,3 +123,28 @@ def test_code_behind_an_unset_environment_variable_is_shown_with_scope_all() -> 
     assert default.out_of_scope == len(hidden)
     traced = next(d for d in everything.diagnostics if d.span.line == 19)
     assert "save_trace -> helpers.commit_trace -> subprocess.run" in traced.message
+
+
+def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    pkg = tmp_path / "svc"
+    (pkg / "providers").mkdir(parents=True)
+    for name in ("__init__.py", "providers/__init__.py", "providers/local.py", "providers/remote.py", "extras.py"):
+        (pkg / name).write_text("")
+    main = pkg / "main.py"
+
+    def loaded(body: str) -> set[str]:
+        main.write_text("import importlib\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                        "@app.get('/')\nasync def index(kind: str) -> None:\n    " + body + "\n")
+        context = lint_paths([pkg], Config(), cache_dir=None).context
+        assert context is not None
+        return context.scopes.loaded_by_name
+
+    # a library named whole: nothing of the project
+    assert loaded('importlib.import_module("pandasai")') == set()
+    # a module of the project named whole: that one is imported (the closure), not "any"
+    assert loaded('importlib.import_module("svc.extras")') == set()
+    # a template: the modules under its prefix
+    assert loaded('importlib.import_module(f"svc.providers.{kind}")') == {"svc.providers.local", "svc.providers.remote"}
+    # computed: any module of the project
+    assert "svc.extras" in loaded("importlib.import_module(kind)")

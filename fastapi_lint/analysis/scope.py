@@ -461,14 +461,19 @@ class _Placer:
                  if (located := project.function(path)) is not None}
         closure: set[str] = set()
         pending = sorted(seeds)
-        dynamic = False
+        prefixes: set[str] = set()  # what modules named at run time start with ("": any)
         while pending:
             name = pending.pop()
             summary = project.modules.get(name)
             if summary is None or summary.module in closure:
                 continue
             closure.add(summary.module)
-            dynamic = dynamic or self._imports_by_name(summary, served)
+            for named in self._imports_by_name(summary, served):
+                if not named or named.endswith("."):
+                    prefixes.add(named)  # a template's prefix, or "" (computed): any module under it
+                elif named in project.modules:
+                    pending.append(named)  # ``import_module("app.plugins.local")``: that module
+                # else a library named whole (``import_module("pandasai")``): none of the project's
             for where, imported in summary.imports:
                 if where != summary.module and where not in served:
                     continue
@@ -479,24 +484,33 @@ class _Placer:
             parent = summary.module.rpartition(".")[0]
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
-        if dynamic:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
+        if prefixes:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
             result.loaded_by_name = {summary.module for summary in project.summaries
-                                     if summary.path not in result.tests and summary.module not in closure}
+                                     if summary.path not in result.tests and summary.module not in closure
+                                     and any(summary.module.startswith(prefix) for prefix in prefixes)}
             closure |= result.loaded_by_name
         return closure
 
-    def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> bool:
-        """Whether code that runs in the served process imports a module named at run time
-        (``importlib.import_module(spec.module)``): then any module of the project may be loaded."""
+    def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> Iterator[str]:
+        """The modules code that runs in the served process imports by name
+        (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
+        built from a template (``f"app.providers.{kind}"``: ``"app.providers."``), or "" for one
+        computed (any module of the project may then be loaded)."""
         project = self.project
         for function, site in project.owned_calls(summary):
             if function is not None and function.path not in served:
                 continue
             if site.func is None or site.text.rpartition(".")[2] not in _IMPORTERS_BY_NAME:
                 continue
-            if project.resolve(site.func).path in _IMPORTERS and site.args and site.args[0].kind != "const":
-                return True
-        return False
+            if project.resolve(site.func).path not in _IMPORTERS or not site.args:
+                continue
+            named = site.args[0]
+            if named.kind == "str":
+                yield "" if named.text.startswith(".") else named.text  # relative to a package: any
+            elif named.kind == "fstring" and "." in named.text:
+                yield named.text[:named.text.rindex(".") + 1]
+            elif named.kind != "const":
+                yield ""
 
 
 def _private(name: str) -> bool:
