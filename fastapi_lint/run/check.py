@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Phase2Result:
+class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     # The facts the rules read, for views built on the same run (the route map, statistics).
@@ -52,7 +52,7 @@ def check_project(
     paths: dict[str, Path] | None = None,
     debug: bool = False,
     elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
-) -> Phase2Result:
+) -> CheckResult:
     """Phase 2: link summaries, build the FastAPI model, run the selected rules, apply suppressions.
 
     ``elsewhere``: rules another process runs on the same facts, and how to wait for their
@@ -73,11 +73,11 @@ def check_context(
     paths: dict[str, Path] | None = None,
     debug: bool = False,
     elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
-) -> Phase2Result:
+) -> CheckResult:
     """Phase 2 on a project already linked (``context``, of ``summaries``): the selected rules
     run, suppressions and the scope applied. A caller that keeps linked parts between runs (the
     session, ``session.py``) links the project itself; ``check_project`` links it afresh."""
-    result = Phase2Result()
+    result = CheckResult()
     result.context = context
     rules = selected_rules(config)
     codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)

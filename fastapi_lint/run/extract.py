@@ -40,7 +40,7 @@ Outcome = Union[ModuleSummary, Diagnostic]
 
 
 @dataclass
-class Phase1Stats:
+class ExtractStats:
     parsed: int = 0
     cached: int = 0
     workers: int = 1
@@ -113,14 +113,14 @@ def summarize_all(
     on_progress: Callable[[int], None] | None = None,
     keys: list[str | None] | None = None,
     known: dict[str, Outcome] | None = None,
-) -> tuple[list[Outcome], Phase1Stats]:
+) -> tuple[list[Outcome], ExtractStats]:
     """Outcomes in the order of ``files``: a summary, or a FAS900 diagnostic, for each.
 
     ``known``: outcomes already made (and cached) in this run, by displayed path.
     ``keys``: each file's cache key, as ``file_keys`` took it; a file parsed here gets, in
     place, the key of the bytes that were parsed (see ``summarize_keyed``).
     """
-    stats = Phase1Stats()
+    stats = ExtractStats()
     outcomes: list[Outcome | None] = [None] * len(files)
     pending: list[tuple[int, Path, str, str | None]] = []
     if cache is not None and keys is None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.run.cache import Cache, Stamps
     from fastapi_lint.run.carry_over import Attempt
-    from fastapi_lint.run.check import Answers, Phase2Result
+    from fastapi_lint.run.check import Answers, CheckResult
     from fastapi_lint.run.processes import Forked
 
 
@@ -241,7 +241,7 @@ def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: 
     return parse_errors
 
 
-def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: Phase2Result) -> None:
+def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: CheckResult) -> None:
     """Step 6: this run's findings, silenced ones included, kept for the next run to carry over."""
     from fastapi_lint.run.carry_over import remember as keep
 
