@@ -39,6 +39,17 @@ _HARMLESS = (
 _FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
 
 
+def as_made(project: Project, located: Located, site: CallSite, entry: Entry) -> Entry:
+    """A catalog call's entry as this site makes it: a read of a file shipped with the code (named
+    here or through another module), or a sleep of a few milliseconds, costs what a metadata call
+    does (FAS108)."""
+    line, col = site.span.line, site.span.col
+    if is_bundled_read(entry, located.function.bundled, line, col) or (
+            entry.tier == Tier.FILE and bundled_elsewhere(project, located, line, col)):
+        return bundled_read(entry)
+    return brief(entry, site)
+
+
 def cannot_wait(site: CallSite, path: str) -> bool:
     """A catalog call whose arguments say it returns at once: ``fcntl.flock(fd, LOCK_UN)`` releases,
     ``fcntl.flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait."""
@@ -184,11 +195,7 @@ class CallGraph:
             if site.awaited or site.offloaded or site.uncontended:
                 continue
             if callee.entry is not None and not cannot_wait(site, callee.ref.path):
-                entry = callee.entry
-                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
-                        entry.tier == Tier.FILE and bundled_elsewhere(self.project, located, site.span.line, site.span.col)):
-                    entry = bundled_read(entry)
-                direct.append((site, callee.ref.path, brief(entry, site)))
+                direct.append((site, callee.ref.path, as_made(self.project, located, site, callee.entry)))
             elif targets:
                 edges.extend([(site, target) for target in targets if self._runs_body(site, target)])
             elif not callee.harmless:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import CallGraph, Witness, cannot_wait
-from fastapi_lint.analysis.bundled_links import bundled_elsewhere
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
+from fastapi_lint.analysis.callgraph import CallGraph, Witness, as_made, cannot_wait
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -65,10 +64,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
                 continue
             if entry is not None:
-                if is_bundled_read(entry, located.function.bundled, site.span.line, site.span.col) or (
-                        entry.tier == Tier.FILE and bundled_elsewhere(project, located, site.span.line, site.span.col)):
-                    entry = bundled_read(entry)
-                found.append(BlockingCall(located, site, ref, brief(entry, site)))
+                found.append(BlockingCall(located, site, ref, as_made(project, located, site, entry)))
     return found
 
 

@@ -217,19 +217,24 @@ _METADATA = group(
     tier=Tier.METADATA,
 )
 
-_BUNDLED: dict[Entry, Entry] = {}
-
-
 def bundled_read(entry: Entry) -> Entry:
     """``entry`` (a read of a file's contents) made on a file shipped with the code (``bundled.py``):
     small and in the page cache, it holds the loop as a metadata call does (FAS108, off by default)."""
-    found = _BUNDLED.get(entry)
+    return _brief_as(entry, "holds the loop briefly: the file is small, and cached by the system after the first read",
+                     ON_BUNDLED_FILE)
+
+
+def _brief_as(entry: Entry, why: str, waits: str) -> Entry:
+    """``entry`` in the metadata tier, saying why: one object per entry and reason (a project makes
+    the same call many times)."""
+    key = (entry, waits)
+    found = _BRIEF.get(key)
     if found is None:
-        found = _BUNDLED[entry] = Entry(
-            entry.pattern, "holds the loop briefly: the file is small, and cached by the system after the first read",
-            entry.instead, entry.kind, entry.resource, ON_BUNDLED_FILE, Tier.METADATA,
-        )
+        found = _BRIEF[key] = Entry(entry.pattern, why, entry.instead, entry.kind, entry.resource, waits, Tier.METADATA)
     return found
+
+
+_BRIEF: dict[tuple[Entry, str], Entry] = {}
 
 
 # The longest ``time.sleep`` (seconds, written as a number) that holds the loop as briefly as a
@@ -248,16 +253,7 @@ def brief(entry: Entry, site: CallSite) -> Entry:
         return entry
     if seconds > SHORT_SLEEP:
         return entry
-    found = _BRIEF.get(entry)
-    if found is None:
-        found = _BRIEF[entry] = Entry(
-            entry.pattern, "holds the loop for a few milliseconds", entry.instead, entry.kind, entry.resource,
-            ON_SHORT_SLEEP, Tier.METADATA,
-        )
-    return found
-
-
-_BRIEF: dict[Entry, Entry] = {}
+    return _brief_as(entry, "holds the loop for a few milliseconds", ON_SHORT_SLEEP)
 
 
 def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...], line: int, col: int) -> bool:
