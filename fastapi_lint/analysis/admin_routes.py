@@ -1,13 +1,16 @@
-"""Routes an operator requests now and then, not the users: admin routes.
+"""Routes requested now and then, by an operator or once per login, not with the traffic.
 
-A route is an admin route when, wherever it is served, its path has an ``admin`` segment
+A route is such an admin route when, wherever it is served, its path has an ``admin`` segment
 (``/api/admin/backups``, ``/admin-api/users``) or a dependency that runs first for it is named
 for an operator (``Depends(check_admin)``, ``get_current_active_superuser``: ``admin``,
 ``superuser`` or ``super_user`` in its name, on the route, its router or a dependency of
 theirs); a dependency is an admin one when only admin routes (or other admin dependencies)
-depend on it. What costs in proportion to the traffic (a
-client built per request, a small file read) is not worth a finding there (``run/check.py``'s ``in_scope``),
-and a message naming the route that runs a function names a user's route first.
+depend on it. Three kinds of path count the same way: a step of a login flow
+(``/oauth/callback``, ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``)
+and a write of the service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``).
+What costs in proportion to the traffic (a client built per request, a small file read) is not
+worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the route that
+runs a function names a user's route first.
 """
 
 from __future__ import annotations
@@ -17,10 +20,28 @@ from fastapi_lint.analysis.fastapi_model import FastAPIModel
 _OPERATOR_WORDS = ("admin", "superuser", "super_user")
 
 
-def under_admin(route_path: str) -> bool:
-    """``/api/admin/backups``, ``/admin-api/users``: a path an operator, not a user, requests."""
-    return any(part == "admin" or part.startswith(("admin-", "admin_"))
-               for part in route_path.lower().strip("/").split("/"))
+_LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
+_PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
+                     "readyz", "livez", "readiness", "liveness"})
+_CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
+                            "configuration", "settings"})
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def under_admin(route_path: str, methods: tuple[str, ...] = ()) -> bool:
+    """``/api/admin/backups``, ``/oauth/callback``, ``/healthz``, ``PUT /settings``: a path an
+    operator, a probe or a login flow requests, not the traffic."""
+    parts = [part for part in route_path.lower().strip("/").split("/") if part and not part.startswith("{")]
+    if any(part == "admin" or part.startswith(("admin-", "admin_")) for part in parts):
+        return True
+    if any(word in part for part in parts for word in _LOGIN_WORDS):
+        return True
+    if any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts) and any(
+            "auth" in part or "login" in part for part in parts):
+        return True
+    if parts and parts[-1] in _PROBES:
+        return True
+    return bool(methods) and set(methods) <= _WRITES and any(part in _CONFIGURATION for part in parts)
 
 
 def names_an_operator(function_path: str) -> bool:
@@ -55,7 +76,7 @@ def admin_roots(model: FastAPIModel) -> set[str]:
         for mount in route.mounts or (None,):
             prefix = mount.prefix if mount is not None else ""
             by_mount = mount is not None and any(names_an_operator(d) or guarded(d) for d in mount.dependencies)
-            served.setdefault(handler, []).append(own or by_mount or under_admin(prefix + route.path))
+            served.setdefault(handler, []).append(own or by_mount or under_admin(prefix + route.path, route.methods))
     admin = {handler for handler, flags in served.items() if all(flags)}
     changed = True
     while changed:

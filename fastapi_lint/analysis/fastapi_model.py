@@ -227,10 +227,10 @@ class _Builder:
             self.model.roles[path].add("startup")
         elif method in ROUTE_DECORATORS:
             first = site.args[0] if site.args else site.kwarg("path")
-            looks_like_route = uses_fastapi and first is not None and first.kind == "str" and first.text.startswith("/")
+            looks_like_route = uses_fastapi and self._text(first).startswith("/")
             if known_owner or looks_like_route:
                 owner = self._owner_key(site, located.function.parent_path)
-                self._add_route(located, site, method, first.text if first is not None and first.kind == "str" else "", owner)
+                self._add_route(located, site, method, self._text(first), owner)
 
     def _decorator_applied(
         self, site: CallSite, starts: dict[tuple[int, int], list[CallSite]], uses_fastapi: bool
@@ -291,7 +291,7 @@ class _Builder:
                 first = site.args[0] if site.args else site.kwarg("path")
                 kind = "websocket" if "websocket" in method else "api_route"
                 owner = self._owner_key(site, self._function_path(site))
-                self._add_route(located, site, kind, first.text if first is not None and first.kind == "str" else "", owner)
+                self._add_route(located, site, kind, self._text(first), owner)
         elif method == "add_event_handler" and len(site.args) > 1 and self._on_app_or_router(site):
             self._add_role(site.args[1], "startup")
         elif method == "add_exception_handler" and len(site.args) > 1:
@@ -301,9 +301,9 @@ class _Builder:
         elif method == "add_task" and site.args:
             self._add_role(site.args[0], "background_task")
         elif method == "include_router" and site.args:
-            self._include(site, site.args[0], _text_of(site.kwarg("prefix")), mounted=False)
-        elif method == "mount" and len(site.args) > 1 and _text_of(site.args[0]).startswith("/"):
-            self._include(site, site.args[1], _text_of(site.args[0]), mounted=True)
+            self._include(site, site.args[0], self._text(site.kwarg("prefix")), mounted=False)
+        elif method == "mount" and len(site.args) > 1 and self._text(site.args[0]).startswith("/"):
+            self._include(site, site.args[1], self._text(site.args[0]), mounted=True)
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
         elif method in _ROUTE_CLASSES or method == "Middleware":
@@ -323,7 +323,7 @@ class _Builder:
         located = self._function_of(endpoint)
         if located is not None:
             first = site.args[0] if site.args else site.kwarg("path")
-            route_path = first.text if first is not None and first.kind == "str" else ""
+            route_path = self._text(first)
             self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", route_path, None)
 
     def _on_app_or_router(self, site: CallSite) -> bool:
@@ -419,10 +419,26 @@ class _Builder:
         if call is not None and created is not None:
             self._owner_made(f"{summary.module}.{binding.name}", created, call)
 
+    def _text(self, value: Value | None) -> str:
+        """A path or prefix as written: a string literal, or the module-level constant it names
+        (``@router.get(OAUTH_CALLBACK)`` with ``OAUTH_CALLBACK = "/oauth/callback"`` in a module of
+        URLs); "" when it is built at run time."""
+        if value is None:
+            return ""
+        if value.kind == "str":
+            return value.text
+        if value.kind != "ref" or value.ref is None:
+            return ""
+        for path in (value.ref.path, self.project.resolve(value.ref).path):
+            bound = self.project.bindings.get(path)
+            if bound is not None and path not in self.project.conflicting:
+                return bound[0].value.text if bound[0].value.kind == "str" else ""
+        return ""
+
     def _owner_made(self, key: str, created: str, call: CallSite) -> None:
         """An app or router made by ``call``, known as ``key`` from now on."""
         self._owner_dependencies[key].extend(self._literal_items(call.kwarg("dependencies")))
-        prefix = _text_of(call.kwarg("prefix"))
+        prefix = self._text(call.kwarg("prefix"))
         if prefix:
             self._own_prefix[key] = prefix
         if created in APP_TYPES or self.project.is_subclass(created, APP_TYPES):
@@ -666,11 +682,6 @@ class _Builder:
             parent = function.parent_path
             if parent and function.is_async and self.model.on_request_path(parent):
                 self.model.roles[function.path].add("nested")
-
-
-def _text_of(value: Value | None) -> str:
-    """A string literal's text, or "" (a prefix built at run time is not known)."""
-    return value.text if value is not None and value.kind == "str" else ""
 
 
 def _unwrap_type(annotation: Value | None) -> Value | None:

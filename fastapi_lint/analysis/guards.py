@@ -135,6 +135,25 @@ def _passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
     return not (value.kind == "const" and value.text == "None")
 
 
+def passed_defaults(located: Located, line: int, site: CallSite) -> frozenset[str]:
+    """The parameters whose default ``line`` of ``located`` makes (``if pre is None: pre =
+    lemmatize(query)``) and that ``site`` passes: from there, that line does not run."""
+    return frozenset(
+        guard.place[len(PARAMETER):]
+        for guard in located.function.guards
+        if guard.filled and guard.place.startswith(PARAMETER) and guard.first <= line <= guard.last
+        and _passes(located.function, site, guard.place[len(PARAMETER):])
+    )
+
+
+def under_defaults(located: Located, line: int, parameters: frozenset[str]) -> bool:
+    """Whether ``line`` makes the default of one of ``parameters`` (``passed_defaults``)."""
+    return any(
+        guard.filled and guard.place[len(PARAMETER):] in parameters and guard.first <= line <= guard.last
+        for guard in located.function.guards if guard.place.startswith(PARAMETER)
+    )
+
+
 def _callers(graph: _Graph) -> dict[str, list[CallSite]]:
     """Every function's call sites in the project outside tests, by the function they run."""
     found = _CALLERS(graph.project)

@@ -120,7 +120,7 @@ class BlockingCallViaHelper(Rule):
                 # is one call: reported once, through the first callee that blocks.
                 if site in reported:
                     continue
-                witness = graph.witness(callee)
+                witness = graph.witness_at(site, callee)
                 if witness is None or witness.tier == Tier.METADATA:
                     continue
                 if not graph.per_call(located, site, callee, witness.blocking_call):

@@ -112,7 +112,7 @@ class BlockingMetadataCallInAsync(Rule):
             if not located.function.is_async:
                 continue
             for site, callee in graph.edges(located.function.path):
-                witness = graph.witness(callee)
+                witness = graph.witness_at(site, callee)
                 if witness is None or witness.tier != Tier.METADATA:
                     continue  # a costlier wait is FAS102's
                 request = found.per_request(located.function.path)
