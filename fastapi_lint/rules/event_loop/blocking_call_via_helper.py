@@ -127,7 +127,7 @@ class BlockingCallViaHelper(Rule):
                     continue
                 reported.add(site)
                 request = found.per_request(located.function.path)
-                chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])
+                chain = " -> ".join([located.function.name, *chain_names(graph, located, site, witness)])
                 yield self.report(
                     located,
                     site.span,

@@ -116,7 +116,7 @@ class BlockingMetadataCallInAsync(Rule):
                 if witness is None or witness.tier != Tier.METADATA:
                     continue  # a costlier wait is FAS102's
                 request = found.per_request(located.function.path)
-                chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])
+                chain = " -> ".join([located.function.name, *chain_names(graph, located, site, witness)])
                 yield self.report(
                     located,
                     site.span,
