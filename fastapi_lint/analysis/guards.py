@@ -148,25 +148,21 @@ def passed_defaults_ranges(function: FunctionFacts, site: CallSite) -> list[tupl
 
 
 def _filled_elsewhere(project: Project, place: str) -> bool:
-    """Whether code outside tests fills ``place`` (``state.key_hash``: any ``x.key_hash = ...``,
-    or a call passing ``key_hash=`` a value, as a dataclass is built; ``_cache``: that global)
-    with something other than a constant: what a fallback falls back from is kept somewhere."""
-    memo = _FILLED_ELSEWHERE(project)
-    if not memo:
-        for located in project.all_functions():
-            if not _in_tests(located):
-                for filled in located.function.fills:
-                    memo[filled] = True
-                    memo["." + filled.rpartition(".")[2]] = True
-        memo[""] = True  # built
+    """Whether code outside tests keeps a computed value in ``place``: ``state.key_hash`` where an
+    object is built with ``key_hash=hash_key(k)`` (as a dataclass is), ``_cache`` where a function
+    fills that global. An attribute set from a parameter (``self.html = html``) proves nothing:
+    what is passed there is often empty."""
     if "." not in place:
+        memo = _FILLED_ELSEWHERE(project)
+        if not memo:
+            memo.update((filled, True) for located in project.all_functions() if not _in_tests(located)
+                        for filled in located.function.fills if "." not in filled)
+            memo[""] = True  # built
         return memo.get(place, False)
     name = place.rpartition(".")[2]
-    if memo.get("." + name, False):
-        return True
     return any(
-        value.kind not in ("const", "num", "str")
-        for summary, function, site in project.calls_with_keyword([name])
+        value.kind == "call"
+        for summary, _, site in project.calls_with_keyword([name])
         if not _module_in_tests(summary)
         for keyword, value in site.kwargs if keyword == name
     )

@@ -179,17 +179,15 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
 
 def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
     """``h = state.key_hash or slow_hash(key)`` (as an assignment or a return): the calls after
-    the ``or`` run only when the place is empty. A parameter's fallback (``lemmas or
-    lemmatize(q)``) is a default like ``if lemmas is None: lemmas = ...``: filled by the caller."""
+    the ``or`` run only when the place is empty. Not a parameter's (``html or scrape(url)``):
+    what a caller passes there is often empty."""
     value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Return)) else None
     if not (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2):
         return
     place = _place_or_get(value.values[0], search, aliases)
-    if place is None or not any(isinstance(node, ast.Call) for node in ast.walk(value.values[1])):
+    if place is None or place.startswith(PARAMETER) or not any(isinstance(node, ast.Call) for node in ast.walk(value.values[1])):
         return
-    by_caller = place.startswith(PARAMETER)
-    search.found.found.append(
-        Guard(statement.lineno, _end_line(statement), place, filled=by_caller, refresh=False, fallback=not by_caller))
+    search.found.found.append(Guard(statement.lineno, _end_line(statement), place, False, False, fallback=True))
 
 
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:

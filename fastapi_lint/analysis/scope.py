@@ -26,7 +26,8 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 - ``LIBRARY``: the project has no app at all (an app in test code does not count): everything
   is linted as it may be served.
 
-Within the request path, ``Scopes.admin_only`` holds what only admin routes reach
+Within the request path, ``Scopes.admin_only`` holds what only admin routes reach (and
+``Scopes.now_and_then`` what only they, login flows, probes and configuration writes reach)
 (``admin_routes.py``): an operator's rare request, where what costs only under load (a client
 built per request, a small file read) is not worth a finding, though a wait still is.
 
@@ -117,6 +118,8 @@ class Scopes:
     loaded_by_name: set[str] = field(default_factory=set)
     # functions on the request path that only admin routes reach (see the module's documentation)
     admin_only: set[str] = field(default_factory=set)
+    # ... and what only they, login flows, probes and configuration writes reach
+    now_and_then: set[str] = field(default_factory=set)
 
     def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
         if module.path in self.tests:
@@ -174,6 +177,9 @@ class _Placer:
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
         admin = admin_roots(self.model)
         result.admin_only = result.request - self._walk([r for r in request_roots if r not in admin], {"run", "spawn"}, {})
+        rare = admin_roots(self.model, now_and_then=True)
+        result.now_and_then = (result.admin_only if rare == admin else
+                               result.request - self._walk([r for r in request_roots if r not in rare], {"run", "spawn"}, {}))
         result.startup = self._walk(startup_roots, {"run"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
         result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})
