@@ -43,6 +43,7 @@ from fastapi_lint.analysis.names import (
 )
 from fastapi_lint.analysis.extract.downgrade.nodes import node_class
 from fastapi_lint.analysis.extract.branches import branches
+from fastapi_lint.analysis.extract.reaching import reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
@@ -447,6 +448,8 @@ class _Extractor:
             else:
                 scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
         _bind_locals(node.body, scope, self.package, path, self.walrus, self.redefined)
+        if scope.others:
+            scope.narrowed = reaching_bindings(node.body, scope.others)
         return scope
 
     def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
