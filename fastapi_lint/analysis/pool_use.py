@@ -128,7 +128,7 @@ def holders(project: Project, summary: ModuleSummary, site: CallSite, located: L
         found.local_in.add(function.path)
         if _returns_made(project, function, makes):
             found.names.add(function.path)
-        _add_fills(project, located, makes, found, every=True)
+        _add_fills(project, located, site, makes, found)
     matcher = _Matcher(project, found, makes)
     for _ in range(_ROUNDS):
         before = (len(found.names), len(found.state), len(found.unpacked_in))
@@ -164,11 +164,13 @@ def _grow(project: Project, matcher: _Matcher, makes: frozenset[str], found: Hol
             if any(matcher.matches(path) for value in function.returned for path in _value_paths(value)):
                 found.names.add(function.path)
             if any(place.partition(".")[0] != "self" and ".state." in f".{place}" for place in function.fills):
-                if any(matcher.matches(path) for site in function.calls for path in _site_paths(site)):
-                    _add_state(function, found)
+                lines = {site.span.line for site in function.calls
+                         if any(matcher.matches(path) for path in _site_paths(site))}
+                if lines:
+                    _add_state(function, found, lines)
 
 
-def _add_fills(project: Project, located: Located, makes: frozenset[str], found: Holders, every: bool) -> None:
+def _add_fills(project: Project, located: Located, site: CallSite, makes: frozenset[str], found: Holders) -> None:
     """The lasting places the function that builds the pool keeps it in: a global, an attribute
     (``self.engine``), an ``app.state`` entry."""
     function = located.function
@@ -184,19 +186,22 @@ def _add_fills(project: Project, located: Located, makes: frozenset[str], found:
             if value is not None and _made(project, value, makes):
                 found.names.add(f"{function.class_path}.{rest}")
         elif ".state." in f".{place}":
-            if every:
-                _add_state(function, found)
+            _add_state(function, found, {site.span.line})
         elif "." not in place:
             value = stores.get(place)
             if value is not None and _made(project, value, makes):
                 found.names.add(f"{located.module.module}.{place}")
 
 
-def _add_state(function: FunctionFacts, found: Holders) -> None:
-    for place in function.fills:
-        before, _, name = place.rpartition(".")
-        if before.endswith("state") and before.partition(".")[0] != "self":
-            found.state.add(name)
+def _add_state(function: FunctionFacts, found: Holders, lines: set[int]) -> None:
+    """The ``app.state`` entries the function fills on ``lines`` (``app.state.engine =
+    create_engine(...)``); every entry it fills when none is on them (the pool reaches the
+    entry through a local name)."""
+    entries = [place for place in function.fills
+               if place.rpartition(".")[0].endswith("state") and place.partition(".")[0] != "self"]
+    written = {read.text for read in function.reads if read.span.line in lines}
+    for place in [place for place in entries if place in written] or entries:
+        found.state.add(place.rpartition(".")[2])
 
 
 def _made(project: Project, ref: Ref, makes: frozenset[str]) -> bool:
