@@ -133,7 +133,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     built per request) and file or metadata calls: an operator's rare request; and a client built
     per request where only admin routes, login flows, probes and configuration writes run it. And what runs only
     when an operator turns a setting away from its default (``analysis/opt_in.py``): a developer's
-    trace, a debug mode.
+    trace, a debug mode. And what a rule marks as its wider view (``Diagnostic.wider``).
     """
     if config.scope == "all" or not found:
         return found, 0
@@ -152,6 +152,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue
         rule = rules.get(diagnostic.code)
         located = project.function(diagnostic.function) if diagnostic.function else None
+        if diagnostic.wider:
+            continue  # the rule's wider view: it could not tell the finding is worth acting on
         if diagnostic.opt_in or (located is not None and is_opt_in(project, located, diagnostic.span.line)):
             continue  # runs only when an operator turns a setting away from its default
         if located is not None and rule is not None and (
