@@ -401,6 +401,19 @@ class CallGraph:
         for path in sorted(blocking, key=lambda p: len(self._witness[p].steps)):  # type: ignore[union-attr]
             self._witness[path] = self._local_witness(path)
 
+    def blocking_edges(self, located: Located) -> list[tuple[CallSite, str, Witness]]:
+        """Each call ``located`` makes into project code that blocks on every call, once per call:
+        through the callee whose chain costs most, where the call may run several functions (an
+        interface's implementations, a name bound two ways); in the order of the calls."""
+        best: dict[CallSite, tuple[str, Witness]] = {}
+        for site, callee in self.edges(located.function.path):
+            witness = self.witness_at(site, callee)
+            if witness is None or not self.per_call(located, site, callee, witness.blocking_call):
+                continue
+            if site not in best or witness.outranks(best[site][1]):
+                best[site] = (callee, witness)
+        return [(site, callee, witness) for site, (callee, witness) in best.items()]
+
     def witness_at(self, site: CallSite, callee: str) -> Witness | None:
         """Why ``callee`` blocks when ``site`` calls it: its witness, unless that runs only on
         lines the site's arguments rule out (``call_arguments.py``: a flag left at its default,
