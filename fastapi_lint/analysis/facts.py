@@ -96,6 +96,9 @@ class CallSite(NamedTuple):
     # True when what the call returns is iterated where it is made (``for x in f()``, ``list(f())``,
     # ``rows = f()`` then ``for r in rows``): the body of a generator function runs only there.
     iterated: bool = False
+    # True for a client construction whose client the block that binds it uses for several
+    # requests (``reused_clients.py``): one operation's requests share it.
+    reused: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:
