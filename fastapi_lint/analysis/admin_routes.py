@@ -5,9 +5,10 @@ A route is such an admin route when, wherever it is served, its path has an ``ad
 for an operator (``Depends(check_admin)``, ``get_current_active_superuser``: ``admin``,
 ``superuser`` or ``super_user`` in its name, on the route, its router or a dependency of
 theirs); a dependency is an admin one when only admin routes (or other admin dependencies)
-depend on it. Three kinds of path count the same way: a step of a login flow
-(``/oauth/callback``, ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``)
-and a write of the service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``).
+depend on it. Four kinds of path count the same way: a step of a login flow
+(``/oauth/callback``, ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``),
+a write of the service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``)
+and a trial of what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``).
 What costs in proportion to the traffic (a client built per request, a small file read) is not
 worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the route that
 runs a function names a user's route first.
@@ -26,11 +27,13 @@ _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
                             "configuration", "settings"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The last segment of a route that tries what an operator configured (a connection, a webhook).
+_TRIALS = frozenset({"test", "test-connection", "test_connection"})
 
 
 def under_admin(route_path: str, methods: tuple[str, ...] = ()) -> bool:
-    """``/api/admin/backups``, ``/oauth/callback``, ``/healthz``, ``PUT /settings``: a path an
-    operator, a probe or a login flow requests, not the traffic."""
+    """``/api/admin/backups``, ``/oauth/callback``, ``/healthz``, ``PUT /settings``,
+    ``/webhooks/{id}/test``: a path an operator, a probe or a login flow requests, not the traffic."""
     parts = [part for part in route_path.lower().strip("/").split("/") if part and not part.startswith("{")]
     if any(part == "admin" or part.startswith(("admin-", "admin_")) for part in parts):
         return True
@@ -39,7 +42,7 @@ def under_admin(route_path: str, methods: tuple[str, ...] = ()) -> bool:
     if any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts) and any(
             "auth" in part or "login" in part for part in parts):
         return True
-    if parts and parts[-1] in _PROBES:
+    if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
     return bool(methods) and set(methods) <= _WRITES and any(part in _CONFIGURATION for part in parts)
 
