@@ -11,6 +11,10 @@ PLEASE_REPORT = "this is a bug in fastapi-lint: please report it"
 # Said with an internal error of phase 1 or of a rule, which is reported as a finding.
 INTERNAL_ERROR_HINT = f"{PLEASE_REPORT} with the file that triggers it"
 
+# ``Diagnostic.cost`` of a client built per call that one operation uses for several requests (an
+# upload's chunks): its price is spread over them, so the default scope leaves it out.
+AMORTISED = "amortised"
+
 
 class Severity(enum.IntEnum):
     """Ordered so that ``severity >= fail_on`` decides the exit code."""
@@ -82,7 +86,8 @@ class Diagnostic:
     # decides whether the scope shows it (``analysis/scope.py``).
     function: str | None = field(default=None, compare=False)
     # What the loop waits on, for a blocking call: "wait" (a peer, a process, a timer, a lock, or
-    # heavy computing), "file" (a file's contents), "metadata"; None for other findings.
+    # heavy computing), "file" (a file's contents), "metadata"; for a resource built per request,
+    # ``AMORTISED`` when one operation's several requests share it; None for other findings.
     cost: str | None = field(default=None, compare=False)
     # The finding's code runs only when a setting is away from its default (``analysis/opt_in.py``):
     # shown with ``--scope all``, not by default.

@@ -9,9 +9,10 @@ depend on it. What costs in proportion to the traffic (a client built per reques
 read) is not worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the
 route that runs a function names a user's route first.
 
-Three more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
-``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``) and a write of the
-service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``). A client built
+Four more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
+``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``), a write of the
+service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``) and a trial of
+what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``). A client built
 per request there is not worth a finding either; a file read there still is (a login reads and
 writes what a user's first visit needs).
 """
@@ -29,6 +30,8 @@ _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
                             "configuration", "settings"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The last segment of a route that tries what an operator configured (a connection, a webhook).
+_TRIALS = frozenset({"test", "test-connection", "test_connection"})
 
 
 def under_admin(route_path: str) -> bool:
@@ -47,7 +50,7 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
     if any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts) and any(
             "auth" in part or "login" in part for part in parts):
         return True
-    if parts and parts[-1] in _PROBES:
+    if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
     return bool(methods) and set(methods) <= _WRITES and any(part in _CONFIGURATION for part in parts)
 

@@ -98,6 +98,9 @@ class CallSite(NamedTuple):
     iterated: bool = False
     # ``f(*items)``: the positions from the starred one on are not known.
     has_star_args: bool = False
+    # True for a client construction whose client the block that binds it uses for several
+    # requests (``reused_clients.py``): one operation's requests share it.
+    reused: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

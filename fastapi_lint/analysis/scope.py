@@ -29,10 +29,12 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 - ``LIBRARY``: the project has no app at all (an app in test code does not count): everything
   is linted as it may be served.
 
-Within the request path, ``Scopes.admin_only`` holds what only admin routes reach (and
-``Scopes.now_and_then`` what only they, login flows, probes and configuration writes reach)
-(``admin_routes.py``): an operator's rare request, where what costs only under load (a client
-built per request, a small file read) is not worth a finding, though a wait still is.
+Within the request path, ``Scopes.admin_only`` holds what only admin routes reach
+(``admin_routes.py``), directly or through the background tasks they add: an operator's rare
+request, where what costs only under load (a client built per request, a small file read) is not
+worth a finding, though a wait still is. ``Scopes.now_and_then`` holds what only they, login
+flows, probes, configuration writes and trials reach: a client built per request is not worth a
+finding there either.
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -63,6 +65,10 @@ from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
+
+
+# Roles of functions that other request-path code starts or defines, and runs as often as it.
+_STARTED = frozenset({"background_task", "nested"})
 
 
 class Where(enum.Enum):
@@ -198,10 +204,10 @@ class _Placer:
         private: set[str] = set(self._private_roots())
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
         admin = admin_roots(self.model)
-        result.admin_only = result.request - self._walk([r for r in request_roots if r not in admin], {"run", "spawn"}, {})
+        result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
         rare = admin_roots(self.model, now_and_then=True)
         result.now_and_then = (result.admin_only if rare == admin else
-                               result.request - self._walk([r for r in request_roots if r not in rare], {"run", "spawn"}, {}))
+                               result.request - self._walk(self._user_roots(request_roots, rare), {"run", "spawn"}, {}))
         result.startup = self._walk(startup_roots, {"run"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
         result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})
@@ -212,6 +218,14 @@ class _Placer:
             result.closure = self._closure(request_roots, startup_roots, result)
             result.unknown = self._unknown(result)
         return result
+
+    def _user_roots(self, request_roots: list[str], admin: set[str]) -> list[str]:
+        """The request-path roots that are not an operator's: not admin routes, nor a background
+        task (or a function nested in request code) that only admin routes start; such a task runs
+        for each request of the routes that start it. One no root starts stays a root of its own."""
+        started_by_others = [r for r in request_roots if self.model.roles[r] <= _STARTED]
+        reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
+        return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
 
     def _made_by_factory(self, value: Value) -> bool:
         """``perform_health_check(runner=runner)``: a call of the project's that returns a function

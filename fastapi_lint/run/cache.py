@@ -76,8 +76,8 @@ _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/_
                    *(f"analysis/extract/downgrade/{name}.py" for name in (
                        "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
                        "read", "rewrite", "strings")),
-                   "analysis/lazy_init.py", "analysis/uncontended.py", "analysis/bundled.py",
-                   "analysis/catalog/offload.py", "diagnostics.py", "source.py", "paths.py")
+                   "analysis/lazy_init.py", "analysis/uncontended.py", "analysis/reused_clients.py", "analysis/bundled.py",
+                   "analysis/catalog/offload.py", "analysis/catalog/clients.py", "diagnostics.py", "source.py", "paths.py")
 
 
 def _fingerprint() -> str:

@@ -12,7 +12,7 @@ from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 from fastapi_lint.config import Config, ignored_for_file, selected_codes, source_roots
-from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
+from fastapi_lint.diagnostics import AMORTISED, INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
@@ -131,9 +131,11 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     left out too: whether it runs at all depends on configuration; a wait there is still shown.
     So are, where only admin routes run them, what costs in proportion to the traffic (a client
     built per request) and file or metadata calls: an operator's rare request; and a client built
-    per request where only admin routes, login flows, probes and configuration writes run it. And what runs only
-    when an operator turns a setting away from its default (``analysis/opt_in.py``): a developer's
-    trace, a debug mode. And what a rule marks as its wider view (``Diagnostic.wider``).
+    per request where only admin routes, login flows, probes, configuration writes and trials run
+    it. And what runs only when an operator turns a setting away from its default
+    (``analysis/opt_in.py``): a developer's trace, a debug mode. And what a rule marks as its wider
+    view (``Diagnostic.wider``). Nor is a client that one operation builds and uses for several
+    requests (``analysis/reused_clients.py``): its cost is spread over them.
     """
     if config.scope == "all" or not found:
         return found, 0
@@ -148,7 +150,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     rules = registry()
     kept: list[Diagnostic] = []
     for diagnostic in found:
-        if diagnostic.path in placed.tests:
+        if diagnostic.path in placed.tests or diagnostic.cost == AMORTISED:
             continue
         rule = rules.get(diagnostic.code)
         located = project.function(diagnostic.function) if diagnostic.function else None

@@ -47,6 +47,7 @@ from fastapi_lint.analysis.extract.reaching import reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
+from fastapi_lint.analysis.reused_clients import mentions_a_constructor, module_functions, reused_constructions
 from fastapi_lint.analysis.uncontended import uncontended_acquires
 from fastapi_lint.diagnostics import Span
 
@@ -176,6 +177,10 @@ class _Extractor:
         # only in files that acquire something.
         self.uncontended: set[int] = set()
         self.acquires = "acquire" in parsed.source
+        # Client constructions whose block uses the client for several requests (``CallSite.reused``),
+        # looked for only in files that may build one.
+        self.reused: set[int] = set()
+        self.module_functions = module_functions(parsed.tree) if mentions_a_constructor(parsed.source) else None
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
@@ -360,6 +365,8 @@ class _Extractor:
         self.resolver.scopes.append(scope)
         if self.acquires:
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
+        if self.module_functions is not None:
+            self.reused.update(reused_constructions(node, self.module_functions))
         try:
             for statement in node.body:
                 self.stmt(statement, owner=path, class_path=None)
@@ -750,6 +757,7 @@ class _Extractor:
             alternatives=alternatives,
             iterated=id(node) in self.iterated,
             has_star_args=any(isinstance(a, ast.Starred) for a in node.args),
+            reused=id(node) in self.reused,
         )
         name = self.assigned_to.get(id(node))
         if name is not None:

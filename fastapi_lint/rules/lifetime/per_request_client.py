@@ -6,7 +6,7 @@ from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import RefKind
 from fastapi_lint.analysis.request_path import where
-from fastapi_lint.diagnostics import Diagnostic, Severity
+from fastapi_lint.diagnostics import AMORTISED, Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
 
@@ -38,6 +38,17 @@ class PerRequestClient(Rule):
     fills another, or `ENGINES.setdefault(url, create_engine(url))` (the
     argument is built on every call) does not count; nor does a factory
     that returns a new client on every call.
+
+    A client that the block building it uses for several requests of one
+    operation, one after another, is shown only with `--scope all`: `async
+    with httpx.AsyncClient() as client:` then an upload's initiate and each
+    chunk, a listing and each item's fetch, two requests, or one in a loop,
+    made on the client, by a callback defined in the block or by helpers of
+    the module it is handed to (`analysis/reused_clients.py`). Its handshake
+    serves each of those requests. A client used for one request (in a retry
+    loop that returns on success, or with a second request only on a branch),
+    for requests fanned out side by side (`gather`), or yielded to a route is
+    still built per request.
 
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
@@ -110,10 +121,12 @@ class PerRequestClient(Rule):
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
             if resource is None:
                 continue
+            shared = ", shared by the requests of one operation there" if call.site.reused else ""
             yield self.report(
                 call.located,
                 call.site.span,
                 f"`{call.site.text}()` builds {resource.what} on every request in "
-                f"{where(project, model, call.located, call.root)}",
+                f"{where(project, model, call.located, call.root)}{shared}",
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
+                cost=AMORTISED if call.site.reused else None,
             )
