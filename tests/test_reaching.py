@@ -60,3 +60,13 @@ def test_a_handler_may_start_anywhere_in_the_try_and_the_else_after_it() -> None
         "else:\n"
         "    x.run()\n"
     ) == {3: "A()", 5: "B()", 9: "B()"}
+
+
+def test_only_a_construction_narrows_what_another_call_returns_does_not() -> None:
+    assert _reaching(
+        "if a:\n"
+        "    x = Drive()\n"
+        "    x.run()\n"
+        "    x = x.refreshed()\n"
+        "    x.run()\n"
+    ) == {3: "Drive()", 4: "Drive()"}

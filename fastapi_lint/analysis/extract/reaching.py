@@ -10,8 +10,9 @@
         files = await sync.alist() # NotionSync.alist only
     sync.close()                   # after the branches: either (``Scope.others``)
 
-Read in order of the statements: an assignment ``name = value`` makes ``value`` what the name
-stands for in the rest of its block and the blocks inside it. A block that may or may not run
+Read in order of the statements: an assignment ``name = Class(...)`` makes that construction what
+the name stands for in the rest of its block and the blocks inside it (another assignment makes
+the name stand for any of its bindings again). A block that may or may not run
 (a branch, a loop's body, a handler) starts from what its statement started from, and after the
 statement a name any of its blocks binds is no longer known to stand for one thing. A loop's
 body forgets, from its start, the names it binds (the next turn sees the last one).
@@ -100,8 +101,17 @@ def _try(statement: ast.stmt, current: dict[str, ast.expr], watched: frozenset[s
 
 def _bind(targets: list[ast.expr], value: ast.expr, current: dict[str, ast.expr], watched: frozenset[str]) -> None:
     _forget(targets, current)
-    if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in watched:
+    if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in watched and _constructs(value):
         current[targets[0].id] = value
+
+
+def _constructs(value: ast.expr) -> bool:
+    """``DriveSync()``, ``clients.Notion(token)``: a class named by convention, whose type the
+    analysis knows as well as any. What another call returns may be known less well than the
+    name's other bindings together, and narrowing to it would lose them."""
+    func = value.func if isinstance(value, ast.Call) else None
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name[:1].isupper()
 
 
 def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
