@@ -133,9 +133,6 @@ class Scopes:
     # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a
     # plugin picked by configuration, which may never be loaded
     loaded_by_name: set[str] = field(default_factory=set)
-    # ... of which those only a name computed whole may load (``import_module(path)``), not a
-    # template naming their package (``f"app.providers.{kind}"``): any module at all might be
-    maybe_loaded: set[str] = field(default_factory=set)
     # functions on the request path that only admin routes reach (see the module's documentation)
     admin_only: set[str] = field(default_factory=set)
     # ... and what only they, login flows, probes and configuration writes reach
@@ -292,9 +289,7 @@ class _Placer:
                 continue
             if function.class_path is not None and function.class_path in built_elsewhere:
                 continue  # its objects live only on a loop of their own (a daemon's server)
-            # A nested function's name means it in its parent only; a module that only a name
-            # computed whole may load is too weakly tied to the app for a call's name to reach it.
-            if not function.parent_path and located.module.module not in result.maybe_loaded:
+            if not function.parent_path:  # a nested function's name means it in its parent only
                 by_name.setdefault(function.name, []).append(function.path)
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
@@ -645,9 +640,6 @@ class _Placer:
                                      if summary.path not in result.tests and summary.module not in closure
                                      and any(summary.module.startswith(prefix) for prefix in prefixes)}
             closure |= result.loaded_by_name
-            templates = [prefix for prefix in prefixes if prefix]
-            result.maybe_loaded = {module for module in result.loaded_by_name
-                                   if not any(module.startswith(prefix) for prefix in templates)}
         return closure
 
     def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> Iterator[str]:
