@@ -5,6 +5,9 @@ Two kinds, both read from the call alone:
 * a branch on a flag (``extract/branches.py``) whose value the call fixes: a constant passed,
   or the parameter left at a constant default (``enqueue(batch)`` with ``background=True``
   never runs the ``else`` of ``if background:``);
+* a branch on the type of a parameter (``isinstance(block, Image)``, ``case Image():``) that the
+  value passed is known not to have: an object of a class of the project none of whose bases
+  is of that type (or outside the project, another class it is not);
 * a default the callee makes (``if lemmas is None: lemmas = lemmatize(q)``, ``lemmas or
   lemmatize(q)``: ``lazy_init.py``'s guards on a parameter) for a parameter the call passes.
 
@@ -13,26 +16,65 @@ A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, Value
+from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
 from fastapi_lint.analysis.guards import passed_defaults_ranges
+from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
 
 
-def dead_lines(function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
+def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
     """The line ranges of ``function`` that the call at ``site`` does not run."""
     if not function.branches and not function.guards:
         return frozenset()
     dead = set(passed_defaults_ranges(function, site))
     for branch in function.branches:
-        value = argument(function, site, branch.name)
-        if value is not None and _outcome(branch, value) is False:
+        if branch.op == "isinstance":
+            value = passed(function, site, branch.name)
+            runs = _of_type(project, branch, value) if value is not None else None
+        else:
+            value = argument(function, site, branch.name)
+            runs = _outcome(branch, value) if value is not None else None
+        if runs is False:
             dead.add((branch.first, branch.last))
     return frozenset(dead)
 
 
 def in_ranges(line: int, ranges: frozenset[LineRange]) -> bool:
     return any(first <= line <= last for first, last in ranges)
+
+
+def passed(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """What ``site`` passes for ``parameter`` (by name or position), or None."""
+    for name, value in site.kwargs:
+        if name == parameter:
+            return value
+    names = [param.name for param in function.params]
+    if function.class_path is not None and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    index = names.index(parameter) if parameter in names else len(site.args)
+    if index < len(site.args) and not site.has_star_args:
+        return site.args[index]
+    return None
+
+
+def _of_type(project: Project, branch: Branch, value: Value) -> bool | None:
+    """Whether the branch runs for ``value``, by its type; None when the type is not known."""
+    if value.kind == "str":
+        found = "builtins.str" in branch.types
+    else:
+        ref = project.resolve_value(value)
+        if ref.kind is not RefKind.INSTANCE or ref.path not in project.classes:
+            return None  # a library's class: its bases are not known
+        types = frozenset(branch.types)
+        mro = project.mro(ref.path)
+        if any(path in types for path in mro):
+            found = True
+        elif all(base in project.classes or base.startswith("builtins.") for base in mro):
+            found = False
+        else:
+            return None  # a base from a library may be one of them
+    return found == branch.when
 
 
 def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:

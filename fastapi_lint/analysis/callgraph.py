@@ -427,7 +427,7 @@ class CallGraph:
         function = first.caller.function
         if not function.branches and not any(guard.filled for guard in function.guards):
             return below
-        dead = dead_lines(function, site)
+        dead = dead_lines(self.project, function, site)
         if not in_ranges(first.site.span.line, dead):
             return below
         if (callee, dead) not in self._without_dead:

@@ -180,13 +180,15 @@ class Gate(NamedTuple):
 
 class Branch(NamedTuple):
     """Lines ``first``..``last`` run only when the parameter ``name`` passes a test: ``op``
-    ``truth`` (``if flag:``) or ``none`` (``if value is None:``), with the outcome ``when``."""
+    ``truth`` (``if flag:``), ``none`` (``if value is None:``) or ``isinstance`` (of one of
+    ``types``: ``isinstance(value, Image)``, ``case Image():``), with the outcome ``when``."""
 
     name: str
     op: str
     when: bool
     first: int
     last: int
+    types: tuple[str, ...] = ()
 
 
 class Guard(NamedTuple):

@@ -16,53 +16,89 @@
 A call that leaves ``background`` at its default, or passes a constant, takes one branch only:
 the project phase drops the other from what that call runs (``analysis/call_arguments.py``).
 
-The tests read: the parameter itself, ``not`` it, ``is None`` and ``is not None``. A parameter
-the body binds again (``background = background or ...``) is not read: its value at a line is
-no longer the caller's.
+The tests read: the parameter itself, ``not`` it, ``is None`` and ``is not None``; and its type,
+by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
+(op ``isinstance``, the types named by their dotted paths). A parameter the body binds again
+(``background = background or ...``) is not read: its value at a line is no longer the caller's.
 """
 
 from __future__ import annotations
 
 import ast
 
+from collections.abc import Callable
+
 from fastapi_lint.analysis.facts import Branch
 
+Resolve = Callable[[ast.expr], "str | None"]
+_Test = tuple[str, str, bool, tuple[str, ...]]
 
-def branches(body: list[ast.stmt], parameters: frozenset[str]) -> tuple[Branch, ...]:
-    """Every branch of ``body`` (nested blocks too, not nested functions) on one of ``parameters``."""
+
+def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve) -> tuple[Branch, ...]:
+    """Every branch of ``body`` (nested blocks too, not nested functions) on one of ``parameters``;
+    ``resolve`` names a type written in a test by its dotted path."""
     rebound = _rebound(body)
     found: list[Branch] = []
-    _search(body, parameters - rebound, found)
+    _search(body, parameters - rebound, resolve, found)
     return tuple(found)
 
 
-def _search(statements: list[ast.stmt], parameters: frozenset[str], found: list[Branch]) -> None:
+def _search(statements: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:
     for index, statement in enumerate(statements):
         if isinstance(statement, ast.If):
-            test = _test(statement.test, parameters)
+            test = _test(statement.test, parameters, resolve)
             if test is not None:
-                name, op, when = test
-                found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1])))
+                name, op, when, types = test
+                found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
                 if statement.orelse:
-                    found.append(Branch(name, op, not when, statement.orelse[0].lineno, _end(statement.orelse[-1])))
+                    found.append(Branch(name, op, not when, statement.orelse[0].lineno,
+                                        _end(statement.orelse[-1]), types))
                 elif _exits(statement.body) and index + 1 < len(statements):
                     rest = statements[index + 1:]
-                    found.append(Branch(name, op, not when, rest[0].lineno, _end(rest[-1])))
+                    found.append(Branch(name, op, not when, rest[0].lineno, _end(rest[-1]), types))
+        elif type(statement).__name__ == "Match":
+            subject = getattr(statement, "subject")
+            if isinstance(subject, ast.Name) and subject.id in parameters:
+                for case in getattr(statement, "cases"):
+                    types = _class_pattern(case.pattern, resolve)
+                    if types and case.guard is None and case.body:
+                        found.append(Branch(subject.id, "isinstance", True, case.body[0].lineno, _end(case.body[-1]), types))
         for block in _blocks(statement):
-            _search(block, parameters, found)
+            _search(block, parameters, resolve, found)
 
 
-def _test(test: ast.expr, parameters: frozenset[str]) -> tuple[str, str, bool] | None:
-    """(parameter, ``truth`` or ``none``, the outcome the body runs on) of a test on one parameter."""
+def _class_pattern(pattern: ast.AST, resolve: Resolve) -> tuple[str, ...]:
+    """The types a ``case`` arm matches by class (``case Image():``, ``case A() | B():``); () for
+    any other pattern."""
+    if type(pattern).__name__ == "MatchClass":
+        path = resolve(getattr(pattern, "cls"))
+        return (path,) if path else ()
+    if type(pattern).__name__ == "MatchOr":
+        found = [_class_pattern(alternative, resolve) for alternative in getattr(pattern, "patterns")]
+        return tuple(path for types in found for path in types) if all(found) else ()
+    return ()
+
+
+def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test | None:
+    """(parameter, ``truth``, ``none`` or ``isinstance``, the outcome the body runs on, the types
+    tested) of a test on one parameter."""
     if isinstance(test, ast.Name) and test.id in parameters:
-        return test.id, "truth", True
+        return test.id, "truth", True, ()
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _test(test.operand, parameters)
-        return (inner[0], inner[1], not inner[2]) if inner is not None else None
+        inner = _test(test.operand, parameters, resolve)
+        return (inner[0], inner[1], not inner[2], inner[3]) if inner is not None else None
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
+            and len(test.args) == 2 and not test.keywords and isinstance(test.args[0], ast.Name)
+            and test.args[0].id in parameters):
+        written = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+        types = [resolve(node) for node in written]
+        if types and all(types):
+            return test.args[0].id, "isinstance", True, tuple(path for path in types if path)
+        return None
     if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
             and test.left.id in parameters and isinstance(test.comparators[0], ast.Constant)
             and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
-        return test.left.id, "none", isinstance(test.ops[0], ast.Is)
+        return test.left.id, "none", isinstance(test.ops[0], ast.Is), ()
     return None
 
 

@@ -360,7 +360,8 @@ class _Extractor:
         gates = switch_gates(node.body, self._resolved_path)
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, _parameters(node.args, self_name) - (
-            frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()))
+            frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()),
+            self._resolved_path)
         foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
         if self.acquires:
