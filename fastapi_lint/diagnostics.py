@@ -92,6 +92,9 @@ class Diagnostic:
     # The finding's code runs only when a setting is away from its default (``analysis/opt_in.py``):
     # shown with ``--scope all``, not by default.
     opt_in: bool = field(default=False, compare=False)
+    # The rule cannot show that the finding meets what it is about (a pool no request thread is
+    # seen to use): shown with ``--scope all``, not by default.
+    wider: bool = field(default=False, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.col, self.code)

@@ -148,3 +148,20 @@ def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monk
     assert loaded('importlib.import_module(f"svc.providers.{kind}")') == {"svc.providers.local", "svc.providers.remote"}
     # computed: any module of the project
     assert "svc.extras" in loaded("importlib.import_module(kind)")
+
+
+def test_a_daemon_run_by_a_command_is_on_a_private_loop_and_another_frameworks_routes_blind_nothing() -> None:
+    daemon = FIXTURES / "scope_daemon"
+    context = lint_paths([daemon], CODES, cache_dir=None).context
+    assert context is not None
+    placed = context.scopes
+    assert not placed.blind  # aiohttp's router.add_route, the app's routes copied under /v2
+
+    def where(path: str) -> str:
+        located = context.project.function(path)
+        assert located is not None
+        return placed.where(located.function, located.module).value
+
+    assert where("svc.bridge.daemon.run_daemon") == "private-loop"
+    assert where("svc.bridge.daemon.DaemonServer.pair") == "private-loop"
+    assert where("svc.runtime.Runtime.connect") == "unknown"  # a command runs it, and the app may too

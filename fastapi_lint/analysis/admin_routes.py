@@ -5,13 +5,16 @@ A route is such an admin route when, wherever it is served, its path has an ``ad
 for an operator (``Depends(check_admin)``, ``get_current_active_superuser``: ``admin``,
 ``superuser`` or ``super_user`` in its name, on the route, its router or a dependency of
 theirs); a dependency is an admin one when only admin routes (or other admin dependencies)
-depend on it. Four kinds of path count the same way: a step of a login flow
-(``/oauth/callback``, ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``),
-a write of the service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``)
-and a trial of what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``).
-What costs in proportion to the traffic (a client built per request, a small file read) is not
-worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the route that
-runs a function names a user's route first.
+depend on it. What costs in proportion to the traffic (a client built per request, a small file
+read) is not worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the
+route that runs a function names a user's route first.
+
+Four more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
+``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``), a write of the
+service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``) and a trial of
+what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``). A client built
+per request there is not worth a finding either; a file read there still is (a login reads and
+writes what a user's first visit needs).
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TRIALS = frozenset({"test", "test-connection", "test_connection"})
 
 
-def under_admin(route_path: str, methods: tuple[str, ...] = ()) -> bool:
-    """``/api/admin/backups``, ``/oauth/callback``, ``/healthz``, ``PUT /settings``,
-    ``/webhooks/{id}/test``: a path an operator, a probe or a login flow requests, not the traffic."""
-    parts = [part for part in route_path.lower().strip("/").split("/") if part and not part.startswith("{")]
-    if any(part == "admin" or part.startswith(("admin-", "admin_")) for part in parts):
+def under_admin(route_path: str) -> bool:
+    """``/api/admin/backups``, ``/admin-api/users``: a path an operator, not a user, requests."""
+    return any(part == "admin" or part.startswith(("admin-", "admin_")) for part in _segments(route_path))
+
+
+def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bool:
+    """An admin path, or ``/oauth/callback``, ``/healthz``, ``PUT /settings``: a path a login
+    flow, a probe or an operator's configuration requests, not the traffic."""
+    if under_admin(route_path):
         return True
+    parts = _segments(route_path)
     if any(word in part for part in parts for word in _LOGIN_WORDS):
         return True
     if any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts) and any(
@@ -47,14 +55,19 @@ def under_admin(route_path: str, methods: tuple[str, ...] = ()) -> bool:
     return bool(methods) and set(methods) <= _WRITES and any(part in _CONFIGURATION for part in parts)
 
 
+def _segments(route_path: str) -> list[str]:
+    return [part for part in route_path.lower().strip("/").split("/") if part and not part.startswith("{")]
+
+
 def names_an_operator(function_path: str) -> bool:
     """``deps.check_admin``, ``get_current_active_superuser``: a dependency that admits operators."""
     name = function_path.rpartition(".")[2].lower()
     return any(word in name for word in _OPERATOR_WORDS)
 
 
-def admin_roots(model: FastAPIModel) -> set[str]:
-    """The handlers served only as admin routes, and the dependencies only they depend on."""
+def admin_roots(model: FastAPIModel, now_and_then: bool = False) -> set[str]:
+    """The handlers served only as admin routes, and the dependencies only they depend on;
+    with ``now_and_then``, login flows, probes and configuration writes count as admin routes."""
     depends_on: dict[str, set[str]] = {}
     for dependency, dependents in model.dependents.items():
         for dependent in dependents:
@@ -79,7 +92,8 @@ def admin_roots(model: FastAPIModel) -> set[str]:
         for mount in route.mounts or (None,):
             prefix = mount.prefix if mount is not None else ""
             by_mount = mount is not None and any(names_an_operator(d) or guarded(d) for d in mount.dependencies)
-            served.setdefault(handler, []).append(own or by_mount or under_admin(prefix + route.path, route.methods))
+            rare = requested_now_and_then(prefix + route.path, route.methods) if now_and_then else under_admin(prefix + route.path)
+            served.setdefault(handler, []).append(own or by_mount or rare)
     admin = {handler for handler, flags in served.items() if all(flags)}
     changed = True
     while changed:

@@ -23,7 +23,8 @@ from fastapi_lint.analysis.bundled_links import bundled_elsewhere
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.guards import once_is_too_many, passed_defaults, runs_once, under_defaults
+from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
+from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.project import Located, Project
@@ -137,8 +138,8 @@ class CallGraph:
         self._callees: dict[RefKind, dict[str, _Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
         self._memo: dict[str, bool] = {}  # function path -> memoized (``per_call``)
-        # (function path, parameters passed) -> its witness without the lines making their defaults
-        self._without_defaults: dict[tuple[str, frozenset[str]], Witness | None] = {}
+        # (function path, lines a call rules out) -> its witness without them (``witness_at``)
+        self._without_dead: dict[tuple[str, frozenset[tuple[int, int]]], Witness | None] = {}
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""
@@ -400,26 +401,42 @@ class CallGraph:
         for path in sorted(blocking, key=lambda p: len(self._witness[p].steps)):  # type: ignore[union-attr]
             self._witness[path] = self._local_witness(path)
 
+    def blocking_edges(self, located: Located) -> list[tuple[CallSite, str, Witness]]:
+        """Each call ``located`` makes into project code that blocks on every call, once per call:
+        through the callee whose chain costs most, where the call may run several functions (an
+        interface's implementations, a name bound two ways); in the order of the calls."""
+        best: dict[CallSite, tuple[str, Witness]] = {}
+        for site, callee in self.edges(located.function.path):
+            witness = self.witness_at(site, callee)
+            if witness is None or not self.per_call(located, site, callee, witness.blocking_call):
+                continue
+            if site not in best or witness.outranks(best[site][1]):
+                best[site] = (callee, witness)
+        return [(site, callee, witness) for site, (callee, witness) in best.items()]
+
     def witness_at(self, site: CallSite, callee: str) -> Witness | None:
-        """Why ``callee`` blocks when ``site`` calls it: its witness, unless that runs only to
-        make the default of a parameter the site passes (``if pre is None: pre = heavy(q)``
-        called with ``pre=``); then the best chain left without such lines."""
+        """Why ``callee`` blocks when ``site`` calls it: its witness, unless that runs only on
+        lines the site's arguments rule out (``call_arguments.py``: a flag left at its default,
+        a default the callee makes for a value the site passes); then the best chain left."""
         return self._passed_through(site, callee, self.witness(callee))
 
     def _passed_through(self, site: CallSite, callee: str, below: Witness | None) -> Witness | None:
-        if below is None or not any(guard.filled for guard in below.steps[0].caller.function.guards):
-            return below
+        if below is None:
+            return None
         first = below.steps[0]
-        passed = passed_defaults(first.caller, first.site.span.line, site)
-        if not passed:
+        function = first.caller.function
+        if not function.branches and not any(guard.filled for guard in function.guards):
             return below
-        if (callee, passed) not in self._without_defaults:
-            self._without_defaults[(callee, passed)] = self._local_witness(callee, passed)
-        return self._without_defaults[(callee, passed)]
+        dead = dead_lines(function, site)
+        if not in_ranges(first.site.span.line, dead):
+            return below
+        if (callee, dead) not in self._without_dead:
+            self._without_dead[(callee, dead)] = self._local_witness(callee, dead)
+        return self._without_dead[(callee, dead)]
 
-    def _local_witness(self, path: str, passed: frozenset[str] = frozenset()) -> Witness | None:
+    def _local_witness(self, path: str, dead: frozenset[tuple[int, int]] = frozenset()) -> Witness | None:
         """The best of the function's own catalog calls and its callees' witnesses, one step up
-        (without the lines that make the defaults of ``passed``: ``witness_at``)."""
+        (without the ``dead`` lines a call's arguments rule out: ``witness_at``)."""
         located = self.project.function(path)
         if located is None or located.function.is_async:
             return None
@@ -429,7 +446,7 @@ class CallGraph:
         for site, catalog_path, entry in sorted(self.direct(path), key=lambda found: found[2].kind != "io"):
             if not self.per_call(located, site, None, catalog_path):
                 continue
-            if passed and under_defaults(located, site.span.line, passed):
+            if dead and in_ranges(site.span.line, dead):
                 continue
             found = Witness((Step(located, site, catalog_path),), entry, is_opt_in(self.project, located, site.span.line))
             if found.outranks(best):
@@ -437,7 +454,7 @@ class CallGraph:
         if best is not None and best.entry.tier == Tier.WAIT and not best.opt_in:
             return best  # nothing outranks a one-step chain to the costliest tier
         for site, callee in self.edges(path):
-            if not self._is_sync(callee) or (passed and under_defaults(located, site.span.line, passed)):
+            if not self._is_sync(callee) or (dead and in_ranges(site.span.line, dead)):
                 continue
             below = self._passed_through(site, callee, self._witness.get(callee))
             if below is None or not self.per_call(located, site, callee, below.blocking_call):

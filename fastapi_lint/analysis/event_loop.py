@@ -89,13 +89,24 @@ def advice(located: Located, model: FastAPIModel, instead: str) -> str:
     return f"Use {instead}"
 
 
-def chain_names(project: Project, first: str, witness: Witness) -> list[str]:
-    """The functions a helper chain passes through, then the blocking call it ends at."""
+def chain_names(graph: CallGraph, caller: Located, site: CallSite, witness: Witness) -> list[str]:
+    """The functions a helper chain from ``site`` in ``caller`` passes through, then the blocking
+    call it ends at. A call that may run several functions (an interface's implementations, a
+    name bound two ways) names the one that blocks, and says how many it may run."""
+    project = graph.project
+    calls = [(caller, site), *((step.caller, step.site) for step in witness.steps[:-1])]
     return [
-        _short(project, first),
-        *(_short(project, step.caller.function.path) for step in witness.steps[1:]),
+        *(_short(project, step.caller.function.path) + _one_of(graph, at, call)
+          for step, (at, call) in zip(witness.steps, calls)),
         witness.blocking_call,
     ]
+
+
+def _one_of(graph: CallGraph, caller: Located, site: CallSite) -> str:
+    choices = sum(1 for other, _ in graph.edges(caller.function.path) if other == site)
+    if choices <= 1:
+        return ""
+    return f" (or {choices - 1} other{'s' if choices > 2 else ''})"
 
 
 def _short(project: Project, path: str) -> str:

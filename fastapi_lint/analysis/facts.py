@@ -96,6 +96,8 @@ class CallSite(NamedTuple):
     # True when what the call returns is iterated where it is made (``for x in f()``, ``list(f())``,
     # ``rows = f()`` then ``for r in rows``): the body of a generator function runs only there.
     iterated: bool = False
+    # ``f(*items)``: the positions from the starred one on are not known.
+    has_star_args: bool = False
     # True for a client construction whose client the block that binds it uses for several
     # requests (``reused_clients.py``): one operation's requests share it.
     reused: bool = False
@@ -149,6 +151,8 @@ class FunctionFacts:
     # (``extract/switches.py``), and the switch a function without parameters returns.
     gates: tuple[Gate, ...] = ()
     switch: Switch | None = None
+    # The lines the body runs only for some values of a parameter (``extract/branches.py``).
+    branches: tuple[Branch, ...] = ()
 
 
 class Switch(NamedTuple):
@@ -174,6 +178,17 @@ class Gate(NamedTuple):
     when: bool
 
 
+class Branch(NamedTuple):
+    """Lines ``first``..``last`` run only when the parameter ``name`` passes a test: ``op``
+    ``truth`` (``if flag:``) or ``none`` (``if value is None:``), with the outcome ``when``."""
+
+    name: str
+    op: str
+    when: bool
+    first: int
+    last: int
+
+
 class Guard(NamedTuple):
     """Lines of a function body that run only while a lasting place is empty (``lazy_init.py``)."""
 
@@ -186,6 +201,9 @@ class Guard(NamedTuple):
     # The check has other conditions (``tok is None or tok.expired``): the place is filled
     # again when they say so, once per entry and period.
     refresh: bool
+    # A fallback (``key_hash = state.key_hash or slow_hash(key)``): the lines run when the place
+    # is empty, and fill nothing; the guard holds when code elsewhere fills it (``guards.py``).
+    fallback: bool = False
 
 
 class Read(NamedTuple):

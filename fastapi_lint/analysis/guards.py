@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
 from fastapi_lint.analysis.lazy_init import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
@@ -91,6 +91,8 @@ def once_is_too_many(blocking_call: str) -> bool:
 def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bool:
     if guard.refresh and not refreshed:
         return False
+    if guard.fallback:
+        return _filled_elsewhere(graph.project, guard.place)
     if not guard.filled and not _filled_below(graph, located, guard):
         return False
     if guard.place.startswith(PARAMETER):
@@ -135,22 +137,34 @@ def _passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
     return not (value.kind == "const" and value.text == "None")
 
 
-def passed_defaults(located: Located, line: int, site: CallSite) -> frozenset[str]:
-    """The parameters whose default ``line`` of ``located`` makes (``if pre is None: pre =
-    lemmatize(query)``) and that ``site`` passes: from there, that line does not run."""
-    return frozenset(
-        guard.place[len(PARAMETER):]
-        for guard in located.function.guards
-        if guard.filled and guard.place.startswith(PARAMETER) and guard.first <= line <= guard.last
-        and _passes(located.function, site, guard.place[len(PARAMETER):])
-    )
+def passed_defaults_ranges(function: FunctionFacts, site: CallSite) -> list[tuple[int, int]]:
+    """The lines that make the default of a parameter ``site`` passes (``if pre is None: pre =
+    lemmatize(query)`` called with ``pre=``): from there, they do not run."""
+    return [
+        (guard.first, guard.last)
+        for guard in function.guards
+        if guard.filled and guard.place.startswith(PARAMETER) and _passes(function, site, guard.place[len(PARAMETER):])
+    ]
 
 
-def under_defaults(located: Located, line: int, parameters: frozenset[str]) -> bool:
-    """Whether ``line`` makes the default of one of ``parameters`` (``passed_defaults``)."""
+def _filled_elsewhere(project: Project, place: str) -> bool:
+    """Whether code outside tests keeps a computed value in ``place``: ``state.key_hash`` where an
+    object is built with ``key_hash=hash_key(k)`` (as a dataclass is), ``_cache`` where a function
+    fills that global. An attribute set from a parameter (``self.html = html``) proves nothing:
+    what is passed there is often empty."""
+    if "." not in place:
+        memo = _FILLED_ELSEWHERE(project)
+        if not memo:
+            memo.update((filled, True) for located in project.all_functions() if not _in_tests(located)
+                        for filled in located.function.fills if "." not in filled)
+            memo[""] = True  # built
+        return memo.get(place, False)
+    name = place.rpartition(".")[2]
     return any(
-        guard.filled and guard.place[len(PARAMETER):] in parameters and guard.first <= line <= guard.last
-        for guard in located.function.guards if guard.place.startswith(PARAMETER)
+        value.kind == "call"
+        for summary, _, site in project.calls_with_keyword([name])
+        if not _module_in_tests(summary)
+        for keyword, value in site.kwargs if keyword == name
     )
 
 
@@ -170,6 +184,7 @@ def _callers(graph: _Graph) -> dict[str, list[CallSite]]:
 
 _CALLERS_PASS = per_project[dict[tuple[str, str], bool]](lambda project: {})
 _CALLERS = per_project[dict[str, list[CallSite]]](lambda project: {})
+_FILLED_ELSEWHERE = per_project[dict[str, bool]](lambda project: {})
 
 # What ``_filled_below`` and ``long_lived`` found, per project.
 _FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {})
@@ -274,9 +289,12 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
 
 
 def _in_tests(located: Located) -> bool:
+    return _module_in_tests(located.module)
 
-    *package, name = located.module.module.split(".")
-    return is_test_path((*package, name if located.module.is_package else f"{name}.py"))
+
+def _module_in_tests(summary: ModuleSummary) -> bool:
+    *package, name = summary.module.split(".")
+    return is_test_path((*package, name if summary.is_package else f"{name}.py"))
 
 
 def _keeps_instances(project: Project, class_path: str) -> bool:

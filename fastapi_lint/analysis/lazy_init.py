@@ -23,6 +23,11 @@ check: neither is recognised here. A local read from a lasting place just before
 (``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``) stands for that
 place, but the guarded code must still fill the place itself.
 
+A fallback (``h = state.key_hash or slow_hash(key)``, assigned or returned) fills nothing: the
+code after the ``or`` runs when the place is empty, and the guard holds when the project fills
+that place elsewhere (``guards.py``): a value computed once and kept, the fallback for the rare
+object made without it.
+
 The forms recognised: ``is None``/``not x``/``not in``/``not hasattr(o, "x")`` with
 the guarded code in the ``if`` body; the same tests' opposites with an early
 ``return`` (the rest of the body is guarded) or with the filling code in the
@@ -166,9 +171,23 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
                     _search(statement.orelse, search, aliases)
                 _search(statement.body, search, aliases)
                 continue
+        _fallback(statement, search, aliases)
         for block in _blocks_of(statement):
             _search(block, search, aliases)
         _track_alias(statement, search, aliases)
+
+
+def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
+    """``h = state.key_hash or slow_hash(key)`` (as an assignment or a return): the calls after
+    the ``or`` run only when the place is empty. Not a parameter's (``html or scrape(url)``):
+    what a caller passes there is often empty."""
+    value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Return)) else None
+    if not (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2):
+        return
+    place = _place_or_get(value.values[0], search, aliases)
+    if place is None or place.startswith(PARAMETER) or not any(isinstance(node, ast.Call) for node in ast.walk(value.values[1])):
+        return
+    search.found.found.append(Guard(statement.lineno, _end_line(statement), place, False, False, fallback=True))
 
 
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.request_path import Paths
 
 
 def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> frozenset[str]:
     """Functions that run once: called at module level (directly, or through a lazy-init guard
-    anywhere), lifespan and startup handlers, memoized functions, and app factories (functions
+    anywhere, on ``self.x`` only in a class whose instances live long), lifespan and startup handlers, memoized functions, and app factories (functions
     that build a FastAPI or Starlette app)."""
     project = graph.project
     once: set[str] = set(found.cached)
@@ -27,7 +28,9 @@ def once_per_process(model: FastAPIModel, graph: CallGraph, found: Paths) -> fro
     once.update(located.function.path for located, _ in project.function_calls_to(APP_TYPES))
     for located in project.all_functions():
         for site in located.function.calls:
-            if site.once and site.func is not None:
+            # A guard on ``self.x`` runs once per instance: once per process only when the
+            # instances live long (a connector built per use builds its engine per use).
+            if site.once and site.func is not None and runs_once(graph, located, site):
                 once.update(graph.targets(project.resolve(site.func)))
     return frozenset(once)
 

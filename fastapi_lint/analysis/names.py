@@ -61,6 +61,9 @@ class Scope:
     others: dict[str, list[Ref | ast.expr]] = field(default_factory=dict)
     # Names a ``global`` statement gives to the module: an assignment here rebinds the module's.
     module_names: set[str] = field(default_factory=set)
+    # ``id`` of a use of a name in ``others`` -> the one value bound just above it, where one is
+    # (``extract/reaching.py``): a branch's own binding, not every branch's.
+    narrowed: dict[int, ast.expr] = field(default_factory=dict)
 
     def bound(self, name: str) -> bool:
         return name in self.names or name in self.lazy
@@ -213,13 +216,30 @@ class Resolver:
             return tuple(resolved)
         return ()
 
+    def _narrowed(self, node: ast.Name) -> Ref | None:
+        """What the binding just above this use of a name bound several ways stands for."""
+        for scope in reversed(self.scopes):
+            if not scope.bound(node.id):
+                continue
+            value = scope.narrowed.get(id(node))
+            key = (id(node), "narrowed")
+            if value is None or key in self._resolving:
+                return None
+            self._resolving.add(key)
+            try:
+                return self.resolve(value)
+            finally:
+                self._resolving.discard(key)
+        return None
+
     def alternatives(self, node: ast.expr) -> tuple[Ref, ...]:
         """What an expression may denote through a name bound several ways (``resolve`` then
         gives None): ``f`` bound by ``if x: from a import f`` / ``else: from b import f``,
         ``handler.run`` where ``handler`` is one of two objects. At most ``MAX_ALTERNATIVES``."""
         found: tuple[Ref, ...] = ()
         if isinstance(node, ast.Name):
-            found = self.others(node.id)
+            narrowed = self._narrowed(node)
+            found = (narrowed,) if narrowed is not None else self.others(node.id)
         elif isinstance(node, ast.Attribute):
             found = tuple(
                 shared_ref(f"{base.path}.{node.attr}", RefKind.SYMBOL if base.kind is RefKind.SYMBOL else RefKind.MEMBER)

@@ -10,17 +10,20 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   on the app's loop and leaves running (``asyncio.create_task(monitor())``);
 - ``STARTUP``: reached only from startup code itself: it runs before any request is served;
 - ``PRIVATE_LOOP``: reached only from a loop of its own: ``asyncio.run(main())`` and
-  ``loop.run_until_complete(...)`` called from sync code, a task-queue job (Celery, Dramatiq, RQ,
-  Taskiq), a command-line command;
+  ``loop.run_until_complete(...)`` called from sync code outside the tests (a script, a command's
+  or a daemon's ``main()``, wherever its module is imported), a task-queue job (Celery, Dramatiq,
+  RQ, Taskiq), a command-line command;
 - ``TEST``: in test code (``test_*.py``, ``*_test.py``, ``conftest.py``, a ``tests/``,
   ``test/`` or ``testing/`` folder): it never runs in the server;
 - ``UNKNOWN``: none of those, in a module an app imports (directly or not), but what the app
   may run through something the analysis cannot follow: a coroutine that no call of the project
   runs, of an object or a module the app uses (something else does: a framework, a registry, a
-  caller to come); a function named like a call made on the app's loop that resolves to no
-  function (``await self.store.save(...)`` on an object of unknown type), unless that name has
-  more than ``MAX_MEANINGS`` unrelated meanings (``start``, ``run``: a generic verb says nothing);
-  and what those run in turn, to a fixed point;
+  caller to come) - of a module the app imports for other names, only one some code names
+  (``named_values.py``); one registered on another framework's server only if the app holds
+  that server (``foreign_servers.py``); a function named like a call made on the app's loop that
+  resolves to no function (``await self.store.save(...)`` on an object of unknown type; never a
+  nested function), unless that name has more than ``MAX_MEANINGS`` unrelated meanings
+  (``start``, ``run``: a generic verb says nothing); and what those run in turn, to a fixed point;
 - ``OUTSIDE``: none of those (a script, a tool, another program; a library's public functions,
   which the project itself never runs on the app's loop);
 - ``LIBRARY``: the project has no app at all (an app in test code does not count): everything
@@ -29,7 +32,9 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 Within the request path, ``Scopes.admin_only`` holds what only admin routes reach
 (``admin_routes.py``), directly or through the background tasks they add: an operator's rare
 request, where what costs only under load (a client built per request, a small file read) is not
-worth a finding, though a wait still is.
+worth a finding, though a wait still is. ``Scopes.now_and_then`` holds what only they, login
+flows, probes, configuration writes and trials reach: a client built per request is not worth a
+finding there either.
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -37,8 +42,10 @@ callee runs; later, as a task, by a callee not of the project), a method read wi
 (``{"fetch": self.fetch}``), and the subclasses' overrides of a method called on ``self``. An app
 that registers routes with handlers the analysis cannot name (``getattr(app, method)(path)``,
 ``add_api_route(path, endpoint)`` over a table) serves what it cannot see: then everything no
-walk placed is ``UNKNOWN``. A module named at run time (``importlib.import_module(name)`` in the
-served process) may be any module: then the closure is the whole project. Test code is told by
+walk placed is ``UNKNOWN`` (not for another framework's router, aiohttp's ``add_route(method,
+path, handler)``, nor for an app's own routes copied under other paths, ``route.endpoint``). A
+module named at run time (``importlib.import_module(name)`` in the served process) may be any
+module: then the closure is the whole project. Test code is told by
 its path alone, and the apps tests build are not roots.
 """
 
@@ -53,6 +60,8 @@ from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
 from fastapi_lint.diagnostics import Span
+from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
+from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
@@ -95,6 +104,10 @@ MAX_MEANINGS = 6
 _SERVERS = APP_TYPES | ROUTER_TYPES
 # Register a route with its handler as the second argument (or ``endpoint=``).
 _REGISTRATIONS = ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route")
+# The libraries whose apps and routers those registrations are FastAPI's (or Starlette's).
+_ROUTING_LIBRARIES = frozenset({"fastapi", "starlette"})
+# Values that are never a handler (a path or a method written where FastAPI takes one).
+_LITERALS = frozenset({"str", "fstring", "num", "const"})
 # What a callee resolves to when the value it is called on has no useful type.
 _UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.", "builtins.object.", "object.")
 # Import a module whose name is computed at run time.
@@ -122,6 +135,11 @@ class Scopes:
     loaded_by_name: set[str] = field(default_factory=set)
     # functions on the request path that only admin routes reach (see the module's documentation)
     admin_only: set[str] = field(default_factory=set)
+    # ... and what only they, login flows, probes and configuration writes reach
+    now_and_then: set[str] = field(default_factory=set)
+    # run on a loop of their own by a function outside the tests (``asyncio.run`` in a command's
+    # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
+    elsewhere: set[str] = field(default_factory=set)
 
     def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
         if module.path in self.tests:
@@ -139,12 +157,20 @@ class Scopes:
             return Where.LIBRARY
         if self.blind or (path in self.unknown and module.module in self.closure):
             return Where.UNKNOWN
+        if path in self.elsewhere:
+            return Where.PRIVATE_LOOP
         return Where.OUTSIDE
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph) -> Scopes:
     """The project's scopes (``Context.scopes`` computes them once per run)."""
     return _Placer(project, model, graph).place()
+
+
+@dataclass(frozen=True)
+class _Registered:
+    registered: dict[str, str]  # function -> the other framework's server it is registered on
+    held: set[str]  # those of them the app may run
 
 
 @dataclass(frozen=True)
@@ -179,9 +205,14 @@ class _Placer:
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
         admin = admin_roots(self.model)
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
+        rare = admin_roots(self.model, now_and_then=True)
+        result.now_and_then = (result.admin_only if rare == admin else
+                               result.request - self._walk(self._user_roots(request_roots, rare), {"run", "spawn"}, {}))
         result.startup = self._walk(startup_roots, {"run"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
         result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})
+        result.elsewhere = (self._walk(sorted(self._run_elsewhere_roots(tests)), {"run", "spawn", "private"}, {})
+                            - result.request - result.app_task - result.startup - result.private_loop)
         if result.has_app:
             result.blind = self._unnamed_handlers()
             result.closure = self._closure(request_roots, startup_roots, result)
@@ -215,16 +246,27 @@ class _Placer:
         run time, ``getattr(app, method)(path)(handler)``)."""
         project = self.project
         for _, owner, site in project.calls_named(_REGISTRATIONS):
+            if site.func is None or not self._on_an_app(project.resolve(site.func).path):
+                continue  # another framework's server (aiohttp's ``router.add_route``): not the app's
             handler = site.kwarg("endpoint") or (site.args[1] if len(site.args) > 1 else None)
-            if handler is None or self._function_named(handler) is not None or self._made_by_factory(handler):
+            if handler is None or handler.kind in _LITERALS:
+                continue  # ``add_route("GET", "/path", handler)``: a path where FastAPI takes a handler
+            if self._function_named(handler) is not None or self._made_by_factory(handler):
                 continue
             if owner is not None and handler.text in {p.name for p in owner.params}:
                 continue  # a wrapper passing its own argument on: its callers name the handler
+            if owner is not None and _copies_routes(owner, handler):
+                continue  # an app's own routes again, under other paths: handlers already known
             return True
         for _, _, site in project.calls_named(["getattr"]):
             if site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
                 return True
         return False
+
+    def _on_an_app(self, callee: str) -> bool:
+        """Whether a registration's callee may be an app's or a router's: FastAPI's or Starlette's,
+        the project's own (a subclass), or of a value of no known type."""
+        return callee.partition(".")[0] in _ROUTING_LIBRARIES or self._may_be_own(callee)
 
     def _unknown(self, result: Scopes) -> set[str]:
         """What the app's code may run through what the analysis cannot follow (``Where.UNKNOWN``):
@@ -236,16 +278,37 @@ class _Placer:
         by_name: dict[str, list[str]] = {}
         used = self._used_by_the_app(result)
         roots: list[str] = []
+        named = named_values(project, result.tests)
+        own = self._app_modules(result)
+        foreign = self._held_registrations(result, own)
+        built_elsewhere = self._built_only_elsewhere(result, named)
+        tabled = self._in_tables(result)
         for located in project.all_functions():
             function = located.function
             if function.path in placed or located.module.module not in result.closure:
                 continue
-            by_name.setdefault(function.name, []).append(function.path)
+            if function.class_path is not None and function.class_path in built_elsewhere:
+                continue  # its objects live only on a loop of their own (a daemon's server)
+            if not function.parent_path:  # a nested function's name means it in its parent only
+                by_name.setdefault(function.name, []).append(function.path)
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
-            # a registry, a caller to come) does. A private one nobody calls is dead code.
+            # a registry, a caller to come) does. A private one nobody calls is dead code; so is a
+            # function of a module the app imports for other names that no code names (imports,
+            # hands on, registers), if no code hands the module on (``getattr(module, name)``) or
+            # loads it by name.
+            module = located.module.module
+            if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
+                if function.path in foreign.held:
+                    roots.append(function.path)
+                continue
+            if function.path in tabled and not self._called(function):
+                roots.append(function.path)  # in a registry or a table the app reads, private or not
+                continue
             if (function.is_async and not function.parent_path and not _private(function.name)
-                    and (function.class_path or located.module.module) in used and not self._called(function)):
+                    and (function.class_path or module) in used and not self._called(function)
+                    and (function.class_path or module in own or function.path in named.named
+                         or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()
         names: set[str] = set()
@@ -323,6 +386,67 @@ class _Placer:
         a member of a value of no known type, or of something of the project's; not a library's
         (``dict.get``, ``self._transport.handle_async_request`` on an ``httpx`` transport)."""
         return resolved.startswith(_UNTYPED) or "()." in resolved or resolved.partition(".")[0] in self._own_roots()
+
+    def _held_registrations(self, result: Scopes, own: set[str]) -> _Registered:
+        """The functions registered on another framework's server, and those of them the app may
+        run: the server is mounted or started by the app's own modules or its startup code, or
+        used by code it runs per request, which names them (``foreign_servers.py``)."""
+        project = self.project
+        found = registrations(project, self._own_roots(), result.tests)
+        if not found.registered:
+            return _Registered({}, set())
+
+        def facts(paths: Iterable[str]) -> list[FunctionFacts]:
+            return [located.function for path in paths if (located := project.function(path)) is not None]
+
+        whole = named_paths(facts(result.startup), [project.modules[name] for name in own if name in project.modules])
+        by_name = named_paths(facts(result.request | result.app_task))
+        names = strings(project, result.tests) if set(found.registered.values()) & by_name else set()
+        return _Registered(found.registered, set(held(found.registered, whole, by_name, names)))
+
+    def _in_tables(self, result: Scopes) -> set[str]:
+        """The functions a registry of the project's holds (``Factory.register("x", _create_x)`` at
+        module level) or a module-level table that code the app runs reads (``TOOLS = [search,
+        fetch]``): what looks them up may run them, on the app's loop."""
+        project = self.project
+        found: set[str] = set()
+        read = named_paths([located.function for path in result.request | result.app_task | result.startup
+                            if (located := project.function(path)) is not None])
+        for summary in project.summaries:
+            if summary.path in result.tests or summary.module not in result.closure:
+                continue
+            for site in summary.module_calls:
+                if site.func is not None and self.graph.targets(project.resolve(site.func)):
+                    found.update(target for value in (*site.args, *(value for _, value in site.kwargs))
+                                 if (target := self._function_named(value)) is not None)
+            for binding in summary.bindings:
+                if f"{summary.module}.{binding.name}" in read:
+                    found.update(target for value in _items(binding.value)
+                                 if (target := self._function_named(value)) is not None)
+        return found
+
+    def _built_only_elsewhere(self, result: Scopes, named: NamedValues) -> set[str]:
+        """The classes (with no subclass) that only code on a loop of its own builds, which no
+        code hands on: their methods cannot run on the app's loop, whatever a call's name says."""
+        project = self.project
+        if not result.elsewhere:
+            return set()
+        subclassed = {base for klass in project.classes for base in project.mro(klass)[1:]}
+        sites: dict[str, list[str | None]] = {}
+        for klass in project.classes:
+            if klass in subclassed or klass in named.handed:
+                continue
+            for _, owner, site in project.calls_named([klass.rpartition(".")[2]]):
+                if site.func is not None and project.resolve(site.func).path == klass:
+                    sites.setdefault(klass, []).append(owner.path if owner is not None else None)
+        return {klass for klass, owners in sites.items()
+                if all(owner is not None and owner in result.elsewhere for owner in owners)}
+
+    def _app_modules(self, result: Scopes) -> set[str]:
+        """The modules of the app's routes, dependencies and startup code."""
+        project = self.project
+        return {located.module.module for path in self.model.roles
+                if (located := project.function(path)) is not None and located.module.path not in result.tests}
 
     def _used_by_the_app(self, result: Scopes) -> set[str]:
         """The classes and modules some of whose code the app runs (per request, in its tasks, at
@@ -444,17 +568,31 @@ class _Placer:
             if function.decorators and any(self._hands_to_worker(d) for d in function.decorators):
                 yield function.path
         for summary in project.summaries:
-            for site in summary.module_calls:
-                if self._hands_to(site) == "private":
-                    for value in site.args[:1]:
-                        if value.kind == "call" and value.call is not None and value.call.func is not None:
-                            target = self.graph.target(project.resolve(value.call.func))
-                            if target is not None:
-                                yield target
-                        else:
-                            target = self._function_named(value)
-                            if target is not None:
-                                yield target
+            yield from self._handed_to_runners(summary.module_calls)
+
+    def _run_elsewhere_roots(self, tests: set[str]) -> Iterator[str]:
+        """What functions outside the tests run with ``asyncio.run`` (a command's ``main()``, a
+        daemon's entry point): ``asyncio.run`` cannot be called on a running loop, so the loop it
+        makes is never the app's. The app may still run the same coroutine through a call the
+        analysis cannot follow: these are ``PRIVATE_LOOP`` only if not ``UNKNOWN``."""
+        for summary in self.project.summaries:
+            if summary.path not in tests:
+                yield from self._handed_to_runners(site for function, site in self.project.owned_calls(summary)
+                                                   if function is not None)
+
+    def _handed_to_runners(self, calls: Iterable[CallSite]) -> Iterator[str]:
+        project = self.project
+        for site in calls:
+            if self._hands_to(site) == "private":
+                for value in site.args[:1]:
+                    if value.kind == "call" and value.call is not None and value.call.func is not None:
+                        target = self.graph.target(project.resolve(value.call.func))
+                        if target is not None:
+                            yield target
+                    else:
+                        target = self._function_named(value)
+                        if target is not None:
+                            yield target
 
     def _hands_to_worker(self, decorator: Value) -> bool:
         ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
@@ -524,6 +662,22 @@ class _Placer:
                 yield named.text[:named.text.rindex(".") + 1]
             elif named.kind != "const":
                 yield ""
+
+
+def _items(value: Value) -> Iterator[Value]:
+    """A table's entries, to any depth (``{"a": f, "b": [g, h]}``), or the value itself."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending += current.items
+
+
+def _copies_routes(owner: FunctionFacts, handler: Value) -> bool:
+    """``for route in app.router.routes: app.add_api_route(alias, route.endpoint)``: a handler read
+    from a route of a function that reads an app's or a router's routes is one they already have."""
+    return (handler.text.rpartition(".")[2] == "endpoint"
+            and any(read.text.rpartition(".")[2] == "routes" for read in owner.reads))
 
 
 def _private(name: str) -> bool:

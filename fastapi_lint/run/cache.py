@@ -53,6 +53,7 @@ _CLASSES: tuple[type, ...] = (
     facts.Guard,
     facts.Gate,
     facts.Switch,
+    facts.Branch,
     facts.Attribute,
     facts.ClassFacts,
     facts.Binding,
@@ -71,7 +72,7 @@ _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  #
 # development build never serves facts extracted by older code.
 _PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/__init__.py", "analysis/extract/summary.py",
                    "analysis/extract/parse.py", "analysis/extract/noqa.py",
-                   "analysis/extract/switches.py",
+                   "analysis/extract/switches.py", "analysis/extract/branches.py", "analysis/extract/reaching.py",
                    *(f"analysis/extract/downgrade/{name}.py" for name in (
                        "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
                        "read", "rewrite", "strings")),

@@ -130,10 +130,12 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     run-time import loads (a file-based backend a setting may choose beside an in-memory one) is
     left out too: whether it runs at all depends on configuration; a wait there is still shown.
     So are, where only admin routes run them, what costs in proportion to the traffic (a client
-    built per request) and file or metadata calls: an operator's rare request. And what runs only
-    when an operator turns a setting away from its default (``analysis/opt_in.py``): a developer's
-    trace, a debug mode. Nor is a client that one operation builds and uses for several requests
-    (``analysis/reused_clients.py``): its cost is spread over them.
+    built per request) and file or metadata calls: an operator's rare request; and a client built
+    per request where only admin routes, login flows, probes, configuration writes and trials run
+    it. And what runs only when an operator turns a setting away from its default
+    (``analysis/opt_in.py``): a developer's trace, a debug mode. And what a rule marks as its wider
+    view (``Diagnostic.wider``). Nor is a client that one operation builds and uses for several
+    requests (``analysis/reused_clients.py``): its cost is spread over them.
     """
     if config.scope == "all" or not found:
         return found, 0
@@ -152,10 +154,13 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue
         rule = rules.get(diagnostic.code)
         located = project.function(diagnostic.function) if diagnostic.function else None
+        if diagnostic.wider:
+            continue  # the rule's wider view: it could not tell the finding is worth acting on
         if diagnostic.opt_in or (located is not None and is_opt_in(project, located, diagnostic.span.line)):
             continue  # runs only when an operator turns a setting away from its default
-        if (located is not None and rule is not None and located.function.path in placed.admin_only
-                and (rule.per_request or diagnostic.cost in _CHEAP)):
+        if located is not None and rule is not None and (
+                (located.function.path in placed.admin_only and diagnostic.cost in _CHEAP)
+                or (located.function.path in placed.now_and_then and rule.per_request)):
             continue
         if rule is None or not rule.on_the_loop or located is None:
             kept.append(diagnostic)

@@ -23,6 +23,7 @@ from typing import Any, Optional
 from fastapi_lint.analysis.facts import (
     Attribute,
     Binding,
+    Branch,
     CallSite,
     ClassFacts,
     FunctionFacts,
@@ -48,12 +49,12 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 
 # Fields that hold line numbers (one, or a tuple of them), and (line, column) points.
 _LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last"),
-                          (Gate, "first"), (Gate, "last")})
+                          (Gate, "first"), (Gate, "last"), (Branch, "first"), (Branch, "last")})
 _POINT_FIELDS = frozenset({(FunctionFacts, "bundled"), (FunctionFacts, "foreign_reads")})
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
     for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard,
-                Gate, Switch)
+                Gate, Switch, Branch)
 }
 
 

@@ -42,6 +42,8 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.extract.downgrade.nodes import node_class
+from fastapi_lint.analysis.extract.branches import branches
+from fastapi_lint.analysis.extract.reaching import reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
@@ -357,6 +359,9 @@ class _Extractor:
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         gates = switch_gates(node.body, self._resolved_path)
+        # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
+        flag_branches = branches(node.body, _parameters(node.args, self_name) - (
+            frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()))
         foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
         if self.acquires:
@@ -402,6 +407,7 @@ class _Extractor:
                 foreign_paths=tuple(paths for _, _, paths in foreign),
                 gates=gates,
                 switch=returned_switch(node, self._resolved_path) if class_path is None else None,
+                branches=flag_branches,
             )
         )
 
@@ -450,6 +456,8 @@ class _Extractor:
             else:
                 scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
         _bind_locals(node.body, scope, self.package, path, self.walrus, self.redefined)
+        if scope.others:
+            scope.narrowed = reaching_bindings(node.body, scope.others)
         return scope
 
     def _param_ref(self, arg: ast.arg, default: ast.expr | None) -> Ref | None:
@@ -749,6 +757,7 @@ class _Extractor:
             uncontended=id(node) in self.uncontended,
             alternatives=alternatives,
             iterated=id(node) in self.iterated,
+            has_star_args=any(isinstance(a, ast.Starred) for a in node.args),
             reused=id(node) in self.reused,
         )
         name = self.assigned_to.get(id(node))

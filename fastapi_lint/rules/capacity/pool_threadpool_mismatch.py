@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fastapi_lint.analysis.capacity import DEFAULT_THREADS
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, Value
+from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.pool_use import RequestThreads, holders, request_threads, runs_at_all, used_on_request_threads
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -16,6 +19,7 @@ _NO_POOL = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
 # Session factories keep the engine they are bound to: returning one returns the pool.
 _SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"})
 # What the project phase types their results as (analysis/catalog/factories.py).
+_MAKES = _POOLS | _SESSION_FACTORIES | frozenset({"sqlalchemy.orm.Session", "sqlmodel.Session"})
 _POOL_TYPES = frozenset(
     {"sqlalchemy.engine.Engine", "psycopg_pool.ConnectionPool", "sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session"}
 )
@@ -29,8 +33,12 @@ class PoolThreadpoolMismatch(Rule):
     `pool_size` + `max_overflow`, 5 + 10 by default; `psycopg_pool`'s
     `max_size`) with the threads that can use it at once: FastAPI's
     threadpool, 40 by default. Reported when the project has `def` routes or
-    dependencies and the pool holds less than half the threads, or more than
-    four times as many. The message names both numbers.
+    dependencies, the pool holds less than half the threads or more than four
+    times as many, and code a request runs on a worker thread uses the pool:
+    a `def` route, dependency or exception handler, a sync background task, or
+    a callable a request hands to `run_in_threadpool`, `to_thread` or
+    `run_in_executor` (and the sync code those call). The message names both
+    numbers.
 
     ## Why is this bad?
     With 40 threads and 15 connections, the 16th concurrent request blocks in
@@ -44,9 +52,21 @@ class PoolThreadpoolMismatch(Rule):
     in the lifespan or a startup handler, in an app factory, in a memoized
     getter, behind a lazy-initialisation guard, or by code those run that
     hands the engine (or a session factory bound to it) back or keeps it on
-    its object. An engine a helper builds for one call (a migration check, a
-    backup export, a test of a database the user names) is not reported here
-    (FAS201 reports one built per request). Nor is a pool on SQLite, its URL written in the call
+    its object. A guard on `self.x` builds once per object: an engine a
+    connector or an inspector builds for itself, when such objects are built
+    per use, is not shared. An engine a helper builds for one call (a
+    migration check, a backup export, a test of a database the user names) is
+    not reported here (FAS201 reports one built per request).
+
+    A shared pool is reported by default only when request threads are seen
+    using it: through the name it is bound to, a getter or memoized function
+    returning it, a session factory or dependency made from it, an attribute
+    or `app.state` entry keeping it. A pool used only by `async def` code
+    (its checkouts are taken one at a time on the event loop; FAS102 reports
+    the blocking), only at startup, only by tests, or by nothing is shown
+    with `--scope all` only. A use the analysis cannot follow (an engine
+    reached through a dependency-injection container or a registry) leaves
+    the pool out of the default view too: missed alarm. Nor is a pool on SQLite, its URL written in the call
     or in module-level names (`url = f"sqlite:///{name}"`), or recognised by
     `connect_args={"check_same_thread": False}`: sizing it to the threads buys
     nothing. Pool sizes computed at run time (from settings) are not known and
@@ -104,6 +124,7 @@ class PoolThreadpoolMismatch(Rule):
             return
         threads = DEFAULT_THREADS
         serving = context.serving_modules
+        on_threads: RequestThreads | None = None
         for summary, site, located in _pool_sites(project):
             if serving is not None and summary.module not in serving:
                 continue  # a migration script or a tool: its pool never meets the threadpool
@@ -119,12 +140,25 @@ class PoolThreadpoolMismatch(Rule):
                 verdict = "most connections can never be used at once"
             else:
                 continue
-            yield self.report_in(
+            if on_threads is None:
+                on_threads = context.view(_request_threads)
+            reached = holders(project, summary, site, located, _MAKES)
+            user = used_on_request_threads(project, on_threads, reached, _MAKES)
+            if (user is not None and located is not None and located.function.path not in context.once_per_process
+                    and not runs_at_all(project, located, _MAKES)):
+                user = None  # built by a getter nothing calls: whatever the requests use, not this
+            found = self.report_in(
                 summary,
                 site.span,
                 f"pool of {total} connections ({detail}) for {threads} threadpool threads: {verdict}",
                 help=f"Size the pool near the thread count ({threads}), or set both explicitly",
             )
+            # Only async code, startup, tests or nothing is seen using it: no thread waits on it.
+            yield found if user is not None else replace(found, wider=True)
+
+
+def _request_threads(context: Context) -> RequestThreads:
+    return request_threads(context.model, context.callgraph, context.request_paths)
 
 
 def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite, Located | None]]:
@@ -137,8 +171,8 @@ def _lasts(context: Context, located: Located, site: CallSite) -> bool:
     """Whether a pool built in a function lives as long as the process: built behind a
     lazy-init guard, in a function that runs once, or handed back (returned, kept on the
     object) by a function that runs while the process starts."""
-    if site.once:
-        return True
+    if site.once and runs_once(context.callgraph, located, site):
+        return True  # a guard on ``self.x`` only when the instances live long
     function = located.function
     if function.path in context.once_per_process:
         return True

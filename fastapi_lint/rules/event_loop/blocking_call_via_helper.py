@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, cost_of, waiting
-from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -114,20 +113,13 @@ class BlockingCallViaHelper(Rule):
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue
-            reported: set[CallSite] = set()
-            for site, callee in graph.edges(located.function.path):
-                # A call with several callees (a name bound two ways, an interface's overrides)
-                # is one call: reported once, through the first callee that blocks.
-                if site in reported:
+            # A call with several callees (a name bound two ways, an interface's overrides) is one
+            # call: reported once, through the callee whose chain costs most.
+            for site, callee, witness in graph.blocking_edges(located):
+                if witness.tier == Tier.METADATA:
                     continue
-                witness = graph.witness_at(site, callee)
-                if witness is None or witness.tier == Tier.METADATA:
-                    continue
-                if not graph.per_call(located, site, callee, witness.blocking_call):
-                    continue
-                reported.add(site)
                 request = found.per_request(located.function.path)
-                chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])
+                chain = " -> ".join([located.function.name, *chain_names(graph, located, site, witness)])
                 yield self.report(
                     located,
                     site.span,

@@ -111,12 +111,11 @@ class BlockingMetadataCallInAsync(Rule):
         for located in context.project.all_functions():
             if not located.function.is_async:
                 continue
-            for site, callee in graph.edges(located.function.path):
-                witness = graph.witness_at(site, callee)
-                if witness is None or witness.tier != Tier.METADATA:
+            for site, callee, witness in graph.blocking_edges(located):
+                if witness.tier != Tier.METADATA:
                     continue  # a costlier wait is FAS102's
                 request = found.per_request(located.function.path)
-                chain = " -> ".join([located.function.name, *chain_names(context.project, callee, witness)])
+                chain = " -> ".join([located.function.name, *chain_names(graph, located, site, witness)])
                 yield self.report(
                     located,
                     site.span,

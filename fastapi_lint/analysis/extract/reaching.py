@@ -1,0 +1,146 @@
+"""Which binding of a local name bound several ways reaches a use: the one just above it.
+
+::
+
+    if provider == "drive":
+        sync = DriveSync()
+        files = sync.list()        # DriveSync.list only
+    elif provider == "notion":
+        sync = NotionSync()
+        files = await sync.alist() # NotionSync.alist only
+    sync.close()                   # after the branches: either (``Scope.others``)
+
+Read in order of the statements: an assignment ``name = Class(...)`` makes that construction what
+the name stands for in the rest of its block and the blocks inside it (another assignment makes
+the name stand for any of its bindings again). A block that may or may not run
+(a branch, a loop's body, a handler) starts from what its statement started from, and after the
+statement a name any of its blocks binds is no longer known to stand for one thing. A loop's
+body forgets, from its start, the names it binds (the next turn sees the last one).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def reaching_bindings(body: list[ast.stmt], names: Iterable[str]) -> dict[int, ast.expr]:
+    """``id`` of each use (an ``ast.Name`` read) of one of ``names`` -> the value of the one
+    assignment that reaches it, where one does."""
+    watched = frozenset(names)
+    found: dict[int, ast.expr] = {}
+    if watched:
+        _block(body, {}, watched, found)
+    return found
+
+
+def _block(statements: list[ast.stmt], current: dict[str, ast.expr], watched: frozenset[str],
+           found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+    """Walk ``statements`` from ``current``; what the names stand for after them."""
+    current = dict(current)
+    for statement in statements:
+        if isinstance(statement, _NESTED):
+            continue
+        if isinstance(statement, ast.Assign):
+            _uses(statement.value, current, watched, found)
+            _bind(statement.targets, statement.value, current, watched)
+        elif isinstance(statement, (ast.If, ast.While)):
+            _uses(statement.test, current, watched, found)
+            current = _branches(statement, [statement.body, statement.orelse], current, watched, found)
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            _uses(statement.iter, current, watched, found)
+            current = _branches(statement, [statement.body, statement.orelse], current, watched, found)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:
+                _uses(item.context_expr, current, watched, found)
+            _forget(statement.items, current)
+            current = _block(statement.body, current, watched, found)
+        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            current = _try(statement, current, watched, found)
+        elif type(statement).__name__ == "Match":
+            _uses(statement.subject, current, watched, found)  # type: ignore[attr-defined]
+            current = _branches(statement, [case.body for case in statement.cases], current, watched, found)  # type: ignore[attr-defined]
+        else:
+            _uses(statement, current, watched, found)
+            _forget([statement], current)
+    return current
+
+
+def _branches(statement: ast.stmt, blocks: list[list[ast.stmt]], current: dict[str, ast.expr],
+              watched: frozenset[str], found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+    start = dict(current)
+    if isinstance(statement, _LOOPS):
+        _forget([statement], start)
+    for block in blocks:
+        _block(block, start, watched, found)
+    after = dict(current)
+    _forget([statement], after)
+    return after
+
+
+def _try(statement: ast.stmt, current: dict[str, ast.expr], watched: frozenset[str],
+         found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+    """The ``else`` follows the body; a handler may start anywhere in it, the ``finally`` anywhere."""
+    body: list[ast.stmt] = getattr(statement, "body")
+    handlers: list[ast.ExceptHandler] = getattr(statement, "handlers")
+    done = _block(body, current, watched, found)
+    _block(getattr(statement, "orelse"), done, watched, found)
+    interrupted = dict(current)
+    _forget(body, interrupted)
+    for handler in handlers:
+        _block(handler.body, interrupted, watched, found)
+    _forget([*handlers, *getattr(statement, "orelse")], interrupted)
+    _block(getattr(statement, "finalbody"), interrupted, watched, found)
+    after = dict(current)
+    _forget([statement], after)
+    return after
+
+
+def _bind(targets: list[ast.expr], value: ast.expr, current: dict[str, ast.expr], watched: frozenset[str]) -> None:
+    _forget(targets, current)
+    if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in watched and _constructs(value):
+        current[targets[0].id] = value
+
+
+def _constructs(value: ast.expr) -> bool:
+    """``DriveSync()``, ``clients.Notion(token)``: a class named by convention, whose type the
+    analysis knows as well as any. What another call returns may be known less well than the
+    name's other bindings together, and narrowing to it would lose them."""
+    func = value.func if isinstance(value, ast.Call) else None
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name[:1].isupper()
+
+
+def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
+    """Every name bound anywhere in ``nodes`` (not in nested functions) stands for nothing known."""
+    if not current:
+        return
+    for node in nodes:
+        for sub in _own_nodes(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+                current.pop(sub.id, None)
+            elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+                for name in sub.names:
+                    current.pop(name, None)
+
+
+def _uses(node: ast.AST, current: dict[str, ast.expr], watched: frozenset[str], found: dict[int, ast.expr]) -> None:
+    if not current:
+        return
+    for sub in _own_nodes(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in current:
+            found[id(sub)] = current[sub.id]
+
+
+def _own_nodes(node: ast.AST) -> Iterable[ast.AST]:
+    """``node`` and what it holds, without the bodies of nested functions, classes and lambdas."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, _NESTED):
+                pending.append(child)
