@@ -40,6 +40,7 @@ client to its route builds one per request however often the route uses it.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple, Union
 
@@ -65,27 +66,59 @@ _BODIES = ("body", "orelse", "finalbody")
 _DEPTH = 3  # helpers followed below the block
 
 
-def mentions_a_constructor(source: str) -> bool:
-    """Whether a module's text may build a client at all: most modules need no more look."""
-    return any(name in source for name in CONSTRUCTOR_NAMES)
+class Module:
+    """What a module offers the look: its functions by name, and the lines where a call is written
+    with a constructor's name (``AsyncClient(``). A function spanning none of those lines builds
+    nothing, and most functions are passed over at that."""
+
+    def __init__(self, tree: ast.Module, lines: list[int]) -> None:
+        self.functions: dict[str, Def] = {
+            node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.lines = lines
+
+    def may_build(self, function: Def) -> bool:
+        at = bisect.bisect_left(self.lines, function.lineno)
+        return at < len(self.lines) and self.lines[at] <= (function.end_lineno or function.lineno)
 
 
-def module_functions(tree: ast.Module) -> dict[str, Def]:
-    """The functions a module defines at its top level, by name."""
-    return {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+def module(tree: ast.Module, source: str) -> Module | None:
+    """The module's look, or None when its text calls no constructor."""
+    starts = sorted(_calls_written(source))
+    if not starts:
+        return None
+    line, lines, position = 1, [], 0
+    for start in starts:
+        line += source.count("\n", position, start)
+        position = start
+        lines.append(line)
+    return Module(tree, lines)
 
 
-def reused_constructions(function: Def, module_defs: Mapping[str, Def]) -> set[int]:
+def _calls_written(source: str) -> Iterator[int]:
+    """Where a name of ``CONSTRUCTOR_NAMES`` is written as called, ``AsyncClient(`` (found with
+    ``str.find``: a pattern of all the names costs more than the rest of the look)."""
+    for name in CONSTRUCTOR_NAMES:
+        written = name + "("
+        at = source.find(written)
+        while at >= 0:
+            if at == 0 or not (source[at - 1].isalnum() or source[at - 1] == "_"):
+                yield at
+            at = source.find(written, at + len(written))
+
+
+def reused_constructions(function: Def, module: Module) -> set[int]:
     """The ``id`` of every construction call in ``function``'s body whose client the block uses
-    for two requests or more; ``module_defs``: the module's functions by name."""
+    for two requests or more."""
     found: set[int] = set()
+    if not module.may_build(function):
+        return found
     defs: dict[str, Def] | None = None
     is_async = isinstance(function, ast.AsyncFunctionDef)
     for block in _blocks(function.body):
         for index, statement in enumerate(block):
             for call, name, scope in _bindings(statement, block[index + 1:]):
                 if defs is None:
-                    defs = {**module_defs, **_local_defs(function.body)}
+                    defs = {**module.functions, **_local_defs(function.body)}
                 if _Uses(name, defs).count(scope, is_async) >= 2:
                     found.add(id(call))
     return found

@@ -47,7 +47,8 @@ from fastapi_lint.analysis.extract.reaching import reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
-from fastapi_lint.analysis.reused_clients import mentions_a_constructor, module_functions, reused_constructions
+from fastapi_lint.analysis.reused_clients import module as client_module
+from fastapi_lint.analysis.reused_clients import reused_constructions
 from fastapi_lint.analysis.uncontended import uncontended_acquires
 from fastapi_lint.diagnostics import Span
 
@@ -180,7 +181,7 @@ class _Extractor:
         # Client constructions whose block uses the client for several requests (``CallSite.reused``),
         # looked for only in files that may build one.
         self.reused: set[int] = set()
-        self.module_functions = module_functions(parsed.tree) if mentions_a_constructor(parsed.source) else None
+        self.client_module = client_module(parsed.tree, parsed.source)
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
@@ -366,8 +367,8 @@ class _Extractor:
         self.resolver.scopes.append(scope)
         if self.acquires:
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
-        if self.module_functions is not None:
-            self.reused.update(reused_constructions(node, self.module_functions))
+        if self.client_module is not None:
+            self.reused.update(reused_constructions(node, self.client_module))
         try:
             for statement in node.body:
                 self.stmt(statement, owner=path, class_path=None)
