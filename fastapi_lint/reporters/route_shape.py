@@ -1,6 +1,6 @@
 """What the route pictures read of a route map row, as protocols.
 
-Reporters import only the core (``tests/test_layers.py``), so the Mermaid chart and the HTML
+Reporters import only the core (``tests/meta/test_layers.py``), so the Mermaid chart and the HTML
 page cannot name ``analysis.route_map.RouteRow``; they state what they read of it, and mypy
 checks at the call in the CLI that the rows the Api builds (``api.route_rows``, the same rows
 ``routes --format json`` writes) have it.

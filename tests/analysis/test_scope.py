@@ -20,7 +20,7 @@ from fastapi_lint.config import Config, ConfigError, parse_table
 from fastapi_lint.diagnostics import Severity
 from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "FAS101"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "FAS101"
 SERVED = FIXTURES / "scope_served"
 CODES = Config(select=("FAS101", "FAS102", "FAS105"))
 
@@ -112,7 +112,7 @@ def test_test_code_is_told_by_its_path(path: str, is_test: bool) -> None:
 
 
 def test_code_behind_an_unset_environment_variable_is_shown_with_scope_all() -> None:
-    switches = Path(__file__).resolve().parent.parent / "fixtures" / "FAS102" / "opt_in_switches"
+    switches = Path(__file__).resolve().parents[2] / "fixtures" / "FAS102" / "opt_in_switches"
     default = lint_paths([switches], CODES)
     everything = lint_paths([switches], replace(CODES, scope="all"))
     hidden = {(Path(d.path).name, d.span.line) for d in everything.diagnostics} - {

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 APP = """\
 import time

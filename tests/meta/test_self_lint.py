@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi_lint.api import lint_paths
 from fastapi_lint.config import Config
 
-PACKAGE = Path(__file__).resolve().parent.parent / "fastapi_lint"
+PACKAGE = Path(__file__).resolve().parents[2] / "fastapi_lint"
 
 
 def test_own_package_is_clean() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-_PATH = Path(__file__).resolve().parent.parent / "bench" / "precision.py"
+_PATH = Path(__file__).resolve().parents[2] / "bench" / "precision.py"
 _spec = importlib.util.spec_from_file_location("precision_harness", _PATH)
 assert _spec is not None and _spec.loader is not None
 precision = importlib.util.module_from_spec(_spec)

@@ -60,6 +60,6 @@ def test_codes_and_names_are_unique_and_well_formed() -> None:
 def test_changelog_mentions_every_code() -> None:
     from pathlib import Path
 
-    changelog = (Path(__file__).resolve().parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    changelog = (Path(__file__).resolve().parents[2] / "CHANGELOG.md").read_text(encoding="utf-8")
     for code in registry():
         assert code in changelog, f"{code} is missing from CHANGELOG.md"

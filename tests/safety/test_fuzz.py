@@ -26,7 +26,7 @@ from fastapi_lint.run.check import check_project  # noqa: E402
 pytestmark = pytest.mark.fuzz
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 ALL = Config(select=("ALL",))
-FIXTURES = sorted(p for p in (Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py"))
+FIXTURES = sorted(p for p in (Path(__file__).resolve().parents[2] / "fixtures").rglob("*.py"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 

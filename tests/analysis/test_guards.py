@@ -11,7 +11,7 @@ import pytest
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.api import lint_paths
 from fastapi_lint.config import Config
-from tests.test_summary import function, summary_of
+from tests.analysis.test_summary import function, summary_of
 
 
 def once(source: str, name: str) -> dict[str, bool]:

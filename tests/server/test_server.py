@@ -498,7 +498,7 @@ async def test_a_broken_configuration_is_said_once_and_the_defaults_apply(client
     assert len(said) == 1 and "invalid TOML" in said[0]
 
 
-DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "apps" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "demo"
 
 
 def _edit(text: str, rng: random.Random) -> str | None:

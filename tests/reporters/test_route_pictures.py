@@ -24,7 +24,7 @@ from fastapi_lint.reporters import route_html, route_mermaid
 from fastapi_lint.reporters.text import clean
 from tests.helpers import invoke
 
-DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "apps" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "apps" / "demo"
 
 HOSTILE_PATH = '/a</script><img src=x onerror=alert(1)>#35;&amp;`md` %% {x}"]|é\u202e\U0001f600\x1b[31m'
 HOSTILE = {

@@ -20,7 +20,7 @@ from fastapi_lint import cli
 from tests.helpers import DEPS, ITEMS
 from tests.helpers import cli_runner as _runner
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 
 SLOW = """\

@@ -292,7 +292,7 @@ def test_with_the_real_pre_commit_hook(project: Path) -> None:
         pytest.skip("needs pre-commit (pip install pre-commit)")
     import yaml
 
-    hook = next(h for h in yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml")
+    hook = next(h for h in yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml")
                                           .read_text()) if h["id"] == "fastapi-lint")
     (project / "pyproject.toml").write_text(f'[tool.fastapi-lint]\nbaseline = "{BASELINE}"\n')
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": [{

@@ -13,7 +13,7 @@ from fastapi_lint.fixes import fixable_codes
 from fastapi_lint.reporters import FORMATS, get
 from fastapi_lint.rules import Rule, registry
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted(registry().values(), key=lambda rule: rule.code)
 
 # The folder of ``fastapi_lint/rules/`` each hundred of codes lives in.

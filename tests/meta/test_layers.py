@@ -17,7 +17,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "fastapi_lint"
+PACKAGE = Path(__file__).resolve().parents[2] / "fastapi_lint"
 ROOT = "fastapi_lint"
 
 # Module (or package prefix) -> part. The longest matching prefix wins.

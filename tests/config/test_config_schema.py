@@ -14,7 +14,7 @@ from fastapi_lint.api import lint_paths
 from fastapi_lint.config import KNOWN_KEYS, ConfigError, json_schema, load, parse_table, tomllib
 from fastapi_lint.diagnostics import Severity
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "fastapi_lint" / "schema.json"
 
 
