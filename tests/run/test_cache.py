@@ -319,9 +319,9 @@ def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: P
     inner = project.rename(tmp_path / "top" / "svc")
     first = lint_paths([inner], ALL, cache_dir=cache, facts=False)
     (tmp_path / "top" / "__init__.py").write_text("", encoding="utf-8")
-    from fastapi_lint.analysis.extract import summary
+    from fastapi_lint.analysis.extract import module_names
 
-    summary._package_parts.cache_clear()  # a new run is a new process: nothing remembered
+    module_names._package_parts.cache_clear()  # a new run is a new process: nothing remembered
     read = _reads(monkeypatch)
     again = lint_paths([inner], ALL, cache_dir=cache, facts=False)
     assert len(read) == 5 and again.parsed == 5
@@ -330,7 +330,8 @@ def test_a_new_package_folder_renames_modules_without_touching_files(tmp_path: P
 
 def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None:
     """A fact class missing from the unpickler's list makes every cached run fail; phase-1 code
-    missing from the key serves facts an older build extracted."""
+    missing from the key serves facts an older build extracted. Phase 1 is the package
+    ``analysis/extract/``: every module it imports, directly or through another, keys the cache."""
     import ast
     import inspect
 
@@ -339,10 +340,30 @@ def test_every_fact_class_can_be_read_back_and_its_code_keys_the_cache() -> None
 
     defined = {obj for obj in vars(facts).values() if inspect.isclass(obj) and obj.__module__ == facts.__name__}
     assert defined <= set(cache._CLASSES)
-    summary = (ROOT / "fastapi_lint" / "analysis" / "extract" / "summary.py").read_text(encoding="utf-8")
-    imported = {
-        node.module.removeprefix("fastapi_lint.").replace(".", "/") + ".py"
-        for node in ast.parse(summary).body
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fastapi_lint.analysis")
-    }
-    assert imported <= set(cache._PHASE1_SOURCES)
+    package = ROOT / "fastapi_lint"
+
+    def file_of(module: str) -> Path | None:
+        relative = module.removeprefix("fastapi_lint").lstrip(".").replace(".", "/")
+        return next((f for f in (package / f"{relative}.py", package / relative / "__init__.py") if f.is_file()), None)
+
+    def imported_by(file: Path) -> set[Path]:
+        found: set[Path] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fastapi_lint"):
+                found.update(f for alias in node.names if (f := file_of(f"{node.module}.{alias.name}") or file_of(node.module)))
+            elif isinstance(node, ast.Import):
+                found.update(f for alias in node.names if alias.name.startswith("fastapi_lint") and (f := file_of(alias.name)))
+        return found
+
+    extract = sorted((package / "analysis" / "extract").rglob("*.py"))
+    assert len(extract) > 10
+    seen: set[Path] = set()
+    pending = list(extract)
+    while pending:
+        file = pending.pop()
+        if file not in seen:
+            seen.add(file)
+            pending.extend(imported_by(file))
+    keyed = set(cache.phase1_sources(package))
+    assert {file.relative_to(package).as_posix() for file in seen} <= keyed
+    assert {file.relative_to(package).as_posix() for file in extract} <= keyed
