@@ -441,12 +441,12 @@ def test_non_python_file_given_explicitly_is_skipped_with_a_note(project: Path) 
 
 
 def test_internal_error_is_one_line_without_traceback(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import fastapi_lint.api
+    from fastapi_lint.api import runs
 
     def explode(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(fastapi_lint.api, "lint_paths", explode)
+    monkeypatch.setattr(runs, "lint_paths", explode)  # what lint_project calls
     result = _runner().invoke(cli.main, ["route.py"])
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr

@@ -288,14 +288,15 @@ def test_fix_on_standard_input_gives_the_input_back_when_it_cannot_fix(
 def test_fix_on_standard_input_gives_the_input_back_after_an_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fastapi_lint import api, cli
+    from fastapi_lint import cli
+    from fastapi_lint.api import texts
     from tests.helpers import cli_runner
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(api, "check_project", broken)  # what lint_text_in_project calls
+    monkeypatch.setattr(texts, "check_project", broken)  # what lint_text_in_project calls
     data = ROUTE.encode()
     result = cli_runner().invoke(cli.main, ["-", "--stdin-filename", "app.py", "--fix", "--no-cache"], input=data)
     assert result.exit_code == 2 and "internal error: RuntimeError: boom" in result.stderr
