@@ -38,6 +38,7 @@ from fastapi_lint.api.rules import (
     is_generated_rule_page as is_generated_rule_page,
     rule_markdown as rule_markdown,
     rule_pages as rule_pages,
+    sarif_rules as sarif_rules,
     similar_rule_names as similar_rule_names,
 )
 from fastapi_lint.api.runs import (
@@ -49,6 +50,7 @@ from fastapi_lint.api.runs import (
     lint_project as lint_project,
     load_config as load_config,
     project_counts as project_counts,
+    route_map_data as route_map_data,
     route_rows as route_rows,
     write_baseline as write_baseline,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fastapi_lint.reporters.sarif import SarifRule
     from fastapi_lint.rules import Rule
 
 
@@ -22,6 +23,19 @@ def find_rule(text: str) -> type[Rule] | None:
 
     names = {name.lower(): found for name, found in by_name().items()}
     return registry().get(text.strip().upper()) or names.get(text.strip().lower())
+
+
+def sarif_rules() -> list[SarifRule]:
+    """Every rule as the SARIF log describes it, in code order (``--format sarif``)."""
+    import inspect
+
+    from fastapi_lint.reporters.sarif import SarifRule
+
+    return [
+        SarifRule(rule.code, rule.name, rule.severity, bool(rule.default_enabled), bool(rule.fixable),
+                  inspect.cleandoc(rule.__doc__ or ""))
+        for rule in all_rules()
+    ]
 
 
 def rule_markdown(rule: type[Rule]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastapi_lint.config import Config, find_pyproject, load, nearest_pyprojects
 from fastapi_lint.discovery import Discovered, discover
@@ -124,6 +124,14 @@ def route_rows(result: LintResult) -> list[RouteRow]:
         return []
     graph = context.callgraph
     return build_rows(context.project, context.model, graph, result.diagnostics)
+
+
+def route_map_data(rows: Sequence[RouteRow]) -> list[dict[str, Any]]:
+    """The route map as data: each row's fields, its dependencies and findings as nested objects
+    (what ``routes --format json`` writes)."""
+    from dataclasses import asdict
+
+    return [asdict(row) for row in rows]
 
 
 def apply_baseline(result: LintResult, baseline_file: Path) -> None:

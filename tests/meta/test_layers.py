@@ -61,10 +61,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 # dependency under a new module name), never add a new dependency.
 KNOWN_CYCLES: set[frozenset[str]] = set()
 
-KNOWN_FORBIDDEN: set[tuple[str, str]] = {
-    ("fastapi_lint.reporters.route_table", "fastapi_lint.analysis.route_map"),
-    ("fastapi_lint.reporters.sarif", "fastapi_lint.rules"),
-}
+KNOWN_FORBIDDEN: set[tuple[str, str]] = set()
 
 # (importer, imported module, name)
 KNOWN_PRIVATE: set[tuple[str, str, str]] = set()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint import REPOSITORY_URL, RULE_DOCS_URL
-from fastapi_lint.api import RULE_PAGES_COMMAND, all_rules, rule_markdown, rule_pages
+from fastapi_lint.api import RULE_PAGES_COMMAND, all_rules, rule_markdown, rule_pages, sarif_rules
 from fastapi_lint.cli.output import markdown_to_text
 from fastapi_lint.reporters import sarif
 from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
@@ -116,7 +116,7 @@ def test_an_unwritable_folder_is_one_line(tmp_path: Path) -> None:
 
 
 def test_sarif_rules_point_at_their_pages() -> None:
-    log = sarif.build([], {})
+    log = sarif.build([], {}, rules=sarif_rules())
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == REPOSITORY_URL
     for descriptor in driver["rules"]:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from fastapi_lint import cli
+from fastapi_lint.api import sarif_rules
 from fastapi_lint.diagnostics import Diagnostic, Severity, Span
 from fastapi_lint.reporters import sarif
 from fastapi_lint.rules import registry
@@ -99,7 +100,7 @@ def test_a_clean_run_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_driver_lists_every_rule_with_its_documentation() -> None:
-    log = sarif.build([], {})
+    log = sarif.build([], {}, rules=sarif_rules())
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "fastapi-lint"
     assert driver["version"] and driver["informationUri"].startswith("https://")
