@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.run import carry_over as carry_over_module
-from fastapi_lint.run import check
-from fastapi_lint.run import pipeline, processes
+from fastapi_lint.run import rule_runner
+from fastapi_lint.run import processes
 from fastapi_lint.run.relocation import relocation
 from fastapi_lint.api import LintResult, lint_paths
 from fastapi_lint.run.cache import Cache
@@ -203,7 +203,7 @@ def test_a_large_edit_is_parsed_in_a_worker_while_the_rest_is_read(tmp_path: Pat
 def test_the_edit_loop_splits_the_rules_with_a_forked_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
 ) -> None:
-    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    monkeypatch.setattr(rule_runner, "SPLIT_RULES_FILES", 0)  # every project counts as large
     forks: list[int] = []
     real_in_child = processes.in_child
 
@@ -212,7 +212,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
         return real_in_child(work)
 
     monkeypatch.setattr(processes, "in_child", counted)
-    parent, real_answers = os.getpid(), check.rule_answers
+    parent, real_answers = os.getpid(), rule_runner.rule_answers
     run_here: set[str] = set()
 
     def answers(context, rules, debug=False):  # type: ignore[no-untyped-def]
@@ -222,7 +222,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
             run_here.update(code for code, _ in rules)
         return real_answers(context, rules, debug)
 
-    monkeypatch.setattr(check, "rule_answers", answers)
+    monkeypatch.setattr(rule_runner, "rule_answers", answers)
     project = _copy(CHAIN, tmp_path)
     cache = tmp_path / "cache"
     lint_paths([project], ALL, cache_dir=cache, facts=False, jobs=2)
@@ -240,7 +240,7 @@ def test_the_edit_loop_splits_the_rules_with_a_forked_child(
 
 @pytest.mark.skipif(not can_fork(2), reason="a child is forked only on Linux")
 def test_a_split_child_is_cancelled_when_the_findings_carry_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "SPLIT_RULES_FILES", 0)  # every project counts as large
+    monkeypatch.setattr(rule_runner, "SPLIT_RULES_FILES", 0)  # every project counts as large
     started: list[processes.Forked[object]] = []
     real_in_child = processes.in_child
 
