@@ -16,7 +16,7 @@ restored at the end, whatever happens.
 With ``--save DIR`` each step's output is also written to ``DIR/NNN.json`` (the same seed makes the
 same edits), so that two builds, before and after a refactor, can be compared byte for byte.
 
-The fixture-sized version of this check runs in the test suite (tests/test_carry_over.py);
+The fixture-sized version of this check runs in the test suite (tests/run/test_carry_over.py);
 this one is for large trees, where the edit loop forks (300 files or more) and parses big files
 in a worker (256 KB or more). It is not timed: speed lives in bench.py.
 """

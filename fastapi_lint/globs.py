@@ -13,7 +13,7 @@ costs its own length, so a pattern's time grows with the path's length, not with
 of it per star.
 
 The meaning is pathspec's ``gitwildmatch``, which this linter used before (and which
-``tests/test_safety_walk.py`` compares against), with one correction: a bracket
+``tests/safety/test_safety_walk.py`` compares against), with one correction: a bracket
 expression never matches ``/``, as in git.
 """
 

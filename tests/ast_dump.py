@@ -4,7 +4,7 @@ fields, with the fields that are None or empty left out (3.13's ``ast.dump`` lea
 ``type_params`` only where there are some).
 
 Run as a script (``python ast_dump.py < module.py``) it prints the dump of its input, as JSON,
-with nothing but the standard library: tests/test_newer_syntax.py runs it under a newer Python
+with nothing but the standard library: tests/analysis/test_newer_syntax.py runs it under a newer Python
 than its own, when the machine has one, and compares.
 """
 

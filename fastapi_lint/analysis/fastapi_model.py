@@ -1,4 +1,5 @@
-"""The FastAPI model of a project: apps, routers, routes, dependencies and the roles functions play.
+"""Over 500 lines: to be split (dependencies apart from routes and apps); held whole while it changes on main.
+The FastAPI model of a project: apps, routers, routes, dependencies and the roles functions play.
 
 Built once per run from the linked summaries. A function's *roles* say how
 FastAPI runs it: ``route``, ``dependency``, ``middleware``, ``exception_handler``

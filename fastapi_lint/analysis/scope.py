@@ -1,4 +1,5 @@
-"""Where each function runs: on a served app's event loop, at startup, on a loop of its own, in
+"""Over 500 lines: held whole while it changes on main; its seams: placing (``place``), call edges, the module closure.
+Where each function runs: on a served app's event loop, at startup, on a loop of its own, in
 tests, or nowhere the analysis can see.
 
 A blocking call stalls a server only when it runs on the loop that serves requests. So before an

@@ -149,7 +149,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
-    from fastapi_lint.api import lint_paths, load_config, route_rows, write_report
+    from fastapi_lint.api import lint_paths, load_config, route_map_data, route_rows, write_report
     from fastapi_lint.reporters import routes as route_formats
     from fastapi_lint.reporters.route_table import as_json, as_table
 
@@ -164,7 +164,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
         rows = route_rows(result)
         out = buffer if buffer is not None else stdout_for_report()
         if output_format == "json":
-            as_json(rows, out)
+            as_json(route_map_data(rows), out)
         elif output_format == "text":  # a file is neither coloured nor folded to a width
             as_table(rows, out, color=buffer is None and use_color(out, color), terminal=buffer is None and is_terminal(out))
         else:

@@ -144,11 +144,11 @@ def emit(
     out = buffer if buffer is not None else stream
     assert out is not None
     if output_format == "sarif":
-        from fastapi_lint.api import sarif_edits
+        from fastapi_lint.api import sarif_edits, sarif_rules
         from fastapi_lint.reporters import sarif
 
         edits = sarif_edits(diagnostics, context, config, unsafe, texts or {}, scopes or {})
-        sarif.report(diagnostics, out, sources, edits)
+        sarif.report(diagnostics, out, sources, edits, sarif_rules())
     elif output_format == "text":
         from fastapi_lint.reporters import text
 

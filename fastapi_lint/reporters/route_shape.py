@@ -1,13 +1,14 @@
-"""What the route pictures read of a route map row, as protocols.
+"""What the route map's formats read of a route map row, as protocols.
 
-Reporters import only the core (``tests/test_layers.py``), so the Mermaid chart and the HTML
-page cannot name ``analysis.route_map.RouteRow``; they state what they read of it, and mypy
-checks at the call in the CLI that the rows the Api builds (``api.route_rows``, the same rows
-``routes --format json`` writes) have it.
+Reporters import only the core (``tests/meta/test_layers.py``), so the table, the Mermaid chart
+and the HTML page cannot name ``analysis.route_map.RouteRow``; they state what they read of it,
+and mypy checks at the call in the CLI that the rows the Api builds (``api.route_rows``, the same
+rows ``routes --format json`` writes, as ``api.route_map_data`` gives them) have it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 
@@ -69,6 +70,12 @@ class RowLike(Protocol):
     def dependencies(self) -> tuple[DependencyLike, ...]: ...
     @property
     def threadpool(self) -> bool: ...
+    @property
+    def findings(self) -> Mapping[str, int]: ...
+    @property
+    def errors(self) -> int: ...
+    @property
+    def warnings(self) -> int: ...
     @property
     def app(self) -> str | None: ...
     @property

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
-from fastapi_lint.analysis.route_map import DependencyNode, RouteRow
+from fastapi_lint.reporters.route_shape import DependencyLike, RowLike
 
 if TYPE_CHECKING:
     from rich.text import Text
 
 
-def as_json(rows: list[RouteRow], stream: TextIO) -> None:
-    json.dump([asdict(row) for row in rows], stream, indent=2)
+def as_json(rows: Sequence[Mapping[str, Any]], stream: TextIO) -> None:
+    """The rows as the Api gives them as data (``api.route_map_data``), one JSON object each."""
+    json.dump(rows, stream, indent=2)
     stream.write("\n")
 
 
-def as_table(rows: list[RouteRow], stream: TextIO, color: bool = False, terminal: bool = False) -> None:
+def as_table(rows: Sequence[RowLike], stream: TextIO, color: bool = False, terminal: bool = False) -> None:
     """The route map as aligned columns; red and yellow rows with ``color``. On a ``terminal``
     long cells fold to fit its width (at least 160 columns); elsewhere (a pipe, a file) nothing
     folds: each line is as long as its cells, so that ``grep`` and ``less -S`` see whole words."""
@@ -60,7 +61,7 @@ def _cell(*lines: str) -> Text:
     return Text("\n".join(clean(line) for line in lines) or "-")
 
 
-def _tree_lines(nodes: tuple[DependencyNode, ...], depth: int = 0) -> list[str]:
+def _tree_lines(nodes: tuple[DependencyLike, ...], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for node in nodes:
         kind = "async" if node.is_async else "sync"

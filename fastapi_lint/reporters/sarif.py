@@ -3,7 +3,8 @@
 One run; ``tool.driver.rules`` lists every registered rule (not only those that
 fired), so ``ruleIndex`` is stable across runs and the rule help shows in the
 code scanning UI, with a ``helpUri`` to the rule's page in the repository
-(``docs/rules/FAS101.md``). Paths are relative URIs under ``%SRCROOT%`` (the working
+(``docs/rules/FAS101.md``). The rules come as plain values (``SarifRule``, made by
+``api.sarif_rules``): a reporter does not import the rules. Paths are relative URIs under ``%SRCROOT%`` (the working
 folder, declared in ``originalUriBaseIds``); columns are 1-based characters
 (``columnKind: unicodeCodePoints``), end columns exclusive as SARIF wants.
 
@@ -24,12 +25,12 @@ described, not spelled out.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -52,13 +53,28 @@ PlannedEdit = tuple[str, tuple[Replacement, ...]]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+@dataclass(frozen=True)
+class SarifRule:
+    """What the log says about a rule (``tool.driver.rules``)."""
+
+    code: str
+    name: str
+    severity: Severity
+    default_enabled: bool
+    fixable: bool
+    documentation: str  # the rule's docstring, cleaned: its summary line, then its sections
+
+
 def report(
     diagnostics: list[Diagnostic],
     stream: TextIO,
     sources: dict[str, list[str]],
     edits: Mapping[Diagnostic, PlannedEdit] | None = None,
+    rules: Sequence[SarifRule] = (),
 ) -> None:
-    json.dump(build(diagnostics, sources, edits), stream, indent=2, ensure_ascii=False)
+    """``rules``: every rule, in code order (``api.sarif_rules()``); without them the log lists
+    none, and its results name their rule by id only."""
+    json.dump(build(diagnostics, sources, edits, rules), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 
@@ -66,11 +82,9 @@ def build(
     diagnostics: Sequence[Diagnostic],
     sources: Mapping[str, list[str]],
     edits: Mapping[Diagnostic, PlannedEdit] | None = None,
+    rules: Sequence[SarifRule] = (),
 ) -> dict[str, Any]:
-    from fastapi_lint.rules import registry
-
-    rules = registry()
-    index = {code: number for number, code in enumerate(rules)}
+    index = {rule.code: number for number, rule in enumerate(rules)}
     seen: Counter[str] = Counter()
     results = []
     for d in diagnostics:
@@ -114,7 +128,7 @@ def build(
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule) for rule in rules.values()],
+                "rules": [_rule(rule) for rule in rules],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri()}},
             "columnKind": "unicodeCodePoints",
@@ -135,8 +149,8 @@ def _valid(data: Any) -> Any:
     return data
 
 
-def _rule(rule: Any) -> dict[str, Any]:
-    doc = inspect.cleandoc(rule.__doc__ or "")
+def _rule(rule: SarifRule) -> dict[str, Any]:
+    doc = rule.documentation
     first, _, rest = doc.partition("\n")
     body = rest.strip() or first
     return {

@@ -69,15 +69,19 @@ _ALLOWED = {(cls.__module__, cls.__qualname__): cls for cls in _CLASSES}
 _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  # FAS901's, in the last run's findings
 
 # The code whose output is cached: a change to any of it invalidates every entry, so a
-# development build never serves facts extracted by older code.
-_PHASE1_SOURCES = ("analysis/facts.py", "analysis/names.py", "analysis/extract/__init__.py", "analysis/extract/summary.py",
-                   "analysis/extract/parse.py", "analysis/extract/noqa.py",
-                   "analysis/extract/switches.py", "analysis/extract/branches.py", "analysis/extract/reaching.py",
-                   *(f"analysis/extract/downgrade/{name}.py" for name in (
-                       "__init__", "constructs", "features", "mend", "nesting", "nodes", "patterns", "positions",
-                       "read", "rewrite", "strings")),
-                   "analysis/lazy_init.py", "analysis/uncontended.py", "analysis/reused_clients.py", "analysis/bundled.py",
-                   "analysis/catalog/offload.py", "analysis/catalog/clients.py", "diagnostics.py", "source.py", "paths.py")
+# development build never serves facts extracted by older code. Phase 1 is the package
+# ``analysis/extract/``, every file of it, and the modules outside it that it imports.
+_EXTRACT_PACKAGE = "analysis/extract"
+_PHASE1_IMPORTS = ("analysis/facts.py", "analysis/names.py", "analysis/lazy_init.py", "analysis/uncontended.py",
+                   "analysis/reused_clients.py", "analysis/bundled.py", "analysis/catalog/offload.py",
+                   "analysis/catalog/clients.py", "diagnostics.py", "source.py", "paths.py")
+
+
+def phase1_sources(package: Path) -> list[str]:
+    """The files of ``package`` (``fastapi_lint/``) whose code makes a file's facts."""
+    folder = package / _EXTRACT_PACKAGE
+    inside = sorted(path.relative_to(package).as_posix() for path in folder.rglob("*.py"))
+    return [*(inside or [_EXTRACT_PACKAGE]), *_PHASE1_IMPORTS]
 
 
 def _fingerprint() -> str:
@@ -89,7 +93,7 @@ def _fingerprint() -> str:
     }
     digest = hashlib.sha256(json.dumps([__version__, FORMAT, sys.version_info[:2], shape], sort_keys=True).encode())
     package = Path(__file__).resolve().parent.parent  # fastapi_lint/, above run/
-    for source in _PHASE1_SOURCES:
+    for source in phase1_sources(package):
         try:
             digest.update((package / source).read_bytes())
         except OSError:  # a zipped install: the version alone must do

@@ -1,23 +1,25 @@
-"""Phase 2: the project-wide rules over the files' summaries (phase 1 is ``analysis/extract/``)."""
+"""Phase 2: the project-wide rules over the files' summaries (phase 1 is ``analysis/extract/``).
+
+The rules run through a ``rule_runner.RuleRunner`` (here, or some in a forked child); what they
+find is then filtered as the configuration says: per-file ignores, ``# noqa``, the scope.
+"""
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.extract.noqa import is_suppressed
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
 from fastapi_lint.config import Config, ignored_for_file, selected_codes, source_roots
 from fastapi_lint.diagnostics import AMORTISED, INTERNAL_ERROR_HINT, Diagnostic, Severity, Span
+from fastapi_lint.run.rule_runner import RuleRunner, selected_rules
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
-    from fastapi_lint.rules import Rule
-
 
 
 @dataclass
@@ -35,35 +37,22 @@ class CheckResult:
     has_app: bool = True
 
 
-# What a second process runs when the edit loop splits the rules (api.py): the helper chains of
-# every async function (FAS102, and FAS108's when it is on: they share the witnesses), with their fixes, about half of the rules' time on a large project (the
-# others share what they build: request paths, the witnesses of dependencies), and two rules
-# that share nothing with the rest, which even out the two processes (that process never
-# resolves every callee: no rule of its asks for calls by what they resolve to).
-SPLIT_OFF = frozenset({"FAS102", "FAS108", "FAS203", "FAS501"})
-
-# What a rule gave: its findings, or the error it raised (a bug in one rule must not cost the others).
-Answers = dict[str, Union[list[Diagnostic], str]]
-
-
 def check_project(
     summaries: list[ModuleSummary],
     config: Config,
     paths: dict[str, Path] | None = None,
-    debug: bool = False,
-    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
+    runner: RuleRunner | None = None,
 ) -> CheckResult:
     """Phase 2: link summaries, build the FastAPI model, run the selected rules, apply suppressions.
 
-    ``elsewhere``: rules another process runs on the same facts, and how to wait for their
-    answers (None if it failed: they then run here).
+    ``runner``: how the rules run (``RuleRunner``: all here, unless told otherwise).
     """
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.context import project_context
 
     catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
     context = project_context(summaries, catalog, paths, source_roots(config))
-    return check_context(context, summaries, config, paths, debug, elsewhere)
+    return check_context(context, summaries, config, paths, runner)
 
 
 def check_context(
@@ -71,8 +60,7 @@ def check_context(
     summaries: list[ModuleSummary],
     config: Config,
     paths: dict[str, Path] | None = None,
-    debug: bool = False,
-    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None,
+    runner: RuleRunner | None = None,
 ) -> CheckResult:
     """Phase 2 on a project already linked (``context``, of ``summaries``): the selected rules
     run, suppressions and the scope applied. A caller that keeps linked parts between runs (the
@@ -80,11 +68,7 @@ def check_context(
     result = CheckResult()
     result.context = context
     rules = selected_rules(config)
-    codes, wait = elsewhere if elsewhere is not None else (frozenset(), None)
-    answers = rule_answers(context, [rule for rule in rules if rule[0] not in codes], debug)
-    if wait is not None:
-        from_there = wait()
-        answers.update(from_there if from_there is not None else rule_answers(context, [r for r in rules if r[0] in codes], debug))
+    answers = (runner or RuleRunner()).answers(context, rules)
     found: list[Diagnostic] = []
     for code, rule_class in rules:  # in the registry's order, wherever each rule ran
         answer = answers[code]
@@ -195,29 +179,6 @@ def has_app(context: Context) -> bool:
     from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES
 
     return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
-
-
-def selected_rules(config: Config) -> list[tuple[str, type[Rule]]]:
-    from fastapi_lint.rules import registry
-
-    selected = selected_codes(config)
-    return [(code, rule_class) for code, rule_class in registry().items() if code in selected]
-
-
-def rule_answers(context: Context, rules: list[tuple[str, type[Rule]]], debug: bool = False) -> Answers:
-    """Each rule's findings, with what a fix would do (title, safety: from the facts alone, libcst
-    is only needed to apply it), or the error the rule raised."""
-    from fastapi_lint.fixes import with_fixes
-
-    answers: Answers = {}
-    for code, rule_class in rules:
-        try:
-            found = list(rule_class().check(context))  # all of a rule's findings, or none
-        except Exception as error:
-            answers[code] = traceback.format_exc() if debug else f"{type(error).__name__}: {error}"
-            continue
-        answers[code] = with_fixes(found, context)
-    return answers
 
 
 def _internal_error(code: str, name: str, detail: str, summaries: Iterable[ModuleSummary]) -> Diagnostic:

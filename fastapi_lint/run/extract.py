@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Union
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.extract import summarize_file
-from fastapi_lint.analysis.extract.summary import module_name
+from fastapi_lint.analysis.extract.module_names import module_name
 from fastapi_lint.run.cache import Cache, LastRun, Stamp, Stamps, code_fingerprint, seal, unseal
 from fastapi_lint.run import processes
 from fastapi_lint.run.processes import default_jobs

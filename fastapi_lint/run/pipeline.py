@@ -9,13 +9,14 @@ caller that keeps state between runs (an editor's incremental engine) can take t
 3. ``try_carry_over``: when the last cached run's findings still hold (no file changed a fact: none
    changed, or only comments, blank lines, line breaks), they are moved to where the edits put
    them and the run ends here (``carry_over.py``, ``relocation.py``). In a large project with a
-   few small edits, a forked child runs ``check.SPLIT_OFF`` meanwhile (``split_rules``), in case
-   the findings cannot be carried over.
+   few small edits, a forked child runs ``rule_runner.SPLIT_OFF`` meanwhile
+   (``rule_runner.split_rules``), in case the findings cannot be carried over.
 4. extract (``extract.summarize_all``): phase 1, each file's facts from the cache, else
    parsed (in a pool of processes when there are many: ``extract.py``, ``analysis/extract/``).
-5. check (``check.check_project``): phase 2, the project linked, the selected rules run (some
-   in the split child), fixes attached, suppressions and the scope applied (``check.py``); a
-   file that does not parse is reported (FAS900) where it is selected (``selected_parse_errors``).
+5. check (``check.check_project``): phase 2, the project linked, the selected rules run by a
+   ``rule_runner.RuleRunner`` (some in the split child), fixes attached, suppressions and the
+   scope applied (``check.py``); a file that does not parse is reported (FAS900) where it is
+   selected (``selected_parse_errors``).
 6. ``remember``: the findings kept in the cache, for the next run to carry over
    (``carry_over.remember``); never after a rule failed.
 
@@ -34,18 +35,19 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
-from fastapi_lint.config import Config, find_pyproject, load, selected_codes, source_roots
+from fastapi_lint.config import Config, find_pyproject, load, selected_codes
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import Discovered, discover
 from fastapi_lint.paths import display_path
 from fastapi_lint.run.check import check_project
+from fastapi_lint.run.rule_runner import RuleRunner
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.run.cache import Cache, Stamps
     from fastapi_lint.run.carry_over import Attempt
-    from fastapi_lint.run.check import Answers, CheckResult
-    from fastapi_lint.run.processes import Forked
+    from fastapi_lint.run.check import CheckResult
+    from fastapi_lint.run.rule_runner import SplitChild
 
 
 @dataclass
@@ -70,9 +72,6 @@ class LintResult:
     baselined: int = 0  # findings a baseline hid (``apply_baseline``)
     notes: list[str] = field(default_factory=list)  # what the run could not read and did without (ignore files)
 
-
-# A project of this many files spends long enough in its rules to be worth a second process.
-SPLIT_RULES_FILES = 300
 
 @dataclass
 class Files:
@@ -115,20 +114,20 @@ def lint(
     keyed = key_files(files, cache_dir, config)
     known: dict[str, ModuleSummary | Diagnostic] = {}
     parsed: dict[str, ModuleSummary | Diagnostic] = {}
-    elsewhere: tuple[frozenset[str], Callable[[], Answers | None]] | None = None
+    runner = RuleRunner(debug)
     if keyed is not None and not facts:
-        split: list[tuple[frozenset[str], Forked[Answers]]] = []
+        split: list[SplitChild] = []
         attempt = try_carry_over(files, keyed, config, debug, jobs, split)
         if attempt.diagnostics is not None:
-            for _, child in split:
-                child.cancel()
+            for split_child in split:
+                split_child.child.cancel()
             if on_progress is not None:
                 on_progress(len(files.files))
             return carried_over(files, attempt, started)
         parsed = attempt.parsed  # parsed (or read) while trying: phase 1 takes them as they are
         known = {**attempt.read, **parsed}
-        for codes, child in split:  # a few files edited, the rest in the cache: the edit loop
-            elsewhere = (codes, child.wait)
+        for split_child in split:  # a few files edited, the rest in the cache: the edit loop
+            runner = split_child.runner(debug)
     from fastapi_lint.run.extract import summarize_all
 
     outcomes, stats = summarize_all(files.files, keyed.cache if keyed else None, jobs, on_progress,
@@ -136,7 +135,7 @@ def lint(
     summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
-    phase2 = check_project(summaries, config, files.shown, debug=debug, elsewhere=elsewhere)
+    phase2 = check_project(summaries, config, files.shown, runner)
     parse_errors = selected_parse_errors(diagnostics, config, files.shown)
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if keyed is not None and not phase2.internal_errors:
@@ -192,11 +191,12 @@ def try_carry_over(
     config: Config,
     debug: bool,
     jobs: int | None,
-    split: list[tuple[frozenset[str], Forked[Answers]]],
+    split: list[SplitChild],
 ) -> Attempt:
     """Step 3: the last run's findings carried over, if they still hold (``Attempt.diagnostics``),
     and what was parsed or read while trying. A split child started meanwhile joins ``split``."""
     from fastapi_lint.run.carry_over import carry_over
+    from fastapi_lint.run.rule_runner import split_rules
 
     def start_split() -> None:
         started = split_rules(files.files, keyed.cache, keyed.keys, config, debug, jobs)
@@ -256,41 +256,3 @@ def run_inputs(config: Config, shown: dict[str, Path]) -> str:
     from fastapi_lint.analysis.pins import Pins, fingerprint
 
     return f"{config!r}\npins {fingerprint(Pins(shown))}"
-
-
-def split_rules(
-    files: list[tuple[Path, str]],
-    cache: Cache,
-    keys: list[str | None],
-    config: Config,
-    debug: bool,
-    jobs: int | None,
-) -> tuple[frozenset[str], Forked[Answers]] | None:
-    """In the edit loop of a large project (a few small files edited, the rest in the cache), a
-    forked child reads the same facts and runs ``check.SPLIT_OFF`` while this process tries to
-    carry the last findings over and, failing that, runs the other rules: the reading and the
-    linking are done twice, at once, and the rules in half the time. The child is forked before
-    any fact is read, so neither copies the other's pages; it parses the edited files itself and
-    writes nothing to the cache (it is cancelled when the findings are carried over)."""
-    from fastapi_lint.run import processes
-    from fastapi_lint.run.carry_over import MAX_CHANGED
-    from fastapi_lint.analysis.catalog import Catalog
-    from fastapi_lint.analysis.context import project_context
-    from fastapi_lint.run.check import SPLIT_OFF, rule_answers, selected_rules
-    from fastapi_lint.run.extract import summarize_all
-
-    split_off = [rule for rule in selected_rules(config) if rule[0] in SPLIT_OFF]
-    if len(files) < SPLIT_RULES_FILES or not split_off or not processes.can_fork(jobs):
-        return None
-
-    def split_off_answers() -> Answers:
-        cache.read_only = True
-        if sum(1 for _, display in files if not cache.has(display)) > MAX_CHANGED:
-            raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
-        outcomes, _ = summarize_all(files, cache, 1, None, keys)
-        summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
-        return rule_answers(project_context(summaries, catalog, {display: path for path, display in files}, source_roots(config)),
-                            split_off, debug)
-
-    return frozenset(code for code, _ in split_off), processes.in_child(split_off_answers)

@@ -21,7 +21,7 @@ after a change, and then only as far as the change reaches (``check``):
 - any other change: the project phase again, on the facts kept in memory, with what it links
   reused where its inputs did not change (the modules' import-root names, ``roots.py``).
 
-Every answer is the one a fresh full run of the same texts gives (``tests/test_incremental.py``
+Every answer is the one a fresh full run of the same texts gives (``tests/run/test_incremental.py``
 sweeps random edits to check it). Two limits: the session learns of Python files only, so a
 dependency pin or lock changed on disk (``analysis/pins.py``) counts from the next project phase
 on; and a change of a fact runs the whole project phase (about 3 s of CPU on 2,000 files). Keeping

@@ -1,5 +1,7 @@
 """The blocking catalog: calls that hold the thread until I/O or a computation ends.
 
+Over 500 lines: a data table, one group of calls per library; splitting it would split one list.
+
 Each group says why its calls block and what to use instead; messages quote
 both. Patterns are exact dotted paths, or a prefix ending in ``.*`` that matches
 every member below it. Paths of methods use the type's public name

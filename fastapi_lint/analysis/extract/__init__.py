@@ -9,7 +9,8 @@ from pathlib import Path
 
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.extract.parse import parse, parse_error
-from fastapi_lint.analysis.extract.summary import module_name, summarize
+from fastapi_lint.analysis.extract.module_names import module_name
+from fastapi_lint.analysis.extract.summary import summarize
 from fastapi_lint.diagnostics import INTERNAL_ERROR_HINT, Diagnostic
 from fastapi_lint.paths import display_path
 from fastapi_lint.source import read_source

@@ -1,6 +1,6 @@
 # fixtures/FAS101/newer_syntax.py written for Python 3.9, line for line (the generics' type
 # variables declared beside the alias, the match an if, the f-strings that nest their quotes
-# concatenations, the t-string a repr): tests/test_newer_syntax.py checks that the two give the
+# concatenations, the t-string a repr): tests/analysis/test_newer_syntax.py checks that the two give the
 # same findings.
 import time; from typing import Generic, TypeVar  # noqa: E702
 from collections.abc import Callable

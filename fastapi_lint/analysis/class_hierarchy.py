@@ -1,0 +1,116 @@
+"""A project's classes: each one's bases in order, the methods subclasses override, and the
+``@property`` getters and ``__getitem__`` methods that reading an attribute or an item runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Ref, RefKind
+from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, LinkedNames
+
+_PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
+
+
+class ClassHierarchy(LinkedNames):
+    """The class questions of ``Project``, which supplies ``resolve`` (a base is a path to resolve)."""
+
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__(summaries, aliases)
+        self._subclasses: dict[str, list[str]] | None = None
+        self._mro_memo: dict[str, tuple[str, ...]] = {}
+        self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
+        # classes defining ``__getitem__``: what ``container[key]`` may run (``item_getter``)
+        self._item_classes = frozenset(
+            located.function.class_path for located in self.all_functions()
+            if located.function.class_path and located.function.name == "__getitem__"
+        )
+        # names of the methods with a decorator: the only ones that can be property getters
+        self._decorated_methods = {
+            located.function.name for located in self.all_functions()
+            if located.function.class_path and located.function.decorators
+        }
+
+    def resolve(self, ref: Ref | None) -> Ref:
+        """What ``ref`` denotes in the project: ``Project.resolve``."""
+        raise NotImplementedError
+
+    def mro(self, class_path: str) -> tuple[str, ...]:
+        """The class and its bases, depth first; external bases end a branch."""
+        found = self._mro_memo.get(class_path)
+        if found is None:
+            found = self._mro_memo[class_path] = tuple(self._mro(class_path))
+        return found
+
+    def _mro(self, class_path: str) -> list[str]:
+        order: list[str] = []
+        pending = [class_path]
+        while pending and len(order) < MAX_DEPTH:
+            current = pending.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            entry = self.classes.get(current)
+            if entry is not None:
+                for base in entry[0].bases:
+                    resolved = self.resolve(base)
+                    if resolved is not UNKNOWN:
+                        pending.append(resolved.path)
+        return order
+
+    def overrides(self, class_path: str, name: str) -> list[str]:
+        """The methods named ``name`` that subclasses of ``class_path`` define (virtual dispatch)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for klass in self.classes:
+                for base in self.mro(klass)[1:]:
+                    self._subclasses.setdefault(base, []).append(klass)
+        return sorted(
+            f"{sub}.{name}" for sub in self._subclasses.get(class_path, ()) if f"{sub}.{name}" in self.functions
+        )
+
+    def property_getter(self, ref: Ref) -> str | None:
+        """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""
+        if ref.path.rpartition(".")[2] not in self._decorated_methods:
+            return None  # most attribute reads: no getter of that name anywhere, nothing to resolve
+        key = (ref.path, ref.kind)
+        if key not in self._getter_memo:
+            self._getter_memo[key] = self._property_getter(ref)
+        return self._getter_memo[key]
+
+    def item_getter(self, ref: Ref) -> str | None:
+        """The project's ``__getitem__`` that ``container[key]`` runs (``ref``: ``container.__getitem__``
+        as phase 1 names it), when the container is an instance of a project class; never a class
+        subscripted as a type (``Repo[Model]``)."""
+        if not self._item_classes:
+            return None  # most projects define no __getitem__
+        owner_path = ref.path[: -len(".__getitem__")]
+        owner = self.resolve(Ref(owner_path, RefKind.INSTANCE if ref.kind is RefKind.MEMBER else ref.kind))
+        if owner.kind is not RefKind.INSTANCE or owner.path not in self.classes:
+            return None
+        for klass in self.mro(owner.path):
+            if klass in self._item_classes:
+                return f"{klass}.__getitem__"
+        return None
+
+    def _property_getter(self, ref: Ref) -> str | None:
+        owner_path, _, name = ref.path.rpartition(".")
+        if not owner_path:
+            return None
+        owner = self.resolve(Ref(owner_path, RefKind.INSTANCE if ref.kind is RefKind.MEMBER else ref.kind))
+        if owner.kind is not RefKind.INSTANCE or owner.path not in self.classes:
+            return None
+        for klass in self.mro(owner.path):
+            member = f"{klass}.{name}"
+            if member in self.functions:
+                return member if self.is_property(self.functions[member].function) else None
+        return None
+
+    def is_property(self, function: FunctionFacts) -> bool:
+        """A ``@property`` (or ``cached_property``) getter: reading the attribute runs it."""
+        for decorator in function.decorators:
+            if decorator.ref is not None and self.resolve(decorator.ref).path in _PROPERTIES:
+                return True
+        return False
+
+    def is_subclass(self, class_path: str, bases: frozenset[str]) -> bool:
+        return any(path in bases for path in self.mro(class_path)[1:])

@@ -1,0 +1,147 @@
+"""Small readings of ``ast`` nodes that phase 1 makes in several places: how a callee is
+written, what an assignment binds, which statements a body runs at its own level, what a
+``def``'s parameters are. Nothing here resolves a name.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from fastapi_lint.analysis.facts import Value
+
+
+def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
+    """An interface method: ``@abstractmethod``, or a body of ``...``/``pass``/``raise NotImplementedError``."""
+    if any(d.ref is not None and d.ref.path.endswith("abstractmethod") for d in decorators):
+        return True
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+        body[0].value.value, str
+    ):
+        body = body[1:]  # the docstring
+    if len(body) != 1:
+        return False
+    only = body[0]
+    if isinstance(only, ast.Pass) or (isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant)
+                                      and only.value.value is Ellipsis):
+        return True
+    if isinstance(only, ast.Raise) and only.exc is not None:
+        raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return False
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` or ``if typing.TYPE_CHECKING:``."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def self_parameter(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None, decorators: tuple[Value, ...]
+) -> tuple[str | None, str]:
+    """A method's own first parameter and how guards spell it: ``self``, or ``cls`` in a class method."""
+    positional = [*node.args.posonlyargs, *node.args.args]
+    if class_path is None or not positional:
+        return None, "self"
+    kinds = {d.ref.path for d in decorators if d.ref is not None}
+    if kinds & {"builtins.staticmethod", "staticmethod"}:
+        return None, "self"
+    if kinds & {"builtins.classmethod", "classmethod"} or node.name == "__new__":
+        return positional[0].arg, "cls"
+    return positional[0].arg, "self"
+
+
+def top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements of a module's or a function's body, looking into if/try/with/for blocks but not into defs."""
+    found: list[ast.stmt] = []
+    pending = list(body)
+    while pending:
+        node = pending.pop(0)
+        found.append(node)
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            pending.extend(node.body)
+            pending.extend(getattr(node, "orelse", []))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            pending.extend(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                pending.extend(handler.body)
+            pending.extend(node.orelse)  # type: ignore[attr-defined]
+            pending.extend(node.finalbody)  # type: ignore[attr-defined]
+    return found
+
+
+def assigned_names(node: ast.stmt) -> list[str]:
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    names: list[str] = []
+    for target in targets:
+        names.extend(bound_by(target))
+    return names
+
+
+def bound_by(target: ast.expr) -> list[str]:
+    """Names an assignment target binds: ``a``, ``a, *b``; never the ``app`` of ``app.state.x = ...``."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return bound_by(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in bound_by(element)]
+    return []
+
+
+def names_of(target: ast.expr) -> list[str]:
+    return [sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)]
+
+
+def literal_start(node: ast.JoinedStr) -> str:
+    """The text an f-string starts with, before its first placeholder: ``sqlite:///``."""
+    start = ""
+    for part in node.values:
+        if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+            break
+        start += part.value
+    return start
+
+
+def callee_text(node: ast.expr) -> str:
+    """A short rendering of a callee for messages, without ``ast.unparse``'s cost."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{callee_text(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{callee_text(node.func)}()"
+    if isinstance(node, ast.Subscript):
+        return f"{callee_text(node.value)}[...]"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        right = node.right
+        shown = repr(right.value) if isinstance(right, ast.Constant) and isinstance(right.value, str) else callee_text(right)
+        return f"({callee_text(node.left)} / {shown})"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return f"({callee_text(node.left)} | {callee_text(node.right)})"
+    return "(...)"
+
+
+def switch_parameters(arguments: ast.arguments) -> frozenset[str]:
+    """The parameters with a constant default (``ignore_cache: bool = False``): a caller's switch."""
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [*zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults),
+             *zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    return frozenset(arg.arg for arg, default in pairs
+                     if isinstance(default, ast.Constant) and (default.value is None or isinstance(default.value, bool)))
+
+
+def caller_parameters(arguments: ast.arguments, self_name: str | None) -> frozenset[str]:
+    """Every parameter but a method's own first one: the slots a caller fills."""
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return frozenset(arg.arg for arg in every if arg.arg != self_name)

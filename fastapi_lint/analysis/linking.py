@@ -1,0 +1,215 @@
+"""Phase 2's first step: the module summaries of a project, linked into tables by name.
+
+Every module (by each name it can be imported by), function, class, module-level binding and
+``self.`` attribute of the project, found by its dotted path; and what a name bound several ways,
+a module-level dict, or a name a function stores into may hold. Resolution (``project.py``)
+walks paths through these tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from fastapi_lint.analysis.names import MAX_ALTERNATIVES, call_result
+from fastapi_lint.analysis.facts import Binding, ClassFacts, FunctionFacts, ModuleSummary, Ref, RefKind, Value
+
+# What resolution answers when it cannot tell: compared by identity.
+UNKNOWN = Ref("?", RefKind.MEMBER)
+# How deep resolution (and a class's bases) is followed before it gives up.
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Located:
+    """A function with the module it lives in, the unit most rules report on."""
+
+    function: FunctionFacts
+    module: ModuleSummary
+
+
+class LinkedNames:
+    """The project's summaries, indexed by dotted path."""
+
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        """``aliases``: more names of each module (by displayed path), from its import roots
+        (``roots.py``)."""
+        self.summaries = summaries
+        self._aliases = aliases or {}
+        self.modules: dict[str, ModuleSummary] = {}
+        self.functions: dict[str, Located] = {}
+        self.classes: dict[str, tuple[ClassFacts, ModuleSummary]] = {}
+        self.bindings: dict[str, tuple[Binding, ModuleSummary]] = {}
+        self.attributes: dict[str, Ref] = {}
+        # every value an attribute is assigned (``self.db = db`` here, ``= SessionLocal()`` there)
+        self.attribute_values: dict[str, list[Ref]] = {}
+        self.conflicting: set[str] = set()
+        # module-level name -> each thing it is bound to, when bound several ways (see ``Project.resolve_all``)
+        self.choices: dict[str, list[Ref]] = {}
+        # module-level dict -> what its values are bound to (``BACKENDS = {"s3": S3Store, ...}``):
+        # ``BACKENDS[name]`` and ``BACKENDS.get(name)`` may be any of them (see ``Project.resolve_all``)
+        self.dict_items: dict[str, list[Ref]] = {}
+        # module-level name -> what functions store into it (``global _client; _client = ...``)
+        self.stores: dict[str, list[Ref]] = {}
+        self._all: list[Located] = []
+        for summary in summaries:
+            self._add(summary)
+
+    def _add(self, summary: ModuleSummary) -> None:
+        names = {summary.module, *_path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
+        for name in names:
+            self.modules.setdefault(name, summary)
+        prefixes = [n for n in names if n != summary.module]
+        for function in summary.functions:
+            located = Located(function, summary)
+            self._all.append(located)
+            self.functions[function.path] = located
+            for prefix in prefixes:
+                self.functions.setdefault(_rebase(function.path, summary.module, prefix), located)
+        for klass in summary.classes:
+            self.classes[klass.path] = (klass, summary)
+            for attribute in klass.attributes:
+                key = f"{klass.path}.{attribute.name}"
+                self.attributes.setdefault(key, attribute.value)
+                self.attribute_values.setdefault(key, []).append(attribute.value)
+        touched: set[str] = set()  # the dicts of this module
+        for name, value in summary.module_stores:
+            if name.endswith("[]"):
+                touched.add(f"{summary.module}.{name[:-2]}")
+                stored = self.dict_items.setdefault(f"{summary.module}.{name[:-2]}", [])
+            else:
+                stored = self.stores.setdefault(f"{summary.module}.{name}", [])
+            if value not in stored:
+                stored.append(value)
+        shapes: dict[str, set[tuple[str, str]]] = {}
+        bound: dict[str, list[Ref]] = {}
+        poisoned: set[str] = set()
+        for binding in summary.bindings:
+            key = f"{summary.module}.{binding.name}"
+            shape = _shape(binding.value)
+            if shape is None:
+                continue  # ``client = None`` until the lifespan sets it says nothing
+            shapes.setdefault(key, set()).add(shape)
+            self.bindings.setdefault(key, (binding, summary))
+            ref = _bound_ref(binding.value)
+            if ref is not None and ref not in bound.setdefault(key, []):
+                bound[key].append(ref)
+            if binding.value.kind == "dict":
+                values = _dict_values(binding.value)
+                if values is None:
+                    touched.add(key)
+                    poisoned.add(key)  # a table of other things (or too many): no item is known
+                else:
+                    touched.add(key)
+                    stored = self.dict_items.setdefault(key, [])
+                    stored.extend(value for value in values if value not in stored)
+        for key in touched:
+            if (key in poisoned or not self.dict_items.get(key) or len(self.dict_items[key]) > MAX_ALTERNATIVES
+                    or not _is_dict(self.bindings.get(key))):
+                self.dict_items.pop(key, None)
+        for key, found in shapes.items():
+            # A module name bound to different things (``Redis`` from ``redis`` or from
+            # ``redis.asyncio``, by a try/except import) has no single meaning...
+            if len(found) > 1:
+                self.conflicting.add(key)
+            # ...but each is a thing it may be; a def of the name is one more.
+            choices = ([Ref(key)] if key in self.functions or key in self.classes else []) + bound.get(key, [])
+            if 1 < len(choices) <= MAX_ALTERNATIVES:
+                self.choices[key] = choices
+
+    # -- lookup ------------------------------------------------------------
+
+    def all_functions(self) -> Iterator[Located]:
+        return iter(self._all)  # made once, in _add: a dozen rules walk every function
+
+    def function(self, path: str) -> Located | None:
+        return self.functions.get(path)
+
+    def binding_key(self, ref: Ref) -> str:
+        """The module-level name a reference ends at, following imports (``from .items import router``)."""
+        path = ref.path
+        for _ in range(10):
+            module, _, name = path.rpartition(".")
+            summary = self.modules.get(module)
+            if summary is None:
+                return path
+            key = f"{summary.module}.{name}"
+            found = self.bindings.get(key)
+            if found is None or found[0].value.kind != "ref" or found[0].value.ref is None:
+                return key
+            path = found[0].value.ref.path
+        return path
+
+
+def _shape(value: Value) -> tuple[str, str] | None:
+    """What a binding's value is, for comparing two bindings of one name; None for ``None``."""
+    if value.kind == "const" and value.text == "None":
+        return None
+    if value.kind == "call" and value.call is not None:
+        return ("call", value.call.func.path if value.call.func is not None else value.call.text)
+    if value.ref is not None:
+        return (value.kind, value.ref.path)
+    return (value.kind, value.text)
+
+
+def _bound_ref(value: Value) -> Ref | None:
+    """What a module-level binding makes its name stand for, as phase 1 writes a path."""
+    if value.kind == "ref":
+        return value.ref
+    if value.kind == "call" and value.call is not None and value.call.func is not None:
+        return Ref(call_result(value.call.func), RefKind.INSTANCE)
+    return None
+
+
+def _is_dict(found: tuple[Binding, ModuleSummary] | None) -> bool:
+    """Whether a module-level name is bound to a plain dict: ``{...}``, ``dict()``, a ``defaultdict``."""
+    if found is None:
+        return False
+    value = found[0].value
+    if value.kind == "dict":
+        return True
+    func = value.call.func if value.kind == "call" and value.call is not None else None
+    return func is not None and func.path in _DICT_TYPES
+
+
+_DICT_TYPES = frozenset({"builtins.dict", "collections.defaultdict", "collections.OrderedDict"})
+
+
+def _dict_values(value: Value) -> list[Ref] | None:
+    """What a dict literal's values are bound to, when each is a name or a call of one (``{"s3":
+    S3Store, "local": LocalStore}``; ``{}`` has none); None when one is something else, or when
+    there are more than ``MAX_ALTERNATIVES`` (a table of implementations, where naming a few
+    would be a guess)."""
+    found: list[Ref] = []
+    for item in value.items[1::2]:
+        ref = _bound_ref(item)
+        if ref is None:
+            return None
+        if ref not in found:
+            found.append(ref)
+    return found if len(found) <= MAX_ALTERNATIVES else None
+
+
+def _rebase(path: str, module: str, prefix: str) -> str:
+    return prefix + path[len(module) :]
+
+
+def _path_module_names(path: str, is_package: bool) -> list[str]:
+    """Names a module can be imported by when its folders lack ``__init__.py``.
+
+    ``app/services/geo.py`` linted from the project root is ``app.services.geo``
+    even in a namespace package, and ``src/`` layouts drop their ``src``.
+    """
+    pure = PurePath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        return []
+    parts = list(pure.with_suffix("").parts)
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return []
+    names = [".".join(parts)]
+    if parts[0] == "src" and len(parts) > 1:
+        names.append(".".join(parts[1:]))
+    return names

@@ -1,0 +1,167 @@
+"""The scope: which event-loop findings are shown by default, by where the code runs.
+
+The fixtures ``fixtures/FAS101/scope_served`` (an app with a route, a helper it awaits, a task its
+lifespan starts, startup code, a `def` route with ``asyncio.run``, task-queue jobs, tests, a
+script, a command and a module no app imports) and ``scope_library`` (no app) say which findings
+are shown; these tests check what the fixtures cannot: severities, the count left out, the
+options that widen the view, and the carry-over of that count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.api import lint_paths
+from fastapi_lint.config import Config, ConfigError, parse_table
+from fastapi_lint.diagnostics import Severity
+from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "FAS101"
+SERVED = FIXTURES / "scope_served"
+CODES = Config(select=("FAS101", "FAS102", "FAS105"))
+
+
+def _where(result: object) -> dict[tuple[str, int], Severity]:
+    return {(Path(d.path).name, d.span.line): d.severity for d in result.diagnostics}  # type: ignore[attr-defined]
+
+
+def test_request_path_is_an_error_and_what_only_may_run_there_a_warning() -> None:
+    found = _where(lint_paths([SERVED], CODES))
+    assert found == {
+        ("main.py", 19): Severity.WARNING,  # watch_queue: a task the lifespan leaves running
+        ("main.py", 38): Severity.ERROR,  # the route itself
+        ("main.py", 55): Severity.ERROR,  # FAS105: a new loop per request in a `def` route
+        ("services.py", 5): Severity.ERROR,  # awaited by the route
+        ("services.py", 11): Severity.WARNING,  # imported by the app, no caller seen
+    }
+
+
+def test_scope_all_shows_every_finding_and_the_default_counts_what_it_left_out() -> None:
+    default = lint_paths([SERVED], CODES)
+    everything = lint_paths([SERVED], replace(CODES, scope="all"))
+    hidden = {(Path(d.path).as_posix().split("scope_served/")[1], d.span.line) for d in everything.diagnostics} - {
+        (Path(d.path).as_posix().split("scope_served/")[1], d.span.line) for d in default.diagnostics
+    }
+    assert hidden == {
+        ("app/main.py", 25), ("app/main.py", 26),  # the lifespan, before it yields
+        ("app/jobs.py", 10),  # asyncio.run in a `def` route: a loop of its own
+        ("app/jobs.py", 19), ("app/jobs.py", 24),  # task-queue jobs
+        ("app/tests/test_items.py", 7), ("app/conftest.py", 8),  # tests
+        ("scripts/backfill.py", 6),  # a script run with asyncio.run
+        ("tools/report.py", 7), ("tools/report.py", 12),  # a command, and a module no app imports
+    }
+    assert default.out_of_scope == len(hidden) and everything.out_of_scope == 0
+    assert default.has_app
+
+
+def test_a_project_without_an_app_is_linted_as_before_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    library = lint_paths([FIXTURES / "scope_library"], CODES)
+    assert [d.severity for d in library.diagnostics] == [Severity.WARNING] and not library.has_app
+    monkeypatch.chdir(FIXTURES / "scope_library")
+    result = invoke(".", "--no-cache")
+    assert result.exit_code == 1
+    assert "No FastAPI app found: every async function is checked as if an app served it" in result.stderr
+
+
+def test_the_summary_says_how_many_findings_the_scope_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SERVED)
+    result = invoke(".", "--no-cache", "--select", "FAS101,FAS102,FAS105")
+    assert "10 findings outside the default scope" in result.stderr
+    assert "`--scope all` shows them" in result.stderr
+    widened = invoke(".", "--no-cache", "--select", "FAS101,FAS102,FAS105", "--scope", "all")
+    assert "served app's loop" not in widened.stderr
+    assert len(widened.stdout.splitlines()) > len(result.stdout.splitlines())
+
+
+def test_the_count_survives_a_run_carried_over(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = lint_paths([SERVED], CODES, cache_dir=cache, facts=False)
+    again = lint_paths([SERVED], CODES, cache_dir=cache, facts=False)
+    assert again.carried_over and again.out_of_scope == first.out_of_scope == 10 and again.has_app
+
+
+def test_scope_is_a_configuration_key(tmp_path: Path) -> None:
+    assert parse_table({"scope": "all"}, tmp_path / "pyproject.toml").scope == "all"
+    with pytest.raises(ConfigError, match="scope: expected one of server, all"):
+        parse_table({"scope": "everything"}, tmp_path / "pyproject.toml")
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("tests/test_api.py", True),
+        ("app/tests/helpers.py", True),
+        ("src/pkg/testing/utilities.py", True),
+        ("integration_tests/utils.py", True),
+        ("pkg/e2e_tests/run.py", True),
+        ("conftest.py", True),
+        ("pkg/test_routes.py", True),
+        ("pkg/routes_test.py", True),
+        ("app/routes/recipes.py", False),
+        ("app/testimonials.py", False),  # a name that starts with "test", but no "test_"
+        ("app/latest/views.py", False),
+        ("app/contest/routes.py", False),
+    ],
+)
+def test_test_code_is_told_by_its_path(path: str, is_test: bool) -> None:
+    assert is_test_path(Path(path).parts) is is_test
+
+
+def test_code_behind_an_unset_environment_variable_is_shown_with_scope_all() -> None:
+    switches = Path(__file__).resolve().parents[2] / "fixtures" / "FAS102" / "opt_in_switches"
+    default = lint_paths([switches], CODES)
+    everything = lint_paths([switches], replace(CODES, scope="all"))
+    hidden = {(Path(d.path).name, d.span.line) for d in everything.diagnostics} - {
+        (Path(d.path).name, d.span.line) for d in default.diagnostics}
+    # the route `chat`: a trace under the switch and one whose helper checks it, a profiler, a
+    # slow mode, a dev reload
+    assert hidden == {("main.py", 18), ("main.py", 19), ("main.py", 21), ("main.py", 23), ("main.py", 25)}
+    assert default.out_of_scope == len(hidden)
+    traced = next(d for d in everything.diagnostics if d.span.line == 19)
+    assert "save_trace -> helpers.commit_trace -> subprocess.run" in traced.message
+
+
+def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    pkg = tmp_path / "svc"
+    (pkg / "providers").mkdir(parents=True)
+    for name in ("__init__.py", "providers/__init__.py", "providers/local.py", "providers/remote.py", "extras.py"):
+        (pkg / name).write_text("")
+    main = pkg / "main.py"
+
+    def loaded(body: str) -> set[str]:
+        main.write_text("import importlib\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                        "@app.get('/')\nasync def index(kind: str) -> None:\n    " + body + "\n")
+        context = lint_paths([pkg], Config(), cache_dir=None).context
+        assert context is not None
+        return context.scopes.loaded_by_name
+
+    # a library named whole: nothing of the project
+    assert loaded('importlib.import_module("pandasai")') == set()
+    # a module of the project named whole: that one is imported (the closure), not "any"
+    assert loaded('importlib.import_module("svc.extras")') == set()
+    # a template: the modules under its prefix
+    assert loaded('importlib.import_module(f"svc.providers.{kind}")') == {"svc.providers.local", "svc.providers.remote"}
+    # computed: any module of the project
+    assert "svc.extras" in loaded("importlib.import_module(kind)")
+
+
+def test_a_daemon_run_by_a_command_is_on_a_private_loop_and_another_frameworks_routes_blind_nothing() -> None:
+    daemon = FIXTURES / "scope_daemon"
+    context = lint_paths([daemon], CODES, cache_dir=None).context
+    assert context is not None
+    placed = context.scopes
+    assert not placed.blind  # aiohttp's router.add_route, the app's routes copied under /v2
+
+    def where(path: str) -> str:
+        located = context.project.function(path)
+        assert located is not None
+        return placed.where(located.function, located.module).value
+
+    assert where("svc.bridge.daemon.run_daemon") == "private-loop"
+    assert where("svc.bridge.daemon.DaemonServer.pair") == "private-loop"
+    assert where("svc.runtime.Runtime.connect") == "unknown"  # a command runs it, and the app may too
