@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_summary import function, summary_of
+from tests.analysis.test_summary import function, summary_of
 
 HEADER = """
 import asyncio

@@ -34,18 +34,49 @@ Resolve = Callable[[ast.expr], "str | None"]
 _Test = tuple[str, str, bool, tuple[str, ...]]
 
 
-def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve) -> tuple[Branch, ...]:
+def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
+             self_name: str | None = None) -> tuple[Branch, ...]:
     """Every branch of ``body`` (nested blocks too, not nested functions) on one of ``parameters``;
-    ``resolve`` names a type written in a test by its dotted path."""
+    ``resolve`` names a type written in a test by its dotted path. In a method, an attribute the
+    body sets from a parameter and from nothing else (``self.script = script``) is that parameter."""
     rebound = _rebound(body)
+    kept = parameters - rebound
     found: list[Branch] = []
-    _search(body, parameters - rebound, resolve, found)
+    _search(body, kept | _kept_attributes(body, kept, self_name), resolve, found)
     return tuple(found)
+
+
+def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> frozenset[str]:
+    """``self.script`` (spelled so) for each ``self.script = script`` of the body's own statements,
+    where nothing else in the body sets ``self.script``."""
+    if self_name is None:
+        return frozenset()
+    copies: dict[str, str] = {}
+    stores: dict[str, int] = {}
+    for statement in body:
+        for node in ast.walk(statement):
+            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))
+                    and isinstance(node.value, ast.Name) and node.value.id == self_name):
+                stores[node.attr] = stores.get(node.attr, 0) + 1
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Attribute)
+                and isinstance(statement.targets[0].value, ast.Name) and statement.targets[0].value.id == self_name
+                and isinstance(statement.value, ast.Name) and statement.value.id in parameters
+                and statement.targets[0].attr == statement.value.id):
+            copies[statement.targets[0].attr] = statement.value.id
+    return frozenset(f"{self_name}.{attr}" for attr in copies if stores.get(attr) == 1)
 
 
 def _search(statements: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:
     for index, statement in enumerate(statements):
-        if isinstance(statement, ast.If):
+        if isinstance(statement, ast.If) and isinstance(statement.test, ast.BoolOp) and isinstance(statement.test.op, ast.And):
+            # ``if script and not js:``: the body runs only when each condition holds
+            for condition in statement.test.values:
+                test = _test(condition, parameters, resolve)
+                if test is not None:
+                    name, op, when, types = test
+                    found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
+        elif isinstance(statement, ast.If):
             test = _test(statement.test, parameters, resolve)
             if test is not None:
                 name, op, when, types = test
@@ -84,6 +115,9 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
     tested) of a test on one parameter."""
     if isinstance(test, ast.Name) and test.id in parameters:
         return test.id, "truth", True, ()
+    if (isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name)
+            and f"{test.value.id}.{test.attr}" in parameters):
+        return test.attr, "truth", True, ()  # ``self.script``, set from the parameter ``script``
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = _test(test.operand, parameters, resolve)
         return (inner[0], inner[1], not inner[2], inner[3]) if inner is not None else None

@@ -257,7 +257,7 @@ class _Extractor(ExpressionReader):
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (
             frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()),
-            self._resolved_path)
+            self._resolved_path, self_name)
         foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
         if self.acquires:
