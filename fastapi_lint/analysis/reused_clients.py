@@ -45,6 +45,7 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple, Union
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.uncontended import statement_blocks
 
 Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -62,7 +63,6 @@ _NOT_REQUESTS = frozenset({
 })
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_BODIES = ("body", "orelse", "finalbody")
 _DEPTH = 3  # helpers followed below the block
 
 
@@ -114,7 +114,7 @@ def reused_constructions(function: Def, module: Module) -> set[int]:
         return found
     defs: dict[str, Def] | None = None
     is_async = isinstance(function, ast.AsyncFunctionDef)
-    for block in _blocks(function.body):
+    for block in statement_blocks(function.body):
         for index, statement in enumerate(block):
             for call, name, scope in _bindings(statement, block[index + 1:]):
                 if defs is None:
@@ -289,24 +289,5 @@ def _parameter(arguments: ast.arguments, position: int | None, keyword: str | No
 
 def _local_defs(body: list[ast.stmt]) -> dict[str, Def]:
     """The functions defined in a function's body, by name (not those of its nested functions)."""
-    return {statement.name: statement for block in _blocks(body) for statement in block
+    return {statement.name: statement for block in statement_blocks(body) for statement in block
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))}
-
-
-def _blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
-    """Every statement list of a function body, not entering nested functions or classes."""
-    pending = [body]
-    while pending:
-        block = pending.pop()
-        yield block
-        for statement in block:
-            if isinstance(statement, _SCOPES):
-                continue
-            for field in _BODIES:
-                inner = getattr(statement, field, None)
-                if inner and isinstance(inner[0], ast.stmt):
-                    pending.append(inner)
-            for handler in getattr(statement, "handlers", ()):
-                pending.append(handler.body)
-            for case in getattr(statement, "cases", ()):
-                pending.append(case.body)

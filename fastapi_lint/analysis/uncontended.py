@@ -39,7 +39,7 @@ _BODIES = ("body", "orelse", "finalbody")
 def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str | None]) -> set[int]:
     """The ``id`` of every ``acquire()`` call in ``body`` made on a lock that was just made."""
     found: set[int] = set()
-    for block in _blocks(body):
+    for block in statement_blocks(body):
         for index, statement in enumerate(block):
             name = _new_lock(statement, resolve)
             if name is not None:
@@ -49,7 +49,7 @@ def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str
     return found
 
 
-def _blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
+def statement_blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
     """Every statement list of a function body, not entering nested functions or classes."""
     pending = [body]
     while pending:
