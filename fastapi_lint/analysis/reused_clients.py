@@ -180,8 +180,8 @@ class _Uses:
             return self._count(node.values[0], place)
         if type(node).__name__ in ("Try", "TryStar"):  # not the handlers
             return self._all([*getattr(node, "body"), *getattr(node, "orelse"), *getattr(node, "finalbody")], place)
-        if isinstance(node, ast.Match):
-            return self._count(node.subject, place)
+        if type(node).__name__ == "Match":  # ``ast.Match`` is Python 3.10's
+            return self._count(getattr(node, "subject"), place)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             times = 1 if _leaves(node.body) else 2  # a retry, a redirect or a search stops at the first success
             head = self._count(node.iter, place) if isinstance(node, (ast.For, ast.AsyncFor)) else 0
