@@ -1,6 +1,6 @@
 """What a call's arguments decide in the function it calls: the lines that call cannot run.
 
-Two kinds, both read from the call alone:
+Three kinds, each read from the call alone:
 
 * a branch on a flag (``extract/branches.py``) whose value the call fixes: a constant passed,
   or the parameter left at a constant default (``enqueue(batch)`` with ``background=True``
@@ -8,8 +8,8 @@ Two kinds, both read from the call alone:
 * a branch on the type of a parameter (``isinstance(block, Image)``, ``case Image():``) that the
   value passed is known not to have: an object of a class of the project none of whose bases
   is of that type (or outside the project, another class it is not);
-* a default the callee makes (``if lemmas is None: lemmas = lemmatize(q)``, ``lemmas or
-  lemmatize(q)``: ``lazy_init.py``'s guards on a parameter) for a parameter the call passes.
+* a default the callee makes (``if lemmas is None: lemmas = lemmatize(q)``: ``lazy_init.py``'s
+  guards on a parameter) for a parameter the call passes.
 
 A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 """
@@ -17,7 +17,7 @@ A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 from __future__ import annotations
 
 from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
-from fastapi_lint.analysis.guards import passed_defaults_ranges
+from fastapi_lint.analysis.lazy_init import PARAMETER
 from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
@@ -25,9 +25,10 @@ LineRange = tuple[int, int]
 
 def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
     """The line ranges of ``function`` that the call at ``site`` does not run."""
-    if not function.branches and not function.guards:
+    if not function.branches and not _makes_defaults(function):
         return frozenset()
-    dead = set(passed_defaults_ranges(function, site))
+    dead = {(guard.first, guard.last) for guard in function.guards
+            if _makes_default(guard.filled, guard.place) and passes(function, site, guard.place[len(PARAMETER):])}
     for branch in function.branches:
         if branch.op == "isinstance":
             value = passed(function, site, branch.name)
@@ -44,18 +45,41 @@ def in_ranges(line: int, ranges: frozenset[LineRange]) -> bool:
     return any(first <= line <= last for first, last in ranges)
 
 
+def passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
+    """Whether ``site`` passes ``parameter`` something other than a literal ``None`` (or may, by
+    ``**options``)."""
+    value = dict(site.kwargs).get(parameter)
+    if value is None and site.has_star_kwargs:
+        return True  # ``**options``: may hold it
+    if value is None:
+        value = _positional(function, site, parameter)
+    return value is not None and not (value.kind == "const" and value.text == "None")
+
+
 def passed(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
     """What ``site`` passes for ``parameter`` (by name or position), or None."""
-    for name, value in site.kwargs:
-        if name == parameter:
-            return value
+    value = dict(site.kwargs).get(parameter)
+    if value is None and not site.has_star_args:
+        value = _positional(function, site, parameter)
+    return value
+
+
+def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """The argument ``site`` writes in ``parameter``'s position, if it writes that many."""
     names = [param.name for param in function.params]
     if function.class_path is not None and names and names[0] in ("self", "cls"):
-        names = names[1:]
+        names = names[1:]  # bound by the call on the instance or class
     index = names.index(parameter) if parameter in names else len(site.args)
-    if index < len(site.args) and not site.has_star_args:
-        return site.args[index]
-    return None
+    return site.args[index] if index < len(site.args) else None
+
+
+def _makes_defaults(function: FunctionFacts) -> bool:
+    return any(_makes_default(guard.filled, guard.place) for guard in function.guards)
+
+
+def _makes_default(filled: bool, place: str) -> bool:
+    """A guard whose lines fill a parameter: the default the function makes for it."""
+    return filled and place.startswith(PARAMETER)
 
 
 def _of_type(project: Project, branch: Branch, value: Value) -> bool | None:
@@ -80,24 +104,15 @@ def _of_type(project: Project, branch: Branch, value: Value) -> bool | None:
 def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
     """The constant ``site`` gives ``parameter``: passed, or left at its default; None when the
     call passes something else, or may (``*args``, ``**kwargs``)."""
-    for name, value in site.kwargs:
-        if name == parameter:
-            return value if _constant(value) else None
-    names = [param.name for param in function.params]
-    if function.class_path is not None and names and names[0] in ("self", "cls"):
-        names = names[1:]  # bound by the call on the instance or class
-    if parameter not in names:
-        return None
-    index = names.index(parameter)
-    if index < len(site.args):
-        value = site.args[index]
-        return value if _constant(value) else None
-    if site.has_star_args or site.has_star_kwargs:
-        return None
-    param = next(param for param in function.params if param.name == parameter)
-    if param.default is None:
-        return None
-    return param.default if _constant(param.default) else None
+    value = dict(site.kwargs).get(parameter)
+    if value is None:
+        value = _positional(function, site, parameter)
+    if value is None:
+        param = next((param for param in function.params if param.name == parameter), None)
+        if param is None or site.has_star_args or site.has_star_kwargs:
+            return None
+        value = param.default
+    return value if value is not None and _constant(value) else None
 
 
 def _constant(value: Value) -> bool:

@@ -424,10 +424,7 @@ class CallGraph:
         if below is None:
             return None
         first = below.steps[0]
-        function = first.caller.function
-        if not function.branches and not any(guard.filled for guard in function.guards):
-            return below
-        dead = dead_lines(self.project, function, site)
+        dead = dead_lines(self.project, first.caller.function, site)
         if not in_ranges(first.site.span.line, dead):
             return below
         if (callee, dead) not in self._without_dead:

@@ -38,6 +38,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
+from fastapi_lint.analysis.call_arguments import passes
 from fastapi_lint.analysis.lazy_init import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
@@ -117,34 +118,8 @@ def _callers_pass(graph: _Graph, located: Located, parameter: str) -> bool:
     found = memo.get(key)
     if found is None:
         calls = _callers(graph).get(located.function.path, [])
-        found = memo[key] = bool(calls) and all(_passes(located.function, site, parameter) for site in calls)
+        found = memo[key] = bool(calls) and all(passes(located.function, site, parameter) for site in calls)
     return found
-
-
-def _passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
-    for name, value in site.kwargs:
-        if name == parameter:
-            return not (value.kind == "const" and value.text == "None")
-    if site.has_star_kwargs:
-        return True  # ``**options``: may hold it
-    names = [param.name for param in function.params]
-    if function.class_path is not None and names and names[0] in ("self", "cls"):
-        names = names[1:]  # bound by the call on the instance or class
-    index = names.index(parameter) if parameter in names else len(site.args)
-    if index >= len(site.args):
-        return False
-    value = site.args[index]
-    return not (value.kind == "const" and value.text == "None")
-
-
-def passed_defaults_ranges(function: FunctionFacts, site: CallSite) -> list[tuple[int, int]]:
-    """The lines that make the default of a parameter ``site`` passes (``if pre is None: pre =
-    lemmatize(query)`` called with ``pre=``): from there, they do not run."""
-    return [
-        (guard.first, guard.last)
-        for guard in function.guards
-        if guard.filled and guard.place.startswith(PARAMETER) and _passes(function, site, guard.place[len(PARAMETER):])
-    ]
 
 
 def _filled_elsewhere(project: Project, place: str) -> bool:

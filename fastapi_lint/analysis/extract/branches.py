@@ -29,6 +29,7 @@ import ast
 from collections.abc import Callable
 
 from fastapi_lint.analysis.facts import Branch
+from fastapi_lint.analysis.uncontended import statement_blocks
 
 Resolve = Callable[[ast.expr], "str | None"]
 _Test = tuple[str, str, bool, tuple[str, ...]]
@@ -67,35 +68,40 @@ def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name
     return frozenset(f"{self_name}.{attr}" for attr in copies if stores.get(attr) == 1)
 
 
-def _search(statements: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:
-    for index, statement in enumerate(statements):
-        if isinstance(statement, ast.If) and isinstance(statement.test, ast.BoolOp) and isinstance(statement.test.op, ast.And):
-            # ``if script and not js:``: the body runs only when each condition holds
-            for condition in statement.test.values:
-                test = _test(condition, parameters, resolve)
-                if test is not None:
-                    name, op, when, types = test
-                    found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
-        elif isinstance(statement, ast.If):
-            test = _test(statement.test, parameters, resolve)
+def _search(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:
+    for statements in statement_blocks(body):
+        for index, statement in enumerate(statements):
+            _branches_of(statements, index, parameters, resolve, found)
+
+
+def _branches_of(statements: list[ast.stmt], index: int, parameters: frozenset[str], resolve: Resolve,
+                 found: list[Branch]) -> None:
+    """The branches the statement at ``index`` of a block makes (an early exit: over the rest of it)."""
+    statement = statements[index]
+    if isinstance(statement, ast.If) and isinstance(statement.test, ast.BoolOp) and isinstance(statement.test.op, ast.And):
+        # ``if script and not js:``: the body runs only when each condition holds
+        for condition in statement.test.values:
+            test = _test(condition, parameters, resolve)
             if test is not None:
                 name, op, when, types = test
                 found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
-                if statement.orelse:
-                    found.append(Branch(name, op, not when, statement.orelse[0].lineno,
-                                        _end(statement.orelse[-1]), types))
-                elif _exits(statement.body) and index + 1 < len(statements):
-                    rest = statements[index + 1:]
-                    found.append(Branch(name, op, not when, rest[0].lineno, _end(rest[-1]), types))
-        elif type(statement).__name__ == "Match":
-            subject = getattr(statement, "subject")
-            if isinstance(subject, ast.Name) and subject.id in parameters:
-                for case in getattr(statement, "cases"):
-                    types = _class_pattern(case.pattern, resolve)
-                    if types and case.guard is None and case.body:
-                        found.append(Branch(subject.id, "isinstance", True, case.body[0].lineno, _end(case.body[-1]), types))
-        for block in _blocks(statement):
-            _search(block, parameters, resolve, found)
+    elif isinstance(statement, ast.If):
+        test = _test(statement.test, parameters, resolve)
+        if test is not None:
+            name, op, when, types = test
+            found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
+            if statement.orelse:
+                found.append(Branch(name, op, not when, statement.orelse[0].lineno,
+                                    _end(statement.orelse[-1]), types))
+            elif _exits(statement.body) and index + 1 < len(statements):
+                found.append(Branch(name, op, not when, statements[index + 1].lineno, _end(statements[-1]), types))
+    elif type(statement).__name__ == "Match":
+        subject = getattr(statement, "subject")
+        if isinstance(subject, ast.Name) and subject.id in parameters:
+            for case in getattr(statement, "cases"):
+                types = _class_pattern(case.pattern, resolve)
+                if types and case.guard is None and case.body:
+                    found.append(Branch(subject.id, "isinstance", True, case.body[0].lineno, _end(case.body[-1]), types))
 
 
 def _class_pattern(pattern: ast.AST, resolve: Resolve) -> tuple[str, ...]:
@@ -138,16 +144,6 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
 
 def _exits(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
-
-
-def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return []
-    found = [getattr(statement, name) for name in ("body", "orelse", "finalbody")
-             if isinstance(getattr(statement, name, None), list)]
-    found.extend(handler.body for handler in getattr(statement, "handlers", ()))
-    found.extend(case.body for case in getattr(statement, "cases", ()))
-    return [block for block in found if block and isinstance(block[0], ast.stmt)]
 
 
 def _rebound(body: list[ast.stmt]) -> frozenset[str]:
