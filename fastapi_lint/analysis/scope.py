@@ -53,7 +53,7 @@ its path alone, and the apps tests build are not roots.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -281,9 +281,12 @@ class _Placer:
         roots: list[str] = []
         named = named_values(project, result.tests)
         own = self._app_modules(result)
-        foreign = self._held_registrations(result, own)
+        # what the app's code names, per request and at startup: both questions below read them
+        per_request = named_paths(self._facts(result.request | result.app_task))
+        at_startup = named_paths(self._facts(result.startup))
+        foreign = self._held_registrations(result, own, per_request, at_startup)
         built_elsewhere = self._built_only_elsewhere(result, named)
-        tabled = self._in_tables(result)
+        tabled = self._in_tables(result, per_request | at_startup)
         for located in project.all_functions():
             function = located.function
             if function.path in placed or located.module.module not in result.closure:
@@ -388,31 +391,30 @@ class _Placer:
         (``dict.get``, ``self._transport.handle_async_request`` on an ``httpx`` transport)."""
         return resolved.startswith(_UNTYPED) or "()." in resolved or resolved.partition(".")[0] in self._own_roots()
 
-    def _held_registrations(self, result: Scopes, own: set[str]) -> _Registered:
+    def _facts(self, paths: Iterable[str]) -> list[FunctionFacts]:
+        return [located.function for path in paths if (located := self.project.function(path)) is not None]
+
+    def _held_registrations(self, result: Scopes, own: set[str], per_request: set[str],
+                            at_startup: set[str]) -> _Registered:
         """The functions registered on another framework's server, and those of them the app may
         run: the server is mounted or started by the app's own modules or its startup code, or
-        used by code it runs per request, which names them (``foreign_servers.py``)."""
+        used by code it runs per request, which names them (``foreign_servers.py``).
+        ``per_request``, ``at_startup``: what the app's code names then (``named_paths``)."""
         project = self.project
         found = registrations(project, self._own_roots(), result.tests)
         if not found.registered:
             return _Registered({}, set())
+        whole = at_startup | named_paths((), [project.modules[name] for name in own if name in project.modules])
+        names = strings(project, result.tests) if set(found.registered.values()) & per_request else set()
+        return _Registered(found.registered, set(held(found.registered, whole, per_request, names)))
 
-        def facts(paths: Iterable[str]) -> list[FunctionFacts]:
-            return [located.function for path in paths if (located := project.function(path)) is not None]
-
-        whole = named_paths(facts(result.startup), [project.modules[name] for name in own if name in project.modules])
-        by_name = named_paths(facts(result.request | result.app_task))
-        names = strings(project, result.tests) if set(found.registered.values()) & by_name else set()
-        return _Registered(found.registered, set(held(found.registered, whole, by_name, names)))
-
-    def _in_tables(self, result: Scopes) -> set[str]:
+    def _in_tables(self, result: Scopes, read: set[str]) -> set[str]:
         """The functions a registry of the project's holds (``Factory.register("x", _create_x)`` at
         module level) or a module-level table that code the app runs reads (``TOOLS = [search,
-        fetch]``): what looks them up may run them, on the app's loop."""
+        fetch]``): what looks them up may run them, on the app's loop. ``read``: what the app's code
+        names (``named_paths``)."""
         project = self.project
         found: set[str] = set()
-        read = named_paths([located.function for path in result.request | result.app_task | result.startup
-                            if (located := project.function(path)) is not None])
         for summary in project.summaries:
             if summary.path in result.tests or summary.module not in result.closure:
                 continue

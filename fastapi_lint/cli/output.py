@@ -4,7 +4,6 @@ errors and notes, and the exit codes they lead to."""
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
