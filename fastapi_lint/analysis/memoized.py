@@ -2,8 +2,8 @@
 
 ``functools.lru_cache``/``cache``, ``cachetools`` (``cached``, ``cachedmethod`` and the
 ``cachetools.func`` decorators, TTL caches included), ``asyncache``, ``async_lru.alru_cache``,
-``aiocache`` and decorators of the project's own that call the wrapped function only on a
-cache miss. A TTL cache runs the body again once an entry expires: once per key and
+``aiocache``, ``functools.cached_property`` (once per object) and decorators of the project's
+own that call the wrapped function only on a cache miss. A TTL cache runs the body again once an entry expires: once per key and
 period, not once per call, which is what the rules that read this ask.
 """
 
@@ -16,6 +16,9 @@ CACHE_DECORATORS = frozenset(
     {
         "functools.lru_cache",
         "functools.cache",
+        # once per instance: its objects are the long-lived ones that hold state (a service,
+        # a mounted app); one built per request recomputes it, which is that object's cost
+        "functools.cached_property",
         "async_lru.alru_cache",
         "cachetools.cached",
         "cachetools.cachedmethod",

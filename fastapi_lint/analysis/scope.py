@@ -114,6 +114,10 @@ _UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.
 # Import a module whose name is computed at run time.
 _IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 _IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in _IMPORTERS)
+# Return a value of any type: a member of what they return may be the project's.
+_ANY_MAKERS = _IMPORTERS | {"builtins.getattr", "getattr", "builtins.type", "type"}
+# Bases whose code calls no method a subclass adds: a class with only these is the project's own.
+_PLAIN_BASES = frozenset({"builtins", "abc", "typing", "typing_extensions", "enum", "object", "?"})
 @dataclass
 class Scopes:
     """Where each function of a project runs (see the module's documentation)."""
@@ -311,7 +315,8 @@ class _Placer:
                 continue
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
-                    and (function.class_path or module in own or function.path in named.named
+                    and (self._called_unseen(function, own) if function.class_path
+                         else module in own or function.path in named.named
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()
@@ -385,11 +390,37 @@ class _Placer:
                 return True
         return False
 
+    def _called_unseen(self, method: FunctionFacts, own: set[str]) -> bool:
+        """Whether something the analysis cannot see may call an uncalled public method of a class
+        the app uses: a library, through the class's base of its own (``dispatch`` of a
+        middleware, ``run`` of a library's worker); a call on a value typed as a base of the
+        project's that defines it (an override); the language, through a dunder (``__call__``,
+        ``__aenter__``); a caller to come, in the app's own modules. Not every public method of a
+        library class the server holds: a library's API serves its other users
+        (``AsyncWebCrawler.aseed_urls`` that the server never calls)."""
+        assert method.class_path is not None
+        if method.name.startswith("__") or self._module_of(method.class_path) in own:
+            return True
+        project = self.project
+        return any(f"{base}.{method.name}" in project.functions  # run through the base's (a call on a base-typed value)
+                   or (base not in project.classes and base.partition(".")[0] not in _PLAIN_BASES)
+                   for base in project.mro(method.class_path)[1:])
+
+    def _module_of(self, class_path: str) -> str:
+        located = self.project.classes.get(class_path)
+        return located[1].module if located is not None else ""
+
     def _may_be_own(self, resolved: str) -> bool:
         """Whether a callee that resolves to no function may still be one of the project's: unknown,
         a member of a value of no known type, or of something of the project's; not a library's
         (``dict.get``, ``self._transport.handle_async_request`` on an ``httpx`` transport)."""
-        return resolved.startswith(_UNTYPED) or "()." in resolved or resolved.partition(".")[0] in self._own_roots()
+        if resolved.startswith(_UNTYPED) or resolved.partition(".")[0] in self._own_roots():
+            return True
+        # What a call returns: of no known type only from a function that may return anything
+        # (``importlib.import_module(name).Provider().search``, ``getattr(module, name)().run``);
+        # a library's (``OpenSSL.crypto.load_certificate(...).digest``) returns the library's.
+        made_by = resolved.partition("().")[0]
+        return made_by != resolved and made_by in _ANY_MAKERS
 
     def _facts(self, paths: Iterable[str]) -> list[FunctionFacts]:
         return [located.function for path in paths if (located := self.project.function(path)) is not None]

@@ -133,7 +133,7 @@ def test_mermaid_chart_of_the_demo_groups_routes_and_shares_dependencies() -> No
     nodes, edges, groups = _parse(_chart(DEMO))
     shown = {_decoded(label) for label in nodes.values()}
     routes = [node for node in nodes if node.startswith("r")]
-    assert len(routes) == len(rows) == 20
+    assert len(routes) == len(rows) == 21
     assert {_decoded(g) for g in groups} == {"app demo.main:app", "router demo.routers.items:router", "router demo.routers.users:router"}
     assert "GET /items/{item_id}\nread_item, async, threadpool" in shown
     assert "GET /items/\nlist_items, sync, threadpool" in shown
@@ -200,9 +200,9 @@ def test_html_page_is_self_contained_and_lists_routes_findings_and_chains() -> N
     assert not any(attrs.get("src") or attrs.get("href") for _, attrs in found.tags)
     [policy] = [attrs["content"] for tag, attrs in found.tags if tag == "meta" and attrs.get("http-equiv")]
     assert policy is not None and "default-src 'none'" in policy and "unsafe-inline" not in policy
-    assert sum(1 for _, attrs in found.tags if attrs.get("class") == "route") == 20
+    assert sum(1 for _, attrs in found.tags if attrs.get("class") == "route") == 21
     findings = [attrs for _, attrs in found.tags if (attrs.get("class") or "").startswith("finding ")]
-    assert len(findings) == 11 and {f["data-severity"] for f in findings} == {"error", "warning"}
+    assert len(findings) == 12 and {f["data-severity"] for f in findings} == {"error", "warning"}
     text = "".join(found.texts)
     assert "demo.services.geo:GeoService.locate" in text  # a hop's function, on FAS102's chain
     assert len(page) < 64_000
@@ -224,7 +224,7 @@ def test_routes_output_file_is_written_in_one_piece(tmp_path: Path, monkeypatch:
     (tmp_path / "map.html").write_text("old")
     result = invoke("routes", str(DEMO), "--format", "html", "-o", "map.html")
     assert result.exit_code == 0 and result.stdout == ""
-    assert "20 routes" in result.stderr
+    assert "21 routes" in result.stderr
     assert (tmp_path / "map.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]  # no temporary file left
     result = invoke("routes", str(DEMO), "--format", "mermaid", "-o", "map.mmd")
@@ -269,10 +269,10 @@ def test_html_page_in_a_browser_lists_routes_and_filters(tmp_path: Path) -> None
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("request", lambda request: requests.append(request.url))
             page.goto(page_file.as_uri())
-            assert page.locator(".route").count() == 20
+            assert page.locator(".route").count() == 21
             assert page.locator(".route code.path", has_text="/users/me/country").count() == 1
             visible = page.locator(".finding:visible")
-            assert visible.count() == 11
+            assert visible.count() == 12
             page.locator('input[data-filter="severity"][value="error"]').uncheck()
             assert visible.count() == 1  # the FAS106 warning
             page.locator('input[data-filter="rule"][value="FAS106"]').uncheck()
@@ -280,7 +280,7 @@ def test_html_page_in_a_browser_lists_routes_and_filters(tmp_path: Path) -> None
             page.locator("#only-findings").check()
             assert page.locator(".route:visible").count() == 0
             page.locator('input[data-filter="severity"][value="error"]').check()
-            assert page.locator(".route:visible").count() == 8  # the routes with an error
+            assert page.locator(".route:visible").count() == 9  # the routes with an error
             assert page.locator(".route:visible .shown", has_text="2").count() >= 1
         finally:
             browser.close()
