@@ -10,6 +10,10 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 - ``APP_TASK``: reached from a task that startup code (the lifespan, a startup handler) starts
   on the app's loop and leaves running (``asyncio.create_task(monitor())``);
 - ``STARTUP``: reached only from startup code itself: it runs before any request is served;
+- ``ONCE``: reached from the request path only through a lazy-initialisation guard that holds
+  (``if not self._initialized: await self.initialize()`` on an object that lives long,
+  ``guards.runs_once``): it runs on the app's loop once per process, on first use, as startup
+  code does;
 - ``PRIVATE_LOOP``: reached only from a loop of its own: ``asyncio.run(main())`` and
   ``loop.run_until_complete(...)`` called from sync code outside the tests (a script, a command's
   or a daemon's ``main()``, wherever its module is imported), a task-queue job (Celery, Dramatiq,
@@ -61,6 +65,7 @@ from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Value
 from fastapi_lint.diagnostics import Span
+from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.fastapi_model import APP_TYPES, REQUEST_ROLES, ROUTER_TYPES, STARTUP_ROLES, FastAPIModel
@@ -76,6 +81,7 @@ class Where(enum.Enum):
     REQUEST = "request"
     APP_TASK = "app-task"
     STARTUP = "startup"
+    ONCE = "once"
     PRIVATE_LOOP = "private-loop"
     TEST = "test"
     UNKNOWN = "unknown"
@@ -126,6 +132,8 @@ class Scopes:
     request: set[str] = field(default_factory=set)
     app_task: set[str] = field(default_factory=set)
     startup: set[str] = field(default_factory=set)
+    # reached per request only through a lazy-initialisation guard: run once, on first use
+    once: set[str] = field(default_factory=set)
     private_loop: set[str] = field(default_factory=set)
     # modules an app imports, directly or not (dotted names)
     closure: set[str] = field(default_factory=set)
@@ -156,6 +164,8 @@ class Scopes:
             return Where.APP_TASK
         if path in self.startup:
             return Where.STARTUP
+        if path in self.once:
+            return Where.ONCE
         if path in self.private_loop:
             return Where.PRIVATE_LOOP
         if not self.has_app:
@@ -181,7 +191,8 @@ class _Registered:
 @dataclass(frozen=True)
 class _Edge:
     target: str
-    kind: str  # "run": called or awaited here; "spawn": started as a task; "private": run on a loop of its own
+    kind: str  # "run": called or awaited here; "spawn": started as a task; "private": run on a loop of its own;
+    # "once": called only while a lazy-initialisation guard's place is empty
 
 
 class _Placer:
@@ -207,17 +218,19 @@ class _Placer:
         result.tests = tests
         spawned: set[str] = set()
         private: set[str] = set(self._private_roots())
-        result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private})
+        first_use: set[str] = set()
+        result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private, "once": first_use})
         admin = admin_roots(self.model)
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
         rare = admin_roots(self.model, now_and_then=True)
         result.now_and_then = (result.admin_only if rare == admin else
                                result.request - self._walk(self._user_roots(request_roots, rare), {"run", "spawn"}, {}))
-        result.startup = self._walk(startup_roots, {"run"}, {"spawn": spawned, "private": private})
-        result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private})
-        result.private_loop = self._walk(sorted(private), {"run", "spawn", "private"}, {})
-        result.elsewhere = (self._walk(sorted(self._run_elsewhere_roots(tests)), {"run", "spawn", "private"}, {})
-                            - result.request - result.app_task - result.startup - result.private_loop)
+        result.startup = self._walk(startup_roots, {"run", "once"}, {"spawn": spawned, "private": private})
+        result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private, "once": first_use})
+        result.once = self._walk(sorted(first_use), {"run", "spawn", "once"}, {"private": private}) - result.request
+        result.private_loop = self._walk(sorted(private), {"run", "spawn", "private", "once"}, {})
+        result.elsewhere = (self._walk(sorted(self._run_elsewhere_roots(tests)), {"run", "spawn", "private", "once"}, {})
+                            - result.request - result.app_task - result.startup - result.once - result.private_loop)
         if result.has_app:
             result.blind = self._unnamed_handlers()
             result.closure = self._closure(request_roots, startup_roots, result)
@@ -279,7 +292,7 @@ class _Placer:
         like a call that resolves to nothing made on the app's loop or in what is found here, and
         what all of those run; to a fixed point."""
         project = self.project
-        placed = result.request | result.app_task | result.startup | result.private_loop
+        placed = result.request | result.app_task | result.startup | result.once | result.private_loop
         by_name: dict[str, list[str]] = {}
         used = self._used_by_the_app(result)
         roots: list[str] = []
@@ -287,7 +300,7 @@ class _Placer:
         own = self._app_modules(result)
         # what the app's code names, per request and at startup: both questions below read them
         per_request = named_paths(self._facts(result.request | result.app_task))
-        at_startup = named_paths(self._facts(result.startup))
+        at_startup = named_paths(self._facts(result.startup | result.once))
         foreign = self._held_registrations(result, own, per_request, at_startup)
         built_elsewhere = self._built_only_elsewhere(result, named)
         tabled = self._in_tables(result, per_request | at_startup)
@@ -489,7 +502,7 @@ class _Placer:
         modules they import."""
         project = self.project
         used: set[str] = set()
-        for path in result.request | result.app_task | result.startup:
+        for path in result.request | result.app_task | result.startup | result.once:
             located = project.function(path)
             if located is None:
                 continue
@@ -558,6 +571,8 @@ class _Placer:
                 yield _Edge(method, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "run")
+            if kind == "run" and runs_once(self.graph, located, site):
+                kind = "once"
             yield _Edge(target, kind)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
                 yield from (_Edge(override, kind) for override in self._overrides(target))
@@ -641,7 +656,7 @@ class _Placer:
         """The modules an app's modules import, at import time or from functions that run in
         the served process (on the request path, at startup, in the app's tasks)."""
         project = self.project
-        served = result.request | result.startup | result.app_task
+        served = result.request | result.startup | result.once | result.app_task
         seeds = {located.module.module for path in [*request_roots, *startup_roots]
                  if (located := project.function(path)) is not None}
         closure: set[str] = set()

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--scope", type=click.Choice(SCOPES), default=None,
               help="Event-loop findings to show: where code may run on a served app's loop (server, the default), "
-                   "or everywhere: tests, startup, scripts, private loops, admin routes (all).")
+                   "or everywhere: tests, startup and one-time setup, scripts, private loops, admin routes (all).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.fastapi-lint] from this pyproject.toml instead of searching.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")

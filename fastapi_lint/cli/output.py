@@ -269,7 +269,7 @@ def echo_scope_note(result: LintResult, config: Config) -> None:
     elif result.out_of_scope:
         count = result.out_of_scope
         click.echo(f"{count} finding{'s' if count != 1 else ''} outside the default scope "
-                   "(tests, startup, scripts, private loops, small costs on admin routes, clients one operation reuses, "
+                   "(tests, startup and one-time setup, scripts, private loops, small costs on admin routes, clients one operation reuses, "
                    "unset switches, pools no request thread uses) not shown; `--scope all` shows "
                    f"{'them' if count != 1 else 'it'}", err=True)
 
