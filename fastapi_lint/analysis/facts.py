@@ -157,9 +157,11 @@ class FunctionFacts:
 
 class Switch(NamedTuple):
     """A setting tested by a condition (``extract/switches.py``): ``kind`` ``env`` (``name`` the
-    variable) or ``call`` (the function's path), and how it is tested: ``op`` (``truth``,
-    ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``, ``not in``) against ``operands``; ``default`` is an environment variable's written default,
-    ``methods`` the string methods applied first (``.lower()``)."""
+    variable), ``call`` (the function's path) or ``platform`` (``sys.platform``), and how it is
+    tested: ``op`` (``truth``, ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``,
+    ``not in``, ``startswith``, ``not startswith``) against ``operands``; ``default`` is an
+    environment variable's written default or Linux's platform value, ``methods`` the string
+    methods applied first (``.lower()``)."""
 
     kind: str
     name: str

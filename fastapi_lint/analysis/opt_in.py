@@ -4,6 +4,8 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
 (``Gate``). Here each switch is evaluated as the service ships:
 
 - an environment variable is unset (or has the default the code writes for it);
+- the operating system is Linux, where a served app runs (``platform.system() == "Darwin"`` is
+  false);
 - a function without parameters that returns a switch (``def tracing_enabled(): return
   bool(os.getenv("TRACE_DIR"))``) has that switch's value.
 
@@ -72,6 +74,9 @@ def _test(project: Project, switch: Switch, depth: int) -> object:
         return (value in switch.operands and len(switch.operands) == 1) == (op == "==")
     if op in ("in", "not in"):
         return (value in switch.operands) == (op == "in")
+    if op in ("startswith", "not startswith") and isinstance(value, str):
+        prefixes = tuple(prefix for prefix in switch.operands if isinstance(prefix, str))
+        return value.startswith(prefixes) == (op == "startswith")
     return _UNKNOWN
 
 
@@ -86,7 +91,7 @@ def _flip(value: object, op: str) -> object:
 
 
 def _default(project: Project, switch: Switch, depth: int) -> object:
-    if switch.kind == "env":
+    if switch.kind in ("env", "platform"):
         return switch.default
     if switch.kind == "call" and depth < 3:
         located = project.function(project.resolve(Ref(switch.name)).path)

@@ -12,7 +12,11 @@ The switches read (``Switch.kind``):
 - ``env``: ``os.getenv("X")``, ``os.environ.get("X", default)`` and ``"X" in os.environ``: the
   default is the one written (None without one: the variable is unset);
 - ``call``: a call without arguments of a project function, ``tracing_enabled()``: its switch is
-  the one its single ``return`` tests (``FunctionFacts.switch``; project phase).
+  the one its single ``return`` tests (``FunctionFacts.switch``; project phase);
+- ``platform``: the operating system, ``platform.system()``, ``sys.platform``, ``os.name``: its
+  default is Linux's value, where a served app runs (its container, its host), so a branch for
+  macOS or Windows only (``if platform.system() == "Darwin":``, ``sys.platform.startswith("win")``)
+  is a developer's machine's.
 
 Not a field of a settings class (``settings.debug``): that is a feature the product documents and
 operators turn on, and a stall behind one is real for them (the development set holds one that
@@ -20,7 +24,7 @@ its project fixed: a config file read behind ``mcp_read_from_config: bool = Fals
 
 The tests understood around a switch: the switch alone, ``not``, ``bool(...)``, ``is None`` and
 ``is not None``, ``==``/``!=``/``in``/``not in`` against constants, ``.lower()``/``.upper()``/
-``.strip()`` on a string, a predicate named for emptiness (``is_none_or_empty(...)``), and ``and``
+``.strip()`` on a string, ``.startswith(...)`` on the platform, a predicate named for emptiness (``is_none_or_empty(...)``), and ``and``
 (a branch needs each part; the ``else`` of an ``or``, each part false). Anything else is not a
 switch, and its branches are unconditional here.
 """
@@ -36,6 +40,9 @@ Resolve = Callable[[ast.expr], "str | None"]
 
 _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os._Environ.get"})
 _ENVIRON = frozenset({"os.environ"})
+# The operating system as each reads it, with Linux's value.
+_PLATFORM_CALLS = {"platform.system": "Linux"}
+_PLATFORM_NAMES = {"sys.platform": "linux", "os.name": "posix"}
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold"})
 # Predicates whose name says they test for "no value": true when the variable is unset.
 _EMPTINESS = frozenset({"is_none_or_empty", "is_empty", "isempty", "is_blank", "is_none", "empty"})
@@ -155,6 +162,15 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
         node = node.func.value
     if isinstance(node, ast.NamedExpr):
         node = node.value
+    platform = _platform(node, resolve)
+    if platform is not None:
+        return platform._replace(methods=tuple(reversed(methods)))
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith"
+            and len(node.args) == 1 and not node.keywords and not methods):
+        prefixes = _constants(node.args[0])
+        tested = _platform(node.func.value, resolve)
+        if tested is not None and prefixes is not None and all(isinstance(p, str) for p in prefixes):
+            return tested._replace(op="startswith", operands=prefixes)
     if isinstance(node, ast.Call):
         callee = resolve(node.func)
         if callee in _ENV_GETTERS and node.args and not node.keywords and len(node.args) <= 2:
@@ -168,9 +184,23 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
     return None
 
 
+def _platform(node: ast.expr, resolve: Resolve) -> Switch | None:
+    """``platform.system()``, ``sys.platform`` or ``os.name`` as a switch with Linux's value."""
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        name = resolve(node.func)
+        if name in _PLATFORM_CALLS:
+            return Switch("platform", name, default=_PLATFORM_CALLS[name])
+    elif isinstance(node, ast.Attribute):
+        name = resolve(node)
+        if name in _PLATFORM_NAMES:
+            return Switch("platform", name, default=_PLATFORM_NAMES[name])
+    return None
+
+
 def _negated(switch: Switch) -> Switch:
     opposite = {"truth": "not", "not": "truth", "is None": "is not None", "is not None": "is None",
-                "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
+                "==": "!=", "!=": "==", "in": "not in", "not in": "in",
+                "startswith": "not startswith", "not startswith": "startswith"}
     return switch._replace(op=opposite[switch.op])
 
 
