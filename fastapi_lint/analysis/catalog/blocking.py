@@ -60,6 +60,7 @@ ON_FOLDERS = "scanning folders"
 ON_METADATA = "touching file-system metadata"
 ON_BUNDLED_FILE = "reading a file shipped with the code"
 ON_SHORT_SLEEP = "sleeping a few milliseconds"
+ON_LOG_APPEND = "appending to a text file"
 COMPUTING = "computing"
 
 
@@ -246,7 +247,11 @@ SHORT_SLEEP = 0.005
 
 def brief(entry: Entry, site: CallSite) -> Entry:
     """``entry`` as the call ``site`` makes it: a sleep of a few milliseconds written as a number
-    (``time.sleep(0.001)``) holds the loop as briefly as a metadata call (FAS108, off by default)."""
+    (``time.sleep(0.001)``), or a text file opened to append to (``open(log, "a")``: a log's lines,
+    which the system buffers, as the standard library's ``logging.FileHandler`` writes them on
+    the calling thread), holds the loop as briefly as a metadata call (FAS108, off by default)."""
+    if entry.pattern == "builtins.open" and _appends_text(site):
+        return _brief_as(entry, "appends to a text file, which the system buffers: a log's line", ON_LOG_APPEND)
     if entry.pattern != "time.sleep" or len(site.args) != 1 or site.args[0].kind != "num":
         return entry
     try:
@@ -256,6 +261,11 @@ def brief(entry: Entry, site: CallSite) -> Entry:
     if seconds > SHORT_SLEEP:
         return entry
     return _brief_as(entry, "holds the loop for a few milliseconds", ON_SHORT_SLEEP)
+
+
+def _appends_text(site: CallSite) -> bool:
+    mode = site.kwarg("mode") or (site.args[1] if len(site.args) > 1 else None)
+    return mode is not None and mode.kind == "str" and mode.text.startswith("a") and "b" not in mode.text
 
 
 def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...], line: int, col: int) -> bool:

@@ -21,8 +21,10 @@ class BlockingMetadataCallInAsync(Rule):
     `os.listdir`/`os.scandir` of one folder, `os.path.exists`/`isfile`/
     `getsize`/..., `tempfile.mkdtemp` and `TemporaryDirectory`,
     `shutil.disk_usage`; also what holds the loop as briefly: reads of files
-    shipped with the code, and a `time.sleep` of at most 5 ms written as a
-    number (`time.sleep(0.001)`, a deliberate yield). Off by default.
+    shipped with the code, a text file opened to append to (`open(log,
+    "a")`: a log's lines, which the system buffers, as `logging.FileHandler`
+    writes them), and a `time.sleep` of at most 5 ms written as a number
+    (`time.sleep(0.001)`, a deliberate yield). Off by default.
 
     The default rules report what waits on a peer, a process, a timer or a
     lock (FAS101, FAS102, FAS103, FAS106) and what reads or writes a file's
