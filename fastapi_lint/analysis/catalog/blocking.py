@@ -552,6 +552,21 @@ _GOOGLE = group(
     waits=ON_NETWORK,
 )
 
+# Google's sign-in checks fetch Google's public certificates (or a token) over HTTP on each call,
+# through the synchronous transport handed to them (``google.auth.transport.requests.Request()``).
+_GOOGLE_AUTH = group(
+    "fetches Google's certificates or tokens over HTTP synchronously",
+    "`await run_in_threadpool(...)`, or verify with keys fetched once and cached",
+    [
+        "google.oauth2.id_token.verify_oauth2_token",
+        "google.oauth2.id_token.verify_token",
+        "google.oauth2.id_token.verify_firebase_token",
+        "google.oauth2.id_token.fetch_id_token",
+        *methods("google.auth.transport.requests.AuthorizedSession", _HTTP_VERBS),
+    ],
+    waits=ON_NETWORK,
+)
+
 _AZURE = group(
     "calls Azure with the synchronous client",
     "the `.aio` client of the same package (`azure.storage.blob.aio`, `azure.cosmos.aio`, ...), "
@@ -909,6 +924,7 @@ ENTRIES: list[Entry] = [
     *_ELASTICSEARCH,
     *_AWS,
     *_GOOGLE,
+    *_GOOGLE_AUTH,
     *_AZURE,
     *_MODEL_API,
     *_VECTOR_AND_SEARCH_APIS,
