@@ -33,12 +33,39 @@ def _resolved_folder(folder: Path) -> Path:
     return folder.resolve()
 
 
+# Folders without ``__init__.py`` that a package may hold in a row: namespace packages inside a
+# regular one (``core/main/api/v3/`` under the package ``core.main``), imported by the full name.
+_MAX_NAMESPACE_FOLDERS = 3
+
+
 @functools.lru_cache(maxsize=4096)
 def _package_parts(folder: Path) -> tuple[str, ...]:
     """The package names from the outermost package down to ``folder`` (empty: not a package).
-    Cached: a run asks once per file, and files share folders."""
+    Folders without ``__init__.py`` count when a package holds them (up to a few in a row): Python
+    imports them as namespace packages under it. Cached: a run asks once per file, and files
+    share folders."""
     names: list[str] = []
-    while folder.parent != folder and (folder / "__init__.py").is_file():
-        names.append(folder.name)
-        folder = folder.parent
+    while folder.parent != folder:
+        if (folder / "__init__.py").is_file():
+            names.append(folder.name)
+            folder = folder.parent
+            continue
+        namespace = _namespace_run(folder)
+        if not namespace:
+            break
+        names += [part.name for part in namespace]
+        folder = namespace[-1].parent
     return tuple(reversed(names))
+
+
+def _namespace_run(folder: Path) -> list[Path]:
+    """``folder`` and the folders above it without ``__init__.py``, when a package holds them
+    within a few levels and each is a name Python can import (else none)."""
+    run: list[Path] = []
+    current = folder
+    while len(run) < _MAX_NAMESPACE_FOLDERS and current.parent != current and current.name.isidentifier():
+        run.append(current)
+        current = current.parent
+        if (current / "__init__.py").is_file():
+            return run
+    return []
