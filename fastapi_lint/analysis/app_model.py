@@ -1,0 +1,61 @@
+"""The FastAPI model's values: the routes, the places apps serve them, and the roles functions
+play; with the names of FastAPI's classes and roles that code outside the model reads too.
+
+Apart from the builder (``fastapi_model.py`` on ``app_tree.py`` and ``dependencies.py``), so
+that each of its parts, and each reader of the model, names these values without importing the
+others.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.project import Located
+
+
+APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
+ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+BASE_HTTP_MIDDLEWARE = frozenset(
+    {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
+)
+# "nested": an async function defined inside request-path code (a streaming generator, say).
+REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested"})
+STARTUP_ROLES = frozenset({"lifespan", "startup"})
+
+
+@dataclass(frozen=True)
+class Mount:
+    """Where an app serves a route: the prefixes above it joined, and what the app, the
+    routers and the ``include_router`` calls on the way add to it."""
+
+    prefix: str  # ``mount``, ``include_router(prefix=...)`` and ``APIRouter(prefix=...)``, outermost first
+    app: str | None  # the app's key (see ``AppTree._owner_key``); None when no app is known to serve it
+    dependencies: tuple[str, ...] = ()  # every dependency FastAPI runs first for the route mounted here
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Located
+    methods: tuple[str, ...]
+    path: str
+    websocket: bool
+    site: CallSite  # the decorator or ``add_api_route`` call
+    owner: str | None  # the app or router it is registered on, when known (see ``AppTree._owner_key``)
+    # each place an app serves it (a router included in two apps, or twice, has two)
+    mounts: tuple[Mount, ...] = ()
+
+
+@dataclass
+class FastAPIModel:
+    routes: list[Route] = field(default_factory=list)
+    roles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # dependency path -> the paths of the routes/dependencies that depend on it
+    dependents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def role_of(self, path: str) -> set[str]:
+        return self.roles.get(path, set())
+
+    def on_request_path(self, path: str) -> bool:
+        return bool(self.role_of(path) & REQUEST_ROLES)

@@ -1,0 +1,76 @@
+"""Whether an app registers routes with handlers the analysis cannot name (``Scopes.blind``).
+
+Such an app serves what the analysis cannot see, so everything no walk placed is ``UNKNOWN``
+then. One question for the whole project, held apart because most of it is the registrations
+that do not count: another framework's router, a path where FastAPI takes a handler, a wrapper
+passing its own parameter on, a handler a factory of the project makes, an app's own routes
+copied under other paths.
+"""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES
+from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.scope_unknown import UnknownPlacement
+
+
+# What registers routes: an app or a router.
+_SERVERS = APP_TYPES | ROUTER_TYPES
+# Register a route with its handler as the second argument (or ``endpoint=``).
+_REGISTRATIONS = ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route")
+# The libraries whose apps and routers those registrations are FastAPI's (or Starlette's).
+_ROUTING_LIBRARIES = frozenset({"fastapi", "starlette"})
+# Values that are never a handler (a path or a method written where FastAPI takes one).
+_LITERALS = frozenset({"str", "fstring", "num", "const"})
+
+
+class BlindRegistrations(UnknownPlacement):
+    """The registrations of routes whose handlers the analysis cannot name."""
+
+    def _made_by_factory(self, value: Value) -> bool:
+        """``perform_health_check(runner=runner)``: a call of the project's that returns a function
+        it defines, which is then the handler (and a request-path root the model knows)."""
+        if value.kind != "call" or value.call is None or value.call.func is None:
+            return False
+        factory = self.graph.target(self.project.resolve(value.call.func))
+        located = self.project.function(factory) if factory else None
+        if located is None:
+            return False
+        return any(returned.kind == "ref" and returned.ref is not None
+                   and self.project.resolve(returned.ref).path.startswith(f"{factory}.")
+                   for returned in located.function.returned)
+
+    def _unnamed_handlers(self) -> bool:
+        """Whether routes are registered with handlers the analysis cannot name: the app serves
+        what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
+        run time, ``getattr(app, method)(path)(handler)``)."""
+        project = self.project
+        for _, owner, site in project.calls_named(_REGISTRATIONS):
+            if site.func is None or not self._on_an_app(project.resolve(site.func).path):
+                continue  # another framework's server (aiohttp's ``router.add_route``): not the app's
+            handler = site.kwarg("endpoint") or (site.args[1] if len(site.args) > 1 else None)
+            if handler is None or handler.kind in _LITERALS:
+                continue  # ``add_route("GET", "/path", handler)``: a path where FastAPI takes a handler
+            if self._function_named(handler) is not None or self._made_by_factory(handler):
+                continue
+            if owner is not None and handler.text in {p.name for p in owner.params}:
+                continue  # a wrapper passing its own argument on: its callers name the handler
+            if owner is not None and _copies_routes(owner, handler):
+                continue  # an app's own routes again, under other paths: handlers already known
+            return True
+        for _, _, site in project.calls_named(["getattr"]):
+            if site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
+                return True
+        return False
+
+    def _on_an_app(self, callee: str) -> bool:
+        """Whether a registration's callee may be an app's or a router's: FastAPI's or Starlette's,
+        the project's own (a subclass), or of a value of no known type."""
+        return callee.partition(".")[0] in _ROUTING_LIBRARIES or self._may_be_own(callee)
+
+
+def _copies_routes(owner: FunctionFacts, handler: Value) -> bool:
+    """``for route in app.router.routes: app.add_api_route(alias, route.endpoint)``: a handler read
+    from a route of a function that reads an app's or a router's routes is one they already have."""
+    return (handler.text.rpartition(".")[2] == "endpoint"
+            and any(read.text.rpartition(".")[2] == "routes" for read in owner.reads))

@@ -1,0 +1,91 @@
+"""The modules a served app imports (``Scopes.closure``): only their functions may be ``UNKNOWN``.
+
+A function of a module the served process never imports cannot run on the app's loop, whatever
+its name says. The closure follows the imports made at import time and in the functions that run
+in the served process; a module named at run time (``importlib.import_module(setting)``, a
+plugin or a backend picked by configuration) may be any module under the prefix the name gives
+(``Scopes.loaded_by_name``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_places import Scopes
+
+
+# Import a module whose name is computed at run time.
+IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
+_IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in IMPORTERS)
+
+
+class ModuleClosure(CallEdges):
+    """The import closure of the app's modules, from the roots of its request path and startup."""
+
+    def _closure(self, request_roots: list[str], startup_roots: list[str], result: Scopes) -> set[str]:
+        """The modules an app's modules import, at import time or from functions that run in
+        the served process (on the request path, at startup, in the app's tasks)."""
+        project = self.project
+        served = result.request | result.startup | result.once | result.app_task
+        seeds = {located.module.module for path in [*request_roots, *startup_roots]
+                 if (located := project.function(path)) is not None}
+        closure: set[str] = set()
+        pending = sorted(seeds)
+        prefixes: set[str] = set()  # what modules named at run time start with ("": any)
+        while pending:
+            name = pending.pop()
+            summary = project.modules.get(name)
+            if summary is None or summary.module in closure:
+                continue
+            closure.add(summary.module)
+            for named in self._imports_by_name(summary, served):
+                if not named or named.endswith("."):
+                    prefixes.add(named)  # a template's prefix, or "" (computed): any module under it
+                elif named in project.modules:
+                    pending.append(named)  # ``import_module("app.plugins.local")``: that module
+                # else a library named whole (``import_module("pandasai")``): none of the project's
+            for where, imported in summary.imports:
+                if where != summary.module and where not in served:
+                    continue
+                for module in _with_parents(imported):
+                    found = project.modules.get(module)
+                    if found is not None and found.module not in closure:
+                        pending.append(found.module)
+            parent = summary.module.rpartition(".")[0]
+            if parent:  # importing a module runs its package's __init__ first
+                pending.append(parent)
+        if prefixes:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
+            result.loaded_by_name = {summary.module for summary in project.summaries
+                                     if summary.path not in result.tests and summary.module not in closure
+                                     and any(summary.module.startswith(prefix) for prefix in prefixes)}
+            closure |= result.loaded_by_name
+        return closure
+
+    def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> Iterator[str]:
+        """The modules code that runs in the served process imports by name
+        (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
+        built from a template (``f"app.providers.{kind}"``: ``"app.providers."``), or "" for one
+        computed (any module of the project may then be loaded)."""
+        project = self.project
+        for function, site in project.owned_calls(summary):
+            if function is not None and function.path not in served:
+                continue
+            if site.func is None or site.text.rpartition(".")[2] not in _IMPORTERS_BY_NAME:
+                continue
+            if project.resolve(site.func).path not in IMPORTERS or not site.args:
+                continue
+            named = site.args[0]
+            if named.kind == "str":
+                yield "" if named.text.startswith(".") else named.text  # relative to a package: any
+            elif named.kind == "fstring" and "." in named.text:
+                yield named.text[:named.text.rindex(".") + 1]
+            elif named.kind != "const":
+                yield ""
+
+
+def _with_parents(dotted: str) -> Iterator[str]:
+    parts = dotted.split(".")
+    for end in range(1, len(parts) + 1):
+        yield ".".join(parts[:end])

@@ -1,0 +1,185 @@
+"""The edges the scope's walks follow out of a function, the walk itself, and the roots of the
+loops of their own.
+
+The call graph says which function a call reaches; the scope must also know how the callee
+runs: where its caller does ("run"), as a task on the same loop ("spawn"), on a loop of its own
+("private"), or once, behind a lazy-initialisation guard ("once"). A function handed to a call,
+a method read without a call and the overrides of a method called on ``self`` are edges too.
+Every part of the placing walks these edges, so ``CallEdges`` is the base the others build on
+(``scope.py`` puts them together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from fastapi_lint.analysis.app_model import FastAPIModel
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.facts import CallSite, Value
+from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.diagnostics import Span
+
+
+# Run a coroutine to completion on a loop of their own: called from sync code, the loop they make
+# is not the one that serves requests (called from a coroutine, they are FAS105's business).
+_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
+                      "uvloop.run", "asgiref.sync.async_to_sync"})
+_RUNNER_METHODS = frozenset({"run_until_complete"})
+# Start a coroutine as a task on the running loop, which goes on without waiting for it.
+_SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+_SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
+# Decorators that hand a function to another program's loop: task queues' workers and
+# command-line frameworks. Matched by the decorator's last name (``@celery_app.task``,
+# ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``): no FastAPI or Starlette
+# decorator has one of these names.
+_WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback"})
+
+
+@dataclass(frozen=True)
+class _Edge:
+    target: str
+    kind: str  # "run": called or awaited here; "spawn": started as a task; "private": run on a loop of its own;
+    # "once": called only while a lazy-initialisation guard's place is empty
+
+
+class CallEdges:
+    """The project, its FastAPI model and call graph, and the edges between its functions, found
+    once per function and kept for every walk."""
+
+    def __init__(self, project: Project, model: FastAPIModel, graph: CallGraph) -> None:
+        self.project = project
+        self.model = model
+        self.graph = graph
+        self._edges: dict[str, list[_Edge]] = {}
+        self._roots: set[str] | None = None
+
+    def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]]) -> set[str]:
+        """Every function the roots reach over edges of the kinds in ``follow``; the targets of
+        edges of the kinds in ``collect`` are added to those sets (roots of other walks)."""
+        seen: set[str] = set()
+        pending = [root for root in roots if self.project.function(root) is not None]
+        seen.update(pending)
+        while pending:
+            current = pending.pop()
+            for edge in self.edges(current):
+                if edge.kind in collect:
+                    collect[edge.kind].add(edge.target)
+                if edge.kind in follow and edge.target not in seen:
+                    seen.add(edge.target)
+                    pending.append(edge.target)
+        return seen
+
+    def edges(self, path: str) -> list[_Edge]:
+        found = self._edges.get(path)
+        if found is None:
+            found = self._edges[path] = list(self._find_edges(path))
+        return found
+
+    def _find_edges(self, path: str) -> Iterator[_Edge]:
+        located = self.project.function(path)
+        if located is None:
+            return
+        handed: dict[Span, str] = {}  # the calls a runner or a spawner was handed, by their span
+        for site in located.function.calls:
+            kind = self._hands_to(site)
+            if kind is not None:
+                for value in site.args[:1]:
+                    if value.kind == "call" and value.call is not None:
+                        handed[value.call.span] = kind
+            # A function handed to a callee is called back by it (``key=``, ``create_app_func=``, a
+            # runner's coroutine function): by the project's own callee, as it runs; by another
+            # (a scheduler, a framework's registry), maybe later, as a task on the running loop.
+            callbacks = [target for value in (*site.args, *(value for _, value in site.kwargs))
+                         if (target := self._function_named(value)) is not None]
+            if callbacks:
+                own = site.func is not None and bool(self.graph.targets(self.project.resolve(site.func)))
+                for target in callbacks:
+                    yield _Edge(target, kind or ("run" if own else "spawn"))
+        # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
+        # handed on to be called, most often by this very function.
+        for read in located.function.reads:
+            method = self.graph.target(self.project.resolve(read.ref))
+            if method is not None:
+                yield _Edge(method, "run")
+        for site, target in self.graph.runs(path):
+            kind = handed.get(site.span, "run")
+            if kind == "run" and runs_once(self.graph, located, site):
+                kind = "once"
+            yield _Edge(target, kind)
+            if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
+                yield from (_Edge(override, kind) for override in self._overrides(target))
+
+    def _overrides(self, method: str) -> list[str]:
+        located = self.project.function(method)
+        if located is None or located.function.class_path is None:
+            return []
+        return self.project.overrides(located.function.class_path, located.function.name)
+
+    def _hands_to(self, site: CallSite) -> str | None:
+        """"private" for a call that runs what it is handed on a loop of its own, "spawn" for one
+        that starts it as a task on the running loop, else None."""
+        if site.func is None:
+            return None
+        method = site.text.rpartition(".")[2]
+        if method in _RUNNER_METHODS:
+            return "private"
+        if method in _SPAWNER_METHODS:
+            return "spawn"
+        resolved = self.project.resolve(site.func).path
+        if resolved in _RUNNERS:
+            return "private"
+        if resolved in _SPAWNERS:
+            return "spawn"
+        return None
+
+    def _function_named(self, value: Value) -> str | None:
+        if value.kind != "ref" or value.ref is None:
+            return None
+        resolved = self.project.resolve(value.ref)
+        if resolved.path in self.project.functions:
+            return resolved.path
+        return self.graph.target(resolved)
+
+    def _private_roots(self) -> Iterator[str]:
+        """Functions that run on a loop of their own whoever calls them: task-queue jobs and
+        command-line commands, and what module-level code runs with ``asyncio.run``."""
+        project = self.project
+        for located in project.all_functions():
+            function = located.function
+            if function.decorators and any(self._hands_to_worker(d) for d in function.decorators):
+                yield function.path
+        for summary in project.summaries:
+            yield from self._handed_to_runners(summary.module_calls)
+
+    def _run_elsewhere_roots(self, tests: set[str]) -> Iterator[str]:
+        """What functions outside the tests run with ``asyncio.run`` (a command's ``main()``, a
+        daemon's entry point): ``asyncio.run`` cannot be called on a running loop, so the loop it
+        makes is never the app's. The app may still run the same coroutine through a call the
+        analysis cannot follow: these are ``PRIVATE_LOOP`` only if not ``UNKNOWN``."""
+        for summary in self.project.summaries:
+            if summary.path not in tests:
+                yield from self._handed_to_runners(site for function, site in self.project.owned_calls(summary)
+                                                   if function is not None)
+
+    def _handed_to_runners(self, calls: Iterable[CallSite]) -> Iterator[str]:
+        project = self.project
+        for site in calls:
+            if self._hands_to(site) == "private":
+                for value in site.args[:1]:
+                    if value.kind == "call" and value.call is not None and value.call.func is not None:
+                        target = self.graph.target(project.resolve(value.call.func))
+                        if target is not None:
+                            yield target
+                    else:
+                        target = self._function_named(value)
+                        if target is not None:
+                            yield target
+
+    def _hands_to_worker(self, decorator: Value) -> bool:
+        ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+        if ref is None:
+            return False
+        name = self.project.resolve(ref).path.rpartition(".")[2] or ref.path.rpartition(".")[2]
+        return name in _WORKER_DECORATORS

@@ -1,0 +1,83 @@
+"""The answer the scope gives: the places a function may run (``Where``) and the functions
+placed in each (``Scopes``); ``scope.py``'s documentation says what each place means.
+
+Apart from the walks that fill them, because each part of the placing (the ``UNKNOWN``
+placement, the module closure) reads what the walks before it found: they name the answer
+here without importing the placing that puts them together.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary
+
+
+class Where(enum.Enum):
+    REQUEST = "request"
+    APP_TASK = "app-task"
+    STARTUP = "startup"
+    ONCE = "once"
+    PRIVATE_LOOP = "private-loop"
+    TEST = "test"
+    UNKNOWN = "unknown"
+    OUTSIDE = "outside"
+    LIBRARY = "library"
+
+
+# What the served app's loop may run: shown by default (the others only with ``--scope all``).
+ON_THE_APP_LOOP = frozenset({Where.REQUEST, Where.APP_TASK, Where.UNKNOWN, Where.LIBRARY})
+
+
+@dataclass
+class Scopes:
+    """Where each function of a project runs (see ``scope.py``'s documentation)."""
+
+    has_app: bool
+    request: set[str] = field(default_factory=set)
+    app_task: set[str] = field(default_factory=set)
+    startup: set[str] = field(default_factory=set)
+    # reached per request only through a lazy-initialisation guard: run once, on first use
+    once: set[str] = field(default_factory=set)
+    private_loop: set[str] = field(default_factory=set)
+    # modules an app imports, directly or not (dotted names)
+    closure: set[str] = field(default_factory=set)
+    # what the app's code may run through calls the analysis cannot follow (see ``Where.UNKNOWN``)
+    unknown: set[str] = field(default_factory=set)
+    # an app registers routes whose handlers the analysis cannot name: what it serves is unknown
+    blind: bool = False
+    # display paths of test files
+    tests: set[str] = field(default_factory=set)
+    # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a
+    # plugin picked by configuration, which may never be loaded
+    loaded_by_name: set[str] = field(default_factory=set)
+    # functions on the request path that only admin routes reach (see ``scope.py``'s documentation)
+    admin_only: set[str] = field(default_factory=set)
+    # ... and what only they, login flows, probes and configuration writes reach
+    now_and_then: set[str] = field(default_factory=set)
+    # run on a loop of their own by a function outside the tests (``asyncio.run`` in a command's
+    # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
+    elsewhere: set[str] = field(default_factory=set)
+
+    def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
+        if module.path in self.tests:
+            return Where.TEST
+        path = function.path
+        if path in self.request:
+            return Where.REQUEST
+        if path in self.app_task:
+            return Where.APP_TASK
+        if path in self.startup:
+            return Where.STARTUP
+        if path in self.once:
+            return Where.ONCE
+        if path in self.private_loop:
+            return Where.PRIVATE_LOOP
+        if not self.has_app:
+            return Where.LIBRARY
+        if self.blind or (path in self.unknown and module.module in self.closure):
+            return Where.UNKNOWN
+        if path in self.elsewhere:
+            return Where.PRIVATE_LOOP
+        return Where.OUTSIDE

@@ -1,0 +1,287 @@
+"""What the app may run through calls the analysis cannot follow: the ``UNKNOWN`` placement
+(``Where.UNKNOWN`` in ``scope.py``'s documentation).
+
+The other places are reached by walks from roots the FastAPI model knows. This one starts from
+what no walk reached, by questions of its own: is a function called at all, may a callee that
+resolves to nothing be the project's, does the app use this class or module, which registries,
+tables and foreign servers hand a function on. Their helpers serve only this placement, so they
+live with it; the walks are ``scope_edges.py``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
+from fastapi_lint.analysis.named_values import NamedValues, named_values
+from fastapi_lint.analysis.scope_closure import IMPORTERS
+from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_places import Scopes
+
+
+# A call written with a name that this many unrelated functions have could be any of them.
+MAX_MEANINGS = 6
+# What a callee resolves to when the value it is called on has no useful type.
+_UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.", "builtins.object.", "object.")
+# Return a value of any type: a member of what they return may be the project's.
+_ANY_MAKERS = IMPORTERS | {"builtins.getattr", "getattr", "builtins.type", "type"}
+# Bases whose code calls no method a subclass adds: a class with only these is the project's own.
+_PLAIN_BASES = frozenset({"builtins", "abc", "typing", "typing_extensions", "enum", "object", "?"})
+
+
+@dataclass(frozen=True)
+class _Registered:
+    registered: dict[str, str]  # function -> the other framework's server it is registered on
+    held: set[str]  # those of them the app may run
+
+
+class UnknownPlacement(CallEdges):
+    """The functions the app's code may run through what the analysis cannot follow."""
+
+    def _unknown(self, result: Scopes) -> set[str]:
+        """What the app's code may run through what the analysis cannot follow (``Where.UNKNOWN``):
+        the functions of the app's modules that no call of the project runs, the functions named
+        like a call that resolves to nothing made on the app's loop or in what is found here, and
+        what all of those run; to a fixed point."""
+        project = self.project
+        placed = result.request | result.app_task | result.startup | result.once | result.private_loop
+        by_name: dict[str, list[str]] = {}
+        used = self._used_by_the_app(result)
+        roots: list[str] = []
+        named = named_values(project, result.tests)
+        own = self._app_modules(result)
+        # what the app's code names, per request and at startup: both questions below read them
+        per_request = named_paths(self._facts(result.request | result.app_task))
+        at_startup = named_paths(self._facts(result.startup | result.once))
+        foreign = self._held_registrations(result, own, per_request, at_startup)
+        built_elsewhere = self._built_only_elsewhere(result, named)
+        tabled = self._in_tables(result, per_request | at_startup)
+        for located in project.all_functions():
+            function = located.function
+            if function.path in placed or located.module.module not in result.closure:
+                continue
+            if function.class_path is not None and function.class_path in built_elsewhere:
+                continue  # its objects live only on a loop of their own (a daemon's server)
+            if not function.parent_path:  # a nested function's name means it in its parent only
+                by_name.setdefault(function.name, []).append(function.path)
+            # A public coroutine that no call of the project runs, of an object or a module the app
+            # uses: something the analysis does not see (a framework, a library calling an override,
+            # a registry, a caller to come) does. A private one nobody calls is dead code; so is a
+            # function of a module the app imports for other names that no code names (imports,
+            # hands on, registers), if no code hands the module on (``getattr(module, name)``) or
+            # loads it by name.
+            module = located.module.module
+            if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
+                if function.path in foreign.held:
+                    roots.append(function.path)
+                continue
+            if function.path in tabled and not self._called(function):
+                roots.append(function.path)  # in a registry or a table the app reads, private or not
+                continue
+            if (function.is_async and not function.parent_path and not _private(function.name)
+                    and (function.class_path or module) in used and not self._called(function)
+                    and (self._called_unseen(function, own) if function.class_path
+                         else module in own or function.path in named.named
+                         or module in named.handed or module in result.loaded_by_name)):
+                roots.append(function.path)
+        unknown: set[str] = set()
+        names: set[str] = set()
+        scan = sorted(result.request | result.app_task)
+        while True:
+            for path in scan:
+                names |= self._unresolved_names(path)
+            roots += [path for name in names for path in self._unambiguous(by_name.pop(name, []))]
+            found = self._walk(roots, {"run", "spawn"}, {}) - placed - unknown
+            if not found:
+                return unknown
+            unknown |= found
+            scan, roots = sorted(found), []
+
+    def _unambiguous(self, paths: list[str]) -> list[str]:
+        """The functions a name an unknown call is written with may mean, unless it may mean too
+        many different things to tell (``start``, ``run``, ``result`` on a large project): the
+        overrides of one method count as one meaning."""
+        meanings = {self._meaning(path) for path in paths}
+        return paths if len(meanings) <= MAX_MEANINGS else []
+
+    def _meaning(self, path: str) -> str:
+        """A method's topmost definition in its class's bases; a plain function itself."""
+        located = self.project.function(path)
+        if located is None or located.function.class_path is None:
+            return path
+        name = located.function.name
+        found = path
+        for klass in self.project.mro(located.function.class_path):
+            if f"{klass}.{name}" in self.project.functions:
+                found = f"{klass}.{name}"
+        return found
+
+    def _unresolved_names(self, path: str) -> set[str]:
+        """The last names of the calls of a function that resolve to no function and may be the
+        project's own: an unknown callee, or a member of something of the project's or of a value
+        typed ``Any``/a protocol; never a library's (``dict.get``, ``client.get``)."""
+        project, graph = self.project, self.graph
+        located = project.function(path)
+        if located is None:
+            return set()
+        names: set[str] = set()
+        for site in located.function.calls:
+            if site.func is None:
+                names.add(site.text.rpartition(".")[2])
+                continue
+            resolved = project.resolve(site.func)
+            # ``importlib.import_module(name).Provider().search`` is a member of a value of no known
+            # type (a known type's members are folded into it: ``httpx.AsyncClient.get``).
+            if not graph.targets(resolved) and self._may_be_own(resolved.path):
+                names.add(site.text.rpartition(".")[2])
+        return names
+
+    def _own_roots(self) -> set[str]:
+        if self._roots is None:
+            self._roots = {name.partition(".")[0] for name in self.project.modules}
+        return self._roots
+
+    def _called(self, function: FunctionFacts) -> bool:
+        """Whether a call of the project may run the function: one that resolves to it, or to no
+        function at all; not one that resolves to another (``super().handle(...)`` in an override
+        runs the base's, which a library may call the override in place of)."""
+        project, graph = self.project, self.graph
+        for _, _, site in project.calls_named([function.name]):
+            if site.func is None:
+                return True
+            resolved = project.resolve(site.func)
+            targets = graph.targets(resolved)
+            if function.path in targets or (not targets and self._may_be_own(resolved.path)):
+                return True
+        return False
+
+    def _called_unseen(self, method: FunctionFacts, own: set[str]) -> bool:
+        """Whether something the analysis cannot see may call an uncalled public method of a class
+        the app uses: a library, through the class's base of its own (``dispatch`` of a
+        middleware, ``run`` of a library's worker); a call on a value typed as a base of the
+        project's that defines it (an override); the language, through a dunder (``__call__``,
+        ``__aenter__``); a caller to come, in the app's own modules. Not every public method of a
+        library class the server holds: a library's API serves its other users
+        (``AsyncWebCrawler.aseed_urls`` that the server never calls)."""
+        assert method.class_path is not None
+        if method.name.startswith("__") or self._module_of(method.class_path) in own:
+            return True
+        project = self.project
+        return any(f"{base}.{method.name}" in project.functions  # run through the base's (a call on a base-typed value)
+                   or (base not in project.classes and base.partition(".")[0] not in _PLAIN_BASES)
+                   for base in project.mro(method.class_path)[1:])
+
+    def _module_of(self, class_path: str) -> str:
+        located = self.project.classes.get(class_path)
+        return located[1].module if located is not None else ""
+
+    def _may_be_own(self, resolved: str) -> bool:
+        """Whether a callee that resolves to no function may still be one of the project's: unknown,
+        a member of a value of no known type, or of something of the project's; not a library's
+        (``dict.get``, ``self._transport.handle_async_request`` on an ``httpx`` transport)."""
+        if resolved.startswith(_UNTYPED) or resolved.partition(".")[0] in self._own_roots():
+            return True
+        # What a call returns: of no known type only from a function that may return anything
+        # (``importlib.import_module(name).Provider().search``, ``getattr(module, name)().run``);
+        # a library's (``OpenSSL.crypto.load_certificate(...).digest``) returns the library's.
+        made_by = resolved.partition("().")[0]
+        return made_by != resolved and made_by in _ANY_MAKERS
+
+    def _facts(self, paths: Iterable[str]) -> list[FunctionFacts]:
+        return [located.function for path in paths if (located := self.project.function(path)) is not None]
+
+    def _held_registrations(self, result: Scopes, own: set[str], per_request: set[str],
+                            at_startup: set[str]) -> _Registered:
+        """The functions registered on another framework's server, and those of them the app may
+        run: the server is mounted or started by the app's own modules or its startup code, or
+        used by code it runs per request, which names them (``foreign_servers.py``).
+        ``per_request``, ``at_startup``: what the app's code names then (``named_paths``)."""
+        project = self.project
+        found = registrations(project, self._own_roots(), result.tests)
+        if not found.registered:
+            return _Registered({}, set())
+        whole = at_startup | named_paths((), [project.modules[name] for name in own if name in project.modules])
+        names = strings(project, result.tests) if set(found.registered.values()) & per_request else set()
+        return _Registered(found.registered, set(held(found.registered, whole, per_request, names)))
+
+    def _in_tables(self, result: Scopes, read: set[str]) -> set[str]:
+        """The functions a registry of the project's holds (``Factory.register("x", _create_x)`` at
+        module level) or a module-level table that code the app runs reads (``TOOLS = [search,
+        fetch]``): what looks them up may run them, on the app's loop. ``read``: what the app's code
+        names (``named_paths``)."""
+        project = self.project
+        found: set[str] = set()
+        for summary in project.summaries:
+            if summary.path in result.tests or summary.module not in result.closure:
+                continue
+            for site in summary.module_calls:
+                if site.func is not None and self.graph.targets(project.resolve(site.func)):
+                    found.update(target for value in (*site.args, *(value for _, value in site.kwargs))
+                                 if (target := self._function_named(value)) is not None)
+            for binding in summary.bindings:
+                if f"{summary.module}.{binding.name}" in read:
+                    found.update(target for value in _items(binding.value)
+                                 if (target := self._function_named(value)) is not None)
+        return found
+
+    def _built_only_elsewhere(self, result: Scopes, named: NamedValues) -> set[str]:
+        """The classes (with no subclass) that only code on a loop of its own builds, which no
+        code hands on: their methods cannot run on the app's loop, whatever a call's name says."""
+        project = self.project
+        if not result.elsewhere:
+            return set()
+        subclassed = {base for klass in project.classes for base in project.mro(klass)[1:]}
+        sites: dict[str, list[str | None]] = {}
+        for klass in project.classes:
+            if klass in subclassed or klass in named.handed:
+                continue
+            for _, owner, site in project.calls_named([klass.rpartition(".")[2]]):
+                if site.func is not None and project.resolve(site.func).path == klass:
+                    sites.setdefault(klass, []).append(owner.path if owner is not None else None)
+        return {klass for klass, owners in sites.items()
+                if all(owner is not None and owner in result.elsewhere for owner in owners)}
+
+    def _app_modules(self, result: Scopes) -> set[str]:
+        """The modules of the app's routes, dependencies and startup code."""
+        project = self.project
+        return {located.module.module for path in self.model.roles
+                if (located := project.function(path)) is not None and located.module.path not in result.tests}
+
+    def _used_by_the_app(self, result: Scopes) -> set[str]:
+        """The classes and modules some of whose code the app runs (per request, in its tasks, at
+        startup): the app holds such an object, or calls into such a module; and the app's own
+        modules, where its routes, dependencies and startup code are, with their classes and the
+        modules they import."""
+        project = self.project
+        used: set[str] = set()
+        for path in result.request | result.app_task | result.startup | result.once:
+            located = project.function(path)
+            if located is None:
+                continue
+            used.add(located.function.class_path or located.module.module)
+            # An object it builds, whose class may define nothing the project calls: a transport
+            # handed to httpx, whose overrides the library runs.
+            for site in located.function.calls:
+                if site.func is not None and (built := project.resolve(site.func).path) in project.classes:
+                    used.add(built)
+            if self.model.roles.get(path):
+                own = located.module
+                used.add(own.module)
+                used.update(klass.path for klass in own.classes)
+                used.update(imported for where, imported in own.imports if where == own.module)
+        return used
+
+
+def _items(value: Value) -> Iterator[Value]:
+    """A table's entries, to any depth (``{"a": f, "b": [g, h]}``), or the value itself."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending += current.items
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
