@@ -60,6 +60,8 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     return "LOCK_UN" in operation or "LOCK_NB" in operation
 
 
+# What building an object runs, in the order a class's own ``__init__`` hides the others.
+_CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
 _GETITEM = ".__getitem__"
 # Decorators that leave a generator function a generator function.
 _PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod"})
@@ -321,8 +323,12 @@ class CallGraph:
         if ref.path in project.functions:
             return ref.path
         if ref.path in project.classes and ref.kind is RefKind.SYMBOL:
-            return self._method(ref.path, "__init__")
+            return self._constructor(ref.path)
         return None
+
+    def _constructor(self, class_path: str) -> str | None:
+        """Its ``__init__``, or what a generated one calls (``__post_init__``, ``model_post_init``)."""
+        return next((found for name in _CONSTRUCTORS if (found := self._method(class_path, name))), None)
 
     def _method(self, class_path: str, name: str) -> str | None:
         for klass in self.project.mro(class_path):
