@@ -161,7 +161,7 @@ class UnknownPlacement(CallEdges):
         """Whether something the analysis cannot see may call an uncalled public method of a class
         the app uses: a library, through the class's base of its own (``dispatch`` of a
         middleware, ``run`` of a library's worker); a call on a value typed as a base of the
-        project's that defines it (an override); the language, through a dunder (``__call__``,
+        project's that defines it and that code calls (an override); the language, through a dunder (``__call__``,
         ``__aenter__``); a caller to come, in the app's own modules. Not every public method of a
         library class the server holds: a library's API serves its other users
         (``AsyncWebCrawler.aseed_urls`` that the server never calls)."""
@@ -169,9 +169,24 @@ class UnknownPlacement(CallEdges):
         if method.name.startswith("__") or self._module_of(method.class_path) in own:
             return True
         project = self.project
-        return any(f"{base}.{method.name}" in project.functions  # run through the base's (a call on a base-typed value)
+        return any(self._called_through(f"{base}.{method.name}")
                    or (base not in project.classes and base.partition(".")[0] not in _PLAIN_BASES)
                    for base in project.mro(method.class_path)[1:])
+
+    def _called_through(self, base_method: str) -> bool:
+        """Whether a base's method that an override replaces may be called: a call on a value typed
+        as the base runs the override, and so may one on a value of a type the analysis does not
+        know (a proxy, ``context.emitter.send_element(...)``); not only calls that name another class's."""
+        if base_method not in self.project.functions:
+            return False
+        project, graph = self.project, self.graph
+        for _, _, site in project.calls_named([base_method.rpartition(".")[2]]):
+            if site.func is None:
+                return True
+            targets = graph.targets(project.resolve(site.func))
+            if not targets or base_method in targets:
+                return True
+        return False
 
     def _module_of(self, class_path: str) -> str:
         located = self.project.classes.get(class_path)
