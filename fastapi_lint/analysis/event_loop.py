@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.callgraph import CallGraph, Witness, as_made, cannot_wait
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.fastapi_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
@@ -59,7 +59,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
                         break
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
-            if entry is not None and cannot_wait(site, ref.path):
+            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
                 continue
             if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
                 continue

@@ -263,6 +263,21 @@ def brief(entry: Entry, site: CallSite) -> Entry:
     return _brief_as(entry, "holds the loop for a few milliseconds", ON_SHORT_SLEEP)
 
 
+# Parse a whole file from a handle: the read is the open's, reported where the file is opened.
+_LOADERS = frozenset({"json.load", "pickle.load", "tomllib.load", "tomli.load", "yaml.safe_load", "yaml.load"})
+# What a handle opened by a catalog call is, as the project names it.
+_OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()"})
+
+
+def reads_an_opened_handle(site: CallSite, path: str) -> bool:
+    """``json.load(handle)`` of a ``with open(...) as handle:``: one read of one file, which the
+    open already names (two findings for one stall otherwise)."""
+    if path not in _LOADERS or not site.args:
+        return False
+    handle = site.args[0].ref
+    return handle is not None and handle.path in _OPENED
+
+
 def _appends_text(site: CallSite) -> bool:
     mode = site.kwarg("mode") or (site.args[1] if len(site.args) > 1 else None)
     return mode is not None and mode.kind == "str" and mode.text.startswith("a") and "b" not in mode.text
