@@ -19,7 +19,7 @@ writes what a user's first visit needs).
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 
 _OPERATOR_WORDS = ("admin", "superuser", "super_user")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.blocking import Tier
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project
 
 DEFAULT_THREADS = 40  # anyio's default thread limiter, which Starlette's run_in_threadpool uses

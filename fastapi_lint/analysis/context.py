@@ -19,14 +19,15 @@ from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threa
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
 from fastapi_lint.analysis.roots import module_aliases
-from fastapi_lint.analysis.scope import Scopes, scopes
+from fastapi_lint.analysis.scope import scopes
+from fastapi_lint.analysis.scope_places import Scopes
 
 _V = TypeVar("_V")
 

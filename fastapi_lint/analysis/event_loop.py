@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fastapi_lint.analysis.callgraph import CallGraph, Witness, as_made, cannot_wait
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.project import Located, Project

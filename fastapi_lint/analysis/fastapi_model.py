@@ -14,33 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from fastapi_lint.analysis.app_model import (
-    APP_TYPES,
-    BASE_HTTP_MIDDLEWARE,
-    REQUEST_ROLES,
-    ROUTER_TYPES,
-    STARTUP_ROLES,
-    FastAPIModel,
-    Mount,
-    Route,
-)
+from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind, Value
 from fastapi_lint.analysis.project import Located, Project
-
-__all__ = [
-    "APP_TYPES",
-    "BASE_HTTP_MIDDLEWARE",
-    "HTTP_METHODS",
-    "REQUEST_ROLES",
-    "ROUTER_TYPES",
-    "ROUTE_DECORATORS",
-    "STARTUP_ROLES",
-    "FastAPIModel",
-    "Mount",
-    "Route",
-    "build",
-]
 
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace"})
 ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "websocket", "route", "websocket_route"}

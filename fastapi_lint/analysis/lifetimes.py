@@ -9,7 +9,7 @@ connection to a database a user names) lives as long as that call.
 from __future__ import annotations
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.fastapi_model import APP_TYPES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.app_model import APP_TYPES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.request_path import Paths
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.request_path import Paths
 
 # Sync roles whose function FastAPI runs in its threadpool while the request waits for it.

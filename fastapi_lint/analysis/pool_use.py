@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, Value
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project, split_path
 from fastapi_lint.analysis.request_path import Paths
 from fastapi_lint.analysis.test_code import is_test_path

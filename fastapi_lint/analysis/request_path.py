@@ -16,7 +16,7 @@ from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, Ref
 from fastapi_lint.analysis.guards import runs_once
-from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 # Memoization lives in its own module (the call graph reads it too); these names stay here as well.
 from fastapi_lint.analysis.memoized import CACHE_DECORATORS as CACHE_DECORATORS
 from fastapi_lint.analysis.memoized import is_cached as is_cached

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.fastapi_model import FastAPIModel, Mount, Route
+from fastapi_lint.analysis.app_model import FastAPIModel, Mount, Route
 from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity

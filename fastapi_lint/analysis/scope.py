@@ -70,11 +70,8 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
-from fastapi_lint.analysis.scope_places import ON_THE_APP_LOOP, Scopes, Where
+from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import is_test_path
-
-__all__ = ["ON_THE_APP_LOOP", "Scopes", "Where", "scopes"]
-
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
 _STARTED = frozenset({"background_task", "nested"})

@@ -126,7 +126,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     from dataclasses import replace
 
     from fastapi_lint.analysis.opt_in import is_opt_in
-    from fastapi_lint.analysis.scope import ON_THE_APP_LOOP, Where
+    from fastapi_lint.analysis.scope_places import ON_THE_APP_LOOP, Where
     from fastapi_lint.rules import registry
 
     project = context.project
@@ -176,7 +176,7 @@ def with_chosen_severities(found: list[Diagnostic], config: Config) -> list[Diag
 
 
 def has_app(context: Context) -> bool:
-    from fastapi_lint.analysis.fastapi_model import REQUEST_ROLES
+    from fastapi_lint.analysis.app_model import REQUEST_ROLES
 
     return bool(context.model.routes) or any(roles & REQUEST_ROLES for roles in context.model.roles.values())
 

@@ -14,7 +14,8 @@ import pytest
 
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.facts import ModuleSummary, RefKind
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis import app_model
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.extract import summarize_file
 
@@ -36,7 +37,7 @@ def roles(model: FastAPIModel, path: str) -> set[str]:
     return set(model.role_of(path))
 
 
-def route_of(model: FastAPIModel, handler: str) -> fastapi_model.Route:
+def route_of(model: FastAPIModel, handler: str) -> app_model.Route:
     found = [r for r in model.routes if r.handler.function.path == handler]
     assert len(found) == 1, [r.handler.function.path for r in model.routes]
     return found[0]

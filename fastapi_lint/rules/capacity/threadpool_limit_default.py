@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 from fastapi_lint.analysis.capacity import DEFAULT_THREADS
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import RefKind
-from fastapi_lint.analysis.fastapi_model import APP_TYPES
+from fastapi_lint.analysis.app_model import APP_TYPES
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.fastapi_model import FastAPIModel
+from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
 from fastapi_lint.rules import Rule
 

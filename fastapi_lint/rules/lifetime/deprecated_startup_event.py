@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, RefKind
-from fastapi_lint.analysis.fastapi_model import APP_TYPES, ROUTER_TYPES
+from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.fastapi_model import Route
+from fastapi_lint.analysis.app_model import Route
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
