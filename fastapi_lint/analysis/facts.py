@@ -101,6 +101,10 @@ class CallSite(NamedTuple):
     # True for a client construction whose client the block that binds it uses for several
     # requests (``reused_clients.py``): one operation's requests share it.
     reused: bool = False
+    # True for a ``with`` item whose block awaits in a loop (``while True: rows = await fetch()``,
+    # ``async for chunk in stream``), or a call assigned before statements that do: what it opens
+    # is read or written in steps between awaits (``syntax.worked_in_steps``).
+    stepped: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -61,6 +61,7 @@ ON_METADATA = "touching file-system metadata"
 ON_BUNDLED_FILE = "reading a file shipped with the code"
 ON_SHORT_SLEEP = "sleeping a few milliseconds"
 ON_LOG_APPEND = "appending to a text file"
+ON_FILE_IN_STEPS = "opening a file worked on in steps between awaits"
 COMPUTING = "computing"
 
 
@@ -247,9 +248,14 @@ SHORT_SLEEP = 0.005
 
 def brief(entry: Entry, site: CallSite) -> Entry:
     """``entry`` as the call ``site`` makes it: a sleep of a few milliseconds written as a number
-    (``time.sleep(0.001)``), or a text file opened to append to (``open(log, "a")``: a log's lines,
+    (``time.sleep(0.001)``), a text file opened to append to (``open(log, "a")``: a log's lines,
     which the system buffers, as the standard library's ``logging.FileHandler`` writes them on
-    the calling thread), holds the loop as briefly as a metadata call (FAS108, off by default)."""
+    the calling thread), or a file opened for code that then awaits in a loop (rows fetched and
+    written a chunk at a time, an upload streamed: each step holds the loop briefly) holds
+    the loop as briefly as a metadata call (FAS108, off by default)."""
+    if site.stepped and entry.pattern in _OPENERS:
+        return _brief_as(entry, "opens a file that the block reads or writes in steps, awaiting between them",
+                         ON_FILE_IN_STEPS)
     if entry.pattern == "builtins.open" and _appends_text(site):
         return _brief_as(entry, "appends to a text file, which the system buffers: a log's line", ON_LOG_APPEND)
     if entry.pattern != "time.sleep" or len(site.args) != 1 or site.args[0].kind != "num":
@@ -265,6 +271,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
 
 # Parse a whole file from a handle: the read is the open's, reported where the file is opened.
 _LOADERS = frozenset({"json.load", "pickle.load", "tomllib.load", "tomli.load", "yaml.safe_load", "yaml.load"})
+# Open a file and hand back its handle: the reads and writes come after, through it.
+_OPENERS = frozenset({"builtins.open", "io.open", "codecs.open", "pathlib.Path.open", "tempfile.NamedTemporaryFile",
+                      "tempfile.TemporaryFile"})
 # What a handle opened by a catalog call is, as the project names it.
 _OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()"})
 

@@ -85,6 +85,8 @@ class ExpressionReader:
         self.offload_depth = 0
         # Client constructions whose block uses the client for several requests (``CallSite.reused``).
         self.reused: set[int] = set()
+        # ``with`` items whose block awaits in a loop (``CallSite.stepped``), by ``id``.
+        self.stepped: set[int] = set()
 
     # -- positions ---------------------------------------------------------
 
@@ -291,6 +293,7 @@ class ExpressionReader:
             iterated=id(node) in self.iterated,
             has_star_args=any(isinstance(a, ast.Starred) for a in node.args),
             reused=id(node) in self.reused,
+            stepped=id(node) in self.stepped,
         )
         name = self.assigned_to.get(id(node))
         if name is not None:

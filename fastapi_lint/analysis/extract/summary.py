@@ -19,6 +19,7 @@ from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_
 from fastapi_lint.analysis.extract.switches import gates as switch_gates, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     assigned_names,
+    worked_in_steps,
     callee_text,
     caller_parameters,
     declares_only,
@@ -264,6 +265,8 @@ class _Extractor(ExpressionReader):
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
         if self.client_module is not None:
             self.reused.update(reused_constructions(node, self.client_module))
+        if isinstance(node, ast.AsyncFunctionDef):
+            self.stepped.update(worked_in_steps(node.body))
         try:
             for statement in node.body:
                 self.stmt(statement, owner=path, class_path=None)

@@ -145,3 +145,70 @@ def caller_parameters(arguments: ast.arguments, self_name: str | None) -> frozen
     """Every parameter but a method's own first one: the slots a caller fills."""
     every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
     return frozenset(arg.arg for arg in every if arg.arg != self_name)
+
+
+
+_LOOPS = (ast.For, ast.While, ast.AsyncFor)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def worked_in_steps(body: list[ast.stmt]) -> set[int]:
+    """The calls (by ``id``) that open what the code after them works on in steps, awaiting in a
+    loop (``while True: rows = await cursor.fetch(1000)``, ``async for chunk in stream:``): a
+    ``with`` item whose block does, or a call assigned to a name before statements of its block
+    that do (``CallSite.stepped``)."""
+    found: set[int] = set()
+    for block in _blocks(body):
+        for index, statement in enumerate(block):
+            if isinstance(statement, ast.With) and _awaits_in_a_loop(statement.body):
+                found.update(id(item.context_expr) for item in statement.items if isinstance(item.context_expr, ast.Call))
+            elif (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)
+                  and _awaits_in_a_loop(block[index + 1:])):
+                found.add(id(statement.value))
+    return found
+
+
+def _blocks(body: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """``body`` and every statement list nested in it, not entering nested scopes."""
+    blocks = [body]
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                blocks.append(inner)
+        if isinstance(node, ast.Try):
+            blocks.extend(handler.body for handler in node.handlers)
+        pending.extend(ast.iter_child_nodes(node))
+    return blocks
+
+
+def _awaits_in_a_loop(body: list[ast.stmt]) -> bool:
+    """Whether statements await in a loop of their own: they work in steps, giving the loop back
+    between them."""
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.AsyncFor):
+            return True
+        if isinstance(node, _LOOPS) and any(isinstance(inner, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+                                            for inner in _walk_scope(node)):
+            return True
+        if not isinstance(node, _SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _walk_scope(node: ast.AST) -> list[ast.AST]:
+    """The nodes below ``node``, not entering nested functions, classes and lambdas."""
+    found: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(node))
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        if not isinstance(current, _SCOPES):
+            pending.extend(ast.iter_child_nodes(current))
+    return found

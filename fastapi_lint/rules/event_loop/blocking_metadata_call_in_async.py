@@ -23,7 +23,9 @@ class BlockingMetadataCallInAsync(Rule):
     `shutil.disk_usage`; also what holds the loop as briefly: reads of files
     shipped with the code, a text file opened to append to (`open(log,
     "a")`: a log's lines, which the system buffers, as `logging.FileHandler`
-    writes them), and a `time.sleep` of at most 5 ms written as a number
+    writes them), a file opened for code that then works on it in steps,
+    awaiting in a loop (rows fetched and written a chunk at a time, an upload
+    streamed), and a `time.sleep` of at most 5 ms written as a number
     (`time.sleep(0.001)`, a deliberate yield). Off by default.
 
     The default rules report what waits on a peer, a process, a timer or a
