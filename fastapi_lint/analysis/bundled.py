@@ -41,10 +41,12 @@ from collections.abc import Callable, Iterator
 _RESOURCE_CALLS = frozenset({"files", "path", "resource_filename", "as_file"})
 _OPENERS = frozenset({"open"})
 _PATH_READS = frozenset({"read_text", "read_bytes", "open"})
+# Scans of a folder: one shipped with the code is small, and cached after the first look.
+_PATH_SCANS = frozenset({"glob", "rglob", "walk"})
 # Text a module holds when it may build a bundled path at all: most modules hold none.
 _MARKERS = ("__file__", "importlib.resources", "importlib_resources", "pkg_resources")
 # Text a module or function holds when it may read a file at all.
-_READ_MARKERS = ("open(", "read_text(", "read_bytes(", ".open(")
+_READ_MARKERS = ("open(", "read_text(", "read_bytes(", ".open(", "glob(", "walk(")
 
 
 class BundledNames:
@@ -220,6 +222,10 @@ class BundledNames:
             return bool(call.args) and bundled(call.args[0]) and _reading_mode(call, 1)
         if isinstance(func, ast.Attribute) and func.attr in _PATH_READS:
             return bundled(func.value) and (func.attr != "open" or _reading_mode(call, 0))
+        if isinstance(func, ast.Attribute) and func.attr in _PATH_SCANS:
+            if isinstance(func.value, ast.Name) and func.value.id == "os":  # ``os.walk(folder)``
+                return bool(call.args) and bundled(call.args[0])
+            return bundled(func.value)
         # ``json.load(f)`` of a handle opened on a bundled file above
         return (isinstance(func, ast.Attribute) and func.attr == "load" and len(call.args) == 1
                 and isinstance(call.args[0], ast.Name) and call.args[0].id in handles)

@@ -59,6 +59,7 @@ ON_FILE = "reading or writing a file"
 ON_FOLDERS = "scanning folders"
 ON_METADATA = "touching file-system metadata"
 ON_BUNDLED_FILE = "reading a file shipped with the code"
+ON_BUNDLED_FOLDER = "scanning a folder shipped with the code"
 ON_SHORT_SLEEP = "sleeping a few milliseconds"
 ON_LOG_APPEND = "appending to a text file"
 ON_FILE_IN_STEPS = "opening a file worked on in steps between awaits"
@@ -224,6 +225,9 @@ _METADATA = group(
 def bundled_read(entry: Entry) -> Entry:
     """``entry`` (a read of a file's contents) made on a file shipped with the code (``bundled.py``):
     small and in the page cache, it holds the loop as a metadata call does (FAS108, off by default)."""
+    if entry.waits == ON_FOLDERS:
+        return _brief_as(entry, "holds the loop briefly: the folder is small, and cached by the system after the first look",
+                         ON_BUNDLED_FOLDER)
     return _brief_as(entry, "holds the loop briefly: the file is small, and cached by the system after the first read",
                      ON_BUNDLED_FILE)
 
