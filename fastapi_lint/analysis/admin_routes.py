@@ -12,7 +12,8 @@ route that runs a function names a user's route first.
 Four more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
 ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``), a write of the
 service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``) and a trial of
-what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``). A client built
+what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
+``/providers/probe``). A client built
 per request there is not worth a finding either; a file read there still is (a login reads and
 writes what a user's first visit needs).
 """
@@ -31,7 +32,7 @@ _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "confi
                             "configuration", "settings"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The last segment of a route that tries what an operator configured (a connection, a webhook).
-_TRIALS = frozenset({"test", "test-connection", "test_connection"})
+_TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
 
 
 def under_admin(route_path: str) -> bool:
