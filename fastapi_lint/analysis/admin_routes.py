@@ -20,6 +20,8 @@ writes what a user's first visit needs).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from fastapi_lint.analysis.app_model import FastAPIModel
 
 _OPERATOR_WORDS = ("admin", "superuser", "super_user")
@@ -104,3 +106,16 @@ def admin_roots(model: FastAPIModel, now_and_then: bool = False) -> set[str]:
                 admin.add(dependency)
                 changed = True
     return admin
+
+
+class RareRoots(NamedTuple):
+    """The roots an operator's requests run (``admin``), and with them those of login flows,
+    probes, configuration writes and trials (``now_and_then``): computed once per run
+    (``Context.rare_roots``) for the scope and the request paths, which both ask."""
+
+    admin: frozenset[str]
+    now_and_then: frozenset[str]
+
+
+def rare_roots(model: FastAPIModel) -> RareRoots:
+    return RareRoots(frozenset(admin_roots(model)), frozenset(admin_roots(model, now_and_then=True)))

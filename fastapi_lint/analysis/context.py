@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from fastapi_lint.analysis import fastapi_model
+from fastapi_lint.analysis.admin_routes import RareRoots, rare_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threadpool_use
 from fastapi_lint.analysis.catalog import Catalog
@@ -48,9 +49,14 @@ class Context:
         return CallGraph(self.project, self.catalog)
 
     @cached_property
+    def rare_roots(self) -> RareRoots:
+        """The roots of admin routes, and of those requested now and then (``admin_routes.py``)."""
+        return rare_roots(self.model)
+
+    @cached_property
     def request_paths(self) -> Paths:
         """What runs per request and at startup."""
-        return paths(self.project, self.model, self.callgraph)
+        return paths(self.project, self.model, self.callgraph, self.rare_roots.admin)
 
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
@@ -84,7 +90,7 @@ class Context:
     @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``)."""
-        return scopes(self.project, self.model, self.callgraph)
+        return scopes(self.project, self.model, self.callgraph, self.rare_roots)
 
     def release(self) -> None:
         """Drop the views built on these facts (built again if asked for). A view refers back to

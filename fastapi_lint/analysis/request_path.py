@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastapi_lint.analysis.admin_routes import admin_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, Ref
 from fastapi_lint.analysis.guards import runs_once
@@ -36,11 +35,11 @@ class Paths:
         return path in self.request
 
 
-def paths(project: Project, model: FastAPIModel, graph: CallGraph) -> Paths:
+def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozenset[str]) -> Paths:
     """The request and startup paths of a project (``Context.request_paths`` computes them once per run)."""
     result = Paths(graph=graph)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
-    admin = admin_roots(model)  # a message names a user's route before an operator's
+    # ``admin``: the operators' roots (``Context.rare_roots``): a message names a user's route first
     roots = sorted((path for path, roles in model.roles.items() if roles & REQUEST_ROLES),
                    key=lambda path: (path in admin, path))
     for root in roots:

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from fastapi_lint.analysis.admin_routes import admin_roots
+from fastapi_lint.analysis.admin_routes import RareRoots
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -77,15 +77,15 @@ from fastapi_lint.analysis.test_code import is_test_path
 _STARTED = frozenset({"background_task", "nested"})
 
 
-def scopes(project: Project, model: FastAPIModel, graph: CallGraph) -> Scopes:
+def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots) -> Scopes:
     """The project's scopes (``Context.scopes`` computes them once per run)."""
-    return _Placer(project, model, graph).place()
+    return _Placer(project, model, graph).place(rare)
 
 
 class _Placer(BlindRegistrations, ModuleClosure):
     """The walks from the app's roots, and the places they give."""
 
-    def place(self) -> Scopes:
+    def place(self, rare: RareRoots) -> Scopes:
         model = self.model
         roles = model.roles
         tests = {summary.path for summary in self.project.summaries if is_test_path(_parts(summary, self.project))}
@@ -102,11 +102,10 @@ class _Placer(BlindRegistrations, ModuleClosure):
         private: set[str] = set(self._private_roots())
         first_use: set[str] = set()
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private, "once": first_use})
-        admin = admin_roots(self.model)
+        admin = rare.admin
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
-        rare = admin_roots(self.model, now_and_then=True)
-        result.now_and_then = (result.admin_only if rare == admin else
-                               result.request - self._walk(self._user_roots(request_roots, rare), {"run", "spawn"}, {}))
+        result.now_and_then = (result.admin_only if rare.now_and_then == admin else result.request
+                               - self._walk(self._user_roots(request_roots, rare.now_and_then), {"run", "spawn"}, {}))
         result.startup = self._walk(startup_roots, {"run", "once"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private, "once": first_use})
         result.once = self._walk(sorted(first_use), {"run", "spawn", "once"}, {"private": private}) - result.request
@@ -119,7 +118,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
             result.unknown = self._unknown(result)
         return result
 
-    def _user_roots(self, request_roots: list[str], admin: set[str]) -> list[str]:
+    def _user_roots(self, request_roots: list[str], admin: frozenset[str]) -> list[str]:
         """The request-path roots that are not an operator's: not admin routes, nor a background
         task (or a function nested in request code) that only admin routes start; such a task runs
         for each request of the routes that start it. One no root starts stays a root of its own."""
