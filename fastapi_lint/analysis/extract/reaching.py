@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from fastapi_lint.analysis.extract.syntax import own_nodes
+
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -119,7 +121,7 @@ def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
     if not current:
         return
     for node in nodes:
-        for sub in _own_nodes(node):
+        for sub in own_nodes(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
                 current.pop(sub.id, None)
             elif isinstance(sub, (ast.Global, ast.Nonlocal)):
@@ -130,17 +132,6 @@ def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
 def _uses(node: ast.AST, current: dict[str, ast.expr], watched: frozenset[str], found: dict[int, ast.expr]) -> None:
     if not current:
         return
-    for sub in _own_nodes(node):
+    for sub in own_nodes(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in current:
             found[id(sub)] = current[sub.id]
-
-
-def _own_nodes(node: ast.AST) -> Iterable[ast.AST]:
-    """``node`` and what it holds, without the bodies of nested functions, classes and lambdas."""
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, _NESTED):
-                pending.append(child)

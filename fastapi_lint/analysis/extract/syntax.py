@@ -6,8 +6,10 @@ written, what an assignment binds, which statements a body runs at its own level
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from fastapi_lint.analysis.facts import Value
+from fastapi_lint.analysis.uncontended import statement_blocks
 
 
 def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
@@ -148,8 +150,20 @@ def caller_parameters(arguments: ast.arguments, self_name: str | None) -> frozen
 
 
 
+
 _LOOPS = (ast.For, ast.While, ast.AsyncFor)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and what it holds, without the bodies of nested functions, classes and lambdas."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, _SCOPES):
+                pending.append(child)
 
 
 def worked_in_steps(body: list[ast.stmt]) -> set[int]:
@@ -158,7 +172,7 @@ def worked_in_steps(body: list[ast.stmt]) -> set[int]:
     ``with`` item whose block does, or a call assigned to a name before statements of its block
     that do (``CallSite.stepped``)."""
     found: set[int] = set()
-    for block in _blocks(body):
+    for block in statement_blocks(body):
         for index, statement in enumerate(block):
             if isinstance(statement, ast.With) and _awaits_in_a_loop(statement.body):
                 found.update(id(item.context_expr) for item in statement.items if isinstance(item.context_expr, ast.Call))
@@ -168,47 +182,12 @@ def worked_in_steps(body: list[ast.stmt]) -> set[int]:
     return found
 
 
-def _blocks(body: list[ast.stmt]) -> list[list[ast.stmt]]:
-    """``body`` and every statement list nested in it, not entering nested scopes."""
-    blocks = [body]
-    pending: list[ast.AST] = list(body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, _SCOPES):
-            continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(node, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                blocks.append(inner)
-        if isinstance(node, ast.Try):
-            blocks.extend(handler.body for handler in node.handlers)
-        pending.extend(ast.iter_child_nodes(node))
-    return blocks
-
-
-def _awaits_in_a_loop(body: list[ast.stmt]) -> bool:
+def _awaits_in_a_loop(statements: list[ast.stmt]) -> bool:
     """Whether statements await in a loop of their own: they work in steps, giving the loop back
     between them."""
-    pending: list[ast.AST] = list(body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.AsyncFor):
-            return True
-        if isinstance(node, _LOOPS) and any(isinstance(inner, (ast.Await, ast.AsyncFor, ast.AsyncWith))
-                                            for inner in _walk_scope(node)):
-            return True
-        if not isinstance(node, _SCOPES):
-            pending.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _walk_scope(node: ast.AST) -> list[ast.AST]:
-    """The nodes below ``node``, not entering nested functions, classes and lambdas."""
-    found: list[ast.AST] = []
-    pending = list(ast.iter_child_nodes(node))
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        if not isinstance(current, _SCOPES):
-            pending.extend(ast.iter_child_nodes(current))
-    return found
+    return any(
+        isinstance(node, ast.AsyncFor) or (isinstance(node, _LOOPS) and any(
+            isinstance(inner, (ast.Await, ast.AsyncWith)) for inner in own_nodes(node)))
+        for statement in statements if not isinstance(statement, _SCOPES)
+        for node in own_nodes(statement)
+    )
