@@ -147,13 +147,18 @@ class UnknownPlacement(CallEdges):
         """Whether a call of the project may run the function: one that resolves to it, or to no
         function at all; not one that resolves to another (``super().handle(...)`` in an override
         runs the base's, which a library may call the override in place of)."""
+        return self._called_as(function.path, any_receiver=False)
+
+    def _called_as(self, path: str, any_receiver: bool) -> bool:
+        """Whether a call named like ``path`` resolves to it, or to no function and may be it: when
+        its receiver may be the project's, or with ``any_receiver``, whatever its receiver is."""
         project, graph = self.project, self.graph
-        for _, _, site in project.calls_named([function.name]):
+        for _, _, site in project.calls_named([path.rpartition(".")[2]]):
             if site.func is None:
                 return True
             resolved = project.resolve(site.func)
             targets = graph.targets(resolved)
-            if function.path in targets or (not targets and self._may_be_own(resolved.path)):
+            if path in targets or (not targets and (any_receiver or self._may_be_own(resolved.path))):
                 return True
         return False
 
@@ -177,16 +182,7 @@ class UnknownPlacement(CallEdges):
         """Whether a base's method that an override replaces may be called: a call on a value typed
         as the base runs the override, and so may one on a value of a type the analysis does not
         know (a proxy, ``context.emitter.send_element(...)``); not only calls that name another class's."""
-        if base_method not in self.project.functions:
-            return False
-        project, graph = self.project, self.graph
-        for _, _, site in project.calls_named([base_method.rpartition(".")[2]]):
-            if site.func is None:
-                return True
-            targets = graph.targets(project.resolve(site.func))
-            if not targets or base_method in targets:
-                return True
-        return False
+        return base_method in self.project.functions and self._called_as(base_method, any_receiver=True)
 
     def _module_of(self, class_path: str) -> str:
         located = self.project.classes.get(class_path)
