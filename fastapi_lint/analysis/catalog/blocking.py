@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from fastapi_lint.analysis.facts import RefKind
+
 if TYPE_CHECKING:
     from fastapi_lint.analysis.facts import CallSite
 
@@ -63,6 +65,7 @@ ON_BUNDLED_FOLDER = "scanning a folder shipped with the code"
 ON_SHORT_SLEEP = "sleeping a few milliseconds"
 ON_LOG_APPEND = "appending to a text file"
 ON_FILE_IN_STEPS = "opening a file worked on in steps between awaits"
+ON_COMPOSED_WRITE = "writing a short text the code composes"
 COMPUTING = "computing"
 
 
@@ -262,6 +265,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
                          ON_FILE_IN_STEPS)
     if entry.pattern == "builtins.open" and _appends_text(site):
         return _brief_as(entry, "appends to a text file, which the system buffers: a log's line", ON_LOG_APPEND)
+    if entry.pattern in _WHOLE_WRITES and _writes_composed(site):
+        return _brief_as(entry, "holds the loop briefly: the text is the code's own (a serialized object, a script), "
+                         "short, and written to the system's cache", ON_COMPOSED_WRITE)
     if entry.pattern != "time.sleep" or len(site.args) != 1 or site.args[0].kind != "num":
         return entry
     try:
@@ -289,6 +295,35 @@ def reads_an_opened_handle(site: CallSite, path: str) -> bool:
         return False
     handle = site.args[0].ref
     return handle is not None and handle.path in _OPENED
+
+
+# Write a whole file from one value, which the call names.
+_WHOLE_WRITES = frozenset({"pathlib.Path.write_text", "pathlib.Path.write_bytes"})
+# Calls whose result is text the code composes from values it holds: a serialized object, a
+# template filled in. Their length is the code's, not a document's or a download's.
+_COMPOSERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "yaml.dump", "yaml.safe_dump", "toml.dumps",
+                        "tomli_w.dumps", "tomlkit.dumps", "textwrap.dedent", "textwrap.indent"})
+
+
+def _writes_composed(site: CallSite) -> bool:
+    """``path.write_text(json.dumps(inputs))``, ``path.write_bytes(payload)`` after ``payload =
+    orjson.dumps(...)``, ``path.write_text(SCRIPT)`` of a module constant, of a literal or an
+    f-string: a config, a script or a request's JSON handed to a child process, not a document
+    the request brought or a download."""
+    data = site.kwarg("data") or (site.args[0] if site.args else None)
+    if data is None:
+        return False
+    if data.kind in ("str", "fstring"):
+        return True
+    if data.kind == "call":
+        return data.call is not None and data.call.func is not None and data.call.func.path in _COMPOSERS
+    if data.kind != "ref" or data.ref is None:
+        return False
+    path = data.ref.path
+    if data.ref.kind is RefKind.INSTANCE:
+        return path.endswith("()") and path[:-2] in _COMPOSERS
+    # A module-level name in capitals is a constant by convention: text written in the source.
+    return data.ref.kind is RefKind.SYMBOL and "()" not in path and path.rpartition(".")[2].isupper()
 
 
 def _appends_text(site: CallSite) -> bool:

@@ -23,7 +23,11 @@ class BlockingMetadataCallInAsync(Rule):
     `shutil.disk_usage`; also what holds the loop as briefly: reads of files
     shipped with the code, a text file opened to append to (`open(log,
     "a")`: a log's lines, which the system buffers, as `logging.FileHandler`
-    writes them), a file opened for code that then works on it in steps,
+    writes them), a whole file written from text the code composes
+    (`path.write_text(json.dumps(inputs))`, a script held in a module
+    constant, a literal or an f-string: a config or a script handed to a
+    child process, as short as the code makes it), a file opened for code
+    that then works on it in steps,
     awaiting in a loop (rows fetched and written a chunk at a time, an upload
     streamed), and a `time.sleep` of at most 5 ms written as a number
     (`time.sleep(0.001)`, a deliberate yield). Off by default.
@@ -48,7 +52,9 @@ class BlockingMetadataCallInAsync(Rule):
     ## Known problems
     Whether the call is slow depends on the storage, which the linter cannot
     see. A call on an `anyio.Path` or `aiofiles.os` is awaited and never
-    reported.
+    reported. A composed text is taken to be short: `json.dumps` of a large
+    result, or a module constant in capitals that holds a large blob, is
+    written as long as it is.
 
     ## Example
     ```python
