@@ -16,7 +16,9 @@ event-loop finding is shown, the function it is in is placed (``Where``):
 - ``PRIVATE_LOOP``: reached only from a loop of its own: ``asyncio.run(main())`` and
   ``loop.run_until_complete(...)`` called from sync code outside the tests (a script, a command's
   or a daemon's ``main()``, wherever its module is imported), a task-queue job (Celery, Dramatiq,
-  RQ, Taskiq), a command-line command;
+  RQ, Taskiq), a Temporal activity or workflow (``@activity.defn``, ``@workflow.run``, or handed
+  to a worker: ``client.execute_workflow(Flow.run, ...)``, ``workflow.execute_activity(...)``),
+  a command-line command;
 - ``TEST``: in test code (``test_*.py``, ``*_test.py``, ``conftest.py``, a ``tests/``,
   ``test/`` or ``testing/`` folder): it never runs in the server;
 - ``UNKNOWN``: none of those, in a module an app imports (directly or not), but what the app

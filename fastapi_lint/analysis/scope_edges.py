@@ -27,14 +27,22 @@ from fastapi_lint.diagnostics import Span
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
                       "uvloop.run", "asgiref.sync.async_to_sync"})
 _RUNNER_METHODS = frozenset({"run_until_complete"})
+# Hand a workflow or an activity to a Temporal worker, another process that runs it on its loop
+# (``await client.execute_workflow(SyncWorkflow.run, ...)``, ``workflow.execute_activity(sync, ...)``).
+_WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_child_workflow", "start_child_workflow",
+                              "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
+                              "execute_activity_method", "start_activity_method"})
 # Start a coroutine as a task on the running loop, which goes on without waiting for it.
 _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
 # Decorators that hand a function to another program's loop: task queues' workers and
 # command-line frameworks. Matched by the decorator's last name (``@celery_app.task``,
-# ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``): no FastAPI or Starlette
+# ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``, Temporal's ``@activity.defn``): no FastAPI or Starlette
 # decorator has one of these names.
-_WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback"})
+_WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback", "defn"})
+# A Temporal workflow's entry points, which its worker runs (``@workflow.run``: too common a last name to match).
+_WORKFLOW_ENTRIES = frozenset({"temporalio.workflow.run", "temporalio.workflow.signal", "temporalio.workflow.update",
+                               "temporalio.workflow.query"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class CallEdges:
         if located is None:
             return
         handed: dict[Span, str] = {}  # the calls a runner or a spawner was handed, by their span
+        elsewhere: set[str] = set()  # the functions handed to run on another loop
         for site in located.function.calls:
             kind = self._hands_to(site)
             if kind is not None:
@@ -97,11 +106,13 @@ class CallEdges:
                 own = site.func is not None and bool(self.graph.targets(self.project.resolve(site.func)))
                 for target in callbacks:
                     yield _Edge(target, kind or ("run" if own else "spawn"))
+                if kind == "private":
+                    elsewhere.update(callbacks)
         # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
         # handed on to be called, most often by this very function.
         for read in located.function.reads:
             method = self.graph.target(self.project.resolve(read.ref))
-            if method is not None:
+            if method is not None and method not in elsewhere:
                 yield _Edge(method, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "run")
@@ -123,7 +134,7 @@ class CallEdges:
         if site.func is None:
             return None
         method = site.text.rpartition(".")[2]
-        if method in _RUNNER_METHODS:
+        if method in _RUNNER_METHODS or method in _WORKER_HANDOFFS:
             return "private"
         if method in _SPAWNER_METHODS:
             return "spawn"
@@ -181,5 +192,6 @@ class CallEdges:
         ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
         if ref is None:
             return False
-        name = self.project.resolve(ref).path.rpartition(".")[2] or ref.path.rpartition(".")[2]
-        return name in _WORKER_DECORATORS
+        resolved = self.project.resolve(ref).path
+        name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
+        return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
