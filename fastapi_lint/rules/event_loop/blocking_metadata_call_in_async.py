@@ -33,7 +33,7 @@ class BlockingMetadataCallInAsync(Rule):
     (`time.sleep(0.001)`, a deliberate yield). Off by default.
 
     The default rules report what waits on a peer, a process, a timer or a
-    lock (FAS101, FAS102, FAS103, FAS106) and what reads or writes a file's
+    lock (FAS101, FAS102, FAS103) and what reads or writes a file's
     contents (`open`, `read_text`, `shutil.copy`, `rmtree`), and leave these
     calls to this rule: a helper that checks a folder and then calls an API
     is FAS102's, named by the API call.

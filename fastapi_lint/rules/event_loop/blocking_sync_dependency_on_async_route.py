@@ -20,7 +20,11 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
     says on what: the costliest wait the dependency reaches (a peer, a process,
     a lock, over a file's contents). A dependency whose only blocking calls
     are file-system metadata calls (`exists`, `stat`, `mkdir`) holds its
-    thread for microseconds and is not reported.
+    thread for microseconds and is not reported. Off by default: a `def`
+    dependency that blocks is where FastAPI wants blocking work, off the
+    loop (an app whose database layer is sync has no better place for its
+    queries); turn it on (`extend-select = ["FAS106"]`) to find the hops an
+    async driver would remove.
 
     ## Why is this bad?
     FastAPI runs a `def` dependency in its threadpool, 40 threads by default.
@@ -78,6 +82,7 @@ class BlockingSyncDependencyOnAsyncRoute(Rule):
     name = "blocking-sync-dependency-on-async-route"
     on_the_loop = True
     severity = Severity.WARNING
+    default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         graph = context.callgraph
