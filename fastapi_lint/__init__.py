@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-# The project's home (pyproject's [project.urls]; a test keeps the two equal), and where each
-# rule's page lives in it (``docs/rules/FAS101.md``, made by ``fastapi-lint explain --all``).
+# The project's home (pyproject's [project.urls]; a test keeps the two equal). A rule's
+# documentation is its module's docstring, read there (``api.rule_url``).
 REPOSITORY_URL = "https://github.com/fastapi-lint/fastapi-lint"
-RULE_DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs/rules"
+RULES_URL = f"{REPOSITORY_URL}/tree/main/fastapi_lint/rules"

@@ -38,6 +38,7 @@ from fastapi_lint.api.rules import (
     is_generated_rule_page as is_generated_rule_page,
     rule_markdown as rule_markdown,
     rule_pages as rule_pages,
+    rule_url as rule_url,
     sarif_rules as sarif_rules,
     similar_rule_names as similar_rule_names,
 )

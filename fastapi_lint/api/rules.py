@@ -1,5 +1,6 @@
 """The rules as the faces show them: listed, found by code or name, and documented (``explain``,
-the Markdown pages under ``docs/rules``)."""
+Markdown pages for a documentation site, and a link to the rule's module, whose docstring is its
+documentation)."""
 
 from __future__ import annotations
 
@@ -33,9 +34,17 @@ def sarif_rules() -> list[SarifRule]:
 
     return [
         SarifRule(rule.code, rule.name, rule.severity, bool(rule.default_enabled), bool(rule.fixable),
-                  inspect.cleandoc(rule.__doc__ or ""))
+                  inspect.cleandoc(rule.__doc__ or ""), rule_url(rule))
         for rule in all_rules()
     ]
+
+
+def rule_url(rule: type[Rule]) -> str:
+    """Where a reader finds the rule's documentation: its module on the repository's site, whose
+    docstring it is (SARIF's ``helpUri``, the language server's link). Nothing to keep in step."""
+    from fastapi_lint import REPOSITORY_URL
+
+    return f"{REPOSITORY_URL}/blob/main/{rule.__module__.replace('.', '/')}.py"
 
 
 def rule_markdown(rule: type[Rule]) -> str:
@@ -50,7 +59,7 @@ def rule_markdown(rule: type[Rule]) -> str:
 
 
 # The last line of every generated page: what made it, and that it is not edited by hand.
-RULE_PAGES_COMMAND = "fastapi-lint explain --all --format markdown --output-dir docs/rules"
+RULE_PAGES_COMMAND = "fastapi-lint explain --all --format markdown --output-dir DIR"
 _GENERATED = f"<!-- Generated from the rule's docstring by `{RULE_PAGES_COMMAND}`: edit the docstring, not this page. -->"
 
 

@@ -74,8 +74,8 @@ def rules(output_format: str, color: str) -> int:
 def explain(rule: str | None, every: bool, output_format: str, output_dir: Path | None, color: str) -> int:
     """Show a rule's documentation, by code (FAS101) or name (blocking-call-in-async).
 
-    The pages of docs/rules/ are this text, written by
-    `fastapi-lint explain --all --format markdown --output-dir docs/rules`.
+    The same text is the rule's docstring; `fastapi-lint explain --all --format markdown
+    --output-dir DIR` writes it as one Markdown page per rule, for a documentation site.
     """
     from fastapi_lint.api import all_rules, find_rule, rule_markdown, similar_rule_names
 

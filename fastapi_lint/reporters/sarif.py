@@ -2,8 +2,8 @@
 
 One run; ``tool.driver.rules`` lists every registered rule (not only those that
 fired), so ``ruleIndex`` is stable across runs and the rule help shows in the
-code scanning UI, with a ``helpUri`` to the rule's page in the repository
-(``docs/rules/FAS101.md``). The rules come as plain values (``SarifRule``, made by
+code scanning UI, with a ``helpUri`` to the rule's module in the repository,
+whose docstring is the same help. The rules come as plain values (``SarifRule``, made by
 ``api.sarif_rules``): a reporter does not import the rules. Paths are relative URIs under ``%SRCROOT%`` (the working
 folder, declared in ``originalUriBaseIds``); columns are 1-based characters
 (``columnKind: unicodeCodePoints``), end columns exclusive as SARIF wants.
@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from fastapi_lint import REPOSITORY_URL, RULE_DOCS_URL, __version__
+from fastapi_lint import REPOSITORY_URL, __version__
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity
 from fastapi_lint.reporters.surrogates import valid_text
 
@@ -63,6 +63,7 @@ class SarifRule:
     default_enabled: bool
     fixable: bool
     documentation: str  # the rule's docstring, cleaned: its summary line, then its sections
+    help_uri: str  # where the documentation reads on the repository's site (``api.rule_url``)
 
 
 def report(
@@ -159,7 +160,7 @@ def _rule(rule: SarifRule) -> dict[str, Any]:
         "shortDescription": {"text": first.strip()},
         "fullDescription": {"text": body, "markdown": body},
         "help": {"text": doc, "markdown": doc},
-        "helpUri": f"{RULE_DOCS_URL}/{rule.code}.md",  # the rule's page, ``docs/rules/``
+        "helpUri": rule.help_uri,
         "defaultConfiguration": {"level": LEVELS[rule.severity], "enabled": bool(rule.default_enabled)},
         "properties": {
             "tags": [rule.name, *(["fixable"] if rule.fixable else [])],

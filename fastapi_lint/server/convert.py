@@ -17,7 +17,6 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from fastapi_lint import RULE_DOCS_URL
 from fastapi_lint.diagnostics import Diagnostic, Severity
 
 SOURCE = "fastapi-lint"
@@ -75,10 +74,11 @@ def to_lsp(d: Diagnostic, column: Columns, files: dict[str, Path], related: bool
 
 
 def _rule_page(code: str) -> types.CodeDescription | None:
-    """The rule's page (``docs/rules/``, as SARIF's ``helpUri``): editors show the code as its link."""
-    from fastapi_lint.api import find_rule
+    """The rule's documentation (``api.rule_url``, as SARIF's ``helpUri``): editors show the code as its link."""
+    from fastapi_lint.api import find_rule, rule_url
 
-    return types.CodeDescription(href=f"{RULE_DOCS_URL}/{code}.md") if find_rule(code) is not None else None
+    rule = find_rule(code)
+    return types.CodeDescription(href=rule_url(rule)) if rule is not None else None
 
 
 def _related(shown: str, line: int, col: int, text: str, column: Columns, files: dict[str, Path]) -> types.DiagnosticRelatedInformation:

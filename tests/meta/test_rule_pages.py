@@ -1,8 +1,7 @@
-"""The rules' Markdown pages (``docs/rules/``) are the rules' docstrings, as ``explain`` renders
-them, and SARIF points each rule at its page.
-
-The pages are checked in, so that they read on the repository's site; the first test fails when
-one is stale, missing or left over, and says the command that makes them again.
+"""A rule's documentation is its module's docstring: ``explain`` renders it (text or Markdown, one
+page per rule written on demand for a documentation site), and SARIF and the language server link
+each rule to its module on the repository's site. Nothing generated is checked in, so adding a
+rule touches no page or index.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_lint import REPOSITORY_URL, RULE_DOCS_URL
-from fastapi_lint.api import RULE_PAGES_COMMAND, all_rules, rule_markdown, rule_pages, sarif_rules
+from fastapi_lint import REPOSITORY_URL, RULES_URL
+from fastapi_lint.api import all_rules, rule_markdown, rule_pages, rule_url, sarif_rules
 from fastapi_lint.cli.output import markdown_to_text
 from fastapi_lint.reporters import sarif
 from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
@@ -26,32 +25,38 @@ else:  # pragma: no cover - Python < 3.11
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ROOT / "docs" / "rules"
 RULES = all_rules()
 
 
-def test_the_checked_in_pages_are_current() -> None:
-    expected = rule_pages()
-    found = {path.name for path in PAGES.iterdir()} if PAGES.is_dir() else set()
-    stale = sorted(name for name, text in expected.items()
-                   if name not in found or (PAGES / name).read_text(encoding="utf-8") != text)
-    extra = sorted(found - set(expected))
-    assert not stale and not extra, (f"docs/rules is out of date (stale or missing: {stale}; left over: {extra}): "
-                                     f"run `{RULE_PAGES_COMMAND}`")
+def _module_file(url: str) -> Path:
+    prefix = f"{REPOSITORY_URL}/blob/main/"
+    assert url.startswith(prefix), url
+    return ROOT / url[len(prefix):]
 
 
-def test_a_changed_docstring_makes_its_page_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_generated_pages_are_checked_in() -> None:
+    assert not (ROOT / "docs" / "rules").exists()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_a_rules_link_is_its_module_whose_docstring_is_its_page(rule: type) -> None:
+    module = _module_file(rule_url(rule))
+    assert module.is_file() and module.relative_to(ROOT).parts[:2] == ("fastapi_lint", "rules")
+    assert inspect.getsourcefile(rule) == str(module)
+    assert inspect.cleandoc(rule.__doc__ or "") in rule_pages()[f"{rule.code}.md"]
+
+
+def test_a_changed_docstring_changes_its_page(monkeypatch: pytest.MonkeyPatch) -> None:
     rule = RULES[0]
     before = rule_pages()[f"{rule.code}.md"]
     monkeypatch.setattr(rule, "__doc__", (rule.__doc__ or "") + "\n\nOne more sentence.\n")
     after = rule_pages()[f"{rule.code}.md"]
     assert after != before and "One more sentence." in after
-    assert after != (PAGES / f"{rule.code}.md").read_text(encoding="utf-8")  # what the test above would catch
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
 def test_a_page_is_what_explain_shows(rule: type) -> None:
-    page = (PAGES / f"{rule.code}.md").read_text(encoding="utf-8")
+    page = rule_pages()[f"{rule.code}.md"]
     markdown = invoke("explain", rule.code, "--format", "markdown").stdout
     assert page.startswith(markdown) and markdown == rule_markdown(rule)
     assert page[len(markdown):].strip().startswith("<!-- Generated from the rule's docstring")
@@ -61,7 +66,7 @@ def test_a_page_is_what_explain_shows(rule: type) -> None:
 
 
 def test_the_index_links_every_page() -> None:
-    index = (PAGES / "README.md").read_text(encoding="utf-8")
+    index = rule_pages()["README.md"]
     for rule in RULES:
         assert f"| [{rule.code}]({rule.code}.md) | `{rule.name}` |" in index
 
@@ -115,21 +120,20 @@ def test_an_unwritable_folder_is_one_line(tmp_path: Path) -> None:
 # -- SARIF and the project's URLs ----------------------------------------------------------------
 
 
-def test_sarif_rules_point_at_their_pages() -> None:
+def test_sarif_rules_point_at_their_modules() -> None:
     log = sarif.build([], {}, rules=sarif_rules())
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == REPOSITORY_URL
     for descriptor in driver["rules"]:
-        assert descriptor["helpUri"] == f"{RULE_DOCS_URL}/{descriptor['id']}.md"
-        assert (PAGES / f"{descriptor['id']}.md").is_file()  # the page the link names is in the repository
+        [rule] = [rule for rule in RULES if rule.code == descriptor["id"]]
+        assert descriptor["helpUri"] == rule_url(rule) and _module_file(descriptor["helpUri"]).is_file()
     assert len(driver["rules"]) == len(RULES)
 
 
 def test_the_urls_are_the_projects() -> None:
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
     assert urls["Homepage"] == urls["Repository"] == REPOSITORY_URL
-    assert urls["Documentation"] == f"{REPOSITORY_URL}/tree/main/docs/rules"
-    assert RULE_DOCS_URL == f"{REPOSITORY_URL}/blob/main/docs/rules"
+    assert urls["Documentation"] == RULES_URL == f"{REPOSITORY_URL}/tree/main/fastapi_lint/rules"
     schema = json.loads((ROOT / "fastapi_lint" / "schema.json").read_text(encoding="utf-8"))
     assert schema["$id"].startswith(f"{REPOSITORY_URL}/blob/main/")
 
@@ -145,5 +149,6 @@ def test_the_language_server_links_a_finding_to_its_rules_page() -> None:
 
     linked = to_lsp(finding("FAS101"), same_columns, {})
     assert linked.code_description is not None
-    assert linked.code_description.href == f"{RULE_DOCS_URL}/FAS101.md" and (PAGES / "FAS101.md").is_file()
+    href = linked.code_description.href
+    assert href.endswith("/fastapi_lint/rules/event_loop/blocking_call_in_async.py") and _module_file(href).is_file()
     assert to_lsp(finding("FAS000"), same_columns, {}).code_description is None  # no rule, no page

@@ -143,7 +143,7 @@ async def test_open_publishes_the_finding_with_its_chain(client: LanguageClient,
     assert codes(found) == ["FAS102"]
     d = found[0]
     assert d.source == "fastapi-lint"
-    assert d.code_description is not None and d.code_description.href.endswith("/docs/rules/FAS102.md")
+    assert d.code_description is not None and d.code_description.href.endswith("/fastapi_lint/rules/event_loop/blocking_call_via_helper.py")
     assert d.severity == types.DiagnosticSeverity.Error
     assert (d.range.start.line, d.range.start.character) == (9, 11)
     assert "read_items -> helpers.load -> time.sleep" in d.message
