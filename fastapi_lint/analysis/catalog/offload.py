@@ -15,8 +15,10 @@ OFFLOAD_FUNCTIONS = frozenset(
 
 # Matched by attribute name whatever the receiver: ``loop.run_in_executor(None, f)``,
 # ``background_tasks.add_task(f)`` (a sync task runs in the threadpool),
-# ``executor.submit(f)``. A false match only silences, never reports.
-OFFLOAD_METHODS = frozenset({"run_in_executor", "add_task", "submit"})
+# ``executor.submit(f)``, and SQLAlchemy's ``await conn.run_sync(f)`` (an ``AsyncConnection``'s or
+# ``AsyncSession``'s: ``f`` gets a sync facade whose queries go through the async driver, so they
+# wait without holding the loop). A false match only silences, never reports.
+OFFLOAD_METHODS = frozenset({"run_in_executor", "add_task", "submit", "run_sync"})
 
 
 def is_offload(path: str | None, attr: str | None) -> bool:

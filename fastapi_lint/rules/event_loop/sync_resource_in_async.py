@@ -33,6 +33,9 @@ class SyncResourceInAsync(Rule):
     ## Known problems
     A receiver whose type cannot be inferred (an unannotated parameter of a
     helper, a value from an unknown factory) is not reported: missed alarm.
+    Code handed to SQLAlchemy's `await conn.run_sync(fn)` (a lambda or a
+    function) works on a sync facade whose queries go through the async
+    driver: not reported.
 
     ## Example
     ```python
