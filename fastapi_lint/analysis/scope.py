@@ -14,7 +14,9 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   ``guards.runs_once``): it runs on the app's loop once per process, on first use, as startup
   code does;
 - ``PRIVATE_LOOP``: reached only from a loop of its own: ``asyncio.run(main())`` and
-  ``loop.run_until_complete(...)`` called from sync code outside the tests (a script, a command's
+  ``loop.run_until_complete(...)`` called from sync code outside the tests, or a helper of the
+  project that runs its first argument so (``run_sync(self.pull())``, ``asyncio.run(coro)`` in a
+  thread's target) (a script, a command's
   or a daemon's ``main()``, wherever its module is imported), a task-queue job (Celery, Dramatiq,
   RQ, Taskiq), a Temporal activity or workflow (``@activity.defn``, ``@workflow.run``, or handed
   to a worker: ``client.execute_workflow(Flow.run, ...)``, ``workflow.execute_activity(...)``),

@@ -61,6 +61,7 @@ class CallEdges:
         self.model = model
         self.graph = graph
         self._edges: dict[str, list[_Edge]] = {}
+        self._runners: dict[str, bool] = {}  # project functions that run their first argument on a loop of their own
         self._roots: set[str] | None = None
 
     def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]]) -> set[str]:
@@ -139,11 +140,33 @@ class CallEdges:
         if method in _SPAWNER_METHODS:
             return "spawn"
         resolved = self.project.resolve(site.func).path
-        if resolved in _RUNNERS:
+        if resolved in _RUNNERS or self._runs_first_argument(resolved):
             return "private"
         if resolved in _SPAWNERS:
             return "spawn"
         return None
+
+    def _runs_first_argument(self, path: str) -> bool:
+        """Whether the project function at ``path`` runs its first argument on a loop of its own,
+        in its body or a function nested in it (``def run_sync(coro): ... asyncio.run(coro)`` in a
+        thread's target): a call of it hands that coroutine to a runner, as ``asyncio.run`` does."""
+        found = self._runners.get(path)
+        if found is not None:
+            return found
+        self._runners[path] = False  # a wrapper of itself runs nothing new
+        located = self.project.function(path)
+        found = False
+        if located is not None:
+            params = [param.name for param in located.function.params]
+            if located.function.class_path is not None and params[:1] in (["self"], ["cls"]):
+                params = params[1:]
+            if params:
+                inside = [located.function, *(function for function in located.module.functions
+                                             if function.path.startswith(path + "."))]
+                found = any(self._hands_to(site) == "private" and site.args[:1] and site.args[0].text == params[0]
+                            for function in inside for site in function.calls)
+        self._runners[path] = found
+        return found
 
     def _function_named(self, value: Value) -> str | None:
         if value.kind != "ref" or value.ref is None:
