@@ -27,6 +27,7 @@ from fastapi_lint.diagnostics import Span
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
                       "uvloop.run", "asgiref.sync.async_to_sync"})
 _RUNNER_METHODS = frozenset({"run_until_complete"})
+_RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
 # Hand a workflow or an activity to a Temporal worker, another process that runs it on its loop
 # (``await client.execute_workflow(SyncWorkflow.run, ...)``, ``workflow.execute_activity(sync, ...)``).
 _WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_child_workflow", "start_child_workflow",
@@ -162,8 +163,10 @@ class CallEdges:
                 params = params[1:]
             if params:
                 inside = [located.function, *(function for function in located.module.functions
-                                             if function.path.startswith(path + "."))]
-                found = any(self._hands_to(site) == "private" and site.args[:1] and site.args[0].text == params[0]
+                                             if function.parent_path == path)]
+                # Only a runner's own name can run it (a wrapper of a wrapper is not followed).
+                found = any(site.text.rpartition(".")[2] in _RUNNER_NAMES and site.args[:1]
+                            and site.args[0].text == params[0] and self._hands_to(site) == "private"
                             for function in inside for site in function.calls)
         self._runners[path] = found
         return found
