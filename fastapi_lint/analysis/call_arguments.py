@@ -64,11 +64,18 @@ def passed(function: FunctionFacts, site: CallSite, parameter: str) -> Value | N
     return value
 
 
-def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
-    """The argument ``site`` writes in ``parameter``'s position, if it writes that many."""
+def positional_parameters(function: FunctionFacts) -> list[str]:
+    """The parameters a call's positional arguments fill, in order: a method's ``self`` or ``cls``
+    is bound by the call on the instance or class."""
     names = [param.name for param in function.params]
     if function.class_path is not None and names and names[0] in ("self", "cls"):
-        names = names[1:]  # bound by the call on the instance or class
+        return names[1:]
+    return names
+
+
+def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """The argument ``site`` writes in ``parameter``'s position, if it writes that many."""
+    names = positional_parameters(function)
     index = names.index(parameter) if parameter in names else len(site.args)
     return site.args[index] if index < len(site.args) else None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, Value
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.project import Project
@@ -158,9 +159,7 @@ class CallEdges:
         located = self.project.function(path)
         found = False
         if located is not None:
-            params = [param.name for param in located.function.params]
-            if located.function.class_path is not None and params[:1] in (["self"], ["cls"]):
-                params = params[1:]
+            params = positional_parameters(located.function)
             if params:
                 inside = [located.function, *(function for function in located.module.functions
                                              if function.parent_path == path)]

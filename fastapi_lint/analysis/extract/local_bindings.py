@@ -10,12 +10,11 @@ import ast
 import bisect
 
 from fastapi_lint.analysis.extract.downgrade.nodes import node_class
-from fastapi_lint.analysis.extract.syntax import assigned_names, bound_by, callee_text
+from fastapi_lint.analysis.extract.syntax import NESTED_SCOPES, assigned_names, bound_by, callee_text
 from fastapi_lint.analysis.facts import Ref, RefKind
 from fastapi_lint.analysis.names import UNTYPED, Redefinition, Resolver, Scope, import_bindings
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # Fields of compound statements (and of except handlers, match cases) that hold statements.
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 # ``match`` patterns exist from Python 3.10; on 3.9 a file read by ``downgrade`` holds stand-ins.
@@ -124,7 +123,7 @@ def _walk_own(body: list[ast.stmt], walrus: tuple[int, ...]) -> list[ast.AST]:
     while pending:
         node = pending.pop()
         found.append(node)
-        if isinstance(node, _SCOPES):
+        if isinstance(node, NESTED_SCOPES):
             continue
         if walrus and isinstance(node, ast.stmt) and _spans_one_of(walrus, node.lineno, node.end_lineno or node.lineno):
             for child in ast.iter_child_nodes(node):

@@ -23,10 +23,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from fastapi_lint.analysis.extract.syntax import own_nodes
-
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+from fastapi_lint.analysis.extract.syntax import LOOPS, NESTED_SCOPES, own_nodes
 
 
 def reaching_bindings(body: list[ast.stmt], names: Iterable[str]) -> dict[int, ast.expr]:
@@ -44,7 +41,7 @@ def _block(statements: list[ast.stmt], current: dict[str, ast.expr], watched: fr
     """Walk ``statements`` from ``current``; what the names stand for after them."""
     current = dict(current)
     for statement in statements:
-        if isinstance(statement, _NESTED):
+        if isinstance(statement, NESTED_SCOPES):
             continue
         if isinstance(statement, ast.Assign):
             _uses(statement.value, current, watched, found)
@@ -74,7 +71,7 @@ def _block(statements: list[ast.stmt], current: dict[str, ast.expr], watched: fr
 def _branches(statement: ast.stmt, blocks: list[list[ast.stmt]], current: dict[str, ast.expr],
               watched: frozenset[str], found: dict[int, ast.expr]) -> dict[str, ast.expr]:
     start = dict(current)
-    if isinstance(statement, _LOOPS):
+    if isinstance(statement, LOOPS):
         _forget([statement], start)
     for block in blocks:
         _block(block, start, watched, found)

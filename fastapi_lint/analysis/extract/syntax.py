@@ -149,10 +149,9 @@ def caller_parameters(arguments: ast.arguments, self_name: str | None) -> frozen
     return frozenset(arg.arg for arg in every if arg.arg != self_name)
 
 
-
-
-_LOOPS = (ast.For, ast.While, ast.AsyncFor)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+# What opens a scope of its own: its body is not its parent's.
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
@@ -162,7 +161,7 @@ def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
         current = pending.pop()
         yield current
         for child in ast.iter_child_nodes(current):
-            if not isinstance(child, _SCOPES):
+            if not isinstance(child, NESTED_SCOPES):
                 pending.append(child)
 
 
@@ -186,8 +185,8 @@ def _awaits_in_a_loop(statements: list[ast.stmt]) -> bool:
     """Whether statements await in a loop of their own: they work in steps, giving the loop back
     between them."""
     return any(
-        isinstance(node, ast.AsyncFor) or (isinstance(node, _LOOPS) and any(
+        isinstance(node, ast.AsyncFor) or (isinstance(node, LOOPS) and any(
             isinstance(inner, (ast.Await, ast.AsyncWith)) for inner in own_nodes(node)))
-        for statement in statements if not isinstance(statement, _SCOPES)
+        for statement in statements if not isinstance(statement, NESTED_SCOPES)
         for node in own_nodes(statement)
     )
