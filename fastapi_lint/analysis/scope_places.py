@@ -76,8 +76,10 @@ class Scopes:
             return Where.PRIVATE_LOOP
         if not self.has_app:
             return Where.LIBRARY
-        if self.blind or (path in self.unknown and module.module in self.closure):
+        if path in self.unknown and module.module in self.closure:
             return Where.UNKNOWN
         if path in self.elsewhere:
             return Where.PRIVATE_LOOP
-        return Where.OUTSIDE
+        # Routes whose handlers the analysis cannot name may serve anything no walk placed; what a
+        # loop of its own runs was placed, by the walk from the sync code that makes that loop.
+        return Where.UNKNOWN if self.blind else Where.OUTSIDE
