@@ -39,7 +39,8 @@ a switch: a parameter with a constant default tested alone (``if key in CACHE an
 ignore_cache: return CACHE[key]``, ``ignore_cache=False``) bypasses the cache only when a
 caller asks, so it does not make the guard a refreshing one. A place is
 filled by an assignment, an item assignment, ``setattr`` or a cache's own
-``set``/``setdefault``/``update``/``put``.
+``set``/``setdefault``/``update``/``put``; a logger's ``handlers`` by its ``addHandler``
+(``if logger.handlers: return logger`` before the handlers are added: configured once).
 
 A guarded block that does not fill its place itself, but calls something, is
 *pending* (``if _client is None: _connect()``): whether the callee fills the place
@@ -261,7 +262,9 @@ def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
 
 def _early_exit_guard(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> str | None:
     """``if <place is there>: return ...`` or ``try: return CACHE[key] except KeyError: ...``."""
-    if isinstance(statement, ast.If) and _exits(statement.body) and not statement.orelse:
+    # An ``else`` (``elif stale: client.close()``) does not matter: what follows runs only when
+    # the body did not return.
+    if isinstance(statement, ast.If) and _exits(statement.body):
         return _present_check(statement.test, search, aliases)
     if isinstance(statement, ast.Try) and len(statement.body) == 1 and isinstance(statement.body[0], ast.Return):
         returned = statement.body[0].value
@@ -272,7 +275,14 @@ def _early_exit_guard(statement: ast.stmt, search: _Search, aliases: dict[str, s
 
 
 def _exits(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[-1], ast.Return)
+    """A block that returns; or one that tries to and returns unless an error says the entry is
+    stale (``try: client.ping(); return client except ConnectionError: client = None``)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Try) and not last.finalbody and not last.orelse:
+        return _exits(last.body)
+    return isinstance(last, ast.Return)
 
 
 def _names_miss(caught: ast.expr | None) -> bool:
@@ -417,6 +427,11 @@ def _stored_by_call(call: ast.Call, search: _Search) -> str | None:
         return _named_attribute(call, search, {})
     if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
         return _place(call.func.value, search, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
+        # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
+        # and logging keeps a named logger, with its handlers, for the whole process.
+        logger = _place(call.func.value, search, {}, owner=True)
+        return f"{logger}.handlers" if logger is not None else None
     return None
 
 
