@@ -15,10 +15,13 @@ class Resource:
     path: str
     what: str  # "an HTTP client", for messages
     close: tuple[str, ...] = ("close",)  # the methods that release it
+    # keywords that hand it a pool someone else built (``Redis(connection_pool=POOL)``): given one,
+    # it is a thin handle on that pool and builds nothing of its own
+    borrows: tuple[str, ...] = ()
 
 
-def _all(what: str, close: tuple[str, ...], *paths: str) -> list[Resource]:
-    return [Resource(path, what, close) for path in paths]
+def _all(what: str, close: tuple[str, ...], *paths: str, borrows: tuple[str, ...] = ()) -> list[Resource]:
+    return [Resource(path, what, close, borrows) for path in paths]
 
 
 CLIENTS: dict[str, Resource] = {
@@ -57,6 +60,7 @@ CLIENTS: dict[str, Resource] = {
             "redis.asyncio.from_url",
             "redis.asyncio.Redis.from_url",
             "redis.asyncio.ConnectionPool",
+            borrows=("connection_pool",),
         ),
         *_all(
             "a MongoDB client and its connection pool",
@@ -76,6 +80,7 @@ CLIENTS: dict[str, Resource] = {
             "openai.AsyncAzureOpenAI",
             "anthropic.Anthropic",
             "anthropic.AsyncAnthropic",
+            borrows=("http_client",),
         ),
         *_all("a search client", ("close",), "elasticsearch.Elasticsearch", "elasticsearch.AsyncElasticsearch"),
         *_all(

@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.facts import CallSite, RefKind
+from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import AMORTISED, Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -29,7 +30,8 @@ class PerRequestClient(Rule):
     place is empty and fills it (`if self._client is None: self._client =
     ...`, `if url not in ENGINES: ENGINES[url] = ...`, an early `return`
     when it is set, `c = getattr(self, "_client", None)` then `if c is None
-    or c.is_closed:`, a TTL cache's `get` then `set`) runs once per process,
+    or c.is_closed:`, a TTL cache's `get` then `set`, `if c is not None: try:
+    c.ping(); return c except ...:`) runs once per process,
     per key or per expiry, not per request, and so does everything it calls.
     The guard may sit one or two calls above the construction
     (`get_client()` checks a global and calls `_build_client()`), or the
@@ -64,7 +66,9 @@ class PerRequestClient(Rule):
     at module level, behind a guard, in a memoized function or in the
     `__init__` of an object that lives long, or its `__new__` keeps its
     instances; an object built per request builds its client per request.
-    A session factory (`sessionmaker(bind=engine)`) built per request is not
+    A handle on a pool built elsewhere (`redis.Redis(connection_pool=POOL)`,
+    `OpenAI(http_client=SHARED)`) builds no pool of its own and is not
+    reported (a pool built in its arguments is, where it is built). A session factory (`sessionmaker(bind=engine)`) built per request is not
     reported: it holds no connection, and an engine built per request is
     reported where it is built.
 
@@ -119,7 +123,7 @@ class PerRequestClient(Rule):
         for call in context.calls_per_request:
             # A call of an instance (``SessionLocal()`` on a sessionmaker) checks out, it does not build.
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
-            if resource is None:
+            if resource is None or _borrows_a_pool(project, call.site, resource.borrows):
                 continue
             shared = ", shared by the requests of one operation there" if call.site.reused else ""
             yield self.report(
@@ -130,3 +134,17 @@ class PerRequestClient(Rule):
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
                 cost=AMORTISED if call.site.reused else None,
             )
+
+
+def _borrows_a_pool(project: Project, site: CallSite, keywords: tuple[str, ...]) -> bool:
+    """``Redis(connection_pool=self._pool)``: a handle on a pool held elsewhere. A pool or client
+    built in the call itself is built per request: reported where it is built when it is one of
+    ours (``connection_pool=ConnectionPool(...)``), else here (``http_client=MyHttpClient()``)."""
+    for key, value in site.kwargs:
+        if key not in keywords:
+            continue
+        if value.kind == "ref":
+            return True
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            return project.resolve(value.call.func).path in CLIENTS
+    return False
