@@ -9,11 +9,11 @@ depend on it. What costs in proportion to the traffic (a client built per reques
 read) is not worth a finding there (``run/check.py``'s ``in_scope``), and a message naming the
 route that runs a function names a user's route first.
 
-Four more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
+Five more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
 ``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``), a write of the
-service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``) and a trial of
+service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``), a trial of
 what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
-``/providers/probe``). A client built
+``/providers/probe``) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
 per request there is not worth a finding either; a file read there still is (a login reads and
 writes what a user's first visit needs).
 """
@@ -35,6 +35,9 @@ _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "confi
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The last segment of a route that tries what an operator configured (a connection, a webhook).
 _TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
+# The last segment of a write that deploys or retires a model (``POST /v2/repository/models/{name}/load``,
+# the model-repository protocol of KServe and Triton): a deployment's request, not the traffic.
+_DEPLOYMENTS = frozenset({"load", "unload", "reload"})
 
 
 def under_admin(route_path: str) -> bool:
@@ -55,7 +58,9 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return True
     if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
-    return bool(methods) and set(methods) <= _WRITES and any(part in _CONFIGURATION for part in parts)
+    if not methods or not set(methods) <= _WRITES:
+        return False
+    return any(part in _CONFIGURATION for part in parts) or (bool(parts) and parts[-1] in _DEPLOYMENTS)
 
 
 def _segments(route_path: str) -> list[str]:
