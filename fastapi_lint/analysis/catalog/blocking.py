@@ -176,8 +176,10 @@ _FILES = group(
         *methods("os", "truncate fsync read write sendfile"),
         # Copies, moves across file systems, deletions and archives of whole trees.
         *methods("shutil", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
-        # A temporary file is opened to be written, as ``open(..., "w")`` is.
-        *methods("tempfile", "NamedTemporaryFile TemporaryFile mkstemp"),
+        # A temporary file is opened to be written, as ``open(..., "w")`` is; so is the descriptor
+        # ``mkstemp`` made (``os.fdopen(fd, "w")``).
+        *methods("tempfile", "NamedTemporaryFile TemporaryFile"),
+        "os.fdopen",
         "markitdown.MarkItDown.convert",
     ],
     waits=ON_FILE,
@@ -201,7 +203,8 @@ _FILES = group(
 
 # One metadata operation on one path or one folder: FAS108 (off by default), never the default
 # rules. Renames stay within a file system (``os.rename`` fails across them rather than copy);
-# a temporary folder is one ``mkdir`` (what is written into it is reported where it is written).
+# a temporary folder is one ``mkdir``, and ``mkstemp`` one empty file made (what is written into
+# either is reported where it is written: ``os.write``, ``os.fdopen``, an ``open`` of the path).
 _METADATA = group(
     "queries or changes file-system metadata synchronously",
     "`anyio.Path` (`await anyio.Path(...).exists()`) or `await asyncio.to_thread(...)`, "
@@ -219,7 +222,7 @@ _METADATA = group(
         ),
         *methods("os.path", "exists lexists isfile isdir islink getsize getmtime getatime getctime samefile"),
         "shutil.disk_usage",
-        *methods("tempfile", "mkdtemp TemporaryDirectory"),
+        *methods("tempfile", "mkdtemp TemporaryDirectory mkstemp"),
     ],
     waits=ON_METADATA,
     tier=Tier.METADATA,
@@ -283,9 +286,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
 _LOADERS = frozenset({"json.load", "pickle.load", "tomllib.load", "tomli.load", "yaml.safe_load", "yaml.load"})
 # Open a file and hand back its handle: the reads and writes come after, through it.
 _OPENERS = frozenset({"builtins.open", "io.open", "codecs.open", "pathlib.Path.open", "tempfile.NamedTemporaryFile",
-                      "tempfile.TemporaryFile"})
+                      "tempfile.TemporaryFile", "os.fdopen"})
 # What a handle opened by a catalog call is, as the project names it.
-_OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()"})
+_OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()", "os.fdopen()"})
 
 
 def reads_an_opened_handle(site: CallSite, path: str) -> bool:
