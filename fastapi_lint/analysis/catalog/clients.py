@@ -27,7 +27,8 @@ def _all(what: str, close: tuple[str, ...], *paths: str, borrows: tuple[str, ...
 CLIENTS: dict[str, Resource] = {
     resource.path: resource
     for resource in [
-        *_all("an HTTP client", ("aclose", "close"), "httpx.AsyncClient", "httpx.Client"),
+        # A transport holds the connection pool: a client handed a shared one is a thin handle.
+        *_all("an HTTP client", ("aclose", "close"), "httpx.AsyncClient", "httpx.Client", borrows=("transport",)),
         *_all("an HTTP session", ("close",), "aiohttp.ClientSession", "requests.Session", "requests.session"),
         *_all(
             "a database engine and its connection pool",
@@ -78,6 +79,8 @@ CLIENTS: dict[str, Resource] = {
             "openai.AsyncOpenAI",
             "openai.AzureOpenAI",
             "openai.AsyncAzureOpenAI",
+            "openai.Client",
+            "openai.AsyncClient",
             "anthropic.Anthropic",
             "anthropic.AsyncAnthropic",
             borrows=("http_client",),
