@@ -20,6 +20,8 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   or a daemon's ``main()``, wherever its module is imported), a task-queue job (Celery, Dramatiq,
   RQ, Taskiq), a Temporal activity or workflow (``@activity.defn``, ``@workflow.run``, or handed
   to a worker: ``client.execute_workflow(Flow.run, ...)``, ``workflow.execute_activity(...)``),
+  an actor's method (an ``xoscar`` actor runs in its pool, another process: a call through its
+  reference is a message),
   a command-line command;
 - ``TEST``: in test code (``test_*.py``, ``*_test.py``, ``conftest.py``, a ``tests/``,
   ``test/`` or ``testing/`` folder): it never runs in the server;

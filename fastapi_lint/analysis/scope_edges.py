@@ -34,6 +34,9 @@ _RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path 
 _WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_child_workflow", "start_child_workflow",
                               "execute_activity", "start_activity", "execute_local_activity", "start_local_activity",
                               "execute_activity_method", "start_activity_method"})
+# Actors of an actor framework: each runs in an actor pool, a process with a loop of its own, and
+# a call through an actor's reference (``await supervisor_ref.launch(...)``) is a message to it.
+_ACTOR_BASES = frozenset({"xoscar.Actor", "xoscar.StatelessActor", "xoscar.api.Actor", "xoscar.api.StatelessActor"})
 # Start a coroutine as a task on the running loop, which goes on without waiting for it.
 _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
@@ -119,11 +122,23 @@ class CallEdges:
                 yield _Edge(method, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "run")
+            if self._in_another_actor(located.function.class_path, target):
+                kind = "private"
             if kind == "run" and runs_once(self.graph, located, site):
                 kind = "once"
             yield _Edge(target, kind)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
                 yield from (_Edge(override, kind) for override in self._overrides(target))
+
+    def _in_another_actor(self, caller_class: str | None, target: str) -> bool:
+        """Whether ``target`` is a method of an actor other than the caller's: it runs in the
+        actor's pool, on its loop, when the caller's message reaches it."""
+        located = self.project.function(target)
+        owner = located.function.class_path if located is not None else None
+        return owner is not None and owner != caller_class and self._is_actor(owner)
+
+    def _is_actor(self, class_path: str) -> bool:
+        return any(base in _ACTOR_BASES for base in self.project.mro(class_path))
 
     def _overrides(self, method: str) -> list[str]:
         located = self.project.function(method)
@@ -179,13 +194,15 @@ class CallEdges:
         return self.graph.target(resolved)
 
     def _private_roots(self) -> Iterator[str]:
-        """Functions that run on a loop of their own whoever calls them: task-queue jobs and
-        command-line commands, and what module-level code runs with ``asyncio.run``."""
+        """Functions that run on a loop of their own whoever calls them: task-queue jobs,
+        command-line commands, actors' methods, and what module-level code runs with ``asyncio.run``."""
         project = self.project
         for located in project.all_functions():
             function = located.function
             if function.decorators and any(self._hands_to_worker(d) for d in function.decorators):
                 yield function.path
+            elif function.class_path is not None and function.is_async and self._is_actor(function.class_path):
+                yield function.path  # an actor's method: run by its pool, however it is called
         for summary in project.summaries:
             yield from self._handed_to_runners(summary.module_calls)
 
