@@ -38,6 +38,7 @@ _HARMLESS = (
 
 
 _FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
+_EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
 
 
 def as_made(project: Project, located: Located, site: CallSite, entry: Entry) -> Entry:
@@ -52,8 +53,11 @@ def as_made(project: Project, located: Located, site: CallSite, entry: Entry) ->
 
 
 def cannot_wait(site: CallSite, path: str) -> bool:
-    """A catalog call whose arguments say it returns at once: ``fcntl.flock(fd, LOCK_UN)`` releases,
-    ``fcntl.flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait."""
+    """A catalog call whose arguments say it returns at once: ``flock(fd, LOCK_UN)`` releases,
+    ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait, ``pool.shutdown(wait=False)`` leaves."""
+    if path.endswith(_EXECUTOR_SHUTDOWNS):
+        wait = site.kwarg("wait") or (site.args[0] if site.args else None)
+        return wait is not None and wait.kind == "const" and wait.text == "False"
     if path not in _FILE_LOCKS or len(site.args) < 2:
         return False
     operation = site.args[1].text
