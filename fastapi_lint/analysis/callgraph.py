@@ -56,7 +56,7 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     """A catalog call whose arguments say it returns at once: ``flock(fd, LOCK_UN)`` releases,
     ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait, ``pool.shutdown(wait=False)`` leaves."""
     if path.endswith(_EXECUTOR_SHUTDOWNS):
-        wait = site.kwarg("wait") or (site.args[0] if site.args else None)
+        wait = site.argument("wait", 0)
         return wait is not None and wait.kind == "const" and wait.text == "False"
     if path not in _FILE_LOCKS or len(site.args) < 2:
         return False

@@ -31,6 +31,14 @@ class Ref(NamedTuple):
     path: str
     kind: RefKind = RefKind.SYMBOL
 
+    @property
+    def made_by(self) -> str | None:
+        """For a name bound to what a call returned (``t = Transport()``, an instance spelled
+        ``Transport()``): the callable that made it, as written; else None."""
+        if self.kind is RefKind.INSTANCE and self.path.endswith("()"):
+            return self.path[:-2]
+        return None
+
 
 def field_names(cls: type) -> tuple[str, ...]:
     """The fields of a fact class, named tuple or dataclass alike."""
@@ -111,6 +119,14 @@ class CallSite(NamedTuple):
             if key == name:
                 return value
         return None
+
+    def argument(self, name: str, position: int) -> Value | None:
+        """What the call passes as a library function's parameter, by keyword or at its position
+        (``open(path, mode="a")`` or ``open(path, "a")``)."""
+        keyword = self.kwarg(name)
+        if keyword is not None:
+            return keyword
+        return self.args[position] if position < len(self.args) else None
 
 
 class Param(NamedTuple):

@@ -48,7 +48,7 @@ class BlindRegistrations(UnknownPlacement):
         for _, owner, site in project.calls_named(_REGISTRATIONS):
             if site.func is None or not self._on_an_app(project.resolve(site.func).path):
                 continue  # another framework's server (aiohttp's ``router.add_route``): not the app's
-            handler = site.kwarg("endpoint") or (site.args[1] if len(site.args) > 1 else None)
+            handler = site.argument("endpoint", 1)
             if handler is None or handler.kind in _LITERALS:
                 continue  # ``add_route("GET", "/path", handler)``: a path where FastAPI takes a handler
             if self._function_named(handler) is not None or self._made_by_factory(handler):

@@ -313,7 +313,7 @@ def _writes_composed(site: CallSite) -> bool:
     orjson.dumps(...)``, ``path.write_text(SCRIPT)`` of a module constant, of a literal or an
     f-string: a config, a script or a request's JSON handed to a child process, not a document
     the request brought or a download."""
-    data = site.kwarg("data") or (site.args[0] if site.args else None)
+    data = site.argument("data", 0)
     if data is None:
         return False
     if data.kind in ("str", "fstring"):
@@ -324,13 +324,13 @@ def _writes_composed(site: CallSite) -> bool:
         return False
     path = data.ref.path
     if data.ref.kind is RefKind.INSTANCE:
-        return path.endswith("()") and path[:-2] in _COMPOSERS
+        return data.ref.made_by in _COMPOSERS
     # A module-level name in capitals is a constant by convention: text written in the source.
     return data.ref.kind is RefKind.SYMBOL and "()" not in path and path.rpartition(".")[2].isupper()
 
 
 def _appends_text(site: CallSite) -> bool:
-    mode = site.kwarg("mode") or (site.args[1] if len(site.args) > 1 else None)
+    mode = site.argument("mode", 1)
     return mode is not None and mode.kind == "str" and mode.text.startswith("a") and "b" not in mode.text
 
 

@@ -67,10 +67,12 @@ class PerRequestClient(Rule):
     `__init__` of an object that lives long, or its `__new__` keeps its
     instances; an object built per request builds its client per request.
     A handle on a pool built elsewhere (`redis.Redis(connection_pool=POOL)`,
-    `OpenAI(http_client=SHARED)`, `httpx.AsyncClient(transport=SHARED)`) builds no pool of its own and is not
-    reported (a pool built in its arguments is, where it is built). A session factory (`sessionmaker(bind=engine)`) built per request is not
-    reported: it holds no connection, and an engine built per request is
-    reported where it is built.
+    `OpenAI(http_client=SHARED)`, `httpx.AsyncClient(transport=SHARED)`)
+    builds no pool of its own and is not reported (a pool built in its
+    arguments is, where it is built). A session factory
+    (`sessionmaker(bind=engine)`) built per request is not reported: it holds
+    no connection, and an engine built per request is reported where it is
+    built.
 
     ## Example
     ```python
@@ -144,9 +146,9 @@ def _borrows_a_pool(project: Project, site: CallSite, keywords: tuple[str, ...])
         if key not in keywords:
             continue
         if value.kind == "ref" and value.ref is not None:
-            built_here = value.ref.kind is RefKind.INSTANCE and value.ref.path.endswith("()")
             # ``t = AsyncHTTPTransport()`` just before: built per request, like an inline one
-            return not built_here or value.ref.path[:-2] in CLIENTS
+            made_by = value.ref.made_by
+            return made_by is None or made_by in CLIENTS
         if value.kind == "call" and value.call is not None and value.call.func is not None:
             return project.resolve(value.call.func).path in CLIENTS
     return False
