@@ -293,3 +293,6 @@ class ModuleSummary:
     module_stores: tuple[tuple[str, Ref], ...] = ()
     # Names (and ``name.attribute``) this module binds to a path of its own files (``bundled.py``).
     bundled_exports: tuple[str, ...] = ()
+    # Folders its top-level code puts on ``sys.path``, relative to its own folder (``..``):
+    # import roots of the modules below them (``extract/import_paths.py``).
+    sys_path_folders: tuple[str, ...] = ()

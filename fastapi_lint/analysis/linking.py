@@ -53,6 +53,9 @@ class LinkedNames:
         # module-level name -> what functions store into it (``global _client; _client = ...``)
         self.stores: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
+        # A module's own name first: another module's alias (from an import root) never takes it.
+        for summary in summaries:
+            self.modules.setdefault(summary.module, summary)
         for summary in summaries:
             self._add(summary)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.test_code import is_test_path
 
 # Files that make a folder a project's root, and so the root its packages are imported from.
 _PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
@@ -26,7 +27,8 @@ def module_aliases(
 ) -> dict[str, tuple[str, ...]]:
     """For each module (by displayed path), the names its import roots give it beyond its own.
 
-    Roots are the configured ``src`` folders, and the folders inside the linted tree (at or below
+    Roots are the configured ``src`` folders, the folders a module of the project puts on
+    ``sys.path`` (``extract/import_paths.py``), and the folders inside the linted tree (at or below
     the folder common to every file) that hold a project file or are named ``src``."""
     located = {summary.path: (summary, _absolute(files.get(summary.path, Path(summary.path)))) for summary in summaries}
     folders = [file.parent for _, file in located.values() if file is not None]
@@ -37,6 +39,7 @@ def module_aliases(
     except ValueError:  # files on different drives
         return {}
     configured = frozenset(found for found in (_absolute(folder) for folder in src) if found is not None)
+    configured |= _sys_path_folders(located.values())
     aliases: dict[str, tuple[str, ...]] = {}
     for display, (summary, file) in located.items():
         if file is None:
@@ -49,6 +52,17 @@ def module_aliases(
         if names:
             aliases[display] = tuple(names)
     return aliases
+
+
+def _sys_path_folders(located: Iterable[tuple[ModuleSummary, Path | None]]) -> frozenset[Path]:
+    """The folders the project's modules add to ``sys.path``; not its tests': a test puts the
+    package under test there (``tests/`` adding ``../mypkg``), which is not how the app runs."""
+    return frozenset(
+        Path(os.path.normpath(file.parent / folder))
+        for summary, file in located
+        if file is not None and not is_test_path(PurePath(summary.path).parts)
+        for folder in summary.sys_path_folders
+    )
 
 
 def _roots_above(folder: Path, top: Path, configured: frozenset[Path]) -> list[Path]:

@@ -352,11 +352,13 @@ class ProjectSession:
     def _module_aliases(self, summaries: list[ModuleSummary], shown: dict[str, Path],
                         src: tuple[Path, ...]) -> dict[str, tuple[str, ...]]:
         """``roots.module_aliases`` of the project, computed again only when what it reads changed:
-        the modules' paths, names and package flags, their files, the configured roots."""
+        the modules' paths, names, package flags and ``sys.path`` folders, their files, the
+        configured roots."""
         from fastapi_lint.analysis.roots import module_aliases
 
         files = {summary.path: shown.get(summary.path, Path(summary.path)) for summary in summaries}
-        key = (src, tuple((summary.path, summary.module, summary.is_package, files[summary.path]) for summary in summaries))
+        key = (src, tuple((summary.path, summary.module, summary.is_package, summary.sys_path_folders, files[summary.path])
+                          for summary in summaries))
         if self._aliases is None or self._aliases[0] != key:
             self._aliases = (key, module_aliases(summaries, files, src))
         return self._aliases[1]

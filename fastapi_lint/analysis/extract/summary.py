@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.bundled import BundledNames
+from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
 from fastapi_lint.analysis.extract.switches import gates as switch_gates, returned_switch
@@ -119,6 +120,7 @@ class _Extractor(ExpressionReader):
             imports=tuple(self.imports),
             module_stores=tuple(dict.fromkeys(self.module_stores)),
             bundled_exports=self.bundled_names.exports,
+            sys_path_folders=sys_path_folders(self.parsed.tree, self.parsed.source),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
