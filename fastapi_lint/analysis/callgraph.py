@@ -21,6 +21,7 @@ from typing import NamedTuple
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.bundled_links import bundled_elsewhere
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
+from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
@@ -37,10 +38,6 @@ _HARMLESS = (
 )
 
 
-_FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
-_EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
-
-
 def as_made(project: Project, located: Located, site: CallSite, entry: Entry) -> Entry:
     """A catalog call's entry as this site makes it: a read of a file shipped with the code (named
     here or through another module), or a sleep of a few milliseconds, costs what a metadata call
@@ -50,18 +47,6 @@ def as_made(project: Project, located: Located, site: CallSite, entry: Entry) ->
             entry.tier == Tier.FILE and bundled_elsewhere(project, located, line, col)):
         return bundled_read(entry)
     return brief(entry, site)
-
-
-def cannot_wait(site: CallSite, path: str) -> bool:
-    """A catalog call whose arguments say it returns at once: ``flock(fd, LOCK_UN)`` releases,
-    ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait, ``pool.shutdown(wait=False)`` leaves."""
-    if path.endswith(_EXECUTOR_SHUTDOWNS):
-        wait = site.argument("wait", 0)
-        return wait is not None and wait.kind == "const" and wait.text == "False"
-    if path not in _FILE_LOCKS or len(site.args) < 2:
-        return False
-    operation = site.args[1].text
-    return "LOCK_UN" in operation or "LOCK_NB" in operation
 
 
 # What building an object runs, in the order a class's own ``__init__`` hides the others.

@@ -1,0 +1,28 @@
+"""Catalog calls whose arguments say they return at once, whatever the call usually waits for."""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.facts import CallSite
+
+_FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
+_EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
+_LOCK_ACQUIRES = ("Lock.acquire", "RLock.acquire", "Semaphore.acquire", "BoundedSemaphore.acquire")
+
+
+def cannot_wait(site: CallSite, path: str) -> bool:
+    """``flock(fd, LOCK_UN)`` releases, ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait,
+    ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
+    the lock."""
+    if path.endswith(_EXECUTOR_SHUTDOWNS):
+        return _is_false(site, "wait")
+    if path.endswith(_LOCK_ACQUIRES):
+        return _is_false(site, "blocking")
+    if path not in _FILE_LOCKS or len(site.args) < 2:
+        return False
+    operation = site.args[1].text
+    return "LOCK_UN" in operation or "LOCK_NB" in operation
+
+
+def _is_false(site: CallSite, first_parameter: str) -> bool:
+    value = site.argument(first_parameter, 0)
+    return value is not None and value.kind == "const" and value.text == "False"
