@@ -117,7 +117,7 @@ def _callers_pass(graph: _Graph, located: Located, parameter: str) -> bool:
     key = (located.function.path, parameter)
     found = memo.get(key)
     if found is None:
-        calls = _callers(graph).get(located.function.path, [])
+        calls = callers(graph).get(located.function.path, [])
         found = memo[key] = bool(calls) and all(passes(located.function, site, parameter) for site in calls)
     return found
 
@@ -143,7 +143,7 @@ def _filled_elsewhere(project: Project, place: str) -> bool:
     )
 
 
-def _callers(graph: _Graph) -> dict[str, list[CallSite]]:
+def callers(graph: _Graph) -> dict[str, list[CallSite]]:
     """Every function's call sites in the project outside tests, by the function they run."""
     found = _CALLERS(graph.project)
     if not found:

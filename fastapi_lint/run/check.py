@@ -117,7 +117,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     built per request) and file or metadata calls: an operator's rare request; and a client built
     per request where only admin routes, login flows, probes, configuration writes and trials run
     it. And what runs only when an operator turns a setting away from its default
-    (``analysis/opt_in.py``): a developer's trace, a debug mode. And what a rule marks as its wider
+    (``analysis/opt_in.py``): a developer's trace, a debug mode; or only for an argument no caller
+    passes (``analysis/untaken.py``). And what a rule marks as its wider
     view (``Diagnostic.wider``). Nor is a client that one operation builds and uses for several
     requests (``analysis/reused_clients.py``): its cost is spread over them.
     """
@@ -125,8 +126,10 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         return found, 0
     from dataclasses import replace
 
+    from fastapi_lint.analysis.call_arguments import in_ranges
     from fastapi_lint.analysis.opt_in import is_opt_in
     from fastapi_lint.analysis.scope_places import ON_THE_APP_LOOP, Where
+    from fastapi_lint.analysis.untaken import untaken_lines
     from fastapi_lint.rules import registry
 
     project = context.project
@@ -142,6 +145,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
             continue  # the rule's wider view: it could not tell the finding is worth acting on
         if diagnostic.opt_in or (located is not None and is_opt_in(project, located, diagnostic.span.line)):
             continue  # runs only when an operator turns a setting away from its default
+        if located is not None and in_ranges(diagnostic.span.line, untaken_lines(context.callgraph, context.model.roles, located)):
+            continue  # a branch on a parameter that every call of the function rules out
         if located is not None and rule is not None and (
                 (located.function.path in placed.admin_only and diagnostic.cost in _CHEAP)
                 or (located.function.path in placed.now_and_then and rule.per_request)):

@@ -1,0 +1,76 @@
+"""The lines of a function that no call of it runs: a branch on a parameter every caller rules out.
+
+``call_arguments.dead_lines`` drops, from what one call runs, the branch its arguments rule out.
+A finding written in the function itself is reported by where the function runs, not by the call:
+when every call of the function in the project (tests aside) rules the same branch out, no
+request runs the line, whichever route reaches the function::
+
+    async def upload(files, dest, force_move: bool = True):
+        ...
+        if force_move:
+            shutil.move(tmp, dest)      # every caller passes force_move=False: never runs
+        else:
+            pending.append(tmp)
+
+What is known of the callers decides nothing when the function is a route, a dependency or
+another function FastAPI calls with a request's values, when it has no caller the analysis sees,
+or when one of its callers hands it to something else to run (``executor.submit(upload, ...)``:
+the arguments are not the function's). Such lines are shown with ``--scope all``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from fastapi_lint.analysis.call_arguments import LineRange, dead_lines
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts
+from fastapi_lint.analysis.guards import callers
+from fastapi_lint.analysis.project import Located, per_project
+
+if TYPE_CHECKING:
+    from fastapi_lint.analysis.callgraph import CallGraph
+
+
+def untaken_lines(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) -> frozenset[LineRange]:
+    """The line ranges of ``located`` that no call of it runs (empty when that cannot be told)."""
+    function = located.function
+    if not function.branches:
+        return frozenset()
+    project = graph.project
+    memo = _MEMO(project)
+    found = memo.get(function.path)
+    if found is None:
+        found = memo[function.path] = _untaken(graph, roles, located)
+    return found
+
+
+def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) -> frozenset[LineRange]:
+    function = located.function
+    if roles.get(function.path):
+        return frozenset()
+    sites = callers(graph).get(function.path, [])
+    if not sites or not all(_calls(site, function) for site in sites):
+        return frozenset()
+    project = graph.project
+    untaken: frozenset[LineRange] | None = None
+    for site in sites:
+        dead = dead_lines(project, function, site)
+        untaken = dead if untaken is None else untaken & dead
+        if not untaken:
+            return frozenset()
+    return untaken or frozenset()
+
+
+def _calls(site: CallSite, function: FunctionFacts) -> bool:
+    """Whether ``site`` calls ``function`` itself (its arguments are the function's), rather than
+    handing it to a runner."""
+    if site.func is None or site.has_star_args or site.has_star_kwargs:
+        return False
+    called = site.func.path.removesuffix("()").rpartition(".")[2]
+    if function.name == "__init__" and function.class_path is not None:
+        return called == function.class_path.rpartition(".")[2]
+    return called == function.name
+
+
+_MEMO = per_project[dict[str, frozenset[LineRange]]](lambda project: {})
