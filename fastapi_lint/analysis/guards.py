@@ -20,8 +20,11 @@ Phase 1 finds the code a function runs only while a lasting place is empty
   tests is at module level, behind a guard, in a memoized function, in the ``__init__`` of
   a class that lives long itself, or when it keeps its instances (a ``__new__`` behind a
   guard: a singleton). One built in a plain function (``ds = Dataset(d); ds.load()``) is built
-  per call, and so is what its guards guard. A class never constructed in the project is
-  given the benefit of the doubt.
+  per call, and so is what its guards guard. Constructions in functions no request runs
+  (nothing a route, a dependency or a middleware calls reaches them: a CLI command, the
+  startup, a worker) do not count when the project has an app: the instance a request uses
+  was built once, however often a command line builds another. A class never constructed in
+  the project is given the benefit of the doubt.
 
 * A guard with other conditions (``tok is None or tok.expired``) refreshes the entry: once
   per period. That is not per request (``refreshed=True``: what the request path and FAS201
@@ -68,6 +71,7 @@ _MODEL_LOADS = (
 
 class _Graph(Protocol):
     project: Project
+    request_roots: frozenset[str]
 
     def runs(self, path: str) -> list[tuple[CallSite, str]]: ...
 
@@ -164,6 +168,7 @@ _FILLED_ELSEWHERE = per_project[dict[str, bool]](lambda project: {})
 # What ``_filled_below`` and ``long_lived`` found, per project.
 _FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {})
 _LONG_LIVED = per_project[dict[str, bool]](lambda project: {})
+_RUN_BY_REQUESTS = per_project[list[frozenset[str]]](lambda project: [])
 
 
 # -- a guard whose store is one or two calls down --------------------------
@@ -253,14 +258,34 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
     family = [klass for klass in project.classes if class_path in project.mro(klass)]
     if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
         return True
+    requests = _run_by_requests(graph)
     for located, site in project.function_calls_to(family):
         if site.func is None or project.resolve(site.func).kind is not RefKind.SYMBOL:
             continue  # calling an instance (``__call__``) builds nothing
         if _in_tests(located):
             continue  # a test builds what it tests; the server's instances are built elsewhere
+        if requests is not None and located.function.path not in requests:
+            continue  # a command line's, the startup's, a worker's instance
         if not _built_to_last(graph, located, site, family):
             return False
     return True
+
+
+def _run_by_requests(graph: _Graph) -> frozenset[str] | None:
+    """Every function a request may run (ignoring guards), or None for a project without an app."""
+    if not graph.request_roots:
+        return None
+    memo = _RUN_BY_REQUESTS(graph.project)
+    if not memo:
+        seen = set(graph.request_roots)
+        pending = list(seen)
+        while pending:
+            for _, callee in graph.runs(pending.pop()):
+                if callee not in seen:
+                    seen.add(callee)
+                    pending.append(callee)
+        memo.append(frozenset(seen))
+    return memo[0]
 
 
 def _in_tests(located: Located) -> bool:
