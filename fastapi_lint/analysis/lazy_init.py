@@ -28,7 +28,8 @@ code after the ``or`` runs when the place is empty, and the guard holds when the
 that place elsewhere (``guards.py``): a value computed once and kept, the fallback for the rare
 object made without it.
 
-The forms recognised: ``is None``/``not x``/``not in``/``not hasattr(o, "x")`` with
+The forms recognised: ``is None``/``not x``/``not in``/``not hasattr(o, "x")`` (and a stamp
+the filling sets, ``CACHE["checked_at"] == 0``) with
 the guarded code in the ``if`` body; the same tests' opposites with an early
 ``return`` (the rest of the body is guarded) or with the filling code in the
 ``else``; and a test combined with others by ``and``/``or``
@@ -302,6 +303,8 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
             return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.In):
             return _place(right, search, aliases)
+        if isinstance(op, (ast.Gt, ast.NotEq)) and _is_zero(right):
+            return _place_or_get(test.left, search, aliases)  # a stamp set when filled
         return None
     if isinstance(test, ast.Call) and _called_name(test) == "hasattr":
         return _named_attribute(test, search, aliases)
@@ -325,6 +328,8 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
             return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
             return _place(right, search, aliases)
+        if isinstance(op, (ast.Eq, ast.LtE)) and _is_zero(right):
+            return _place_or_get(test.left, search, aliases)
     return None
 
 
@@ -433,6 +438,10 @@ def _stored_by_call(call: ast.Call, search: _Search) -> str | None:
         logger = _place(call.func.value, search, {}, owner=True)
         return f"{logger}.handlers" if logger is not None else None
     return None
+
+
+def _is_zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value in (0, 0.0)
 
 
 def _is_none(node: ast.expr) -> bool:
