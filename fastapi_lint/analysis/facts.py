@@ -177,7 +177,8 @@ class FunctionFacts:
 
 class Switch(NamedTuple):
     """A setting tested by a condition (``extract/switches.py``): ``kind`` ``env`` (``name`` the
-    variable), ``call`` (the function's path) or ``platform`` (``sys.platform``), and how it is
+    variable), ``call`` (the function's path), ``platform`` (``sys.platform``) or ``loop`` (an
+    event loop runs the code), and how it is
     tested: ``op`` (``truth``, ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``,
     ``not in``, ``startswith``, ``not startswith``) against ``operands``; ``default`` is an
     environment variable's written default or Linux's platform value, ``methods`` the string

@@ -6,6 +6,8 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
 - an environment variable is unset (or has the default the code writes for it);
 - the operating system is Linux, where a served app runs (``platform.system() == "Darwin"`` is
   false);
+- an event loop runs the code (what asks ``asyncio.get_running_loop()`` and falls back when it
+  raises is not run);
 - a function without parameters that returns a switch (``def tracing_enabled(): return
   bool(os.getenv("TRACE_DIR"))``) has that switch's value.
 
@@ -91,7 +93,7 @@ def _flip(value: object, op: str) -> object:
 
 
 def _default(project: Project, switch: Switch, depth: int) -> object:
-    if switch.kind in ("env", "platform"):
+    if switch.kind in ("env", "platform", "loop"):
         return switch.default
     if switch.kind == "call" and depth < 3:
         located = project.function(project.resolve(Ref(switch.name)).path)

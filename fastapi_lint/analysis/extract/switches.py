@@ -18,6 +18,10 @@ The switches read (``Switch.kind``):
   macOS or Windows only (``if platform.system() == "Darwin":``, ``sys.platform.startswith("win")``)
   is a developer's machine's.
 
+- ``loop``: whether an event loop runs the code; it does where a served app runs it, so the
+  handler of a ``try`` that asks for the running loop (``asyncio.get_running_loop()``) and
+  catches the ``RuntimeError`` it raises without one is the fallback for code no loop runs.
+
 Not a field of a settings class (``settings.debug``): that is a feature the product documents and
 operators turn on, and a stall behind one is real for them (the development set holds one that
 its project fixed: a config file read behind ``mcp_read_from_config: bool = False``).
@@ -42,6 +46,9 @@ _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os._Environ.get"})
 _ENVIRON = frozenset({"os.environ"})
 # The operating system as each reads it, with Linux's value.
 _PLATFORM_CALLS = {"platform.system": "Linux"}
+_RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+# Whether an event loop runs the code: on a served app's loop, it does.
+RUNNING_LOOP = Switch("loop", "running", default=True)
 _PLATFORM_NAMES = {"sys.platform": "linux", "os.name": "posix"}
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold"})
 # Predicates whose name says they test for "no value": true when the variable is unset.
@@ -87,8 +94,31 @@ def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
             yield from _gates(statement.body, resolve)
             yield from _gates(statement.orelse if not isinstance(statement, (ast.With, ast.AsyncWith)) else [], resolve)
         elif isinstance(statement, ast.Try):
+            if _asks_for_running_loop(statement.body, resolve):
+                # ``try: asyncio.get_running_loop() ... except RuntimeError: asyncio.run(...)``:
+                # the handler is the fallback for code that no loop runs
+                short = len(statement.body) <= 2  # a broad handler catches little else
+                for handler in statement.handlers:
+                    if handler.body and _catches_runtime_error(handler.type, short):
+                        yield Gate(handler.body[0].lineno, _last_line(handler.body), RUNNING_LOOP, False)
             for block in (statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)):
                 yield from _gates(block, resolve)
+
+
+def _asks_for_running_loop(body: list[ast.stmt], resolve: Resolve) -> bool:
+    """The try's first statement asks for the running loop: what raises without one."""
+    return bool(body) and any(
+        isinstance(node, ast.Call) and resolve(node.func) in _RUNNING_LOOP_CALLS for node in ast.walk(body[0])
+    )
+
+
+def _catches_runtime_error(caught: ast.expr | None, broad: bool) -> bool:
+    """The handler catches the ``RuntimeError`` (``broad``: also by ``Exception`` or a bare one)."""
+    if caught is None:
+        return broad
+    if isinstance(caught, ast.Tuple):
+        return any(_catches_runtime_error(item, broad) for item in caught.elts)
+    return isinstance(caught, ast.Name) and (caught.id == "RuntimeError" or broad and caught.id in ("Exception", "BaseException"))
 
 
 def _leaves(block: list[ast.stmt]) -> bool:
