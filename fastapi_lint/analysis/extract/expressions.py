@@ -40,6 +40,9 @@ _ITERATES = frozenset(
     for name in ("list tuple set frozenset dict sorted sum min max any all next enumerate zip map filter reversed iter").split()
 )
 _ITERATES_METHODS = frozenset({"join", "extend", "writelines"})
+# Responses that iterate a sync body in the threadpool (Starlette's ``iterate_in_threadpool``): a
+# file opened in the call (``StreamingResponse(open(path, "rb"))``) is read there, not on the loop.
+_STREAMS_IN_THREADPOOL = frozenset({"fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse"})
 # Subscripts that run no code of the project: types (``list[int]``, ``Optional[X]``) and builtins.
 _NO_ITEM_METHODS = ("builtins.", "typing.", "typing_extensions.", "collections.abc.")
 
@@ -87,6 +90,8 @@ class ExpressionReader:
         self.reused: set[int] = set()
         # ``with`` items whose block awaits in a loop (``CallSite.stepped``), by ``id``.
         self.stepped: set[int] = set()
+        # Files opened as a streamed response's body, read in the threadpool, by ``id``.
+        self.streamed: set[int] = set()
 
     # -- positions ---------------------------------------------------------
 
@@ -263,8 +268,12 @@ class ExpressionReader:
         if (func is not None and func.path in _ITERATES) or attr in _ITERATES_METHODS:
             for argument in node.args:
                 self.iterates(argument.value if isinstance(argument, ast.Starred) else argument)
+        if func is not None and func.path in _STREAMS_IN_THREADPOOL:
+            body = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "content"), None)
+            if isinstance(body, ast.Call):
+                self.streamed.add(id(body))
         in_lambda = bool(self.lambdas)
-        offloaded = in_lambda and self.lambdas[-1]
+        offloaded = (in_lambda and self.lambdas[-1]) or id(node) in self.streamed
         if offloads:
             self.offload_depth += 1
         try:
