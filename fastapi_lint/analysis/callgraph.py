@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.bundled_links import bundled_elsewhere
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, is_bundled_read
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, empty_tempfile, is_bundled_read
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
@@ -46,7 +46,8 @@ def as_made(project: Project, located: Located, site: CallSite, entry: Entry) ->
     if is_bundled_read(entry, located.function.bundled, line, col) or (
             entry.tier == Tier.FILE and bundled_elsewhere(project, located, line, col)):
         return bundled_read(entry)
-    return brief(entry, site)
+    made = brief(entry, site)
+    return made if made is not entry else empty_tempfile(entry, located.function.calls, located.function.returned) or entry
 
 
 # What building an object runs, in the order a class's own ``__init__`` hides the others.

@@ -26,10 +26,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.facts import RefKind
-
-if TYPE_CHECKING:
-    from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.facts import CallSite, RefKind, Value
 
 
 class Tier(IntEnum):
@@ -66,6 +63,7 @@ ON_SHORT_SLEEP = "sleeping a few milliseconds"
 ON_LOG_APPEND = "appending to a text file"
 ON_FILE_IN_STEPS = "opening a file worked on in steps between awaits"
 ON_COMPOSED_WRITE = "writing a short text the code composes"
+ON_EMPTY_TEMPFILE = "creating an empty temporary file"
 COMPUTING = "computing"
 
 
@@ -332,6 +330,32 @@ def _writes_composed(site: CallSite) -> bool:
 def _appends_text(site: CallSite) -> bool:
     mode = site.argument("mode", 1)
     return mode is not None and mode.kind == "str" and mode.text.startswith("a") and "b" not in mode.text
+
+
+# Temporary files whose handle stands for the work done through it (``f.write(data)``); made and
+# only named (``tmp.name`` handed to a writer, itself reported), one is an empty file.
+_TEMPFILES = frozenset({"tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile"})
+_HANDLE_WORK = frozenset({"write", "writelines", "read", "readline", "readlines", "truncate", "readinto"})
+
+
+def empty_tempfile(entry: Entry, calls: Iterable[CallSite], returned: Iterable[Value]) -> Entry | None:
+    """``entry`` in the metadata tier when it makes a temporary file whose handle the function
+    never reads or writes through, nor returns (its name is handed on: what writes it is reported
+    there)."""
+    if entry.pattern not in _TEMPFILES:
+        return None
+    made = entry.pattern + "()"
+    for value in returned:
+        if (value.ref is not None and value.ref.path == made
+                or value.call is not None and value.call.func is not None and value.call.func.path == entry.pattern):
+            return None  # a factory's: its callers work through the handle
+    for call in calls:
+        if call.func is not None and call.func.path.startswith(made + ".") and call.func.path[len(made) + 1:] in _HANDLE_WORK:
+            return None
+        if any(argument.ref is not None and argument.ref.path == made for argument in (*call.args, *(v for _, v in call.kwargs))):
+            return None  # the handle itself handed on (``csv.writer(tmp)``): written through it
+    return _brief_as(entry, "makes an empty temporary file: what writes into it is reported where it does",
+                     ON_EMPTY_TEMPFILE)
 
 
 def is_bundled_read(entry: Entry, function_bundled: tuple[tuple[int, int], ...], line: int, col: int) -> bool:
