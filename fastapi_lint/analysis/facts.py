@@ -177,8 +177,8 @@ class FunctionFacts:
 
 class Switch(NamedTuple):
     """A setting tested by a condition (``extract/switches.py``): ``kind`` ``env`` (``name`` the
-    variable), ``call`` (the function's path), ``platform`` (``sys.platform``) or ``loop`` (an
-    event loop runs the code), and how it is
+    variable), ``call`` (the function's path), ``platform`` (``sys.platform``), ``name`` (a module's
+    name or an object's field, its dotted path) or ``loop`` (an event loop runs the code), and how it is
     tested: ``op`` (``truth``, ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``,
     ``not in``, ``startswith``, ``not startswith``) against ``operands``; ``default`` is an
     environment variable's written default or Linux's platform value, ``methods`` the string
@@ -297,3 +297,5 @@ class ModuleSummary:
     # Folders its top-level code puts on ``sys.path``, relative to its own folder (``..``):
     # import roots of the modules below them (``extract/import_paths.py``).
     sys_path_folders: tuple[str, ...] = ()
+    # Module-level names (and ``Class.field`` defaults) set from one switch (``extract/switches.py``).
+    switches: tuple[tuple[str, Switch], ...] = ()

@@ -19,8 +19,12 @@ function that does more than return one) decides nothing.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
+from fastapi_lint.analysis.settings import settings_classes
+from fastapi_lint.analysis.test_code import is_test_path
 
 LineRange = tuple[int, int]
 
@@ -61,8 +65,8 @@ def _test(project: Project, switch: Switch, depth: int) -> object:
     value = _default(project, switch, depth)
     if value is _UNKNOWN:
         return _UNKNOWN
-    if switch.kind == "call":
-        return _flip(value, switch.op)  # already a truth: the returned switch's test
+    if switch.kind in ("call", "name"):
+        return _flip(value, switch.op)  # already a truth: the returned or assigned switch's test
     for method in switch.methods:
         if not isinstance(value, str):
             return _UNKNOWN
@@ -82,6 +86,36 @@ def _test(project: Project, switch: Switch, depth: int) -> object:
     return _UNKNOWN
 
 
+def _named(project: Project, path: str) -> Switch | None:
+    """The switch a module's name, or a class's field, is set from (``extract/switches.py``): a
+    field only while nothing else sets it (a construction passing it, a method storing it)."""
+    owner, _, name = path.rpartition(".")
+    located = project.classes.get(owner)  # a field: resolving it would give its annotated type
+    if located is None:
+        owner, _, name = project.resolve(Ref(path)).path.rpartition(".")
+        summary = project.modules.get(owner)
+        return dict(summary.switches).get(name) if summary is not None else None
+    if owner in settings_classes(project):
+        return None  # a settings field is a feature operators turn on (``extract/switches.py``)
+    klass, module = located
+    found = dict(module.switches).get(f"{klass.name}.{name}")
+    if found is None or _set_elsewhere(project, owner, name):
+        return None
+    return found
+
+
+def _set_elsewhere(project: Project, class_path: str, field: str) -> bool:
+    """Whether code outside tests passes the field to a construction or stores it in a method."""
+    family = {klass for klass in project.classes if class_path in project.mro(klass)}
+    if any(project.resolve(site.func).path in family
+           for summary, _, site in project.calls_with_keyword([field])
+           if site.func is not None and not is_test_path(PurePath(summary.path).parts)):
+        return True
+    return any(f"self.{field}" in located.function.fills
+               for located in project.all_functions()
+               if located.function.class_path in family and not is_test_path(PurePath(located.module.path).parts))
+
+
 def _flip(value: object, op: str) -> object:
     if value is _UNKNOWN:
         return _UNKNOWN
@@ -95,6 +129,9 @@ def _flip(value: object, op: str) -> object:
 def _default(project: Project, switch: Switch, depth: int) -> object:
     if switch.kind in ("env", "platform", "loop"):
         return switch.default
+    if switch.kind == "name" and depth < 3:
+        named = _named(project, switch.name)
+        return _test(project, named, depth + 1) if named is not None else _UNKNOWN
     if switch.kind == "call" and depth < 3:
         located = project.function(project.resolve(Ref(switch.name)).path)
         returned = located.function.switch if located is not None else None

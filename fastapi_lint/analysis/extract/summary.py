@@ -17,7 +17,7 @@ from fastapi_lint.analysis.bundled import BundledNames
 from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
-from fastapi_lint.analysis.extract.switches import gates as switch_gates, returned_switch
+from fastapi_lint.analysis.extract.switches import gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     assigned_names,
     worked_in_steps,
@@ -121,6 +121,7 @@ class _Extractor(ExpressionReader):
             module_stores=tuple(dict.fromkeys(self.module_stores)),
             bundled_exports=self.bundled_names.exports,
             sys_path_folders=sys_path_folders(self.parsed.tree, self.parsed.source),
+            switches=module_switches(tree.body, self._resolved_path),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
@@ -256,13 +257,14 @@ class _Extractor(ExpressionReader):
         guarded = guards(node.body, is_local, self_name, spelling, switch_parameters(node.args), caller_parameters(node.args, self_name))
         self.state.once = guarded.once
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
-        gates = switch_gates(node.body, self._resolved_path)
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (
             frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()),
             self._resolved_path, self_name)
         foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
+        # with the function's own names in scope: a parameter is not the module's name it shadows
+        gates = switch_gates(node.body, self._resolved_path)
         if self.acquires:
             self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
         if self.client_module is not None:

@@ -18,6 +18,12 @@ The switches read (``Switch.kind``):
   macOS or Windows only (``if platform.system() == "Darwin":``, ``sys.platform.startswith("win")``)
   is a developer's machine's.
 
+- ``name``: a module's name, or an object's field, set from one of these: a name assigned a
+  test of one at module level (``REPORTS = os.getenv("REPORTS", "").lower() in {"1", "true"}``;
+  not a value read, ``KEY = os.getenv("API_KEY")``: the service needs it set),
+  a class field whose default is such a name (``enabled: bool = field(default_factory=lambda:
+  REPORTS)``, tested as ``if not self.enabled: return``) when no construction passes the field
+  and no method sets it;
 - ``loop``: whether an event loop runs the code; it does where a served app runs it, so the
   handler of a ``try`` that asks for the running loop (``asyncio.get_running_loop()``) and
   catches the ``RuntimeError`` it raises without one is the fallback for code no loop runs.
@@ -211,7 +217,70 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
             return None
         if callee is not None and not node.args and not node.keywords and not methods:
             return Switch("call", callee)
+    if isinstance(node, (ast.Name, ast.Attribute)) and not methods:
+        path = resolve(node)
+        if path is not None and "." in path and "(" not in path:
+            return Switch("name", path)  # a module's name or an object's field: a switch if set from one
     return None
+
+
+def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, Switch], ...]:
+    """The module-level names set from one switch (``REPORTS = os.getenv("REPORTS", "") == "1"``)
+    and the class fields whose default is one (``enabled: bool = REPORTS``, also through
+    ``field(default_factory=lambda: REPORTS)``), as ``name`` or ``Class.field``."""
+    found: list[tuple[str, Switch]] = []
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            for inner in statement.body:
+                named = _assigned(inner)
+                if named is not None:
+                    switch = _single(_field_default(named[1]), resolve)
+                    if switch is not None:
+                        found.append((f"{statement.name}.{named[0]}", switch))
+            continue
+        named = _assigned(statement)
+        if named is not None and _is_flag(named[1]):
+            switch = _single(named[1], resolve)
+            if switch is not None:
+                found.append((named[0], switch))
+    return tuple(found)
+
+
+def _is_flag(value: ast.expr) -> bool:
+    """A test (``os.getenv("X", "") == "1"``, ``bool(os.getenv("X"))``, ``not ...``), not a value
+    read (``KEY = os.getenv("API_KEY")``: a key the service needs, not a switch it ships off)."""
+    if isinstance(value, ast.Call):
+        return _name(value.func) == "bool"
+    return isinstance(value, (ast.Compare, ast.UnaryOp, ast.BoolOp))
+
+
+def _assigned(statement: ast.stmt) -> tuple[str, ast.expr] | None:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        return statement.targets[0].id, statement.value
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
+        return statement.target.id, statement.value
+    return None
+
+
+def _field_default(value: ast.expr) -> ast.expr:
+    """A dataclass's or pydantic's ``field(default=X)``/``Field(X)``/``default_factory=lambda: X``: ``X``."""
+    if isinstance(value, ast.Call) and _name(value.func) in ("field", "Field"):
+        for keyword in value.keywords:
+            if keyword.arg == "default":
+                return keyword.value
+            if keyword.arg == "default_factory" and isinstance(keyword.value, ast.Lambda):
+                return keyword.value.body
+        if value.args:
+            return value.args[0]
+    return value
+
+
+def _single(value: ast.expr, resolve: Resolve) -> Switch | None:
+    found = _conditions(value, True, resolve)
+    if found is None or len(found) != 1:
+        return None
+    switch, when = found[0]
+    return switch if when else _negated(switch)
 
 
 def _platform(node: ast.expr, resolve: Resolve) -> Switch | None:
