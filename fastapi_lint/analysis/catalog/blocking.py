@@ -148,6 +148,9 @@ _PROCESSES = group(
         *methods("subprocess.Popen", "wait communicate"),
         "os.system",
         "os.popen",
+        # ffmpeg-python: ``ffmpeg.input(f).output(g).run()`` runs the ffmpeg CLI and waits for it
+        *methods("ffmpeg", "run probe"),
+        "ffmpeg.nodes.OutputStream.run",
     ],
     waits=ON_PROCESS,
 ) + group(

@@ -30,6 +30,15 @@ _BOTO3_STUB_CLIENTS = {
 }
 
 RETURNS: dict[str, str] = {
+    # speech recognition models, whose methods run inference (``catalog/cpu.py``)
+    "whisper.load_model": "whisper.model.Whisper",
+    "whisperx.load_model": "whisperx.asr.FasterWhisperPipeline",
+    # ffmpeg-python's builder: ``ffmpeg.input(f).output(g, ...).overwrite_output().run()``
+    "ffmpeg.input": "ffmpeg.nodes.FilterableStream",
+    "ffmpeg.output": "ffmpeg.nodes.OutputStream",
+    "ffmpeg.nodes.FilterableStream.output": "ffmpeg.nodes.OutputStream",
+    "ffmpeg.nodes.OutputStream.overwrite_output": "ffmpeg.nodes.OutputStream",
+    "ffmpeg.nodes.OutputStream.global_args": "ffmpeg.nodes.OutputStream",
     # SQLAlchemy (sync)
     "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
     "sqlalchemy.orm.sessionmaker.__call__": "sqlalchemy.orm.Session",
