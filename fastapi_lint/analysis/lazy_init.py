@@ -28,7 +28,7 @@ code after the ``or`` runs when the place is empty, and the guard holds when the
 that place elsewhere (``guards.py``): a value computed once and kept, the fallback for the rare
 object made without it.
 
-The forms recognised: ``is None``/``not x``/``not in``/``not hasattr(o, "x")`` (and a stamp
+The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")`` (and a stamp
 the filling sets, ``CACHE["checked_at"] == 0``) with
 the guarded code in the ``if`` body; the same tests' opposites with an early
 ``return`` (the rest of the body is guarded) or with the filling code in the
@@ -299,7 +299,7 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return _first(_present_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, ast.IsNot) and _is_none(right):
+        if isinstance(op, (ast.IsNot, ast.NotEq)) and _is_none(right):
             return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.In):
             return _place(right, search, aliases)
@@ -324,7 +324,7 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return _place_or_get(operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, ast.Is) and _is_none(right):
+        if isinstance(op, (ast.Is, ast.Eq)) and _is_none(right):
             return _place_or_get(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
             return _place(right, search, aliases)
