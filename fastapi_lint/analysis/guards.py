@@ -122,7 +122,7 @@ def _callers_pass(graph: _Graph, located: Located, parameter: str) -> bool:
     found = memo.get(key)
     if found is None:
         calls = callers(graph).get(located.function.path, [])
-        found = memo[key] = bool(calls) and all(passes(located.function, site, parameter) for site in calls)
+        found = memo[key] = bool(calls) and all(passes(located.function, site, parameter) for site, _ in calls)
     return found
 
 
@@ -147,8 +147,9 @@ def _filled_elsewhere(project: Project, place: str) -> bool:
     )
 
 
-def callers(graph: _Graph) -> dict[str, list[CallSite]]:
-    """Every function's call sites in the project outside tests, by the function they run."""
+def callers(graph: _Graph) -> dict[str, list[tuple[CallSite, str]]]:
+    """Every function's call sites in the project outside tests, with the function each is in, by
+    the function they run."""
     found = _CALLERS(graph.project)
     if not found:
         project = graph.project
@@ -156,13 +157,13 @@ def callers(graph: _Graph) -> dict[str, list[CallSite]]:
             if _in_tests(caller):
                 continue
             for site, callee in graph.runs(caller.function.path):
-                found.setdefault(callee, []).append(site)
+                found.setdefault(callee, []).append((site, caller.function.path))
         found.setdefault("", [])  # built, even for a project without calls
     return found
 
 
 _CALLERS_PASS = per_project[dict[tuple[str, str], bool]](lambda project: {})
-_CALLERS = per_project[dict[str, list[CallSite]]](lambda project: {})
+_CALLERS = per_project[dict[str, list[tuple[CallSite, str]]]](lambda project: {})
 _FILLED_ELSEWHERE = per_project[dict[str, bool]](lambda project: {})
 
 # What ``_filled_below`` and ``long_lived`` found, per project.
@@ -258,7 +259,7 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
     family = [klass for klass in project.classes if class_path in project.mro(klass)]
     if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
         return True
-    requests = _run_by_requests(graph)
+    requests = run_by_requests(graph)
     for located, site in project.function_calls_to(family):
         if site.func is None or project.resolve(site.func).kind is not RefKind.SYMBOL:
             continue  # calling an instance (``__call__``) builds nothing
@@ -271,7 +272,7 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
     return True
 
 
-def _run_by_requests(graph: _Graph) -> frozenset[str] | None:
+def run_by_requests(graph: _Graph) -> frozenset[str] | None:
     """Every function a request may run (ignoring guards), or None for a project without an app."""
     if not graph.request_roots:
         return None

@@ -2,8 +2,9 @@
 
 ``call_arguments.dead_lines`` drops, from what one call runs, the branch its arguments rule out.
 A finding written in the function itself is reported by where the function runs, not by the call:
-when every call of the function in the project (tests aside) rules the same branch out, no
-request runs the line, whichever route reaches the function::
+when every call of the function that a request may run (tests, commands and scripts aside: in a
+project without an app, every call) rules the same branch out, no request runs the line,
+whichever route reaches the function::
 
     async def upload(files, dest, force_move: bool = True):
         ...
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.call_arguments import LineRange, dead_lines
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts
-from fastapi_lint.analysis.guards import callers
+from fastapi_lint.analysis.guards import callers, run_by_requests
 from fastapi_lint.analysis.project import Located, per_project
 
 if TYPE_CHECKING:
@@ -50,11 +51,14 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
     if roles.get(function.path):
         return frozenset()
     sites = callers(graph).get(function.path, [])
-    if not sites or not all(_calls(site, function) for site in sites):
+    requests = run_by_requests(graph)
+    if requests is not None:  # a training script's or a command's call is not a request's
+        sites = [(site, caller) for site, caller in sites if caller in requests]
+    if not sites or not all(_calls(site, function) for site, _ in sites):
         return frozenset()
     project = graph.project
     untaken: frozenset[LineRange] | None = None
-    for site in sites:
+    for site, _ in sites:
         dead = dead_lines(project, function, site)
         untaken = dead if untaken is None else untaken & dead
         if not untaken:
