@@ -50,11 +50,21 @@ def as_made(project: Project, located: Located, site: CallSite, entry: Entry) ->
     return made if made is not entry else empty_tempfile(entry, located.function.calls, located.function.returned) or entry
 
 
+def _decorated(decorator: Value) -> str:
+    """The decorator's path, or the path of the call that makes it (``@torch.no_grad()``)."""
+    if decorator.ref is not None:
+        return decorator.ref.path
+    call = decorator.call
+    return call.func.path if call is not None and call.func is not None and not call.args else ""
+
+
 # What building an object runs, in the order a class's own ``__init__`` hides the others.
 _CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
 _GETITEM = ".__getitem__"
 # Decorators that leave a generator function a generator function.
-_PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod"})
+_PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod",
+                                       # ``@torch.no_grad()`` wraps a generator function in one
+                                       "torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
 
 
 @dataclass
@@ -266,7 +276,7 @@ class CallGraph:
         function = located.function
         if not function.is_generator or function.is_async:
             return True
-        return any(d.ref is None or d.ref.path not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
+        return any(_decorated(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter; and
