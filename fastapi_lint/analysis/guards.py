@@ -20,10 +20,11 @@ Phase 1 finds the code a function runs only while a lasting place is empty
   tests is at module level, behind a guard, in a memoized function, in the ``__init__`` of
   a class that lives long itself, or when it keeps its instances (a ``__new__`` behind a
   guard: a singleton). One built in a plain function (``ds = Dataset(d); ds.load()``) is built
-  per call, and so is what its guards guard. Constructions in functions no request runs
-  (nothing a route, a dependency or a middleware calls reaches them: a CLI command, the
-  startup, a worker) do not count when the project has an app: the instance a request uses
-  was built once, however often a command line builds another. A class never constructed in
+  per call, and so is what its guards guard. Constructions in plain functions no request runs
+  (nothing a route, a dependency or a middleware calls reaches them: a CLI command, a script)
+  do not count when the project has an app: the instance a request uses was built once,
+  however often a command line builds another. A coroutine's still count: what runs it may be
+  out of sight (a provider registry), and it may run on the app's loop. A class never constructed in
   the project is given the benefit of the doubt.
 
 * A guard with other conditions (``tok is None or tok.expired``) refreshes the entry: once
@@ -265,8 +266,8 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
             continue  # calling an instance (``__call__``) builds nothing
         if _in_tests(located):
             continue  # a test builds what it tests; the server's instances are built elsewhere
-        if requests is not None and located.function.path not in requests:
-            continue  # a command line's, the startup's, a worker's instance
+        if requests is not None and located.function.path not in requests and not located.function.is_async:
+            continue  # a command line's or a script's instance (a coroutine may have callers unseen)
         if not _built_to_last(graph, located, site, family):
             return False
     return True
