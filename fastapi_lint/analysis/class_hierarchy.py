@@ -59,14 +59,21 @@ class ClassHierarchy(LinkedNames):
 
     def overrides(self, class_path: str, name: str) -> list[str]:
         """The methods named ``name`` that subclasses of ``class_path`` define (virtual dispatch)."""
+        return sorted(
+            f"{sub}.{name}" for sub in self._subclass_index().get(class_path, ()) if f"{sub}.{name}" in self.functions
+        )
+
+    def family(self, class_path: str) -> list[str]:
+        """``class_path`` (when it is the project's) and the project's classes derived from it."""
+        return [*([class_path] if class_path in self.classes else []), *self._subclass_index().get(class_path, ())]
+
+    def _subclass_index(self) -> dict[str, list[str]]:
         if self._subclasses is None:
             self._subclasses = {}
             for klass in self.classes:
                 for base in self.mro(klass)[1:]:
                     self._subclasses.setdefault(base, []).append(klass)
-        return sorted(
-            f"{sub}.{name}" for sub in self._subclasses.get(class_path, ()) if f"{sub}.{name}" in self.functions
-        )
+        return self._subclasses
 
     def property_getter(self, ref: Ref) -> str | None:
         """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""

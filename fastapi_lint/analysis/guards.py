@@ -39,6 +39,7 @@ CACHE``) counts as once although its key may come from the request: once per key
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
@@ -143,7 +144,7 @@ def _filled_elsewhere(project: Project, place: str) -> bool:
     return any(
         value.kind == "call"
         for summary, _, site in project.calls_with_keyword([name])
-        if not _module_in_tests(summary)
+        if not module_in_tests(summary)
         for keyword, value in site.kwargs if keyword == name
     )
 
@@ -257,7 +258,7 @@ def long_lived(graph: _Graph, class_path: str) -> bool:
 
 def _long_lived(graph: _Graph, class_path: str) -> bool:
     project = graph.project
-    family = [klass for klass in project.classes if class_path in project.mro(klass)]
+    family = project.family(class_path)
     if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
         return True
     requests = run_by_requests(graph)
@@ -279,22 +280,28 @@ def run_by_requests(graph: _Graph) -> frozenset[str] | None:
         return None
     memo = _RUN_BY_REQUESTS(graph.project)
     if not memo:
-        seen = set(graph.request_roots)
-        pending = list(seen)
-        while pending:
-            for _, callee in graph.runs(pending.pop()):
-                if callee not in seen:
-                    seen.add(callee)
-                    pending.append(callee)
-        memo.append(frozenset(seen))
+        memo.append(run_from(graph, graph.request_roots))
     return memo[0]
 
 
+def run_from(graph: _Graph, starts: Iterable[str]) -> frozenset[str]:
+    """``starts`` and every function they may run, to any depth (``CallGraph.runs``)."""
+    seen = set(starts)
+    pending = list(seen)
+    while pending:
+        for _, callee in graph.runs(pending.pop()):
+            if callee not in seen:
+                seen.add(callee)
+                pending.append(callee)
+    return frozenset(seen)
+
+
 def _in_tests(located: Located) -> bool:
-    return _module_in_tests(located.module)
+    return module_in_tests(located.module)
 
 
-def _module_in_tests(summary: ModuleSummary) -> bool:
+def module_in_tests(summary: ModuleSummary) -> bool:
+    """Whether the module is test code, by its dotted name."""
     *package, name = summary.module.split(".")
     return is_test_path((*package, name if summary.is_package else f"{name}.py"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.app_model import APP_TYPES, STARTUP_ROLES, FastAPIModel
-from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.guards import run_from, runs_once
 from fastapi_lint.analysis.request_path import Paths
 
 
@@ -39,11 +39,4 @@ def run_while_starting(graph: CallGraph, once: frozenset[str]) -> frozenset[str]
     """Everything the functions that run once run, to any depth: what a process does while it
     starts (and what a memoized or lazily built object does when first built). A helper here may
     still build something only for its own call: what it hands back or keeps on its object lasts."""
-    seen = set(once)
-    pending = list(seen)
-    while pending:
-        for _, callee in graph.runs(pending.pop()):
-            if callee not in seen:
-                seen.add(callee)
-                pending.append(callee)
-    return frozenset(seen)
+    return run_from(graph, once)

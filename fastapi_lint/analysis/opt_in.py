@@ -19,12 +19,10 @@ function that does more than return one) decides nothing.
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
-from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.analysis.guards import module_in_tests
 
 LineRange = tuple[int, int]
 
@@ -106,14 +104,14 @@ def _named(project: Project, path: str) -> Switch | None:
 
 def _set_elsewhere(project: Project, class_path: str, field: str) -> bool:
     """Whether code outside tests passes the field to a construction or stores it in a method."""
-    family = {klass for klass in project.classes if class_path in project.mro(klass)}
+    family = set(project.family(class_path))
     if any(project.resolve(site.func).path in family
            for summary, _, site in project.calls_with_keyword([field])
-           if site.func is not None and not is_test_path(PurePath(summary.path).parts)):
+           if site.func is not None and not module_in_tests(summary)):
         return True
     return any(f"self.{field}" in located.function.fills
                for located in project.all_functions()
-               if located.function.class_path in family and not is_test_path(PurePath(located.module.path).parts))
+               if located.function.class_path in family and not module_in_tests(located.module))
 
 
 def _flip(value: object, op: str) -> object:

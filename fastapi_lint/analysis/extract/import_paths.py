@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 import posixpath
 
+from fastapi_lint.analysis.names import dotted
+
 # The file itself, before any ``dirname``: relative paths below are folders.
 _FILE = "<file>"
 _SAME = frozenset({"abspath", "realpath", "normpath", "str", "Path", "PurePath", "fspath", "resolve", "absolute"})
@@ -72,7 +74,7 @@ def _added(call: ast.Call) -> ast.expr | None:
     function = call.func
     if not isinstance(function, ast.Attribute):
         return None
-    owner = _dotted(function.value)
+    owner = dotted(function.value)
     if owner == "sys.path" and function.attr == "insert" and len(call.args) == 2:
         return call.args[1]
     if owner == "sys.path" and function.attr == "append" and len(call.args) == 1:
@@ -131,12 +133,3 @@ def _joined(path: str | None, parts: list[ast.expr]) -> str | None:
             return None
         path = posixpath.join(path, part.value)
     return posixpath.normpath(path)
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
