@@ -453,7 +453,7 @@ class CallGraph:
                 continue
             if dead and in_ranges(site.span.line, dead):
                 continue
-            found = Witness((Step(located, site, catalog_path),), entry, is_opt_in(self.project, located, site.span.line))
+            found = Witness((Step(located, site, catalog_path),), entry, is_opt_in(self, located, site.span.line))
             if found.outranks(best):
                 best = found
         if best is not None and best.entry.tier == Tier.WAIT and not best.opt_in:
@@ -465,7 +465,7 @@ class CallGraph:
             if below is None or not self.per_call(located, site, callee, below.blocking_call):
                 continue
             found = Witness((Step(located, site, callee), *below.steps), below.entry,
-                            below.opt_in or is_opt_in(self.project, located, site.span.line))
+                            below.opt_in or is_opt_in(self, located, site.span.line))
             if found.outranks(best):
                 best = found
         return best

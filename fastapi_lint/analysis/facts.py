@@ -113,6 +113,9 @@ class CallSite(NamedTuple):
     # ``async for chunk in stream``), or a call assigned before statements that do: what it opens
     # is read or written in steps between awaits (``syntax.worked_in_steps``).
     stepped: bool = False
+    # True for a call in a branch of its body (an ``if`` or ``else`` block, an ``except`` handler):
+    # it runs only when its condition holds (``opt_in.py``: a switch turned on at startup).
+    conditional: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:
@@ -173,6 +176,9 @@ class FunctionFacts:
     switch: Switch | None = None
     # The lines the body runs only for some values of a parameter (``extract/branches.py``).
     branches: tuple[Branch, ...] = ()
+    # The fields of its object the body sets (``self.enabled = True``), each with the truth of the
+    # constant stored, or None for anything else (``extract/switches.field_stores``).
+    field_stores: tuple[tuple[str, bool | None], ...] = ()
 
 
 class Switch(NamedTuple):

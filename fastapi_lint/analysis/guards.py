@@ -71,14 +71,16 @@ _MODEL_LOADS = (
 )
 
 
-class _Graph(Protocol):
+class Reach(Protocol):
+    """What the reachability questions read of a call graph (``callgraph.CallGraph``)."""
+
     project: Project
     request_roots: frozenset[str]
 
     def runs(self, path: str) -> list[tuple[CallSite, str]]: ...
 
 
-def runs_once(graph: _Graph, located: Located, site: CallSite, refreshed: bool = True) -> bool:
+def runs_once(graph: Reach, located: Located, site: CallSite, refreshed: bool = True) -> bool:
     """Whether ``site`` runs only while a lasting place is empty: once per entry, and with
     ``refreshed``, also once per entry and period."""
     function = located.function
@@ -95,7 +97,7 @@ def once_is_too_many(blocking_call: str) -> bool:
     return blocking_call.startswith(_MODEL_LOADS)
 
 
-def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bool:
+def _holds(graph: Reach, located: Located, guard: Guard, refreshed: bool) -> bool:
     if guard.refresh and not refreshed:
         return False
     if guard.fallback:
@@ -113,7 +115,7 @@ def _holds(graph: _Graph, located: Located, guard: Guard, refreshed: bool) -> bo
 # -- a guard on what the caller passes --------------------------------------
 
 
-def _callers_pass(graph: _Graph, located: Located, parameter: str) -> bool:
+def _callers_pass(graph: Reach, located: Located, parameter: str) -> bool:
     """Whether every call of the function outside tests passes ``parameter`` (and not a literal
     ``None``): then ``if properties.get("id") is None: properties["id"] = lookup()`` runs only
     when the value a caller made lacks it, which depends on data the analysis cannot see, and
@@ -149,7 +151,7 @@ def _filled_elsewhere(project: Project, place: str) -> bool:
     )
 
 
-def callers(graph: _Graph) -> dict[str, list[tuple[CallSite, str]]]:
+def callers(graph: Reach) -> dict[str, list[tuple[CallSite, str]]]:
     """Every function's call sites in the project outside tests, with the function each is in, by
     the function they run."""
     found = _CALLERS(graph.project)
@@ -177,7 +179,7 @@ _RUN_BY_REQUESTS = per_project[list[frozenset[str]]](lambda project: [])
 # -- a guard whose store is one or two calls down --------------------------
 
 
-def _filled_below(graph: _Graph, located: Located, guard: Guard) -> bool:
+def _filled_below(graph: Reach, located: Located, guard: Guard) -> bool:
     memo = _FILLED_BELOW(graph.project)
     key = (located.function.path, guard.first, guard.last)
     found = memo.get(key)
@@ -216,7 +218,7 @@ def _started_threads(project: Project, located: Located, guard: Guard) -> set[st
     return targets
 
 
-def _fills(graph: _Graph, guard: Located, path: str, place: str, depth: int, seen: set[str]) -> bool:
+def _fills(graph: Reach, guard: Located, path: str, place: str, depth: int, seen: set[str]) -> bool:
     """Whether the function at ``path``, or one it runs within ``depth`` calls, fills ``place``
     as ``guard`` means it."""
     if path in seen:
@@ -246,7 +248,7 @@ def _same_place(project: Project, guard: Located, callee: Located, place: str) -
 # -- how long a class's instances live -------------------------------------
 
 
-def long_lived(graph: _Graph, class_path: str) -> bool:
+def long_lived(graph: Reach, class_path: str) -> bool:
     """Whether the instances of ``class_path`` live long: see the module's docstring."""
     memo = _LONG_LIVED(graph.project)
     found = memo.get(class_path)
@@ -256,7 +258,7 @@ def long_lived(graph: _Graph, class_path: str) -> bool:
     return found
 
 
-def _long_lived(graph: _Graph, class_path: str) -> bool:
+def _long_lived(graph: Reach, class_path: str) -> bool:
     project = graph.project
     family = project.family(class_path)
     if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
@@ -274,7 +276,7 @@ def _long_lived(graph: _Graph, class_path: str) -> bool:
     return True
 
 
-def run_by_requests(graph: _Graph) -> frozenset[str] | None:
+def run_by_requests(graph: Reach) -> frozenset[str] | None:
     """Every function a request may run (ignoring guards), or None for a project without an app."""
     if not graph.request_roots:
         return None
@@ -284,7 +286,7 @@ def run_by_requests(graph: _Graph) -> frozenset[str] | None:
     return memo[0]
 
 
-def run_from(graph: _Graph, starts: Iterable[str]) -> frozenset[str]:
+def run_from(graph: Reach, starts: Iterable[str]) -> frozenset[str]:
     """``starts`` and every function they may run, to any depth (``CallGraph.runs``)."""
     seen = set(starts)
     pending = list(seen)
@@ -312,7 +314,7 @@ def _keeps_instances(project: Project, class_path: str) -> bool:
     return new is not None and any(guard.filled for guard in new.function.guards)
 
 
-def _built_to_last(graph: _Graph, located: Located, site: CallSite, family: list[str]) -> bool:
+def _built_to_last(graph: Reach, located: Located, site: CallSite, family: list[str]) -> bool:
     function: FunctionFacts = located.function
     if is_cached(graph.project, function) or runs_once(graph, located, site):
         return True

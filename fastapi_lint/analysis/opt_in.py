@@ -9,7 +9,11 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
 - an event loop runs the code (what asks ``asyncio.get_running_loop()`` and falls back when it
   raises is not run);
 - a function without parameters that returns a switch (``def tracing_enabled(): return
-  bool(os.getenv("TRACE_DIR"))``) has that switch's value.
+  bool(os.getenv("TRACE_DIR"))``) has that switch's value;
+- an object's field that its constructor sets off (``self.enabled = False``) is off, when the
+  only code that turns it on (``self.enabled = True`` in ``setup()``) runs where no request
+  reaches and only under a condition (``if config.seqlog: xlogger.setup(...)`` at startup): an
+  operator's choice, off as the service ships (``_off_until_started``).
 
 A branch whose condition is false then is opt-in: what it runs is shown with ``--scope all``, not
 by default (``run/check.py``'s ``in_scope``, and ``callgraph.Witness.opt_in`` for the chains that
@@ -22,29 +26,33 @@ from __future__ import annotations
 from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
-from fastapi_lint.analysis.guards import module_in_tests
+from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests
 
 LineRange = tuple[int, int]
 
 _UNKNOWN = object()
+# A field off until code that no request runs turns it on, under a condition (``_off_until_started``).
+_OFF = Switch("off", "", default=False)
+# What builds an object: where a field's first value is set.
+_CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__attrs_post_init__", "model_post_init"})
 
 
-def opt_in_lines(project: Project, located: Located) -> tuple[LineRange, ...]:
+def opt_in_lines(graph: Reach, located: Located) -> tuple[LineRange, ...]:
     """The line ranges of ``located``'s body that do not run with every setting at its default."""
     function = located.function
     if not function.gates:
         return ()
-    memo = _memo(project)
+    memo = _memo(graph.project)
     found = memo.get(function.path)
     if found is None:
         found = memo[function.path] = tuple(
-            (gate.first, gate.last) for gate in function.gates if _closed(project, gate)
+            (gate.first, gate.last) for gate in function.gates if _closed(graph, gate)
         )
     return found
 
 
-def is_opt_in(project: Project, located: Located, line: int) -> bool:
-    return any(first <= line <= last for first, last in opt_in_lines(project, located))
+def is_opt_in(graph: Reach, located: Located, line: int) -> bool:
+    return any(first <= line <= last for first, last in opt_in_lines(graph, located))
 
 
 @per_project
@@ -52,15 +60,15 @@ def _memo(project: Project) -> dict[str, tuple[LineRange, ...]]:
     return {}
 
 
-def _closed(project: Project, gate: Gate) -> bool:
+def _closed(graph: Reach, gate: Gate) -> bool:
     """Whether the gate's branch does not run at the defaults."""
-    value = _test(project, gate.switch, 0)
+    value = _test(graph, gate.switch, 0)
     return value is not _UNKNOWN and bool(value) != gate.when
 
 
-def _test(project: Project, switch: Switch, depth: int) -> object:
+def _test(graph: Reach, switch: Switch, depth: int) -> object:
     """What the switch's test gives at the defaults: True, False, or ``_UNKNOWN``."""
-    value = _default(project, switch, depth)
+    value = _default(graph, switch, depth)
     if value is _UNKNOWN:
         return _UNKNOWN
     if switch.kind in ("call", "name"):
@@ -84,9 +92,11 @@ def _test(project: Project, switch: Switch, depth: int) -> object:
     return _UNKNOWN
 
 
-def _named(project: Project, path: str) -> Switch | None:
+def _named(graph: Reach, path: str) -> Switch | None:
     """The switch a module's name, or a class's field, is set from (``extract/switches.py``): a
-    field only while nothing else sets it (a construction passing it, a method storing it)."""
+    field only while nothing else sets it (a construction passing it, a method storing it); or
+    ``_OFF``, a field off until code that no request runs turns it on under a condition."""
+    project = graph.project
     owner, _, name = path.rpartition(".")
     located = project.classes.get(owner)  # a field: resolving it would give its annotated type
     if located is None:
@@ -97,21 +107,100 @@ def _named(project: Project, path: str) -> Switch | None:
         return None  # a settings field is a feature operators turn on (``extract/switches.py``)
     klass, module = located
     found = dict(module.switches).get(f"{klass.name}.{name}")
-    if found is None or _set_elsewhere(project, owner, name):
+    if found is None:
+        return _OFF if _off_until_started(graph, owner, name) else None
+    if _set_elsewhere(project, owner, name):
         return None
     return found
+
+
+def _off_until_started(graph: Reach, class_path: str, field: str) -> bool:
+    """Whether the field is off as the service ships: a constructor of the class (or of a class of
+    its family) sets it to a false constant, no construction passes it, every other store is of a
+    constant, and each method that stores a true one is called only in a branch (an ``if``, an
+    ``except``) of code that no request runs (startup, a command line) outside the family's own
+    methods, and outside tests.
+
+    ``xlogger.setup()`` at startup when a developer setting is on turns ``self.enabled`` on: a
+    stall behind ``if not self.enabled: return`` waits only for an operator who chose it."""
+    memo = _fields_off(graph.project)
+    key = (class_path, field)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _decide_off(graph, class_path, field)
+    return found
+
+
+def _decide_off(graph: Reach, class_path: str, field: str) -> bool:
+    project = graph.project
+    served = run_by_requests(graph)
+    if served is None:
+        return False
+    family = set(project.family(class_path))
+    starts_off, setters = False, []
+    for located in _methods(project, family):
+        function = located.function
+        stores = [truth for name, truth in function.field_stores if name == field]
+        if f"self.{field}" in function.fills and not stores:
+            return False  # set some way the stores do not show (``self.a, self.b = ...``)
+        if None in stores:
+            return False  # set from a value
+        if function.name in _CONSTRUCTORS:
+            if True in stores:
+                return False
+            starts_off = starts_off or bool(stores)
+        elif True in stores:
+            setters.append(function.path)
+    if not starts_off or _passed_to_constructions(project, family, field):
+        return False
+    for setter in setters:
+        calls = project.calls_to([setter])
+        callers = {id(site): located for located, site in project.function_calls_to([setter])}
+        if not calls:
+            return False  # turned on by code out of sight
+        for summary, site in calls:
+            if module_in_tests(summary):
+                continue
+            caller = callers.get(id(site))
+            if not site.conditional or (caller is not None and (
+                    caller.function.path in served or caller.function.class_path in family)):
+                return False  # turned on always, per request, or by the object itself
+    return True
+
+
+@per_project
+def _fields_off(project: Project) -> dict[tuple[str, str], bool]:
+    return {}
+
+
+@per_project
+def _methods_by_class(project: Project) -> dict[str, list[Located]]:
+    """Each class's methods, outside tests."""
+    found: dict[str, list[Located]] = {}
+    for located in project.all_functions():
+        owner = located.function.class_path
+        if owner is not None and not module_in_tests(located.module):
+            found.setdefault(owner, []).append(located)
+    return found
+
+
+def _methods(project: Project, family: set[str]) -> list[Located]:
+    by_class = _methods_by_class(project)
+    return [located for class_path in sorted(family) for located in by_class.get(class_path, ())]
 
 
 def _set_elsewhere(project: Project, class_path: str, field: str) -> bool:
     """Whether code outside tests passes the field to a construction or stores it in a method."""
     family = set(project.family(class_path))
-    if any(project.resolve(site.func).path in family
-           for summary, _, site in project.calls_with_keyword([field])
-           if site.func is not None and not module_in_tests(summary)):
-        return True
-    return any(f"self.{field}" in located.function.fills
-               for located in project.all_functions()
-               if located.function.class_path in family and not module_in_tests(located.module))
+    return _passed_to_constructions(project, family, field) or any(
+        f"self.{field}" in located.function.fills for located in _methods(project, family))
+
+
+def _passed_to_constructions(project: Project, family: set[str], field: str) -> bool:
+    """Whether code outside tests passes the field by name to a construction of the family."""
+    return any(project.resolve(site.func).path in family
+               for summary, _, site in project.calls_with_keyword([field])
+               if site.func is not None and not module_in_tests(summary))
 
 
 def _flip(value: object, op: str) -> object:
@@ -124,14 +213,15 @@ def _flip(value: object, op: str) -> object:
     return _UNKNOWN
 
 
-def _default(project: Project, switch: Switch, depth: int) -> object:
-    if switch.kind in ("env", "platform", "loop"):
+def _default(graph: Reach, switch: Switch, depth: int) -> object:
+    project = graph.project
+    if switch.kind in ("env", "platform", "loop", "off"):
         return switch.default
     if switch.kind == "name" and depth < 3:
-        named = _named(project, switch.name)
-        return _test(project, named, depth + 1) if named is not None else _UNKNOWN
+        named = _named(graph, switch.name)
+        return _test(graph, named, depth + 1) if named is not None else _UNKNOWN
     if switch.kind == "call" and depth < 3:
         located = project.function(project.resolve(Ref(switch.name)).path)
         returned = located.function.switch if located is not None else None
-        return _test(project, returned, depth + 1) if returned is not None else _UNKNOWN
+        return _test(graph, returned, depth + 1) if returned is not None else _UNKNOWN
     return _UNKNOWN

@@ -86,6 +86,8 @@ class ExpressionReader:
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
         self.offload_depth = 0
+        # How many ``if`` blocks and ``except`` handlers of the body being walked the walk is in.
+        self.conditional_depth = 0
         # Client constructions whose block uses the client for several requests (``CallSite.reused``).
         self.reused: set[int] = set()
         # ``with`` items whose block awaits in a loop (``CallSite.stepped``), by ``id``.
@@ -303,6 +305,7 @@ class ExpressionReader:
             has_star_args=any(isinstance(a, ast.Starred) for a in node.args),
             reused=id(node) in self.reused,
             stepped=id(node) in self.stepped,
+            conditional=self.conditional_depth > 0,
         )
         name = self.assigned_to.get(id(node))
         if name is not None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.bundled import BundledNames
+from fastapi_lint.analysis.extract.attributes import agreeing, self_attributes
 from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
-from fastapi_lint.analysis.extract.switches import gates as switch_gates, module_switches, returned_switch
+from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     assigned_names,
     worked_in_steps,
@@ -60,7 +61,6 @@ from fastapi_lint.analysis.uncontended import uncontended_acquires
 from fastapi_lint.diagnostics import Span
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_UNKNOWN_VALUE = Ref("?", RefKind.MEMBER)  # what the project phase calls an unknown
 
 
 def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:
@@ -180,6 +180,9 @@ class _Extractor(ExpressionReader):
                 self._module_binding(node)
                 if isinstance(node, (ast.Assign, ast.AnnAssign)):
                     return
+            if isinstance(node, (ast.If, ast.Try)) and not (isinstance(node, ast.If) and is_type_checking(node.test)):
+                self._branches(node, owner, class_path)
+                return
             if isinstance(node, ast.If) and is_type_checking(node.test):
                 # Its imports give names their types, but never run: no module is loaded by them.
                 self.type_checking_only += 1
@@ -193,6 +196,30 @@ class _Extractor(ExpressionReader):
                 return
             for child in ast.iter_child_nodes(node):
                 self.node(child, owner, class_path)
+
+    def _branches(self, node: ast.If | ast.Try, owner: str, class_path: str | None) -> None:
+        """An ``if`` or a ``try``, in the order of the source, the calls of an ``if``'s blocks and of
+        a ``try``'s handlers marked conditional (``CallSite.conditional``)."""
+        if isinstance(node, ast.If):
+            self.expr(node.test)
+            self._conditional_block([*node.body, *node.orelse], owner, class_path)
+            return
+        for statement in node.body:
+            self.stmt(statement, owner, class_path)
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.expr(handler.type)
+            self._conditional_block(handler.body, owner, class_path)
+        for statement in [*node.orelse, *node.finalbody]:
+            self.stmt(statement, owner, class_path)
+
+    def _conditional_block(self, block: list[ast.stmt], owner: str, class_path: str | None) -> None:
+        self.conditional_depth += 1
+        try:
+            for statement in block:
+                self.stmt(statement, owner, class_path)
+        finally:
+            self.conditional_depth -= 1
 
     def node(self, node: ast.AST, owner: str, class_path: str | None) -> None:
         if isinstance(node, ast.stmt):
@@ -248,7 +275,8 @@ class _Extractor(ExpressionReader):
             self.bindings.append(Binding(node.name, Value("ref", ref=Ref(path)), self.span(node)))
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
-        self.state, self.lambdas, self.offload_depth = FunctionState(), [], 0
+        outer_conditional = self.conditional_depth
+        self.state, self.lambdas, self.offload_depth, self.conditional_depth = FunctionState(), [], 0, 0
 
         def is_local(name: str) -> bool:
             return name in scope.names or name in scope.lazy
@@ -278,6 +306,7 @@ class _Extractor(ExpressionReader):
             self.resolver.scopes.pop()
             state = self.state
             self.state, self.lambdas, self.offload_depth = outer_state, outer_lambdas, outer_offload
+            self.conditional_depth = outer_conditional
         for name in state.iterated_names.intersection(state.assigned_calls):
             for index in state.assigned_calls[name]:
                 state.calls[index] = state.calls[index]._replace(iterated=True)
@@ -311,6 +340,7 @@ class _Extractor(ExpressionReader):
                 gates=gates,
                 switch=returned_switch(node, self._resolved_path) if class_path is None else None,
                 branches=flag_branches,
+                field_stores=field_stores(node.body, self_name),
             )
         )
 
@@ -395,7 +425,8 @@ class _Extractor(ExpressionReader):
                         attributes.append(Attribute(target.id, ref))
             if isinstance(statement, _FUNCTIONS):
                 self.function(statement, path, class_path=path)
-                attributes.extend(self._self_attributes(statement, path))
+                attributes.extend(self_attributes(statement, path, self._def_path(statement, path), self.resolver,
+                                                   self.package, self.walrus, self.redefined))
             elif isinstance(statement, ast.ClassDef):
                 self.klass(statement, path)
             else:
@@ -409,56 +440,10 @@ class _Extractor(ExpressionReader):
                 span=Span(node.lineno, self.column(node.lineno, node.col_offset), node.lineno, self.column(node.lineno, node.col_offset) + 5 + len(node.name) + 1),
                 bases=bases,
                 decorators=decorators,
-                attributes=_agreeing(attributes),
+                attributes=agreeing(attributes),
                 fields=tuple(fields),
             )
         )
-
-    def _self_attributes(self, method: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str) -> list[Attribute]:
-        """``self.x = <value>`` in a method, with the value resolved in the method's scope."""
-        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
-        if not method.args.args or static:
-            return []
-        self_name = method.args.args[0].arg
-        args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
-        positional = [*method.args.posonlyargs, *method.args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(method.args.defaults)) + list(method.args.defaults)
-        defaults += list(method.args.kw_defaults)
-        scope = Scope()
-        for arg, default in zip(args, defaults):
-            scope.names[arg.arg] = parameter_ref(arg, default, self.resolver)
-        scope.names[self_name] = Ref(class_path, RefKind.INSTANCE)  # ``self.db = self.client["app"]``
-        bind_locals(method.body, scope, self.package, self._def_path(method, class_path), self.walrus, self.redefined)
-        found: list[Attribute] = []
-        self.resolver.scopes.append(scope)
-        try:
-            for statement in top_level(method.body):
-                if isinstance(statement, (ast.Assign, ast.AnnAssign)):
-                    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                    for target in targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == self_name
-                        ):
-                            annotated = (
-                                self.resolver.annotation_type(statement.annotation)
-                                if isinstance(statement, ast.AnnAssign)
-                                else None
-                            )
-                            if annotated is not None:
-                                found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
-                            elif statement.value is not None:
-                                ref = self.resolver.resolve(statement.value)
-                                if ref is None and not isinstance(statement.value, ast.Constant):
-                                    # Something unknown (``client or httpx.Client()``): it still
-                                    # tells that the attribute may hold another type.
-                                    ref = _UNKNOWN_VALUE
-                                if ref is not None:
-                                    found.append(Attribute(target.attr, ref))
-        finally:
-            self.resolver.scopes.pop()
-        return found
 
     def _module_store(self, target: ast.expr, value: ast.expr) -> None:
         """A function that stores into a module-level name: ``global _client`` then ``_client =
@@ -477,21 +462,3 @@ class _Extractor(ExpressionReader):
         ref = self.resolver.resolve(value)
         if ref is not None:
             self.module_stores.append((name, ref))
-
-
-def _agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
-    """An annotation (``client: httpx.Client``) decides an attribute's type; otherwise every
-    distinct value assigned is kept, and the project phase, which can resolve them, keeps the
-    type only when they all agree (``self.db = db`` with ``db: Session``, and
-    ``self.db = SessionLocal()``, agree; a sync client here and an async one there do not)."""
-    by_name: dict[str, list[Attribute]] = {}
-    for attribute in attributes:
-        by_name.setdefault(attribute.name, []).append(attribute)
-    kept: list[Attribute] = []
-    for name, found in by_name.items():
-        annotated = [a for a in found if a.annotated]
-        if annotated:
-            kept.append(annotated[0])
-        else:
-            kept.extend({a.value: a for a in found}.values())
-    return tuple(kept)

@@ -325,3 +325,30 @@ def _name(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     return ""
+
+
+def field_stores(body: list[ast.stmt], self_name: str | None) -> tuple[tuple[str, bool | None], ...]:
+    """The fields of its object a method's body sets (``self.enabled = True``), each with the truth
+    of the constant stored (None: not a constant), in the order of the source; not in nested
+    functions or classes."""
+    if self_name is None:
+        return ()
+    found: list[tuple[str, bool | None]] = []
+    pending = list(reversed(body))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            value = statement.value if not isinstance(statement, ast.AugAssign) else None
+            for target in targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name:
+                    found.append((target.attr, bool(value.value) if isinstance(value, ast.Constant) else None))
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, name, None)
+            if inner and isinstance(inner[0], ast.stmt):
+                pending.extend(reversed(inner))
+        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+            pending.extend(reversed(holder.body))
+    return tuple(found)

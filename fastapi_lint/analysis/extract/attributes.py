@@ -1,0 +1,86 @@
+"""What phase 1 knows of a class's attributes: ``self.x = <value>`` in its methods, and which
+of the values assigned to one name decide its type (``summary.py`` reads the class body)."""
+
+from __future__ import annotations
+
+import ast
+
+from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
+from fastapi_lint.analysis.extract.syntax import top_level
+from fastapi_lint.analysis.facts import Attribute, Ref, RefKind
+from fastapi_lint.analysis.names import Redefinition, Resolver, Scope
+
+_UNKNOWN_VALUE = Ref("?", RefKind.MEMBER)  # what the project phase calls an unknown
+
+
+def self_attributes(
+    method: ast.FunctionDef | ast.AsyncFunctionDef,
+    class_path: str,
+    method_path: str,
+    resolver: Resolver,
+    package: str,
+    walrus: tuple[int, ...],
+    redefined: dict[int, Redefinition],
+) -> list[Attribute]:
+    """``self.x = <value>`` in a method, with the value resolved in the method's scope."""
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
+    if not method.args.args or static:
+        return []
+    self_name = method.args.args[0].arg
+    args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
+    positional = [*method.args.posonlyargs, *method.args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(method.args.defaults)) + list(method.args.defaults)
+    defaults += list(method.args.kw_defaults)
+    scope = Scope()
+    for arg, default in zip(args, defaults):
+        scope.names[arg.arg] = parameter_ref(arg, default, resolver)
+    scope.names[self_name] = Ref(class_path, RefKind.INSTANCE)  # ``self.db = self.client["app"]``
+    bind_locals(method.body, scope, package, method_path, walrus, redefined)
+    found: list[Attribute] = []
+    resolver.scopes.append(scope)
+    try:
+        for statement in top_level(method.body):
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                for target in targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == self_name
+                    ):
+                        annotated = (
+                            resolver.annotation_type(statement.annotation)
+                            if isinstance(statement, ast.AnnAssign)
+                            else None
+                        )
+                        if annotated is not None:
+                            found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
+                        elif statement.value is not None:
+                            ref = resolver.resolve(statement.value)
+                            if ref is None and not isinstance(statement.value, ast.Constant):
+                                # Something unknown (``client or httpx.Client()``): it still
+                                # tells that the attribute may hold another type.
+                                ref = _UNKNOWN_VALUE
+                            if ref is not None:
+                                found.append(Attribute(target.attr, ref))
+    finally:
+        resolver.scopes.pop()
+    return found
+
+
+def agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
+    """An annotation (``client: httpx.Client``) decides an attribute's type; otherwise every
+    distinct value assigned is kept, and the project phase, which can resolve them, keeps the
+    type only when they all agree (``self.db = db`` with ``db: Session``, and
+    ``self.db = SessionLocal()``, agree; a sync client here and an async one there do not)."""
+    by_name: dict[str, list[Attribute]] = {}
+    for attribute in attributes:
+        by_name.setdefault(attribute.name, []).append(attribute)
+    kept: list[Attribute] = []
+    for name, found in by_name.items():
+        annotated = [a for a in found if a.annotated]
+        if annotated:
+            kept.append(annotated[0])
+        else:
+            kept.extend({a.value: a for a in found}.values())
+    return tuple(kept)
