@@ -27,6 +27,7 @@ from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
+from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.project import Located, Project
 
@@ -226,7 +227,8 @@ class CallGraph:
         return _Callee(
             ref,
             self.targets(ref),
-            is_offload(ref.path, func.path.rpartition(".")[2]),
+            # (the project's own ``add_task`` that starts a process: what it is handed runs there)
+            is_offload(ref.path, func.path.rpartition(".")[2]) and not starts_process_with_parameter(self.project, ref.path),
             self.catalog.match(ref.path),
             ref.path.startswith(_HARMLESS),
         )

@@ -17,6 +17,7 @@ from dataclasses import replace
 from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind, Value
+from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.project import Located, Project
 
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "options", "head", "trace"})
@@ -208,8 +209,8 @@ class _Builder(AppTree):
             self._add_role(site.args[1], "exception_handler")
         elif method == "add_middleware" and site.args:
             self._add_middleware_class(site.args[0])
-        elif method == "add_task" and site.args:
-            self._add_role(site.args[0], "background_task")
+        elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
+            self._add_role(site.args[0], "background_task")  # not a process manager's ``add_task``
         elif method == "include_router" and site.args:
             self._include(site, site.args[0], self._text(site.kwarg("prefix")), mounted=False)
         elif method == "mount" and len(site.args) > 1 and self._text(site.args[0]).startswith("/"):

@@ -19,6 +19,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, Value
 from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.process_starters import is_process, starts_process_with_parameter
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Span
 
@@ -109,7 +110,10 @@ class CallEdges:
             callbacks = [target for value in (*site.args, *(value for _, value in site.kwargs))
                          if (target := self._function_named(value)) is not None]
             if callbacks:
-                own = site.func is not None and bool(self.graph.targets(self.project.resolve(site.func)))
+                callee = self.project.resolve(site.func) if site.func is not None else None
+                own = callee is not None and bool(self.graph.targets(callee))
+                if kind is None and callee is not None and starts_process_with_parameter(self.project, callee.path):
+                    kind = "private"  # the project's own process manager: ``add_task(fn)`` starts one
                 for target in callbacks:
                     yield _Edge(target, kind or ("run" if own else "spawn"))
                 if kind == "private":
@@ -157,7 +161,7 @@ class CallEdges:
         if method in _SPAWNER_METHODS:
             return "spawn"
         resolved = self.project.resolve(site.func).path
-        if resolved in _RUNNERS or self._runs_first_argument(resolved):
+        if resolved in _RUNNERS or is_process(self.project, resolved) or self._runs_first_argument(resolved):
             return "private"
         if resolved in _SPAWNERS:
             return "spawn"
