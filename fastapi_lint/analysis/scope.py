@@ -32,7 +32,7 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   (``named_values.py``); one registered on another framework's server only if the app holds
   that server (``foreign_servers.py``); a function named like a call made on the app's loop that
   resolves to no function (``await self.store.save(...)`` on an object of unknown type; never a
-  nested function), unless that name has more than ``MAX_MEANINGS`` unrelated meanings
+  nested function, nor a module's function for a call on ``self``), unless that name has more than ``MAX_MEANINGS`` unrelated meanings
   (``start``, ``run``: a generic verb says nothing); and what those run in turn, to a fixed point;
 - ``OUTSIDE``: none of those (a script, a tool, another program; a library's public functions,
   which the project itself never runs on the app's loop);

@@ -88,11 +88,19 @@ class UnknownPlacement(CallEdges):
                 roots.append(function.path)
         unknown: set[str] = set()
         names: set[str] = set()
+        on_self: set[str] = set()  # names called only on ``self``/``cls``: a method's, never a module function's
         scan = sorted(result.request | result.app_task)
         while True:
             for path in scan:
-                names |= self._unresolved_names(path)
+                anywhere, of_objects = self._unresolved_names(path)
+                names |= anywhere
+                on_self |= of_objects
             roots += [path for name in names for path in self._unambiguous(by_name.pop(name, []))]
+            for name in on_self - names:
+                methods = [path for path in by_name.get(name, []) if self._is_method(path)]
+                if methods:
+                    by_name[name] = [path for path in by_name[name] if path not in methods]
+                    roots += self._unambiguous(methods)
             found = self._walk(roots, {"run", "spawn"}, {}) - placed - unknown
             if not found:
                 return unknown
@@ -118,25 +126,33 @@ class UnknownPlacement(CallEdges):
                 found = f"{klass}.{name}"
         return found
 
-    def _unresolved_names(self, path: str) -> set[str]:
+    def _unresolved_names(self, path: str) -> tuple[set[str], set[str]]:
         """The last names of the calls of a function that resolve to no function and may be the
         project's own: an unknown callee, or a member of something of the project's or of a value
-        typed ``Any``/a protocol; never a library's (``dict.get``, ``client.get``)."""
+        typed ``Any``/a protocol; never a library's (``dict.get``, ``client.get``). Those written
+        on ``self`` or ``cls`` (``self._run(...)``: a method, of a subclass or a mixin) apart."""
         project, graph = self.project, self.graph
         located = project.function(path)
         if located is None:
-            return set()
+            return set(), set()
         names: set[str] = set()
+        on_self: set[str] = set()
         for site in located.function.calls:
+            receiver, _, name = site.text.rpartition(".")
+            found = on_self if receiver in ("self", "cls") else names
             if site.func is None:
-                names.add(site.text.rpartition(".")[2])
+                found.add(name)
                 continue
             resolved = project.resolve(site.func)
             # ``importlib.import_module(name).Provider().search`` is a member of a value of no known
             # type (a known type's members are folded into it: ``httpx.AsyncClient.get``).
             if not graph.targets(resolved) and self._may_be_own(resolved.path):
-                names.add(site.text.rpartition(".")[2])
-        return names
+                found.add(name)
+        return names, on_self
+
+    def _is_method(self, path: str) -> bool:
+        located = self.project.function(path)
+        return located is not None and located.function.class_path is not None
 
     def _own_roots(self) -> set[str]:
         if self._roots is None:
