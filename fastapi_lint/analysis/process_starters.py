@@ -11,7 +11,8 @@ project's own function decides (``callgraph``, ``fastapi_model``, ``scope_edges`
 from __future__ import annotations
 
 from fastapi_lint.analysis.call_arguments import positional_parameters
-from fastapi_lint.analysis.project import Project, per_project
+from fastapi_lint.analysis.facts import FunctionFacts
+from fastapi_lint.analysis.project import Located, Project, per_project
 
 PROCESS_STARTERS = frozenset({"multiprocessing.Process", "multiprocessing.context.Process",
                               "multiprocessing.context.SpawnProcess", "multiprocessing.context.ForkProcess",
@@ -21,6 +22,12 @@ PROCESS_STARTERS = frozenset({"multiprocessing.Process", "multiprocessing.contex
 def is_process(project: Project, path: str) -> bool:
     """Whether ``path`` (resolved) builds a process: ``multiprocessing.Process`` or a subclass."""
     return path in PROCESS_STARTERS or (path in project.classes and not PROCESS_STARTERS.isdisjoint(project.mro(path)))
+
+
+def with_nested(located: Located, path: str) -> list[FunctionFacts]:
+    """The function found at ``path`` and the functions defined directly in its body (a thread's
+    target, a callback): where it may run what its caller hands it."""
+    return [located.function, *(function for function in located.module.functions if function.parent_path == path)]
 
 
 def starts_process_with_parameter(project: Project, path: str) -> bool:
@@ -38,7 +45,7 @@ def _starts(project: Project, path: str) -> bool:
     if located is None:
         return False
     params = set(positional_parameters(located.function))
-    inside = [located.function, *(function for function in located.module.functions if function.parent_path == path)]
+    inside = with_nested(located, path)
     return any((target := site.kwarg("target")) is not None and target.text in params
                and site.func is not None and is_process(project, project.resolve(site.func).path)
                for function in inside for site in function.calls)

@@ -19,7 +19,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, Value
 from fastapi_lint.analysis.guards import runs_once
-from fastapi_lint.analysis.process_starters import is_process, starts_process_with_parameter
+from fastapi_lint.analysis.process_starters import is_process, starts_process_with_parameter, with_nested
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Span
 
@@ -180,8 +180,7 @@ class CallEdges:
         if located is not None:
             params = positional_parameters(located.function)
             if params:
-                inside = [located.function, *(function for function in located.module.functions
-                                             if function.parent_path == path)]
+                inside = with_nested(located, path)
                 # Only a runner's own name can run it (a wrapper of a wrapper is not followed).
                 found = any(site.text.rpartition(".")[2] in _RUNNER_NAMES and site.args[:1]
                             and site.args[0].text == params[0] and self._hands_to(site) == "private"
