@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
@@ -28,16 +29,18 @@ class LoopMisuse(Rule):
     Reports `asyncio.run`, `loop.run_until_complete` and `asyncio.new_event_loop`
     in code that runs on the server's event loop: async request-path functions
     (routes, dependencies, middleware, handlers, background tasks) and the sync
-    functions they call without offloading. Also reports `asyncio.run` and
-    `asyncio.new_event_loop` in a `def` route, dependency or exception handler
-    (and the sync helpers it calls), which FastAPI runs in its threadpool
-    while the request waits.
+    functions they call without offloading. With `--scope all`, also reports
+    `asyncio.run` and `asyncio.new_event_loop` in a `def` route, dependency or
+    exception handler (and the sync helpers it calls), which FastAPI runs in its
+    threadpool while the request waits.
 
     ## Why is this bad?
     `asyncio.run` and `run_until_complete` raise `RuntimeError` in a thread
     whose loop is running: on the loop, the request fails every time. In a
     threadpool route they work, but build and tear down an event loop on every
-    request, and async clients made on the server's loop cannot be used on it.
+    request, and async clients made on the server's loop cannot be used on it:
+    a cost of well under a millisecond, and a common bridge from sync code to an
+    async library, so not reported by default.
 
     ## Known problems
     `run_until_complete` is recognised on loops whose type is known (from
@@ -126,13 +129,13 @@ class LoopMisuse(Rule):
             caller = describe_async(project, model, found, root) if root is not None else "async code"
             place = f"`{function.name}`, which {caller} calls on the event loop"
         elif function.path in threads.request_thread and callee in _BUILDS_A_LOOP and not site.once:
-            return self.report(
+            return replace(self.report(
                 located,
                 site.span,
                 f"`{site.text}` builds a new event loop on every request in "
                 f"{where(project, model, located, threads.request_thread[function.path])}",
                 help="Make the handler `async def` and `await` the coroutine directly",
-            )
+            ), wider=True)
         else:
             return None
         if callee in _RUNS_A_LOOP:
