@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import CallSite, RefKind
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import AMORTISED, Diagnostic, Severity
@@ -141,14 +141,22 @@ class PerRequestClient(Rule):
 def _borrows_a_pool(project: Project, site: CallSite, keywords: tuple[str, ...]) -> bool:
     """``Redis(connection_pool=self._pool)``: a handle on a pool held elsewhere. A pool or client
     built in the call itself is built per request: reported where it is built when it is one of
-    ours (``connection_pool=ConnectionPool(...)``), else here (``http_client=MyHttpClient()``)."""
+    ours (``connection_pool=ConnectionPool(...)``), else here (``http_client=MyHttpClient()``).
+    One a function of the project returns (``http_client=shared_http_client(url)``) is reported
+    where that function builds it, if it builds one per call; a library's may build one here."""
     for key, value in site.kwargs:
         if key not in keywords:
             continue
         if value.kind == "ref" and value.ref is not None:
             # ``t = AsyncHTTPTransport()`` just before: built per request, like an inline one
             made_by = value.ref.made_by
-            return made_by is None or made_by in CLIENTS
+            return made_by is None or _built_where_seen(project, made_by)
         if value.kind == "call" and value.call is not None and value.call.func is not None:
-            return project.resolve(value.call.func).path in CLIENTS
+            return _built_where_seen(project, project.resolve(value.call.func).path)
     return False
+
+
+def _built_where_seen(project: Project, maker: str) -> bool:
+    """Whether what ``maker`` returns is reported where it is built, if built per request: a client
+    of the catalog, or what a function of the project returns."""
+    return maker in CLIENTS or project.function(project.resolve(Ref(maker)).path) is not None
