@@ -22,6 +22,10 @@ from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
 
+# Where the bases that may give a class a length come from (``_always_true``).
+_SIZED_BASES = ("builtins.", "collections.", "typing.")
+_UNSIZED_BASES = frozenset({"builtins.object", "builtins.Exception", "typing.Generic", "typing.Protocol"})
+
 
 def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
     """The line ranges of ``function`` that the call at ``site`` does not run."""
@@ -54,6 +58,51 @@ def passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
     if value is None:
         value = _positional(function, site, parameter)
     return value is not None and not (value.kind == "const" and value.text == "None")
+
+
+def non_empty(project: Project, function: FunctionFacts, site: CallSite, parameter: str) -> bool:
+    """Whether ``site`` passes ``parameter`` a value that is never empty, so that ``parameter or
+    make()`` never makes: a true constant, or an object of a class of the project (by the
+    parameter's annotation, or else by what is passed) that defines no ``__bool__`` or
+    ``__len__``. A string, a number or a collection may well be empty."""
+    value = passed(function, site, parameter)
+    if value is None:
+        return False
+    if _constant(value):
+        return _truthy(value)
+    param = next((param for param in function.params if param.name == parameter), None)
+    if param is not None and param.annotation is not None:
+        types = _annotated_types(param.annotation)
+    else:
+        ref = project.resolve_value(value)
+        types = [ref.path] if ref.kind is RefKind.INSTANCE else []
+    return bool(types) and all(_always_true(project, path) for path in types)
+
+
+def _annotated_types(annotation: Value) -> list[str]:
+    """The types an annotation names, through ``Optional``/``Union``/``|`` and without ``None``;
+    an empty list for anything else."""
+    if annotation.kind == "const" and annotation.text == "None":
+        return [""]  # dropped below: None is what the fallback replaces
+    if annotation.kind == "ref" and annotation.ref is not None:
+        return [annotation.ref.path]
+    if annotation.kind == "subscript" and annotation.ref is not None and annotation.ref.path in ("typing.Optional", "typing.Union"):
+        found = [_annotated_types(item) for item in annotation.items]
+        if all(found):
+            return [path for paths in found for path in paths if path]
+    return []
+
+
+def _always_true(project: Project, class_path: str) -> bool:
+    if class_path not in project.classes:
+        return False
+    for cls in project.mro(class_path):
+        if cls not in project.classes:
+            if cls.startswith(_SIZED_BASES) and cls not in _UNSIZED_BASES:
+                return False  # a ``dict``, a ``UserList``, a ``Mapping``: empty when it holds nothing
+        elif any(project.function(f"{cls}.{method}") is not None for method in ("__bool__", "__len__")):
+            return False
+    return True
 
 
 def passed(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
@@ -130,6 +179,8 @@ def _outcome(branch: Branch, value: Value) -> bool | None:
     """Whether the branch runs for ``value``."""
     if branch.op == "none":
         return (value.kind == "const" and value.text == "None") == branch.when
+    if branch.op == "in":
+        return (value.kind == "str" and value.text in branch.types) == branch.when
     return _truthy(value) == branch.when
 
 

@@ -179,6 +179,9 @@ class FunctionFacts:
     # The fields of its object the body sets (``self.enabled = True``), each with the truth of the
     # constant stored, or None for anything else (``extract/switches.field_stores``).
     field_stores: tuple[tuple[str, bool | None], ...] = ()
+    # A constructor's fields copied from its parameters, as (field, parameter): ``self._config =
+    # config`` (``extract/attributes.parameter_copies``).
+    field_copies: tuple[tuple[str, str], ...] = ()
 
 
 class Switch(NamedTuple):
@@ -209,8 +212,9 @@ class Gate(NamedTuple):
 
 class Branch(NamedTuple):
     """Lines ``first``..``last`` run only when the parameter ``name`` passes a test: ``op``
-    ``truth`` (``if flag:``), ``none`` (``if value is None:``) or ``isinstance`` (of one of
-    ``types``: ``isinstance(value, Image)``, ``case Image():``), with the outcome ``when``."""
+    ``truth`` (``if flag:``), ``none`` (``if value is None:``), ``in`` (one of the strings in
+    ``types``: ``if mode == "json":``) or ``isinstance`` (of one of ``types``:
+    ``isinstance(value, Image)``, ``case Image():``), with the outcome ``when``."""
 
     name: str
     op: str
@@ -235,6 +239,8 @@ class Guard(NamedTuple):
     # A fallback (``key_hash = state.key_hash or slow_hash(key)``): the lines run when the place
     # is empty, and fill nothing; the guard holds when code elsewhere fills it (``guards.py``).
     fallback: bool = False
+    # The fallback runs for any empty value (``a or b``), not only for None (``a if a is not None else b``).
+    falsy: bool = False
 
 
 class Read(NamedTuple):

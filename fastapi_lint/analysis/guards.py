@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
-from fastapi_lint.analysis.call_arguments import passes
+from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.lazy_init import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
@@ -101,7 +101,7 @@ def _holds(graph: Reach, located: Located, guard: Guard, refreshed: bool) -> boo
     if guard.refresh and not refreshed:
         return False
     if guard.fallback:
-        return _filled_elsewhere(graph.project, guard.place)
+        return _fallback_filled(graph, located, guard)
     if not guard.filled and not _filled_below(graph, located, guard):
         return False
     if guard.place.startswith(PARAMETER):
@@ -127,6 +127,65 @@ def _callers_pass(graph: Reach, located: Located, parameter: str) -> bool:
     if found is None:
         calls = callers(graph).get(located.function.path, [])
         found = memo[key] = bool(calls) and all(passes(located.function, site, parameter) for site, _ in calls)
+    return found
+
+
+def _always_given(graph: Reach, located: Located, parameter: str, falsy: bool, depth: int = _DEPTH) -> bool:
+    """Whether every call of the function outside tests gives ``parameter`` a value its fallback
+    does not replace: not ``None`` or, with ``falsy`` (``config or load()``), never empty
+    (``call_arguments.non_empty``). A caller's own parameter handed on (``helper(config)``) is
+    given when that caller's callers give it, ``depth`` calls up at most."""
+    memo = _ALWAYS_GIVEN(graph.project)
+    key = (located.function.path, parameter, falsy)
+    found = memo.get(key)
+    if found is None:
+        memo[key] = False  # a cycle of calls gives nothing
+        calls = callers(graph).get(located.function.path, [])
+        found = memo[key] = bool(calls) and all(
+            _given(graph, located.function, site, caller, parameter, falsy, depth) for site, caller in calls)
+    return found
+
+
+def _given(graph: Reach, function: FunctionFacts, site: CallSite, caller_path: str, parameter: str,
+           falsy: bool, depth: int) -> bool:
+    value = passed(function, site, parameter)
+    if value is None:
+        return False
+    caller = graph.project.function(caller_path)
+    if value.kind == "ref" and caller is not None and any(param.name == value.text for param in caller.function.params):
+        return depth > 0 and _always_given(graph, caller, value.text, falsy, depth - 1)
+    if falsy:
+        return non_empty(graph.project, function, site, parameter)
+    return not (value.kind == "const" and value.text == "None")
+
+
+def _fallback_filled(graph: Reach, located: Located, guard: Guard) -> bool:
+    """Whether the place a fallback reads is filled: a parameter every call passes, a field the
+    constructor copies from a parameter every construction passes, or a place the project
+    fills elsewhere."""
+    if guard.place.startswith(PARAMETER):
+        return _always_given(graph, located, guard.place[len(PARAMETER):], guard.falsy)
+    copied = _copied_field(graph.project, located, guard.place)
+    if copied is not None and _always_given(graph, copied[0], copied[1], guard.falsy):
+        return True
+    return _filled_elsewhere(graph.project, guard.place)
+
+
+def _copied_field(project: Project, located: Located, place: str) -> tuple[Located, str] | None:
+    """The constructor and its parameter that ``self.<field>`` is a copy of (``self._config =
+    config`` in ``__init__``), when no other method of the class or its bases sets the field."""
+    class_path = located.function.class_path
+    owner, _, field = place.partition(".")
+    if class_path is None or owner != "self" or "." in field:
+        return None
+    found: tuple[Located, str] | None = None
+    for cls in project.mro(class_path):
+        for method in project.class_methods(cls):
+            copies = dict(method.function.field_copies)
+            if field in copies and found is None:
+                found = method, copies[field]
+            elif any(name == field for name, _ in method.function.field_stores):
+                return None
     return found
 
 
@@ -167,6 +226,7 @@ def callers(graph: Reach) -> dict[str, list[tuple[CallSite, str]]]:
 
 
 _CALLERS_PASS = per_project[dict[tuple[str, str], bool]](lambda project: {})
+_ALWAYS_GIVEN = per_project[dict[tuple[str, str, bool], bool]](lambda project: {})
 _CALLERS = per_project[dict[str, list[tuple[CallSite, str]]]](lambda project: {})
 _FILLED_ELSEWHERE = per_project[dict[str, bool]](lambda project: {})
 

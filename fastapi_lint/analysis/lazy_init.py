@@ -23,10 +23,12 @@ check: neither is recognised here. A local read from a lasting place just before
 (``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``) stands for that
 place, but the guarded code must still fill the place itself.
 
-A fallback (``h = state.key_hash or slow_hash(key)``, assigned or returned) fills nothing: the
-code after the ``or`` runs when the place is empty, and the guard holds when the project fills
-that place elsewhere (``guards.py``): a value computed once and kept, the fallback for the rare
-object made without it.
+A fallback (``h = state.key_hash or slow_hash(key)``, ``c if c is not None else load()``,
+assigned or returned) fills nothing: the fallback's calls run when the place is empty, and the
+guard holds when the project fills that place elsewhere (``guards.py``): a value computed once
+and kept, the fallback for the rare object made without it. On a parameter (``config =
+app_config or get_app_config()``), or a field its constructor copies from one, the place is
+filled when every caller passes the value.
 
 The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")`` (and a stamp
 the filling sets, ``CACHE["checked_at"] == 0``) with
@@ -180,16 +182,38 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
 
 
 def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
-    """``h = state.key_hash or slow_hash(key)`` (as an assignment or a return): the calls after
-    the ``or`` run only when the place is empty. Not a parameter's (``html or scrape(url)``):
-    what a caller passes there is often empty."""
+    """``h = state.key_hash or slow_hash(key)``, ``c = c if c is not None else load()`` (as an
+    assignment or a return): the calls of the fallback run only when the place is empty. On a
+    parameter (``config = app_config or get_app_config()``) they run only for a caller that
+    leaves it out; ``Guard.falsy`` says an empty value (``""``, ``[]``) falls back too."""
     value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Return)) else None
-    if not (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2):
+    read = _fallen_back(value) if value is not None else None
+    if read is None:
         return
-    place = _place_or_get(value.values[0], search, aliases)
-    if place is None or place.startswith(PARAMETER) or not any(isinstance(node, ast.Call) for node in ast.walk(value.values[1])):
+    kept, made, falsy = read
+    place = _place_or_get(kept, search, aliases)
+    if place is None or not any(isinstance(node, ast.Call) for node in ast.walk(made)):
         return
-    search.found.found.append(Guard(statement.lineno, _end_line(statement), place, False, False, fallback=True))
+    search.found.found.append(Guard(statement.lineno, _end_line(statement), place, False, False,
+                                    fallback=True, falsy=falsy))
+
+
+def _fallen_back(value: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
+    """(the value kept, its fallback, whether an empty value falls back) of ``a or b``,
+    ``a if a is not None else b``, ``b if a is None else a``, ``a if a else b``, ``b if not a else a``."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
+        return value.values[0], value.values[1], True
+    if not isinstance(value, ast.IfExp):
+        return None
+    test, kept, made, falsy = value.test, value.body, value.orelse, True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, kept, made = test.operand, made, kept
+    elif (isinstance(test, ast.Compare) and len(test.ops) == 1 and _is_none(test.comparators[0])
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+        if isinstance(test.ops[0], ast.Is):
+            kept, made = made, kept
+        test, falsy = test.left, False
+    return (kept, made, falsy) if ast.dump(test) == ast.dump(kept) else None
 
 
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:

@@ -53,6 +53,7 @@ class LinkedNames:
         # module-level name -> what functions store into it (``global _client; _client = ...``)
         self.stores: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
+        self._methods: dict[str, list[Located]] = {}  # by the path of their class
         # A module's own name first: another module's alias (from an import root) never takes it.
         for summary in summaries:
             self.modules.setdefault(summary.module, summary)
@@ -68,6 +69,8 @@ class LinkedNames:
             located = Located(function, summary)
             self._all.append(located)
             self.functions[function.path] = located
+            if function.class_path is not None:
+                self._methods.setdefault(function.class_path, []).append(located)
             for prefix in prefixes:
                 self.functions.setdefault(_rebase(function.path, summary.module, prefix), located)
         for klass in summary.classes:
@@ -128,6 +131,10 @@ class LinkedNames:
 
     def function(self, path: str) -> Located | None:
         return self.functions.get(path)
+
+    def class_methods(self, class_path: str) -> list[Located]:
+        """The methods a class defines itself, in the order of the source."""
+        return self._methods.get(class_path, [])
 
     def binding_key(self, ref: Ref) -> str:
         """The module-level name a reference ends at, following imports (``from .items import router``)."""

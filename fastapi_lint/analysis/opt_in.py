@@ -173,20 +173,10 @@ def _fields_off(project: Project) -> dict[tuple[str, str], bool]:
     return {}
 
 
-@per_project
-def _methods_by_class(project: Project) -> dict[str, list[Located]]:
-    """Each class's methods, outside tests."""
-    found: dict[str, list[Located]] = {}
-    for located in project.all_functions():
-        owner = located.function.class_path
-        if owner is not None and not module_in_tests(located.module):
-            found.setdefault(owner, []).append(located)
-    return found
-
-
 def _methods(project: Project, family: set[str]) -> list[Located]:
-    by_class = _methods_by_class(project)
-    return [located for class_path in sorted(family) for located in by_class.get(class_path, ())]
+    """The methods of the classes of ``family``, outside tests."""
+    return [located for class_path in sorted(family) for located in project.class_methods(class_path)
+            if not module_in_tests(located.module)]
 
 
 def _set_elsewhere(project: Project, class_path: str, field: str) -> bool:

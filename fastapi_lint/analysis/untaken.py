@@ -60,10 +60,16 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
     untaken: frozenset[LineRange] | None = None
     for site, _ in sites:
         dead = dead_lines(project, function, site)
-        untaken = dead if untaken is None else untaken & dead
+        untaken = dead if untaken is None else _overlap(untaken, dead)
         if not untaken:
             return frozenset()
     return untaken or frozenset()
+
+
+def _overlap(one: frozenset[LineRange], other: frozenset[LineRange]) -> frozenset[LineRange]:
+    """The lines in both sets of ranges: one call skips the ``else`` of ``if local:`` (lines 15-23),
+    another the ``else`` of ``if kind == "json":`` inside it (18-23); neither runs 18-23."""
+    return frozenset((max(a, c), min(b, d)) for a, b in one for c, d in other if max(a, c) <= min(b, d))
 
 
 def _calls(site: CallSite, function: FunctionFacts) -> bool:

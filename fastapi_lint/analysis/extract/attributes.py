@@ -84,3 +84,24 @@ def agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
         else:
             kept.extend({a.value: a for a in found}.values())
     return tuple(kept)
+
+
+def parameter_copies(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> dict[str, str]:
+    """The fields a method's own statements copy from one of ``parameters`` (``self.script = script``,
+    ``self._config = config``), by field, where nothing else in the body sets the field."""
+    if self_name is None:
+        return {}
+    copies: dict[str, str] = {}
+    stores: dict[str, int] = {}
+    for statement in body:
+        for node in ast.walk(statement):
+            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))
+                    and isinstance(node.value, ast.Name) and node.value.id == self_name):
+                stores[node.attr] = stores.get(node.attr, 0) + 1
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+            continue
+        target = statement.targets[0]
+        if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name
+                and isinstance(statement.value, ast.Name) and statement.value.id in parameters):
+            copies[target.attr] = statement.value.id
+    return {field: parameter for field, parameter in copies.items() if stores.get(field) == 1}

@@ -16,7 +16,9 @@
 A call that leaves ``background`` at its default, or passes a constant, takes one branch only:
 the project phase drops the other from what that call runs (``analysis/call_arguments.py``).
 
-The tests read: the parameter itself, ``not`` it, ``is None`` and ``is not None``; and its type,
+The tests read: the parameter itself, ``not`` it, ``is None`` and ``is not None``, ``==`` or
+``!=`` a string and ``in`` or ``not in`` a literal list of strings (op ``in``, the strings in
+``types``: ``if content_type == "json":``); and its type,
 by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
 (op ``isinstance``, the types named by their dotted paths). A parameter the body binds again
 (``background = background or ...``) is not read: its value at a line is no longer the caller's.
@@ -28,6 +30,7 @@ import ast
 
 from collections.abc import Callable
 
+from fastapi_lint.analysis.extract.attributes import parameter_copies
 from fastapi_lint.analysis.facts import Branch
 from fastapi_lint.analysis.uncontended import statement_blocks
 
@@ -50,22 +53,8 @@ def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
 def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> frozenset[str]:
     """``self.script`` (spelled so) for each ``self.script = script`` of the body's own statements,
     where nothing else in the body sets ``self.script``."""
-    if self_name is None:
-        return frozenset()
-    copies: dict[str, str] = {}
-    stores: dict[str, int] = {}
-    for statement in body:
-        for node in ast.walk(statement):
-            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))
-                    and isinstance(node.value, ast.Name) and node.value.id == self_name):
-                stores[node.attr] = stores.get(node.attr, 0) + 1
-        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Attribute)
-                and isinstance(statement.targets[0].value, ast.Name) and statement.targets[0].value.id == self_name
-                and isinstance(statement.value, ast.Name) and statement.value.id in parameters
-                and statement.targets[0].attr == statement.value.id):
-            copies[statement.targets[0].attr] = statement.value.id
-    return frozenset(f"{self_name}.{attr}" for attr in copies if stores.get(attr) == 1)
+    copies = parameter_copies(body, parameters, self_name)
+    return frozenset(f"{self_name}.{field}" for field, parameter in copies.items() if field == parameter)
 
 
 def _search(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:
@@ -117,8 +106,8 @@ def _class_pattern(pattern: ast.AST, resolve: Resolve) -> tuple[str, ...]:
 
 
 def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test | None:
-    """(parameter, ``truth``, ``none`` or ``isinstance``, the outcome the body runs on, the types
-    tested) of a test on one parameter."""
+    """(parameter, ``truth``, ``none``, ``in`` or ``isinstance``, the outcome the body runs on, the
+    types or strings tested) of a test on one parameter."""
     if isinstance(test, ast.Name) and test.id in parameters:
         return test.id, "truth", True, ()
     if (isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name)
@@ -139,6 +128,21 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
             and test.left.id in parameters and isinstance(test.comparators[0], ast.Constant)
             and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
         return test.left.id, "none", isinstance(test.ops[0], ast.Is), ()
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+            and test.left.id in parameters):
+        strings = _strings(test.comparators[0], isinstance(test.ops[0], (ast.In, ast.NotIn)))
+        if strings is not None and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+            return test.left.id, "in", isinstance(test.ops[0], (ast.Eq, ast.In)), strings
+    return None
+
+
+def _strings(node: ast.expr, collection: bool) -> tuple[str, ...] | None:
+    """The strings a parameter is compared with: ``"json"``, or ``("csv", "tsv")`` after ``in``."""
+    written = node.elts if collection and isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    if collection and not isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return None
+    if written and all(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in written):
+        return tuple(str(getattr(item, "value")) for item in written)
     return None
 
 

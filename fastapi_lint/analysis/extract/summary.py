@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.bundled import BundledNames
-from fastapi_lint.analysis.extract.attributes import agreeing, self_attributes
+from fastapi_lint.analysis.extract.attributes import agreeing, parameter_copies, self_attributes
 from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
@@ -341,6 +341,7 @@ class _Extractor(ExpressionReader):
                 switch=returned_switch(node, self._resolved_path) if class_path is None else None,
                 branches=flag_branches,
                 field_stores=field_stores(node.body, self_name),
+                field_copies=_constructor_copies(node, class_path, self_name),
             )
         )
 
@@ -462,3 +463,11 @@ class _Extractor(ExpressionReader):
         ref = self.resolver.resolve(value)
         if ref is not None:
             self.module_stores.append((name, ref))
+
+
+def _constructor_copies(node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None,
+                        self_name: str | None) -> tuple[tuple[str, str], ...]:
+    """A constructor's fields copied from its parameters (``self._config = config``)."""
+    if class_path is None or node.name != "__init__":
+        return ()
+    return tuple(sorted(parameter_copies(node.body, caller_parameters(node.args, self_name), self_name).items()))
