@@ -1,9 +1,14 @@
-"""Test code, told by its path alone: it never runs in a served app, whatever it imports."""
+"""Test code, told by its path alone: it never runs in a served app, whatever it imports.
+
+Test doubles count (``mock_agent_service.py``, ``fakes.py``, a ``mocks/`` folder): a stand-in
+for a real service, used in tests or in a development mode, whose waits are simulated
+(``time.sleep(0.5)`` as a fake model's latency)."""
 
 from __future__ import annotations
 
 # Folders whose code only tests run; and the file names of test modules.
-TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests"})
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests", "mocks", "fakes"})
+_DOUBLES = ("mock", "fake")
 
 
 def is_test_path(parts: tuple[str, ...]) -> bool:
@@ -12,5 +17,9 @@ def is_test_path(parts: tuple[str, ...]) -> bool:
         return False
     name = parts[-1]
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    stem = name.removesuffix(".py")
+    if any(stem in (double, f"{double}s") or stem.startswith(f"{double}_") or stem.endswith(f"_{double}")
+           for double in _DOUBLES):
         return True
     return any(folder in TEST_FOLDERS or folder.endswith("_tests") for folder in parts[:-1])

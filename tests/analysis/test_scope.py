@@ -101,6 +101,12 @@ def test_scope_is_a_configuration_key(tmp_path: Path) -> None:
         ("conftest.py", True),
         ("pkg/test_routes.py", True),
         ("pkg/routes_test.py", True),
+        ("app/services/mock_agent_service.py", True),  # test doubles
+        ("app/llm/fakes.py", True),
+        ("app/api/stream_mock.py", True),
+        ("app/mocks/storage.py", True),
+        ("app/mockingbird.py", False),
+        ("app/fakeout/views.py", False),
         ("app/routes/recipes.py", False),
         ("app/testimonials.py", False),  # a name that starts with "test", but no "test_"
         ("app/latest/views.py", False),
