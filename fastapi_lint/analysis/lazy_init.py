@@ -30,7 +30,8 @@ and kept, the fallback for the rare object made without it. On a parameter (``co
 app_config or get_app_config()``), or a field its constructor copies from one, the place is
 filled when every caller passes the value.
 
-The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")`` (and a stamp
+The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")``/
+``not isinstance(x, Config)`` (and a stamp
 the filling sets, ``CACHE["checked_at"] == 0``) with
 the guarded code in the ``if`` body; the same tests' opposites with an early
 ``return`` (the rest of the body is guarded) or with the filling code in the
@@ -318,7 +319,7 @@ def _names_miss(caught: ast.expr | None) -> bool:
 
 def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
     """The place a test finds filled: ``x is not None``, ``x``, ``key in x``, ``x.get(key)``,
-    ``hasattr(o, "x")``; in an ``and``/``or`` with conditions of freshness or bypass."""
+    ``hasattr(o, "x")``, ``isinstance(x, Config)``; in an ``and``/``or`` with conditions of freshness or bypass."""
     if isinstance(test, ast.BoolOp):
         return _first(_present_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
@@ -332,12 +333,13 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return None
     if isinstance(test, ast.Call) and _called_name(test) == "hasattr":
         return _named_attribute(test, search, aliases)
-    return _place_or_get(test, search, aliases)
+    tested = _instance_tested(test)
+    return _place_or_get(tested if tested is not None else test, search, aliases)
 
 
 def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
     """The place a test finds empty: ``x is None``, ``not x``, ``key not in x``, ``not x.get(key)``,
-    ``not hasattr(o, "x")``; in an ``and``/``or`` with conditions of staleness
+    ``not hasattr(o, "x")``, ``not isinstance(x, Config)``; in an ``and``/``or`` with conditions of staleness
     (``c is None or c.is_closed``)."""
     if isinstance(test, ast.BoolOp):
         return _first(_missing_check(value, search, aliases) for value in test.values)
@@ -345,7 +347,8 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         operand = test.operand
         if isinstance(operand, ast.Call) and _called_name(operand) == "hasattr":
             return _named_attribute(operand, search, aliases)
-        return _place_or_get(operand, search, aliases)
+        tested = _instance_tested(operand)
+        return _place_or_get(tested if tested is not None else operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, (ast.Is, ast.Eq)) and _is_none(right):
@@ -354,6 +357,13 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
             return _place(right, search, aliases)
         if isinstance(op, (ast.Eq, ast.LtE)) and _is_zero(right):
             return _place_or_get(test.left, search, aliases)
+    return None
+
+
+def _instance_tested(test: ast.expr) -> ast.expr | None:
+    """``x`` of ``isinstance(x, Config)``: a test no ``None`` passes."""
+    if isinstance(test, ast.Call) and _called_name(test) == "isinstance" and len(test.args) == 2:
+        return test.args[0]
     return None
 
 
