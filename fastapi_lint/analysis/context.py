@@ -25,6 +25,7 @@ from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.per_connection import once_per_connection
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
@@ -62,6 +63,11 @@ class Context:
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
         return calls_per_request(self.project, self.request_paths)
+
+    @cached_property
+    def once_per_connection(self) -> frozenset[str]:
+        """The functions websocket routes run once per connection (``per_connection.py``)."""
+        return once_per_connection(self.model, self.callgraph)
 
     @cached_property
     def blocking_calls(self) -> list[BlockingCall]:

@@ -116,6 +116,9 @@ class CallSite(NamedTuple):
     # True for a call in a branch of its body (an ``if`` or ``else`` block, an ``except`` handler):
     # it runs only when its condition holds (``opt_in.py``: a switch turned on at startup).
     conditional: bool = False
+    # True for a call in the body of a loop of its function (``for``, ``while``; not its iterable):
+    # it runs once per pass (``per_connection.py``: per message of a websocket, not per connection).
+    in_loop: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -88,6 +88,7 @@ class ExpressionReader:
         self.offload_depth = 0
         # How many ``if`` blocks and ``except`` handlers of the body being walked the walk is in.
         self.conditional_depth = 0
+        self.loop_depth = 0
         # Client constructions whose block uses the client for several requests (``CallSite.reused``).
         self.reused: set[int] = set()
         # ``with`` items whose block awaits in a loop (``CallSite.stepped``), by ``id``.
@@ -306,6 +307,7 @@ class ExpressionReader:
             reused=id(node) in self.reused,
             stepped=id(node) in self.stepped,
             conditional=self.conditional_depth > 0,
+            in_loop=self.loop_depth > 0,
         )
         name = self.assigned_to.get(id(node))
         if name is not None:

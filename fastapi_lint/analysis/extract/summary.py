@@ -20,6 +20,7 @@ from fastapi_lint.analysis.extract.expressions import ExpressionReader, Function
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
+    LOOPS,
     assigned_names,
     worked_in_steps,
     callee_text,
@@ -183,6 +184,9 @@ class _Extractor(ExpressionReader):
             if isinstance(node, (ast.If, ast.Try)) and not (isinstance(node, ast.If) and is_type_checking(node.test)):
                 self._branches(node, owner, class_path)
                 return
+            if isinstance(node, LOOPS):
+                self._loop(node, owner, class_path)
+                return
             if isinstance(node, ast.If) and is_type_checking(node.test):
                 # Its imports give names their types, but never run: no module is loaded by them.
                 self.type_checking_only += 1
@@ -211,6 +215,27 @@ class _Extractor(ExpressionReader):
                 self.expr(handler.type)
             self._conditional_block(handler.body, owner, class_path)
         for statement in [*node.orelse, *node.finalbody]:
+            self.stmt(statement, owner, class_path)
+
+    def _loop(self, node: ast.For | ast.AsyncFor | ast.While, owner: str, class_path: str | None) -> None:
+        """A loop, its body's calls (and a ``while``'s test) marked as run once per pass
+        (``CallSite.in_loop``); a ``for``'s iterable is made once."""
+        if isinstance(node, ast.While):
+            self.loop_depth += 1
+            try:
+                self.expr(node.test)
+            finally:
+                self.loop_depth -= 1
+        else:
+            self.node(node.target, owner, class_path)
+            self.expr(node.iter)
+        self.loop_depth += 1
+        try:
+            for statement in node.body:
+                self.stmt(statement, owner, class_path)
+        finally:
+            self.loop_depth -= 1
+        for statement in node.orelse:
             self.stmt(statement, owner, class_path)
 
     def _conditional_block(self, block: list[ast.stmt], owner: str, class_path: str | None) -> None:
@@ -275,8 +300,9 @@ class _Extractor(ExpressionReader):
             self.bindings.append(Binding(node.name, Value("ref", ref=Ref(path)), self.span(node)))
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
-        outer_conditional = self.conditional_depth
+        outer_conditional, outer_loops = self.conditional_depth, self.loop_depth
         self.state, self.lambdas, self.offload_depth, self.conditional_depth = FunctionState(), [], 0, 0
+        self.loop_depth = 0
 
         def is_local(name: str) -> bool:
             return name in scope.names or name in scope.lazy
@@ -306,7 +332,7 @@ class _Extractor(ExpressionReader):
             self.resolver.scopes.pop()
             state = self.state
             self.state, self.lambdas, self.offload_depth = outer_state, outer_lambdas, outer_offload
-            self.conditional_depth = outer_conditional
+            self.conditional_depth, self.loop_depth = outer_conditional, outer_loops
         for name in state.iterated_names.intersection(state.assigned_calls):
             for index in state.assigned_calls[name]:
                 state.calls[index] = state.calls[index]._replace(iterated=True)

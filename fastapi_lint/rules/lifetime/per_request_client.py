@@ -52,6 +52,12 @@ class PerRequestClient(Rule):
     for requests fanned out side by side (`gather`), or yielded to a route is
     still built per request.
 
+    So is a client a websocket route builds once per connection, before its
+    message loop (a call session's clients, made in its `__init__`), when no
+    other route reaches that code (`analysis/per_connection.py`): it serves
+    every message of a connection that may last minutes. One built per
+    message, in the loop or in what the loop runs, is reported.
+
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
     a new TCP and TLS handshake (and for engines, a new pool), connections are
@@ -127,14 +133,16 @@ class PerRequestClient(Rule):
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
             if resource is None or _borrows_a_pool(project, call.site, resource.borrows):
                 continue
+            connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
+            when = "once per websocket connection" if connection else "on every request"
             shared = ", shared by the requests of one operation there" if call.site.reused else ""
             yield self.report(
                 call.located,
                 call.site.span,
-                f"`{call.site.text}()` builds {resource.what} on every request in "
+                f"`{call.site.text}()` builds {resource.what} {when} in "
                 f"{where(project, model, call.located, call.root)}{shared}",
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
-                cost=AMORTISED if call.site.reused else None,
+                cost=AMORTISED if call.site.reused or connection else None,
             )
 
 
