@@ -7,12 +7,19 @@ from fastapi_lint.analysis.facts import CallSite
 _FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
 _EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
 _LOCK_ACQUIRES = ("Lock.acquire", "RLock.acquire", "Semaphore.acquire", "BoundedSemaphore.acquire")
+# PBKDF2 is slow by its rounds: a password hash takes hundreds of thousands (Django 870,000); a
+# key derived with a few thousand (BIP-39's 2,048) takes about a millisecond.
+_PBKDF2 = "hashlib.pbkdf2_hmac"
+_FEW_ROUNDS = 10_000
 
 
 def cannot_wait(site: CallSite, path: str) -> bool:
     """``flock(fd, LOCK_UN)`` releases, ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait,
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
-    the lock."""
+    the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond."""
+    if path == _PBKDF2:
+        rounds = site.argument("iterations", 3)
+        return rounds is not None and rounds.kind == "num" and _at_most(rounds.text, _FEW_ROUNDS)
     if path.endswith(_EXECUTOR_SHUTDOWNS):
         return _is_false(site, "wait")
     if path.endswith(_LOCK_ACQUIRES):
@@ -26,3 +33,10 @@ def cannot_wait(site: CallSite, path: str) -> bool:
 def _is_false(site: CallSite, first_parameter: str) -> bool:
     value = site.argument(first_parameter, 0)
     return value is not None and value.kind == "const" and value.text == "False"
+
+
+def _at_most(number: str, limit: int) -> bool:
+    try:
+        return int(number.replace("_", ""), 0) <= limit
+    except ValueError:
+        return False
