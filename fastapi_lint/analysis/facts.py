@@ -314,3 +314,6 @@ class ModuleSummary:
     sys_path_folders: tuple[str, ...] = ()
     # Module-level names (and ``Class.field`` defaults) set from one switch (``extract/switches.py``).
     switches: tuple[tuple[str, Switch], ...] = ()
+    # The module-level branches on a switch (``if config("LOCAL_DEV", default=False):`` around a
+    # route): what they define exists only when the switch is set (``extract/switches.py``).
+    gates: tuple[Gate, ...] = ()

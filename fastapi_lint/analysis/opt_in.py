@@ -55,6 +55,14 @@ def is_opt_in(graph: Reach, located: Located, line: int) -> bool:
     return any(first <= line <= last for first, last in opt_in_lines(graph, located))
 
 
+def defined_opt_in(graph: Reach, located: Located) -> bool:
+    """Whether the function is defined under a module-level branch that does not run with every
+    setting at its default (``if config("LOCAL_DEV", default=False, cast=bool):`` around a route):
+    as the service ships, it does not exist."""
+    line = located.function.span.line
+    return any(gate.first <= line <= gate.last and _closed(graph, gate) for gate in located.module.gates)
+
+
 @per_project
 def _memo(project: Project) -> dict[str, tuple[LineRange, ...]]:
     return {}

@@ -44,7 +44,9 @@ Within the request path, ``Scopes.admin_only`` holds what only admin routes reac
 request, where what costs only under load (a client built per request, a small file read) is not
 worth a finding, though a wait still is. ``Scopes.now_and_then`` holds what only they, login
 flows, probes, configuration writes and trials reach: a client built per request is not worth a
-finding there either.
+finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
+switch off as the service ships reach (``if config("LOCAL_DEV", default=False, cast=bool):``
+around ``@app.get("/trigger")``): a developer's route, which does not exist in production.
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -73,6 +75,7 @@ from fastapi_lint.analysis.admin_routes import RareRoots
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.opt_in import defined_opt_in
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
@@ -112,6 +115,9 @@ class _Placer(BlindRegistrations, ModuleClosure):
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
         result.now_and_then = (result.admin_only if rare.now_and_then == admin else result.request
                                - self._walk(self._user_roots(request_roots, rare.now_and_then), {"run", "spawn"}, {}))
+        switched = frozenset(root for root in request_roots if self._defined_opt_in(root))
+        if switched:
+            result.switched_off = result.request - self._walk(self._user_roots(request_roots, switched), {"run", "spawn"}, {})
         result.startup = self._walk(startup_roots, {"run", "once"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private, "once": first_use})
         result.once = self._walk(sorted(first_use), {"run", "spawn", "once"}, {"private": private}) - result.request
@@ -123,6 +129,10 @@ class _Placer(BlindRegistrations, ModuleClosure):
             result.closure = self._closure(request_roots, startup_roots, result)
             result.unknown = self._unknown(result)
         return result
+
+    def _defined_opt_in(self, root: str) -> bool:
+        located = self.project.function(root)
+        return located is not None and defined_opt_in(self.graph, located)
 
     def _user_roots(self, request_roots: list[str], admin: frozenset[str]) -> list[str]:
         """The request-path roots that are not an operator's: not admin routes, nor a background

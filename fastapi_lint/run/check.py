@@ -143,7 +143,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         located = project.function(diagnostic.function) if diagnostic.function else None
         if diagnostic.wider:
             continue  # the rule's wider view: it could not tell the finding is worth acting on
-        if diagnostic.opt_in or (located is not None and is_opt_in(context.callgraph, located, diagnostic.span.line)):
+        if diagnostic.opt_in or (located is not None and (
+                located.function.path in placed.switched_off or is_opt_in(context.callgraph, located, diagnostic.span.line))):
             continue  # runs only when an operator turns a setting away from its default
         if located is not None and in_ranges(diagnostic.span.line, untaken_lines(context.callgraph, context.model.roles, located)):
             continue  # a branch on a parameter that every call of the function rules out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
-from fastapi_lint.analysis.extract.syntax import top_level
+from fastapi_lint.analysis.extract.syntax import caller_parameters, top_level
 from fastapi_lint.analysis.facts import Attribute, Ref, RefKind
 from fastapi_lint.analysis.names import Redefinition, Resolver, Scope
 
@@ -105,3 +105,11 @@ def parameter_copies(body: list[ast.stmt], parameters: frozenset[str], self_name
                 and isinstance(statement.value, ast.Name) and statement.value.id in parameters):
             copies[target.attr] = statement.value.id
     return {field: parameter for field, parameter in copies.items() if stores.get(field) == 1}
+
+
+def constructor_copies(node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None,
+                       self_name: str | None) -> tuple[tuple[str, str], ...]:
+    """A constructor's fields copied from its parameters (``self._config = config``)."""
+    if class_path is None or node.name != "__init__":
+        return ()
+    return tuple(sorted(parameter_copies(node.body, caller_parameters(node.args, self_name), self_name).items()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.bundled import BundledNames
-from fastapi_lint.analysis.extract.attributes import agreeing, parameter_copies, self_attributes
+from fastapi_lint.analysis.extract.attributes import agreeing, constructor_copies, self_attributes
 from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
@@ -123,6 +123,7 @@ class _Extractor(ExpressionReader):
             bundled_exports=self.bundled_names.exports,
             sys_path_folders=sys_path_folders(self.parsed.tree, self.parsed.source),
             switches=module_switches(tree.body, self._resolved_path),
+            gates=switch_gates(tree.body, self._resolved_path),
         )
 
     def _bind_module_names(self, body: list[ast.stmt]) -> None:
@@ -367,7 +368,7 @@ class _Extractor(ExpressionReader):
                 switch=returned_switch(node, self._resolved_path) if class_path is None else None,
                 branches=flag_branches,
                 field_stores=field_stores(node.body, self_name),
-                field_copies=_constructor_copies(node, class_path, self_name),
+                field_copies=constructor_copies(node, class_path, self_name),
             )
         )
 
@@ -490,10 +491,3 @@ class _Extractor(ExpressionReader):
         if ref is not None:
             self.module_stores.append((name, ref))
 
-
-def _constructor_copies(node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None,
-                        self_name: str | None) -> tuple[tuple[str, str], ...]:
-    """A constructor's fields copied from its parameters (``self._config = config``)."""
-    if class_path is None or node.name != "__init__":
-        return ()
-    return tuple(sorted(parameter_copies(node.body, caller_parameters(node.args, self_name), self_name).items()))

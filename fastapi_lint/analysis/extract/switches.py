@@ -10,7 +10,8 @@ them in the project phase, where a switch may be a function of another module.
 The switches read (``Switch.kind``):
 
 - ``env``: ``os.getenv("X")``, ``os.environ.get("X", default)`` and ``"X" in os.environ``: the
-  default is the one written (None without one: the variable is unset);
+  default is the one written (None without one: the variable is unset); python-decouple's
+  ``config("X", default=False, cast=bool)`` with a default written;
 - ``call``: a call without arguments of a project function, ``tracing_enabled()``: its switch is
   the one its single ``return`` tests (``FunctionFacts.switch``; project phase);
 - ``platform``: the operating system, ``platform.system()``, ``sys.platform``, ``os.name``: its
@@ -50,6 +51,10 @@ Resolve = Callable[[ast.expr], "str | None"]
 
 _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os._Environ.get"})
 _ENVIRON = frozenset({"os.environ"})
+# Readers of an environment variable (or a ``.env`` file) with a default and a cast.
+_CONFIG_GETTERS = frozenset({"decouple.config", "decouple.AutoConfig.__call__"})
+# What python-decouple's ``cast=bool`` reads as true.
+_TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
 # The operating system as each reads it, with Linux's value.
 _PLATFORM_CALLS = {"platform.system": "Linux"}
 _RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
@@ -215,6 +220,8 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
             if isinstance(key, str) and (len(node.args) == 1 or isinstance(node.args[1], ast.Constant)):
                 return Switch("env", key, "truth", (), default, tuple(reversed(methods)))
             return None
+        if callee in _CONFIG_GETTERS:
+            return _config_read(node, methods)
         if callee is not None and not node.args and not node.keywords and not methods:
             return Switch("call", callee)
     if isinstance(node, (ast.Name, ast.Attribute)) and not methods:
@@ -222,6 +229,24 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
         if path is not None and "." in path and "(" not in path:
             return Switch("name", path)  # a module's name or an object's field: a switch if set from one
     return None
+
+
+def _config_read(node: ast.Call, methods: list[str]) -> Switch | None:
+    """``config("LOCAL_DEV", default=False, cast=bool)`` (python-decouple): the variable with the
+    default written, cast to a truth when ``cast=bool``. Without a default, the service must set
+    it (decouple raises): not a switch."""
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+    key = _constant(node.args[0]) if node.args else None
+    written = keywords.get("default", node.args[1] if len(node.args) > 1 else None)
+    if not isinstance(key, str) or not isinstance(written, ast.Constant) or set(keywords) - {"default", "cast"}:
+        return None
+    default = _constant(written)
+    cast = keywords.get("cast")
+    if isinstance(cast, ast.Name) and cast.id == "bool":
+        default = str(default).strip().lower() in _TRUE_WORDS if isinstance(default, str) else bool(default)
+    elif cast is not None:
+        return None  # cast to a number or a list: its truth is not the string's
+    return Switch("env", key, "truth", (), default, tuple(reversed(methods)))
 
 
 def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, Switch], ...]:
