@@ -86,7 +86,7 @@ class PerRequestHeavyLoad(Rule):
             path = call.ref.path
             what = HEAVY_LOADS.get(path)
             if what is None and path.endswith(".from_pretrained") and path.startswith(PRETRAINED_PACKAGES):
-                what = "loads pretrained weights"
+                what = _pretrained(path)
             if what is None and path in CONFIG_PARSERS and call.site.args and _opens_literal(project, call.site.args[0]):
                 what = "parses a configuration file"
             if what is None or self._cpu_on_loop(context, call.located.function.is_async, path):
@@ -97,6 +97,19 @@ class PerRequestHeavyLoad(Rule):
                 f"`{call.site.text}` {what} on every request in {where(project, model, call.located, call.root)}",
                 help="Load it once: in the app's `lifespan`, at module level, or in an `@lru_cache` function",
             )
+
+
+def _pretrained(path: str) -> str:
+    """What ``X.from_pretrained`` loads, by the class: a tokenizer, a processor and a configuration
+    come from small files, parsed again on every call; a model's weights are the heavy part."""
+    loaded = path.rpartition(".from_pretrained")[0].rpartition(".")[2]
+    if "Tokenizer" in loaded:
+        return "loads a tokenizer from its files (vocabulary, merges)"
+    if loaded.endswith(("Processor", "FeatureExtractor")):
+        return "loads a processor from its files"
+    if loaded.endswith("Config"):
+        return "parses a model's configuration files"
+    return "loads pretrained weights"
 
 
 def _opens_literal(project: Project, value: Value) -> bool:
