@@ -33,12 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from fastapi_lint.source import read_source
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 LOCK_FILES = ("uv.lock", "poetry.lock")
+# The most read of a lock file: a large project's ``uv.lock`` runs to a few MiB. Every dependency
+# file is read as a source file is (``source.read_source``): a regular file only, never a FIFO
+# or a device named ``requirements.txt`` that would stall the run.
+MAX_LOCK_BYTES = 64 * 1024 * 1024
 # How every name a folder scan looks at begins (most names in a folder are modules: skipped).
 _CANDIDATES = ("pyproject.toml", "requirements", ".git", *LOCK_FILES)
 _REQUIREMENTS = re.compile(r"requirements.*\.txt\Z")
@@ -250,7 +256,7 @@ def _requirement_lines(path: Path, boundary: Path, seen: set[Path]) -> list[tupl
         return []
     seen.add(real)
     try:
-        text = real.read_text(encoding="utf-8", errors="replace")
+        text = read_source(real).decode("utf-8", errors="replace")
     except OSError:
         return []
     found: list[tuple[Path | None, str]] = []
@@ -329,7 +335,7 @@ def _scan(where: str) -> _Folder:
 def _declares(pyproject: Path) -> bool:
     """Whether a ``pyproject.toml`` declares dependencies (not only a tool's configuration)."""
     try:
-        data = pyproject.read_bytes()
+        data = read_source(pyproject)
     except OSError:
         return False
     return any(key in data for key in (b"dependencies", b"[tool.poetry"))
@@ -437,7 +443,7 @@ class Pins:
         found = self._locks.get(lock)
         if found is None:
             try:
-                text = lock.read_text(encoding="utf-8", errors="replace")
+                text = read_source(lock, MAX_LOCK_BYTES).decode("utf-8", errors="replace")
             except OSError:
                 text = ""
             found = self._locks[lock] = locked_versions(text)
@@ -448,7 +454,7 @@ def _read_declarations(file: Path, boundary: Path) -> dict[str, Range]:
     if file.name != "pyproject.toml":
         return requirements_ranges(file, boundary)
     try:
-        data = tomllib.loads(file.read_bytes().decode("utf-8"))
+        data = tomllib.loads(read_source(file).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
     return pyproject_ranges(data)
@@ -461,7 +467,7 @@ def fingerprint(pins: Pins) -> str:
     for file in pins.files():
         digest.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
         try:
-            digest.update(file.read_bytes())
+            digest.update(read_source(file, MAX_LOCK_BYTES))
         except OSError:
             digest.update(b"\1unreadable")
         digest.update(b"\0")

@@ -24,6 +24,7 @@ from typing import Optional
 from fastapi_lint.analysis.extract.downgrade.features import MESSAGE_START, NEWEST_GRAMMAR, Version, running, shown
 from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
 from fastapi_lint.diagnostics import Diagnostic
+from fastapi_lint.source import read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,7 +50,7 @@ def requires_python(folder: Path, known: dict[Path, str | None] | None = None) -
 
 def _declared(pyproject: Path) -> str | None:
     try:
-        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+        data = tomllib.loads(read_source(pyproject).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
     project = data.get("project")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import os
 import sys
 from pathlib import Path
@@ -387,3 +388,20 @@ def test_unreadable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 0
     assert "fastapi-lint: skipping locked: cannot read the folder\n" in result.stderr
     assert "Checked 1 file:" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("name", ["pyproject.toml", "requirements.txt", "uv.lock", "poetry.lock"])
+def test_a_fifo_dependency_file_does_not_stall_the_run(tmp_path: Path, name: str) -> None:
+    """The versions the project pins are read from its dependency files: as source files are, a
+    regular file only (a FIFO's read waits for a writer for ever)."""
+    if name != "pyproject.toml":
+        (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["fastapi>=0.110"]\n')
+    os.mkfifo(tmp_path / name)
+    (tmp_path / "main.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.on_event(\"startup\")\nasync def start() -> None:\n    pass\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", "check", ".", "--no-cache"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert "main.py" in done.stdout and "FAS203" in done.stdout, done.stderr
