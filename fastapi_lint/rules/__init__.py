@@ -34,6 +34,10 @@ class Rule:
     # Whether what the rule reports costs only in proportion to the traffic (a client built per
     # request): not shown by default where only admin routes run it (``Scopes.admin_only``).
     per_request: ClassVar[bool] = False
+    # Whether what the rule reports is bound to the event loop it is made on (an async client's
+    # pool): on a loop of its own that a request starts, it cannot be built once and shared, so
+    # not shown by default there (``Where.PRIVATE_LOOP``).
+    loop_bound: ClassVar[bool] = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError

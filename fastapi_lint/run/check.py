@@ -118,7 +118,9 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     per request where only admin routes, login flows, probes, configuration writes and trials run
     it. And what runs only when an operator turns a setting away from its default
     (``analysis/opt_in.py``): a developer's trace, a debug mode; or only for an argument no caller
-    passes (``analysis/untaken.py``). And what a rule marks as its wider
+    passes (``analysis/untaken.py``). Nor a client built in code that runs on a loop of its own
+    (``asyncio.run`` in a threadpool route's helper, ``Rule.loop_bound``): it cannot outlive that
+    loop. And what a rule marks as its wider
     view (``Diagnostic.wider``). Nor is a client that one operation builds and uses for several
     requests (``analysis/reused_clients.py``): its cost is spread over them.
     """
@@ -152,10 +154,12 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
                 (located.function.path in placed.admin_only and diagnostic.cost in _CHEAP)
                 or (located.function.path in placed.now_and_then and rule.per_request)):
             continue
+        where = placed.where(located.function, located.module) if located is not None else None
+        if rule is not None and rule.loop_bound and where is Where.PRIVATE_LOOP:
+            continue  # a loop of its own that a threadpool request starts: what it builds dies with it
         if rule is None or not rule.on_the_loop or located is None:
             kept.append(diagnostic)
             continue
-        where = placed.where(located.function, located.module)
         if where not in ON_THE_APP_LOOP:
             continue
         if located.module.module in placed.loaded_by_name and diagnostic.cost in _CHEAP:

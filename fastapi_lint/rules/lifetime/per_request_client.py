@@ -58,6 +58,11 @@ class PerRequestClient(Rule):
     every message of a connection that may last minutes. One built per
     message, in the loop or in what the loop runs, is reported.
 
+    And so is a client built in code that runs on a loop of its own, which a
+    `def` route's helper starts with `asyncio.run` on each request: an async
+    client belongs to the loop it was made on, and that loop ends with the
+    call, so it cannot be built once and shared.
+
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
     a new TCP and TLS handshake (and for engines, a new pool), connections are
@@ -125,6 +130,7 @@ class PerRequestClient(Rule):
     name = "per-request-client"
     severity = Severity.ERROR
     per_request = True
+    loop_bound = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
