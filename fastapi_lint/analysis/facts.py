@@ -116,8 +116,9 @@ class CallSite(NamedTuple):
     # True for a call in a branch of its body (an ``if`` or ``else`` block, an ``except`` handler):
     # it runs only when its condition holds (``opt_in.py``: a switch turned on at startup).
     conditional: bool = False
-    # True for a call in the body of a loop of its function (``for``, ``while``; not its iterable):
-    # it runs once per pass (``per_connection.py``: per message of a websocket, not per connection).
+    # True for a call in the body of an open-ended loop of its function (``while``, ``async for``
+    # over a stream; not a ``for`` over a collection): it runs once per pass, without bound
+    # (``per_connection.py``: per message of a websocket, not per connection).
     in_loop: bool = False
 
     def kwarg(self, name: str) -> Value | None:

@@ -13,8 +13,9 @@ anything it runs, runs once per pass::
             await session.reply(text)      # once per message
 
 A function is run once per connection when only websocket handlers reach it, every way they do
-passes no call in a loop, and no other root of the request path (a route, a dependency, a
-middleware) reaches it.
+passes no call in an open-ended loop (a ``while``, an ``async for`` over a stream: a ``for`` over
+the tasks a connection's configuration lists runs a fixed number of times), and no other root
+of the request path (a route, a dependency, a middleware) reaches it.
 """
 
 from __future__ import annotations

@@ -219,8 +219,10 @@ class _Extractor(ExpressionReader):
             self.stmt(statement, owner, class_path)
 
     def _loop(self, node: ast.For | ast.AsyncFor | ast.While, owner: str, class_path: str | None) -> None:
-        """A loop, its body's calls (and a ``while``'s test) marked as run once per pass
-        (``CallSite.in_loop``); a ``for``'s iterable is made once."""
+        """A loop; the calls of an open-ended one's body (a ``while``, an ``async for`` over a
+        stream) and of a ``while``'s test are marked as run once per pass (``CallSite.in_loop``).
+        A ``for`` over a collection runs once per item of something already there."""
+        open_ended = not isinstance(node, ast.For)
         if isinstance(node, ast.While):
             self.loop_depth += 1
             try:
@@ -230,12 +232,12 @@ class _Extractor(ExpressionReader):
         else:
             self.node(node.target, owner, class_path)
             self.expr(node.iter)
-        self.loop_depth += 1
+        self.loop_depth += open_ended
         try:
             for statement in node.body:
                 self.stmt(statement, owner, class_path)
         finally:
-            self.loop_depth -= 1
+            self.loop_depth -= open_ended
         for statement in node.orelse:
             self.stmt(statement, owner, class_path)
 
