@@ -82,14 +82,14 @@ def non_empty(project: Project, function: FunctionFacts, site: CallSite, paramet
 def _annotated_types(annotation: Value) -> list[str]:
     """The types an annotation names, through ``Optional``/``Union``/``|`` and without ``None``;
     an empty list for anything else."""
-    if annotation.kind == "const" and annotation.text == "None":
-        return [""]  # dropped below: None is what the fallback replaces
     if annotation.kind == "ref" and annotation.ref is not None:
         return [annotation.ref.path]
     if annotation.kind == "subscript" and annotation.ref is not None and annotation.ref.path in ("typing.Optional", "typing.Union"):
-        found = [_annotated_types(item) for item in annotation.items]
-        if all(found):
-            return [path for paths in found for path in paths if path]
+        # ``None`` is what the fallback replaces: the other members say what is passed
+        found = [_annotated_types(item) for item in annotation.items
+                 if not (item.kind == "const" and item.text == "None")]
+        if found and all(found):
+            return [path for paths in found for path in paths]
     return []
 
 

@@ -138,12 +138,11 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
 
 def _strings(node: ast.expr, collection: bool) -> tuple[str, ...] | None:
     """The strings a parameter is compared with: ``"json"``, or ``("csv", "tsv")`` after ``in``."""
-    written = node.elts if collection and isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
     if collection and not isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return None
-    if written and all(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in written):
-        return tuple(str(getattr(item, "value")) for item in written)
-    return None
+    written = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and collection else [node]
+    strings = [item.value for item in written if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+    return tuple(strings) if written and len(strings) == len(written) else None
 
 
 def _exits(body: list[ast.stmt]) -> bool:
