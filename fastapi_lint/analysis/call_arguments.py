@@ -57,7 +57,7 @@ def passes(function: FunctionFacts, site: CallSite, parameter: str) -> bool:
         return True  # ``**options``: may hold it
     if value is None:
         value = _positional(function, site, parameter)
-    return value is not None and not (value.kind == "const" and value.text == "None")
+    return value is not None and not value.is_none
 
 
 def non_empty(project: Project, function: FunctionFacts, site: CallSite, parameter: str) -> bool:
@@ -87,7 +87,7 @@ def _annotated_types(annotation: Value) -> list[str]:
     if annotation.kind == "subscript" and annotation.ref is not None and annotation.ref.path in ("typing.Optional", "typing.Union"):
         # ``None`` is what the fallback replaces: the other members say what is passed
         found = [_annotated_types(item) for item in annotation.items
-                 if not (item.kind == "const" and item.text == "None")]
+                 if not item.is_none]
         if found and all(found):
             return [path for paths in found for path in paths]
     return []
@@ -178,7 +178,7 @@ def _constant(value: Value) -> bool:
 def _outcome(branch: Branch, value: Value) -> bool | None:
     """Whether the branch runs for ``value``."""
     if branch.op == "none":
-        return (value.kind == "const" and value.text == "None") == branch.when
+        return value.is_none == branch.when
     if branch.op == "in":
         return (value.kind == "str" and value.text in branch.types) == branch.when
     return _truthy(value) == branch.when

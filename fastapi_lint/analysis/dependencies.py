@@ -86,7 +86,7 @@ class Dependencies:
             func = self.project.resolve(value.call.func)
             if func.path in DEPENDS:
                 target = value.call.args[0] if value.call.args else value.call.kwarg("dependency")
-                if target is None or (target.kind == "const" and target.text == "None"):
+                if target is None or target.is_none:
                     target = _unwrap_type(annotation)
                 if target is not None:
                     yield from self._callables(target)

@@ -76,6 +76,11 @@ class Value(NamedTuple):
     items: tuple[Value, ...] = ()
     call: CallSite | None = None
 
+    @property
+    def is_none(self) -> bool:
+        """The constant ``None``, as written."""
+        return self.kind == "const" and self.text == "None"
+
 
 class CallSite(NamedTuple):
     func: Ref | None  # None when the callee cannot be named statically

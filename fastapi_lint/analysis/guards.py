@@ -156,7 +156,7 @@ def _given(graph: Reach, function: FunctionFacts, site: CallSite, caller_path: s
         return depth > 0 and _always_given(graph, caller, value.text, falsy, depth - 1)
     if falsy:
         return non_empty(graph.project, function, site, parameter)
-    return not (value.kind == "const" and value.text == "None")
+    return not value.is_none
 
 
 def _fallback_filled(graph: Reach, located: Located, guard: Guard) -> bool:

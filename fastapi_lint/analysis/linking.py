@@ -154,7 +154,7 @@ class LinkedNames:
 
 def _shape(value: Value) -> tuple[str, str] | None:
     """What a binding's value is, for comparing two bindings of one name; None for ``None``."""
-    if value.kind == "const" and value.text == "None":
+    if value.is_none:
         return None
     if value.kind == "call" and value.call is not None:
         return ("call", value.call.func.path if value.call.func is not None else value.call.text)

@@ -53,7 +53,7 @@ def builds_as_fallback(project: Project, located: Located) -> bool:
 
 def _returns_built(project: Project, located: Located) -> list[bool]:
     """For each value the function returns (``None`` aside): whether it is settings built here."""
-    return [_built_here(project, located, value) for value in located.function.returned if not _is_none(value)]
+    return [_built_here(project, located, value) for value in located.function.returned if not value.is_none]
 
 
 def _built_here(project: Project, located: Located, value: Value) -> bool:
@@ -66,7 +66,3 @@ def _built_here(project: Project, located: Located, value: Value) -> bool:
             # guard (``if _settings is None: _settings = Settings()`` builds once)
             return any(constructs_settings(project, site) for site in located.function.calls if not site.once)
     return False
-
-
-def _is_none(value: Value) -> bool:
-    return value.kind == "const" and value.text == "None"

@@ -42,7 +42,7 @@ class DropResponseClass(Fixer):
         model = site.kwarg("response_model")
         returns = located.function.returns
         typed = returns is not None and not _is_response(facts, returns.ref)
-        if not typed and (model is None or (model.kind == "const" and model.text == "None")):
+        if not typed and (model is None or model.is_none):
             return None
         return self.fix(f"Remove `response_class={value.text}`")
 

@@ -269,7 +269,7 @@ class _Extractor(ExpressionReader):
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             annotation = self.annotation(node.annotation)
             assigned = self.expr(node.value) if node.value is not None else None
-            if assigned is None or (assigned.kind == "const" and assigned.text == "None"):
+            if assigned is None or assigned.is_none:
                 # ``client: httpx.Client`` or ``= None`` until the lifespan sets it: an instance of the type.
                 declared = self.resolver.annotation_type(node.annotation)
                 assigned = (

@@ -114,7 +114,7 @@ def _every_request_has_a_timeout(project: Project, located: Located, session: st
 
 def _sets_timeout(site: CallSite) -> bool:
     value = site.kwarg("timeout")
-    return site.has_star_kwargs or (value is not None and not (value.kind == "const" and value.text == "None"))
+    return site.has_star_kwargs or (value is not None and not value.is_none)
 
 
 def _problem(path: str, site: CallSite) -> str | None:
@@ -125,11 +125,11 @@ def _problem(path: str, site: CallSite) -> str | None:
         value = site.kwarg(keyword)
         if value is None and (position is None or len(site.args) <= position):
             return f"has no timeout: it {consequence}"
-        if value is not None and value.kind == "const" and value.text == "None":
+        if value is not None and value.is_none:
             return f"sets `timeout=None`: it {consequence}"
         return None
     if path in _NONE_DISABLES:
         value = site.kwarg("timeout")
-        if value is not None and value.kind == "const" and value.text == "None":
+        if value is not None and value.is_none:
             return "sets `timeout=None`: it waits forever"
     return None

@@ -100,7 +100,7 @@ def _declares_response(project: Project, route: Route) -> bool:
     if response_class is not None and response_class.ref is not None:
         if _is_non_json(project, project.resolve(response_class.ref).path):
             return True
-    returned = [v for v in route.handler.function.returned if not (v.kind == "const" and v.text == "None")]
+    returned = [v for v in route.handler.function.returned if not v.is_none]
     if not returned:
         return True  # no body (``return None``, 204-style): nothing goes through jsonable_encoder
     for value in returned:
