@@ -1,6 +1,6 @@
 """What a call's arguments decide in the function it calls: the lines that call cannot run.
 
-Three kinds, each read from the call alone:
+Four kinds, each read from the call alone:
 
 * a branch on a flag (``extract/branches.py``) whose value the call fixes: a constant passed,
   or the parameter left at a constant default (``enqueue(batch)`` with ``background=True``
@@ -8,6 +8,8 @@ Three kinds, each read from the call alone:
 * a branch on the type of a parameter (``isinstance(block, Image)``, ``case Image():``) that the
   value passed is known not to have: an object of a class of the project none of whose bases
   is of that type (or outside the project, another class it is not);
+* a branch on a flag of the object passed (``if payload.is_binary:``) that the caller's own
+  tests settle where the call stands (``if note.is_binary: ...; continue`` before it);
 * a default the callee makes (``if lemmas is None: lemmas = lemmatize(q)``: ``lazy_init.py``'s
   guards on a parameter) for a parameter the call passes.
 
@@ -37,6 +39,8 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
         if branch.op == "isinstance":
             value = passed(function, site, branch.name)
             runs = _of_type(project, branch, value) if value is not None else None
+        elif "." in branch.name:
+            runs = _flag_told(function, site, branch)
         else:
             value = argument(function, site, branch.name)
             runs = _outcome(branch, value) if value is not None else None
@@ -136,6 +140,17 @@ def _makes_defaults(function: FunctionFacts) -> bool:
 def _makes_default(filled: bool, place: str) -> bool:
     """A guard whose lines fill a parameter: the default the function makes for it."""
     return filled and place.startswith(PARAMETER)
+
+
+def _flag_told(function: FunctionFacts, site: CallSite, branch: Branch) -> bool | None:
+    """Whether a branch on a flag of a parameter (``if payload.is_binary:``) runs for the object
+    the call passes, by what the caller's tests tell where the call stands (``CallSite.known``)."""
+    parameter, _, attribute = branch.name.partition(".")
+    value = passed(function, site, parameter)
+    if value is None or value.kind not in ("ref", "other") or not value.text.isidentifier():
+        return None  # a name (a loop's variable reads as ``other``), not an expression
+    truth = dict(site.known).get(f"{value.text}.{attribute}")
+    return None if truth is None else truth == branch.when
 
 
 def _of_type(project: Project, branch: Branch, value: Value) -> bool | None:

@@ -125,6 +125,9 @@ class CallSite(NamedTuple):
     # over a stream; not a ``for`` over a collection): it runs once per pass, without bound
     # (``per_connection.py``: per message of a websocket, not per connection).
     in_loop: bool = False
+    # What the caller's own tests tell where the call stands: ``("note.is_binary", False)`` after
+    # ``if note.is_binary: ... continue`` (``extract/narrowing.py``).
+    known: tuple[tuple[str, bool], ...] = ()
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -47,6 +47,8 @@ flows, probes, configuration writes and trials reach: a client built per request
 finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
 switch off as the service ships reach (``if config("LOCAL_DEV", default=False, cast=bool):``
 around ``@app.get("/trigger")``): a developer's route, which does not exist in production.
+``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of
+their function runs (``untaken.py``: a branch every caller rules out).
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -73,14 +75,17 @@ from pathlib import PurePath
 
 from fastapi_lint.analysis.admin_routes import RareRoots
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
+from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.opt_in import defined_opt_in
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
+from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.analysis.untaken import untaken_lines
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
 _STARTED = frozenset({"background_task", "nested"})
@@ -118,6 +123,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         switched = frozenset(root for root in request_roots if self._defined_opt_in(root))
         if switched:
             result.switched_off = result.request - self._walk(self._user_roots(request_roots, switched), {"run", "spawn"}, {})
+        result.untaken_off = result.request - self._walk(request_roots, {"run", "spawn"}, {}, skip=self._untaken_call)
         result.startup = self._walk(startup_roots, {"run", "once"}, {"spawn": spawned, "private": private})
         result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private, "once": first_use})
         result.once = self._walk(sorted(first_use), {"run", "spawn", "once"}, {"private": private}) - result.request
@@ -129,6 +135,12 @@ class _Placer(BlindRegistrations, ModuleClosure):
             result.closure = self._closure(request_roots, startup_roots, result)
             result.unknown = self._unknown(result)
         return result
+
+    def _untaken_call(self, caller: str, edge: Edge) -> bool:
+        """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``)."""
+        located = self.project.function(caller)
+        return bool(edge.line) and located is not None and in_ranges(
+            edge.line, untaken_lines(self.graph, self.model.roles, located))
 
     def _defined_opt_in(self, root: str) -> bool:
         located = self.project.function(root)

@@ -11,7 +11,7 @@ Every part of the placing walks these edges, so ``CallEdges`` is the base the ot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
@@ -52,10 +52,11 @@ _WORKFLOW_ENTRIES = frozenset({"temporalio.workflow.run", "temporalio.workflow.s
 
 
 @dataclass(frozen=True)
-class _Edge:
+class Edge:
     target: str
     kind: str  # "run": called or awaited here; "spawn": started as a task; "private": run on a loop of its own;
     # "once": called only while a lazy-initialisation guard's place is empty
+    line: int = 0  # the line of the call, for a call the graph follows
 
 
 class CallEdges:
@@ -66,13 +67,15 @@ class CallEdges:
         self.project = project
         self.model = model
         self.graph = graph
-        self._edges: dict[str, list[_Edge]] = {}
+        self._edges: dict[str, list[Edge]] = {}
         self._runners: dict[str, bool] = {}  # project functions that run their first argument on a loop of their own
         self._roots: set[str] | None = None
 
-    def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]]) -> set[str]:
-        """Every function the roots reach over edges of the kinds in ``follow``; the targets of
-        edges of the kinds in ``collect`` are added to those sets (roots of other walks)."""
+    def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
+              skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
+        """Every function the roots reach over edges of the kinds in ``follow`` (but those ``skip``
+        names, by the function they leave); the targets of edges of the kinds in ``collect`` are
+        added to those sets (roots of other walks)."""
         seen: set[str] = set()
         pending = [root for root in roots if self.project.function(root) is not None]
         seen.update(pending)
@@ -81,18 +84,18 @@ class CallEdges:
             for edge in self.edges(current):
                 if edge.kind in collect:
                     collect[edge.kind].add(edge.target)
-                if edge.kind in follow and edge.target not in seen:
+                if edge.kind in follow and edge.target not in seen and not (skip is not None and skip(current, edge)):
                     seen.add(edge.target)
                     pending.append(edge.target)
         return seen
 
-    def edges(self, path: str) -> list[_Edge]:
+    def edges(self, path: str) -> list[Edge]:
         found = self._edges.get(path)
         if found is None:
             found = self._edges[path] = list(self._find_edges(path))
         return found
 
-    def _find_edges(self, path: str) -> Iterator[_Edge]:
+    def _find_edges(self, path: str) -> Iterator[Edge]:
         located = self.project.function(path)
         if located is None:
             return
@@ -115,7 +118,7 @@ class CallEdges:
                 if kind is None and callee is not None and starts_process_with_parameter(self.project, callee.path):
                     kind = "private"  # the project's own process manager: ``add_task(fn)`` starts one
                 for target in callbacks:
-                    yield _Edge(target, kind or ("run" if own else "spawn"))
+                    yield Edge(target, kind or ("run" if own else "spawn"))
                 if kind == "private":
                     elsewhere.update(callbacks)
         # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
@@ -123,16 +126,16 @@ class CallEdges:
         for read in located.function.reads:
             method = self.graph.target(self.project.resolve(read.ref))
             if method is not None and method not in elsewhere:
-                yield _Edge(method, "run")
+                yield Edge(method, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "run")
             if self._in_another_actor(located.function.class_path, target):
                 kind = "private"
             if kind == "run" and runs_once(self.graph, located, site):
                 kind = "once"
-            yield _Edge(target, kind)
+            yield Edge(target, kind, site.span.line)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
-                yield from (_Edge(override, kind) for override in self._overrides(target))
+                yield from (Edge(override, kind, site.span.line) for override in self._overrides(target))
 
     def _in_another_actor(self, caller_class: str | None, target: str) -> bool:
         """Whether ``target`` is a method of an actor other than the caller's: it runs in the

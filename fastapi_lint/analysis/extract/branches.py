@@ -16,7 +16,9 @@
 A call that leaves ``background`` at its default, or passes a constant, takes one branch only:
 the project phase drops the other from what that call runs (``analysis/call_arguments.py``).
 
-The tests read: the parameter itself, ``not`` it, ``is None`` and ``is not None``, ``==`` or
+The tests read: the parameter itself or an attribute of it (``if payload.is_binary:``, named
+``payload.is_binary``: what the caller's own tests tell of the object it passes,
+``extract/narrowing.py``), ``not`` it, ``is None`` and ``is not None``, ``==`` or
 ``!=`` a string and ``in`` or ``not in`` a literal list of strings (op ``in``, the strings in
 ``types``: ``if content_type == "json":``); and its type,
 by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
@@ -113,6 +115,9 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
     if (isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name)
             and f"{test.value.id}.{test.attr}" in parameters):
         return test.attr, "truth", True, ()  # ``self.script``, set from the parameter ``script``
+    if (isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name) and test.value.id in parameters
+            and test.value.id not in ("self", "cls")):
+        return f"{test.value.id}.{test.attr}", "truth", True, ()  # a flag of the object passed
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = _test(test.operand, parameters, resolve)
         return (inner[0], inner[1], not inner[2], inner[3]) if inner is not None else None

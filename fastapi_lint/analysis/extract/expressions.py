@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.catalog.offload import is_offload
+from fastapi_lint.analysis.extract.narrowing import Known
 from fastapi_lint.analysis.extract.syntax import callee_text, literal_start, names_of
 from fastapi_lint.analysis.facts import CallSite, Read, Ref, RefKind, Value, shared_ref
 from fastapi_lint.analysis.names import Resolver, Scope
@@ -58,6 +59,7 @@ class FunctionState:
         self.awaits = False
         self.is_generator = False
         self.once: list[tuple[int, int]] = []  # line ranges that run once per cache entry
+        self.known: list[Known] = []  # what the body's tests tell on some lines (``narrowing.py``)
         # Names whose value is iterated in this body, and the calls whose result a name is bound to
         # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
         self.iterated_names: set[str] = set()
@@ -308,6 +310,7 @@ class ExpressionReader:
             stepped=id(node) in self.stepped,
             conditional=self.conditional_depth > 0,
             in_loop=self.loop_depth > 0,
+            known=tuple((text, truth) for first, last, text, truth in self.state.known if first <= node.lineno <= last),
         )
         name = self.assigned_to.get(id(node))
         if name is not None:

@@ -52,6 +52,7 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.extract.branches import branches
+from fastapi_lint.analysis.extract.narrowing import known_truths
 from fastapi_lint.analysis.extract.reaching import reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
@@ -312,7 +313,7 @@ class _Extractor(ExpressionReader):
 
         self_name, spelling = self_parameter(node, class_path, decorators)
         guarded = guards(node.body, is_local, self_name, spelling, switch_parameters(node.args), caller_parameters(node.args, self_name))
-        self.state.once = guarded.once
+        self.state.once, self.state.known = guarded.once, known_truths(node.body)
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (
