@@ -63,6 +63,10 @@ class PerRequestClient(Rule):
     client belongs to the loop it was made on, and that loop ends with the
     call, so it cannot be built once and shared.
 
+    A client built in a function that refreshes an OAuth token (`_refresh_token`,
+    `refresh_access_token`) is shown only with `--scope all`: it runs when
+    the access token has expired, once per token lifetime, not per request.
+
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
     a new TCP and TLS handshake (and for engines, a new pool), connections are
@@ -140,7 +144,9 @@ class PerRequestClient(Rule):
             if resource is None or _borrows_a_pool(project, call.site, resource.borrows):
                 continue
             connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
-            when = "once per websocket connection" if connection else "on every request"
+            refresh = _refreshes_a_token(call.located.function.name)
+            when = ("once per websocket connection" if connection
+                    else "each time a token is refreshed" if refresh else "on every request")
             shared = ", shared by the requests of one operation there" if call.site.reused else ""
             yield self.report(
                 call.located,
@@ -148,8 +154,15 @@ class PerRequestClient(Rule):
                 f"`{call.site.text}()` builds {resource.what} {when} in "
                 f"{where(project, model, call.located, call.root)}{shared}",
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
-                cost=AMORTISED if call.site.reused or connection else None,
+                cost=AMORTISED if call.site.reused or connection or refresh else None,
             )
+
+
+def _refreshes_a_token(name: str) -> bool:
+    """``_refresh_token``, ``refresh_access_token``: what exchanges an OAuth refresh token for a
+    new access token runs once per token lifetime (an hour, say), when the token has expired."""
+    words = name.lower()
+    return "refresh" in words and "token" in words
 
 
 def _borrows_a_pool(project: Project, site: CallSite, keywords: tuple[str, ...]) -> bool:
