@@ -10,7 +10,8 @@ read) is not worth a finding there (``run/check.py``'s ``in_scope``), and a mess
 route that runs a function names a user's route first.
 
 Five more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
-``/sso/login``, ``/auth/google/callback``), a health probe (``/healthz``), a write of the
+``/sso/login``, ``/auth/google/callback``, a ``GET /slack/callback`` that a browser is sent back
+to once a user has authorized an app; a webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
 service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``), a trial of
 what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
 ``/providers/probe``) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
@@ -53,9 +54,11 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
     parts = _segments(route_path)
     if any(word in part for part in parts for word in _LOGIN_WORDS):
         return True
-    if any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts) and any(
-            "auth" in part or "login" in part for part in parts):
+    callback = any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts)
+    if callback and any("auth" in part or "login" in part for part in parts):
         return True
+    if callback and methods and set(methods) <= {"GET"} and parts[-1].endswith("callback"):
+        return True  # a browser sent back after a user authorized an app: a webhook's callback is a POST
     if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
     if not methods or not set(methods) <= _WRITES:
