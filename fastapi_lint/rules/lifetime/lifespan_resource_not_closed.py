@@ -32,7 +32,8 @@ class LifespanResourceNotClosed(Rule):
     A resource that a helper builds and lets go when it returns (used for one
     check, not stored, returned, yielded or handed to another call) is not
     reported: it is closed when it is garbage collected, and the app does not
-    hold it.
+    hold it. Nor is an HTTP client that calls an app in the same process
+    (`transport=httpx.ASGITransport(app=app)`): it holds no socket.
 
     ## Known problems
     Closing is matched by method name anywhere in the startup and shutdown
@@ -106,6 +107,8 @@ class LifespanResourceNotClosed(Rule):
                     key = (located.module.path, site.span.line, site.span.col)
                     if resource is None or not resource.close or called & set(resource.close) or key in reported:
                         continue
+                    if _in_process(site):
+                        continue
                     if located.function.path not in group and not _outlives(located.function, site, ref.path):
                         continue
                     reported.add(key)
@@ -117,6 +120,14 @@ class LifespanResourceNotClosed(Rule):
                         f"(no `async with`, no {closers})",
                         help=f"Use `async with` around the `yield`, or call {closers} after it",
                     )
+
+
+def _in_process(site: CallSite) -> bool:
+    """``httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``: a client that calls an app in
+    the same process holds no socket to leak."""
+    transport = site.kwarg("transport")
+    call = transport.call if transport is not None and transport.kind == "call" else None
+    return call is not None and call.text.rpartition(".")[2] in ("ASGITransport", "WSGITransport")
 
 
 def _outlives(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
