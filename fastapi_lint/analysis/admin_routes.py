@@ -14,7 +14,8 @@ Five more kinds of path are requested now and then: a step of a login flow (``/o
 to once a user has authorized an app; a webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
 service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``), a trial of
 what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
-``/providers/probe``) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
+``/providers/probe``, ``/model-connections/{id}/verify`` or ``/discover`` under a path naming a
+connection, a connector, an integration or a provider) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
 per request there is not worth a finding either; a file read there still is (a login reads and
 writes what a user's first visit needs).
 """
@@ -36,6 +37,10 @@ _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "confi
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The last segment of a route that tries what an operator configured (a connection, a webhook).
 _TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
+# More such words, read only under a path that names a configured connection
+# (``POST /model-connections/{id}/verify``); elsewhere ``/email/verify`` is a user's request.
+_CONNECTION_TRIALS = frozenset({"verify", "validate", "check", "discover", "ping"})
+_CONNECTION_WORDS = ("connection", "connector", "integration", "provider")
 # The last segment of a write that deploys or retires a model (``POST /v2/repository/models/{name}/load``,
 # the model-repository protocol of KServe and Triton): a deployment's request, not the traffic.
 _DEPLOYMENTS = frozenset({"load", "unload", "reload"})
@@ -61,6 +66,9 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return True  # a browser sent back after a user authorized an app: a webhook's callback is a POST
     if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
+    if (parts and parts[-1].replace("_", "-").partition("-")[0] in _CONNECTION_TRIALS | {"test"}
+            and any(word in part for part in parts[:-1] for word in _CONNECTION_WORDS)):
+        return True  # ``/model-connections/{id}/verify``, ``/model-connections/discover-preview``
     if not methods or not set(methods) <= _WRITES:
         return False
     return any(part in _CONFIGURATION for part in parts) or (bool(parts) and parts[-1] in _DEPLOYMENTS)
