@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 from fastapi_lint.analysis.call_index import CallIndex, call_groups
-from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING, TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
 from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, Located as Located  # what rules report on
@@ -387,6 +387,8 @@ class Project(ClassHierarchy):
         if known is not None:
             return Ref(known, RefKind.INSTANCE)
         owner, _, last = func.path.rpartition(".")
+        if owner in SELF_RETURNING:
+            return Ref(owner, RefKind.INSTANCE)  # ``service.files()``: another resource
         if last == "__getitem__" and owner in ITEM_TYPES:
             return Ref(ITEM_TYPES[owner], RefKind.INSTANCE)  # ``client["app"]``: a Mongo database
         if func.kind is RefKind.SYMBOL and last[:1].isupper():

@@ -656,7 +656,27 @@ _GOOGLE_AUTH = group(
         "google.oauth2.id_token.verify_firebase_token",
         "google.oauth2.id_token.fetch_id_token",
         *methods("google.auth.transport.requests.AuthorizedSession", _HTTP_VERBS),
+        # a token refreshed or fetched over HTTP (``creds.refresh(Request())``, an OAuth flow's code exchange)
+        "google.oauth2.credentials.Credentials.refresh",
+        "google.oauth2.service_account.Credentials.refresh",
+        "google_auth_oauthlib.flow.Flow.fetch_token",
+        "google_auth_oauthlib.flow.InstalledAppFlow.fetch_token",
     ],
+    waits=ON_NETWORK,
+)
+
+# The Google API client (Drive, Gmail, Calendar, Sheets, ...): ``execute()`` sends the request
+# over ``httplib2``, synchronously; a download's or an upload's chunks likewise.
+_GOOGLE_API = group(
+    "calls a Google API with the synchronous client",
+    "`await run_in_threadpool(request.execute)`, or an async Google API client (`aiogoogle`)",
+    [
+        "googleapiclient.discovery.Resource.execute",
+        "googleapiclient.http.HttpRequest.execute",
+        "googleapiclient.http.BatchHttpRequest.execute",
+        "googleapiclient.http.MediaIoBaseDownload.next_chunk",
+    ],
+    resource=True,
     waits=ON_NETWORK,
 )
 
@@ -1018,6 +1038,7 @@ ENTRIES: list[Entry] = [
     *_AWS,
     *_GOOGLE,
     *_GOOGLE_AUTH,
+    *_GOOGLE_API,
     *_AZURE,
     *_MODEL_API,
     *_VECTOR_AND_SEARCH_APIS,

@@ -29,7 +29,20 @@ _BOTO3_STUB_CLIENTS = {
     "bedrock_runtime": "BedrockRuntimeClient",
 }
 
+# Types whose every method returns another of them: the Google API client's resources are built
+# from a discovery document at run time (``service.files().get(fileId=i)``), so no method can be
+# listed; what ends a chain is ``execute()`` (``catalog/blocking.py``).
+SELF_RETURNING = frozenset({"googleapiclient.discovery.Resource"})
+
 RETURNS: dict[str, str] = {
+    # the Google API client: ``build("drive", "v3", credentials=creds)``
+    "googleapiclient.discovery.build": "googleapiclient.discovery.Resource",
+    "googleapiclient.discovery.build_from_document": "googleapiclient.discovery.Resource",
+    # google-auth-oauthlib's flows, made from a client's secrets; ``fetch_token`` exchanges a code
+    "google_auth_oauthlib.flow.Flow.from_client_config": "google_auth_oauthlib.flow.Flow",
+    "google_auth_oauthlib.flow.Flow.from_client_secrets_file": "google_auth_oauthlib.flow.Flow",
+    "google_auth_oauthlib.flow.InstalledAppFlow.from_client_config": "google_auth_oauthlib.flow.InstalledAppFlow",
+    "google_auth_oauthlib.flow.InstalledAppFlow.from_client_secrets_file": "google_auth_oauthlib.flow.InstalledAppFlow",
     # speech recognition models, whose methods run inference (``catalog/cpu.py``)
     "whisper.load_model": "whisper.model.Whisper",
     "whisperx.load_model": "whisperx.asr.FasterWhisperPipeline",
