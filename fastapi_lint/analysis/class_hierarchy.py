@@ -11,6 +11,10 @@ from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, LinkedNames
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
 
 
+# The bases that make a class a protocol, which classes implement by their methods alone.
+_PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+
+
 class ClassHierarchy(LinkedNames):
     """The class questions of ``Project``, which supplies ``resolve`` (a base is a path to resolve)."""
 
@@ -73,7 +77,34 @@ class ClassHierarchy(LinkedNames):
             for klass in self.classes:
                 for base in self.mro(klass)[1:]:
                     self._subclasses.setdefault(base, []).append(klass)
+            for protocol, implementations in self._structural_implementations().items():
+                known = self._subclasses.setdefault(protocol, [])
+                known.extend(klass for klass in implementations if klass not in known)
         return self._subclasses
+
+    def _structural_implementations(self) -> dict[str, list[str]]:
+        """The project's classes that implement a ``Protocol`` of the project without naming it as
+        a base: every method the protocol declares (two at least, dunders aside), each defined by
+        the class or a base of it. A call on a value typed by the protocol runs one of theirs."""
+        found: dict[str, list[str]] = {}
+        methods: dict[str, set[str]] = {}
+        for located in self.all_functions():
+            if located.function.class_path:
+                methods.setdefault(located.function.class_path, set()).add(located.function.name)
+        protocols = {path for path, facts in self.classes.items()
+                     if any(self.resolve(base).path in _PROTOCOL_BASES for base in facts[0].bases)}
+        members = {path: names for path in protocols
+                   if len(names := {name for name in methods.get(path, ()) if not name.startswith("__")}) >= 2}
+        if not members:
+            return found
+        for klass in self.classes:
+            if klass in protocols:
+                continue
+            defined = {name for cls in self.mro(klass) for name in methods.get(cls, ())}
+            for protocol, names in members.items():
+                if names <= defined:
+                    found.setdefault(protocol, []).append(klass)
+        return found
 
     def property_getter(self, ref: Ref) -> str | None:
         """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""

@@ -37,6 +37,8 @@ TYPE_WRAPPERS = frozenset(
 # Annotations that say nothing of the value: ``Annotated[Any, Depends(get_client)]`` is what
 # ``get_client`` returns.
 UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
+# ``typing.cast(T, value)``: the value, as a ``T``.
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 
 
 # How many things one name may stand for (bound on several branches, or rebound) before it
@@ -265,6 +267,10 @@ class Resolver:
             func = self.resolve(node.func)
             if func is None:
                 return None
+            if func.path in _CASTS and len(node.args) == 2:
+                # ``cast(RunStore, request.app.state.store)``: a value of the type it names
+                declared = self.annotation_type(node.args[0])
+                return shared_ref(declared, RefKind.INSTANCE) if declared else None
             return shared_ref(call_result(func), RefKind.INSTANCE)
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
