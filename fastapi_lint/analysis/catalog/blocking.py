@@ -404,6 +404,8 @@ _MAIL = group(
             "size sendcmd voidcmd quit",
         ),
         "ftplib.FTP_TLS.prot_p",
+        # yagmail: ``SMTP(user, password)`` connects on first use; ``send`` logs in and sends
+        *each("yagmail.SMTP yagmail.sender.SMTP", "send login"),
     ],
     resource=True,
     waits=ON_NETWORK,
