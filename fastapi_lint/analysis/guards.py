@@ -329,11 +329,24 @@ def _long_lived(graph: Reach, class_path: str) -> bool:
             continue  # calling an instance (``__call__``) builds nothing
         if _in_tests(located):
             continue  # a test builds what it tests; the server's instances are built elsewhere
-        if requests is not None and located.function.path not in requests and not located.function.is_async:
+        if requests is not None and located.function.path not in requests and (
+                not located.function.is_async or _run_by_scripts(graph, located.function.path, requests)):
             continue  # a command line's or a script's instance (a coroutine may have callers unseen)
         if not _built_to_last(graph, located, site, family):
             return False
     return True
+
+
+def _run_by_scripts(graph: Reach, coroutine: str, requests: frozenset[str]) -> bool:
+    """Whether the coroutine's callers (tests aside) are all plain functions no request runs, as a
+    script's ``main()`` that hands it to ``asyncio.run``: it has callers, and none is a request's
+    nor another coroutine that an unseen caller may await."""
+    sites = callers(graph).get(coroutine, [])
+    for _, caller in sites:
+        located = graph.project.function(caller)
+        if located is None or located.function.is_async or caller in requests:
+            return False
+    return bool(sites)
 
 
 def run_by_requests(graph: Reach) -> frozenset[str] | None:

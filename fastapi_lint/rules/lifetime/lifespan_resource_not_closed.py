@@ -95,7 +95,9 @@ class LifespanResourceNotClosed(Rule):
         for group in groups:
             functions = [project.function(path) for path in sorted(_reach(graph, group, cached))]
             located_all = [located for located in functions if located is not None]
-            called = {site.func.path.rpartition(".")[2] for f in located_all for site in f.function.calls if site.func}
+            # by the name as written: ``store.close()`` on a name the analysis cannot type (a local of
+            # the app factory a nested lifespan closes over) still closes
+            called = {site.text.rpartition(".")[2] for f in located_all for site in f.function.calls}
             if called & _EXIT_STACKS:
                 continue  # an exit stack owns what this lifespan builds
             for located in located_all:
