@@ -38,7 +38,8 @@ the guarded code in the ``if`` body; the same tests' opposites with an early
 ``else``; and a test combined with others by ``and``/``or``
 (``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key): return ...``):
 the extra conditions say when an entry is stale or the cache is bypassed, so the
-code runs once per entry and period (``Guard.refresh``), not once per call. Except for
+code runs once per entry and period (``Guard.refresh``), not once per call; so does a nested
+``if alias == self._alias: if self._model is not None: return self._model`` (a one-entry cache). Except for
 a switch: a parameter with a constant default tested alone (``if key in CACHE and not
 ignore_cache: return CACHE[key]``, ``ignore_cache=False``) bypasses the cache only when a
 caller asks, so it does not make the guard a refreshing one. A place is
@@ -156,7 +157,8 @@ def _statement_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
 
 def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> None:
     aliases = dict(aliases)  # a block's own bindings do not outlive it
-    for index, statement in enumerate(statements):
+    for index, written in enumerate(statements):
+        statement = _nested_and(written)
         rest = statements[index + 1 :]
         test = _early_exit_test(statement)
         place = _early_exit_guard(statement, search, aliases)
@@ -180,6 +182,18 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         for block in _blocks_of(statement):
             _search(block, search, aliases)
         _track_alias(statement, search, aliases)
+
+
+def _nested_and(statement: ast.stmt) -> ast.stmt:
+    """An ``if`` whose whole body is another ``if``, neither with an ``else``: one ``if`` on both
+    tests joined by ``and``."""
+    if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
+        return statement
+    inner = statement.body[0]
+    if not (isinstance(inner, ast.If) and not inner.orelse):
+        return statement
+    joined = ast.If(test=ast.BoolOp(op=ast.And(), values=[statement.test, inner.test]), body=inner.body, orelse=[])
+    return ast.copy_location(joined, statement)
 
 
 def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
