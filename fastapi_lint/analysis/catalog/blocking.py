@@ -566,6 +566,23 @@ _CASSANDRA = group(
     waits=ON_DATABASE,
 )
 
+_NEO4J_GRAPHS = "langchain_neo4j.Neo4jGraph langchain_community.graphs.Neo4jGraph langchain_community.graphs.neo4j_graph.Neo4jGraph"
+
+_NEO4J = group(
+    "queries Neo4j synchronously",
+    "`neo4j.AsyncGraphDatabase.driver(...)` (an `AsyncDriver`), created once in the lifespan, or "
+    "`await run_in_threadpool(...)`",
+    [
+        *methods("neo4j.Driver", "execute_query verify_connectivity verify_authentication get_server_info"),
+        *methods("neo4j.Session", "run execute_read execute_write read_transaction write_transaction"),
+        # Constructing one connects and, unless told not to, reads the database's schema.
+        *_NEO4J_GRAPHS.split(),
+        *each(_NEO4J_GRAPHS, "query refresh_schema add_graph_documents"),
+    ],
+    resource=True,
+    waits=ON_DATABASE,
+)
+
 _ES_INDICES = "create delete exists refresh get get_mapping put_mapping get_settings put_settings"
 
 _ELASTICSEARCH = group(
@@ -1036,6 +1053,7 @@ ENTRIES: list[Entry] = [
     *_MONGO,
     *_REDIS,
     *_CASSANDRA,
+    *_NEO4J,
     *_ELASTICSEARCH,
     *_AWS,
     *_GOOGLE,

@@ -51,6 +51,16 @@ CLIENTS: dict[str, Resource] = {
             "aiomysql.create_pool",
         ),
         *_all(
+            "a Neo4j driver and its connection pool",
+            ("close",),
+            "neo4j.GraphDatabase.driver",
+            "neo4j.AsyncGraphDatabase.driver",
+            # LangChain's graph wraps a driver it makes, and by default reads the schema on connecting
+            "langchain_neo4j.Neo4jGraph",
+            "langchain_community.graphs.Neo4jGraph",
+            "langchain_community.graphs.neo4j_graph.Neo4jGraph",
+        ),
+        *_all(
             "a Redis client and its connection pool",
             ("close", "aclose"),
             "redis.Redis",

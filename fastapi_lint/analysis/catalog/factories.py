@@ -35,6 +35,11 @@ _BOTO3_STUB_CLIENTS = {
 SELF_RETURNING = frozenset({"googleapiclient.discovery.Resource"})
 
 RETURNS: dict[str, str] = {
+    # the Neo4j driver: ``GraphDatabase.driver(uri, auth=...)``, its sessions
+    "neo4j.GraphDatabase.driver": "neo4j.Driver",
+    "neo4j.Driver.session": "neo4j.Session",
+    "neo4j.AsyncGraphDatabase.driver": "neo4j.AsyncDriver",
+    "neo4j.AsyncDriver.session": "neo4j.AsyncSession",
     # the Google API client: ``build("drive", "v3", credentials=creds)``
     "googleapiclient.discovery.build": "googleapiclient.discovery.Resource",
     "googleapiclient.discovery.build_from_document": "googleapiclient.discovery.Resource",
