@@ -2,7 +2,7 @@
 
 Phase 1 names a module by the packages above it (folders with ``__init__.py``). A package whose
 import root is a subfolder of the linted tree with a project file of its own (``core/pyproject.toml``
-beside ``core/cat/``, imported as ``cat...``), a ``src/`` layout, or a namespace package (no
+beside ``core/cat/``, imported as ``cat...``; a service folder's ``requirements.txt``), a ``src/`` layout, or a namespace package (no
 ``__init__.py``) is imported by a name that chain does not give. Each such root gives the modules
 below it one more name, which the project phase resolves imports by. Reading the tree for
 project files is cheap: one look per folder.
@@ -18,8 +18,9 @@ from pathlib import Path, PurePath
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.test_code import is_test_path
 
-# Files that make a folder a project's root, and so the root its packages are imported from.
-_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# Files that make a folder a project's root, and so the root its packages are imported from; a
+# service's own ``requirements.txt`` (``backend/``, run as ``cd backend && uvicorn score:app``) too.
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt")
 
 
 def module_aliases(
