@@ -39,7 +39,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
 # More such words, read only under a path that names a configured connection
 # (``POST /model-connections/{id}/verify``); elsewhere ``/email/verify`` is a user's request.
-_CONNECTION_TRIALS = frozenset({"verify", "validate", "check", "discover", "ping"})
+_CONNECTION_TRIALS = frozenset({"verify", "validate", "check", "discover", "ping", "test"})
 _CONNECTION_WORDS = ("connection", "connector", "integration", "provider")
 # The last segment of a write that deploys or retires a model (``POST /v2/repository/models/{name}/load``,
 # the model-repository protocol of KServe and Triton): a deployment's request, not the traffic.
@@ -66,7 +66,7 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return True  # a browser sent back after a user authorized an app: a webhook's callback is a POST
     if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
         return True
-    if (parts and parts[-1].replace("_", "-").partition("-")[0] in _CONNECTION_TRIALS | {"test"}
+    if (parts and parts[-1].replace("_", "-").partition("-")[0] in _CONNECTION_TRIALS
             and any(word in part for part in parts[:-1] for word in _CONNECTION_WORDS)):
         return True  # ``/model-connections/{id}/verify``, ``/model-connections/discover-preview``
     if not methods or not set(methods) <= _WRITES:
