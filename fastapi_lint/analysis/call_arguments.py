@@ -19,7 +19,7 @@ A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 from __future__ import annotations
 
 from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
-from fastapi_lint.analysis.lazy_init import PARAMETER
+from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]

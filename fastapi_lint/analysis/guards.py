@@ -44,7 +44,7 @@ from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
-from fastapi_lint.analysis.lazy_init import PARAMETER
+from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.memoized import is_cached
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path

@@ -31,18 +31,15 @@ app_config or get_app_config()``), or a field its constructor copies from one, t
 filled when every caller passes the value.
 
 The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")``/
-``not isinstance(x, Config)`` (and a stamp
-the filling sets, ``CACHE["checked_at"] == 0``) with
-the guarded code in the ``if`` body; the same tests' opposites with an early
-``return`` (the rest of the body is guarded) or with the filling code in the
-``else``; and a test combined with others by ``and``/``or``
-(``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key): return ...``):
-the extra conditions say when an entry is stale or the cache is bypassed, so the
-code runs once per entry and period (``Guard.refresh``), not once per call; so does a nested
-``if alias == self._alias: if self._model is not None: return self._model`` (a one-entry cache). Except for
-a switch: a parameter with a constant default tested alone (``if key in CACHE and not
-ignore_cache: return CACHE[key]``, ``ignore_cache=False``) bypasses the cache only when a
-caller asks, so it does not make the guard a refreshing one. A place is
+``not isinstance(x, Config)`` (and a stamp the filling sets, ``CACHE["checked_at"] == 0``) with
+the guarded code in the ``if`` body; the same tests' opposites with an early ``return`` (the
+rest of the body is guarded) or with the filling code in the ``else``; and a test combined with
+others by ``and``/``or`` (``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key):``):
+the extra conditions say when an entry is stale, so the code runs once per entry and period
+(``Guard.refresh``), not once per call; so does a nested ``if alias == self._alias: if
+self._model is not None: return self._model`` (a one-entry cache). Two extra conditions say no
+staleness: a switch, a parameter with a constant default tested alone (``and not ignore_cache``,
+``ignore_cache=False``), and a state kept beside the place (``self.state == State.READY``). A place is
 filled by an assignment, an item assignment, ``setattr`` or a cache's own
 ``set``/``setdefault``/``update``/``put``; a logger's ``handlers`` by its ``addHandler``
 (``if logger.handlers: return logger`` before the handlers are added: configured once).
@@ -60,6 +57,10 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from fastapi_lint.analysis.blocks import last_line
+from fastapi_lint.analysis.cache_places import (
+    PARAMETER, Reader, called_name, filled_in, lasting_place, named_attribute, place_or_read, stored_by_call,
+)
 from fastapi_lint.analysis.facts import Guard
 
 LineRange = tuple[int, int]
@@ -67,16 +68,6 @@ LineRange = tuple[int, int]
 # Statements whose bodies are searched for guards (not nested functions or classes).
 _BLOCKS = (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.For, ast.AsyncFor, ast.While)
 _MISS_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "IndexError"})
-# Methods by which a cache (a dict, ``cachetools``' caches, ``aiocache``) takes an entry. Not a
-# set's ``add``: a set of keys seen (``if msg.id not in SEEN: SEEN.add(msg.id); send(msg)``)
-# skips repeats, it does not keep work done, and its keys may be new on every request.
-_STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__"})
-# Methods that read a cache's entry, or nothing when it has none: a local holding what they
-# return stands for the cache.
-_READING_METHODS = frozenset({"get"})
-# How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
-# by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
-PARAMETER = "param:"
 
 
 @dataclass
@@ -91,14 +82,11 @@ class Guards:
         return [(guard.first, guard.last) for guard in self.found if guard.filled and not guard.place.startswith(PARAMETER)]
 
 
-class _Search:
+class _Search(Reader):
     def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str,
                  switches: frozenset[str] = frozenset(), parameters: frozenset[str] = frozenset()) -> None:
-        self.is_local = is_local
-        self.self_name = self_name
-        self.self_spelling = self_spelling
+        super().__init__(is_local, self_name, self_spelling, parameters)
         self.switches = switches
-        self.parameters = parameters
         self.found = Guards()
 
 
@@ -134,10 +122,10 @@ def filled_places(
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            found |= _filled([statement], search, {})
+            found |= filled_in([statement], search, {})
         elif isinstance(statement, ast.Expr):
             call = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
-            stored = _stored_by_call(call, search) if isinstance(call, ast.Call) else None
+            stored = stored_by_call(call, search) if isinstance(call, ast.Call) else None
             if stored is not None:
                 found.add(stored)
         for block in _statement_blocks(statement):
@@ -206,10 +194,10 @@ def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> 
     if read is None:
         return
     kept, made, falsy = read
-    place = _place_or_get(kept, search, aliases)
+    place = place_or_read(kept, search, aliases)
     if place is None or not any(isinstance(node, ast.Call) for node in ast.walk(made)):
         return
-    search.found.found.append(Guard(statement.lineno, _end_line(statement), place, False, False,
+    search.found.found.append(Guard(statement.lineno, last_line(statement), place, False, False,
                                     fallback=True, falsy=falsy))
 
 
@@ -233,8 +221,8 @@ def _fallen_back(value: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
 
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:
     """Record ``guarded`` as guarded by ``place``; True when it fills the place itself."""
-    filled = place in _filled(guarded, search, aliases)
-    search.found.found.append(Guard(guarded[0].lineno, _end_line(guarded[-1]), place, filled, refresh))
+    filled = place in filled_in(guarded, search, aliases)
+    search.found.found.append(Guard(guarded[0].lineno, last_line(guarded[-1]), place, filled, refresh))
     return filled
 
 
@@ -249,13 +237,19 @@ def _refreshes(test: ast.expr | None, search: _Search) -> bool:
     (``and not ignore_cache``) is not such a condition."""
     if not isinstance(test, ast.BoolOp):
         return False
-    return sum(not _is_switch(value, search.switches) for value in test.values) > 1
+    return sum(not _keeps_entry(value, search) for value in test.values) > 1
 
 
-def _is_switch(test: ast.expr, switches: frozenset[str]) -> bool:
+def _keeps_entry(test: ast.expr, search: _Search) -> bool:
+    """A condition that never finds a filled entry stale: a switch (``not ignore_cache``), or a
+    state the filling code sets beside the place (``self.state == State.READY``)."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test = test.operand
-    return isinstance(test, ast.Name) and test.id in switches
+    if isinstance(test, ast.Compare) and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        state, value = test.left, test.comparators[-1]
+        constant = isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) or isinstance(value, ast.Constant)
+        return constant and not _is_none(value) and lasting_place(state, search, {}) == f"{search.self_spelling}.{getattr(state, 'attr', '')}"
+    return isinstance(test, ast.Name) and test.id in search.switches
 
 
 def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
@@ -284,7 +278,7 @@ def _read_place(value: ast.expr, search: _Search, aliases: dict[str, str]) -> st
         value = value.value
     if isinstance(value, ast.Name) and value.id in aliases:
         return None  # a copy of a copy: keep it simple
-    return _place_or_get(value, search, aliases)
+    return place_or_read(value, search, aliases)
 
 
 def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -310,7 +304,7 @@ def _early_exit_guard(statement: ast.stmt, search: _Search, aliases: dict[str, s
         returned = statement.body[0].value
         catches_miss = any(_names_miss(handler.type) for handler in statement.handlers)
         if catches_miss and isinstance(returned, (ast.Subscript, ast.Attribute)):
-            return _place(returned.value if isinstance(returned, ast.Subscript) else returned, search, aliases)
+            return lasting_place(returned.value if isinstance(returned, ast.Subscript) else returned, search, aliases)
     return None
 
 
@@ -339,16 +333,16 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, (ast.IsNot, ast.NotEq)) and _is_none(right):
-            return _place_or_get(test.left, search, aliases)
+            return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.In):
-            return _place(right, search, aliases)
+            return lasting_place(right, search, aliases)
         if isinstance(op, (ast.Gt, ast.NotEq)) and _is_zero(right):
-            return _place_or_get(test.left, search, aliases)  # a stamp set when filled
+            return place_or_read(test.left, search, aliases)  # a stamp set when filled
         return None
-    if isinstance(test, ast.Call) and _called_name(test) == "hasattr":
-        return _named_attribute(test, search, aliases)
+    if isinstance(test, ast.Call) and called_name(test) == "hasattr":
+        return named_attribute(test, search, aliases)
     tested = _instance_tested(test)
-    return _place_or_get(tested if tested is not None else test, search, aliases)
+    return place_or_read(tested if tested is not None else test, search, aliases)
 
 
 def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
@@ -359,24 +353,24 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return _first(_missing_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         operand = test.operand
-        if isinstance(operand, ast.Call) and _called_name(operand) == "hasattr":
-            return _named_attribute(operand, search, aliases)
+        if isinstance(operand, ast.Call) and called_name(operand) == "hasattr":
+            return named_attribute(operand, search, aliases)
         tested = _instance_tested(operand)
-        return _place_or_get(tested if tested is not None else operand, search, aliases)
+        return place_or_read(tested if tested is not None else operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, (ast.Is, ast.Eq)) and _is_none(right):
-            return _place_or_get(test.left, search, aliases)
+            return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
-            return _place(right, search, aliases)
+            return lasting_place(right, search, aliases)
         if isinstance(op, (ast.Eq, ast.LtE)) and _is_zero(right):
-            return _place_or_get(test.left, search, aliases)
+            return place_or_read(test.left, search, aliases)
     return None
 
 
 def _instance_tested(test: ast.expr) -> ast.expr | None:
     """``x`` of ``isinstance(x, Config)``: a test no ``None`` passes."""
-    if isinstance(test, ast.Call) and _called_name(test) == "isinstance" and len(test.args) == 2:
+    if isinstance(test, ast.Call) and called_name(test) == "isinstance" and len(test.args) == 2:
         return test.args[0]
     return None
 
@@ -385,116 +379,9 @@ def _first(places: Iterator[str | None]) -> str | None:
     return next((place for place in places if place is not None), None)
 
 
-def _place_or_get(node: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
-    """``x`` itself, or ``x`` of ``x.get(key)`` / ``x[key]``, or ``o.x`` of ``getattr(o, "x", ...)``."""
-    if isinstance(node, ast.NamedExpr):
-        node = node.value
-    if isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
-            return _place(node.func.value, search, aliases)
-        if _called_name(node) == "getattr":
-            return _named_attribute(node, search, aliases)
-        return None
-    if isinstance(node, ast.Subscript):
-        return _place(node.value, search, aliases)
-    return _place(node, search, aliases)
-
-
-def _called_name(call: ast.Call) -> str | None:
-    return call.func.id if isinstance(call.func, ast.Name) else None
-
-
-def _named_attribute(call: ast.Call, search: _Search, aliases: dict[str, str]) -> str | None:
-    """``o.x`` of ``getattr(o, "x", ...)``, ``hasattr(o, "x")``, ``setattr(o, "x", ...)``."""
-    if len(call.args) < 2:
-        return None
-    owner, name = call.args[0], call.args[1]
-    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()):
-        return None
-    owner_place = _place(owner, search, aliases, owner=True)
-    return f"{owner_place}.{name.value}" if owner_place is not None else None
-
-
-def _place(node: ast.expr, search: _Search, aliases: dict[str, str], owner: bool = False) -> str | None:
-    """A lasting place as a comparable key: an attribute chain, or a name not local to the
-    function (``owner``: any name, as the object an attribute is read from)."""
-    if isinstance(node, ast.Name):
-        if node.id in aliases and not owner:
-            return aliases[node.id]
-        if node.id in search.parameters and not owner:
-            return PARAMETER + node.id
-        if owner:
-            return _spelled(node.id, search)
-        return None if search.is_local(node.id) else node.id
-    if isinstance(node, ast.Attribute):
-        parts = [node.attr]
-        root = node.value
-        while isinstance(root, ast.Attribute):
-            parts.append(root.attr)
-            root = root.value
-        if not isinstance(root, ast.Name):
-            return None
-        return ".".join([_spelled(root.id, search), *reversed(parts)])
-    return None
-
-
-def _spelled(name: str, search: _Search) -> str:
-    return search.self_spelling if name == search.self_name else name
-
-
-def _filled(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> set[str]:
-    """The places ``statements`` assign, or store an item or entry in (not in nested functions)."""
-    found: set[str] = set()
-    pending: list[ast.AST] = list(statements)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            targets = [node.target]
-        elif isinstance(node, ast.NamedExpr):
-            targets = [node.target]
-        elif isinstance(node, ast.Call):
-            stored = _stored_by_call(node, search)
-            if stored is not None:
-                found.add(stored)
-        for target in targets:
-            for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
-                filled = element
-                while isinstance(filled, ast.Subscript):
-                    filled = filled.value
-                if isinstance(filled, (ast.Name, ast.Attribute)):
-                    place = _place(filled, search, {})
-                    if place is not None:
-                        found.add(place)
-        pending.extend(ast.iter_child_nodes(node))
-    return found
-
-
-def _stored_by_call(call: ast.Call, search: _Search) -> str | None:
-    """``setattr(o, "x", v)`` fills ``o.x``; ``CACHE.set(key, v)`` fills ``CACHE``."""
-    if _called_name(call) == "setattr":
-        return _named_attribute(call, search, {})
-    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
-        return _place(call.func.value, search, {})
-    if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
-        # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
-        # and logging keeps a named logger, with its handlers, for the whole process.
-        logger = _place(call.func.value, search, {}, owner=True)
-        return f"{logger}.handlers" if logger is not None else None
-    return None
-
-
 def _is_zero(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value in (0, 0.0)
 
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _end_line(statement: ast.stmt) -> int:
-    return statement.end_lineno or statement.lineno

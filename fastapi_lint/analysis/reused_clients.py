@@ -44,8 +44,8 @@ import bisect
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple, Union
 
+from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.catalog.clients import CLIENTS
-from fastapi_lint.analysis.uncontended import statement_blocks
 
 Def = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 

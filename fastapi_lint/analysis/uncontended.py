@@ -16,7 +16,9 @@ it starts with at least one permit.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+
+from fastapi_lint.analysis.blocks import statement_blocks
 
 LOCK_TYPES = frozenset(
     {
@@ -32,8 +34,6 @@ LOCK_TYPES = frozenset(
 )
 _SEMAPHORES = frozenset(path for path in LOCK_TYPES if path.endswith("Semaphore"))
 _NAMES = frozenset(path.rpartition(".")[2] for path in LOCK_TYPES)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_BODIES = ("body", "orelse", "finalbody")
 
 
 def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str | None]) -> set[int]:
@@ -47,25 +47,6 @@ def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str
                 if call is not None:
                     found.add(id(call))
     return found
-
-
-def statement_blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
-    """Every statement list of a function body, not entering nested functions or classes."""
-    pending = [body]
-    while pending:
-        block = pending.pop()
-        yield block
-        for statement in block:
-            if isinstance(statement, _SCOPES):
-                continue
-            for name in _BODIES:
-                inner = getattr(statement, name, None)
-                if inner and isinstance(inner[0], ast.stmt):
-                    pending.append(inner)
-            for handler in getattr(statement, "handlers", ()):
-                pending.append(handler.body)
-            for case in getattr(statement, "cases", ()):
-                pending.append(case.body)
 
 
 def _new_lock(statement: ast.stmt, resolve: Callable[[ast.expr], str | None]) -> str | None:

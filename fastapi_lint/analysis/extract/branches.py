@@ -32,9 +32,9 @@ import ast
 
 from collections.abc import Callable
 
+from fastapi_lint.analysis.blocks import last_line, statement_blocks
 from fastapi_lint.analysis.extract.attributes import parameter_copies
 from fastapi_lint.analysis.facts import Branch
-from fastapi_lint.analysis.uncontended import statement_blocks
 
 Resolve = Callable[[ast.expr], "str | None"]
 _Test = tuple[str, str, bool, tuple[str, ...]]
@@ -75,24 +75,24 @@ def _branches_of(statements: list[ast.stmt], index: int, parameters: frozenset[s
             test = _test(condition, parameters, resolve)
             if test is not None:
                 name, op, when, types = test
-                found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
+                found.append(Branch(name, op, when, statement.body[0].lineno, last_line(statement.body[-1]), types))
     elif isinstance(statement, ast.If):
         test = _test(statement.test, parameters, resolve)
         if test is not None:
             name, op, when, types = test
-            found.append(Branch(name, op, when, statement.body[0].lineno, _end(statement.body[-1]), types))
+            found.append(Branch(name, op, when, statement.body[0].lineno, last_line(statement.body[-1]), types))
             if statement.orelse:
                 found.append(Branch(name, op, not when, statement.orelse[0].lineno,
-                                    _end(statement.orelse[-1]), types))
+                                    last_line(statement.orelse[-1]), types))
             elif _exits(statement.body) and index + 1 < len(statements):
-                found.append(Branch(name, op, not when, statements[index + 1].lineno, _end(statements[-1]), types))
+                found.append(Branch(name, op, not when, statements[index + 1].lineno, last_line(statements[-1]), types))
     elif type(statement).__name__ == "Match":
         subject = getattr(statement, "subject")
         if isinstance(subject, ast.Name) and subject.id in parameters:
             for case in getattr(statement, "cases"):
                 types = _class_pattern(case.pattern, resolve)
                 if types and case.guard is None and case.body:
-                    found.append(Branch(subject.id, "isinstance", True, case.body[0].lineno, _end(case.body[-1]), types))
+                    found.append(Branch(subject.id, "isinstance", True, case.body[0].lineno, last_line(case.body[-1]), types))
 
 
 def _class_pattern(pattern: ast.AST, resolve: Resolve) -> tuple[str, ...]:
@@ -164,7 +164,3 @@ def _rebound(body: list[ast.stmt]) -> frozenset[str]:
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 names.update(node.names)
     return frozenset(names)
-
-
-def _end(statement: ast.stmt) -> int:
-    return statement.end_lineno or statement.lineno

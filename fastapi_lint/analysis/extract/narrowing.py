@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import ast
 
-from fastapi_lint.analysis.uncontended import statement_blocks
+from fastapi_lint.analysis.blocks import last_line, statement_blocks
+
 
 # (first line, last line, the attribute as written, its truth on those lines)
 Known = tuple[int, int, str, bool]
@@ -44,15 +45,15 @@ def _told_by(statement: ast.If, rest: list[ast.stmt]) -> list[Known]:
     for condition in conditions:
         tested = _flag(condition)
         if tested is not None and not _sets(statement.body, tested[0]):
-            found.append((statement.body[0].lineno, _end(statement.body[-1]), *tested))
+            found.append((statement.body[0].lineno, last_line(statement.body[-1]), *tested))
     tested = _flag(statement.test)
     if tested is None:
         return found
     text, truth = tested
     if statement.orelse and not _sets(statement.orelse, text):
-        found.append((statement.orelse[0].lineno, _end(statement.orelse[-1]), text, not truth))
+        found.append((statement.orelse[0].lineno, last_line(statement.orelse[-1]), text, not truth))
     elif not statement.orelse and rest and _leaves(statement.body) and not _sets(rest, text):
-        found.append((rest[0].lineno, _end(rest[-1]), text, not truth))
+        found.append((rest[0].lineno, last_line(rest[-1]), text, not truth))
     return found
 
 
@@ -83,7 +84,3 @@ def _sets(statements: list[ast.stmt], text: str) -> bool:
 
 def _leaves(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
-
-
-def _end(statement: ast.stmt) -> int:
-    return statement.end_lineno or statement.lineno

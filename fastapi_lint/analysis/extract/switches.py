@@ -45,6 +45,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from fastapi_lint.analysis.blocks import last_line
 from fastapi_lint.analysis.facts import Gate, Switch
 
 Resolve = Callable[[ast.expr], "str | None"]
@@ -94,13 +95,13 @@ def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
                 if not branch:
                     continue
                 for switch, needed in _conditions(statement.test, when, resolve) or ():
-                    yield Gate(branch[0].lineno, _last_line(branch), switch, needed)
+                    yield Gate(branch[0].lineno, last_line(branch[-1]), switch, needed)
                 yield from _gates(branch, resolve)
             rest = body[index + 1:]
             if rest and _leaves(statement.body) and not statement.orelse:
                 # ``if not enabled(): return``: the rest of the block runs only when the test is false
                 for switch, needed in _conditions(statement.test, False, resolve) or ():
-                    yield Gate(rest[0].lineno, _last_line(rest), switch, needed)
+                    yield Gate(rest[0].lineno, last_line(rest[-1]), switch, needed)
         elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
             yield from _gates(statement.body, resolve)
             yield from _gates(statement.orelse if not isinstance(statement, (ast.With, ast.AsyncWith)) else [], resolve)
@@ -111,7 +112,7 @@ def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
                 short = len(statement.body) <= 2  # a broad handler catches little else
                 for handler in statement.handlers:
                     if handler.body and _catches_runtime_error(handler.type, short):
-                        yield Gate(handler.body[0].lineno, _last_line(handler.body), RUNNING_LOOP, False)
+                        yield Gate(handler.body[0].lineno, last_line(handler.body[-1]), RUNNING_LOOP, False)
             for block in (statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)):
                 yield from _gates(block, resolve)
 
@@ -134,11 +135,6 @@ def _catches_runtime_error(caught: ast.expr | None, broad: bool) -> bool:
 
 def _leaves(block: list[ast.stmt]) -> bool:
     return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
-
-
-def _last_line(block: list[ast.stmt]) -> int:
-    last = block[-1]
-    return last.end_lineno or last.lineno
 
 
 def _conditions(test: ast.expr, when: bool, resolve: Resolve) -> list[tuple[Switch, bool]] | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.facts import Value
-from fastapi_lint.analysis.uncontended import statement_blocks
 
 
 def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:

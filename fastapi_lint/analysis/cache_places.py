@@ -1,0 +1,144 @@
+"""The lasting places a lazy-init guard tests and fills, named as comparable text.
+
+A place outlives the call that tests it: an attribute chain (``self._client``, spelled with a
+method's own first parameter as ``self``), a name not local to the function (a module global),
+an item of either (``ENGINES[key]`` is ``ENGINES``), the store a getter returns, tested and
+filled through the same call (``if key in get_models(): ...; get_models()[key] = model``,
+``get_models()``), and a parameter's slot, named
+``param:properties``, which the caller fills (``guards.py``). ``lazy_init.py`` reads the guard
+forms around them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+# Methods by which a cache (a dict, ``cachetools``' caches, ``aiocache``) takes an entry. Not a
+# set's ``add``: a set of keys seen (``if msg.id not in SEEN: SEEN.add(msg.id); send(msg)``)
+# skips repeats, it does not keep work done, and its keys may be new on every request.
+_STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__"})
+# Methods that read a cache's entry, or nothing when it has none: a local holding what they
+# return stands for the cache.
+_READING_METHODS = frozenset({"get"})
+# How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
+# by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
+PARAMETER = "param:"
+
+
+class Reader:
+    """How one function's names read as places: its locals, its first parameter, its parameters."""
+
+    def __init__(self, is_local: Callable[[str], bool], self_name: str | None, self_spelling: str,
+                 parameters: frozenset[str] = frozenset()) -> None:
+        self.is_local = is_local
+        self.self_name = self_name
+        self.self_spelling = self_spelling
+        self.parameters = parameters
+
+
+def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> str | None:
+    """``x`` itself, or ``x`` of ``x.get(key)`` / ``x[key]``, or ``o.x`` of ``getattr(o, "x", ...)``."""
+    if isinstance(node, ast.NamedExpr):
+        node = node.value
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
+            return lasting_place(node.func.value, reader, aliases)
+        if called_name(node) == "getattr":
+            return named_attribute(node, reader, aliases)
+        return None
+    if isinstance(node, ast.Subscript):
+        return lasting_place(node.value, reader, aliases)
+    return lasting_place(node, reader, aliases)
+
+
+def called_name(call: ast.Call) -> str | None:
+    return call.func.id if isinstance(call.func, ast.Name) else None
+
+
+def named_attribute(call: ast.Call, reader: Reader, aliases: dict[str, str]) -> str | None:
+    """``o.x`` of ``getattr(o, "x", ...)``, ``hasattr(o, "x")``, ``setattr(o, "x", ...)``."""
+    if len(call.args) < 2:
+        return None
+    owner, name = call.args[0], call.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()):
+        return None
+    owner_place = lasting_place(owner, reader, aliases, owner=True)
+    return f"{owner_place}.{name.value}" if owner_place is not None else None
+
+
+def lasting_place(node: ast.expr, reader: Reader, aliases: dict[str, str], owner: bool = False) -> str | None:
+    """A lasting place as a comparable key: an attribute chain, or a name not local to the
+    function (``owner``: any name, as the object an attribute is read from)."""
+    if isinstance(node, ast.Name):
+        if node.id in aliases and not owner:
+            return aliases[node.id]
+        if node.id in reader.parameters and not owner:
+            return PARAMETER + node.id
+        if owner:
+            return spelled(node.id, reader)
+        return None if reader.is_local(node.id) else node.id
+    if isinstance(node, ast.Attribute):
+        parts = [node.attr]
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            parts.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        return ".".join([spelled(root.id, reader), *reversed(parts)])
+    if isinstance(node, ast.Call) and not node.args and not node.keywords and not owner:
+        # a getter of a lasting store (``get_models()``): filled and tested through the same call
+        getter = lasting_place(node.func, reader, aliases)
+        return f"{getter}()" if getter is not None else None
+    return None
+
+
+def spelled(name: str, reader: Reader) -> str:
+    return reader.self_spelling if name == reader.self_name else name
+
+
+def filled_in(statements: list[ast.stmt], reader: Reader, aliases: dict[str, str]) -> set[str]:
+    """The places ``statements`` assign, or store an item or entry in (not in nested functions)."""
+    found: set[str] = set()
+    pending: list[ast.AST] = list(statements)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.NamedExpr):
+            targets = [node.target]
+        elif isinstance(node, ast.Call):
+            stored = stored_by_call(node, reader)
+            if stored is not None:
+                found.add(stored)
+        for target in targets:
+            for element in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                filled = element
+                while isinstance(filled, ast.Subscript):
+                    filled = filled.value
+                if isinstance(filled, (ast.Name, ast.Attribute)) or filled is not element:
+                    place = lasting_place(filled, reader, {})
+                    if place is not None:
+                        found.add(place)
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
+    """``setattr(o, "x", v)`` fills ``o.x``; ``CACHE.set(key, v)`` fills ``CACHE``."""
+    if called_name(call) == "setattr":
+        return named_attribute(call, reader, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
+        return lasting_place(call.func.value, reader, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
+        # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
+        # and logging keeps a named logger, with its handlers, for the whole process.
+        logger = lasting_place(call.func.value, reader, {}, owner=True)
+        return f"{logger}.handlers" if logger is not None else None
+    return None
