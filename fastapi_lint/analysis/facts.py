@@ -100,8 +100,8 @@ class CallSite(NamedTuple):
     # True when the call runs only while a lasting cache place is empty (lazy initialisation,
     # see ``lazy_init.py``): once per process or key, not once per call of its function.
     once: bool = False
-    # True for ``lock.acquire()`` on a lock made just before that nothing else has seen
-    # (see ``uncontended.py``): it cannot wait.
+    # True for ``lock.acquire()`` on a lock made just before that nothing else has seen, and
+    # ``q.get()`` under ``while not q.empty():`` (see ``uncontended.py``): it cannot wait.
     uncontended: bool = False
     # Other callees, when the one called is bound several ways (``if x: from a import f`` /
     # ``else: from b import f``): the call runs ``func`` or one of these.

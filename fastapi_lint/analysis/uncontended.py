@@ -1,4 +1,5 @@
-"""Lock acquisitions that cannot wait: the lock was made just before, and nothing else has it.
+"""Waits that cannot wait: a lock made just before, which nothing else has, and a queue
+just found to hold an item.
 
 ::
 
@@ -7,10 +8,15 @@
         lock.acquire()          # a lock nobody else has seen is free: this never waits
         _locks[key] = lock
 
+    while not results.empty():
+        item = results.get()    # the queue holds an item: this returns at once
+
 The lock must be bound to a local by the constructor call, and the acquisition must be
 the first statement after it (in the same block) that mentions that local: until then
 the lock has not been handed to anyone who could hold it. A semaphore counts only when
-it starts with at least one permit.
+it starts with at least one permit. The queue's ``get`` must be the first statement of the
+``while``/``if`` body on ``not q.empty()`` (or ``q.qsize()``) that mentions ``q``: with one
+consumer, producers only add to it in between.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ _SEMAPHORES = frozenset(path for path in LOCK_TYPES if path.endswith("Semaphore"
 _NAMES = frozenset(path.rpartition(".")[2] for path in LOCK_TYPES)
 
 
-def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str | None]) -> set[int]:
-    """The ``id`` of every ``acquire()`` call in ``body`` made on a lock that was just made."""
+def uncontended_calls(body: list[ast.stmt], resolve: Callable[[ast.expr], str | None]) -> set[int]:
+    """The ``id`` of every ``acquire()`` call in ``body`` made on a lock that was just made, and
+    of every ``get()`` on a queue just found not empty."""
     found: set[int] = set()
     for block in statement_blocks(body):
         for index, statement in enumerate(block):
@@ -46,7 +53,38 @@ def uncontended_acquires(body: list[ast.stmt], resolve: Callable[[ast.expr], str
                 call = _first_use(block[index + 1 :], name)
                 if call is not None:
                     found.add(id(call))
+            queue = _not_empty(statement.test) if isinstance(statement, (ast.While, ast.If)) else None
+            if queue is not None and isinstance(statement, (ast.While, ast.If)):
+                got = _first_get(statement.body, queue)
+                if got is not None:
+                    found.add(id(got))
     return found
+
+
+def _not_empty(test: ast.expr) -> str | None:
+    """The queue (as dumped) that ``not q.empty()``, ``q.qsize()`` or ``q.qsize() > 0`` finds holding an item."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Gt):
+        right = test.comparators[0]
+        test = test.left if isinstance(right, ast.Constant) and right.value == 0 else test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        asked, method = test.operand, "empty"
+    else:
+        asked, method = test, "qsize"
+    if isinstance(asked, ast.Call) and not asked.args and isinstance(asked.func, ast.Attribute) and asked.func.attr == method:
+        return ast.dump(asked.func.value)
+    return None
+
+
+def _first_get(body: list[ast.stmt], queue: str) -> ast.Call | None:
+    """The ``q.get()`` of the first statement of ``body`` that mentions ``q``, if it makes one."""
+    for statement in body:
+        mentions = [node for node in ast.walk(statement) if ast.dump(node) == queue]
+        if not mentions:
+            continue
+        calls = [node for node in ast.walk(statement) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr == "get" and ast.dump(node.func.value) == queue]
+        return calls[0] if len(calls) == len(mentions) == 1 else None
+    return None
 
 
 def _new_lock(statement: ast.stmt, resolve: Callable[[ast.expr], str | None]) -> str | None:

@@ -59,7 +59,7 @@ from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
 from fastapi_lint.analysis.reused_clients import module as client_module
 from fastapi_lint.analysis.reused_clients import reused_constructions
-from fastapi_lint.analysis.uncontended import uncontended_acquires
+from fastapi_lint.analysis.uncontended import uncontended_calls
 from fastapi_lint.diagnostics import Span
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -91,9 +91,9 @@ class _Extractor(ExpressionReader):
         self.bindings: list[Binding] = []
         # What functions store into module-level names (``ModuleSummary.module_stores``).
         self.module_stores: list[tuple[str, Ref]] = []
-        # Uncontended acquires (``ExpressionReader.uncontended``) are looked for only in files
-        # that acquire something.
-        self.acquires = "acquire" in parsed.source
+        # Waits that cannot wait (``ExpressionReader.uncontended``) are looked for only in files
+        # that acquire something or ask whether a queue is empty.
+        self.acquires = any(word in parsed.source for word in ("acquire", "empty()", "qsize()"))
         # Client constructions whose block uses the client for several requests (``CallSite.reused``),
         # looked for only in files that may build one.
         self.client_module = client_module(parsed.tree, parsed.source)
@@ -324,7 +324,7 @@ class _Extractor(ExpressionReader):
         # with the function's own names in scope: a parameter is not the module's name it shadows
         gates = switch_gates(node.body, self._resolved_path)
         if self.acquires:
-            self.uncontended.update(uncontended_acquires(node.body, self._resolved_path))
+            self.uncontended.update(uncontended_calls(node.body, self._resolved_path))
         if self.client_module is not None:
             self.reused.update(reused_constructions(node, self.client_module))
         if isinstance(node, ast.AsyncFunctionDef):
