@@ -47,6 +47,8 @@ flows, probes, configuration writes and trials reach: a client built per request
 finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
 switch off as the service ships reach (``if config("LOCAL_DEV", default=False, cast=bool):``
 around ``@app.get("/trigger")``): a developer's route, which does not exist in production.
+``Scopes.unserved`` holds what only routes on a router no served app includes reach (a router
+in a module the apps' modules never import: ``scope_closure.py``).
 ``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of
 their function runs (``untaken.py``: a branch every caller rules out).
 
@@ -133,6 +135,9 @@ class _Placer(BlindRegistrations, ModuleClosure):
         if result.has_app:
             result.blind = self._unnamed_handlers()
             result.closure = self._closure(request_roots, startup_roots, result)
+            unincluded = self._unincluded_routes(tests)
+            if unincluded:
+                result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             result.unknown = self._unknown(result)
         return result
 

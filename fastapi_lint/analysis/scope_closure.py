@@ -1,4 +1,5 @@
-"""The modules a served app imports (``Scopes.closure``): only their functions may be ``UNKNOWN``.
+"""The modules a served app imports (``Scopes.closure``): only their functions may be ``UNKNOWN``;
+and the routers no module imports (``Scopes.unserved``).
 
 A function of a module the served process never imports cannot run on the app's loop, whatever
 its name says. The closure follows the imports made at import time and in the functions that run
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
@@ -63,14 +65,42 @@ class ModuleClosure(CallEdges):
             closure |= result.loaded_by_name
         return closure
 
-    def _imports_by_name(self, summary: ModuleSummary, served: set[str]) -> Iterator[str]:
+    def _unincluded_routes(self, tests: set[str]) -> frozenset[str]:
+        """The handlers of routes on an ``APIRouter`` that no app is known to include, in a module
+        no other module of the project imports: a router left out of the service (an old login
+        flow's ``login.router``, never passed to ``include_router``). Only in a project whose
+        apps are seen to include routers, and none when a module is imported by a name computed
+        at run time: any module may then be the one."""
+        project = self.project
+        if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
+            return frozenset()  # no app is seen to include a router: the apps may be elsewhere
+        imported: set[str] = set()
+        for summary in project.summaries:
+            if summary.path in tests:
+                continue
+            imported.update(module for _, module in summary.imports if module != summary.module)
+            for named in self._imports_by_name(summary, None):
+                if not named or named.endswith("."):
+                    return frozenset()  # ``import_module(name)``: routers may be loaded by name
+                imported.add(named)
+        found: set[str] = set()
+        for route in self.model.routes:
+            module = route.handler.module
+            if (module.path in tests or module.module in imported or any(mount.app for mount in route.mounts)
+                    or route.site.func is None):
+                continue
+            if project.resolve(route.site.func).path.rpartition(".")[0] in ROUTER_TYPES:
+                found.add(route.handler.function.path)
+        return frozenset(found)
+
+    def _imports_by_name(self, summary: ModuleSummary, served: set[str] | None) -> Iterator[str]:
         """The modules code that runs in the served process imports by name
         (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
         built from a template (``f"app.providers.{kind}"``: ``"app.providers."``), or "" for one
         computed (any module of the project may then be loaded)."""
         project = self.project
         for function, site in project.owned_calls(summary):
-            if function is not None and function.path not in served:
+            if function is not None and served is not None and function.path not in served:
                 continue
             if site.func is None or site.text.rpartition(".")[2] not in _IMPORTERS_BY_NAME:
                 continue

@@ -60,6 +60,8 @@ class Scopes:
     # ships reach (``if config("LOCAL_DEV", default=False):`` around a route: ``opt_in.py``)
     switched_off: set[str] = field(default_factory=set)
     untaken_off: set[str] = field(default_factory=set)
+    # ... that only routes on a router no served app includes reach (``scope_closure.py``)
+    unserved: set[str] = field(default_factory=set)
     # run on a loop of their own by a function outside the tests (``asyncio.run`` in a command's
     # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
     elsewhere: set[str] = field(default_factory=set)

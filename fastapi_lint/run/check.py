@@ -148,6 +148,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         if diagnostic.opt_in or (located is not None and (
                 located.function.path in placed.switched_off or is_opt_in(context.callgraph, located, diagnostic.span.line))):
             continue  # runs only when an operator turns a setting away from its default
+        if located is not None and located.function.path in placed.unserved:
+            continue  # a route on a router the service never includes
         if located is not None and (located.function.path in placed.untaken_off or in_ranges(
                 diagnostic.span.line, untaken_lines(context.callgraph, context.model.roles, located))):
             continue  # a branch on a parameter that every call of the function rules out
