@@ -6,6 +6,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, RefKind, Value
+from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
@@ -33,7 +34,10 @@ class LifespanResourceNotClosed(Rule):
     check, not stored, returned, yielded or handed to another call) is not
     reported: it is closed when it is garbage collected, and the app does not
     hold it. Nor is an HTTP client that calls an app in the same process
-    (`transport=httpx.ASGITransport(app=app)`): it holds no socket.
+    (`transport=httpx.ASGITransport(app=app)`): it holds no socket. Nor is one
+    a method stores on its object (`self._engine = create_engine(url)`) when a
+    method of the same class closes it (`self._engine.dispose()`): the object
+    that holds it closes it with itself.
 
     ## Known problems
     Closing is matched by method name anywhere in the startup and shutdown
@@ -109,7 +113,7 @@ class LifespanResourceNotClosed(Rule):
                     key = (located.module.path, site.span.line, site.span.col)
                     if resource is None or not resource.close or called & set(resource.close) or key in reported:
                         continue
-                    if _in_process(site):
+                    if _in_process(site) or _closed_by_its_class(located, resource.close):
                         continue
                     if located.function.path not in group and not _outlives(located.function, site, ref.path):
                         continue
@@ -130,6 +134,17 @@ def _in_process(site: CallSite) -> bool:
     transport = site.kwarg("transport")
     call = transport.call if transport is not None and transport.kind == "call" else None
     return call is not None and call.text.rpartition(".")[2] in ("ASGITransport", "WSGITransport")
+
+
+def _closed_by_its_class(located: Located, closers: tuple[str, ...]) -> bool:
+    """``self._engine = create_engine(...)`` in a method, and ``self._engine.dispose()`` in a
+    method of the same class: the object that holds the resource closes it with itself."""
+    function = located.function
+    if function.class_path is None:
+        return False
+    closing = {f"{place}.{name}" for place in function.fills if place.startswith("self.") for name in closers}
+    return any(site.text in closing for other in located.module.functions
+               if other.class_path == function.class_path for site in other.calls)
 
 
 def _outlives(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
