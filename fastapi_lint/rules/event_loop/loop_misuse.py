@@ -122,13 +122,15 @@ class LoopMisuse(Rule):
         project, model = context.project, context.model
         function = located.function
         callee = project.resolve(site.func).path
+        if callee in _BUILDS_A_LOOP and site.once:
+            return None  # a loop built on first use and kept (``if self._loop is None:``): not one per request
         if function.is_async and found.per_request(function.path):
             place = describe_async(project, model, found, located)
         elif function.path in threads.on_loop:
             root = project.function(threads.on_loop[function.path])
             caller = describe_async(project, model, found, root) if root is not None else "async code"
             place = f"`{function.name}`, which {caller} calls on the event loop"
-        elif function.path in threads.request_thread and callee in _BUILDS_A_LOOP and not site.once:
+        elif function.path in threads.request_thread and callee in _BUILDS_A_LOOP:
             return replace(self.report(
                 located,
                 site.span,
