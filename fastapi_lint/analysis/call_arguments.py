@@ -42,7 +42,7 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
         elif "." in branch.name:
             runs = _flag_told(function, site, branch)
         else:
-            value = argument(function, site, branch.name)
+            value = argument(function, site, branch.name) or _not_none(branch, passed(function, site, branch.name))
             runs = _outcome(branch, value) if value is not None else None
         if runs is False:
             dead.add((branch.first, branch.last))
@@ -184,6 +184,11 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
             return None
         value = param.default
     return value if value is not None and _constant(value) else None
+
+
+def _not_none(branch: Branch, value: Value | None) -> Value | None:
+    """For an ``is None`` branch, a literal passed (``role=[-999]``, ``{}``, an f-string): never ``None``."""
+    return value if branch.op == "none" and value is not None and value.kind in ("seq", "dict", "fstring", "lambda") else None
 
 
 def _constant(value: Value) -> bool:

@@ -41,15 +41,36 @@ _Test = tuple[str, str, bool, tuple[str, ...]]
 
 
 def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
-             self_name: str | None = None) -> tuple[Branch, ...]:
+             self_name: str | None = None, star_kwargs: str | None = None) -> tuple[Branch, ...]:
     """Every branch of ``body`` (nested blocks too, not nested functions) on one of ``parameters``;
     ``resolve`` names a type written in a test by its dotted path. In a method, an attribute the
-    body sets from a parameter and from nothing else (``self.script = script``) is that parameter."""
+    body sets from a parameter and from nothing else (``self.script = script``) is that parameter;
+    a local the body binds once, to ``kwargs.get("role")`` of its ``**kwargs`` (``star_kwargs``),
+    is the keyword ``role``."""
     rebound = _rebound(body)
     kept = parameters - rebound
+    keywords = _keyword_locals(body, star_kwargs) if star_kwargs and star_kwargs not in rebound else {}
     found: list[Branch] = []
-    _search(body, kept | _kept_attributes(body, kept, self_name), resolve, found)
-    return tuple(found)
+    _search(body, kept | _kept_attributes(body, kept, self_name) | frozenset(keywords), resolve, found)
+    return tuple(branch._replace(name=keywords.get(branch.name, branch.name)) for branch in found)
+
+
+def _keyword_locals(body: list[ast.stmt], star_kwargs: str) -> dict[str, str]:
+    """``role = kwargs.get("role")`` (or ``kwargs.get("role", default)``), the only binding of
+    ``role`` in the body: the local -> the keyword it reads."""
+    found: dict[str, str] = {}
+    for statements in statement_blocks(body):
+        for statement in statements:
+            value = statement.value if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+            target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+            if (isinstance(target, ast.Name) and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                    and value.func.attr == "get" and isinstance(value.func.value, ast.Name)
+                    and value.func.value.id == star_kwargs and value.args and isinstance(value.args[0], ast.Constant)
+                    and isinstance(value.args[0].value, str)):
+                found[target.id] = value.args[0].value
+    bindings = [node.id for statement in body for node in ast.walk(statement)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del))]
+    return {local: keyword for local, keyword in found.items() if bindings.count(local) == 1}
 
 
 def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> frozenset[str]:

@@ -318,7 +318,7 @@ class _Extractor(ExpressionReader):
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (
             frozenset(arg.arg for arg in node.args.kwonlyargs) if node.args.vararg else frozenset()),
-            self._resolved_path, self_name)
+            self._resolved_path, self_name, node.args.kwarg.arg if node.args.kwarg else None)
         foreign = self.bundled_names.foreign_reads(node, self._foreign_path)
         self.resolver.scopes.append(scope)
         # with the function's own names in scope: a parameter is not the module's name it shadows
