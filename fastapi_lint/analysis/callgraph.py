@@ -418,7 +418,7 @@ class CallGraph:
         best: dict[CallSite, tuple[str, Witness]] = {}
         for site, callee in self.edges(located.function.path):
             witness = self.witness_at(site, callee)
-            if witness is None or not self.per_call(located, site, callee, witness.blocking_call):
+            if witness is None or not self.per_call(located, site, callee, witness.blocking_call, witness.tier):
                 continue
             if site not in best or witness.outranks(best[site][1]):
                 best[site] = (callee, witness)
@@ -451,7 +451,7 @@ class CallGraph:
         # Among direct calls of one tier, I/O before CPU-heavy work (the usual stall); then
         # the first in the source.
         for site, catalog_path, entry in sorted(self.direct(path), key=lambda found: found[2].kind != "io"):
-            if not self.per_call(located, site, None, catalog_path):
+            if not self.per_call(located, site, None, catalog_path, entry.tier):
                 continue
             if dead and in_ranges(site.span.line, dead):
                 continue
@@ -464,7 +464,7 @@ class CallGraph:
             if not self._is_sync(callee) or (dead and in_ranges(site.span.line, dead)):
                 continue
             below = self._passed_through(site, callee, self._witness.get(callee))
-            if below is None or not self.per_call(located, site, callee, below.blocking_call):
+            if below is None or not self.per_call(located, site, callee, below.blocking_call, below.tier):
                 continue
             found = Witness((Step(located, site, callee), *below.steps), below.entry,
                             below.opt_in or is_opt_in(self, located, site.span.line))
@@ -472,14 +472,14 @@ class CallGraph:
                 best = found
         return best
 
-    def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str) -> bool:
-        """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a
-        cache guard (``guards.py``), and not through a memoized function whose entries last
-        (``memoized.py``). Work done once per process or per key does not make a function
-        block, unless even once holds the loop for seconds (a model load)."""
+    def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str, tier: Tier) -> bool:
+        """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a cache
+        guard (``guards.py``), nor through a memoized function whose entries last (``memoized.py``).
+        Work done once per process or key does not block, unless once holds the loop for seconds (a model
+        load); a cache refreshed now and then (a TTL) waits on its peer each time, not on its files."""
         if once_is_too_many(blocking_call):
             return True
-        if runs_once(self, located, site, refreshed=False):
+        if runs_once(self, located, site, refreshed=tier is not Tier.WAIT):
             return False
         return callee is None or not self._memoized(callee)
 

@@ -62,7 +62,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             # entry, not on every call (a model load aside: once already holds the loop).
             if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
                 continue
-            if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=False):
+            if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT):
                 continue
             if entry is not None:
                 found.append(BlockingCall(located, site, ref, as_made(project, located, site, entry)))

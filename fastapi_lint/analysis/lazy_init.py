@@ -68,6 +68,8 @@ LineRange = tuple[int, int]
 # Statements whose bodies are searched for guards (not nested functions or classes).
 _BLOCKS = (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.For, ast.AsyncFor, ast.While)
 _MISS_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "IndexError"})
+# Calls that read a clock: a stamp compared with one says how old a cache's entry is.
+_CLOCKS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.now", "datetime.utcnow", "loop.time")
 
 
 @dataclass
@@ -87,6 +89,7 @@ class _Search(Reader):
                  switches: frozenset[str] = frozenset(), parameters: frozenset[str] = frozenset()) -> None:
         super().__init__(is_local, self_name, self_spelling, parameters)
         self.switches = switches
+        self.clocks: frozenset[str] = frozenset()  # locals holding a clock's reading (``now = time.time()``)
         self.found = Guards()
 
 
@@ -102,6 +105,7 @@ def guards(
     (``if properties.get("id") is None: properties["id"] = lookup()``): a place named ``param:...``.
     """
     search = _Search(is_local, self_name, self_spelling, switches, parameters)
+    search.clocks = _clock_locals(body)
     _search(body, search, {})
     return search.found
 
@@ -149,6 +153,8 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         statement = _nested_and(written)
         rest = statements[index + 1 :]
         test = _early_exit_test(statement)
+        if _expiring(statement, rest, search, aliases):
+            return
         place = _early_exit_guard(statement, search, aliases)
         if place is not None and rest:
             if _guard(rest, place, _refreshes(test, search), search, aliases):
@@ -170,6 +176,59 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         for block in _blocks_of(statement):
             _search(block, search, aliases)
         _track_alias(statement, search, aliases)
+
+
+def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> bool:
+    """A stamp compared with a clock (``if self._ts + TTL > time.time(): return self._models``, or
+    ``if time.time() - self._ts > TTL:`` around a reload): the code that fills the stamp runs once
+    per period, a cache's time to live (``Guard.refresh``). The stamp is a lasting place of the
+    comparison that the guarded code fills. True when it guards the rest of the block."""
+    if not isinstance(statement, ast.If):
+        return False
+    tests = statement.test.values if isinstance(statement.test, ast.BoolOp) else [statement.test]
+    for test in tests:
+        stale = _ages(test, search)
+        if stale is None:
+            continue
+        guarded = (statement.body if stale else rest if _exits(statement.body) and not statement.orelse else [])
+        filled = filled_in(guarded, search, aliases) if guarded else set()
+        stamp = next((place for node in ast.walk(test) if isinstance(node, (ast.Attribute, ast.Name))
+                      and (place := lasting_place(node, search, aliases)) in filled), None)
+        if stamp is not None:
+            search.found.found.append(Guard(guarded[0].lineno, last_line(guarded[-1]), stamp, True, True))
+            return guarded is rest
+    return False
+
+
+def _ages(test: ast.expr, search: _Search) -> bool | None:
+    """Whether a comparison with a clock finds an entry stale (``now - ts > TTL``, ``ts + TTL < now``)
+    or fresh (``ts + TTL > now``); None for any other test."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE))):
+        return None
+    on_left = any(_reads_clock(node, search) for node in ast.walk(test.left))
+    on_right = any(_reads_clock(node, search) for node in ast.walk(test.comparators[0]))
+    if on_left == on_right:
+        return None
+    return on_left == isinstance(test.ops[0], (ast.Gt, ast.GtE))
+
+
+def _reads_clock(node: ast.AST, search: _Search) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in search.clocks
+    return isinstance(node, ast.Call) and _dotted(node.func).endswith(_CLOCKS)
+
+
+def _clock_locals(body: list[ast.stmt]) -> frozenset[str]:
+    """``now = time.time()``: the locals a function binds to a clock's reading."""
+    return frozenset(target.id for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Call) and _dotted(node.value.func).endswith(_CLOCKS)
+                     for target in node.targets if isinstance(target, ast.Name))
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _nested_and(statement: ast.stmt) -> ast.stmt:
