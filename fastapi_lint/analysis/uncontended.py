@@ -15,14 +15,14 @@ The lock must be bound to a local by the constructor call, and the acquisition m
 the first statement after it (in the same block) that mentions that local: until then
 the lock has not been handed to anyone who could hold it. A semaphore counts only when
 it starts with at least one permit. The queue's ``get`` must be the first statement of the
-``while``/``if`` body on ``not q.empty()`` (or ``q.qsize()``) that mentions ``q``: with one
-consumer, producers only add to it in between.
+``while``/``if`` body on ``not q.empty()`` (or ``q.qsize()``) that mentions ``q``, or the value
+of ``q.get() if not q.empty() else None``: with one consumer, producers only add to it in between.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from fastapi_lint.analysis.blocks import statement_blocks
 
@@ -58,7 +58,19 @@ def uncontended_calls(body: list[ast.stmt], resolve: Callable[[ast.expr], str | 
                 got = _first_get(statement.body, queue)
                 if got is not None:
                     found.add(id(got))
+            elif isinstance(statement, (ast.Assign, ast.Return, ast.Expr)) and statement.value is not None:
+                found.update(id(got) for got in _gets_if_not_empty(statement.value))
     return found
+
+
+def _gets_if_not_empty(value: ast.expr) -> Iterator[ast.Call]:
+    """``q.get() if not q.empty() else None``: the ``get`` of each such expression."""
+    for node in ast.walk(value):
+        queue = _not_empty(node.test) if isinstance(node, ast.IfExp) else None
+        if isinstance(node, ast.IfExp) and queue is not None and isinstance(node.body, ast.Call):
+            func = node.body.func
+            if isinstance(func, ast.Attribute) and func.attr == "get" and ast.dump(func.value) == queue:
+                yield node.body
 
 
 def _not_empty(test: ast.expr) -> str | None:
