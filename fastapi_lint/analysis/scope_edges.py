@@ -55,7 +55,8 @@ _WORKFLOW_ENTRIES = frozenset({"temporalio.workflow.run", "temporalio.workflow.s
 class Edge:
     target: str
     kind: str  # "run": called or awaited here; "spawn": started as a task; "private": run on a loop of its own;
-    # "once": called only while a lazy-initialisation guard's place is empty
+    # "once": called only while a lazy-initialisation guard's place is empty; "oneshot": a job a
+    # scheduler runs once (``_walk`` reads it as startup's work from startup, else as a task)
     line: int = 0  # the line of the call, for a call the graph follows
 
 
@@ -82,6 +83,8 @@ class CallEdges:
         while pending:
             current = pending.pop()
             for edge in self.edges(current):
+                if edge.kind == "oneshot":  # a job run once: startup's work from startup, else a task
+                    edge = Edge(edge.target, "once" if "once" in follow and "spawn" not in follow else "spawn", edge.line)
                 if edge.kind in collect:
                     collect[edge.kind].add(edge.target)
                 if edge.kind in follow and edge.target not in seen and not (skip is not None and skip(current, edge)):
@@ -118,7 +121,7 @@ class CallEdges:
                 if kind is None and callee is not None and starts_process_with_parameter(self.project, callee.path):
                     kind = "private"  # the project's own process manager: ``add_task(fn)`` starts one
                 for target in callbacks:
-                    yield Edge(target, kind or ("run" if own else "spawn"))
+                    yield Edge(target, kind or ("run" if own else "oneshot" if _one_shot_job(site) else "spawn"))
                 if kind == "private":
                     elsewhere.update(callbacks)
         # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
@@ -243,3 +246,16 @@ class CallEdges:
         resolved = self.project.resolve(ref).path
         name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
         return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
+
+
+def _one_shot_job(site: CallSite) -> bool:
+    """``scheduler.add_job(init, DateTrigger())``, ``add_job(init, "date")`` or with no trigger at
+    all: a job APScheduler runs once (what startup hands it is startup's work)."""
+    if site.text.rpartition(".")[2] != "add_job":
+        return False
+    trigger = site.kwarg("trigger") or (site.args[1] if len(site.args) > 1 else None)
+    if trigger is None:
+        return True
+    if trigger.kind == "str":
+        return trigger.text == "date"
+    return trigger.kind == "call" and trigger.call is not None and trigger.call.text.rpartition(".")[2] == "DateTrigger"
