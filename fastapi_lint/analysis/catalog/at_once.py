@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi_lint.analysis.facts import CallSite
 
 _FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
+# ``filelock``'s locks: made (not entered by a ``with``) they wait for nothing; ``timeout=0`` fails at once.
+_FILELOCKS = ("FileLock", "SoftFileLock", "UnixFileLock", "WindowsFileLock")
 _EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
 _LOCK_ACQUIRES = ("Lock.acquire", "RLock.acquire", "Semaphore.acquire", "BoundedSemaphore.acquire")
 # PBKDF2 is slow by its rounds: a password hash takes hundreds of thousands (Django 870,000); a
@@ -14,7 +16,8 @@ _FEW_ROUNDS = 10_000
 
 
 def cannot_wait(site: CallSite, path: str) -> bool:
-    """``flock(fd, LOCK_UN)`` releases, ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait,
+    """``flock(fd, LOCK_UN)`` releases, ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait, a
+    ``FileLock(path)`` made but not entered holds nothing yet, ``timeout=0`` does not wait,
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
     the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond."""
     if path == _PBKDF2:
@@ -24,6 +27,10 @@ def cannot_wait(site: CallSite, path: str) -> bool:
         return _is_false(site, "wait")
     if path.endswith(_LOCK_ACQUIRES):
         return _is_false(site, "blocking")
+    if path.startswith("filelock."):
+        timeout = site.argument("timeout", 1 if path.endswith(_FILELOCKS) else 0)
+        made_only = path.endswith(_FILELOCKS) and not site.context_manager
+        return made_only or (timeout is not None and timeout.kind == "num" and timeout.text in ("0", "0.0"))
     if path not in _FILE_LOCKS or len(site.args) < 2:
         return False
     operation = site.args[1].text

@@ -101,6 +101,10 @@ def group(
     return [Entry(p, why, instead, kind, resource, waits, tier) for p in patterns]
 
 
+# The ``filelock`` package's process-wide locks, by their classes.
+_FILELOCKS = ["filelock.FileLock", "filelock.SoftFileLock", "filelock.UnixFileLock", "filelock.WindowsFileLock"]
+
+
 def methods(owner: str, names: str) -> list[str]:
     """The methods ``names`` (space-separated) of ``owner``."""
     return [f"{owner}.{name}" for name in names.split()]
@@ -293,12 +297,16 @@ _OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.P
 
 
 def reads_an_opened_handle(site: CallSite, path: str) -> bool:
-    """``json.load(handle)`` of a ``with open(...) as handle:``: one read of one file, which the
-    open already names (two findings for one stall otherwise)."""
+    """``json.load(handle)`` of a ``with open(...) as handle:`` (or ``path.open()``), and
+    ``json.load(open(path))``: one read of one file, which the open already names (two findings
+    for one stall otherwise)."""
     if path not in _LOADERS or not site.args:
         return False
-    handle = site.args[0].ref
-    return handle is not None and handle.path in _OPENED
+    handle, opened = site.args[0].ref, site.args[0].call
+    if opened is not None and opened.func is not None:
+        return opened.func.path in _OPENERS
+    return handle is not None and (handle.path in _OPENED
+                                   or handle.path.startswith("pathlib.Path") and handle.path.endswith(".open()"))
 
 
 # Write a whole file from one value, which the call names.
@@ -1028,8 +1036,10 @@ _WAITS = group(
     # ``LOCK_NB`` fails at once rather than wait, and ``LOCK_UN`` releases: the call cannot tell them
     # apart, and a lock taken in a coroutine is released there.
     "waits for a file lock that another process may hold",
-    "`await asyncio.to_thread(fcntl.flock, ...)`, or an `asyncio.Lock` within one process",
-    methods("fcntl", "flock lockf"),
+    "`await asyncio.to_thread(fcntl.flock, ...)`, `filelock.AsyncFileLock`, or an `asyncio.Lock` within one process",
+    # ``with FileLock(path):`` takes the lock on entry: the constructor stands for it there
+    # (``at_once.py``: not where a lock is only made).
+    [*methods("fcntl", "flock lockf"), *_FILELOCKS, *each(" ".join(_FILELOCKS), "acquire")],
     waits=ON_PROCESS,
 )
 
