@@ -185,11 +185,12 @@ def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliase
     comparison that the guarded code fills. True when it guards the rest of the block."""
     if not isinstance(statement, ast.If):
         return False
+    joined = statement.test.op if isinstance(statement.test, ast.BoolOp) else None
     tests = statement.test.values if isinstance(statement.test, ast.BoolOp) else [statement.test]
     for test in tests:
         stale = _ages(test, search)
-        if stale is None:
-            continue
+        if stale is None or (stale and isinstance(joined, ast.Or)):
+            continue  # ``if stale or asked:`` runs whenever asked
         guarded = (statement.body if stale else rest if _exits(statement.body) and not statement.orelse else [])
         filled = filled_in(guarded, search, aliases) if guarded else set()
         stamp = next((place for node in ast.walk(test) if isinstance(node, (ast.Attribute, ast.Name))
@@ -307,7 +308,8 @@ def _keeps_entry(test: ast.expr, search: _Search) -> bool:
     if isinstance(test, ast.Compare) and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
         state, value = test.left, test.comparators[-1]
         constant = isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) or isinstance(value, ast.Constant)
-        return constant and not _is_none(value) and lasting_place(state, search, {}) == f"{search.self_spelling}.{getattr(state, 'attr', '')}"
+        own = isinstance(state, ast.Attribute) and lasting_place(state, search, {}) == f"{search.self_spelling}.{state.attr}"
+        return constant and not _is_none(value) and own
     return isinstance(test, ast.Name) and test.id in search.switches
 
 

@@ -7,7 +7,7 @@ for a real service, used in tests or in a development mode, whose waits are simu
 from __future__ import annotations
 
 # Folders whose code only tests run; and the file names of test modules.
-TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests", "mocks", "fakes"})
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests", "e2e", "mocks", "fakes"})
 _DOUBLES = ("mock", "fake")
 
 

@@ -53,9 +53,9 @@ def uncontended_calls(body: list[ast.stmt], resolve: Callable[[ast.expr], str | 
                 call = _first_use(block[index + 1 :], name)
                 if call is not None:
                     found.add(id(call))
-            queue = _not_empty(statement.test) if isinstance(statement, (ast.While, ast.If)) else None
-            if queue is not None and isinstance(statement, (ast.While, ast.If)):
-                got = _first_get(statement.body, queue)
+            if isinstance(statement, (ast.While, ast.If)):
+                queue = _not_empty(statement.test)
+                got = _first_get(statement.body, queue) if queue is not None else None
                 if got is not None:
                     found.add(id(got))
             elif isinstance(statement, (ast.Assign, ast.Return, ast.Expr)) and statement.value is not None:

@@ -98,6 +98,8 @@ def test_scope_is_a_configuration_key(tmp_path: Path) -> None:
         ("src/pkg/testing/utilities.py", True),
         ("integration_tests/utils.py", True),
         ("pkg/e2e_tests/run.py", True),
+        ("app/e2e/sdk-api/src/agents/basic_agent.py", True),  # end-to-end tests' helpers
+        ("app/e2e_runner.py", False),
         ("conftest.py", True),
         ("pkg/test_routes.py", True),
         ("pkg/routes_test.py", True),
