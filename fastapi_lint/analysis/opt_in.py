@@ -213,7 +213,7 @@ def _flip(value: object, op: str) -> object:
 
 def _default(graph: Reach, switch: Switch, depth: int) -> object:
     project = graph.project
-    if switch.kind in ("env", "platform", "loop", "off"):
+    if switch.kind in ("env", "platform", "loop", "off", "const"):
         return switch.default
     if switch.kind == "name" and depth < 3:
         named = _named(graph, switch.name)

@@ -25,6 +25,8 @@ The switches read (``Switch.kind``):
   a class field whose default is such a name (``enabled: bool = field(default_factory=lambda:
   REPORTS)``, tested as ``if not self.enabled: return``) when no construction passes the field
   and no method sets it;
+- ``const``: a module's name bound to ``True`` or ``False`` and set nowhere else in the module
+  (``ENABLE_NV_INGEST = True  # configurable flag``): a switch a developer flips by editing the code;
 - ``loop``: whether an event loop runs the code; it does where a served app runs it, so the
   handler of a ``try`` that asks for the running loop (``asyncio.get_running_loop()``) and
   catches the ``RuntimeError`` it raises without one is the fallback for code no loop runs.
@@ -260,11 +262,14 @@ def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, 
                         found.append((f"{statement.name}.{named[0]}", switch))
             continue
         named = _assigned(statement)
-        if named is not None and _is_flag(named[1]):
+        if named is not None and isinstance(named[1], ast.Constant) and isinstance(named[1].value, bool):
+            found.append((named[0], Switch("const", named[0], default=named[1].value)))
+        elif named is not None and _is_flag(named[1]):
             switch = _single(named[1], resolve)
             if switch is not None:
                 found.append((named[0], switch))
-    return tuple(found)
+    rebound = {name for statement in body for node in ast.walk(statement) if isinstance(node, ast.Global) for name in node.names}
+    return tuple((name, switch) for name, switch in found if name not in rebound)
 
 
 def _is_flag(value: ast.expr) -> bool:
