@@ -268,8 +268,20 @@ def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, 
             switch = _single(named[1], resolve)
             if switch is not None:
                 found.append((named[0], switch))
-    rebound = {name for statement in body for node in ast.walk(statement) if isinstance(node, ast.Global) for name in node.names}
-    return tuple((name, switch) for name, switch in found if name not in rebound)
+    return tuple((name, switch) for name, switch in found if switch.kind != "const" or _bound_once(body, name))
+
+
+def _bound_once(body: list[ast.stmt], name: str) -> bool:
+    """Whether the module binds ``name`` in one statement only: not again at module level (``if
+    os.getenv("X"): DEBUG = True``), nor in a function that declares it ``global``."""
+    stores = 0
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Global) and name in node.names:
+                return False
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores += 1
+    return stores == 1
 
 
 def _is_flag(value: ast.expr) -> bool:
