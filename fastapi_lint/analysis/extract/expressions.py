@@ -60,6 +60,8 @@ class FunctionState:
         self.is_generator = False
         self.once: list[tuple[int, int]] = []  # line ranges that run once per cache entry
         self.known: list[Known] = []  # what the body's tests tell on some lines (``narrowing.py``)
+        # Locals the body binds once, to a literal (``premium = False``): what an argument naming one passes.
+        self.literals: dict[str, ast.Constant] = {}
         # Names whose value is iterated in this body, and the calls whose result a name is bound to
         # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
         self.iterated_names: set[str] = set()
@@ -282,8 +284,8 @@ class ExpressionReader:
         if offloads:
             self.offload_depth += 1
         try:
-            args = tuple(self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
-            kwargs = tuple((k.arg, self.expr(k.value)) for k in node.keywords if k.arg is not None)
+            args = tuple(self._argument(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
+            kwargs = tuple((k.arg, self._argument(k.value)) for k in node.keywords if k.arg is not None)
             for keyword in node.keywords:
                 if keyword.arg is None:
                     self.expr(keyword.value)
@@ -317,6 +319,12 @@ class ExpressionReader:
             self.state.assigned_calls.setdefault(name, []).append(len(self.state.calls))
         self.state.calls.append(site)
         return site
+
+    def _argument(self, node: ast.expr) -> Value:
+        """An argument's value; a local bound once to a literal passes that literal."""
+        value = self.expr(node)
+        literal = self.state.literals.get(node.id) if isinstance(node, ast.Name) else None
+        return self.expr(literal) if literal is not None else value
 
     def iterates(self, node: ast.expr) -> None:
         """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""

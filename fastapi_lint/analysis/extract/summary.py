@@ -22,6 +22,7 @@ from fastapi_lint.analysis.extract.switches import field_stores, gates as switch
 from fastapi_lint.analysis.extract.syntax import (
     LOOPS,
     assigned_names,
+    bound_literals,
     worked_in_steps,
     callee_text,
     caller_parameters,
@@ -313,7 +314,7 @@ class _Extractor(ExpressionReader):
 
         self_name, spelling = self_parameter(node, class_path, decorators)
         guarded = guards(node.body, is_local, self_name, spelling, switch_parameters(node.args), caller_parameters(node.args, self_name))
-        self.state.once, self.state.known = guarded.once, known_truths(node.body)
+        self.state.once, self.state.known, self.state.literals = guarded.once, known_truths(node.body), bound_literals(node)
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (
