@@ -31,5 +31,19 @@ def statement_blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
                 pending.append(case.body)
 
 
+def bound_once(statements: list[ast.stmt]) -> set[str]:
+    """The names ``statements`` (and everything nested in them) bind in one place only, and
+    that no ``global`` or ``nonlocal`` declares: a value bound there is the only one they hold."""
+    stores: dict[str, int] = {}
+    declared: set[str] = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores[node.id] = stores.get(node.id, 0) + 1
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                declared.update(node.names)
+    return {name for name, count in stores.items() if count == 1 and name not in declared}
+
+
 def last_line(statement: ast.stmt) -> int:
     return statement.end_lineno or statement.lineno

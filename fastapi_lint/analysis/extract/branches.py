@@ -32,7 +32,7 @@ import ast
 
 from collections.abc import Callable
 
-from fastapi_lint.analysis.blocks import last_line, statement_blocks
+from fastapi_lint.analysis.blocks import bound_once, last_line, statement_blocks
 from fastapi_lint.analysis.extract.attributes import parameter_copies
 from fastapi_lint.analysis.facts import Branch
 
@@ -68,9 +68,8 @@ def _keyword_locals(body: list[ast.stmt], star_kwargs: str) -> dict[str, str]:
                     and value.func.value.id == star_kwargs and value.args and isinstance(value.args[0], ast.Constant)
                     and isinstance(value.args[0].value, str)):
                 found[target.id] = value.args[0].value
-    bindings = [node.id for statement in body for node in ast.walk(statement)
-                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del))]
-    return {local: keyword for local, keyword in found.items() if bindings.count(local) == 1}
+    once = bound_once(body) if found else set()
+    return {local: keyword for local, keyword in found.items() if local in once}
 
 
 def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> frozenset[str]:

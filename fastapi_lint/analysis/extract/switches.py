@@ -47,7 +47,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from fastapi_lint.analysis.blocks import last_line
+from fastapi_lint.analysis.blocks import bound_once, last_line
 from fastapi_lint.analysis.facts import Gate, Switch
 
 Resolve = Callable[[ast.expr], "str | None"]
@@ -268,20 +268,10 @@ def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, 
             switch = _single(named[1], resolve)
             if switch is not None:
                 found.append((named[0], switch))
-    return tuple((name, switch) for name, switch in found if switch.kind != "const" or _bound_once(body, name))
-
-
-def _bound_once(body: list[ast.stmt], name: str) -> bool:
-    """Whether the module binds ``name`` in one statement only: not again at module level (``if
-    os.getenv("X"): DEBUG = True``), nor in a function that declares it ``global``."""
-    stores = 0
-    for statement in body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Global) and name in node.names:
-                return False
-            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del)):
-                stores += 1
-    return stores == 1
+    # a constant only where the module binds it once: not again (``if os.getenv("X"): DEBUG = True``),
+    # nor in a function that declares it ``global``
+    once = bound_once(body) if any(switch.kind == "const" for _, switch in found) else set()
+    return tuple((name, switch) for name, switch in found if switch.kind != "const" or name in once)
 
 
 def _is_flag(value: ast.expr) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.blocks import statement_blocks
+from fastapi_lint.analysis.blocks import bound_once, statement_blocks
 from fastapi_lint.analysis.facts import Value
 
 
@@ -196,15 +196,10 @@ def bound_literals(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, as
     """The locals a function binds in one statement only, to a literal (``premium = False``), and
     that are not its parameters: the literal is what any read of them gives."""
     parameters = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
-    stores: dict[str, int] = {}
-    literals: dict[str, ast.Constant] = {}
-    for statement in node.body:
-        for inner in ast.walk(statement):
-            if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
-                stores[inner.id] = stores.get(inner.id, 0) + 1
-            elif isinstance(inner, (ast.Global, ast.Nonlocal)):
-                stores.update((name, 2) for name in inner.names)
-            if (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
-                    and isinstance(inner.value, ast.Constant)):
-                literals[inner.targets[0].id] = inner.value
-    return {name: value for name, value in literals.items() if stores.get(name) == 1 and name not in parameters}
+    literals = {inner.targets[0].id: inner.value for statement in node.body for inner in ast.walk(statement)
+                if isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
+                and isinstance(inner.value, ast.Constant)}
+    if not literals:
+        return {}
+    once = bound_once(node.body)
+    return {name: value for name, value in literals.items() if name in once and name not in parameters}
