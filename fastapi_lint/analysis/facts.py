@@ -281,6 +281,7 @@ class ClassFacts:
     # Annotated names of the class body with their defaults: model fields, and the
     # ``user: User = Depends(get_user)`` of a class-based view.
     fields: tuple[Param, ...] = ()
+    metaclass: Ref | None = None  # ``class Config(metaclass=Singleton)``
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@
 ``aiocache``, ``functools.cached_property`` (once per object) and decorators of the project's
 own that call the wrapped function only on a cache miss. A TTL cache runs the body again once an entry expires: once per key and
 period, not once per call, which is what the rules that read this ask.
+
+A class whose metaclass keeps its instances memoizes its construction: ``Config()`` runs
+``__init__`` once (``metaclass_keeps_instances``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ _TTL_CACHES = frozenset({"cachetools.TTLCache", "cachetools.TLRUCache"})
 
 def is_cached(project: Project, function: FunctionFacts) -> bool:
     """Memoized by ``lru_cache`` and the like, or by a decorator of the project's own that
-    calls the function it wraps only while its cache has no entry."""
+    calls the function it wraps only while its cache has no entry; or the ``__init__`` of a
+    class whose metaclass keeps its instances."""
+    if function.name == "__init__" and function.class_path is not None:
+        return metaclass_keeps_instances(project, function.class_path)
     if not function.decorators:  # most functions: nothing to look up
         return False
     own = memoizing_decorators(project)
@@ -56,6 +62,21 @@ def is_cached(project: Project, function: FunctionFacts) -> bool:
         path = project.resolve(ref).path
         if path in CACHE_DECORATORS or path in own:
             return True
+    return False
+
+
+def metaclass_keeps_instances(project: Project, class_path: str) -> bool:
+    """Whether constructing ``class_path`` hands out a kept instance: its metaclass (its own or a
+    base's) has a ``__call__`` that builds behind a guard (``if cls not in cls._instances:``), so
+    ``__init__`` runs once per class. A ``__new__`` singleton does not: Python runs ``__init__``
+    on each construction."""
+    for klass in project.mro(class_path):
+        entry = project.classes.get(klass)
+        if entry is None or entry[0].metaclass is None:
+            continue
+        meta = project.resolve(entry[0].metaclass).path
+        call = project.function(f"{meta}.__call__")
+        return call is not None and any(guard.filled for guard in call.function.guards)
     return False
 
 

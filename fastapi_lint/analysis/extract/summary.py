@@ -430,6 +430,7 @@ class _Extractor(ExpressionReader):
         bases = tuple(ref for ref in (self.resolver.resolve(b) for b in node.bases) if ref is not None)
         for keyword in node.keywords:
             self.expr(keyword.value)
+        metaclass = next((self.resolver.resolve(k.value) for k in node.keywords if k.arg == "metaclass"), None)
         path = f"{owner}.{node.name}"
         attributes: list[Attribute] = []
         fields: list[Param] = []
@@ -474,6 +475,7 @@ class _Extractor(ExpressionReader):
                 decorators=decorators,
                 attributes=agreeing(attributes),
                 fields=tuple(fields),
+                metaclass=metaclass,
             )
         )
 
