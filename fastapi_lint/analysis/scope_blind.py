@@ -40,12 +40,15 @@ class BlindRegistrations(UnknownPlacement):
                    and self.project.resolve(returned.ref).path.startswith(f"{factory}.")
                    for returned in located.function.returned)
 
-    def _unnamed_handlers(self) -> bool:
+    def _unnamed_handlers(self, tests: set[str]) -> bool:
         """Whether routes are registered with handlers the analysis cannot name: the app serves
         what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
-        run time, ``getattr(app, method)(path)(handler)``)."""
+        run time, ``getattr(app, method)(path)(handler)``). Not in ``tests`` (module paths): a
+        test's app (a fake peer in a conftest.py) serves nothing in production."""
         project = self.project
-        for _, owner, site in project.calls_named(_REGISTRATIONS):
+        for summary, owner, site in project.calls_named(_REGISTRATIONS):
+            if summary.path in tests:
+                continue
             if site.func is None or not self._on_an_app(project.resolve(site.func).path):
                 continue  # another framework's server (aiohttp's ``router.add_route``): not the app's
             handler = site.argument("endpoint", 1)
@@ -58,8 +61,8 @@ class BlindRegistrations(UnknownPlacement):
             if owner is not None and _copies_routes(owner, handler):
                 continue  # an app's own routes again, under other paths: handlers already known
             return True
-        for _, _, site in project.calls_named(["getattr"]):
-            if site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
+        for summary, _, site in project.calls_named(["getattr"]):
+            if summary.path not in tests and site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
                 return True
         return False
 
