@@ -110,6 +110,10 @@ class CallEdges:
                 for value in site.args[:1]:
                     if value.kind == "call" and value.call is not None:
                         handed[value.call.span] = kind
+            if self._hands_a_runner(site):  # ``executor.submit(asyncio.run, coro)``: the coroutine's own loop
+                for value in _handed_values(site):
+                    if value.kind == "call" and value.call is not None:
+                        handed[value.call.span] = "private"
             # A function handed to a callee is called back by it (``key=``, ``create_app_func=``, a
             # runner's coroutine function): by the project's own callee, as it runs; by another
             # (a scheduler, a framework's registry), maybe later, as a task on the running loop.
@@ -130,6 +134,10 @@ class CallEdges:
             method = self.graph.target(self.project.resolve(read.ref))
             if method is not None and method not in elsewhere:
                 yield Edge(method, "run")
+        # So is a function it returns (``return make_lead_agent``): its caller's to call.
+        for value in located.function.returned:
+            if value.kind == "ref" and value.ref is not None and self.project.resolve(value.ref).path in self.project.functions:
+                yield Edge(self.project.resolve(value.ref).path, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "run")
             if self._in_another_actor(located.function.class_path, target):
@@ -164,6 +172,9 @@ class CallEdges:
         method = site.text.rpartition(".")[2]
         if method in _RUNNER_METHODS or method in _WORKER_HANDOFFS:
             return "private"
+        if method == "run_coroutine_threadsafe":
+            loop = site.argument("loop", 1)
+            return "private" if loop is not None and self._new_loop(loop) else "spawn"
         if method in _SPAWNER_METHODS:
             return "spawn"
         resolved = self.project.resolve(site.func).path
@@ -172,6 +183,26 @@ class CallEdges:
         if resolved in _SPAWNERS:
             return "spawn"
         return None
+
+    def _new_loop(self, value: Value) -> bool:
+        """Whether ``value`` is a loop the code made (``loop = asyncio.new_event_loop()``, or a
+        ``self._loop`` its class sets so): one that serves no request. A loop captured with
+        ``get_running_loop()`` may be the app's."""
+        ref = value.ref
+        if value.kind != "ref" or ref is None:
+            return False
+        made = [ref.made_by]
+        owner, _, name = ref.path.rpartition(".")
+        entry = self.project.classes.get(owner)
+        if ref.made_by is None and entry is not None:
+            made = [attribute.value.made_by for attribute in entry[0].attributes if attribute.name == name]
+        return bool(made) and all(path is not None and path.rpartition(".")[2] == "new_event_loop" for path in made)
+
+    def _hands_a_runner(self, site: CallSite) -> bool:
+        """Whether ``site`` hands ``asyncio.run`` (or another runner) on to be called with the
+        coroutine it is also handed: to an executor, a thread, ``run_in_executor``."""
+        return any(value.kind == "ref" and value.ref is not None and self.project.resolve(value.ref).path in _RUNNERS
+                   for value in _handed_values(site))
 
     def _runs_first_argument(self, path: str) -> bool:
         """Whether the project function at ``path`` runs its first argument on a loop of its own,
@@ -246,6 +277,14 @@ class CallEdges:
         resolved = self.project.resolve(ref).path
         name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
         return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
+
+
+def _handed_values(site: CallSite) -> Iterator[Value]:
+    """A call's arguments, with the items of a ``Thread(target=..., args=(...))``'s tuple."""
+    for value in (*site.args, *(value for _, value in site.kwargs)):
+        yield value
+        if value.kind == "seq":
+            yield from value.items
 
 
 def _one_shot_job(site: CallSite) -> bool:
