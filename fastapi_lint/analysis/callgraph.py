@@ -295,15 +295,15 @@ class CallGraph:
     def targets(self, ref: Ref) -> list[str]:
         """The project functions a call may run: its target, or for an interface method, the overrides."""
         key = (ref.path, ref.kind)
-        found = self._targets.get(key)
-        if found is None:
+        if (found := self._targets.get(key)) is None:
             found = self._targets[key] = self._find_targets(ref)
         return found
 
     def _find_targets(self, ref: Ref) -> list[str]:
         target = self.target(ref)
-        if target is None:
-            return []
+        if target is None:  # a method only subclasses define (``self.agent: BaseAgent``): theirs
+            owner, _, name = ref.path.rpartition(".")
+            return self.project.overrides(owner, name) if ref.kind is RefKind.MEMBER and owner in self.project.classes else []
         located = self.project.function(target)
         if located is None or not located.function.abstract or located.function.class_path is None:
             return [target]

@@ -29,6 +29,8 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, 
 _STAR_HOPS = 8
 # How a dict's item is picked: ``d[key]``, ``d.get(key)``.
 _PICKS = frozenset({"__getitem__", "get"})
+# External bases that define no method a project's code calls on its objects.
+_BARE_BASES = frozenset({"abc.ABC", "object", "builtins.object", "typing.Generic", "typing_extensions.Generic"})
 
 
 def split_path(path: str) -> list[str]:
@@ -360,6 +362,8 @@ class Project(ClassHierarchy):
                 # Assigned different things in different places: no single type.
                 return Ref(member, RefKind.MEMBER if instance else RefKind.SYMBOL)
             if klass not in self.classes:  # an external base: its members are its own
+                if klass in _BARE_BASES:
+                    continue  # ``ABC`` and ``object`` define none a project calls: a subclass's then
                 typed = ATTRIBUTE_TYPES.get(member)  # ``Order.objects``: a Django ``Manager``
                 if typed is not None:
                     return Ref(typed, RefKind.INSTANCE)
