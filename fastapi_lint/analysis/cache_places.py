@@ -4,7 +4,8 @@ A place outlives the call that tests it: an attribute chain (``self._client``, s
 method's own first parameter as ``self``), a name not local to the function (a module global),
 an item of either (``ENGINES[key]`` is ``ENGINES``), the store a getter returns, tested and
 filled through the same call (``if key in get_models(): ...; get_models()[key] = model``,
-``get_models()``), and a parameter's slot, named
+``get_models()``), an entry a cache object's ``get_x``/``set_x`` pair reads and stores
+(``cache:x``), and a parameter's slot, named
 ``param:properties``, which the caller fills (``guards.py``). ``lazy_init.py`` reads the guard
 forms around them.
 """
@@ -21,6 +22,8 @@ _STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__
 # Methods that read a cache's entry, or nothing when it has none: a local holding what they
 # return stands for the cache.
 _READING_METHODS = frozenset({"get"})
+# A cache object's own pair for one kind of entry: ``get_model`` reads what ``set_model`` stores.
+_PAIRED_READ, _PAIRED_STORE = "get_", "set_"
 # How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
 # by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
 PARAMETER = "param:"
@@ -44,6 +47,8 @@ def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> st
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
             return lasting_place(node.func.value, reader, aliases)
+        if isinstance(node.func, ast.Attribute) and node.func.attr.startswith(_PAIRED_READ):
+            return paired_entry(node.func, reader)
         if called_name(node) == "getattr":
             return named_attribute(node, reader, aliases)
         return None
@@ -94,6 +99,14 @@ def lasting_place(node: ast.expr, reader: Reader, aliases: dict[str, str], owner
     return None
 
 
+def paired_entry(method: ast.Attribute, reader: Reader) -> str | None:
+    """``cache:model`` for ``cache.get_model(key)`` and ``cache.set_model(key, m)``: a cache
+    object's own reader and writer of one kind of entry (``ModelCache.shared().get_model``)."""
+    kind = method.attr[len(_PAIRED_READ):]
+    receiver = lasting_place(method.value, reader, {})
+    return f"{receiver}:{kind}" if kind and receiver is not None else None
+
+
 def spelled(name: str, reader: Reader) -> str:
     return reader.self_spelling if name == reader.self_name else name
 
@@ -136,6 +149,8 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
         return named_attribute(call, reader, {})
     if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
         return lasting_place(call.func.value, reader, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr.startswith(_PAIRED_STORE):
+        return paired_entry(call.func, reader)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
         # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
         # and logging keeps a named logger, with its handlers, for the whole process.
