@@ -19,7 +19,11 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     """``flock(fd, LOCK_UN)`` releases, ``flock(fd, LOCK_EX | LOCK_NB)`` fails rather than wait, a
     ``FileLock(path)`` made but not entered holds nothing yet, ``timeout=0`` does not wait,
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
-    the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond."""
+    the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond, pexpect's
+    ``expect(..., async_=True)`` returns a coroutine."""
+    if path.startswith("pexpect."):  # ``await child.expect(..., async_=True)``: a coroutine
+        flag = site.kwarg("async_")
+        return flag is not None and flag.kind == "const" and flag.text == "True"
     if path == _PBKDF2:
         rounds = site.argument("iterations", 3)
         return rounds is not None and rounds.kind == "num" and _at_most(rounds.text, _FEW_ROUNDS)

@@ -158,6 +158,15 @@ _PROCESSES = group(
     ],
     waits=ON_PROCESS,
 ) + group(
+    "waits for a child process's output",
+    "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
+    [
+        "pexpect.run",
+        *methods("pexpect.spawn", "expect expect_exact expect_list read readline wait"),
+        "pexpect.replwrap.REPLWrapper.run_command",
+    ],
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process to exit",
     "`asyncio.create_subprocess_exec(...)` and `await proc.wait()`",
     methods("os", "wait waitpid wait3 wait4 waitid"),
@@ -777,9 +786,20 @@ _ANTHROPIC_CALLS = [
     "models.retrieve",
 ]
 
+# Google's Gen AI SDK: ``client.models.generate_content``; ``client.aio.models...`` is the async one.
+_GOOGLE_GENAI_CALLS = [
+    *(f"models.{call}" for call in "generate_content generate_content_stream generate_images generate_videos "
+      "edit_image upscale_image embed_content count_tokens compute_tokens get list".split()),
+    *(f"files.{call}" for call in "upload get delete download list".split()),
+    "operations.get",
+    "batches.create",
+    "batches.get",
+]
+
 _MODEL_API = group(
     "calls the model provider's API synchronously",
-    "the async client (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`) created once in the lifespan",
+    "the async client (`openai.AsyncOpenAI`, `anthropic.AsyncAnthropic`, `genai.Client(...).aio`) created once "
+    "in the lifespan",
     [
         *(f"openai.OpenAI.{call}" for call in _OPENAI_CALLS),
         # The module-level client of openai>=1, and the 0.x resources.
@@ -788,6 +808,12 @@ _MODEL_API = group(
         "openai.Completion.create",
         "openai.Embedding.create",
         *(f"anthropic.Anthropic.{call}" for call in _ANTHROPIC_CALLS),
+        *(f"google.genai.Client.{call}" for call in _GOOGLE_GENAI_CALLS),
+        "google.genai.chats.Chat.send_message",
+        "google.genai.chats.Chat.send_message_stream",
+        # the older google-generativeai SDK (async: ``generate_content_async``)
+        *methods("google.generativeai.GenerativeModel", "generate_content count_tokens"),
+        "google.generativeai.embed_content",
         # LiteLLM's sync entry points (the async ones are ``acompletion``, ``aembedding``, ...).
         *methods("litellm", "completion embedding text_completion image_generation transcription speech"),
     ],

@@ -35,6 +35,9 @@ _BOTO3_STUB_CLIENTS = {
 SELF_RETURNING = frozenset({"googleapiclient.discovery.Resource"})
 
 RETURNS: dict[str, str] = {
+    # pexpect's child process (``pexpect.spawn`` is a class spelled in lower case)
+    "pexpect.spawn": "pexpect.spawn",
+    "pexpect.pty_spawn.spawn": "pexpect.spawn",
     # the Neo4j driver: ``GraphDatabase.driver(uri, auth=...)``, its sessions
     "neo4j.GraphDatabase.driver": "neo4j.Driver",
     "neo4j.Driver.session": "neo4j.Session",
@@ -259,6 +262,7 @@ RETURNS: dict[str, str] = {
 }
 
 TYPE_ALIASES: dict[str, str] = {
+    "pexpect.pty_spawn.spawn": "pexpect.spawn",
     # Message queues
     "pika.adapters.blocking_connection.BlockingConnection": "pika.BlockingConnection",
     "pika.adapters.BlockingConnection": "pika.BlockingConnection",
