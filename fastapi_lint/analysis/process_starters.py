@@ -3,7 +3,8 @@ serving requests.
 
 ``Process(target=import_candles, args=(...,)).start()`` runs ``import_candles`` in a child
 process; so does a project's own process manager, ``process_manager.add_task(import_candles,
-...)``, whose ``add_task`` starts a ``Process`` with the function it is handed. The name
+...)``, whose ``add_task`` starts a ``Process`` with the function it is handed, and a job store
+whose ``submit_job(job_fn=...)`` hands it to a Dask cluster (``client.submit(job_fn)``). The name
 ``add_task`` is Starlette's background tasks' too, which run in the server's threadpool: the
 project's own function decides (``callgraph``, ``fastapi_model``, ``scope_edges``).
 """
@@ -17,6 +18,14 @@ from fastapi_lint.analysis.project import Located, Project, per_project
 PROCESS_STARTERS = frozenset({"multiprocessing.Process", "multiprocessing.context.Process",
                               "multiprocessing.context.SpawnProcess", "multiprocessing.context.ForkProcess",
                               "multiprocessing.context.ForkServerProcess"})
+# Calls that run the function they are handed first in another process: a Dask worker, a process
+# pool's child (``client.submit(run_evaluation, ...)``).
+SUBMITS_TO_PROCESSES = frozenset({
+    *(f"{client}.{method}" for client in ("dask.distributed.Client", "distributed.Client", "distributed.client.Client")
+      for method in ("submit", "map", "run")),
+    *(f"concurrent.futures.{pool}.{method}" for pool in ("ProcessPoolExecutor", "process.ProcessPoolExecutor")
+      for method in ("submit", "map")),
+})
 
 
 def is_process(project: Project, path: str) -> bool:
@@ -46,9 +55,12 @@ def _starts(project: Project, path: str) -> bool:
         return False
     params = set(positional_parameters(located.function))
     inside = with_nested(located, path)
-    return any((target := site.kwarg("target")) is not None and target.text in params
-               and site.func is not None and is_process(project, project.resolve(site.func).path)
-               for function in inside for site in function.calls)
+    return any(site.func is not None and (
+        ((target := site.kwarg("target")) is not None and target.text in params
+         and is_process(project, project.resolve(site.func).path))
+        or (bool(site.args) and site.args[0].text in params
+            and project.resolve(site.func).path in SUBMITS_TO_PROCESSES))
+        for function in inside for site in function.calls)
 
 
 @per_project

@@ -19,7 +19,9 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, Value
 from fastapi_lint.analysis.guards import runs_once
-from fastapi_lint.analysis.process_starters import is_process, starts_process_with_parameter, with_nested
+from fastapi_lint.analysis.names import UNTYPED
+from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
+                                                     with_nested)
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Span
 
@@ -29,6 +31,9 @@ from fastapi_lint.diagnostics import Span
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
                       "uvloop.run", "asgiref.sync.async_to_sync"})
 _RUNNER_METHODS = frozenset({"run_until_complete"})
+# What a call on a value of no known type resolves to.
+_NO_TYPE = ("?", *(f"{name}." for name in UNTYPED))
+_TAKES_THE_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop"})
 _RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
 # Hand a workflow or an activity to a Temporal worker, another process that runs it on its loop
 # (``await client.execute_workflow(SyncWorkflow.run, ...)``, ``workflow.execute_activity(sync, ...)``).
@@ -71,6 +76,7 @@ class CallEdges:
         self._edges: dict[str, list[Edge]] = {}
         self._runners: dict[str, bool] = {}  # project functions that run their first argument on a loop of their own
         self._roots: set[str] | None = None
+        self._by_name: dict[str, list[str]] | None = None  # methods by name, for callees of no known type
 
     def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
               skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
@@ -122,7 +128,7 @@ class CallEdges:
             if callbacks:
                 callee = self.project.resolve(site.func) if site.func is not None else None
                 own = callee is not None and bool(self.graph.targets(callee))
-                if kind is None and callee is not None and starts_process_with_parameter(self.project, callee.path):
+                if kind is None and callee is not None and self._starts_processes(callee.path, own):
                     kind = "private"  # the project's own process manager: ``add_task(fn)`` starts one
                 for target in callbacks:
                     yield Edge(target, kind or ("run" if own else "oneshot" if _one_shot_job(site) else "spawn"))
@@ -139,7 +145,7 @@ class CallEdges:
             if value.kind == "ref" and value.ref is not None and self.project.resolve(value.ref).path in self.project.functions:
                 yield Edge(self.project.resolve(value.ref).path, "run")
         for site, target in self.graph.runs(path):
-            kind = handed.get(site.span, "run")
+            kind = handed.get(site.span, "private" if target in elsewhere else "run")
             if self._in_another_actor(located.function.class_path, target):
                 kind = "private"
             if kind == "run" and runs_once(self.graph, located, site):
@@ -147,6 +153,22 @@ class CallEdges:
             yield Edge(target, kind, site.span.line)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
                 yield from (Edge(override, kind, site.span.line) for override in self._overrides(target))
+
+    def _starts_processes(self, callee: str, own: bool) -> bool:
+        """Whether the callee starts a process with what it is handed: the project's function, or,
+        called on a value of no known type (``worker._job_store.submit_job``), every project method
+        of that name (``JobStore.submit_job`` hands its ``job_fn`` to a Dask cluster)."""
+        if own:
+            return starts_process_with_parameter(self.project, callee)
+        if not callee.startswith(_NO_TYPE):
+            return False  # a library's method (Starlette's ``add_task``) is its own
+        if self._by_name is None:
+            self._by_name = {}
+            for located in self.project.all_functions():
+                if located.function.class_path is not None:
+                    self._by_name.setdefault(located.function.name, []).append(located.function.path)
+        named = self._by_name.get(callee.rpartition(".")[2], [])
+        return bool(named) and all(starts_process_with_parameter(self.project, path) for path in named)
 
     def _in_another_actor(self, caller_class: str | None, target: str) -> bool:
         """Whether ``target`` is a method of an actor other than the caller's: it runs in the
@@ -178,7 +200,8 @@ class CallEdges:
         if method in _SPAWNER_METHODS:
             return "spawn"
         resolved = self.project.resolve(site.func).path
-        if resolved in _RUNNERS or is_process(self.project, resolved) or self._runs_first_argument(resolved):
+        if (resolved in _RUNNERS or resolved in SUBMITS_TO_PROCESSES or is_process(self.project, resolved)
+                or self._runs_first_argument(resolved)):
             return "private"
         if resolved in _SPAWNERS:
             return "spawn"
@@ -195,8 +218,18 @@ class CallEdges:
         owner, _, name = ref.path.rpartition(".")
         entry = self.project.classes.get(owner)
         if ref.made_by is None and entry is not None:
-            made = [attribute.value.made_by for attribute in entry[0].attributes if attribute.name == name]
+            attributes = [attribute for attribute in entry[0].attributes if attribute.name == name]
+            if attributes and all(attribute.annotated for attribute in attributes):
+                return self._makes_loops_only(owner)  # ``_loop: AbstractEventLoop | None = None`` declared
+            made = [attribute.value.made_by for attribute in attributes]
         return bool(made) and all(path is not None and path.rpartition(".")[2] == "new_event_loop" for path in made)
+
+    def _makes_loops_only(self, class_path: str) -> bool:
+        """Whether the class's methods make a loop (``asyncio.new_event_loop()``) and never take
+        the running one: the loop its declared attribute holds is its own."""
+        calls = {self.project.resolve(site.func).path for located in self.project.all_functions()
+                 if located.function.class_path == class_path for site in located.function.calls if site.func is not None}
+        return "asyncio.new_event_loop" in calls and not calls & _TAKES_THE_RUNNING_LOOP
 
     def _hands_a_runner(self, site: CallSite) -> bool:
         """Whether ``site`` hands ``asyncio.run`` (or another runner) on to be called with the
