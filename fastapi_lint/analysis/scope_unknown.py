@@ -25,6 +25,12 @@ from fastapi_lint.analysis.scope_places import Scopes
 MAX_MEANINGS = 6
 # What a callee resolves to when the value it is called on has no useful type.
 _UNTYPED = ("?", "typing.Any.", "typing.Protocol.", "typing_extensions.Protocol.", "builtins.object.", "object.")
+# Methods of the builtin containers and strings: a call of one on a value of no known type is theirs.
+_BUILTIN_METHODS = frozenset(
+    "append extend insert remove pop popitem clear copy update setdefault get items keys values add discard "
+    "index count sort reverse split rsplit join strip lstrip rstrip replace format encode decode lower upper "
+    "startswith endswith find splitlines".split()
+)
 # Return a value of any type: a member of what they return may be the project's.
 _ANY_MAKERS = IMPORTERS | {"builtins.getattr", "getattr", "builtins.type", "type"}
 # Bases whose code calls no method a subclass adds: a class with only these is the project's own.
@@ -139,6 +145,8 @@ class UnknownPlacement(CallEdges):
         on_self: set[str] = set()
         for site in located.function.calls:
             receiver, _, name = site.text.rpartition(".")
+            if receiver not in ("self", "cls") and name in _BUILTIN_METHODS:
+                continue  # ``items.remove(x)``: a list's, far likelier than a project method of that name
             found = on_self if receiver in ("self", "cls") else names
             if site.func is None:
                 found.add(name)
