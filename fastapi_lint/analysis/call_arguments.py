@@ -201,7 +201,21 @@ def _outcome(branch: Branch, value: Value) -> bool | None:
         return value.is_none == branch.when
     if branch.op == "in":
         return (value.kind == "str" and value.text in branch.types) == branch.when
+    if branch.op == "cmp":
+        compared = _compared(value, *branch.types)
+        return None if compared is None else compared == branch.when
     return _truthy(value) == branch.when
+
+
+def _compared(value: Value, operator: str, number: str) -> bool | None:
+    """``value > number`` and the like, for a number passed; None for anything else."""
+    if value.kind != "num":
+        return None
+    try:
+        left, right = float(value.text), float(number)
+    except ValueError:
+        return None
+    return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[operator]
 
 
 def _truthy(value: Value) -> bool:

@@ -226,8 +226,9 @@ class Gate(NamedTuple):
 class Branch(NamedTuple):
     """Lines ``first``..``last`` run only when the parameter ``name`` passes a test: ``op``
     ``truth`` (``if flag:``), ``none`` (``if value is None:``), ``in`` (one of the strings in
-    ``types``: ``if mode == "json":``) or ``isinstance`` (of one of ``types``:
-    ``isinstance(value, Image)``, ``case Image():``), with the outcome ``when``."""
+    ``types``: ``if mode == "json":``), ``isinstance`` (of one of ``types``:
+    ``isinstance(value, Image)``, ``case Image():``) or ``cmp`` (ordered against a number,
+    ``types`` holding the operator and the number: ``if parts > 1:``), with the outcome ``when``."""
 
     name: str
     op: str

@@ -158,7 +158,15 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
         strings = _strings(test.comparators[0], isinstance(test.ops[0], (ast.In, ast.NotIn)))
         if strings is not None and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
             return test.left.id, "in", isinstance(test.ops[0], (ast.Eq, ast.In)), strings
+        number = test.comparators[0]
+        if (type(test.ops[0]) in _ORDERINGS and isinstance(number, ast.Constant)
+                and type(number.value) in (int, float)):
+            return test.left.id, "cmp", True, (_ORDERINGS[type(test.ops[0])], repr(number.value))
     return None
+
+
+# ``if parts > 1:``: a number compared with a parameter (``Branch.op`` ``cmp``).
+_ORDERINGS: dict[type, str] = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}
 
 
 def _strings(node: ast.expr, collection: bool) -> tuple[str, ...] | None:
