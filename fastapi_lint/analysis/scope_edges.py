@@ -31,10 +31,11 @@ from fastapi_lint.diagnostics import Span
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
                       "uvloop.run", "asgiref.sync.async_to_sync"})
 _RUNNER_METHODS = frozenset({"run_until_complete"})
+_RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
+# Take the loop the caller runs on, which may be the app's: a loop kept from these is no loop of one's own.
+_TAKES_THE_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop"})
 # What a call on a value of no known type resolves to.
 _NO_TYPE = ("?", *(f"{name}." for name in UNTYPED))
-_TAKES_THE_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop"})
-_RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
 # Hand a workflow or an activity to a Temporal worker, another process that runs it on its loop
 # (``await client.execute_workflow(SyncWorkflow.run, ...)``, ``workflow.execute_activity(sync, ...)``).
 _WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_child_workflow", "start_child_workflow",
@@ -142,8 +143,9 @@ class CallEdges:
                 yield Edge(method, "run")
         # So is a function it returns (``return make_lead_agent``): its caller's to call.
         for value in located.function.returned:
-            if value.kind == "ref" and value.ref is not None and self.project.resolve(value.ref).path in self.project.functions:
-                yield Edge(self.project.resolve(value.ref).path, "run")
+            if value.kind == "ref" and value.ref is not None and (
+                    returned := self.project.resolve(value.ref).path) in self.project.functions:
+                yield Edge(returned, "run")
         for site, target in self.graph.runs(path):
             kind = handed.get(site.span, "private" if target in elsewhere else "run")
             if self._in_another_actor(located.function.class_path, target):
