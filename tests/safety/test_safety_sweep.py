@@ -140,6 +140,9 @@ def _cache(root: Path, outside: Path, pieces: list[str]) -> None:
     except OSError:
         return
     for piece in pieces:
+        written = {"tag": "CACHEDIR.TAG", "junk-tag": "CACHEDIR.TAG", "last-run-junk": "last-run"}.get(piece)
+        if written is not None and os.path.lexists(cache / written):
+            continue  # already made by an earlier piece: writing it could open a FIFO and wait for a reader
         try:
             if piece == "tag":
                 (cache / "CACHEDIR.TAG").write_text(TAG)
