@@ -54,10 +54,13 @@ class LinkedNames:
         self.stores: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
         self._methods: dict[str, list[Located]] = {}  # by the path of their class
+        # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
+        packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
+        loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
         # A module's own name first: another module's alias (from an import root) never takes it.
-        for summary in summaries:
+        for summary in loaded:
             self.modules.setdefault(summary.module, summary)
-        for summary in summaries:
+        for summary in loaded:
             self._add(summary)
 
     def _add(self, summary: ModuleSummary) -> None:

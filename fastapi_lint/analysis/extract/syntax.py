@@ -13,7 +13,8 @@ from fastapi_lint.analysis.facts import Value
 
 
 def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
-    """An interface method: ``@abstractmethod``, or a body of ``...``/``pass``/``raise NotImplementedError``."""
+    """An interface method: ``@abstractmethod``, or a body of ``...``/``pass``/``raise NotImplementedError``,
+    or a default that gives nothing (``return []``, ``return None``): subclasses hold the work."""
     if any(d.ref is not None and d.ref.path.endswith("abstractmethod") for d in decorators):
         return True
     body = node.body
@@ -27,10 +28,19 @@ def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tupl
     if isinstance(only, ast.Pass) or (isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant)
                                       and only.value.value is Ellipsis):
         return True
+    if isinstance(only, ast.Return) and (only.value is None or _empty_literal(only.value)):
+        return True
     if isinstance(only, ast.Raise) and only.exc is not None:
         raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
         return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
     return False
+
+
+def _empty_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None or node.value in ("", b"")
+    return isinstance(node, (ast.List, ast.Tuple, ast.Dict, ast.Set)) and not (
+        node.keys if isinstance(node, ast.Dict) else node.elts)
 
 
 def is_type_checking(test: ast.expr) -> bool:
