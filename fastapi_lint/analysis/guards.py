@@ -45,7 +45,7 @@ from typing import Protocol
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
-from fastapi_lint.analysis.memoized import is_cached, metaclass_keeps_instances
+from fastapi_lint.analysis.memoized import builds_behind_a_guard, is_cached, metaclass_keeps_instances
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
 
@@ -383,8 +383,7 @@ def module_in_tests(summary: ModuleSummary) -> bool:
 
 def _keeps_instances(project: Project, class_path: str) -> bool:
     """A ``__new__`` or a metaclass that hands out kept instances (``if key not in cls._instances: ...``)."""
-    new = project.function(f"{class_path}.__new__")
-    return (new is not None and any(guard.filled for guard in new.function.guards)) or metaclass_keeps_instances(project, class_path)
+    return builds_behind_a_guard(project, f"{class_path}.__new__") or metaclass_keeps_instances(project, class_path)
 
 
 def _built_to_last(graph: Reach, located: Located, site: CallSite, family: list[str]) -> bool:

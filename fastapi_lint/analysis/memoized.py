@@ -74,10 +74,15 @@ def metaclass_keeps_instances(project: Project, class_path: str) -> bool:
         entry = project.classes.get(klass)
         if entry is None or entry[0].metaclass is None:
             continue
-        meta = project.resolve(entry[0].metaclass).path
-        call = project.function(f"{meta}.__call__")
-        return call is not None and any(guard.filled for guard in call.function.guards)
+        return builds_behind_a_guard(project, f"{project.resolve(entry[0].metaclass).path}.__call__")
     return False
+
+
+def builds_behind_a_guard(project: Project, path: str) -> bool:
+    """Whether the function at ``path`` builds only while the place it fills is empty
+    (``if cls not in cls._instances: cls._instances[cls] = ...``): it hands out kept instances."""
+    located = project.function(path)
+    return located is not None and any(guard.filled for guard in located.function.guards)
 
 
 def expires(project: Project, function: FunctionFacts) -> bool:

@@ -229,8 +229,8 @@ class CallEdges:
     def _makes_loops_only(self, class_path: str) -> bool:
         """Whether the class's methods make a loop (``asyncio.new_event_loop()``) and never take
         the running one: the loop its declared attribute holds is its own."""
-        calls = {self.project.resolve(site.func).path for located in self.project.all_functions()
-                 if located.function.class_path == class_path for site in located.function.calls if site.func is not None}
+        calls = {self.project.resolve(site.func).path for located in self.project.class_methods(class_path)
+                 for site in located.function.calls if site.func is not None}
         return "asyncio.new_event_loop" in calls and not calls & _TAKES_THE_RUNNING_LOOP
 
     def _hands_a_runner(self, site: CallSite) -> bool:
