@@ -67,7 +67,9 @@ class Value(NamedTuple):
     ``num``, ``const`` (True/False/None), ``seq`` (list/tuple/set, ``items``),
     ``dict`` (``items`` holds keys and values in turn: ``k1, v1, k2, v2``; ``**x`` has an ``other`` key),
     ``subscript`` (``ref`` is the subscripted name, ``items`` the slice),
-    ``lambda``, ``fstring`` (``text`` holds the literal text before its first placeholder), ``other``.
+    ``lambda``, ``fstring`` (``text`` holds the literal text before its first placeholder),
+    ``either`` (one of ``items``: ``a if x else b``, or an argument naming a local bound several
+    ways; ``text`` is the local's name), ``other``.
     """
 
     kind: str

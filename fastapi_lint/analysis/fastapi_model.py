@@ -17,6 +17,7 @@ from dataclasses import replace
 from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind, Value
+from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.project import Located, Project
 
@@ -197,12 +198,13 @@ class _Builder(AppTree):
         method = site.func.path.rpartition(".")[2]
         if method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
             endpoint = site.args[1] if len(site.args) > 1 else site.kwarg("endpoint")
-            located = self._function_of(endpoint)
-            if located is not None and self._on_app_or_router(site):
+            handlers = handler_functions(self.project, endpoint)
+            if handlers and self._on_app_or_router(site):
                 first = site.args[0] if site.args else site.kwarg("path")
                 kind = "websocket" if "websocket" in method else "api_route"
                 owner = self._owner_key(site, self._function_path(site))
-                self._add_route(located, site, kind, self._text(first), owner)
+                for located in handlers:
+                    self._add_route(located, site, kind, self._text(first), owner)
         elif method == "add_event_handler" and len(site.args) > 1 and self._on_app_or_router(site):
             self._add_role(site.args[1], "startup")
         elif method == "add_exception_handler" and len(site.args) > 1:
@@ -231,11 +233,9 @@ class _Builder(AppTree):
         if resolved not in _ROUTE_CLASS_PATHS:
             return
         endpoint = site.args[1] if len(site.args) > 1 else site.kwarg("endpoint")
-        located = self._function_of(endpoint)
-        if located is not None:
-            first = site.args[0] if site.args else site.kwarg("path")
-            route_path = self._text(first)
-            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", route_path, None)
+        first = site.args[0] if site.args else site.kwarg("path")
+        for located in handler_functions(self.project, endpoint):
+            self._add_route(located, site, "websocket" if "WebSocket" in name else "api_route", self._text(first), None)
 
     def _on_app_or_router(self, site: CallSite) -> bool:
         func = self.project.resolve(site.func)

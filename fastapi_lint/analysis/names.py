@@ -66,6 +66,11 @@ class Scope:
     # ``id`` of a use of a name in ``others`` -> the one value bound just above it, where one is
     # (``extract/reaching.py``): a branch's own binding, not every branch's.
     narrowed: dict[int, ast.expr] = field(default_factory=dict)
+    # ``id`` of a use of a name in ``others`` or ``crowded`` -> every value that may reach it,
+    # where each is known (the branches of an ``if`` or ``match`` above it that bind it).
+    reaching: dict[int, tuple[ast.expr, ...]] = field(default_factory=dict)
+    # Names bound in more ways than ``MAX_ALTERNATIVES``: unknown, but for ``reaching``.
+    crowded: set[str] = field(default_factory=set)
 
     def bound(self, name: str) -> bool:
         return name in self.names or name in self.lazy
@@ -216,6 +221,24 @@ class Resolver:
                 self._resolving.discard(key)
             scope.others[name] = list(resolved)  # resolved once
             return tuple(resolved)
+        return ()
+
+    def reaching(self, node: ast.Name) -> tuple[Ref, ...]:
+        """What the bindings that may reach this use of a name bound several ways stand for
+        (``Scope.reaching``); empty when any of them is unknown."""
+        for scope in reversed(self.scopes):
+            if not scope.bound(node.id) and node.id not in scope.crowded:
+                continue
+            values = scope.reaching.get(id(node), ())
+            key = (id(node), "reaching")
+            if not values or key in self._resolving:
+                return ()
+            self._resolving.add(key)
+            try:
+                refs = [ref for value in values if (ref := self.resolve(value)) is not None]
+            finally:
+                self._resolving.discard(key)
+            return tuple(dict.fromkeys(refs)) if len(refs) == len(values) else ()
         return ()
 
     def _narrowed(self, node: ast.Name) -> Ref | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES
 from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.scope_unknown import UnknownPlacement
 
 
@@ -27,19 +28,6 @@ _LITERALS = frozenset({"str", "fstring", "num", "const"})
 class BlindRegistrations(UnknownPlacement):
     """The registrations of routes whose handlers the analysis cannot name."""
 
-    def _made_by_factory(self, value: Value) -> bool:
-        """``perform_health_check(runner=runner)``: a call of the project's that returns a function
-        it defines, which is then the handler (and a request-path root the model knows)."""
-        if value.kind != "call" or value.call is None or value.call.func is None:
-            return False
-        factory = self.graph.target(self.project.resolve(value.call.func))
-        located = self.project.function(factory) if factory else None
-        if located is None:
-            return False
-        return any(returned.kind == "ref" and returned.ref is not None
-                   and self.project.resolve(returned.ref).path.startswith(f"{factory}.")
-                   for returned in located.function.returned)
-
     def _unnamed_handlers(self, tests: set[str]) -> bool:
         """Whether routes are registered with handlers the analysis cannot name: the app serves
         what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
@@ -54,7 +42,7 @@ class BlindRegistrations(UnknownPlacement):
             handler = site.argument("endpoint", 1)
             if handler is None or handler.kind in _LITERALS:
                 continue  # ``add_route("GET", "/path", handler)``: a path where FastAPI takes a handler
-            if self._function_named(handler) is not None or self._made_by_factory(handler):
+            if self._function_named(handler) is not None or handler_functions(project, handler):
                 continue
             if owner is not None and handler.text in {p.name for p in owner.params}:
                 continue  # a wrapper passing its own argument on: its callers name the handler

@@ -197,6 +197,9 @@ class ExpressionReader:
             return _OTHER
         if isinstance(node, _COMPREHENSIONS):
             return self._comprehension(node)
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test)
+            return Value("either", items=(self.expr(node.body), self.expr(node.orelse)))
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.BitOr)):
             # ``DATA / name``: a value of a type when the left side has one (``pathlib.Path``);
             # ``prompt | model``: a LangChain runnable sequence.
@@ -321,10 +324,17 @@ class ExpressionReader:
         return site
 
     def _argument(self, node: ast.expr) -> Value:
-        """An argument's value; a local bound once to a literal passes that literal."""
+        """An argument's value; a local bound once to a literal passes that literal, and one
+        bound several ways (``if x: h = a() else: h = b()``) passes one of them."""
         value = self.expr(node)
         literal = self.state.literals.get(node.id) if isinstance(node, ast.Name) else None
-        return self.expr(literal) if literal is not None else value
+        if literal is not None:
+            return self.expr(literal)
+        if value.kind == "other" and isinstance(node, ast.Name):
+            bound = self.resolver.reaching(node) or self.resolver.alternatives(node)
+            if bound:
+                return Value("either", text=node.id, items=tuple(self._leaf("ref", node.id, ref) for ref in bound))
+        return value
 
     def iterates(self, node: ast.expr) -> None:
         """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""

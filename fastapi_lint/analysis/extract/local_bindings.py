@@ -100,6 +100,7 @@ def _bind_lazy(scope: Scope, unknown: set[str], name: str, value: ast.expr) -> N
         return
     if not scope.add_other(name, value):
         unknown.add(name)
+        scope.crowded.add(name)
 
 
 def _bind_ref(scope: Scope, unknown: set[str], name: str, ref: Ref) -> None:
@@ -108,6 +109,7 @@ def _bind_ref(scope: Scope, unknown: set[str], name: str, ref: Ref) -> None:
         scope.names[name] = ref
     elif scope.names.get(name) != ref and not scope.add_other(name, ref):
         unknown.add(name)
+        scope.crowded.add(name)
 
 
 def _walk_own(body: list[ast.stmt], walrus: tuple[int, ...]) -> list[ast.AST]:

@@ -16,6 +16,19 @@ the name stand for any of its bindings again). A block that may or may not run
 (a branch, a loop's body, a handler) starts from what its statement started from, and after the
 statement a name any of its blocks binds is no longer known to stand for one thing. A loop's
 body forgets, from its start, the names it binds (the next turn sees the last one).
+
+After an ``if`` or a ``match``, a name every branch that goes on binds (or leaves as it was)
+stands for any of those bindings; a branch that leaves (``raise``, ``return``, ``break``,
+``continue``) adds none::
+
+    match kind:
+        case "get":
+            handler = get_endpoint()
+        case "post":
+            handler = post_endpoint()
+        case _:
+            raise ValueError(kind)
+    app.add_api_route(path, handler)  # get_endpoint() or post_endpoint()
 """
 
 from __future__ import annotations
@@ -26,18 +39,22 @@ from collections.abc import Iterable
 from fastapi_lint.analysis.extract.syntax import LOOPS, NESTED_SCOPES, own_nodes
 
 
-def reaching_bindings(body: list[ast.stmt], names: Iterable[str]) -> dict[int, ast.expr]:
-    """``id`` of each use (an ``ast.Name`` read) of one of ``names`` -> the value of the one
-    assignment that reaches it, where one does."""
+# A name -> the values of the assignments that may have bound it last, when all of them are known.
+_Bound = dict[str, tuple[ast.expr, ...]]
+
+
+def reaching_bindings(body: list[ast.stmt], names: Iterable[str]) -> dict[int, tuple[ast.expr, ...]]:
+    """``id`` of each use (an ``ast.Name`` read) of one of ``names`` -> the values of the
+    assignments that may reach it, where each of those is known."""
     watched = frozenset(names)
-    found: dict[int, ast.expr] = {}
+    found: dict[int, tuple[ast.expr, ...]] = {}
     if watched:
         _block(body, {}, watched, found)
     return found
 
 
-def _block(statements: list[ast.stmt], current: dict[str, ast.expr], watched: frozenset[str],
-           found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+def _block(statements: list[ast.stmt], current: _Bound, watched: frozenset[str],
+           found: dict[int, tuple[ast.expr, ...]]) -> _Bound:
     """Walk ``statements`` from ``current``; what the names stand for after them."""
     current = dict(current)
     for statement in statements:
@@ -68,20 +85,41 @@ def _block(statements: list[ast.stmt], current: dict[str, ast.expr], watched: fr
     return current
 
 
-def _branches(statement: ast.stmt, blocks: list[list[ast.stmt]], current: dict[str, ast.expr],
-              watched: frozenset[str], found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+def _branches(statement: ast.stmt, blocks: list[list[ast.stmt]], current: _Bound,
+              watched: frozenset[str], found: dict[int, tuple[ast.expr, ...]]) -> _Bound:
     start = dict(current)
     if isinstance(statement, LOOPS):
         _forget([statement], start)
-    for block in blocks:
-        _block(block, start, watched, found)
-    after = dict(current)
-    _forget([statement], after)
-    return after
+        for block in blocks:
+            _block(block, start, watched, found)
+        after = dict(current)
+        _forget([statement], after)
+        return after
+    walked = [(block, _block(block, start, watched, found)) for block in blocks]
+    ends = [end for block, end in walked if not _leaves(block)]
+    if type(statement).__name__ == "Match" and not _exhaustive(statement):
+        ends.append(start)  # no case matched: the match ran no block
+    merged: _Bound = {}
+    for name in set().union(*ends) if ends else ():
+        if all(name in end for end in ends):
+            merged[name] = tuple({id(value): value for end in ends for value in end[name]}.values())
+    return merged
 
 
-def _try(statement: ast.stmt, current: dict[str, ast.expr], watched: frozenset[str],
-         found: dict[int, ast.expr]) -> dict[str, ast.expr]:
+def _leaves(block: list[ast.stmt]) -> bool:
+    """A block whose last statement leaves it for somewhere other than the statement after."""
+    return bool(block) and isinstance(block[-1], (ast.Raise, ast.Return, ast.Break, ast.Continue))
+
+
+def _exhaustive(statement: ast.stmt) -> bool:
+    """A ``match`` whose last case takes anything (``case _:`` or ``case name:``, unguarded)."""
+    cases = getattr(statement, "cases", [])
+    last = cases[-1] if cases else None
+    return last is not None and last.guard is None and type(last.pattern).__name__ == "MatchAs" and getattr(last.pattern, "pattern", None) is None
+
+
+def _try(statement: ast.stmt, current: _Bound, watched: frozenset[str],
+         found: dict[int, tuple[ast.expr, ...]]) -> _Bound:
     """The ``else`` follows the body; a handler may start anywhere in it, the ``finally`` anywhere."""
     body: list[ast.stmt] = getattr(statement, "body")
     handlers: list[ast.ExceptHandler] = getattr(statement, "handlers")
@@ -98,10 +136,16 @@ def _try(statement: ast.stmt, current: dict[str, ast.expr], watched: frozenset[s
     return after
 
 
-def _bind(targets: list[ast.expr], value: ast.expr, current: dict[str, ast.expr], watched: frozenset[str]) -> None:
+def _bind(targets: list[ast.expr], value: ast.expr, current: _Bound, watched: frozenset[str]) -> None:
     _forget(targets, current)
-    if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in watched and _constructs(value):
-        current[targets[0].id] = value
+    if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in watched:
+        current[targets[0].id] = (value,)
+
+
+def narrowed_uses(reaching: dict[int, tuple[ast.expr, ...]]) -> dict[int, ast.expr]:
+    """The uses one binding reaches, when that binding is a construction: what another call
+    returns may be known less well than the name's bindings together (``Scope.narrowed``)."""
+    return {use: values[0] for use, values in reaching.items() if len(values) == 1 and _constructs(values[0])}
 
 
 def _constructs(value: ast.expr) -> bool:
@@ -113,7 +157,7 @@ def _constructs(value: ast.expr) -> bool:
     return name[:1].isupper()
 
 
-def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
+def _forget(nodes: Iterable[ast.AST], current: _Bound) -> None:
     """Every name bound anywhere in ``nodes`` (not in nested functions) stands for nothing known."""
     if not current:
         return
@@ -126,7 +170,7 @@ def _forget(nodes: Iterable[ast.AST], current: dict[str, ast.expr]) -> None:
                     current.pop(name, None)
 
 
-def _uses(node: ast.AST, current: dict[str, ast.expr], watched: frozenset[str], found: dict[int, ast.expr]) -> None:
+def _uses(node: ast.AST, current: _Bound, watched: frozenset[str], found: dict[int, tuple[ast.expr, ...]]) -> None:
     if not current:
         return
     for sub in own_nodes(node):

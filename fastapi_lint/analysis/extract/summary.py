@@ -54,7 +54,7 @@ from fastapi_lint.analysis.names import (
 )
 from fastapi_lint.analysis.extract.branches import branches
 from fastapi_lint.analysis.extract.narrowing import known_truths
-from fastapi_lint.analysis.extract.reaching import reaching_bindings
+from fastapi_lint.analysis.extract.reaching import narrowed_uses, reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
 from fastapi_lint.analysis.extract.noqa import find_noqa
 from fastapi_lint.analysis.extract.parse import Parsed, text_digest
@@ -421,8 +421,9 @@ class _Extractor(ExpressionReader):
             else:
                 scope.names[args[0].arg] = Ref(class_path, RefKind.INSTANCE)
         bind_locals(node.body, scope, self.package, path, self.walrus, self.redefined)
-        if scope.others:
-            scope.narrowed = reaching_bindings(node.body, scope.others)
+        if scope.others or scope.crowded:
+            scope.reaching = reaching_bindings(node.body, [*scope.others, *scope.crowded])
+            scope.narrowed = narrowed_uses(scope.reaching)
         return scope
 
     def klass(self, node: ast.ClassDef, owner: str) -> None:
