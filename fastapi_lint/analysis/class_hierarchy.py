@@ -85,7 +85,9 @@ class ClassHierarchy(LinkedNames):
     def _structural_implementations(self) -> dict[str, list[str]]:
         """The project's classes that implement a ``Protocol`` of the project without naming it as
         a base: every method the protocol declares (two at least, dunders aside), each defined by
-        the class or a base of it. A call on a value typed by the protocol runs one of theirs."""
+        the class or a base of it and taking the parameters the protocol's takes (a worker's
+        ``start(self)`` does not implement ``start(self, *, pool)``). A call on a value typed by
+        the protocol runs one of theirs."""
         found: dict[str, list[str]] = {}
         methods: dict[str, set[str]] = {}
         for located in self.all_functions():
@@ -102,9 +104,18 @@ class ClassHierarchy(LinkedNames):
                 continue
             defined = {name for cls in self.mro(klass) for name in methods.get(cls, ())}
             for protocol, names in members.items():
-                if names <= defined:
+                if names <= defined and all(self._takes_as(klass, protocol, name) for name in names):
                     found.setdefault(protocol, []).append(klass)
         return found
+
+    def _takes_as(self, klass: str, protocol: str, name: str) -> bool:
+        """Whether ``klass``'s method ``name`` takes every parameter the protocol's names."""
+        declared = self.functions.get(f"{protocol}.{name}")
+        defined = next((self.functions[f"{cls}.{name}"] for cls in self.mro(klass) if f"{cls}.{name}" in self.functions), None)
+        if declared is None or defined is None:
+            return True
+        taken = {param.name for param in defined.function.params}
+        return all(param.name in taken for param in declared.function.params[1:])
 
     def property_getter(self, ref: Ref) -> str | None:
         """The ``@property`` getter that reading ``ref`` (``Type.attr`` through an instance) runs."""
