@@ -58,7 +58,7 @@ class Context:
     @cached_property
     def request_paths(self) -> Paths:
         """What runs per request and at startup."""
-        return paths(self.project, self.model, self.callgraph, self.rare_roots.admin)
+        return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, self.scopes.tests)
 
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:

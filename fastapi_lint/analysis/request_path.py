@@ -35,13 +35,20 @@ class Paths:
         return path in self.request
 
 
-def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozenset[str]) -> Paths:
-    """The request and startup paths of a project (``Context.request_paths`` computes them once per run)."""
+def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozenset[str],
+          tests: frozenset[str] | set[str] = frozenset()) -> Paths:
+    """The request and startup paths of a project (``Context.request_paths`` computes them once per run).
+
+    A route a test adds to the app (``@client.app.get("/store")`` in an integration test) serves
+    no production request: the roots in ``tests`` (module paths) count only in a project whose
+    every route is a test's."""
     result = Paths(graph=graph)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
     # ``admin``: the operators' roots (``Context.rare_roots``): a message names a user's route first
     roots = sorted((path for path, roles in model.roles.items() if roles & REQUEST_ROLES),
                    key=lambda path: (path in admin, path))
+    served = [root for root in roots if (located := project.function(root)) is None or located.module.path not in tests]
+    roots = served or roots
     for root in roots:
         _walk(graph, root, root, result.request, result.cached)
     startup: dict[str, str] = {}
