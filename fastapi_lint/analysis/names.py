@@ -39,6 +39,8 @@ TYPE_WRAPPERS = frozenset(
 UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
 # ``typing.cast(T, value)``: the value, as a ``T``.
 _CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+# ``next(gen())`` / ``await anext(agen())``: the first item a generator gives.
+_FIRST_ITEM = frozenset({"builtins.next", "builtins.anext"})
 
 
 # How many things one name may stand for (bound on several branches, or rebound) before it
@@ -294,6 +296,9 @@ class Resolver:
                 # ``cast(RunStore, request.app.state.store)``: a value of the type it names
                 declared = self.annotation_type(node.args[0])
                 return shared_ref(declared, RefKind.INSTANCE) if declared else None
+            if func.path in _FIRST_ITEM and len(node.args) == 1 and isinstance(node.args[0], ast.Call):
+                # ``next(get_db())``: what a generator yields first, as a call of it gives
+                return self.resolve(node.args[0])
             return shared_ref(call_result(func), RefKind.INSTANCE)
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
