@@ -91,6 +91,10 @@ def _same_kind(first: ast.expr, second: ast.expr) -> bool:
 
 
 def _bind_lazy(scope: Scope, unknown: set[str], name: str, value: ast.expr) -> None:
+    if isinstance(value, ast.IfExp):  # ``run = stream_pro if pro else stream_qa``: either
+        for branch in (value.body, value.orelse):
+            _bind_lazy(scope, unknown, name, branch)
+        return
     if not scope.bound(name):
         scope.lazy[name] = ("value", value)
         return
