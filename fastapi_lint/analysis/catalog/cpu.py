@@ -71,6 +71,25 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # Their constructors read the whole file (a PDF's cross-reference table, a Word or
+        # PowerPoint file's zipped XML); the text extraction that follows is the longer part.
+        "reads and parses a whole document (PDF, Word, PowerPoint, Excel)",
+        _OFFLOAD,
+        [
+            "pypdf.PdfReader",
+            "PyPDF2.PdfReader",
+            "PyPDF2.PdfFileReader",
+            "pdfminer.high_level.extract_text",
+            "pdfminer.high_level.extract_pages",
+            "docx2txt.process",
+            "docx.Document",
+            "pptx.Presentation",
+            "openpyxl.load_workbook",
+        ],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         "loads or runs a machine-learning model on the calling thread",
         f"load the model once in the lifespan and run inference with {_OFFLOAD}",
         [
