@@ -34,6 +34,8 @@ from fastapi_lint.analysis.test_code import is_test_path
 # Sync roles FastAPI runs in its threadpool: a route, dependency or exception handler while
 # the request waits, a background task after the response.
 _THREADPOOL_ROLES = frozenset({"route", "dependency", "exception_handler", "background_task"})
+# Sessions over a pool: made, they hold no connection until they run SQL.
+_SESSIONS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session"})
 # How many rounds of "made from a holder" are followed (a session factory of an engine, a
 # getter of the factory, a dependency yielding a session of it, an attribute keeping that).
 _ROUNDS = 6
@@ -161,7 +163,8 @@ def _grow(project: Project, matcher: _Matcher, makes: frozenset[str], found: Hol
         for function in summary.functions:
             if function.path in found.names:
                 continue
-            if any(matcher.matches(path) for value in function.returned for path in _value_paths(value)):
+            if (any(matcher.matches(path) for value in function.returned for path in _value_paths(value))
+                    or _hands_a_session_over(function, matcher)):
                 found.names.add(function.path)
             if any(place.partition(".")[0] != "self" and ".state." in f".{place}" for place in function.fills):
                 lines = {site.span.line for site in function.calls
@@ -342,18 +345,54 @@ def used_on_request_threads(project: Project, threads: RequestThreads, found: Ho
     local = tuple(f"{name}()" for name in makes)
     for path in threads.functions:
         located = project.function(path)
-        if located is None:
+        if located is None or _only_wraps(project, located.function, matcher):
             continue
         function = located.function
         nested = _within(project, function, found.local_in)
         for used in uses(project, function):
             if matcher.matches(used) or (nested and used.startswith(local)):
                 return path
+        if any(matcher.matches(used) for used in _dependency_paths(function)):
+            return path  # ``session: Session = Depends(get_session)``: its queries run on this thread
     for located, site in threads.offloaded:
         nested = _within(project, located.function, found.local_in)
         if any(matcher.matches(used) or (nested and used.startswith(local)) for used in _site_paths(site)):
             return located.function.path
     return None
+
+
+def _hands_a_session_over(function: FunctionFacts, matcher: _Matcher) -> bool:
+    """``with Session(engine) as session: yield session``: the session it hands back keeps the
+    pool, though its type names no pool."""
+    if not any(path.removesuffix("()") in _SESSIONS for value in function.returned for path in _value_paths(value)):
+        return False
+    return any(site.func is not None and site.func.path in _SESSIONS
+               and any(matcher.matches(path) for value in (*site.args, *(v for _, v in site.kwargs)) for path in _value_paths(value))
+               for site in function.calls)
+
+
+def _dependency_paths(function: FunctionFacts) -> Iterator[str]:
+    """What a function's parameters name in their defaults and annotations (``Depends(get_db)``)."""
+    for param in function.params:
+        for value in (param.default, param.annotation):
+            if value is not None:
+                yield from _value_paths(value)
+
+
+def _only_wraps(project: Project, function: FunctionFacts, matcher: _Matcher) -> bool:
+    """A dependency that only opens a session on the pool and yields it (``with Session(engine)
+    as s: yield s``): opening one checks out no connection; the code that runs its queries does,
+    on the loop or on a thread of its own, and is counted there."""
+    if not function.is_generator or function.reads:
+        return False
+    wrapped = False
+    for site in function.calls:
+        if not any(matcher.matches(used) for used in _site_paths(site)):
+            continue
+        if site.func is None or project.resolve(site.func).path not in _SESSIONS:
+            return False
+        wrapped = True
+    return wrapped
 
 
 def _within(project: Project, function: FunctionFacts, parents: Iterable[str]) -> bool:
