@@ -37,8 +37,10 @@ class PoolThreadpoolMismatch(Rule):
     times as many, and code a request runs on a worker thread uses the pool:
     a `def` route, dependency or exception handler, a sync background task, or
     a callable a request hands to `run_in_threadpool`, `to_thread` or
-    `run_in_executor` (and the sync code those call). The message names both
-    numbers.
+    `run_in_executor` (and the sync code those call). A `def` dependency that
+    only opens a session and yields it checks out no connection: the `def`
+    routes that take it count, `async def` ones do not. The message names
+    both numbers.
 
     ## Why is this bad?
     With 40 threads and 15 connections, the 16th concurrent request blocks in
