@@ -157,7 +157,8 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
             return
         place = _early_exit_guard(statement, search, aliases)
         if place is not None and rest:
-            if _guard(rest, place, _refreshes(test, search), search, aliases):
+            aged = isinstance(statement, ast.If) and _exits_while_fresh(statement.body, search)
+            if _guard(rest, place, _refreshes(test, search) or aged, search, aliases):
                 return
         if isinstance(statement, ast.If):
             place = _missing_check(statement.test, search, aliases)
@@ -220,10 +221,17 @@ def _reads_clock(node: ast.AST, search: _Search) -> bool:
 
 
 def _clock_locals(body: list[ast.stmt]) -> frozenset[str]:
-    """``now = time.time()``: the locals a function binds to a clock's reading."""
+    """``now = time.time()``, ``now = int(time.time())``: the locals a function binds to a clock's reading."""
     return frozenset(target.id for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)
-                     and isinstance(node.value, ast.Call) and _dotted(node.value.func).endswith(_CLOCKS)
+                     and isinstance(node.value, ast.Call) and _a_reading(node.value)
                      for target in node.targets if isinstance(target, ast.Name))
+
+
+def _a_reading(call: ast.Call) -> bool:
+    if _dotted(call.func).endswith(_CLOCKS):
+        return True
+    return (isinstance(call.func, ast.Name) and call.func.id in ("int", "float", "round") and len(call.args) == 1
+            and isinstance(call.args[0], ast.Call) and _a_reading(call.args[0]))
 
 
 def _dotted(node: ast.expr) -> str:
@@ -359,7 +367,7 @@ def _early_exit_guard(statement: ast.stmt, search: _Search, aliases: dict[str, s
     """``if <place is there>: return ...`` or ``try: return CACHE[key] except KeyError: ...``."""
     # An ``else`` (``elif stale: client.close()``) does not matter: what follows runs only when
     # the body did not return.
-    if isinstance(statement, ast.If) and _exits(statement.body):
+    if isinstance(statement, ast.If) and (_exits(statement.body) or _exits_while_fresh(statement.body, search)):
         return _present_check(statement.test, search, aliases)
     if isinstance(statement, ast.Try) and len(statement.body) == 1 and isinstance(statement.body[0], ast.Return):
         returned = statement.body[0].value
@@ -378,6 +386,16 @@ def _exits(body: list[ast.stmt]) -> bool:
     if isinstance(last, ast.Try) and not last.finalbody and not last.orelse:
         return _exits(last.body)
     return isinstance(last, ast.Return)
+
+
+def _exits_while_fresh(body: list[ast.stmt], search: _Search) -> bool:
+    """A block that returns the entry while a clock says it is fresh (``if now < expires: return
+    config``, else it drops it): past it, the entry is missing or stale, a time-to-live cache."""
+    last = body[-1] if body else None
+    if not isinstance(last, ast.If):
+        return False
+    stale = _ages(last.test, search)
+    return stale is not None and _exits(last.orelse if stale else last.body)
 
 
 def _names_miss(caught: ast.expr | None) -> bool:
