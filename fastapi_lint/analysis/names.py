@@ -39,6 +39,8 @@ TYPE_WRAPPERS = frozenset(
 UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
 # ``typing.cast(T, value)``: the value, as a ``T``.
 _CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+# What ``super()`` in a method of ``C`` is written as: ``C.__super__`` (``Project._member``).
+SUPER = "__super__"
 # ``next(gen())`` / ``await anext(agen())``: the first item a generator gives.
 _FIRST_ITEM = frozenset({"builtins.next", "builtins.anext"})
 
@@ -73,6 +75,8 @@ class Scope:
     reaching: dict[int, tuple[ast.expr, ...]] = field(default_factory=dict)
     # Names bound in more ways than ``MAX_ALTERNATIVES``: unknown, but for ``reaching``.
     crowded: set[str] = field(default_factory=set)
+    # The class whose method this scope is the body of: what ``super()`` starts after.
+    method_of: str | None = None
 
     def bound(self, name: str) -> bool:
         return name in self.names or name in self.lazy
@@ -243,6 +247,13 @@ class Resolver:
             return tuple(dict.fromkeys(refs)) if len(refs) == len(values) else ()
         return ()
 
+    def _super(self, node: ast.Call) -> Ref | None:
+        """``super()`` in a method of ``C`` (or ``super(C, self)``): the object, seen from the
+        class after ``C`` in its order (``SUPER``, which the project phase follows)."""
+        named = self.resolve(node.args[0]) if node.args else None
+        owner = named.path if named is not None else self.scopes[-1].method_of if len(self.scopes) > 1 else None
+        return shared_ref(f"{owner}.{SUPER}", RefKind.INSTANCE) if owner else None
+
     def _narrowed(self, node: ast.Name) -> Ref | None:
         """What the binding just above this use of a name bound several ways stands for."""
         for scope in reversed(self.scopes):
@@ -296,6 +307,8 @@ class Resolver:
                 # ``cast(RunStore, request.app.state.store)``: a value of the type it names
                 declared = self.annotation_type(node.args[0])
                 return shared_ref(declared, RefKind.INSTANCE) if declared else None
+            if func.path == "builtins.super":
+                return self._super(node)
             if func.path in _FIRST_ITEM and len(node.args) == 1 and isinstance(node.args[0], ast.Call):
                 # ``next(get_db())``: what a generator yields first, as a call of it gives
                 return self.resolve(node.args[0])

@@ -22,7 +22,7 @@ from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES,
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
 from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, Located as Located  # what rules report on
-from fastapi_lint.analysis.names import MAX_ALTERNATIVES, TYPE_WRAPPERS, UNTYPED
+from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
 
 # How many ``from x import *`` a name is followed through.
@@ -234,6 +234,10 @@ class Project(ClassHierarchy):
     def _member(self, owner: Ref, name: str) -> Ref:
         if owner is UNKNOWN:
             return UNKNOWN
+        if name == SUPER and owner.path in self.classes:
+            # ``super()``: an object of the first base with members, its class's own skipped
+            after = [klass for klass in self.mro(owner.path)[1:] if klass not in _BARE_BASES]
+            return Ref(after[0], RefKind.INSTANCE) if after else UNKNOWN
         path = f"{owner.path}.{name}"
         if owner.kind is RefKind.SYMBOL:
             if owner.path in self.modules:

@@ -409,7 +409,7 @@ class _Extractor(ExpressionReader):
         decorators: tuple[Value, ...],
         path: str,
     ) -> Scope:
-        scope = Scope()
+        scope = Scope(method_of=class_path)
         for arg, default in zip(args, defaults):
             scope.names[arg.arg] = parameter_ref(arg, default, self.resolver)
         if class_path is not None and args:
