@@ -169,7 +169,7 @@ _PROCESSES = group(
 ) + group(
     "waits for a child process to exit",
     "`asyncio.create_subprocess_exec(...)` and `await proc.wait()`",
-    methods("os", "wait waitpid wait3 wait4 waitid"),
+    [*methods("os", "wait waitpid wait3 wait4 waitid"), "psutil.Process.wait", "psutil.Popen.wait", "psutil.wait_procs"],
     waits=ON_PROCESS,
 )
 
