@@ -12,7 +12,8 @@ route that runs a function names a user's route first.
 Five more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
 ``/sso/login``, ``/auth/google/callback``, a ``GET /slack/callback`` that a browser is sent back
 to once a user has authorized an app; a webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
-service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``), a trial of
+service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``, ``POST /api/keys/refresh``,
+a connection made or dropped: ``POST /auth-providers``, ``DELETE /integrations/{id}``), a trial of
 what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
 ``/providers/probe``, ``/model-connections/{id}/verify`` or ``/discover`` under a path naming a
 connection, a connector, an integration or a provider) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
@@ -31,9 +32,9 @@ _OPERATOR_WORDS = ("admin", "superuser", "super_user")
 
 _LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
 _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
-                     "readyz", "livez", "readiness", "liveness"})
+                     "readyz", "livez", "readiness", "liveness", "ready", "live", "ping"})
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
-                            "configuration", "settings"})
+                            "configuration", "settings", "keys", "api-keys", "api_keys", "apikeys"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The last segment of a route that tries what an operator configured (a connection, a webhook).
 _TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
@@ -71,6 +72,8 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return True  # ``/model-connections/{id}/verify``, ``/model-connections/discover-preview``
     if not methods or not set(methods) <= _WRITES:
         return False
+    if parts and any(word in parts[-1] for word in _CONNECTION_WORDS):
+        return True  # ``POST /auth-providers``, ``DELETE /integrations/{id}``: a connection configured
     return any(part in _CONFIGURATION for part in parts) or (bool(parts) and parts[-1] in _DEPLOYMENTS)
 
 
