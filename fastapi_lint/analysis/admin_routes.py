@@ -32,7 +32,7 @@ _OPERATOR_WORDS = ("admin", "superuser", "super_user")
 
 _LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
 _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
-                     "readyz", "livez", "readiness", "liveness", "ready", "live", "ping"})
+                     "readyz", "livez", "readiness", "liveness", "ready", "live"})
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
                             "configuration", "settings", "keys", "api-keys", "api_keys", "apikeys"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
