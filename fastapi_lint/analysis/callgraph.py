@@ -30,6 +30,7 @@ from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
 
 # Calls known to do no I/O: builtins and methods of builtin values, HTTP errors.
@@ -94,39 +95,6 @@ class _Callee(NamedTuple):
     others: tuple[_Callee, ...] = ()
 
 
-@dataclass(frozen=True)
-class Step:
-    """One call in a chain: ``site`` in ``caller`` reaches ``callee`` (a project function or a catalog call)."""
-
-    caller: Located
-    site: CallSite
-    callee: str  # a project function path, or the catalog path at the end of the chain
-
-
-@dataclass(frozen=True)
-class Witness:
-    """Why a sync function blocks: the chain of calls down to a catalog entry."""
-
-    steps: tuple[Step, ...]
-    entry: Entry
-    # A step sits in a branch that runs only when a setting is away from its default
-    # (``opt_in.py``): shown with ``--scope all``, and outranked by any chain that is not.
-    opt_in: bool = False
-
-    @property
-    def blocking_call(self) -> str:
-        return self.steps[-1].callee
-
-    @property
-    def tier(self) -> Tier:
-        return self.entry.tier
-
-    def outranks(self, other: Witness | None) -> bool:
-        """Costlier, or as costly and shorter: the chain a finding should name."""
-        return other is None or (not self.opt_in, self.entry.tier, -len(self.steps)) > (
-            not other.opt_in, other.entry.tier, -len(other.steps))
-
-
 class CallGraph:
     """Built on demand, one function at a time: a run asks about the functions on request
     paths and their callees (about half of a large project's), so the rest cost nothing."""
@@ -143,8 +111,10 @@ class CallGraph:
         self._callees: dict[RefKind, dict[str, _Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
         self._memo: dict[str, bool] = {}  # function path -> memoized (``per_call``)
-        # (function path, lines a call rules out) -> its witness without them (``witness_at``)
-        self._without_dead: dict[tuple[str, frozenset[tuple[int, int]]], Witness | None] = {}
+        # (function path, lines a call rules out, class of ``self``) -> its witness without them (``witness_at``)
+        self._without_dead: dict[tuple[str, frozenset[tuple[int, int]], str | None], Witness | None] = {}
+        # (a base class's method, the class of ``self``) -> its witness there (``_in_context``)
+        self._contexts: dict[tuple[str, str], Witness | None] = {}
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""
@@ -416,34 +386,54 @@ class CallGraph:
         through the callee whose chain costs most, where the call may run several functions (an
         interface's implementations, a name bound two ways); in the order of the calls."""
         best: dict[CallSite, tuple[str, Witness]] = {}
+        receiver = located.function.class_path
         for site, callee in self.edges(located.function.path):
-            witness = self.witness_at(site, callee)
+            if not fits(self.project, site, callee, receiver):
+                continue  # ``self.run()`` in a class ``self`` cannot be an instance of
+            witness = self.witness_at(site, callee, receiver)
             if witness is None or not self.per_call(located, site, callee, witness.blocking_call, witness.tier):
                 continue
             if site not in best or witness.outranks(best[site][1]):
                 best[site] = (callee, witness)
         return [(site, callee, witness) for site, (callee, witness) in best.items()]
 
-    def witness_at(self, site: CallSite, callee: str) -> Witness | None:
+    def witness_at(self, site: CallSite, callee: str, receiver: str | None = None) -> Witness | None:
         """Why ``callee`` blocks when ``site`` calls it: its witness, unless that runs only on
         lines the site's arguments rule out (``call_arguments.py``: a flag left at its default,
-        a default the callee makes for a value the site passes); then the best chain left."""
+        a default the callee makes for a value the site passes); then the best chain left. A
+        method of a base class called on ``self`` from a method of ``receiver`` runs with ``self``
+        an instance of ``receiver``: its own ``self`` calls reach ``receiver``'s methods only."""
+        context = context_of(self.project, site, callee, receiver)
+        if context is not None:
+            return self._passed_through(site, callee, self._in_context(callee, context), context)
         return self._passed_through(site, callee, self.witness(callee))
 
-    def _passed_through(self, site: CallSite, callee: str, below: Witness | None) -> Witness | None:
+    def _passed_through(self, site: CallSite, callee: str, below: Witness | None,
+                        receiver: str | None = None) -> Witness | None:
         if below is None:
             return None
         first = below.steps[0]
         dead = dead_lines(self.project, first.caller.function, site)
         if not in_ranges(first.site.span.line, dead):
             return below
-        if (callee, dead) not in self._without_dead:
-            self._without_dead[(callee, dead)] = self._local_witness(callee, dead)
-        return self._without_dead[(callee, dead)]
+        if (callee, dead, receiver) not in self._without_dead:
+            self._without_dead[(callee, dead, receiver)] = self._local_witness(callee, dead, receiver)
+        return self._without_dead[(callee, dead, receiver)]
 
-    def _local_witness(self, path: str, dead: frozenset[tuple[int, int]] = frozenset()) -> Witness | None:
+    def _in_context(self, path: str, receiver: str) -> Witness | None:
+        """The witness of a base class's method run with ``self`` an instance of ``receiver``."""
+        key = (path, receiver)
+        if key not in self._contexts:
+            self.witness(path)  # its callees solved first, as ``_local_witness`` reads them
+            self._contexts[key] = None  # a cycle through ``self`` calls adds nothing
+            self._contexts[key] = self._local_witness(path, frozenset(), receiver)
+        return self._contexts[key]
+
+    def _local_witness(self, path: str, dead: frozenset[tuple[int, int]] = frozenset(),
+                       receiver: str | None = None) -> Witness | None:
         """The best of the function's own catalog calls and its callees' witnesses, one step up
-        (without the ``dead`` lines a call's arguments rule out: ``witness_at``)."""
+        (without the ``dead`` lines a call's arguments rule out: ``witness_at``; with ``self``
+        an instance of ``receiver``, when that is known: ``_in_context``)."""
         located = self.project.function(path)
         if located is None or located.function.is_async:
             return None
@@ -463,7 +453,11 @@ class CallGraph:
         for site, callee in self.edges(path):
             if not self._is_sync(callee) or (dead and in_ranges(site.span.line, dead)):
                 continue
-            below = self._passed_through(site, callee, self._witness.get(callee))
+            if not fits(self.project, site, callee, receiver):
+                continue
+            context = context_of(self.project, site, callee, receiver)
+            known = self._in_context(callee, context) if context is not None else self._witness.get(callee)
+            below = self._passed_through(site, callee, known, context)
             if below is None or not self.per_call(located, site, callee, below.blocking_call, below.tier):
                 continue
             found = Witness((Step(located, site, callee), *below.steps), below.entry,

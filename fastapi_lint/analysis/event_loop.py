@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import CallGraph, Witness, as_made
+from fastapi_lint.analysis.callgraph import CallGraph, as_made
+from fastapi_lint.analysis.witness import Witness, context_of, fits
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
@@ -96,15 +97,17 @@ def chain_names(graph: CallGraph, caller: Located, site: CallSite, witness: Witn
     name bound two ways) names the one that blocks, and says how many it may run."""
     project = graph.project
     calls = [(caller, site), *((step.caller, step.site) for step in witness.steps[:-1])]
-    return [
-        *(_short(project, step.caller.function.path) + _one_of(graph, at, call)
-          for step, (at, call) in zip(witness.steps, calls)),
-        witness.blocking_call,
-    ]
+    names: list[str] = []
+    receiver = caller.function.class_path  # the class ``self`` is, while the chain keeps to ``self`` calls
+    for step, (at, call) in zip(witness.steps, calls):
+        names.append(_short(project, step.caller.function.path) + _one_of(graph, at, call, receiver))
+        receiver = context_of(project, call, step.caller.function.path, receiver)
+    return [*names, witness.blocking_call]
 
 
-def _one_of(graph: CallGraph, caller: Located, site: CallSite) -> str:
-    choices = sum(1 for other, _ in graph.edges(caller.function.path) if other == site)
+def _one_of(graph: CallGraph, caller: Located, site: CallSite, receiver: str | None) -> str:
+    choices = sum(1 for other, callee in graph.edges(caller.function.path)
+                  if other == site and fits(graph.project, site, callee, receiver))
     if choices <= 1:
         return ""
     return f" (or {choices - 1} other{'s' if choices > 2 else ''})"
