@@ -387,7 +387,10 @@ class CallGraph:
         interface's implementations, a name bound two ways); in the order of the calls."""
         best: dict[CallSite, tuple[str, Witness]] = {}
         receiver = located.function.class_path
-        for site, callee in self.edges(located.function.path):
+        path = located.function.path
+        # Two files of one module name (``app/main.py`` of two services): each its own calls.
+        calls = self._of(path) if self.project.function(path) is located else self._build(located)
+        for site, callee in calls.edges:
             if not fits(self.project, site, callee, receiver):
                 continue  # ``self.run()`` in a class ``self`` cannot be an instance of
             witness = self.witness_at(site, callee, receiver)
