@@ -29,6 +29,7 @@ from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.memoized import expires, is_cached
+from fastapi_lint.analysis.names import SUPER
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
@@ -194,9 +195,12 @@ class CallGraph:
         return callee
 
     def _callee_of(self, func: Ref, ref: Ref) -> _Callee:
+        targets = self.targets(ref)
+        if f".{SUPER}." in func.path:  # ``super().m()`` runs the base's ``m`` itself, never an override
+            targets = [own] if (own := self.target(ref)) is not None else []
         return _Callee(
             ref,
-            self.targets(ref),
+            targets,
             # (the project's own ``add_task`` that starts a process: what it is handed runs there)
             is_offload(ref.path, func.path.rpartition(".")[2]) and not starts_process_with_parameter(self.project, ref.path),
             self.catalog.match(ref.path),
@@ -387,8 +391,7 @@ class CallGraph:
         interface's implementations, a name bound two ways); in the order of the calls."""
         best: dict[CallSite, tuple[str, Witness]] = {}
         receiver = located.function.class_path
-        path = located.function.path
-        # Two files of one module name (``app/main.py`` of two services): each its own calls.
+        path = located.function.path  # two files of one module name (two services' ``app/main.py``): each its own calls
         calls = self._of(path) if self.project.function(path) is located else self._build(located)
         for site, callee in calls.edges:
             if not fits(self.project, site, callee, receiver):

@@ -44,6 +44,9 @@ _WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_chi
 # Actors of an actor framework: each runs in an actor pool, a process with a loop of its own, and
 # a call through an actor's reference (``await supervisor_ref.launch(...)``) is a message to it.
 _ACTOR_BASES = frozenset({"xoscar.Actor", "xoscar.StatelessActor", "xoscar.api.Actor", "xoscar.api.StatelessActor"})
+# Builtins that look at what they are handed and call none of it.
+_INSPECTORS = frozenset(f"builtins.{name}" for name in
+                        "isinstance issubclass hasattr getattr setattr delattr type id repr str print callable vars dir".split())
 # Start a coroutine as a task on the running loop, which goes on without waiting for it.
 _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
@@ -125,7 +128,7 @@ class CallEdges:
             # runner's coroutine function): by the project's own callee, as it runs; by another
             # (a scheduler, a framework's registry), maybe later, as a task on the running loop.
             callbacks = [target for value in (*site.args, *(value for _, value in site.kwargs))
-                         if (target := self._function_named(value)) is not None]
+                         if (target := self._function_named(value)) is not None] if not self._inspects(site) else []
             if callbacks:
                 callee = self.project.resolve(site.func) if site.func is not None else None
                 own = callee is not None and bool(self.graph.targets(callee))
@@ -155,6 +158,11 @@ class CallEdges:
             yield Edge(target, kind, site.span.line)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
                 yield from (Edge(override, kind, site.span.line) for override in self._overrides(target))
+
+    def _inspects(self, site: CallSite) -> bool:
+        """``isinstance(model, OpenAIModel)``, ``getattr(cls, name)``: a class or a function handed
+        over to be looked at, never called (its constructor is no callback)."""
+        return site.func is not None and self.project.resolve(site.func).path in _INSPECTORS
 
     def _starts_processes(self, callee: str, own: bool) -> bool:
         """Whether the callee starts a process with what it is handed: the project's function, or,
