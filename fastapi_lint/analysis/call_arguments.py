@@ -186,6 +186,24 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
     return value if value is not None and _constant(value) else None
 
 
+def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite) -> CallSite | None:
+    """``inner``, a call ``function`` makes, with each parameter of ``function`` it passes on as
+    it came (``super().__init__(tools=tools)``) replaced by the constant ``outer`` gives that
+    parameter (``RolePlay(tools=None)``); None when it passes on none."""
+    names = {param.name for param in function.params}
+    changed = False
+
+    def swap(value: Value) -> Value:
+        nonlocal changed
+        constant = argument(function, outer, value.text) if value.kind in ("other", "ref") and value.text in names else None
+        changed = changed or constant is not None
+        return constant if constant is not None else value
+
+    args = tuple(swap(value) for value in inner.args)
+    kwargs = tuple((name, swap(value)) for name, value in inner.kwargs)
+    return inner._replace(args=args, kwargs=kwargs) if changed else None
+
+
 def _not_none(branch: Branch, value: Value | None) -> Value | None:
     """For an ``is None`` branch, a literal passed (``role=[-999]``, ``{}``, an f-string): never ``None``."""
     return value if branch.op == "none" and value is not None and value.kind in ("seq", "dict", "fstring", "lambda") else None

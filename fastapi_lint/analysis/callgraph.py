@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.bundled_links import bundled_elsewhere
-from fastapi_lint.analysis.catalog.blocking import Entry, Tier, brief, bundled_read, empty_tempfile, is_bundled_read
+from fastapi_lint.analysis.catalog.blocking import Entry, Tier
+from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
+from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
@@ -39,18 +39,6 @@ _HARMLESS = (
     "builtins.", "str.", "int.", "float.", "bool.", "bytes.", "dict.", "list.", "set.", "tuple.",
     "fastapi.HTTPException", "fastapi.exceptions.", "starlette.exceptions.", "typing.", "uuid.UUID",
 )
-
-
-def as_made(project: Project, located: Located, site: CallSite, entry: Entry) -> Entry:
-    """A catalog call's entry as this site makes it: a read of a file shipped with the code (named
-    here or through another module), or a sleep of a few milliseconds, costs what a metadata call
-    does (FAS108)."""
-    line, col = site.span.line, site.span.col
-    if is_bundled_read(entry, located.function.bundled, line, col) or (
-            entry.tier == Tier.FILE and bundled_elsewhere(project, located, line, col)):
-        return bundled_read(entry)
-    made = brief(entry, site)
-    return made if made is not entry else empty_tempfile(entry, located.function.calls, located.function.returned) or entry
 
 
 def _decorated(decorator: Value) -> str:
@@ -116,6 +104,7 @@ class CallGraph:
         self._without_dead: dict[tuple[str, frozenset[tuple[int, int]], str | None], Witness | None] = {}
         # (a base class's method, the class of ``self``) -> its witness there (``_in_context``)
         self._contexts: dict[tuple[str, str], Witness | None] = {}
+        self._forwards: dict[tuple[str, CallSite, str | None], Witness | None] = {}  # ``_forwarded``'s
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""
@@ -414,17 +403,27 @@ class CallGraph:
             return self._passed_through(site, callee, self._in_context(callee, context), context)
         return self._passed_through(site, callee, self.witness(callee))
 
-    def _passed_through(self, site: CallSite, callee: str, below: Witness | None,
-                        receiver: str | None = None) -> Witness | None:
+    def _passed_through(self, site: CallSite, callee: str, below: Witness | None, receiver: str | None = None) -> Witness | None:
         if below is None:
             return None
         first = below.steps[0]
         dead = dead_lines(self.project, first.caller.function, site)
         if not in_ranges(first.site.span.line, dead):
-            return below
+            return self._forwarded(site, callee, below, receiver)
         if (callee, dead, receiver) not in self._without_dead:
             self._without_dead[(callee, dead, receiver)] = self._local_witness(callee, dead, receiver)
         return self._without_dead[(callee, dead, receiver)]
+
+    def _forwarded(self, site: CallSite, callee: str, below: Witness, receiver: str | None) -> Witness | None:
+        """``below``, unless ``callee`` passes on a constant of ``site`` that rules out its next call's
+        line: then ``callee``'s best chain with its calls seen as ``site``'s constants make them."""
+        steps = below.steps
+        inner = forwarded(steps[0].caller.function, steps[0].site, site) if len(steps) > 1 else None
+        if inner is None or not in_ranges(steps[1].site.span.line, dead_lines(self.project, steps[1].caller.function, inner)):
+            return below
+        if (callee, site, receiver) not in self._forwards:
+            self._forwards[(callee, site, receiver)] = self._local_witness(callee, frozenset(), receiver, outer=site)
+        return self._forwards[(callee, site, receiver)]
 
     def _in_context(self, path: str, receiver: str) -> Witness | None:
         """The witness of a base class's method run with ``self`` an instance of ``receiver``."""
@@ -436,7 +435,7 @@ class CallGraph:
         return self._contexts[key]
 
     def _local_witness(self, path: str, dead: frozenset[tuple[int, int]] = frozenset(),
-                       receiver: str | None = None) -> Witness | None:
+                       receiver: str | None = None, outer: CallSite | None = None) -> Witness | None:
         """The best of the function's own catalog calls and its callees' witnesses, one step up
         (without the ``dead`` lines a call's arguments rule out: ``witness_at``; with ``self``
         an instance of ``receiver``, when that is known: ``_in_context``)."""
@@ -463,7 +462,8 @@ class CallGraph:
                 continue
             context = context_of(self.project, site, callee, receiver)
             known = self._in_context(callee, context) if context is not None else self._witness.get(callee)
-            below = self._passed_through(site, callee, known, context)
+            seen_as = (forwarded(located.function, site, outer) if outer is not None else None) or site
+            below = self._passed_through(seen_as, callee, known, context)
             if below is None or not self.per_call(located, site, callee, below.blocking_call, below.tier):
                 continue
             found = Witness((Step(located, site, callee), *below.steps), below.entry,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.callgraph import CallGraph, as_made
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.witness import Witness, context_of, fits
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
