@@ -127,8 +127,12 @@ def positional_parameters(function: FunctionFacts) -> list[str]:
 
 
 def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
-    """The argument ``site`` writes in ``parameter``'s position, if it writes that many."""
+    """The argument ``site`` writes in ``parameter``'s position, if it writes that many. A method
+    called through its class (``Agent.__init__(self, tools)``) is handed its ``self`` too."""
     names = positional_parameters(function)
+    if (site.func is not None and site.func.kind is RefKind.SYMBOL and site.func.path.endswith(f".{function.name}")
+            and function.params and function.params[0].name == "self"):
+        names = [param.name for param in function.params]
     index = names.index(parameter) if parameter in names else len(site.args)
     return site.args[index] if index < len(site.args) else None
 
