@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fastapi_lint.analysis.call_arguments import passed
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Located, Project
 
@@ -42,9 +43,9 @@ def _made_by(project: Project, factory: str, call: CallSite | None, depth: int) 
     if located is None or located.function.is_async or located.function.is_generator:
         return []
     function = located.function
-    passed = _handed_back(function)
-    if passed is not None:
-        return handler_functions(project, _argument(function, passed, call), depth + 1) if call is not None else []
+    parameter = _handed_back(function)
+    if parameter is not None:
+        return handler_functions(project, passed(function, call, parameter), depth + 1) if call is not None else []
     return _unique(found for returned in function.returned for found in handler_functions(project, returned, depth + 1))
 
 
@@ -56,16 +57,6 @@ def _handed_back(function: FunctionFacts) -> str | None:
         name = texts.pop()  # an annotated parameter reads as a ``ref`` to its type, written as its name
         return name if any(param.name == name for param in function.params) else None
     return None
-
-
-def _argument(function: FunctionFacts, name: str, call: CallSite | None) -> Value | None:
-    if call is None:
-        return None
-    params = [param.name for param in function.params]
-    if params and params[0] in ("self", "cls"):
-        params = params[1:]
-    position = params.index(name) if name in params else len(call.args)
-    return call.argument(name, position)
 
 
 def _unique(found: Iterable[Located]) -> list[Located]:

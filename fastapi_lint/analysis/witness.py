@@ -47,8 +47,7 @@ def fits(project: Project, site: CallSite, callee: str, receiver: str | None) ->
     ``callee`` is, as ``site`` (``self.run()``) calls it: not when that is a sibling class's."""
     if receiver is None or not _on_self(site):
         return True
-    located = project.function(callee)
-    owner = located.function.class_path if located is not None else None
+    owner = _owner(project, callee)
     return owner is None or owner in project.mro(receiver) or receiver in project.mro(owner)
 
 
@@ -57,11 +56,15 @@ def context_of(project: Project, site: CallSite, callee: str, receiver: str | No
     method: there ``self`` is still an instance of ``receiver``; else None."""
     if receiver is None or not _on_self(site):
         return None
-    located = project.function(callee)
-    owner = located.function.class_path if located is not None else None
+    owner = _owner(project, callee)
     return receiver if owner is not None and owner != receiver and owner in project.mro(receiver) else None
 
 
 def _on_self(site: CallSite) -> bool:
     """``self.run()``: a method of the object itself (not ``self.config.get()``, another's)."""
     return site.text.startswith("self.") and site.text.count(".") == 1
+
+
+def _owner(project: Project, callee: str) -> str | None:
+    located = project.function(callee)
+    return located.function.class_path if located is not None else None
