@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import ast
+import sys
+
+import pytest
 
 from fastapi_lint.analysis.extract.reaching import reaching_bindings
 
@@ -73,6 +76,7 @@ def test_any_binding_reaches_not_only_a_construction() -> None:
     ) == {3: "Drive()", 4: "Drive()", 5: "x.refreshed()"}
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements need Python 3.10")
 def test_a_branch_that_leaves_adds_nothing_after_the_statement() -> None:
     assert _reaching(
         "match kind:\n"
@@ -86,6 +90,7 @@ def test_a_branch_that_leaves_adds_nothing_after_the_statement() -> None:
     ) == {8: "get_handler() | post_handler()"}
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="match statements need Python 3.10")
 def test_a_match_without_a_catch_all_may_run_no_case() -> None:
     assert _reaching(
         "x = default()\n"
