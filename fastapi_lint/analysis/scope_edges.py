@@ -79,6 +79,7 @@ class CallEdges:
         self.graph = graph
         self._edges: dict[str, list[Edge]] = {}
         self._runners: dict[str, bool] = {}  # project functions that run their first argument on a loop of their own
+        self._own_loops: dict[str, bool] = {}  # sync functions that make the loop they start things on
         self._roots: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None  # methods by name, for callees of no known type
 
@@ -114,8 +115,11 @@ class CallEdges:
             return
         handed: dict[Span, str] = {}  # the calls a runner or a spawner was handed, by their span
         elsewhere: set[str] = set()  # the functions handed to run on another loop
+        own_loop = self._makes_its_own_loop(path)
         for site in located.function.calls:
             kind = self._hands_to(site)
+            if kind == "spawn" and own_loop:
+                kind = "private"  # ``self.loop.create_task(...)`` on the loop it made
             if kind is not None:
                 for value in site.args[:1]:
                     if value.kind == "call" and value.call is not None:
@@ -134,6 +138,8 @@ class CallEdges:
                 own = callee is not None and bool(self.graph.targets(callee))
                 if kind is None and callee is not None and self._starts_processes(callee.path, own):
                     kind = "private"  # the project's own process manager: ``add_task(fn)`` starts one
+                if kind is None and not own and own_loop:
+                    kind = "private"  # ``asyncio.start_server(self.handle)``, run on the loop it made
                 for target in callbacks:
                     yield Edge(target, kind or ("run" if own else "oneshot" if _one_shot_job(site) else "spawn"))
                 if kind == "private":
@@ -158,6 +164,22 @@ class CallEdges:
             yield Edge(target, kind, site.span.line)
             if site.text.startswith("self."):  # ``self.load()`` in a base class runs a subclass's override
                 yield from (Edge(override, kind, site.span.line) for override in self._overrides(target))
+
+    def _makes_its_own_loop(self, path: str) -> bool:
+        """Whether ``path`` is a sync function that makes an event loop (``asyncio.new_event_loop()``)
+        and never takes the running one: no loop runs while it does, so the tasks it starts and the
+        callbacks it hands to a library (a server's handler) run on the loop it made, which serves
+        no request: a worker's own health endpoint under gunicorn."""
+        found = self._own_loops.get(path)
+        if found is None:
+            located = self.project.function(path)
+            found = False
+            if located is not None and not located.function.is_async and any(
+                    site.text.endswith("new_event_loop") for site in located.function.calls):
+                calls = {self.project.resolve(site.func).path for site in located.function.calls if site.func is not None}
+                found = "asyncio.new_event_loop" in calls and not calls & _TAKES_THE_RUNNING_LOOP
+            self._own_loops[path] = found
+        return found
 
     def _inspects(self, site: CallSite) -> bool:
         """``isinstance(model, OpenAIModel)``, ``getattr(cls, name)``: a class or a function handed
@@ -286,6 +308,9 @@ class CallEdges:
                 yield function.path
             elif function.class_path is not None and function.is_async and self._is_actor(function.class_path):
                 yield function.path  # an actor's method: run by its pool, however it is called
+            elif self._makes_its_own_loop(function.path):
+                # what it starts on the loop it made runs there, whoever calls it
+                yield from (edge.target for edge in self.edges(function.path) if edge.kind == "private")
         for summary in project.summaries:
             yield from self._handed_to_runners(summary.module_calls)
 
