@@ -13,7 +13,8 @@ Five more kinds of path are requested now and then: a step of a login flow (``/o
 ``/sso/login``, ``/auth/google/callback``, a ``GET /slack/callback`` that a browser is sent back
 to once a user has authorized an app; a webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
 service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``, ``POST /api/keys/refresh``,
-a connection made or dropped: ``POST /auth-providers``, ``DELETE /integrations/{id}``), a trial of
+a connection made or dropped: ``POST /auth-providers``, ``DELETE /integrations/{id}``,
+``POST /providers/install``), a trial of
 what an operator configured (``/connection/{key}/test``, ``/webhooks/{id}/test``,
 ``/providers/probe``, ``/model-connections/{id}/verify`` or ``/discover`` under a path naming a
 connection, a connector, an integration or a provider) and a write that loads or unloads a model (``POST .../models/{name}/load``). A client built
@@ -42,6 +43,9 @@ _TRIALS = frozenset({"test", "test-connection", "test_connection", "probe"})
 # (``POST /model-connections/{id}/verify``); elsewhere ``/email/verify`` is a user's request.
 _CONNECTION_TRIALS = frozenset({"verify", "validate", "check", "discover", "ping", "test"})
 _CONNECTION_WORDS = ("connection", "connector", "integration", "provider")
+# The last segment of a write that makes or drops a connection, under a path naming one
+# (``POST /providers/install``, ``POST /integrations/{id}/disconnect``).
+_CONNECTION_CHANGES = frozenset({"install", "uninstall", "connect", "disconnect"})
 # The last segment of a write that deploys or retires a model (``POST /v2/repository/models/{name}/load``,
 # the model-repository protocol of KServe and Triton): a deployment's request, not the traffic.
 _DEPLOYMENTS = frozenset({"load", "unload", "reload"})
@@ -74,6 +78,8 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return False
     if parts and any(word in parts[-1] for word in _CONNECTION_WORDS):
         return True  # ``POST /auth-providers``, ``DELETE /integrations/{id}``: a connection configured
+    if parts and parts[-1] in _CONNECTION_CHANGES and any(word in part for part in parts[:-1] for word in _CONNECTION_WORDS):
+        return True  # ``POST /providers/install``: an operator installs an integration
     return any(part in _CONFIGURATION for part in parts) or (bool(parts) and parts[-1] in _DEPLOYMENTS)
 
 
