@@ -178,6 +178,8 @@ class FunctionFacts:
     fills: tuple[str, ...] = ()
     # The code the body runs only while a lasting place is empty (``lazy_init.py``).
     guards: tuple[Guard, ...] = ()
+    # Lines past a throttle (``if now - last_pull < INTERVAL: continue``): run once per period.
+    throttled: tuple[tuple[int, int], ...] = ()
     # (line, column) of the calls that read a file shipped with the code (``bundled.py``).
     bundled: tuple[tuple[int, int], ...] = ()
     # (line, column) of the calls that read a file whose path mentions a name of another module,

@@ -77,6 +77,9 @@ class Guards:
     """What a function body runs only while a lasting place is empty."""
 
     found: list[Guard] = field(default_factory=list)
+    # Lines past a throttle (``if now - last_pull < INTERVAL: continue``): they run once per
+    # period, whatever calls the function (``scope.py``: not a cost per request).
+    throttled: list[LineRange] = field(default_factory=list)
 
     @property
     def once(self) -> list[LineRange]:
@@ -153,6 +156,8 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         statement = _nested_and(written)
         rest = statements[index + 1 :]
         test = _early_exit_test(statement)
+        if rest and _throttles(statement, search):
+            search.found.throttled.append((rest[0].lineno, last_line(rest[-1])))
         if _expiring(statement, rest, search, aliases):
             return
         place = _early_exit_guard(statement, search, aliases)
@@ -202,6 +207,19 @@ def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliase
     return False
 
 
+def _throttles(statement: ast.stmt, search: _Search) -> bool:
+    """``if minutes_passed <= INTERVAL: continue`` (or ``return``), ``minutes_passed`` read from a
+    clock: what follows runs only once the interval has passed since the last time; also an ``if``
+    that ends so (``if provider.last_pull is not None: ...; if fresh: continue``: the first time
+    runs, then once per period)."""
+    if not isinstance(statement, ast.If) or statement.orelse or not statement.body:
+        return False
+    last = statement.body[-1]
+    if isinstance(last, (ast.Continue, ast.Return)):
+        return _ages(statement.test, search) is False
+    return _throttles(last, search)
+
+
 def _ages(test: ast.expr, search: _Search) -> bool | None:
     """Whether a comparison with a clock finds an entry stale (``now - ts > TTL``, ``ts + TTL < now``)
     or fresh (``ts + TTL > now``); None for any other test."""
@@ -221,10 +239,15 @@ def _reads_clock(node: ast.AST, search: _Search) -> bool:
 
 
 def _clock_locals(body: list[ast.stmt]) -> frozenset[str]:
-    """``now = time.time()``, ``now = int(time.time())``: the locals a function binds to a clock's reading."""
-    return frozenset(target.id for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)
-                     and isinstance(node.value, ast.Call) and _a_reading(node.value)
-                     for target in node.targets if isinstance(target, ast.Name))
+    """``now = time.time()``, ``now = int(time.time())``: the locals a function binds to a clock's
+    reading; and those it works out from one (``minutes = (now - last).total_seconds() / 60``)."""
+    assignments = [node for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)]
+    found = {target.id for node in assignments if isinstance(node.value, ast.Call) and _a_reading(node.value)
+             for target in node.targets if isinstance(target, ast.Name)}
+    for node in assignments:  # in the order written: a local worked out from one worked out before
+        if any(isinstance(sub, ast.Name) and sub.id in found for sub in ast.walk(node.value)):
+            found.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return frozenset(found)
 
 
 def _a_reading(call: ast.Call) -> bool:

@@ -43,8 +43,9 @@ Within the request path, ``Scopes.admin_only`` holds what only admin routes reac
 (``admin_routes.py``), directly or through the background tasks they add: an operator's rare
 request, where what costs only under load (a client built per request, a small file read) is not
 worth a finding, though a wait still is. ``Scopes.now_and_then`` holds what only they, login
-flows, probes, configuration writes and trials reach: a client built per request is not worth a
-finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
+flows, probes, configuration writes and trials reach, or reach only past a throttle (``if
+minutes_passed <= INTERVAL: continue`` before a pull from every provider: once per period): a
+client built per request is not worth a finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
 switch off as the service ships reach (``if config("LOCAL_DEV", default=False, cast=bool):``
 around ``@app.get("/trigger")``): a developer's route, which does not exist in production.
 ``Scopes.unserved`` holds what only routes on a router no served app includes reach (a router
@@ -120,8 +121,10 @@ class _Placer(BlindRegistrations, ModuleClosure):
         result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private, "once": first_use})
         admin = rare.admin
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
-        result.now_and_then = (result.admin_only if rare.now_and_then == admin else result.request
-                               - self._walk(self._user_roots(request_roots, rare.now_and_then), {"run", "spawn"}, {}))
+        throttles = any(located.function.throttled for located in self.project.all_functions())
+        result.now_and_then = (result.admin_only if rare.now_and_then == admin and not throttles else result.request
+                               - self._walk(self._user_roots(request_roots, rare.now_and_then), {"run", "spawn"}, {},
+                                            skip=self._throttled_call if throttles else None))
         switched = frozenset(root for root in request_roots if self._defined_opt_in(root))
         if switched:
             result.switched_off = result.request - self._walk(self._user_roots(request_roots, switched), {"run", "spawn"}, {})
@@ -146,6 +149,12 @@ class _Placer(BlindRegistrations, ModuleClosure):
         located = self.project.function(caller)
         return bool(edge.line) and located is not None and in_ranges(
             edge.line, untaken_lines(self.graph, self.model.roles, located))
+
+    def _throttled_call(self, caller: str, edge: Edge) -> bool:
+        """Whether the call of the edge sits past a throttle of ``caller`` (``if minutes_passed <=
+        INTERVAL: continue``): it runs once per period, not per request."""
+        located = self.project.function(caller)
+        return bool(edge.line) and located is not None and in_ranges(edge.line, frozenset(located.function.throttled))
 
     def _defined_opt_in(self, root: str) -> bool:
         located = self.project.function(root)

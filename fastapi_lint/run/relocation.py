@@ -47,8 +47,8 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 }
 
 
-# Fields that hold line numbers (one, or a tuple of them), and (line, column) points.
-_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (Guard, "first"), (Guard, "last"),
+# Fields that hold line numbers (one, a tuple of them, or of line ranges), and (line, column) points.
+_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (FunctionFacts, "throttled"), (Guard, "first"), (Guard, "last"),
                           (Gate, "first"), (Gate, "last"), (Branch, "first"), (Branch, "last")})
 _POINT_FIELDS = frozenset({(FunctionFacts, "bundled"), (FunctionFacts, "foreign_reads")})
 _FIELDS: dict[type, tuple[str, ...]] = {
@@ -137,6 +137,10 @@ class _Matcher:
                 before, after = getattr(old, name), getattr(new, name)
                 if isinstance(before, int):
                     before, after = (before,), (after,)
+                elif before and isinstance(before[0], tuple):  # line ranges
+                    if len(before) != len(after):
+                        return False
+                    before, after = sum(before, ()), sum(after, ())
                 if not self._lines(before, after):
                     return False
             elif (kind, name) in _POINT_FIELDS:

@@ -363,7 +363,7 @@ class _Extractor(ExpressionReader):
                 reads=tuple(state.reads),
                 abstract=class_path is not None and declares_only(node, decorators),
                 fills=fills,
-                guards=tuple(guarded.found),
+                guards=tuple(guarded.found), throttled=tuple(guarded.throttled),
                 bundled=tuple((line, self.column(line, col))
                               for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
                 foreign_reads=tuple((line, self.column(line, col)) for line, col, _ in foreign),
