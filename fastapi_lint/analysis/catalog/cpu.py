@@ -98,6 +98,10 @@ CPU_ENTRIES: list[Entry] = [
             "transformers.pipeline",
             "transformers.Pipeline",
             *each(" ".join(f"transformers.{c}" for c in _AUTO_CLASSES.split()), "from_pretrained"),
+            # a loaded model's inference: its forward pass (calling it), generation, and the chat
+            # methods models loaded with ``trust_remote_code`` add (ChatGLM, Qwen, InternVL)
+            "transformers.PreTrainedModel",
+            *methods("transformers.PreTrainedModel", "generate forward chat stream_chat stream_generate"),
             "sentence_transformers.SentenceTransformer",
             "sentence_transformers.SentenceTransformer.encode",
             "sentence_transformers.CrossEncoder",

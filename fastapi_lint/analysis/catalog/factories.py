@@ -12,6 +12,13 @@ PASSLIB_HANDLERS = (
     "bcrypt", "bcrypt_sha256", "argon2", "scrypt", "pbkdf2_sha256", "pbkdf2_sha512", "sha256_crypt", "sha512_crypt",
 )
 
+# transformers' auto classes that load a model (``AutoTokenizer`` and ``AutoProcessor`` load no weights).
+TRANSFORMERS_AUTO_MODELS = (
+    "AutoModel", "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForSequenceClassification",
+    "AutoModelForTokenClassification", "AutoModelForQuestionAnswering", "AutoModelForVision2Seq",
+    "AutoModelForImageTextToText", "AutoModelForSpeechSeq2Seq",
+)
+
 # mypy-boto3 stub names people annotate clients and resources with.
 _BOTO3_STUB_CLIENTS = {
     "s3": "S3Client",
@@ -256,6 +263,11 @@ RETURNS: dict[str, str] = {
         ).split()
     },
     "transformers.pipeline": "transformers.Pipeline",
+    # a Hugging Face model: loaded by an auto class, moved and switched to inference in place
+    # (``model = AutoModelForCausalLM.from_pretrained(name).to(device).eval()``)
+    **{f"transformers.{auto}.from_pretrained": "transformers.PreTrainedModel" for auto in TRANSFORMERS_AUTO_MODELS},
+    **{f"transformers.PreTrainedModel.{method}": "transformers.PreTrainedModel"
+       for method in "to eval cuda cpu half float bfloat16 requires_grad_".split()},
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
@@ -405,6 +417,7 @@ TYPE_ALIASES: dict[str, str] = {
     # Models
     "transformers.pipelines.pipeline": "transformers.pipeline",
     "transformers.pipelines.base.Pipeline": "transformers.Pipeline",
+    "transformers.modeling_utils.PreTrainedModel": "transformers.PreTrainedModel",
     "spacy.Language": "spacy.language.Language",
     # AWS: mypy-boto3 stub types
     **{f"mypy_boto3_{svc}.client.{name}": "botocore.client.BaseClient" for svc, name in _BOTO3_STUB_CLIENTS.items()},
