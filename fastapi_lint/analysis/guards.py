@@ -244,13 +244,24 @@ def _filled_below(graph: Reach, located: Located, guard: Guard) -> bool:
     key = (located.function.path, guard.first, guard.last)
     found = memo.get(key)
     if found is None:
-        runs = graph.runs(located.function.path)
-        callees = {callee for site, callee in runs if guard.first <= site.span.line <= guard.last}
+        runs = [(site, callee) for site, callee in graph.runs(located.function.path)
+                if guard.first <= site.span.line <= guard.last]
+        callees = {callee for _, callee in runs}
         callees.update(_started_threads(graph.project, located, guard))
         found = memo[key] = any(
             _fills(graph, located, callee, guard.place, _DEPTH, set()) for callee in sorted(callees)
-        )
+        ) or any(_fills_on_receiver(graph, site, callee, guard.place) for site, callee in runs)
     return found
+
+
+def _fills_on_receiver(graph: Reach, site: CallSite, callee: str, place: str) -> bool:
+    """``if sid not in storage._users: await storage.create_user(sid)``: a method called on the
+    object whose store the guard tests fills it as ``self._users``."""
+    receiver = site.text.rpartition(".")[0]
+    located = graph.project.function(callee)
+    if not receiver or not place.startswith(f"{receiver}.") or located is None or located.function.class_path is None:
+        return False
+    return _fills(graph, located, callee, f"self{place[len(receiver):]}", _DEPTH, set())
 
 
 def _started_threads(project: Project, located: Located, guard: Guard) -> set[str]:
