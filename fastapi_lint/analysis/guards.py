@@ -108,7 +108,7 @@ def _holds(graph: Reach, located: Located, guard: Guard, refreshed: bool) -> boo
         return _callers_pass(graph, located, guard.place[len(PARAMETER):])
     if guard.place.startswith("self."):
         class_path = located.function.class_path
-        return class_path is None or long_lived(graph, class_path)
+        return class_path is None or long_lived(graph, class_path) or _long_lived_for(graph, class_path, located.function.path)
     return True
 
 
@@ -233,6 +233,7 @@ _FILLED_ELSEWHERE = per_project[dict[str, bool]](lambda project: {})
 # What ``_filled_below`` and ``long_lived`` found, per project.
 _FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {})
 _LONG_LIVED = per_project[dict[str, bool]](lambda project: {})
+_LONG_LIVED_FOR = per_project[dict[tuple[str, str], bool]](lambda project: {})
 _RUN_BY_REQUESTS = per_project[list[frozenset[str]]](lambda project: [])
 
 
@@ -329,13 +330,27 @@ def long_lived(graph: Reach, class_path: str) -> bool:
     return found
 
 
-def _long_lived(graph: Reach, class_path: str) -> bool:
+def _long_lived_for(graph: Reach, class_path: str, method: str) -> bool:
+    """Whether the instances of ``class_path`` that may run ``method`` live long: an instance of
+    a subclass that a request builds and never runs it on (a connection handler built from a kept
+    engine, whose ``run`` reaches no model loading) does not make ``method``'s guard run per request."""
+    memo = _LONG_LIVED_FOR(graph.project)
+    key = (class_path, method)
+    found = memo.get(key)
+    if found is None:
+        memo[key] = False
+        found = memo[key] = _long_lived(graph, class_path, method)
+    return found
+
+
+def _long_lived(graph: Reach, class_path: str, method: str | None = None) -> bool:
     project = graph.project
     family = project.family(class_path)
     if any(_keeps_instances(project, klass) for klass in project.mro(class_path)):
         return True
     requests = run_by_requests(graph)
     for located, site in project.function_calls_to(family):
+        path = located.function.path
         if site.func is None or project.resolve(site.func).kind is not RefKind.SYMBOL:
             continue  # calling an instance (``__call__``) builds nothing
         if _in_tests(located):
@@ -343,9 +358,29 @@ def _long_lived(graph: Reach, class_path: str) -> bool:
         if requests is not None and located.function.path not in requests and (
                 not located.function.is_async or _run_by_scripts(graph, located.function.path, requests)):
             continue  # a command line's or a script's instance (a coroutine may have callers unseen)
-        if not _built_to_last(graph, located, site, family):
+        if not _built_to_last(graph, located, site, family) and (
+                method is None or _hands_on(project, located.function, family) or method in run_from(graph, [path])):
             return False
     return True
+
+
+def _hands_on(project: Project, builder: FunctionFacts, family: list[str]) -> bool:
+    """Whether a function that builds an instance may hand it on, for others to run methods on:
+    it returns one (``return Adapter(...)``, ``return adapter``), or it is a constructor (which
+    keeps what it builds on the object)."""
+    if builder.name == "__init__":
+        return True
+    pending = list(builder.returned)
+    while pending:
+        value = pending.pop()
+        pending.extend(value.items)
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            if project.resolve(value.call.func).path in family:
+                return True
+        elif value.kind == "ref" and value.ref is not None and (
+                value.ref.kind is RefKind.INSTANCE or project.resolve(value.ref).path in family):
+            return True  # an instance it made, of whatever type
+    return False
 
 
 def _run_by_scripts(graph: Reach, coroutine: str, requests: frozenset[str]) -> bool:
