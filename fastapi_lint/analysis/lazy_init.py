@@ -61,6 +61,7 @@ from fastapi_lint.analysis.blocks import last_line
 from fastapi_lint.analysis.cache_places import (
     PARAMETER, Reader, called_name, filled_in, lasting_place, named_attribute, place_or_read, stored_by_call,
 )
+from fastapi_lint.analysis.clocks import ages, clock_locals
 from fastapi_lint.analysis.facts import Guard
 
 LineRange = tuple[int, int]
@@ -68,8 +69,6 @@ LineRange = tuple[int, int]
 # Statements whose bodies are searched for guards (not nested functions or classes).
 _BLOCKS = (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.For, ast.AsyncFor, ast.While)
 _MISS_ERRORS = frozenset({"KeyError", "LookupError", "AttributeError", "IndexError"})
-# Calls that read a clock: a stamp compared with one says how old a cache's entry is.
-_CLOCKS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.now", "datetime.utcnow", "loop.time")
 
 
 @dataclass
@@ -108,7 +107,7 @@ def guards(
     (``if properties.get("id") is None: properties["id"] = lookup()``): a place named ``param:...``.
     """
     search = _Search(is_local, self_name, self_spelling, switches, parameters)
-    search.clocks = _clock_locals(body)
+    search.clocks = clock_locals(body)
     _search(body, search, {})
     return search.found
 
@@ -194,7 +193,7 @@ def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliase
     joined = statement.test.op if isinstance(statement.test, ast.BoolOp) else None
     tests = statement.test.values if isinstance(statement.test, ast.BoolOp) else [statement.test]
     for test in tests:
-        stale = _ages(test, search)
+        stale = ages(test, search.clocks)
         if stale is None or (stale and isinstance(joined, ast.Or)):
             continue  # ``if stale or asked:`` runs whenever asked
         guarded = (statement.body if stale else rest if _exits(statement.body) and not statement.orelse else [])
@@ -216,51 +215,8 @@ def _throttles(statement: ast.stmt, search: _Search) -> bool:
         return False
     last = statement.body[-1]
     if isinstance(last, (ast.Continue, ast.Return)):
-        return _ages(statement.test, search) is False
+        return ages(statement.test, search.clocks) is False
     return _throttles(last, search)
-
-
-def _ages(test: ast.expr, search: _Search) -> bool | None:
-    """Whether a comparison with a clock finds an entry stale (``now - ts > TTL``, ``ts + TTL < now``)
-    or fresh (``ts + TTL > now``); None for any other test."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE))):
-        return None
-    on_left = any(_reads_clock(node, search) for node in ast.walk(test.left))
-    on_right = any(_reads_clock(node, search) for node in ast.walk(test.comparators[0]))
-    if on_left == on_right:
-        return None
-    return on_left == isinstance(test.ops[0], (ast.Gt, ast.GtE))
-
-
-def _reads_clock(node: ast.AST, search: _Search) -> bool:
-    if isinstance(node, ast.Name):
-        return node.id in search.clocks
-    return isinstance(node, ast.Call) and _dotted(node.func).endswith(_CLOCKS)
-
-
-def _clock_locals(body: list[ast.stmt]) -> frozenset[str]:
-    """``now = time.time()``, ``now = int(time.time())``: the locals a function binds to a clock's
-    reading; and those it works out from one (``minutes = (now - last).total_seconds() / 60``)."""
-    assignments = [node for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)]
-    found = {target.id for node in assignments if isinstance(node.value, ast.Call) and _a_reading(node.value)
-             for target in node.targets if isinstance(target, ast.Name)}
-    for node in assignments:  # in the order written: a local worked out from one worked out before
-        if any(isinstance(sub, ast.Name) and sub.id in found for sub in ast.walk(node.value)):
-            found.update(target.id for target in node.targets if isinstance(target, ast.Name))
-    return frozenset(found)
-
-
-def _a_reading(call: ast.Call) -> bool:
-    if _dotted(call.func).endswith(_CLOCKS):
-        return True
-    return (isinstance(call.func, ast.Name) and call.func.id in ("int", "float", "round") and len(call.args) == 1
-            and isinstance(call.args[0], ast.Call) and _a_reading(call.args[0]))
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _nested_and(statement: ast.stmt) -> ast.stmt:
@@ -328,7 +284,25 @@ def _refreshes(test: ast.expr | None, search: _Search) -> bool:
     (``and not ignore_cache``) is not such a condition."""
     if not isinstance(test, ast.BoolOp):
         return False
-    return sum(not _keeps_entry(value, search) for value in test.values) > 1
+    # Checks of more places (``hasattr(self, "am") and hasattr(self, "voc")``) say no staleness:
+    # the code runs until every place is filled, once.
+    return any(not _keeps_entry(value, search) and not _checks_a_place(value, search) for value in test.values)
+
+
+def _checks_a_place(test: ast.expr, search: _Search) -> bool:
+    """``hasattr(self, "x")``, ``x is None``, ``key in CACHE`` (or their negations) on a lasting
+    place; a bare truth test (``tok.expired``) may be a staleness condition, and is not one."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.Call):
+        return called_name(test) == "hasattr" and named_attribute(test, search, {}) is not None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, (ast.Is, ast.IsNot)) and _is_none(right):
+            return place_or_read(test.left, search, {}) is not None
+        if isinstance(op, (ast.In, ast.NotIn)):
+            return lasting_place(right, search, {}) is not None
+    return False
 
 
 def _keeps_entry(test: ast.expr, search: _Search) -> bool:
@@ -417,7 +391,7 @@ def _exits_while_fresh(body: list[ast.stmt], search: _Search) -> bool:
     last = body[-1] if body else None
     if not isinstance(last, ast.If):
         return False
-    stale = _ages(last.test, search)
+    stale = ages(last.test, search.clocks)
     return stale is not None and _exits(last.orelse if stale else last.body)
 
 

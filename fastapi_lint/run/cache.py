@@ -72,7 +72,7 @@ _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  #
 # development build never serves facts extracted by older code. Phase 1 is the package
 # ``analysis/extract/``, every file of it, and the modules outside it that it imports.
 _EXTRACT_PACKAGE = "analysis/extract"
-_PHASE1_IMPORTS = ("analysis/facts.py", "analysis/names.py", "analysis/lazy_init.py", "analysis/cache_places.py",
+_PHASE1_IMPORTS = ("analysis/facts.py", "analysis/names.py", "analysis/lazy_init.py", "analysis/clocks.py", "analysis/cache_places.py",
                    "analysis/blocks.py", "analysis/uncontended.py",
                    "analysis/reused_clients.py", "analysis/bundled.py", "analysis/catalog/offload.py",
                    "analysis/catalog/clients.py", "diagnostics.py", "source.py", "paths.py")
