@@ -158,6 +158,12 @@ _PROCESSES = group(
     ],
     waits=ON_PROCESS,
 ) + group(
+    # ``from_wav`` reads the file itself; the others (and ``export`` to anything but WAV) pipe it through ffmpeg
+    "decodes or encodes audio through an ffmpeg child process (pydub) and waits for it",
+    "`await asyncio.to_thread(...)`, or `asyncio.create_subprocess_exec('ffmpeg', ...)`",
+    methods("pydub.AudioSegment", "from_file from_mp3 from_ogg from_flv export"),
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [

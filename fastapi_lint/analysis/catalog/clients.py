@@ -126,6 +126,7 @@ HEAVY_LOADS: dict[str, str] = {
     "keras.models.load_model": "loads a model from disk",
     "onnxruntime.InferenceSession": "loads a model into a runtime session",
     "whisper.load_model": "loads a speech model",
+    **{f"doctr.models.{kind}_predictor": "loads an OCR model" for kind in ("ocr", "kie", "detection", "recognition")},
     "configparser.ConfigParser.read": "parses a configuration file",
 }
 

@@ -49,6 +49,14 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # Decoding a compressed file and resampling it take as long as the clip, on the calling thread.
+        "decodes an audio file (and resamples it) on the calling thread",
+        _OFFLOAD,
+        ["librosa.load", "librosa.resample", "torchaudio.load"],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         # Pure-Python statistics over every byte: seconds on a few megabytes.
         "guesses a text encoding by running statistics over the whole input",
         f"`charset_normalizer` on a bounded prefix of the bytes, or {_OFFLOAD}",

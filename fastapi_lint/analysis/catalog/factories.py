@@ -268,6 +268,9 @@ RETURNS: dict[str, str] = {
     **{f"transformers.{auto}.from_pretrained": "transformers.PreTrainedModel" for auto in TRANSFORMERS_AUTO_MODELS},
     **{f"transformers.PreTrainedModel.{method}": "transformers.PreTrainedModel"
        for method in "to eval cuda cpu half float bfloat16 requires_grad_".split()},
+    # pydub's clips, made by its class methods
+    **{f"pydub.AudioSegment.{made}": "pydub.AudioSegment"
+       for made in "from_file from_mp3 from_ogg from_flv from_wav silent empty".split()},
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
