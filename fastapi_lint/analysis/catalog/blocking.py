@@ -889,6 +889,9 @@ _SAAS = group(
             "users_lookupByEmail reactions_add views_open views_publish views_update auth_test",
         ),
         *methods("slack_sdk.webhook.WebhookClient", "send send_dict"),
+        # supabase-py's sync client: ``client.table("t").select("*").eq("id", i).execute()`` runs the
+        # PostgREST request (``acreate_client`` gives the async one, whose ``execute`` is awaited)
+        "postgrest.SyncRequestBuilder.execute",
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -958,6 +961,9 @@ _NOTIFICATIONS = group(
         "sendgrid.SendGridAPIClient.client.mail.send.post",
         *methods("postmarker.core.PostmarkClient.emails", "send send_batch send_with_template send_template_batch"),
         *methods("mailgun.client.Client.messages", "create"),
+        # Pusher Channels' server SDK: an HTTP request per event, through ``requests`` by default
+        *methods("pusher.Pusher", "trigger trigger_batch channels_info channel_info users_info send_to_user "
+                 "terminate_user_connections"),
     ],
     resource=True,
     waits=ON_NETWORK,
@@ -1020,6 +1026,19 @@ _VECTOR_STORES = group(
             "insert insert_many update replace delete_by_id delete_many exists",
         ),
         *each("mem0.Memory mem0.MemoryClient", "add search get get_all update delete delete_all history"),
+        # pymilvus's ORM: ``Collection(name)`` describes it on the server; its methods are requests
+        "pymilvus.Collection",
+        *methods("pymilvus.Collection", "insert upsert delete search hybrid_search query flush load release "
+                 "create_index drop_index drop compact"),
+        *methods("pymilvus.utility", "has_collection list_collections drop_collection wait_for_loading_complete"),
+        "pymilvus.connections.connect",
+        # the Weaviate v3 client: a query builder runs on ``do()``
+        *methods("weaviate.gql.get.GetBuilder", "do"),
+        *methods("weaviate.gql.aggregate.AggregateBuilder", "do"),
+        "weaviate.Client.query.raw",
+        *methods("weaviate.Client.data_object", "create get get_by_id update replace delete exists"),
+        *methods("weaviate.Client.batch", "delete_objects create_objects"),
+        *methods("weaviate.Client.schema", "get create create_class delete_class delete_all exists contains"),
     ],
     resource=True,
     waits=ON_NETWORK,

@@ -39,7 +39,13 @@ _BOTO3_STUB_CLIENTS = {
 # Types whose every method returns another of them: the Google API client's resources are built
 # from a discovery document at run time (``service.files().get(fileId=i)``), so no method can be
 # listed; what ends a chain is ``execute()`` (``catalog/blocking.py``).
-SELF_RETURNING = frozenset({"googleapiclient.discovery.Resource"})
+SELF_RETURNING = frozenset({
+    "googleapiclient.discovery.Resource",
+    # query builders whose every method adds a clause: ``execute()``/``do()`` ends the chain
+    "postgrest.SyncRequestBuilder",
+    "weaviate.gql.get.GetBuilder",
+    "weaviate.gql.aggregate.AggregateBuilder",
+})
 
 RETURNS: dict[str, str] = {
     # pexpect's child process (``pexpect.spawn`` is a class spelled in lower case)
@@ -268,6 +274,12 @@ RETURNS: dict[str, str] = {
     **{f"transformers.{auto}.from_pretrained": "transformers.PreTrainedModel" for auto in TRANSFORMERS_AUTO_MODELS},
     **{f"transformers.PreTrainedModel.{method}": "transformers.PreTrainedModel"
        for method in "to eval cuda cpu half float bfloat16 requires_grad_".split()},
+    # supabase-py's sync client and its PostgREST builders
+    "supabase.create_client": "supabase.Client",
+    **{f"supabase.Client.{made}": "postgrest.SyncRequestBuilder" for made in ("table", "from_", "rpc", "schema")},
+    # the Weaviate v3 client's query builders
+    "weaviate.Client.query.get": "weaviate.gql.get.GetBuilder",
+    "weaviate.Client.query.aggregate": "weaviate.gql.aggregate.AggregateBuilder",
     # pydub's clips, made by its class methods
     **{f"pydub.AudioSegment.{made}": "pydub.AudioSegment"
        for made in "from_file from_mp3 from_ogg from_flv from_wav silent empty".split()},
