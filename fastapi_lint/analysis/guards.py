@@ -108,7 +108,8 @@ def _holds(graph: Reach, located: Located, guard: Guard, refreshed: bool) -> boo
         return _callers_pass(graph, located, guard.place[len(PARAMETER):])
     if guard.place.startswith("self."):
         class_path = located.function.class_path
-        return class_path is None or long_lived(graph, class_path) or _long_lived_for(graph, class_path, located.function.path)
+        return (class_path is None or long_lived(graph, class_path)
+                or _long_lived_for(graph, class_path, located.function.path))
     return True
 
 
@@ -355,8 +356,8 @@ def _long_lived(graph: Reach, class_path: str, method: str | None = None) -> boo
             continue  # calling an instance (``__call__``) builds nothing
         if _in_tests(located):
             continue  # a test builds what it tests; the server's instances are built elsewhere
-        if requests is not None and located.function.path not in requests and (
-                not located.function.is_async or _run_by_scripts(graph, located.function.path, requests)):
+        if requests is not None and path not in requests and (
+                not located.function.is_async or _run_by_scripts(graph, path, requests)):
             continue  # a command line's or a script's instance (a coroutine may have callers unseen)
         if not _built_to_last(graph, located, site, family) and (
                 method is None or _hands_on(project, located.function, family) or method in run_from(graph, [path])):
