@@ -24,6 +24,8 @@ class NamedValues:
     named: set[str] = field(default_factory=set)
     # handed to a call, returned or used as a decorator: not an import or an alias
     handed: set[str] = field(default_factory=set)
+    # named anywhere but in a call's callee or an import (an alias, a table's entry, an argument)
+    values: set[str] = field(default_factory=set)
 
 
 def named_values(project: Project, skip: Iterable[str]) -> NamedValues:
@@ -31,26 +33,42 @@ def named_values(project: Project, skip: Iterable[str]) -> NamedValues:
     tests) names without calling it."""
     skipped = set(skip)
     named: list[Ref] = []
+    imports: list[Ref] = []  # ``from x import y``: a name bound to what another module defines
     handed: list[Ref] = []
+    others: list[Ref] = []  # what functions hand on, but a class's own methods naming it
     for summary in project.summaries:
         if summary.path in skipped:
             continue
-        named += (found for binding in summary.bindings for found in refs(binding.value))
+        imported = {path for _, path in summary.imports}
+        for binding in summary.bindings:
+            value = binding.value
+            is_import = value.kind == "ref" and value.ref is not None and value.ref.path in imported
+            (imports if is_import else named).extend(refs(value))
         named += (stored for _, stored in summary.module_stores)  # ``HANDLERS[name] = fn`` in a function
-        handed += (found for call in summary.module_calls for found in argument_refs(call))
+        at_module_level = [found for call in summary.module_calls for found in argument_refs(call)]
         for klass in summary.classes:
-            handed += (found for decorator in klass.decorators for found in refs(decorator))
+            at_module_level += (found for decorator in klass.decorators for found in refs(decorator))
             named += (attribute.value for attribute in klass.attributes)
-            handed += (found for param in klass.fields for found in refs(param.default))
+            at_module_level += (found for param in klass.fields for found in refs(param.default))
+        handed += at_module_level
+        others += at_module_level
         for function in summary.functions:
-            handed += (found for decorator in function.decorators for found in refs(decorator))
-            handed += (found for param in function.params for found in refs(param.default))
-            handed += (found for returned in function.returned for found in refs(returned))
-            handed += (read.ref for read in function.reads)
-            handed += (found for call in function.calls for found in argument_refs(call))
+            found_here = [
+                *(found for decorator in function.decorators for found in refs(decorator)),
+                *(found for param in function.params for found in refs(param.default)),
+                *(found for returned in function.returned for found in refs(returned)),
+                *(read.ref for read in function.reads),
+                *(found for call in function.calls for found in argument_refs(call)),
+            ]
+            handed += found_here
+            # a class naming itself in its own methods (``implementation=cls``) is not named by others
+            others += (ref for ref in found_here if function.class_path is None
+                       or project.resolve(ref).path != function.class_path)
     result = NamedValues()
     result.handed = {path for ref in handed for path in _paths(project, ref)}
-    result.named = {path for ref in named for path in _paths(project, ref)} | result.handed
+    named_here = {path for ref in named for path in _paths(project, ref)}
+    result.values = named_here | {path for ref in others for path in _paths(project, ref)}
+    result.named = named_here | result.handed | {path for ref in imports for path in _paths(project, ref)}
     for summary in project.summaries:
         if summary.path not in skipped:
             result.named.update(imported for _, imported in summary.imports)
