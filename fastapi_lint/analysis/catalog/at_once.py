@@ -13,6 +13,9 @@ _LOCK_ACQUIRES = ("Lock.acquire", "RLock.acquire", "Semaphore.acquire", "Bounded
 # key derived with a few thousand (BIP-39's 2,048) takes about a millisecond.
 _PBKDF2 = "hashlib.pbkdf2_hmac"
 _FEW_ROUNDS = 10_000
+# pydub hands every format to an ffmpeg child process but these (``export`` defaults to MP3).
+_PYDUB = "pydub.AudioSegment."
+_NATIVE_AUDIO = frozenset({"wav", "raw", "pcm"})
 
 
 def cannot_wait(site: CallSite, path: str) -> bool:
@@ -20,7 +23,10 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     ``FileLock(path)`` made but not entered holds nothing yet, ``timeout=0`` does not wait,
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
     the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond, pexpect's
-    ``expect(..., async_=True)`` returns a coroutine."""
+    ``expect(..., async_=True)`` returns a coroutine, pydub's ``export(buf, format="wav")`` runs no ffmpeg."""
+    if path.startswith(_PYDUB):  # WAV and raw samples are read and written without ffmpeg
+        audio_format = site.argument("format", 1)
+        return audio_format is not None and audio_format.kind == "str" and audio_format.text.lower() in _NATIVE_AUDIO
     if path.startswith("pexpect."):  # ``await child.expect(..., async_=True)``: a coroutine
         flag = site.kwarg("async_")
         return flag is not None and flag.kind == "const" and flag.text == "True"
