@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -137,6 +137,7 @@ def lint(
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, files.shown, runner)
     parse_errors = selected_parse_errors(diagnostics, config, files.shown)
+    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config))
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if keyed is not None and not phase2.internal_errors:
         remember(files, keyed, parse_errors, phase2)
@@ -228,8 +229,10 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
 
 
 def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: dict[str, Path]) -> list[Diagnostic]:
-    """Step 5's report of the files that do not parse: their FAS900, where it is selected and not ignored for the file."""
-    parse_errors = [d for d in diagnostics if d.code in selected_codes(config)]
+    """Step 5's report of the files that do not parse: their FAS900, where it is selected, not
+    ignored for the file, and in the scope (``parse_errors_out_of_scope``)."""
+    out = parse_errors_out_of_scope(diagnostics, config)
+    parse_errors = [d for d in diagnostics if d.code in selected_codes(config) and d not in out]
     if config.per_file_ignores:
         from fastapi_lint.config import ignored_for_file
 
@@ -239,6 +242,24 @@ def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: 
 
         parse_errors = with_project_python(parse_errors, shown)
     return parse_errors
+
+
+# What CPython 3 says of Python 2 syntax: a print or exec statement, an octal literal ``0777``,
+# ``except A, e``. No Python 3 service imports such a file (a vendored grammar's examples, an old script).
+_PYTHON2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+                   "leading zeros in decimal integer literals", "multiple exception types must be parenthesized")
+
+
+def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
+    """The parse errors the default scope leaves out, as it leaves out every finding there: in test
+    code (a test's or a grammar's fixture written not to parse), and in files of Python 2 syntax."""
+    if config.scope == "all":
+        return []
+    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
+    from fastapi_lint.analysis.test_code import is_test_path
+
+    return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
+        is_test_path(PurePath(d.path).parts) or any(marker in d.message for marker in _PYTHON2_SYNTAX))]
 
 
 def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: CheckResult) -> None:

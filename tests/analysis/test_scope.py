@@ -175,3 +175,12 @@ def test_a_daemon_run_by_a_command_is_on_a_private_loop_and_another_frameworks_r
     assert where("svc.bridge.daemon.run_daemon") == "private-loop"
     assert where("svc.bridge.daemon.DaemonServer.pair") == "private-loop"
     assert where("svc.runtime.Runtime.connect") == "unknown"  # a command runs it, and the app may too
+
+
+def test_parse_errors_in_tests_and_python2_files_are_outside_the_default_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES.parent / "FAS900")
+    default = lint_paths([Path(".")], replace(Config(), select=("FAS900",)))
+    shown = sorted(d.path for d in default.diagnostics)
+    assert shown == ["grammar_examples/service.py", "syntax_error.py"] and default.out_of_scope == 2
+    everything = lint_paths([Path(".")], replace(Config(), select=("FAS900",), scope="all"))
+    assert len(everything.diagnostics) == 4 and everything.out_of_scope == 0
