@@ -192,7 +192,8 @@ class CallGraph:
             targets,
             # (the project's own ``add_task`` that starts a process: what it is handed runs there)
             is_offload(ref.path, func.path.rpartition(".")[2]) and not starts_process_with_parameter(self.project, ref.path),
-            self.catalog.match(ref.path),
+            self.catalog.match_called(ref.path, self.project.mro(ref.path)) if ref.kind is RefKind.INSTANCE and not targets
+            else self.catalog.match(ref.path),
             ref.path.startswith(_HARMLESS),
         )
 
@@ -229,10 +230,9 @@ class CallGraph:
                 found.unresolved += 1
 
     def _runs_body(self, site: CallSite, target: str) -> bool:
-        """Whether the call runs ``target``'s body where it is made. Calling a generator function
-        only creates the generator: its body runs where that is iterated (``for x in f()`` here,
-        or ``StreamingResponse(f())``'s worker thread). A decorated one may be something else (a
-        ``@contextmanager``, run by its ``with``)."""
+        """Whether the call runs ``target``'s body where it is made. Calling a generator function only
+        creates the generator: its body runs where that is iterated (``for x in f()`` here, or
+        ``StreamingResponse(f())``'s worker thread). A decorated one may be a ``@contextmanager``."""
         if site.iterated or site.context_manager:
             return True
         located = self.project.function(target)

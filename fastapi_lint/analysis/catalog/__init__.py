@@ -58,6 +58,12 @@ class Catalog:
             found = self._matched[path] = self._match(path)
             return found
 
+    def match_called(self, path: str, bases: tuple[str, ...]) -> Entry | None:
+        """The entry for calling an object of the type at ``path`` that defines no ``__call__``:
+        its type's, else the first of its bases' (``bases``, its MRO) the catalog knows: a
+        project's ``torch.nn.Module`` subclass runs the module's forward pass."""
+        return next((found for base in (path, *bases) if (found := self.match(base)) is not None), None)
+
     def _match(self, path: str) -> Entry | None:
         if "()" in path:
             return None

@@ -109,6 +109,9 @@ CPU_ENTRIES: list[Entry] = [
             # a loaded model's inference: its forward pass (calling it), generation, and the chat
             # methods models loaded with ``trust_remote_code`` add (ChatGLM, Qwen, InternVL)
             "transformers.PreTrainedModel",
+            # a PyTorch module's forward pass: calling one, the project's own subclasses included
+            "torch.nn.Module",
+            "torch.nn.modules.module.Module",
             *methods("transformers.PreTrainedModel", "generate forward chat stream_chat stream_generate"),
             "sentence_transformers.SentenceTransformer",
             "sentence_transformers.SentenceTransformer.encode",
