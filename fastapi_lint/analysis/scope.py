@@ -45,9 +45,10 @@ request, where what costs only under load (a client built per request, a small f
 worth a finding, though a wait still is. ``Scopes.now_and_then`` holds what only they, login
 flows, probes, configuration writes and trials reach, or reach only past a throttle (``if
 minutes_passed <= INTERVAL: continue`` before a pull from every provider: once per period): a
-client built per request is not worth a finding there either. ``Scopes.switched_off`` holds what only routes defined under a module-level
-switch off as the service ships reach (``if config("LOCAL_DEV", default=False, cast=bool):``
-around ``@app.get("/trigger")``): a developer's route, which does not exist in production.
+client built per request is not worth a finding there either. ``Scopes.switched_off`` holds what
+only routes defined under a module-level switch off as the service ships reach (``if
+config("LOCAL_DEV", default=False, cast=bool):`` around ``@app.get("/trigger")``): a developer's
+route, which does not exist in production.
 ``Scopes.unserved`` holds what only routes on a router no served app includes reach (a router
 in a module the apps' modules never import: ``scope_closure.py``).
 ``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of

@@ -74,8 +74,9 @@ class UnknownPlacement(CallEdges):
                 continue
             if function.class_path is not None and function.class_path in built_elsewhere:
                 continue  # its objects live only on a loop of their own (a daemon's server)
+            # A nested function's name means it in its parent only; a method's, where its class may be made.
             if not function.parent_path and (function.class_path is None or self._made(function.class_path, named, result)):
-                by_name.setdefault(function.name, []).append(function.path)  # a nested function's name means it in its parent only
+                by_name.setdefault(function.name, []).append(function.path)
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
             # a registry, a caller to come) does. A private one nobody calls is dead code; so is a

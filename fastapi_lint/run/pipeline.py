@@ -258,6 +258,8 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> 
     from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
     from fastapi_lint.analysis.test_code import is_test_path
 
+    if PARSE_ERROR_CODE not in selected_codes(config):
+        return []
     return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
         is_test_path(PurePath(d.path).parts) or any(marker in d.message for marker in _PYTHON2_SYNTAX))]
 
