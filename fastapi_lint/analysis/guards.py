@@ -46,6 +46,7 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSu
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.memoized import builds_behind_a_guard, is_cached, metaclass_keeps_instances
+from fastapi_lint.analysis.returned_values import returns_made
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
 
@@ -369,19 +370,7 @@ def _hands_on(project: Project, builder: FunctionFacts, family: list[str]) -> bo
     """Whether a function that builds an instance may hand it on, for others to run methods on:
     it returns one (``return Adapter(...)``, ``return adapter``), or it is a constructor (which
     keeps what it builds on the object)."""
-    if builder.name == "__init__":
-        return True
-    pending = list(builder.returned)
-    while pending:
-        value = pending.pop()
-        pending.extend(value.items)
-        if value.kind == "call" and value.call is not None and value.call.func is not None:
-            if project.resolve(value.call.func).path in family:
-                return True
-        elif value.kind == "ref" and value.ref is not None and (
-                value.ref.kind is RefKind.INSTANCE or project.resolve(value.ref).path in family):
-            return True  # an instance it made, of whatever type
-    return False
+    return builder.name == "__init__" or returns_made(project, builder, family)
 
 
 def _run_by_scripts(graph: Reach, coroutine: str, requests: frozenset[str]) -> bool:

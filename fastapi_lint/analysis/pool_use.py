@@ -29,6 +29,7 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project, split_path
 from fastapi_lint.analysis.request_path import Paths
+from fastapi_lint.analysis.returned_values import made, returns_made
 from fastapi_lint.analysis.test_code import is_test_path
 
 # Sync roles FastAPI runs in its threadpool: a route, dependency or exception handler while
@@ -128,7 +129,7 @@ def holders(project: Project, summary: ModuleSummary, site: CallSite, located: L
     else:
         function = located.function
         found.local_in.add(function.path)
-        if _returns_made(project, function, makes):
+        if returns_made(project, function, makes):
             found.names.add(function.path)
         _add_fills(project, located, site, makes, found)
     matcher = _Matcher(project, found, makes)
@@ -186,13 +187,13 @@ def _add_fills(project: Project, located: Located, site: CallSite, makes: frozen
             klass = project.classes.get(function.class_path)
             attributes = {a.name: a.value for a in klass[0].attributes} if klass is not None else {}
             value = attributes.get(rest)
-            if value is not None and _made(project, value, makes):
+            if value is not None and made(project, value, makes):
                 found.names.add(f"{function.class_path}.{rest}")
         elif ".state." in f".{place}":
             _add_state(function, found, {site.span.line})
         elif "." not in place:
             value = stores.get(place)
-            if value is not None and _made(project, value, makes):
+            if value is not None and made(project, value, makes):
                 found.names.add(f"{located.module.module}.{place}")
 
 
@@ -207,23 +208,6 @@ def _add_state(function: FunctionFacts, found: Holders, lines: set[int]) -> None
         found.state.add(place.rpartition(".")[2])
 
 
-def _made(project: Project, ref: Ref, makes: frozenset[str]) -> bool:
-    path = ref.path
-    return (path.endswith("()") and path[:-2] in makes) or project.resolve(ref).path in makes
-
-
-def _returns_made(project: Project, function: FunctionFacts, makes: frozenset[str]) -> bool:
-    """``return create_engine(...)``, ``return engine`` (a local), ``return SessionLocal, engine``."""
-    pending = list(function.returned)
-    while pending:
-        value = pending.pop()
-        pending.extend(value.items)
-        if value.kind == "call" and value.call is not None and value.call.func is not None:
-            if project.resolve(value.call.func).path in makes:
-                return True
-        if value.kind == "ref" and value.ref is not None and _made(project, value.ref, makes):
-            return True
-    return False
 
 
 class _Matcher:
