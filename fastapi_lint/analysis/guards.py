@@ -167,13 +167,13 @@ def _fallback_filled(graph: Reach, located: Located, guard: Guard) -> bool:
     fills elsewhere."""
     if guard.place.startswith(PARAMETER):
         return _always_given(graph, located, guard.place[len(PARAMETER):], guard.falsy)
-    copied = _copied_field(graph.project, located, guard.place)
+    copied = copied_field(graph.project, located, guard.place)
     if copied is not None and _always_given(graph, copied[0], copied[1], guard.falsy):
         return True
     return _filled_elsewhere(graph.project, guard.place)
 
 
-def _copied_field(project: Project, located: Located, place: str) -> tuple[Located, str] | None:
+def copied_field(project: Project, located: Located, place: str) -> tuple[Located, str] | None:
     """The constructor and its parameter that ``self.<field>`` is a copy of (``self._config =
     config`` in ``__init__``), when no other method of the class or its bases sets the field."""
     class_path = located.function.class_path

@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.call_arguments import LineRange, dead_lines
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts
-from fastapi_lint.analysis.guards import callers, run_by_requests
+from fastapi_lint.analysis.call_arguments import LineRange, argument, dead_lines
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
+from fastapi_lint.analysis.guards import callers, copied_field, run_by_requests
 from fastapi_lint.analysis.project import Located, per_project
 
 if TYPE_CHECKING:
@@ -58,12 +58,42 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
         return frozenset()
     project = graph.project
     untaken: frozenset[LineRange] | None = None
-    for site, _ in sites:
-        dead = dead_lines(project, function, site)
+    for site, caller in sites:
+        dead = dead_lines(project, function, _with_kept_constants(graph, site, caller))
         untaken = dead if untaken is None else _overlap(untaken, dead)
         if not untaken:
             return frozenset()
     return untaken or frozenset()
+
+
+def _with_kept_constants(graph: CallGraph, site: CallSite, caller: str) -> CallSite:
+    """``site`` with each argument read from a field of the caller's object that its constructor
+    copies from a parameter (``generate_mode=self.generate_mode``, ``self.generate_mode =
+    generate_mode``) replaced by the constant every construction a request makes gives that
+    parameter: ``ExecutionEngine()`` in the route leaves it at its default."""
+    located = graph.project.function(caller)
+    if located is None or located.function.class_path is None:
+        return site
+
+    def kept(value: Value) -> Value:
+        if value.kind != "ref" or not value.text.startswith("self.") or "." in value.text[5:]:
+            return value
+        return _kept_constant(graph, located, value.text) or value
+
+    args = tuple(kept(value) for value in site.args)
+    kwargs = tuple((name, kept(value)) for name, value in site.kwargs)
+    return site if (args, kwargs) == (site.args, site.kwargs) else site._replace(args=args, kwargs=kwargs)
+
+
+def _kept_constant(graph: CallGraph, located: Located, place: str) -> Value | None:
+    copied = copied_field(graph.project, located, place)
+    requests = run_by_requests(graph)
+    if copied is None or requests is None:
+        return None
+    constructor, parameter = copied
+    made = [site for site, caller in callers(graph).get(constructor.function.path, []) if caller in requests]
+    given = {argument(constructor.function, site, parameter) for site in made}
+    return given.pop() if made and len(given) == 1 and None not in given else None
 
 
 def _overlap(one: frozenset[LineRange], other: frozenset[LineRange]) -> frozenset[LineRange]:
