@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.call_arguments import LineRange, argument, dead_lines
+from fastapi_lint.analysis.call_arguments import LineRange, argument, dead_lines, passed
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
 from fastapi_lint.analysis.guards import callers, copied_field, run_by_requests
 from fastapi_lint.analysis.project import Located, per_project
@@ -72,17 +72,35 @@ def _with_kept_constants(graph: CallGraph, site: CallSite, caller: str) -> CallS
     generate_mode``) replaced by the constant every construction a request makes gives that
     parameter: ``ExecutionEngine()`` in the route leaves it at its default."""
     located = graph.project.function(caller)
-    if located is None or located.function.class_path is None:
+    if located is None:
         return site
-
-    def kept(value: Value) -> Value:
-        if value.kind != "ref" or not value.text.startswith("self.") or "." in value.text[5:]:
-            return value
-        return _kept_constant(graph, located, value.text) or value
-
-    args = tuple(kept(value) for value in site.args)
-    kwargs = tuple((name, kept(value)) for name, value in site.kwargs)
+    args = tuple(_constant_of(graph, located, value, _DEPTH) or value for value in site.args)
+    kwargs = tuple((name, _constant_of(graph, located, value, _DEPTH) or value) for name, value in site.kwargs)
     return site if (args, kwargs) == (site.args, site.kwargs) else site._replace(args=args, kwargs=kwargs)
+
+
+def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -> Value | None:
+    """The constant ``value``, written in ``located``, holds on every request: a field its
+    constructor copies (``self.generate_mode``), or a parameter it passes on as it came
+    (``generate_mode`` of ``try_get_backward_call(..., generate_mode='default')``), which its
+    callers a request runs give, up to ``depth`` calls up."""
+    if value.kind not in ("ref", "other"):
+        return None
+    if value.text.startswith("self.") and "." not in value.text[5:] and located.function.class_path is not None:
+        return _kept_constant(graph, located, value.text)
+    if depth <= 0 or not any(param.name == value.text for param in located.function.params):
+        return None
+    requests = run_by_requests(graph)
+    sites = [(site, caller) for site, caller in callers(graph).get(located.function.path, [])
+             if requests is not None and caller in requests]
+    given: set[Value | None] = set()
+    for site, caller in sites:
+        passed_here = argument(located.function, site, value.text)
+        outer = graph.project.function(caller)
+        if passed_here is None and outer is not None and (written := passed(located.function, site, value.text)) is not None:
+            passed_here = _constant_of(graph, outer, written, depth - 1)
+        given.add(passed_here)
+    return given.pop() if sites and len(given) == 1 and None not in given else None
 
 
 def _kept_constant(graph: CallGraph, located: Located, place: str) -> Value | None:
@@ -114,3 +132,5 @@ def _calls(site: CallSite, function: FunctionFacts) -> bool:
 
 
 _MEMO = per_project[dict[str, frozenset[LineRange]]](lambda project: {})
+# How many calls up a parameter passed on as it came is followed to the constant its callers give.
+_DEPTH = 2
