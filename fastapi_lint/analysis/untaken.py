@@ -67,10 +67,12 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
 
 
 def _with_kept_constants(graph: CallGraph, site: CallSite, caller: str) -> CallSite:
-    """``site`` with each argument read from a field of the caller's object that its constructor
-    copies from a parameter (``generate_mode=self.generate_mode``, ``self.generate_mode =
-    generate_mode``) replaced by the constant every construction a request makes gives that
-    parameter: ``ExecutionEngine()`` in the route leaves it at its default."""
+    """``site`` with each argument that holds one constant on every request replaced by it
+    (``_constant_of``): a field of the caller's object its constructor copies from a parameter
+    (``generate_mode=self.generate_mode``, where ``ExecutionEngine()`` in the route leaves it at its
+    default), or a parameter of the caller passed on as it came. A parameter the caller binds
+    again before passing it is taken as it came: the branch may then be ruled out wrongly, which
+    only hides a finding."""
     located = graph.project.function(caller)
     if located is None:
         return site
