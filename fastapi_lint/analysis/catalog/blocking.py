@@ -282,12 +282,15 @@ def brief(entry: Entry, site: CallSite) -> Entry:
     which the system buffers, as the standard library's ``logging.FileHandler`` writes them on
     the calling thread), or a file opened for code that then awaits in a loop (rows fetched and
     written a chunk at a time, an upload streamed: each step holds the loop briefly) holds
-    the loop as briefly as a metadata call (FAS108, off by default)."""
+    the loop as briefly as a metadata call (FAS108, off by default); so does a read of a file the
+    kernel makes in memory (``/proc/self/status``)."""
     if site.stepped and entry.pattern in _OPENERS:
         return _brief_as(entry, "opens a file that the block reads or writes in steps, awaiting between them",
                          ON_FILE_IN_STEPS)
     if entry.pattern == "builtins.open" and _appends_text(site):
         return _brief_as(entry, "appends to a text file, which the system buffers: a log's line", ON_LOG_APPEND)
+    if entry.pattern in _OPENERS and _kernel_file(site):
+        return _brief_as(entry, "reads a file the kernel makes in memory (`/proc`, `/sys`): no disk", ON_METADATA)
     if entry.pattern in _WHOLE_WRITES and _writes_composed(site):
         return _brief_as(entry, "holds the loop briefly: the text is the code's own (a serialized object, a script), "
                          "short, and written to the system's cache", ON_COMPOSED_WRITE)
@@ -351,6 +354,13 @@ def _writes_composed(site: CallSite) -> bool:
         return data.ref.made_by in _COMPOSERS
     # A module-level name in capitals is a constant by convention: text written in the source.
     return data.ref.kind is RefKind.SYMBOL and "()" not in path and path.rpartition(".")[2].isupper()
+
+
+def _kernel_file(site: CallSite) -> bool:
+    """``open("/proc/self/status")``: a file of the kernel's pseudo file systems, made from memory
+    when read (a process's memory for a log line, a cgroup's limits)."""
+    path = site.argument("file", 0)
+    return path is not None and path.kind in ("str", "fstring") and path.text.startswith(("/proc/", "/sys/"))
 
 
 def _appends_text(site: CallSite) -> bool:
