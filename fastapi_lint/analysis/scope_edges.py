@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.call_arguments import positional_parameters
-from fastapi_lint.analysis.facts import CallSite, Value
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.names import UNTYPED
 from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
@@ -176,8 +176,7 @@ class CallEdges:
             found = False
             if located is not None and not located.function.is_async and any(
                     site.text.endswith("new_event_loop") for site in located.function.calls):
-                calls = {self.project.resolve(site.func).path for site in located.function.calls if site.func is not None}
-                found = "asyncio.new_event_loop" in calls and not calls & _TAKES_THE_RUNNING_LOOP
+                found = self._only_new_loops([located.function])
             self._own_loops[path] = found
         return found
 
@@ -259,8 +258,12 @@ class CallEdges:
     def _makes_loops_only(self, class_path: str) -> bool:
         """Whether the class's methods make a loop (``asyncio.new_event_loop()``) and never take
         the running one: the loop its declared attribute holds is its own."""
-        calls = {self.project.resolve(site.func).path for located in self.project.class_methods(class_path)
-                 for site in located.function.calls if site.func is not None}
+        return self._only_new_loops([located.function for located in self.project.class_methods(class_path)])
+
+    def _only_new_loops(self, functions: list[FunctionFacts]) -> bool:
+        """Whether the functions make a loop (``asyncio.new_event_loop()``) and never take the running one."""
+        calls = {self.project.resolve(site.func).path for function in functions for site in function.calls
+                 if site.func is not None}
         return "asyncio.new_event_loop" in calls and not calls & _TAKES_THE_RUNNING_LOOP
 
     def _hands_a_runner(self, site: CallSite) -> bool:

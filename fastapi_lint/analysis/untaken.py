@@ -102,7 +102,7 @@ def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -
         if passed_here is None and outer is not None and (written := passed(located.function, site, value.text)) is not None:
             passed_here = _constant_of(graph, outer, written, depth - 1)
         given.add(passed_here)
-    return given.pop() if sites and len(given) == 1 and None not in given else None
+    return _the_one(given)
 
 
 def _kept_constant(graph: CallGraph, located: Located, place: str) -> Value | None:
@@ -112,8 +112,12 @@ def _kept_constant(graph: CallGraph, located: Located, place: str) -> Value | No
         return None
     constructor, parameter = copied
     made = [site for site, caller in callers(graph).get(constructor.function.path, []) if caller in requests]
-    given = {argument(constructor.function, site, parameter) for site in made}
-    return given.pop() if made and len(given) == 1 and None not in given else None
+    return _the_one({argument(constructor.function, site, parameter) for site in made})
+
+
+def _the_one(given: set[Value | None]) -> Value | None:
+    """The constant every call gives, when there are calls and they all give the same one."""
+    return next(iter(given)) if len(given) == 1 and None not in given else None
 
 
 def _overlap(one: frozenset[LineRange], other: frozenset[LineRange]) -> frozenset[LineRange]:
