@@ -3,8 +3,8 @@
 Such an app serves what the analysis cannot see, so everything no walk placed is ``UNKNOWN``
 then. One question for the whole project, held apart because most of it is the registrations
 that do not count: another framework's router, a path where FastAPI takes a handler, a wrapper
-passing its own parameter on, a handler a factory of the project makes, an app's own routes
-copied under other paths.
+passing its own parameter on, a handler a factory of the project makes, a library's handler, an
+app's own routes copied under other paths.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class BlindRegistrations(UnknownPlacement):
                 continue  # ``add_route("GET", "/path", handler)``: a path where FastAPI takes a handler
             if self._function_named(handler) is not None or handler_functions(project, handler):
                 continue
+            if handler.kind == "ref" and not self._may_be_own(project.resolve_value(handler).path):
+                continue  # a library's handler (``aioprometheus``'s ``metrics``): no code of the project
             if owner is not None and handler.text in {p.name for p in owner.params}:
                 continue  # a wrapper passing its own argument on: its callers name the handler
             if owner is not None and _copies_routes(owner, handler):

@@ -19,6 +19,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 # ``match`` patterns exist from Python 3.10; on 3.9 a file read by ``downgrade`` holds stand-ins.
 _PATTERN_BINDERS = tuple(node_class(name) for name in ("MatchAs", "MatchStar", "MatchMapping"))
+# Annotations that name no type a call could be resolved through.
+_UNTELLING_NAMES = frozenset({"Callable", "Any", "object"})
 
 
 def bind_locals(
@@ -51,6 +53,11 @@ def bind_locals(
                 _bind_ref(scope, unknown, node.name, Ref(f"{owner}.{again.segment if again else node.name}"))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             _bind_lazy(scope, unknown, node.targets[0].id, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and _untelling(node.annotation):
+            # ``handler: Callable[..., Any]``, then ``handler = authed`` on one branch and
+            # ``handler = anonymous`` on the other: the values say which functions it holds.
+            if node.value is not None:
+                _bind_lazy(scope, unknown, node.target.id, node.value)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             # An annotation names the type outright, whatever the value.
             scope.names.pop(node.target.id, None)
@@ -78,6 +85,15 @@ def bind_locals(
         scope.names.pop(name, None)
         scope.lazy.pop(name, None)
         scope.others.pop(name, None)
+
+
+def _untelling(annotation: ast.expr) -> bool:
+    """Whether an annotation says no more than "some function" or "anything": ``Callable[...]``,
+    ``Optional[Callable]``, ``Any``, ``object``."""
+    if isinstance(annotation, ast.Subscript):
+        head = callee_text(annotation.value).rpartition(".")[2]
+        return head == "Callable" or (head == "Optional" and _untelling(annotation.slice))
+    return callee_text(annotation).rpartition(".")[2] in _UNTELLING_NAMES
 
 
 def _same_kind(first: ast.expr, second: ast.expr) -> bool:
