@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.loop_threads import LoopThreads
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.analysis.request_path import Paths, describe_async, where
@@ -20,6 +21,8 @@ _RUN_UNTIL_COMPLETE = frozenset(
 _RUNS_A_LOOP = frozenset({_RUN, *_RUN_UNTIL_COMPLETE})
 # Each builds a loop: per request in a threadpool route, a loop built and torn down each time.
 _BUILDS_A_LOOP = frozenset({_RUN, _NEW_EVENT_LOOP})
+# Patches asyncio so that a running loop can be run again, nested: then neither raises.
+_NESTS_LOOPS = "nest_asyncio.apply"
 
 
 class LoopMisuse(Rule):
@@ -49,7 +52,10 @@ class LoopMisuse(Rule):
     one per request); a sync background task that gives its thread a loop (it
     runs after the response); a loop built in a callable handed to
     `asyncio.to_thread` or `run_in_executor`; a loop built only while a
-    lazy-initialisation guard's place is empty. `asyncio.get_event_loop()` in a
+    lazy-initialisation guard's place is empty; `asyncio.run` and
+    `run_until_complete` where `nest_asyncio.apply()` is called first (in the
+    function, or at the top of a module of the same top package, not a test),
+    which makes them run the loop again, nested, rather than raise. `asyncio.get_event_loop()` in a
     coroutine returns the running loop: FAS109 (off by default) asks for
     `get_running_loop()` there.
 
@@ -109,9 +115,13 @@ class LoopMisuse(Rule):
             return
         found = context.request_paths
         threads = context.loop_threads
+        nesting = _nesting(context)
         for located, site in calls:
             if site.offloaded:
                 continue  # in a lambda handed to a worker thread, which has no loop of its own
+            if nesting & {located.function.path, _import_root(located.module.module)} and (
+                    project.resolve(site.func).path in _RUNS_A_LOOP):
+                continue
             finding = self._finding(context, found, threads, located, site)
             if finding is not None:
                 yield finding
@@ -153,3 +163,23 @@ class LoopMisuse(Rule):
             f"`{site.text}` builds a second event loop on every request in {place}, where one is running",
             help="Use the running loop (`asyncio.get_running_loop()`) or `await` the coroutine directly",
         )
+
+
+def _nesting(context: Context) -> set[str]:
+    """Where ``nest_asyncio.apply()`` holds: the functions that call it, and the import roots
+    (top packages) of the modules, not tests, that call it at their top. It patches asyncio for
+    the whole process, and a process runs one package's server (a repository may hold several)."""
+    project = context.project
+    found: set[str] = set()
+    for summary, function, site in project.calls_named(["apply"]):
+        if site.func is None or project.resolve(site.func).path != _NESTS_LOOPS:
+            continue
+        if function is not None:
+            found.add(function.path)
+        elif not module_in_tests(summary):
+            found.add(_import_root(summary.module))
+    return found
+
+
+def _import_root(module: str) -> str:
+    return module.partition(".")[0] + "."
