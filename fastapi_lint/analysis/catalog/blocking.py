@@ -216,7 +216,7 @@ _FILES = group(
     # and the call alone cannot tell.
     "scans a folder tree synchronously",
     _FILE_INSTEAD,
-    [*methods("pathlib.Path", "glob rglob walk"), "os.walk"],
+    [*methods("pathlib.Path", "glob rglob walk"), "os.walk", "glob.glob", "glob.iglob"],
     waits=ON_FOLDERS,
     tier=Tier.FILE,
 )
@@ -282,8 +282,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
     which the system buffers, as the standard library's ``logging.FileHandler`` writes them on
     the calling thread), or a file opened for code that then awaits in a loop (rows fetched and
     written a chunk at a time, an upload streamed: each step holds the loop briefly) holds
-    the loop as briefly as a metadata call (FAS108, off by default); so does a read of a file the
-    kernel makes in memory (``/proc/self/status``)."""
+    the loop as briefly as a metadata call (FAS108, off by default); so do a read of a file the
+    kernel makes in memory (``/proc/self/status``) and a pattern that lists one folder
+    (``path.glob("*.jpg")``, ``glob.glob(pattern)``), as ``os.listdir`` does."""
     if site.stepped and entry.pattern in _OPENERS:
         return _brief_as(entry, "opens a file that the block reads or writes in steps, awaiting between them",
                          ON_FILE_IN_STEPS)
@@ -291,6 +292,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
         return _brief_as(entry, "appends to a text file, which the system buffers: a log's line", ON_LOG_APPEND)
     if entry.pattern in _OPENERS and _kernel_file(site):
         return _brief_as(entry, "reads a file the kernel makes in memory (`/proc`, `/sys`): no disk", ON_METADATA)
+    if entry.pattern in _GLOBS and _one_folder(entry.pattern, site):
+        return _brief_as(entry, "lists one folder's entries, as `os.listdir` does (the pattern does not recurse)",
+                         ON_METADATA)
     if entry.pattern in _WHOLE_WRITES and _writes_composed(site):
         return _brief_as(entry, "holds the loop briefly: the text is the code's own (a serialized object, a script), "
                          "short, and written to the system's cache", ON_COMPOSED_WRITE)
@@ -354,6 +358,21 @@ def _writes_composed(site: CallSite) -> bool:
         return data.ref.made_by in _COMPOSERS
     # A module-level name in capitals is a constant by convention: text written in the source.
     return data.ref.kind is RefKind.SYMBOL and "()" not in path and path.rpartition(".")[2].isupper()
+
+
+# Match a pattern against a folder's entries; a tree only with ``**`` (``glob.glob``: and
+# ``recursive=True``).
+_GLOBS = frozenset({"pathlib.Path.glob", "glob.glob", "glob.iglob"})
+
+
+def _one_folder(pattern: str, site: CallSite) -> bool:
+    """``path.glob("*.jpg")`` (a literal pattern without ``**``), ``glob.glob(pattern)`` without
+    ``recursive=True``: one listing of one folder (or of the few a ``*/`` names)."""
+    if pattern != "pathlib.Path.glob":
+        recursive = site.kwarg("recursive")
+        return recursive is None or (recursive.kind == "const" and recursive.text in ("False", "None"))
+    written = site.argument("pattern", 0)
+    return written is not None and written.kind == "str" and "**" not in written.text
 
 
 def _kernel_file(site: CallSite) -> bool:
