@@ -31,6 +31,9 @@ CPU_ENTRIES: list[Entry] = [
             *methods("bcrypt", "hashpw checkpw kdf"),  # gensalt only reads os.urandom: cheap
             *methods("argon2.PasswordHasher", "hash verify"),
             *methods("argon2.low_level", "hash_secret hash_secret_raw verify_secret"),
+            # PyNaCl's password hashing (libsodium's argon2 and scrypt)
+            *methods("nacl.pwhash", "str verify kdf"),
+            *each("nacl.pwhash.argon2i nacl.pwhash.argon2id nacl.pwhash.scrypt", "str verify kdf"),
             "hashlib.pbkdf2_hmac",
             "hashlib.scrypt",
         ],
