@@ -10,13 +10,11 @@ async callee runs on the loop in its own right (FAS101 reports it there), and a
 callable handed to ``to_thread``/``run_in_threadpool`` is not a call at all. A function's
 witness is the chain to the costliest call it reaches (``Tier``: a wait on a peer over file
 contents over metadata), the shortest such chain: a helper that creates a temporary file and
-then runs a process is reported by the process.
+then runs a process is reported by the process. A call through an interface blocks when one of
+its implementations does, unless another is known not to (``dispatch.py``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
@@ -24,7 +22,9 @@ from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
+from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
+from fastapi_lint.analysis.dispatch import Implementations
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
@@ -39,6 +39,7 @@ _HARMLESS = (
     "builtins.", "str.", "int.", "float.", "bool.", "bytes.", "dict.", "list.", "set.", "tuple.",
     "fastapi.HTTPException", "fastapi.exceptions.", "starlette.exceptions.", "typing.", "uuid.UUID",
 )
+_UNTYPED_MEMBERS = ("typing.Any.", "typing_extensions.Any.")  # ``self.client: Any``'s methods: anything
 
 
 def _decorated(decorator: Value) -> str:
@@ -58,30 +59,8 @@ _PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classme
                                        "torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
 
 
-@dataclass
-class _Calls:
-    """What one function's calls reach (see ``CallGraph``)."""
-
-    edges: list[tuple[CallSite, str]]
-    direct: list[tuple[CallSite, str, Entry]]
-    runs: list[tuple[CallSite, str]]
-    unknown: int
-    unresolved: int
-
-
-_NO_CALLS = _Calls([], [], [], 0, 0)
-
-
-class _Callee(NamedTuple):
-    """What a callee, as written, is: the same for every call written that way (see ``_callee``)."""
-
-    ref: Ref  # what it resolves to
-    targets: list[str]  # the project functions it may run
-    offload: bool  # hands a callable to a thread or a task (``to_thread``, ``add_task``)
-    entry: Entry | None  # its catalog entry, when it blocks
-    harmless: bool  # a builtin or the like: not an unknown effect
-    # what else it may be, when it is a name bound several ways (``Project.resolve_all``)
-    others: tuple[_Callee, ...] = ()
+# How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
+_FORWARDS = 3
 
 
 class CallGraph:
@@ -94,17 +73,19 @@ class CallGraph:
         # the functions FastAPI runs per request (routes, dependencies, middleware, ...)
         self.request_roots = request_roots
         # function path -> what its calls reach, made the first time the function is asked about
-        self._calls: dict[str, _Calls] = {}
+        self._calls: dict[str, Calls] = {}
         self._targets: dict[tuple[str, RefKind], list[str]] = {}
         # written callee (kind, then path) -> what it is: a project writes most callees many times
-        self._callees: dict[RefKind, dict[str, _Callee]] = {kind: {} for kind in RefKind}
+        self._callees: dict[RefKind, dict[str, Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
         self._memo: dict[str, bool] = {}  # function path -> memoized (``per_call``)
-        # (function path, lines a call rules out, class of ``self``) -> its witness without them (``witness_at``)
-        self._without_dead: dict[tuple[str, frozenset[tuple[int, int]], str | None], Witness | None] = {}
+        # (function path, lines a call rules out, class of ``self``, the call) -> its witness without them (``witness_at``)
+        self._without_dead: dict[tuple[str, frozenset[tuple[int, int]], str | None, CallSite], Witness | None] = {}
         # (a base class's method, the class of ``self``) -> its witness there (``_in_context``)
         self._contexts: dict[tuple[str, str], Witness | None] = {}
         self._forwards: dict[tuple[str, CallSite, str | None], Witness | None] = {}  # ``_forwarded``'s
+        self._dispatched: dict[CallSite, list[str]] = {}  # a call through an interface -> its implementations
+        self._implementations: Implementations | None = None
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""
@@ -128,17 +109,17 @@ class CallGraph:
         """Calls of the whole project that resolve to nothing (for ``--statistics``)."""
         return sum(self._build(located).unresolved for located in self.project.all_functions())
 
-    def _of(self, path: str) -> _Calls:
+    def _of(self, path: str) -> Calls:
         found = self._calls.get(path)
         if found is None:
             located = self.project.function(path)
             # Only a function's own path names it here (not a path through a package alias).
-            found = self._build(located) if located is not None and located.function.path == path else _NO_CALLS
+            found = self._build(located) if located is not None and located.function.path == path else NO_CALLS
             self._calls[path] = found
         return found
 
-    def _build(self, located: Located) -> _Calls:
-        found = _Calls([], [], [], 0, 0)
+    def _build(self, located: Located) -> Calls:
+        found = Calls([], [], [], 0, 0)
         edges, direct, runs = found.edges, found.direct, found.runs
         callees = self._callees
         for site in located.function.calls:
@@ -155,6 +136,8 @@ class CallGraph:
             targets = callee.targets
             if targets:
                 runs.extend([(site, target) for target in targets])
+                if len(targets) > 1:
+                    self._dispatched[site] = targets
             if callee.offload:
                 for value in site.args[:2]:
                     handed = self._handed(value)
@@ -175,7 +158,7 @@ class CallGraph:
         runs.extend(reads)
         return found
 
-    def _callee(self, func: Ref) -> _Callee:
+    def _callee(self, func: Ref) -> Callee:
         first, *others = self.project.resolve_all(func)
         callee = self._callee_of(func, first)
         if others:
@@ -183,21 +166,21 @@ class CallGraph:
         self._callees[func.kind][func.path] = callee
         return callee
 
-    def _callee_of(self, func: Ref, ref: Ref) -> _Callee:
+    def _callee_of(self, func: Ref, ref: Ref) -> Callee:
         targets = self.targets(ref)
         if f".{SUPER}." in func.path:  # ``super().m()`` runs the base's ``m`` itself, never an override
             targets = [own] if (own := self.target(ref)) is not None else []
-        return _Callee(
+        return Callee(
             ref,
             targets,
             # (the project's own ``add_task`` that starts a process: what it is handed runs there)
             is_offload(ref.path, func.path.rpartition(".")[2]) and not starts_process_with_parameter(self.project, ref.path),
             self.catalog.match_called(ref.path, self.project.mro(ref.path)) if ref.kind is RefKind.INSTANCE and not targets
             else self.catalog.match(ref.path),
-            ref.path.startswith(_HARMLESS),
+            ref.path.startswith(_HARMLESS) and not ref.path.startswith(_UNTYPED_MEMBERS),
         )
 
-    def _add_choices(self, found: _Calls, site: CallSite, callee: _Callee) -> None:
+    def _add_choices(self, found: Calls, site: CallSite, callee: Callee) -> None:
         """A call of a name bound several ways runs one of them: it reaches what each reaches,
         and blocks when one of them does (each edge names the one it goes through)."""
         options = [callee, *callee.others]
@@ -383,8 +366,8 @@ class CallGraph:
         path = located.function.path  # two files of one module name (two services' ``app/main.py``): each its own calls
         calls = self._of(path) if self.project.function(path) is located else self._build(located)
         for site, callee in calls.edges:
-            if not fits(self.project, site, callee, receiver):
-                continue  # ``self.run()`` in a class ``self`` cannot be an instance of
+            if not fits(self.project, site, callee, receiver) or not self._picked_blocks(site):
+                continue  # ``self.run()`` in a class ``self`` cannot be an instance of; an interface's call
             witness = self.witness_at(site, callee, receiver)
             if witness is None or not self.per_call(located, site, callee, witness.blocking_call, witness.tier):
                 continue
@@ -410,16 +393,23 @@ class CallGraph:
         dead = dead_lines(self.project, first.caller.function, site)
         if not in_ranges(first.site.span.line, dead):
             return self._forwarded(site, callee, below, receiver)
-        if (callee, dead, receiver) not in self._without_dead:
-            self._without_dead[(callee, dead, receiver)] = self._local_witness(callee, dead, receiver)
-        return self._without_dead[(callee, dead, receiver)]
+        if (key := (callee, dead, receiver, site)) not in self._without_dead:  # its constants, passed on, rule out more
+            self._without_dead[key] = self._local_witness(callee, dead, receiver, outer=site)
+        return self._without_dead[key]
 
     def _forwarded(self, site: CallSite, callee: str, below: Witness, receiver: str | None) -> Witness | None:
-        """``below``, unless ``callee`` passes on a constant of ``site`` that rules out its next call's
-        line: then ``callee``'s best chain with its calls seen as ``site``'s constants make them."""
-        steps = below.steps
-        inner = forwarded(steps[0].caller.function, steps[0].site, site) if len(steps) > 1 else None
-        if inner is None or not in_ranges(steps[1].site.span.line, dead_lines(self.project, steps[1].caller.function, inner)):
+        """``below``, unless ``callee`` passes on a constant of ``site`` that rules out a line of the
+        chain further down (passed on again and again, up to ``_FORWARDS`` calls): then ``callee``'s
+        best chain with its calls seen as ``site``'s constants make them."""
+        steps, seen_as = below.steps, site
+        for step, following in zip(steps[:_FORWARDS], steps[1:]):  # passed on as it came, maybe again
+            inner = forwarded(step.caller.function, step.site, seen_as)
+            if inner is None:
+                return below
+            if in_ranges(following.site.span.line, dead_lines(self.project, following.caller.function, inner)):
+                break
+            seen_as = inner
+        else:
             return below
         if (callee, site, receiver) not in self._forwards:
             self._forwards[(callee, site, receiver)] = self._local_witness(callee, frozenset(), receiver, outer=site)
@@ -458,7 +448,7 @@ class CallGraph:
         for site, callee in self.edges(path):
             if not self._is_sync(callee) or (dead and in_ranges(site.span.line, dead)):
                 continue
-            if not fits(self.project, site, callee, receiver):
+            if not fits(self.project, site, callee, receiver) or not self._picked_blocks(site):
                 continue
             context = context_of(self.project, site, callee, receiver)
             known = self._in_context(callee, context) if context is not None else self._witness.get(callee)
@@ -471,6 +461,15 @@ class CallGraph:
             if found.outranks(best):
                 best = found
         return best
+
+    def _picked_blocks(self, site: CallSite) -> bool:
+        """Whether the call may block whichever implementation it runs, when it calls an interface."""
+        targets = self._dispatched.get(site)
+        if targets is None:
+            return True
+        if self._implementations is None:
+            self._implementations = Implementations(self.project)
+        return not any(self.fully_known(target) for target in self._implementations.picks(targets))
 
     def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str, tier: Tier) -> bool:
         """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a cache

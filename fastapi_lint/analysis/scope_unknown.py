@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
+from fastapi_lint.analysis.facts import FunctionFacts, Value
 from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
+from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.scope_closure import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
@@ -33,8 +34,6 @@ _BUILTIN_METHODS = frozenset(
 )
 # Return a value of any type: a member of what they return may be the project's.
 _ANY_MAKERS = IMPORTERS | {"builtins.getattr", "getattr", "builtins.type", "type"}
-# What code that looks up subclasses (``Base.__subclasses__()``) may make: any class.
-_ANYTHING: frozenset[str] = frozenset({"*"})
 # Bases whose code calls no method a subclass adds: a class with only these is the project's own.
 _PLAIN_BASES = frozenset({"builtins", "abc", "typing", "typing_extensions", "enum", "object", "?"})
 
@@ -48,7 +47,7 @@ class _Registered:
 class UnknownPlacement(CallEdges):
     """The functions the app's code may run through what the analysis cannot follow."""
 
-    _names: frozenset[str] | None = None  # ``_names_outside_tests``, worked out on first use
+    _made_classes: MadeClasses | None = None  # worked out on first use
 
     def _unknown(self, result: Scopes) -> set[str]:
         """What the app's code may run through what the analysis cannot follow (``Where.UNKNOWN``):
@@ -120,52 +119,10 @@ class UnknownPlacement(CallEdges):
 
     def _made(self, class_path: str, named: NamedValues, result: Scopes) -> bool:
         """Whether the served code may have an instance of the class to call a method of the name
-        on: code outside the tests imports it or a subclass (an enum of tools), builds one, names
-        one as a value (a table, an argument, an alias), calls a member of one
-        (``Tool.from_config()``), or may find one without naming it (a decorator that registers it,
-        ``__subclasses__()``, a module loaded by name). A class that only its package's
-        ``__init__`` re-exports, and only tests build, has none: a tool never registered. Told by
-        the classes' names, as a re-export or an import root may spell their paths otherwise."""
-        if self._names is None:
-            self._names = self._names_outside_tests(named, result)
-        project = self.project
-        family = project.family(class_path)
-        if self._names is _ANYTHING or any(klass.rpartition(".")[2] in self._names for klass in family):
-            return True
-        if any(f"{base.rpartition('.')[2]}.__subclasses__" in self._names for base in project.mro(class_path)):
-            return True  # ``{d.name(): d for d in BaseDeployment.__subclasses__()}``
-        for klass in family:
-            entry = project.classes.get(klass)
-            if entry is None or entry[0].decorators or entry[1].module in result.loaded_by_name:
-                return True
-        return False
-
-    def _names_outside_tests(self, named: NamedValues, result: Scopes) -> frozenset[str]:
-        """The last names of what the code outside the tests names as values, imports (but in a
-        package's ``__init__``) and calls, and of the owners of the members it calls
-        (``Tool.from_config`` names ``Tool``; ``Base.__subclasses__`` is kept whole);
-        ``_ANYTHING`` when it looks up the subclasses of a class it cannot name."""
-        found = {path.rpartition(".")[2] for path in named.values}
-        for summary in self.project.summaries:
-            if summary.path in result.tests:
-                continue
-            if not summary.is_package:  # a package's ``__init__`` imports to re-export, not to use
-                found.update(imported.rpartition(".")[2] for _, imported in summary.imports)
-            calls: list[tuple[str | None, CallSite]] = [(None, site) for site in summary.module_calls]
-            calls += ((function.class_path, site) for function in summary.functions for site in function.calls)
-            for own_class, site in calls:
-                if site.func is None:
-                    continue
-                callee = self.project.resolve(site.func).path
-                owner, _, name = callee.rpartition(".")
-                if own_class is not None and own_class in (callee, owner):
-                    continue  # ``self.helper()`` in its own methods
-                if name == "__subclasses__":
-                    if owner not in self.project.classes:
-                        return _ANYTHING  # the subclasses of a class it cannot name
-                    found.add(f"{owner.rpartition('.')[2]}.__subclasses__")
-                found.update((name, owner.rpartition(".")[2]))
-        return frozenset(found)
+        on (``made_classes.py``)."""
+        if self._made_classes is None:
+            self._made_classes = MadeClasses(self.project, result.tests, lambda: named)
+        return self._made_classes.may_be_made(class_path, result.loaded_by_name)
 
     def _unambiguous(self, paths: list[str]) -> list[str]:
         """The functions a name an unknown call is written with may mean, unless it may mean too

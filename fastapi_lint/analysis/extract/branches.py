@@ -44,15 +44,18 @@ def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
              self_name: str | None = None, star_kwargs: str | None = None) -> tuple[Branch, ...]:
     """Every branch of ``body`` (nested blocks too, not nested functions) on one of ``parameters``;
     ``resolve`` names a type written in a test by its dotted path. In a method, an attribute the
-    body sets from a parameter and from nothing else (``self.script = script``) is that parameter;
+    body sets from a parameter and from nothing else (``self.script = script``, ``self.cache_enabled
+    = cache``) is that parameter;
     a local the body binds once, to ``kwargs.get("role")`` of its ``**kwargs`` (``star_kwargs``),
     is the keyword ``role``."""
     rebound = _rebound(body)
     kept = parameters - rebound
     keywords = _keyword_locals(body, star_kwargs) if star_kwargs and star_kwargs not in rebound else {}
+    fields = _kept_attributes(body, kept, self_name)
+    renamed = {**keywords, **{field: parameter for field, parameter in fields.items() if field not in parameters}}
     found: list[Branch] = []
-    _search(body, kept | _kept_attributes(body, kept, self_name) | frozenset(keywords), resolve, found)
-    return tuple(branch._replace(name=keywords.get(branch.name, branch.name)) for branch in found)
+    _search(body, kept | frozenset(f"{self_name}.{field}" for field in fields) | frozenset(keywords), resolve, found)
+    return tuple(branch._replace(name=renamed.get(branch.name, branch.name)) for branch in found)
 
 
 def _keyword_locals(body: list[ast.stmt], star_kwargs: str) -> dict[str, str]:
@@ -72,11 +75,12 @@ def _keyword_locals(body: list[ast.stmt], star_kwargs: str) -> dict[str, str]:
     return {local: keyword for local, keyword in found.items() if local in once}
 
 
-def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> frozenset[str]:
-    """``self.script`` (spelled so) for each ``self.script = script`` of the body's own statements,
-    where nothing else in the body sets ``self.script``."""
+def _kept_attributes(body: list[ast.stmt], parameters: frozenset[str], self_name: str | None) -> dict[str, str]:
+    """The fields the body's own statements copy from a parameter (``self.script = script``,
+    ``self.cache_enabled = cache``) and nothing else in the body sets: field -> parameter. A
+    test on the field is one on the parameter."""
     copies = parameter_copies(body, parameters, self_name)
-    return frozenset(f"{self_name}.{field}" for field, parameter in copies.items() if field == parameter)
+    return {field: parameter for field, parameter in copies.items() if field == parameter or field not in parameters}
 
 
 def _search(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve, found: list[Branch]) -> None:

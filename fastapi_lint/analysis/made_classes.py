@@ -1,0 +1,76 @@
+"""Whether the served code may have an instance of a class: told by the classes' names.
+
+Code outside the tests imports the class or a subclass (an enum of tools), builds one, names one
+as a value (a table, an argument, an alias), calls a member of one (``Tool.from_config()``), or
+may find one without naming it (a decorator that registers it, ``__subclasses__()``, a module
+loaded by name). A class that only its package's ``__init__`` re-exports, and only tests build,
+has none: a tool never registered. Names, not paths, as a re-export or an import root may spell
+their paths otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.named_values import NamedValues
+from fastapi_lint.analysis.project import Project
+
+# What code that looks up subclasses (``Base.__subclasses__()``) may make: any class.
+_ANYTHING: frozenset[str] = frozenset({"*"})
+
+
+class MadeClasses:
+    """The question for one project, its tests (display paths) and what its code names as values
+    (``named_values``, given when first needed: computing it costs a pass over the project)."""
+
+    def __init__(self, project: Project, tests: Collection[str], named: Callable[[], NamedValues]) -> None:
+        self.project = project
+        self._tests = tests
+        self._named = named
+        self._names: frozenset[str] | None = None
+
+    def may_be_made(self, class_path: str, loaded_by_name: Collection[str] = ()) -> bool:
+        """Whether code outside the tests may have an instance of the class (or of a subclass);
+        ``loaded_by_name``: modules loaded by name (``importlib.import_module(name)``)."""
+        if self._names is None:
+            self._names = _names_outside_tests(self.project, self._named(), self._tests)
+        project = self.project
+        family = project.family(class_path)
+        if self._names is _ANYTHING or any(klass.rpartition(".")[2] in self._names for klass in family):
+            return True
+        if any(f"{base.rpartition('.')[2]}.__subclasses__" in self._names for base in project.mro(class_path)):
+            return True  # ``{d.name(): d for d in BaseDeployment.__subclasses__()}``
+        for klass in family:
+            entry = project.classes.get(klass)
+            if entry is None or entry[0].decorators or entry[1].module in loaded_by_name:
+                return True
+        return False
+
+
+def _names_outside_tests(project: Project, named: NamedValues, tests: Collection[str]) -> frozenset[str]:
+    """The last names of what the code outside the tests names as values, imports (but in a
+    package's ``__init__``) and calls, and of the owners of the members it calls
+    (``Tool.from_config`` names ``Tool``; ``Base.__subclasses__`` is kept whole);
+    ``_ANYTHING`` when it looks up the subclasses of a class it cannot name."""
+    found = {path.rpartition(".")[2] for path in named.values}
+    for summary in project.summaries:
+        if summary.path in tests:
+            continue
+        if not summary.is_package:  # a package's ``__init__`` imports to re-export, not to use
+            found.update(imported.rpartition(".")[2] for _, imported in summary.imports)
+        calls: list[tuple[str | None, CallSite]] = [(None, site) for site in summary.module_calls]
+        calls += ((function.class_path, site) for function in summary.functions for site in function.calls)
+        for own_class, site in calls:
+            if site.func is None:
+                continue
+            callee = project.resolve(site.func).path
+            owner, _, name = callee.rpartition(".")
+            if own_class is not None and own_class in (callee, owner):
+                continue  # ``self.helper()`` in its own methods
+            if name == "__subclasses__":
+                if owner not in project.classes:
+                    return _ANYTHING  # the subclasses of a class it cannot name
+                found.add(f"{owner.rpartition('.')[2]}.__subclasses__")
+            found.update((name, owner.rpartition(".")[2]))
+    return frozenset(found)
