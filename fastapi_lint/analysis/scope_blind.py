@@ -21,6 +21,9 @@ _SERVERS = APP_TYPES | ROUTER_TYPES
 _REGISTRATIONS = ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route")
 # The libraries whose apps and routers those registrations are FastAPI's (or Starlette's).
 _ROUTING_LIBRARIES = frozenset({"fastapi", "starlette"})
+# The members of an app or a router that register a route (``getattr(app, method)(path)(handler)``).
+_REGISTERING_MEMBERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
+                                  "route", "websocket", "websocket_route", *_REGISTRATIONS})
 # Values that are never a handler (a path or a method written where FastAPI takes one).
 _LITERALS = frozenset({"str", "fstring", "num", "const"})
 
@@ -31,7 +34,8 @@ class BlindRegistrations(UnknownPlacement):
     def _unnamed_handlers(self, tests: set[str]) -> bool:
         """Whether routes are registered with handlers the analysis cannot name: the app serves
         what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
-        run time, ``getattr(app, method)(path)(handler)``). Not in ``tests`` (module paths): a
+        run time, ``getattr(app, method)(path)(handler)``; not ``getattr(app, "state")``, which reads
+        an attribute). Not in ``tests`` (module paths): a
         test's app (a fake peer in a conftest.py) serves nothing in production."""
         project = self.project
         for summary, owner, site in project.calls_named(_REGISTRATIONS):
@@ -53,6 +57,8 @@ class BlindRegistrations(UnknownPlacement):
             return True
         for summary, _, site in project.calls_named(["getattr"]):
             if summary.path not in tests and site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
+                if len(site.args) > 1 and site.args[1].kind == "str" and site.args[1].text not in _REGISTERING_MEMBERS:
+                    continue  # ``getattr(app, "state", None)``: an attribute read, no route registered
                 return True
         return False
 
