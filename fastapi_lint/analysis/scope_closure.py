@@ -5,7 +5,7 @@ A function of a module the served process never imports cannot run on the app's 
 its name says. The closure follows the imports made at import time and in the functions that run
 in the served process; a module named at run time (``importlib.import_module(setting)``, a
 plugin or a backend picked by configuration) may be any module under the prefix the name gives
-(``Scopes.loaded_by_name``).
+(``Scopes.loaded_by_name``), but a script outside any package that runs its own loop.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from fastapi_lint.analysis.scope_places import Scopes
 # Import a module whose name is computed at run time.
 IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 _IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in IMPORTERS)
+# Run a loop (or a server) until done: at a module's top, the module is a script.
+_SCRIPT_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvicorn.run"})
 
 
 class ModuleClosure(CallEdges):
@@ -61,9 +63,17 @@ class ModuleClosure(CallEdges):
         if prefixes:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
             result.loaded_by_name = {summary.module for summary in project.summaries
                                      if summary.path not in result.tests and summary.module not in closure
-                                     and any(summary.module.startswith(prefix) for prefix in prefixes)}
+                                     and any(summary.module.startswith(prefix) for prefix in prefixes)
+                                     and not self._script(summary)}
             closure |= result.loaded_by_name
         return closure
+
+    def _script(self, summary: ModuleSummary) -> bool:
+        """A file outside any package that runs a loop of its own at its top (``asyncio.run(main())``
+        under ``if __name__ == "__main__":``): a script, which no name computed at run time means."""
+        return "." not in summary.module and not summary.is_package and any(
+            site.func is not None and self.project.resolve(site.func).path in _SCRIPT_RUNNERS
+            for site in summary.module_calls)
 
     def _unincluded_routes(self, tests: set[str]) -> frozenset[str]:
         """The handlers of routes on an ``APIRouter`` that no app is known to include, in a module

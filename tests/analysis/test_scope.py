@@ -160,6 +160,14 @@ def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monk
     assert "svc.extras" in loaded("importlib.import_module(kind)")
 
 
+def test_a_script_that_runs_its_own_loop_is_no_module_a_computed_name_loads() -> None:
+    context = lint_paths([FIXTURES / "scope_scripts"], CODES, cache_dir=None).context
+    assert context is not None
+    assert "svc.plugins" in context.scopes.loaded_by_name
+    assert "news_agent" in {summary.module for summary in context.project.summaries}
+    assert "news_agent" not in context.scopes.closure  # cookbook/news_agent.py: asyncio.run at its top
+
+
 def test_a_daemon_run_by_a_command_is_on_a_private_loop_and_another_frameworks_routes_blind_nothing() -> None:
     daemon = FIXTURES / "scope_daemon"
     context = lint_paths([daemon], CODES, cache_dir=None).context
