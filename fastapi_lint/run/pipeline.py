@@ -246,13 +246,16 @@ def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: 
 
 # What CPython 3 says of Python 2 syntax: a print or exec statement, an octal literal ``0777``,
 # ``except A, e``. No Python 3 service imports such a file (a vendored grammar's examples, an old script).
-_PYTHON2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
-                   "leading zeros in decimal integer literals", "multiple exception types must be parenthesized")
+# A Git LFS pointer left in place of a file (a model's code kept with its weights) is no code at all.
+_NOT_THE_SERVICES = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+                     "leading zeros in decimal integer literals", "multiple exception types must be parenthesized",
+                     "a Git LFS pointer")
 
 
 def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
     """The parse errors the default scope leaves out, as it leaves out every finding there: in test
-    code (a test's or a grammar's fixture written not to parse), and in files of Python 2 syntax."""
+    code (a test's or a grammar's fixture written not to parse), in files of Python 2 syntax, and
+    in Git LFS pointers checked out in place of a file."""
     if config.scope == "all":
         return []
     from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
@@ -261,7 +264,7 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> 
     if PARSE_ERROR_CODE not in selected_codes(config):
         return []
     return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
-        is_test_path(PurePath(d.path).parts) or any(marker in d.message for marker in _PYTHON2_SYNTAX))]
+        is_test_path(PurePath(d.path).parts) or any(marker in d.message for marker in _NOT_THE_SERVICES))]
 
 
 def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: CheckResult) -> None:
