@@ -31,7 +31,8 @@ app_config or get_app_config()``), or a field its constructor copies from one, t
 filled when every caller passes the value.
 
 The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")``/
-``not isinstance(x, Config)`` (and a stamp the filling sets, ``CACHE["checked_at"] == 0``) with
+``not isinstance(x, Config)`` (and a stamp the filling sets, ``CACHE["checked_at"] == 0``, or a
+text it loads, ``if page == "":``) with
 the guarded code in the ``if`` body; the same tests' opposites with an early ``return`` (the
 rest of the body is guarded) or with the filling code in the ``else``; and a test combined with
 others by ``and``/``or`` (``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key):``):
@@ -412,8 +413,8 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
             return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.In):
             return lasting_place(right, search, aliases)
-        if isinstance(op, (ast.Gt, ast.NotEq)) and _is_zero(right):
-            return place_or_read(test.left, search, aliases)  # a stamp set when filled
+        if isinstance(op, (ast.Gt, ast.NotEq)) and _is_empty(right):
+            return place_or_read(test.left, search, aliases)  # a stamp set (a text loaded) when filled
         return None
     if isinstance(test, ast.Call) and called_name(test) == "hasattr":
         return named_attribute(test, search, aliases)
@@ -439,7 +440,7 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
             return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
             return lasting_place(right, search, aliases)
-        if isinstance(op, (ast.Eq, ast.LtE)) and _is_zero(right):
+        if isinstance(op, (ast.Eq, ast.LtE)) and _is_empty(right):
             return place_or_read(test.left, search, aliases)
     return None
 
@@ -455,8 +456,9 @@ def _first(places: Iterator[str | None]) -> str | None:
     return next((place for place in places if place is not None), None)
 
 
-def _is_zero(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value in (0, 0.0)
+def _is_empty(node: ast.expr) -> bool:
+    """``0`` (a stamp not set yet) or ``""`` (a text not loaded yet: ``if page == "":``)."""
+    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value in (0, 0.0, "", b"")
 
 
 def _is_none(node: ast.expr) -> bool:
