@@ -128,7 +128,7 @@ def filled_places(
         statement = pending.pop()
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and not _clears(statement):
             found |= filled_in([statement], search, {})
         elif isinstance(statement, ast.Expr):
             call = statement.value.value if isinstance(statement.value, ast.Await) else statement.value
@@ -138,6 +138,14 @@ def filled_places(
         for block in _statement_blocks(statement):
             pending.extend(block)
     return found
+
+
+def _clears(statement: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:
+    """``self.stop_response = False``, ``self._client = None``: a reset, which empties a place
+    rather than fills it (a guard on it still finds it empty next time)."""
+    value = statement.value
+    return (not isinstance(statement, ast.AugAssign) and isinstance(value, ast.Constant)
+            and (value.value is None or value.value is False))
 
 
 def _statement_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
