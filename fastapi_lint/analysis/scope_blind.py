@@ -64,7 +64,11 @@ class BlindRegistrations(UnknownPlacement):
 
     def _on_an_app(self, callee: str) -> bool:
         """Whether a registration's callee may be an app's or a router's: FastAPI's or Starlette's,
-        the project's own (a subclass), or of a value of no known type."""
+        the project's own (a subclass), or of a value of no known type; not a method of a class of
+        the project that is no app (``self.add_route(prefix, backend)`` of a storage router)."""
+        located = self.project.function(callee)
+        if located is not None and located.function.class_path is not None:
+            return any(base in _SERVERS for base in self.project.mro(located.function.class_path))
         return callee.partition(".")[0] in _ROUTING_LIBRARIES or self._may_be_own(callee)
 
 
