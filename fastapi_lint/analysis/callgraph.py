@@ -85,6 +85,7 @@ class CallGraph:
         self._contexts: dict[tuple[str, str], Witness | None] = {}
         self._forwards: dict[tuple[str, CallSite, str | None], Witness | None] = {}  # ``_forwarded``'s
         self._dispatched: dict[CallSite, list[str]] = {}  # a call through an interface -> its implementations
+        self._picks_block: dict[CallSite, bool] = {}  # ``_picked_blocks``'s
         self._implementations: Implementations | None = None
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
@@ -465,11 +466,10 @@ class CallGraph:
     def _picked_blocks(self, site: CallSite) -> bool:
         """Whether the call may block whichever implementation it runs, when it calls an interface."""
         targets = self._dispatched.get(site)
-        if targets is None:
-            return True
-        if self._implementations is None:
-            self._implementations = Implementations(self.project)
-        return not any(self.fully_known(target) for target in self._implementations.picks(targets))
+        if targets is not None and site not in self._picks_block:  # asked once per implementation
+            self._implementations = self._implementations or Implementations(self.project)
+            self._picks_block[site] = not any(map(self.fully_known, self._implementations.picks(targets)))
+        return targets is None or self._picks_block[site]
 
     def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str, tier: Tier) -> bool:
         """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a cache

@@ -246,10 +246,8 @@ def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: 
 
 # What CPython 3 says of Python 2 syntax: a print or exec statement, an octal literal ``0777``,
 # ``except A, e``. No Python 3 service imports such a file (a vendored grammar's examples, an old script).
-# A Git LFS pointer left in place of a file (a model's code kept with its weights) is no code at all.
-_NOT_THE_SERVICES = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
-                     "leading zeros in decimal integer literals", "multiple exception types must be parenthesized",
-                     "a Git LFS pointer")
+_PYTHON2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+                   "leading zeros in decimal integer literals", "multiple exception types must be parenthesized")
 
 
 def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
@@ -258,13 +256,15 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> 
     in Git LFS pointers checked out in place of a file."""
     if config.scope == "all":
         return []
-    from fastapi_lint.analysis.extract.parse import PARSE_ERROR_CODE
+    from fastapi_lint.analysis.extract.parse import LFS_POINTER_MESSAGE, PARSE_ERROR_CODE
     from fastapi_lint.analysis.test_code import is_test_path
 
     if PARSE_ERROR_CODE not in selected_codes(config):
         return []
+    # A Git LFS pointer left in place of a file (a model's code kept with its weights) is no code at all.
     return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
-        is_test_path(PurePath(d.path).parts) or any(marker in d.message for marker in _NOT_THE_SERVICES))]
+        is_test_path(PurePath(d.path).parts) or d.message == LFS_POINTER_MESSAGE
+        or any(marker in d.message for marker in _PYTHON2_SYNTAX))]
 
 
 def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: CheckResult) -> None:

@@ -21,6 +21,7 @@ from fastapi_lint.source import decode, split_lines
 PARSE_ERROR_CODE = "FAS900"
 # What a file kept in Git LFS holds in a checkout that did not fetch it: a pointer, not the file.
 GIT_LFS_POINTER = "version https://git-lfs.github.com/spec/"
+LFS_POINTER_MESSAGE = "a Git LFS pointer, not Python source: the file's content was never fetched"
 PARSE_ERROR_NAME = "parse-error"
 
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
@@ -51,8 +52,7 @@ def parse(data: bytes, path: str) -> Parsed | Diagnostic:
         col = len(data[line_start : error.start].decode(error.encoding, errors="replace").lstrip("\ufeff"))
         return parse_error(path, line, col, f"bytes not valid in {error.encoding}: {error.reason} (byte {data[error.start]:#04x})")
     if source.startswith(GIT_LFS_POINTER):
-        return parse_error(path, 1, 0, "a Git LFS pointer, not Python source: the file's content was never fetched",
-                           help="Fetch it with `git lfs pull`, or leave it out with `exclude`")
+        return parse_error(path, 1, 0, LFS_POINTER_MESSAGE, help="Fetch it with `git lfs pull`, or leave it out with `exclude`")
     if "\0" in source:
         index = source.index("\0")
         lines = split_lines(source[:index])
