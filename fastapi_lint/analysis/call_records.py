@@ -1,5 +1,5 @@
-"""What the call graph records of one function's calls, and of a callee as written
-(``callgraph.py``)."""
+"""What the call graph records of one function's calls, and of a callee as written; and whether
+a call runs its callee's body where it is made (``callgraph.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from fastapi_lint.analysis.catalog.blocking import Entry
-from fastapi_lint.analysis.facts import CallSite, Ref
+from fastapi_lint.analysis.facts import CallSite, Ref, Value
+from fastapi_lint.analysis.project import Project
 
 
 @dataclass
@@ -34,3 +35,32 @@ class Callee(NamedTuple):
     harmless: bool  # a builtin or the like: not an unknown effect
     # what else it may be, when it is a name bound several ways (``Project.resolve_all``)
     others: tuple[Callee, ...] = ()
+
+
+# Decorators that leave a generator function a generator function.
+_PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod",
+                                       # ``@torch.no_grad()`` wraps a generator function in one
+                                       "torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
+
+
+def _decorated(decorator: Value) -> str:
+    """The decorator's path, or the path of the call that makes it (``@torch.no_grad()``)."""
+    if decorator.ref is not None:
+        return decorator.ref.path
+    call = decorator.call
+    return call.func.path if call is not None and call.func is not None and not call.args else ""
+
+
+def runs_body(project: Project, site: CallSite, target: str) -> bool:
+    """Whether the call runs ``target``'s body where it is made. Calling a generator function only
+    creates the generator: its body runs where that is iterated (``for x in f()`` here, or
+    ``StreamingResponse(f())``'s worker thread). A decorated one may be a ``@contextmanager``."""
+    if site.iterated or site.context_manager:
+        return True
+    located = project.function(target)
+    if located is None:
+        return True
+    function = located.function
+    if not function.is_generator or function.is_async:
+        return True
+    return any(_decorated(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)

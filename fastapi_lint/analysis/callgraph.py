@@ -22,10 +22,10 @@ from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls
+from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, runs_body
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
-from fastapi_lint.analysis.dispatch import Implementations
-from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.dispatch import Implementations, test_functions
+from fastapi_lint.analysis.guards import module_in_tests, once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.memoized import expires, is_cached
@@ -42,23 +42,9 @@ _HARMLESS = (
 _UNTYPED_MEMBERS = ("typing.Any.", "typing_extensions.Any.")  # ``self.client: Any``'s methods: anything
 
 
-def _decorated(decorator: Value) -> str:
-    """The decorator's path, or the path of the call that makes it (``@torch.no_grad()``)."""
-    if decorator.ref is not None:
-        return decorator.ref.path
-    call = decorator.call
-    return call.func.path if call is not None and call.func is not None and not call.args else ""
-
-
 # What building an object runs, in the order a class's own ``__init__`` hides the others.
 _CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
 _GETITEM = ".__getitem__"
-# Decorators that leave a generator function a generator function.
-_PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod",
-                                       # ``@torch.no_grad()`` wraps a generator function in one
-                                       "torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
-
-
 # How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
 _FORWARDS = 3
 
@@ -123,6 +109,7 @@ class CallGraph:
         found = Calls([], [], [], 0, 0)
         edges, direct, runs = found.edges, found.direct, found.runs
         callees = self._callees
+        tests = frozenset() if module_in_tests(located.module) else test_functions(self.project)
         for site in located.function.calls:
             func = site.func
             if func is None:
@@ -132,9 +119,9 @@ class CallGraph:
                 continue
             callee = callees[func.kind].get(func.path) or self._callee(func)
             if callee.others or site.alternatives:
-                self._add_choices(found, site, callee)
+                self._add_choices(found, site, callee, tests)
                 continue
-            targets = callee.targets
+            targets = [target for target in callee.targets if target not in tests] if tests else callee.targets
             if targets:
                 runs.extend([(site, target) for target in targets])
                 if len(targets) > 1:
@@ -149,7 +136,7 @@ class CallGraph:
             if callee.entry is not None and not cannot_wait(site, callee.ref.path):
                 direct.append((site, callee.ref.path, as_made(self.project, located, site, callee.entry)))
             elif targets:
-                edges.extend([(site, target) for target in targets if self._runs_body(site, target)])
+                edges.extend([(site, target) for target in targets if runs_body(self.project, site, target)])
             elif not callee.harmless:
                 found.unknown += 1
                 if callee.ref.path == "?":
@@ -181,9 +168,10 @@ class CallGraph:
             ref.path.startswith(_HARMLESS) and not ref.path.startswith(_UNTYPED_MEMBERS),
         )
 
-    def _add_choices(self, found: Calls, site: CallSite, callee: Callee) -> None:
+    def _add_choices(self, found: Calls, site: CallSite, callee: Callee, tests: frozenset[str]) -> None:
         """A call of a name bound several ways runs one of them: it reaches what each reaches,
-        and blocks when one of them does (each edge names the one it goes through)."""
+        and blocks when one of them does (each edge names the one it goes through); never a
+        function of ``tests`` (from outside them)."""
         options = [callee, *callee.others]
         for other in site.alternatives:
             more = self._callees[other.kind].get(other.path) or self._callee(other)
@@ -194,6 +182,7 @@ class CallGraph:
             if option.ref in seen:
                 continue
             seen.add(option.ref)
+            option = option._replace(targets=[target for target in option.targets if target not in tests])
             found.runs.extend([(site, target) for target in option.targets])
             if option.offload:
                 for value in site.args[:2]:
@@ -205,27 +194,13 @@ class CallGraph:
             if option.entry is not None and not cannot_wait(site, option.ref.path):
                 found.direct.append((site, option.ref.path, option.entry))
             elif option.targets:
-                found.edges.extend([(site, target) for target in option.targets if self._runs_body(site, target)])
+                found.edges.extend([(site, target) for target in option.targets if runs_body(self.project, site, target)])
             elif not option.harmless:
                 known = False
         if not known:
             found.unknown += 1
             if callee.ref.path == "?":
                 found.unresolved += 1
-
-    def _runs_body(self, site: CallSite, target: str) -> bool:
-        """Whether the call runs ``target``'s body where it is made. Calling a generator function only
-        creates the generator: its body runs where that is iterated (``for x in f()`` here, or
-        ``StreamingResponse(f())``'s worker thread). A decorated one may be a ``@contextmanager``."""
-        if site.iterated or site.context_manager:
-            return True
-        located = self.project.function(target)
-        if located is None:
-            return True
-        function = located.function
-        if not function.is_generator or function.is_async:
-            return True
-        return any(_decorated(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
 
     def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
         """``self.client`` where ``client`` is a ``@property``: reading it runs the getter; and

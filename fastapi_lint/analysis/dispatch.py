@@ -8,6 +8,9 @@ client, a no-op metrics sink beside a UDP one). Then the call blocks only where 
 picks the other, and the code does not say which it picks: not reported. An implementation the
 analysis cannot see through (a library it does not know) may block: it changes nothing.
 
+A class of a test module overriding the interface's method (a test's own subclass) is no
+implementation served code runs: calls outside the tests never reach it (``test_functions``).
+
 Not a server's pick: abstract overrides, test doubles (``InMemoryFileStore``, ``FakeStore``,
 classes of test modules), and classes no code outside the tests makes (``made_classes.py``),
 unless none is made that way (classes a registry loads by name).
@@ -20,7 +23,7 @@ import re
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import named_values
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Project, per_project
 
 # The class names of test doubles: a store kept in memory, a fake client.
 _DOUBLES = re.compile(r"(?:^|\.)_?(?:InMemory|Fake|Mock|Dummy|Stub)[A-Z]\w*$")
@@ -53,3 +56,10 @@ class Implementations:
         located = self.project.function(target)
         class_path = located.function.class_path if located is not None else None
         return class_path is None or self._made.may_be_made(class_path)
+
+
+@per_project
+def test_functions(project: Project) -> frozenset[str]:
+    """The functions of test modules: what a call outside the tests never runs, however many
+    overrides of an interface's method its callee has."""
+    return frozenset(located.function.path for located in project.all_functions() if module_in_tests(located.module))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
 from fastapi_lint.analysis.guards import runs_once
@@ -106,8 +107,15 @@ class CallEdges:
     def edges(self, path: str) -> list[Edge]:
         found = self._edges.get(path)
         if found is None:
-            found = self._edges[path] = list(self._find_edges(path))
+            found = self._edges[path] = [edge for edge in self._find_edges(path) if not self._into_tests(path, edge.target)]
         return found
+
+    def _into_tests(self, caller: str, callee: str) -> bool:
+        """Whether code outside the tests would call into a test module: a test's own subclass
+        overriding ``tasks``, one of the overrides a base class's ``self.tasks()`` may run, runs
+        only in the tests."""
+        tests = test_functions(self.project)
+        return callee in tests and caller not in tests
 
     def _find_edges(self, path: str) -> Iterator[Edge]:
         located = self.project.function(path)

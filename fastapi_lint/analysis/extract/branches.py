@@ -18,7 +18,7 @@ the project phase drops the other from what that call runs (``analysis/call_argu
 
 The tests read: the parameter itself or an attribute of it (``if payload.is_binary:``, named
 ``payload.is_binary``: what the caller's own tests tell of the object it passes,
-``extract/narrowing.py``), ``not`` it, ``is None`` and ``is not None``, ``==`` or
+``extract/narrowing.py``), ``not`` it, ``is True`` or ``== False`` (its truth), ``is None`` and ``is not None``, ``==`` or
 ``!=`` a string and ``in`` or ``not in`` a literal list of strings (op ``in``, the strings in
 ``types``: ``if content_type == "json":``); and its type,
 by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
@@ -153,6 +153,14 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
         if types and all(types):
             return test.args[0].id, "isinstance", True, tuple(path for path in types if path)
         return None
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant)
+            and isinstance(test.comparators[0].value, bool) and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))):
+        # ``if self.publish is True:``: the flag's truth (a truthy value that is not ``True`` aside)
+        inner = _test(test.left, parameters, resolve)
+        if inner is None or inner[1] != "truth":
+            return None
+        holds = test.comparators[0].value is isinstance(test.ops[0], (ast.Is, ast.Eq))
+        return inner[0], "truth", inner[2] is holds, inner[3]
     if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
             and test.left.id in parameters and isinstance(test.comparators[0], ast.Constant)
             and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
