@@ -14,7 +14,9 @@ from fastapi_lint.analysis.facts import Value
 
 def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
     """An interface method: ``@abstractmethod``, or a body of ``...``/``pass``/``raise NotImplementedError``,
-    or a default that gives nothing (``return []``, ``return None``): subclasses hold the work."""
+    or a default that gives nothing (``return []``, ``return None``): subclasses hold the work. Or
+    one that only raises (``raise RuntimeError(VECTOR_DB_DISABLED_ERROR)`` in a disabled
+    index): no implementation a deployment that calls it picks."""
     if any(d.ref is not None and d.ref.path.endswith("abstractmethod") for d in decorators):
         return True
     body = node.body
@@ -30,10 +32,7 @@ def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tupl
         return True
     if isinstance(only, ast.Return) and (only.value is None or _empty_literal(only.value)):
         return True
-    if isinstance(only, ast.Raise) and only.exc is not None:
-        raised = only.exc.func if isinstance(only.exc, ast.Call) else only.exc
-        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
-    return False
+    return isinstance(only, ast.Raise) and only.exc is not None
 
 
 def _empty_literal(node: ast.expr) -> bool:
