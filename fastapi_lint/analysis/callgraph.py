@@ -71,7 +71,7 @@ class CallGraph:
         self._contexts: dict[tuple[str, str], Witness | None] = {}
         self._forwards: dict[tuple[str, CallSite, str | None], Witness | None] = {}  # ``_forwarded``'s
         self._dispatched: dict[CallSite, list[str]] = {}  # a call through an interface -> its implementations
-        self._quiet_picks: dict[CallSite, list[str]] = {}  # ``quiet_picks``'s
+        self._picks_block: dict[CallSite, bool] = {}  # ``_picked_blocks``'s
         self._implementations: Implementations | None = None
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
@@ -438,38 +438,13 @@ class CallGraph:
                 best = found
         return best
 
-    def quiet_picks(self, site: CallSite) -> list[str]:
-        """When the call goes through an interface, its picked implementations known not to block:
-        the deployment may run one of them, and then none of the others (``dispatch.py``)."""
-        targets = self._dispatched.get(site)
-        if targets is None:
-            return []
-        if site not in self._quiet_picks:  # asked once per implementation
-            self._implementations = self._implementations or Implementations(self.project)
-            self._quiet_picks[site] = list(filter(self.fully_known, self._implementations.picks(targets)))
-        return self._quiet_picks[site]
-
-    def maybe_never_picked(self, site: CallSite, target: str) -> bool:
-        """Whether ``target`` is an implementation the call runs only when the deployment picks it
-        over one known not to block: a sandbox's transports beside the local computer a route
-        builds. Not when the quiet one hands the call on to it (a router choosing a provider by
-        model name). What runs per request, and where code runs, leave it out."""
-        quiet = [pick for pick in self.quiet_picks(site) if self._awaits_the_known(pick)]
-        return bool(quiet) and target not in quiet and not any(target == ran for pick in quiet for _, ran in self.runs(pick))
-
-    def _awaits_the_known(self, path: str) -> bool:
-        """Whether every call ``path`` awaits is one of the project's or known not to block: an
-        awaited call of no known target may hand the call on to any implementation."""
-        located = self.project.function(path)
-        for site in located.function.calls if located is not None else ():
-            callee = (self._callees[site.func.kind].get(site.func.path) or self._callee(site.func)) if site.func else None
-            if site.awaited and (callee is None or not (callee.targets or callee.harmless)):
-                return False
-        return located is not None
-
     def _picked_blocks(self, site: CallSite) -> bool:
         """Whether the call may block whichever implementation it runs, when it calls an interface."""
-        return not self.quiet_picks(site)
+        targets = self._dispatched.get(site)
+        if targets is not None and site not in self._picks_block:  # asked once per implementation
+            self._implementations = self._implementations or Implementations(self.project)
+            self._picks_block[site] = not any(map(self.fully_known, self._implementations.picks(targets)))
+        return targets is None or self._picks_block[site]
 
     def per_call(self, located: Located, site: CallSite, callee: str | None, blocking_call: str, tier: Tier) -> bool:
         """Whether ``site`` reaches ``blocking_call`` on every call of ``located``: not behind a cache

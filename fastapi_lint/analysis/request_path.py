@@ -60,8 +60,7 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
 
 def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: set[str]) -> None:
     """Everything ``start`` runs, except behind a cache guard (``if _client is None: ...``):
-    that runs once per entry, not per call; and but an implementation of an interface the
-    deployment may never pick (``CallGraph.maybe_never_picked``)."""
+    that runs once per entry, not per call."""
     if start in stop or start in seen:
         return
     seen[start] = root
@@ -70,7 +69,7 @@ def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: s
         current = pending.pop()
         located = graph.project.function(current)
         for site, callee in graph.runs(current):
-            if (located is not None and runs_once(graph, located, site)) or graph.maybe_never_picked(site, callee):
+            if located is not None and runs_once(graph, located, site):
                 continue
             if callee not in seen and callee not in stop:
                 seen[callee] = root

@@ -164,8 +164,6 @@ class CallEdges:
                     returned := self.project.resolve(value.ref).path) in self.project.functions:
                 yield Edge(returned, "run")
         for site, target in self.graph.runs(path):
-            if self.graph.maybe_never_picked(site, target):
-                continue
             kind = handed.get(site.span, "private" if target in elsewhere else "run")
             if self._in_another_actor(located.function.class_path, target):
                 kind = "private"
