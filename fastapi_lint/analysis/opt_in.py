@@ -10,6 +10,8 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
   raises is not run);
 - a function without parameters that returns a switch (``def tracing_enabled(): return
   bool(os.getenv("TRACE_DIR"))``) has that switch's value;
+- an object's field that its constructor copies from a parameter (``self.output_dir =
+  output_dir``) has the constant every construction a request makes gives it (its default);
 - an object's field that its constructor sets off (``self.enabled = False``) is off, when the
   only code that turns it on (``self.enabled = True`` in ``setup()``) runs where no request
   reaches and only under a condition (``if config.seqlog: xlogger.setup(...)`` at startup): an
@@ -27,6 +29,7 @@ from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
 from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests
+from fastapi_lint.analysis.untaken import kept_constant
 
 LineRange = tuple[int, int]
 
@@ -116,10 +119,34 @@ def _named(graph: Reach, path: str) -> Switch | None:
     klass, module = located
     found = dict(module.switches).get(f"{klass.name}.{name}")
     if found is None:
-        return _OFF if _off_until_started(graph, owner, name) else None
+        return _OFF if _off_until_started(graph, owner, name) else _kept_switch(graph, owner, name)
     if _set_elsewhere(project, owner, name):
         return None
     return found
+
+
+def _kept_switch(graph: Reach, class_path: str, field: str) -> Switch | None:
+    """A field its constructor copies from a parameter and nothing else sets (``self.output_dir
+    = output_dir``), which every construction a request makes leaves at one constant (its
+    default ``None``): that constant, as the service runs."""
+    methods = graph.project.class_methods(class_path)
+    value = kept_constant(graph, methods[0], f"self.{field}") if methods else None
+    if value is None:
+        return None
+    if value.kind == "const":
+        return Switch("const", field, default={"True": True, "False": False}.get(value.text))
+    if value.kind == "num":
+        return Switch("const", field, default=_number(value.text))
+    return Switch("const", field, default=value.text)
+
+
+def _number(text: str) -> int | float | None:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return None
 
 
 def _off_until_started(graph: Reach, class_path: str, field: str) -> bool:

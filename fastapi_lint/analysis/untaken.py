@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.call_arguments import LineRange, argument, dead_lines, passed
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
-from fastapi_lint.analysis.guards import callers, copied_field, run_by_requests
-from fastapi_lint.analysis.project import Located, per_project
+from fastapi_lint.analysis.guards import Reach, callers, copied_field, module_in_tests, run_by_requests
+from fastapi_lint.analysis.project import Located, Project, per_project
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.callgraph import CallGraph
@@ -89,7 +89,7 @@ def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -
     if value.kind not in ("ref", "other"):
         return None
     if value.text.startswith("self.") and "." not in value.text[5:] and located.function.class_path is not None:
-        return _kept_constant(graph, located, value.text)
+        return kept_constant(graph, located, value.text)
     if depth <= 0 or not any(param.name == value.text for param in located.function.params):
         return None
     requests = run_by_requests(graph)
@@ -105,14 +105,30 @@ def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -
     return _the_one(given)
 
 
-def _kept_constant(graph: CallGraph, located: Located, place: str) -> Value | None:
+def kept_constant(graph: Reach, located: Located, place: str) -> Value | None:
+    """The constant every construction a request makes gives the constructor's parameter that
+    ``place`` (``self.generate_mode``, in a method of ``located``'s class) is a copy of."""
     copied = copied_field(graph.project, located, place)
     requests = run_by_requests(graph)
-    if copied is None or requests is None:
+    if copied is None or requests is None or place.partition(".")[2] in _set_from_outside(graph.project):
         return None
     constructor, parameter = copied
     made = [site for site, caller in callers(graph).get(constructor.function.path, []) if caller in requests]
     return _the_one({argument(constructor.function, site, parameter) for site in made})
+
+
+@per_project
+def _set_from_outside(project: Project) -> frozenset[str]:
+    """The field names code outside tests sets on an object other than its own
+    (``agent.memory_manager.db = agent.db``): such a field is no longer what its constructor
+    was given."""
+    return frozenset(place.rpartition(".")[2] for located in project.all_functions() if not module_in_tests(located.module)
+                     for place in located.function.fills if "." in place and not _own_field(place))
+
+
+def _own_field(place: str) -> bool:
+    owner, _, field = place.partition(".")
+    return owner == "self" and "." not in field
 
 
 def _the_one(given: set[Value | None]) -> Value | None:

@@ -12,7 +12,8 @@ A call made where the caller has tested ``note.is_binary`` passes a ``note`` who
 known; a branch of the callee on that flag of its parameter (``if payload.is_binary:``,
 ``extract/branches.py``) then runs only if the truth matches (``analysis/call_arguments.py``).
 
-The tests read are a name's attribute (``note.is_binary``), ``not`` it, and each condition of an
+The tests read are a name's attribute (``note.is_binary``) or whether the loop it names runs
+(``loop.is_running()``: ``loop_misuse``), ``not`` it, and each condition of an
 ``and`` for the ``if`` body. An ``if`` whose body always leaves (``return``, ``raise``,
 ``continue``, ``break``) tells the rest of its block the opposite. Lines where the name or its
 attribute may be set again are told nothing.
@@ -58,12 +59,15 @@ def _told_by(statement: ast.If, rest: list[ast.stmt]) -> list[Known]:
 
 
 def _flag(test: ast.expr) -> tuple[str, bool] | None:
-    """``note.is_binary`` (True) or ``not note.is_binary`` (False)."""
+    """``note.is_binary`` (True) or ``not note.is_binary`` (False); ``loop.is_running()`` too."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = _flag(test.operand)
         return (inner[0], not inner[1]) if inner is not None else None
     if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name):
         return f"{test.value.id}.{test.attr}", True
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_running"
+            and isinstance(test.func.value, ast.Name) and not test.args and not test.keywords):
+        return f"{test.func.value.id}.is_running()", True  # ``if loop.is_running():``: the loop's state there
     return None
 
 

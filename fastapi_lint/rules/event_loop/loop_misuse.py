@@ -55,7 +55,9 @@ class LoopMisuse(Rule):
     lazy-initialisation guard's place is empty; `asyncio.run` and
     `run_until_complete` where `nest_asyncio.apply()` is called first (in the
     function, or at the top of a module of the same top package, not a test),
-    which makes them run the loop again, nested, rather than raise. `asyncio.get_event_loop()` in a
+    which makes them run the loop again, nested, rather than raise; nor where
+    the function has tested that the loop is not running
+    (`if loop.is_running(): ... else: loop.run_until_complete(...)`). `asyncio.get_event_loop()` in a
     coroutine returns the running loop: FAS109 (off by default) asks for
     `get_running_loop()` there.
 
@@ -119,7 +121,7 @@ class LoopMisuse(Rule):
         for located, site in calls:
             if site.offloaded:
                 continue  # in a lambda handed to a worker thread, which has no loop of its own
-            if nesting & {located.function.path, _import_root(located.module.module)} and (
+            if (nesting & {located.function.path, _import_root(located.module.module)} or _no_loop_runs(site)) and (
                     project.resolve(site.func).path in _RUNS_A_LOOP):
                 continue
             finding = self._finding(context, found, threads, located, site)
@@ -179,6 +181,12 @@ def _nesting(context: Context) -> set[str]:
         elif not module_in_tests(summary):
             found.add(_import_root(summary.module))
     return found
+
+
+def _no_loop_runs(site: CallSite) -> bool:
+    """``else: loop.run_until_complete(...)`` after ``if loop.is_running():``: the caller tested
+    that no loop runs where the call stands."""
+    return any(text.endswith(".is_running()") and not truth for text, truth in site.known)
 
 
 def _import_root(module: str) -> str:
