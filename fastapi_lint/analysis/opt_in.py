@@ -29,7 +29,7 @@ from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
 from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests
-from fastapi_lint.analysis.untaken import kept_constant
+from fastapi_lint.analysis.kept_fields import kept_constant
 
 LineRange = tuple[int, int]
 
