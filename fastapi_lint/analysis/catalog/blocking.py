@@ -926,6 +926,33 @@ _SAAS = group(
     waits=ON_NETWORK,
 )
 
+# PyGithub: each of these methods is one (or, for lists, a first) HTTP request to GitHub's API,
+# made with ``requests``; the objects they return are read locally.
+_PYGITHUB = {
+    "github.Github": "get_repo get_repos get_user get_organization get_organizations get_gist get_rate_limit "
+                     "get_installation search_repositories search_issues search_code search_commits search_users",
+    "github.Repository.Repository": "get_pull get_pulls create_pull get_issue get_issues create_issue get_contents "
+                                    "get_dir_contents create_file update_file delete_file get_branch get_branches "
+                                    "get_commit get_commits compare merge get_git_ref get_git_refs create_git_ref "
+                                    "get_git_tree create_git_tree create_git_commit create_git_blob get_readme "
+                                    "get_collaborators add_to_collaborators get_labels create_hook edit delete",
+    "github.PullRequest.PullRequest": "create_issue_comment create_review create_review_comment get_files get_commits "
+                                      "get_comments get_issue_comments get_reviews merge edit update_branch is_merged",
+    "github.Issue.Issue": "create_comment get_comments edit add_to_labels remove_from_labels",
+    "github.Organization.Organization": "get_repo get_repos create_repo get_members get_teams",
+    "github.AuthenticatedUser.AuthenticatedUser": "get_repo get_repos get_orgs create_repo",
+    "github.NamedUser.NamedUser": "get_repo get_repos get_orgs",
+}
+
+_GITHUB = group(
+    "calls GitHub's API synchronously through PyGithub",
+    "`githubkit`'s async API (`await github.rest.pulls.async_create(...)`), an `httpx.AsyncClient` request, "
+    "or `await run_in_threadpool(...)`",
+    [path for owner, names in _PYGITHUB.items() for path in methods(owner, names)],
+    resource=True,
+    waits=ON_NETWORK,
+)
+
 # -- message queues -----------------------------------------------------------
 
 _QUEUES = group(
@@ -1153,6 +1180,7 @@ ENTRIES: list[Entry] = [
     *_MODEL_API,
     *_VECTOR_AND_SEARCH_APIS,
     *_SAAS,
+    *_GITHUB,
     *_QUEUES,
     *_KUBERNETES,
     *_NOTIFICATIONS,

@@ -283,6 +283,16 @@ RETURNS: dict[str, str] = {
     # pydub's clips, made by its class methods
     **{f"pydub.AudioSegment.{made}": "pydub.AudioSegment"
        for made in "from_file from_mp3 from_ogg from_flv from_wav silent empty".split()},
+    # PyGithub: the objects a client's lookups return, whose methods make the requests
+    **{f"{owner}.get_repo": "github.Repository.Repository" for owner in (
+        "github.Github", "github.Organization.Organization", "github.AuthenticatedUser.AuthenticatedUser",
+        "github.NamedUser.NamedUser")},
+    "github.Github.get_user": "github.AuthenticatedUser.AuthenticatedUser",
+    "github.Github.get_organization": "github.Organization.Organization",
+    "github.Organization.Organization.create_repo": "github.Repository.Repository",
+    "github.AuthenticatedUser.AuthenticatedUser.create_repo": "github.Repository.Repository",
+    **{f"github.Repository.Repository.{made}": "github.PullRequest.PullRequest" for made in ("get_pull", "create_pull")},
+    **{f"github.Repository.Repository.{made}": "github.Issue.Issue" for made in ("get_issue", "create_issue")},
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
@@ -290,6 +300,7 @@ RETURNS: dict[str, str] = {
 
 TYPE_ALIASES: dict[str, str] = {
     "pexpect.pty_spawn.spawn": "pexpect.spawn",
+    "github.MainClass.Github": "github.Github",
     # Message queues
     "pika.adapters.blocking_connection.BlockingConnection": "pika.BlockingConnection",
     "pika.adapters.BlockingConnection": "pika.BlockingConnection",
