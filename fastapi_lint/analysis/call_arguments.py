@@ -128,13 +128,21 @@ def positional_parameters(function: FunctionFacts) -> list[str]:
 
 def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
     """The argument ``site`` writes in ``parameter``'s position, if it writes that many. A method
-    called through its class (``Agent.__init__(self, tools)``) is handed its ``self`` too."""
+    called through its class (``Agent.__init__(self, tools)``) is handed its ``self`` too; one
+    called on a module's instance (``llm_class.init_model("ChatGPT")``) is not."""
     names = positional_parameters(function)
     if (site.func is not None and site.func.kind is RefKind.SYMBOL and site.func.path.endswith(f".{function.name}")
-            and function.params and function.params[0].name == "self"):
+            and function.params and function.params[0].name == "self" and _through_a_class(site, function)):
         names = [param.name for param in function.params]
     index = names.index(parameter) if parameter in names else len(site.args)
     return site.args[index] if index < len(site.args) else None
+
+
+def _through_a_class(site: CallSite, function: FunctionFacts) -> bool:
+    """Whether the callee is written through a class (``Agent.__init__``, ``Base.run``): the
+    method's own class by name, or a capitalised name."""
+    receiver = site.text.rpartition(".")[0].rpartition(".")[2]
+    return receiver[:1].isupper() or (function.class_path or "").rpartition(".")[2] == receiver
 
 
 def _makes_defaults(function: FunctionFacts) -> bool:
