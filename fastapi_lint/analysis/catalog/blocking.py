@@ -505,6 +505,13 @@ _DBAPI = group(
         "sqlite3.connect",
     ],
     waits=ON_DATABASE,
+) + group(
+    # pandas inserts the rows through the connection or engine it is given: a synchronous
+    # driver's (a DB-API connection or a SQLAlchemy engine).
+    "writes a data frame's rows to a database with a synchronous driver",
+    _DBAPI_INSTEAD,
+    ["pandas.DataFrame.to_sql"],
+    waits=ON_DATABASE,
 )
 
 _SQLALCHEMY = group(

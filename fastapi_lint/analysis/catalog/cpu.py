@@ -77,7 +77,7 @@ CPU_ENTRIES: list[Entry] = [
             "pandas",
             "read_csv read_excel read_parquet read_json read_sql read_sql_query read_sql_table read_table "
             "read_feather read_pickle read_html read_xml read_orc read_fwf read_stata read_sas read_spss",
-        ),
+        ) + methods("pyreadstat", "read_sas7bdat read_sas7bcat read_xport read_dta read_sav read_por"),
         kind="cpu",
         waits=COMPUTING,
     ),

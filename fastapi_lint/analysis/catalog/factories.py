@@ -293,6 +293,10 @@ RETURNS: dict[str, str] = {
     "github.AuthenticatedUser.AuthenticatedUser.create_repo": "github.Repository.Repository",
     **{f"github.Repository.Repository.{made}": "github.PullRequest.PullRequest" for made in ("get_pull", "create_pull")},
     **{f"github.Repository.Repository.{made}": "github.Issue.Issue" for made in ("get_issue", "create_issue")},
+    # pandas' readers give a data frame (whose ``to_sql`` writes through a synchronous driver)
+    **{f"pandas.{reader}": "pandas.DataFrame" for reader in (
+        "read_csv read_excel read_parquet read_json read_sql read_sql_query read_sql_table read_table read_feather "
+        "read_pickle read_stata read_sas read_spss").split()},
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
