@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
 from fastapi_lint.analysis.cache_places import PARAMETER
+from fastapi_lint.analysis.extract.narrowing import equal_to
 from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
@@ -195,6 +196,9 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
         if param is None or site.has_star_args or site.has_star_kwargs:
             return None
         value = param.default
+    if value is not None and value.kind == "ref" and value.text.isidentifier():
+        told = equal_to(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
+        return Value("str", told) if told is not None else None
     return value if value is not None and _constant(value) else None
 
 

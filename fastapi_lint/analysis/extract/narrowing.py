@@ -12,8 +12,9 @@ A call made where the caller has tested ``note.is_binary`` passes a ``note`` who
 known; a branch of the callee on that flag of its parameter (``if payload.is_binary:``,
 ``extract/branches.py``) then runs only if the truth matches (``analysis/call_arguments.py``).
 
-The tests read are a name's attribute (``note.is_binary``) or whether the loop it names runs
-(``loop.is_running()``: ``loop_misuse``), ``not`` it, and each condition of an
+The tests read are a name's attribute (``note.is_binary``), whether the loop it names runs
+(``loop.is_running()``: ``loop_misuse``) or whether it equals a string (``model_name ==
+"ChatGPT"``: the call below passes that string), ``not`` it, and each condition of an
 ``and`` for the ``if`` body. An ``if`` whose body always leaves (``return``, ``raise``,
 ``continue``, ``break``) tells the rest of its block the opposite. Lines where the name or its
 attribute may be set again are told nothing.
@@ -68,12 +69,27 @@ def _flag(test: ast.expr) -> tuple[str, bool] | None:
     if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_running"
             and isinstance(test.func.value, ast.Name) and not test.args and not test.keywords):
         return f"{test.func.value.id}.is_running()", True  # ``if loop.is_running():``: the loop's state there
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+            and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
+            and isinstance(test.comparators[0].value, str)):
+        # ``elif model_name == "ChatGPT":``: the name holds that string there (``equal_to``)
+        return f"{test.left.id} == {test.comparators[0].value!r}", isinstance(test.ops[0], ast.Eq)
+    return None
+
+
+def equal_to(known: tuple[tuple[str, bool], ...], name: str) -> str | None:
+    """The string a test told ``name`` holds where a call stands (``name == "ChatGPT"`` true)."""
+    prefix = f"{name} == "
+    for text, truth in known:
+        if truth and text.startswith(prefix):
+            value = ast.literal_eval(text[len(prefix):])
+            return value if isinstance(value, str) else None
     return None
 
 
 def _sets(statements: list[ast.stmt], text: str) -> bool:
     """Whether ``statements`` may bind the name of ``text`` (``note``) or set its attribute."""
-    name, _, attribute = text.partition(".")
+    name, _, attribute = text.split(" ", 1)[0].partition(".")
     for statement in statements:
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
