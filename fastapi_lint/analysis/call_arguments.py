@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
 from fastapi_lint.analysis.cache_places import PARAMETER
-from fastapi_lint.analysis.extract.narrowing import equal_to
+from fastapi_lint.analysis.extract.narrowing import told_strings
 from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
@@ -44,10 +44,18 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
             runs = _flag_told(function, site, branch)
         else:
             value = argument(function, site, branch.name) or _not_none(branch, passed(function, site, branch.name))
-            runs = _outcome(branch, value) if value is not None else None
+            runs = _outcome(branch, value) if value is not None else _for_any_told(function, site, branch)
         if runs is False:
             dead.add((branch.first, branch.last))
     return frozenset(dead)
+
+
+def _for_any_told(function: FunctionFacts, site: CallSite, branch: Branch) -> bool | None:
+    """Whether the branch runs for one of the strings the caller has tested the name it passes
+    is one of (``elif name in ("Qwen", "Qwen2"): load(name)``); None when no test told it."""
+    value = passed(function, site, branch.name)
+    told = told_strings(site.known, value.text) if value is not None and value.kind == "ref" else ()
+    return any(_outcome(branch, Value("str", string)) for string in told) if told else None
 
 
 def in_ranges(line: int, ranges: frozenset[LineRange]) -> bool:
@@ -197,8 +205,8 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
             return None
         value = param.default
     if value is not None and value.kind == "ref" and value.text.isidentifier():
-        told = equal_to(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
-        return Value("str", told) if told is not None else None
+        told = told_strings(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
+        return Value("str", told[0]) if len(told) == 1 else None
     return value if value is not None and _constant(value) else None
 
 

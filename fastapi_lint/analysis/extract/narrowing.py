@@ -13,8 +13,8 @@ known; a branch of the callee on that flag of its parameter (``if payload.is_bin
 ``extract/branches.py``) then runs only if the truth matches (``analysis/call_arguments.py``).
 
 The tests read are a name's attribute (``note.is_binary``), whether the loop it names runs
-(``loop.is_running()``: ``loop_misuse``) or whether it equals a string (``model_name ==
-"ChatGPT"``: the call below passes that string), ``not`` it, and each condition of an
+(``loop.is_running()``: ``loop_misuse``) or whether it equals a string or one of a list
+(``model_name == "ChatGPT"``: the call below passes that string), ``not`` it, and each condition of an
 ``and`` for the ``if`` body. An ``if`` whose body always leaves (``return``, ``raise``,
 ``continue``, ``break``) tells the rest of its block the opposite. Lines where the name or its
 attribute may be set again are told nothing.
@@ -72,19 +72,26 @@ def _flag(test: ast.expr) -> tuple[str, bool] | None:
     if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
             and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
             and isinstance(test.comparators[0].value, str)):
-        # ``elif model_name == "ChatGPT":``: the name holds that string there (``equal_to``)
-        return f"{test.left.id} == {test.comparators[0].value!r}", isinstance(test.ops[0], ast.Eq)
+        # ``elif model_name == "ChatGPT":``: the name holds that string there (``told_strings``)
+        return f"{test.left.id} in {(test.comparators[0].value,)!r}", isinstance(test.ops[0], ast.Eq)
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn))
+            and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], (ast.List, ast.Tuple, ast.Set))
+            and test.comparators[0].elts and all(isinstance(item, ast.Constant) and isinstance(item.value, str)
+                                                 for item in test.comparators[0].elts)):
+        strings = tuple(item.value for item in test.comparators[0].elts if isinstance(item, ast.Constant))
+        return f"{test.left.id} in {strings!r}", isinstance(test.ops[0], ast.In)  # ``elif name in ["Qwen", "Qwen2"]:``
     return None
 
 
-def equal_to(known: tuple[tuple[str, bool], ...], name: str) -> str | None:
-    """The string a test told ``name`` holds where a call stands (``name == "ChatGPT"`` true)."""
-    prefix = f"{name} == "
+def told_strings(known: tuple[tuple[str, bool], ...], name: str) -> tuple[str, ...]:
+    """The strings a test told ``name`` is one of where a call stands (``name == "ChatGPT"`` or
+    ``name in ("Qwen", "Qwen2")`` true); () when no test told it."""
+    prefix = f"{name} in "
     for text, truth in known:
         if truth and text.startswith(prefix):
-            value = ast.literal_eval(text[len(prefix):])
-            return value if isinstance(value, str) else None
-    return None
+            strings = ast.literal_eval(text[len(prefix):])
+            return strings if isinstance(strings, tuple) and all(isinstance(item, str) for item in strings) else ()
+    return ()
 
 
 def _sets(statements: list[ast.stmt], text: str) -> bool:
