@@ -137,7 +137,8 @@ class _Placer(BlindRegistrations, ModuleClosure):
         result.elsewhere = (self._walk(sorted(self._run_elsewhere_roots(tests)), {"run", "spawn", "private", "once"}, {})
                             - result.request - result.app_task - result.startup - result.once - result.private_loop)
         if result.has_app:
-            result.blind = self._unnamed_handlers(tests)
+            result.blind_at = self._unnamed_handlers(tests)
+            result.blind = bool(result.blind_at)
             result.closure = self._closure(request_roots, startup_roots, result)
             unincluded = self._unincluded_routes(tests)
             if unincluded:

@@ -31,8 +31,9 @@ _LITERALS = frozenset({"str", "fstring", "num", "const"})
 class BlindRegistrations(UnknownPlacement):
     """The registrations of routes whose handlers the analysis cannot name."""
 
-    def _unnamed_handlers(self, tests: set[str]) -> bool:
-        """Whether routes are registered with handlers the analysis cannot name: the app serves
+    def _unnamed_handlers(self, tests: set[str]) -> str:
+        """Where routes are registered with handlers the analysis cannot name (``path:line``,
+        the first such registration; "" for none): the app serves
         what it cannot see (``app.add_api_route(path, endpoint)`` over a table of methods built at
         run time, ``getattr(app, method)(path)(handler)``; not ``getattr(app, "state")``, which reads
         an attribute). Not in ``tests`` (module paths): a
@@ -54,13 +55,13 @@ class BlindRegistrations(UnknownPlacement):
                 continue  # a wrapper passing its own argument on: its callers name the handler
             if owner is not None and _copies_routes(owner, handler):
                 continue  # an app's own routes again, under other paths: handlers already known
-            return True
+            return f"{summary.path}:{site.span.line}"
         for summary, _, site in project.calls_named(["getattr"]):
             if summary.path not in tests and site.args and site.args[0].kind == "ref" and project.resolve_value(site.args[0]).path in _SERVERS:
                 if len(site.args) > 1 and site.args[1].kind == "str" and site.args[1].text not in _REGISTERING_MEMBERS:
                     continue  # ``getattr(app, "state", None)``: an attribute read, no route registered
-                return True
-        return False
+                return f"{summary.path}:{site.span.line}"
+        return ""
 
     def _on_an_app(self, callee: str) -> bool:
         """Whether a registration's callee may be an app's or a router's: FastAPI's or Starlette's,

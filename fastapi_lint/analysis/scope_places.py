@@ -47,6 +47,7 @@ class Scopes:
     unknown: set[str] = field(default_factory=set)
     # an app registers routes whose handlers the analysis cannot name: what it serves is unknown
     blind: bool = False
+    blind_at: str = ""  # where the first such registration is (``path:line``), for the route map's note
     # display paths of test files
     tests: set[str] = field(default_factory=set)
     # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a

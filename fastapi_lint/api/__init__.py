@@ -53,6 +53,7 @@ from fastapi_lint.api.runs import (
     project_counts as project_counts,
     route_map_data as route_map_data,
     route_rows as route_rows,
+    unnamed_handlers as unnamed_handlers,
     write_baseline as write_baseline,
 )
 from fastapi_lint.api.texts import (

@@ -126,6 +126,13 @@ def route_rows(result: LintResult) -> list[RouteRow]:
     return build_rows(context.project, context.model, graph, result.diagnostics)
 
 
+def unnamed_handlers(result: LintResult) -> str:
+    """Where a served app registers a route whose handler the analysis cannot name (``path:line``;
+    "" for none): the app may serve any async function, so those no route reaches are warnings."""
+    context = result.context
+    return context.scopes.blind_at if context is not None else ""
+
+
 def route_map_data(rows: Sequence[RouteRow]) -> list[dict[str, Any]]:
     """The route map as data: each row's fields, its dependencies and findings as nested objects
     (what ``routes --format json`` writes)."""

@@ -12,6 +12,7 @@ from fastapi_lint.cli.output import (
     EXIT_OK,
     Failure,
     columns,
+    echo_note,
     fail,
     internal_error,
     markdown_to_text,
@@ -149,7 +150,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
     """Draw the route map: every route, how it runs, its dependencies and findings, worst first."""
     import io
 
-    from fastapi_lint.api import lint_paths, load_config, route_map_data, route_rows, write_report
+    from fastapi_lint.api import lint_paths, load_config, route_map_data, route_rows, unnamed_handlers, write_report
     from fastapi_lint.reporters import routes as route_formats
     from fastapi_lint.reporters.route_table import as_json, as_table
 
@@ -162,6 +163,7 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
         config = load_config(targets, config_file)
         result = lint_paths(targets, config, cache_dir=usable_cache_dir(None, config), jobs=None)
         rows = route_rows(result)
+        unnamed = unnamed_handlers(result)
         out = buffer if buffer is not None else stdout_for_report()
         if output_format == "json":
             as_json(route_map_data(rows), out)
@@ -182,6 +184,10 @@ def routes(paths: tuple[Path, ...], output_format: str, output_file: Path | None
             fail(f"{output_file}: cannot write the route map: {error.strerror or error}")
     if output_format != "json" or output_file is not None:
         click.echo(f"{len(rows)} routes", err=True)
+    if unnamed:
+        echo_note(f"{unnamed}: a route is registered with a handler the analysis cannot name, so the app may serve "
+                  "any async function of the project: the map lacks that route, and `check` reports async code no "
+                  "route reaches as warnings")
     return EXIT_OK
 
 

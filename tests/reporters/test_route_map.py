@@ -99,6 +99,33 @@ def test_routes_command_table(tmp_path: Path) -> None:
     assert "3 routes" in done.stderr
 
 
+def test_routes_command_names_a_registration_of_an_unnamed_handler(tmp_path: Path) -> None:
+    """A route registered with a handler the analysis cannot name is not on the map: the command
+    says where it is, and why `check` then reports unreached async code as warnings."""
+    project = _write(tmp_path, {"main.py": """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def register(table: dict) -> None:
+    for path, handler in table.items():
+        app.add_api_route(path, handler)
+
+
+@app.get("/health")
+async def health() -> str:
+    return "ok"
+"""})
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", "routes", str(project)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "main.py:8: a route is registered with a handler the analysis cannot name" in done.stderr
+    named = subprocess.run([sys.executable, "-m", "fastapi_lint", "routes", str(_project(tmp_path / "named"))],
+                           capture_output=True, text=True, check=False)
+    assert "cannot name" not in named.stderr
+
+
 def _write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
