@@ -199,14 +199,14 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
     value = dict(site.kwargs).get(parameter)
     if value is None:
         value = _positional(function, site, parameter)
-    if value is None:
+    if value is not None and value.kind == "ref" and value.text.isidentifier():
+        told = told_strings(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
+        return Value("str", told[0]) if len(told) == 1 else None
+    if value is None:  # left at its default, a name of the callee's, which the caller's tests tell nothing of
         param = next((param for param in function.params if param.name == parameter), None)
         if param is None or site.has_star_args or site.has_star_kwargs:
             return None
         value = param.default
-    if value is not None and value.kind == "ref" and value.text.isidentifier():
-        told = told_strings(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
-        return Value("str", told[0]) if len(told) == 1 else None
     return value if value is not None and _constant(value) else None
 
 

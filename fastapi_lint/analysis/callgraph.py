@@ -121,7 +121,9 @@ class CallGraph:
             if callee.others or site.alternatives:
                 self._add_choices(found, site, callee, tests)
                 continue
-            targets = [target for target in callee.targets if target not in tests] if tests else callee.targets
+            targets = callee.targets
+            if not tests.isdisjoint(targets):  # a copy only where a test's override is among them
+                targets = [target for target in targets if target not in tests]
             if targets:
                 runs.extend([(site, target) for target in targets])
                 if len(targets) > 1:
@@ -182,7 +184,8 @@ class CallGraph:
             if option.ref in seen:
                 continue
             seen.add(option.ref)
-            option = option._replace(targets=[target for target in option.targets if target not in tests])
+            if not tests.isdisjoint(option.targets):
+                option = option._replace(targets=[target for target in option.targets if target not in tests])
             found.runs.extend([(site, target) for target in option.targets])
             if option.offload:
                 for value in site.args[:2]:

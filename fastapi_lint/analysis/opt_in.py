@@ -25,6 +25,8 @@ function that does more than return one) decides nothing.
 
 from __future__ import annotations
 
+import ast
+
 from fastapi_lint.analysis.facts import Gate, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
@@ -133,20 +135,8 @@ def _kept_switch(graph: Reach, class_path: str, field: str) -> Switch | None:
     value = kept_constant(graph, methods[0], f"self.{field}") if methods else None
     if value is None:
         return None
-    if value.kind == "const":
-        return Switch("const", field, default={"True": True, "False": False}.get(value.text))
-    if value.kind == "num":
-        return Switch("const", field, default=_number(value.text))
-    return Switch("const", field, default=value.text)
-
-
-def _number(text: str) -> int | float | None:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return None
+    # a string's text is the string; a number's or a constant's is its ``repr``
+    return Switch("const", field, default=value.text if value.kind == "str" else ast.literal_eval(value.text))
 
 
 def _off_until_started(graph: Reach, class_path: str, field: str) -> bool:

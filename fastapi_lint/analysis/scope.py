@@ -138,7 +138,6 @@ class _Placer(BlindRegistrations, ModuleClosure):
                             - result.request - result.app_task - result.startup - result.once - result.private_loop)
         if result.has_app:
             result.blind_at = self._unnamed_handlers(tests)
-            result.blind = bool(result.blind_at)
             result.closure = self._closure(request_roots, startup_roots, result)
             unincluded = self._unincluded_routes(tests)
             if unincluded:

@@ -107,15 +107,12 @@ class CallEdges:
     def edges(self, path: str) -> list[Edge]:
         found = self._edges.get(path)
         if found is None:
-            found = self._edges[path] = [edge for edge in self._find_edges(path) if not self._into_tests(path, edge.target)]
+            # Code outside the tests never runs a test module's function: a test's own subclass
+            # overriding ``tasks``, one of the overrides a base class's ``self.tasks()`` may run.
+            tests = test_functions(self.project)
+            edges = self._find_edges(path)
+            found = self._edges[path] = list(edges) if path in tests else [edge for edge in edges if edge.target not in tests]
         return found
-
-    def _into_tests(self, caller: str, callee: str) -> bool:
-        """Whether code outside the tests would call into a test module: a test's own subclass
-        overriding ``tasks``, one of the overrides a base class's ``self.tasks()`` may run, runs
-        only in the tests."""
-        tests = test_functions(self.project)
-        return callee in tests and caller not in tests
 
     def _find_edges(self, path: str) -> Iterator[Edge]:
         located = self.project.function(path)

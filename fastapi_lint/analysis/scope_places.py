@@ -45,9 +45,9 @@ class Scopes:
     closure: set[str] = field(default_factory=set)
     # what the app's code may run through calls the analysis cannot follow (see ``Where.UNKNOWN``)
     unknown: set[str] = field(default_factory=set)
-    # an app registers routes whose handlers the analysis cannot name: what it serves is unknown
-    blind: bool = False
-    blind_at: str = ""  # where the first such registration is (``path:line``), for the route map's note
+    # where an app registers a route whose handler the analysis cannot name (``path:line``, the
+    # first such registration; "" for none): then what it serves is unknown (``blind``)
+    blind_at: str = ""
     # display paths of test files
     tests: set[str] = field(default_factory=set)
     # modules only a run-time import may load (``importlib.import_module(setting)``): a backend or a
@@ -66,6 +66,10 @@ class Scopes:
     # run on a loop of their own by a function outside the tests (``asyncio.run`` in a command's
     # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
     elsewhere: set[str] = field(default_factory=set)
+
+    @property
+    def blind(self) -> bool:
+        return bool(self.blind_at)
 
     def where(self, function: FunctionFacts, module: ModuleSummary) -> Where:
         if module.path in self.tests:
