@@ -91,18 +91,19 @@ def returned_switch(node: ast.FunctionDef | ast.AsyncFunctionDef, resolve: Resol
 
 
 def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
+    probed: set[str] = set()  # names holding the running loop, or None where no loop runs
     for index, statement in enumerate(body):
         if isinstance(statement, ast.If):
             for when, branch in ((True, statement.body), (False, statement.orelse)):
                 if not branch:
                     continue
-                for switch, needed in _conditions(statement.test, when, resolve) or ():
+                for switch, needed in _if_conditions(statement.test, when, resolve, probed):
                     yield Gate(branch[0].lineno, last_line(branch[-1]), switch, needed)
                 yield from _gates(branch, resolve)
             rest = body[index + 1:]
             if rest and _leaves(statement.body) and not statement.orelse:
                 # ``if not enabled(): return``: the rest of the block runs only when the test is false
-                for switch, needed in _conditions(statement.test, False, resolve) or ():
+                for switch, needed in _if_conditions(statement.test, False, resolve, probed):
                     yield Gate(rest[0].lineno, last_line(rest[-1]), switch, needed)
         elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
             yield from _gates(statement.body, resolve)
@@ -115,8 +116,41 @@ def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
                 for handler in statement.handlers:
                     if handler.body and _catches_runtime_error(handler.type, short):
                         yield Gate(handler.body[0].lineno, last_line(handler.body[-1]), RUNNING_LOOP, False)
+                probed |= _loop_holders(statement)
             for block in (statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)):
                 yield from _gates(block, resolve)
+        if probed and not isinstance(statement, ast.Try):
+            probed -= {node.id for node in ast.walk(statement) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+
+
+def _loop_holders(statement: ast.Try) -> set[str]:
+    """``try: loop = asyncio.get_running_loop()`` / ``except RuntimeError: loop = None``: ``loop``
+    is None afterwards only where no loop runs."""
+    first = statement.body[0]
+    if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)):
+        return set()
+    name = first.targets[0].id
+    for handler in statement.handlers:
+        if _catches_runtime_error(handler.type, len(statement.body) <= 2) and any(
+                isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is None
+                and any(isinstance(target, ast.Name) and target.id == name for target in node.targets)
+                for node in handler.body):
+            return {name}
+    return set()
+
+
+def _if_conditions(test: ast.expr, when: bool, resolve: Resolve, probed: set[str]) -> list[tuple[Switch, bool]]:
+    """``_conditions``, and ``loop is None`` on a name ``_loop_holders`` found: whether a loop runs."""
+    tested, runs_when_true = test, True
+    while isinstance(tested, ast.UnaryOp) and isinstance(tested.op, ast.Not):
+        tested, runs_when_true = tested.operand, not runs_when_true
+    if (isinstance(tested, ast.Compare) and len(tested.ops) == 1 and isinstance(tested.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(tested.comparators[0], ast.Constant) and tested.comparators[0].value is None):
+        runs_when_true = runs_when_true == isinstance(tested.ops[0], ast.IsNot)
+        tested = tested.left
+    if isinstance(tested, ast.Name) and tested.id in probed:
+        return [(RUNNING_LOOP, runs_when_true == when)]
+    return _conditions(test, when, resolve) or []
 
 
 def _asks_for_running_loop(body: list[ast.stmt], resolve: Resolve) -> bool:
