@@ -53,11 +53,14 @@ class CallGraph:
     """Built on demand, one function at a time: a run asks about the functions on request
     paths and their callees (about half of a large project's), so the rest cost nothing."""
 
-    def __init__(self, project: Project, catalog: Catalog, request_roots: frozenset[str] = frozenset()) -> None:
+    def __init__(self, project: Project, catalog: Catalog, request_roots: frozenset[str] = frozenset(),
+                 startup_roots: frozenset[str] = frozenset()) -> None:
         self.project = project
         self.catalog = catalog
         # the functions FastAPI runs per request (routes, dependencies, middleware, ...)
         self.request_roots = request_roots
+        # and before it serves any (lifespans, startup handlers)
+        self.startup_roots = startup_roots
         # function path -> what its calls reach, made the first time the function is asked about
         self._calls: dict[str, Calls] = {}
         self._targets: dict[tuple[str, RefKind], list[str]] = {}

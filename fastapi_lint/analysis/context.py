@@ -20,7 +20,7 @@ from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threa
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.app_model import REQUEST_ROLES, FastAPIModel
+from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
 from fastapi_lint.analysis.pins import Pins
@@ -47,8 +47,9 @@ class Context:
 
     @cached_property
     def callgraph(self) -> CallGraph:
-        roots = frozenset(path for path, roles in self.model.roles.items() if roles & REQUEST_ROLES)
-        return CallGraph(self.project, self.catalog, roots)
+        roles = self.model.roles.items()
+        return CallGraph(self.project, self.catalog, frozenset(path for path, found in roles if found & REQUEST_ROLES),
+                         frozenset(path for path, found in roles if found & STARTUP_ROLES))
 
     @cached_property
     def rare_roots(self) -> RareRoots:

@@ -77,6 +77,7 @@ class Reach(Protocol):
 
     project: Project
     request_roots: frozenset[str]
+    startup_roots: frozenset[str]
 
     def runs(self, path: str) -> list[tuple[CallSite, str]]: ...
 

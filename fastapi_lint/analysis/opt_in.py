@@ -10,6 +10,9 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
   raises is not run);
 - a function without parameters that returns a switch (``def tracing_enabled(): return
   bool(os.getenv("TRACE_DIR"))``) has that switch's value;
+- a module's name that a function fills (``global REDIS_POOL``) which startup code always calls
+  and no request runs (``init_redis_pool()`` in the lifespan) is not None while requests are
+  served: ``if REDIS_POOL is None:`` is the fallback of code run before startup (``_filled_at_startup``);
 - an object's field that its constructor copies from a parameter (``self.output_dir =
   output_dir``) has the constant every construction a request makes gives it (its default);
 - an object's field that its constructor sets off (``self.enabled = False``) is off, when the
@@ -27,15 +30,18 @@ from __future__ import annotations
 
 import ast
 
-from fastapi_lint.analysis.facts import Gate, Ref, Switch
+from fastapi_lint.analysis.facts import Gate, ModuleSummary, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
-from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests
+from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests, run_from
 from fastapi_lint.analysis.kept_fields import kept_constant
 
 LineRange = tuple[int, int]
 
 _UNKNOWN = object()
+# The value of a module's name that startup code fills: not None, nothing more known of it.
+_FILLED = object()
+_STARTED = Switch("started", "")
 # A field off until code that no request runs turns it on, under a condition (``_off_until_started``).
 _OFF = Switch("off", "", default=False)
 # What builds an object: where a field's first value is set.
@@ -82,8 +88,8 @@ def _closed(graph: Reach, gate: Gate) -> bool:
 def _test(graph: Reach, switch: Switch, depth: int) -> object:
     """What the switch's test gives at the defaults: True, False, or ``_UNKNOWN``."""
     value = _default(graph, switch, depth)
-    if value is _UNKNOWN:
-        return _UNKNOWN
+    if value is _UNKNOWN or switch.kind == "started":
+        return value
     if switch.kind in ("call", "name"):
         return _flip(value, switch.op)  # already a truth: the returned or assigned switch's test
     for method in switch.methods:
@@ -113,6 +119,9 @@ def _named(graph: Reach, path: str) -> Switch | None:
     owner, _, name = path.rpartition(".")
     located = project.classes.get(owner)  # a field: resolving it would give its annotated type
     if located is None:
+        written = project.modules.get(owner)  # resolving a name a function fills gives what it holds
+        if written is not None and name not in dict(written.switches) and _filled_at_startup(graph, written, name):
+            return _STARTED
         owner, _, name = project.resolve(Ref(path)).path.rpartition(".")
         summary = project.modules.get(owner)
         return dict(summary.switches).get(name) if summary is not None else None
@@ -125,6 +134,36 @@ def _named(graph: Reach, path: str) -> Switch | None:
     if _set_elsewhere(project, owner, name):
         return None
     return found
+
+
+def _filled_at_startup(graph: Reach, module: ModuleSummary, name: str) -> bool:
+    """Whether the module's name is filled before any request is served: the functions (outside
+    tests) that fill it (``global REDIS_POOL``, ``REDIS_POOL = ConnectionPool.from_url(...)``) run
+    at startup and no request runs them, and one of them is called there unconditionally."""
+    memo = _filled_memo(graph.project)
+    key = (module.module, name)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _decide_filled(graph, module, name)
+    return found
+
+
+def _decide_filled(graph: Reach, module: ModuleSummary, name: str) -> bool:
+    served = run_by_requests(graph)
+    if served is None or not graph.startup_roots or module_in_tests(module):
+        return False
+    setters = {function.path for function in module.functions if name in function.fills}
+    if not setters or not setters.isdisjoint(served):
+        return False
+    started = run_from(graph, graph.startup_roots)
+    return setters <= started and any(
+        not site.conditional and caller.function.path in started
+        for caller, site in graph.project.function_calls_to(setters))
+
+
+@per_project
+def _filled_memo(project: Project) -> dict[tuple[str, str], bool]:
+    return {}
 
 
 def _kept_switch(graph: Reach, class_path: str, field: str) -> Switch | None:
@@ -221,6 +260,8 @@ def _passed_to_constructions(project: Project, family: set[str], field: str) -> 
 def _flip(value: object, op: str) -> object:
     if value is _UNKNOWN:
         return _UNKNOWN
+    if value is _FILLED:  # only its emptiness is known
+        return {"is None": False, "is not None": True}.get(op, _UNKNOWN)
     if op == "truth":
         return bool(value)
     if op == "not":
@@ -232,6 +273,8 @@ def _default(graph: Reach, switch: Switch, depth: int) -> object:
     project = graph.project
     if switch.kind in ("env", "platform", "loop", "off", "const"):
         return switch.default
+    if switch.kind == "started":
+        return _FILLED
     if switch.kind == "name" and depth < 3:
         named = _named(graph, switch.name)
         return _test(graph, named, depth + 1) if named is not None else _UNKNOWN

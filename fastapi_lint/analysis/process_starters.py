@@ -19,8 +19,10 @@ PROCESS_STARTERS = frozenset({"multiprocessing.Process", "multiprocessing.contex
                               "multiprocessing.context.SpawnProcess", "multiprocessing.context.ForkProcess",
                               "multiprocessing.context.ForkServerProcess"})
 # Calls that run the function they are handed first in another process: a Dask worker, a process
-# pool's child (``client.submit(run_evaluation, ...)``).
+# pool's child (``client.submit(run_evaluation, ...)``), a Ray worker (``ray.remote(Servlet)``, an actor
+# whose methods run there).
 SUBMITS_TO_PROCESSES = frozenset({
+    "ray.remote",
     *(f"{client}.{method}" for client in ("dask.distributed.Client", "distributed.Client", "distributed.client.Client")
       for method in ("submit", "map", "run")),
     *(f"concurrent.futures.{pool}.{method}" for pool in ("ProcessPoolExecutor", "process.ProcessPoolExecutor")

@@ -45,6 +45,9 @@ _WORKER_HANDOFFS = frozenset({"execute_workflow", "start_workflow", "execute_chi
 # Actors of an actor framework: each runs in an actor pool, a process with a loop of its own, and
 # a call through an actor's reference (``await supervisor_ref.launch(...)``) is a message to it.
 _ACTOR_BASES = frozenset({"xoscar.Actor", "xoscar.StatelessActor", "xoscar.api.Actor", "xoscar.api.StatelessActor"})
+# Makes a Ray actor of a class (``@ray.remote``, ``ray.remote(Servlet).options(...).remote()``): its
+# methods run in a worker process of the Ray cluster, an async actor's on that process's loop.
+_RAY_REMOTE = "ray.remote"
 # Builtins that look at what they are handed and call none of it.
 _INSPECTORS = frozenset(f"builtins.{name}" for name in
                         "isinstance issubclass hasattr getattr setattr delattr type id repr str print callable vars dir".split())
@@ -53,9 +56,10 @@ _SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SPAWNER_METHODS = frozenset({"create_task", "ensure_future", "start_soon"})
 # Decorators that hand a function to another program's loop: task queues' workers and
 # command-line frameworks. Matched by the decorator's last name (``@celery_app.task``,
-# ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``, Temporal's ``@activity.defn``): no FastAPI or Starlette
+# ``@broker.task(...)``, ``@dramatiq.actor``, ``@cli.command()``, Temporal's ``@activity.defn``, Ray's
+# ``@ray.remote``): no FastAPI or Starlette
 # decorator has one of these names.
-_WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback", "defn"})
+_WORKER_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "command", "callback", "defn", "remote"})
 # A Temporal workflow's entry points, which its worker runs (``@workflow.run``: too common a last name to match).
 _WORKFLOW_ENTRIES = frozenset({"temporalio.workflow.run", "temporalio.workflow.signal", "temporalio.workflow.update",
                                "temporalio.workflow.query"})
@@ -83,6 +87,7 @@ class CallEdges:
         self._own_loops: dict[str, bool] = {}  # sync functions that make the loop they start things on
         self._roots: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None  # methods by name, for callees of no known type
+        self._remote_classes: frozenset[str] | None = None  # Ray actors' classes
 
     def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
               skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
@@ -214,7 +219,25 @@ class CallEdges:
         return owner is not None and owner != caller_class and self._is_actor(owner)
 
     def _is_actor(self, class_path: str) -> bool:
-        return any(base in _ACTOR_BASES for base in self.project.mro(class_path))
+        return any(base in _ACTOR_BASES for base in self.project.mro(class_path)) or class_path in self._ray_actors()
+
+    def _ray_actors(self) -> frozenset[str]:
+        """The classes made Ray actors: decorated ``@ray.remote`` or handed to ``ray.remote(...)``."""
+        if self._remote_classes is None:
+            project = self.project
+            found = {path for path, (klass, _) in project.classes.items()
+                     if any(self._decorator_path(decorator) == _RAY_REMOTE for decorator in klass.decorators)}
+            for _, site in project.calls_to([_RAY_REMOTE]):
+                for value in site.args[:1]:
+                    if value.kind == "ref" and value.ref is not None and (
+                            path := project.resolve(value.ref).path) in project.classes:
+                        found.add(path)
+            self._remote_classes = frozenset(found)
+        return self._remote_classes
+
+    def _decorator_path(self, decorator: Value) -> str | None:
+        ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+        return self.project.resolve(ref).path if ref is not None else None
 
     def _overrides(self, method: str) -> list[str]:
         located = self.project.function(method)
