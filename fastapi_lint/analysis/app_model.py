@@ -20,8 +20,10 @@ ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 BASE_HTTP_MIDDLEWARE = frozenset(
     {"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.middleware.base.BaseHTTPMiddleware"}
 )
-# "nested": an async function defined inside request-path code (a streaming generator, say).
-REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested"})
+# "nested": an async function defined inside request-path code (a streaming generator, say);
+# "wrapper": the async function a decorator below a route's returns, which FastAPI calls instead.
+REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested",
+                           "wrapper"})
 STARTUP_ROLES = frozenset({"lifespan", "startup"})
 
 
@@ -53,6 +55,9 @@ class FastAPIModel:
     roles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # dependency path -> the paths of the routes/dependencies that depend on it
     dependents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # a route's decorator's wrapper (``@app.get("/")`` over ``@require_token``) -> the first
+    # route it wraps: FastAPI calls the wrapper, which calls the route's function
+    wrapped: dict[str, str] = field(default_factory=dict)
 
     def role_of(self, path: str) -> set[str]:
         return self.roles.get(path, set())

@@ -179,6 +179,31 @@ class _Builder(AppTree):
             methods = tuple(item.text.upper() for item in listed.items if item.kind == "str") if listed else ("GET",)
         self.model.routes.append(Route(located, methods, route_path, websocket, site, owner))
         self.model.roles[located.function.path].add("route")
+        for wrapper in self._wrappers(located, site):
+            self.model.roles[wrapper].add("wrapper")
+            self.model.wrapped.setdefault(wrapper, located.function.path)
+
+    def _wrappers(self, located: Located, site: CallSite) -> list[str]:
+        """The async functions that the decorators below the route's return in the function's
+        place (``@require_token``'s ``async def wrapper(*args, **kwargs)``): what FastAPI calls."""
+        decorators = located.function.decorators
+        below = [value for value in decorators if value.kind == "call" and value.call is not None and value.call.span == site.span]
+        if not below:
+            return []
+        found: list[str] = []
+        for value in decorators[decorators.index(below[0]) + 1:]:
+            ref = value.ref if value.kind == "ref" else None
+            decorator = self.project.function(self.project.resolve(ref).path) if ref is not None else None
+            if decorator is None:
+                continue
+            for returned in decorator.function.returned:
+                if returned.kind != "ref" or returned.ref is None:
+                    continue
+                inner = self.project.function(self.project.resolve(returned.ref).path)
+                if (inner is not None and inner.function.is_async
+                        and inner.function.parent_path == decorator.function.path):
+                    found.append(inner.function.path)
+        return found
 
     def _other_framework(self, type_path: str) -> bool:
         """A receiver type known not to register FastAPI routes: a class of the project that is

@@ -49,8 +49,8 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
                    key=lambda path: (path in admin, path))
     served = [root for root in roots if (located := project.function(root)) is None or located.module.path not in tests]
     roots = served or roots
-    for root in roots:
-        _walk(graph, root, root, result.request, result.cached)
+    for root in roots:  # a route's wrapper runs per request by the route
+        _walk(graph, model.wrapped.get(root, root), root, result.request, result.cached)
     startup: dict[str, str] = {}
     for root in sorted({p for p, roles in model.roles.items() if roles & STARTUP_ROLES} | result.cached):
         _walk(graph, root, root, startup, set())
