@@ -22,7 +22,6 @@ import re
 
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
-from fastapi_lint.analysis.named_values import named_values
 from fastapi_lint.analysis.project import Project, per_project
 
 # The class names of test doubles: a store kept in memory, a fake client.
@@ -35,7 +34,7 @@ class Implementations:
     def __init__(self, project: Project) -> None:
         self.project = project
         tests = {summary.path for summary in project.summaries if module_in_tests(summary)}
-        self._made = MadeClasses(project, tests, lambda: named_values(project, tests))
+        self._made = MadeClasses(project, tests)
 
     def picks(self, targets: list[str]) -> list[str]:
         """Of the implementations an interface's call may run (``targets``: the overrides of one

@@ -10,31 +10,34 @@ their paths otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 from fastapi_lint.analysis.facts import CallSite
-from fastapi_lint.analysis.named_values import NamedValues
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.named_values import NamedValues, named_values
+from fastapi_lint.analysis.project import Project, per_project
 
 # What code that looks up subclasses (``Base.__subclasses__()``) may make: any class.
 _ANYTHING: frozenset[str] = frozenset({"*"})
 
 
 class MadeClasses:
-    """The question for one project, its tests (display paths) and what its code names as values
-    (``named_values``, given when first needed: computing it costs a pass over the project)."""
+    """The question for one project and its tests (display paths)."""
 
-    def __init__(self, project: Project, tests: Collection[str], named: Callable[[], NamedValues]) -> None:
+    def __init__(self, project: Project, tests: Collection[str]) -> None:
         self.project = project
-        self._tests = tests
-        self._named = named
+        self._tests = frozenset(tests)
         self._names: frozenset[str] | None = None
 
     def may_be_made(self, class_path: str, loaded_by_name: Collection[str] = ()) -> bool:
         """Whether code outside the tests may have an instance of the class (or of a subclass);
         ``loaded_by_name``: modules loaded by name (``importlib.import_module(name)``)."""
-        if self._names is None:
-            self._names = _names_outside_tests(self.project, self._named(), self._tests)
+        if self._names is None:  # a pass over the project, asked for only when first needed
+            memo = _names_memo(self.project)
+            names = memo.get(self._tests)
+            if names is None:
+                names = memo[self._tests] = _names_outside_tests(
+                    self.project, named_values(self.project, self._tests), self._tests)
+            self._names = names
         project = self.project
         family = project.family(class_path)
         if self._names is _ANYTHING or any(klass.rpartition(".")[2] in self._names for klass in family):
@@ -46,6 +49,11 @@ class MadeClasses:
             if entry is None or entry[0].decorators or entry[1].module in loaded_by_name:
                 return True
         return False
+
+
+@per_project
+def _names_memo(project: Project) -> dict[frozenset[str], frozenset[str]]:
+    return {}
 
 
 def _names_outside_tests(project: Project, named: NamedValues, tests: Collection[str]) -> frozenset[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Project, per_project
 
 
 @dataclass
@@ -30,8 +30,22 @@ class NamedValues:
 
 def named_values(project: Project, skip: Iterable[str]) -> NamedValues:
     """What the code of the project's modules (but those whose display paths are in ``skip``:
-    tests) names without calling it."""
-    skipped = set(skip)
+    tests) names without calling it. Computed once per project and set of skipped modules (the
+    scope's and the dispatch's questions both ask): do not change what it returns."""
+    skipped = frozenset(skip)
+    memo = _memo(project)
+    found = memo.get(skipped)
+    if found is None:
+        found = memo[skipped] = _named_values(project, skipped)
+    return found
+
+
+@per_project
+def _memo(project: Project) -> dict[frozenset[str], NamedValues]:
+    return {}
+
+
+def _named_values(project: Project, skipped: frozenset[str]) -> NamedValues:
     named: list[Ref] = []
     imports: list[Ref] = []  # ``from x import y``: a name bound to what another module defines
     handed: list[Ref] = []

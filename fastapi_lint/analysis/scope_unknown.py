@@ -74,7 +74,7 @@ class UnknownPlacement(CallEdges):
             if function.class_path is not None and function.class_path in built_elsewhere:
                 continue  # its objects live only on a loop of their own (a daemon's server)
             # A nested function's name means it in its parent only; a method's, where its class may be made.
-            if not function.parent_path and (function.class_path is None or self._made(function.class_path, named, result)):
+            if not function.parent_path and (function.class_path is None or self._made(function.class_path, result)):
                 by_name.setdefault(function.name, []).append(function.path)
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
@@ -117,11 +117,11 @@ class UnknownPlacement(CallEdges):
             unknown |= found
             scan, roots = sorted(found), []
 
-    def _made(self, class_path: str, named: NamedValues, result: Scopes) -> bool:
+    def _made(self, class_path: str, result: Scopes) -> bool:
         """Whether the served code may have an instance of the class to call a method of the name
         on (``made_classes.py``)."""
         if self._made_classes is None:
-            self._made_classes = MadeClasses(self.project, result.tests, lambda: named)
+            self._made_classes = MadeClasses(self.project, result.tests)
         return self._made_classes.may_be_made(class_path, result.loaded_by_name)
 
     def _unambiguous(self, paths: list[str]) -> list[str]:
