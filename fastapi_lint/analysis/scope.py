@@ -86,6 +86,7 @@ from fastapi_lint.analysis.opt_in import defined_opt_in
 from fastapi_lint.analysis.project import Project, per_project
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
+from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import is_test_path
@@ -143,7 +144,65 @@ class _Placer(BlindRegistrations, ModuleClosure):
             if unincluded:
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             result.unknown = self._unknown(result)
+            if result.blind_at:
+                result.elsewhere |= self._named_only_off_the_loop(result)
+                off = result.startup | result.once | result.private_loop | result.elsewhere
+                result.private_loop -= self._shared(result.private_loop, off)
         return result
+
+    def _shared(self, found: set[str], off: set[str]) -> set[str]:
+        """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
+        those that code placed nowhere calls too, and what they run: in a blind app, that code
+        may be what the unseen handlers serve (a walk on the app's loop placed the rest already)."""
+        called_by = self._run_by()
+        shared: set[str] = set()
+        while True:
+            more = {path for path in found - shared
+                    if any(caller not in off or caller in shared for caller in called_by.get(path, ()))}
+            if not more:
+                return shared
+            shared |= more
+
+    def _run_by(self) -> dict[str, set[str]]:
+        """Who calls each function on the loop it runs on (a call or an await, a task it starts;
+        not a call handed to a loop of its own, nor a callback it hands on, which a callee of the
+        project may keep for a loop of its own), outside tests."""
+        tests = test_functions(self.project)
+        found: dict[str, set[str]] = {}
+        for located in self.project.all_functions():
+            if located.function.path not in tests:
+                for edge in self.edges(located.function.path):
+                    if edge.line and edge.kind != "private":
+                        found.setdefault(edge.target, set()).add(located.function.path)
+        return found
+
+    def _named_only_off_the_loop(self, result: Scopes) -> set[str]:
+        """In a blind app, the functions no walk placed that are named like calls of no known callee
+        made only in code off the app's loop (``await impl.initialize()`` in a stack that startup
+        builds on a loop of its own), and what they run: a provider's lifecycle, not what the
+        unseen handlers serve. A name such a call shares with one in code that may run on the
+        app's loop (placed there, or placed nowhere: the unseen handlers may be it) is left alone."""
+        off = result.startup | result.once | result.private_loop | result.elsewhere
+        named_off: set[str] = set()
+        for path in off:
+            anywhere, on_self = self._unresolved_names(path)
+            named_off |= anywhere | on_self
+        if not named_off:
+            return set()
+        for located in self.project.all_functions():
+            if located.function.path not in off and located.module.path not in result.tests:
+                anywhere, on_self = self._unresolved_names(located.function.path)
+                named_off -= anywhere | on_self
+        if not named_off:
+            return set()
+        placed = off | result.request | result.app_task | result.unknown
+        roots = [located.function.path for located in self.project.all_functions()
+                 if located.function.name in named_off and located.function.path not in placed
+                 and located.module.path not in result.tests]
+        found = self._walk(roots, {"run", "spawn", "private", "once"}, {}) - placed
+        # but what code that may run on the app's loop calls too (``await index.initialize()`` in
+        # a method the unseen handlers may serve)
+        return found - self._shared(found, off | found)
 
     def _untaken_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``)."""

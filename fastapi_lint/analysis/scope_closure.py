@@ -14,12 +14,11 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_edges import IMPORTERS, CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 
 
 # Import a module whose name is computed at run time.
-IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 _IMPORTERS_BY_NAME = frozenset(name.rpartition(".")[2] for name in IMPORTERS)
 # Run a loop (or a server) until done: at a module's top, the module is a script.
 _SCRIPT_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvicorn.run"})

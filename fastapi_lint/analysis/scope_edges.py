@@ -48,6 +48,8 @@ _ACTOR_BASES = frozenset({"xoscar.Actor", "xoscar.StatelessActor", "xoscar.api.A
 # Makes a Ray actor of a class (``@ray.remote``, ``ray.remote(Servlet).options(...).remote()``): its
 # methods run in a worker process of the Ray cluster, an async actor's on that process's loop.
 _RAY_REMOTE = "ray.remote"
+# Load a module by name: what they return is a module the analysis cannot name.
+IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 # Builtins that look at what they are handed and call none of it.
 _INSPECTORS = frozenset(f"builtins.{name}" for name in
                         "isinstance issubclass hasattr getattr setattr delattr type id repr str print callable vars dir".split())
@@ -88,6 +90,7 @@ class CallEdges:
         self._roots: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None  # methods by name, for callees of no known type
         self._remote_classes: frozenset[str] | None = None  # Ray actors' classes
+        self._module_functions: dict[str, list[str]] | None = None  # module-level functions by name, not tests'
 
     def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
               skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
@@ -160,6 +163,10 @@ class CallEdges:
             method = self.graph.target(self.project.resolve(read.ref))
             if method is not None and method not in elsewhere:
                 yield Edge(method, "run")
+        # A module loaded by name hands on the function a string names (``fn = getattr(module,
+        # method)`` with ``method = "get_provider_impl"``, then ``await fn(config)``): any so named.
+        for site in located.function.calls:
+            yield from (Edge(target, "run") for target in self._looked_up(site))
         # So is a function it returns (``return make_lead_agent``): its caller's to call.
         for value in located.function.returned:
             if value.kind == "ref" and value.ref is not None and (
@@ -210,6 +217,25 @@ class CallEdges:
                     self._by_name.setdefault(located.function.name, []).append(located.function.path)
         named = self._by_name.get(callee.rpartition(".")[2], [])
         return bool(named) and all(starts_process_with_parameter(self.project, path) for path in named)
+
+    def _looked_up(self, site: CallSite) -> list[str]:
+        """The module-level functions ``getattr(module, name)`` may give, ``module`` one loaded by
+        name (``importlib.import_module(spec)``) and ``name`` a string or one of a local's."""
+        if (site.func is None or len(site.args) != 2 or site.text != "getattr"
+                or self.project.resolve(site.func).path != "builtins.getattr"):
+            return []
+        module, name = site.args
+        if module.ref is None or module.ref.path.removesuffix("()") not in IMPORTERS:
+            return []
+        names = [name.text] if name.kind == "str" else [item.text for item in name.items if item.kind == "str"]
+        if self._module_functions is None:
+            self._module_functions = {}
+            tests = test_functions(self.project)
+            for located in self.project.all_functions():
+                function = located.function
+                if function.class_path is None and function.parent_path is None and function.path not in tests:
+                    self._module_functions.setdefault(function.name, []).append(function.path)
+        return [path for text in names for path in self._module_functions.get(text, [])]
 
     def _in_another_actor(self, caller_class: str | None, target: str) -> bool:
         """Whether ``target`` is a method of an actor other than the caller's: it runs in the

@@ -62,6 +62,7 @@ class FunctionState:
         self.known: list[Known] = []  # what the body's tests tell on some lines (``narrowing.py``)
         # Locals the body binds once, to a literal (``premium = False``): what an argument naming one passes.
         self.literals: dict[str, ast.Constant] = {}
+        self.strings: dict[str, tuple[str, ...]] = {}  # locals bound to one of several strings
         # Names whose value is iterated in this body, and the calls whose result a name is bound to
         # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
         self.iterated_names: set[str] = set()
@@ -327,10 +328,15 @@ class ExpressionReader:
         """An argument's value; a local bound once to a literal passes that literal, and one
         bound several ways (``if x: h = a() else: h = b()``) passes one of them."""
         value = self.expr(node)
-        literal = self.state.literals.get(node.id) if isinstance(node, ast.Name) else None
+        if not isinstance(node, ast.Name):
+            return value
+        literal = self.state.literals.get(node.id)
         if literal is not None:
             return self.expr(literal)
-        if value.kind == "other" and isinstance(node, ast.Name):
+        strings = self.state.strings.get(node.id)
+        if strings:
+            return Value("either", text=node.id, items=tuple(Value("str", text) for text in strings))
+        if value.kind == "other":
             bound = self.resolver.reaching(node) or self.resolver.alternatives(node)
             if bound:
                 return Value("either", text=node.id, items=tuple(self._leaf("ref", node.id, ref) for ref in bound))

@@ -212,3 +212,24 @@ def bound_literals(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, as
         return {}
     once = bound_once(node.body)
     return {name: value for name, value in literals.items() if name in once and name not in parameters}
+
+
+def bound_strings(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, tuple[str, ...]]:
+    """The locals, not parameters, that a function binds only to strings, in several statements
+    (``if remote: method = "get_adapter_impl"`` / ``else: method = "get_provider_impl"``): one of
+    those strings is what a read of them gives."""
+    parameters = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    strings: dict[str, list[str]] = {}
+    stores: dict[str, int] = {}
+    declared: set[str] = set()
+    for statement in node.body:
+        for inner in ast.walk(statement):
+            if (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
+                    and isinstance(inner.value, ast.Constant) and isinstance(inner.value.value, str)):
+                strings.setdefault(inner.targets[0].id, []).append(inner.value.value)
+            elif isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
+                stores[inner.id] = stores.get(inner.id, 0) + 1
+            elif isinstance(inner, (ast.Global, ast.Nonlocal)):
+                declared.update(inner.names)
+    return {name: tuple(dict.fromkeys(found)) for name, found in strings.items()
+            if len(found) > 1 and stores.get(name) == len(found) and name not in parameters and name not in declared}
