@@ -164,6 +164,15 @@ _PROCESSES = group(
     methods("pydub.AudioSegment", "from_file from_mp3 from_ogg from_flv export"),
     waits=ON_PROCESS,
 ) + group(
+    # moviepy reads and writes every clip through an ffmpeg child process (opening one probes it)
+    "reads or writes a video or audio clip through an ffmpeg child process (moviepy) and waits for it",
+    "`await asyncio.to_thread(...)`, or `asyncio.create_subprocess_exec('ffmpeg', ...)`",
+    [
+        *(f"moviepy.{module}{clip}{method}" for module in ("", "editor.") for clip in ("VideoFileClip", "AudioFileClip")
+          for method in ("", ".write_videofile", ".write_audiofile", ".write_gif", ".write_images_sequence")),
+    ],
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [

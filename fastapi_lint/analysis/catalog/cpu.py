@@ -131,6 +131,15 @@ CPU_ENTRIES: list[Entry] = [
             *methods("faster_whisper.WhisperModel", "transcribe detect_language"),
             "whisperx.load_model",
             *methods("whisperx.asr.FasterWhisperPipeline", "transcribe detect_language"),
+            # docling: building a converter loads its layout and table models; converting runs them
+            "docling.document_converter.DocumentConverter",
+            *methods("docling.document_converter.DocumentConverter", "convert convert_all"),
+            # marker: a PDF through its layout, OCR and ordering models (seconds per page)
+            "marker.convert.convert_single_pdf",
+            "marker.models.load_all_models",
+            "marker.models.create_model_dict",
+            "marker.converters.pdf.PdfConverter",
+            "marker.converters.pdf.PdfConverter.__call__",
         ],
         kind="cpu",
         waits=COMPUTING,
