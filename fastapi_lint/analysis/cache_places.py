@@ -101,9 +101,15 @@ def lasting_place(node: ast.expr, reader: Reader, aliases: dict[str, str], owner
 
 def paired_entry(method: ast.Attribute, reader: Reader) -> str | None:
     """``cache:model`` for ``cache.get_model(key)`` and ``cache.set_model(key, m)``: a cache
-    object's own reader and writer of one kind of entry (``ModelCache.shared().get_model``)."""
+    object's own reader and writer of one kind of entry (``ModelCache.shared().get_model``);
+    ``self:cache`` for ``self.get_from_cache(key)`` and ``self.set_in_cache(key, v)``."""
     kind = method.attr[len(_PAIRED_READ):]
-    receiver = lasting_place(method.value, reader, {})
+    if "cache" in kind:  # ``get_from_cache``/``set_in_cache``: the object's one cache, however spelled
+        kind = "cache"
+    if isinstance(method.value, ast.Name) and method.value.id == reader.self_name:
+        receiver: str | None = reader.self_spelling  # the object's own cache: lasts as it does
+    else:
+        receiver = lasting_place(method.value, reader, {})
     return f"{receiver}:{kind}" if kind and receiver is not None else None
 
 

@@ -119,6 +119,11 @@ def memoizing_decorators(project: Project) -> frozenset[str]:
     decorators: set[str] = set()
     for located in project.all_functions():
         wrapper = located.function
+        if wrapper.class_path is not None and f"{wrapper.class_path}.__call__" in project.functions and any(
+                site.once and site.text in {param.name for param in wrapper.params} for site in wrapper.calls):
+            # a class whose instances decorate (``@locked_cached(ttl=300)``), with a method that
+            # calls the function it is handed only on a cache miss (``self.decorator(f, *args)``)
+            decorators.add(wrapper.class_path)
         outer = project.function(wrapper.parent_path) if wrapper.parent_path else None
         if outer is None:
             continue
