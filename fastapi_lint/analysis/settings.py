@@ -66,3 +66,35 @@ def _built_here(project: Project, located: Located, value: Value) -> bool:
             # guard (``if _settings is None: _settings = Settings()`` builds once)
             return any(constructs_settings(project, site) for site in located.function.calls if not site.once)
     return False
+
+
+# Write a ``.env`` file's entries (python-dotenv).
+_ENV_FILE_WRITERS = frozenset({"dotenv.set_key", "dotenv.unset_key", "dotenv.main.set_key", "dotenv.main.unset_key"})
+
+
+def edited_while_running(project: Project, class_path: str) -> bool:
+    """Whether the service edits these settings while it runs: a method of their class, of a base
+    or of a subclass, writes the ``.env`` file (``dotenv.set_key``) or the environment
+    (``os.environ[name] = value``). Then building them again on each request is how an edit
+    takes effect, and caching them would hide it."""
+    memo = _edited(project)
+    found = memo.get(class_path)
+    if found is None:
+        found = memo[class_path] = any(
+            "os.environ" in method.function.fills or any(
+                site.func is not None and project.resolve(site.func).path in _ENV_FILE_WRITERS
+                for site in method.function.calls)
+            for klass in {*project.mro(class_path), *project.family(class_path)}
+            for method in project.class_methods(klass))
+    return found
+
+
+def builds_edited_settings(project: Project, located: Located) -> bool:
+    """Whether a function builds settings the service edits while it runs (``edited_while_running``)."""
+    return any(edited_while_running(project, path) for site in located.function.calls
+               if (path := constructs_settings(project, site)) is not None)
+
+
+@per_project
+def _edited(project: Project) -> dict[str, bool]:
+    return {}

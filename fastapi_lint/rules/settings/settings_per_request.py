@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
 from fastapi_lint.analysis.request_path import where
-from fastapi_lint.analysis.settings import builds_as_fallback, constructs_settings, is_settings_getter, settings_classes
+from fastapi_lint.analysis.settings import (builds_as_fallback, constructs_settings, edited_while_running,
+                                            is_settings_getter, settings_classes)
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
@@ -32,7 +33,10 @@ class SettingsPerRequest(Rule):
     A class counts as settings only when its bases lead, through the
     project's own modules, to `BaseSettings`: a settings class that an
     installed package defines and the project builds per request is missed
-    (a missed alarm rather than a false one).
+    (a missed alarm rather than a false one). Settings the service edits while
+    it runs (a method of their class writes the `.env` file with
+    `dotenv.set_key` or sets `os.environ`) are built again on purpose: not
+    reported.
 
     ## Example
     ```python
@@ -88,8 +92,8 @@ class SettingsPerRequest(Rule):
         project, model = context.project, context.model
         for call in context.calls_per_request:
             settings = constructs_settings(project, call.site)
-            if settings is None or call.site.awaited:
-                continue
+            if settings is None or call.site.awaited or edited_while_running(project, settings):
+                continue  # settings the service edits while it runs are read again on purpose
             if is_settings_getter(project, call.located) or builds_as_fallback(project, call.located):
                 continue
             yield self.report(
@@ -99,7 +103,7 @@ class SettingsPerRequest(Rule):
                 f"{where(project, model, call.located, call.root)}",
                 help="Build settings once: an `@lru_cache` getter used as the dependency, or a module-level instance",
             )
-        classes = settings_classes(project)
+        classes = frozenset(path for path in settings_classes(project) if not edited_while_running(project, path))
         for located in project.all_functions():
             if not model.on_request_path(located.function.path):
                 continue

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.request_path import where
-from fastapi_lint.analysis.settings import is_settings_getter
+from fastapi_lint.analysis.settings import builds_edited_settings, is_settings_getter
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
@@ -28,7 +28,10 @@ class UncachedSettingsGetter(Rule):
     `return Settings()`) is not reported: whether the fallback runs per
     request depends on what is set at run time. A getter that caches by
     hand (`if _settings is None: _settings = Settings()`) builds once and is
-    not reported either.
+    not reported either; nor one whose settings the service edits while it
+    runs (a method of the settings class writes the `.env` file with
+    `dotenv.set_key` or sets `os.environ`): re-reading them is how an edit
+    takes effect.
 
     ## Example
     ```python
@@ -91,7 +94,7 @@ class UncachedSettingsGetter(Rule):
         found = context.request_paths
         for path, root in found.request.items():
             located = project.function(path)
-            if located is None or not is_settings_getter(project, located):
+            if located is None or not is_settings_getter(project, located) or builds_edited_settings(project, located):
                 continue
             yield self.report(
                 located,
