@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.scope_edges import IMPORTERS, CallEdges
+from fastapi_lint.analysis.looked_up import IMPORTERS
+from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 
 

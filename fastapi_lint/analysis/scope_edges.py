@@ -20,6 +20,7 @@ from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
 from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.names import UNTYPED
 from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
                                                      with_nested)
@@ -48,8 +49,6 @@ _ACTOR_BASES = frozenset({"xoscar.Actor", "xoscar.StatelessActor", "xoscar.api.A
 # Makes a Ray actor of a class (``@ray.remote``, ``ray.remote(Servlet).options(...).remote()``): its
 # methods run in a worker process of the Ray cluster, an async actor's on that process's loop.
 _RAY_REMOTE = "ray.remote"
-# Load a module by name: what they return is a module the analysis cannot name.
-IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__", "importlib.__import__"})
 # Builtins that look at what they are handed and call none of it.
 _INSPECTORS = frozenset(f"builtins.{name}" for name in
                         "isinstance issubclass hasattr getattr setattr delattr type id repr str print callable vars dir".split())
@@ -221,13 +220,9 @@ class CallEdges:
     def _looked_up(self, site: CallSite) -> list[str]:
         """The module-level functions ``getattr(module, name)`` may give, ``module`` one loaded by
         name (``importlib.import_module(spec)``) and ``name`` a string or one of a local's."""
-        if (site.func is None or len(site.args) != 2 or site.text != "getattr"
-                or self.project.resolve(site.func).path != "builtins.getattr"):
+        names = looked_up_names(self.project, site)
+        if not names:
             return []
-        module, name = site.args
-        if module.ref is None or module.ref.path.removesuffix("()") not in IMPORTERS:
-            return []
-        names = [name.text] if name.kind == "str" else [item.text for item in name.items if item.kind == "str"]
         if self._module_functions is None:
             self._module_functions = {}
             tests = test_functions(self.project)

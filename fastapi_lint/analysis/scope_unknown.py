@@ -17,7 +17,8 @@ from fastapi_lint.analysis.facts import FunctionFacts, Value
 from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
-from fastapi_lint.analysis.scope_edges import IMPORTERS, CallEdges
+from fastapi_lint.analysis.looked_up import IMPORTERS
+from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 
 
