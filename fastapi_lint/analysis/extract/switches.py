@@ -17,7 +17,8 @@ The switches read (``Switch.kind``):
 - ``platform``: the operating system, ``platform.system()``, ``sys.platform``, ``os.name``: its
   default is Linux's value, where a served app runs (its container, its host), so a branch for
   macOS or Windows only (``if platform.system() == "Darwin":``, ``sys.platform.startswith("win")``)
-  is a developer's machine's.
+  is a developer's machine's; so is one for a frozen bundle (``if getattr(sys, "frozen", False):``,
+  ``hasattr(sys, "_MEIPASS")``: PyInstaller's desktop build).
 
 - ``name``: a module's name, or an object's field, set from one of these: a name assigned a
   test of one at module level (``REPORTS = os.getenv("REPORTS", "").lower() in {"1", "true"}``;
@@ -63,7 +64,11 @@ _PLATFORM_CALLS = {"platform.system": "Linux"}
 _RUNNING_LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
 # Whether an event loop runs the code: on a served app's loop, it does.
 RUNNING_LOOP = Switch("loop", "running", default=True)
-_PLATFORM_NAMES = {"sys.platform": "linux", "os.name": "posix"}
+_PLATFORM_NAMES: dict[str, str | bool] = {"sys.platform": "linux", "os.name": "posix", "sys.frozen": False}
+# What a frozen bundle (PyInstaller) sets on ``sys``, read by ``getattr``/``hasattr``: a desktop
+# build's, never a served app's.
+_FROZEN_MARKS = frozenset({"frozen", "_MEIPASS"})
+_ATTRIBUTE_TESTS = frozenset({"builtins.getattr", "builtins.hasattr", "getattr", "hasattr"})
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "casefold"})
 # Predicates whose name says they test for "no value": true when the variable is unset.
 _EMPTINESS = frozenset({"is_none_or_empty", "is_empty", "isempty", "is_blank", "is_none", "empty"})
@@ -346,7 +351,13 @@ def _single(value: ast.expr, resolve: Resolve) -> Switch | None:
 
 
 def _platform(node: ast.expr, resolve: Resolve) -> Switch | None:
-    """``platform.system()``, ``sys.platform`` or ``os.name`` as a switch with Linux's value."""
+    """``platform.system()``, ``sys.platform`` or ``os.name`` as a switch with Linux's value; a
+    frozen bundle's marks (``getattr(sys, "frozen", False)``, ``hasattr(sys, "_MEIPASS")``,
+    ``sys.frozen``: PyInstaller's) as one that is off where a served app runs."""
+    if (isinstance(node, ast.Call) and len(node.args) in (2, 3) and not node.keywords
+            and resolve(node.func) in _ATTRIBUTE_TESTS and resolve(node.args[0]) == "sys"
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value in _FROZEN_MARKS):
+        return Switch("platform", "sys.frozen", default=False)
     if isinstance(node, ast.Call) and not node.args and not node.keywords:
         name = resolve(node.func)
         if name in _PLATFORM_CALLS:
