@@ -187,7 +187,8 @@ class _Builder(AppTree):
         """The async functions that the decorators below the route's return in the function's
         place (``@require_token``'s ``async def wrapper(*args, **kwargs)``): what FastAPI calls."""
         decorators = located.function.decorators
-        below = [value for value in decorators if value.kind == "call" and value.call is not None and value.call.span == site.span]
+        below = [value for value in decorators
+                 if value.kind == "call" and value.call is not None and value.call.span == site.span]
         if not below:
             return []
         found: list[str] = []

@@ -125,7 +125,8 @@ def _gates(body: list[ast.stmt], resolve: Resolve) -> Iterator[Gate]:
             for block in (statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)):
                 yield from _gates(block, resolve)
         if probed and not isinstance(statement, ast.Try):
-            probed -= {node.id for node in ast.walk(statement) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+            probed -= {node.id for node in ast.walk(statement)
+                       if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
 
 
 def _loop_holders(statement: ast.Try) -> set[str]:
