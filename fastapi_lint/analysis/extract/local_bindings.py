@@ -39,7 +39,9 @@ def bind_locals(
     """
     declared_outer: set[str] = set()
     unknown: set[str] = set()
-    for node in _walk_own(body, walrus):
+    nodes = _walk_own(body, walrus)
+    items = _list_items(nodes)
+    for node in nodes:
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             declared_outer.update(node.names)
             if isinstance(node, ast.Global):
@@ -71,6 +73,9 @@ def bind_locals(
                     unknown.update(bound_by(item.optional_vars))
         elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
             _bind_lazy(scope, unknown, node.target.id, node.value)
+        elif (isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name)
+              and (element := _item_of(node.iter, items)) is not None):
+            _bind_lazy(scope, unknown, node.target.id, element)  # ``for future in futures:``
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.For, ast.AsyncFor, ast.AnnAssign)):
             unknown.update(assigned_names(node))
         elif isinstance(node, ast.ExceptHandler) and node.name:
@@ -85,6 +90,52 @@ def bind_locals(
         scope.names.pop(name, None)
         scope.lazy.pop(name, None)
         scope.others.pop(name, None)
+
+
+def _list_items(nodes: list[ast.AST]) -> dict[str, ast.expr]:
+    """The local lists a body builds and what every item of each is: ``futures = []`` then only
+    ``futures.append(pool.submit(...))`` (items alike; a local bound once to the item, as in
+    ``futures.append(future)``, stands for its value), or ``futures = [pool.submit(f) for f in fs]``."""
+    bound: dict[str, list[ast.expr]] = {}
+    stored: set[str] = set()
+    appended: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            bound.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            stored.update(assigned_names(node) if not isinstance(node, (ast.With, ast.AsyncWith)) else
+                          (name for item in node.items if item.optional_vars is not None
+                           for name in bound_by(item.optional_vars)))
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and len(node.value.args) == 1
+              and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "append"
+              and isinstance(node.value.func.value, ast.Name)):
+            appended.setdefault(node.value.func.value.id, []).append(node.value.args[0])
+    items: dict[str, ast.expr] = {}
+    for name, values in bound.items():
+        if len(values) != 1 or name in stored:
+            continue
+        value = values[0]
+        if isinstance(value, ast.ListComp):
+            items[name] = value.elt
+        elif isinstance(value, ast.List) and not value.elts and appended.get(name):
+            found = [_value_of(item, bound) for item in appended[name]]
+            if all(_same_kind(found[0], other) for other in found[1:]):
+                items[name] = found[0]
+    return items
+
+
+def _value_of(item: ast.expr, bound: dict[str, list[ast.expr]]) -> ast.expr:
+    if isinstance(item, ast.Name) and len(bound.get(item.id, ())) == 1:
+        return bound[item.id][0]
+    return item
+
+
+def _item_of(iterated: ast.expr, items: dict[str, ast.expr]) -> ast.expr | None:
+    """What each pass of ``for x in <iterated>`` gets: an item of a list ``_list_items`` knows,
+    directly or through ``as_completed(futures)``, which yields the same futures."""
+    if isinstance(iterated, ast.Call) and callee_text(iterated.func).rpartition(".")[2] == "as_completed" and iterated.args:
+        iterated = iterated.args[0]
+    return items.get(iterated.id) if isinstance(iterated, ast.Name) else None
 
 
 def _untelling(annotation: ast.expr) -> bool:
