@@ -145,23 +145,11 @@ class _Placer(BlindRegistrations, ModuleClosure):
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             result.unknown = self._unknown(result)
             if result.blind_at:
-                result.elsewhere |= self._named_only_off_the_loop(result)
+                run_by = self._run_by()
+                result.elsewhere |= self._named_only_off_the_loop(result, run_by)
                 off = result.startup | result.once | result.private_loop | result.elsewhere
-                result.private_loop -= self._shared(result.private_loop, off)
+                result.private_loop -= _shared(result.private_loop, off, run_by)
         return result
-
-    def _shared(self, found: set[str], off: set[str]) -> set[str]:
-        """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
-        those that code placed nowhere calls too, and what they run: in a blind app, that code
-        may be what the unseen handlers serve (a walk on the app's loop placed the rest already)."""
-        called_by = self._run_by()
-        shared: set[str] = set()
-        while True:
-            more = {path for path in found - shared
-                    if any(caller not in off or caller in shared for caller in called_by.get(path, ()))}
-            if not more:
-                return shared
-            shared |= more
 
     def _run_by(self) -> dict[str, set[str]]:
         """Who calls each function on the loop it runs on (a call or an await, a task it starts;
@@ -176,7 +164,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
                         found.setdefault(edge.target, set()).add(located.function.path)
         return found
 
-    def _named_only_off_the_loop(self, result: Scopes) -> set[str]:
+    def _named_only_off_the_loop(self, result: Scopes, run_by: dict[str, set[str]]) -> set[str]:
         """In a blind app, the functions no walk placed that are named like calls of no known callee
         made only in code off the app's loop (``await impl.initialize()`` in a stack that startup
         builds on a loop of its own), and what they run: a provider's lifecycle, not what the
@@ -202,7 +190,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         found = self._walk(roots, {"run", "spawn", "private", "once"}, {}) - placed
         # but what code that may run on the app's loop calls too (``await index.initialize()`` in
         # a method the unseen handlers may serve)
-        return found - self._shared(found, off | found)
+        return found - _shared(found, off | found, run_by)
 
     def _untaken_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``)."""
@@ -227,6 +215,20 @@ class _Placer(BlindRegistrations, ModuleClosure):
         started_by_others = [r for r in request_roots if self.model.roles[r] <= _STARTED]
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
+
+def _shared(found: set[str], off: set[str], run_by: dict[str, set[str]]) -> set[str]:
+    """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
+    those that code placed nowhere calls too (``run_by``: who calls each, ``_Placer._run_by``),
+    and what they run: in a blind app, that code may be what the unseen handlers serve (a walk on
+    the app's loop placed the rest already)."""
+    shared: set[str] = set()
+    while True:
+        more = {path for path in found - shared
+                if any(caller not in off or caller in shared for caller in run_by.get(path, ()))}
+        if not more:
+            return shared
+        shared |= more
+
 
 def _parts(summary: ModuleSummary, project: Project) -> tuple[str, ...]:
     """A file's path below the project's common folder: ``/home/me/test/app/x.py`` linted as a

@@ -18,7 +18,7 @@ from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.call_arguments import positional_parameters
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, Value
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.names import UNTYPED
@@ -257,7 +257,7 @@ class CallEdges:
         return self._remote_classes
 
     def _decorator_path(self, decorator: Value) -> str | None:
-        ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+        ref = _decorator_ref(decorator)
         return self.project.resolve(ref).path if ref is not None else None
 
     def _overrides(self, method: str) -> list[str]:
@@ -391,12 +391,17 @@ class CallEdges:
                             yield target
 
     def _hands_to_worker(self, decorator: Value) -> bool:
-        ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+        ref = _decorator_ref(decorator)
         if ref is None:
             return False
         resolved = self.project.resolve(ref).path
         name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
         return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
+
+
+def _decorator_ref(decorator: Value) -> Ref | None:
+    """What a decorator names: ``task`` of ``@task``, ``celery_app.task`` of ``@celery_app.task(...)``."""
+    return decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
 
 
 def _handed_values(site: CallSite) -> Iterator[Value]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.blocks import bound_once, statement_blocks
+from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.facts import Value
 
 
@@ -201,35 +201,33 @@ def _awaits_in_a_loop(statements: list[ast.stmt]) -> bool:
     )
 
 
-def bound_literals(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.Constant]:
-    """The locals a function binds in one statement only, to a literal (``premium = False``), and
-    that are not its parameters: the literal is what any read of them gives."""
+def bound_constants(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> tuple[dict[str, ast.Constant], dict[str, tuple[str, ...]]]:
+    """The locals, not parameters nor declared ``global``/``nonlocal``, that a function binds only
+    to literals: those bound in one statement (``premium = False``: the literal is what any read
+    of them gives), and those bound in several, each to a string (``if remote: method =
+    "get_adapter_impl"`` / ``else: method = "get_provider_impl"``: one of those strings)."""
     parameters = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
-    literals = {inner.targets[0].id: inner.value for statement in node.body for inner in ast.walk(statement)
-                if isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
-                and isinstance(inner.value, ast.Constant)}
-    if not literals:
-        return {}
-    once = bound_once(node.body)
-    return {name: value for name, value in literals.items() if name in once and name not in parameters}
-
-
-def bound_strings(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, tuple[str, ...]]:
-    """The locals, not parameters, that a function binds only to strings, in several statements
-    (``if remote: method = "get_adapter_impl"`` / ``else: method = "get_provider_impl"``): one of
-    those strings is what a read of them gives."""
-    parameters = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
-    strings: dict[str, list[str]] = {}
+    constants: dict[str, list[ast.Constant]] = {}
     stores: dict[str, int] = {}
     declared: set[str] = set()
     for statement in node.body:
         for inner in ast.walk(statement):
             if (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
-                    and isinstance(inner.value, ast.Constant) and isinstance(inner.value.value, str)):
-                strings.setdefault(inner.targets[0].id, []).append(inner.value.value)
+                    and isinstance(inner.value, ast.Constant)):
+                constants.setdefault(inner.targets[0].id, []).append(inner.value)
             elif isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
                 stores[inner.id] = stores.get(inner.id, 0) + 1
             elif isinstance(inner, (ast.Global, ast.Nonlocal)):
                 declared.update(inner.names)
-    return {name: tuple(dict.fromkeys(found)) for name, found in strings.items()
-            if len(found) > 1 and stores.get(name) == len(found) and name not in parameters and name not in declared}
+    literals: dict[str, ast.Constant] = {}
+    strings: dict[str, tuple[str, ...]] = {}
+    for name, values in constants.items():
+        if stores.get(name) != len(values) or name in parameters or name in declared:
+            continue  # bound some other way too
+        if len(values) == 1:
+            literals[name] = values[0]
+        elif all(isinstance(value.value, str) for value in values):
+            strings[name] = tuple(dict.fromkeys(str(value.value) for value in values))
+    return literals, strings
