@@ -30,6 +30,7 @@ from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.names import SUPER
+from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
@@ -136,7 +137,7 @@ class CallGraph:
                     handed = self._handed(value)
                     if handed is not None:
                         runs.append((site, handed))
-            if site.awaited or site.offloaded or site.uncontended:
+            if site.awaited or site.uncontended or runs_off_loop(self.project, site):
                 continue
             if callee.entry is not None and not cannot_wait(site, callee.ref.path):
                 direct.append((site, callee.ref.path, as_made(self.project, located, site, callee.entry)))
@@ -195,7 +196,7 @@ class CallGraph:
                     handed = self._handed(value)
                     if handed is not None:
                         found.runs.append((site, handed))
-            if site.awaited or site.offloaded:
+            if site.awaited or runs_off_loop(self.project, site):
                 continue
             if option.entry is not None and not cannot_wait(site, option.ref.path):
                 found.direct.append((site, option.ref.path, option.entry))

@@ -18,6 +18,7 @@ from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
 from fastapi_lint.analysis.names import written_path
+from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.diagnostics import Hop
 
@@ -49,7 +50,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
         if not located.function.is_async:
             continue
         for site in located.function.calls:
-            if site.awaited or site.offloaded or site.func is None or site.uncontended:
+            if site.awaited or site.func is None or site.uncontended or runs_off_loop(project, site):
                 continue
             ref = project.resolve(site.func)
             entry = catalog.match(ref.path)

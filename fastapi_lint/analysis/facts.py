@@ -97,6 +97,10 @@ class CallSite(NamedTuple):
     offloaded: bool = False
     # True when the call sits in a lambda body: it runs when the lambda does.
     in_lambda: bool = False
+    # The callee a lambda holding this call is passed to, and which argument it is (position or
+    # keyword): ``await run_sync(lambda: db.execute())`` runs where ``run_sync`` runs its
+    # parameter, off the loop when it hands it to ``asyncio.to_thread`` (``offload_params.py``).
+    lambda_host: tuple[Ref, str] | None = None
     # True for ``with f() as x`` / ``async with f() as x``: the statement closes the result.
     context_manager: bool = False
     # True when the call runs only while a lasting cache place is empty (lazy initialisation,

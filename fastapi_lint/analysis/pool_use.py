@@ -29,6 +29,7 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.project import Located, Project, split_path
 from fastapi_lint.analysis.request_path import Paths
+from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.returned_values import made, returns_made
 from fastapi_lint.analysis.test_code import is_test_path
 
@@ -68,7 +69,7 @@ def request_threads(model: FastAPIModel, graph: CallGraph, found: Paths) -> Requ
         for site in located.function.calls:
             # A lambda's calls run on the thread, and so does what an offload hands over with
             # the callable (``run_in_threadpool(count, engine)``).
-            if site.offloaded or (site.func is not None and _offloads(project, site)):
+            if runs_off_loop(project, site) or (site.func is not None and _offloads(project, site)):
                 result.offloaded.append((located, site))
         for site, callee in graph.runs(path):
             if site.func is None or not _offloads(project, site):

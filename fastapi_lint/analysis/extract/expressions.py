@@ -90,6 +90,9 @@ class ExpressionReader:
         self.uncontended: set[int] = set()
         # Stack of "this lambda runs on a worker thread" flags, innermost last.
         self.lambdas: list[bool] = []
+        # The callee and argument each lambda of the stack is passed as (``CallSite.lambda_host``).
+        self.lambda_hosts: list[tuple[Ref, str] | None] = []
+        self._next_host: tuple[Ref, str] | None = None
         self.offload_depth = 0
         # How many ``if`` blocks and ``except`` handlers of the body being walked the walk is in.
         self.conditional_depth = 0
@@ -181,10 +184,13 @@ class ExpressionReader:
             # A lambda's parameters hide outer names: ``lambda session: session.get()``.
             self.resolver.scopes.append(Scope(names={a.arg: None for a in every if a is not None}))
             self.lambdas.append(self.offload_depth > 0 or (bool(self.lambdas) and self.lambdas[-1]))
+            self.lambda_hosts.append(self._next_host)
+            self._next_host = None
             try:
                 self.expr(node.body)
             finally:
                 self.lambdas.pop()
+                self.lambda_hosts.pop()
                 self.resolver.scopes.pop()
             return Value("lambda")
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
@@ -288,8 +294,8 @@ class ExpressionReader:
         if offloads:
             self.offload_depth += 1
         try:
-            args = tuple(self._argument(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
-            kwargs = tuple((k.arg, self._argument(k.value)) for k in node.keywords if k.arg is not None)
+            args = tuple(self._hosted(func, str(n), a) for n, a in enumerate(node.args))
+            kwargs = tuple((k.arg, self._hosted(func, k.arg, k.value)) for k in node.keywords if k.arg is not None)
             for keyword in node.keywords:
                 if keyword.arg is None:
                     self.expr(keyword.value)
@@ -306,6 +312,7 @@ class ExpressionReader:
             awaited=awaited,
             offloaded=offloaded,
             in_lambda=in_lambda,
+            lambda_host=self.lambda_hosts[-1] if in_lambda else None,
             context_manager=id(node) in self.context_managers,
             once=any(first <= node.lineno <= last for first, last in self.state.once),
             uncontended=id(node) in self.uncontended,
@@ -323,6 +330,14 @@ class ExpressionReader:
             self.state.assigned_calls.setdefault(name, []).append(len(self.state.calls))
         self.state.calls.append(site)
         return site
+
+    def _hosted(self, func: Ref | None, key: str, node: ast.expr) -> Value:
+        """An argument's value; a lambda passed as it records ``func`` and ``key`` as its host."""
+        if isinstance(node, ast.Starred):
+            return self._argument(node.value)
+        if isinstance(node, ast.Lambda) and func is not None:
+            self._next_host = (func, key)
+        return self._argument(node)
 
     def _argument(self, node: ast.expr) -> Value:
         """An argument's value; a local bound once to a literal passes that literal, and one

@@ -29,7 +29,9 @@ class BlockingCallInAsync(Rule):
     ## Known problems
     Calls inside a lambda or nested `def` handed to `asyncio.to_thread`,
     `run_in_threadpool`, `anyio.to_thread.run_sync` or `loop.run_in_executor` are
-    offloaded and never reported. Neither are calls behind a cache guard
+    offloaded and never reported, and so are those in a lambda handed to the
+    project's own wrapper of them (`async def run_sync(op): return await
+    asyncio.to_thread(op)`) as long as it never calls the parameter itself. Neither are calls behind a cache guard
     (`if _config is None: _config = json.load(...)`: once per process, see
     FAS102) nor the `acquire()` of a lock made on the statement before (no
     one else can hold it yet). A call whose target cannot be named statically

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.context import Context
+from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -77,7 +78,7 @@ class GetEventLoopInCoroutine(Rule):
             return
         found = context.request_paths
         for located, site in calls:
-            if not located.function.is_async or site.offloaded:
+            if not located.function.is_async or runs_off_loop(project, site):
                 continue
             yield self.report(
                 located,

@@ -7,6 +7,7 @@ from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.loop_threads import LoopThreads
+from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.analysis.request_path import Paths, describe_async, where
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -119,7 +120,7 @@ class LoopMisuse(Rule):
         threads = context.loop_threads
         nesting = _nesting(context)
         for located, site in calls:
-            if site.offloaded:
+            if runs_off_loop(project, site):
                 continue  # in a lambda handed to a worker thread, which has no loop of its own
             if (nesting & {located.function.path, _import_root(located.module.module)} or _no_loop_runs(site)) and (
                     project.resolve(site.func).path in _RUNS_A_LOOP):
