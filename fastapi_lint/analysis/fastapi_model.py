@@ -231,18 +231,20 @@ class _Builder(AppTree):
                 owner = self._owner_key(site, self._function_path(site))
                 for located in handlers:
                     self._add_route(located, site, kind, self._text(first), owner)
-        elif method == "add_event_handler" and len(site.args) > 1 and self._on_app_or_router(site):
-            self._add_role(site.args[1], "startup")
-        elif method == "add_exception_handler" and len(site.args) > 1:
-            self._add_role(site.args[1], "exception_handler")
-        elif method == "add_middleware" and site.args:
-            self._add_middleware_class(site.args[0])
+        elif (method == "add_event_handler" and (handler := site.argument("func", 1)) is not None
+              and self._on_app_or_router(site)):
+            self._add_role(handler, "startup")
+        elif method == "add_exception_handler" and (handler := site.argument("handler", 1)) is not None:
+            self._add_role(handler, "exception_handler")
+        elif method == "add_middleware" and (middleware := site.argument("middleware_class", 0)) is not None:
+            self._add_middleware_class(middleware)
         elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
             self._add_role(site.args[0], "background_task")  # not a process manager's ``add_task``
-        elif method == "include_router" and site.args:
-            self._include(site, site.args[0], self._text(site.kwarg("prefix")), mounted=False)
-        elif method == "mount" and len(site.args) > 1 and self._text(site.args[0]).startswith("/"):
-            self._include(site, site.args[1], self._text(site.args[0]), mounted=True)
+        elif method == "include_router" and (router := site.argument("router", 0)) is not None:
+            self._include(site, router, self._text(site.kwarg("prefix")), mounted=False)
+        elif (method == "mount" and (mounted := site.argument("app", 1)) is not None
+              and self._text(site.argument("path", 0)).startswith("/")):
+            self._include(site, mounted, self._text(site.argument("path", 0)), mounted=True)
         elif site.func.path.endswith("BackgroundTask") and site.args:
             self._add_role(site.args[0], "background_task")
         elif method in _ROUTE_CLASSES or method == "Middleware":
