@@ -694,6 +694,25 @@ _AWS = group(
     waits=ON_NETWORK,
 )
 
+# ``list_objects`` and ``remove_objects`` only build lazy iterators; the ``presigned_*`` URLs are
+# signed locally once the bucket's region is known (one lookup per bucket, then cached).
+_MINIO = group(
+    "calls MinIO (S3) with the synchronous client",
+    "`miniopy-async`'s client, or `await run_in_threadpool(...)`",
+    methods(
+        "minio.Minio",
+        "get_object fget_object put_object fput_object append_object stat_object remove_object copy_object "
+        "compose_object select_object_content prompt_object upload_snowball_objects bucket_exists make_bucket "
+        "remove_bucket list_buckets get_bucket_policy set_bucket_policy delete_bucket_policy get_bucket_tags "
+        "set_bucket_tags delete_bucket_tags get_object_tags set_object_tags delete_object_tags "
+        "get_bucket_versioning set_bucket_versioning get_bucket_lifecycle set_bucket_lifecycle "
+        "delete_bucket_lifecycle get_bucket_notification set_bucket_notification delete_bucket_notification "
+        "get_bucket_encryption set_bucket_encryption delete_bucket_encryption",
+    ),
+    resource=True,
+    waits=ON_NETWORK,
+)
+
 _GCS_BLOB = (
     "upload_from_filename upload_from_file upload_from_string download_to_filename download_to_file "
     "download_as_bytes download_as_string download_as_text exists reload delete patch update compose rewrite "
@@ -1189,6 +1208,7 @@ ENTRIES: list[Entry] = [
     *_NEO4J,
     *_ELASTICSEARCH,
     *_AWS,
+    *_MINIO,
     *_GOOGLE,
     *_GOOGLE_AUTH,
     *_GOOGLE_API,

@@ -82,6 +82,8 @@ CLIENTS: dict[str, Resource] = {
         ),
         *_all("an AWS client", ("close",), "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
               "aioboto3.Session"),
+        # (its urllib3 pool has no public ``close``: nothing for the lifespan to release)
+        *_all("a MinIO client and its connection pool", (), "minio.Minio"),
         *_all(
             "an API client with its own HTTP connection pool",
             ("close", "aclose"),

@@ -384,6 +384,7 @@ TYPE_ALIASES: dict[str, str] = {
     "openai.Client": "openai.OpenAI",
     "anthropic.Client": "anthropic.Anthropic",
     "boto3.session.Session": "boto3.Session",
+    "minio.api.Minio": "minio.Minio",
     "slack_sdk.web.client.WebClient": "slack_sdk.WebClient",
     "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
     "elasticsearch._sync.client.Elasticsearch": "elasticsearch.Elasticsearch",
