@@ -23,6 +23,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
 from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
+from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
@@ -36,13 +37,15 @@ _V = TypeVar("_V")
 
 @dataclass(frozen=True)
 class Context:
-    """The facts a rule reads: the linked project, its FastAPI model, the catalog, and the
-    versions of libraries the project is pinned to (read only if a rule asks)."""
+    """The facts a rule reads: the linked project, its FastAPI model, the catalog, the
+    versions of libraries the project is pinned to (read only if a rule asks), and the modules
+    its deployment files start (read when the scope is placed)."""
 
     project: Project
     model: FastAPIModel
     catalog: Catalog
     pins: Pins = field(default_factory=Pins.none)
+    deployments: Deployments = field(default_factory=Deployments.none)
     _views: dict[Callable[[Context], object], object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
@@ -98,7 +101,7 @@ class Context:
     @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``)."""
-        return scopes(self.project, self.model, self.callgraph, self.rare_roots)
+        return scopes(self.project, self.model, self.callgraph, self.rare_roots, self.deployments)
 
     def release(self) -> None:
         """Drop the views built on these facts (built again if asked for). A view refers back to
@@ -134,4 +137,4 @@ def project_context(
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
     project = Project(summaries, aliases)
-    return Context(project, fastapi_model.build(project), catalog, Pins(files))
+    return Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))

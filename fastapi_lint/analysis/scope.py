@@ -81,6 +81,7 @@ from fastapi_lint.analysis.admin_routes import RareRoots
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.opt_in import defined_opt_in
 from fastapi_lint.analysis.project import Project, per_project
@@ -96,15 +97,16 @@ from fastapi_lint.analysis.untaken import untaken_lines
 _STARTED = frozenset({"background_task", "nested"})
 
 
-def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots) -> Scopes:
+def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
+           deployments: Deployments | None = None) -> Scopes:
     """The project's scopes (``Context.scopes`` computes them once per run)."""
-    return _Placer(project, model, graph).place(rare)
+    return _Placer(project, model, graph).place(rare, deployments or Deployments.none())
 
 
 class _Placer(BlindRegistrations, ModuleClosure):
     """The walks from the app's roots, and the places they give."""
 
-    def place(self, rare: RareRoots) -> Scopes:
+    def place(self, rare: RareRoots, deployments: Deployments) -> Scopes:
         model = self.model
         roles = model.roles
         tests = {summary.path for summary in self.project.summaries if is_test_path(_parts(summary, self.project))}
@@ -140,7 +142,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         if result.has_app:
             result.blind_at = self._unnamed_handlers(tests)
             result.closure = self._closure(request_roots, startup_roots, result)
-            unincluded = self._unincluded_routes(tests)
+            unincluded = self._unincluded_routes(tests) | self._undeployed_routes(tests, deployments)
             if unincluded:
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             result.unknown = self._unknown(result)

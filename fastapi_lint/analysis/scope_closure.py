@@ -1,5 +1,6 @@
 """The modules a served app imports (``Scopes.closure``): only their functions may be ``UNKNOWN``;
-and the routers no module imports (``Scopes.unserved``).
+and the routes no served app serves (``Scopes.unserved``): on routers no module imports, or only
+on apps the deployment does not start.
 
 A function of a module the served process never imports cannot run on the app's loop, whatever
 its name says. The closure follows the imports made at import time and in the functions that run
@@ -10,9 +11,11 @@ plugin or a backend picked by configuration) may be any module under the prefix 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
+from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
@@ -103,6 +106,82 @@ class ModuleClosure(CallEdges):
                 found.add(route.handler.function.path)
         return frozenset(found)
 
+    def _undeployed_routes(self, tests: set[str], deployments: Deployments) -> frozenset[str]:
+        """The handlers of routes that only apps the deployment does not start serve: apps in
+        modules below the folder of a module a deployment file starts (``uvicorn app.main:app``)
+        that neither it nor what it imports loads (a feature's stand-alone ``main.py``). None
+        when no deployment file starts a module that serves an app."""
+        started = [summary for summary in self._started(deployments) if summary.path not in tests]
+        closure = self._imported_from(started)
+        app_modules = {self._app_module(mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
+        if not started or not closure & app_modules:
+            return frozenset()
+        folders = {os.path.dirname(summary.path) for summary in started if self._imported_from([summary]) & app_modules}
+        undeployed = {module for module in app_modules if module and module not in closure and (found := self.project.modules.get(module))
+                      and found.path not in tests and any(_below(found.path, folder) for folder in folders)}
+        found_handlers: set[str] = set()
+        for route in self.model.routes:
+            apps = {self._app_module(mount.app) for mount in route.mounts if mount.app}
+            if apps and apps <= undeployed:
+                found_handlers.add(route.handler.function.path)
+        return frozenset(found_handlers)
+
+    def _started(self, deployments: Deployments) -> list[ModuleSummary]:
+        """The project's modules the deployment files name: by a dotted name (``app.main`` of
+        ``uvicorn app.main:app``, which must bind the attribute named; ``python -m app.server``)
+        that the project's import roots give a module, else that one module alone ends with; or
+        by a script's path (``fastapi run app/main.py``)."""
+        project = self.project
+        targets, runs, scripts = deployments.named()
+        found: dict[str, ModuleSummary] = {}
+        for name, attribute in targets:
+            summary = self._named_module(name)
+            if summary is not None and (f"{summary.module}.{attribute}" in project.bindings
+                                        or f"{summary.module}.{attribute}" in project.functions):
+                found[summary.path] = summary
+        for name in runs:
+            if (summary := self._named_module(name)) is not None:
+                found[summary.path] = summary
+        for summary in project.summaries:
+            path = summary.path.replace(os.sep, "/")
+            if any(path == script or path.endswith("/" + script) for script in scripts):
+                found[summary.path] = summary
+        return list(found.values())
+
+    def _named_module(self, name: str) -> ModuleSummary | None:
+        summary = self.project.modules.get(name)
+        if summary is not None:
+            return summary
+        ending = [summary for summary in self.project.summaries if summary.module.endswith("." + name)]
+        return ending[0] if len(ending) == 1 else None
+
+    def _imported_from(self, summaries: list[ModuleSummary]) -> set[str]:
+        """The modules ``summaries`` import, anywhere in them, and what those import, with
+        their packages."""
+        project = self.project
+        closure: set[str] = set()
+        pending = [summary.module for summary in summaries]
+        while pending:
+            summary = project.modules.get(pending.pop())
+            if summary is None or summary.module in closure:
+                continue
+            closure.add(summary.module)
+            for _, imported in summary.imports:
+                pending.extend(found.module for module in _with_parents(imported)
+                               if (found := project.modules.get(module)) is not None and found.module not in closure)
+            pending.append(summary.module.rpartition(".")[0])
+        return closure
+
+    def _app_module(self, key: str) -> str:
+        """The module an app's key (``svc.main.app``, ``svc.main.create_app.app``) is in."""
+        name = key
+        while name:
+            name = name.rpartition(".")[0]
+            found = self.project.modules.get(name)
+            if found is not None:
+                return found.module
+        return ""
+
     def _imports_by_name(self, summary: ModuleSummary, served: set[str] | None) -> Iterator[str]:
         """The modules code that runs in the served process imports by name
         (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
@@ -129,3 +208,7 @@ def _with_parents(dotted: str) -> Iterator[str]:
     parts = dotted.split(".")
     for end in range(1, len(parts) + 1):
         yield ".".join(parts[:end])
+
+
+def _below(path: str, folder: str) -> bool:
+    return os.path.dirname(path) == folder or os.path.dirname(path).startswith(folder.rstrip(os.sep) + os.sep) or not folder

@@ -295,6 +295,25 @@ def test_a_changed_pin_or_lock_runs_both_phases(tmp_path: Path) -> None:
     assert codes() == (False, ["FAS502"])
 
 
+def test_a_changed_deployment_file_runs_both_phases(tmp_path: Path) -> None:
+    # Which apps are served depends on the files that start them, which no phase-1 key covers.
+    project = _copy(ROOT / "fixtures" / "FAS101" / "undeployed_apps", tmp_path)
+    (project / ".git").mkdir()
+    dockerfile = project / "Dockerfile"
+
+    def reported() -> tuple[bool, int]:
+        result = lint_paths([project], ALL, cache_dir=tmp_path / "cache", facts=False)
+        return result.carried_over, sum(d.code == "FAS101" for d in result.diagnostics)
+
+    assert reported() == (False, 2)
+    assert reported() == (True, 2)
+    dockerfile.write_text(dockerfile.read_text(encoding="utf-8").replace("app.main:app", "app.features.report.main:app"),
+                          encoding="utf-8")
+    assert reported() == (False, 4)  # the feature's app is the one started now; the main app is not below it
+    dockerfile.unlink()
+    assert reported() == (False, 4)
+
+
 def _edits(rng: random.Random, text: str) -> str:
     """One edit of a kind people make: most change no fact, some change one, a few break the file."""
     lines = text.splitlines(keepends=True) or ["\n"]

@@ -1,0 +1,167 @@
+"""The modules a project's deployment files start: which of its apps are served.
+
+A service often keeps apps it does not deploy beside the one it does: a feature's stand-alone
+``main.py`` for development, an older server next to its replacement, an example. When the files
+that start the service (a ``Dockerfile``'s ``CMD``, a compose file's ``command``, a ``Procfile``,
+a start script) name the module it runs (``uvicorn app.main:app``, ``gunicorn svc.api:create_app()``,
+``python -m app.server``, ``fastapi run app/main.py``), an app defined in a module below that
+module's folder that neither it nor anything it imports loads is not served
+(``scope_closure.undeployed_routes``). Nothing changes when no deployment file names a module of
+the project.
+
+The files looked at, for every folder holding a module and each folder above it up to the
+repository's root (the folder holding ``.git``; without one, the highest folder holding a
+module): ``Dockerfile``/``Containerfile`` (and ``*.dockerfile``), compose files, ``Procfile``,
+shell scripts, ``Makefile``, ``fly.toml``, ``supervisord*.conf``, and every YAML file of a child
+folder named like a deployment's (``docker``, ``deploy``, ``k8s``, ``helm``, ...). Each is read
+as a source file is (a regular file only, at most ``MAX_BYTES``), never executed; their digest
+keys the carry-over of a cached run, like the dependency pins'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from fastapi_lint.source import read_source
+
+MAX_BYTES = 512 * 1024
+# At most this many files are read, nearest folders first: a deployment is described in a few.
+MAX_FILES = 200
+_FILE_NAMES = re.compile(
+    r"((Dockerfile|Containerfile)([.-].*)?|.*\.(dockerfile|containerfile)|(docker-)?compose.*\.ya?ml|Procfile.*"
+    r"|.*\.sh|Makefile|justfile|fly\.toml|supervisord.*\.conf|app\.ya?ml|render\.ya?ml|railway\.(toml|json))\Z",
+    re.I,
+)
+_FOLDERS = frozenset({"docker", ".docker", "deploy", "deployment", "deployments", "infra", "k8s", "kubernetes",
+                      "helm", "ops", "scripts", "bin", ".devcontainer", "compose", "charts"})
+_YAML = re.compile(r".*\.ya?ml\Z", re.I)
+# ``app.main:app``, ``api:create_app()``: an ASGI server's target (uvicorn, gunicorn, hypercorn,
+# granian, daphne); ``localhost:8000`` or ``python:3.12`` never name an attribute.
+_TARGET = re.compile(r"(?<![\w./:-])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*)(?:\(\))?(?![\w.:/])")
+_MODULE_RUN = re.compile(r"(?<![\w-])-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+_SCRIPT = re.compile(r"(?<![\w.])((?:[\w.-]+/)*[\w.-]+\.py)(?![\w])")
+
+
+class Deployments:
+    """The deployment files governing a project's modules, and the modules they name."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        """``paths``: each module's file, by displayed path."""
+        self._paths = paths
+        self._files: list[Path] | None = None
+        self._named: tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]] | None = None
+
+    @classmethod
+    def none(cls) -> Deployments:
+        return cls({})
+
+    def files(self) -> list[Path]:
+        """The deployment files found, nearest folders first (at most ``MAX_FILES``)."""
+        if self._files is None:
+            self._files = _find(self._paths)
+        return self._files
+
+    def named(self) -> tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
+        """What the deployment files start: servers' targets (``("app.main", "app")``), modules
+        run with ``-m`` (``app.server``) and scripts (``app/main.py``)."""
+        if self._named is None:
+            targets: set[tuple[str, str]] = set()
+            modules: set[str] = set()
+            scripts: set[str] = set()
+            for file in self.files():
+                try:
+                    text = read_source(file, MAX_BYTES).decode("utf-8", errors="replace")
+                except OSError:
+                    continue
+                targets.update((match.group(1), match.group(2)) for match in _TARGET.finditer(text))
+                modules.update(match.group(1) for match in _MODULE_RUN.finditer(text))
+                scripts.update(match.group(1).lstrip("./") for match in _SCRIPT.finditer(text))
+            self._named = frozenset(targets), frozenset(modules), frozenset(script for script in scripts if script)
+        return self._named
+
+
+def fingerprint(deployments: Deployments) -> str:
+    """A digest of the deployment files' paths and contents (``pipeline.run_inputs``)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in deployments.files():
+        digest.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(read_source(file, MAX_BYTES))
+        except OSError:
+            digest.update(b"\1unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _find(paths: dict[str, Path]) -> list[Path]:
+    module_folders = {os.path.dirname(os.path.abspath(path)) for path in paths.values()}
+    if not module_folders:
+        return []
+    top = _top(module_folders)
+    folders: dict[str, int] = {}  # folder -> how far above a module's folder it is
+    for folder in module_folders:
+        depth = 0
+        while True:
+            if folders.get(folder, depth + 1) > depth:
+                folders[folder] = depth
+            parent = os.path.dirname(folder)
+            if folder == top or parent == folder or not _within(parent, top):
+                break
+            folder, depth = parent, depth + 1
+    found: list[Path] = []
+    for folder in sorted(folders, key=lambda f: (folders[f], f)):
+        found.extend(_scan(folder))
+        if len(found) >= MAX_FILES:
+            break
+    return found[:MAX_FILES]
+
+
+def _top(module_folders: set[str]) -> str:
+    """The repository's root above the modules (the nearest folder holding ``.git`` above
+    their common folder), else their common folder."""
+    common = os.path.commonpath(sorted(module_folders))
+    folder = common
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return common
+        folder = parent
+
+
+def _within(folder: str, top: str) -> bool:
+    return folder == top or folder.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _scan(folder: str) -> list[Path]:
+    found: list[Path] = []
+    for entry, is_folder in _entries(folder):
+        if is_folder and entry.name.lower() in _FOLDERS:
+            found.extend(Path(inner.path) for inner, inner_is_folder in _entries(entry.path)
+                         if not inner_is_folder and (_FILE_NAMES.match(inner.name) or _YAML.match(inner.name)))
+        elif not is_folder and _FILE_NAMES.match(entry.name):
+            found.append(Path(entry.path))
+    return found
+
+
+def _entries(folder: str) -> list[tuple[os.DirEntry[str], bool]]:
+    """A folder's entries, sorted, each with whether it is a folder (a link is neither followed
+    nor read: a repository is untrusted input)."""
+    try:
+        with os.scandir(folder) as scanned:
+            entries = sorted(scanned, key=lambda entry: entry.name)
+    except OSError:
+        return []
+    found: list[tuple[os.DirEntry[str], bool]] = []
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                continue
+            found.append((entry, entry.is_dir(follow_symlinks=False)))
+        except OSError:
+            continue
+    return found

@@ -1,0 +1,62 @@
+"""Reading what a project's deployment files start (analysis/deployments.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi_lint.analysis.deployments import MAX_FILES, Deployments, fingerprint
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Deployments:
+    (tmp_path / ".git").mkdir()
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    modules = {name: tmp_path / name for name in files if name.endswith(".py")}
+    return Deployments(modules)
+
+
+def test_servers_targets_modules_and_scripts_are_read(tmp_path: Path) -> None:
+    found = _project(tmp_path, {
+        "svc/app/main.py": "",
+        "svc/Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+        "docker-compose.yml": "services:\n  api:\n    image: redis:7-alpine\n    command: >\n"
+                              "      gunicorn -k uvicorn.workers.UvicornWorker 'svc.factory:create_app()'\n"
+                              "  worker:\n    command: python -m svc.worker --queue default\n",
+        "Procfile": "web: fastapi run svc/app/main.py --port $PORT\n",
+        "deploy/k8s.yaml": "args: [hypercorn, api.asgi:application, --bind, localhost:8000]\n",
+    })
+    targets, modules, scripts = found.named()
+    assert targets == {("app.main", "app"), ("svc.factory", "create_app"), ("api.asgi", "application")}
+    assert modules == {"svc.worker"}
+    assert scripts == {"svc/app/main.py"}
+
+
+def test_no_deployment_files_name_nothing(tmp_path: Path) -> None:
+    found = _project(tmp_path, {"app/main.py": "", "README.md": "uvicorn app.main:app\n"})
+    assert found.files() == [] and found.named() == (frozenset(), frozenset(), frozenset())
+
+
+def test_files_above_the_repository_and_links_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "Dockerfile"
+    outside.write_text('CMD ["uvicorn", "outside:app"]\n')
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "deploy").mkdir()
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("uvicorn leaked:app\n")
+    os.symlink(secret, repo / "deploy" / "link.yaml")
+    os.symlink(outside, repo / "Dockerfile")
+    found = _project(repo, {"app/main.py": ""})
+    assert found.files() == [] and found.named()[0] == frozenset()
+
+
+def test_the_files_read_are_bounded_and_fingerprinted(tmp_path: Path) -> None:
+    files = {f"s{n}.sh": f"uvicorn m{n}:app\n" for n in range(MAX_FILES + 20)}
+    found = _project(tmp_path, {"main.py": "", **files})
+    assert len(found.files()) == MAX_FILES
+    before = fingerprint(Deployments({"main.py": tmp_path / "main.py"}))
+    (tmp_path / "s0.sh").write_text("uvicorn other:app\n")
+    assert fingerprint(Deployments({"main.py": tmp_path / "main.py"})) != before
