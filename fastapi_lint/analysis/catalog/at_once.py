@@ -16,6 +16,10 @@ _FEW_ROUNDS = 10_000
 # pydub hands every format to an ffmpeg child process but these (``export`` defaults to MP3).
 _PYDUB = "pydub.AudioSegment."
 _NATIVE_AUDIO = frozenset({"wav", "raw", "pcm"})
+# A data frame reader told to read a few rows (``read_csv(buf, nrows=0)`` for the header, a
+# preview's ``nrows=5``) parses those, not the whole file.
+_FRAME_READERS = "pandas.read_"
+_FEW_ROWS = 1_000
 
 
 def cannot_wait(site: CallSite, path: str) -> bool:
@@ -23,7 +27,11 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     ``FileLock(path)`` made but not entered holds nothing yet, ``timeout=0`` does not wait,
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
     the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond, pexpect's
-    ``expect(..., async_=True)`` returns a coroutine, pydub's ``export(buf, format="wav")`` runs no ffmpeg."""
+    ``expect(..., async_=True)`` returns a coroutine, pydub's ``export(buf, format="wav")`` runs no ffmpeg,
+    ``pandas.read_csv(buf, nrows=0)`` parses a header."""
+    if path.startswith(_FRAME_READERS):
+        rows = site.kwarg("nrows")
+        return rows is not None and rows.kind == "num" and _at_most(rows.text, _FEW_ROWS)
     if path.startswith(_PYDUB):  # WAV and raw samples are read and written without ffmpeg
         audio_format = site.argument("format", 1)
         return audio_format is not None and audio_format.kind == "str" and audio_format.text.lower() in _NATIVE_AUDIO
