@@ -1,5 +1,6 @@
-"""Which files to lint: walk the given paths, skip the usual folders, ``exclude`` patterns and
-what git ignores (``.gitignore`` files, read as git reads them, and ``.git/info/exclude``).
+"""Which files to lint: walk the given paths, skip the usual folders, ``exclude`` patterns,
+virtual environments and installed packages (whatever their folders are called), and what git
+ignores (``.gitignore`` files, read as git reads them, and ``.git/info/exclude``).
 
 The linter never runs git: the ignore files are read here, as untrusted input. Each is read
 once per run, at most ``GITIGNORE_MAX_BYTES`` of it, never through a symbolic link (git does
@@ -152,6 +153,9 @@ def _walk(
             continue
         visited.add(identity)
         base = Path(folder)
+        if folder != str(root) and _installed_packages(folder, dirnames, filenames):
+            dirnames[:] = []  # an environment committed to the repository: other people's code
+            continue
         rules = inherited.pop(folder, None)
         if ignores is not None:
             rules = ignores.enter(rules, folder, ".git" in dirnames or ".git" in filenames, ".gitignore" in filenames)
@@ -179,6 +183,14 @@ def _walk(
                 continue
             if not _matches(spec, path, config, False):
                 yield path
+
+
+def _installed_packages(folder: str, dirnames: list[str], filenames: list[str]) -> bool:
+    """A virtual environment (its ``pyvenv.cfg``; a conda environment's ``conda-meta``) or the
+    folder installed packages live in, whatever it is called (``test_env/``, ``site-packages``):
+    never the project's own code, and linting it would link the project to a copy of pandas."""
+    return ("pyvenv.cfg" in filenames or "conda-meta" in dirnames
+            or os.path.basename(folder) in ("site-packages", "dist-packages", "__pypackages__"))
 
 
 def _may_enter(folder: Path, bounds: _Bounds) -> bool:

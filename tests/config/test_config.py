@@ -284,6 +284,20 @@ def test_default_excludes(tmp_path: Path) -> None:
     assert files_linted(tmp_path, Config()) == {"src/app.py"}
 
 
+def test_environments_and_installed_packages_are_skipped_whatever_their_names(tmp_path: Path) -> None:
+    write(tmp_path / "test_env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(tmp_path / "test_env" / "lib" / "python3.12" / "site-packages" / "anyio" / "x.py", BLOCKING)
+    write(tmp_path / "vendor" / "lib" / "site-packages" / "pandas" / "io.py", BLOCKING)
+    write(tmp_path / "envs" / "py" / "conda-meta" / "history", "")
+    write(tmp_path / "envs" / "py" / "lib" / "y.py", BLOCKING)
+    write(tmp_path / "app" / "main.py", BLOCKING)
+    assert files_linted(tmp_path, Config()) == {"app/main.py"}
+    pyproject(tmp_path, 'exclude = ["migrations"]')  # not a default an exclude list replaces
+    assert files_linted(tmp_path) == {"app/main.py"}
+    site = tmp_path / "vendor" / "lib" / "site-packages"
+    assert files_linted(tmp_path, Config(), site) == {"vendor/lib/site-packages/pandas/io.py"}  # named: linted
+
+
 def test_exclude_replaces_defaults_and_extend_exclude_adds(tmp_path: Path) -> None:
     write(tmp_path / "venv" / "x.py", BLOCKING)
     write(tmp_path / "migrations" / "0001.py", BLOCKING)
