@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES, FastAPIModel
+from fastapi_lint.analysis.call_arguments import passed
 from fastapi_lint.analysis.dependencies import Dependencies
+from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.facts import Binding, CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project
 
@@ -58,6 +60,7 @@ class AppTree(Dependencies):
         self._mount_memo: dict[str, list[tuple[str, str | None, tuple[Value, ...]]]] = {}
         # call site -> the function it is in (None at module level), for the calls that register
         self._site_function: dict[int, FunctionFacts | None] = {}
+        self._handing_on: set[str] = set()  # the helpers ``_handed_on`` is following
         # router subclass -> the dependencies its ``__init__`` passes on
         self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
         self._created_by: dict[Ref | None, str | None] = {}  # callee -> what calling it constructs (_created)
@@ -216,14 +219,53 @@ class AppTree(Dependencies):
         return None
 
     def _include(self, site: CallSite, child: Value, prefix: str, mounted: bool) -> None:
+        """``parent.include_router(child)``; a child that is one of several (a loop over the
+        service's routers: ``for router in routers: app.include_router(router)``) includes each."""
         if site.func is None:
             return
+        function = self._site_function.get(id(site))
+        if child.kind in ("other", "ref") and function is not None and child.text in _parameters(function):
+            self._handed_on(site, function, child.text, prefix, mounted)
+            return
+        self._include_child(site, child, prefix, mounted)
+
+    def _include_child(self, site: CallSite, child: Value, prefix: str, mounted: bool) -> None:
         parent = self._owner_key(site, self._function_path(site))
-        key = self._child_key(child)
-        if parent is None or key is None:
+        if parent is None:
             return
         dependencies = () if mounted else tuple(self._literal_items(site.kwarg("dependencies")))
-        self._includes[key].append(_Include(parent, prefix, dependencies, mounted))
+        for item in child.items if child.kind == "either" else (child,):
+            key = self._child_key(item)
+            if key is not None:
+                self._includes[key].append(_Include(parent, prefix, dependencies, mounted))
+
+    def _handed_on(self, site: CallSite, function: FunctionFacts, parameter: str, prefix: str, mounted: bool) -> None:
+        """``def include_router_safe(router, prefix): app.include_router(router, prefix=prefix)``:
+        each call of the helper includes the router it passes, under the prefix it passes."""
+        if function.path in self._handing_on:
+            return  # a helper that calls itself, or two that call each other
+        self._handing_on.add(function.path)
+        try:
+            self._include_handed(site, function, parameter, prefix, mounted)
+        finally:
+            self._handing_on.discard(function.path)
+
+    def _include_handed(self, site: CallSite, function: FunctionFacts, parameter: str, prefix: str, mounted: bool) -> None:
+        written = site.kwarg("prefix")
+        prefix_parameter = written.text if written is not None and written.text in _parameters(function) else None
+        for summary, caller, call in self.project.calls_named([function.name]):
+            if call.func is None or module_in_tests(summary) or self.project.resolve(call.func).path != function.path:
+                continue  # (a test's own app that it hands the service's router to serves nothing)
+            child = passed(function, call, parameter)
+            if prefix_parameter is not None:
+                given = passed(function, call, prefix_parameter)
+                prefix = self._text(given) if given is not None else ""
+            if child is None:
+                continue
+            if caller is not None and child.text in _parameters(caller):  # handed on again, from its callers
+                self._handed_on(site, caller, child.text, prefix, mounted)
+            elif child.kind != "other":
+                self._include_child(site, child, prefix, mounted)
 
     def _parameter_receivers(self) -> None:
         """``def add_routes(app: FastAPI)``: an app or router handed to a function is the one
@@ -236,6 +278,8 @@ class AppTree(Dependencies):
         for key in received:
             by_function[key.partition(":")[0]].append(key)
         for summary, site in self.project.calls_to(by_function):
+            if module_in_tests(summary):
+                continue  # a test's own app serves nothing
             callee = self.project.resolve(site.func).path
             for value in (*site.args, *(value for _, value in site.kwargs)):
                 made = self.project.resolve_value(value)
@@ -309,3 +353,7 @@ class AppTree(Dependencies):
     def _add_role(self, value: Value, role: str) -> None:
         for path in self._callables(value):
             self.model.roles[path].add(role)
+
+
+def _parameters(function: FunctionFacts) -> set[str]:
+    return {param.name for param in function.params}

@@ -241,7 +241,12 @@ class _Builder(AppTree):
         elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
             self._add_role(site.args[0], "background_task")  # not a process manager's ``add_task``
         elif method == "include_router" and (router := site.argument("router", 0)) is not None:
-            self._include(site, router, self._text(site.kwarg("prefix")), mounted=False)
+            prefix = site.kwarg("prefix")
+            if prefix is not None and router.kind == prefix.kind == "either" and len(router.items) == len(prefix.items):
+                for one, its_prefix in zip(router.items, prefix.items):  # ``for router, prefix in routers:``
+                    self._include(site, one, self._text(its_prefix), mounted=False)
+            else:
+                self._include(site, router, self._text(prefix), mounted=False)
         elif (method == "mount" and (mounted := site.argument("app", 1)) is not None
               and self._text(site.argument("path", 0)).startswith("/")):
             self._include(site, mounted, self._text(site.argument("path", 0)), mounted=True)

@@ -142,7 +142,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         if result.has_app:
             result.blind_at = self._unnamed_handlers(tests)
             result.closure = self._closure(request_roots, startup_roots, result)
-            unincluded = self._unincluded_routes(tests) | self._undeployed_routes(tests, deployments)
+            unincluded = self._unincluded_routes(tests, result.closure) | self._undeployed_routes(tests, deployments)
             if unincluded:
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             result.unknown = self._unknown(result)

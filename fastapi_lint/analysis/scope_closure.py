@@ -78,12 +78,13 @@ class ModuleClosure(CallEdges):
             site.func is not None and self.project.resolve(site.func).path in _SCRIPT_RUNNERS
             for site in summary.module_calls)
 
-    def _unincluded_routes(self, tests: set[str]) -> frozenset[str]:
+    def _unincluded_routes(self, tests: set[str], closure: set[str]) -> frozenset[str]:
         """The handlers of routes on an ``APIRouter`` that no app is known to include, in a module
         no other module of the project imports: a router left out of the service (an old login
         flow's ``login.router``, never passed to ``include_router``). Only in a project whose
-        apps are seen to include routers, and none when a module is imported by a name computed
-        at run time: any module may then be the one."""
+        apps are seen to include routers, and none when a module the served apps load
+        (``closure``) imports one by a name computed at run time: any module may then be the one
+        (a migration's or a script's own dynamic import loads nothing into the server)."""
         project = self.project
         if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
@@ -93,7 +94,7 @@ class ModuleClosure(CallEdges):
                 continue
             imported.update(module for _, module in summary.imports if module != summary.module)
             for named in self._imports_by_name(summary, None):
-                if not named or named.endswith("."):
+                if (not named or named.endswith(".")) and summary.module in closure:
                     return frozenset()  # ``import_module(name)``: routers may be loaded by name
                 imported.add(named)
         found: set[str] = set()

@@ -63,6 +63,8 @@ class FunctionState:
         # Locals the body binds once, to a literal (``premium = False``): what an argument naming one passes.
         self.literals: dict[str, ast.Constant] = {}
         self.strings: dict[str, tuple[str, ...]] = {}  # locals bound to one of several strings
+        # Loop targets and what each pass binds them to (``syntax.loop_items``).
+        self.loop_items: dict[str, tuple[ast.expr, ...]] = {}
         # Names whose value is iterated in this body, and the calls whose result a name is bound to
         # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
         self.iterated_names: set[str] = set()
@@ -351,11 +353,24 @@ class ExpressionReader:
         strings = self.state.strings.get(node.id)
         if strings:
             return Value("either", text=node.id, items=tuple(Value("str", text) for text in strings))
+        passes = self.state.loop_items.get(node.id)
+        if passes and value.kind == "other":  # ``for router in routers: app.include_router(router)``
+            return Value("either", text=node.id, items=tuple(self._written(item) for item in passes))
         if value.kind == "other":
             bound = self.resolver.reaching(node) or self.resolver.alternatives(node)
             if bound:
                 return Value("either", text=node.id, items=tuple(self._leaf("ref", node.id, ref) for ref in bound))
         return value
+
+    def _written(self, node: ast.expr) -> Value:
+        """A value as written, read without walking it again (a call in it is recorded where it
+        stands): a name or an attribute, a string."""
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = self.resolver.resolve(node)
+            return self._leaf("ref", callee_text(node), ref) if ref is not None else _OTHER
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return self._leaf("str", node.value)
+        return _OTHER
 
     def iterates(self, node: ast.expr) -> None:
         """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""

@@ -231,3 +231,79 @@ def bound_constants(
         elif all(isinstance(value.value, str) for value in values):
             strings[name] = tuple(dict.fromkeys(str(value.value) for value in values))
     return literals, strings
+
+
+# How many items a loop's target is followed through (a service's list of its routers).
+MAX_LOOP_ITEMS = 64
+
+
+def loop_items(body: list[ast.stmt]) -> dict[str, tuple[ast.expr, ...]]:
+    """What each pass of a loop of ``body`` binds its target to, when every pass is written out:
+    ``for router in (auth.router, users.router):``, or a local list the body builds in literals
+    and ``append``/``extend`` calls only (``routers = []``, ``routers.append((auth.router, "/auth"))``,
+    then ``for router, prefix in routers:``). A target bound elsewhere too is left out."""
+    lists: dict[str, list[ast.expr]] = {}
+    stores: dict[str, int] = {}
+    spoilt: set[str] = set()
+    loops: list[ast.For | ast.AsyncFor] = []
+    for statement in body:
+        for inner in ast.walk(statement):
+            if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
+                stores[inner.id] = stores.get(inner.id, 0) + 1
+            if isinstance(inner, (ast.For, ast.AsyncFor)):
+                loops.append(inner)
+            elif (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
+                  and isinstance(inner.value, (ast.List, ast.Tuple))):
+                lists.setdefault(inner.targets[0].id, []).extend(inner.value.elts)
+            elif (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                  and isinstance(inner.func.value, ast.Name) and inner.func.attr in ("append", "extend")):
+                added = _added(inner)
+                if added is None:
+                    spoilt.add(inner.func.value.id)
+                else:
+                    lists.setdefault(inner.func.value.id, []).extend(added)
+    found: dict[str, list[ast.expr]] = {}
+    bound_by_loops: dict[str, int] = {}
+    for loop in loops:
+        items = _passes(loop.iter, lists, spoilt, stores)
+        if items is None:
+            continue
+        for position, target in _targets(loop.target, items):
+            bound_by_loops[target] = bound_by_loops.get(target, 0) + 1
+            found.setdefault(target, []).extend(
+                item if position is None else item.elts[position] for item in items)  # type: ignore[attr-defined]
+    return {name: tuple(items) for name, items in found.items() if stores.get(name) == bound_by_loops[name]}
+
+
+def _added(call: ast.Call) -> list[ast.expr] | None:
+    """What ``x.append(item)`` or ``x.extend([a, b])`` adds, when written out."""
+    if len(call.args) != 1 or call.keywords:
+        return None
+    added = call.args[0]
+    if not isinstance(call.func, ast.Attribute) or call.func.attr == "append":
+        return [added]
+    return list(added.elts) if isinstance(added, (ast.List, ast.Tuple)) else None
+
+
+def _passes(iterated: ast.expr, lists: dict[str, list[ast.expr]], spoilt: set[str],
+            stores: dict[str, int]) -> list[ast.expr] | None:
+    """The items a loop over ``iterated`` takes, when each is written out."""
+    if isinstance(iterated, (ast.List, ast.Tuple, ast.Set)):
+        items: list[ast.expr] | None = list(iterated.elts)
+    elif isinstance(iterated, ast.Name) and iterated.id not in spoilt and stores.get(iterated.id) == 1:
+        items = lists.get(iterated.id)
+    else:
+        items = None
+    if not items or len(items) > MAX_LOOP_ITEMS or any(isinstance(item, ast.Starred) for item in items):
+        return None
+    return items
+
+
+def _targets(target: ast.expr, items: list[ast.expr]) -> list[tuple[int | None, str]]:
+    """The names a loop's target binds, each with its position in a tuple item (None: the item)."""
+    if isinstance(target, ast.Name):
+        return [(None, target.id)]
+    if (isinstance(target, ast.Tuple) and all(isinstance(name, ast.Name) for name in target.elts)
+            and all(isinstance(item, ast.Tuple) and len(item.elts) == len(target.elts) for item in items)):
+        return [(position, name.id) for position, name in enumerate(target.elts) if isinstance(name, ast.Name)]
+    return []
