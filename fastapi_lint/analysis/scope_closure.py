@@ -83,18 +83,22 @@ class ModuleClosure(CallEdges):
         no other module of the project imports: a router left out of the service (an old login
         flow's ``login.router``, never passed to ``include_router``). Only in a project whose
         apps are seen to include routers, and none when a module the served apps load
-        (``closure``) imports one by a name computed at run time: any module may then be the one
+        (``closure``, or what the modules defining the apps import) imports one by a name
+        computed at run time: any module may then be the one
         (a migration's or a script's own dynamic import loads nothing into the server)."""
         project = self.project
         if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
         imported: set[str] = set()
+        app_modules = [defining for route in self.model.routes for mount in route.mounts
+                       if mount.app and (defining := project.modules.get(self._app_module(mount.app))) is not None]
+        loaded = closure | self._imported_from(list({summary.path: summary for summary in app_modules}.values()))
         for summary in project.summaries:
             if summary.path in tests:
                 continue
             imported.update(module for _, module in summary.imports if module != summary.module)
             for named in self._imports_by_name(summary, None):
-                if (not named or named.endswith(".")) and summary.module in closure:
+                if (not named or named.endswith(".")) and summary.module in loaded:
                     return frozenset()  # ``import_module(name)``: routers may be loaded by name
                 imported.add(named)
         found: set[str] = set()
