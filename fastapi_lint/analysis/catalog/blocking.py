@@ -173,6 +173,16 @@ _PROCESSES = group(
     ],
     waits=ON_PROCESS,
 ) + group(
+    # pytesseract writes the image to a temporary file and runs the ``tesseract`` program on it
+    "runs the tesseract OCR program in a child process and waits for it",
+    "`await asyncio.to_thread(...)`",
+    methods(
+        "pytesseract",
+        "image_to_string image_to_data image_to_boxes image_to_osd image_to_pdf_or_hocr image_to_alto_xml "
+        "run_and_get_output get_tesseract_version get_languages",
+    ),
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [

@@ -96,6 +96,9 @@ CPU_ENTRIES: list[Entry] = [
             "docx.Document",
             "pptx.Presentation",
             "openpyxl.load_workbook",
+            # PyMuPDF: opening a document parses its cross-reference table and page tree
+            "fitz.open",
+            "pymupdf.open",
         ],
         kind="cpu",
         waits=COMPUTING,
