@@ -29,6 +29,9 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, 
 _STAR_HOPS = 8
 # How a dict's item is picked: ``d[key]``, ``d.get(key)``.
 _PICKS = frozenset({"__getitem__", "get"})
+# Calls that wrap a function into one used as it is (``with contextmanager(get_db)() as db``
+# gets what ``get_db`` yields, as if it were decorated).
+_FUNCTION_WRAPPERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 # External bases that define no method a project's code calls on its objects.
 _BARE_BASES = frozenset({"abc.ABC", "object", "builtins.object", "typing.Generic", "typing_extensions.Generic"})
 
@@ -192,6 +195,8 @@ class Project(ClassHierarchy):
             return UNKNOWN
         if value.kind == "call" and value.call is not None:
             func = self.resolve(value.call.func)
+            if func.path in _FUNCTION_WRAPPERS and value.call.args:
+                return self.resolve_value(value.call.args[0])  # ``get_db_manager = contextmanager(get_db)``
             return self._called(func)
         if value.ref is not None:
             found = self.resolve(value.ref)
@@ -279,7 +284,7 @@ class Project(ClassHierarchy):
         if value.kind == "ref" and value.ref is not None:
             return self.resolve(value.ref)
         if value.kind == "call" and value.call is not None:
-            return self._called(self.resolve(value.call.func))
+            return self.resolve_value(value)
         if value.kind == "subscript":
             return self._type_alias(value) or self._item(value) or Ref(path)
         return Ref(path)
