@@ -984,6 +984,20 @@ _SAAS = group(
         # supabase-py's sync client: ``client.table("t").select("*").eq("id", i).execute()`` runs the
         # PostgREST request (``acreate_client`` gives the async one, whose ``execute`` is awaited)
         "postgrest.SyncRequestBuilder.execute",
+        # its auth client asks Supabase's auth server (``get_session`` reads the session it keeps)
+        *methods(
+            "gotrue.SyncGoTrueClient",
+            "get_user sign_up sign_in_with_password sign_in_with_otp sign_in_with_id_token sign_in_with_oauth "
+            "verify_otp exchange_code_for_session refresh_session set_session sign_out update_user "
+            "reset_password_email reset_password_for_email resend",
+        ),
+        *methods(
+            "gotrue.SyncGoTrueAdminAPI",
+            "create_user delete_user list_users get_user_by_id update_user_by_id invite_user_by_email generate_link "
+            "sign_out",
+        ),
+        *methods("storage3.SyncBucket", "upload download remove list move copy update create_signed_url "
+                                        "create_signed_urls create_signed_upload_url"),
     ],
     resource=True,
     waits=ON_NETWORK,

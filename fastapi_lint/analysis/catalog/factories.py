@@ -277,6 +277,7 @@ RETURNS: dict[str, str] = {
     # supabase-py's sync client and its PostgREST builders
     "supabase.create_client": "supabase.Client",
     **{f"supabase.Client.{made}": "postgrest.SyncRequestBuilder" for made in ("table", "from_", "rpc", "schema")},
+    "supabase.Client.storage.from_": "storage3.SyncBucket",
     # the Weaviate v3 client's query builders
     "weaviate.Client.query.get": "weaviate.gql.get.GetBuilder",
     "weaviate.Client.query.aggregate": "weaviate.gql.aggregate.AggregateBuilder",
@@ -483,6 +484,9 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "fastapi_sqlalchemy.middleware.db.session": "sqlalchemy.orm.Session",
     "pymongo.collection.Collection.database": "pymongo.database.Database",
     "pymongo.database.Database.client": "pymongo.MongoClient",
+    # supabase-py's sync client: its auth (GoTrue) client, the auth admin API, and storage
+    "supabase.Client.auth": "gotrue.SyncGoTrueClient",
+    "gotrue.SyncGoTrueClient.admin": "gotrue.SyncGoTrueAdminAPI",
 }
 
 # Types whose attributes that are not methods are items of another type: ``client.shop.orders``
