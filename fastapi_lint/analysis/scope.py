@@ -50,7 +50,8 @@ only routes defined under a module-level switch off as the service ships reach (
 config("LOCAL_DEV", default=False, cast=bool):`` around ``@app.get("/trigger")``): a developer's
 route, which does not exist in production.
 ``Scopes.unserved`` holds what only routes on a router no served app includes reach (a router
-in a module the apps' modules never import: ``scope_closure.py``).
+in a module the apps' modules never import: ``scope_closure.py``), or only apps the deployment
+does not start serve, and those apps' startup handlers.
 ``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of
 their function runs (``untaken.py``: a branch every caller rules out).
 
@@ -142,9 +143,13 @@ class _Placer(BlindRegistrations, ModuleClosure):
         if result.has_app:
             result.blind_at = self._unnamed_handlers(tests)
             result.closure = self._closure(request_roots, startup_roots, result)
-            unincluded = self._unincluded_routes(tests, result.closure) | self._undeployed_routes(tests, deployments)
+            undeployed = self._undeployed_apps(tests, deployments)
+            unincluded = self._unincluded_routes(tests, result.closure) | self._routes_only_of(undeployed)
             if unincluded:
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
+            if undeployed:  # and the startup handlers of those apps
+                result.unserved |= {root for root in startup_roots
+                                    if (located := self.project.function(root)) and located.module.module in undeployed}
             result.unknown = self._unknown(result)
             if result.blind_at:
                 run_by = self._run_by()

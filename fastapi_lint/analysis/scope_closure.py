@@ -111,25 +111,29 @@ class ModuleClosure(CallEdges):
                 found.add(route.handler.function.path)
         return frozenset(found)
 
-    def _undeployed_routes(self, tests: set[str], deployments: Deployments) -> frozenset[str]:
-        """The handlers of routes that only apps the deployment does not start serve: apps in
-        modules below the folder of a module a deployment file starts (``uvicorn app.main:app``)
-        that neither it nor what it imports loads (a feature's stand-alone ``main.py``). None
-        when no deployment file starts a module that serves an app."""
+    def _undeployed_apps(self, tests: set[str], deployments: Deployments) -> frozenset[str]:
+        """The modules defining apps the deployment does not start: below the folder of a module
+        a deployment file starts (``uvicorn app.main:app``), loaded neither by it nor by what it
+        imports (a feature's stand-alone ``main.py``). None when no deployment file starts a
+        module that serves an app."""
         started = [summary for summary in self._started(deployments) if summary.path not in tests]
         closure = self._imported_from(started)
         app_modules = {self._app_module(mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
         if not started or not closure & app_modules:
             return frozenset()
         folders = {os.path.dirname(summary.path) for summary in started if self._imported_from([summary]) & app_modules}
-        undeployed = {module for module in app_modules if module and module not in closure and (found := self.project.modules.get(module))
-                      and found.path not in tests and any(_below(found.path, folder) for folder in folders)}
-        found_handlers: set[str] = set()
+        return frozenset(module for module in app_modules if module and module not in closure
+                         and (found := self.project.modules.get(module)) and found.path not in tests
+                         and any(_below(found.path, folder) for folder in folders))
+
+    def _routes_only_of(self, undeployed: frozenset[str]) -> frozenset[str]:
+        """The handlers of routes that only apps of ``undeployed`` modules serve."""
+        found: set[str] = set()
         for route in self.model.routes:
             apps = {self._app_module(mount.app) for mount in route.mounts if mount.app}
             if apps and apps <= undeployed:
-                found_handlers.add(route.handler.function.path)
-        return frozenset(found_handlers)
+                found.add(route.handler.function.path)
+        return frozenset(found)
 
     def _started(self, deployments: Deployments) -> list[ModuleSummary]:
         """The project's modules the deployment files name: by a dotted name (``app.main`` of

@@ -60,3 +60,14 @@ def test_the_files_read_are_bounded_and_fingerprinted(tmp_path: Path) -> None:
     before = fingerprint(Deployments({"main.py": tmp_path / "main.py"}))
     (tmp_path / "s0.sh").write_text("uvicorn other:app\n")
     assert fingerprint(Deployments({"main.py": tmp_path / "main.py"})) != before
+
+
+def test_an_undeployed_apps_routes_and_startup_handlers_are_out_of_the_default_scope() -> None:
+    from fastapi_lint.api import lint_paths
+    from fastapi_lint.config import Config
+
+    project = Path(__file__).resolve().parents[2] / "fixtures" / "FAS101" / "undeployed_apps"
+    shown = {(d.code, Path(d.path).name) for d in lint_paths([project], Config(), cache_dir=None).diagnostics}
+    assert shown == {("FAS101", "items.py"), ("FAS101", "admin_server.py")}
+    everything = {(d.code, Path(d.path).name) for d in lint_paths([project], Config(scope="all"), cache_dir=None).diagnostics}
+    assert {("FAS101", "routes.py"), ("FAS101", "main.py"), ("FAS203", "main.py")} <= everything
