@@ -141,7 +141,11 @@ def filled_in(statements: list[ast.stmt], reader: Reader, aliases: dict[str, str
                 filled = element
                 while isinstance(filled, ast.Subscript):
                     filled = filled.value
-                if isinstance(filled, (ast.Name, ast.Attribute)) or filled is not element:
+                if isinstance(filled, ast.Name) and aliases.get(filled.id, "").startswith(PARAMETER):
+                    # ``client = http_client`` then ``if client is None: client = make()``: the
+                    # default the function makes for its parameter, as if it rebound the parameter
+                    found.add(aliases[filled.id])
+                elif isinstance(filled, (ast.Name, ast.Attribute)) or filled is not element:
                     place = lasting_place(filled, reader, {})
                     if place is not None:
                         found.add(place)
