@@ -182,8 +182,9 @@ class ModuleClosure(CallEdges):
         return closure
 
     def _app_module(self, key: str) -> str:
-        """The module an app's key (``svc.main.app``, ``svc.main.create_app.app``) is in."""
-        name = key
+        """The module an app's key (``svc.main.app``; ``svc.main.create_app:fastapi.FastAPI``, an
+        app a function makes) is in."""
+        name = key.partition(":")[0]
         while name:
             name = name.rpartition(".")[0]
             found = self.project.modules.get(name)
