@@ -183,6 +183,12 @@ _PROCESSES = group(
     ),
     waits=ON_PROCESS,
 ) + group(
+    # rarfile reads a compressed member by running ``unrar`` (or ``unar``, ``bsdtar``) on the archive
+    "extracts a RAR archive through an unrar child process and waits for it",
+    "`await asyncio.to_thread(...)`",
+    methods("rarfile.RarFile", "read extract extractall testrar"),
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [
@@ -950,6 +956,8 @@ _STRIPE_APIS = [
     ("EphemeralKey", "ephemeral_keys", ""),
     ("CustomerSession", "customer_sessions", ""),
     ("billing.MeterEvent", "billing.meter_events", ""),
+    ("tax.Calculation", "tax.calculations", ""),
+    ("tax.Transaction", "tax.transactions", "create_from_calculation create_reversal"),
     ("identity.VerificationSession", "identity.verification_sessions", "cancel redact"),
     ("Transfer", "transfers", ""),
     ("checkout.Session", "checkout.sessions", "expire"),
