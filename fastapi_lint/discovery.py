@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
 from fastapi_lint.globs import PatternSet
-from fastapi_lint.paths import display_path, real_path
+from fastapi_lint.paths import display_path, real_path, repository_root
 from fastapi_lint.source import describe_size, read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -277,7 +277,7 @@ class GitIgnores:
         folder named on the command line that those rules ignore is linted (as a file named
         there is): only the ignore files from it down apply in it."""
         absolute = os.path.abspath(folder)
-        top = _repository(absolute)
+        top = repository_root(absolute)
         if top is None:
             return None
         parts = _parts(absolute, top)
@@ -297,7 +297,7 @@ class GitIgnores:
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Whether git ignores ``path`` or a folder above it."""
         folder, name = os.path.split(os.path.abspath(path))
-        top = _repository(folder)
+        top = repository_root(folder)
         if top is None:
             return False
         rules = self._descend(top, _parts(folder, top), own_last=True)
@@ -362,16 +362,3 @@ class GitIgnores:
 def _parts(folder: str, top: str) -> tuple[str, ...]:
     relative = os.path.relpath(folder, top)
     return () if relative == os.curdir else Path(relative).parts
-
-
-def _repository(folder: str) -> str | None:
-    """The top of the git repository ``folder`` (absolute) is in: the nearest folder at or above
-    it that holds ``.git``; None outside one."""
-    here = folder
-    while True:
-        if os.path.lexists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent

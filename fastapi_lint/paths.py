@@ -125,3 +125,16 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+def repository_root(folder: str) -> str | None:
+    """The top of the git repository ``folder`` (absolute) is in: the nearest folder at or above
+    it that holds ``.git``; None outside one."""
+    here = folder
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent

@@ -10,11 +10,13 @@ says (files of ``/proc`` say 0).
 from __future__ import annotations
 
 import errno
+import hashlib
 import io
 import os
 import re
 import stat
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,3 +169,17 @@ def read(path: Path) -> SourceFile:
     if text.startswith("\ufeff"):  # a BOM with a cookie other than utf-8-sig's spelling
         text = text[1:]
     return SourceFile(path, text, encoding, data)
+
+
+def digest_files(files: Iterable[Path], limit: int) -> str:
+    """A digest of files' paths and contents (at most ``limit`` bytes each; an unreadable one
+    counts as such): what a cached run compares for the project files no module's key covers."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in files:
+        digest.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(read_source(file, limit))
+        except OSError:
+            digest.update(b"\1unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()

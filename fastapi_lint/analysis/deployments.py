@@ -20,12 +20,12 @@ keys the carry-over of a cached run, like the dependency pins'.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
 
-from fastapi_lint.source import read_source
+from fastapi_lint.paths import repository_root
+from fastapi_lint.source import digest_files, read_source
 
 MAX_BYTES = 512 * 1024
 # At most this many files are read, nearest folders first: a deployment is described in a few.
@@ -85,15 +85,7 @@ class Deployments:
 
 def fingerprint(deployments: Deployments) -> str:
     """A digest of the deployment files' paths and contents (``pipeline.run_inputs``)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for file in deployments.files():
-        digest.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            digest.update(read_source(file, MAX_BYTES))
-        except OSError:
-            digest.update(b"\1unreadable")
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return digest_files(deployments.files(), MAX_BYTES)
 
 
 def _find(paths: dict[str, Path]) -> list[Path]:
@@ -123,14 +115,7 @@ def _top(module_folders: set[str]) -> str:
     """The repository's root above the modules (the nearest folder holding ``.git`` above
     their common folder), else their common folder."""
     common = os.path.commonpath(sorted(module_folders))
-    folder = common
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return common
-        folder = parent
+    return repository_root(common) or common
 
 
 def _within(folder: str, top: str) -> bool:

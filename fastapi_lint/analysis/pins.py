@@ -25,7 +25,6 @@ How a version is decided, for "is the project below version V?":
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi_lint.source import read_source
+from fastapi_lint.source import digest_files, read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -463,12 +462,4 @@ def _read_declarations(file: Path, boundary: Path) -> dict[str, Range]:
 def fingerprint(pins: Pins) -> str:
     """A digest of the dependency files' paths and contents: what the carry-over of a cached
     run (``carry_over.py``) compares, so that a changed pin or lock re-runs the rules."""
-    digest = hashlib.blake2b(digest_size=16)
-    for file in pins.files():
-        digest.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            digest.update(read_source(file, MAX_LOCK_BYTES))
-        except OSError:
-            digest.update(b"\1unreadable")
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return digest_files(pins.files(), MAX_LOCK_BYTES)
