@@ -10,8 +10,9 @@ read) is not worth a finding there (``run/check.py``'s ``in_scope``), and a mess
 route that runs a function names a user's route first.
 
 Five more kinds of path are requested now and then: a step of a login flow (``/oauth/callback``,
-``/sso/login``, ``/auth/google/callback``, a ``GET /slack/callback`` that a browser is sent back
-to once a user has authorized an app; a webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
+``/sso/login``, ``/auth/google/callback``, a device flow's ``/auth/github/device-code``, a
+``GET /slack/callback`` that a browser is sent back to once a user has authorized an app; a
+webhook's ``POST /callback`` is traffic), a health probe (``/healthz``), a write of the
 service's configuration (``PATCH /connection/{key}/secret``, ``PUT /settings``, ``POST /api/keys/refresh``,
 a connection made or dropped: ``POST /auth-providers``, ``DELETE /integrations/{id}``,
 ``POST /providers/install``), a trial of
@@ -32,6 +33,9 @@ _OPERATOR_WORDS = ("admin", "superuser", "super_user")
 
 
 _LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
+# A step of OAuth's device flow (``POST /auth/github/device-code``, then ``.../device-token``
+# polled until the user has authorized): once per login, like a callback.
+_DEVICE_FLOW = frozenset({"device-code", "device_code", "devicecode", "device-token", "device_token", "devicetoken"})
 _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
                      "readyz", "livez", "readiness", "liveness", "ready", "live"})
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
@@ -62,7 +66,7 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
     if under_admin(route_path):
         return True
     parts = _segments(route_path)
-    if any(word in part for part in parts for word in _LOGIN_WORDS):
+    if any(word in part for part in parts for word in _LOGIN_WORDS) or (parts and parts[-1] in _DEVICE_FLOW):
         return True
     callback = any(part == "callback" or part.endswith(("-callback", "_callback")) for part in parts)
     if callback and any("auth" in part or "login" in part for part in parts):
