@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
 from fastapi_lint.globs import PatternSet
-from fastapi_lint.paths import display_path, real_path, repository_root
+from fastapi_lint.paths import display_path, is_within, real_path, repository_root
 from fastapi_lint.source import describe_size, read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -209,11 +209,6 @@ def _is_dir(path: Path) -> bool:
 def _real_case(path: Path) -> str | None:
     real = real_path(path)
     return os.path.normcase(real) if real is not None else None
-
-
-def is_within(real: str, folder: str) -> bool:
-    """Whether the real path ``real`` is ``folder`` or below it (``folder`` a real path too)."""
-    return real == folder or real.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def _spec(config: Config) -> PatternSet | None:

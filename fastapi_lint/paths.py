@@ -138,3 +138,9 @@ def repository_root(folder: str) -> str | None:
         if parent == here:
             return None
         here = parent
+
+
+def is_within(real: str, folder: str) -> bool:
+    """Whether the path ``real`` is ``folder`` or below it (both spelled alike: real, absolute or
+    relative to the same folder)."""
+    return real == folder or real.startswith(folder if folder.endswith(os.sep) else folder + os.sep)

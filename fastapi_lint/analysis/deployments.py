@@ -24,7 +24,7 @@ import os
 import re
 from pathlib import Path
 
-from fastapi_lint.paths import repository_root
+from fastapi_lint.paths import is_within, repository_root
 from fastapi_lint.source import digest_files, read_source
 
 MAX_BYTES = 512 * 1024
@@ -100,7 +100,7 @@ def _find(paths: dict[str, Path]) -> list[Path]:
             if folders.get(folder, depth + 1) > depth:
                 folders[folder] = depth
             parent = os.path.dirname(folder)
-            if folder == top or parent == folder or not _within(parent, top):
+            if folder == top or parent == folder or not is_within(parent, top):
                 break
             folder, depth = parent, depth + 1
     found: list[Path] = []
@@ -116,10 +116,6 @@ def _top(module_folders: set[str]) -> str:
     their common folder), else their common folder."""
     common = os.path.commonpath(sorted(module_folders))
     return repository_root(common) or common
-
-
-def _within(folder: str, top: str) -> bool:
-    return folder == top or folder.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _scan(folder: str) -> list[Path]:

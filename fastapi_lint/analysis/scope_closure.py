@@ -20,6 +20,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
+from fastapi_lint.paths import is_within
 
 
 # Import a module whose name is computed at run time.
@@ -117,11 +118,12 @@ class ModuleClosure(CallEdges):
         imports (a feature's stand-alone ``main.py``). None when no deployment file starts a
         module that serves an app."""
         started = [summary for summary in self._started(deployments) if summary.path not in tests]
-        closure = self._imported_from(started)
+        loads = {summary.path: self._imported_from([summary]) for summary in started}
+        closure = set().union(*loads.values())
         app_modules = {self._app_module(mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
         if not started or not closure & app_modules:
             return frozenset()
-        folders = {os.path.dirname(summary.path) for summary in started if self._imported_from([summary]) & app_modules}
+        folders = {os.path.dirname(summary.path) for summary in started if loads[summary.path] & app_modules}
         return frozenset(module for module in app_modules if module and module not in closure
                          and (found := self.project.modules.get(module)) and found.path not in tests
                          and any(_below(found.path, folder) for folder in folders))
@@ -221,4 +223,5 @@ def _with_parents(dotted: str) -> Iterator[str]:
 
 
 def _below(path: str, folder: str) -> bool:
-    return os.path.dirname(path) == folder or os.path.dirname(path).startswith(folder.rstrip(os.sep) + os.sep) or not folder
+    """Whether the module at ``path`` is in ``folder`` or below it ("": the working folder, above all)."""
+    return not folder or is_within(os.path.dirname(path), folder)

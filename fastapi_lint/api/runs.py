@@ -92,7 +92,7 @@ def files_to_lint(project: Project, follow_links: bool = True) -> Discovered:
         return found
     from dataclasses import replace
 
-    from fastapi_lint.discovery import is_within
+    from fastapi_lint.paths import is_within
 
     mine = [path for path in found.files
             if not any(is_within(real_or_absolute(str(path)), other) for other in project.others)]

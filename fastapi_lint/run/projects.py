@@ -16,7 +16,8 @@ from pathlib import Path
 
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
-from fastapi_lint.discovery import PYTHON_SUFFIXES, GitIgnores, is_within
+from fastapi_lint.discovery import PYTHON_SUFFIXES, GitIgnores
+from fastapi_lint.paths import is_within
 from fastapi_lint.discovery import force_excluded as excluded_by_config
 from fastapi_lint.paths import project_scope, real_or_absolute
 from fastapi_lint.run.pipeline import LintResult
