@@ -74,6 +74,9 @@ class CallGraph:
         # (a base class's method, the class of ``self``) -> its witness there (``_in_context``)
         self._contexts: dict[tuple[str, str], Witness | None] = {}
         self._forwards: dict[tuple[str, CallSite, str | None], Witness | None] = {}  # ``_forwarded``'s
+        # The functions whose chains are being refined for a caller's constants: a cycle of calls
+        # that pass them on (``a`` calls ``b`` calls ``a``) is refined once, not forever.
+        self._refining: set[str] = set()
         self._dispatched: dict[CallSite, list[str]] = {}  # a call through an interface -> its implementations
         self._picks_block: dict[CallSite, bool] = {}  # ``_picked_blocks``'s
         self._implementations: Implementations | None = None
@@ -377,7 +380,9 @@ class CallGraph:
         if not in_ranges(first.site.span.line, dead):
             return self._forwarded(site, callee, below, receiver)
         if (key := (callee, dead, receiver, site)) not in self._without_dead:  # its constants, passed on, rule out more
-            self._without_dead[key] = self._local_witness(callee, dead, receiver, outer=site)
+            if callee in self._refining:
+                return below
+            self._without_dead[key] = self._refined(callee, dead, receiver, site)
         return self._without_dead[key]
 
     def _forwarded(self, site: CallSite, callee: str, below: Witness, receiver: str | None) -> Witness | None:
@@ -395,8 +400,17 @@ class CallGraph:
         else:
             return below
         if (callee, site, receiver) not in self._forwards:
-            self._forwards[(callee, site, receiver)] = self._local_witness(callee, frozenset(), receiver, outer=site)
+            if callee in self._refining:
+                return below
+            self._forwards[(callee, site, receiver)] = self._refined(callee, frozenset(), receiver, site)
         return self._forwards[(callee, site, receiver)]
+
+    def _refined(self, callee: str, dead: frozenset[tuple[int, int]], receiver: str | None, outer: CallSite) -> Witness | None:
+        self._refining.add(callee)
+        try:
+            return self._local_witness(callee, dead, receiver, outer=outer)
+        finally:
+            self._refining.discard(callee)
 
     def _in_context(self, path: str, receiver: str) -> Witness | None:
         """The witness of a base class's method run with ``self`` an instance of ``receiver``."""

@@ -427,7 +427,9 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
     if isinstance(test, ast.Call) and called_name(test) == "hasattr":
         return named_attribute(test, search, aliases)
     tested = _instance_tested(test)
-    return place_or_read(tested if tested is not None else test, search, aliases)
+    if tested is not None:
+        return _instance_place(tested, search, aliases)
+    return place_or_read(test, search, aliases)
 
 
 def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
@@ -441,7 +443,9 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         if isinstance(operand, ast.Call) and called_name(operand) == "hasattr":
             return named_attribute(operand, search, aliases)
         tested = _instance_tested(operand)
-        return place_or_read(tested if tested is not None else operand, search, aliases)
+        if tested is not None:
+            return _instance_place(tested, search, aliases)
+        return place_or_read(operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, (ast.Is, ast.Eq)) and _is_none(right):
@@ -458,6 +462,14 @@ def _instance_tested(test: ast.expr) -> ast.expr | None:
     if isinstance(test, ast.Call) and called_name(test) == "isinstance" and len(test.args) == 2:
         return test.args[0]
     return None
+
+
+def _instance_place(tested: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:
+    """The place ``isinstance(x, Config)`` checks: a lasting one; on a parameter the test is a
+    dispatch on the type a caller passed (``if isinstance(data, list): return [...]``), and an
+    item stored into it later fills no cache."""
+    place = lasting_place(tested, search, aliases)
+    return None if place is None or place.startswith(PARAMETER) else place
 
 
 def _first(places: Iterator[str | None]) -> str | None:

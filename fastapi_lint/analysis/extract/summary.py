@@ -422,7 +422,10 @@ class _Extractor(ExpressionReader):
 
     def klass(self, node: ast.ClassDef, owner: str) -> None:
         decorators = tuple(self.expr(d) for d in node.decorator_list)
-        bases = tuple(ref for ref in (self.resolver.resolve(b) for b in node.bases) if ref is not None)
+        # ``class S(Base[Model])`` derives from ``Base``: subscripting a generic class gives an
+        # alias whose ``__mro_entries__`` is the class itself.
+        bases = tuple(ref for ref in (self.resolver.resolve(b.value if isinstance(b, ast.Subscript) else b)
+                                      for b in node.bases) if ref is not None)
         for keyword in node.keywords:
             self.expr(keyword.value)
         metaclass = next((self.resolver.resolve(k.value) for k in node.keywords if k.arg == "metaclass"), None)
