@@ -58,6 +58,11 @@ class FastAPIModel:
     # a route's decorator's wrapper (``@app.get("/")`` over ``@require_token``) -> the first
     # route it wraps: FastAPI calls the wrapper, which calls the route's function
     wrapped: dict[str, str] = field(default_factory=dict)
+    # modules that include or mount what the analysis cannot name (``app.include_router(
+    # plugin.router)`` on a module imported by a computed name): any router may be served there
+    computed_includes: set[str] = field(default_factory=set)
+    # the apps and routers some call includes or mounts (into an app the analysis may not know)
+    included: set[str] = field(default_factory=set)
 
     def role_of(self, path: str) -> set[str]:
         return self.roles.get(path, set())

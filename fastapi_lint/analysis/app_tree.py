@@ -64,6 +64,9 @@ class AppTree(Dependencies):
         # router subclass -> the dependencies its ``__init__`` passes on
         self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
         self._created_by: dict[Ref | None, str | None] = {}  # callee -> what calling it constructs (_created)
+        self._module = ""  # the module whose calls are being read
+        # (module, key or None, value) of each child included or mounted: ``_computed_includes``
+        self._children: list[tuple[str, str | None, Value]] = []
 
     def _is_app_or_router(self, type_path: str) -> bool:
         known = APP_TYPES | ROUTER_TYPES
@@ -238,6 +241,21 @@ class AppTree(Dependencies):
             key = self._child_key(item)
             if key is not None:
                 self._includes[key].append(_Include(parent, prefix, dependencies, mounted))
+            self._children.append((self._module, key, item))
+
+    def _computed_includes(self) -> None:
+        """The modules that include or mount a child the analysis cannot name: not an app or a
+        router the project makes (``app.include_router(plugin.router)`` on a module imported by
+        name, a router a loop gets from a loader), nor a library's app (``StaticFiles(...)``)."""
+        for module, key, item in self._children:
+            if key is not None:
+                unnamed = key not in self._owner_dependencies and key not in self._apps
+            elif item.kind == "call" and item.call is not None and item.call.func is not None:
+                unnamed = self.project.resolve(item.call.func).path in self.project.functions
+            else:
+                unnamed = True
+            if unnamed:
+                self.model.computed_includes.add(module)
 
     def _handed_on(self, site: CallSite, function: FunctionFacts, parameter: str, prefix: str, mounted: bool) -> None:
         """``def include_router_safe(router, prefix): app.include_router(router, prefix=prefix)``:
@@ -266,6 +284,8 @@ class AppTree(Dependencies):
                 self._handed_on(site, caller, child.text, prefix, mounted)
             elif child.kind != "other":
                 self._include_child(site, child, prefix, mounted)
+            else:
+                self.model.computed_includes.add(summary.module)
 
     def _parameter_receivers(self) -> None:
         """``def add_routes(app: FastAPI)``: an app or router handed to a function is the one

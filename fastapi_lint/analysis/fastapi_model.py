@@ -77,6 +77,7 @@ class _Builder(AppTree):
             candidates[id(owner)].append(site)
             self._site_function[id(site)] = function
         for summary in project.summaries:
+            self._module = summary.module
             uses_fastapi = _imports_fastapi(summary)
             for function in summary.functions:
                 if function.decorators:  # most functions have none
@@ -106,6 +107,8 @@ class _Builder(AppTree):
                 self._app_binding(summary, binding)
         self._router_class_dependencies()
         self._parameter_receivers()
+        self.model.included = set(self._includes)
+        self._computed_includes()
         self.model.routes = [self._mounted(route) for route in self.model.routes]
         self._nested_request_functions()
         return self.model

@@ -85,8 +85,9 @@ class ModuleClosure(CallEdges):
         flow's ``login.router``, never passed to ``include_router``). Only in a project whose
         apps are seen to include routers, and none when a module the served apps load
         (``closure``, or what the modules defining the apps import) imports one by a name
-        computed at run time: any module may then be the one
-        (a migration's or a script's own dynamic import loads nothing into the server)."""
+        computed at run time and includes a router it cannot name: any module may then be the one
+        (a migration's or a script's own dynamic import loads nothing into the server). A router
+        included somewhere, if into an app the analysis does not know, is not left out."""
         project = self.project
         if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
@@ -94,19 +95,23 @@ class ModuleClosure(CallEdges):
         app_modules = [defining for route in self.model.routes for mount in route.mounts
                        if mount.app and (defining := project.modules.get(self._app_module(mount.app))) is not None]
         loaded = closure | self._imported_from(list({summary.path: summary for summary in app_modules}.values()))
+        # ... and served only where an app includes what the analysis cannot name: a class loaded
+        # by its dotted path (a service container's ``__import__(module, fromlist=[name])``) serves
+        # no router of the module it imports
+        computed_includes = self.model.computed_includes & loaded
         for summary in project.summaries:
             if summary.path in tests:
                 continue
             imported.update(module for _, module in summary.imports if module != summary.module)
             for named in self._imports_by_name(summary, None):
-                if (not named or named.endswith(".")) and summary.module in loaded:
+                if (not named or named.endswith(".")) and summary.module in loaded and computed_includes:
                     return frozenset()  # ``import_module(name)``: routers may be loaded by name
                 imported.add(named)
         found: set[str] = set()
         for route in self.model.routes:
             module = route.handler.module
             if (module.path in tests or module.module in imported or any(mount.app for mount in route.mounts)
-                    or route.site.func is None):
+                    or route.owner in self.model.included or route.site.func is None):
                 continue
             if project.resolve(route.site.func).path.rpartition(".")[0] in ROUTER_TYPES:
                 found.add(route.handler.function.path)
