@@ -20,6 +20,7 @@ from fastapi_lint.run.rule_runner import RuleRunner, selected_rules
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
+    from fastapi_lint.analysis.served_files import ServedFiles
 
 
 @dataclass
@@ -35,6 +36,8 @@ class CheckResult:
     # and whether the project has an app at all (without one, every async function counts as served).
     out_of_scope: int = 0
     has_app: bool = True
+    # What the app's code imports, for the files that do not parse (None: all of them are shown).
+    served: ServedFiles | None = None
 
 
 def check_project(
@@ -90,6 +93,10 @@ def check_context(
     if config.severity:
         found = with_chosen_severities(found, config)
     result.has_app = has_app(context)
+    if config.scope != "all":
+        from fastapi_lint.analysis.served_files import served_files
+
+        result.served = served_files(context)
     found.sort(key=Diagnostic.sort_key)
     by_path = {summary.path: summary for summary in summaries}
     for diagnostic in found:

@@ -44,6 +44,7 @@ from fastapi_lint.run.rule_runner import RuleRunner
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
+    from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.run.cache import Cache, Stamps
     from fastapi_lint.run.carry_over import Attempt
     from fastapi_lint.run.check import CheckResult
@@ -136,8 +137,8 @@ def lint(
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, files.shown, runner)
-    parse_errors = selected_parse_errors(diagnostics, config, files.shown)
-    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config))
+    parse_errors = selected_parse_errors(diagnostics, config, files.shown, phase2.served)
+    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, phase2.served))
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if keyed is not None and not phase2.internal_errors:
         remember(files, keyed, parse_errors, phase2)
@@ -228,10 +229,11 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
     )
 
 
-def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: dict[str, Path]) -> list[Diagnostic]:
+def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: dict[str, Path],
+                          served: ServedFiles | None = None) -> list[Diagnostic]:
     """Step 5's report of the files that do not parse: their FAS900, where it is selected, not
     ignored for the file, and in the scope (``parse_errors_out_of_scope``)."""
-    out = parse_errors_out_of_scope(diagnostics, config)
+    out = parse_errors_out_of_scope(diagnostics, config, served)
     parse_errors = [d for d in diagnostics if d.code in selected_codes(config) and d not in out]
     if config.per_file_ignores:
         from fastapi_lint.config import ignored_for_file
@@ -250,10 +252,12 @@ _PYTHON2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parenthese
                    "leading zeros in decimal integer literals", "multiple exception types must be parenthesized")
 
 
-def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
+def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config,
+                              served: ServedFiles | None = None) -> list[Diagnostic]:
     """The parse errors the default scope leaves out, as it leaves out every finding there: in test
-    code (a test's or a grammar's fixture written not to parse), in files of Python 2 syntax, and
-    in Git LFS pointers checked out in place of a file."""
+    code (a test's or a grammar's fixture written not to parse), in files of Python 2 syntax, in
+    Git LFS pointers checked out in place of a file, and in files the app's code does not import
+    (``served``, from the project phase; None: every file may be the app's)."""
     if config.scope == "all":
         return []
     from fastapi_lint.analysis.extract.parse import LFS_POINTER_MESSAGE, PARSE_ERROR_CODE
@@ -264,7 +268,8 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config) -> 
     # A Git LFS pointer left in place of a file (a model's code kept with its weights) is no code at all.
     return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
         is_test_path(PurePath(d.path).parts) or d.message == LFS_POINTER_MESSAGE
-        or any(marker in d.message for marker in _PYTHON2_SYNTAX))]
+        or any(marker in d.message for marker in _PYTHON2_SYNTAX)
+        or (served is not None and not served.holds(d.path)))]
 
 
 def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: CheckResult) -> None:

@@ -43,6 +43,7 @@ from fastapi_lint.paths import display_path, real_or_absolute
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
+    from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
@@ -94,6 +95,7 @@ class _Run:
     # the rules' findings, each with whether a ``# noqa`` silenced it; None: not to be carried
     # over (a rule failed, or FAS901 reads the comments themselves)
     findings: tuple[tuple[Diagnostic, bool], ...] | None
+    served: ServedFiles | None = None  # what the app's code imports (``CheckResult.served``)
 
 
 # How many checks of each configuration the session remembers: an edit undone (or a branch, or
@@ -272,8 +274,9 @@ class ProjectSession:
         context = project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
-        checked = Checked(self._by_path(outcomes, config, phase2.diagnostics), phase2.context, phase2.internal_errors)
-        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None))
+        checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, phase2.served), phase2.context,
+                          phase2.internal_errors)
+        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, phase2.served))
         return checked
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
@@ -324,8 +327,10 @@ class ProjectSession:
             catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
             return project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
 
-        checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced]), None, link=link)
-        self._remember(config, checked, _Run(outcomes, tuple(findings)))
+        # The facts moved but say the same: what the app imports is what it was.
+        checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced], run.served),
+                          None, link=link)
+        self._remember(config, checked, _Run(outcomes, tuple(findings), run.served))
         return checked
 
     def _free(self) -> None:
@@ -336,14 +341,14 @@ class ProjectSession:
             checked.release()
 
     def _by_path(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config,
-                 found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+                 found: list[Diagnostic], served: ServedFiles | None) -> dict[str, list[Diagnostic]]:
         """The rules' findings ``found`` and the parse errors of ``outcomes`` that ``config`` selects, by display path."""
         from fastapi_lint.diagnostics import Diagnostic
         from fastapi_lint.run.pipeline import selected_parse_errors
 
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
         by_path: dict[str, list[Diagnostic]] = {}
-        for d in [*selected_parse_errors(errors, config, self.files()), *found]:
+        for d in [*selected_parse_errors(errors, config, self.files(), served), *found]:
             by_path.setdefault(d.path, []).append(d)
         for found_here in by_path.values():
             found_here.sort(key=Diagnostic.sort_key)

@@ -187,10 +187,19 @@ def test_a_daemon_run_by_a_command_is_on_a_private_loop_and_another_frameworks_r
 
 def test_parse_errors_in_tests_python2_files_and_lfs_pointers_are_outside_the_default_scope(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(FIXTURES.parent / "FAS900")
-    default = lint_paths([Path(".")], replace(Config(), select=("FAS900",)))
+    library = [Path(name) for name in ("grammar_examples", "lfs_pointer.py", "python2_script.py", "syntax_error.py", "valid.py")]
+    default = lint_paths(library, replace(Config(), select=("FAS900",)))
     shown = sorted(d.path for d in default.diagnostics)
     assert shown == ["grammar_examples/service.py", "syntax_error.py"] and default.out_of_scope == 3
-    everything = lint_paths([Path(".")], replace(Config(), select=("FAS900",), scope="all"))
+    everything = lint_paths(library, replace(Config(), select=("FAS900",), scope="all"))
     assert len(everything.diagnostics) == 5 and everything.out_of_scope == 0
     pointer = next(d for d in everything.diagnostics if d.path == "lfs_pointer.py")  # a model's file never fetched
     assert pointer.message.startswith("a Git LFS pointer, not Python source") and "git lfs pull" in (pointer.help or "")
+
+
+def test_parse_errors_in_files_the_app_does_not_import_are_outside_the_default_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES.parent / "FAS900" / "unimported_files")
+    default = lint_paths([Path(".")], replace(Config(), select=("FAS900",)))
+    assert [d.path for d in default.diagnostics] == ["svc/users.py"] and default.out_of_scope == 2
+    everything = lint_paths([Path(".")], replace(Config(), select=("FAS900",), scope="all"))
+    assert sorted(d.path for d in everything.diagnostics) == ["scripts/fix_pr_79.py", "security_snippet.py", "svc/users.py"]

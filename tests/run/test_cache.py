@@ -235,7 +235,7 @@ def test_unchanged_run_reuses_the_last_findings(tmp_path: Path) -> None:
     changed = lint_paths([project], ALL, cache_dir=cache, facts=False)
     assert changed.context is not None and changed.parsed == 1
     assert not [d for d in changed.diagnostics if d.path.endswith("m1.py")]
-    other_config = lint_paths([project], Config(select=("FAS900",)), cache_dir=cache, facts=False)
+    other_config = lint_paths([project], Config(select=("FAS900",), scope="all"), cache_dir=cache, facts=False)
     assert {d.code for d in other_config.diagnostics} == {"FAS900"}  # the configuration is part of the key
 
 

@@ -25,6 +25,11 @@ class ParseError(Rule):
     newer than that Python (``type`` statements on 3.11, say) is reported here.
     Run the linter with the Python version your service targets.
 
+    In a project with an app, the default scope reports a file that does not
+    parse only when a module the app loads imports it: notes saved as ``.py``
+    or a one-off script nothing imports cannot stall the server
+    (``--scope all`` shows them). Without an app, every such file is reported.
+
     ## Example
     ```python
     async def broken(:
