@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -47,15 +48,16 @@ def _holds_a_thread(graph: CallGraph, path: str) -> bool:
     return witness is not None and witness.tier > Tier.METADATA
 
 
-def serving_modules(project: Project, model: FastAPIModel) -> set[str] | None:
-    """Modules the application imports, directly or not, starting from where its routes live.
+def serving_modules(project: Project, model: FastAPIModel, left_out: Collection[str] = ()) -> set[str] | None:
+    """Modules the application imports, directly or not, starting from where its routes live
+    (but for the routes whose handlers are ``left_out``: a router no app includes).
 
     A migration script (Alembic's ``env.py``) or a command-line tool builds engines that never
     serve a request. None when the project has no routes to start from (then nothing is ruled out).
     """
-    starts = {route.handler.module.module for route in model.routes}
-    if not starts:
+    if not model.routes:
         return None
+    starts = {route.handler.module.module for route in model.routes if route.handler.function.path not in left_out}
     imports: dict[str, set[str]] = {}
     for summary in project.summaries:
         targets = imports.setdefault(summary.module, set())

@@ -99,6 +99,11 @@ class Context:
         return serving_modules(self.project, self.model)
 
     @cached_property
+    def served_modules(self) -> set[str] | None:
+        """``serving_modules`` without the routes the scope finds no app serving (``Scopes.unserved``)."""
+        return serving_modules(self.project, self.model, self.scopes.unserved)
+
+    @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``)."""
         return scopes(self.project, self.model, self.callgraph, self.rare_roots, self.deployments)

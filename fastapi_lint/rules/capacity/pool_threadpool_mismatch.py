@@ -155,8 +155,11 @@ class PoolThreadpoolMismatch(Rule):
                 f"pool of {total} connections ({detail}) for {threads} threadpool threads: {verdict}",
                 help=f"Size the pool near the thread count ({threads}), or set both explicitly",
             )
-            # Only async code, startup, tests or nothing is seen using it: no thread waits on it.
-            yield found if user is not None else replace(found, wider=True)
+            # Only async code, startup, tests or nothing is seen using it: no thread waits on it. Nor
+            # when only routes no app serves import it (an archived router's own engine).
+            served = context.served_modules
+            unserved = served is not None and summary.module not in served
+            yield found if user is not None and not unserved else replace(found, wider=True)
 
 
 def _request_threads(context: Context) -> RequestThreads:
