@@ -65,8 +65,16 @@ class AppTree(Dependencies):
         self._class_dependencies: dict[str, list[Value]] = defaultdict(list)
         self._created_by: dict[Ref | None, str | None] = {}  # callee -> what calling it constructs (_created)
         self._module = ""  # the module whose calls are being read
+        # ``BaseHTTPMiddleware`` subclasses' ``dispatch``, and the classes calls add as middleware
+        self._http_middleware: list[FunctionFacts] = []
+        self._middleware_added: set[str] = set()
+        self._middleware_unnamed = False  # some call adds a middleware the analysis cannot name
         # (module, key or None, value) of each child included or mounted: ``_computed_includes``
         self._children: list[tuple[str, str | None, Value]] = []
+
+    def _project_packages(self) -> set[str]:
+        """The first segments of the project's module names."""
+        return {module.partition(".")[0] for module in self.project.modules}
 
     def _is_app_or_router(self, type_path: str) -> bool:
         known = APP_TYPES | ROUTER_TYPES

@@ -87,7 +87,7 @@ class _Builder(AppTree):
                             self._decorator(located, decorator.call, uses_fastapi)
                 if function.class_path and function.name in ("dispatch", "__call__"):
                     if project.is_subclass(function.class_path, BASE_HTTP_MIDDLEWARE):
-                        self.model.roles[function.path].add("middleware")
+                        self._http_middleware.append(function)
             starts: dict[tuple[int, int], list[CallSite]] | None = None
             for site in candidates.get(id(summary), ()):
                 if site.func is None:  # never: the name index holds calls with a callee
@@ -105,6 +105,7 @@ class _Builder(AppTree):
                     self._decorator_applied(site, starts, uses_fastapi)
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
+        self._http_middleware_roles()
         self._router_class_dependencies()
         self._parameter_receivers()
         self.model.included = set(self._includes)
@@ -284,8 +285,23 @@ class _Builder(AppTree):
         resolved = self.project.resolve_value(value)
         return self.project.function(resolved.path) if resolved.kind is not RefKind.INSTANCE else None
 
+    def _http_middleware_roles(self) -> None:
+        """A ``BaseHTTPMiddleware`` subclass's ``dispatch`` runs per request where an app adds it;
+        one that no call adds (``add_middleware(Cls)``, ``Middleware(Cls)``) serves no request (a
+        cache middleware a framework ships unused), unless some call adds a class the analysis
+        cannot name (``for cls in MIDDLEWARE: app.add_middleware(cls)``) or none is seen adding any."""
+        every = self._middleware_unnamed or not self._middleware_added
+        for function in self._http_middleware:
+            assert function.class_path is not None
+            if every or function.class_path in self._middleware_added:
+                self.model.roles[function.path].add("middleware")
+
     def _add_middleware_class(self, value: Value) -> None:
         resolved = self.project.resolve_value(value)
+        self._middleware_added.add(resolved.path)
+        if value.kind != "ref" or (resolved.path not in self.project.classes
+                                   and resolved.path.partition(".")[0] in self._project_packages()):
+            self._middleware_unnamed = True  # a parameter, a loop's item, a name bound at run time
         if resolved.path in self.project.classes:
             for method in ("dispatch", "__call__"):
                 path = f"{resolved.path}.{method}"
