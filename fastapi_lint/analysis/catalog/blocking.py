@@ -189,6 +189,17 @@ _PROCESSES = group(
     methods("rarfile.RarFile", "read extract extractall testrar"),
     waits=ON_PROCESS,
 ) + group(
+    # pdfkit renders HTML to PDF by running the ``wkhtmltopdf`` program; pypandoc runs ``pandoc``
+    "converts a document through a child process (wkhtmltopdf, pandoc) and waits for it",
+    "`await asyncio.to_thread(...)`",
+    [
+        *methods("pdfkit", "from_string from_url from_file"),
+        "pdfkit.PDFKit.to_pdf",
+        "pdfkit.pdfkit.PDFKit.to_pdf",
+        *methods("pypandoc", "convert_file convert_text"),
+    ],
+    waits=ON_PROCESS,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [

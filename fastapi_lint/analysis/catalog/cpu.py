@@ -104,6 +104,14 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # WeasyPrint lays out the whole document in Python before it writes a byte
+        "lays out and renders HTML to PDF (WeasyPrint)",
+        _OFFLOAD,
+        each("weasyprint.HTML weasyprint.Document", "write_pdf render"),
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         "loads or runs a machine-learning model on the calling thread",
         f"load the model once in the lifespan and run inference with {_OFFLOAD}",
         [
