@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from fastapi_lint.analysis.app_model import FastAPIModel
-from fastapi_lint.analysis.facts import RefKind, Value
+from fastapi_lint.analysis.facts import Param, RefKind, Value
 from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Located, Project
 
@@ -132,3 +132,33 @@ def _unwrap_type(annotation: Value | None) -> Value | None:
     if annotation.kind == "subscript" and annotation.items and wrapper in ("Optional", "Annotated"):
         return _unwrap_type(annotation.items[0])
     return None
+
+
+def injected(project: Project, param: Param) -> bool:
+    """Whether FastAPI fills ``param`` from a dependency, with a value of a type that is not
+    optional: ``settings: Settings = Depends(get_settings)``, ``Annotated[Settings,
+    Depends(get_settings)]`` or an alias of one (``SettingsDep``). A function handing such a
+    parameter on always gives its callee a value."""
+    if param.annotation is not None and _optional(param.annotation):
+        return False
+    return any(_depends(project, value) for value in (param.default, param.annotation) if value is not None)
+
+
+def _depends(project: Project, value: Value, seen: int = 0) -> bool:
+    if seen > 5:
+        return False
+    if value.kind == "call" and value.call is not None and value.call.func is not None:
+        return project.resolve(value.call.func).path in DEPENDS
+    if value.kind == "subscript" and value.ref is not None and value.items:
+        wrapper = project.resolve(value.ref).path
+        return (wrapper in TYPE_WRAPPERS and wrapper.endswith(".Annotated") and not _optional(value.items[0])
+                and any(_depends(project, item, seen + 1) for item in value.items[1:]))
+    if value.kind == "ref" and value.ref is not None:
+        binding = project.bindings.get(project.binding_key(value.ref))
+        return binding is not None and binding[0].value.kind == "subscript" and _depends(project, binding[0].value, seen + 1)
+    return False
+
+
+def _optional(annotation: Value) -> bool:
+    """``Optional[T]``, ``T | None``: a dependency that may give nothing."""
+    return "None" in annotation.text or annotation.text.rpartition(".")[2].startswith("Optional")

@@ -45,6 +45,7 @@ from typing import Protocol
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
+from fastapi_lint.analysis.dependencies import injected
 from fastapi_lint.analysis.memoized import builds_behind_a_guard, is_cached, metaclass_keeps_instances
 from fastapi_lint.analysis.returned_values import returns_made
 from fastapi_lint.analysis.project import Located, Project, per_project
@@ -155,7 +156,10 @@ def _given(graph: Reach, function: FunctionFacts, site: CallSite, caller_path: s
     if value is None:
         return False
     caller = graph.project.function(caller_path)
-    if value.kind == "ref" and caller is not None and any(param.name == value.text for param in caller.function.params):
+    handed = next((param for param in caller.function.params if param.name == value.text), None) if caller else None
+    if value.kind == "ref" and caller is not None and handed is not None:
+        if injected(graph.project, handed):
+            return True  # a dependency's value, which FastAPI always passes (``TokenService(auth_settings)``)
         return depth > 0 and _always_given(graph, caller, value.text, falsy, depth - 1)
     if falsy:
         return non_empty(graph.project, function, site, parameter)
