@@ -18,7 +18,7 @@ A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, RefKind, Value
+from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.extract.narrowing import told_strings
 from fastapi_lint.analysis.project import Project
@@ -40,6 +40,8 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
         if branch.op == "isinstance":
             value = passed(function, site, branch.name)
             runs = _of_type(project, branch, value) if value is not None else None
+        elif branch.op == "member":
+            runs = _is_member(project, branch, passed(function, site, branch.name) or _default(function, site, branch.name))
         elif "." in branch.name:
             runs = _flag_told(function, site, branch)
         else:
@@ -219,7 +221,8 @@ def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite) -> Call
 
     def swap(value: Value) -> Value:
         nonlocal changed
-        constant = argument(function, outer, value.text) if value.kind in ("other", "ref") and value.text in names else None
+        constant = ((argument(function, outer, value.text) or member_given(function, outer, value.text))
+                    if value.kind in ("other", "ref") and value.text in names else None)
         changed = changed or constant is not None
         return constant if constant is not None else value
 
@@ -235,6 +238,39 @@ def _not_none(branch: Branch, value: Value | None) -> Value | None:
 
 def _constant(value: Value) -> bool:
     return value.kind in ("const", "num", "str")
+
+
+def _default(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """The default of ``parameter``, where ``site`` leaves it (and may not pass it by ``*args``)."""
+    if site.has_star_args or site.has_star_kwargs:
+        return None
+    return next((param.default for param in function.params if param.name == parameter), None)
+
+
+def member_given(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """What ``site`` gives ``parameter`` when it is an enumeration's member
+    (``ConnectionType.AUTO``, passed or left as the default), which a branch on it may test."""
+    value = passed(function, site, parameter) or _default(function, site, parameter)
+    if value is None or value.kind != "ref" or value.ref is None:
+        return None
+    owner = value.text.rpartition(".")[0].rpartition(".")[2]
+    return value if owner[:1].isupper() else None
+
+
+def _is_member(project: Project, branch: Branch, value: Value | None) -> bool | None:
+    """Whether the branch runs for ``value``, an enumeration's member: the one tested, or
+    another member of the same class; None for anything else."""
+    if value is None or value.kind != "ref" or value.ref is None:
+        return None
+    tested = branch.types[0]
+    # As written (``DatabaseConnectionType.AUTO``), and through the module that imports it; an
+    # enumeration's member itself resolves to an instance of its class.
+    members = {value.ref.path, project.resolve(Ref(value.ref.path)).path}
+    if tested in members:
+        return branch.when
+    if any(member.rpartition(".")[0] == tested.rpartition(".")[0] for member in members):
+        return not branch.when
+    return None
 
 
 def _outcome(branch: Branch, value: Value) -> bool | None:

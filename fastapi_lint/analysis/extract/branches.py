@@ -20,7 +20,8 @@ The tests read: the parameter itself or an attribute of it (``if payload.is_bina
 ``payload.is_binary``: what the caller's own tests tell of the object it passes,
 ``extract/narrowing.py``), ``not`` it, ``is True`` or ``== False`` (its truth), ``is None`` and ``is not None``, ``==`` or
 ``!=`` a string and ``in`` or ``not in`` a literal list of strings (op ``in``, the strings in
-``types``: ``if content_type == "json":``); and its type,
+``types``: ``if content_type == "json":``), ``==``, ``!=``, ``is`` or ``is not`` an enumeration's
+member (op ``member``, its dotted path in ``types``: ``if kind != ConnectionType.AUTO:``); and its type,
 by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
 (op ``isinstance``, the types named by their dotted paths). A parameter the body binds again
 (``background = background or ...``) is not read: its value at a line is no longer the caller's.
@@ -174,7 +175,24 @@ def _test(test: ast.expr, parameters: frozenset[str], resolve: Resolve) -> _Test
         if (type(test.ops[0]) in _ORDERINGS and isinstance(number, ast.Constant)
                 and type(number.value) in (int, float)):
             return test.left.id, "cmp", True, (_ORDERINGS[type(test.ops[0])], repr(number.value))
+        member = _member(test.comparators[0], parameters, resolve)
+        if member is not None and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            return test.left.id, "member", isinstance(test.ops[0], (ast.Eq, ast.Is)), (member,)
     return None
+
+
+def _member(node: ast.expr, parameters: frozenset[str], resolve: Resolve) -> str | None:
+    """The dotted path of an enumeration's member a parameter is compared with
+    (``ConnectionType.AUTO``): an attribute of a capitalized name that is no parameter."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute))):
+        return None
+    root: ast.expr = node.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    owner = node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id
+    if not isinstance(root, ast.Name) or root.id in parameters or not owner[:1].isupper():
+        return None
+    return resolve(node)
 
 
 # ``if parts > 1:``: a number compared with a parameter (``Branch.op`` ``cmp``).
