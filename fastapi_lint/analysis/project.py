@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 from fastapi_lint.analysis.call_index import CallIndex, call_groups
-from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING, TYPE_ALIASES
+from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING
+from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
 from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, Located as Located  # what rules report on

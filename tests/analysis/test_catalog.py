@@ -10,12 +10,8 @@ import pytest
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
-from fastapi_lint.analysis.catalog.factories import (
-    ATTRIBUTE_TYPES,
-    ITEM_TYPES,
-    RETURNS,
-    TYPE_ALIASES,
-)
+from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS
+from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.api import lint_paths
 from fastapi_lint.config import parse_table
 

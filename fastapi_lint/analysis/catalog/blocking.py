@@ -189,6 +189,25 @@ _PROCESSES = group(
     methods("rarfile.RarFile", "read extract extractall testrar"),
     waits=ON_PROCESS,
 ) + group(
+    "waits for a Celery task to finish and fetches its result",
+    "poll `AsyncResult.ready()` from the client, or `await asyncio.to_thread(result.get, timeout=...)`",
+    [
+        *methods("celery.result.AsyncResult", "get wait"),
+        "celery.result.GroupResult.get",
+        *methods("celery.result.ResultSet", "get join"),
+    ],
+    waits=ON_NETWORK,
+) + group(
+    # a broadcast that collects the workers' replies for a second (``timeout=1.0``) by default
+    "broadcasts to the Celery workers and waits for their replies",
+    "`await asyncio.to_thread(...)`",
+    [
+        *methods("celery.app.control.Inspect",
+                 "active reserved scheduled stats registered revoked active_queues ping conf report query_task"),
+        "celery.app.control.Control.ping",
+    ],
+    waits=ON_NETWORK,
+) + group(
     # pdfkit renders HTML to PDF by running the ``wkhtmltopdf`` program; pypandoc runs ``pandoc``
     "converts a document through a child process (wkhtmltopdf, pandoc) and waits for it",
     "`await asyncio.to_thread(...)`",

@@ -1,4 +1,5 @@
-"""What third-party factories return, and the public names of types with several spellings.
+"""What third-party factories return (the public names of types with several spellings are in
+``type_aliases.py``).
 
 The project phase uses these to follow ``SessionLocal = sessionmaker(...)`` to
 ``SessionLocal()`` being a ``sqlalchemy.orm.Session``. External callables whose
@@ -19,23 +20,6 @@ TRANSFORMERS_AUTO_MODELS = (
     "AutoModelForImageTextToText", "AutoModelForSpeechSeq2Seq",
 )
 
-# mypy-boto3 stub names people annotate clients and resources with.
-_BOTO3_STUB_CLIENTS = {
-    "s3": "S3Client",
-    "dynamodb": "DynamoDBClient",
-    "sqs": "SQSClient",
-    "sns": "SNSClient",
-    "ses": "SESClient",
-    "sesv2": "SESV2Client",
-    "secretsmanager": "SecretsManagerClient",
-    "ssm": "SSMClient",
-    "lambda": "LambdaClient",
-    "kinesis": "KinesisClient",
-    "sts": "STSClient",
-    "cognito_idp": "CognitoIdentityProviderClient",
-    "bedrock_runtime": "BedrockRuntimeClient",
-}
-
 # Types whose every method returns another of them: the Google API client's resources are built
 # from a discovery document at run time (``service.files().get(fileId=i)``), so no method can be
 # listed; what ends a chain is ``execute()`` (``catalog/blocking.py``).
@@ -48,6 +32,10 @@ SELF_RETURNING = frozenset({
 })
 
 RETURNS: dict[str, str] = {
+    # Celery: a task's result by id, a task sent by name, the workers' inspector
+    "celery.Celery.AsyncResult": "celery.result.AsyncResult",
+    "celery.Celery.send_task": "celery.result.AsyncResult",
+    "celery.app.control.Control.inspect": "celery.app.control.Inspect",
     # pexpect's child process (``pexpect.spawn`` is a class spelled in lower case)
     "pexpect.spawn": "pexpect.spawn",
     "pexpect.pty_spawn.spawn": "pexpect.spawn",
@@ -303,166 +291,6 @@ RETURNS: dict[str, str] = {
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
 }
 
-TYPE_ALIASES: dict[str, str] = {
-    "pexpect.pty_spawn.spawn": "pexpect.spawn",
-    "github.MainClass.Github": "github.Github",
-    # Message queues
-    "pika.adapters.blocking_connection.BlockingConnection": "pika.BlockingConnection",
-    "pika.adapters.BlockingConnection": "pika.BlockingConnection",
-    "kafka.producer.KafkaProducer": "kafka.KafkaProducer",
-    "kafka.producer.kafka.KafkaProducer": "kafka.KafkaProducer",
-    "kafka.consumer.KafkaConsumer": "kafka.KafkaConsumer",
-    "kafka.consumer.group.KafkaConsumer": "kafka.KafkaConsumer",
-    "confluent_kafka.cimpl.Producer": "confluent_kafka.Producer",
-    "confluent_kafka.cimpl.Consumer": "confluent_kafka.Consumer",
-    "confluent_kafka.DeserializingConsumer": "confluent_kafka.Consumer",
-    "confluent_kafka.SerializingProducer": "confluent_kafka.Producer",
-    # Kubernetes: ``from kubernetes.client.api import core_v1_api``
-    **{
-        f"kubernetes.client.api.{module}.{api}": f"kubernetes.client.{api}"
-        for module, api in (
-            ("core_v1_api", "CoreV1Api"), ("apps_v1_api", "AppsV1Api"), ("batch_v1_api", "BatchV1Api"),
-            ("custom_objects_api", "CustomObjectsApi"), ("networking_v1_api", "NetworkingV1Api"),
-        )
-    },
-    "kubernetes.client.api.CoreV1Api": "kubernetes.client.CoreV1Api",
-    "kubernetes.client.api.AppsV1Api": "kubernetes.client.AppsV1Api",
-    "kubernetes.client.api.BatchV1Api": "kubernetes.client.BatchV1Api",
-    "kubernetes.client.api.CustomObjectsApi": "kubernetes.client.CustomObjectsApi",
-    "kubernetes.watch.watch.Watch": "kubernetes.watch.Watch",
-    # Notifications
-    "twilio.rest.client.Client": "twilio.rest.Client",
-    "sendgrid.sendgrid.SendGridAPIClient": "sendgrid.SendGridAPIClient",
-    "postmarker.PostmarkClient": "postmarker.core.PostmarkClient",
-    "mailgun.Client": "mailgun.client.Client",
-    # Scraping
-    "firecrawl.firecrawl.FirecrawlApp": "firecrawl.FirecrawlApp",
-    "firecrawl.V1FirecrawlApp": "firecrawl.FirecrawlApp",
-    "apify_client.client.ApifyClient": "apify_client.ApifyClient",
-    # Vector stores and memory
-    "qdrant_client.qdrant_client.QdrantClient": "qdrant_client.QdrantClient",
-    "pinecone.grpc.PineconeGRPC": "pinecone.Pinecone",
-    "pinecone.data.Index": "pinecone.Index",
-    "pinecone.db_data.Index": "pinecone.Index",
-    "chromadb.HttpClient": "chromadb.api.ClientAPI",
-    "chromadb.PersistentClient": "chromadb.api.ClientAPI",
-    "chromadb.Client": "chromadb.api.ClientAPI",
-    "chromadb.EphemeralClient": "chromadb.api.ClientAPI",
-    "chromadb.CloudClient": "chromadb.api.ClientAPI",
-    "chromadb.ClientAPI": "chromadb.api.ClientAPI",
-    "chromadb.Collection": "chromadb.api.models.Collection.Collection",
-    "weaviate.client.WeaviateClient": "weaviate.WeaviateClient",
-    "weaviate.collections.collection.Collection": "weaviate.collections.Collection",
-    "mem0.memory.main.Memory": "mem0.Memory",
-    "mem0.client.main.MemoryClient": "mem0.MemoryClient",
-    # File systems: the implementations share ``AbstractFileSystem``'s methods
-    "fsspec.spec.AbstractFileSystem": "fsspec.AbstractFileSystem",
-    "s3fs.S3FileSystem": "fsspec.AbstractFileSystem",
-    "s3fs.core.S3FileSystem": "fsspec.AbstractFileSystem",
-    "gcsfs.GCSFileSystem": "fsspec.AbstractFileSystem",
-    "adlfs.AzureBlobFileSystem": "fsspec.AbstractFileSystem",
-    # Django and fastapi-sqlalchemy
-    "django.db.models.base.Model": "django.db.models.Model",
-    "django.db.models.manager.Manager": "django.db.models.Manager",
-    "django.db.models.query.QuerySet": "django.db.models.QuerySet",
-    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
-    "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.sessionmaker",
-    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
-    "sqlalchemy.orm.query.Query": "sqlalchemy.orm.Query",
-    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
-    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
-    "sqlmodel.Session": "sqlalchemy.orm.Session",
-    "sqlmodel.orm.session.Session": "sqlalchemy.orm.Session",
-    "sqlalchemy.ext.asyncio.session.AsyncSession": "sqlalchemy.ext.asyncio.AsyncSession",
-    "requests.sessions.Session": "requests.Session",
-    "httpx._client.Client": "httpx.Client",
-    "redis.client.Redis": "redis.Redis",
-    "redis.StrictRedis": "redis.Redis",
-    "redis.client.StrictRedis": "redis.Redis",
-    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
-    "openai.Client": "openai.OpenAI",
-    "anthropic.Client": "anthropic.Anthropic",
-    "boto3.session.Session": "boto3.Session",
-    "minio.api.Minio": "minio.Minio",
-    "slack_sdk.web.client.WebClient": "slack_sdk.WebClient",
-    "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
-    "elasticsearch._sync.client.Elasticsearch": "elasticsearch.Elasticsearch",
-    # Paths and HTTP
-    "pathlib.PosixPath": "pathlib.Path",
-    "pathlib.WindowsPath": "pathlib.Path",
-    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
-    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
-    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
-    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
-    # DB-API drivers
-    "psycopg.connection.Connection": "psycopg.Connection",
-    "psycopg.cursor.Cursor": "psycopg.Cursor",
-    "pymysql.Connection": "pymysql.connections.Connection",
-    "pymysql.Connect": "pymysql.connect",
-    "pymysql.cursors.DictCursor": "pymysql.cursors.Cursor",
-    "MySQLdb.Connection": "MySQLdb.connections.Connection",
-    "MySQLdb.Connect": "MySQLdb.connect",
-    "mysql.connector.connection.MySQLConnection": "mysql.connector.MySQLConnection",
-    "mysql.connector.CMySQLConnection": "mysql.connector.MySQLConnection",
-    "mysql.connector.connection_cext.CMySQLConnection": "mysql.connector.MySQLConnection",
-    "mysql.connector.cursor_cext.CMySQLCursor": "mysql.connector.cursor.MySQLCursor",
-    "redis.RedisCluster": "redis.Redis",
-    "redis.cluster.RedisCluster": "redis.Redis",
-    # Model providers: the cloud-hosted clients have the same resources
-    "openai._client.OpenAI": "openai.OpenAI",
-    "openai.AzureOpenAI": "openai.OpenAI",
-    "openai.lib.azure.AzureOpenAI": "openai.OpenAI",
-    "anthropic._client.Anthropic": "anthropic.Anthropic",
-    "anthropic.AnthropicBedrock": "anthropic.Anthropic",
-    "anthropic.AnthropicVertex": "anthropic.Anthropic",
-    # Google Cloud
-    "google.cloud.storage.client.Client": "google.cloud.storage.Client",
-    "google.cloud.storage.bucket.Bucket": "google.cloud.storage.Bucket",
-    "google.cloud.storage.blob.Blob": "google.cloud.storage.Blob",
-    "google.cloud.bigquery.client.Client": "google.cloud.bigquery.Client",
-    "google.cloud.bigquery.job.QueryJob": "google.cloud.bigquery.QueryJob",
-    "google.cloud.bigquery.job.LoadJob": "google.cloud.bigquery.LoadJob",
-    "google.cloud.firestore_v1.Client": "google.cloud.firestore.Client",
-    "google.cloud.firestore_v1.client.Client": "google.cloud.firestore.Client",
-    "google.cloud.firestore_v1.DocumentReference": "google.cloud.firestore.DocumentReference",
-    "google.cloud.firestore_v1.document.DocumentReference": "google.cloud.firestore.DocumentReference",
-    "google.cloud.firestore_v1.CollectionReference": "google.cloud.firestore.CollectionReference",
-    "google.cloud.firestore_v1.collection.CollectionReference": "google.cloud.firestore.CollectionReference",
-    "google.cloud.firestore_v1.query.Query": "google.cloud.firestore.Query",
-    "google.cloud.pubsub.PublisherClient": "google.cloud.pubsub_v1.PublisherClient",
-    "google.cloud.secretmanager_v1.SecretManagerServiceClient": "google.cloud.secretmanager.SecretManagerServiceClient",
-    # Azure
-    "azure.cosmos.cosmos_client.CosmosClient": "azure.cosmos.CosmosClient",
-    "azure.cosmos.database.DatabaseProxy": "azure.cosmos.DatabaseProxy",
-    "azure.cosmos.container.ContainerProxy": "azure.cosmos.ContainerProxy",
-    # SaaS
-    "slack_sdk.web.WebClient": "slack_sdk.WebClient",
-    "slack_sdk.webhook.client.WebhookClient": "slack_sdk.webhook.WebhookClient",
-    # Threads and processes
-    "concurrent.futures._base.Future": "concurrent.futures.Future",
-    "concurrent.futures.thread.ThreadPoolExecutor": "concurrent.futures.ThreadPoolExecutor",
-    "concurrent.futures.process.ProcessPoolExecutor": "concurrent.futures.ProcessPoolExecutor",
-    "multiprocessing.pool.Pool": "multiprocessing.Pool",
-    "multiprocessing.pool.ThreadPool": "multiprocessing.Pool",
-    # Models
-    "transformers.pipelines.pipeline": "transformers.pipeline",
-    "transformers.pipelines.base.Pipeline": "transformers.Pipeline",
-    "transformers.modeling_utils.PreTrainedModel": "transformers.PreTrainedModel",
-    "spacy.Language": "spacy.language.Language",
-    # AWS: mypy-boto3 stub types
-    **{f"mypy_boto3_{svc}.client.{name}": "botocore.client.BaseClient" for svc, name in _BOTO3_STUB_CLIENTS.items()},
-    **{f"mypy_boto3_{svc}.{name}": "botocore.client.BaseClient" for svc, name in _BOTO3_STUB_CLIENTS.items()},
-    "mypy_boto3_dynamodb.service_resource.Table": "boto3.resources.factory.dynamodb.Table",
-    "mypy_boto3_dynamodb.service_resource.DynamoDBServiceResource": "boto3.resources.base.ServiceResource",
-    "mypy_boto3_dynamodb.DynamoDBServiceResource": "boto3.resources.base.ServiceResource",
-    "mypy_boto3_s3.service_resource.Bucket": "boto3.resources.factory.s3.Bucket",
-    "mypy_boto3_s3.service_resource.Object": "boto3.resources.factory.s3.Object",
-    "mypy_boto3_s3.service_resource.S3ServiceResource": "boto3.resources.base.ServiceResource",
-    "mypy_boto3_s3.S3ServiceResource": "boto3.resources.base.ServiceResource",
-}
-
 # ``pathlib`` operations that give a path: ``DATA / name``, ``root.joinpath(...)``, ``Path.cwd()``.
 RETURNS.update(
     {
@@ -487,6 +315,7 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     # supabase-py's sync client: its auth (GoTrue) client, the auth admin API, and storage
     "supabase.Client.auth": "gotrue.SyncGoTrueClient",
     "gotrue.SyncGoTrueClient.admin": "gotrue.SyncGoTrueAdminAPI",
+    "celery.Celery.control": "celery.app.control.Control",
 }
 
 # Types whose attributes that are not methods are items of another type: ``client.shop.orders``
