@@ -24,7 +24,8 @@ block makes two requests or more with the client it binds, counted thus:
   its own, and share no handshake;
 - one inside a loop (``for``, ``while``, a comprehension) counts as two: it runs for each item;
   but not in a loop that may leave early (``return``, ``break``): a retry, a redirect or a
-  search stops at its first success;
+  search stops at its first success; unless the body steps a counter its calls read (``page +=
+  1``): pages are read to the last, which the early exit finds;
 - what only one branch makes (``if``, a conditional expression, the right of ``and``/``or``) is
   no ordinary request (a retry after a token refresh), nor is what an exception handler makes:
   a branch counts what both branches make;
@@ -183,7 +184,9 @@ class _Uses:
         if type(node).__name__ == "Match":  # ``ast.Match`` is Python 3.10's
             return self._count(getattr(node, "subject"), place)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            times = 1 if _leaves(node.body) else 2  # a retry, a redirect or a search stops at the first success
+            # A retry, a redirect or a search stops at the first success; a page after page does not,
+            # though it leaves at the last page
+            times = 1 if _leaves(node.body) and not _pages(node.body, place.name) else 2
             head = self._count(node.iter, place) if isinstance(node, (ast.For, ast.AsyncFor)) else 0
             test = times * self._count(node.test, place) if isinstance(node, ast.While) else 0
             return head + test + times * self._all(node.body, place) + self._all(node.orelse, place)
@@ -258,6 +261,33 @@ def _leaves(body: list[ast.stmt]) -> bool:
             continue
         pending.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.expr))
     return False
+
+
+def _pages(body: list[ast.stmt], client: str) -> bool:
+    """Whether a loop's body steps a counter it requests with: ``page += 1`` (``offset +=
+    size``) where a call of the body on the client (or handing it on) also reads ``page``. A
+    search's candidate is the loop's own target, which the body does not step; a retry's
+    attempt feeds the back-off, not the request; a redirect's next URL is assigned, not stepped."""
+    stepped: set[str] = set()
+    read: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            stepped.add(node.target.id)
+        elif isinstance(node, ast.Call) and _with_client(node, client):
+            read.update(name.id for argument in [*node.args, *(keyword.value for keyword in node.keywords)]
+                        for name in ast.walk(argument) if isinstance(name, ast.Name))
+        pending.extend(ast.iter_child_nodes(node))
+    return bool(stepped & read)
+
+
+def _with_client(call: ast.Call, client: str) -> bool:
+    """``client.get(...)`` (any attribute chain of it), or a call handed the client."""
+    return bool(_attribute_chain(call.func, client)) or any(
+        isinstance(argument, ast.Name) and argument.id == client for argument in call.args)
 
 
 def _attribute_chain(func: ast.expr, name: str) -> tuple[str, ...]:
