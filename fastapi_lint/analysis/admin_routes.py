@@ -38,6 +38,8 @@ _LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
 _DEVICE_FLOW = frozenset({"device-code", "device_code", "devicecode", "device-token", "device_token", "devicetoken"})
 _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
                      "readyz", "livez", "readiness", "liveness", "ready", "live"})
+# Folders of a health router's own routes (``/health/detailed``, ``/health/providers``).
+_PROBE_TREES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check", "readyz", "livez"})
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
                             "configuration", "settings", "keys", "api-keys", "api_keys", "apikeys"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,8 +75,8 @@ def requested_now_and_then(route_path: str, methods: tuple[str, ...] = ()) -> bo
         return True
     if callback and methods and set(methods) <= {"GET"} and parts[-1].endswith("callback"):
         return True  # a browser sent back after a user authorized an app: a webhook's callback is a POST
-    if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS):
-        return True
+    if parts and (parts[-1] in _PROBES or parts[-1] in _TRIALS or any(part in _PROBE_TREES for part in parts[:-1])):
+        return True  # ``/healthz``, and what a health router serves below ``/health/`` (``/health/detailed``)
     if (parts and parts[-1].replace("_", "-").partition("-")[0] in _CONNECTION_TRIALS
             and any(word in part for part in parts[:-1] for word in _CONNECTION_WORDS)):
         return True  # ``/model-connections/{id}/verify``, ``/model-connections/discover-preview``
