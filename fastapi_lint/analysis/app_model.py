@@ -63,6 +63,9 @@ class FastAPIModel:
     computed_includes: set[str] = field(default_factory=set)
     # the apps and routers some call includes or mounts (into an app the analysis may not know)
     included: set[str] = field(default_factory=set)
+    # a background task -> the functions that schedule it (``add_task``, ``BackgroundTask(...)``);
+    # "" for a call at a module's top
+    scheduled_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def role_of(self, path: str) -> set[str]:
         return self.roles.get(path, set())

@@ -243,7 +243,7 @@ class _Builder(AppTree):
         elif method == "add_middleware" and (middleware := site.argument("middleware_class", 0)) is not None:
             self._add_middleware_class(middleware)
         elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
-            self._add_role(site.args[0], "background_task")  # not a process manager's ``add_task``
+            self._add_task(site, site.args[0])  # not a process manager's ``add_task``
         elif method == "include_router" and (router := site.argument("router", 0)) is not None:
             prefix = site.kwarg("prefix")
             if prefix is not None and router.kind == prefix.kind == "either" and len(router.items) == len(prefix.items):
@@ -255,9 +255,15 @@ class _Builder(AppTree):
               and self._text(site.argument("path", 0)).startswith("/")):
             self._include(site, mounted, self._text(site.argument("path", 0)), mounted=True)
         elif site.func.path.endswith("BackgroundTask") and site.args:
-            self._add_role(site.args[0], "background_task")
+            self._add_task(site, site.args[0])
         elif method in _ROUTE_CLASSES or method == "Middleware":
             self._route_object(site, method)
+
+    def _add_task(self, site: CallSite, task: Value) -> None:
+        self._add_role(task, "background_task")
+        scheduler = self._function_path(site) or ""
+        for path in self._callables(task):
+            self.model.scheduled_by[path].add(scheduler)
 
     def _route_object(self, site: CallSite, name: str) -> None:
         """``Route("/", endpoint)``, ``APIRoute``, ``WebSocketRoute`` and ``Middleware(Cls)`` objects,

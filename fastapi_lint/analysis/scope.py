@@ -107,6 +107,23 @@ def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRo
 class _Placer(BlindRegistrations, ModuleClosure):
     """The walks from the app's roots, and the places they give."""
 
+    def _scheduled_walk(self, roots: list[str], collect: dict[str, set[str]]) -> set[str]:
+        """The request walk, with a background task as a root only once what schedules it is
+        reached (or schedules it at a module's top): a task that only a class the app never
+        builds hands to ``add_task`` (its own retry, built by the tests) runs for no request."""
+        scheduled_by = self.model.scheduled_by
+        waiting = {root for root in roots if self.model.roles.get(root) == {"background_task"}
+                   and "" not in scheduled_by.get(root, {""})}
+        if not waiting:
+            return self._walk(roots, {"run", "spawn"}, collect)
+        reached = self._walk([root for root in roots if root not in waiting], {"run", "spawn"}, collect)
+        while True:
+            admitted = {task for task in waiting if scheduled_by[task] & reached}
+            if not admitted:
+                return reached
+            waiting -= admitted
+            reached |= self._walk(sorted(admitted), {"run", "spawn"}, collect)
+
     def place(self, rare: RareRoots, deployments: Deployments) -> Scopes:
         model = self.model
         roles = model.roles
@@ -123,7 +140,8 @@ class _Placer(BlindRegistrations, ModuleClosure):
         spawned: set[str] = set()
         private: set[str] = set(self._private_roots())
         first_use: set[str] = set()
-        result.request = self._walk(request_roots, {"run", "spawn"}, {"private": private, "once": first_use})
+        result.request = self._scheduled_walk(request_roots, {"private": private, "once": first_use})
+        request_roots = [root for root in request_roots if root in result.request or self.project.function(root) is None]
         admin = rare.admin
         result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
         throttles = any(located.function.throttled for located in self.project.all_functions())

@@ -181,7 +181,12 @@ class UnknownPlacement(CallEdges):
     def _called(self, function: FunctionFacts) -> bool:
         """Whether a call of the project may run the function: one that resolves to it, or to no
         function at all; not one that resolves to another (``super().handle(...)`` in an override
-        runs the base's, which a library may call the override in place of)."""
+        runs the base's, which a library may call the override in place of). A background task is
+        run by the functions that schedule it (``add_task(self.retry, ...)``): where the walks
+        placed none of them, nothing runs it."""
+        schedulers = self.model.scheduled_by.get(function.path)
+        if schedulers and "" not in schedulers:
+            return True
         return self._called_as(function.path, any_receiver=False)
 
     def _called_as(self, path: str, any_receiver: bool) -> bool:
