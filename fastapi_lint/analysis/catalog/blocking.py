@@ -219,6 +219,20 @@ _PROCESSES = group(
     ],
     waits=ON_PROCESS,
 ) + group(
+    "sends a file to the ClamAV daemon and waits for its verdict",
+    "`await asyncio.to_thread(...)`",
+    each("clamd.ClamdNetworkSocket clamd.ClamdUnixSocket", "scan multiscan contscan instream ping version reload stats"),
+    waits=ON_NETWORK,
+) + group(
+    "calls the Nacos naming or configuration service over HTTP",
+    "`await asyncio.to_thread(...)`",
+    methods(
+        "nacos.NacosClient",
+        "get_config publish_config remove_config add_naming_instance remove_naming_instance "
+        "modify_naming_instance list_naming_instance get_naming_instance send_heartbeat",
+    ),
+    waits=ON_NETWORK,
+) + group(
     "waits for a child process's output",
     "`asyncio.create_subprocess_exec(...)`, or pexpect's `await child.expect(..., async_=True)`",
     [

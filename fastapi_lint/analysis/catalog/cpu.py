@@ -112,6 +112,18 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # ReportLab's platypus flows and paginates every element when it builds the document
+        "lays out and writes a PDF document (ReportLab)",
+        _OFFLOAD,
+        [
+            *each("reportlab.platypus.SimpleDocTemplate reportlab.platypus.BaseDocTemplate "
+                  "reportlab.platypus.doctemplate.SimpleDocTemplate", "build multiBuild"),
+            "reportlab.pdfgen.canvas.Canvas.save",
+        ],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         "loads or runs a machine-learning model on the calling thread",
         f"load the model once in the lifespan and run inference with {_OFFLOAD}",
         [
