@@ -38,8 +38,9 @@ _LOGIN_WORDS = ("oauth", "sso", "saml", "oidc", "openid")
 _DEVICE_FLOW = frozenset({"device-code", "device_code", "devicecode", "device-token", "device_token", "devicetoken"})
 _PROBES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check",
                      "readyz", "livez", "readiness", "liveness", "ready", "live"})
-# Folders of a health router's own routes (``/health/detailed``, ``/health/providers``).
-_PROBE_TREES = frozenset({"health", "healthz", "healthcheck", "health-check", "health_check", "readyz", "livez"})
+# Folders of a health router's own routes (``/health/detailed``, ``/health/providers``); not the
+# words that also name other things above a last segment (``/live/stream``, ``/ready/orders``).
+_PROBE_TREES = _PROBES - {"readiness", "liveness", "ready", "live"}
 _CONFIGURATION = frozenset({"secret", "secrets", "credentials", "config", "configs",
                             "configuration", "settings", "keys", "api-keys", "api_keys", "apikeys"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

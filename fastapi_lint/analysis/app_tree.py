@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES, FastAPIModel
 from fastapi_lint.analysis.call_arguments import passed
@@ -72,6 +73,7 @@ class AppTree(Dependencies):
         # (module, key or None, value) of each child included or mounted: ``_computed_includes``
         self._children: list[tuple[str, str | None, Value]] = []
 
+    @cached_property
     def _project_packages(self) -> set[str]:
         """The first segments of the project's module names."""
         return {module.partition(".")[0] for module in self.project.modules}

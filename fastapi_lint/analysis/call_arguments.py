@@ -41,7 +41,7 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
             value = passed(function, site, branch.name)
             runs = _of_type(project, branch, value) if value is not None else None
         elif branch.op == "member":
-            runs = _is_member(project, branch, passed(function, site, branch.name) or _default(function, site, branch.name))
+            runs = _is_member(project, branch, member_given(function, site, branch.name))
         elif "." in branch.name:
             runs = _flag_told(function, site, branch)
         else:
@@ -205,11 +205,14 @@ def argument(function: FunctionFacts, site: CallSite, parameter: str) -> Value |
         told = told_strings(site.known, value.text)  # ``elif name == "ChatGPT": init_model(name)``
         return Value("str", told[0]) if len(told) == 1 else None
     if value is None:  # left at its default, a name of the callee's, which the caller's tests tell nothing of
-        param = next((param for param in function.params if param.name == parameter), None)
-        if param is None or site.has_star_args or site.has_star_kwargs:
-            return None
-        value = param.default
+        value = _default(function, site, parameter)
     return value if value is not None and _constant(value) else None
+
+
+def constant_given(function: FunctionFacts, site: CallSite, parameter: str) -> Value | None:
+    """``argument``'s constant, or else the enumeration's member ``site`` gives ``parameter``
+    (``member_given``): what a branch on the parameter may test."""
+    return argument(function, site, parameter) or member_given(function, site, parameter)
 
 
 def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite) -> CallSite | None:
@@ -221,8 +224,7 @@ def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite) -> Call
 
     def swap(value: Value) -> Value:
         nonlocal changed
-        constant = ((argument(function, outer, value.text) or member_given(function, outer, value.text))
-                    if value.kind in ("other", "ref") and value.text in names else None)
+        constant = constant_given(function, outer, value.text) if value.kind in ("other", "ref") and value.text in names else None
         changed = changed or constant is not None
         return constant if constant is not None else value
 

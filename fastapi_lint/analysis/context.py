@@ -101,7 +101,8 @@ class Context:
     @cached_property
     def served_modules(self) -> set[str] | None:
         """``serving_modules`` without the routes the scope finds no app serving (``Scopes.unserved``)."""
-        return serving_modules(self.project, self.model, self.scopes.unserved)
+        unserved = self.scopes.unserved
+        return serving_modules(self.project, self.model, unserved) if unserved else self.serving_modules
 
     @cached_property
     def scopes(self) -> Scopes:

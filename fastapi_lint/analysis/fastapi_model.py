@@ -306,7 +306,7 @@ class _Builder(AppTree):
         resolved = self.project.resolve_value(value)
         self._middleware_added.add(resolved.path)
         if value.kind != "ref" or (resolved.path not in self.project.classes
-                                   and resolved.path.partition(".")[0] in self._project_packages()):
+                                   and resolved.path.partition(".")[0] in self._project_packages):
             self._middleware_unnamed = True  # a parameter, a loop's item, a name bound at run time
         if resolved.path in self.project.classes:
             for method in ("dispatch", "__call__"):

@@ -157,7 +157,7 @@ def _given(graph: Reach, function: FunctionFacts, site: CallSite, caller_path: s
         return False
     caller = graph.project.function(caller_path)
     handed = next((param for param in caller.function.params if param.name == value.text), None) if caller else None
-    if value.kind == "ref" and caller is not None and handed is not None:
+    if value.kind == "ref" and caller is not None and handed is not None:  # a parameter of the caller's, handed on
         if injected(graph.project, handed):
             return True  # a dependency's value, which FastAPI always passes (``TokenService(auth_settings)``)
         return depth > 0 and _always_given(graph, caller, value.text, falsy, depth - 1)

@@ -18,6 +18,7 @@ from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.looked_up import IMPORTERS
+from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.paths import is_within
@@ -93,7 +94,7 @@ class ModuleClosure(CallEdges):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
         imported: set[str] = set()
         app_modules = [defining for route in self.model.routes for mount in route.mounts
-                       if mount.app and (defining := project.modules.get(self._app_module(mount.app))) is not None]
+                       if mount.app and (defining := project.modules.get(app_module(self.project, mount.app))) is not None]
         loaded = closure | self._imported_from(list({summary.path: summary for summary in app_modules}.values()))
         # ... and served only where an app includes what the analysis cannot name: a class loaded
         # by its dotted path (a service container's ``__import__(module, fromlist=[name])``) serves
@@ -125,7 +126,7 @@ class ModuleClosure(CallEdges):
         started = [summary for summary in self._started(deployments) if summary.path not in tests]
         loads = {summary.path: self._imported_from([summary]) for summary in started}
         closure = set().union(*loads.values())
-        app_modules = {self._app_module(mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
+        app_modules = {app_module(self.project, mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
         if not started or not closure & app_modules:
             return frozenset()
         folders = {os.path.dirname(summary.path) for summary in started if loads[summary.path] & app_modules}
@@ -137,7 +138,7 @@ class ModuleClosure(CallEdges):
         """The handlers of routes that only apps of ``undeployed`` modules serve."""
         found: set[str] = set()
         for route in self.model.routes:
-            apps = {self._app_module(mount.app) for mount in route.mounts if mount.app}
+            apps = {app_module(self.project, mount.app) for mount in route.mounts if mount.app}
             if apps and apps <= undeployed:
                 found.add(route.handler.function.path)
         return frozenset(found)
@@ -188,17 +189,6 @@ class ModuleClosure(CallEdges):
             pending.append(summary.module.rpartition(".")[0])
         return closure
 
-    def _app_module(self, key: str) -> str:
-        """The module an app's key (``svc.main.app``; ``svc.main.create_app:fastapi.FastAPI``, an
-        app a function makes) is in."""
-        name = key.partition(":")[0]
-        while name:
-            name = name.rpartition(".")[0]
-            found = self.project.modules.get(name)
-            if found is not None:
-                return found.module
-        return ""
-
     def _imports_by_name(self, summary: ModuleSummary, served: set[str] | None) -> Iterator[str]:
         """The modules code that runs in the served process imports by name
         (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
@@ -230,3 +220,15 @@ def _with_parents(dotted: str) -> Iterator[str]:
 def _below(path: str, folder: str) -> bool:
     """Whether the module at ``path`` is in ``folder`` or below it ("": the working folder, above all)."""
     return not folder or is_within(os.path.dirname(path), folder)
+
+
+def app_module(project: Project, key: str) -> str:
+    """The module an app's key (``svc.main.app``; ``svc.main.create_app:fastapi.FastAPI``, an app
+    a function makes) is in; "" when none of the project's."""
+    name = key.partition(":")[0]
+    while name:
+        name = name.rpartition(".")[0]
+        found = project.modules.get(name)
+        if found is not None:
+            return found.module
+    return ""

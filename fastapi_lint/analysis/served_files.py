@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from fastapi_lint.analysis.scope_closure import app_module
+
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
 
@@ -54,13 +56,6 @@ def served_files(context: Context) -> ServedFiles | None:
 
 
 def _app_modules(context: Context) -> set[str]:
-    """The modules that define the apps serving routes (``svc.main`` for ``svc.main.app``, or for
-    ``svc.main.create_app:fastapi.FastAPI``, an app a function makes)."""
-    found: set[str] = set()
-    for key in {mount.app for route in context.model.routes for mount in route.mounts if mount.app}:
-        name = key.partition(":")[0]
-        while name and name not in context.project.modules:
-            name = name.rpartition(".")[0]
-        if name:
-            found.add(context.project.modules[name].module)
-    return found
+    """The modules that define the apps serving routes (``svc.main`` for ``svc.main.app``)."""
+    keys = {mount.app for route in context.model.routes for mount in route.mounts if mount.app}
+    return {module for key in keys if (module := app_module(context.project, key))}

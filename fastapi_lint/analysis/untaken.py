@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.call_arguments import LineRange, argument, dead_lines, member_given, passed
+from fastapi_lint.analysis.call_arguments import LineRange, constant_given, dead_lines, passed
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
 from fastapi_lint.analysis.guards import callers, run_by_requests
 from fastapi_lint.analysis.kept_fields import kept_constant, the_one
@@ -98,7 +98,7 @@ def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -
              if requests is not None and caller in requests]
     given: set[Value | None] = set()
     for site, caller in sites:
-        passed_here = argument(located.function, site, value.text) or member_given(located.function, site, value.text)
+        passed_here = constant_given(located.function, site, value.text)
         outer = graph.project.function(caller)
         if passed_here is None and outer is not None and (written := passed(located.function, site, value.text)) is not None:
             passed_here = _constant_of(graph, outer, written, depth - 1)

@@ -36,8 +36,6 @@ class CheckResult:
     # and whether the project has an app at all (without one, every async function counts as served).
     out_of_scope: int = 0
     has_app: bool = True
-    # What the app's code imports, for the files that do not parse (None: all of them are shown).
-    served: ServedFiles | None = None
 
 
 def check_project(
@@ -93,10 +91,6 @@ def check_context(
     if config.severity:
         found = with_chosen_severities(found, config)
     result.has_app = has_app(context)
-    if config.scope != "all":
-        from fastapi_lint.analysis.served_files import served_files
-
-        result.served = served_files(context)
     found.sort(key=Diagnostic.sort_key)
     by_path = {summary.path: summary for summary in summaries}
     for diagnostic in found:
@@ -193,6 +187,16 @@ def with_chosen_severities(found: list[Diagnostic], config: Config) -> list[Diag
         level = chosen[d.code]
         changed.append(d if level is None or level == d.severity else replace(d, severity=level))
     return changed
+
+
+def served_by_the_app(result: CheckResult, parse_errors: list[Diagnostic], config: Config) -> ServedFiles | None:
+    """What the app's code imports, to judge the files that do not parse by (``served_files.py``);
+    None when there is none to judge, or every one is shown (``--scope all``, no app)."""
+    if not parse_errors or config.scope == "all" or result.context is None:
+        return None
+    from fastapi_lint.analysis.served_files import served_files
+
+    return served_files(result.context)
 
 
 def has_app(context: Context) -> bool:

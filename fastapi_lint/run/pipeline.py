@@ -39,7 +39,7 @@ from fastapi_lint.config import Config, find_pyproject, load, selected_codes
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import Discovered, discover
 from fastapi_lint.paths import display_path
-from fastapi_lint.run.check import check_project
+from fastapi_lint.run.check import check_project, served_by_the_app
 from fastapi_lint.run.rule_runner import RuleRunner
 
 if TYPE_CHECKING:
@@ -137,8 +137,9 @@ def lint(
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, files.shown, runner)
-    parse_errors = selected_parse_errors(diagnostics, config, files.shown, phase2.served)
-    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, phase2.served))
+    served = served_by_the_app(phase2, diagnostics, config)
+    parse_errors = selected_parse_errors(diagnostics, config, files.shown, served)
+    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, served))
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if keyed is not None and not phase2.internal_errors:
         remember(files, keyed, parse_errors, phase2)

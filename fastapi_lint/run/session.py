@@ -95,7 +95,7 @@ class _Run:
     # the rules' findings, each with whether a ``# noqa`` silenced it; None: not to be carried
     # over (a rule failed, or FAS901 reads the comments themselves)
     findings: tuple[tuple[Diagnostic, bool], ...] | None
-    served: ServedFiles | None = None  # what the app's code imports (``CheckResult.served``)
+    served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
 
 
 # How many checks of each configuration the session remembers: an edit undone (or a branch, or
@@ -265,7 +265,8 @@ class ProjectSession:
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
         from fastapi_lint.config import selected_codes, source_roots
-        from fastapi_lint.run.check import check_context
+        from fastapi_lint.diagnostics import Diagnostic
+        from fastapi_lint.run.check import check_context, served_by_the_app
 
         summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
         shown = self.files()
@@ -274,9 +275,11 @@ class ProjectSession:
         context = project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
-        checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, phase2.served), phase2.context,
+        errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
+        served = served_by_the_app(phase2, errors, config)
+        checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, served), phase2.context,
                           phase2.internal_errors)
-        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, phase2.served))
+        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served))
         return checked
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
