@@ -56,16 +56,22 @@ def self_attributes(
                         if annotated is not None:
                             found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
                         elif statement.value is not None:
-                            ref = resolver.resolve(statement.value)
-                            if ref is None and not isinstance(statement.value, ast.Constant):
-                                # Something unknown (``client or httpx.Client()``): it still
-                                # tells that the attribute may hold another type.
-                                ref = _UNKNOWN_VALUE
-                            if ref is not None:
-                                found.append(Attribute(target.attr, ref))
+                            found += (Attribute(target.attr, ref) for ref in _held(statement.value, resolver))
     finally:
         resolver.scopes.pop()
     return found
+
+
+def _held(value: ast.expr, resolver: Resolver) -> list[Ref]:
+    """What an attribute assigned ``value`` may hold: each operand of ``given or Default()``,
+    which agree when the parameter is annotated with the class built in its place; something
+    unknown (an unannotated ``client``) still tells that the attribute may hold another type."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return [ref for operand in value.values for ref in _held(operand, resolver)]
+    ref = resolver.resolve(value)
+    if ref is None and not isinstance(value, ast.Constant):
+        return [_UNKNOWN_VALUE]
+    return [ref] if ref is not None else []
 
 
 def agreeing(attributes: list[Attribute]) -> tuple[Attribute, ...]:
