@@ -28,6 +28,7 @@ from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
+from fastapi_lint.analysis.module_collisions import distinct_modules
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_places import Scopes
@@ -142,5 +143,5 @@ def project_context(
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
-    project = Project(summaries, aliases)
+    project = Project(distinct_modules(summaries, aliases), aliases)
     return Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))

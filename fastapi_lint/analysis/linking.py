@@ -64,7 +64,7 @@ class LinkedNames:
             self._add(summary)
 
     def _add(self, summary: ModuleSummary) -> None:
-        names = {summary.module, *_path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
+        names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
         for name in names:
             self.modules.setdefault(name, summary)
         prefixes = [n for n in names if n != summary.module]
@@ -208,7 +208,7 @@ def _rebase(path: str, module: str, prefix: str) -> str:
     return prefix + path[len(module) :]
 
 
-def _path_module_names(path: str, is_package: bool) -> list[str]:
+def path_module_names(path: str, is_package: bool) -> list[str]:
     """Names a module can be imported by when its folders lack ``__init__.py``.
 
     ``app/services/geo.py`` linted from the project root is ``app.services.geo``
