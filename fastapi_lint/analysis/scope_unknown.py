@@ -79,9 +79,9 @@ class UnknownPlacement(CallEdges):
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
             # a registry, a caller to come) does. A private one nobody calls is dead code; so is a
-            # function of a module the app imports for other names that no code names (imports,
-            # hands on, registers), if no code hands the module on (``getattr(module, name)``) or
-            # loads it by name.
+            # module's function that no code names (imports, hands on, registers), even beside the
+            # app's routes (a dependency no route declares any more, a handler whose decorator was
+            # removed), if no code hands the module on (``getattr(module, name)``) or loads it by name.
             module = located.module.module
             if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
                 if function.path in foreign.held:
@@ -93,7 +93,7 @@ class UnknownPlacement(CallEdges):
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
                     and (self._called_unseen(function, own) if function.class_path
-                         else module in own or function.path in named.named
+                         else function.path in named.named
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()
