@@ -38,6 +38,12 @@ from fastapi_lint.analysis.test_code import is_test_path
 _THREADPOOL_ROLES = frozenset({"route", "dependency", "exception_handler", "background_task"})
 # Sessions over a pool: made, they hold no connection until they run SQL.
 _SESSIONS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session"})
+# ``SessionLocal()``: a session factory called makes a session (the factory itself is built at
+# module level, never in a dependency's body).
+_SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
+# What a dependency does with its session once the request is done: no connection is checked out
+# for it (a commit or a rollback ends the transaction the request's queries opened).
+_TEARDOWN = frozenset({"close", "rollback", "commit", "expunge_all", "expire_all"})
 # How many rounds of "made from a holder" are followed (a session factory of an engine, a
 # getter of the factory, a dependency yielding a session of it, an attribute keeping that).
 _ROUNDS = 6
@@ -374,9 +380,11 @@ def _only_wraps(project: Project, function: FunctionFacts, matcher: _Matcher) ->
     for site in function.calls:
         if not any(matcher.matches(used) for used in _site_paths(site)):
             continue
-        if site.func is None or project.resolve(site.func).path not in _SESSIONS:
+        called = project.resolve(site.func).path if site.func is not None else ""
+        if called in _SESSIONS or called in _SESSION_FACTORIES:
+            wrapped = True
+        elif called.rpartition(".")[0] not in _SESSIONS or called.rpartition(".")[2] not in _TEARDOWN:
             return False
-        wrapped = True
     return wrapped
 
 
