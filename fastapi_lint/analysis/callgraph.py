@@ -142,8 +142,9 @@ class CallGraph:
                         runs.append((site, handed))
             if site.awaited or site.uncontended or runs_off_loop(self.project, site):
                 continue
-            if callee.entry is not None and not cannot_wait(site, callee.ref.path):
-                direct.append((site, callee.ref.path, as_made(self.project, located, site, callee.entry)))
+            entry = callee.entry or (self.catalog.match_iterated(callee.ref.path) if site.iterated else None)
+            if entry is not None and not cannot_wait(site, callee.ref.path):
+                direct.append((site, callee.ref.path, as_made(self.project, located, site, entry)))
             elif targets:
                 edges.extend([(site, target) for target in targets if runs_body(self.project, site, target)])
             elif not callee.harmless:

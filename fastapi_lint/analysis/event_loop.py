@@ -54,6 +54,8 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
                 continue
             ref = project.resolve(site.func)
             entry = catalog.match(ref.path)
+            if entry is None and site.iterated and (lazy := catalog.match_iterated(ref.path)) is not None:
+                entry, ref = lazy, ref._replace(path=lazy.pattern)  # named by the lazy call whose result is iterated
             if entry is None:
                 # A name bound several ways blocks when one of its bindings does; the finding names it.
                 for other in project.callees(site):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES
+from fastapi_lint.analysis.catalog.iterated import ITERATED_ENTRIES
 from fastapi_lint.analysis.catalog.runnables import match as runnable_match
 
 _MAX_ATTRIBUTE_STEPS = 8
@@ -57,6 +58,19 @@ class Catalog:
         except KeyError:
             found = self._matched[path] = self._match(path)
             return found
+
+    def match_iterated(self, path: str) -> Entry | None:
+        """The entry for a call whose result does the I/O when iterated (``iterated.py``), for a
+        call site whose result is iterated; None for the others. A chain on the lazy result
+        (``users.find().sort(...)``, whose type the path does not carry) is that result still."""
+        current: str | None = path.partition("()")[0]
+        for _ in range(_MAX_ATTRIBUTE_STEPS):
+            if current is None or self._is_safe(current):
+                return None
+            if current in ITERATED_ENTRIES:
+                return ITERATED_ENTRIES[current]
+            current = _through_attribute(current)
+        return None
 
     def match_called(self, path: str, bases: tuple[str, ...]) -> Entry | None:
         """The entry for calling an object of the type at ``path`` that defines no ``__call__``:
