@@ -28,7 +28,11 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     ``pool.shutdown(wait=False)`` leaves, ``lock.acquire(blocking=False)`` answers whether it got
     the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond, pexpect's
     ``expect(..., async_=True)`` returns a coroutine, pydub's ``export(buf, format="wav")`` runs no ffmpeg,
-    ``pandas.read_csv(buf, nrows=0)`` parses a header."""
+    ``pandas.read_csv(buf, nrows=0)`` parses a header, ldap3's ``Connection(server)`` without
+    ``auto_bind`` has not bound yet."""
+    if path == "ldap3.Connection":  # binds only when made with ``auto_bind``
+        bind = site.kwarg("auto_bind")
+        return bind is None or (bind.kind == "const" and bind.text in ("False", "None")) or bind.text.endswith("AUTO_BIND_NONE")
     if path.startswith(_FRAME_READERS):
         rows = site.kwarg("nrows")
         return rows is not None and rows.kind == "num" and _at_most(rows.text, _FEW_ROWS)

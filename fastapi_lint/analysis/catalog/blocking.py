@@ -9,7 +9,8 @@ every member below it. Paths of methods use the type's public name
 into it and for what factories return. Only calls whose blocking is certain
 belong here: when unsure, leave it out (a false alarm costs more than a missed
 one). So are left out, on purpose: calls that only build a lazy object
-(``Collection.find``, ``Client.bucket``, ``list_blobs``, ``scan_iter``),
+(``Collection.find``, ``Client.bucket``, ``list_blobs``, ``scan_iter``; a cursor or a query
+that is iterated where it is made is ``iterated.py``'s),
 fetches from client-side cursors that already hold every row (psycopg,
 PyMySQL, MySQLdb), and calls whose argument may be in memory
 (``zipfile.ZipFile(io.BytesIO(...))``, ``yaml.safe_load(text)``).
@@ -506,6 +507,22 @@ _NETWORK = group(
         *methods("dns.resolver", "resolve query resolve_address"),
         *methods("dns.resolver.Resolver", "resolve query resolve_address"),
     ],
+    waits=ON_NETWORK,
+)
+
+_LDAP = group(
+    "queries an LDAP directory synchronously",
+    "`await run_in_threadpool(...)`, or an async LDAP client (`bonsai`)",
+    [
+        # ldap3's Connection binds when it is made with ``auto_bind`` (``at_once.cannot_wait``).
+        "ldap3.Connection",
+        *methods("ldap3.Connection", "open bind rebind start_tls search add delete modify modify_dn compare unbind"),
+        # python-ldap: the ``_s`` methods wait for the server's answer.
+        *methods("ldap.ldapobject.LDAPObject",
+                 "simple_bind_s bind_s sasl_interactive_bind_s search_s search_st search_ext_s add_s add_ext_s "
+                 "modify_s modify_ext_s delete_s delete_ext_s rename_s compare_s whoami_s passwd_s unbind_s"),
+    ],
+    resource=True,
     waits=ON_NETWORK,
 )
 
@@ -1293,6 +1310,7 @@ ENTRIES: list[Entry] = [
     *_METADATA,
     *_NETWORK,
     *_MAIL,
+    *_LDAP,
     *_DBAPI,
     *_SQLALCHEMY,
     *_DJANGO,

@@ -288,6 +288,7 @@ RETURNS: dict[str, str] = {
         "read_pickle read_stata read_sas read_spss").split()},
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
+    "ldap.initialize": "ldap.ldapobject.LDAPObject",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
 }
 
