@@ -11,7 +11,14 @@ from dataclasses import replace
 
 from fastapi_lint.analysis.catalog.blocking import ENTRIES, Entry, methods
 
-# Each lazy call, with a call of the same driver whose entry says why it waits and what to use.
+# Each lazy call, with a call of the same driver whose entry says what to use instead, and why
+# it waits: where the result is iterated, which may be a few lines below the call.
+_WHY = {
+    "pymongo.collection.Collection.find_one": "builds a cursor that queries MongoDB with the synchronous driver "
+                                              "as it is iterated",
+    "sqlalchemy.orm.Query.all": "builds a query that runs SQL through a synchronous SQLAlchemy session as its "
+                                "result is iterated",
+}
 _LAZY: dict[str, tuple[str, ...]] = {
     "pymongo.collection.Collection.find_one": (
         "pymongo.collection.Collection.find", "pymongo.collection.Collection.find_raw_batches",
@@ -27,7 +34,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
 
 def _entries() -> dict[str, Entry]:
     by_pattern = {entry.pattern: entry for entry in ENTRIES}
-    return {lazy: replace(by_pattern[model], pattern=lazy) for model, paths in _LAZY.items() for lazy in paths}
+    return {lazy: replace(by_pattern[model], pattern=lazy, why=_WHY[model]) for model, paths in _LAZY.items() for lazy in paths}
 
 
 ITERATED_ENTRIES: dict[str, Entry] = _entries()
