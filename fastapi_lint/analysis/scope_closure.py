@@ -18,6 +18,7 @@ from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.looked_up import IMPORTERS
+from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
@@ -82,8 +83,8 @@ class ModuleClosure(CallEdges):
 
     def _unincluded_routes(self, tests: set[str], closure: set[str]) -> frozenset[str]:
         """The handlers of routes on an ``APIRouter`` that no app is known to include, in a module
-        no other module of the project imports: a router left out of the service (an old login
-        flow's ``login.router``, never passed to ``include_router``). Only in a project whose
+        no other module of the project imports, or whose router no code names: a router left out
+        of the service (an old login flow's ``login.router``, never passed to ``include_router``). Only in a project whose
         apps are seen to include routers, and none when a module the served apps load
         (``closure``, or what the modules defining the apps import) imports one by a name
         computed at run time and includes a router it cannot name: any module may then be the one
@@ -109,11 +110,21 @@ class ModuleClosure(CallEdges):
                     return frozenset()  # ``import_module(name)``: routers may be loaded by name
                 imported.add(named)
         found: set[str] = set()
+        naming: NamedValues | None = None
         for route in self.model.routes:
             module = route.handler.module
-            if (module.path in tests or module.module in imported or any(mount.app for mount in route.mounts)
+            if (module.path in tests or any(mount.app for mount in route.mounts)
                     or route.owner in self.model.included or route.site.func is None):
                 continue
+            if module.module in imported:
+                # The module imported, but its module-level router named by no code (an
+                # ``include_router(search.router)`` commented out while ``from .api import search``
+                # stays): nothing can include it. Not a router imported by its own name, nor one a
+                # function makes and returns, nor a module handed on or kept in a table.
+                naming = naming or named_values(project, tests)
+                if (route.owner is None or route.owner.rpartition(".")[0] != module.module or route.owner in imported
+                        or any(path in naming.values or path in naming.handed for path in (route.owner, module.module))):
+                    continue
             if project.resolve(route.site.func).path.rpartition(".")[0] in ROUTER_TYPES:
                 found.add(route.handler.function.path)
         return frozenset(found)
