@@ -87,7 +87,8 @@ class ClassHierarchy(LinkedNames):
         a base: every method the protocol declares (two at least, dunders aside), each defined by
         the class or a base of it and taking the parameters the protocol's takes (a worker's
         ``start(self)`` does not implement ``start(self, *, pool)``). A call on a value typed by
-        the protocol runs one of theirs."""
+        the protocol runs one of theirs. And those a function declared to return the protocol
+        returns (``_returned_as``)."""
         found: dict[str, list[str]] = {}
         methods: dict[str, set[str]] = {}
         for located in self.all_functions():
@@ -95,18 +96,37 @@ class ClassHierarchy(LinkedNames):
                 methods.setdefault(located.function.class_path, set()).add(located.function.name)
         protocols = {path for path, facts in self.classes.items()
                      if any(self.resolve(base).path in _PROTOCOL_BASES for base in facts[0].bases)}
+        if not protocols:
+            return found
+        self._returned_as(protocols, found)
         members = {path: names for path in protocols
                    if len(names := {name for name in methods.get(path, ()) if not name.startswith("__")}) >= 2}
-        if not members:
-            return found
         for klass in self.classes:
             if klass in protocols:
                 continue
             defined = {name for cls in self.mro(klass) for name in methods.get(cls, ())}
             for protocol, names in members.items():
-                if names <= defined and all(self._takes_as(klass, protocol, name) for name in names):
+                if (names <= defined and all(self._takes_as(klass, protocol, name) for name in names)
+                        and klass not in found.get(protocol, ())):
                     found.setdefault(protocol, []).append(klass)
         return found
+
+    def _returned_as(self, protocols: set[str], found: dict[str, list[str]]) -> None:
+        """The classes a function annotated to return a protocol returns an instance of (``def
+        get_client() -> ClientProtocol: return RealClient(...)``): the code declares them its
+        implementations, whether or not they define every method it names."""
+        for located in self.all_functions():
+            function = located.function
+            annotated = function.returns.ref if function.returns is not None else None
+            if annotated is None or (protocol := self.resolve(annotated).path) not in protocols:
+                continue
+            for value in function.returned:
+                call = value.call if value.kind == "call" else None
+                if call is None or call.func is None:
+                    continue
+                klass = self.resolve(call.func).path
+                if klass in self.classes and klass not in protocols and klass not in found.get(protocol, ()):
+                    found.setdefault(protocol, []).append(klass)
 
     def _takes_as(self, klass: str, protocol: str, name: str) -> bool:
         """Whether ``klass``'s method ``name`` takes every parameter the protocol's names."""
