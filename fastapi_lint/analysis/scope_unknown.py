@@ -61,6 +61,9 @@ class UnknownPlacement(CallEdges):
         roots: list[str] = []
         named = named_values(project, result.tests)
         own = self._app_modules(result)
+        # modules of the app's route handlers: a coroutine beside them that nothing calls may be a
+        # handler about to be wired, or one a fix of the routes' file I/O still covers
+        routed = {route.handler.module.module for route in self.model.routes} & own
         # what the app's code names, per request and at startup: both questions below read them
         per_request = named_paths(self._facts(result.request | result.app_task))
         at_startup = named_paths(self._facts(result.startup | result.once))
@@ -79,9 +82,11 @@ class UnknownPlacement(CallEdges):
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
             # a registry, a caller to come) does. A private one nobody calls is dead code; so is a
-            # module's function that no code names (imports, hands on, registers), even beside the
-            # app's routes (a dependency no route declares any more, a handler whose decorator was
-            # removed), if no code hands the module on (``getattr(module, name)``) or loads it by name.
+            # module's function that no code names (imports, hands on, registers), but beside the
+            # app's routes (a dependency no route declares any more, a helper the app's modules left
+            # behind), if no code hands the module on (``getattr(module, name)``) or loads it by name.
+            # Beside routes, a public coroutine is still a candidate: a handler to be wired, whose
+            # blocking calls the routes' owners fix with theirs (letta's upload helper, realworld-dev).
             module = located.module.module
             if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
                 if function.path in foreign.held:
@@ -93,7 +98,7 @@ class UnknownPlacement(CallEdges):
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
                     and (self._called_unseen(function, own) if function.class_path
-                         else function.path in named.named
+                         else module in routed or function.path in named.named
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()
