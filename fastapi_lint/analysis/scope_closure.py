@@ -111,6 +111,9 @@ class ModuleClosure(CallEdges):
                 imported.add(named)
         found: set[str] = set()
         naming: NamedValues | None = None
+        # ... and the last two names of each (``analytics.router`` through a name bound two ways,
+        # ``try: from routers import analytics`` / ``except ImportError: analytics = None``)
+        tails: set[str] | None = None
         for route in self.model.routes:
             module = route.handler.module
             if (module.path in tests or any(mount.app for mount in route.mounts)
@@ -122,8 +125,10 @@ class ModuleClosure(CallEdges):
                 # stays): nothing can include it. Not a router imported by its own name, nor one a
                 # function makes and returns, nor a module handed on or kept in a table.
                 naming = naming or named_values(project, tests)
+                tails = tails if tails is not None else _tails(naming.values | naming.handed)
                 if (route.owner is None or route.owner.rpartition(".")[0] != module.module or route.owner in imported
-                        or any(path in naming.values or path in naming.handed for path in (route.owner, module.module))):
+                        or any(path in naming.values or path in naming.handed or _tail(path) in tails
+                               for path in (route.owner, module.module))):
                     continue
             if project.resolve(route.site.func).path.rpartition(".")[0] in ROUTER_TYPES:
                 found.add(route.handler.function.path)
@@ -243,3 +248,12 @@ def app_module(project: Project, key: str) -> str:
         if found is not None:
             return found.module
     return ""
+
+
+def _tail(path: str) -> str:
+    """The last two names of a dotted path (``routers.analytics.router`` -> ``analytics.router``)."""
+    return ".".join(path.split(".")[-2:])
+
+
+def _tails(paths: set[str]) -> set[str]:
+    return {_tail(path) for path in paths} | {path.rpartition(".")[2] for path in paths}
