@@ -28,9 +28,9 @@ _WRITTEN = frozenset({"name", "text", "place"})
 
 
 def distinct_modules(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]]) -> list[ModuleSummary]:
-    """``summaries``, each module that shares its top-level name with another renamed to the first
-    of its other names (``aliases`` from import roots, then its path's) that no module has; the
-    others as they are."""
+    """``summaries``, each module that shares its top-level name with another renamed to one of its
+    other names (``aliases`` from import roots, then its path's and their tails) that no module
+    has: one the project imports if there is one, else the first; the others as they are."""
     by_name: dict[str, list[ModuleSummary]] = {}
     for summary in summaries:
         by_name.setdefault(summary.module, []).append(summary)

@@ -82,11 +82,11 @@ class UnknownPlacement(CallEdges):
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
             # a registry, a caller to come) does. A private one nobody calls is dead code; so is a
-            # module's function that no code names (imports, hands on, registers), but beside the
-            # app's routes (a dependency no route declares any more, a helper the app's modules left
-            # behind), if no code hands the module on (``getattr(module, name)``) or loads it by name.
-            # Beside routes, a public coroutine is still a candidate: a handler to be wired, whose
-            # blocking calls the routes' owners fix with theirs (letta's upload helper, realworld-dev).
+            # module's function that no code names (imports, hands on, registers: a dependency no
+            # route declares any more, a helper left behind), unless it sits beside the app's routes
+            # or code hands its module on (``getattr(module, name)``) or loads it by name. Beside
+            # routes, it may be a handler about to be wired, whose blocking calls the routes' owners
+            # fix with theirs (letta's upload helpers, realworld-dev).
             module = located.module.module
             if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
                 if function.path in foreign.held:
