@@ -121,6 +121,15 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def decode_text(data: bytes) -> str:
+    """A text file that is not Python (a ``requirements.txt``): UTF-16 when it starts with that
+    BOM (``pip freeze > requirements.txt`` in Windows PowerShell writes it), else UTF-8, a BOM
+    dropped and undecodable bytes replaced."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
 def encode_as_file(source: str) -> bytes:
     """The text as the bytes of its file: in the encoding its coding cookie names, if any,
     so that phase 1 decodes it back to the same characters (and the same columns)."""

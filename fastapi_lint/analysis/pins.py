@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi_lint.source import digest_files, read_source
+from fastapi_lint.source import decode_text, digest_files, read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -255,7 +255,7 @@ def _requirement_lines(path: Path, boundary: Path, seen: set[Path]) -> list[tupl
         return []
     seen.add(real)
     try:
-        text = read_source(real).decode("utf-8", errors="replace")
+        text = decode_text(read_source(real))
     except OSError:
         return []
     found: list[tuple[Path | None, str]] = []
