@@ -91,7 +91,8 @@ class ModuleClosure(CallEdges):
         be the one (a migration's or a script's own dynamic import loads nothing into the server).
         A router included somewhere, if into an app the analysis does not know, is not left out."""
         project = self.project
-        if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
+        if not (self.model.apps_include
+                or any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts)):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
         imported: set[str] = set()
         app_modules = [defining for route in self.model.routes for mount in route.mounts
