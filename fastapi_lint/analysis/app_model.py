@@ -63,9 +63,6 @@ class FastAPIModel:
     computed_includes: set[str] = field(default_factory=set)
     # the apps and routers some call includes or mounts (into an app the analysis may not know)
     included: set[str] = field(default_factory=set)
-    # some app of the project includes or mounts something, if only a router the analysis cannot
-    # find (``app.include_router(users.router)`` of a package missing from the tree)
-    apps_include: bool = False
     # a background task -> the functions that schedule it (``add_task``, ``BackgroundTask(...)``);
     # "" for a call at a module's top
     scheduled_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))

@@ -109,7 +109,6 @@ class _Builder(AppTree):
         self._router_class_dependencies()
         self._parameter_receivers()
         self.model.included = set(self._includes)
-        self.model.apps_include = any(include.parent in self._apps for found in self._includes.values() for include in found)
         self._computed_includes()
         self.model.routes = [self._mounted(route) for route in self.model.routes]
         self._nested_request_functions()

@@ -84,15 +84,14 @@ class ModuleClosure(CallEdges):
     def _unincluded_routes(self, tests: set[str], closure: set[str]) -> frozenset[str]:
         """The handlers of routes on an ``APIRouter`` that no app is known to include, in a module
         no other module of the project imports, or whose router no code names: a router left out
-        of the service (an old login flow's ``login.router``, never passed to ``include_router``).
-        Only in a project whose apps are seen to include routers, and none when a module the
-        served apps load (``closure``, or what the modules defining the apps import) imports one
-        by a name computed at run time and includes a router it cannot name: any module may then
-        be the one (a migration's or a script's own dynamic import loads nothing into the server).
-        A router included somewhere, if into an app the analysis does not know, is not left out."""
+        of the service (an old login flow's ``login.router``, never passed to ``include_router``). Only in a project whose
+        apps are seen to include routers, and none when a module the served apps load
+        (``closure``, or what the modules defining the apps import) imports one by a name
+        computed at run time and includes a router it cannot name: any module may then be the one
+        (a migration's or a script's own dynamic import loads nothing into the server). A router
+        included somewhere, if into an app the analysis does not know, is not left out."""
         project = self.project
-        if not (self.model.apps_include
-                or any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts)):
+        if not any(mount.app and mount.app != route.owner for route in self.model.routes for mount in route.mounts):
             return frozenset()  # no app is seen to include a router: the apps may be elsewhere
         imported: set[str] = set()
         app_modules = [defining for route in self.model.routes for mount in route.mounts
@@ -257,5 +256,4 @@ def _tail(path: str) -> str:
 
 
 def _tails(paths: set[str]) -> set[str]:
-    """The last two names, and the last name, of each of ``paths``."""
     return {_tail(path) for path in paths} | {path.rpartition(".")[2] for path in paths}
