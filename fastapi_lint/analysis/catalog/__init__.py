@@ -7,7 +7,7 @@ with the user's ``extend-blocking-calls``/``extend-async-safe`` applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
@@ -63,14 +63,7 @@ class Catalog:
         """The entry for a call whose result does the I/O when iterated (``iterated.py``), for a
         call site whose result is iterated; None for the others. A chain on the lazy result
         (``users.find().sort(...)``, whose type the path does not carry) is that result still."""
-        current: str | None = path.partition("()")[0]
-        for _ in range(_MAX_ATTRIBUTE_STEPS):
-            if current is None or self._is_safe(current):
-                return None
-            if current in ITERATED_ENTRIES:
-                return ITERATED_ENTRIES[current]
-            current = _through_attribute(current)
-        return None
+        return self._folded(path.partition("()")[0], ITERATED_ENTRIES.get)
 
     def match_called(self, path: str, bases: tuple[str, ...]) -> Entry | None:
         """The entry for calling an object of the type at ``path`` that defines no ``__call__``:
@@ -79,13 +72,16 @@ class Catalog:
         return next((found for base in (path, *bases) if (found := self.match(base)) is not None), None)
 
     def _match(self, path: str) -> Entry | None:
-        if "()" in path:
-            return None
+        return None if "()" in path else self._folded(path, self._lookup)
+
+    def _folded(self, path: str, lookup: Callable[[str], Entry | None]) -> Entry | None:
+        """``lookup``'s entry for ``path``, or for the path with its typed attributes folded into
+        their types (``_through_attribute``), the first found; None from a path declared safe."""
         current: str | None = path
         for _ in range(_MAX_ATTRIBUTE_STEPS):
             if current is None or self._is_safe(current):
                 return None
-            found = self._lookup(current)
+            found = lookup(current)
             if found is not None:
                 return found
             current = _through_attribute(current)
