@@ -122,9 +122,9 @@ def decode(data: bytes) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """A text file that is not Python (a ``requirements.txt``): UTF-16 when it starts with that
-    BOM (``pip freeze > requirements.txt`` in Windows PowerShell writes it), else UTF-8, a BOM
-    dropped and undecodable bytes replaced."""
+    """A text file that is not Python (a ``requirements.txt``, a lock file, a Dockerfile): UTF-16
+    when it starts with that BOM (``pip freeze > requirements.txt`` in Windows PowerShell writes
+    it), else UTF-8, a BOM dropped and undecodable bytes replaced."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
     return data.decode("utf-8-sig", errors="replace")

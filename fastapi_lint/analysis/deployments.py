@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from fastapi_lint.paths import is_within, repository_root
-from fastapi_lint.source import digest_files, read_source
+from fastapi_lint.source import decode_text, digest_files, read_source
 
 MAX_BYTES = 512 * 1024
 # At most this many files are read, nearest folders first: a deployment is described in a few.
@@ -73,7 +73,7 @@ class Deployments:
             scripts: set[str] = set()
             for file in self.files():
                 try:
-                    text = read_source(file, MAX_BYTES).decode("utf-8", errors="replace")
+                    text = decode_text(read_source(file, MAX_BYTES))
                 except OSError:
                     continue
                 targets.update((match.group(1), match.group(2)) for match in _TARGET.finditer(text))

@@ -442,7 +442,7 @@ class Pins:
         found = self._locks.get(lock)
         if found is None:
             try:
-                text = read_source(lock, MAX_LOCK_BYTES).decode("utf-8", errors="replace")
+                text = decode_text(read_source(lock, MAX_LOCK_BYTES))
             except OSError:
                 text = ""
             found = self._locks[lock] = locked_versions(text)
