@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project, per_project
 
@@ -62,23 +62,41 @@ def _names_outside_tests(project: Project, named: NamedValues, tests: Collection
     (``Tool.from_config`` names ``Tool``; ``Base.__subclasses__`` is kept whole);
     ``_ANYTHING`` when it looks up the subclasses of a class it cannot name."""
     found = {path.rpartition(".")[2] for path in named.values}
+    per_module = _per_module(project)
     for summary in project.summaries:
         if summary.path in tests:
             continue
-        if not summary.is_package:  # a package's ``__init__`` imports to re-export, not to use
-            found.update(imported.rpartition(".")[2] for _, imported in summary.imports)
-        calls: list[tuple[str | None, CallSite]] = [(None, site) for site in summary.module_calls]
-        calls += ((function.class_path, site) for function in summary.functions for site in function.calls)
-        for own_class, site in calls:
-            if site.func is None:
-                continue
-            callee = project.resolve(site.func).path
-            owner, _, name = callee.rpartition(".")
-            if own_class is not None and own_class in (callee, owner):
-                continue  # ``self.helper()`` in its own methods
-            if name == "__subclasses__":
-                if owner not in project.classes:
-                    return _ANYTHING  # the subclasses of a class it cannot name
-                found.add(f"{owner.rpartition('.')[2]}.__subclasses__")
-            found.update((name, owner.rpartition(".")[2]))
+        names = per_module.get(summary.path)
+        if names is None:
+            names = per_module[summary.path] = _names_in(project, summary)
+        if names is _ANYTHING:
+            return _ANYTHING
+        found |= names
+    return frozenset(found)
+
+
+@per_project
+def _per_module(project: Project) -> dict[str, frozenset[str]]:
+    """Each module's share, by display path (two questions ask with test sets a few modules apart)."""
+    return {}
+
+
+def _names_in(project: Project, summary: ModuleSummary) -> frozenset[str]:
+    found: set[str] = set()
+    if not summary.is_package:  # a package's ``__init__`` imports to re-export, not to use
+        found.update(imported.rpartition(".")[2] for _, imported in summary.imports)
+    calls: list[tuple[str | None, CallSite]] = [(None, site) for site in summary.module_calls]
+    calls += ((function.class_path, site) for function in summary.functions for site in function.calls)
+    for own_class, site in calls:
+        if site.func is None:
+            continue
+        callee = project.resolve(site.func).path
+        owner, _, name = callee.rpartition(".")
+        if own_class is not None and own_class in (callee, owner):
+            continue  # ``self.helper()`` in its own methods
+        if name == "__subclasses__":
+            if owner not in project.classes:
+                return _ANYTHING  # the subclasses of a class it cannot name
+            found.add(f"{owner.rpartition('.')[2]}.__subclasses__")
+        found.update((name, owner.rpartition(".")[2]))
     return frozenset(found)

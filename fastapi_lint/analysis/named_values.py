@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project, per_project
 
 
@@ -31,12 +31,23 @@ class NamedValues:
 def named_values(project: Project, skip: Iterable[str]) -> NamedValues:
     """What the code of the project's modules (but those whose display paths are in ``skip``:
     tests) names without calling it. Computed once per project and set of skipped modules (the
-    scope's and the dispatch's questions both ask): do not change what it returns."""
+    scope's and the dispatch's questions both ask, each with its own test set): do not change
+    what it returns."""
     skipped = frozenset(skip)
     memo = _memo(project)
     found = memo.get(skipped)
     if found is None:
-        found = memo[skipped] = _named_values(project, skipped)
+        found = NamedValues()
+        per_module = _per_module(project)
+        for summary in project.summaries:
+            if summary.path not in skipped:
+                named = per_module.get(summary.path)
+                if named is None:
+                    named = per_module[summary.path] = _named_in(project, summary)
+                found.handed |= named.handed
+                found.values |= named.values
+                found.named |= named.named
+        memo[skipped] = found
     return found
 
 
@@ -45,47 +56,49 @@ def _memo(project: Project) -> dict[frozenset[str], NamedValues]:
     return {}
 
 
-def _named_values(project: Project, skipped: frozenset[str]) -> NamedValues:
+@per_project
+def _per_module(project: Project) -> dict[str, NamedValues]:
+    """Each module's share, by display path: the test sets of two questions differ by a few
+    modules, and the rest is the same union."""
+    return {}
+
+
+def _named_in(project: Project, summary: ModuleSummary) -> NamedValues:
     named: list[Ref] = []
     imports: list[Ref] = []  # ``from x import y``: a name bound to what another module defines
     handed: list[Ref] = []
     others: list[Ref] = []  # what functions hand on, but a class's own methods naming it
-    for summary in project.summaries:
-        if summary.path in skipped:
-            continue
-        imported = {path for _, path in summary.imports}
-        for binding in summary.bindings:
-            value = binding.value
-            is_import = value.kind == "ref" and value.ref is not None and value.ref.path in imported
-            (imports if is_import else named).extend(refs(value))
-        named += (stored for _, stored in summary.module_stores)  # ``HANDLERS[name] = fn`` in a function
-        at_module_level = [found for call in summary.module_calls for found in argument_refs(call)]
-        for klass in summary.classes:
-            at_module_level += (found for decorator in klass.decorators for found in refs(decorator))
-            named += (attribute.value for attribute in klass.attributes)
-            at_module_level += (found for param in klass.fields for found in refs(param.default))
-        handed += at_module_level
-        others += at_module_level
-        for function in summary.functions:
-            found_here = [
-                *(found for decorator in function.decorators for found in refs(decorator)),
-                *(found for param in function.params for found in refs(param.default)),
-                *(found for returned in function.returned for found in refs(returned)),
-                *(read.ref for read in function.reads),
-                *(found for call in function.calls for found in argument_refs(call)),
-            ]
-            handed += found_here
-            # a class naming itself in its own methods (``implementation=cls``) is not named by others
-            others += (ref for ref in found_here if function.class_path is None
-                       or project.resolve(ref).path != function.class_path)
+    imported = {path for _, path in summary.imports}
+    for binding in summary.bindings:
+        value = binding.value
+        is_import = value.kind == "ref" and value.ref is not None and value.ref.path in imported
+        (imports if is_import else named).extend(refs(value))
+    named += (stored for _, stored in summary.module_stores)  # ``HANDLERS[name] = fn`` in a function
+    at_module_level = [found for call in summary.module_calls for found in argument_refs(call)]
+    for klass in summary.classes:
+        at_module_level += (found for decorator in klass.decorators for found in refs(decorator))
+        named += (attribute.value for attribute in klass.attributes)
+        at_module_level += (found for param in klass.fields for found in refs(param.default))
+    handed += at_module_level
+    others += at_module_level
+    for function in summary.functions:
+        found_here = [
+            *(found for decorator in function.decorators for found in refs(decorator)),
+            *(found for param in function.params for found in refs(param.default)),
+            *(found for returned in function.returned for found in refs(returned)),
+            *(read.ref for read in function.reads),
+            *(found for call in function.calls for found in argument_refs(call)),
+        ]
+        handed += found_here
+        # a class naming itself in its own methods (``implementation=cls``) is not named by others
+        others += (ref for ref in found_here if function.class_path is None
+                   or project.resolve(ref).path != function.class_path)
     result = NamedValues()
     result.handed = {path for ref in handed for path in _paths(project, ref)}
     named_here = {path for ref in named for path in _paths(project, ref)}
     result.values = named_here | {path for ref in others for path in _paths(project, ref)}
-    result.named = named_here | result.handed | {path for ref in imports for path in _paths(project, ref)}
-    for summary in project.summaries:
-        if summary.path not in skipped:
-            result.named.update(imported for _, imported in summary.imports)
+    result.named = (named_here | result.handed | {path for ref in imports for path in _paths(project, ref)}
+                    | imported)
     return result
 
 
