@@ -27,6 +27,10 @@ class ServedFiles:
     imported: frozenset[str]
     # the folders of modules loaded by a name computed at run time: a broken file there may be one
     by_name_folders: frozenset[str]
+    # the modules of the files that parse: an import of one of those names finds that file, not a
+    # broken one elsewhere that would bear the name under another root (a code generator's
+    # template of ``polar/version/__init__.py``, beside the real one)
+    parsed: frozenset[str] = frozenset()
 
     def holds(self, path: str) -> bool:
         """Whether the broken file at display path ``path`` may be one the app imports: some
@@ -37,7 +41,8 @@ class ServedFiles:
         parts = posix.with_suffix("").parts
         if parts and parts[-1] == "__init__":
             parts = parts[:-1]
-        return any(".".join(parts[start:]) in self.imported for start in range(len(parts)))
+        return any((name := ".".join(parts[start:])) in self.imported and name not in self.parsed
+                   for start in range(len(parts)))
 
 
 def served_files(context: Context) -> ServedFiles | None:
@@ -52,7 +57,7 @@ def served_files(context: Context) -> ServedFiles | None:
             imported.update(module for _, module in summary.imports)
     folders = {str(PurePosixPath(found.path.replace(os.sep, "/")).parent) for module in scopes.loaded_by_name
                if (found := context.project.modules.get(module)) is not None}
-    return ServedFiles(frozenset(imported), frozenset(folders))
+    return ServedFiles(frozenset(imported), frozenset(folders), frozenset(context.project.modules))
 
 
 def _app_modules(context: Context) -> set[str]:

@@ -28,7 +28,10 @@ class ParseError(Rule):
     In a project with an app, the default scope reports a file that does not
     parse only when a module the app loads imports it: notes saved as ``.py``
     or a one-off script nothing imports cannot stall the server
-    (``--scope all`` shows them). Without an app, every such file is reported.
+    (``--scope all`` shows them). Neither can a broken copy of a module
+    whose name a file that parses holds (a code generator's template of
+    ``app/version.py`` beside the real one): imports of that name find the
+    one that parses. Without an app, every such file is reported.
 
     ## Example
     ```python
