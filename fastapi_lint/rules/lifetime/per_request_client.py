@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import AMORTISED, Diagnostic, Severity
@@ -66,6 +66,18 @@ class PerRequestClient(Rule):
     A client built in a function that refreshes an OAuth token (`_refresh_token`,
     `refresh_access_token`) is shown only with `--scope all`: it runs when
     the access token has expired, once per token lifetime, not per request.
+
+    So is a client whose connections go through a transport of the
+    project's own class built with what the call found
+    (`transport=PinnedTransport(address)`) or a connector with a resolver
+    that is not aiohttp's (`TCPConnector(resolver=PinnedResolver(host,
+    address))`), inline, bound just before, or made by a function of the
+    project: a guard against server-side request forgery pins each client
+    to the addresses it checked for one destination, so one client cannot
+    serve every request. A stock transport or connector
+    (`AsyncHTTPTransport(retries=3)`, `TCPConnector(limit=10)`), or a
+    transport of the project's built with nothing (one that checks every
+    request it sends could serve them all), built per request is reported.
 
     ## Why is this bad?
     Each of these owns a connection pool. Built per request, every request pays
@@ -145,8 +157,11 @@ class PerRequestClient(Rule):
                 continue
             connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
             refresh = _refreshes_a_token(call.located.function.name)
+            pinned = _pinned(project, call.located.function, call.site)
             when = ("once per websocket connection" if connection
-                    else "each time a token is refreshed" if refresh else "on every request")
+                    else "each time a token is refreshed" if refresh
+                    else "for each destination, its connections pinned to the addresses checked for it" if pinned
+                    else "on every request")
             shared = ", shared by the requests of one operation there" if call.site.reused else ""
             yield self.report(
                 call.located,
@@ -154,7 +169,7 @@ class PerRequestClient(Rule):
                 f"`{call.site.text}()` builds {resource.what} {when} in "
                 f"{where(project, model, call.located, call.root)}{shared}",
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
-                cost=AMORTISED if call.site.reused or connection or refresh else None,
+                cost=AMORTISED if call.site.reused or connection or refresh or pinned else None,
             )
 
 
@@ -163,6 +178,55 @@ def _refreshes_a_token(name: str) -> bool:
     new access token runs once per token lifetime (an hour, say), when the token has expired."""
     words = name.lower()
     return "refresh" in words and "token" in words
+
+
+# Where an HTTP client takes the transport that opens its connections: an httpx transport, an
+# aiohttp connector (whose ``resolver=`` answers its DNS lookups).
+_TRANSPORT_KEYWORDS = ("transport", "connector")
+_CONNECTORS = frozenset({"aiohttp.TCPConnector", "aiohttp.connector.TCPConnector"})
+
+
+def _pinned(project: Project, function: FunctionFacts, site: CallSite) -> bool:
+    """Whether the client's connections go through a pinned transport or connector (``_pins``),
+    built in the call, bound just before, or made by a function of the project: a guard against
+    server-side request forgery pins each client to the addresses it checked for one destination,
+    so it cannot be one client shared by all."""
+    for key, value in site.kwargs:
+        if key not in _TRANSPORT_KEYWORDS:
+            continue
+        if value.kind == "call" and value.call is not None:
+            return _pins(project, value.call) or _made_pinned(project, value.call)
+        if value.kind == "ref" and value.ref is not None and value.ref.made_by is not None:
+            made = project.resolve(Ref(value.ref.made_by)).path
+            return any(_pins(project, other) for other in function.calls
+                       if other.func is not None and project.resolve(other.func).path == made)
+    return False
+
+
+def _pins(project: Project, built: CallSite) -> bool:
+    """Whether this transport or connector is pinned: a transport of the project's own class built
+    with what the call found (``_PinnedIPTransport(ips)``; one built with nothing, such as a
+    transport that checks every request it sends, may serve them all), or an aiohttp connector
+    handed a resolver that is not aiohttp's (``TCPConnector(resolver=_PinnedResolver(host, ip))``)."""
+    if built.func is None:
+        return False
+    made = project.resolve(built.func).path
+    if made in _CONNECTORS:
+        resolver = built.kwarg("resolver")
+        if resolver is None:
+            return False
+        maker = (resolver.call.func if resolver.kind == "call" and resolver.call is not None
+                 else Ref(resolver.ref.made_by) if resolver.kind == "ref" and resolver.ref is not None
+                 and resolver.ref.made_by is not None else None)
+        return maker is None or not project.resolve(maker).path.startswith("aiohttp.")
+    return made in project.classes and bool(built.args or built.kwargs)
+
+
+def _made_pinned(project: Project, built: CallSite) -> bool:
+    """Whether a function of the project builds the pinned transport or connector it returns
+    (``ssrf_guarded_tcp_connector(resolver)``)."""
+    maker = project.function(project.resolve(built.func).path) if built.func is not None else None
+    return maker is not None and any(_pins(project, other) for other in maker.function.calls)
 
 
 def _borrows_a_pool(project: Project, site: CallSite, keywords: tuple[str, ...]) -> bool:
