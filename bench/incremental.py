@@ -132,7 +132,10 @@ def find_edit(session: ProjectSession, root: Path, tries: int = 12) -> Edit:
 
 def _with_call(data: bytes, def_line: int, module: str, name: str, alias: str = "_bench_blocker") -> bytes | None:
     text = data.decode("utf-8")
-    tree = ast.parse(text)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:  # newer syntax than this Python reads (polar's PEP 695 classes): another helper
+        return None
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.lineno <= def_line <= node.body[0].lineno and node.body[0].lineno > node.lineno:
             first = node.body[0]
