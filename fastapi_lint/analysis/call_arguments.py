@@ -149,6 +149,63 @@ def _positional(function: FunctionFacts, site: CallSite, parameter: str) -> Valu
     return site.args[index] if index < len(site.args) else None
 
 
+# Decorators that leave a function's signature as written (any other may wrap it in one that
+# takes anything).
+_SIGNATURE_KEEPING = frozenset({"builtins.staticmethod", "builtins.classmethod", "staticmethod", "classmethod",
+                                "abc.abstractmethod", "typing.override", "typing_extensions.override"})
+
+
+def fits(project: Project, function: FunctionFacts, site: CallSite) -> bool:
+    """Whether the call's arguments bind to the function's parameters. A call that passes more
+    positional arguments than the function takes, names a keyword it does not have, or leaves a
+    parameter without a default unfilled raises ``TypeError`` before the body runs (a call a
+    refactor left behind): it waits on nothing the body does. Taken to fit when it cannot be told:
+    a call with ``*args`` or ``**kwargs``, a decorated function (a wrapper may take anything), a
+    signature not known."""
+    if not function.signature or site.has_star_args or site.has_star_kwargs or site.func is None:
+        return True
+    if function.name != "__init__" and site.func.path.rpartition(".")[2] != function.name:
+        return True  # what the call runs besides (a dataclass's ``__post_init__``, an object's ``__call__``)
+    if any(_decorator_path(decorator) not in _SIGNATURE_KEEPING for decorator in function.decorators):
+        return True
+    positional, keyword_only, star_args, star_kwargs = function.signature
+    params = function.params
+    names = [param.name for param in params[:positional]]
+    optional = [param.default is not None for param in params[:positional]]
+    if (function.class_path is not None and names and names[0] in ("self", "cls")
+            and not (names[0] == "self" and _on_a_class(project, function, site))):
+        names, optional = names[1:], optional[1:]  # bound by the call on the instance or class
+    if len(site.args) > len(names) and not star_args:
+        return False
+    start = positional + (1 if star_args else 0)
+    keyword = params[start:start + keyword_only]
+    given = set(names[:len(site.args)])
+    known = {*names, *(param.name for param in keyword)}
+    for name, _ in site.kwargs:
+        if name not in known and not star_kwargs:
+            return False
+        given.add(name)
+    return all(name in given for name, has_default in zip(names, optional) if not has_default) and all(
+        param.name in given for param in keyword if param.default is None)
+
+
+def _on_a_class(project: Project, function: FunctionFacts, site: CallSite) -> bool:
+    """Whether the method is called on its class (``Store.update(store, ...)``: its ``self`` is
+    passed) rather than on an instance (``STORE.update(...)``, ``self.update(...)``)."""
+    func = site.func
+    if func is None or func.kind is not RefKind.SYMBOL or not func.path.endswith(f".{function.name}"):
+        return False
+    owner = project.resolve(Ref(func.path.rpartition(".")[0]))
+    return owner.kind is RefKind.SYMBOL and owner.path in project.classes
+
+
+def _decorator_path(decorator: Value) -> str:
+    if decorator.ref is not None:
+        return decorator.ref.path
+    call = decorator.call
+    return call.func.path if call is not None and call.func is not None else ""
+
+
 def _through_a_class(site: CallSite, function: FunctionFacts) -> bool:
     """Whether the callee is written through a class (``Agent.__init__``, ``Base.run``): the
     method's own class by name, or a capitalised name."""

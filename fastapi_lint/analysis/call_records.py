@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from fastapi_lint.analysis.call_arguments import fits
 from fastapi_lint.analysis.catalog.blocking import Entry
 from fastapi_lint.analysis.facts import CallSite, Ref, Value
 from fastapi_lint.analysis.project import Project
@@ -54,13 +55,16 @@ def _decorated(decorator: Value) -> str:
 def runs_body(project: Project, site: CallSite, target: str) -> bool:
     """Whether the call runs ``target``'s body where it is made. Calling a generator function only
     creates the generator: its body runs where that is iterated (``for x in f()`` here, or
-    ``StreamingResponse(f())``'s worker thread). A decorated one may be a ``@contextmanager``."""
-    if site.iterated or site.context_manager:
-        return True
+    ``StreamingResponse(f())``'s worker thread). A decorated one may be a ``@contextmanager``. A
+    call whose arguments do not bind to the parameters raises before the body runs (``fits``)."""
     located = project.function(target)
     if located is None:
         return True
     function = located.function
+    if not fits(project, function, site):
+        return False
+    if site.iterated or site.context_manager:
+        return True
     if not function.is_generator or function.is_async:
         return True
     return any(_decorated(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)

@@ -202,6 +202,10 @@ class FunctionFacts:
     # A constructor's fields copied from its parameters, as (field, parameter): ``self._config =
     # config`` (``extract/attributes.parameter_copies``).
     field_copies: tuple[tuple[str, str], ...] = ()
+    # How ``params`` divide: the positional ones (first), the keyword-only ones (after ``*args``,
+    # when there is one), and whether ``*args`` and ``**kwargs`` are there (``call_arguments.fits``);
+    # empty when not known.
+    signature: tuple[int, int, bool, bool] | tuple[()] = ()
 
 
 class Switch(NamedTuple):

@@ -367,6 +367,7 @@ class _Extractor(ExpressionReader):
                 branches=flag_branches,
                 field_stores=field_stores(node.body, self_name),
                 field_copies=constructor_copies(node, class_path, self_name),
+                signature=(len(positional), len(args.kwonlyargs), args.vararg is not None, args.kwarg is not None),
             )
         )
 

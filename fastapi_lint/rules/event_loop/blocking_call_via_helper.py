@@ -57,7 +57,11 @@ class BlockingCallViaHelper(Rule):
     same function (`for x in rows()`, `list(rows())`, `it = rows()` then
     `for x in it`); handed on (`StreamingResponse(rows())`, which iterates a
     sync generator on a worker thread) it is not, and a generator that is
-    returned and iterated by a caller is missed.
+    returned and iterated by a caller is missed. Nor is a call followed whose
+    arguments do not bind to the helper's parameters (one positional argument
+    too many, a keyword it does not take, a parameter without a default left
+    out): it raises `TypeError` before the body runs. A call with `*args` or
+    `**kwargs`, or of a decorated helper, is taken to bind.
 
     ## Example
     ```python
