@@ -61,9 +61,13 @@ class UnknownPlacement(CallEdges):
         roots: list[str] = []
         named = named_values(project, result.tests)
         own = self._app_modules(result)
-        # modules of the app's route handlers: a coroutine beside them that nothing calls may be a
-        # handler about to be wired, or one a fix of the routes' file I/O still covers
-        routed = {route.handler.module.module for route in self.model.routes} & own
+        # modules of the app's route handlers, registered there by their decorators: a coroutine
+        # beside them that nothing calls may be a handler about to be wired, or one a fix of the
+        # routes' file I/O still covers. Handlers another module imports by name and registers
+        # (``from api import get_parks`` then ``app.add_api_route("/parks", get_parks)``) leave
+        # no such doubt: one it does not import is not served
+        routed = {route.handler.module.module for route in self.model.routes
+                  if route.site.span.line in route.handler.function.decorator_lines} & own
         # what the app's code names, per request and at startup: both questions below read them
         per_request = named_paths(self._facts(result.request | result.app_task))
         at_startup = named_paths(self._facts(result.startup | result.once))
