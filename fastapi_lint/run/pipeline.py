@@ -257,11 +257,11 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config,
                               served: ServedFiles | None = None) -> list[Diagnostic]:
     """The parse errors the default scope leaves out, as it leaves out every finding there: in test
     code (a test's or a grammar's fixture written not to parse), in files of Python 2 syntax, in
-    Git LFS pointers checked out in place of a file, and in files the app's code does not import
+    Git LFS pointers checked out in place of a file, in a generator's Jinja templates, and in files the app's code does not import
     (``served``, from the project phase; None: every file may be the app's)."""
     if config.scope == "all":
         return []
-    from fastapi_lint.analysis.extract.parse import LFS_POINTER_MESSAGE, PARSE_ERROR_CODE
+    from fastapi_lint.analysis.extract.parse import LFS_POINTER_MESSAGE, PARSE_ERROR_CODE, TEMPLATE_MESSAGE
     from fastapi_lint.analysis.test_code import is_test_path
 
     if PARSE_ERROR_CODE not in selected_codes(config):
@@ -269,6 +269,7 @@ def parse_errors_out_of_scope(diagnostics: list[Diagnostic], config: Config,
     # A Git LFS pointer left in place of a file (a model's code kept with its weights) is no code at all.
     return [d for d in diagnostics if d.code == PARSE_ERROR_CODE and (
         is_test_path(PurePath(d.path).parts) or d.message == LFS_POINTER_MESSAGE
+        or d.message.startswith(TEMPLATE_MESSAGE)
         or any(marker in d.message for marker in _PYTHON2_SYNTAX)
         or (served is not None and not served.holds(d.path)))]
 

@@ -200,7 +200,9 @@ def test_parse_errors_in_tests_python2_files_and_lfs_pointers_are_outside_the_de
 def test_parse_errors_in_files_the_app_does_not_import_are_outside_the_default_scope(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(FIXTURES.parent / "FAS900" / "unimported_files")
     default = lint_paths([Path(".")], replace(Config(), select=("FAS900",)))
-    assert [d.path for d in default.diagnostics] == ["svc/users.py"] and default.out_of_scope == 3
+    assert [d.path for d in default.diagnostics] == ["svc/users.py"] and default.out_of_scope == 4
     everything = lint_paths([Path(".")], replace(Config(), select=("FAS900",), scope="all"))
     assert sorted(d.path for d in everything.diagnostics) == [
-        "generator/template/svc/health.py", "scripts/fix_pr_79.py", "security_snippet.py", "svc/users.py"]
+        "generator/template/svc/health.py", "scripts/fix_pr_79.py", "security_snippet.py", "svc/users.py", "svc/worker.py"]
+    template = next(d for d in everything.diagnostics if d.path == "svc/worker.py")
+    assert template.message.startswith("a Jinja template, not Python source") and template.span.line == 3

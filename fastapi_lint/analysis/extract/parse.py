@@ -23,6 +23,11 @@ PARSE_ERROR_CODE = "FAS900"
 GIT_LFS_POINTER = "version https://git-lfs.github.com/spec/"
 LFS_POINTER_MESSAGE = "a Git LFS pointer, not Python source: the file's content was never fetched"
 PARSE_ERROR_NAME = "parse-error"
+# A code generator's template (cookiecutter, copier, an SDK generator) named ``.py``: its Jinja
+# tags (``{% if %}``, ``{{ name }}``) are not Python. Told by the line the parser stops at.
+TEMPLATE_MESSAGE = "a Jinja template, not Python source"
+_JINJA_TAG = re.compile(r"\{%-?\s+(?:if|elif|else|endif|for|endfor|set|endset|raw|endraw|macro|include|import|from|block|with)\b"
+                        r"|\{\{-?\s*[\w.]+\s*(?:\|[^}]*)?-?\}\}|\{#.*#\}")
 
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
@@ -78,6 +83,10 @@ def parse(data: bytes, path: str) -> Parsed | Diagnostic:
         if newer is not None:
             return parse_error(path, line, col, newer.message, help=newer.help)
         message = error.msg or "invalid syntax"
+        lines = split_lines(source)
+        if 0 < line <= len(lines) and _JINJA_TAG.search(lines[line - 1]):
+            return parse_error(path, line, col, f"{TEMPLATE_MESSAGE}: the parser stops at a template tag ({message})",
+                               help="A generator renders it; lint the code it generates, or leave it out with `exclude`")
         return parse_error(path, line, col, f"syntax error: {message}",
                            help=f"Parsed with {_running()}'s grammar, then with Python {shown(NEWEST_GRAMMAR)}'s (libcst's): "
                                 "if the project targets a newer Python, run fastapi-lint with it")

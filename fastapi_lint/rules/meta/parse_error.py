@@ -31,7 +31,9 @@ class ParseError(Rule):
     (``--scope all`` shows them). Neither can a broken copy of a module
     whose name a file that parses holds (a code generator's template of
     ``app/version.py`` beside the real one): imports of that name find the
-    one that parses. Without an app, every such file is reported.
+    one that parses. Nor can a code generator's Jinja template named ``.py``
+    (a cookiecutter's ``{% if %}``, ``{{ name }}`` where the parser stops):
+    its message says so. Without an app, every such file is reported.
 
     ## Example
     ```python
