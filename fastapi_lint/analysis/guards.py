@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, Ref, RefKind
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.dependencies import injected
@@ -315,13 +315,22 @@ def _fills(graph: Reach, guard: Located, path: str, place: str, depth: int, seen
 
 def _same_place(project: Project, guard: Located, callee: Located, place: str) -> bool:
     """``self.x`` is the same attribute in methods of one class (or of a class and a base);
-    any other place, in functions of one module."""
-    if place.partition(".")[0] in ("self", "cls"):
+    any other place, in functions of one module, or an attribute of one object that one module
+    imports from the other (``from .connection import db_manager``, then ``if db_manager.db is
+    None: await connection.connect()``, which sets ``db_manager.db``). A bare name imported is
+    the value it had when imported, not the other module's name: it is never filled there."""
+    head, dot, _ = place.partition(".")
+    if head in ("self", "cls"):
         mine, theirs = guard.function.class_path, callee.function.class_path
         if mine is None or theirs is None:
             return False
         return mine == theirs or theirs in project.mro(mine) or mine in project.mro(theirs)
-    return guard.module.module == callee.module.module
+    if guard.module.module == callee.module.module:
+        return True
+    if not dot:
+        return False
+    shared = project.resolve(Ref(f"{guard.module.module}.{head}")).path
+    return shared == project.resolve(Ref(f"{callee.module.module}.{head}")).path
 
 
 # -- how long a class's instances live -------------------------------------

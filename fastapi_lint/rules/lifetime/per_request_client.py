@@ -36,7 +36,10 @@ class PerRequestClient(Rule):
     The guard may sit one or two calls above the construction
     (`get_client()` checks a global and calls `_build_client()`), or the
     store one or two calls below the guard (`if _client is None:
-    _connect()`). A check on a local variable, a check on one place that
+    _connect()`), in another module too when the place is an attribute of
+    an object it imports from there (`if handles.db is None: await
+    connection.connect()`); a bare name imported keeps the value it had
+    when imported, so a guard on it never holds. A check on a local variable, a check on one place that
     fills another, or `ENGINES.setdefault(url, create_engine(url))` (the
     argument is built on every call) does not count; nor does a factory
     that returns a new client on every call.
