@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, Ref
-from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
+from fastapi_lint.analysis.guards import callers, runs_once
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 # Memoization lives in its own module (the call graph reads it too); these names stay here as well.
 from fastapi_lint.analysis.memoized import CACHE_DECORATORS as CACHE_DECORATORS
@@ -30,6 +31,8 @@ class Paths:
     request: dict[str, str] = field(default_factory=dict)
     startup: set[str] = field(default_factory=set)
     cached: set[str] = field(default_factory=set)
+    # the request roots in the order a message prefers them (a user's route before an operator's)
+    order: dict[str, int] = field(default_factory=dict)
 
     def per_request(self, path: str) -> bool:
         return path in self.request
@@ -49,6 +52,7 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
                    key=lambda path: (path in admin, path))
     served = [root for root in roots if (located := project.function(root)) is None or located.module.path not in tests]
     roots = served or roots
+    result.order = {root: index for index, root in enumerate(roots)}
     for root in roots:  # a route's wrapper runs per request by the route
         _walk(graph, model.wrapped.get(root, root), root, result.request, result.cached)
     startup: dict[str, str] = {}
@@ -97,7 +101,8 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
             # A lazily built client or settings object (``if self._client is None: ...``) is built
             # once, not per request.
             if site.func is not None and not runs_once(found.graph, located, site):
-                calls.append(RequestCall(located, site, project.resolve(site.func), root))
+                calls.append(RequestCall(located, site, project.resolve(site.func),
+                                         root_for(project, found, located, site.span.line) or root))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
     return calls
 
@@ -131,13 +136,33 @@ def _role_word(model: FastAPIModel, path: str) -> str | None:
     return None
 
 
-def describe_async(project: Project, model: FastAPIModel, found: Paths, located: Located) -> str:
-    """``async route `x```, or ``async function `f`, run per request by route `x``` when reached from one."""
+def root_for(project: Project, found: Paths, located: Located, line: int | None) -> str | None:
+    """The root a message names for the call at ``line`` of a function that runs per request: the
+    first that reaches the function, unless each call through which it enters leaves the line
+    unrun (``submit(node_type="entry")`` never runs the exit node's branch: ``dead_lines``); then
+    the first root of a caller whose call runs it."""
+    root = found.request.get(located.function.path)
+    function = located.function
+    if root is None or line is None or not (function.branches or function.guards):
+        return root
+    running = []
+    for site, caller in callers(found.graph).get(function.path, []):
+        by = found.request.get(caller)
+        if by is not None and not in_ranges(line, dead_lines(project, function, site)):
+            running.append(by)
+    if not running or root in running:
+        return root
+    return min(running, key=lambda by: (found.order.get(by, len(found.order)), by))
+
+
+def describe_async(project: Project, model: FastAPIModel, found: Paths, located: Located, line: int | None = None) -> str:
+    """``async route `x```, or ``async function `f`, run per request by route `x``` when reached
+    from one (one whose call runs ``line``, when given: ``root_for``)."""
     own = _role_word(model, located.function.path)
     name = located.function.name
     if own is not None:
         return f"async {own} `{name}`"
-    root = found.request.get(located.function.path)
+    root = root_for(project, found, located, line)
     if root is None or root == located.function.path:
         return f"async function `{name}`"
     return f"async function `{name}`, {_run_by(project, model, root)}"

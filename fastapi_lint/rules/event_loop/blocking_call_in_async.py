@@ -94,7 +94,7 @@ class BlockingCallInAsync(Rule):
             yield self.report(
                 located,
                 site.span,
-                f"`{call.ref.path}` blocks the event loop in {describe_async(context.project, context.model, found, located)}"
+                f"`{call.ref.path}` blocks the event loop in {describe_async(context.project, context.model, found, located, site.span.line)}"
                 f"{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,

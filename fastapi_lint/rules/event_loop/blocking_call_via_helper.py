@@ -127,7 +127,7 @@ class BlockingCallViaHelper(Rule):
                 yield self.report(
                     located,
                     site.span,
-                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located)}"
+                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located, site.span.line)}"
                     f"{waiting(witness.entry)}: {chain} ({witness.entry.why})",
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.ERROR if request else Severity.WARNING,

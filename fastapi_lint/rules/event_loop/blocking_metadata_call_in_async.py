@@ -108,7 +108,7 @@ class BlockingMetadataCallInAsync(Rule):
             yield self.report(
                 located,
                 call.site.span,
-                f"`{call.ref.path}` blocks the event loop in {describe_async(context.project, context.model, found, located)}"
+                f"`{call.ref.path}` blocks the event loop in {describe_async(context.project, context.model, found, located, call.site.span.line)}"
                 f"{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.WARNING if request else Severity.INFO,
@@ -129,7 +129,7 @@ class BlockingMetadataCallInAsync(Rule):
                 yield self.report(
                     located,
                     site.span,
-                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located)}"
+                    f"`{site.text}` blocks the event loop in {describe_async(context.project, context.model, found, located, site.span.line)}"
                     f"{waiting(witness.entry)}: {chain} ({witness.entry.why})",
                     help=advice(located, context.model, f"`await run_in_threadpool({site.text}, ...)`"),
                     severity=Severity.WARNING if request else Severity.INFO,

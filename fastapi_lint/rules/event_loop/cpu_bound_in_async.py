@@ -80,7 +80,7 @@ class CpuBoundInAsync(Rule):
             yield self.report(
                 located,
                 call.site.span,
-                f"`{call.ref.path}` holds the event loop in {describe_async(context.project, context.model, found, located)}: "
+                f"`{call.ref.path}` holds the event loop in {describe_async(context.project, context.model, found, located, call.site.span.line)}: "
                 f"it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,

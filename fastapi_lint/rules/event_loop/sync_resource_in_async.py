@@ -92,7 +92,7 @@ class SyncResourceInAsync(Rule):
                 located,
                 site.span,
                 f"`{site.text}` calls `{method}` on a synchronous `{owner}` in "
-                f"{describe_async(context.project, context.model, found, located)}{waiting(call.entry)}: it {call.entry.why}",
+                f"{describe_async(context.project, context.model, found, located, site.span.line)}{waiting(call.entry)}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,
                 cost=cost_of(call.entry),
