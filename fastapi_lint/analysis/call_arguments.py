@@ -166,7 +166,7 @@ def fits(project: Project, function: FunctionFacts, site: CallSite) -> bool:
         return True
     if function.name != "__init__" and site.func.path.rpartition(".")[2] != function.name:
         return True  # what the call runs besides (a dataclass's ``__post_init__``, an object's ``__call__``)
-    if any(_decorator_path(decorator) not in _SIGNATURE_KEEPING for decorator in function.decorators):
+    if any(decorator_path(decorator) not in _SIGNATURE_KEEPING for decorator in function.decorators):
         return True
     positional, keyword_only, star_args, star_kwargs = function.signature
     params = function.params
@@ -199,11 +199,13 @@ def _on_a_class(project: Project, function: FunctionFacts, site: CallSite) -> bo
     return owner.kind is RefKind.SYMBOL and owner.path in project.classes
 
 
-def _decorator_path(decorator: Value) -> str:
+def decorator_path(decorator: Value) -> str:
+    """The decorator's path, or the path of the call that makes it when it passes nothing
+    (``@torch.no_grad()``); empty for a decorator a call with arguments makes."""
     if decorator.ref is not None:
         return decorator.ref.path
     call = decorator.call
-    return call.func.path if call is not None and call.func is not None else ""
+    return call.func.path if call is not None and call.func is not None and not call.args else ""
 
 
 def _through_a_class(site: CallSite, function: FunctionFacts) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from fastapi_lint.analysis.call_arguments import fits
+from fastapi_lint.analysis.call_arguments import decorator_path, fits
 from fastapi_lint.analysis.catalog.blocking import Entry
-from fastapi_lint.analysis.facts import CallSite, Ref, Value
+from fastapi_lint.analysis.facts import CallSite, Ref
 from fastapi_lint.analysis.project import Project
 
 
@@ -44,14 +44,6 @@ _PLAIN_METHOD_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classme
                                        "torch.no_grad", "torch.inference_mode", "torch.enable_grad"})
 
 
-def _decorated(decorator: Value) -> str:
-    """The decorator's path, or the path of the call that makes it (``@torch.no_grad()``)."""
-    if decorator.ref is not None:
-        return decorator.ref.path
-    call = decorator.call
-    return call.func.path if call is not None and call.func is not None and not call.args else ""
-
-
 def runs_body(project: Project, site: CallSite, target: str) -> bool:
     """Whether the call runs ``target``'s body where it is made. Calling a generator function only
     creates the generator: its body runs where that is iterated (``for x in f()`` here, or
@@ -67,4 +59,4 @@ def runs_body(project: Project, site: CallSite, target: str) -> bool:
         return True
     if not function.is_generator or function.is_async:
         return True
-    return any(_decorated(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
+    return any(decorator_path(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
