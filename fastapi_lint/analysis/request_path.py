@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, Ref
-from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
+from fastapi_lint.analysis.call_arguments import LineRange, dead_lines, in_ranges
 from fastapi_lint.analysis.guards import callers, runs_once
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 # Memoization lives in its own module (the call graph reads it too); these names stay here as well.
@@ -33,6 +33,8 @@ class Paths:
     cached: set[str] = field(default_factory=set)
     # the request roots in the order a message prefers them (a user's route before an operator's)
     order: dict[str, int] = field(default_factory=dict)
+    # a branching function -> the root of each caller, with the lines that caller's call does not run
+    entries: dict[str, list[tuple[str, frozenset[LineRange]]]] = field(default_factory=dict, repr=False)
 
     def per_request(self, path: str) -> bool:
         return path in self.request
@@ -145,11 +147,12 @@ def root_for(project: Project, found: Paths, located: Located, line: int | None)
     function = located.function
     if root is None or line is None or not (function.branches or function.guards):
         return root
-    running = []
-    for site, caller in callers(found.graph).get(function.path, []):
-        by = found.request.get(caller)
-        if by is not None and not in_ranges(line, dead_lines(project, function, site)):
-            running.append(by)
+    entries = found.entries.get(function.path)
+    if entries is None:
+        entries = found.entries[function.path] = [
+            (by, dead_lines(project, function, site)) for site, caller in callers(found.graph).get(function.path, [])
+            if (by := found.request.get(caller)) is not None]
+    running = [by for by, dead in entries if not in_ranges(line, dead)]
     if not running or root in running:
         return root
     return min(running, key=lambda by: (found.order.get(by, len(found.order)), by))
