@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import AMORTISED, Diagnostic, Severity
@@ -199,11 +199,20 @@ def _pinned(project: Project, function: FunctionFacts, site: CallSite) -> bool:
             continue
         if value.kind == "call" and value.call is not None:
             return _pins(project, value.call) or _made_pinned(project, value.call)
-        if value.kind == "ref" and value.ref is not None and value.ref.made_by is not None:
-            made = project.resolve(Ref(value.ref.made_by)).path
+        maker = _maker(value)
+        if maker is not None:  # bound just before: ``connector = TCPConnector(...)``
+            made = project.resolve(maker).path
             return any(_pins(project, other) for other in function.calls
                        if other.func is not None and project.resolve(other.func).path == made)
     return False
+
+
+def _maker(value: Value) -> Ref | None:
+    """What made the value: the callee of a call in place, or of the call a name was bound to."""
+    if value.kind == "call" and value.call is not None:
+        return value.call.func
+    made_by = value.ref.made_by if value.kind == "ref" and value.ref is not None else None
+    return Ref(made_by) if made_by is not None else None
 
 
 def _pins(project: Project, built: CallSite) -> bool:
@@ -218,9 +227,7 @@ def _pins(project: Project, built: CallSite) -> bool:
         resolver = built.kwarg("resolver")
         if resolver is None:
             return False
-        maker = (resolver.call.func if resolver.kind == "call" and resolver.call is not None
-                 else Ref(resolver.ref.made_by) if resolver.kind == "ref" and resolver.ref is not None
-                 and resolver.ref.made_by is not None else None)
+        maker = _maker(resolver)
         return maker is None or not project.resolve(maker).path.startswith("aiohttp.")
     return made in project.classes and bool(built.args or built.kwargs)
 
