@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fastapi_lint.analysis.cycle_cuts import CycleCuts
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Ref, RefKind
 from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, LinkedNames
 
@@ -23,6 +24,7 @@ class ClassHierarchy(LinkedNames):
         self._subclasses: dict[str, list[str]] | None = None
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}
+        self._cuts = CycleCuts()  # what the memos above and ``Project``'s may keep
         # classes defining ``__getitem__``: what ``container[key]`` may run (``item_getter``)
         self._item_classes = frozenset(
             located.function.class_path for located in self.all_functions()
@@ -42,7 +44,14 @@ class ClassHierarchy(LinkedNames):
         """The class and its bases, depth first; external bases end a branch."""
         found = self._mro_memo.get(class_path)
         if found is None:
-            found = self._mro_memo[class_path] = tuple(self._mro(class_path))
+            if not self._cuts.enter(("mro", class_path), counted=False):
+                return (class_path,)  # asked again while its bases are being resolved
+            try:
+                found = tuple(self._mro(class_path))
+            finally:
+                keep = self._cuts.leave(("mro", class_path))
+            if keep:
+                self._mro_memo[class_path] = found
         return found
 
     def _mro(self, class_path: str) -> list[str]:
@@ -142,9 +151,17 @@ class ClassHierarchy(LinkedNames):
         if ref.path.rpartition(".")[2] not in self._decorated_methods:
             return None  # most attribute reads: no getter of that name anywhere, nothing to resolve
         key = (ref.path, ref.kind)
-        if key not in self._getter_memo:
-            self._getter_memo[key] = self._property_getter(ref)
-        return self._getter_memo[key]
+        if key in self._getter_memo:
+            return self._getter_memo[key]
+        if not self._cuts.enter(("getter", key), counted=False):
+            return None
+        try:
+            found = self._property_getter(ref)
+        finally:
+            keep = self._cuts.leave(("getter", key))
+        if keep:
+            self._getter_memo[key] = found
+        return found
 
     def item_getter(self, ref: Ref) -> str | None:
         """The project's ``__getitem__`` that ``container[key]`` runs (``ref``: ``container.__getitem__``

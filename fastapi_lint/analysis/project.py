@@ -22,7 +22,7 @@ from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES,
 from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
-from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, Located as Located  # what rules report on
+from fastapi_lint.analysis.linking import UNKNOWN, Located as Located  # what rules report on
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
 
@@ -51,7 +51,6 @@ class Project(ClassHierarchy):
         # tuple keys; loops over every call read it before calling ``resolve``.
         self.resolved: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}
         self._returns_memo: dict[str, Ref] = {}
-        self._in_progress: set[object] = set()
         self._calls: CallIndex | None = None
         self._choice_names = frozenset(key.rpartition(".")[2] for key in [*self.choices, *self.dict_items])
         self._all_memo: dict[tuple[str, RefKind], tuple[Ref, ...]] = {}
@@ -112,9 +111,8 @@ class Project(ClassHierarchy):
         if cached is not None:
             return cached
         key = (ref.path, ref.kind)
-        if key in self._in_progress or len(self._in_progress) > MAX_DEPTH:
+        if not self._cuts.enter(key):
             return UNKNOWN
-        self._in_progress.add(key)
         try:
             found = self._walk(ref.path)
             if ref.kind is RefKind.INSTANCE and found.kind is RefKind.SYMBOL:
@@ -122,8 +120,9 @@ class Project(ClassHierarchy):
             elif ref.kind is RefKind.MEMBER and found.kind is RefKind.SYMBOL:
                 found = Ref(found.path, RefKind.MEMBER)
         finally:
-            self._in_progress.discard(key)
-        memo[ref.path] = found
+            keep = self._cuts.leave(key)
+        if keep:
+            memo[ref.path] = found
         return found
 
     def callees(self, site: CallSite) -> tuple[Ref, ...]:
@@ -146,7 +145,14 @@ class Project(ClassHierarchy):
         key = (ref.path, ref.kind)
         found = self._all_memo.get(key)
         if found is None:
-            found = self._all_memo[key] = self._walk_all(ref)
+            if not self._cuts.enter(("all", key), counted=False):
+                return (UNKNOWN,)
+            try:
+                found = self._walk_all(ref)
+            finally:
+                keep = self._cuts.leave(("all", key))
+            if keep:
+                self._all_memo[key] = found
         return found
 
     def _walk_all(self, ref: Ref) -> tuple[Ref, ...]:
@@ -413,14 +419,14 @@ class Project(ClassHierarchy):
         cached = self._returns_memo.get(function_path)
         if cached is not None:
             return cached
-        if function_path in self._in_progress:
+        if not self._cuts.enter(function_path):
             return UNKNOWN
-        self._in_progress.add(function_path)
         try:
             found = self._infer_returns(function_path)
         finally:
-            self._in_progress.discard(function_path)
-        self._returns_memo[function_path] = found
+            keep = self._cuts.leave(function_path)
+        if keep:
+            self._returns_memo[function_path] = found
         return found
 
     def _infer_returns(self, function_path: str) -> Ref:

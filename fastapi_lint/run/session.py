@@ -24,10 +24,9 @@ after a change, and then only as far as the change reaches (``check``):
 Every answer is the one a fresh full run of the same texts gives (``tests/run/test_incremental.py``
 sweeps random edits to check it). Two limits: the session learns of Python files only, so a
 dependency pin or lock changed on disk (``analysis/pins.py``) counts from the next project phase
-on; and a change of a fact runs the whole project phase (about 3 s of CPU on 2,000 files). Keeping
-its linked parts between changes needs them to be answers of the facts alone first: name
-resolution (``Project.resolve``) keeps what it found while a reference cycle was cut short, which
-then depends on the order it was asked in (a 1,893-file project cuts two dozen such cycles).
+on; and a change of a fact runs the whole project phase (about 3 s of CPU on 2,000 files). Name
+resolution's answers are those of the facts alone, whatever order they are asked in
+(``analysis/cycle_cuts.py``), so parts of a linked project may be kept across a change.
 """
 
 from __future__ import annotations
