@@ -57,6 +57,9 @@ class Config:
     severity: tuple[tuple[str, Severity], ...] = ()
     # Folder walks skip what git ignores (``.gitignore`` files, ``.git/info/exclude``).
     respect_gitignore: bool = True
+    # The project's environment (``environment.py``): a virtualenv's folder or its interpreter,
+    # ``none`` for none; unset: found by itself.
+    python: str | None = None
     source: Path | None = None  # the pyproject.toml it came from
     root: Path | None = field(default=None)  # the folder holding that file
 
@@ -179,6 +182,12 @@ def _baseline(value: object, where: str, source: Path) -> object:
     return source.parent / value
 
 
+def _python(value: object, where: str, source: Path) -> object:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ConfigError(f"{where}: expected the path of a virtualenv or its interpreter, or `none`")
+    return value if value.strip().lower() == "none" else str(source.parent / Path(value).expanduser())
+
+
 _STRINGS: dict[str, object] = {"type": "array", "items": {"type": "string"}}
 _SEVERITY_NAMES = ["error", "warning", "info"]
 
@@ -210,6 +219,9 @@ KEYS: tuple[Key, ...] = (
         _boolean),
     Key("src", "src", "Folders the project's packages are imported from (relative to this pyproject.toml), "
         "beside the ones found.", _STRINGS, _list_of_strings(lambda found, where: _check_folders(found, where))),
+    Key("python", "python", "The project's virtualenv (its folder or its interpreter, relative to this "
+        "pyproject.toml), whose installed packages calls are followed into; `none` for none. Unset: the active "
+        "`VIRTUAL_ENV`, else a `.venv` or `venv` folder here.", {"type": "string", "minLength": 1}, _python),
     Key("extend-blocking-calls", "extend_blocking_calls", "More calls that block: dotted paths of callables "
         "as defined, or a prefix ending in `.*`.", _STRINGS,
         _list_of_strings(lambda found, where: _check_call_names(found, where))),

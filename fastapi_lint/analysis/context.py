@@ -144,4 +144,6 @@ def project_context(
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
     project = Project(distinct_modules(summaries, aliases), aliases)
+    if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
+        catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)
     return Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))

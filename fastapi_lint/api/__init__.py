@@ -46,6 +46,7 @@ from fastapi_lint.api.runs import (
     ProjectCounts as ProjectCounts,
     apply_baseline as apply_baseline,
     config_groups as config_groups,
+    environment_problem as environment_problem,
     files_to_lint as files_to_lint,
     lint_paths as lint_paths,
     lint_project as lint_project,

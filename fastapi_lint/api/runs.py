@@ -36,6 +36,17 @@ def config_groups(paths: Sequence[Path], config_file: Path | None = None) -> lis
     return [(load(source), members) for _, (source, members) in in_order]
 
 
+def environment_problem(config: Config) -> str | None:
+    """Why the configured environment (``--python``, ``python = ...``) cannot be read, or None."""
+    from fastapi_lint.run.environment import NoEnvironment, site_folders
+
+    try:
+        site_folders(config)
+    except NoEnvironment as error:
+        return str(error)
+    return None
+
+
 def lint_paths(
     paths: Sequence[Path],
     config: Config | None = None,

@@ -99,6 +99,9 @@ if TYPE_CHECKING:
                    "(pre-commit names them).")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None,
               help="Skip what git ignores (.gitignore files, .git/info/exclude) in folder walks (default: on).")
+@click.option("--python", default=None, metavar="PATH",
+              help="The project's virtualenv (its folder or bin/python): calls into its installed packages are "
+                   "followed to what they wait on; `none` for none (default: VIRTUAL_ENV, else .venv or venv).")
 @color_option
 @one_exit
 def check(**given: Any) -> int:

@@ -104,6 +104,7 @@ class CheckOptions:
     write_baseline: Path | None = None
     force_exclude: bool | None = None
     respect_gitignore: bool | None = None
+    python: str | None = None
 
     @property
     def stdin(self) -> bool:
@@ -189,10 +190,20 @@ class CheckOptions:
 
     def configure(self, found: Config, selection: dict[str, tuple[str, ...] | None]) -> Config:
         """``found`` with what the command line overrides: the ``selection``, --fail-on, --scope,
-        --baseline, --force-exclude and --respect-gitignore."""
-        return found.with_overrides(**selection, fail_on=Severity.parse(self.fail_on) if self.fail_on else None,
-                                    scope=self.scope, baseline=self.baseline_file, force_exclude=self.force_exclude,
-                                    respect_gitignore=self.respect_gitignore)
+        --baseline, --force-exclude, --respect-gitignore and --python (``ConfigError`` for an
+        environment with no installed packages)."""
+        python = self.python
+        if python is not None and python.strip().lower() != "none":
+            python = str(Path(python).expanduser().absolute())
+        config = found.with_overrides(**selection, fail_on=Severity.parse(self.fail_on) if self.fail_on else None,
+                                      scope=self.scope, baseline=self.baseline_file, force_exclude=self.force_exclude,
+                                      respect_gitignore=self.respect_gitignore, python=python)
+        from fastapi_lint.api import environment_problem
+
+        problem = environment_problem(config)
+        if problem is not None:
+            raise ConfigError(problem)
+        return config
 
     def cache_folder(self, config: Config) -> Path | None:
         """The cache folder of the project of ``config``: none with ``--no-cache``."""

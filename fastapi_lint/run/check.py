@@ -48,10 +48,10 @@ def check_project(
 
     ``runner``: how the rules run (``RuleRunner``: all here, unless told otherwise).
     """
-    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.run.environment import catalog_for
     from fastapi_lint.analysis.context import project_context
 
-    catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+    catalog = catalog_for(config)
     context = project_context(summaries, catalog, paths, source_roots(config))
     return check_context(context, summaries, config, paths, runner)
 

@@ -285,9 +285,12 @@ def remember(files: Files, keyed: Keys, parse_errors: list[Diagnostic], phase2: 
 def run_inputs(config: Config, shown: dict[str, Path]) -> str:
     """What a run's findings depend on besides the files' facts and the linter: the
     configuration, the project's dependency pins (a rule may hold for one version of a library
-    and not another) and its deployment files (which apps are served). The carry-over of the
+    and not another), its deployment files (which apps are served) and its environment's
+    installed packages. The carry-over of the
     last run's findings compares it."""
     from fastapi_lint.analysis import deployments, pins
+    from fastapi_lint.run.environment import fingerprint
 
     return (f"{config!r}\npins {pins.fingerprint(pins.Pins(shown))}"
-            f"\ndeployments {deployments.fingerprint(deployments.Deployments(shown))}")
+            f"\ndeployments {deployments.fingerprint(deployments.Deployments(shown))}"
+            f"\nenvironment {fingerprint(config)}")

@@ -108,7 +108,7 @@ def split_rules(
     are done twice, at once, and the rules in half the time. The child is forked before any fact
     is read, so neither copies the other's pages; it parses the edited files itself and writes
     nothing to the cache (it is cancelled when the findings are carried over)."""
-    from fastapi_lint.analysis.catalog import Catalog
+    from fastapi_lint.run.environment import catalog_for
     from fastapi_lint.analysis.context import project_context
     from fastapi_lint.run import processes
     from fastapi_lint.run.carry_over import MAX_CHANGED
@@ -124,7 +124,7 @@ def split_rules(
             raise LookupError("the cache lost entries: parsing them here would cost more than it saves")
         outcomes, _ = summarize_all(files, cache, 1, None, keys)
         summaries = [o for o in outcomes if isinstance(o, ModuleSummary)]
-        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+        catalog = catalog_for(config)
         return rule_answers(project_context(summaries, catalog, {display: path for path, display in files}, source_roots(config)),
                             split_off, debug)
 

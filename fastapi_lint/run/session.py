@@ -259,7 +259,7 @@ class ProjectSession:
 
     def _check_all(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked:
         """The project phase over every file's facts."""
-        from fastapi_lint.analysis.catalog import Catalog
+        from fastapi_lint.run.environment import catalog_for
         from fastapi_lint.analysis.context import project_context
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
@@ -270,7 +270,7 @@ class ProjectSession:
         summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
         shown = self.files()
         src = source_roots(config)
-        catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+        catalog = catalog_for(config)
         context = project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
@@ -319,14 +319,14 @@ class ProjectSession:
         shown = self.files()
 
         def link() -> Context:
-            from fastapi_lint.analysis.catalog import Catalog
+            from fastapi_lint.run.environment import catalog_for
 
             self._free()
             from fastapi_lint.analysis.context import project_context
             from fastapi_lint.config import source_roots
 
             src = source_roots(config)
-            catalog = Catalog(config.extend_blocking_calls, config.extend_async_safe)
+            catalog = catalog_for(config)
             return project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
 
         # The facts moved but say the same: what the app imports is what it was.

@@ -26,6 +26,7 @@ scope = "all"
 baseline = "fastapi-lint-baseline.json"
 extend-exclude = ["generated/", "*_pb2.py"]
 src = ["src"]
+python = "none"
 extend-blocking-calls = ["mylib.slow_call"]
 extend-async-safe = ["mylib.fast.*"]
 

@@ -8,12 +8,21 @@ with the user's ``extend-blocking-calls``/``extend-async-safe`` applied.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from fastapi_lint.analysis.catalog.blocking import ASYNC_SAFE, ENTRIES, Entry
 from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES
 from fastapi_lint.analysis.catalog.iterated import ITERATED_ENTRIES
 from fastapi_lint.analysis.catalog.runnables import match as runnable_match
+
+
+class Followed(Protocol):
+    """What answers for the calls no entry knows: the project's installed packages (``installed.py``)."""
+
+    own_modules: frozenset[str]  # top-level names of the project's modules, never followed there
+
+    def entry(self, path: str) -> Entry | None: ...
 
 _MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"
@@ -41,6 +50,8 @@ class Catalog:
                 self._safe_exact.add(pattern)
         # A project calls the same few thousand paths over and over.
         self._matched: dict[str, Entry | None] = {}
+        # The project's environment, whose packages a call the entries do not know is followed into.
+        self.installed: Followed | None = None
 
     def _add(self, entry: Entry) -> None:
         if entry.pattern.endswith(".*"):
@@ -72,7 +83,12 @@ class Catalog:
         return next((found for base in (path, *bases) if (found := self.match(base)) is not None), None)
 
     def _match(self, path: str) -> Entry | None:
-        return None if "()" in path else self._folded(path, self._lookup)
+        if "()" in path:
+            return None
+        found = self._folded(path, self._lookup)
+        if found is None and self.installed is not None and not self._is_safe(path):
+            found = self.installed.entry(path)
+        return found
 
     def _folded(self, path: str, lookup: Callable[[str], Entry | None]) -> Entry | None:
         """``lookup``'s entry for ``path``, or for the path with its typed attributes folded into

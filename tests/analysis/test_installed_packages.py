@@ -1,0 +1,250 @@
+"""Calls into the packages of the project's environment, followed to what they wait on
+(analysis/installed.py, environment.py), in a real virtualenv made for the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import _plain_environment, invoke  # noqa: F401
+
+_APP = """\
+from fastapi import FastAPI
+import fakesdk
+from fakesdk import fetch_report, submit
+from app.helpers import refresh
+
+app = FastAPI()
+client = fakesdk.Client("k")
+
+
+@app.get("/scrape")
+async def scrape(url: str):
+    return client.scrape(url)
+
+
+@app.get("/label")
+async def label():
+    return client.label()
+
+
+@app.get("/async")
+async def via_async(url: str):
+    return await client.ascrape(url)
+
+
+@app.get("/report")
+async def report(name: str):
+    return fetch_report(name)
+
+
+@app.get("/later")
+async def later(url: str):
+    return submit(url)
+
+
+@app.get("/refresh")
+async def refreshed():
+    return refresh()
+
+
+@app.get("/mirror")
+async def mirror(url: str):
+    return fakesdk.mirror(url)
+"""
+
+_HELPERS = """\
+import fakesdk
+
+
+def refresh():
+    return fakesdk.Client("k").scrape("https://example.com")
+"""
+
+_SDK = {
+    "__init__.py": "from .client import Client, fetch_report, submit, mirror\n",
+    "client.py": """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        import requests
+        import otherpkg
+        from ._http import send
+
+        _pool = ThreadPoolExecutor()
+
+
+        class Client:
+            def __init__(self, key):
+                self.key = key
+
+            def scrape(self, url):
+                return send("POST", url, self.key)
+
+            async def ascrape(self, url):
+                return None
+
+            def label(self):
+                return self.key.upper()
+
+
+        def fetch_report(name):
+            return requests.get("https://example.com/" + name, timeout=5)
+
+
+        def submit(url):
+            return _pool.submit(requests.get, url)
+
+
+        def mirror(url):
+            return otherpkg.copy(url)
+        """,
+    "_http.py": """\
+        import requests
+
+
+        def send(method, url, key):
+            return requests.request(method, url, headers={"k": key}, timeout=10)
+        """,
+}
+_OTHER = """\
+import subprocess
+
+
+def copy(url):
+    return subprocess.run(["curl", "-O", url], check=True)
+"""
+
+
+def _environment(where: Path) -> Path:
+    """A virtualenv (no pip: nothing is installed but what the test writes) with ``fakesdk``,
+    which calls ``requests`` through a module of its own, and ``otherpkg``, which runs a process."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    site = next(where.glob("lib/python3*/site-packages"), None) or where / "Lib" / "site-packages"
+    (site / "fakesdk").mkdir()
+    for name, text in _SDK.items():
+        (site / "fakesdk" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    (site / "otherpkg.py").write_text(_OTHER, encoding="utf-8")
+    dist = site / "fakesdk-1.2.0.dist-info"
+    dist.mkdir()
+    (dist / "top_level.txt").write_text("fakesdk\n", encoding="utf-8")
+    return site
+
+
+def _project(root: Path) -> Path:
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "main.py").write_text(_APP, encoding="utf-8")
+    (root / "app" / "helpers.py").write_text(_HELPERS, encoding="utf-8")
+    return root
+
+
+def _findings(root: Path, *options: str) -> dict[tuple[str, int], str]:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = invoke("check", "app", "--no-cache", "--format", "json", "--exit-zero", *options)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    return {(item["code"], item["line"]): item["message"] for item in json.loads(result.stdout)}
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _environment(tmp_path_factory.mktemp("env") / "env")
+
+
+def test_a_call_into_an_installed_package_is_followed_to_the_wait_inside(tmp_path: Path, environment: Path) -> None:
+    found = _findings(_project(tmp_path), "--python", str(environment.parent.parent.parent))
+    assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42)}
+    assert "inside `fakesdk` (fakesdk.client.Client.scrape -> fakesdk._http.send -> requests.request)" in found[("FAS101", 12)]
+    assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 27)]
+    assert "refresh" in found[("FAS102", 37)] and "fakesdk.Client.scrape" in found[("FAS102", 37)]
+    # through a second installed package: fakesdk's mirror runs otherpkg's subprocess
+    assert found[("FAS101", 42)].endswith("inside `fakesdk` (fakesdk.client.mirror -> otherpkg.copy -> subprocess.run)")
+
+
+def test_the_interpreter_path_names_the_environment_too(tmp_path: Path, environment: Path) -> None:
+    interpreter = next(environment.parent.parent.parent.glob("bin/python*"), None)
+    if interpreter is None:
+        pytest.skip("no bin/python in this virtualenv layout")
+    assert ("FAS101", 12) in _findings(_project(tmp_path), "--python", str(interpreter))
+
+
+def test_without_an_environment_the_same_project_has_no_finding_and_no_error(tmp_path: Path) -> None:
+    assert _findings(_project(tmp_path)) == {}
+    assert _findings(_project(tmp_path / "off"), "--python", "none") == {}
+
+
+def test_a_venv_beside_the_project_is_found_by_itself(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "pyproject.toml").write_text("[tool.fastapi-lint]\n", encoding="utf-8")
+    _environment(root / ".venv")
+    assert ("FAS101", 12) in _findings(root)
+    assert _findings(root, "--python", "none") == {}
+
+
+def test_the_configured_environment_is_read_relative_to_the_configuration(tmp_path: Path, environment: Path) -> None:
+    root = _project(tmp_path / "project")
+    relative = os.path.relpath(environment.parent.parent.parent, root)
+    (root / "pyproject.toml").write_text(f'[tool.fastapi-lint]\npython = "{relative}"\n', encoding="utf-8")
+    assert ("FAS101", 12) in _findings(root)
+
+
+def test_an_environment_with_no_packages_is_a_clear_error(tmp_path: Path) -> None:
+    result = invoke("check", str(_project(tmp_path)), "--python", str(tmp_path / "missing"))
+    assert result.exit_code == 2
+    assert "no site-packages folder found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_projects_own_package_installed_in_its_environment_is_read_from_the_project(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    site = _environment(tmp_path / "env")
+    # an installed copy of the project's own package, whose helper blocks: the project's does not
+    (site / "app").mkdir()
+    (site / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (site / "app" / "helpers.py").write_text("import time\n\n\ndef refresh():\n    time.sleep(5)\n", encoding="utf-8")
+    (root / "app" / "helpers.py").write_text("def refresh():\n    return 1\n", encoding="utf-8")
+    assert ("FAS102", 37) not in _findings(root, "--python", str(tmp_path / "env"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_package_file_linked_from_outside_the_environment_is_not_read(tmp_path: Path) -> None:
+    root = _project(tmp_path / "project")
+    site = _environment(tmp_path / "env")
+    outside = tmp_path / "outside.py"
+    outside.write_text("import requests\n\n\ndef send(method, url, key):\n    return requests.get(url)\n", encoding="utf-8")
+    (site / "fakesdk" / "_http.py").unlink()
+    (site / "fakesdk" / "_http.py").symlink_to(outside)
+    found = _findings(root, "--python", str(tmp_path / "env"))
+    assert ("FAS101", 12) not in found  # the chain went through the linked file
+    assert ("FAS101", 27) in found
+
+
+def test_summaries_are_kept_per_release_in_the_users_cache(tmp_path: Path, environment: Path) -> None:
+    from fastapi_lint.run.environment import library_cache_folder
+
+    kept = library_cache_folder()
+    assert kept is not None
+
+    def entries() -> set[str]:
+        return {entry.name for entry in kept.iterdir() if entry.name.startswith("fakesdk-")}
+
+    root = _project(tmp_path / "project")
+    _findings(root, "--python", str(environment.parent.parent.parent))
+    first = entries()
+    _environment(tmp_path / "another")  # the same release in another environment: the same entry
+    _findings(root, "--python", str(tmp_path / "another"))
+    assert entries() == first
+    # a copy whose files differ is another entry, never the release's
+    other = _environment(tmp_path / "edited")
+    (other / "fakesdk" / "_http.py").write_text("def send(method, url, key):\n    return None\n", encoding="utf-8")
+    assert ("FAS101", 12) not in _findings(root, "--python", str(tmp_path / "edited"))
+    assert len(entries() - first) == 1
