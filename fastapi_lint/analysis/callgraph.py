@@ -143,6 +143,8 @@ class CallGraph:
             if site.awaited or site.uncontended or runs_off_loop(self.project, site):
                 continue
             entry = callee.entry or (self.catalog.match_iterated(callee.ref.path) if site.iterated else None)
+            if entry is not None and self.catalog.installed is not None:
+                entry = self.catalog.installed.at(callee.ref.path, site, entry)  # what its arguments let run
             if entry is not None and not cannot_wait(site, callee.ref.path):
                 direct.append((site, callee.ref.path, as_made(self.project, located, site, entry)))
             elif targets:

@@ -10,6 +10,9 @@ project of their own, and the library function's calls climbed down to the catal
 ``route -> firecrawl.FirecrawlApp.scrape_url``, "makes an HTTP request inside `firecrawl`
 (FirecrawlApp.scrape_url -> requests.post)".
 
+Not followed: the packages the catalog has entries for (written for them, it knows which of
+their calls wait), and the framework the service runs on (``_FRAMEWORK``: FastAPI, Starlette,
+Pydantic and the like answer a request without waiting on anything but what the catalog names).
 What stops the climb: the library's own coroutines (its async API, awaited), what it offloads
 (``run_in_executor``, ``to_thread``), what the catalog calls async-safe, and what waits only on a
 file or its metadata (a library reads its own data files; only waits on a peer, a process or a
@@ -31,10 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
-from fastapi_lint.analysis.facts import ModuleSummary, Ref, RefKind
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.callgraph import CallGraph
+    from fastapi_lint.analysis.witness import Witness
 
 # A package larger than this is read no further (its first files in path order are kept): the
 # SDKs this is for have tens to hundreds of modules.
@@ -42,6 +46,8 @@ MAX_FILES = 1500
 # Folders of a package that the code calling it never runs.
 _SKIPPED_FOLDERS = frozenset({"tests", "test", "testing", "examples", "docs", "benchmarks", "__pycache__"})
 _LARGEST_FILE = 2_000_000
+_FRAMEWORK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
+                        "anyio", "sniffio", "uvicorn", "annotated_types", "typing_inspection"})
 _INSTEAD = "the library's async API if it has one, or `await run_in_threadpool(...)`"
 # Summaries by release key, for the checks of a long-lived process (an editor's session).
 _IN_MEMORY: dict[str, list[ModuleSummary]] = {}
@@ -73,6 +79,7 @@ class InstalledLibraries:
         self._open: set[str] = shared._open if shared else set()  # the paths being followed
         # path -> what the wait at the end of its chain does, and the chain (for a chain through it)
         self._made: dict[str, tuple[str, list[str]]] = shared._made if shared else {}
+        self._at: dict[tuple[str, CallSite], Entry | None] = shared._at if shared else {}  # ``at``'s
 
     def _view(self, top: str) -> InstalledLibraries:
         """The same environment, as package ``top``'s calls see it (its own paths are its project's)."""
@@ -83,7 +90,7 @@ class InstalledLibraries:
         installed package, as a catalog entry; None when it is not installed, not followed, or
         comes to none."""
         top = path.partition(".")[0]
-        if not top or "()" in path or top in self.own_modules or path in self._open:
+        if not top or "()" in path or top in self.own_modules or top in _FRAMEWORK or path in self._open:
             return None
         if path in self._entries:
             return self._entries[path]
@@ -95,7 +102,18 @@ class InstalledLibraries:
         self._entries[path] = found
         return found
 
-    def _follow(self, top: str, path: str) -> Entry | None:
+    def at(self, path: str, site: CallSite, entry: Entry) -> Entry | None:
+        """``entry`` (``path``'s, as ``site`` calls it): for a call into a package, the wait its
+        arguments let run, if any (``requests.get`` under ``if online:``, a flag the site leaves
+        at its default ``False``, does not); any other entry as it is."""
+        if path not in self._made:
+            return entry
+        key = (path, site)
+        if key not in self._at:
+            self._at[key] = self._follow(path.partition(".")[0], path, site)
+        return self._at[key]
+
+    def _follow(self, top: str, path: str, site: CallSite | None = None) -> Entry | None:
         graph = self._graph(top)
         if graph is None:
             return None
@@ -106,20 +124,26 @@ class InstalledLibraries:
             located = project.function(target)
             if located is None or located.function.is_async:
                 continue  # the library's own coroutine: awaited, it waits without holding the loop
-            witness = graph.witness(target)
+            witness = graph.witness(target) if site is None else graph.witness_at(site, target)
             if witness is None or witness.opt_in or witness.tier is not Tier.WAIT:
                 continue
             if best is None or witness.outranks(best):
                 best = witness
         if best is None:
             return None
+        if site is not None:
+            return self._entry_of(path, top, best, keep=False)
+        return self._entry_of(path, top, best, keep=True)
+
+    def _entry_of(self, path: str, top: str, best: Witness, keep: bool) -> Entry:
         hops = [best.steps[0].caller.function.path, *(step.callee for step in best.steps)]
         why = best.entry.why
         below = self._made.get(best.entry.pattern)
         if below is not None:  # a chain into another package: one chain, told once
             why, deeper = below
             hops = [*hops[:-1], *deeper]
-        self._made[path] = (why, hops)
+        if keep:
+            self._made[path] = (why, hops)
         return Entry(path, f"{why} inside `{top}` ({' -> '.join(hops)})", _INSTEAD, best.entry.kind, False,
                      best.entry.waits, best.entry.tier)
 

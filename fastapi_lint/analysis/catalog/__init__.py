@@ -15,6 +15,7 @@ from fastapi_lint.analysis.catalog.cpu import CPU_ENTRIES
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES
 from fastapi_lint.analysis.catalog.iterated import ITERATED_ENTRIES
 from fastapi_lint.analysis.catalog.runnables import match as runnable_match
+from fastapi_lint.analysis.facts import CallSite
 
 
 class Followed(Protocol):
@@ -23,6 +24,8 @@ class Followed(Protocol):
     own_modules: frozenset[str]  # top-level names of the project's modules, never followed there
 
     def entry(self, path: str) -> Entry | None: ...
+
+    def at(self, path: str, site: CallSite, entry: Entry) -> Entry | None: ...
 
 _MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"
@@ -52,6 +55,15 @@ class Catalog:
         self._matched: dict[str, Entry | None] = {}
         # The project's environment, whose packages a call the entries do not know is followed into.
         self.installed: Followed | None = None
+        self._covered: frozenset[str] | None = None  # ``covers``'s
+
+    def covers(self, top: str) -> bool:
+        """Whether the catalog has entries (blocking or async-safe) for the top-level package
+        ``top``: a library it was written for, whose calls it does not name are taken not to wait."""
+        if self._covered is None:
+            patterns = [*self._exact, *self._prefixes, *self._safe_exact, *self._safe_prefixes]
+            self._covered = frozenset(pattern.partition(".")[0] for pattern in patterns)
+        return top in self._covered
 
     def _add(self, entry: Entry) -> None:
         if entry.pattern.endswith(".*"):
@@ -86,7 +98,7 @@ class Catalog:
         if "()" in path:
             return None
         found = self._folded(path, self._lookup)
-        if found is None and self.installed is not None and not self._is_safe(path):
+        if found is None and self.installed is not None and not self._is_safe(path) and not self.covers(path.partition(".")[0]):
             found = self.installed.entry(path)
         return found
 
