@@ -43,15 +43,9 @@ class ClassHierarchy(LinkedNames):
     def mro(self, class_path: str) -> tuple[str, ...]:
         """The class and its bases, depth first; external bases end a branch."""
         found = self._mro_memo.get(class_path)
-        if found is None:
-            if not self._cuts.enter(("mro", class_path), counted=False):
-                return (class_path,)  # asked again while its bases are being resolved
-            try:
-                found = tuple(self._mro(class_path))
-            finally:
-                keep = self._cuts.leave(("mro", class_path))
-            if keep:
-                self._mro_memo[class_path] = found
+        if found is None:  # asked again while its bases are being resolved: the class alone
+            found = self._cuts.answer(("mro", class_path), self._mro_memo, class_path,
+                                      lambda: tuple(self._mro(class_path)), (class_path,), counted=False)
         return found
 
     def _mro(self, class_path: str) -> list[str]:
@@ -153,15 +147,8 @@ class ClassHierarchy(LinkedNames):
         key = (ref.path, ref.kind)
         if key in self._getter_memo:
             return self._getter_memo[key]
-        if not self._cuts.enter(("getter", key), counted=False):
-            return None
-        try:
-            found = self._property_getter(ref)
-        finally:
-            keep = self._cuts.leave(("getter", key))
-        if keep:
-            self._getter_memo[key] = found
-        return found
+        return self._cuts.answer(("getter", key), self._getter_memo, key, lambda: self._property_getter(ref), None,
+                                 counted=False)
 
     def item_getter(self, ref: Ref) -> str | None:
         """The project's ``__getitem__`` that ``container[key]`` runs (``ref``: ``container.__getitem__``

@@ -17,9 +17,13 @@ was, so nothing open then keeps its answer.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, MutableMapping
+from typing import TypeVar
 
 from fastapi_lint.analysis.linking import MAX_DEPTH
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class CycleCuts:
@@ -55,3 +59,17 @@ class CycleCuts:
     def _cut(self, depth: int) -> None:
         if self._lowest and depth < self._lowest[-1]:
             self._lowest[-1] = depth
+
+    def answer(self, key: Hashable, memo: MutableMapping[_K, _V], memo_key: _K, compute: Callable[[], _V],
+               cut: _V, counted: bool = True) -> _V:
+        """``compute()``'s answer to the question ``key``, kept in ``memo`` when it may be; ``cut``
+        when the question is open already (or too deep)."""
+        if not self.enter(key, counted):
+            return cut
+        try:
+            found = compute()
+        finally:
+            keep = self.leave(key)
+        if keep:
+            memo[memo_key] = found
+        return found

@@ -110,19 +110,14 @@ class Project(ClassHierarchy):
         cached = memo.get(ref.path)
         if cached is not None:
             return cached
-        key = (ref.path, ref.kind)
-        if not self._cuts.enter(key):
-            return UNKNOWN
-        try:
-            found = self._walk(ref.path)
-            if ref.kind is RefKind.INSTANCE and found.kind is RefKind.SYMBOL:
-                found = Ref(found.path, RefKind.INSTANCE)  # an annotation names the type
-            elif ref.kind is RefKind.MEMBER and found.kind is RefKind.SYMBOL:
-                found = Ref(found.path, RefKind.MEMBER)
-        finally:
-            keep = self._cuts.leave(key)
-        if keep:
-            memo[ref.path] = found
+        return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
+
+    def _walk_as(self, ref: Ref) -> Ref:
+        found = self._walk(ref.path)
+        if ref.kind is RefKind.INSTANCE and found.kind is RefKind.SYMBOL:
+            return Ref(found.path, RefKind.INSTANCE)  # an annotation names the type
+        if ref.kind is RefKind.MEMBER and found.kind is RefKind.SYMBOL:
+            return Ref(found.path, RefKind.MEMBER)
         return found
 
     def callees(self, site: CallSite) -> tuple[Ref, ...]:
@@ -145,14 +140,8 @@ class Project(ClassHierarchy):
         key = (ref.path, ref.kind)
         found = self._all_memo.get(key)
         if found is None:
-            if not self._cuts.enter(("all", key), counted=False):
-                return (UNKNOWN,)
-            try:
-                found = self._walk_all(ref)
-            finally:
-                keep = self._cuts.leave(("all", key))
-            if keep:
-                self._all_memo[key] = found
+            found = self._cuts.answer(("all", key), self._all_memo, key, lambda: self._walk_all(ref), (UNKNOWN,),
+                                      counted=False)
         return found
 
     def _walk_all(self, ref: Ref) -> tuple[Ref, ...]:
@@ -419,15 +408,8 @@ class Project(ClassHierarchy):
         cached = self._returns_memo.get(function_path)
         if cached is not None:
             return cached
-        if not self._cuts.enter(function_path):
-            return UNKNOWN
-        try:
-            found = self._infer_returns(function_path)
-        finally:
-            keep = self._cuts.leave(function_path)
-        if keep:
-            self._returns_memo[function_path] = found
-        return found
+        return self._cuts.answer(function_path, self._returns_memo, function_path,
+                                 lambda: self._infer_returns(function_path), UNKNOWN)
 
     def _infer_returns(self, function_path: str) -> Ref:
         located = self.functions.get(function_path)
