@@ -31,14 +31,13 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
 
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.callgraph import CallGraph
-    from fastapi_lint.analysis.witness import Witness
 
 # A package larger than this is read no further (its first files in path order are kept): the
 # SDKs this is for have tens to hundreds of modules.
@@ -54,11 +53,25 @@ _IN_MEMORY: dict[str, list[ModuleSummary]] = {}
 
 
 class KeptSummaries(Protocol):
-    """Where the summaries of installed packages are kept between runs, by release key."""
+    """Where the summaries of installed packages are kept between runs, by release key; and the
+    answers of the last run in this environment (``Answers``), for this linter and catalog."""
 
     def get(self, key: str) -> list[ModuleSummary] | None: ...
 
     def put(self, key: str, summaries: list[ModuleSummary]) -> None: ...
+
+    def answers(self) -> Answers | None: ...
+
+    def put_answers(self, answers: Answers) -> None: ...
+
+
+# What a call into a package comes to: the wait's ``why``, the chain from the package's function
+# down to it, and the entry's kind, waits and tier. Plain values, so they can be kept.
+Found = tuple[str, list[str], str, str, int]
+# What the last run found in an environment: each package read (or looked for) with the
+# signature of its files then; each path's answer; and each answer for a call's arguments
+# (``at``), by path and arguments. Kept sealed, read back by a strict unpickler.
+Answers = tuple[dict[str, str], dict[str, Optional[Found]], dict[str, Optional[Found]]]
 
 
 class InstalledLibraries:
@@ -75,11 +88,13 @@ class InstalledLibraries:
         self.own_modules = own_modules
         # Shared with the views each package's calls are matched through (``_view``):
         self._graphs: dict[str, CallGraph | None] = shared._graphs if shared else {}  # top-level name -> linked package
-        self._entries: dict[str, Entry | None] = shared._entries if shared else {}
+        self._found: dict[str, Found | None] = shared._found if shared else {}  # path -> what ``entry`` found
+        self._found_at: dict[str, Found | None] = shared._found_at if shared else {}  # ``at``'s, by ``_at_key``
         self._open: set[str] = shared._open if shared else set()  # the paths being followed
-        # path -> what the wait at the end of its chain does, and the chain (for a chain through it)
-        self._made: dict[str, tuple[str, list[str]]] = shared._made if shared else {}
-        self._at: dict[tuple[str, CallSite], Entry | None] = shared._at if shared else {}  # ``at``'s
+        self._looked_up: set[str] = shared._looked_up if shared else set()  # the packages this run looked for
+        # how many answers the last run's gave: None, not read yet; -1 for a package's view (the
+        # project's catalog reads and keeps them)
+        self._kept_answers: int | None = None if shared is None else -1
 
     def _view(self, top: str) -> InstalledLibraries:
         """The same environment, as package ``top``'s calls see it (its own paths are its project's)."""
@@ -92,28 +107,29 @@ class InstalledLibraries:
         top = path.partition(".")[0]
         if not top or "()" in path or top in self.own_modules or top in _FRAMEWORK or path in self._open:
             return None
-        if path in self._entries:
-            return self._entries[path]
-        self._open.add(path)
-        try:
-            found = self._follow(top, path)
-        finally:
-            self._open.discard(path)
-        self._entries[path] = found
-        return found
+        if self._kept_answers is None:
+            self._read_answers()
+        if path not in self._found:
+            self._open.add(path)
+            try:
+                found = self._follow(top, path)
+            finally:
+                self._open.discard(path)
+            self._found[path] = found
+        return _as_entry(path, self._found[path])
 
     def at(self, path: str, site: CallSite, entry: Entry) -> Entry | None:
         """``entry`` (``path``'s, as ``site`` calls it): for a call into a package, the wait its
         arguments let run, if any (``requests.get`` under ``if online:``, a flag the site leaves
         at its default ``False``, does not); any other entry as it is."""
-        if path not in self._made:
+        if self._found.get(path) is None:
             return entry
-        key = (path, site)
-        if key not in self._at:
-            self._at[key] = self._follow(path.partition(".")[0], path, site)
-        return self._at[key]
+        key = _at_key(path, site)
+        if key not in self._found_at:
+            self._found_at[key] = self._follow(path.partition(".")[0], path, site)
+        return _as_entry(path, self._found_at[key])
 
-    def _follow(self, top: str, path: str, site: CallSite | None = None) -> Entry | None:
+    def _follow(self, top: str, path: str, site: CallSite | None = None) -> Found | None:
         graph = self._graph(top)
         if graph is None:
             return None
@@ -131,21 +147,42 @@ class InstalledLibraries:
                 best = witness
         if best is None:
             return None
-        if site is not None:
-            return self._entry_of(path, top, best, keep=False)
-        return self._entry_of(path, top, best, keep=True)
-
-    def _entry_of(self, path: str, top: str, best: Witness, keep: bool) -> Entry:
         hops = [best.steps[0].caller.function.path, *(step.callee for step in best.steps)]
         why = best.entry.why
-        below = self._made.get(best.entry.pattern)
+        below = self._found.get(best.entry.pattern)
         if below is not None:  # a chain into another package: one chain, told once
-            why, deeper = below
-            hops = [*hops[:-1], *deeper]
-        if keep:
-            self._made[path] = (why, hops)
-        return Entry(path, f"{why} inside `{top}` ({' -> '.join(hops)})", _INSTEAD, best.entry.kind, False,
-                     best.entry.waits, best.entry.tier)
+            why, hops = below[0], [*hops[:-1], *below[1]]
+        return (why, hops, best.entry.kind, best.entry.waits, int(best.entry.tier))
+
+    def _read_answers(self) -> None:
+        """The last run's answers, when every package it read (or did not find) is as it was."""
+        self._kept_answers = 0
+        kept = self.kept.answers() if self.kept is not None else None
+        if kept is None:
+            return
+        packages, found, found_at = kept
+        if any(_signature(self.site_folders, top) != signature for top, signature in packages.items()):
+            return
+        self._found.update(found)
+        self._found_at.update(found_at)
+        self._looked_up.update(packages)
+        self._kept_answers = len(found) + len(found_at)
+
+    def keep_answers(self) -> None:
+        """Keeps this run's answers for the next run in this environment, when it found more."""
+        if (self.kept is None or self._kept_answers is None or self._kept_answers < 0
+                or len(self._found) + len(self._found_at) <= self._kept_answers):
+            return
+        packages = {top: _signature(self.site_folders, top) for top in sorted(self._looked_up)}
+        self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
+
+    def _summaries(self, top: str) -> list[ModuleSummary]:
+        self._looked_up.add(top)
+        for site in self.site_folders:
+            files = list(_package_files(site, top))
+            if files:
+                return _cached_summaries(site, top, files, self.kept)
+        return []
 
     def _graph(self, top: str) -> CallGraph | None:
         if top in self._graphs:
@@ -162,13 +199,6 @@ class InstalledLibraries:
         catalog.installed = self._view(top)
         graph = self._graphs[top] = CallGraph(Project(summaries), catalog)
         return graph
-
-    def _summaries(self, top: str) -> list[ModuleSummary]:
-        for site in self.site_folders:
-            files = list(_package_files(site, top))
-            if files:
-                return _cached_summaries(site, top, files, self.kept)
-        return []
 
 
 def _package_files(site: Path, top: str) -> Iterator[Path]:
@@ -194,6 +224,33 @@ def _package_files(site: Path, top: str) -> Iterator[Path]:
                 if count > MAX_FILES:
                     return
                 yield candidate
+
+
+def _as_entry(path: str, found: Found | None) -> Entry | None:
+    if found is None:
+        return None
+    why, hops, kind, waits, tier = found
+    return Entry(path, f"{why} inside `{path.partition('.')[0]}` ({' -> '.join(hops)})", _INSTEAD, kind, False,
+                 waits, Tier(tier))
+
+
+def _at_key(path: str, site: CallSite) -> str:
+    """``path`` and what of ``site`` decides which of its lines run: the arguments as written."""
+    return f"{path}\0{site.args!r}\0{site.kwargs!r}\0{site.has_star_args}\0{site.has_star_kwargs}"
+
+
+def _signature(sites: tuple[Path, ...], top: str) -> str:
+    """The names, sizes and times of package ``top``'s files where it is installed ("" when it is not)."""
+    for site in sites:
+        files = list(_package_files(site, top))
+        if files:
+            digest = hashlib.sha256(str(site).encode())
+            for file in files:
+                with contextlib.suppress(OSError):
+                    stat = file.stat()
+                    digest.update(f"{file.relative_to(site).as_posix()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+            return digest.hexdigest()
+    return ""
 
 
 def _inside(path: Path, site: Path) -> bool:

@@ -88,6 +88,8 @@ def check_context(
         ignored_for = (lambda path: ignored_for_file(config, path)) if config.per_file_ignores else None
         found.extend(audit(summaries, found, frozenset(selected_codes(config)), ignored_for, paths, errored))
     found, result.out_of_scope = in_scope(found, context, config)
+    if context.catalog.installed is not None:
+        context.catalog.installed.keep_answers()  # for the next run in this environment
     if config.severity:
         found = with_chosen_severities(found, config)
     result.has_app = has_app(context)

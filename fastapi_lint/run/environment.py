@@ -15,11 +15,12 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.facts import ModuleSummary
+    from fastapi_lint.analysis.installed import Answers
     from fastapi_lint.config import Config
 
 OFF = "none"
@@ -111,8 +112,18 @@ def catalog_for(config: Config) -> Catalog:
         sites = ()  # said once, by the command that took the option (``cli/check.py``)
     if sites:
         catalog.installed = InstalledLibraries(sites, config.extend_blocking_calls, config.extend_async_safe,
-                                               UserCache(library_cache_folder()))
+                                               UserCache(library_cache_folder(), _answers_key(sites, config)))
     return catalog
+
+
+def _answers_key(sites: tuple[Path, ...], config: Config) -> str:
+    """The environment and what answers in it: this linter's code and the configuration's catalog."""
+    import hashlib
+
+    from fastapi_lint.run.cache import code_fingerprint
+
+    given = [*map(str, sites), code_fingerprint(), *config.extend_blocking_calls, "|", *config.extend_async_safe]
+    return hashlib.sha256("\0".join(given).encode()).hexdigest()[:24]
 
 
 def library_cache_folder() -> Path:
@@ -127,8 +138,9 @@ class UserCache:
     """Summaries of installed packages in ``folder``, one sealed pickle per release key and
     extractor (``cache.FINGERPRINT``); a foreign, corrupt or stale entry is summarised again."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, answers_key: str = "") -> None:
         self.folder = folder
+        self.answers_key = answers_key
 
     def _file(self, key: str) -> Path:
         from fastapi_lint.run.cache import FINGERPRINT
@@ -137,18 +149,35 @@ class UserCache:
 
     def get(self, key: str) -> list[ModuleSummary] | None:
         from fastapi_lint.analysis.facts import ModuleSummary
+
+        value = self._read(self._file(key))
+        return value if isinstance(value, list) and all(isinstance(item, ModuleSummary) for item in value) else None
+
+    def put(self, key: str, summaries: list[ModuleSummary]) -> None:
+        self._write(self._file(key), summaries)
+
+    def answers(self) -> Answers | None:
+        value = self._read(self.folder / f"answers-{self.answers_key}.pickle")
+        if not (isinstance(value, tuple) and len(value) == 3 and all(isinstance(part, dict) for part in value)):
+            return None
+        return cast("Answers", value)
+
+    def put_answers(self, answers: Answers) -> None:
+        self._write(self.folder / f"answers-{self.answers_key}.pickle", answers)
+
+    @staticmethod
+    def _read(file: Path) -> object:
         from fastapi_lint.run.cache import load_secret, unseal
 
         secret = load_secret()
         if secret is None:
             return None
         try:
-            value = unseal(secret, self._file(key).read_bytes())
+            return unseal(secret, file.read_bytes())
         except Exception:  # missing, foreign, corrupt or stale
             return None
-        return value if isinstance(value, list) and all(isinstance(item, ModuleSummary) for item in value) else None
 
-    def put(self, key: str, summaries: list[ModuleSummary]) -> None:
+    def _write(self, file: Path, value: object) -> None:
         from fastapi_lint.run.cache import load_secret, seal
 
         secret = load_secret()
@@ -159,8 +188,8 @@ class UserCache:
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    stream.write(seal(secret, summaries))
-                os.replace(temporary, self._file(key))
+                    stream.write(seal(secret, value))
+                os.replace(temporary, file)
             finally:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)

@@ -266,3 +266,23 @@ def test_summaries_are_kept_per_release_in_the_users_cache(tmp_path: Path, envir
     (other / "fakesdk" / "_http.py").write_text("def send(method, url, key):\n    return None\n", encoding="utf-8")
     assert ("FAS101", 12) not in _findings(root, "--python", str(tmp_path / "edited"))
     assert len(entries() - first) == 1
+
+
+def test_a_second_run_in_the_same_environment_reads_no_package_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastapi_lint.analysis.installed as installed
+
+    root = _project(tmp_path / "project")
+    site = _environment(tmp_path / "env")
+    first = _findings(root, "--python", str(tmp_path / "env"))
+
+    def unread(*args: object) -> list[object]:
+        raise AssertionError("a package was read again")
+
+    monkeypatch.setattr(installed, "_cached_summaries", unread)
+    assert _findings(root, "--python", str(tmp_path / "env")) == first  # the last run's answers, arguments' too
+    # a package changed since: its answers are found again, from its files as they are now
+    monkeypatch.undo()
+    (site / "fakesdk" / "_http.py").write_text("def send(method, url, key):\n    return None\n", encoding="utf-8")
+    again = _findings(root, "--python", str(tmp_path / "env"))
+    assert ("FAS101", 12) not in again and ("FAS101", 27) in again

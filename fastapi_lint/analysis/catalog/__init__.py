@@ -27,6 +27,8 @@ class Followed(Protocol):
 
     def at(self, path: str, site: CallSite, entry: Entry) -> Entry | None: ...
 
+    def keep_answers(self) -> None: ...
+
 _MAX_ATTRIBUTE_STEPS = 8
 _USER_WHY = "is listed in `extend-blocking-calls`"
 _USER_INSTEAD = "its async counterpart, or `await run_in_threadpool(...)`"
