@@ -45,6 +45,8 @@ MAX_FILES = 1500
 # Folders of a package that the code calling it never runs.
 _SKIPPED_FOLDERS = frozenset({"tests", "test", "testing", "examples", "docs", "benchmarks", "__pycache__"})
 _LARGEST_FILE = 2_000_000
+# How many namespace packages deep (``google.cloud.storage``) a regular package is looked for.
+_NAMESPACE_DEPTH = 3
 _FRAMEWORK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
                         "anyio", "sniffio", "uvicorn", "annotated_types", "typing_inspection"})
 _INSTEAD = "the library's async API if it has one, or `await run_in_threadpool(...)`"
@@ -79,15 +81,17 @@ class InstalledLibraries:
 
     def __init__(self, site_folders: tuple[Path, ...], extend_blocking: tuple[str, ...] = (),
                  extend_safe: tuple[str, ...] = (), kept: KeptSummaries | None = None,
-                 shared: InstalledLibraries | None = None, own_modules: frozenset[str] = frozenset()) -> None:
+                 shared: InstalledLibraries | None = None, own_modules: frozenset[str] = frozenset(),
+                 own_package: str | None = None) -> None:
         self.site_folders = site_folders
         self.extends = (extend_blocking, extend_safe)  # the configuration's, for the packages' own catalogs
         self.kept = kept
-        # top-level names of the modules of the code asking (the project's, or the package's own
-        # when its calls are matched): never read from the environment
+        # top-level names of the project's modules: never read from the environment
         self.own_modules = own_modules
+        self.own_package = own_package  # the package whose calls a view matches: its paths are its project's
         # Shared with the views each package's calls are matched through (``_view``):
-        self._graphs: dict[str, CallGraph | None] = shared._graphs if shared else {}  # top-level name -> linked package
+        self._graphs: dict[str, CallGraph | None] = shared._graphs if shared else {}  # package -> its modules linked
+        self._packages: dict[str, str | None] = shared._packages if shared else {}  # path -> its package (``_package_of``)
         self._found: dict[str, Found | None] = shared._found if shared else {}  # path -> what ``entry`` found
         self._found_at: dict[str, Found | None] = shared._found_at if shared else {}  # ``at``'s, by ``_at_key``
         self._open: set[str] = shared._open if shared else set()  # the paths being followed
@@ -96,9 +100,9 @@ class InstalledLibraries:
         # project's catalog reads and keeps them)
         self._kept_answers: int | None = None if shared is None else -1
 
-    def _view(self, top: str) -> InstalledLibraries:
-        """The same environment, as package ``top``'s calls see it (its own paths are its project's)."""
-        return InstalledLibraries(self.site_folders, *self.extends, self.kept, self, frozenset({top}))
+    def _view(self, package: str) -> InstalledLibraries:
+        """The same environment, as ``package``'s calls see it (its own paths are its project's)."""
+        return InstalledLibraries(self.site_folders, *self.extends, self.kept, self, own_package=package)
 
     def entry(self, path: str) -> Entry | None:
         """The wait that calling ``path`` (a dotted path outside the project) comes to inside its
@@ -107,12 +111,17 @@ class InstalledLibraries:
         top = path.partition(".")[0]
         if not top or "()" in path or top in self.own_modules or top in _FRAMEWORK or path in self._open:
             return None
+        if self.own_package is not None and (path + ".").startswith(self.own_package + "."):
+            return None
         if self._kept_answers is None:
             self._read_answers()
         if path not in self._found:
+            package = self._package_of(path)
+            if package is None:
+                return None
             self._open.add(path)
             try:
-                found = self._follow(top, path)
+                found = self._follow(package, path)
             finally:
                 self._open.discard(path)
             self._found[path] = found
@@ -125,12 +134,26 @@ class InstalledLibraries:
         if self._found.get(path) is None:
             return entry
         key = _at_key(path, site)
-        if key not in self._found_at:
-            self._found_at[key] = self._follow(path.partition(".")[0], path, site)
+        package = self._package_of(path)
+        if key not in self._found_at and package is not None:
+            self._found_at[key] = self._follow(package, path, site)
+        elif package is None:
+            return entry
         return _as_entry(path, self._found_at[key])
 
-    def _follow(self, top: str, path: str, site: CallSite | None = None) -> Found | None:
-        graph = self._graph(top)
+    def _package_of(self, path: str) -> str | None:
+        """The installed package whose files define ``path``: its top-level package or module,
+        or, below namespace packages (``google.cloud``, ``pyln``: folders without ``__init__.py``),
+        the first regular package (``pyln.client``); None when none is installed."""
+        segments = path.split(".")[:_NAMESPACE_DEPTH + 1]
+        key = ".".join(segments)
+        if key not in self._packages:
+            self._packages[key] = next((found for site in self.site_folders
+                                        if (found := _package_in(site, segments)) is not None), None)
+        return self._packages[key]
+
+    def _follow(self, package: str, path: str, site: CallSite | None = None) -> Found | None:
+        graph = self._graph(package)
         if graph is None:
             return None
         project = graph.project
@@ -176,19 +199,19 @@ class InstalledLibraries:
         packages = {top: _signature(self.site_folders, top) for top in sorted(self._looked_up)}
         self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
 
-    def _summaries(self, top: str) -> list[ModuleSummary]:
-        self._looked_up.add(top)
+    def _summaries(self, package: str) -> list[ModuleSummary]:
+        self._looked_up.add(package)
         for site in self.site_folders:
-            files = list(_package_files(site, top))
+            files = list(_package_files(site, package))
             if files:
-                return _cached_summaries(site, top, files, self.kept)
+                return _cached_summaries(site, package, files, self.kept)
         return []
 
-    def _graph(self, top: str) -> CallGraph | None:
-        if top in self._graphs:
-            return self._graphs[top]
-        self._graphs[top] = None  # a package whose own linking asks for itself finds nothing
-        summaries = self._summaries(top)
+    def _graph(self, package: str) -> CallGraph | None:
+        if package in self._graphs:
+            return self._graphs[package]
+        self._graphs[package] = None  # a package whose own linking asks for itself finds nothing
+        summaries = self._summaries(package)
         if not summaries:
             return None
         from fastapi_lint.analysis.callgraph import CallGraph
@@ -196,25 +219,42 @@ class InstalledLibraries:
         from fastapi_lint.analysis.project import Project
 
         catalog = Catalog(*self.extends)
-        catalog.installed = self._view(top)
-        graph = self._graphs[top] = CallGraph(Project(summaries), catalog)
+        catalog.installed = self._view(package)
+        graph = self._graphs[package] = CallGraph(Project(summaries), catalog)
         return graph
 
 
-def _package_files(site: Path, top: str) -> Iterator[Path]:
-    """The ``.py`` files of the package (or module) ``top`` in ``site``, none through a link that
-    leaves ``site`` (an environment inside a repository is the repository's: untrusted)."""
-    if not top.isidentifier():
+def _package_in(site: Path, segments: list[str]) -> str | None:
+    """The dotted name of the module or regular package in ``site`` that the leading
+    ``segments`` name, through namespace packages; None when there is none."""
+    folder = site
+    for depth, segment in enumerate(segments[:_NAMESPACE_DEPTH + 1]):
+        if not segment.isidentifier():
+            return None
+        name = ".".join(segments[:depth + 1])
+        if (folder / f"{segment}.py").is_file() or (folder / segment / "__init__.py").is_file():
+            return name
+        folder = folder / segment
+        if not folder.is_dir():
+            return None
+    return None
+
+
+def _package_files(site: Path, package: str) -> Iterator[Path]:
+    """The ``.py`` files of ``package`` (a module, or a package and its subpackages) in ``site``,
+    none through a link that leaves ``site`` (an environment inside a repository is the
+    repository's: untrusted)."""
+    if not all(part.isidentifier() for part in package.split(".")):
         return
-    module = site / f"{top}.py"
+    base = site.joinpath(*package.split("."))
+    module = base.with_name(base.name + ".py")
     if module.is_file() and _inside(module, site):
         yield module
         return
-    folder = site / top
-    if not (folder / "__init__.py").is_file() or not _inside(folder, site):
-        return  # a namespace package (``google``): not followed yet
+    if not (base / "__init__.py").is_file() or not _inside(base, site):
+        return
     count = 0
-    for current, folders, names in os.walk(folder):
+    for current, folders, names in os.walk(base):
         folders[:] = sorted(name for name in folders if name not in _SKIPPED_FOLDERS and not name.startswith(".")
                             and (Path(current) / name / "__init__.py").is_file())
         for name in sorted(names):
@@ -261,8 +301,6 @@ def _inside(path: Path, site: Path) -> bool:
 
 
 def _cached_summaries(site: Path, top: str, files: list[Path], kept: KeptSummaries | None) -> list[ModuleSummary]:
-    from fastapi_lint.analysis.extract import summarize_file
-
     key = _release_key(top, files, site)
     cached = _IN_MEMORY.get(key) or (kept.get(key) if kept is not None else None)
     if cached is not None:
@@ -273,13 +311,33 @@ def _cached_summaries(site: Path, top: str, files: list[Path], kept: KeptSummari
         with contextlib.suppress(OSError):
             if file.stat().st_size > _LARGEST_FILE:
                 continue
-        outcome = summarize_file(file, display=file.relative_to(site).as_posix())
-        if isinstance(outcome, ModuleSummary):
+        outcome = _summarize(file, site)
+        if outcome is not None:
             summaries.append(outcome)
     if kept is not None:
         kept.put(key, summaries)
     _IN_MEMORY[key] = summaries
     return summaries
+
+
+def _summarize(file: Path, site: Path) -> ModuleSummary | None:
+    """``file``'s facts, its module named by its place below ``site`` (a namespace package's
+    modules have no ``__init__.py`` above them to be named by)."""
+    from fastapi_lint.analysis.extract.parse import parse
+    from fastapi_lint.analysis.extract.summary import summarize
+    from fastapi_lint.diagnostics import Diagnostic
+    from fastapi_lint.source import read_source
+
+    relative = file.relative_to(site).with_suffix("")
+    is_package = relative.name == "__init__"
+    module = ".".join(relative.parent.parts if is_package else relative.parts)
+    try:
+        parsed = parse(read_source(file), relative.as_posix() + ".py")
+        if isinstance(parsed, Diagnostic):
+            return None
+        return summarize(parsed, relative.as_posix() + ".py", module, is_package)
+    except Exception:  # a file phase 1 cannot read is left out, as a broken file of the project is
+        return None
 
 
 def _release_key(top: str, files: list[Path], site: Path) -> str:

@@ -67,6 +67,12 @@ async def parse(html: str):
 @app.get("/parse-online")
 async def parse_online(url: str):
     return fakesdk.parse(None, url, online=True)
+
+
+@app.get("/vendor")
+async def vendor():
+    from nsvendor.client import Api
+    return Api().fetch()
 """
 
 _HELPERS = """\
@@ -146,6 +152,12 @@ def _environment(where: Path) -> Path:
     for name, text in _SDK.items():
         (site / "fakesdk" / name).write_text(textwrap.dedent(text), encoding="utf-8")
     (site / "otherpkg.py").write_text(_OTHER, encoding="utf-8")
+    # a namespace package (no ``nsvendor/__init__.py``), as ``google.cloud`` or ``pyln`` are
+    (site / "nsvendor" / "client").mkdir(parents=True)
+    (site / "nsvendor" / "client" / "__init__.py").write_text("from .api import Api\n", encoding="utf-8")
+    (site / "nsvendor" / "client" / "api.py").write_text(
+        "import socket\n\n\nclass Api:\n    def fetch(self):\n"
+        "        return socket.create_connection((\"example.com\", 80))\n", encoding="utf-8")
     dist = site / "fakesdk-1.2.0.dist-info"
     dist.mkdir()
     (dist / "top_level.txt").write_text("fakesdk\n", encoding="utf-8")
@@ -180,7 +192,8 @@ def test_a_call_into_an_installed_package_is_followed_to_the_wait_inside(tmp_pat
     found = _findings(_project(tmp_path), "--python", str(environment.parent.parent.parent))
     # quiet: a method doing no I/O, the library's coroutine, a submit to its pool, and a
     # function whose request runs only for a flag the call leaves at its default
-    assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42), ("FAS101", 52)}
+    assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42), ("FAS101", 52), ("FAS101", 58)}
+    assert "inside `nsvendor` (nsvendor.client.api.Api.fetch -> socket.create_connection)" in found[("FAS101", 58)]
     assert "inside `fakesdk` (fakesdk.client.Client.scrape -> fakesdk._http.send -> requests.request)" in found[("FAS101", 12)]
     assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 27)]
     assert "refresh" in found[("FAS102", 37)] and "fakesdk.Client.scrape" in found[("FAS102", 37)]
