@@ -22,6 +22,7 @@ _BOTO3_STUB_CLIENTS = {
 }
 
 TYPE_ALIASES: dict[str, str] = {
+    "socket.SocketType": "socket.socket",  # the type annotations name it by
     "pexpect.pty_spawn.spawn": "pexpect.spawn",
     "github.MainClass.Github": "github.Github",
     # Message queues
