@@ -50,8 +50,9 @@ _NAMESPACE_DEPTH = 3
 _FRAMEWORK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
                         "anyio", "sniffio", "uvicorn", "annotated_types", "typing_inspection"})
 _INSTEAD = "the library's async API if it has one, or `await run_in_threadpool(...)`"
-# Summaries by release key, for the checks of a long-lived process (an editor's session).
-_IN_MEMORY: dict[str, list[ModuleSummary]] = {}
+# Summaries by release key, then by the file's path below site-packages, for the checks of a
+# long-lived process (an editor's session).
+_IN_MEMORY: dict[str, dict[str, ModuleSummary | None]] = {}
 
 
 class KeptSummaries(Protocol):
@@ -153,7 +154,7 @@ class InstalledLibraries:
         return self._packages[key]
 
     def _follow(self, package: str, path: str, site: CallSite | None = None) -> Found | None:
-        graph = self._graph(package)
+        graph = self._graph(package, path)
         if graph is None:
             return None
         project = graph.project
@@ -199,19 +200,21 @@ class InstalledLibraries:
         packages = {top: _signature(self.site_folders, top) for top in sorted(self._looked_up)}
         self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
 
-    def _summaries(self, package: str) -> list[ModuleSummary]:
+    def _graph(self, package: str, path: str) -> CallGraph | None:
+        """The modules of ``package`` that the one defining ``path`` imports within it, directly
+        or not, with each one's ``__init__`` above, linked: what a call of ``path`` can run there.
+        A module of a package asked about again is read once."""
         self._looked_up.add(package)
-        for site in self.site_folders:
-            files = list(_package_files(site, package))
-            if files:
-                return _cached_summaries(site, package, files, self.kept)
-        return []
-
-    def _graph(self, package: str) -> CallGraph | None:
-        if package in self._graphs:
-            return self._graphs[package]
-        self._graphs[package] = None  # a package whose own linking asks for itself finds nothing
-        summaries = self._summaries(package)
+        found = next(((site, files) for site in self.site_folders if (files := _package_files(site, package))), None)
+        if found is None:
+            return None
+        site, files = found
+        by_module = {_module_of(file, site)[0]: file for file in files}
+        start = _defining_module(path, package, by_module)
+        if start in self._graphs:
+            return self._graphs[start]
+        self._graphs[start] = None  # a module whose own linking asks for itself finds nothing
+        summaries = _closure(site, package, start, by_module, self.kept)
         if not summaries:
             return None
         from fastapi_lint.analysis.callgraph import CallGraph
@@ -220,7 +223,7 @@ class InstalledLibraries:
 
         catalog = Catalog(*self.extends)
         catalog.installed = self._view(package)
-        graph = self._graphs[package] = CallGraph(Project(summaries), catalog)
+        graph = self._graphs[start] = CallGraph(Project(summaries), catalog)
         return graph
 
 
@@ -240,10 +243,14 @@ def _package_in(site: Path, segments: list[str]) -> str | None:
     return None
 
 
-def _package_files(site: Path, package: str) -> Iterator[Path]:
+def _package_files(site: Path, package: str) -> list[Path]:
     """The ``.py`` files of ``package`` (a module, or a package and its subpackages) in ``site``,
     none through a link that leaves ``site`` (an environment inside a repository is the
     repository's: untrusted)."""
+    return list(_walk_package(site, package))
+
+
+def _walk_package(site: Path, package: str) -> Iterator[Path]:
     if not all(part.isidentifier() for part in package.split(".")):
         return
     base = site.joinpath(*package.split("."))
@@ -264,6 +271,56 @@ def _package_files(site: Path, package: str) -> Iterator[Path]:
                 if count > MAX_FILES:
                     return
                 yield candidate
+
+
+def _module_of(file: Path, site: Path) -> tuple[str, bool]:
+    """The module ``file`` is, named by its place below ``site``, and whether it is a package's
+    ``__init__`` (a namespace package's modules have no ``__init__.py`` above them to be named by)."""
+    relative = file.relative_to(site).with_suffix("")
+    if relative.name == "__init__":
+        return ".".join(relative.parent.parts), True
+    return ".".join(relative.parts), False
+
+
+def _defining_module(path: str, package: str, by_module: dict[str, Path]) -> str:
+    """The longest leading part of ``path`` that is a module of the package (else the package)."""
+    segments = path.split(".")
+    for end in range(len(segments), 0, -1):
+        candidate = ".".join(segments[:end])
+        if candidate in by_module:
+            return candidate
+    return package
+
+
+def _closure(site: Path, package: str, start: str, by_module: dict[str, Path],
+             kept: KeptSummaries | None) -> list[ModuleSummary]:
+    """The facts of ``start`` and of every module of ``package`` it imports, directly or not,
+    each with the ``__init__`` of the packages above it."""
+    known = _package_summaries(site, package, list(by_module.values()), kept)
+    grown = False
+    chosen: dict[str, ModuleSummary] = {}
+    pending = [start]
+    while pending and len(chosen) < MAX_FILES:
+        module = pending.pop()
+        if module in chosen or module not in by_module:
+            continue
+        shown = by_module[module].relative_to(site).as_posix()
+        summary = known.get(shown)
+        if summary is None and shown not in known:
+            summary = known[shown] = _summarize(by_module[module], site)
+            grown = True
+        if summary is None:
+            continue
+        chosen[module] = summary
+        parts = module.split(".")
+        pending.extend(".".join(parts[:end]) for end in range(len(package.split(".")), len(parts)))
+        for target in [*(imported for _, imported in summary.imports), *summary.star_imports]:
+            if (target + ".").startswith(package + "."):
+                pending.append(_defining_module(target, package, by_module))
+    if grown and kept is not None:
+        kept.put(_release_key(package, list(by_module.values()), site), [s for s in known.values() if s is not None])
+    return list(chosen.values())
+
 
 
 def _as_entry(path: str, found: Found | None) -> Entry | None:
@@ -300,42 +357,34 @@ def _inside(path: Path, site: Path) -> bool:
         return False
 
 
-def _cached_summaries(site: Path, top: str, files: list[Path], kept: KeptSummaries | None) -> list[ModuleSummary]:
-    key = _release_key(top, files, site)
-    cached = _IN_MEMORY.get(key) or (kept.get(key) if kept is not None else None)
-    if cached is not None:
-        _IN_MEMORY[key] = cached
-        return cached
-    summaries: list[ModuleSummary] = []
-    for file in files:
-        with contextlib.suppress(OSError):
-            if file.stat().st_size > _LARGEST_FILE:
-                continue
-        outcome = _summarize(file, site)
-        if outcome is not None:
-            summaries.append(outcome)
-    if kept is not None:
-        kept.put(key, summaries)
-    _IN_MEMORY[key] = summaries
-    return summaries
+def _package_summaries(site: Path, package: str, files: list[Path],
+                       kept: KeptSummaries | None) -> dict[str, ModuleSummary | None]:
+    """The facts of the package's files read so far (by their path below ``site``; None: a file
+    phase 1 could not read), from this process or the user's cache: its release's entry."""
+    key = _release_key(package, files, site)
+    if key not in _IN_MEMORY:
+        cached = kept.get(key) if kept is not None else None
+        _IN_MEMORY[key] = {summary.path: summary for summary in cached or []}
+    return _IN_MEMORY[key]
 
 
 def _summarize(file: Path, site: Path) -> ModuleSummary | None:
-    """``file``'s facts, its module named by its place below ``site`` (a namespace package's
-    modules have no ``__init__.py`` above them to be named by)."""
+    """``file``'s facts, its module named by its place below ``site``; None when phase 1 cannot
+    read it (a file too large, or not Python this interpreter or libcst reads)."""
     from fastapi_lint.analysis.extract.parse import parse
     from fastapi_lint.analysis.extract.summary import summarize
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.source import read_source
 
-    relative = file.relative_to(site).with_suffix("")
-    is_package = relative.name == "__init__"
-    module = ".".join(relative.parent.parts if is_package else relative.parts)
+    module, is_package = _module_of(file, site)
+    shown = file.relative_to(site).as_posix()
     try:
-        parsed = parse(read_source(file), relative.as_posix() + ".py")
+        if file.stat().st_size > _LARGEST_FILE:
+            return None
+        parsed = parse(read_source(file), shown)
         if isinstance(parsed, Diagnostic):
             return None
-        return summarize(parsed, relative.as_posix() + ".py", module, is_package)
+        return summarize(parsed, shown, module, is_package)
     except Exception:  # a file phase 1 cannot read is left out, as a broken file of the project is
         return None
 

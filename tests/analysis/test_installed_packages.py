@@ -292,10 +292,29 @@ def test_a_second_run_in_the_same_environment_reads_no_package_again(
     def unread(*args: object) -> list[object]:
         raise AssertionError("a package was read again")
 
-    monkeypatch.setattr(installed, "_cached_summaries", unread)
+    monkeypatch.setattr(installed, "_package_summaries", unread)
     assert _findings(root, "--python", str(tmp_path / "env")) == first  # the last run's answers, arguments' too
     # a package changed since: its answers are found again, from its files as they are now
     monkeypatch.undo()
     (site / "fakesdk" / "_http.py").write_text("def send(method, url, key):\n    return None\n", encoding="utf-8")
     again = _findings(root, "--python", str(tmp_path / "env"))
     assert ("FAS101", 12) not in again and ("FAS101", 27) in again
+
+
+def test_only_the_modules_a_called_one_imports_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastapi_lint.analysis.installed as installed
+
+    root = _project(tmp_path / "project")
+    site = _environment(tmp_path / "env")
+    (site / "fakesdk" / "unrelated.py").write_text("import time\n\n\ndef wait():\n    time.sleep(1)\n", encoding="utf-8")
+    read: list[str] = []
+    summarize = installed._summarize
+
+    def recorded(file: Path, site: Path) -> object:
+        read.append(file.relative_to(site).as_posix())
+        return summarize(file, site)
+
+    monkeypatch.setattr(installed, "_summarize", recorded)
+    assert ("FAS101", 12) in _findings(root, "--python", str(tmp_path / "env"))
+    assert "fakesdk/_http.py" in read and "fakesdk/client.py" in read and "fakesdk/__init__.py" in read
+    assert "fakesdk/unrelated.py" not in read
