@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from fastapi_lint.analysis.extract.syntax import walked
+
 # Calls that read a clock: a stamp compared with one says how old a cache's entry is.
 _CLOCKS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.now", "datetime.utcnow", "loop.time")
 
@@ -35,7 +37,7 @@ def _reads_clock(node: ast.AST, clocks: frozenset[str]) -> bool:
 def clock_locals(body: list[ast.stmt]) -> frozenset[str]:
     """``now = time.time()``, ``now = int(time.time())``: the locals a function binds to a clock's
     reading; and those it works out from one (``minutes = (now - last).total_seconds() / 60``)."""
-    assignments = [node for statement in body for node in ast.walk(statement) if isinstance(node, ast.Assign)]
+    assignments = [node for statement in body for node in walked(statement) if isinstance(node, ast.Assign)]
     found = {target.id for node in assignments if isinstance(node.value, ast.Call) and _a_reading(node.value)
              for target in node.targets if isinstance(target, ast.Name)}
     for node in assignments:  # in the order written: a local worked out from one worked out before

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
-from fastapi_lint.analysis.extract.syntax import caller_parameters, top_level
+from fastapi_lint.analysis.extract.syntax import caller_parameters, top_level, walked
 from fastapi_lint.analysis.facts import Attribute, Ref, RefKind
 from fastapi_lint.analysis.names import Redefinition, Resolver, Scope
 
@@ -100,7 +100,7 @@ def parameter_copies(body: list[ast.stmt], parameters: frozenset[str], self_name
     copies: dict[str, str] = {}
     stores: dict[str, int] = {}
     for statement in body:
-        for node in ast.walk(statement):
+        for node in walked(statement):
             if (isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del))
                     and isinstance(node.value, ast.Name) and node.value.id == self_name):
                 stores[node.attr] = stores.get(node.attr, 0) + 1

@@ -35,6 +35,7 @@ from collections.abc import Callable
 
 from fastapi_lint.analysis.blocks import bound_once, last_line, statement_blocks
 from fastapi_lint.analysis.extract.attributes import parameter_copies
+from fastapi_lint.analysis.extract.syntax import walked
 from fastapi_lint.analysis.facts import Branch
 
 Resolve = Callable[[ast.expr], "str | None"]
@@ -216,7 +217,7 @@ def _rebound(body: list[ast.stmt]) -> frozenset[str]:
     """The names the body binds (assignments, loops, ``with ... as``, ``:=``, ``del``, ``global``)."""
     names: set[str] = set()
     for statement in body:
-        for node in ast.walk(statement):
+        for node in walked(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):

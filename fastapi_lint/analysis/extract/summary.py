@@ -21,7 +21,7 @@ from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     LOOPS, assigned_names, bound_constants, callee_text, loop_items, caller_parameters, declares_only,
-    is_type_checking, self_parameter, switch_parameters, top_level, worked_in_steps,
+    is_type_checking, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -58,7 +58,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:
-    return _Extractor(parsed, path, module, is_package).run()
+    with walking():
+        return _Extractor(parsed, path, module, is_package).run()
 
 
 class _Extractor(ExpressionReader):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.facts import Value
@@ -163,6 +164,34 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
+# ``walked``'s lists while a file is summarised (``walking``), by node: the node is held too, so
+# its id stays its own. None outside: nothing is kept.
+_WALKED: dict[int, tuple[ast.AST, list[ast.AST]]] | None = None
+
+
+@contextmanager
+def walking() -> Iterator[None]:
+    """While one file is summarised: several facts are read from each function's statements in
+    passes of their own (loops' items, bound constants, rebound names, copied parameters, clock
+    readings), each over every node; ``walked`` lists a statement's nodes once for all of them."""
+    global _WALKED
+    outer, _WALKED = _WALKED, {}
+    try:
+        yield
+    finally:
+        _WALKED = outer
+
+
+def walked(node: ast.AST) -> list[ast.AST]:
+    """``ast.walk(node)``'s nodes, in its order; listed once per node while ``walking``."""
+    if _WALKED is None:
+        return list(ast.walk(node))
+    found = _WALKED.get(id(node))
+    if found is None:
+        found = _WALKED[id(node)] = (node, list(ast.walk(node)))
+    return found[1]
+
+
 def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
     """``node`` and what it holds, without the bodies of nested functions, classes and lambdas."""
     pending = [node]
@@ -213,7 +242,7 @@ def bound_constants(
     stores: dict[str, int] = {}
     declared: set[str] = set()
     for statement in node.body:
-        for inner in ast.walk(statement):
+        for inner in walked(statement):
             if (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name)
                     and isinstance(inner.value, ast.Constant)):
                 constants.setdefault(inner.targets[0].id, []).append(inner.value)
@@ -247,7 +276,7 @@ def loop_items(body: list[ast.stmt]) -> dict[str, tuple[ast.expr, ...]]:
     spoilt: set[str] = set()
     loops: list[ast.For | ast.AsyncFor] = []
     for statement in body:
-        for inner in ast.walk(statement):
+        for inner in walked(statement):
             if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
                 stores[inner.id] = stores.get(inner.id, 0) + 1
             if isinstance(inner, (ast.For, ast.AsyncFor)):
