@@ -3,12 +3,15 @@
 The catalog names what blocks in the libraries it knows. With the project's environment at hand
 (``--python``, ``python = "..."`` in the configuration, or found by itself: ``run/environment.py``),
 a call into a package it does not know (``firecrawl.FirecrawlApp(...).scrape_url(url)``) is
-followed into that package's source in the environment's ``site-packages``: the package's files
-are summarised by the same phase-1 extractor as the project's (never imported), linked as a
-project of their own, and the library function's calls climbed down to the catalog's waits
-(``requests.post``), through the other packages it calls. The finding then names the chain:
-``route -> firecrawl.FirecrawlApp.scrape_url``, "makes an HTTP request inside `firecrawl`
-(FirecrawlApp.scrape_url -> requests.post)".
+followed into that package's source in the environment's ``site-packages``: the module defining
+it and the modules of the package it imports, directly or not, are summarised by the same phase-1
+extractor as the project's (never imported), linked as a project of their own, and the library
+function's calls climbed down to the catalog's waits (``requests.post``), through the other
+packages it calls. Below namespace packages (``google.cloud``, ``pyln``) the first regular package
+is the unit. The finding names the chain: ``route -> firecrawl.FirecrawlApp.scrape_url``, "performs
+a synchronous HTTP request inside `firecrawl` (firecrawl.firecrawl.FirecrawlApp.scrape_url ->
+requests.post)". A call's arguments count (``at``): a request made only under a flag the call
+leaves at its default is not its wait.
 
 Not followed: the packages the catalog has entries for (written for them, it knows which of
 their calls wait), and the framework the service runs on (``_FRAMEWORK``: FastAPI, Starlette,
@@ -19,9 +22,11 @@ file or its metadata (a library reads its own data files; only waits on a peer, 
 clock are taken). A package of the project itself (installed into its own environment) is never
 read from there. Without an environment, nothing here runs.
 
-The summaries of each installed package are kept (``KeptSummaries``: the user's cache folder,
-``run/environment.py``) by its name and a digest of its files, so another project using the same
-release pays nothing (a release's files are the same wherever it is installed).
+What is read is kept (``KeptSummaries``: the user's cache folder, ``run/environment.py``): each
+package's summaries by its name and a digest of its files, so another project using the same
+release pays nothing; and each run's answers, for the next run in the same environment while
+every package it read is as it was (then no package is read at all). Two packages that call
+each other are followed once each way: the answer found while the other was open is kept.
 """
 
 from __future__ import annotations
