@@ -74,12 +74,12 @@ def _sites(environment: Path) -> tuple[Path, ...]:
         windows = environment / "Lib" / "site-packages"
         if windows.is_dir():
             found.append(windows)
+        unique: list[Path] = []
+        for site in found:  # ``lib64`` is often a link to ``lib``
+            if all(not site.samefile(other) for other in unique):
+                unique.append(site)
     except OSError:
         return ()
-    unique: list[Path] = []
-    for site in found:
-        if all(not site.samefile(other) for other in unique):
-            unique.append(site)
     return tuple(unique)
 
 
