@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol
 
@@ -110,10 +110,10 @@ class InstalledLibraries:
         """The same environment, as ``package``'s calls see it (its own paths are its project's)."""
         return InstalledLibraries(self.site_folders, *self.extends, self.kept, self, own_package=package)
 
-    def entry(self, path: str) -> Entry | None:
+    def entry(self, path: str, covered: Callable[[str], bool] = lambda package: False) -> Entry | None:
         """The wait that calling ``path`` (a dotted path outside the project) comes to inside its
-        installed package, as a catalog entry; None when it is not installed, not followed, or
-        comes to none."""
+        installed package, as a catalog entry; None when it is not installed, not followed (a
+        package the catalog ``covered``), or comes to none."""
         top = path.partition(".")[0]
         if not top or "()" in path or top in self.own_modules or top in _FRAMEWORK or path in self._open:
             return None
@@ -123,7 +123,7 @@ class InstalledLibraries:
             self._read_answers()
         if path not in self._found:
             package = self._package_of(path)
-            if package is None:
+            if package is None or covered(package):
                 return None
             self._open.add(path)
             try:

@@ -73,6 +73,12 @@ async def parse_online(url: str):
 async def vendor():
     from nsvendor.client import Api
     return Api().fetch()
+
+
+@app.get("/blob")
+async def blob(name: str):
+    from google.cloud import fakestore
+    return fakestore.download(name)
 """
 
 _HELPERS = """\
@@ -152,6 +158,10 @@ def _environment(where: Path) -> Path:
     for name, text in _SDK.items():
         (site / "fakesdk" / name).write_text(textwrap.dedent(text), encoding="utf-8")
     (site / "otherpkg.py").write_text(_OTHER, encoding="utf-8")
+    # a package below ``google.cloud``, whose ``google`` the catalog has entries in (``google.oauth2``)
+    (site / "google" / "cloud" / "fakestore").mkdir(parents=True)
+    (site / "google" / "cloud" / "fakestore" / "__init__.py").write_text(
+        "import requests\n\n\ndef download(name):\n    return requests.get(name, timeout=5).content\n", encoding="utf-8")
     # a namespace package (no ``nsvendor/__init__.py``), as ``google.cloud`` or ``pyln`` are
     (site / "nsvendor" / "client").mkdir(parents=True)
     (site / "nsvendor" / "client" / "__init__.py").write_text("from .api import Api\n", encoding="utf-8")
@@ -192,7 +202,10 @@ def test_a_call_into_an_installed_package_is_followed_to_the_wait_inside(tmp_pat
     found = _findings(_project(tmp_path), "--python", str(environment.parent.parent.parent))
     # quiet: a method doing no I/O, the library's coroutine, a submit to its pool, and a
     # function whose request runs only for a flag the call leaves at its default
-    assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42), ("FAS101", 52), ("FAS101", 58)}
+    assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42), ("FAS101", 52), ("FAS101", 58),
+                          ("FAS101", 64)}
+    # a package below a namespace the catalog knows other packages of is followed all the same
+    assert "inside `google` (google.cloud.fakestore.download -> requests.get)" in found[("FAS101", 64)]
     assert "inside `nsvendor` (nsvendor.client.api.Api.fetch -> socket.create_connection)" in found[("FAS101", 58)]
     assert "inside `fakesdk` (fakesdk.client.Client.scrape -> fakesdk._http.send -> requests.request)" in found[("FAS101", 12)]
     assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 27)]

@@ -23,7 +23,7 @@ class Followed(Protocol):
 
     own_modules: frozenset[str]  # top-level names of the project's modules, never followed there
 
-    def entry(self, path: str) -> Entry | None: ...
+    def entry(self, path: str, covered: Callable[[str], bool]) -> Entry | None: ...
 
     def at(self, path: str, site: CallSite, entry: Entry) -> Entry | None: ...
 
@@ -59,13 +59,15 @@ class Catalog:
         self.installed: Followed | None = None
         self._covered: frozenset[str] | None = None  # ``covers``'s
 
-    def covers(self, top: str) -> bool:
-        """Whether the catalog has entries (blocking or async-safe) for the top-level package
-        ``top``: a library it was written for, whose calls it does not name are taken not to wait."""
+    def covers(self, package: str) -> bool:
+        """Whether the catalog has entries (blocking or async-safe) in ``package`` (``redis``,
+        ``google.cloud.storage``): a library it was written for, whose calls it does not name are
+        taken not to wait."""
         if self._covered is None:
             patterns = [*self._exact, *self._prefixes, *self._safe_exact, *self._safe_prefixes]
-            self._covered = frozenset(pattern.partition(".")[0] for pattern in patterns)
-        return top in self._covered
+            self._covered = frozenset(".".join(parts[:end]) for parts in (pattern.split(".") for pattern in patterns)
+                                      for end in range(1, len(parts) + 1))
+        return package in self._covered
 
     def _add(self, entry: Entry) -> None:
         if entry.pattern.endswith(".*"):
@@ -100,8 +102,8 @@ class Catalog:
         if "()" in path:
             return None
         found = self._folded(path, self._lookup)
-        if found is None and self.installed is not None and not self._is_safe(path) and not self.covers(path.partition(".")[0]):
-            found = self.installed.entry(path)
+        if found is None and self.installed is not None and not self._is_safe(path):
+            found = self.installed.entry(path, self.covers)
         return found
 
     def _folded(self, path: str, lookup: Callable[[str], Entry | None]) -> Entry | None:
