@@ -375,6 +375,16 @@ class CallGraph:
             return self._passed_through(site, callee, self._in_context(callee, context), context)
         return self._passed_through(site, callee, self.witness(callee))
 
+    def witness_on(self, callee: str, receiver: str | None, site: CallSite | None = None) -> Witness | None:
+        """``callee``'s witness when it runs on an instance of ``receiver``, a class that inherits
+        it (its ``self`` calls reach ``receiver``'s methods only), as ``site`` calls it when given
+        (``witness_at``'s arguments); a call from outside the project (``installed.py``)."""
+        owner = self.project.function(callee)
+        in_context = (receiver is not None and owner is not None and owner.function.class_path not in (None, receiver)
+                      and owner.function.class_path in self.project.mro(receiver))
+        below = self._in_context(callee, receiver) if in_context and receiver is not None else self.witness(callee)
+        return below if site is None else self._passed_through(site, callee, below, receiver if in_context else None)
+
     def _passed_through(self, site: CallSite, callee: str, below: Witness | None, receiver: str | None = None) -> Witness | None:
         if below is None:
             return None

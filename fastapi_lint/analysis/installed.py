@@ -164,12 +164,16 @@ class InstalledLibraries:
             return None
         project = graph.project
         ref = project.resolve(Ref(path))
+        # ``SentenceSplitter.get_nodes_from_documents``, inherited: its ``self`` calls reach
+        # ``SentenceSplitter``'s methods, not another subclass's
+        owner = project.resolve(Ref(path.rpartition(".")[0]))
+        receiver = owner.path if owner.path in project.classes else None
         best = None
         for target in graph.targets(ref) if ref.kind is RefKind.SYMBOL else []:
             located = project.function(target)
             if located is None or located.function.is_async:
                 continue  # the library's own coroutine: awaited, it waits without holding the loop
-            witness = graph.witness(target) if site is None else graph.witness_at(site, target)
+            witness = graph.witness_on(target, receiver, site)
             if witness is None or witness.opt_in or witness.tier is not Tier.WAIT:
                 continue
             if best is None or witness.outranks(best):

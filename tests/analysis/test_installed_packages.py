@@ -79,6 +79,16 @@ async def vendor():
 async def blob(name: str):
     from google.cloud import fakestore
     return fakestore.download(name)
+
+
+@app.get("/split")
+async def split(text: str):
+    return fakesdk.SentenceSplitter().split(text)
+
+
+@app.get("/split-remote")
+async def split_remote(text: str):
+    return fakesdk.RemoteSplitter().split(text)
 """
 
 _HELPERS = """\
@@ -90,7 +100,30 @@ def refresh():
 """
 
 _SDK = {
-    "__init__.py": "from .client import Client, fetch_report, submit, mirror, parse\n",
+    "__init__.py": "from .client import Client, fetch_report, submit, mirror, parse\n"
+                   "from .splitters import SentenceSplitter, RemoteSplitter\n",
+    # A base class's method runs the subclass's own override: another subclass's is not run.
+    "splitters.py": """\
+        import requests
+
+
+        class Splitter:
+            def split(self, text):
+                return self._parse(text)
+
+            def _parse(self, text):
+                raise NotImplementedError
+
+
+        class SentenceSplitter(Splitter):
+            def _parse(self, text):
+                return text.split(".")
+
+
+        class RemoteSplitter(Splitter):
+            def _parse(self, text):
+                return requests.post("https://split.example.com", data=text, timeout=5).json()
+        """,
     "client.py": """\
         from concurrent.futures import ThreadPoolExecutor
 
@@ -203,7 +236,8 @@ def test_a_call_into_an_installed_package_is_followed_to_the_wait_inside(tmp_pat
     # quiet: a method doing no I/O, the library's coroutine, a submit to its pool, and a
     # function whose request runs only for a flag the call leaves at its default
     assert set(found) == {("FAS101", 12), ("FAS101", 27), ("FAS102", 37), ("FAS101", 42), ("FAS101", 52), ("FAS101", 58),
-                          ("FAS101", 64)}
+                          ("FAS101", 64), ("FAS101", 74)}
+    assert "fakesdk.splitters.Splitter.split -> fakesdk.splitters.RemoteSplitter._parse -> requests.post" in found[("FAS101", 74)]
     # a package below a namespace the catalog knows other packages of is followed all the same
     assert "inside `google` (google.cloud.fakestore.download -> requests.get)" in found[("FAS101", 64)]
     assert "inside `nsvendor` (nsvendor.client.api.Api.fetch -> socket.create_connection)" in found[("FAS101", 58)]
