@@ -143,8 +143,7 @@ class CallGraph:
             if site.awaited or site.uncontended or runs_off_loop(self.project, site):
                 continue
             entry = callee.entry or (self.catalog.match_iterated(callee.ref.path) if site.iterated else None)
-            if entry is not None and self.catalog.installed is not None:
-                entry = self.catalog.installed.at(callee.ref.path, site, entry)  # what its arguments let run
+            entry = entry and self.catalog.as_called(callee.ref.path, site, entry)
             if entry is not None and not cannot_wait(site, callee.ref.path):
                 direct.append((site, callee.ref.path, as_made(self.project, located, site, entry)))
             elif targets:
@@ -376,14 +375,11 @@ class CallGraph:
         return self._passed_through(site, callee, self.witness(callee))
 
     def witness_on(self, callee: str, receiver: str | None, site: CallSite | None = None) -> Witness | None:
-        """``callee``'s witness when it runs on an instance of ``receiver``, a class that inherits
-        it (its ``self`` calls reach ``receiver``'s methods only), as ``site`` calls it when given
-        (``witness_at``'s arguments); a call from outside the project (``installed.py``)."""
-        owner = self.project.function(callee)
-        in_context = (receiver is not None and owner is not None and owner.function.class_path not in (None, receiver)
-                      and owner.function.class_path in self.project.mro(receiver))
-        below = self._in_context(callee, receiver) if in_context and receiver is not None else self.witness(callee)
-        return below if site is None else self._passed_through(site, callee, below, receiver if in_context else None)
+        """``callee``'s witness on an instance of ``receiver`` that inherits it, as ``site`` calls it if given."""
+        owner = located.function.class_path if (located := self.project.function(callee)) is not None else None
+        inherited = receiver if receiver and owner not in (None, receiver) and owner in self.project.mro(receiver) else None
+        below = self._in_context(callee, inherited) if inherited else self.witness(callee)
+        return below if site is None else self._passed_through(site, callee, below, inherited)
 
     def _passed_through(self, site: CallSite, callee: str, below: Witness | None, receiver: str | None = None) -> Witness | None:
         if below is None:
@@ -492,15 +488,11 @@ class CallGraph:
         return callee is None or not self._memoized(callee)
 
     def _memoized(self, path: str) -> bool:
-        found = self._memo.get(path)
-        if found is None:
+        if path not in self._memo:
             located = self.project.function(path)
-            found = self._memo[path] = (
-                located is not None
-                and is_cached(self.project, located.function)
-                and not expires(self.project, located.function)
-            )
-        return found
+            self._memo[path] = located is not None and is_cached(self.project, located.function) and not expires(
+                self.project, located.function)
+        return self._memo[path]
 
     def _is_sync(self, path: str) -> bool:
         located = self.project.function(path)

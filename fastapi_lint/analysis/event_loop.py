@@ -63,8 +63,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
                     if entry is not None:
                         ref = other
                         break
-            if entry is not None and catalog.installed is not None:
-                entry = catalog.installed.at(ref.path, site, entry)  # a package's wait its arguments let run
+            entry = entry and catalog.as_called(ref.path, site, entry)  # a package's wait its arguments let run
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
             if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):

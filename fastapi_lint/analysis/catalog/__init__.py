@@ -86,6 +86,11 @@ class Catalog:
             found = self._matched[path] = self._match(path)
             return found
 
+    def as_called(self, path: str, site: CallSite, entry: Entry) -> Entry | None:
+        """``entry`` (``path``'s) as ``site`` calls it: a call into an installed package waits only
+        on what its arguments let run there (``installed.py``)."""
+        return entry if self.installed is None else self.installed.at(path, site, entry)
+
     def match_iterated(self, path: str) -> Entry | None:
         """The entry for a call whose result does the I/O when iterated (``iterated.py``), for a
         call site whose result is iterated; None for the others. A chain on the lazy result
