@@ -43,6 +43,7 @@ from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.callgraph import CallGraph
+    from fastapi_lint.analysis.catalog import Catalog
 
 # A package larger than this is read no further (its first files in path order are kept): the
 # SDKs this is for have tens to hundreds of modules.
@@ -102,9 +103,13 @@ class InstalledLibraries:
         self._found_at: dict[str, Found | None] = shared._found_at if shared else {}  # ``at``'s, by ``_at_key``
         self._open: set[str] = shared._open if shared else set()  # the paths being followed
         self._looked_up: set[str] = shared._looked_up if shared else set()  # the packages this run looked for
-        # how many answers the last run's gave: None, not read yet; -1 for a package's view (the
-        # project's catalog reads and keeps them)
-        self._kept_answers: int | None = None if shared is None else -1
+        # how many answers the last run's gave (None: not read yet); the project's catalog reads
+        # and keeps them, not a package's view
+        self._kept_answers: int | None = None
+        # package -> where it is installed: its site-packages folder, its modules' files and the
+        # release key of their contents; None when not installed (``_layout``)
+        self._layouts: dict[str, _Layout | None] = shared._layouts if shared else {}
+        self._catalogs: dict[str, Catalog] = shared._catalogs if shared else {}  # package -> what its calls match
 
     def _view(self, package: str) -> InstalledLibraries:
         """The same environment, as ``package``'s calls see it (its own paths are its project's)."""
@@ -119,7 +124,7 @@ class InstalledLibraries:
             return None
         if self.own_package is not None and (path + ".").startswith(self.own_package + "."):
             return None
-        if self._kept_answers is None:
+        if self._kept_answers is None and self.own_package is None:
             self._read_answers()
         if path not in self._found:
             package = self._package_of(path)
@@ -140,11 +145,11 @@ class InstalledLibraries:
         if self._found.get(path) is None:
             return entry
         key = _at_key(path, site)
-        package = self._package_of(path)
-        if key not in self._found_at and package is not None:
+        if key not in self._found_at:
+            package = self._package_of(path)
+            if package is None:
+                return entry
             self._found_at[key] = self._follow(package, path, site)
-        elif package is None:
-            return entry
         return _as_entry(path, self._found_at[key])
 
     def _package_of(self, path: str) -> str | None:
@@ -194,7 +199,7 @@ class InstalledLibraries:
         if kept is None:
             return
         packages, found, found_at = kept
-        if any(_signature(self.site_folders, top) != signature for top, signature in packages.items()):
+        if any(self._signature(top) != signature for top, signature in packages.items()):
             return
         self._found.update(found)
         self._found_at.update(found_at)
@@ -203,10 +208,10 @@ class InstalledLibraries:
 
     def keep_answers(self) -> None:
         """Keeps this run's answers for the next run in this environment, when it found more."""
-        if (self.kept is None or self._kept_answers is None or self._kept_answers < 0
+        if (self.kept is None or self._kept_answers is None
                 or len(self._found) + len(self._found_at) <= self._kept_answers):
             return
-        packages = {top: _signature(self.site_folders, top) for top in sorted(self._looked_up)}
+        packages = {top: self._signature(top) for top in sorted(self._looked_up)}
         self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
 
     def _graph(self, package: str, path: str) -> CallGraph | None:
@@ -214,26 +219,65 @@ class InstalledLibraries:
         or not, with each one's ``__init__`` above, linked: what a call of ``path`` can run there.
         A module of a package asked about again is read once."""
         self._looked_up.add(package)
-        found = next(((site, files) for site in self.site_folders if (files := _package_files(site, package))), None)
-        if found is None:
+        layout = self._layout(package)
+        if layout is None:
             return None
-        site, files = found
-        by_module = {_module_of(file, site)[0]: file for file in files}
-        start = _defining_module(path, package, by_module)
+        start = _defining_module(path, package, layout.by_module)
         if start in self._graphs:
             return self._graphs[start]
         self._graphs[start] = None  # a module whose own linking asks for itself finds nothing
-        summaries = _closure(site, package, start, by_module, self.kept)
+        summaries = _closure(layout, package, start, self.kept)
         if not summaries:
             return None
         from fastapi_lint.analysis.callgraph import CallGraph
-        from fastapi_lint.analysis.catalog import Catalog
         from fastapi_lint.analysis.project import Project
 
-        catalog = Catalog(*self.extends)
-        catalog.installed = self._view(package)
-        graph = self._graphs[start] = CallGraph(Project(summaries), catalog)
+        graph = self._graphs[start] = CallGraph(Project(summaries), self._catalog_of(package))
         return graph
+
+    def _catalog_of(self, package: str) -> Catalog:
+        """The catalog ``package``'s calls are matched against: the configuration's, following
+        other packages (its own paths are its project's)."""
+        if package not in self._catalogs:
+            from fastapi_lint.analysis.catalog import Catalog
+
+            catalog = self._catalogs[package] = Catalog(*self.extends)
+            catalog.installed = self._view(package)
+        return self._catalogs[package]
+
+    def _layout(self, package: str) -> _Layout | None:
+        if package not in self._layouts:
+            found = next(((site, files) for site in self.site_folders if (files := _package_files(site, package))), None)
+            self._layouts[package] = None if found is None else _Layout(
+                found[0], {_module_of(file, found[0])[0]: file for file in found[1]})
+        return self._layouts[package]
+
+    def _signature(self, package: str) -> str:
+        """The names, sizes and times of ``package``'s files where it is installed ("" when it is not)."""
+        layout = self._layout(package)
+        if layout is None:
+            return ""
+        digest = hashlib.sha256(str(layout.site).encode())
+        for file in layout.by_module.values():
+            with contextlib.suppress(OSError):
+                stat = file.stat()
+                digest.update(f"{file.relative_to(layout.site).as_posix()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        return digest.hexdigest()
+
+
+class _Layout:
+    """Where a package is installed: its site-packages folder and its modules' files, by module;
+    the release key of their contents made when first asked for."""
+
+    def __init__(self, site: Path, by_module: dict[str, Path]) -> None:
+        self.site = site
+        self.by_module = by_module
+        self._release: str | None = None
+
+    def release(self, package: str) -> str:
+        if self._release is None:
+            self._release = _release_key(package, list(self.by_module.values()), self.site)
+        return self._release
 
 
 def _package_in(site: Path, segments: list[str]) -> str | None:
@@ -301,11 +345,11 @@ def _defining_module(path: str, package: str, by_module: dict[str, Path]) -> str
     return package
 
 
-def _closure(site: Path, package: str, start: str, by_module: dict[str, Path],
-             kept: KeptSummaries | None) -> list[ModuleSummary]:
+def _closure(layout: _Layout, package: str, start: str, kept: KeptSummaries | None) -> list[ModuleSummary]:
     """The facts of ``start`` and of every module of ``package`` it imports, directly or not,
     each with the ``__init__`` of the packages above it."""
-    known = _package_summaries(site, package, list(by_module.values()), kept)
+    site, by_module = layout.site, layout.by_module
+    known = _package_summaries(layout.release(package), kept)
     grown = False
     chosen: dict[str, ModuleSummary] = {}
     pending = [start]
@@ -327,7 +371,7 @@ def _closure(site: Path, package: str, start: str, by_module: dict[str, Path],
             if (target + ".").startswith(package + "."):
                 pending.append(_defining_module(target, package, by_module))
     if grown and kept is not None:
-        kept.put(_release_key(package, list(by_module.values()), site), [s for s in known.values() if s is not None])
+        kept.put(layout.release(package), [s for s in known.values() if s is not None])
     return list(chosen.values())
 
 
@@ -345,20 +389,6 @@ def _at_key(path: str, site: CallSite) -> str:
     return f"{path}\0{site.args!r}\0{site.kwargs!r}\0{site.has_star_args}\0{site.has_star_kwargs}"
 
 
-def _signature(sites: tuple[Path, ...], top: str) -> str:
-    """The names, sizes and times of package ``top``'s files where it is installed ("" when it is not)."""
-    for site in sites:
-        files = list(_package_files(site, top))
-        if files:
-            digest = hashlib.sha256(str(site).encode())
-            for file in files:
-                with contextlib.suppress(OSError):
-                    stat = file.stat()
-                    digest.update(f"{file.relative_to(site).as_posix()}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-            return digest.hexdigest()
-    return ""
-
-
 def _inside(path: Path, site: Path) -> bool:
     try:
         return path.resolve().is_relative_to(site.resolve())
@@ -366,11 +396,9 @@ def _inside(path: Path, site: Path) -> bool:
         return False
 
 
-def _package_summaries(site: Path, package: str, files: list[Path],
-                       kept: KeptSummaries | None) -> dict[str, ModuleSummary | None]:
-    """The facts of the package's files read so far (by their path below ``site``; None: a file
-    phase 1 could not read), from this process or the user's cache: its release's entry."""
-    key = _release_key(package, files, site)
+def _package_summaries(key: str, kept: KeptSummaries | None) -> dict[str, ModuleSummary | None]:
+    """The facts of a release's files read so far (by their path below site-packages; None: a
+    file phase 1 could not read), from this process or the user's cache (``key``: ``_release_key``)."""
     if key not in _IN_MEMORY:
         cached = kept.get(key) if kept is not None else None
         _IN_MEMORY[key] = {summary.path: summary for summary in cached or []}
@@ -380,22 +408,13 @@ def _package_summaries(site: Path, package: str, files: list[Path],
 def _summarize(file: Path, site: Path) -> ModuleSummary | None:
     """``file``'s facts, its module named by its place below ``site``; None when phase 1 cannot
     read it (a file too large, or not Python this interpreter or libcst reads)."""
-    from fastapi_lint.analysis.extract.parse import parse
-    from fastapi_lint.analysis.extract.summary import summarize
-    from fastapi_lint.diagnostics import Diagnostic
-    from fastapi_lint.source import read_source
+    from fastapi_lint.analysis.extract import summarize_file
 
-    module, is_package = _module_of(file, site)
-    shown = file.relative_to(site).as_posix()
-    try:
+    with contextlib.suppress(OSError):
         if file.stat().st_size > _LARGEST_FILE:
             return None
-        parsed = parse(read_source(file), shown)
-        if isinstance(parsed, Diagnostic):
-            return None
-        return summarize(parsed, shown, module, is_package)
-    except Exception:  # a file phase 1 cannot read is left out, as a broken file of the project is
-        return None
+    outcome = summarize_file(file, file.relative_to(site).as_posix(), named=_module_of(file, site))
+    return outcome if isinstance(outcome, ModuleSummary) else None
 
 
 def _release_key(top: str, files: list[Path], site: Path) -> str:

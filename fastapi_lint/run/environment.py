@@ -141,6 +141,16 @@ class UserCache:
     def __init__(self, folder: Path, answers_key: str = "") -> None:
         self.folder = folder
         self.answers_key = answers_key
+        self._secret: bytes | None = None
+        self._secret_read = False
+
+    def _signing_key(self) -> bytes | None:
+        """The cache's signing key (``cache.load_secret``), read once per run."""
+        if not self._secret_read:
+            from fastapi_lint.run.cache import load_secret
+
+            self._secret, self._secret_read = load_secret(), True
+        return self._secret
 
     def _file(self, key: str) -> Path:
         from fastapi_lint.run.cache import FINGERPRINT
@@ -165,11 +175,10 @@ class UserCache:
     def put_answers(self, answers: Answers) -> None:
         self._write(self.folder / f"answers-{self.answers_key}.pickle", answers)
 
-    @staticmethod
-    def _read(file: Path) -> object:
-        from fastapi_lint.run.cache import load_secret, unseal
+    def _read(self, file: Path) -> object:
+        from fastapi_lint.run.cache import unseal
 
-        secret = load_secret()
+        secret = self._signing_key()
         if secret is None:
             return None
         try:
@@ -178,9 +187,9 @@ class UserCache:
             return None
 
     def _write(self, file: Path, value: object) -> None:
-        from fastapi_lint.run.cache import load_secret, seal
+        from fastapi_lint.run.cache import seal
 
-        secret = load_secret()
+        secret = self._signing_key()
         if secret is None:
             return
         with contextlib.suppress(OSError):

@@ -16,8 +16,11 @@ from fastapi_lint.paths import display_path
 from fastapi_lint.source import read_source
 
 
-def summarize_file(path: Path, display: str | None = None, data: bytes | None = None) -> ModuleSummary | Diagnostic:
-    """Phase 1 for one file: read, parse, extract. Never raises for bad input."""
+def summarize_file(path: Path, display: str | None = None, data: bytes | None = None,
+                   named: tuple[str, bool] | None = None) -> ModuleSummary | Diagnostic:
+    """Phase 1 for one file: read, parse, extract. Never raises for bad input. ``named``: the
+    module and whether it is a package's ``__init__``, when the folders above the file do not
+    say (an installed namespace package's module: ``analysis/installed.py``)."""
     shown = display or display_path(path)
     if data is None:
         try:
@@ -30,7 +33,7 @@ def summarize_file(path: Path, display: str | None = None, data: bytes | None = 
     if isinstance(parsed, Diagnostic):
         return parsed
     try:
-        module, is_package = module_name(path)
+        module, is_package = named or module_name(path)
         summary = summarize(parsed, shown, module, is_package)
     except (RecursionError, MemoryError):
         return parse_error(shown, 1, 0, "the file is nested too deeply to analyse")
