@@ -182,10 +182,15 @@ def _baseline(value: object, where: str, source: Path) -> object:
     return source.parent / value
 
 
+def no_python(value: str) -> bool:
+    """``python = "none"`` (``--python none``): no environment, not even one found by itself."""
+    return value.strip().lower() == "none"
+
+
 def _python(value: object, where: str, source: Path) -> object:
     if not isinstance(value, str) or not value.strip() or "\0" in value:
         raise ConfigError(f"{where}: expected the path of a virtualenv or its interpreter, or `none`")
-    return value if value.strip().lower() == "none" else str(source.parent / Path(value).expanduser())
+    return value if no_python(value) else str(source.parent / Path(value).expanduser())
 
 
 _STRINGS: dict[str, object] = {"type": "array", "items": {"type": "string"}}

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from fastapi_lint.cli.output import COLOR_CHOICES, echo_note, fail
-from fastapi_lint.config import Config, ConfigError, expand, parse_selector_option
+from fastapi_lint.config import Config, ConfigError, expand, no_python, parse_selector_option
 from fastapi_lint.diagnostics import Applicability, Diagnostic, Severity
 
 
@@ -193,7 +193,7 @@ class CheckOptions:
         --baseline, --force-exclude, --respect-gitignore and --python (``ConfigError`` for an
         environment with no installed packages)."""
         python = self.python
-        if python is not None and python.strip().lower() != "none":
+        if python is not None and not no_python(python):
             python = str(Path(python).expanduser().absolute())
         config = found.with_overrides(**selection, fail_on=Severity.parse(self.fail_on) if self.fail_on else None,
                                       scope=self.scope, baseline=self.baseline_file, force_exclude=self.force_exclude,

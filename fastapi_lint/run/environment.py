@@ -17,13 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from fastapi_lint.config import no_python
+
 if TYPE_CHECKING:
     from fastapi_lint.analysis.catalog import Catalog
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.analysis.installed import Answers
     from fastapi_lint.config import Config
 
-OFF = "none"
 _FOUND_BESIDE = (".venv", "venv")
 
 
@@ -36,7 +37,7 @@ def site_folders(config: Config) -> tuple[Path, ...]:
     Raises ``NoEnvironment`` when the one configured has none."""
     chosen = config.python
     if chosen is not None:
-        if chosen.strip().lower() == OFF:
+        if no_python(chosen):
             return ()
         found = _sites(_environment_of(Path(chosen).expanduser()))
         if not found:
