@@ -4,10 +4,11 @@ The catalog names what blocks in the libraries it knows. With the project's envi
 (``--python``, ``python = "..."`` in the configuration, or found by itself: ``run/environment.py``),
 a call into a package it does not know (``firecrawl.FirecrawlApp(...).scrape_url(url)``) is
 followed into that package's source in the environment's ``site-packages``: the module defining
-it and the modules of the package it imports, directly or not, are summarised by the same phase-1
-extractor as the project's (never imported), linked as a project of their own, and the library
-function's calls climbed down to the catalog's waits (``requests.post``), through the other
-packages it calls. Below namespace packages (``google.cloud``, ``pyln``) the first regular package
+it is summarised by the same phase-1 extractor as the project's (never imported), linked as a
+project of their own, and the library function's calls climbed down to the catalog's waits
+(``requests.post``), through the other packages it calls; the package's other modules are read
+as the climb's resolution names them (an import, a base class), and the climb made again over
+them, until it names none it has not read. A package's modules that no call reaches are not read. Below namespace packages (``google.cloud``, ``pyln``) the first regular package
 is the unit. The finding names the chain: ``route -> firecrawl.FirecrawlApp.scrape_url``, "performs
 a synchronous HTTP request inside `firecrawl` (firecrawl.firecrawl.FirecrawlApp.scrape_url ->
 requests.post)". A call's arguments count (``at``): a request made only under a flag the call
@@ -97,7 +98,7 @@ class InstalledLibraries:
         self.own_modules = own_modules
         self.own_package = own_package  # the package whose calls a view matches: its paths are its project's
         # Shared with the views each package's calls are matched through (``_view``):
-        self._graphs: dict[str, CallGraph | None] = shared._graphs if shared else {}  # package -> its modules linked
+        self._graphs: dict[frozenset[str], CallGraph | None] = shared._graphs if shared else {}  # modules -> linked
         self._packages: dict[str, str | None] = shared._packages if shared else {}  # path -> its package (``_package_of``)
         self._found: dict[str, Found | None] = shared._found if shared else {}  # path -> what ``entry`` found
         self._found_at: dict[str, Found | None] = shared._found_at if shared else {}  # ``at``'s, by ``_at_key``
@@ -164,9 +165,26 @@ class InstalledLibraries:
         return self._packages[key]
 
     def _follow(self, package: str, path: str, site: CallSite | None = None) -> Found | None:
-        graph = self._graph(package, path)
-        if graph is None:
+        """What calling ``path`` comes to, read on demand: the module defining it first; then,
+        while resolving the call's reach names modules of the package not read yet (an import, a
+        base class, a submodule's function), those too, and the call asked again over them."""
+        self._looked_up.add(package)
+        layout = self._layout(package)
+        if layout is None:
             return None
+        modules = _readable(layout, package, {_defining_module(path, package, layout.by_module)}, self.kept)
+        while True:
+            graph = self._graph(package, modules)
+            if graph is None:
+                return None
+            found = self._witness(graph, path, site)
+            wanted = {_defining_module(asked, package, layout.by_module)
+                      for asked in graph.project.paths_asked() if (asked + ".").startswith(package + ".")}
+            if wanted <= modules.keys() or len(modules) >= MAX_FILES:
+                return found
+            modules = _readable(layout, package, wanted | modules.keys(), self.kept)
+
+    def _witness(self, graph: CallGraph, path: str, site: CallSite | None) -> Found | None:
         project = graph.project
         ref = project.resolve(Ref(path))
         # ``SentenceSplitter.get_nodes_from_documents``, inherited: its ``self`` calls reach
@@ -214,25 +232,18 @@ class InstalledLibraries:
         packages = {top: self._signature(top) for top in sorted(self._looked_up)}
         self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
 
-    def _graph(self, package: str, path: str) -> CallGraph | None:
-        """The modules of ``package`` that the one defining ``path`` imports within it, directly
-        or not, with each one's ``__init__`` above, linked: what a call of ``path`` can run there.
-        A module of a package asked about again is read once."""
-        self._looked_up.add(package)
-        layout = self._layout(package)
-        if layout is None:
-            return None
-        start = _defining_module(path, package, layout.by_module)
-        if start in self._graphs:
-            return self._graphs[start]
-        self._graphs[start] = None  # a module whose own linking asks for itself finds nothing
-        summaries = _closure(layout, package, start, self.kept)
-        if not summaries:
+    def _graph(self, package: str, modules: dict[str, ModuleSummary]) -> CallGraph | None:
+        """``modules`` of ``package`` linked, once per set of modules."""
+        key = frozenset(modules)
+        if key in self._graphs:
+            return self._graphs[key]
+        self._graphs[key] = None  # modules whose own linking asks for themselves find nothing
+        if not modules:
             return None
         from fastapi_lint.analysis.callgraph import CallGraph
         from fastapi_lint.analysis.project import Project
 
-        graph = self._graphs[start] = CallGraph(Project(summaries), self._catalog_of(package))
+        graph = self._graphs[key] = CallGraph(Project(list(modules.values())), self._catalog_of(package))
         return graph
 
     def _catalog_of(self, package: str) -> Catalog:
@@ -345,14 +356,15 @@ def _defining_module(path: str, package: str, by_module: dict[str, Path]) -> str
     return package
 
 
-def _closure(layout: _Layout, package: str, start: str, kept: KeptSummaries | None) -> list[ModuleSummary]:
-    """The facts of ``start`` and of every module of ``package`` it imports, directly or not,
-    each with the ``__init__`` of the packages above it."""
+def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummaries | None) -> dict[str, ModuleSummary]:
+    """The facts of the ``wanted`` modules of ``package`` that phase 1 reads, each with the
+    ``__init__`` of the packages above it and the modules it star-imports from the package
+    (a name it defines may come from any of them), by module."""
     site, by_module = layout.site, layout.by_module
     known = _package_summaries(layout.release(package), kept)
     grown = False
     chosen: dict[str, ModuleSummary] = {}
-    pending = [start]
+    pending = sorted(wanted)
     while pending and len(chosen) < MAX_FILES:
         module = pending.pop()
         if module in chosen or module not in by_module:
@@ -367,13 +379,11 @@ def _closure(layout: _Layout, package: str, start: str, kept: KeptSummaries | No
         chosen[module] = summary
         parts = module.split(".")
         pending.extend(".".join(parts[:end]) for end in range(len(package.split(".")), len(parts)))
-        for target in [*(imported for _, imported in summary.imports), *summary.star_imports]:
-            if (target + ".").startswith(package + "."):
-                pending.append(_defining_module(target, package, by_module))
+        pending.extend(_defining_module(starred, package, by_module) for starred in summary.star_imports
+                       if (starred + ".").startswith(package + "."))
     if grown and kept is not None:
         kept.put(layout.release(package), [s for s in known.values() if s is not None])
-    return list(chosen.values())
-
+    return chosen
 
 
 def _as_entry(path: str, found: Found | None) -> Entry | None:

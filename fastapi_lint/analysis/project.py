@@ -112,6 +112,19 @@ class Project(ClassHierarchy):
             return cached
         return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
 
+    def paths_asked(self) -> Iterator[str]:
+        """Every path resolution has been asked about or answered so far (a class's bases
+        included): what a reader of modules on demand (``installed.py``) reads next."""
+        for memo in self.resolved.values():
+            for path, found in memo.items():
+                yield path
+                yield found.path
+        for (path, _), options in self._all_memo.items():
+            yield path
+            yield from (option.path for option in options)
+        for found in self._returns_memo.values():
+            yield found.path
+
     def _walk_as(self, ref: Ref) -> Ref:
         found = self._walk(ref.path)
         if ref.kind is RefKind.INSTANCE and found.kind is RefKind.SYMBOL:
