@@ -3,13 +3,13 @@ a call runs its callee's body where it is made (``callgraph.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from fastapi_lint.analysis.call_arguments import decorator_path, fits
 from fastapi_lint.analysis.catalog.blocking import Entry
 from fastapi_lint.analysis.facts import CallSite, Ref
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Located, Project
 
 
 @dataclass
@@ -21,6 +21,10 @@ class Calls:
     runs: list[tuple[CallSite, str]]
     unknown: int
     unresolved: int
+    # Calls the catalog does not know that an installed package may answer, not followed until a
+    # question about waits needs them: (place in ``direct``, site, callee). What reaches what
+    # (``edges``, ``runs``) never depends on them.
+    deferred: list[tuple[int, CallSite, Callee]] = field(default_factory=list)
 
 
 NO_CALLS = Calls([], [], [], 0, 0)
@@ -36,6 +40,34 @@ class Callee(NamedTuple):
     harmless: bool  # a builtin or the like: not an unknown effect
     # what else it may be, when it is a name bound several ways (``Project.resolve_all``)
     others: tuple[Callee, ...] = ()
+    follows: bool = False  # no entry knows it, and an installed package may (``Calls.deferred``)
+
+
+_GETITEM = ".__getitem__"
+# Calls known to do no I/O: builtins and methods of builtin values, HTTP errors.
+_HARMLESS = (
+    "builtins.", "str.", "int.", "float.", "bool.", "bytes.", "dict.", "list.", "set.", "tuple.",
+    "fastapi.HTTPException", "fastapi.exceptions.", "starlette.exceptions.", "typing.", "uuid.UUID",
+)
+_UNTYPED_MEMBERS = ("typing.Any.", "typing_extensions.Any.")  # ``self.client: Any``'s methods: anything
+
+
+def is_harmless(path: str) -> bool:
+    """Whether a call of ``path`` is known to do no I/O (``Callee.harmless``)."""
+    return path.startswith(_HARMLESS) and not path.startswith(_UNTYPED_MEMBERS)
+
+
+def property_reads(project: Project, located: Located) -> list[tuple[CallSite, str]]:
+    """``self.client`` where ``client`` is a ``@property``: reading it runs the getter; and
+    ``registry[key]`` where ``registry`` is an instance of a class with ``__getitem__``."""
+    found: list[tuple[CallSite, str]] = []
+    for read in located.function.reads:
+        getter = project.property_getter(read.ref)
+        if getter is None and read.ref.path.endswith(_GETITEM):
+            getter = project.item_getter(read.ref)
+        if getter is not None:
+            found.append((CallSite(func=read.ref, text=read.text, span=read.span), getter))
+    return found
 
 
 # Decorators that leave a generator function a generator function.

@@ -22,8 +22,9 @@ from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, runs_body
+from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, is_harmless, property_reads, runs_body
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
+from fastapi_lint.analysis.deferred_calls import followed_entry, settle
 from fastapi_lint.analysis.dispatch import Implementations, test_functions
 from fastapi_lint.analysis.guards import module_in_tests, once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
@@ -35,17 +36,10 @@ from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
 
-# Calls known to do no I/O: builtins and methods of builtin values, HTTP errors.
-_HARMLESS = (
-    "builtins.", "str.", "int.", "float.", "bool.", "bytes.", "dict.", "list.", "set.", "tuple.",
-    "fastapi.HTTPException", "fastapi.exceptions.", "starlette.exceptions.", "typing.", "uuid.UUID",
-)
-_UNTYPED_MEMBERS = ("typing.Any.", "typing_extensions.Any.")  # ``self.client: Any``'s methods: anything
 
 
 # What building an object runs, in the order a class's own ``__init__`` hides the others.
 _CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
-_GETITEM = ".__getitem__"
 # How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
 _FORWARDS = 3
 
@@ -87,7 +81,7 @@ class CallGraph:
 
     def direct(self, path: str) -> list[tuple[CallSite, str, Entry]]:
         """The catalog calls ``path`` makes itself: (site, catalog path, entry)."""
-        return self._of(path).direct
+        return self._settled(path).direct
 
     def runs(self, path: str) -> list[tuple[CallSite, str]]:
         """Every project function ``path`` may run per call, however it runs it: awaited,
@@ -96,7 +90,7 @@ class CallGraph:
 
     def unknown_calls(self, path: str) -> int:
         """How many calls of ``path`` have an unknown effect (no project target, not in the catalog)."""
-        return self._of(path).unknown
+        return self._settled(path).unknown
 
     @property
     def unresolved(self) -> int:
@@ -110,6 +104,13 @@ class CallGraph:
             # Only a function's own path names it here (not a path through a package alias).
             found = self._build(located) if located is not None and located.function.path == path else NO_CALLS
             self._calls[path] = found
+        return found
+
+    def _settled(self, path: str) -> Calls:
+        """``_of(path)``, its calls into installed packages followed (``deferred_calls.py``)."""
+        found = self._of(path)
+        if found.deferred and (located := self.project.function(path)) is not None:
+            settle(found, located, self.project, self.catalog)
         return found
 
     def _build(self, located: Located) -> Calls:
@@ -142,6 +143,9 @@ class CallGraph:
                         runs.append((site, handed))
             if site.awaited or site.uncontended or runs_off_loop(self.project, site):
                 continue
+            if callee.follows:
+                found.deferred.append((len(direct), site, callee))
+                continue
             entry = callee.entry or (self.catalog.match_iterated(callee.ref.path) if site.iterated else None)
             entry = entry and self.catalog.as_called(callee.ref.path, site, entry)
             if entry is not None and not cannot_wait(site, callee.ref.path):
@@ -152,7 +156,7 @@ class CallGraph:
                 found.unknown += 1
                 if callee.ref.path == "?":
                     found.unresolved += 1
-        reads = self._property_reads(located)
+        reads = property_reads(self.project, located)
         edges.extend(reads)
         runs.extend(reads)
         return found
@@ -169,14 +173,16 @@ class CallGraph:
         targets = self.targets(ref)
         if f".{SUPER}." in func.path:  # ``super().m()`` runs the base's ``m`` itself, never an override
             targets = [own] if (own := self.target(ref)) is not None else []
+        entry = (self.catalog.match_called(ref.path, self.project.mro(ref.path), follow=False)
+                 if ref.kind is RefKind.INSTANCE and not targets else self.catalog.match(ref.path, follow=bool(targets)))
         return Callee(
             ref,
             targets,
             # (the project's own ``add_task`` that starts a process: what it is handed runs there)
             is_offload(ref.path, func.path.rpartition(".")[2]) and not starts_process_with_parameter(self.project, ref.path),
-            self.catalog.match_called(ref.path, self.project.mro(ref.path)) if ref.kind is RefKind.INSTANCE and not targets
-            else self.catalog.match(ref.path),
-            ref.path.startswith(_HARMLESS) and not ref.path.startswith(_UNTYPED_MEMBERS),
+            entry,
+            is_harmless(ref.path),
+            follows=self.catalog.installed is not None and entry is None and not targets and ref.path != "?",
         )
 
     def _add_choices(self, found: Calls, site: CallSite, callee: Callee, tests: frozenset[str]) -> None:
@@ -203,8 +209,9 @@ class CallGraph:
                         found.runs.append((site, handed))
             if site.awaited or runs_off_loop(self.project, site):
                 continue
-            if option.entry is not None and not cannot_wait(site, option.ref.path):
-                found.direct.append((site, option.ref.path, option.entry))
+            entry = followed_entry(option, self.project, self.catalog)
+            if entry is not None and not cannot_wait(site, option.ref.path):
+                found.direct.append((site, option.ref.path, entry))
             elif option.targets:
                 found.edges.extend([(site, target) for target in option.targets if runs_body(self.project, site, target)])
             elif not option.harmless:
@@ -213,18 +220,6 @@ class CallGraph:
             found.unknown += 1
             if callee.ref.path == "?":
                 found.unresolved += 1
-
-    def _property_reads(self, located: Located) -> list[tuple[CallSite, str]]:
-        """``self.client`` where ``client`` is a ``@property``: reading it runs the getter; and
-        ``registry[key]`` where ``registry`` is an instance of a class with ``__getitem__``."""
-        found: list[tuple[CallSite, str]] = []
-        for read in located.function.reads:
-            getter = self.project.property_getter(read.ref)
-            if getter is None and read.ref.path.endswith(_GETITEM):
-                getter = self.project.item_getter(read.ref)
-            if getter is not None:
-                found.append((CallSite(func=read.ref, text=read.text, span=read.span), getter))
-        return found
 
     def targets(self, ref: Ref) -> list[str]:
         """The project functions a call may run: its target, or for an interface method, the overrides."""

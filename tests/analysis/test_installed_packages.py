@@ -348,7 +348,7 @@ def test_a_second_run_in_the_same_environment_reads_no_package_again(
     assert ("FAS101", 12) not in again and ("FAS101", 27) in again
 
 
-def test_only_the_modules_a_called_one_imports_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_modules_a_call_reaches_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fastapi_lint.analysis.installed as installed
 
     root = _project(tmp_path / "project")
@@ -365,3 +365,46 @@ def test_only_the_modules_a_called_one_imports_are_read(tmp_path: Path, monkeypa
     assert ("FAS101", 12) in _findings(root, "--python", str(tmp_path / "env"))
     assert "fakesdk/_http.py" in read and "fakesdk/client.py" in read and "fakesdk/__init__.py" in read
     assert "fakesdk/unrelated.py" not in read
+
+
+_REACH_APP = """\
+from fastapi import FastAPI
+import fakesdk
+import otherpkg
+
+app = FastAPI()
+
+
+@app.get("/report")
+async def report(name: str):
+    return fakesdk.fetch_report(name)
+
+
+@app.get("/sync")
+def in_the_threadpool(url: str):
+    return otherpkg.copy(url)
+"""
+
+
+def test_a_package_is_read_only_as_far_as_a_call_on_the_loop_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The modules of a package that the called function does not reach are not read, though the
+    modules read import them; nor is a package that only code off the loop calls."""
+    import fastapi_lint.analysis.installed as installed
+
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "main.py").write_text(_REACH_APP, encoding="utf-8")
+    site = _environment(tmp_path / "env")
+    read: list[str] = []
+    summarize = installed._summarize
+
+    def recorded(file: Path, site: Path) -> object:
+        read.append(file.relative_to(site).as_posix())
+        return summarize(file, site)
+
+    monkeypatch.setattr(installed, "_summarize", recorded)
+    found = _findings(root, "--python", str(tmp_path / "env"))
+    assert set(found) == {("FAS101", 10)}
+    assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 10)]
+    assert sorted(read) == ["fakesdk/__init__.py", "fakesdk/client.py"]

@@ -53,8 +53,10 @@ class Catalog:
                 self._safe_prefixes.add(pattern[:-2])
             else:
                 self._safe_exact.add(pattern)
-        # A project calls the same few thousand paths over and over.
+        # A project calls the same few thousand paths over and over (with, and without, following
+        # them into installed packages).
         self._matched: dict[str, Entry | None] = {}
+        self._known: dict[str, Entry | None] = {}
         # The project's environment, whose packages a call the entries do not know is followed into.
         self.installed: Followed | None = None
         self._covered: frozenset[str] | None = None  # ``covers``'s
@@ -75,15 +77,17 @@ class Catalog:
         else:
             self._exact[entry.pattern] = entry
 
-    def match(self, path: str) -> Entry | None:
-        """The entry for a resolved call path, or None when it is not known to block.
+    def match(self, path: str, follow: bool = True) -> Entry | None:
+        """The entry for a resolved call path, or None when it is not known to block; with
+        ``follow`` False, the entries' answer alone (no installed package read).
 
         A path holding ``()`` went through a call whose result is unknown: it never matches.
         """
+        memo = self._matched if follow else self._known
         try:
-            return self._matched[path]
+            return memo[path]
         except KeyError:
-            found = self._matched[path] = self._match(path)
+            found = memo[path] = self._match(path, follow)
             return found
 
     def as_called(self, path: str, site: CallSite, entry: Entry) -> Entry | None:
@@ -97,17 +101,17 @@ class Catalog:
         (``users.find().sort(...)``, whose type the path does not carry) is that result still."""
         return self._folded(path.partition("()")[0], ITERATED_ENTRIES.get)
 
-    def match_called(self, path: str, bases: tuple[str, ...]) -> Entry | None:
+    def match_called(self, path: str, bases: tuple[str, ...], follow: bool = True) -> Entry | None:
         """The entry for calling an object of the type at ``path`` that defines no ``__call__``:
         its type's, else the first of its bases' (``bases``, its MRO) the catalog knows: a
         project's ``torch.nn.Module`` subclass runs the module's forward pass."""
-        return next((found for base in (path, *bases) if (found := self.match(base)) is not None), None)
+        return next((found for base in (path, *bases) if (found := self.match(base, follow)) is not None), None)
 
-    def _match(self, path: str) -> Entry | None:
+    def _match(self, path: str, follow: bool) -> Entry | None:
         if "()" in path:
             return None
         found = self._folded(path, self._lookup)
-        if found is None and self.installed is not None and not self._is_safe(path):
+        if found is None and follow and self.installed is not None and not self._is_safe(path):
             found = self.installed.entry(path, self.covers)
         return found
 
