@@ -362,6 +362,9 @@ def test_only_the_modules_a_call_reaches_are_read(tmp_path: Path, monkeypatch: p
         return summarize(file, site)
 
     monkeypatch.setattr(installed, "_summarize", recorded)
+    # what earlier tests read of the same release, in this process and in the user's cache
+    monkeypatch.setattr(installed, "_IN_MEMORY", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     assert ("FAS101", 12) in _findings(root, "--python", str(tmp_path / "env"))
     assert "fakesdk/_http.py" in read and "fakesdk/client.py" in read and "fakesdk/__init__.py" in read
     assert "fakesdk/unrelated.py" not in read
@@ -380,15 +383,16 @@ async def report(name: str):
     return fakesdk.fetch_report(name)
 
 
-@app.get("/sync")
-def in_the_threadpool(url: str):
+def rebuild_mirror(url: str):
+    # a maintenance command's: nothing the app runs calls it
     return otherpkg.copy(url)
 """
 
 
 def test_a_package_is_read_only_as_far_as_a_call_on_the_loop_reaches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The modules of a package that the called function does not reach are not read, though the
-    modules read import them; nor is a package that only code off the loop calls."""
+    modules read import them; nor is a package only code that no question about waits reaches
+    calls (a function nothing the app runs calls)."""
     import fastapi_lint.analysis.installed as installed
 
     root = tmp_path / "project"
@@ -404,6 +408,9 @@ def test_a_package_is_read_only_as_far_as_a_call_on_the_loop_reaches(tmp_path: P
         return summarize(file, site)
 
     monkeypatch.setattr(installed, "_summarize", recorded)
+    # what earlier tests read of the same release, in this process and in the user's cache
+    monkeypatch.setattr(installed, "_IN_MEMORY", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     found = _findings(root, "--python", str(tmp_path / "env"))
     assert set(found) == {("FAS101", 10)}
     assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 10)]
