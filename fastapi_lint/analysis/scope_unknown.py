@@ -101,7 +101,7 @@ class UnknownPlacement(CallEdges):
                 continue
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
-                    and (self._called_unseen(function, own) if function.class_path
+                    and (self._called_unseen(function) if function.class_path
                          else module in routed or function.path in named.named
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
@@ -211,16 +211,17 @@ class UnknownPlacement(CallEdges):
                 return True
         return False
 
-    def _called_unseen(self, method: FunctionFacts, own: set[str]) -> bool:
+    def _called_unseen(self, method: FunctionFacts) -> bool:
         """Whether something the analysis cannot see may call an uncalled public method of a class
         the app uses: a library, through the class's base of its own (``dispatch`` of a
         middleware, ``run`` of a library's worker); a call on a value typed as a base of the
         project's that defines it and that code calls (an override); the language, through a dunder (``__call__``,
-        ``__aenter__``); a caller to come, in the app's own modules. Not every public method of a
-        library class the server holds: a library's API serves its other users
-        (``AsyncWebCrawler.aseed_urls`` that the server never calls)."""
+        ``__aenter__``). Not every public method of a library class the server holds: a library's
+        API serves its other users (``AsyncWebCrawler.aseed_urls`` that the server never calls);
+        nor one of a service class beside the app's routes and dependencies that no code calls,
+        even by name on a value of unknown type (those are found by name below): dead code."""
         assert method.class_path is not None
-        if method.name.startswith("__") or self._module_of(method.class_path) in own:
+        if method.name.startswith("__"):
             return True
         project = self.project
         return any(self._called_through(f"{base}.{method.name}")
