@@ -8,9 +8,10 @@ it is summarised by the same phase-1 extractor as the project's (never imported)
 project of their own, and the library function's calls climbed down to the catalog's waits
 (``requests.post``), through the other packages it calls; the package's other modules are read
 as the climb's resolution names them (an import, a base class), and the climb made again over
-them, until it names none it has not read. A package's modules that no call reaches are not read. Below namespace packages (``google.cloud``, ``pyln``) the first regular package
-is the unit. The finding names the chain: ``route -> firecrawl.FirecrawlApp.scrape_url``, "performs
-a synchronous HTTP request inside `firecrawl` (firecrawl.firecrawl.FirecrawlApp.scrape_url ->
+them, until it names none it has not read: a package's modules that no call reaches are not
+read. Below namespace packages (``google.cloud``, ``pyln``) the first regular package is the
+unit. The finding names the chain: ``route -> firecrawl.FirecrawlApp.scrape_url``, "performs a
+synchronous HTTP request inside `firecrawl` (firecrawl.firecrawl.FirecrawlApp.scrape_url ->
 requests.post)". A call's arguments count (``at``): a request made only under a flag the call
 leaves at its default is not its wait.
 
@@ -182,7 +183,10 @@ class InstalledLibraries:
                       for asked in graph.project.paths_asked() if (asked + ".").startswith(package + ".")}
             if wanted <= modules.keys() or len(modules) >= MAX_FILES:
                 return found
-            modules = _readable(layout, package, wanted | modules.keys(), self.kept)
+            grown = _readable(layout, package, wanted | modules.keys(), self.kept)
+            if grown.keys() == modules.keys():
+                return found  # what it names more, phase 1 cannot read (a file too large, or not Python)
+            modules = grown
 
     def _witness(self, graph: CallGraph, path: str, site: CallSite | None) -> Found | None:
         project = graph.project

@@ -415,3 +415,30 @@ def test_a_package_is_read_only_as_far_as_a_call_on_the_loop_reaches(tmp_path: P
     assert set(found) == {("FAS101", 10)}
     assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 10)]
     assert sorted(read) == ["fakesdk/__init__.py", "fakesdk/client.py"]
+
+
+def test_a_package_whose_init_phase_1_cannot_read_is_followed_without_end(tmp_path: Path) -> None:
+    """A module of the package names what its ``__init__`` defines, and that file is not Python
+    phase 1 reads: the climb stops with what it has instead of asking for it again and again."""
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "main.py").write_text(textwrap.dedent("""\
+        from fastapi import FastAPI
+        from brokenpkg import api
+
+        app = FastAPI()
+
+
+        @app.get("/fetch")
+        async def fetch(url: str):
+            return api.get(url)
+        """), encoding="utf-8")
+    site = _environment(tmp_path / "env")
+    (site / "brokenpkg").mkdir()
+    (site / "brokenpkg" / "__init__.py").write_text("def broken(:\n", encoding="utf-8")
+    (site / "brokenpkg" / "api.py").write_text(
+        "import requests\nimport brokenpkg\n\n\ndef get(url):\n    brokenpkg.configure()\n"
+        "    return requests.get(url, timeout=5)\n", encoding="utf-8")
+    found = _findings(root, "--python", str(tmp_path / "env"))
+    assert ("FAS101", 9) in found and "brokenpkg.api.get -> requests.get" in found[("FAS101", 9)]
