@@ -6,8 +6,10 @@ that start the service (a ``Dockerfile``'s ``CMD``, a compose file's ``command``
 a start script) name the module it runs (``uvicorn app.main:app``, ``gunicorn svc.api:create_app()``,
 ``python -m app.server``, ``fastapi run app/main.py``), an app defined in a module below that
 module's folder that neither it nor anything it imports loads is not served
-(``scope_closure.undeployed_routes``). Nothing changes when no deployment file names a module of
-the project.
+(``scope_closure.undeployed_routes``). The repository's README counts too, for the servers'
+targets it names (``uvicorn app.main:app`` in its "how to run"), not the files and modules its
+prose names in passing: a backup copy of the monolith (``app/main_old.py``) beside the app it
+starts is not served. Nothing changes when no deployment file names a module of the project.
 
 The files looked at, for every folder holding a module and each folder above it up to the
 repository's root (the folder holding ``.git``; without one, the highest folder holding a
@@ -38,6 +40,7 @@ _FILE_NAMES = re.compile(
 _FOLDERS = frozenset({"docker", ".docker", "deploy", "deployment", "deployments", "infra", "k8s", "kubernetes",
                       "helm", "ops", "scripts", "bin", ".devcontainer", "compose", "charts"})
 _YAML = re.compile(r".*\.ya?ml\Z", re.I)
+_README = re.compile(r"README(\.(md|rst|txt|markdown))?\Z", re.I)
 # ``app.main:app``, ``api:create_app()``: an ASGI server's target (uvicorn, gunicorn, hypercorn,
 # granian, daphne); ``localhost:8000`` or ``python:3.12`` never name an attribute.
 _TARGET = re.compile(r"(?<![\w./:-])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*)(?:\(\))?(?![\w.:/])")
@@ -77,6 +80,8 @@ class Deployments:
                 except OSError:
                     continue
                 targets.update((match.group(1), match.group(2)) for match in _TARGET.finditer(text))
+                if _README.match(file.name):
+                    continue  # prose names files and modules in passing; a server's target is a command
                 modules.update(match.group(1) for match in _MODULE_RUN.finditer(text))
                 scripts.update(match.group(1).lstrip("./") for match in _SCRIPT.finditer(text))
             self._named = frozenset(targets), frozenset(modules), frozenset(script for script in scripts if script)
@@ -108,6 +113,8 @@ def _find(paths: dict[str, Path]) -> list[Path]:
         found.extend(_scan(folder))
         if len(found) >= MAX_FILES:
             break
+    # the repository's README too: how to run the service (``uvicorn app.main:app``)
+    found.extend(Path(entry.path) for entry, is_folder in _entries(top) if not is_folder and _README.match(entry.name))
     return found[:MAX_FILES]
 
 

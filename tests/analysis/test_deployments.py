@@ -35,8 +35,36 @@ def test_servers_targets_modules_and_scripts_are_read(tmp_path: Path) -> None:
 
 
 def test_no_deployment_files_name_nothing(tmp_path: Path) -> None:
-    found = _project(tmp_path, {"app/main.py": "", "README.md": "uvicorn app.main:app\n"})
+    found = _project(tmp_path, {"app/main.py": "", "docs/usage.md": "uvicorn app.main:app\n"})
     assert found.files() == [] and found.named() == (frozenset(), frozenset(), frozenset())
+
+
+def test_the_repositorys_readme_names_servers_targets_only(tmp_path: Path) -> None:
+    """A README says how to run the service (``uvicorn app.main:app``); the modules and files its
+    prose names in passing (``python -m pytest``, ``edit app/config.py``) start nothing. Only the
+    repository's own README is read, not a package's."""
+    found = _project(tmp_path, {
+        "app/main.py": "",
+        "README.md": "## Run\n\n    uvicorn app.main:app --reload\n\nTests: `python -m pytest`; settings in app/config.py.\n",
+        "app/README.md": "uvicorn app.other:app\n",
+    })
+    assert [path.name for path in found.files()] == ["README.md"]
+    assert found.named() == (frozenset({("app.main", "app")}), frozenset(), frozenset())
+
+
+def test_an_app_the_readme_does_not_run_beside_the_one_it_does_is_not_served(tmp_path: Path) -> None:
+    """A monolith's backup copy (``app/main_old.py``, its own app, nothing imports it) beside the
+    app the README starts: its routes are out of the default scope, as an undeployed app's."""
+    from fastapi_lint.api import lint_paths
+    from fastapi_lint.config import Config
+
+    route = "from fastapi import FastAPI\nimport requests\n\napp = FastAPI()\n\n\n@app.get('/x')\nasync def x():\n    return requests.get('https://example.com', timeout=5).text\n"
+    _project(tmp_path, {"README.md": "Run it: `uvicorn app.main:app --port 8000`\n", "app/__init__.py": "",
+                        "app/main.py": route, "app/main_old.py": route})
+    shown = {Path(d.path).name for d in lint_paths([tmp_path], Config(), cache_dir=None).diagnostics}
+    assert shown == {"main.py"}
+    everything = {Path(d.path).name for d in lint_paths([tmp_path], Config(scope="all"), cache_dir=None).diagnostics}
+    assert everything == {"main.py", "main_old.py"}
 
 
 def test_files_above_the_repository_and_links_are_not_read(tmp_path: Path) -> None:
