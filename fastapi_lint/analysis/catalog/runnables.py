@@ -10,7 +10,7 @@ project's own code (``RunnableLambda``, ``StructuredTool``) or merely routes to 
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.catalog.blocking import ON_NETWORK, Entry
+from fastapi_lint.analysis.catalog.blocking import COMPUTING, ON_NETWORK, Entry
 
 # sync method -> its async counterpart
 RUNNABLE_METHODS: dict[str, str] = {
@@ -42,6 +42,10 @@ _QUIET_WORDS = ("Prompt", "Template", "Parser", "Splitter", "Passthrough", "Lamb
                 "Message", "Tool", "Assign", "Pick", "Generator")
 
 _ROOTS = ("langchain", "langchain_core", "langchain_community", "langgraph")
+
+# Retrievers that keep their index in memory and call out to nothing: building one, or searching
+# it, scores every document it holds on the calling thread (FAS104, not a wait on a peer).
+_IN_MEMORY_INDEXES = frozenset({"BM25Retriever", "TFIDFRetriever"})
 
 # The type a composition gives: ``prompt | model`` is a ``RunnableSequence`` that runs the model.
 SEQUENCE = "langchain_core.runnables.RunnableSequence"
@@ -108,6 +112,10 @@ def match(path: str) -> Entry | None:
     type_name = owner.rpartition(".")[2]
     if not type_name[:1].isupper() or any(word in type_name for word in _QUIET_WORDS):
         return None
+    if type_name in _IN_MEMORY_INDEXES:
+        return Entry(path, "builds or searches an in-memory keyword index (BM25, TF-IDF), scoring every document "
+                     "it holds on the calling thread", "`await asyncio.to_thread(...)`, or build the index once",
+                     kind="cpu", waits=COMPUTING)
     found = _ENTRIES.get(name)
     if found is None:
         found = _ENTRIES[name] = Entry(
