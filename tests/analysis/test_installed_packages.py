@@ -348,12 +348,12 @@ def test_a_second_run_in_the_same_environment_reads_no_package_again(
     assert ("FAS101", 12) not in again and ("FAS101", 27) in again
 
 
-def test_only_the_modules_a_call_reaches_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _files_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files of installed packages phase 1 reads from now on (by their path below
+    site-packages), starting from nothing read: not what earlier tests read of the same release,
+    in this process or in the user's cache."""
     import fastapi_lint.analysis.installed as installed
 
-    root = _project(tmp_path / "project")
-    site = _environment(tmp_path / "env")
-    (site / "fakesdk" / "unrelated.py").write_text("import time\n\n\ndef wait():\n    time.sleep(1)\n", encoding="utf-8")
     read: list[str] = []
     summarize = installed._summarize
 
@@ -362,9 +362,16 @@ def test_only_the_modules_a_call_reaches_are_read(tmp_path: Path, monkeypatch: p
         return summarize(file, site)
 
     monkeypatch.setattr(installed, "_summarize", recorded)
-    # what earlier tests read of the same release, in this process and in the user's cache
     monkeypatch.setattr(installed, "_IN_MEMORY", {})
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    return read
+
+
+def test_only_the_modules_a_call_reaches_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path / "project")
+    site = _environment(tmp_path / "env")
+    (site / "fakesdk" / "unrelated.py").write_text("import time\n\n\ndef wait():\n    time.sleep(1)\n", encoding="utf-8")
+    read = _files_read(tmp_path, monkeypatch)
     assert ("FAS101", 12) in _findings(root, "--python", str(tmp_path / "env"))
     assert "fakesdk/_http.py" in read and "fakesdk/client.py" in read and "fakesdk/__init__.py" in read
     assert "fakesdk/unrelated.py" not in read
@@ -393,24 +400,12 @@ def test_a_package_is_read_only_as_far_as_a_call_on_the_loop_reaches(tmp_path: P
     """The modules of a package that the called function does not reach are not read, though the
     modules read import them; nor is a package only code that no question about waits reaches
     calls (a function nothing the app runs calls)."""
-    import fastapi_lint.analysis.installed as installed
-
     root = tmp_path / "project"
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text("", encoding="utf-8")
     (root / "app" / "main.py").write_text(_REACH_APP, encoding="utf-8")
-    site = _environment(tmp_path / "env")
-    read: list[str] = []
-    summarize = installed._summarize
-
-    def recorded(file: Path, site: Path) -> object:
-        read.append(file.relative_to(site).as_posix())
-        return summarize(file, site)
-
-    monkeypatch.setattr(installed, "_summarize", recorded)
-    # what earlier tests read of the same release, in this process and in the user's cache
-    monkeypatch.setattr(installed, "_IN_MEMORY", {})
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    _environment(tmp_path / "env")
+    read = _files_read(tmp_path, monkeypatch)
     found = _findings(root, "--python", str(tmp_path / "env"))
     assert set(found) == {("FAS101", 10)}
     assert "fakesdk.client.fetch_report -> requests.get" in found[("FAS101", 10)]
