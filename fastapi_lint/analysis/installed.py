@@ -105,6 +105,8 @@ class InstalledLibraries:
         self._found_at: dict[str, Found | None] = shared._found_at if shared else {}  # ``at``'s, by ``_at_key``
         self._open: set[str] = shared._open if shared else set()  # the paths being followed
         self._looked_up: set[str] = shared._looked_up if shared else set()  # the packages this run looked for
+        # release keys (``_release_key``) whose summaries grew this run: kept once, in ``keep_answers``
+        self._grown: set[str] = shared._grown if shared else set()
         # how many answers the last run's gave (None: not read yet); the project's catalog reads
         # and keeps them, not a package's view
         self._kept_answers: int | None = None
@@ -173,7 +175,7 @@ class InstalledLibraries:
         layout = self._layout(package)
         if layout is None:
             return None
-        modules = _readable(layout, package, {_defining_module(path, package, layout.by_module)}, self.kept)
+        modules = _readable(layout, package, {_defining_module(path, package, layout.by_module)}, self.kept, self._grown)
         while True:
             graph = self._graph(package, modules)
             if graph is None:
@@ -183,7 +185,7 @@ class InstalledLibraries:
                       for asked in graph.project.paths_asked() if (asked + ".").startswith(package + ".")}
             if wanted <= modules.keys() or len(modules) >= MAX_FILES:
                 return found
-            grown = _readable(layout, package, wanted | modules.keys(), self.kept)
+            grown = _readable(layout, package, wanted | modules.keys(), self.kept, self._grown)
             if grown.keys() == modules.keys():
                 return found  # what it names more, phase 1 cannot read (a file too large, or not Python)
             modules = grown
@@ -229,9 +231,14 @@ class InstalledLibraries:
         self._kept_answers = len(found) + len(found_at)
 
     def keep_answers(self) -> None:
-        """Keeps this run's answers for the next run in this environment, when it found more."""
-        if (self.kept is None or self._kept_answers is None
-                or len(self._found) + len(self._found_at) <= self._kept_answers):
+        """Keeps what this run read of each package (once per release, however many rounds read
+        it) and its answers, for the next run in this environment, when it found more."""
+        if self.kept is None:
+            return
+        for key in sorted(self._grown):
+            self.kept.put(key, [summary for summary in _IN_MEMORY[key].values() if summary is not None])
+        self._grown.clear()
+        if self._kept_answers is None or len(self._found) + len(self._found_at) <= self._kept_answers:
             return
         packages = {top: self._signature(top) for top in sorted(self._looked_up)}
         self.kept.put_answers((packages, dict(self._found), dict(self._found_at)))
@@ -360,13 +367,15 @@ def _defining_module(path: str, package: str, by_module: dict[str, Path]) -> str
     return package
 
 
-def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummaries | None) -> dict[str, ModuleSummary]:
+def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummaries | None,
+              grown: set[str]) -> dict[str, ModuleSummary]:
     """The facts of the ``wanted`` modules of ``package`` that phase 1 reads, each with the
     ``__init__`` of the packages above it and the modules it star-imports from the package
-    (a name it defines may come from any of them), by module."""
+    (a name it defines may come from any of them), by module; the release key goes into
+    ``grown`` when a module was read for the first time."""
     site, by_module = layout.site, layout.by_module
-    known = _package_summaries(layout.release(package), kept)
-    grown = False
+    release = layout.release(package)
+    known = _package_summaries(release, kept)
     chosen: dict[str, ModuleSummary] = {}
     pending = sorted(wanted)
     while pending and len(chosen) < MAX_FILES:
@@ -377,7 +386,7 @@ def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummari
         summary = known.get(shown)
         if summary is None and shown not in known:
             summary = known[shown] = _summarize(by_module[module], site)
-            grown = True
+            grown.add(release)
         if summary is None:
             continue
         chosen[module] = summary
@@ -385,8 +394,6 @@ def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummari
         pending.extend(".".join(parts[:end]) for end in range(len(package.split(".")), len(parts)))
         pending.extend(_defining_module(starred, package, by_module) for starred in summary.star_imports
                        if (starred + ".").startswith(package + "."))
-    if grown and kept is not None:
-        kept.put(layout.release(package), [s for s in known.values() if s is not None])
     return chosen
 
 
