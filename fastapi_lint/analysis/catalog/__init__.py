@@ -53,10 +53,10 @@ class Catalog:
                 self._safe_prefixes.add(pattern[:-2])
             else:
                 self._safe_exact.add(pattern)
-        # A project calls the same few thousand paths over and over (with, and without, following
-        # them into installed packages).
-        self._matched: dict[str, Entry | None] = {}
+        # A project calls the same few thousand paths over and over: the entries' answer for each,
+        # and, for those they do not know, what following it into an installed package found.
         self._known: dict[str, Entry | None] = {}
+        self._followed: dict[str, Entry | None] = {}
         # The project's environment, whose packages a call the entries do not know is followed into.
         self.installed: Followed | None = None
         self._covered: frozenset[str] | None = None  # ``covers``'s
@@ -83,12 +83,18 @@ class Catalog:
 
         A path holding ``()`` went through a call whose result is unknown: it never matches.
         """
-        memo = self._matched if follow else self._known
         try:
-            return memo[path]
+            found = self._known[path]
         except KeyError:
-            found = memo[path] = self._match(path, follow)
+            found = self._known[path] = None if "()" in path else self._folded(path, self._lookup)
+        if found is not None or not follow or self.installed is None:
             return found
+        try:
+            return self._followed[path]
+        except KeyError:
+            followed = self._followed[path] = (None if "()" in path or self._is_safe(path)
+                                               else self.installed.entry(path, self.covers))
+            return followed
 
     def as_called(self, path: str, site: CallSite, entry: Entry) -> Entry | None:
         """``entry`` (``path``'s) as ``site`` calls it: a call into an installed package waits only
@@ -106,14 +112,6 @@ class Catalog:
         its type's, else the first of its bases' (``bases``, its MRO) the catalog knows: a
         project's ``torch.nn.Module`` subclass runs the module's forward pass."""
         return next((found for base in (path, *bases) if (found := self.match(base, follow)) is not None), None)
-
-    def _match(self, path: str, follow: bool) -> Entry | None:
-        if "()" in path:
-            return None
-        found = self._folded(path, self._lookup)
-        if found is None and follow and self.installed is not None and not self._is_safe(path):
-            found = self.installed.entry(path, self.covers)
-        return found
 
     def _folded(self, path: str, lookup: Callable[[str], Entry | None]) -> Entry | None:
         """``lookup``'s entry for ``path``, or for the path with its typed attributes folded into
