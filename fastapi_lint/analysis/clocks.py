@@ -9,6 +9,7 @@ out from one (``minutes_passed = (now - last).total_seconds() / 60``).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from fastapi_lint.analysis.extract.syntax import walked
 
@@ -16,11 +17,13 @@ from fastapi_lint.analysis.extract.syntax import walked
 _CLOCKS = ("time.time", "time.monotonic", "time.perf_counter", "datetime.now", "datetime.utcnow", "loop.time")
 
 
-def ages(test: ast.expr, clocks: frozenset[str]) -> bool | None:
+def ages(test: ast.expr, clock_names: Callable[[], frozenset[str]]) -> bool | None:
     """Whether a comparison with a clock finds an entry stale (``now - ts > TTL``, ``ts + TTL < now``)
-    or fresh (``ts + TTL > now``); None for any other test."""
+    or fresh (``ts + TTL > now``); None for any other test. ``clock_names`` gives the locals that
+    hold a reading (``clock_locals``), asked only for a test that compares: most functions have none."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE))):
         return None
+    clocks = clock_names()
     on_left = any(_reads_clock(node, clocks) for node in ast.walk(test.left))
     on_right = any(_reads_clock(node, clocks) for node in ast.walk(test.comparators[0]))
     if on_left == on_right:

@@ -92,8 +92,16 @@ class _Search(Reader):
                  switches: frozenset[str] = frozenset(), parameters: frozenset[str] = frozenset()) -> None:
         super().__init__(is_local, self_name, self_spelling, parameters)
         self.switches = switches
-        self.clocks: frozenset[str] = frozenset()  # locals holding a clock's reading (``now = time.time()``)
+        self.body: list[ast.stmt] = []
+        self._clocks: frozenset[str] | None = None
         self.found = Guards()
+
+    def clocks(self) -> frozenset[str]:
+        """The locals holding a clock's reading (``now = time.time()``), found when first asked:
+        only a comparison needs them, and finding them walks the whole body."""
+        if self._clocks is None:
+            self._clocks = clock_locals(self.body)
+        return self._clocks
 
 
 def guards(
@@ -108,7 +116,7 @@ def guards(
     (``if properties.get("id") is None: properties["id"] = lookup()``): a place named ``param:...``.
     """
     search = _Search(is_local, self_name, self_spelling, switches, parameters)
-    search.clocks = clock_locals(body)
+    search.body = body
     _search(body, search, {})
     return search.found
 

@@ -12,7 +12,7 @@ import ast
 
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.extract.narrowing import Known
-from fastapi_lint.analysis.extract.syntax import callee_text, literal_start, names_of
+from fastapi_lint.analysis.extract.syntax import callee_text, literal_start, loop_items, names_of
 from fastapi_lint.analysis.facts import CallSite, Read, Ref, RefKind, Value, shared_ref
 from fastapi_lint.analysis.names import Resolver, Scope
 from fastapi_lint.diagnostics import Span
@@ -63,12 +63,19 @@ class FunctionState:
         # Locals the body binds once, to a literal (``premium = False``): what an argument naming one passes.
         self.literals: dict[str, ast.Constant] = {}
         self.strings: dict[str, tuple[str, ...]] = {}  # locals bound to one of several strings
-        # Loop targets and what each pass binds them to (``syntax.loop_items``).
-        self.loop_items: dict[str, tuple[ast.expr, ...]] = {}
+        # The statements whose loop targets an argument may name, and what each pass binds them
+        # to (``syntax.loop_items``), found when first asked: only for a name nothing else tells.
+        self.loop_body: list[ast.stmt] = []
+        self._loop_items: dict[str, tuple[ast.expr, ...]] | None = None
         # Names whose value is iterated in this body, and the calls whose result a name is bound to
         # (by index in ``calls``): ``rows = read_rows()`` then ``for row in rows``.
         self.iterated_names: set[str] = set()
         self.assigned_calls: dict[str, list[int]] = {}
+
+    def loop_items(self) -> dict[str, tuple[ast.expr, ...]]:
+        if self._loop_items is None:
+            self._loop_items = loop_items(self.loop_body)
+        return self._loop_items
 
 
 
@@ -353,8 +360,8 @@ class ExpressionReader:
         strings = self.state.strings.get(node.id)
         if strings:
             return Value("either", text=node.id, items=tuple(Value("str", text) for text in strings))
-        passes = self.state.loop_items.get(node.id)
-        if passes and value.kind == "other":  # ``for router in routers: app.include_router(router)``
+        passes = self.state.loop_items().get(node.id) if value.kind == "other" else None
+        if passes:  # ``for router in routers: app.include_router(router)``
             return Value("either", text=node.id, items=tuple(self._written(item) for item in passes))
         if value.kind == "other":
             bound = self.resolver.reaching(node) or self.resolver.alternatives(node)

@@ -20,7 +20,7 @@ from fastapi_lint.analysis.extract.expressions import ExpressionReader, Function
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
-    LOOPS, assigned_names, bound_constants, callee_text, loop_items, caller_parameters, declares_only,
+    LOOPS, assigned_names, bound_constants, callee_text, caller_parameters, declares_only,
     is_type_checking, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
@@ -98,7 +98,7 @@ class _Extractor(ExpressionReader):
     def run(self) -> ModuleSummary:
         tree = self.parsed.tree
         self._bind_module_names(tree.body)
-        self.state.loop_items = loop_items(tree.body) if "for " in self.parsed.source else {}
+        self.state.loop_body = tree.body if "for " in self.parsed.source else []
         for statement in tree.body:
             self.stmt(statement, owner=self.module, class_path=None)
         return ModuleSummary(
@@ -309,7 +309,7 @@ class _Extractor(ExpressionReader):
         guarded = guards(node.body, is_local, self_name, spelling, switch_parameters(node.args), caller_parameters(node.args, self_name))
         self.state.once, self.state.known = guarded.once, known_truths(node.body)
         self.state.literals, self.state.strings = bound_constants(node)
-        self.state.loop_items = loop_items(node.body)
+        self.state.loop_body = node.body
         fills = tuple(sorted(filled_places(node.body, is_local, self_name, spelling)))
         # after ``*args``, a parameter is keyword-only, but ``params`` does not say which is ``*args``
         flag_branches = branches(node.body, caller_parameters(node.args, self_name) - (

@@ -185,11 +185,28 @@ def walking() -> Iterator[None]:
 def walked(node: ast.AST) -> list[ast.AST]:
     """``ast.walk(node)``'s nodes, in its order; listed once per node while ``walking``."""
     if _WALKED is None:
-        return list(ast.walk(node))
+        return _breadth_first(node)
     found = _WALKED.get(id(node))
     if found is None:
-        found = _WALKED[id(node)] = (node, list(ast.walk(node)))
+        found = _WALKED[id(node)] = (node, _breadth_first(node))
     return found[1]
+
+
+def _breadth_first(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))``, the same nodes in the same order, without its generators (a
+    third of phase 1's walking)."""
+    found = [node]
+    at = 0
+    while at < len(found):
+        current = found[at]
+        at += 1
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                found.append(value)
+    return found
 
 
 def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
