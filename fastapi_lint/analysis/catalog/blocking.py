@@ -318,6 +318,19 @@ _METADATA = group(
     tier=Tier.METADATA,
 )
 
+# A template a jinja2 environment loads is read from the files shipped with the code on first
+# use, then kept in the environment's cache; with ``auto_reload`` (the default) its modification
+# time is checked on each use. Rendering computes in memory. Named here, jinja2 is also a
+# package the catalog covers: a call into it is not followed into its source (``installed.py``).
+_TEMPLATES = group(
+    "loads a template shipped with the code (read on first use, then its modification time checked)",
+    "templates loaded once in the lifespan, or `await asyncio.to_thread(...)`",
+    methods("jinja2.Environment", "get_template select_template get_or_select_template"),
+    waits=ON_BUNDLED_FILE,
+    tier=Tier.METADATA,
+)
+
+
 def bundled_read(entry: Entry) -> Entry:
     """``entry`` (a read of a file's contents) made on a file shipped with the code (``bundled.py``):
     small and in the page cache, it holds the loop as a metadata call does (FAS108, off by default)."""
@@ -1308,6 +1321,7 @@ ENTRIES: list[Entry] = [
     *_PROCESSES,
     *_FILES,
     *_METADATA,
+    *_TEMPLATES,
     *_NETWORK,
     *_MAIL,
     *_LDAP,

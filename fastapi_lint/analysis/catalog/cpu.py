@@ -41,6 +41,33 @@ CPU_ENTRIES: list[Entry] = [
         waits=COMPUTING,
     ),
     *group(
+        # A password-based key derivation is slow by its rounds (``PBKDF2HMAC(iterations=600_000)``,
+        # given to the constructor, not to ``derive``). Naming these also makes ``cryptography``
+        # and PyCryptodome packages the catalog covers: their other calls (a cipher, a signature,
+        # a hash) compute for microseconds and are not followed into their source.
+        "derives a key from a secret over many rounds, which is deliberately slow (tens to hundreds of milliseconds)",
+        _OFFLOAD,
+        [
+            *each("cryptography.hazmat.primitives.kdf.pbkdf2.PBKDF2HMAC cryptography.hazmat.primitives.kdf.scrypt.Scrypt",
+                  "derive verify"),
+            *each("Crypto.Protocol.KDF Cryptodome.Protocol.KDF", "PBKDF2 scrypt bcrypt bcrypt_check"),
+        ],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
+        "generates an RSA key pair, a search for two large primes (a tenth of a second for 2,048 bits, "
+        "seconds for 4,096)",
+        _OFFLOAD,
+        [
+            "cryptography.hazmat.primitives.asymmetric.rsa.generate_private_key",
+            "Crypto.PublicKey.RSA.generate",
+            "Cryptodome.PublicKey.RSA.generate",
+        ],
+        kind="cpu",
+        waits=COMPUTING,
+    ),
+    *group(
         # ``Image.open`` only reads the header: decoding happens on first use.
         "decodes or transforms an image on the calling thread",
         _OFFLOAD,
