@@ -10,6 +10,7 @@ startup handlers and at memoized functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -22,6 +23,7 @@ from fastapi_lint.analysis.memoized import CACHE_DECORATORS as CACHE_DECORATORS
 from fastapi_lint.analysis.memoized import is_cached as is_cached
 from fastapi_lint.analysis.memoized import memoizing_decorators as memoizing_decorators
 from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.untaken import with_kept_constants
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Paths:
     order: dict[str, int] = field(default_factory=dict)
     # a branching function -> the root of each caller, with the lines that caller's call does not run
     entries: dict[str, list[tuple[str, frozenset[LineRange]]]] = field(default_factory=dict, repr=False)
+    roles: Mapping[str, set[str]] = field(default_factory=dict, repr=False, compare=False)  # the model's
 
     def per_request(self, path: str) -> bool:
         return path in self.request
@@ -47,7 +50,7 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
     A route a test adds to the app (``@client.app.get("/store")`` in an integration test) serves
     no production request: the roots in ``tests`` (module paths) count only in a project whose
     every route is a test's."""
-    result = Paths(graph=graph)
+    result = Paths(graph=graph, roles=model.roles)
     result.cached = {located.function.path for located in project.all_functions() if is_cached(project, located.function)}
     # ``admin``: the operators' roots (``Context.rare_roots``): a message names a user's route first
     roots = sorted((path for path, roles in model.roles.items() if roles & REQUEST_ROLES),
@@ -150,7 +153,8 @@ def root_for(project: Project, found: Paths, located: Located, line: int | None)
     entries = found.entries.get(function.path)
     if entries is None:
         entries = found.entries[function.path] = [
-            (by, dead_lines(project, function, site)) for site, caller in callers(found.graph).get(function.path, [])
+            (by, dead_lines(project, function, with_kept_constants(found.graph, found.roles, site, caller)))
+            for site, caller in callers(found.graph).get(function.path, [])
             if (by := found.request.get(caller)) is not None]
     running = [by for by, dead in entries if not in_ranges(line, dead)]
     if not running or root in running:

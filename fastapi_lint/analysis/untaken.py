@@ -60,14 +60,14 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
     project = graph.project
     untaken: frozenset[LineRange] | None = None
     for site, caller in sites:
-        dead = dead_lines(project, function, _with_kept_constants(graph, site, caller))
+        dead = dead_lines(project, function, with_kept_constants(graph, roles, site, caller))
         untaken = dead if untaken is None else _overlap(untaken, dead)
         if not untaken:
             return frozenset()
     return untaken or frozenset()
 
 
-def _with_kept_constants(graph: CallGraph, site: CallSite, caller: str) -> CallSite:
+def with_kept_constants(graph: CallGraph, roles: Mapping[str, set[str]], site: CallSite, caller: str) -> CallSite:
     """``site`` with each argument that holds one constant on every request replaced by it
     (``_constant_of``): a field of the caller's object its constructor copies from a parameter
     (``generate_mode=self.generate_mode``, where ``ExecutionEngine()`` in the route leaves it at its
@@ -77,22 +77,28 @@ def _with_kept_constants(graph: CallGraph, site: CallSite, caller: str) -> CallS
     located = graph.project.function(caller)
     if located is None:
         return site
-    args = tuple(_constant_of(graph, located, value, _DEPTH) or value for value in site.args)
-    kwargs = tuple((name, _constant_of(graph, located, value, _DEPTH) or value) for name, value in site.kwargs)
+    args = tuple(_constant_of(graph, roles, located, value, _DEPTH) or value for value in site.args)
+    kwargs = tuple((name, _constant_of(graph, roles, located, value, _DEPTH) or value) for name, value in site.kwargs)
     return site if (args, kwargs) == (site.args, site.kwargs) else site._replace(args=args, kwargs=kwargs)
 
 
-def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -> Value | None:
+def _constant_of(graph: CallGraph, roles: Mapping[str, set[str]], located: Located, value: Value,
+                 depth: int) -> Value | None:
     """The constant ``value``, written in ``located``, holds on every request: a field its
     constructor copies (``self.generate_mode``), or a parameter it passes on as it came
     (``generate_mode`` of ``try_get_backward_call(..., generate_mode='default')``), which its
-    callers a request runs give, up to ``depth`` calls up."""
+    callers a request runs give, up to ``depth`` calls up; or, for a route's or a dependency's
+    parameter FastAPI fills with a ``BackgroundTasks`` (``_INJECTED``), an object that is true."""
     if value.kind not in ("ref", "other"):
         return None
     if value.text.startswith("self.") and "." not in value.text[5:] and located.function.class_path is not None:
         return kept_constant(graph, located, value.text)
-    if depth <= 0 or not any(param.name == value.text for param in located.function.params):
+    param = next((param for param in located.function.params if param.name == value.text), None)
+    if depth <= 0 or param is None:
         return None
+    if (roles.get(located.function.path, set()) & _FILLED_BY_FASTAPI and param.annotation is not None
+            and param.annotation.ref is not None and graph.project.resolve(param.annotation.ref).path in _INJECTED):
+        return _AN_OBJECT
     requests = run_by_requests(graph)
     sites = [(site, caller) for site, caller in callers(graph).get(located.function.path, [])
              if requests is not None and caller in requests]
@@ -101,7 +107,7 @@ def _constant_of(graph: CallGraph, located: Located, value: Value, depth: int) -
         passed_here = constant_given(located.function, site, value.text)
         outer = graph.project.function(caller)
         if passed_here is None and outer is not None and (written := passed(located.function, site, value.text)) is not None:
-            passed_here = _constant_of(graph, outer, written, depth - 1)
+            passed_here = _constant_of(graph, roles, outer, written, depth - 1)
         given.add(passed_here)
     return the_one(given)
 
@@ -124,5 +130,11 @@ def _calls(site: CallSite, function: FunctionFacts) -> bool:
 
 
 _MEMO = per_project[dict[str, frozenset[LineRange]]](lambda project: {})
+# What FastAPI passes a route or a dependency declaring a parameter of this type: a new object on
+# every call, never None and never empty (it has no ``__bool__`` nor ``__len__``), so a helper's
+# ``if background_tasks: ... else: send_now()`` never takes its ``else`` for what the route hands on.
+_INJECTED = frozenset({"fastapi.BackgroundTasks", "fastapi.background.BackgroundTasks", "starlette.background.BackgroundTasks"})
+_FILLED_BY_FASTAPI = frozenset({"route", "dependency"})
+_AN_OBJECT = Value("const", "True")  # such an object, as a branch's test reads it: true, not None
 # How many calls up a parameter passed on as it came is followed to the constant its callers give.
 _DEPTH = 2
