@@ -49,6 +49,8 @@ def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> st
             return lasting_place(node.func.value, reader, aliases)
         if isinstance(node.func, ast.Attribute) and node.func.attr.startswith(_PAIRED_READ):
             return paired_entry(node.func, reader)
+        if (called_name(node) or "").startswith(_PAIRED_READ):
+            return paired_functions(node)
         if called_name(node) == "getattr":
             return named_attribute(node, reader, aliases)
         return None
@@ -113,6 +115,16 @@ def paired_entry(method: ast.Attribute, reader: Reader) -> str | None:
     return f"{receiver}:{kind}" if kind and receiver is not None else None
 
 
+def paired_functions(call: ast.Call) -> str | None:
+    """``functions:cache`` for ``get_cached(key)`` and ``set_cached(key, v)``: a module's reader
+    and writer of one kind of entry (a project's helpers over Redis or a dict), named as the
+    methods of a cache object are (``paired_entry``); not the names of a function's own locals."""
+    kind = (called_name(call) or "").partition("_")[2]  # what follows ``get_`` or ``set_``
+    if "cache" in kind:
+        kind = "cache"
+    return f"functions:{kind}" if kind else None
+
+
 def spelled(name: str, reader: Reader) -> str:
     return reader.self_spelling if name == reader.self_name else name
 
@@ -161,9 +173,33 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
         return lasting_place(call.func.value, reader, {})
     if isinstance(call.func, ast.Attribute) and call.func.attr.startswith(_PAIRED_STORE):
         return paired_entry(call.func, reader)
+    if (called_name(call) or "").startswith(_PAIRED_STORE):
+        return paired_functions(call)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
         # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
         # and logging keeps a named logger, with its handlers, for the whole process.
         logger = lasting_place(call.func.value, reader, {}, owner=True)
         return f"{logger}.handlers" if logger is not None else None
     return None
+
+
+def fallen_back(value: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
+    """(the value kept, its fallback, whether an empty value falls back) of ``a or b``,
+    ``a if a is not None else b``, ``b if a is None else a``, ``a if a else b``, ``b if not a else a``."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
+        return value.values[0], value.values[1], True
+    if not isinstance(value, ast.IfExp):
+        return None
+    test, kept, made, falsy = value.test, value.body, value.orelse, True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, kept, made = test.operand, made, kept
+    elif (isinstance(test, ast.Compare) and len(test.ops) == 1 and is_none(test.comparators[0])
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+        if isinstance(test.ops[0], ast.Is):
+            kept, made = made, kept
+        test, falsy = test.left, False
+    return (kept, made, falsy) if ast.dump(test) == ast.dump(kept) else None
+
+
+def is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None

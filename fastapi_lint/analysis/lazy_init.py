@@ -20,8 +20,11 @@ None: properties["id"] = lookup()``) is filled by the caller: such a guard (plac
 ``param:properties``) holds only where every caller passes the value (``guards.py``).
 A local (``if client is None: client = ...``) is rebuilt on every call, and so is an attribute filled in ``__init__`` without a
 check: neither is recognised here. A local read from a lasting place just before
-(``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``) stands for that
-place, but the guarded code must still fill the place itself.
+(``c = getattr(self, "_client", None)``, ``c = CACHE.get(key)``, ``c = await
+get_cached(key)`` of a module's ``get_``/``set_`` pair) stands for that place, but the guarded
+code must still fill the place itself. The early exit may sit in an ``if`` the caller can bypass
+(``if use_cache: cached = ...; if cached: return cached``): the rest runs once per entry and
+period, and when the bypass is asked for (a route decorator's ``?nocache=true``).
 
 A fallback (``h = state.key_hash or slow_hash(key)``, ``c if c is not None else load()``,
 assigned or returned) fills nothing: the fallback's calls run when the place is empty, and the
@@ -60,7 +63,8 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.blocks import last_line
 from fastapi_lint.analysis.cache_places import (
-    PARAMETER, Reader, called_name, filled_in, lasting_place, named_attribute, place_or_read, stored_by_call,
+    PARAMETER, Reader, called_name, fallen_back, filled_in, is_none, lasting_place, named_attribute, place_or_read,
+    stored_by_call,
 )
 from fastapi_lint.analysis.clocks import ages, clock_locals
 from fastapi_lint.analysis.facts import Guard
@@ -181,6 +185,9 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
             aged = isinstance(statement, ast.If) and _exits_while_fresh(statement.body, search)
             if _guard(rest, place, _refreshes(test, search) or aged, search, aliases):
                 return
+        bypassed = _exit_within(statement, search, aliases) if place is None and rest else None
+        if bypassed is not None and _guard(rest, bypassed, True, search, aliases):
+            return
         if isinstance(statement, ast.If):
             place = _missing_check(statement.test, search, aliases)
             if place is not None:
@@ -254,7 +261,7 @@ def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> 
     parameter (``config = app_config or get_app_config()``) they run only for a caller that
     leaves it out; ``Guard.falsy`` says an empty value (``""``, ``[]``) falls back too."""
     value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Return)) else None
-    read = _fallen_back(value) if value is not None else None
+    read = fallen_back(value) if value is not None else None
     if read is None:
         return
     kept, made, falsy = read
@@ -265,29 +272,28 @@ def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> 
                                     fallback=True, falsy=falsy))
 
 
-def _fallen_back(value: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
-    """(the value kept, its fallback, whether an empty value falls back) of ``a or b``,
-    ``a if a is not None else b``, ``b if a is None else a``, ``a if a else b``, ``b if not a else a``."""
-    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
-        return value.values[0], value.values[1], True
-    if not isinstance(value, ast.IfExp):
-        return None
-    test, kept, made, falsy = value.test, value.body, value.orelse, True
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, kept, made = test.operand, made, kept
-    elif (isinstance(test, ast.Compare) and len(test.ops) == 1 and _is_none(test.comparators[0])
-            and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
-        if isinstance(test.ops[0], ast.Is):
-            kept, made = made, kept
-        test, falsy = test.left, False
-    return (kept, made, falsy) if ast.dump(test) == ast.dump(kept) else None
-
-
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:
     """Record ``guarded`` as guarded by ``place``; True when it fills the place itself."""
     filled = place in filled_in(guarded, search, aliases)
     search.found.found.append(Guard(guarded[0].lineno, last_line(guarded[-1]), place, filled, refresh))
     return filled
+
+
+def _exit_within(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> str | None:
+    """``if use_cache: cached = await get_cached(key); if cached and fresh(cached): return cached``:
+    an ``if`` whose block reads a place, then exits early on it. Past it the entry is
+    missing or stale, or the outer test chose not to look (a bypass the caller asks for): a
+    condition on when the entry is taken, as in ``key in CACHE and fresh(key)`` (``Guard.refresh``)."""
+    if not isinstance(statement, ast.If) or statement.orelse or len(statement.body) < 2:
+        return None
+    inner = dict(aliases)
+    # what is read first, then the exit (and after it, say, a log line)
+    for before, written in zip(statement.body, statement.body[1:]):
+        _track_alias(before, search, inner)
+        place = _early_exit_guard(_nested_and(written), search, inner)
+        if place is not None:
+            return place
+    return None
 
 
 def _early_exit_test(statement: ast.stmt) -> ast.expr | None:
@@ -315,7 +321,7 @@ def _checks_a_place(test: ast.expr, search: _Search) -> bool:
         return called_name(test) == "hasattr" and named_attribute(test, search, {}) is not None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, (ast.Is, ast.IsNot)) and _is_none(right):
+        if isinstance(op, (ast.Is, ast.IsNot)) and is_none(right):
             return place_or_read(test.left, search, {}) is not None
         if isinstance(op, (ast.In, ast.NotIn)):
             return lasting_place(right, search, {}) is not None
@@ -331,7 +337,7 @@ def _keeps_entry(test: ast.expr, search: _Search) -> bool:
         state, value = test.left, test.comparators[-1]
         constant = isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) or isinstance(value, ast.Constant)
         own = isinstance(state, ast.Attribute) and lasting_place(state, search, {}) == f"{search.self_spelling}.{state.attr}"
-        return constant and not _is_none(value) and own
+        return constant and not is_none(value) and own
     return isinstance(test, ast.Name) and test.id in search.switches
 
 
@@ -425,7 +431,7 @@ def _present_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return _first(_present_check(value, search, aliases) for value in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, (ast.IsNot, ast.NotEq)) and _is_none(right):
+        if isinstance(op, (ast.IsNot, ast.NotEq)) and is_none(right):
             return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.In):
             return lasting_place(right, search, aliases)
@@ -456,7 +462,7 @@ def _missing_check(test: ast.expr, search: _Search, aliases: dict[str, str]) -> 
         return place_or_read(operand, search, aliases)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, (ast.Is, ast.Eq)) and _is_none(right):
+        if isinstance(op, (ast.Is, ast.Eq)) and is_none(right):
             return place_or_read(test.left, search, aliases)
         if isinstance(op, ast.NotIn):
             return lasting_place(right, search, aliases)
@@ -487,7 +493,3 @@ def _first(places: Iterator[str | None]) -> str | None:
 def _is_empty(node: ast.expr) -> bool:
     """``0`` (a stamp not set yet) or ``""`` (a text not loaded yet: ``if page == "":``)."""
     return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value in (0, 0.0, "", b"")
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None

@@ -30,7 +30,8 @@ class PerRequestClient(Rule):
     place is empty and fills it (`if self._client is None: self._client =
     ...`, `if url not in ENGINES: ENGINES[url] = ...`, an early `return`
     when it is set, `c = getattr(self, "_client", None)` then `if c is None
-    or c.is_closed:`, a TTL cache's `get` then `set`, `if c is not None: try:
+    or c.is_closed:`, a TTL cache's `get` then `set` (a project's `get_cached`/`set_cached`
+    pair too, as a route decorator does around the route), `if c is not None: try:
     c.ping(); return c except ...:`) runs once per process,
     per key or per expiry, not per request, and so does everything it calls.
     The guard may sit one or two calls above the construction
