@@ -390,13 +390,38 @@ def _hands_on(project: Project, builder: FunctionFacts, family: list[str]) -> bo
 def _run_by_scripts(graph: Reach, coroutine: str, requests: frozenset[str]) -> bool:
     """Whether the coroutine's callers (tests aside) are all plain functions no request runs, as a
     script's ``main()`` that hands it to ``asyncio.run``: it has callers, and none is a request's
-    nor another coroutine that an unseen caller may await."""
+    nor another coroutine that an unseen caller may await; or it has none, and a module's own
+    code runs it so (``if __name__ == "__main__": asyncio.run(main())``)."""
     sites = callers(graph).get(coroutine, [])
+    if not sites:
+        return coroutine in _script_entries(graph.project)
     for _, caller in sites:
         located = graph.project.function(caller)
         if located is None or located.function.is_async or caller in requests:
             return False
     return bool(sites)
+
+
+# What starts a loop of its own and runs a coroutine on it to the end.
+_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "anyio.run", "trio.run", "uvloop.run"})
+
+
+@per_project
+def _script_entries(project: Project) -> frozenset[str]:
+    """The coroutines a module's own code (not a function's, not a test's) runs on a loop of its
+    own: ``asyncio.run(main())``, ``anyio.run(main)``, a script's entry point."""
+    found: set[str] = set()
+    for summary in project.summaries:
+        if module_in_tests(summary):
+            continue
+        for site in summary.module_calls:
+            if site.func is None or not site.args or project.resolve(site.func).path not in _LOOP_RUNNERS:
+                continue
+            handed = site.args[0]
+            ref = handed.call.func if handed.kind == "call" and handed.call is not None else handed.ref
+            if ref is not None and (located := project.function(project.resolve(ref).path)) is not None:
+                found.add(located.function.path)
+    return frozenset(found)
 
 
 def run_by_requests(graph: Reach) -> frozenset[str] | None:

@@ -3,7 +3,7 @@
 ``functools.lru_cache``/``cache``, ``cachetools`` (``cached``, ``cachedmethod`` and the
 ``cachetools.func`` decorators, TTL caches included), ``asyncache``, ``async_lru.alru_cache``,
 ``aiocache``, ``functools.cached_property`` (once per object) and decorators of the project's
-own that call the wrapped function only on a cache miss. A TTL cache runs the body again once an entry expires: once per key and
+own that call the wrapped function only on a cache miss, or are named after ``lru_cache``. A TTL cache runs the body again once an entry expires: once per key and
 period, not once per call, which is what the rules that read this ask.
 
 A class whose metaclass keeps its instances memoizes its construction: ``Config()`` runs
@@ -60,9 +60,17 @@ def is_cached(project: Project, function: FunctionFacts) -> bool:
         if ref is None:
             continue
         path = project.resolve(ref).path
-        if path in CACHE_DECORATORS or path in own:
+        if path in CACHE_DECORATORS or path in own or _named_an_lru_cache(project, path):
             return True
     return False
+
+
+def _named_an_lru_cache(project: Project, path: str) -> bool:
+    """A decorator of the project's own named after ``functools.lru_cache`` (``closing_lru_cache``,
+    ``async_lru_cache``): a cache by its name, however it keeps its entries (cognee's is a class
+    of a thousand lines, with leases and closing, that ``memoizing_decorators`` cannot read)."""
+    return path.rpartition(".")[2].endswith("lru_cache") and (
+        project.function(path) is not None or path in project.classes)
 
 
 def metaclass_keeps_instances(project: Project, class_path: str) -> bool:

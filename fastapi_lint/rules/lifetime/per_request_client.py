@@ -25,7 +25,7 @@ class PerRequestClient(Rule):
     in any module; the lifespan, startup handlers, module level and memoized
     functions (`lru_cache`, `cache`, `cachetools`' and `asyncache`'s
     decorators, `async_lru.alru_cache`, `aiocache.cached`, a decorator of the
-    project's own that caches) are not on it and are never reported. Neither
+    project's own that caches or is named after `lru_cache`) are not on it and are never reported. Neither
     is lazy initialisation: a construction that runs only while a lasting
     place is empty and fills it (`if self._client is None: self._client =
     ...`, `if url not in ENGINES: ENGINES[url] = ...`, an early `return`
@@ -93,10 +93,10 @@ class PerRequestClient(Rule):
     too; suppress it with `# noqa: FAS201`. A cache keyed by a request value
     (`if tenant not in CLIENTS:`) counts as built once, although it builds
     one client per key. A cache on `self` (`self._client`) counts only when
-    the object lives long: every construction of its class outside tests is
-    at module level, behind a guard, in a memoized function or in the
-    `__init__` of an object that lives long, or its `__new__` keeps its
-    instances; an object built per request builds its client per request.
+    the object lives long: every construction of its class outside tests and
+    scripts (a `main()` its module runs with `asyncio.run`) is at module
+    level, behind a guard, in a memoized function or in the `__init__` of an
+    object that lives long, or its `__new__` keeps its instances; an object built per request builds its client per request.
     A handle on a pool built elsewhere (`redis.Redis(connection_pool=POOL)`,
     `OpenAI(http_client=SHARED)`, `httpx.AsyncClient(transport=SHARED)`)
     builds no pool of its own and is not reported (a pool built in its
