@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.app_model import FastAPIModel
+from fastapi_lint.analysis.call_arguments import dead_lines, in_ranges
+from fastapi_lint.analysis.guards import callers
+from fastapi_lint.analysis.project import Located
 from fastapi_lint.analysis.request_path import Paths
+from fastapi_lint.analysis.untaken import with_kept_constants
 
 # Sync roles whose function FastAPI runs in its threadpool while the request waits for it.
 _WAITED_FOR = frozenset({"route", "dependency", "exception_handler"})
@@ -60,3 +64,25 @@ def _sync_callees(graph: CallGraph, root: str, seen: dict[str, str], per_call: b
                 continue
             seen[callee] = root
             pending.append(callee)
+
+
+def loop_caller(found: Paths, threads: LoopThreads, located: Located, line: int) -> str | None:
+    """The async function a message names for ``line`` of a sync function it runs on the loop:
+    ``on_loop``'s, unless every call through which that one enters leaves the line unrun (a
+    branch the call's arguments rule out, as ``request_path.root_for`` tells); then the first
+    whose call, direct, runs it."""
+    path = located.function.path
+    named = threads.on_loop.get(path)
+    if named is None or not located.function.branches:
+        return named
+    project = found.graph.project
+    running: list[str] = []
+    for site, caller in callers(found.graph).get(path, []):
+        calling = project.function(caller)
+        root = caller if calling is not None and calling.function.is_async else threads.on_loop.get(caller)
+        if root is not None and not in_ranges(
+                line, dead_lines(project, located.function, with_kept_constants(found.graph, found.roles, site, caller))):
+            running.append(root)
+    if not running or named in running:
+        return named
+    return min(running, key=lambda root: (found.order.get(root, len(found.order)), root))

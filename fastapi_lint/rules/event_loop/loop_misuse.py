@@ -6,7 +6,7 @@ from dataclasses import replace
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.guards import module_in_tests
-from fastapi_lint.analysis.loop_threads import LoopThreads
+from fastapi_lint.analysis.loop_threads import LoopThreads, loop_caller
 from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.analysis.request_path import Paths, describe_async, where
@@ -140,7 +140,7 @@ class LoopMisuse(Rule):
         if function.is_async and found.per_request(function.path):
             place = describe_async(project, model, found, located)
         elif function.path in threads.on_loop:
-            root = project.function(threads.on_loop[function.path])
+            root = project.function(loop_caller(found, threads, located, site.span.line) or threads.on_loop[function.path])
             caller = describe_async(project, model, found, root) if root is not None else "async code"
             place = f"`{function.name}`, which {caller} calls on the event loop"
         elif function.path in threads.request_thread and callee in _BUILDS_A_LOOP:
