@@ -206,6 +206,8 @@ class FunctionFacts:
     # when there is one), and whether ``*args`` and ``**kwargs`` are there (``call_arguments.fits``);
     # empty when not known.
     signature: tuple[int, int, bool, bool] | tuple[()] = ()
+    # A route's decorator is left in a comment right above it (``# @router.post("/")``).
+    route_commented_out: bool = False
 
 
 class Switch(NamedTuple):

@@ -29,7 +29,8 @@ event-loop finding is shown, the function it is in is placed (``Where``):
   may run through something the analysis cannot follow: a coroutine that no call of the project
   runs, of an object or a module the app uses (something else does: a framework, a registry, a
   caller to come) - of a module, only one some code names (``named_values.py``) or one beside
-  routes their decorators register there: elsewhere, one that no code names is dead code; one registered on another framework's server only if the app holds
+  routes their decorators register there (not one whose own route decorator is left in a comment
+  above it): elsewhere, one that no code names is dead code; one registered on another framework's server only if the app holds
   that server (``foreign_servers.py``); a function named like a call made on the app's loop that
   resolves to no function (``await self.store.save(...)`` on an object of unknown type; never a
   nested function, nor a module's function for a call on ``self``), unless that name has more than ``MAX_MEANINGS`` unrelated meanings

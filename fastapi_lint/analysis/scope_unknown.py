@@ -90,7 +90,8 @@ class UnknownPlacement(CallEdges):
             # route declares any more, a helper left behind), unless it sits beside the app's routes
             # or code hands its module on (``getattr(module, name)``) or loads it by name. Beside
             # routes, it may be a handler about to be wired, whose blocking calls the routes' owners
-            # fix with theirs (letta's upload helpers, realworld-dev).
+            # fix with theirs (letta's upload helpers, realworld-dev); not one whose route decorator
+            # is left in a comment above it: taken out.
             module = located.module.module
             if function.path in foreign.registered:  # another server's entry point (``foreign_servers.py``)
                 if function.path in foreign.held:
@@ -102,7 +103,7 @@ class UnknownPlacement(CallEdges):
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
                     and (self._called_unseen(function) if function.class_path
-                         else module in routed or function.path in named.named
+                         else (module in routed and not function.route_commented_out) or function.path in named.named
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()

@@ -21,7 +21,7 @@ from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     LOOPS, assigned_names, bound_constants, callee_text, caller_parameters, declares_only,
-    is_type_checking, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
+    is_type_checking, route_commented_out, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -369,7 +369,7 @@ class _Extractor(ExpressionReader):
                 field_stores=field_stores(node.body, self_name),
                 field_copies=constructor_copies(node, class_path, self_name),
                 signature=(len(positional), len(args.kwonlyargs), args.vararg is not None, args.kwarg is not None),
-            )
+                route_commented_out=class_path is None and route_commented_out(node, self.lines))
         )
 
     def _foreign_path(self, node: ast.expr) -> str | None:

@@ -6,6 +6,7 @@ written, what an assignment binds, which statements a body runs at its own level
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -353,3 +354,18 @@ def _targets(target: ast.expr, items: list[ast.expr]) -> list[tuple[int | None, 
             and all(isinstance(item, ast.Tuple) and len(item.elts) == len(target.elts) for item in items)):
         return [(position, name.id) for position, name in enumerate(target.elts) if isinstance(name, ast.Name)]
     return []
+
+
+# A route's decorator left in a comment (``# @router.post("/upload")  # Deprecated``).
+_COMMENTED_ROUTE = re.compile(r"#\s*@\s*[\w.]+\.(get|post|put|patch|delete|head|options|trace|api_route|route|websocket)\s*\(")
+
+
+def route_commented_out(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> bool:
+    """Whether the comments right above the function (its decorators, or its ``def``) hold a
+    route's decorator: the author took the route out, and nothing registers the function."""
+    at = min([decorator.lineno for decorator in node.decorator_list] + [node.lineno]) - 2
+    while 0 <= at < len(lines) and lines[at].lstrip().startswith("#"):
+        if _COMMENTED_ROUTE.match(lines[at].lstrip()):
+            return True
+        at -= 1
+    return False
