@@ -68,9 +68,9 @@ def _sync_callees(graph: CallGraph, root: str, seen: dict[str, str], per_call: b
 
 def loop_caller(found: Paths, threads: LoopThreads, located: Located, line: int) -> str | None:
     """The async function a message names for ``line`` of a sync function it runs on the loop:
-    ``on_loop``'s, unless every call through which that one enters leaves the line unrun (a
-    branch the call's arguments rule out, as ``request_path.root_for`` tells); then the first
-    whose call, direct, runs it."""
+    ``on_loop``'s, unless no call of the function that it leads to runs the line (a branch the
+    call's arguments rule out, as ``request_path.root_for`` tells); then, of the async functions
+    behind the calls that do run it, the first in the message order."""
     path = located.function.path
     named = threads.on_loop.get(path)
     if named is None or not located.function.branches:
