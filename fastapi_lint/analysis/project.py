@@ -283,8 +283,8 @@ class Project(ClassHierarchy):
                 external = self._external_star(module)
                 if external is not None:
                     return self.resolve(Ref(f"{external}.{name}"))
-        if found is None and path in self.stores:
-            # Bound to None, filled by a function (``global _client``): what that stores.
+        if (found is None or _says_no_type(found[0].value)) and path in self.stores:
+            # Bound to None (or declared ``Any``), filled by a function (``global _client``): what that stores.
             stored = {self.resolve(ref) for ref in self.stores[path]}
             return stored.pop() if len(stored) == 1 and UNKNOWN not in stored else Ref(path)
         if found is None or path in self.conflicting:
@@ -467,3 +467,13 @@ class per_project(Generic[_T]):
         except KeyError:
             found = self._found[project] = self._build(project)
             return found
+
+
+# What an annotation names when it tells nothing of the value: ``MODEL: Optional[Any] = None``.
+_NO_TYPE = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
+
+
+def _says_no_type(value: Value) -> bool:
+    """Whether a module-level binding's value is only an annotation of no type: what a function
+    stores in the name says more."""
+    return value.kind == "ref" and value.ref is not None and value.ref.kind is RefKind.INSTANCE and value.ref.path in _NO_TYPE
