@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
-from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, is_harmless, property_reads, runs_body
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
-from fastapi_lint.analysis.deferred_calls import followed_entry, settle
+from fastapi_lint.analysis.deferred_calls import followed_entry, settle, waited_on
 from fastapi_lint.analysis.dispatch import Implementations, test_functions
 from fastapi_lint.analysis.guards import module_in_tests, once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
@@ -146,10 +145,9 @@ class CallGraph:
             if callee.follows:
                 found.deferred.append((len(direct), site, callee))
                 continue
-            entry = callee.entry or (self.catalog.match_iterated(callee.ref.path) if site.iterated else None)
-            entry = entry and self.catalog.as_called(callee.ref.path, site, entry)
-            if entry is not None and not cannot_wait(site, callee.ref.path):
-                direct.append((site, callee.ref.path, as_made(self.project, located, site, entry)))
+            entry = waited_on(self.project, self.catalog, located, site, callee.ref.path, callee.entry)
+            if entry is not None:
+                direct.append((site, callee.ref.path, entry))
             elif targets:
                 edges.extend([(site, target) for target in targets if runs_body(self.project, site, target)])
             elif not callee.harmless:
