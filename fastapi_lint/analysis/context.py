@@ -131,6 +131,7 @@ def project_context(
     paths: dict[str, Path] | None = None,
     src: tuple[Path, ...] = (),
     aliases: Mapping[str, tuple[str, ...]] | None = None,
+    inherit: tuple[Project, frozenset[str]] | None = None,
 ) -> Context:
     """The linked project and its FastAPI model: what every rule reads.
 
@@ -139,11 +140,17 @@ def project_context(
     the displayed path itself (relative to the working folder). ``src``: the configured import
     roots (``analysis/roots.py``). ``aliases``: what ``module_aliases`` gives for these
     summaries, files and roots, when the caller kept it from an earlier link (else computed).
+    ``inherit``: a project linked before, whose answers hold for this one (``Project.inherit``),
+    and the display paths of the modules whose facts are the same objects in both.
     """
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
     project = Project(distinct_modules(summaries, aliases), aliases)
+    # Imports choose between modules of one name (``module_collisions.py``): the same choice, or no answer holds.
+    if inherit is not None and [(s.path, s.module) for s in project.summaries] == [
+            (s.path, s.module) for s in inherit[0].summaries]:
+        project.inherit(*inherit)
     if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
         catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)
     return Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))

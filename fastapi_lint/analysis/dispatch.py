@@ -22,7 +22,7 @@ import re
 
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
-from fastapi_lint.analysis.project import Project, per_project
+from fastapi_lint.analysis.project import Project, per_project, whole
 
 # The class names of test doubles: a store kept in memory, a fake client.
 _DOUBLES = re.compile(r"(?:^|\.)_?(?:InMemory|Fake|Mock|Dummy|Stub)[A-Z]\w*$")
@@ -57,7 +57,7 @@ class Implementations:
         return class_path is None or self._made.may_be_made(class_path)
 
 
-@per_project
+@per_project.inherited(whole)
 def test_functions(project: Project) -> frozenset[str]:
     """The functions of test modules: what a call outside the tests never runs, however many
     overrides of an interface's method its callee has."""

@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.named_values import NamedValues, named_values
-from fastapi_lint.analysis.project import Project, per_project
+from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 
 # What code that looks up subclasses (``Base.__subclasses__()``) may make: any class.
 _ANYTHING: frozenset[str] = frozenset({"*"})
@@ -75,7 +75,7 @@ def _names_outside_tests(project: Project, named: NamedValues, tests: Collection
     return frozenset(found)
 
 
-@per_project
+@per_project.inherited(unchanged_modules)
 def _per_module(project: Project) -> dict[str, frozenset[str]]:
     """Each module's share, by display path (two questions ask with test sets a few modules apart)."""
     return {}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind, Value
-from fastapi_lint.analysis.project import Project, per_project
+from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 
 
 @dataclass
@@ -56,7 +56,7 @@ def _memo(project: Project) -> dict[frozenset[str], NamedValues]:
     return {}
 
 
-@per_project
+@per_project.inherited(unchanged_modules)
 def _per_module(project: Project) -> dict[str, NamedValues]:
     """Each module's share, by display path: the test sets of two questions differ by a few
     modules, and the rest is the same union."""

@@ -13,9 +13,7 @@ here the resolution of paths, with the project's calls indexed (``call_index.Cal
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Generic, TypeVar
 
 from fastapi_lint.analysis.call_index import CallIndex, call_groups
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING
@@ -25,6 +23,7 @@ from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
 from fastapi_lint.analysis.linking import UNKNOWN, Located as Located  # what rules report on
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
+from fastapi_lint.analysis.project_memos import per_project as per_project, unchanged_modules as unchanged_modules, whole as whole
 
 # How many ``from x import *`` a name is followed through.
 _STAR_HOPS = 8
@@ -111,6 +110,24 @@ class Project(ClassHierarchy):
         if cached is not None:
             return cached
         return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
+
+    def inherit(self, previous: Project, unchanged: frozenset[str]) -> None:
+        """Take ``previous``'s answers where they hold here. The caller vouches that the facts
+        of the two projects differ in nothing name resolution reads (``RESOLUTION_READS``: the
+        bodies of some functions changed, not what a function is, takes or returns), with the
+        same modules in the same order. Then each answer kept there is the one asking here
+        gives (``cycle_cuts.py``: answers do not depend on the order of questions), and so are
+        the shares that ``per_project`` facts keep of the modules in ``unchanged`` (display
+        paths whose facts are the very same objects in both)."""
+        for kind, answers in previous.resolved.items():
+            self.resolved[kind].update(answers)
+        self._returns_memo.update(previous._returns_memo)
+        self._all_memo.update(previous._all_memo)
+        self._mro_memo.update(previous._mro_memo)
+        self._getter_memo.update(previous._getter_memo)
+        if previous._subclasses is not None:
+            self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
+        per_project.carry_all(previous, self, unchanged)
 
     def paths_asked(self) -> Iterator[str]:
         """Every path resolution has been asked about or answered so far (a class's bases
@@ -445,28 +462,14 @@ def _names_in(path: str) -> list[str]:
     return [segment[:-2] if segment.endswith("()") else segment for segment in split_path(path)]
 
 
-_T = TypeVar("_T")
-
-
-class per_project(Generic[_T]):
-    """A fact of a linked project computed once and kept while the project lives, for analysis
-    code that holds the project alone (the facts rules read are ``Context``'s properties).
-
-    Decorates ``build(project)``. What it returns must not refer to the project, which would
-    then never be freed (a long-lived flake8 or editor process links many).
-    """
-
-    def __init__(self, build: Callable[[Project], _T]) -> None:
-        self._build = build
-        self._found: weakref.WeakKeyDictionary[Project, _T] = weakref.WeakKeyDictionary()
-        self.__doc__ = build.__doc__
-
-    def __call__(self, project: Project) -> _T:
-        try:
-            return self._found[project]
-        except KeyError:
-            found = self._found[project] = self._build(project)
-            return found
+# The fields of a module's facts that name resolution does not read: the calls made at its top
+# level, what it imports where (phase 1 lists a function's own ``from x import y`` there too).
+RESOLUTION_IGNORES = frozenset({"module_calls", "imports"})
+# The fields of a function's facts that name resolution reads (``linking.py``, ``class_hierarchy.py``
+# and ``Project``): what it is, takes and returns. The rest (its calls, guards, branches, what it
+# reads and stores) may change without changing an answer (``Project.inherit``).
+RESOLUTION_READS = frozenset({"path", "name", "is_async", "decorators", "params", "returns", "returned",
+                              "is_generator", "class_path", "parent_path", "abstract", "signature"})
 
 
 # What an annotation names when it tells nothing of the value: ``MODEL: Optional[Any] = None``.

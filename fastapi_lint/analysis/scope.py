@@ -86,7 +86,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.opt_in import defined_opt_in
-from fastapi_lint.analysis.project import Project, per_project
+from fastapi_lint.analysis.project import Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
 from fastapi_lint.analysis.dispatch import test_functions
@@ -267,7 +267,7 @@ def _parts(summary: ModuleSummary, project: Project) -> tuple[str, ...]:
         return path.parts
 
 
-@per_project
+@per_project.inherited(whole)
 def _common_folder(project: Project) -> PurePath:
     folders = [PurePath(summary.path).parent for summary in project.summaries]
     common = folders[0] if folders else PurePath()

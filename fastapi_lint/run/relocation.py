@@ -36,6 +36,7 @@ from fastapi_lint.analysis.facts import (
     Value,
     field_names,
 )
+from fastapi_lint.analysis.project import RESOLUTION_IGNORES, RESOLUTION_READS
 from fastapi_lint.diagnostics import Diagnostic, Hop, Span
 
 Point = tuple[int, int]
@@ -172,3 +173,37 @@ class _Matcher:
         known = lines.setdefault(old, new)
         if known != new:
             lines[old] = None  # split: a finding that needs this line cannot be moved
+
+
+def same_for_resolution(old: ModuleSummary, new: ModuleSummary) -> bool:
+    """Whether ``new`` says what ``old`` says to name resolution: equal wherever positions
+    aside, but in what the bodies of its functions do (their calls, guards, branches, reads,
+    stores: every field of a function's facts but ``RESOLUTION_READS``), its top-level calls and
+    its imports (``RESOLUTION_IGNORES``). A project linked with ``new`` may then take the answers
+    of one linked with ``old`` (``Project.inherit``)."""
+    try:
+        return _same_ignoring_positions(old, new)
+    except RecursionError:
+        return False
+
+
+def _same_ignoring_positions(old: object, new: object) -> bool:
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind is Span:
+        return True
+    if kind is tuple:
+        assert isinstance(old, tuple) and isinstance(new, tuple)
+        return len(old) == len(new) and all(_same_ignoring_positions(a, b) for a, b in zip(old, new))
+    names = _FIELDS.get(kind)
+    if names is None:  # str, int, bool, None, Ref, RefKind: no position inside
+        return old == new
+    for name in names:
+        if (kind is FunctionFacts and name not in RESOLUTION_READS) or (kind is ModuleSummary and name in RESOLUTION_IGNORES):
+            continue
+        if (kind, name) in _LINE_FIELDS or (kind, name) in _POINT_FIELDS:
+            continue
+        if not _same_ignoring_positions(getattr(old, name), getattr(new, name)):
+            return False
+    return True

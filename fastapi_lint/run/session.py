@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
+    from fastapi_lint.analysis.project import Project
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.run.relocation import Relocation
@@ -130,6 +131,9 @@ class ProjectSession:
         self._history: dict[Config, list[_Run]] = {}  # the last checks, most recent first (``HISTORY``)
         # the import-root names of the modules (``roots.module_aliases``), with what they were computed from
         self._aliases: tuple[object, dict[str, tuple[str, ...]]] | None = None
+        # per configuration, the project the last check linked, with the facts and the import-root
+        # names it was linked from: the next may take its answers (``_inheritance``)
+        self._linked: dict[Config, tuple[dict[str, ModuleSummary | Diagnostic], object, Project]] = {}
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
 
     def files(self) -> dict[str, Path]:
@@ -271,7 +275,13 @@ class ProjectSession:
         shown = self.files()
         src = source_roots(config)
         catalog = catalog_for(config)
-        context = project_context(summaries, catalog, shown, src, self._module_aliases(summaries, shown, src))
+        aliases = self._module_aliases(summaries, shown, src)
+        inherit = self._inheritance(config, outcomes, aliases)
+        if inherit is None:
+            self._linked.pop(config, None)  # freed before the next is built, if no client holds it
+        context = project_context(summaries, catalog, shown, src, aliases, inherit)
+        del inherit
+        self._linked[config] = (outcomes, aliases, context.project)
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
@@ -280,6 +290,32 @@ class ProjectSession:
                           phase2.internal_errors)
         self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served))
         return checked
+
+    def _inheritance(self, config: Config, outcomes: dict[str, ModuleSummary | Diagnostic],
+                     aliases: object) -> tuple[Project, frozenset[str]] | None:
+        """The project the last check of ``config`` linked, if one linked from ``outcomes`` may take
+        its answers, and the display paths of the modules whose facts are the same: the same files
+        in the same order, with the same import-root names, each changed file changed only in what
+        the bodies of its functions do (``relocation.same_for_resolution``): the edit of a
+        function's calls the session sees most."""
+        from fastapi_lint.analysis.facts import ModuleSummary
+        from fastapi_lint.run.relocation import same_for_resolution
+
+        linked = self._linked.get(config)
+        if linked is None:
+            return None
+        before, linked_aliases, project = linked
+        if linked_aliases is not aliases or list(before) != list(outcomes):
+            return None
+        unchanged: set[str] = set()
+        for display, outcome in outcomes.items():
+            old = before[display]
+            if outcome is old:
+                unchanged.add(display)
+            elif not (isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary)
+                      and same_for_resolution(old, outcome)):
+                return None
+        return project, frozenset(unchanged)
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""

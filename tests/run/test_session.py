@@ -166,3 +166,30 @@ def test_a_linked_project_the_session_drops_is_freed_at_once(tmp_path: Path, mon
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_an_edit_of_a_body_keeps_what_name_resolution_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call added to a function (the edit an editor's session sees most) changes nothing name
+    resolution reads: the next project takes the last one's answers (``Project.inherit``), and
+    the findings are still a fresh run's. What a function returns is read: no answer is taken."""
+    from fastapi_lint.analysis.project import Project
+
+    inherited: list[frozenset[str]] = []
+    real = Project.inherit
+    monkeypatch.setattr(Project, "inherit", lambda self, previous, unchanged: (inherited.append(unchanged),
+                                                                               real(self, previous, unchanged))[1])
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path, HELPER_BLOCKS.replace("    time.sleep(1)\n", "    return None\n"))
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    assert ("app/main.py", "FAS102") not in codes(session)
+    helper = root / "helpers.py"
+    helper.write_text(HELPER_BLOCKS.replace("    time.sleep(1)\n", "    time.sleep(1)\n    return None\n"))
+    session.refresh()
+    assert codes(session) == fresh(root)
+    assert ("app/main.py", "FAS102") in codes(session)
+    assert inherited == [frozenset({"app/__init__.py", "app/main.py"})]
+    helper.write_text(HELPER_BLOCKS.replace("    time.sleep(1)\n", "    time.sleep(1)\n    return load\n"))
+    session.refresh()
+    assert codes(session) == fresh(root)
+    assert len(inherited) == 1

@@ -1,0 +1,71 @@
+"""Facts of a linked project computed once and kept while it lives (``per_project``), and what
+of them a project that inherits another's answers keeps (``Project.inherit``)."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+# A linked project (``project.Project``, which imports this module): what the facts are kept by.
+Project = Any
+_T = TypeVar("_T")
+
+
+class per_project(Generic[_T]):
+    """A fact of a linked project computed once and kept while the project lives, for analysis
+    code that holds the project alone (the facts rules read are ``Context``'s properties).
+
+    Decorates ``build(project)``. What it returns must not refer to the project, which would
+    then never be freed (a long-lived flake8 or editor process links many).
+
+    ``carry(found, unchanged)``: what of ``found``, kept for a project, still holds for one that
+    inherits from it (``Project.inherit``), whose modules at the display paths ``unchanged``
+    are the same and whose other modules changed only in what name resolution does not read.
+    Without it, the fact is built again for that project. ``whole`` and ``unchanged_modules``
+    are the two usual answers.
+    """
+
+    _carried: ClassVar[list[per_project[Any]]] = []
+
+    def __init__(self, build: Callable[[Project], _T], carry: Callable[[_T, frozenset[str]], _T] | None = None) -> None:
+        self._build = build
+        self._found: weakref.WeakKeyDictionary[Project, _T] = weakref.WeakKeyDictionary()
+        self._carry = carry
+        self.__doc__ = build.__doc__
+        if carry is not None:
+            per_project._carried.append(self)
+
+    @staticmethod
+    def inherited(carry: Callable[[_T, frozenset[str]], _T]) -> Callable[[Callable[[Project], _T]], per_project[_T]]:
+        """``@per_project.inherited(carry)``: ``per_project`` with ``carry``."""
+        return lambda build: per_project(build, carry)
+
+    @classmethod
+    def carry_all(cls, previous: Project, project: Project, unchanged: frozenset[str]) -> None:
+        for fact in cls._carried:
+            found = fact._found.get(previous)
+            if found is not None and fact._carry is not None:
+                fact._found[project] = fact._carry(found, unchanged)
+
+    def __call__(self, project: Project) -> _T:
+        try:
+            return self._found[project]
+        except KeyError:
+            found = self._found[project] = self._build(project)
+            return found
+
+
+def whole(found: _T, unchanged: frozenset[str]) -> _T:
+    """``per_project``'s carry for a fact of what the project's functions are (their paths, the
+    modules they are in), not of what their bodies do: all of it holds."""
+    return found
+
+
+_V = TypeVar("_V")
+
+
+def unchanged_modules(found: dict[str, _V], unchanged: frozenset[str]) -> dict[str, _V]:
+    """``per_project``'s carry for shares kept per module (by display path), each read from its
+    own module's facts and name resolution alone: those of the modules that did not change."""
+    return {path: share for path, share in found.items() if path in unchanged}
