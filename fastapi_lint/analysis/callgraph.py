@@ -16,6 +16,8 @@ its implementations does, unless another is known not to (``dispatch.py``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
@@ -25,6 +27,7 @@ from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, is_harml
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
 from fastapi_lint.analysis.deferred_calls import followed_entry, settle, waited_on
 from fastapi_lint.analysis.dispatch import Implementations, test_functions
+from fastapi_lint.analysis.inherited_calls import kept_callees, kept_calls
 from fastapi_lint.analysis.guards import module_in_tests, once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
@@ -33,9 +36,6 @@ from fastapi_lint.analysis.names import SUPER
 from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
-
-
-
 
 # What building an object runs, in the order a class's own ``__init__`` hides the others.
 _CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
@@ -73,6 +73,13 @@ class CallGraph:
         self._dispatched: dict[CallSite, list[str]] = {}  # a call through an interface -> its implementations
         self._picks_block: dict[CallSite, bool] = {}  # ``_picked_blocks``'s
         self._implementations: Implementations | None = None
+
+    def inherit(self, previous: CallGraph, changed_modules: Collection[str], changed: Collection[str]) -> None:
+        """Take the answers of ``previous``, the graph of the project this one's inherits from
+        (``Project.inherit``), where they hold after the changes named (``inherited_calls.py``)."""
+        self._targets.update(previous._targets)
+        self._callees = kept_callees(previous._callees, self.project, changed)
+        self._calls.update(kept_calls(previous._calls, self.project, changed_modules, changed))
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""

@@ -49,11 +49,22 @@ class Context:
     deployments: Deployments = field(default_factory=Deployments.none)
     _views: dict[Callable[[Context], object], object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    # the graph of the project this one's inherits from, and what changed since (``inherit_calls``)
+    _inherited: list[tuple[CallGraph, frozenset[str], frozenset[str]]] = field(
+        default_factory=list, init=False, repr=False, compare=False)
+
+    def inherit_calls(self, previous: CallGraph, changed_modules: frozenset[str], changed: frozenset[str]) -> None:
+        """The call graph, when built, takes ``previous``'s answers where they hold (``CallGraph.inherit``)."""
+        self._inherited[:] = [(previous, changed_modules, changed)]
+
     @cached_property
     def callgraph(self) -> CallGraph:
         roles = self.model.roles.items()
-        return CallGraph(self.project, self.catalog, frozenset(path for path, found in roles if found & REQUEST_ROLES),
-                         frozenset(path for path, found in roles if found & STARTUP_ROLES))
+        graph = CallGraph(self.project, self.catalog, frozenset(path for path, found in roles if found & REQUEST_ROLES),
+                          frozenset(path for path, found in roles if found & STARTUP_ROLES))
+        if self._inherited:
+            graph.inherit(*self._inherited.pop())
+        return graph
 
     @cached_property
     def rare_roots(self) -> RareRoots:

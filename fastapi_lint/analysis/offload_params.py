@@ -22,7 +22,7 @@ from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind
 from fastapi_lint.analysis.project import Project, per_project
 
 # How many helpers a parameter is followed through (``run_sync`` handing it to ``retry``).
-_MAX_HOPS = 3
+MAX_HOPS = 3
 
 
 def runs_off_loop(project: Project, site: CallSite) -> bool:
@@ -36,7 +36,7 @@ def runs_off_loop(project: Project, site: CallSite) -> bool:
     answers = _answers(project)
     found = answers.get(host)
     if found is None:
-        found = answers[host] = _offloads(project, host[0], host[1], _MAX_HOPS)
+        found = answers[host] = _offloads(project, host[0], host[1], MAX_HOPS)
     return found
 
 

@@ -187,6 +187,25 @@ def same_for_resolution(old: ModuleSummary, new: ModuleSummary) -> bool:
         return False
 
 
+def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
+    """The functions of a module whose facts ``new`` changed more than by moving (as
+    ``relocation`` tells a module's), of two summaries ``same_for_resolution`` (which have the same
+    functions in the same order)."""
+    return frozenset(after.path for before, after in zip(old.functions, new.functions) if not _only_moved(before, after))
+
+
+def _only_moved(old: FunctionFacts, new: FunctionFacts) -> bool:
+    matcher = _Matcher()
+    try:
+        if not matcher.same(old, new):
+            return False
+    except RecursionError:
+        return False
+    points = matcher.relocation.points
+    after = [points[point] for point in sorted(points)]
+    return all(earlier < later for earlier, later in zip(after, after[1:]))
+
+
 def _same_ignoring_positions(old: object, new: object) -> bool:
     kind = type(old)
     if kind is not type(new):

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
-    from fastapi_lint.analysis.project import Project
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.run.relocation import Relocation
@@ -98,6 +97,16 @@ class _Run:
     served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
 
 
+@dataclass
+class _Inheritance:
+    """What a check may take from the last one's linked project (``ProjectSession._inheritance``)."""
+
+    linked: Context  # the last check's
+    unchanged: frozenset[str]  # display paths of the modules whose facts are the same objects
+    changed_modules: frozenset[str]  # those of the modules whose facts changed
+    changed_functions: frozenset[str]  # the functions whose facts changed more than by moving
+
+
 # How many checks of each configuration the session remembers: an edit undone (or a branch, or
 # pre-commit's stash, switched back) finds its findings among them without the project phase.
 HISTORY = 4
@@ -131,9 +140,9 @@ class ProjectSession:
         self._history: dict[Config, list[_Run]] = {}  # the last checks, most recent first (``HISTORY``)
         # the import-root names of the modules (``roots.module_aliases``), with what they were computed from
         self._aliases: tuple[object, dict[str, tuple[str, ...]]] | None = None
-        # per configuration, the project the last check linked, with the facts and the import-root
-        # names it was linked from: the next may take its answers (``_inheritance``)
-        self._linked: dict[Config, tuple[dict[str, ModuleSummary | Diagnostic], object, Project]] = {}
+        # per configuration, the project the last check linked (its context), with the facts and
+        # the import-root names it was linked from: the next may take its answers (``_inheritance``)
+        self._linked: dict[Config, tuple[dict[str, ModuleSummary | Diagnostic], object, Context]] = {}
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
 
     def files(self) -> dict[str, Path]:
@@ -279,9 +288,13 @@ class ProjectSession:
         inherit = self._inheritance(config, outcomes, aliases)
         if inherit is None:
             self._linked.pop(config, None)  # freed before the next is built, if no client holds it
-        context = project_context(summaries, catalog, shown, src, aliases, inherit)
+            context = project_context(summaries, catalog, shown, src, aliases)
+        else:
+            context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked.project, inherit.unchanged))
+            if "callgraph" in vars(inherit.linked):  # built by the rules (a cached property)
+                context.inherit_calls(inherit.linked.callgraph, inherit.changed_modules, inherit.changed_functions)
         del inherit
-        self._linked[config] = (outcomes, aliases, context.project)
+        self._linked[config] = (outcomes, aliases, context)
         phase2 = check_context(context, summaries, config, shown)
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
@@ -292,30 +305,33 @@ class ProjectSession:
         return checked
 
     def _inheritance(self, config: Config, outcomes: dict[str, ModuleSummary | Diagnostic],
-                     aliases: object) -> tuple[Project, frozenset[str]] | None:
-        """The project the last check of ``config`` linked, if one linked from ``outcomes`` may take
-        its answers, and the display paths of the modules whose facts are the same: the same files
-        in the same order, with the same import-root names, each changed file changed only in what
-        the bodies of its functions do (``relocation.same_for_resolution``): the edit of a
-        function's calls the session sees most."""
+                     aliases: object) -> _Inheritance | None:
+        """What the next check of ``config``, of ``outcomes``, may take from the last one's linked
+        project: the same files in the same order, with the same import-root names, each changed
+        file changed only in what the bodies of its functions do (``relocation.same_for_resolution``):
+        the edit of a function's calls the session sees most. None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
-        from fastapi_lint.run.relocation import same_for_resolution
+        from fastapi_lint.run.relocation import changed_functions, same_for_resolution
 
         linked = self._linked.get(config)
         if linked is None:
             return None
-        before, linked_aliases, project = linked
+        before, linked_aliases, context = linked
         if linked_aliases is not aliases or list(before) != list(outcomes):
             return None
         unchanged: set[str] = set()
+        changed: set[str] = set()
+        functions: set[str] = set()
         for display, outcome in outcomes.items():
             old = before[display]
             if outcome is old:
                 unchanged.add(display)
-            elif not (isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary)
-                      and same_for_resolution(old, outcome)):
+            elif isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary) and same_for_resolution(old, outcome):
+                changed.add(display)
+                functions |= changed_functions(old, outcome)
+            else:
                 return None
-        return project, frozenset(unchanged)
+        return _Inheritance(context, frozenset(unchanged), frozenset(changed), frozenset(functions))
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""

@@ -337,6 +337,56 @@ def as_reported(found: list[Diagnostic]) -> list[dict[str, object]]:
     return [{k: v for k, v in as_dict(d).items() if k != "fix"} for d in found]
 
 
+def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Every answer a linked project or its call graph inherits (``Project.inherit``,
+    ``CallGraph.inherit``) checked against the one a project linked afresh gives, as it is
+    inherited (a rule that fails is only an internal error: what is wrong is listed instead).
+    Returns the projects and graphs that inherited, and the answers that were wrong."""
+    from fastapi_lint.analysis.callgraph import CallGraph
+    from fastapi_lint.analysis.facts import Ref
+    from fastapi_lint.analysis.project import Project
+
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "wrong": []}
+    inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
+
+    def expect(same: bool, what: str) -> None:
+        if not same:
+            found["wrong"].append(what)
+
+    def checked_project(self: Project, previous: Project, unchanged: frozenset[str]) -> None:
+        inherit_answers(self, previous, unchanged)
+        found["projects"].append(",".join(sorted(unchanged)))
+        fresh = Project(self.summaries, self._aliases)
+        for kind, answers in previous.resolved.items():
+            for path, answer in answers.items():
+                expect(fresh.resolve(Ref(path, kind)) == answer, f"resolve {path}")
+        for path, answer in previous._returns_memo.items():
+            expect(fresh._returns(path) == answer, f"returns {path}")
+        for (path, kind), answers in previous._all_memo.items():
+            expect(fresh.resolve_all(Ref(path, kind)) == answers, f"resolve_all {path}")
+        for path, mro in previous._mro_memo.items():
+            expect(fresh.mro(path) == mro, f"mro {path}")
+        for (path, kind), getter in previous._getter_memo.items():
+            expect(fresh.property_getter(Ref(path, kind)) == getter, f"getter {path}")
+
+    def checked_graph(self: CallGraph, previous: CallGraph, changed_modules: frozenset[str],
+                      changed: frozenset[str]) -> None:
+        inherit_calls(self, previous, changed_modules, changed)
+        found["graphs"].append(",".join(sorted(changed)))
+        fresh = CallGraph(self.project, self.catalog)
+        for path, calls in self._calls.items():
+            expect(fresh._of(path) == calls, f"calls of {path}")
+        for kind, callees in self._callees.items():
+            for path, callee in callees.items():
+                expect(fresh._callee(Ref(path, kind)) == callee, f"callee {path}")
+        for (path, kind), targets in self._targets.items():
+            expect(fresh.targets(Ref(path, kind)) == targets, f"targets of {path}")
+
+    monkeypatch.setattr(Project, "inherit", checked_project)
+    monkeypatch.setattr(CallGraph, "inherit", checked_graph)
+    return found
+
+
 def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, int]:
     """``edits`` random edits; the session checked after each, the CLI after every ``cli_every``-th.
     Returns how many edits changed the findings, and after how many the session carried its
@@ -408,16 +458,21 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
 
 def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
     counts = sweep(tmp_path, seed=16, edits=45, cli_every=3)
     assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
+    assert len(inherited["projects"]) >= 5 and len(inherited["graphs"]) >= 5  # a project inherited answers
+    assert not inherited["wrong"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_a_long_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
     sweep(tmp_path, seed=seed, edits=150, cli_every=2)
+    assert not inherited["wrong"]
 
 
 def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -428,3 +483,53 @@ def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: 
              for d in found}
     assert ("shop/routers/items.py", "FAS102") in codes  # read_item -> catalog.find -> storage.read_blob
     assert ("shop/routers/items.py", "FAS106") in codes  # list_items depends on the sync get_db
+
+
+OFFLOADS = '''\
+from starlette.concurrency import run_in_threadpool
+
+
+async def run_sync(fn):
+    await run_in_threadpool(fn)
+'''
+RUNS_HERE = '''\
+from starlette.concurrency import run_in_threadpool
+
+
+async def run_sync(fn):
+    fn()
+'''
+CALLER = '''\
+import time
+
+from fastapi import FastAPI
+
+from app.threads import run_sync
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index() -> dict:
+    await run_sync(lambda: time.sleep(1))
+    return {}
+'''
+
+
+@pytest.mark.parametrize("before, after", [(OFFLOADS, RUNS_HERE), (RUNS_HERE, OFFLOADS)])
+def test_an_edit_of_a_helpers_body_reaches_what_its_callers_calls_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """Whether a lambda handed to a helper runs on a worker thread is read from the helper's body:
+    an edit of it alone changes what the route's calls do, in a module that did not change."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": CALLER})
+    root = tmp_path / "app"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    first = fresh(root, Config())
+    assert session.diagnostics() == first
+    (root / "threads.py").write_text(after)
+    session.set_text(root / "threads.py", after.encode())  # an editor's buffer, saved
+    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
+    assert inherited["graphs"] == ["app.threads.run_sync"] and not inherited["wrong"]
