@@ -27,7 +27,7 @@ from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, is_harml
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
 from fastapi_lint.analysis.deferred_calls import followed_entry, settle, waited_on
 from fastapi_lint.analysis.dispatch import Implementations, test_functions
-from fastapi_lint.analysis.inherited_calls import kept_callees, kept_calls
+from fastapi_lint.analysis.inheritance import Changes, kept_callees, kept_calls
 from fastapi_lint.analysis.guards import module_in_tests, once_is_too_many, runs_once
 from fastapi_lint.analysis.opt_in import is_opt_in
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
@@ -74,12 +74,12 @@ class CallGraph:
         self._picks_block: dict[CallSite, bool] = {}  # ``_picked_blocks``'s
         self._implementations: Implementations | None = None
 
-    def inherit(self, previous: CallGraph, changed_modules: Collection[str], changed: Collection[str]) -> None:
+    def inherit(self, previous: CallGraph, changes: Changes, stale: Collection[str], bodies: frozenset[str]) -> None:
         """Take the answers of ``previous``, the graph of the project this one's inherits from
-        (``Project.inherit``), where they hold after the changes named (``inherited_calls.py``)."""
+        (``Project.inherit``), where they hold after ``changes`` (``inheritance.py``)."""
         self._targets.update(previous._targets)
-        self._callees = kept_callees(previous._callees, self.project, changed)
-        self._calls.update(kept_calls(previous._calls, self.project, changed_modules, changed))
+        self._callees = kept_callees(previous._callees, bodies)
+        self._calls.update(kept_calls(previous._calls, self.project, changes, stale))
 
     def edges(self, path: str) -> list[tuple[CallSite, str]]:
         """The sync calls of ``path`` that reach project functions: (site, callee path)."""

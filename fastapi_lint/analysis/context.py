@@ -31,6 +31,8 @@ from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_req
 from fastapi_lint.analysis.module_collisions import distinct_modules
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
+from fastapi_lint.analysis.scope_edges import CallEdges, kept_edges
+from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions
 from fastapi_lint.analysis.scope_places import Scopes
 
 _V = TypeVar("_V")
@@ -49,21 +51,26 @@ class Context:
     deployments: Deployments = field(default_factory=Deployments.none)
     _views: dict[Callable[[Context], object], object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    # the graph of the project this one's inherits from, and what changed since (``inherit_calls``)
-    _inherited: list[tuple[CallGraph, frozenset[str], frozenset[str]]] = field(
-        default_factory=list, init=False, repr=False, compare=False)
+    # the context of the project this one's inherits from, what changed since, and which
+    # functions' calls may reach otherwise (``inherit_from``); dropped once the scope is placed
+    _inherited: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def inherit_calls(self, previous: CallGraph, changed_modules: frozenset[str], changed: frozenset[str]) -> None:
-        """The call graph, when built, takes ``previous``'s answers where they hold (``CallGraph.inherit``)."""
-        self._inherited[:] = [(previous, changed_modules, changed)]
+    def inherit_from(self, previous: Context, changes: Changes) -> None:
+        """The call graph and the scope's edges, when built, take what of ``previous``'s holds
+        after ``changes`` (``inheritance.py``): its project is the one this one's inherits from."""
+        self._inherited.update(previous=previous, changes=changes)
 
     @cached_property
     def callgraph(self) -> CallGraph:
         roles = self.model.roles.items()
         graph = CallGraph(self.project, self.catalog, frozenset(path for path, found in roles if found & REQUEST_ROLES),
                           frozenset(path for path, found in roles if found & STARTUP_ROLES))
-        if self._inherited:
-            graph.inherit(*self._inherited.pop())
+        previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
+        if isinstance(previous, Context) and isinstance(changes, Changes) and "callgraph" in vars(previous):
+            bodies = bodies_read(previous.project, self.project, changes)
+            stale = stale_functions(previous.callgraph._calls, bodies)
+            graph.inherit(previous.callgraph, changes, stale, bodies)
+            self._inherited.update(stale=stale, bodies=bodies)
         return graph
 
     @cached_property
@@ -119,7 +126,15 @@ class Context:
     @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``)."""
-        return scopes(self.project, self.model, self.callgraph, self.rare_roots, self.deployments)
+        graph = self.callgraph
+        previous, changes, stale, bodies = (self._inherited.pop(key, None) for key in ("previous", "changes", "stale", "bodies"))
+        edges = None
+        if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(stale, set)
+                and isinstance(bodies, frozenset) and "scopes" in vars(previous)):
+            edges = kept_edges(previous.scopes.edges, changes, stale, bodies,
+                               CallEdges(previous.project, previous.model, previous.callgraph),
+                               CallEdges(self.project, self.model, graph))
+        return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, edges)
 
     def release(self) -> None:
         """Drop the views built on these facts (built again if asked for). A view refers back to

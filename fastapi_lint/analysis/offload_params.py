@@ -52,10 +52,12 @@ def _offloads(project: Project, func: Ref, key: str, hops: int) -> bool:
     functions = [project.function(ref.path) for ref in refs if ref.kind is not RefKind.INSTANCE]
     if hops == 0 or not functions or any(located is None for located in functions):
         return False
-    return all(_offloads_parameter(project, located.function, key, hops) for located in functions if located)
+    return all(offloads_parameter(project, located.function, key, hops) for located in functions if located)
 
 
-def _offloads_parameter(project: Project, function: FunctionFacts, key: str, hops: int) -> bool:
+def offloads_parameter(project: Project, function: FunctionFacts, key: str, hops: int) -> bool:
+    """Whether ``function`` hands its parameter ``key`` (a position or a name) to a worker thread,
+    followed ``hops`` helpers deep."""
     if key.isdigit():
         names = positional_parameters(function)
         if int(key) >= len(names):

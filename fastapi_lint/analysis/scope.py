@@ -100,9 +100,12 @@ _STARTED = frozenset({"background_task", "nested"})
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
-           deployments: Deployments | None = None) -> Scopes:
-    """The project's scopes (``Context.scopes`` computes them once per run)."""
-    return _Placer(project, model, graph).place(rare, deployments or Deployments.none())
+           deployments: Deployments | None = None, edges: dict[str, list[Edge]] | None = None) -> Scopes:
+    """The project's scopes (``Context.scopes`` computes them once per run). ``edges``: those of
+    functions already known, which the walks take as found (``scope_edges.kept_edges``)."""
+    placer = _Placer(project, model, graph)
+    placer.known_edges(edges or {})
+    return placer.place(rare, deployments or Deployments.none())
 
 
 class _Placer(BlindRegistrations, ModuleClosure):
@@ -175,6 +178,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
                 result.elsewhere |= self._named_only_off_the_loop(result, run_by)
                 off = result.startup | result.once | result.private_loop | result.elsewhere
                 result.private_loop -= _shared(result.private_loop, off, run_by)
+        result.edges = self.found_edges()
         return result
 
     def _run_by(self) -> dict[str, set[str]]:

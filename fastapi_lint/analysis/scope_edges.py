@@ -11,7 +11,7 @@ Every part of the placing walks these edges, so ``CallEdges`` is the base the ot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
@@ -20,6 +20,8 @@ from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, Value
 from fastapi_lint.analysis.guards import runs_once
+from fastapi_lint.analysis.inheritance import Changes, callers_through, reaching, with_outer
+from fastapi_lint.analysis.offload_params import MAX_HOPS
 from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.names import UNTYPED
 from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
@@ -33,7 +35,7 @@ from fastapi_lint.diagnostics import Span
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run",
                       "uvloop.run", "asgiref.sync.async_to_sync"})
 _RUNNER_METHODS = frozenset({"run_until_complete"})
-_RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
+RUNNER_NAMES = frozenset({*_RUNNER_METHODS, *(path.rpartition(".")[2] for path in _RUNNERS)})
 # Take the loop the caller runs on, which may be the app's: a loop kept from these is no loop of one's own.
 _TAKES_THE_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop"})
 # What a call on a value of no known type resolves to.
@@ -110,6 +112,15 @@ class CallEdges:
                     seen.add(edge.target)
                     pending.append(edge.target)
         return seen
+
+    def known_edges(self, edges: dict[str, list[Edge]]) -> None:
+        """Take ``edges`` as the edges out of their functions (found for a project this one's
+        inherits from, and still holding: ``kept_edges``)."""
+        self._edges.update(edges)
+
+    def found_edges(self) -> Mapping[str, Sequence[object]]:
+        """The edges found (or known) so far, by the function they leave."""
+        return dict(self._edges)
 
     def edges(self, path: str) -> list[Edge]:
         found = self._edges.get(path)
@@ -336,7 +347,7 @@ class CallEdges:
             if params:
                 inside = with_nested(located, path)
                 # Only a runner's own name can run it (a wrapper of a wrapper is not followed).
-                found = any(site.text.rpartition(".")[2] in _RUNNER_NAMES and site.args[:1]
+                found = any(site.text.rpartition(".")[2] in RUNNER_NAMES and site.args[:1]
                             and site.args[0].text == params[0] and self._hands_to(site) == "private"
                             for function in inside for site in function.calls)
         self._runners[path] = found
@@ -397,6 +408,45 @@ class CallEdges:
         resolved = self.project.resolve(ref).path
         name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
         return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
+
+
+def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale: Collection[str],
+               bodies: frozenset[str], before: CallEdges, after: CallEdges) -> dict[str, list[Edge]]:
+    """The edges of ``previous`` (a placing's, ``Scopes.edges``) that hold for ``after``'s project,
+    which inherits from ``before``'s (``Project.inherit``) after ``changes``. ``stale``: the
+    functions whose calls the call graph did not keep; ``bodies``: the changed bodies their
+    callers' calls read otherwise (``inheritance.bodies_read``).
+
+    Besides a function's calls, its edges read its callees' bodies: whether one runs its first
+    argument on a loop of its own (a runner, or a runner's runner), starts a process with it,
+    makes only loops of its own (the class whose loop ``run_coroutine_threadsafe`` is handed), as
+    the call graph reads them, and as every method named like a call on a value of no known type
+    does. When each changed body answers those as before, none of it reaches another function's
+    edges; else those of the functions that may read one are not kept. And, behind a
+    lazy-initialisation guard, who else calls the function and makes its objects: a guarded
+    function's edges are never kept; nor any when a changed function calls ``remote`` (which
+    makes a class a Ray actor, whose methods run elsewhere)."""
+    if not previous or "remote" in changes.call_names:
+        return {}
+    project = after.project
+    outer = with_outer(project, changes.functions)
+    classes = {located.function.class_path for path in outer if (located := project.function(path)) is not None
+               and located.function.class_path is not None}
+    unread = not bodies and all(before._runs_first_argument(path) == after._runs_first_argument(path) for path in outer) and all(
+        before._makes_loops_only(klass) == after._makes_loops_only(klass) for klass in classes)
+    names: set[str] = set()
+    if not unread:
+        calls = before.graph._calls
+        stale = {*stale, *reaching(calls, outer, MAX_HOPS), *callers_through(calls, outer, RUNNER_NAMES)}
+        names = {path.rpartition(".")[2] for path in changes.functions} | {"run_coroutine_threadsafe"}
+    kept: dict[str, list[Edge]] = {}
+    for path, edges in previous.items():
+        located = project.function(path)
+        if (path in stale or located is None or located.module.path in changes.modules or located.function.guards
+                or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))):
+            continue
+        kept[path] = [edge for edge in edges if isinstance(edge, Edge)]
+    return kept
 
 
 def _decorator_ref(decorator: Value) -> Ref | None:

@@ -9,6 +9,7 @@ here without importing the placing that puts them together.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary
@@ -66,6 +67,10 @@ class Scopes:
     # run on a loop of their own by a function outside the tests (``asyncio.run`` in a command's
     # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
     elsewhere: set[str] = field(default_factory=set)
+
+    # what the walks followed out of each function (``scope_edges.Edge``), kept for a later project
+    # that inherits this one's answers (``scope_edges.kept_edges``)
+    edges: Mapping[str, Sequence[object]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def blind(self) -> bool:

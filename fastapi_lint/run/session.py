@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
     from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
+    from fastapi_lint.analysis.inheritance import Changes
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.run.relocation import Relocation
@@ -103,8 +104,7 @@ class _Inheritance:
 
     linked: Context  # the last check's
     unchanged: frozenset[str]  # display paths of the modules whose facts are the same objects
-    changed_modules: frozenset[str]  # those of the modules whose facts changed
-    changed_functions: frozenset[str]  # the functions whose facts changed more than by moving
+    changes: Changes  # what changed in the others
 
 
 # How many checks of each configuration the session remembers: an edit undone (or a branch, or
@@ -291,8 +291,7 @@ class ProjectSession:
             context = project_context(summaries, catalog, shown, src, aliases)
         else:
             context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked.project, inherit.unchanged))
-            if "callgraph" in vars(inherit.linked):  # built by the rules (a cached property)
-                context.inherit_calls(inherit.linked.callgraph, inherit.changed_modules, inherit.changed_functions)
+            context.inherit_from(inherit.linked, inherit.changes)
         del inherit
         self._linked[config] = (outcomes, aliases, context)
         phase2 = check_context(context, summaries, config, shown)
@@ -311,6 +310,7 @@ class ProjectSession:
         file changed only in what the bodies of its functions do (``relocation.same_for_resolution``):
         the edit of a function's calls the session sees most. None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
+        from fastapi_lint.analysis.inheritance import Changes
         from fastapi_lint.run.relocation import changed_functions, same_for_resolution
 
         linked = self._linked.get(config)
@@ -322,16 +322,20 @@ class ProjectSession:
         unchanged: set[str] = set()
         changed: set[str] = set()
         functions: set[str] = set()
+        names: set[str] = set()
         for display, outcome in outcomes.items():
             old = before[display]
             if outcome is old:
                 unchanged.add(display)
             elif isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary) and same_for_resolution(old, outcome):
                 changed.add(display)
-                functions |= changed_functions(old, outcome)
+                edited = changed_functions(old, outcome)
+                functions |= edited
+                names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for function in summary.functions
+                             if function.path in edited for site in function.calls)
             else:
                 return None
-        return _Inheritance(context, frozenset(unchanged), frozenset(changed), frozenset(functions))
+        return _Inheritance(context, frozenset(unchanged), Changes(frozenset(changed), frozenset(functions), frozenset(names)))
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""

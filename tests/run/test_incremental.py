@@ -18,10 +18,18 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
 
+from fastapi_lint.analysis.admin_routes import RareRoots
+from fastapi_lint.analysis.app_model import FastAPIModel
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.deployments import Deployments
+from fastapi_lint.analysis.inheritance import Changes
+from fastapi_lint.analysis.scope_edges import Edge
+from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.api import ProjectSession, lint_paths
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
@@ -342,11 +350,12 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     ``CallGraph.inherit``) checked against the one a project linked afresh gives, as it is
     inherited (a rule that fails is only an internal error: what is wrong is listed instead).
     Returns the projects and graphs that inherited, and the answers that were wrong."""
-    from fastapi_lint.analysis.callgraph import CallGraph
+    from fastapi_lint.analysis import context as context_module
     from fastapi_lint.analysis.facts import Ref
     from fastapi_lint.analysis.project import Project
+    from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
-    found: dict[str, list[str]] = {"projects": [], "graphs": [], "wrong": []}
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -369,21 +378,31 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         for (path, kind), getter in previous._getter_memo.items():
             expect(fresh.property_getter(Ref(path, kind)) == getter, f"getter {path}")
 
-    def checked_graph(self: CallGraph, previous: CallGraph, changed_modules: frozenset[str],
-                      changed: frozenset[str]) -> None:
-        inherit_calls(self, previous, changed_modules, changed)
-        found["graphs"].append(",".join(sorted(changed)))
+    def checked_graph(self: CallGraph, previous: CallGraph, changes: Changes, stale: Collection[str],
+                      bodies: frozenset[str]) -> None:
+        inherit_calls(self, previous, changes, stale, bodies)
+        found["graphs"].append(",".join(sorted(changes.functions)))
         fresh = CallGraph(self.project, self.catalog)
-        for path, calls in self._calls.items():
-            expect(fresh._of(path) == calls, f"calls of {path}")
+        for path in list(self._calls):  # as rules read them: calls into installed packages followed
+            expect(fresh._settled(path) == self._settled(path), f"calls of {path}")
         for kind, callees in self._callees.items():
             for path, callee in callees.items():
                 expect(fresh._callee(Ref(path, kind)) == callee, f"callee {path}")
         for (path, kind), targets in self._targets.items():
             expect(fresh.targets(Ref(path, kind)) == targets, f"targets of {path}")
 
+    def checked_scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
+                       deployments: Deployments | None = None, edges: dict[str, list[Edge]] | None = None) -> Scopes:
+        if edges:
+            found["edges"].append(str(len(edges)))
+            fresh = _Placer(project, model, graph)
+            for path, kept in edges.items():
+                expect(fresh.edges(path) == kept, f"edges of {path}")
+        return place_scopes(project, model, graph, rare, deployments, edges)
+
     monkeypatch.setattr(Project, "inherit", checked_project)
     monkeypatch.setattr(CallGraph, "inherit", checked_graph)
+    monkeypatch.setattr(context_module, "scopes", checked_scopes)
     return found
 
 
@@ -462,7 +481,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     counts = sweep(tmp_path, seed=16, edits=45, cli_every=3)
     assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
-    assert len(inherited["projects"]) >= 5 and len(inherited["graphs"]) >= 5  # a project inherited answers
+    assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"])) >= 5  # answers inherited
     assert not inherited["wrong"]
 
 
@@ -533,3 +552,51 @@ def test_an_edit_of_a_helpers_body_reaches_what_its_callers_calls_run(
     session.set_text(root / "threads.py", after.encode())  # an editor's buffer, saved
     assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
     assert inherited["graphs"] == ["app.threads.run_sync"] and not inherited["wrong"]
+
+
+RUNNER = '''\
+import asyncio
+
+
+def run_sync(coro):
+    asyncio.run(coro)
+'''
+NOT_A_RUNNER = RUNNER.replace("    asyncio.run(coro)\n", "    print(coro)\n")
+SYNC_ROUTE = '''\
+import time
+
+from fastapi import FastAPI
+
+from app.threads import run_sync
+
+app = FastAPI()
+
+
+async def job() -> None:
+    time.sleep(1)
+
+
+@app.get("/")
+def index() -> dict:
+    run_sync(job())
+    return {}
+'''
+
+
+@pytest.mark.parametrize("before, after", [(RUNNER, NOT_A_RUNNER), (NOT_A_RUNNER, RUNNER)])
+def test_an_edit_of_a_runners_body_reaches_where_its_callers_coroutines_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """Whether a helper runs its first argument on a loop of its own is read from its body: an
+    edit of it alone moves the coroutine a route hands it between a private loop and the app's."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": SYNC_ROUTE})
+    root = tmp_path / "app"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    first = fresh(root, Config())
+    assert session.diagnostics() == first
+    (root / "threads.py").write_text(after)
+    session.set_text(root / "threads.py", after.encode())
+    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
+    assert inherited["edges"] and not inherited["wrong"]

@@ -1,0 +1,148 @@
+"""What a linked project's analyses keep from the last one's after an edit of some function bodies.
+
+An editor's session links a project again after every edit. When the edit changed only what some
+functions' bodies do, name resolution answers as before (``Project.inherit``), and most of what
+was derived from the bodies that did not change still holds: what each function's calls reach
+(the call graph's ``Calls``) and the edges the scope's walks follow out of it (``scope_edges``).
+Each is kept where nothing it reads changed; ``Changes`` says what did.
+
+What one function's calls reach is read from:
+
+- its own facts (its call sites, the positions among them): so nothing of a module whose facts
+  changed is kept, its call sites being new objects at new positions;
+- name resolution and what functions are, take and return: the same after such an edit;
+- the bodies of the functions it calls: whether a callee starts a process with what it is handed
+  (``process_starters.py``: the callee and the functions nested in it), and whether a helper
+  handed a lambda runs it on a worker thread, followed ``offload_params.MAX_HOPS`` calls deep.
+
+So a function's calls are kept when its module did not change and, unless what calls read of each
+changed body is the same as before (``read_the_same``: an early cutoff, the common case), it
+reaches no changed body (nor a function one is nested in, nor a method one overrides) within that
+many calls, by the last graph's edges (``stale_functions``); a callee as written, when it is not
+such a body (``kept_callees``). The scope's edges read more (``scope_edges.kept_edges``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from fastapi_lint.analysis.call_records import Callee, Calls
+from fastapi_lint.analysis.facts import RefKind
+from fastapi_lint.analysis.call_arguments import positional_parameters
+from fastapi_lint.analysis.offload_params import MAX_HOPS, offloads_parameter
+from fastapi_lint.analysis.process_starters import starts_process_with_parameter
+from fastapi_lint.analysis.project import Project
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two linked projects, one inheriting the other's answers."""
+
+    modules: frozenset[str]  # display paths of the modules whose facts changed
+    functions: frozenset[str]  # the functions whose facts changed more than by moving
+    call_names: frozenset[str]  # the last names of the calls those functions make, before and after
+
+
+def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:
+    """The changed functions (with those they are nested in and the methods they override) whose
+    bodies their callers' calls may now read otherwise; none when what callers read of each is the
+    same in both projects (``read_the_same``): then the change stops there, an early cutoff."""
+    outer = with_outer(after, changes.functions)
+    return frozenset() if read_the_same(before, after, outer) else outer
+
+
+def read_the_same(before: Project, after: Project, functions: Collection[str]) -> bool:
+    """Whether what a call reads of each function's body is the same in both projects: whether it
+    starts a process with a parameter (``process_starters``), and whether it hands each of its
+    parameters, by position or by name, to a worker thread, at every depth a lambda is followed."""
+    for path in functions:
+        old, new = before.function(path), after.function(path)
+        if old is None or new is None:
+            if old is not new:
+                return False
+            continue
+        if starts_process_with_parameter(before, path) != starts_process_with_parameter(after, path):
+            return False
+        keys = [*map(str, range(len(positional_parameters(new.function)))), *(param.name for param in new.function.params)]
+        if any(offloads_parameter(before, old.function, key, hops) != offloads_parameter(after, new.function, key, hops)
+               for key in keys for hops in range(1, MAX_HOPS + 1)):
+            return False
+    return True
+
+
+def stale_functions(previous: dict[str, Calls], bodies: frozenset[str]) -> set[str]:
+    """The functions whose calls may reach otherwise than in ``previous`` (a graph's calls by
+    function) when ``bodies`` are read otherwise: those that reach one within ``MAX_HOPS`` calls."""
+    return reaching(previous, bodies, MAX_HOPS) if bodies else set()
+
+
+def kept_calls(previous: dict[str, Calls], project: Project, changes: Changes, stale: Collection[str]) -> dict[str, Calls]:
+    """The entries of ``previous`` (a graph's calls by function) that hold for the graph of
+    ``project``, which inherits from its project: none of a changed module, none ``stale``."""
+    kept: dict[str, Calls] = {}
+    for path, calls in previous.items():
+        located = project.function(path)
+        if path not in stale and located is not None and located.module.path not in changes.modules:
+            kept[path] = calls
+    return kept
+
+
+def kept_callees(previous: dict[RefKind, dict[str, Callee]], bodies: frozenset[str]) -> dict[RefKind, dict[str, Callee]]:
+    """The callees as written (``CallGraph._callee``) that hold: none whose body is read otherwise now."""
+    return {kind: {path: callee for path, callee in known.items()
+                   if callee.ref.path not in bodies and not any(other.ref.path in bodies for other in callee.others)}
+            for kind, known in previous.items()}
+
+
+def with_outer(project: Project, changed: Collection[str]) -> frozenset[str]:
+    """``changed``, every function one of them is nested in (their bodies are read with theirs),
+    and the abstract methods a changed one overrides (a call of one runs the overrides)."""
+    found = set(changed)
+    for path in changed:
+        located = project.function(path)
+        if located is None:
+            continue
+        function = located.function
+        if function.class_path is not None:
+            found.update(f"{base}.{function.name}" for base in project.mro(function.class_path)[1:])
+        parent = function.parent_path
+        while parent is not None and parent not in found:
+            found.add(parent)
+            outer = project.function(parent)
+            parent = outer.function.parent_path if outer is not None else None
+    return frozenset(found)
+
+
+def callers_through(previous: dict[str, Calls], targets: Collection[str], names: Collection[str]) -> set[str]:
+    """The functions that call one of ``targets`` through a call written with one of ``names``
+    last, and so on up (to a fixed point), and those that call one of them at all: who may read
+    a changed body through a chain of such calls (a runner's runner, ``scope_edges``)."""
+    callers: dict[str, set[str]] = {}
+    for path, found in previous.items():
+        for site, target in found.runs:
+            if site.text.rpartition(".")[2] in names:
+                callers.setdefault(target, set()).add(path)
+    reached = set(targets)
+    frontier = set(targets)
+    while frontier:
+        frontier = {caller for target in frontier for caller in callers.get(target, ())} - reached
+        reached |= frontier
+    return reached | reaching(previous, frozenset(reached), 1)
+
+
+def reaching(calls: dict[str, Calls], targets: frozenset[str], hops: int) -> set[str]:
+    """The functions whose calls reach one of ``targets`` within ``hops`` calls (``runs``, and
+    the sync ``edges``, of ``calls``), and the targets themselves."""
+    callers: dict[str, set[str]] = {}
+    for path, found in calls.items():
+        for _, target in (*found.runs, *found.edges):
+            callers.setdefault(target, set()).add(path)
+    reached = set(targets)
+    frontier = set(targets)
+    for _ in range(hops):
+        frontier = {caller for target in frontier for caller in callers.get(target, ())} - reached
+        if not frontier:
+            break
+        reached |= frontier
+    return reached
