@@ -19,6 +19,7 @@ from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 from fastapi_lint.analysis.scope_places import Scopes
 
 
@@ -69,8 +70,8 @@ class UnknownPlacement(CallEdges):
         routed = {route.handler.module.module for route in self.model.routes
                   if route.site.span.line in route.handler.function.decorator_lines} & own
         # what the app's code names, per request and at startup: both questions below read them
-        per_request = named_paths(self._facts(result.request | result.app_task))
-        at_startup = named_paths(self._facts(result.startup | result.once))
+        per_request = self._named_by(result.request | result.app_task)
+        at_startup = self._named_by(result.startup | result.once)
         foreign = self._held_registrations(result, own, per_request, at_startup)
         built_elsewhere = self._built_only_elsewhere(result, named)
         tabled = self._in_tables(result, per_request | at_startup)
@@ -251,6 +252,22 @@ class UnknownPlacement(CallEdges):
         made_by = resolved.partition("().")[0]
         return made_by != resolved and made_by in _ANY_MAKERS
 
+    def _named_by(self, paths: Iterable[str]) -> set[str]:
+        """What the functions at ``paths`` name (``foreign_servers.named_paths``), each one's share
+        kept with its module's (an editor's next check keeps those of the modules not edited)."""
+        shares = _named_shares(self.project)
+        found: set[str] = set()
+        for path in paths:
+            located = self.project.function(path)
+            if located is None:
+                continue
+            module = shares.setdefault(located.module.path, {})
+            share = module.get(located.function.path)
+            if share is None:
+                share = module[located.function.path] = frozenset(named_paths([located.function]))
+            found |= share
+        return found
+
     def _facts(self, paths: Iterable[str]) -> list[FunctionFacts]:
         return [located.function for path in paths if (located := self.project.function(path)) is not None]
 
@@ -347,3 +364,9 @@ def _items(value: Value) -> Iterator[Value]:
 
 def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+@per_project.inherited(unchanged_modules)
+def _named_shares(project: Project) -> dict[str, dict[str, frozenset[str]]]:
+    """What each function names (``foreign_servers.named_paths``), by its module's display path."""
+    return {}
