@@ -58,7 +58,9 @@ class PoolThreadpoolMismatch(Rule):
     connector or an inspector builds for itself, when such objects are built
     per use, is not shared. An engine a helper builds for one call (a
     migration check, a backup export, a test of a database the user names) is
-    not reported here (FAS201 reports one built per request).
+    not reported here (FAS201 reports one built per request), nor one a getter
+    builds on every call that both startup and requests call: each request
+    gets a pool of its own.
 
     A shared pool is reported by default only when request threads are seen
     using it: through the name it is bound to, a getter or memoized function
@@ -175,13 +177,14 @@ def _pool_sites(project: Project) -> list[tuple[ModuleSummary, CallSite, Located
 def _lasts(context: Context, located: Located, site: CallSite) -> bool:
     """Whether a pool built in a function lives as long as the process: built behind a
     lazy-init guard, in a function that runs once, or handed back (returned, kept on the
-    object) by a function that runs while the process starts."""
+    object) by a function that runs while the process starts, and not again per request (a
+    getter that startup and every request call builds a pool per call: none is shared)."""
     if site.once and runs_once(context.callgraph, located, site):
         return True  # a guard on ``self.x`` only when the instances live long
     function = located.function
     if function.path in context.once_per_process:
         return True
-    if function.path not in context.run_while_starting:
+    if function.path not in context.run_while_starting or function.path in context.scopes.request:
         return False
     return _returns_pool(context.project, function) or _keeps_pool(context.project, function)
 
