@@ -60,6 +60,11 @@ class Context:
         after ``changes`` (``inheritance.py``): its project is the one this one's inherits from."""
         self._inherited.update(previous=previous, changes=changes)
 
+    def end_inheritance(self) -> None:
+        """What was not built by now is built afresh if asked for: the context before (and its
+        project) is no longer held, nor a chain of them in a long-lived session."""
+        self._inherited.clear()
+
     @cached_property
     def callgraph(self) -> CallGraph:
         roles = self.model.roles.items()

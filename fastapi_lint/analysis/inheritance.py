@@ -41,7 +41,9 @@ class Changes:
 
     modules: frozenset[str]  # display paths of the modules whose facts changed
     functions: frozenset[str]  # the functions whose facts changed more than by moving
-    call_names: frozenset[str]  # the last names of the calls those functions make, before and after
+    # the last names of the calls those functions make, and of the calls at the top of the changed
+    # modules, before and after
+    call_names: frozenset[str]
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:

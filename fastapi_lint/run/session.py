@@ -295,6 +295,7 @@ class ProjectSession:
         del inherit
         self._linked[config] = (outcomes, aliases, context)
         phase2 = check_context(context, summaries, config, shown)
+        context.end_inheritance()
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
         served = served_by_the_app(phase2, errors, config)
@@ -333,6 +334,7 @@ class ProjectSession:
                 functions |= edited
                 names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for function in summary.functions
                              if function.path in edited for site in function.calls)
+                names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for site in summary.module_calls)
             else:
                 return None
         return _Inheritance(context, frozenset(unchanged), Changes(frozenset(changed), frozenset(functions), frozenset(names)))

@@ -504,6 +504,26 @@ def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: 
     assert ("shop/routers/items.py", "FAS106") in codes  # list_items depends on the sync get_db
 
 
+def edit_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str,
+                  caller: str) -> dict[str, list[str]]:
+    """A session of a two-module app (``app/threads.py`` as ``before``, ``app/main.py`` as
+    ``caller``) after the helper module's text becomes ``after`` (saved, and the editor's buffer):
+    its findings a full run's, and not those before the edit. Returns what was inherited
+    (``verify_inheritance``)."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": caller})
+    root = tmp_path / "app"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    first = fresh(root, Config())
+    assert session.diagnostics() == first
+    (root / "threads.py").write_text(after)
+    session.set_text(root / "threads.py", after.encode())
+    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
+    return inherited
+
+
 OFFLOADS = '''\
 from starlette.concurrency import run_in_threadpool
 
@@ -540,17 +560,7 @@ def test_an_edit_of_a_helpers_body_reaches_what_its_callers_calls_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
     """Whether a lambda handed to a helper runs on a worker thread is read from the helper's body:
     an edit of it alone changes what the route's calls do, in a module that did not change."""
-    monkeypatch.chdir(tmp_path)
-    inherited = verify_inheritance(monkeypatch)
-    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": CALLER})
-    root = tmp_path / "app"
-    session = ProjectSession(root, Config(), jobs=1)
-    session.refresh()
-    first = fresh(root, Config())
-    assert session.diagnostics() == first
-    (root / "threads.py").write_text(after)
-    session.set_text(root / "threads.py", after.encode())  # an editor's buffer, saved
-    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, CALLER)
     assert inherited["graphs"] == ["app.threads.run_sync"] and not inherited["wrong"]
 
 
@@ -588,15 +598,5 @@ def test_an_edit_of_a_runners_body_reaches_where_its_callers_coroutines_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
     """Whether a helper runs its first argument on a loop of its own is read from its body: an
     edit of it alone moves the coroutine a route hands it between a private loop and the app's."""
-    monkeypatch.chdir(tmp_path)
-    inherited = verify_inheritance(monkeypatch)
-    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": SYNC_ROUTE})
-    root = tmp_path / "app"
-    session = ProjectSession(root, Config(), jobs=1)
-    session.refresh()
-    first = fresh(root, Config())
-    assert session.diagnostics() == first
-    (root / "threads.py").write_text(after)
-    session.set_text(root / "threads.py", after.encode())
-    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, SYNC_ROUTE)
     assert inherited["edges"] and not inherited["wrong"]

@@ -193,3 +193,30 @@ def test_an_edit_of_a_body_keeps_what_name_resolution_answered(tmp_path: Path, m
     session.refresh()
     assert codes(session) == fresh(root)
     assert len(inherited) == 1
+
+
+def test_a_project_inherited_from_is_freed_after_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit of a body the next project takes the last one's answers; once checked, it no
+    longer holds the last one (nor would a long session hold a chain of them), even under rules
+    that never built what it would have taken (here, none reads the call graph or the scope)."""
+    import gc
+    import weakref
+
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(select=("FAS203",)), jobs=1)
+    session.refresh()
+    context = session.check().context
+    assert context is not None
+    linked = weakref.ref(context.project)
+    del context
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        session.set_text(root / "helpers.py", HELPER_BLOCKS.replace("time.sleep(1)", "time.sleep(2)").encode())
+        checked = session.check()
+        assert checked.context is not None and not checked.context._inherited
+        assert linked() is None
+    finally:
+        if was_enabled:
+            gc.enable()
