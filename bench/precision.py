@@ -264,6 +264,18 @@ def write_lint(result: dict, out_dir: Path, tag: str = "") -> Path:
     return path
 
 
+def _bare_corpus(path: Path, corpora_dir: Path) -> tuple[Path | None, str | None]:
+    """For the CLI's bare JSON list at ``path``: the tree it was run on, found under ``corpora_dir``
+    by the file's name (``NAME.json``, or ``lint-NAME-REV.json`` as ``lint`` names its outputs),
+    and that name; (None, None) when no such folder is there."""
+    stem = path.stem
+    match = re.fullmatch(r"lint-(.+)-[0-9a-f]{7,40}(?:-dirty)?(?:-.+)?", stem)
+    for name in ([match.group(1)] if match else []) + [stem]:
+        if (corpora_dir / name).is_dir():
+            return corpora_dir / name, name
+    return None, None
+
+
 def load_lint(path: Path, root: Path | None = None, corpus: str | None = None) -> dict:
     """A ``lint`` output, or the CLI's bare JSON list (then ``root`` gives the functions)."""
     try:
@@ -787,7 +799,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "sample":
             if bool(args.corpus) == bool(args.from_json):
                 raise HarnessError("sample: give --corpus (to lint) or --from-json (lint outputs), one of the two")
-            lints = _lint_all(args, log) if args.corpus else [load_lint(p) for p in args.from_json]
+            lints = _lint_all(args, log) if args.corpus else [
+                load_lint(p, *_bare_corpus(p, Path(args.corpora_dir))) for p in args.from_json]
             names = [lint["meta"]["corpus"] for lint in lints]
             if len(set(names)) != len(names):
                 raise HarnessError(f"a corpus is pooled twice: {names}")

@@ -325,3 +325,17 @@ def test_test_code_and_globs_can_be_left_out_of_a_sample(tmp_path: Path) -> None
     assert meta["params"]["left_out"] == 3 and meta["params"]["exclude"] == ["demo:scripts/*"]
     assert [e.key.split("|")[1] for e in entries] == ["app/main.py"]
     assert "Left out before drawing (3 findings): test code, `demo:scripts/*`" in sheet.read_text()
+
+
+@pytest.mark.parametrize("name", ["demo.json", "lint-demo-0123abc.json"])
+def test_a_bare_cli_list_finds_its_tree_under_the_corpora_folder(tmp_path: Path, name: str) -> None:
+    """``--from-json`` with the CLI's own JSON list: the tree is the corpora folder's entry of the
+    file's name, so the sheet shows frames and enclosing functions."""
+    (tmp_path / "corpora" / "demo").mkdir(parents=True)
+    (tmp_path / "corpora" / "demo" / "app.py").write_text(APP)
+    listed = tmp_path / name
+    listed.write_text(json.dumps([{k: v for k, v in finding("FAS102", 12).items() if k != "corpus"}]))
+    root, corpus = precision._bare_corpus(listed, tmp_path / "corpora")
+    lint = precision.load_lint(listed, root, corpus)
+    assert lint["meta"]["corpus"] == "demo" and lint["findings"][0]["function"] == "route_a"
+    assert precision._bare_corpus(listed, tmp_path / "elsewhere") == (None, None)
