@@ -9,7 +9,9 @@ written to TREE). The script picks an async route that calls, directly, a plain 
 another module (or takes the ``--route``/``--helper``/``--function`` given), starts the server
 over standard input and output with a real LSP client (pygls's), opens both files, and then,
 ``--edits`` times, changes the helper's unsaved text to add a blocking call (``time.sleep``) at the
-top of the function's body, and back. For each change it measures the time from sending
+top of the function's body (a call with an argument of its own each time, so that no addition
+repeats an earlier text and is carried over from the server's memory of past checks), and back
+(an undo: carried over). For each change it measures the time from sending
 ``didChange`` to the ``publishDiagnostics`` of the route's file (its FAS102 appears, then goes),
 and of the helper's own file when its findings changed too. Prints the first publish after
 opening (the project read: from the CLI's cache with ``--warm``, which runs ``fastapi-lint`` on the
@@ -58,15 +60,15 @@ def pick(root: Path) -> tuple[Path, Path, str]:
     raise SystemExit("no async route calls a plain function of another module: give --route, --helper, --function")
 
 
-def with_blocking_call(text: str, function: str) -> str:
-    """``text`` with ``time.sleep(0.01)`` (and its import) as the first statement of ``function``."""
+def with_blocking_call(text: str, function: str, seconds: float = 0.01) -> str:
+    """``text`` with ``time.sleep(seconds)`` (and its import) as the first statement of ``function``."""
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == function:
             first = node.body[0]
             lines = text.splitlines(keepends=True)
             indent = " " * first.col_offset
-            lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep(0.01)\n")
+            lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep({seconds})\n")
             return "".join(lines)
     raise SystemExit(f"no function {function} in the helper")
 
@@ -128,7 +130,6 @@ async def measure(root: Path, route: Path, helper: Path, function: str, edits: i
     client.initialized(types.InitializedParams())
     route_uri, helper_uri = (root / route).as_uri(), (root / helper).as_uri()
     original = (root / helper).read_text(encoding="utf-8")
-    blocking = with_blocking_call(original, function)
     started = time.perf_counter()
     for uri, path in ((route_uri, route), (helper_uri, helper)):
         client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
@@ -141,7 +142,10 @@ async def measure(root: Path, route: Path, helper: Path, function: str, edits: i
     timings: dict[str, list[float]] = {"add": [], "remove": []}
     helper_own: dict[str, list[float]] = {"add": [], "remove": []}
     version = 1
-    for _ in range(edits):
+    for edit in range(edits):
+        # A call of its own each time, so that no addition repeats an earlier text: each is a
+        # change of a fact the server has not seen (taking it away again is an undo).
+        blocking = with_blocking_call(original, function, round(0.01 + edit / 1000, 3))
         for kind, text in (("add", blocking), ("remove", original)):
             version += 1
             sent = time.perf_counter()
