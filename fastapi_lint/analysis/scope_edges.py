@@ -422,7 +422,8 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     makes only loops of its own (the class whose loop ``run_coroutine_threadsafe`` is handed), as
     the call graph reads them, and as every method named like a call on a value of no known type
     does. When each changed body answers those as before, none of it reaches another function's
-    edges; else those of the functions that may read one are not kept. And, behind a
+    edges; else those of the functions that may read one are not kept (a runner's runners
+    through the calls written with a runner's name, the ones ``_runs_first_argument`` follows). And, behind a
     lazy-initialisation guard, who else calls the function and makes its objects: a guarded
     function's edges are never kept; nor any when a changed function calls ``remote`` (which
     makes a class a Ray actor, whose methods run elsewhere)."""
