@@ -120,31 +120,32 @@ def callers_through(previous: dict[str, Calls], targets: Collection[str], names:
     """The functions that call one of ``targets`` through a call written with one of ``names``
     last, and so on up (to a fixed point), and those that call one of them at all: who may read
     a changed body through a chain of such calls (a runner's runner, ``scope_edges``)."""
-    callers: dict[str, set[str]] = {}
-    for path, found in previous.items():
-        for site, target in found.runs:
-            if site.text.rpartition(".")[2] in names:
-                callers.setdefault(target, set()).add(path)
-    reached = set(targets)
-    frontier = set(targets)
-    while frontier:
-        frontier = {caller for target in frontier for caller in callers.get(target, ())} - reached
-        reached |= frontier
-    return reached | reaching(previous, frozenset(reached), 1)
+    through = _up(_callers(previous, names), set(targets), None)
+    return through | reaching(previous, frozenset(through), 1)
 
 
 def reaching(calls: dict[str, Calls], targets: frozenset[str], hops: int) -> set[str]:
     """The functions whose calls reach one of ``targets`` within ``hops`` calls (``runs``, and
     the sync ``edges``, of ``calls``), and the targets themselves."""
+    return _up(_callers(calls), set(targets), hops)
+
+
+def _callers(calls: dict[str, Calls], names: Collection[str] | None = None) -> dict[str, set[str]]:
+    """Who calls each function, by ``calls``' runs and edges (only through calls written with one
+    of ``names`` last, when given)."""
     callers: dict[str, set[str]] = {}
     for path, found in calls.items():
-        for _, target in (*found.runs, *found.edges):
-            callers.setdefault(target, set()).add(path)
-    reached = set(targets)
-    frontier = set(targets)
-    for _ in range(hops):
+        for site, target in (*found.runs, *found.edges):
+            if names is None or site.text.rpartition(".")[2] in names:
+                callers.setdefault(target, set()).add(path)
+    return callers
+
+
+def _up(callers: dict[str, set[str]], reached: set[str], hops: int | None) -> set[str]:
+    """``reached`` and its callers, ``hops`` calls up (None: to a fixed point)."""
+    frontier = set(reached)
+    while frontier and (hops is None or hops > 0):
         frontier = {caller for target in frontier for caller in callers.get(target, ())} - reached
-        if not frontier:
-            break
         reached |= frontier
+        hops = None if hops is None else hops - 1
     return reached
