@@ -268,9 +268,6 @@ class UnknownPlacement(CallEdges):
             found |= share
         return found
 
-    def _facts(self, paths: Iterable[str]) -> list[FunctionFacts]:
-        return [located.function for path in paths if (located := self.project.function(path)) is not None]
-
     def _held_registrations(self, result: Scopes, own: set[str], per_request: set[str],
                             at_startup: set[str]) -> _Registered:
         """The functions registered on another framework's server, and those of them the app may

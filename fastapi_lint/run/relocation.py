@@ -99,9 +99,14 @@ class Relocation:
 
 def relocation(old: ModuleSummary, new: ModuleSummary) -> Relocation | None:
     """How ``new`` moved the facts of ``old``, or None when it changed more than positions."""
+    return _moved(old, new) if old.path == new.path else None
+
+
+def _moved(old: object, new: object) -> Relocation | None:
+    """How ``new`` (facts of any kind) moved ``old``'s, or None when it changed more than positions."""
     matcher = _Matcher()
     try:
-        if old.path != new.path or not matcher.same(old, new):
+        if not matcher.same(old, new):
             return None
     except RecursionError:  # facts nested deeper than this walk may go: take the long way
         return None
@@ -191,19 +196,7 @@ def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
     """The functions of a module whose facts ``new`` changed more than by moving (as
     ``relocation`` tells a module's), of two summaries ``same_for_resolution`` (which have the same
     functions in the same order)."""
-    return frozenset(after.path for before, after in zip(old.functions, new.functions) if not _only_moved(before, after))
-
-
-def _only_moved(old: FunctionFacts, new: FunctionFacts) -> bool:
-    matcher = _Matcher()
-    try:
-        if not matcher.same(old, new):
-            return False
-    except RecursionError:
-        return False
-    points = matcher.relocation.points
-    after = [points[point] for point in sorted(points)]
-    return all(earlier < later for earlier, later in zip(after, after[1:]))
+    return frozenset(after.path for before, after in zip(old.functions, new.functions) if _moved(before, after) is None)
 
 
 def _same_ignoring_positions(old: object, new: object) -> bool:
