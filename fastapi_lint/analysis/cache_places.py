@@ -5,7 +5,8 @@ method's own first parameter as ``self``), a name not local to the function (a m
 an item of either (``ENGINES[key]`` is ``ENGINES``), the store a getter returns, tested and
 filled through the same call (``if key in get_models(): ...; get_models()[key] = model``,
 ``get_models()``), an entry a cache object's ``get_x``/``set_x`` pair reads and stores
-(``cache:x``), and a parameter's slot, named
+(``cache:x``; private helpers too: ``_get_cached_rules`` read, ``_cache_rules`` stored, both
+``self:cache``), and a parameter's slot, named
 ``param:properties``, which the caller fills (``guards.py``). ``lazy_init.py`` reads the guard
 forms around them.
 """
@@ -22,8 +23,9 @@ _STORING_METHODS = frozenset({"set", "setdefault", "update", "put", "__setitem__
 # Methods that read a cache's entry, or nothing when it has none: a local holding what they
 # return stands for the cache.
 _READING_METHODS = frozenset({"get"})
-# A cache object's own pair for one kind of entry: ``get_model`` reads what ``set_model`` stores.
-_PAIRED_READ, _PAIRED_STORE = "get_", "set_"
+# A cache object's own pair for one kind of entry: ``get_model`` reads what ``set_model`` stores;
+# ``cache_rules`` stores what a reader named for a cache (``get_cached_rules``) reads.
+_PAIRED_READ, _PAIRED_STORE, _CACHING = "get_", "set_", "cache_"
 # How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
 # by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
 PARAMETER = "param:"
@@ -47,9 +49,9 @@ def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> st
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
             return lasting_place(node.func.value, reader, aliases)
-        if isinstance(node.func, ast.Attribute) and node.func.attr.startswith(_PAIRED_READ):
+        if isinstance(node.func, ast.Attribute) and _paired_kind(node.func.attr, _PAIRED_READ):
             return paired_entry(node.func, reader)
-        if (called_name(node) or "").startswith(_PAIRED_READ):
+        if _paired_kind(called_name(node) or "", _PAIRED_READ):
             return paired_functions(node)
         if called_name(node) == "getattr":
             return named_attribute(node, reader, aliases)
@@ -101,13 +103,24 @@ def lasting_place(node: ast.expr, reader: Reader, aliases: dict[str, str], owner
     return None
 
 
+def _paired_kind(name: str, *verbs: str) -> str | None:
+    """The kind of entry a pair's reader or writer named so handles (``model`` of ``get_model``,
+    ``_set_model``), when its name starts with one of ``verbs``; "cache" for any cache's
+    (``get_from_cache``/``set_in_cache``, ``_get_cached_rules``/``_cache_rules``: the object's
+    one cache, however spelled). None: not such a name."""
+    name = name.lstrip("_")
+    for verb in verbs:
+        if name.startswith(verb):
+            kind = name[len(verb):]
+            return "cache" if verb == _CACHING or "cache" in kind else kind or None
+    return None
+
+
 def paired_entry(method: ast.Attribute, reader: Reader) -> str | None:
     """``cache:model`` for ``cache.get_model(key)`` and ``cache.set_model(key, m)``: a cache
     object's own reader and writer of one kind of entry (``ModelCache.shared().get_model``);
     ``self:cache`` for ``self.get_from_cache(key)`` and ``self.set_in_cache(key, v)``."""
-    kind = method.attr[len(_PAIRED_READ):]
-    if "cache" in kind:  # ``get_from_cache``/``set_in_cache``: the object's one cache, however spelled
-        kind = "cache"
+    kind = _paired_kind(method.attr, _PAIRED_READ, _PAIRED_STORE, _CACHING)
     if isinstance(method.value, ast.Name) and method.value.id == reader.self_name:
         receiver: str | None = reader.self_spelling  # the object's own cache: lasts as it does
     else:
@@ -119,9 +132,7 @@ def paired_functions(call: ast.Call) -> str | None:
     """``functions:cache`` for ``get_cached(key)`` and ``set_cached(key, v)``: a module's reader
     and writer of one kind of entry (a project's helpers over Redis or a dict), named as the
     methods of a cache object are (``paired_entry``); not the names of a function's own locals."""
-    kind = (called_name(call) or "").partition("_")[2]  # what follows ``get_`` or ``set_``
-    if "cache" in kind:
-        kind = "cache"
+    kind = _paired_kind(called_name(call) or "", _PAIRED_READ, _PAIRED_STORE, _CACHING)
     return f"functions:{kind}" if kind else None
 
 
@@ -171,9 +182,9 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
         return named_attribute(call, reader, {})
     if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
         return lasting_place(call.func.value, reader, {})
-    if isinstance(call.func, ast.Attribute) and call.func.attr.startswith(_PAIRED_STORE):
+    if isinstance(call.func, ast.Attribute) and _paired_kind(call.func.attr, _PAIRED_STORE, _CACHING):
         return paired_entry(call.func, reader)
-    if (called_name(call) or "").startswith(_PAIRED_STORE):
+    if _paired_kind(called_name(call) or "", _PAIRED_STORE, _CACHING):
         return paired_functions(call)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
         # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,

@@ -124,6 +124,9 @@ class CallSite(NamedTuple):
     # ``async for chunk in stream``), or a call assigned before statements that do: what it opens
     # is read or written in steps between awaits (``syntax.worked_in_steps``).
     stepped: bool = False
+    # True for a call whose result a ``for`` takes one item of: its body always ends in ``break``
+    # (``for root, dirs, files in os.walk(folder): ...; break``: the top folder's listing only).
+    first_item: bool = False
     # True for a call in a branch of its body (an ``if`` or ``else`` block, an ``except`` handler):
     # it runs only when its condition holds (``opt_in.py``: a switch turned on at startup).
     conditional: bool = False

@@ -342,7 +342,8 @@ def _keeps_entry(test: ast.expr, search: _Search) -> bool:
 
 
 def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> None:
-    """``c = self._client`` / ``c = getattr(self, "_client", None)`` / ``c = CACHE.get(key)``:
+    """``c = self._client`` / ``c = getattr(self, "_client", None)`` / ``c = CACHE.get(key)``, or
+    each name a cache's read is unpacked to (``rules, is_fresh = self._get_cached_rules(domain)``):
     until ``c`` is bound again, a check on ``c`` is a check on that place."""
     targets: list[ast.expr] = []
     value: ast.expr | None = None
@@ -355,10 +356,14 @@ def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) 
     for target in targets:
         for name in (sub.id for sub in ast.walk(target) if isinstance(sub, ast.Name)):
             aliases.pop(name, None)
-    if value is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
-        place = _read_place(value, search, aliases)
+    if value is not None and len(targets) == 1:
+        read, target = value.value if isinstance(value, ast.Await) else value, targets[0]
+        names: list[ast.expr] = [target] if isinstance(target, ast.Name) else []
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(read, ast.Call):
+            names = target.elts
+        place = _read_place(value, search, aliases) if names else None
         if place is not None:
-            aliases[targets[0].id] = place
+            aliases.update((name.id, place) for name in names if isinstance(name, ast.Name))
 
 
 def _read_place(value: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:

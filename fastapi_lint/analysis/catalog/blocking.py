@@ -367,7 +367,8 @@ def brief(entry: Entry, site: CallSite) -> Entry:
     written a chunk at a time, an upload streamed: each step holds the loop briefly) holds
     the loop as briefly as a metadata call (FAS108, off by default); so do a read of a file the
     kernel makes in memory (``/proc/self/status``) and a pattern that lists one folder
-    (``path.glob("*.jpg")``, ``glob.glob(pattern)``), as ``os.listdir`` does."""
+    (``path.glob("*.jpg")``, ``glob.glob(pattern)``), or the first step of a walk a loop takes
+    alone (``for root, dirs, files in os.walk(folder): ...; break``), as ``os.listdir`` does."""
     if site.stepped and entry.pattern in _OPENERS:
         return _brief_as(entry, "opens a file that the block reads or writes in steps, awaiting between them",
                          ON_FILE_IN_STEPS)
@@ -377,6 +378,9 @@ def brief(entry: Entry, site: CallSite) -> Entry:
         return _brief_as(entry, "reads a file the kernel makes in memory (`/proc`, `/sys`): no disk", ON_METADATA)
     if entry.pattern in _GLOBS and _one_folder(entry.pattern, site):
         return _brief_as(entry, "lists one folder's entries, as `os.listdir` does (the pattern does not recurse)",
+                         ON_METADATA)
+    if entry.pattern in _WALKS and site.first_item:
+        return _brief_as(entry, "lists one folder's entries: the loop takes the walk's first step only",
                          ON_METADATA)
     if entry.pattern in _WHOLE_WRITES and _writes_composed(site):
         return _brief_as(entry, "holds the loop briefly: the text is the code's own (a serialized object, a script), "
@@ -443,6 +447,8 @@ def _writes_composed(site: CallSite) -> bool:
     return data.ref.kind is RefKind.SYMBOL and "()" not in path and path.rpartition(".")[2].isupper()
 
 
+# Walk a folder tree a step per folder: its first step lists the top folder alone.
+_WALKS = frozenset({"os.walk", "pathlib.Path.walk"})
 # Match a pattern against a folder's entries; a tree only with ``**`` (``glob.glob``: and
 # ``recursive=True``).
 _GLOBS = frozenset({"pathlib.Path.glob", "glob.glob", "glob.iglob"})

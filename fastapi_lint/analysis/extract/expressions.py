@@ -12,7 +12,7 @@ import ast
 
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.extract.narrowing import Known
-from fastapi_lint.analysis.extract.syntax import callee_text, literal_start, loop_items, names_of
+from fastapi_lint.analysis.extract.syntax import callee_text, literal_start, loop_items, names_of, takes_one_item
 from fastapi_lint.analysis.facts import CallSite, Read, Ref, RefKind, Value, shared_ref
 from fastapi_lint.analysis.names import Resolver, Scope
 from fastapi_lint.diagnostics import Span
@@ -110,6 +110,7 @@ class ExpressionReader:
         self.reused: set[int] = set()
         # ``with`` items whose block awaits in a loop (``CallSite.stepped``), by ``id``.
         self.stepped: set[int] = set()
+        self.first_items: set[int] = set()  # calls a ``for`` takes one item of (``CallSite.first_item``)
         # Files opened as a streamed response's body, read in the threadpool, by ``id``.
         self.streamed: set[int] = set()
 
@@ -330,6 +331,7 @@ class ExpressionReader:
             has_star_args=any(isinstance(a, ast.Starred) for a in node.args),
             reused=id(node) in self.reused,
             stepped=id(node) in self.stepped,
+            first_item=id(node) in self.first_items,
             conditional=self.conditional_depth > 0,
             in_loop=self.loop_depth > 0,
             known=tuple((text, truth) for first, last, text, truth in self.state.known if first <= node.lineno <= last),
@@ -378,6 +380,12 @@ class ExpressionReader:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return self._leaf("str", node.value)
         return _OTHER
+
+    def iterates_in(self, loop: ast.For) -> None:
+        """What a ``for`` iterates, and whether it takes one item only (``CallSite.first_item``)."""
+        self.iterates(loop.iter)
+        if takes_one_item(loop):
+            self.first_items.add(id(loop.iter))
 
     def iterates(self, node: ast.expr) -> None:
         """``node``'s value is iterated where it stands (``for``, a comprehension, ``list(...)``)."""

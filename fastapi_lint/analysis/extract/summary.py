@@ -163,7 +163,7 @@ class _Extractor(ExpressionReader):
             if isinstance(node, (ast.With, ast.AsyncWith)):
                 self.context_managers.update(id(item.context_expr) for item in node.items)
             elif isinstance(node, ast.For):
-                self.iterates(node.iter)
+                self.iterates_in(node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 bound = node.targets[0]
                 if isinstance(bound, ast.Name) and isinstance(node.value, ast.Call):

@@ -237,6 +237,13 @@ def worked_in_steps(body: list[ast.stmt]) -> set[int]:
     return found
 
 
+def takes_one_item(loop: ast.For) -> bool:
+    """Whether a ``for`` takes only the first item of what it iterates: its body ends in a
+    ``break`` it always reaches (no ``continue`` anywhere in it, to keep the rule simple)."""
+    return bool(loop.body) and isinstance(loop.body[-1], ast.Break) and not any(
+        isinstance(node, ast.Continue) for statement in loop.body for node in own_nodes(statement))
+
+
 def _awaits_in_a_loop(statements: list[ast.stmt]) -> bool:
     """Whether statements await in a loop of their own: they work in steps, giving the loop back
     between them."""
