@@ -104,15 +104,17 @@ def lasting_place(node: ast.expr, reader: Reader, aliases: dict[str, str], owner
 
 
 def _paired_kind(name: str, *verbs: str) -> str | None:
-    """The kind of entry a pair's reader or writer named so handles (``model`` of ``get_model``,
-    ``_set_model``), when its name starts with one of ``verbs``; "cache" for any cache's
-    (``get_from_cache``/``set_in_cache``, ``_get_cached_rules``/``_cache_rules``: the object's
-    one cache, however spelled). None: not such a name."""
-    name = name.lstrip("_")
+    """The kind of entry a pair's reader or writer named so handles (``model`` of ``get_model``),
+    when its name starts with one of ``verbs``; "cache" for any cache's (``get_from_cache`` /
+    ``set_in_cache``, ``_get_cached_rules`` / ``_cache_rules``: the object's one cache, however
+    spelled). None: not such a name, nor a private helper's named for no cache (``_get_value``)."""
+    private, name = name.startswith("_"), name.lstrip("_")
     for verb in verbs:
         if name.startswith(verb):
             kind = name[len(verb):]
-            return "cache" if verb == _CACHING or "cache" in kind else kind or None
+            if verb == _CACHING or "cache" in kind:
+                return "cache"
+            return kind if kind and not private else None
     return None
 
 
