@@ -6,7 +6,8 @@ A function of a module the served process never imports cannot run on the app's 
 its name says. The closure follows the imports made at import time and in the functions that run
 in the served process; a module named at run time (``importlib.import_module(setting)``, a
 plugin or a backend picked by configuration) may be any module under the prefix the name gives
-(``Scopes.loaded_by_name``), but a script outside any package that runs its own loop.
+(``Scopes.loaded_by_name``), but a script outside any package that runs its own loop, or an
+example's module (``examples/``: what shows the service's use is not part of it).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class ModuleClosure(CallEdges):
             result.loaded_by_name = {summary.module for summary in project.summaries
                                      if summary.path not in result.tests and summary.module not in closure
                                      and any(summary.module.startswith(prefix) for prefix in prefixes)
-                                     and not self._script(summary)}
+                                     and not self._script(summary) and not _in_examples(summary.path)}
             closure |= result.loaded_by_name
         return closure
 
@@ -136,10 +137,12 @@ class ModuleClosure(CallEdges):
 
     def _undeployed_apps(self, tests: set[str], deployments: Deployments) -> frozenset[str]:
         """The modules defining apps the deployment does not start: below the folder of a module
-        a deployment file starts (``uvicorn app.main:app``), loaded neither by it nor by what it
-        imports (a feature's stand-alone ``main.py``). None when no deployment file starts a
-        module that serves an app."""
-        started = [summary for summary in self._started(deployments) if summary.path not in tests]
+        a deployment file starts (``uvicorn app.main:app``), or in an examples folder anywhere
+        (``examples/``, ``samples/``, ``demos/``: apps shipped to show the service's use), loaded
+        neither by it nor by what it imports (a feature's stand-alone ``main.py``). None when no
+        deployment file starts a module that serves an app (outside such folders)."""
+        started = [summary for summary in self._started(deployments)
+                   if summary.path not in tests and not _in_examples(summary.path)]
         loads = {summary.path: self._imported_from([summary]) for summary in started}
         closure = set().union(*loads.values())
         app_modules = {app_module(self.project, mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
@@ -148,7 +151,7 @@ class ModuleClosure(CallEdges):
         folders = {os.path.dirname(summary.path) for summary in started if loads[summary.path] & app_modules}
         return frozenset(module for module in app_modules if module and module not in closure
                          and (found := self.project.modules.get(module)) and found.path not in tests
-                         and any(_below(found.path, folder) for folder in folders))
+                         and (_in_examples(found.path) or any(_below(found.path, folder) for folder in folders)))
 
     def _routes_only_of(self, undeployed: frozenset[str]) -> frozenset[str]:
         """The handlers of routes that only apps of ``undeployed`` modules serve."""
@@ -231,6 +234,14 @@ def _with_parents(dotted: str) -> Iterator[str]:
     parts = dotted.split(".")
     for end in range(1, len(parts) + 1):
         yield ".".join(parts[:end])
+
+
+# Folders of apps that show how the service or the library is used, which no deployment runs.
+_EXAMPLE_FOLDERS = frozenset({"examples", "example", "samples", "sample", "demos", "demo"})
+
+
+def _in_examples(path: str) -> bool:
+    return any(part in _EXAMPLE_FOLDERS for part in path.replace(os.sep, "/").split("/")[:-1])
 
 
 def _below(path: str, folder: str) -> bool:

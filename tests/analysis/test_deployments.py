@@ -98,4 +98,4 @@ def test_an_undeployed_apps_routes_and_startup_handlers_are_out_of_the_default_s
     shown = {(d.code, Path(d.path).name) for d in lint_paths([project], Config(), cache_dir=None).diagnostics}
     assert shown == {("FAS101", "items.py"), ("FAS101", "admin_server.py")}
     everything = {(d.code, Path(d.path).name) for d in lint_paths([project], Config(scope="all"), cache_dir=None).diagnostics}
-    assert {("FAS101", "routes.py"), ("FAS101", "main.py"), ("FAS203", "main.py")} <= everything
+    assert {("FAS101", "routes.py"), ("FAS101", "main.py"), ("FAS203", "main.py"), ("FAS101", "server.py")} <= everything

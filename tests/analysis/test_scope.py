@@ -139,7 +139,9 @@ def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monk
     monkeypatch.chdir(tmp_path)
     pkg = tmp_path / "svc"
     (pkg / "providers").mkdir(parents=True)
-    for name in ("__init__.py", "providers/__init__.py", "providers/local.py", "providers/remote.py", "extras.py"):
+    (pkg / "examples").mkdir()
+    for name in ("__init__.py", "providers/__init__.py", "providers/local.py", "providers/remote.py", "extras.py",
+                 "examples/__init__.py", "examples/quickstart.py"):
         (pkg / name).write_text("")
     main = pkg / "main.py"
 
@@ -156,8 +158,9 @@ def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monk
     assert loaded('importlib.import_module("svc.extras")') == set()
     # a template: the modules under its prefix
     assert loaded('importlib.import_module(f"svc.providers.{kind}")') == {"svc.providers.local", "svc.providers.remote"}
-    # computed: any module of the project
+    # computed: any module of the project, but an example's (it shows the service's use)
     assert "svc.extras" in loaded("importlib.import_module(kind)")
+    assert "svc.examples.quickstart" not in loaded("importlib.import_module(kind)")
 
 
 def test_a_script_that_runs_its_own_loop_is_no_module_a_computed_name_loads() -> None:
