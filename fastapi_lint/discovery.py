@@ -1,5 +1,6 @@
 """Which files to lint: walk the given paths, skip the usual folders, ``exclude`` patterns,
-virtual environments and installed packages (whatever their folders are called), and what git
+virtual environments and installed packages (whatever their folders are called), copies of the
+project's dependencies (``run/vendored.py``), and what git
 ignores (``.gitignore`` files, read as git reads them, and ``.git/info/exclude``).
 
 The linter never runs git: the ignore files are read here, as untrusted input. Each is read
@@ -20,6 +21,7 @@ from typing import Any
 from fastapi_lint.config import DEFAULT_EXCLUDE, Config, compile_patterns, relative_candidates
 from fastapi_lint.globs import PatternSet
 from fastapi_lint.paths import display_path, is_within, real_path, repository_root
+from fastapi_lint.run.vendored import VendoredCopies
 from fastapi_lint.source import describe_size, read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -126,6 +128,7 @@ def _walk(
 ) -> Iterator[Path]:
     excluded = set(DEFAULT_EXCLUDE) if not config.exclude else set()
     visited: set[tuple[int, int]] = set()
+    copies = VendoredCopies(str(root))
     if _matches(spec, root, config, True):
         # A folder named on the command line is linted even when the configuration excludes
         # it (as a file named there is): its subfolders still honour the default skips.
@@ -153,8 +156,8 @@ def _walk(
             continue
         visited.add(identity)
         base = Path(folder)
-        if folder != str(root) and _installed_packages(folder, dirnames, filenames):
-            dirnames[:] = []  # an environment committed to the repository: other people's code
+        if folder != str(root) and (_installed_packages(folder, dirnames, filenames) or copies.is_copy(folder, filenames)):
+            dirnames[:] = []  # an environment committed to the repository, a dependency's copy: other people's code
             continue
         rules = inherited.pop(folder, None)
         if ignores is not None:

@@ -298,6 +298,27 @@ def test_environments_and_installed_packages_are_skipped_whatever_their_names(tm
     assert files_linted(tmp_path, Config(), site) == {"vendor/lib/site-packages/pandas/io.py"}  # named: linted
 
 
+def test_a_copy_of_a_dependency_is_skipped_but_not_the_projects_own_packages(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\nname = "rag-service"\ndependencies = ["fastapi>=0.110", '
+          '"rag-service-client", "shared-lib", "helpers"]\n[tool.uv.sources]\nshared-lib = { path = "libs/shared" }\n'
+          '[tool.uv.workspace]\nmembers = ["tools/*"]\n')
+    write(tmp_path / "app" / "main.py", BLOCKING)
+    # the framework's repository checked in as a search corpus: the installed release runs
+    write(tmp_path / "docs" / "fastapi" / "pyproject.toml", '[project]\nname = "FastAPI"\n')
+    write(tmp_path / "docs" / "fastapi" / "fastapi" / "routing.py", BLOCKING)
+    # the project's own: its family, a path source, a workspace member, one it does not depend on
+    write(tmp_path / "client" / "pyproject.toml", '[project]\nname = "rag-service-client"\n')
+    write(tmp_path / "client" / "sdk.py", BLOCKING)
+    write(tmp_path / "libs" / "shared" / "pyproject.toml", '[project]\nname = "shared-lib"\n')
+    write(tmp_path / "libs" / "shared" / "db.py", BLOCKING)
+    write(tmp_path / "tools" / "helpers" / "pyproject.toml", '[project]\nname = "helpers"\n')
+    write(tmp_path / "tools" / "helpers" / "run.py", BLOCKING)
+    write(tmp_path / "plugins" / "pyproject.toml", '[project]\nname = "other"\n')
+    write(tmp_path / "plugins" / "p.py", BLOCKING)
+    assert files_linted(tmp_path, Config()) == {"app/main.py", "client/sdk.py", "libs/shared/db.py",
+                                                "tools/helpers/run.py", "plugins/p.py"}
+
+
 def test_exclude_replaces_defaults_and_extend_exclude_adds(tmp_path: Path) -> None:
     write(tmp_path / "venv" / "x.py", BLOCKING)
     write(tmp_path / "migrations" / "0001.py", BLOCKING)
