@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -37,7 +37,10 @@ class LifespanResourceNotClosed(Rule):
     (`transport=httpx.ASGITransport(app=app)`): it holds no socket. Nor is one
     a method stores on its object (`self._engine = create_engine(url)`) when a
     method of the same class closes it (`self._engine.dispose()`): the object
-    that holds it closes it with itself.
+    that holds it closes it with itself. A factory that returns the resource as
+    it builds it (`def make_engine(): return create_async_engine(url)`) hands it
+    to its caller: the finding is the caller's call that keeps it
+    (`app.state.engine = make_engine()`), not the factory's.
 
     ## Known problems
     Closing is matched by method name anywhere in the startup and shutdown
@@ -105,27 +108,55 @@ class LifespanResourceNotClosed(Rule):
             if called & _EXIT_STACKS:
                 continue  # an exit stack owns what this lifespan builds
             for located in located_all:
-                for site in located.function.calls:
-                    if site.func is None or site.context_manager:
-                        continue
-                    ref = project.resolve(site.func)
-                    resource = CLIENTS.get(ref.path) if ref.kind is RefKind.SYMBOL else None
+                for site, built, factory in _constructions(graph, located):
+                    resource = CLIENTS.get(built.path)
                     key = (located.module.path, site.span.line, site.span.col)
                     if resource is None or not resource.close or called & set(resource.close) or key in reported:
                         continue
-                    if _in_process(site) or _closed_by_its_class(located, resource.close):
-                        continue
-                    if located.function.path not in group and not _outlives(located.function, site, ref.path):
+                    if (_in_process(site) or _closed_by_its_class(located, resource.close)
+                            or factory is None and located.function.path not in group and _only_returned(located.function, site)):
+                        continue  # a factory's: charged where its caller keeps what it returns
+                    if located.function.path not in group and not _outlives(located.function, site, factory or built.path):
                         continue
                     reported.add(key)
                     closers = " or ".join(f"`{name}()`" for name in resource.close)
+                    made = (f"`{site.text}()` builds {resource.what} in `{located.function.name}`" if factory is None else
+                            f"`{site.text}()` returns {resource.what} that `{located.function.name}` keeps")
                     yield self.report(
                         located,
                         site.span,
-                        f"`{site.text}()` builds {resource.what} in `{located.function.name}` that is never closed "
-                        f"(no `async with`, no {closers})",
+                        f"{made} and never closes (no `async with`, no {closers})" if factory else
+                        f"{made} that is never closed (no `async with`, no {closers})",
                         help=f"Use `async with` around the `yield`, or call {closers} after it",
                     )
+
+
+def _constructions(graph: CallGraph, located: Located) -> Iterator[tuple[CallSite, Ref, str | None]]:
+    """The calls of ``located`` that build a resource: a constructor's (with its path), or a
+    factory's of the project that returns one as it builds it (``return AsyncElasticsearch(url)``;
+    with the factory's path): what that call returns is the caller's to close."""
+    project = graph.project
+    for site in located.function.calls:
+        if site.func is not None and not site.context_manager:
+            ref = project.resolve(site.func)
+            if ref.kind is RefKind.SYMBOL and ref.path in CLIENTS:
+                yield site, ref, None
+    for site, callee in graph.runs(located.function.path):
+        factory = project.function(callee)
+        if site.context_manager or factory is None:
+            continue
+        for value in factory.function.returned:
+            if value.kind == "call" and value.call is not None and value.call.func is not None:
+                ref = project.resolve(value.call.func)
+                if ref.kind is RefKind.SYMBOL and ref.path in CLIENTS and _only_returned(factory.function, value.call):
+                    yield site, ref, callee
+                    break
+
+
+def _only_returned(function: FunctionFacts, site: CallSite) -> bool:
+    """Whether ``function`` returns what ``site`` builds as it builds it, and keeps nothing."""
+    return not function.fills and not function.is_generator and any(
+        value.kind == "call" and value.call is not None and value.call.span == site.span for value in function.returned)
 
 
 def _in_process(site: CallSite) -> bool:
