@@ -68,10 +68,12 @@ class ModuleClosure(CallEdges):
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
         if prefixes:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
+            # but an example's, unless the app is one (a service whose own package is ``demo/``)
+            own = {_example_folder(found.path) for module in closure if (found := project.modules.get(module))}
             result.loaded_by_name = {summary.module for summary in project.summaries
                                      if summary.path not in result.tests and summary.module not in closure
                                      and any(summary.module.startswith(prefix) for prefix in prefixes)
-                                     and not self._script(summary) and not _in_examples(summary.path)}
+                                     and not self._script(summary) and _example_folder(summary.path) in own | {None}}
             closure |= result.loaded_by_name
         return closure
 
@@ -241,7 +243,13 @@ _EXAMPLE_FOLDERS = frozenset({"examples", "example", "samples", "sample", "demos
 
 
 def _in_examples(path: str) -> bool:
-    return any(part in _EXAMPLE_FOLDERS for part in path.replace(os.sep, "/").split("/")[:-1])
+    return _example_folder(path) is not None
+
+
+def _example_folder(path: str) -> str | None:
+    """The examples folder the module at ``path`` is in (``docs/examples``), if any."""
+    parts = path.replace(os.sep, "/").split("/")[:-1]
+    return next(("/".join(parts[:end + 1]) for end, part in enumerate(parts) if part in _EXAMPLE_FOLDERS), None)
 
 
 def _below(path: str, folder: str) -> bool:

@@ -163,6 +163,20 @@ def test_modules_loaded_by_name_are_those_the_name_may_give(tmp_path: Path, monk
     assert "svc.examples.quickstart" not in loaded("importlib.import_module(kind)")
 
 
+def test_a_service_whose_own_package_is_named_like_examples_still_loads_its_modules_by_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    pkg = tmp_path / "demo"
+    (pkg / "plugins").mkdir(parents=True)
+    for name in ("__init__.py", "plugins/__init__.py", "plugins/mail.py"):
+        (pkg / name).write_text("")
+    (pkg / "main.py").write_text("import importlib\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+                                 "@app.get('/')\nasync def index(kind: str) -> None:\n    importlib.import_module(kind)\n")
+    context = lint_paths([pkg], Config(), cache_dir=None).context
+    assert context is not None
+    assert "demo.plugins.mail" in context.scopes.loaded_by_name
+
+
 def test_a_script_that_runs_its_own_loop_is_no_module_a_computed_name_loads() -> None:
     context = lint_paths([FIXTURES / "scope_scripts"], CODES, cache_dir=None).context
     assert context is not None
