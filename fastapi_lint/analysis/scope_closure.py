@@ -45,6 +45,7 @@ class ModuleClosure(CallEdges):
         closure: set[str] = set()
         pending = sorted(seeds)
         prefixes: set[str] = set()  # what modules named at run time start with ("": any)
+        naming: set[str | None] = {None}  # the examples folders of the modules that name them
         while pending:
             name = pending.pop()
             summary = project.modules.get(name)
@@ -54,6 +55,7 @@ class ModuleClosure(CallEdges):
             for named in self._imports_by_name(summary, served):
                 if not named or named.endswith("."):
                     prefixes.add(named)  # a template's prefix, or "" (computed): any module under it
+                    naming.add(_example_folder(summary.path))
                 elif named in project.modules:
                     pending.append(named)  # ``import_module("app.plugins.local")``: that module
                 # else a library named whole (``import_module("pandasai")``): none of the project's
@@ -68,12 +70,12 @@ class ModuleClosure(CallEdges):
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
         if prefixes:  # a module named at run time (a plugin, a backend chosen by a setting): any of them
-            # but an example's, unless the app is one (a service whose own package is ``demo/``)
-            own = {_example_folder(found.path) for module in closure if (found := project.modules.get(module))}
+            # but an example's, unless the code naming it is in that examples folder (a service
+            # whose own package is ``demo/``)
             result.loaded_by_name = {summary.module for summary in project.summaries
                                      if summary.path not in result.tests and summary.module not in closure
                                      and any(summary.module.startswith(prefix) for prefix in prefixes)
-                                     and not self._script(summary) and _example_folder(summary.path) in own | {None}}
+                                     and not self._script(summary) and _example_folder(summary.path) in naming}
             closure |= result.loaded_by_name
         return closure
 
