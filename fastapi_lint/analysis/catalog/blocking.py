@@ -401,17 +401,25 @@ _LOADERS = frozenset({"json.load", "pickle.load", "tomllib.load", "tomli.load", 
 # Open a file and hand back its handle: the reads and writes come after, through it.
 _OPENERS = frozenset({"builtins.open", "io.open", "codecs.open", "pathlib.Path.open", "tempfile.NamedTemporaryFile",
                       "tempfile.TemporaryFile", "os.fdopen"})
+# Copy from one file object into another: what passes through a handle an open made is that open's.
+_HANDLE_COPIES = frozenset({"shutil.copyfileobj"})
 # What a handle opened by a catalog call is, as the project names it.
 _OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()", "os.fdopen()"})
 
 
 def reads_an_opened_handle(site: CallSite, path: str) -> bool:
     """``json.load(handle)`` of a ``with open(...) as handle:`` (or ``path.open()``), and
-    ``json.load(open(path))``: one read of one file, which the open already names (two findings
-    for one stall otherwise)."""
-    if path not in _LOADERS or not site.args:
-        return False
-    handle, opened = site.args[0].ref, site.args[0].call
+    ``json.load(open(path))``; ``shutil.copyfileobj(upload.file, handle)`` into (or out of) such a
+    handle: one read or write of one file, which the open already names (two findings for one
+    stall otherwise)."""
+    if path in _HANDLE_COPIES:
+        return any(_opened(value) for value in site.args[:2])
+    return path in _LOADERS and bool(site.args) and _opened(site.args[0])
+
+
+def _opened(value: Value) -> bool:
+    """Whether ``value`` is a handle a catalog call opened: ``open(path)`` itself, or a name bound to one."""
+    handle, opened = value.ref, value.call
     if opened is not None and opened.func is not None:
         return opened.func.path in _OPENERS
     return handle is not None and (handle.path in _OPENED
