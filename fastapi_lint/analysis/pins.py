@@ -196,17 +196,23 @@ def pyproject_ranges(data: dict[str, Any]) -> dict[str, Range]:
         parsed = requirement_range(requirement) if isinstance(requirement, str) else None
         if parsed is not None:
             _add(found, *parsed)
-    poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
-    if isinstance(poetry, dict):
-        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        groups = poetry.get("group")
-        if isinstance(groups, dict):
-            tables.extend(group.get("dependencies") for group in groups.values() if isinstance(group, dict))
-        for table in tables:
-            if isinstance(table, dict):
-                for name, constraint in table.items():
-                    _add(found, normalize(name), _poetry_range(constraint))
+    for table in poetry_dependency_tables(data):
+        for name, constraint in table.items():
+            _add(found, normalize(name), _poetry_range(constraint))
     return found
+
+
+def poetry_dependency_tables(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Poetry's dependency tables of a ``pyproject.toml``: the main one, the old dev one, each group's."""
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if not isinstance(poetry, dict):
+        return []
+    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+    groups = poetry.get("group")
+    if isinstance(groups, dict):
+        tables.extend(group.get("dependencies") for group in groups.values() if isinstance(group, dict))
+    return [table for table in tables if isinstance(table, dict)]
 
 
 def _listed(value: object) -> list[object]:
@@ -449,14 +455,24 @@ class Pins:
         return found
 
 
+def declaration_files(folder: str) -> list[Path]:
+    """The files in ``folder`` that declare dependencies: a ``pyproject.toml`` that does,
+    ``requirements*.txt``, ``requirements/*.txt``."""
+    return _scan(folder).declarations
+
+
 def _read_declarations(file: Path, boundary: Path) -> dict[str, Range]:
     if file.name != "pyproject.toml":
         return requirements_ranges(file, boundary)
+    return pyproject_ranges(read_pyproject(file))
+
+
+def read_pyproject(file: Path) -> dict[str, Any]:
+    """A ``pyproject.toml``'s tables; empty when it cannot be read or is not TOML."""
     try:
-        data = tomllib.loads(read_source(file).decode("utf-8"))
+        return tomllib.loads(read_source(file).decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
-    return pyproject_ranges(data)
 
 
 def fingerprint(pins: Pins) -> str:

@@ -17,18 +17,12 @@ is the nearest folder above with dependency declarations (``pyproject.toml``,
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from fastapi_lint.analysis.pins import normalize, pyproject_ranges, requirements_ranges
-from fastapi_lint.source import decode_text, read_source
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from fastapi_lint.analysis.pins import (declaration_files, normalize, poetry_dependency_tables, pyproject_ranges,
+                                        read_pyproject, requirements_ranges)
 
 _PYPROJECT = "pyproject.toml"
 # What a Poetry dependency's table names when it comes from somewhere other than an index.
@@ -46,7 +40,7 @@ class VendoredCopies:
         """Whether ``folder`` (below the root, holding ``filenames``) is a copy of a dependency."""
         if _PYPROJECT not in filenames:
             return False
-        name = _distribution(_toml(Path(folder, _PYPROJECT)))
+        name = _distribution(read_pyproject(Path(folder, _PYPROJECT)))
         if name is None:
             return False
         folder = os.path.abspath(folder)
@@ -80,40 +74,28 @@ class _Declared:
 
 
 def _declarations(folder: Path) -> _Declared | None:
-    """What ``folder`` declares (None: no dependencies), but the dependencies it takes from a
-    path, a workspace, Git or a URL."""
-    declared: set[str] = set()
-    sourced: set[str] = set()
-    found = False
-    data = _toml(folder / _PYPROJECT) or {}
-    if data:
-        ranges = pyproject_ranges(data)
-        found = bool(ranges) or "dependencies" in _table(data, "project")
-        declared.update(ranges)
-        sourced.update(_sourced(data))
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        names = []
-    for name in names:
-        if name.startswith("requirements") and name.endswith(".txt") and (folder / name).is_file():
-            found = True
-            declared.update(requirements_ranges(folder / name, folder))
-    if not found:
+    """What ``folder`` declares (None: no dependencies, as ``pins.declaration_files`` tells),
+    but the dependencies it takes from a path, a workspace, Git or a URL."""
+    files = declaration_files(str(folder))
+    if not files:
         return None
+    data: dict[str, Any] = {}
+    declared: set[str] = set()
+    for file in files:
+        if file.name == _PYPROJECT:
+            data = read_pyproject(file)
+            declared.update(pyproject_ranges(data))
+        else:
+            declared.update(requirements_ranges(file, folder))
     members = _table(_table(_table(data, "tool"), "uv"), "workspace").get("members")
-    return _Declared(_distribution(data), frozenset(declared - sourced),
+    return _Declared(_distribution(data), frozenset(declared - _sourced(data)),
                      tuple(member for member in members if isinstance(member, str)) if isinstance(members, list) else ())
 
 
 def _sourced(data: dict[str, Any]) -> set[str]:
     """The dependencies a ``pyproject.toml`` takes from somewhere other than an index."""
-    tool = _table(data, "tool")
-    found = {normalize(name) for name in _table(_table(tool, "uv"), "sources")}
-    poetry = _table(tool, "poetry")
-    tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies"),
-              *(_table(group, "dependencies") for group in _table(poetry, "group").values())]
-    for table in tables:
+    found = {normalize(name) for name in _table(_table(_table(data, "tool"), "uv"), "sources")}
+    for table in poetry_dependency_tables(data):
         found.update(normalize(name) for name, constraint in table.items()
                      if isinstance(constraint, dict) and _NOT_FROM_AN_INDEX & set(constraint))
     return found
@@ -125,17 +107,10 @@ def _table(data: object, key: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _distribution(data: dict[str, Any] | None) -> str | None:
+def _distribution(data: dict[str, Any]) -> str | None:
     """The distribution a ``pyproject.toml`` builds, normalized."""
     for table in (_table(data, "project"), _table(_table(data, "tool"), "poetry")):
         name = table.get("name")
         if isinstance(name, str) and name.strip():
             return normalize(name)
     return None
-
-
-def _toml(path: Path) -> dict[str, Any] | None:
-    try:
-        return tomllib.loads(decode_text(read_source(path)))
-    except (OSError, ValueError, tomllib.TOMLDecodeError):
-        return None

@@ -120,13 +120,13 @@ class LifespanResourceNotClosed(Rule):
                         continue
                     reported.add(key)
                     closers = " or ".join(f"`{name}()`" for name in resource.close)
-                    made = (f"`{site.text}()` builds {resource.what} in `{located.function.name}`" if factory is None else
-                            f"`{site.text}()` returns {resource.what} that `{located.function.name}` keeps")
+                    name = located.function.name
+                    what = (f"builds {resource.what} in `{name}` that is never closed" if factory is None
+                            else f"returns {resource.what} that `{name}` keeps and never closes")
                     yield self.report(
                         located,
                         site.span,
-                        f"{made} and never closes (no `async with`, no {closers})" if factory else
-                        f"{made} that is never closed (no `async with`, no {closers})",
+                        f"`{site.text}()` {what} (no `async with`, no {closers})",
                         help=f"Use `async with` around the `yield`, or call {closers} after it",
                     )
 
