@@ -29,6 +29,8 @@ class BlockingCall:
     site: CallSite
     ref: Ref
     entry: Entry
+    # behind a cache guard, run once per process: a model load, which holds the loop even once
+    first_only: bool = False
 
     @property
     def metadata_only(self) -> bool:
@@ -68,10 +70,11 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             # entry, not on every call (a model load aside: once already holds the loop).
             if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
                 continue
-            if entry is not None and not once_is_too_many(ref.path) and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT):
+            once = entry is not None and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT)
+            if once and not once_is_too_many(ref.path):
                 continue
             if entry is not None:
-                found.append(BlockingCall(located, site, ref, as_made(project, located, site, entry)))
+                found.append(BlockingCall(located, site, ref, as_made(project, located, site, entry), first_only=once))
     return found
 
 

@@ -21,6 +21,8 @@ _PATTERN = re.compile(rf"{_IDENTIFIER}(\.{_IDENTIFIER})*(\.\*)?")
 _PATH = re.compile(rf"{_IDENTIFIER}(\.{_IDENTIFIER})*")
 
 CATALOG = Catalog()
+# Verbs an ``instead`` must not start with: the advice reads "Use <instead>".
+_IMPERATIVES = frozenset({"load", "poll", "read", "call", "make", "move", "run", "wrap", "use", "open", "build", "keep"})
 
 
 # -- the data ------------------------------------------------------------------
@@ -38,6 +40,8 @@ def _problems(entry: Entry) -> list[str]:
         found.append(f"why {why!r} does not complete 'it ...'")
     if not instead.strip() or instead != instead.strip() or instead.endswith("."):
         found.append(f"instead {instead!r} does not complete 'use ...'")
+    if instead.split(" ", 1)[0] in _IMPERATIVES:  # "Use load the model ..." reads wrong
+        found.append(f"instead {instead!r} is an order, not what to use")
     if entry.kind not in ("io", "cpu"):
         found.append(f"unknown kind {entry.kind!r}")
     if entry.kind == "cpu" and entry.resource:

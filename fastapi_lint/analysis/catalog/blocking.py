@@ -191,7 +191,7 @@ _PROCESSES = group(
     waits=ON_PROCESS,
 ) + group(
     "waits for a Celery task to finish and fetches its result",
-    "poll `AsyncResult.ready()` from the client, or `await asyncio.to_thread(result.get, timeout=...)`",
+    "`AsyncResult.ready()` polled from the client, or `await asyncio.to_thread(result.get, timeout=...)`",
     [
         *methods("celery.result.AsyncResult", "get wait"),
         "celery.result.GroupResult.get",
@@ -276,7 +276,7 @@ _FILES = group(
     tier=Tier.FILE,
 ) + group(
     "reads and parses a whole file synchronously",
-    "read the file with `await anyio.Path(...).read_bytes()` and parse the bytes, "
+    "the bytes read with `await anyio.Path(...).read_bytes()`, then parsed, "
     "or `await asyncio.to_thread(...)`",
     ["json.load", "pickle.load", "tomllib.load"],
     waits=ON_FILE,

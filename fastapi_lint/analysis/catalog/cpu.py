@@ -152,7 +152,7 @@ CPU_ENTRIES: list[Entry] = [
     ),
     *group(
         "loads or runs a machine-learning model on the calling thread",
-        f"load the model once in the lifespan and run inference with {_OFFLOAD}",
+        f"a model loaded once in the lifespan, and inference run with {_OFFLOAD}",
         [
             "torch.load",
             "joblib.load",

@@ -8,6 +8,9 @@ from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
+_LOADED_AT_STARTUP = ("a model loaded in the lifespan (kept on `app.state`), or the lazy load run with "
+                      "`await asyncio.to_thread(...)`")
+
 
 class CpuBoundInAsync(Rule):
     """A known CPU-heavy call in an `async def`.
@@ -25,7 +28,10 @@ class CpuBoundInAsync(Rule):
     In request-path code the finding is an error; in other async functions
     (a service method whose route the linter cannot see, a worker) a warning.
     The lifespan and startup handlers, where loading a model belongs, are not
-    reported.
+    reported. A model loaded lazily behind a cache guard (`if self._model is
+    None:` on an object that lives as long as the process) loads once, but that
+    once holds the loop for the whole load, so every request the worker takes
+    meanwhile waits: a warning that says so, not a per-request error.
 
     ## Known problems
     Only calls in the catalog are known to be heavy; a slow loop of your own is
@@ -77,11 +83,21 @@ class CpuBoundInAsync(Rule):
             request = found.per_request(located.function.path)
             if not request and located.function.path in found.startup:
                 continue  # the lifespan is where heavy loading belongs: no request waits on it
+            where = describe_async(context.project, context.model, found, located, call.site.span.line)
+            if call.first_only:
+                yield self.report(
+                    located,
+                    call.site.span,
+                    f"`{call.ref.path}` holds the event loop in {where}, the first time it runs (a lazy load, once "
+                    f"per process): it {call.entry.why}, and every request on the worker waits until it is done",
+                    help=f"Use {_LOADED_AT_STARTUP}",
+                    severity=Severity.WARNING,
+                )
+                continue
             yield self.report(
                 located,
                 call.site.span,
-                f"`{call.ref.path}` holds the event loop in {describe_async(context.project, context.model, found, located, call.site.span.line)}: "
-                f"it {call.entry.why}",
+                f"`{call.ref.path}` holds the event loop in {where}: it {call.entry.why}",
                 help=advice(located, context.model, call.entry.instead),
                 severity=Severity.ERROR if request else Severity.WARNING,
             )
