@@ -28,7 +28,7 @@ from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
-from fastapi_lint.analysis.module_collisions import distinct_modules
+from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges, kept_edges
@@ -177,6 +177,7 @@ def project_context(
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
+    summaries, aliases = separate_roots(summaries, aliases)
     project = Project(distinct_modules(summaries, aliases), aliases)
     # Imports choose between modules of one name (``module_collisions.py``): the same choice, or no answer holds.
     if inherit is not None and [(s.path, s.module) for s in project.summaries] == [

@@ -56,6 +56,7 @@ class Deployments:
         self._paths = paths
         self._files: list[Path] | None = None
         self._named: tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]] | None = None
+        self._beside: frozenset[tuple[str, str | None]] = frozenset()
 
     @classmethod
     def none(cls) -> Deployments:
@@ -69,23 +70,52 @@ class Deployments:
 
     def named(self) -> tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
         """What the deployment files start: servers' targets (``("app.main", "app")``), modules
-        run with ``-m`` (``app.server``) and scripts (``app/main.py``)."""
+        run with ``-m`` (``app.server``) and scripts (``app/main.py``); not the targets and
+        modules that name a file beside the deployment file (``beside``)."""
         if self._named is None:
             targets: set[tuple[str, str]] = set()
             modules: set[str] = set()
             scripts: set[str] = set()
+            beside: set[tuple[str, str | None]] = set()
+            files = {os.path.abspath(file): shown for shown, file in self._paths.items()}
             for file in self.files():
                 try:
                     text = decode_text(read_source(file, MAX_BYTES))
                 except OSError:
                     continue
-                targets.update((match.group(1), match.group(2)) for match in _TARGET.finditer(text))
+                folder = os.path.dirname(os.path.abspath(file))
+                for match in _TARGET.finditer(text):
+                    shown = _module_file(files, folder, match.group(1))
+                    if shown is None:
+                        targets.add((match.group(1), match.group(2)))
+                    else:
+                        beside.add((shown, match.group(2)))
                 if _README.match(file.name):
                     continue  # prose names files and modules in passing; a server's target is a command
-                modules.update(match.group(1) for match in _MODULE_RUN.finditer(text))
+                for match in _MODULE_RUN.finditer(text):
+                    shown = _module_file(files, folder, match.group(1))
+                    if shown is None:
+                        modules.add(match.group(1))
+                    else:
+                        beside.add((shown, None))
                 scripts.update(match.group(1).lstrip("./") for match in _SCRIPT.finditer(text))
             self._named = frozenset(targets), frozenset(modules), frozenset(script for script in scripts if script)
+            self._beside = frozenset(beside)
         return self._named
+
+    def beside(self) -> frozenset[tuple[str, str | None]]:
+        """The modules (by displayed path) that a deployment file starts by a dotted name of a
+        file beside it (``uvicorn app.main:app`` in ``svc/Dockerfile``: ``svc/app/main.py``),
+        each with the attribute it serves (None: run with ``-m``). In a tree of several
+        services, each started by its own, that names the module whatever the project calls it."""
+        self.named()
+        return self._beside
+
+
+def _module_file(files: dict[str, str], folder: str, dotted: str) -> str | None:
+    """The displayed path of the module ``dotted`` names below ``folder``, if it is one of ``files``."""
+    base = os.path.join(folder, *dotted.split("."))
+    return files.get(base + ".py") or files.get(os.path.join(base, "__init__.py"))
 
 
 def fingerprint(deployments: Deployments) -> str:

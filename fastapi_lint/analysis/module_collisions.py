@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from fastapi_lint.analysis.facts import ModuleSummary, field_names
@@ -25,6 +26,75 @@ T = TypeVar("T")
 # Fields that hold a name as written or a local name, never a dotted path: kept as they are. Only
 # dotted paths under the module's name are renamed (a keyword, a kind or a field name never has a dot).
 _WRITTEN = frozenset({"name", "text", "place"})
+
+
+def separate_roots(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]]
+                   ) -> tuple[list[ModuleSummary], Mapping[str, tuple[str, ...]]]:
+    """Services side by side in one tree, each imported from its own folder by the same names
+    (``admin-api/config/settings.py`` and ``user-api/config/settings.py``, both ``config.settings``;
+    four sample services each with an ``app`` package): one process never loads two of them, and
+    each one's ``import config.settings`` means its own. A dotted name that modules below two
+    import roots are known by (``roots.py``; a module's own root is the folder above its top
+    package) is ambiguous. For each top package such names share, the shallowest of those roots
+    (the first found, among equals) keeps its names, which code outside them all imports (a
+    package that ``extend_path`` merges with an SDK's); below each other root, the package's
+    modules are renamed by the root's path (``user-api.config.settings``), and so are the
+    references to them made there, so each service's imports reach its own modules. ``aliases``
+    loses the names given up."""
+    claims: dict[str, dict[tuple[str, ...], int]] = {}  # name -> the roots it is claimed below, with the first claimant
+    named: list[list[tuple[str, tuple[str, ...]]]] = []
+    for index, summary in enumerate(summaries):
+        names = [(name, root) for name in (summary.module, *aliases.get(summary.path, ()))
+                 if (root := _root_of(summary, name)) is not None]
+        named.append(names)
+        for name, root in names:
+            claims.setdefault(name, {}).setdefault(root, index)
+    # a bare name (``service``, a file outside any package) is its folder's script's: ``distinct_modules``'
+    ambiguous = {name for name, roots in claims.items() if len(roots) > 1 and "." in name}
+    if not ambiguous:
+        return summaries, aliases
+    claimants: dict[str, dict[tuple[str, ...], int]] = {}  # top package -> its roots, with their first claimant
+    for name in ambiguous:
+        found = claimants.setdefault(name.partition(".")[0], {})
+        for root, first in claims[name].items():
+            found[root] = min(first, found.get(root, first))
+    shared: dict[tuple[str, ...], set[str]] = {}  # root -> the top packages renamed below it
+    for package, roots in claimants.items():
+        kept = min(roots, key=lambda root: (len(root), roots[root]))
+        for root in roots:
+            if root != kept:
+                shared.setdefault(root, set()).add(package)
+    renamed_summaries: list[ModuleSummary] = []
+    kept_aliases = dict(aliases)
+    for summary, names in zip(summaries, named):
+        # the roots it is below whose packages are renamed, deepest first: a reference is
+        # rewritten by the first whose packages hold it
+        rules = sorted({(root, frozenset(shared[root])) for _, root in names if root in shared},
+                       key=lambda rule: -len(rule[0]))
+        if not rules:
+            renamed_summaries.append(summary)
+            continue
+        own = next((f"{'.'.join(root)}.{name}" for root, packages in rules for name, at in names
+                    if at == root and name.partition(".")[0] in packages), summary.module)
+        renamed_summaries.append(_renamed(summary, own, tuple((".".join(root), packages) for root, packages in rules)))
+        dropped = set().union(*(packages for _, packages in rules))
+        kept_aliases[summary.path] = tuple(alias for alias in aliases.get(summary.path, ())
+                                           if alias not in ambiguous and alias.partition(".")[0] not in dropped)
+    return renamed_summaries, kept_aliases
+
+
+def _folder_parts(summary: ModuleSummary) -> tuple[str, ...]:
+    return tuple(part for part in PurePath(summary.path).parts[:-1] if part not in (".", ".."))
+
+
+def _root_of(summary: ModuleSummary, name: str) -> tuple[str, ...] | None:
+    """The folder (its path's parts) that ``summary`` is imported from as ``name``; None when
+    its path does not end with that name's folders."""
+    parts = _folder_parts(summary)
+    depth = name.count(".") + (1 if summary.is_package else 0)
+    if depth > len(parts):
+        return None
+    return tuple(parts[:len(parts) - depth])
 
 
 def distinct_modules(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]]) -> list[ModuleSummary]:
@@ -65,7 +135,11 @@ def _tails(names: list[str]) -> list[str]:
     return tails
 
 
-def _renamed(summary: ModuleSummary, name: str) -> ModuleSummary:
+def _renamed(summary: ModuleSummary, name: str,
+             roots: tuple[tuple[str, frozenset[str]], ...] = ()) -> ModuleSummary:
+    """``summary`` as the module ``name``; with ``roots``, its references to each root's top
+    packages are to those below that root (the first that has them), renamed as
+    ``separate_roots`` renames them: by the root's path."""
     old = summary.module
     prefix = f"{old}."
 
@@ -75,7 +149,14 @@ def _renamed(summary: ModuleSummary, name: str) -> ModuleSummary:
                 return value
             if value == old and field == "path":  # a reference to the module itself
                 return name  # type: ignore[return-value]
-            return f"{name}.{value[len(prefix):]}" if value.startswith(prefix) else value  # type: ignore[return-value]
+            if value.startswith(prefix):
+                return f"{name}.{value[len(prefix):]}"  # type: ignore[return-value]
+            head, dot, _ = value.partition(".")
+            if dot or field == "path":  # a dotted path, or a reference to a package itself
+                for root, packages in roots:
+                    if head in packages:
+                        return f"{root}.{value}"  # type: ignore[return-value]
+            return value
         if isinstance(value, tuple):
             if hasattr(value, "_fields"):  # a fact: a named tuple
                 changed = {f: rename(getattr(value, f), f) for f in value._fields}
@@ -87,6 +168,7 @@ def _renamed(summary: ModuleSummary, name: str) -> ModuleSummary:
         return value
 
     # Where an import runs is this module or one of its functions; what it imports is another module.
-    imports = tuple((name if where == old else rename(where), module) for where, module in summary.imports)
+    imports = tuple((name if where == old else rename(where), rename(module, "path") if roots else module)
+                    for where, module in summary.imports)
     moved = rename(dataclasses.replace(summary, imports=()))
     return dataclasses.replace(moved, path=summary.path, module=name, imports=imports)

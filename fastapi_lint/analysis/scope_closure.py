@@ -169,8 +169,8 @@ class ModuleClosure(CallEdges):
     def _started(self, deployments: Deployments) -> list[ModuleSummary]:
         """The project's modules the deployment files name: by a dotted name (``app.main`` of
         ``uvicorn app.main:app``, which must bind the attribute named; ``python -m app.server``)
-        that the project's import roots give a module, else that one module alone ends with; or
-        by a script's path (``fastapi run app/main.py``)."""
+        of a file beside the deployment file, else that the project's import roots give a module,
+        else that one module alone ends with; or by a script's path (``fastapi run app/main.py``)."""
         project = self.project
         targets, runs, scripts = deployments.named()
         found: dict[str, ModuleSummary] = {}
@@ -181,6 +181,12 @@ class ModuleClosure(CallEdges):
                 found[summary.path] = summary
         for name in runs:
             if (summary := self._named_module(name)) is not None:
+                found[summary.path] = summary
+        by_path = {summary.path: summary for summary in project.summaries}
+        for shown, served in deployments.beside():
+            summary = by_path.get(shown)
+            if summary is not None and (served is None or f"{summary.module}.{served}" in project.bindings
+                                        or f"{summary.module}.{served}" in project.functions):
                 found[summary.path] = summary
         for summary in project.summaries:
             path = summary.path.replace(os.sep, "/")

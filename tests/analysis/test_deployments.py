@@ -29,9 +29,24 @@ def test_servers_targets_modules_and_scripts_are_read(tmp_path: Path) -> None:
         "deploy/k8s.yaml": "args: [hypercorn, api.asgi:application, --bind, localhost:8000]\n",
     })
     targets, modules, scripts = found.named()
-    assert targets == {("app.main", "app"), ("svc.factory", "create_app"), ("api.asgi", "application")}
+    assert targets == {("svc.factory", "create_app"), ("api.asgi", "application")}
     assert modules == {"svc.worker"}
     assert scripts == {"svc/app/main.py"}
+    # ``svc/Dockerfile``'s ``app.main`` is the file beside it, whatever the project names it
+    assert found.beside() == {("svc/app/main.py", "app")}
+
+
+def test_targets_name_the_file_beside_their_deployment_file(tmp_path: Path) -> None:
+    """Two services side by side, each with an ``app`` package started by its own Dockerfile:
+    each Dockerfile's ``app.main`` is its own service's module; ``-m`` too."""
+    found = _project(tmp_path, {
+        "admin/app/main.py": "", "admin/Dockerfile": 'CMD ["uvicorn", "app.main:app"]\n',
+        "users/app/__init__.py": "", "users/app/main.py": "", "users/app/worker/__init__.py": "",
+        "users/Dockerfile": "CMD uvicorn app.main:api\nRUN python -m app.worker\n",
+    })
+    assert found.named() == (frozenset(), frozenset(), frozenset())
+    assert found.beside() == {("admin/app/main.py", "app"), ("users/app/main.py", "api"),
+                              ("users/app/worker/__init__.py", None)}
 
 
 def test_no_deployment_files_name_nothing(tmp_path: Path) -> None:
@@ -49,7 +64,8 @@ def test_the_repositorys_readme_names_servers_targets_only(tmp_path: Path) -> No
         "app/README.md": "uvicorn app.other:app\n",
     })
     assert [path.name for path in found.files()] == ["README.md"]
-    assert found.named() == (frozenset({("app.main", "app")}), frozenset(), frozenset())
+    assert found.named() == (frozenset(), frozenset(), frozenset())
+    assert found.beside() == {("app/main.py", "app")}
 
 
 def test_an_app_the_readme_does_not_run_beside_the_one_it_does_is_not_served(tmp_path: Path) -> None:

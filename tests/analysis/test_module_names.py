@@ -36,3 +36,31 @@ def test_a_long_run_of_namespace_folders_ends_the_name(tmp_path: Path) -> None:
 def test_a_folder_python_cannot_import_ends_the_name(tmp_path: Path) -> None:
     _touch(tmp_path / "pkg" / "__init__.py")
     assert module_name(_touch(tmp_path / "pkg" / "my-folder" / "x.py")) == ("x", False)
+
+
+def test_one_package_below_two_roots_keeps_the_shallowest_for_code_outside_both(tmp_path: Path) -> None:
+    """``polar.base`` below an SDK (``sdk/python``) and below its generator's template: the
+    server, outside both, imports the SDK's (the shallower root), which blocks; the template's,
+    which does not, is renamed by its root and never stands in for it
+    (``module_collisions.separate_roots``)."""
+    from fastapi_lint.api import lint_paths
+    from fastapi_lint.config import Config
+
+    files = {
+        "server/polar/__init__.py": "",
+        "server/polar/api.py": ("from fastapi import FastAPI\nfrom polar.base import fetch\n\napp = FastAPI()\n\n\n"
+                                "@app.get('/')\nasync def root():\n    return fetch()\n"),
+        "sdk/python/polar/__init__.py": "",
+        "sdk/python/polar/base.py": "import requests\n\n\ndef fetch():\n    return requests.get('https://api.example.com', timeout=5)\n",
+        "sdk/python/requirements.txt": "requests\n",
+        "sdk/template/polar/__init__.py": "",
+        "sdk/template/polar/base.py": "def fetch():\n    return {}\n",
+        "sdk/template/requirements.txt": "",
+        "sdk/template/test_base.py": "from polar.base import fetch\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    found = lint_paths([tmp_path], Config()).diagnostics
+    assert [(d.code, Path(d.path).as_posix().endswith("server/polar/api.py")) for d in found] == [("FAS102", True)]
+    assert "requests.get" in found[0].message

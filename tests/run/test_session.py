@@ -103,10 +103,10 @@ def test_a_text_that_does_not_parse_reports_its_parse_error(tmp_path: Path, monk
 
 
 def test_a_file_deleted_and_written_again_keeps_its_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two services whose modules have the same names (no package above them): the project phase
-    links a name to the first module that has it, in discovery's order. A file deleted and written
-    again must take its place in that order again, or the session links another module than a
-    fresh run does."""
+    """Two services whose modules have the same names (no package above them): each service's
+    imports reach its own modules (``module_collisions.separate_roots``). A file deleted and
+    written again must take its place again, or the session links another module than a fresh
+    run does."""
     monkeypatch.chdir(tmp_path)
     for service, helper in (("one", HELPER_BLOCKS), ("two", HELPER_FINE)):
         (tmp_path / service / "app").mkdir(parents=True)
@@ -115,7 +115,8 @@ def test_a_file_deleted_and_written_again_keeps_its_place(tmp_path: Path, monkey
         (tmp_path / service / "app" / "main.py").write_text(ROUTES)
     session = ProjectSession(tmp_path, Config(), jobs=1)
     session.refresh()
-    assert codes(session) == fresh(tmp_path) == []  # the later ``app.helpers.load`` is the one linked: it does not block
+    # ``one``'s routes call its own ``app.helpers.load``, which blocks; ``two``'s does not
+    assert codes(session) == fresh(tmp_path) == [("one/app/main.py", "FAS102")]
     helper = tmp_path / "one" / "app" / "helpers.py"
     helper.unlink()
     session.refresh()
