@@ -145,10 +145,10 @@ def _constructions(graph: CallGraph, located: Located) -> Iterator[tuple[CallSit
         factory = project.function(callee)
         if site.context_manager or factory is None:
             continue
-        for value in factory.function.returned:
-            if value.kind == "call" and value.call is not None and value.call.func is not None:
-                ref = project.resolve(value.call.func)
-                if ref.kind is RefKind.SYMBOL and ref.path in CLIENTS and _only_returned(factory.function, value.call):
+        for returned in _returned_calls(factory.function):
+            if returned.func is not None:
+                ref = project.resolve(returned.func)
+                if ref.kind is RefKind.SYMBOL and ref.path in CLIENTS and _only_returned(factory.function, returned):
                     yield site, ref, callee
                     break
 
@@ -156,7 +156,18 @@ def _constructions(graph: CallGraph, located: Located) -> Iterator[tuple[CallSit
 def _only_returned(function: FunctionFacts, site: CallSite) -> bool:
     """Whether ``function`` returns what ``site`` builds as it builds it, and keeps nothing."""
     return not function.fills and not function.is_generator and any(
-        value.kind == "call" and value.call is not None and value.call.span == site.span for value in function.returned)
+        returned.span == site.span for returned in _returned_calls(function))
+
+
+def _returned_calls(function: FunctionFacts) -> Iterator[CallSite]:
+    """The calls ``function`` returns as it makes them, and those whose result it returns inside
+    another's (``return Queue(connection=Redis.from_url(url))``: the queue holds the client)."""
+    for value in function.returned:
+        if value.kind == "call" and value.call is not None:
+            yield value.call
+            for argument in (*value.call.args, *(given for _, given in value.call.kwargs)):
+                if argument.kind == "call" and argument.call is not None:
+                    yield argument.call
 
 
 def _in_process(site: CallSite) -> bool:
