@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol
 
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
+from fastapi_lint.analysis.extract.deferred import DeferredFunctionFacts
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind
 
 if TYPE_CHECKING:
@@ -375,7 +376,7 @@ def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummari
     ``grown`` when a module was read for the first time."""
     site, by_module = layout.site, layout.by_module
     release = layout.release(package)
-    known = _package_summaries(release, kept)
+    known = _package_summaries(release, kept, str(site))
     chosen: dict[str, ModuleSummary] = {}
     pending = sorted(wanted)
     while pending and len(chosen) < MAX_FILES:
@@ -417,11 +418,16 @@ def _inside(path: Path, site: Path) -> bool:
         return False
 
 
-def _package_summaries(key: str, kept: KeptSummaries | None) -> dict[str, ModuleSummary | None]:
+def _package_summaries(key: str, kept: KeptSummaries | None, site: str) -> dict[str, ModuleSummary | None]:
     """The facts of a release's files read so far (by their path below site-packages; None: a
-    file phase 1 could not read), from this process or the user's cache (``key``: ``_release_key``)."""
+    file phase 1 could not read), from this process or the user's cache (``key``: ``_release_key``);
+    a body not read yet is read from ``site``, where the release is installed for this run."""
     if key not in _IN_MEMORY:
         cached = kept.get(key) if kept is not None else None
+        for summary in cached or []:
+            for function in summary.functions:
+                if isinstance(function, DeferredFunctionFacts):
+                    function.installed_in(site)
         _IN_MEMORY[key] = {summary.path: summary for summary in cached or []}
     return _IN_MEMORY[key]
 
@@ -434,7 +440,7 @@ def _summarize(file: Path, site: Path) -> ModuleSummary | None:
     with contextlib.suppress(OSError):
         if file.stat().st_size > _LARGEST_FILE:
             return None
-    outcome = summarize_file(file, file.relative_to(site).as_posix(), named=_module_of(file, site))
+    outcome = summarize_file(file, file.relative_to(site).as_posix(), named=_module_of(file, site), defer=str(site))
     return outcome if isinstance(outcome, ModuleSummary) else None
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from fastapi_lint import __version__
 from fastapi_lint.analysis import facts
+from fastapi_lint.analysis.extract import bodies, deferred
 from fastapi_lint.analysis.noqa_directives import DirectiveFix
 from fastapi_lint.run.cache_folder import GITIGNORE, TAG, TAG_NAME, Folder, problem
 from fastapi_lint.diagnostics import Diagnostic, Fix, Hop, Severity, Span, Applicability
@@ -65,6 +66,7 @@ _CLASSES: tuple[type, ...] = (
     Severity,
     Applicability,
 )
+_CLASSES += (deferred.DeferredFunctionFacts, bodies.BodyReader)  # an installed package's bodies not read yet
 _ALLOWED = {(cls.__module__, cls.__qualname__): cls for cls in _CLASSES}
 _ALLOWED[(DirectiveFix.__module__, DirectiveFix.__qualname__)] = DirectiveFix  # FAS901's, in the last run's findings
 

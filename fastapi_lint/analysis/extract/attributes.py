@@ -119,3 +119,22 @@ def constructor_copies(node: ast.FunctionDef | ast.AsyncFunctionDef, class_path:
     if class_path is None or node.name != "__init__":
         return ()
     return tuple(sorted(parameter_copies(node.body, caller_parameters(node.args, self_name), self_name).items()))
+
+
+def module_store(resolver: Resolver, module: str, target: ast.expr, value: ast.expr) -> tuple[str, Ref] | None:
+    """A function's store into a module-level name: ``global _client`` then ``_client =
+    Client()`` (a lazy singleton), or ``_clients[key] = Client()`` (a memo), as (the name, or
+    ``name[]`` for its items, and what is stored). What it stores tells what the name, or its
+    items, are when the module binds only ``None`` or ``{}`` (``ModuleSummary.module_stores``)."""
+    scope = resolver.scopes[-1]
+    if isinstance(target, ast.Name) and target.id in scope.module_names:
+        name = target.id
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        container = resolver.lookup(target.value.id)
+        if container is None or container.path != f"{module}.{target.value.id}":
+            return None
+        name = f"{target.value.id}[]"
+    else:
+        return None
+    ref = resolver.resolve(value)
+    return (name, ref) if ref is not None else None

@@ -12,15 +12,16 @@ builds on; the names a function binds, by ``local_bindings``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from fastapi_lint.analysis.bundled import BundledNames
-from fastapi_lint.analysis.extract.attributes import agreeing, constructor_copies, self_attributes
+from fastapi_lint.analysis.extract.attributes import agreeing, constructor_copies, module_store, self_attributes
 from fastapi_lint.analysis.extract.import_paths import sys_path_folders
 from fastapi_lint.analysis.extract.expressions import ExpressionReader, FunctionState
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
-    LOOPS, assigned_names, bound_constants, callee_text, caller_parameters, declares_only,
+    LOOPS, arguments, assigned_names, bound_constants, callee_text, caller_parameters, declares_only, def_span,
     is_type_checking, route_commented_out, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
@@ -44,6 +45,7 @@ from fastapi_lint.analysis.names import (
     redefinitions,
 )
 from fastapi_lint.analysis.extract.branches import branches
+from fastapi_lint.analysis.extract.deferred import DeferredFunctionFacts, Reader, deferrable
 from fastapi_lint.analysis.extract.narrowing import known_truths
 from fastapi_lint.analysis.extract.reaching import narrowed_uses, reaching_bindings
 from fastapi_lint.analysis.lazy_init import filled_places, guards
@@ -59,11 +61,14 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> ModuleSummary:
     with walking():
-        return _Extractor(parsed, path, module, is_package).run()
+        return Extractor(parsed, path, module, is_package).run()
 
 
-class _Extractor(ExpressionReader):
-    def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool) -> None:
+class Extractor(ExpressionReader):
+    def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool,
+                 defer: Callable[[str, int], Reader] | None = None) -> None:
+        """``defer``: what reads a function's body (by its path and line) when first asked about,
+        for an installed package's module (``bodies.py``)."""
         self.module_scope = Scope()
         super().__init__(parsed.lines, Resolver(self.module_scope))
         self.parsed = parsed
@@ -92,6 +97,10 @@ class _Extractor(ExpressionReader):
         self.client_module = client_module(parsed.tree, parsed.source)
         # defs that another def of their scope takes over: each gets a path of its own
         self.redefined = redefinitions(parsed.tree)
+        self.defer = defer
+        # the functions whose bodies are read when asked about: by path and line (a class defined
+        # twice, one per Python version, defines its methods' paths twice), the def and what its body reads with
+        self.deferred: dict[tuple[str, int], tuple[ast.FunctionDef | ast.AsyncFunctionDef, str | None, tuple[Value, ...]]] = {}
 
     # -- entry -------------------------------------------------------------
 
@@ -169,7 +178,8 @@ class _Extractor(ExpressionReader):
                 if isinstance(bound, ast.Name) and isinstance(node.value, ast.Call):
                     self.assigned_to[id(node.value)] = bound.id
                 if owner in self._function_paths:
-                    self._module_store(bound, node.value)
+                    if (stored := module_store(self.resolver, self.module, bound, node.value)) is not None:
+                        self.module_stores.append(stored)
             if isinstance(node, ast.Return) and node.value is not None:
                 self.state.returned.append(self.expr(node.value))
                 return
@@ -276,10 +286,7 @@ class _Extractor(ExpressionReader):
         # Decorators, defaults and annotations run where the ``def`` is, not in its body.
         decorators = tuple(self.expr(d) for d in node.decorator_list)
         args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        all_args = [*positional, *([args.vararg] if args.vararg else []), *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
-        all_defaults = [*defaults, *([None] if args.vararg else []), *args.kw_defaults, *([None] if args.kwarg else [])]
+        positional, all_args, all_defaults = arguments(node)
         params = tuple(
             Param(
                 arg.arg,
@@ -296,6 +303,36 @@ class _Extractor(ExpressionReader):
         if redefined is not None and redefined.alternative and owner == self.module and class_path is None:
             # ``if x: def f`` / ``else: def f``: the project phase finds ``f`` bound two ways.
             self.bindings.append(Binding(node.name, Value("ref", ref=Ref(path)), self.span(node)))
+        header = dict(
+            path=path,
+            name=node.name,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            span=def_span(node, self.lines, self.column(node.lineno, node.col_offset)),
+            decorators=decorators,
+            decorator_lines=tuple(d.lineno for d in node.decorator_list),
+            params=params,
+            returns=returns,
+            class_path=class_path,
+            parent_path=owner if owner != self.module and class_path is None else None,
+            abstract=class_path is not None and declares_only(node, decorators),
+            signature=(len(positional), len(args.kwonlyargs), args.vararg is not None, args.kwarg is not None),
+            route_commented_out=class_path is None and route_commented_out(node, self.lines),
+        )
+        # not a def inside another's body: its body reads the enclosing function's names
+        imports = deferrable(node, self.lines) if self.defer is not None and len(self.resolver.scopes) == 1 else None
+        if self.defer is not None and imports is not None:
+            if not self.type_checking_only:
+                self.imports.extend((path, name) for found in imports for name in imported_modules(found, self.package))
+            self.deferred[path, node.lineno] = (node, class_path, decorators)
+            self.functions.append(DeferredFunctionFacts(header, self.defer(path, node.lineno)))
+            return
+        self.functions.append(FunctionFacts(**header, **self.body(node, path, class_path, decorators)))  # type: ignore[arg-type]
+
+    def body(self, node: ast.FunctionDef | ast.AsyncFunctionDef, path: str, class_path: str | None,
+             decorators: tuple[Value, ...]) -> dict[str, object]:
+        """The facts of the body of the function at ``path`` (``DeferredFunctionFacts``' fields),
+        read with the module's names in scope, as where its ``def`` is."""
+        _, all_args, all_defaults = arguments(node)
         scope = self._function_scope(node, all_args, all_defaults, class_path, decorators, path)
         outer_state, outer_lambdas, outer_offload = self.state, self.lambdas, self.offload_depth
         outer_conditional, outer_loops = self.conditional_depth, self.loop_depth
@@ -336,40 +373,23 @@ class _Extractor(ExpressionReader):
         for name in state.iterated_names.intersection(state.assigned_calls):
             for index in state.assigned_calls[name]:
                 state.calls[index] = state.calls[index]._replace(iterated=True)
-
-        line = node.lineno
-        def_col = self.column(line, node.col_offset)
-        self.functions.append(
-            FunctionFacts(
-                path=path,
-                name=node.name,
-                is_async=isinstance(node, ast.AsyncFunctionDef),
-                span=self._def_span(node, def_col),
-                decorators=decorators,
-                decorator_lines=tuple(d.lineno for d in node.decorator_list),
-                params=params,
-                returns=returns,
-                calls=tuple(state.calls),
-                awaits=state.awaits,
-                is_generator=state.is_generator,
-                returned=tuple(state.returned),
-                class_path=class_path,
-                parent_path=owner if owner != self.module and class_path is None else None,
-                reads=tuple(state.reads),
-                abstract=class_path is not None and declares_only(node, decorators),
-                fills=fills,
-                guards=tuple(guarded.found), throttled=tuple(guarded.throttled),
-                bundled=tuple((line, self.column(line, col))
-                              for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
-                foreign_reads=tuple((line, self.column(line, col)) for line, col, _ in foreign),
-                foreign_paths=tuple(paths for _, _, paths in foreign),
-                gates=gates,
-                switch=returned_switch(node, self._resolved_path) if class_path is None else None,
-                branches=flag_branches,
-                field_stores=field_stores(node.body, self_name),
-                field_copies=constructor_copies(node, class_path, self_name),
-                signature=(len(positional), len(args.kwonlyargs), args.vararg is not None, args.kwarg is not None),
-                route_commented_out=class_path is None and route_commented_out(node, self.lines))
+        return dict(
+            calls=tuple(state.calls),
+            awaits=state.awaits,
+            is_generator=state.is_generator,
+            returned=tuple(state.returned),
+            reads=tuple(state.reads),
+            fills=fills,
+            guards=tuple(guarded.found), throttled=tuple(guarded.throttled),
+            bundled=tuple((line, self.column(line, col))
+                          for line, col in self.bundled_names.reads(node, class_path.rpartition(".")[2] if class_path else None)),
+            foreign_reads=tuple((line, self.column(line, col)) for line, col, _ in foreign),
+            foreign_paths=tuple(paths for _, _, paths in foreign),
+            gates=gates,
+            switch=returned_switch(node, self._resolved_path) if class_path is None else None,
+            branches=flag_branches,
+            field_stores=field_stores(node.body, self_name),
+            field_copies=constructor_copies(node, class_path, self_name),
         )
 
     def _foreign_path(self, node: ast.expr) -> str | None:
@@ -387,14 +407,6 @@ class _Extractor(ExpressionReader):
         """``owner.name``, or ``owner.name@2`` for a def that another def of the scope replaces."""
         redefined = self.redefined.get(id(node))
         return f"{owner}.{redefined.segment if redefined is not None else node.name}"
-
-    def _def_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef, def_col: int) -> Span:
-        """From ``def`` (or ``async``) to the end of the function's name, on the ``def`` line."""
-        line = node.lineno
-        text = self.lines[line - 1] if line <= len(self.lines) else ""
-        found = text.find(node.name, def_col)
-        end = found + len(node.name) if found >= 0 else def_col
-        return Span(line, def_col, line, end)
 
     def _function_scope(
         self,
@@ -478,22 +490,3 @@ class _Extractor(ExpressionReader):
                 metaclass=metaclass,
             )
         )
-
-    def _module_store(self, target: ast.expr, value: ast.expr) -> None:
-        """A function that stores into a module-level name: ``global _client`` then ``_client =
-        Client()`` (a lazy singleton), or ``_clients[key] = Client()`` (a memo). What it stores tells
-        what the name, or its items, are when the module binds only ``None`` or ``{}``."""
-        scope = self.resolver.scopes[-1]
-        if isinstance(target, ast.Name) and target.id in scope.module_names:
-            name = target.id
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-            container = self.resolver.lookup(target.value.id)
-            if container is None or container.path != f"{self.module}.{target.value.id}":
-                return
-            name = f"{target.value.id}[]"
-        else:
-            return
-        ref = self.resolver.resolve(value)
-        if ref is not None:
-            self.module_stores.append((name, ref))
-

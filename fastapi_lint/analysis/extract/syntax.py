@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.facts import Value
+from fastapi_lint.diagnostics import Span
 
 
 def declares_only(node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[Value, ...]) -> bool:
@@ -376,3 +377,21 @@ def route_commented_out(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: lis
             return True
         at -= 1
     return False
+
+def arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[ast.arg], list[ast.arg], list[ast.expr | None]]:
+    """A def's positional parameters, and all of its parameters in order with their defaults."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    all_args = [*positional, *([args.vararg] if args.vararg else []), *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
+    all_defaults = [*defaults, *([None] if args.vararg else []), *args.kw_defaults, *([None] if args.kwarg else [])]
+    return positional, all_args, all_defaults
+
+
+def def_span(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str], def_col: int) -> Span:
+    """From ``def`` (or ``async``) to the end of the function's name, on the ``def`` line."""
+    line = node.lineno
+    text = lines[line - 1] if line <= len(lines) else ""
+    found = text.find(node.name, def_col)
+    end = found + len(node.name) if found >= 0 else def_col
+    return Span(line, def_col, line, end)

@@ -1,0 +1,93 @@
+"""Reading the deferred bodies of installed packages' functions (``deferred.py``).
+
+A module of an installed package is summarised with its functions' bodies deferred
+(``summarize_installed``); its extractor, with its tree, is kept among the last modules read
+(``_KEPT``), so the first questions about the module's functions cost no second parse. A function
+the user's cache kept unread, or whose module's extractor is no longer kept, reads its file again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi_lint.analysis.extract.deferred import EMPTY_BODY
+from fastapi_lint.analysis.extract.parse import Parsed, parse
+from fastapi_lint.analysis.extract.summary import Extractor
+from fastapi_lint.analysis.extract.syntax import walking
+from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.source import read_source
+
+# How many modules' extractors (each with its tree) are kept for the bodies asked about next.
+_KEEP = 64
+_KEPT: OrderedDict[tuple[str, str], Extractor] = OrderedDict()
+_LARGEST_FILE = 2_000_000
+
+
+@dataclass(frozen=True)
+class BodyReader:
+    """Where a deferred function's body is: its module's file (``site`` / ``shown``), named as
+    it was summarised, and the function's path."""
+
+    site: str
+    shown: str
+    module: str
+    is_package: bool
+    path: str
+    line: int  # of its ``def``
+
+    def __call__(self) -> dict[str, object]:
+        return _read_body(self)
+
+    def installed_in(self, site: str) -> BodyReader:
+        return self if site == self.site else BodyReader(site, self.shown, self.module, self.is_package, self.path,
+                                                          self.line)
+
+
+def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: bool, site: str) -> ModuleSummary:
+    """``parsed``'s facts (the module of an installed package, in ``site``), its functions'
+    bodies deferred; its extractor kept for them."""
+    def reader(path: str, line: int) -> BodyReader:
+        return BodyReader(site, shown, module, is_package, path, line)
+
+    with walking():
+        extractor = Extractor(parsed, shown, module, is_package, reader)
+        summary = extractor.run()
+    if extractor.deferred:
+        key = (site, shown)
+        _KEPT[key] = extractor
+        _KEPT.move_to_end(key)
+        while len(_KEPT) > _KEEP:
+            _KEPT.popitem(last=False)
+    return summary
+
+
+def _read_body(reader: BodyReader) -> dict[str, object]:
+    key = (reader.site, reader.shown)
+    extractor = _KEPT.get(key) or _summarised_again(reader)
+    found = extractor.deferred.get((reader.path, reader.line)) if extractor is not None else None
+    if extractor is None or found is None:
+        return dict(EMPTY_BODY)
+    _KEPT.move_to_end(key)
+    node, class_path, decorators = found
+    try:
+        with walking():
+            return extractor.body(node, reader.path, class_path, decorators)
+    except Exception:  # a bug in phase 1, or a body too deep, costs this function's facts only
+        return dict(EMPTY_BODY)
+
+
+def _summarised_again(reader: BodyReader) -> Extractor | None:
+    """The module read and summarised again (its summary kept by the user's cache, its tree not)."""
+    file = Path(reader.site) / reader.shown
+    try:
+        if file.stat().st_size > _LARGEST_FILE:
+            return None
+        parsed = parse(read_source(file), reader.shown)
+        if not isinstance(parsed, Parsed):
+            return None
+        summarize_installed(parsed, reader.shown, reader.module, reader.is_package, reader.site)
+    except Exception:  # gone, changed, unreadable: the body's facts are not known
+        return None
+    return _KEPT.get((reader.site, reader.shown))

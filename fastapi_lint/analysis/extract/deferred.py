@@ -1,0 +1,122 @@
+"""The bodies of installed packages' functions, read when first asked about.
+
+A module of an installed package is read because a call reaches into it (``analysis/installed.py``),
+and a climb down to what it waits on asks about few of its functions (on letta's environment, one
+in thirteen): reading every body would cost most of what the environment adds to a run. Such a
+module is summarised as any other but for the bodies of its functions: each is a
+``DeferredFunctionFacts``, whose body's facts the same extractor reads the first time one of them
+is asked for, with the module's names in scope as at its ``def``. A function whose body gives its
+module facts of its own is read at once (``deferrable``): one that defines functions or classes,
+or stores into a module-level name; what its imports load is recorded with its ``def``. The extractors of the modules read last are kept
+(``keep``), so the first questions about a module cost no second parse; a function kept in the
+user's cache (pickled unread) reads its file again when asked about.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from fastapi_lint.analysis.extract.syntax import is_type_checking, walked
+from fastapi_lint.analysis.facts import FunctionFacts, field_names
+
+# The facts a body gives, and what they are for a body that cannot be read again (its file gone).
+_BODY: dict[str, object] = {
+    "calls": (), "awaits": False, "is_generator": False, "returned": (), "reads": (), "fills": (), "guards": (),
+    "throttled": (), "bundled": (), "foreign_reads": (), "foreign_paths": (), "gates": (), "switch": None,
+    "branches": (), "field_stores": (), "field_copies": (),
+}
+_FIELDS = field_names(FunctionFacts)
+_HEADER = tuple(name for name in _FIELDS if name not in _BODY)
+EMPTY_BODY = _BODY
+# What a body holding one of these gives its module (a function, a class, a store into a
+# module-level name): read with the module.
+_OWN_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)
+# The words without which a body holds none of those, no import and no item stored (``] =``).
+_MAY_OWN = re.compile(r"\b(?:def|class|global|nonlocal|import|TYPE_CHECKING)\b|\][\s\\]*=(?!=)")
+
+
+class Reader(Protocol):
+    """What reads a deferred body's facts (``bodies.BodyReader``): picklable, and told where
+    its file is installed for this run."""
+
+    def __call__(self) -> dict[str, object]: ...
+
+    def installed_in(self, site: str) -> Reader: ...
+
+
+class DeferredFunctionFacts(FunctionFacts):
+    """A function's facts whose body's part (``_BODY``) is read the first time one of its
+    fields is. Compared and hashed by identity: comparing by value would read every body."""
+
+    def __init__(self, header: dict[str, Any], reader: Reader) -> None:  # noqa: D107 - not the dataclass's
+        state = self.__dict__
+        state.update(header)
+        state["_reader"] = reader
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        state = self.__dict__
+        if "_reader" not in state:  # read: kept as the facts it is
+            return FunctionFacts, tuple(state[name] for name in _FIELDS)
+        return DeferredFunctionFacts, ({name: state[name] for name in _HEADER}, state["_reader"])
+
+    @property
+    def pending(self) -> bool:
+        return "_reader" in self.__dict__
+
+    def installed_in(self, site: str) -> None:
+        """Reads its body from the same file installed in ``site`` (a release the user's cache
+        kept from another environment)."""
+        reader = self.__dict__.get("_reader")
+        if reader is not None:
+            self.__dict__["_reader"] = reader.installed_in(site)
+
+
+def _field(name: str) -> property:
+    def read(self: DeferredFunctionFacts) -> object:
+        state = self.__dict__
+        if name not in state:
+            state.update(state.pop("_reader")())
+        return state[name]
+
+    return property(read)
+
+
+for _name in _BODY:
+    setattr(DeferredFunctionFacts, _name, _field(_name))
+
+
+def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> tuple[ast.Import | ast.ImportFrom, ...] | None:
+    """The imports of a body that gives nothing but the function's own facts, in the order of the
+    source (its module records what they load); None for a body that gives its module facts of
+    its own: a def, a class or ``global`` in it, an import under ``if TYPE_CHECKING:``, an item
+    stored into a name it does not bind (``_clients[key] = ...``, maybe a module's). A body whose
+    text (``lines``, the module's) holds none of their words is told so without its tree."""
+    end = node.end_lineno or len(lines)
+    if not _MAY_OWN.search("\n".join(lines[node.body[0].lineno - 1:end])):
+        return ()
+    imports: list[ast.Import | ast.ImportFrom] = []
+    bound = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    bound.update(arg.arg for arg in (node.args.vararg, node.args.kwarg) if arg is not None)
+    containers: list[str] = []
+    for statement in node.body:
+        for inner in walked(statement):
+            if isinstance(inner, _OWN_FACTS):
+                return None
+            if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                imports.append(inner)
+            elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                bound.add(inner.id)
+            elif isinstance(inner, ast.If) and is_type_checking(inner.test):
+                return None
+            elif isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Subscript) \
+                    and isinstance(inner.targets[0].value, ast.Name):
+                containers.append(inner.targets[0].value.id)
+    if not bound.issuperset(containers):
+        return None
+    return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
