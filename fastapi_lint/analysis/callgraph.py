@@ -472,7 +472,7 @@ class CallGraph:
         """Whether the call may block whichever implementation it runs, when it calls an interface."""
         targets = self._dispatched.get(site)
         if targets is not None and site not in self._picks_block:  # asked once per implementation
-            self._implementations = self._implementations or Implementations(self.project)
+            self._implementations = self._implementations or Implementations(self.project, self.catalog.installed)
             self._picks_block[site] = not any(map(self.fully_known, self._implementations.picks(targets)))
         return targets is None or self._picks_block[site]
 

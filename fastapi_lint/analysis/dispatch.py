@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from fastapi_lint.analysis.catalog import Followed
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.project import Project, per_project, whole
@@ -31,10 +32,14 @@ _DOUBLES = re.compile(r"(?:^|\.)_?(?:InMemory|Fake|Mock|Dummy|Stub)[A-Z]\w*$")
 class Implementations:
     """The implementations a call through an interface may run, for one project."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, followed: Followed | None = None) -> None:
+        """``followed``: the installed packages the project's calls are followed into; when it
+        reads one package's own calls, the project is that package's modules (``installed.py``),
+        whose classes the code calling it makes too: every one may be made."""
         self.project = project
         tests = {summary.path for summary in project.summaries if module_in_tests(summary)}
-        self._made = MadeClasses(project, tests)
+        installed = followed is not None and followed.own_package is not None
+        self._made = None if installed else MadeClasses(project, tests)
 
     def picks(self, targets: list[str]) -> list[str]:
         """Of the implementations an interface's call may run (``targets``: the overrides of one
@@ -54,7 +59,7 @@ class Implementations:
     def _made_class(self, target: str) -> bool:
         located = self.project.function(target)
         class_path = located.function.class_path if located is not None else None
-        return class_path is None or self._made.may_be_made(class_path)
+        return class_path is None or self._made is None or self._made.may_be_made(class_path)
 
 
 @per_project.inherited(whole)

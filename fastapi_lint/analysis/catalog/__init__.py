@@ -22,6 +22,7 @@ class Followed(Protocol):
     """What answers for the calls no entry knows: the project's installed packages (``installed.py``)."""
 
     own_modules: frozenset[str]  # top-level names of the project's modules, never followed there
+    own_package: str | None  # for an installed package's own calls: that package (its project is it)
 
     def entry(self, path: str, covered: Callable[[str], bool]) -> Entry | None: ...
 
