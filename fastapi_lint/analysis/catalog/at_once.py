@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi_lint.analysis.facts import CallSite
 
 _FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf"})
+# A Celery result's ``ready()`` fetches and keeps the task's result when it is done.
+_CELERY_RESULTS = frozenset({"celery.result.AsyncResult.get", "celery.result.AsyncResult.wait"})
 # ``filelock``'s locks: made (not entered by a ``with``) they wait for nothing; ``timeout=0`` fails at once.
 _FILELOCKS = ("FileLock", "SoftFileLock", "UnixFileLock", "WindowsFileLock")
 _EXECUTOR_SHUTDOWNS = ("ThreadPoolExecutor.shutdown", "ProcessPoolExecutor.shutdown")
@@ -29,7 +31,11 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     the lock, ``pbkdf2_hmac(..., 2048)`` with a few thousand rounds takes about a millisecond, pexpect's
     ``expect(..., async_=True)`` returns a coroutine, pydub's ``export(buf, format="wav")`` runs no ffmpeg,
     ``pandas.read_csv(buf, nrows=0)`` parses a header, ldap3's ``Connection(server)`` without
-    ``auto_bind`` has not bound yet."""
+    ``auto_bind`` has not bound yet, a Celery result's ``get()`` where its ``ready()`` was true
+    returns what that fetched."""
+    if path in _CELERY_RESULTS:  # asked after ``if result.ready():``, the result is already fetched
+        receiver = site.text.rpartition(".")[0]
+        return any(truth and text in (f"{receiver}.ready()", f"{receiver}.successful()") for text, truth in site.known)
     if path == "ldap3.Connection":  # binds only when made with ``auto_bind``
         bind = site.kwarg("auto_bind")
         return bind is None or (bind.kind == "const" and bind.text in ("False", "None")) or bind.text.endswith("AUTO_BIND_NONE")

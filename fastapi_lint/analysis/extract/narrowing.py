@@ -13,7 +13,8 @@ known; a branch of the callee on that flag of its parameter (``if payload.is_bin
 ``extract/branches.py``) then runs only if the truth matches (``analysis/call_arguments.py``).
 
 The tests read are a name's attribute (``note.is_binary``), whether the loop it names runs
-(``loop.is_running()``: ``loop_misuse``) or whether it equals a string or one of a list
+(``loop.is_running()``: ``loop_misuse``), whether the Celery task it names is done
+(``result.ready()``, ``result.successful()``: its ``get()`` then returns at once) or whether it equals a string or one of a list
 (``model_name == "ChatGPT"``: the call below passes that string), ``not`` it, and each condition of an
 ``and`` for the ``if`` body. An ``if`` whose body always leaves (``return``, ``raise``,
 ``continue``, ``break``) tells the rest of its block the opposite. Lines where the name or its
@@ -27,6 +28,8 @@ import ast
 from fastapi_lint.analysis.blocks import last_line, statement_blocks
 
 
+# Methods without arguments that ask an object's state: an event loop's, a Celery result's.
+_STATE_QUESTIONS = frozenset({"is_running", "ready", "successful"})
 # (first line, last line, the attribute as written, its truth on those lines)
 Known = tuple[int, int, str, bool]
 
@@ -66,9 +69,10 @@ def _flag(test: ast.expr) -> tuple[str, bool] | None:
         return (inner[0], not inner[1]) if inner is not None else None
     if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name):
         return f"{test.value.id}.{test.attr}", True
-    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_running"
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in _STATE_QUESTIONS
             and isinstance(test.func.value, ast.Name) and not test.args and not test.keywords):
-        return f"{test.func.value.id}.is_running()", True  # ``if loop.is_running():``: the loop's state there
+        # ``if loop.is_running():``: the loop's state there; ``if result.ready():``: the task's
+        return f"{test.func.value.id}.{test.func.attr}()", True
     if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
             and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
             and isinstance(test.comparators[0].value, str)):
