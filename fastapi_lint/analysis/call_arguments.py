@@ -24,6 +24,8 @@ from fastapi_lint.analysis.extract.narrowing import told_strings
 from fastapi_lint.analysis.project import Project
 
 LineRange = tuple[int, int]
+# Past any line of a function: the end of a range that runs to its last line.
+_LAST_LINE = 1 << 30
 
 # Where the bases that may give a class a length come from (``_always_true``).
 _SIZED_BASES = ("builtins.", "collections.", "typing.")
@@ -31,10 +33,12 @@ _UNSIZED_BASES = frozenset({"builtins.object", "builtins.Exception", "typing.Gen
 
 
 def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
-    """The line ranges of ``function`` that the call at ``site`` does not run."""
+    """The line ranges of ``function`` that the call at ``site`` does not run: a generator's
+    lines past its first ``yield`` when the site takes its first item only (``next(get_db())``)."""
+    after = {(function.first_yield + 1, _LAST_LINE)} if site.first_item and function.first_yield else set()
     if not function.branches and not _makes_defaults(function):
-        return frozenset()
-    dead = {(guard.first, guard.last) for guard in function.guards
+        return frozenset(after)
+    dead = after | {(guard.first, guard.last) for guard in function.guards
             if _makes_default(guard.filled, guard.place) and passes(function, site, guard.place[len(PARAMETER):])}
     for branch in function.branches:
         if branch.op == "isinstance":

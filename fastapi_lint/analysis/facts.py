@@ -125,7 +125,8 @@ class CallSite(NamedTuple):
     # is read or written in steps between awaits (``syntax.worked_in_steps``).
     stepped: bool = False
     # True for a call whose result a ``for`` takes one item of: its body always ends in ``break``
-    # (``for root, dirs, files in os.walk(folder): ...; break``: the top folder's listing only).
+    # (``for root, dirs, files in os.walk(folder): ...; break``: the top folder's listing only);
+    # and for one ``next`` takes one item of (``next(get_db())``).
     first_item: bool = False
     # True for a call in a branch of its body (an ``if`` or ``else`` block, an ``except`` handler):
     # it runs only when its condition holds (``opt_in.py``: a switch turned on at startup).
@@ -211,6 +212,9 @@ class FunctionFacts:
     signature: tuple[int, int, bool, bool] | tuple[()] = ()
     # A route's decorator is left in a comment right above it (``# @router.post("/")``).
     route_commented_out: bool = False
+    # A generator's first ``yield`` that its body always reaches (not under an ``if`` or a loop):
+    # what taking its first item runs ends there (``syntax.first_yield``); 0 when there is none.
+    first_yield: int = 0
 
 
 class Switch(NamedTuple):

@@ -26,7 +26,7 @@ from fastapi_lint.analysis.facts import FunctionFacts, field_names
 _BODY: dict[str, object] = {
     "calls": (), "awaits": False, "is_generator": False, "returned": (), "reads": (), "fills": (), "guards": (),
     "throttled": (), "bundled": (), "foreign_reads": (), "foreign_paths": (), "gates": (), "switch": None,
-    "branches": (), "field_stores": (), "field_copies": (),
+    "branches": (), "field_stores": (), "field_copies": (), "first_yield": 0,
 }
 _FIELDS = field_names(FunctionFacts)
 _HEADER = tuple(name for name in _FIELDS if name not in _BODY)

@@ -295,6 +295,8 @@ class ExpressionReader:
         if (func is not None and func.path in _ITERATES) or attr in _ITERATES_METHODS:
             for argument in node.args:
                 self.iterates(argument.value if isinstance(argument, ast.Starred) else argument)
+            if func is not None and func.path == "builtins.next" and node.args:
+                self.first_items.add(id(node.args[0]))  # ``next(get_db())``: the generator's first item only
         if func is not None and func.path in _STREAMS_IN_THREADPOOL:
             body = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "content"), None)
             if isinstance(body, ast.Call):

@@ -21,7 +21,7 @@ from fastapi_lint.analysis.extract.expressions import ExpressionReader, Function
 from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_ref
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
-    LOOPS, arguments, assigned_names, bound_constants, callee_text, caller_parameters, declares_only, def_span,
+    LOOPS, arguments, assigned_names, first_yield, bound_constants, callee_text, caller_parameters, declares_only, def_span,
     is_type_checking, route_commented_out, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
@@ -390,6 +390,7 @@ class Extractor(ExpressionReader):
             branches=flag_branches,
             field_stores=field_stores(node.body, self_name),
             field_copies=constructor_copies(node, class_path, self_name),
+            first_yield=first_yield(node.body) if state.is_generator else 0,
         )
 
     def _foreign_path(self, node: ast.expr) -> str | None:

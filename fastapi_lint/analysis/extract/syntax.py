@@ -395,3 +395,19 @@ def def_span(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str], def
     found = text.find(node.name, def_col)
     end = found + len(node.name) if found >= 0 else def_col
     return Span(line, def_col, line, end)
+
+
+def first_yield(body: list[ast.stmt]) -> int:
+    """The line of the first ``yield`` statement a generator's body always reaches: at its top
+    level, or in a ``try`` or ``with`` block there (``try: yield db`` / ``finally: db.close()``);
+    0 when a branch or a loop may pass before one."""
+    for statement in body:
+        if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Yield):
+            return statement.lineno
+        if isinstance(statement, (ast.With, ast.AsyncWith, ast.Try)):
+            found = first_yield(statement.body)
+            if found:
+                return found
+        if any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(statement)):
+            return 0  # one under a branch or in a loop: the first item may come from anywhere after
+    return 0
