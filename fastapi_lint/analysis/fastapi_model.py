@@ -149,6 +149,10 @@ class _Builder(AppTree):
             self.model.roles[path].add("startup")
         elif method in ROUTE_DECORATORS:
             first = site.args[0] if site.args else site.kwarg("path")
+            # a class-based view's own ``@get("/health")``, defined beside FastAPI's routing code
+            # (``routes/cbv.py``) and used in a module that imports nothing of FastAPI's
+            maker = self.project.function(func.path) if func.kind is RefKind.SYMBOL and not uses_fastapi else None
+            uses_fastapi = uses_fastapi or (maker is not None and not other_owner and _imports_fastapi(maker.module))
             looks_like_route = uses_fastapi and self._text(first).startswith("/")
             if known_owner or looks_like_route:
                 owner = self._owner_key(site, located.function.parent_path)
