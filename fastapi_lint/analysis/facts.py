@@ -212,8 +212,9 @@ class FunctionFacts:
     signature: tuple[int, int, bool, bool] | tuple[()] = ()
     # A route's decorator is left in a comment right above it (``# @router.post("/")``).
     route_commented_out: bool = False
-    # A generator's first ``yield`` that its body always reaches (not under an ``if`` or a loop):
-    # what taking its first item runs ends there (``syntax.first_yield``); 0 when there is none.
+    # The last line of a generator's first ``yield`` that its body always reaches (not under an
+    # ``if`` or a loop): what taking its first item runs ends there (``syntax.first_yield``); 0
+    # when there is none.
     first_yield: int = 0
 
 

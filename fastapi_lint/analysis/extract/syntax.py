@@ -398,12 +398,12 @@ def def_span(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str], def
 
 
 def first_yield(body: list[ast.stmt]) -> int:
-    """The line of the first ``yield`` statement a generator's body always reaches: at its top
-    level, or in a ``try`` or ``with`` block there (``try: yield db`` / ``finally: db.close()``);
+    """The last line of the first ``yield`` statement a generator's body always reaches: at its
+    top level, or in a ``try`` or ``with`` block there (``try: yield db`` / ``finally: db.close()``);
     0 when a branch or a loop may pass before one."""
     for statement in body:
         if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Yield):
-            return statement.lineno
+            return statement.end_lineno or statement.lineno
         if isinstance(statement, (ast.With, ast.AsyncWith, ast.Try)):
             found = first_yield(statement.body)
             if found:
