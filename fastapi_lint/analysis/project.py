@@ -223,6 +223,9 @@ class Project(ClassHierarchy):
             func = self.resolve(value.call.func)
             if func.path in _FUNCTION_WRAPPERS and value.call.args:
                 return self.resolve_value(value.call.args[0])  # ``get_db_manager = contextmanager(get_db)``
+            loaded = value.call.args[0] if func.path == "importlib.import_module" and value.call.args else None
+            if loaded is not None and loaded.kind == "str" and loaded.text and not loaded.text.startswith("."):
+                return self.resolve(Ref(loaded.text))  # ``bcrypt = importlib.import_module("bcrypt")``: the module
             return self._called(func)
         if value.ref is not None:
             found = self.resolve(value.ref)
