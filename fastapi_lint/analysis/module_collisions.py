@@ -88,8 +88,8 @@ def _folder_parts(summary: ModuleSummary) -> tuple[str, ...]:
 
 
 def _root_of(summary: ModuleSummary, name: str) -> tuple[str, ...] | None:
-    """The folder (its path's parts) that ``summary`` is imported from as ``name``; None when
-    its path does not end with that name's folders."""
+    """The folder (its path's parts) that ``summary`` is imported from as ``name``: its file's
+    folder less one folder per package the name goes through; None when the path has fewer."""
     parts = _folder_parts(summary)
     depth = name.count(".") + (1 if summary.is_package else 0)
     if depth > len(parts):

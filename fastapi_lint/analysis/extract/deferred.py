@@ -7,9 +7,8 @@ module is summarised as any other but for the bodies of its functions: each is a
 ``DeferredFunctionFacts``, whose body's facts the same extractor reads the first time one of them
 is asked for, with the module's names in scope as at its ``def``. A function whose body gives its
 module facts of its own is read at once (``deferrable``): one that defines functions or classes,
-or stores into a module-level name; what its imports load is recorded with its ``def``. The extractors of the modules read last are kept
-(``keep``), so the first questions about a module cost no second parse; a function kept in the
-user's cache (pickled unread) reads its file again when asked about.
+or stores into a module-level name; what its imports load is recorded with its ``def``. What reads
+a body, from the module's kept extractor or its file read again, is ``bodies.py``'s.
 """
 
 from __future__ import annotations
@@ -23,14 +22,13 @@ from fastapi_lint.analysis.extract.syntax import is_type_checking, walked
 from fastapi_lint.analysis.facts import FunctionFacts, field_names
 
 # The facts a body gives, and what they are for a body that cannot be read again (its file gone).
-_BODY: dict[str, object] = {
+EMPTY_BODY: dict[str, object] = {
     "calls": (), "awaits": False, "is_generator": False, "returned": (), "reads": (), "fills": (), "guards": (),
     "throttled": (), "bundled": (), "foreign_reads": (), "foreign_paths": (), "gates": (), "switch": None,
     "branches": (), "field_stores": (), "field_copies": (), "first_yield": 0,
 }
 _FIELDS = field_names(FunctionFacts)
-_HEADER = tuple(name for name in _FIELDS if name not in _BODY)
-EMPTY_BODY = _BODY
+_HEADER = tuple(name for name in _FIELDS if name not in EMPTY_BODY)
 # What a body holding one of these gives its module (a function, a class, a store into a
 # module-level name): read with the module.
 _OWN_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)
@@ -48,7 +46,7 @@ class Reader(Protocol):
 
 
 class DeferredFunctionFacts(FunctionFacts):
-    """A function's facts whose body's part (``_BODY``) is read the first time one of its
+    """A function's facts whose body's part (``EMPTY_BODY``'s fields) is read the first time one of its
     fields is. Compared and hashed by identity: comparing by value would read every body."""
 
     def __init__(self, header: dict[str, Any], reader: Reader) -> None:  # noqa: D107 - not the dataclass's
@@ -64,10 +62,6 @@ class DeferredFunctionFacts(FunctionFacts):
         if "_reader" not in state:  # read: kept as the facts it is
             return FunctionFacts, tuple(state[name] for name in _FIELDS)
         return DeferredFunctionFacts, ({name: state[name] for name in _HEADER}, state["_reader"])
-
-    @property
-    def pending(self) -> bool:
-        return "_reader" in self.__dict__
 
     def installed_in(self, site: str) -> None:
         """Reads its body from the same file installed in ``site`` (a release the user's cache
@@ -87,7 +81,7 @@ def _field(name: str) -> property:
     return property(read)
 
 
-for _name in _BODY:
+for _name in EMPTY_BODY:
     setattr(DeferredFunctionFacts, _name, _field(_name))
 
 
