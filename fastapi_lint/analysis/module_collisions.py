@@ -16,16 +16,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi_lint.analysis.facts import ModuleSummary, field_names
 from fastapi_lint.analysis.linking import path_module_names
 
-T = TypeVar("T")
 
 # Fields that hold a name as written or a local name, never a dotted path: kept as they are. Only
 # dotted paths under the module's name are renamed (a keyword, a kind or a field name never has a dot).
 _WRITTEN = frozenset({"name", "text", "place"})
+
+# The renamed summaries of the last two links, by the summary renamed and how: an editor's session
+# links the project again after each edit, and renaming a large tree's modules (polar's SDK, 149
+# modules) took longer than the rest of the link. Holding the summary keeps its id from being reused.
+_Key = tuple[int, str, tuple[tuple[str, frozenset[str]], ...]]
+_renamed_now: dict[_Key, tuple[ModuleSummary, ModuleSummary]] = {}
+_renamed_before: dict[_Key, tuple[ModuleSummary, ModuleSummary]] = {}
 
 
 def separate_roots(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]]
@@ -41,6 +47,8 @@ def separate_roots(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[s
     modules are renamed by the root's path (``user-api.config.settings``), and so are the
     references to them made there, so each service's imports reach its own modules. ``aliases``
     loses the names given up."""
+    global _renamed_now, _renamed_before
+    _renamed_before, _renamed_now = _renamed_now, {}
     claims: dict[str, dict[tuple[str, ...], int]] = {}  # name -> the roots it is claimed below, with the first claimant
     named: list[list[tuple[str, tuple[str, ...]]]] = []
     for index, summary in enumerate(summaries):
@@ -139,36 +147,76 @@ def _renamed(summary: ModuleSummary, name: str,
              roots: tuple[tuple[str, frozenset[str]], ...] = ()) -> ModuleSummary:
     """``summary`` as the module ``name``; with ``roots``, its references to each root's top
     packages are to those below that root (the first that has them), renamed as
-    ``separate_roots`` renames them: by the root's path."""
+    ``separate_roots`` renames them: by the root's path. The same object as the last link's
+    when that renamed the same summary the same way."""
+    key = (id(summary), name, roots)
+    found = _renamed_now.get(key) or _renamed_before.get(key)
+    if found is None or found[0] is not summary:
+        found = (summary, _renaming(summary, name, roots))
+    _renamed_now[key] = found
+    return found[1]
+
+
+def _renaming(summary: ModuleSummary, name: str, roots: tuple[tuple[str, frozenset[str]], ...]) -> ModuleSummary:
     old = summary.module
     prefix = f"{old}."
+    strings: dict[tuple[str, bool], str] = {}  # the facts repeat their paths: each is renamed once
 
-    def rename(value: T, field: str = "") -> T:
-        if isinstance(value, str):
+    def renamed_string(value: str, as_path: bool) -> str:
+        if value == old and as_path:  # a reference to the module itself
+            return name
+        if value.startswith(prefix):
+            return f"{name}.{value[len(prefix):]}"
+        head, dot, _ = value.partition(".")
+        if dot or as_path:  # a dotted path, or a reference to a package itself
+            for root, packages in roots:
+                if head in packages:
+                    return f"{root}.{value}"
+        return value
+
+    def rename(value: Any, field: str = "") -> Any:
+        cls = type(value)
+        if cls is str or isinstance(value, str):
             if field in _WRITTEN:
                 return value
-            if value == old and field == "path":  # a reference to the module itself
-                return name  # type: ignore[return-value]
-            if value.startswith(prefix):
-                return f"{name}.{value[len(prefix):]}"  # type: ignore[return-value]
-            head, dot, _ = value.partition(".")
-            if dot or field == "path":  # a dotted path, or a reference to a package itself
-                for root, packages in roots:
-                    if head in packages:
-                        return f"{root}.{value}"  # type: ignore[return-value]
+            key = (value, field == "path")
+            found = strings.get(key)
+            if found is None:
+                found = strings[key] = renamed_string(*key)
+            return found
+        if cls is tuple:
+            items = tuple(rename(item, field) for item in value)
+            return value if all(a is b for a, b in zip(items, value)) else items
+        fields = _fields_of(cls)
+        if fields is None:
             return value
-        if isinstance(value, tuple):
-            if hasattr(value, "_fields"):  # a fact: a named tuple
-                changed = {f: rename(getattr(value, f), f) for f in value._fields}
-                return value._replace(**changed)  # type: ignore[attr-defined, no-any-return]
-            return tuple(rename(item, field) for item in value)  # type: ignore[return-value]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changes: dict[str, Any] = {f: rename(getattr(value, f), f) for f in field_names(type(value))}
-            return dataclasses.replace(value, **changes)
-        return value
+        changes: dict[str, Any] = {}
+        for f in fields:
+            before = getattr(value, f)
+            after = rename(before, f)
+            if after is not before:
+                changes[f] = after
+        if not changes:
+            return value
+        if isinstance(value, tuple):  # a fact: a named tuple
+            return value._replace(**changes)  # type: ignore[attr-defined]
+        return dataclasses.replace(value, **changes)
 
     # Where an import runs is this module or one of its functions; what it imports is another module.
     imports = tuple((name if where == old else rename(where), rename(module, "path") if roots else module)
                     for where, module in summary.imports)
-    moved = rename(dataclasses.replace(summary, imports=()))
+    moved: ModuleSummary = rename(dataclasses.replace(summary, imports=()))
     return dataclasses.replace(moved, path=summary.path, module=name, imports=imports)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """The fields of a fact class (a named tuple or a dataclass); None for any other type."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        fact = (issubclass(cls, tuple) and hasattr(cls, "_fields")) or (dataclasses.is_dataclass(cls) and not issubclass(cls, type))
+        found = _FIELDS[cls] = field_names(cls) if fact else None
+        return found

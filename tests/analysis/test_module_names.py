@@ -64,3 +64,44 @@ def test_one_package_below_two_roots_keeps_the_shallowest_for_code_outside_both(
     found = lint_paths([tmp_path], Config()).diagnostics
     assert [(d.code, Path(d.path).as_posix().endswith("server/polar/api.py")) for d in found] == [("FAS102", True)]
     assert "requests.get" in found[0].message
+
+
+def test_a_link_again_takes_the_last_links_renamed_modules(tmp_path: Path) -> None:
+    """An editor's session links the project after every edit: the modules ``separate_roots``
+    renamed are the same objects as the last link's while their facts are, renamed afresh when
+    they change, and equal to a fresh renaming either way."""
+    from fastapi_lint.analysis import module_collisions
+    from fastapi_lint.analysis.extract import summarize_file
+    from fastapi_lint.analysis.facts import ModuleSummary
+    from fastapi_lint.analysis.roots import module_aliases
+
+    files = {"a/app/__init__.py": "", "a/app/core.py": "from app.util import f\n\n\ndef g():\n    return f()\n",
+             "a/app/util.py": "def f():\n    return 1\n",
+             "b/svc/app/__init__.py": "", "b/svc/app/core.py": "from app.util import f\n\n\ndef g():\n    return f()\n",
+             "b/svc/app/util.py": "def f():\n    return 2\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    def summaries(core: str) -> list[ModuleSummary]:
+        found = []
+        for name in files:
+            path = tmp_path / name
+            data = core.encode() if name == "b/svc/app/core.py" else path.read_bytes()
+            outcome = summarize_file(path, name, data=data)
+            assert isinstance(outcome, ModuleSummary)
+            found.append(outcome)
+        return found
+
+    first = summaries(files["b/svc/app/core.py"])
+    aliases = module_aliases(first, {s.path: tmp_path / s.path for s in first}, ())
+    renamed, _ = module_collisions.separate_roots(first, aliases)
+    assert {s.module for s in renamed if s.path.startswith("b/")} == {"b.svc.app", "b.svc.app.core", "b.svc.app.util"}
+    again, _ = module_collisions.separate_roots(first, aliases)
+    assert all(one is other for one, other in zip(renamed, again))
+    edited = [*first[:4], summaries("from app.util import f\n\n\ndef g():\n    return f() + 1\n")[4], first[5]]
+    after, _ = module_collisions.separate_roots(edited, aliases)
+    assert after[4] is not again[4] and after[3] is again[3]
+    module_collisions._renamed_now.clear()
+    module_collisions._renamed_before.clear()
+    assert module_collisions.separate_roots(edited, aliases)[0] == after
