@@ -35,6 +35,9 @@ class Mount:
     prefix: str  # ``mount``, ``include_router(prefix=...)`` and ``APIRouter(prefix=...)``, outermost first
     app: str | None  # the app's key (see ``AppTree._owner_key``); None when no app is known to serve it
     dependencies: tuple[str, ...] = ()  # every dependency FastAPI runs first for the route mounted here
+    # the app or router key the way up ends at (the router itself, or one it is included into,
+    # that nothing is known to include); None for a route on no router
+    top: str | None = None
 
 
 @dataclass(frozen=True)

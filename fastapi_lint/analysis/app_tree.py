@@ -58,7 +58,7 @@ class AppTree(Dependencies):
         self._apps: set[str] = set()
         # router (or app) key -> where it is included or mounted
         self._includes: dict[str, list[_Include]] = defaultdict(list)
-        self._mount_memo: dict[str, list[tuple[str, str | None, tuple[Value, ...]]]] = {}
+        self._mount_memo: dict[str, list[tuple[str, str | None, tuple[Value, ...], str | None]]] = {}
         # call site -> the function it is in (None at module level), for the calls that register
         self._site_function: dict[int, FunctionFacts | None] = {}
         self._handing_on: set[str] = set()  # the helpers ``_handed_on`` is following
@@ -253,13 +253,26 @@ class AppTree(Dependencies):
                 self._includes[key].append(_Include(parent, prefix, dependencies, mounted))
             self._children.append((self._module, key, item))
 
+    def _made_here(self, key: str) -> bool:
+        """Whether ``key`` is a module-level name bound to an instance of a class of the project
+        (``router = CRUDRouter(Teacher, ...)``, a wrapper holding its own ``APIRouter``): a value
+        the project makes, not one a module imported by name provides."""
+        found = self.project.bindings.get(key)
+        if not found:
+            return False
+        value = found[0].value
+        if value.kind != "call" or value.call is None or value.call.func is None:
+            return False
+        made = self.project.resolve(value.call.func).path
+        return made.removesuffix(".__getitem__()") in self.project.classes  # ``CRUDRouter[Student, ...](...)`` too
+
     def _computed_includes(self) -> None:
         """The modules that include or mount a child the analysis cannot name: not an app or a
         router the project makes (``app.include_router(plugin.router)`` on a module imported by
         name, a router a loop gets from a loader), nor a library's app (``StaticFiles(...)``)."""
         for module, key, item in self._children:
             if key is not None:
-                unnamed = key not in self._owner_dependencies and key not in self._apps
+                unnamed = key not in self._owner_dependencies and key not in self._apps and not self._made_here(key)
             elif item.kind == "call" and item.call is not None and item.call.func is not None:
                 unnamed = self.project.resolve(item.call.func).path in self.project.functions
             else:
@@ -335,30 +348,30 @@ class AppTree(Dependencies):
                 return function.path
         return None
 
-    def _mounts(self, owner: str | None) -> list[tuple[str, str | None, tuple[Value, ...]]]:
-        """(prefix, app, dependencies) for each way from ``owner`` up to an app (or to a router
-        no app is known to include)."""
+    def _mounts(self, owner: str | None) -> list[tuple[str, str | None, tuple[Value, ...], str | None]]:
+        """(prefix, app, dependencies, top) for each way from ``owner`` up to an app (or to a
+        router no app is known to include); ``top``: the app or router the way ends at."""
         if owner is None:
-            return [("", None, ())]
+            return [("", None, (), None)]
         found = self._mount_memo.get(owner)
         if found is None:
             self._mount_memo[owner] = []  # a cycle of includes ends here
             found = self._mount_memo[owner] = self._find_mounts(owner)
         return found
 
-    def _find_mounts(self, key: str) -> list[tuple[str, str | None, tuple[Value, ...]]]:
+    def _find_mounts(self, key: str) -> list[tuple[str, str | None, tuple[Value, ...], str | None]]:
         own_prefix = self._own_prefix.get(key, "")
         own = tuple(self._owner_dependencies.get(key, ()))
         created = self.project.resolve(Ref(key)) if ":" not in key else Ref(key.partition(":")[2], RefKind.INSTANCE)
         if created.kind is RefKind.INSTANCE:
             own += tuple(value for klass in self.project.mro(created.path) for value in self._class_dependencies.get(klass, ()))
-        found: list[tuple[str, str | None, tuple[Value, ...]]] = []
+        found: list[tuple[str, str | None, tuple[Value, ...], str | None]] = []
         for include in self._includes.get(key, ()):
-            for prefix, app, above in self._mounts(include.parent):
+            for prefix, app, above, top in self._mounts(include.parent):
                 inherited = () if include.mounted else above
-                found.append((prefix + include.prefix + own_prefix, app, (*own, *include.dependencies, *inherited)))
+                found.append((prefix + include.prefix + own_prefix, app, (*own, *include.dependencies, *inherited), top))
         if not found:  # served as it is: an app, or a router whose includes are not known
-            found.append((own_prefix, key if key in self._apps else None, own))
+            found.append((own_prefix, key if key in self._apps else None, own, key))
         return found[:_MAX_MOUNTS]
 
     def _every_app_dependencies(self) -> list[Value]:

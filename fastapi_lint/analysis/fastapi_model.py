@@ -119,12 +119,12 @@ class _Builder(AppTree):
         path = route.handler.function.path
         own = [*self._literal_items(route.site.kwarg("dependencies")), *self._view_dependencies(route.handler)]
         mounts: list[Mount] = []
-        for prefix, app, above in self._mounts(route.owner):
+        for prefix, app, above, top in self._mounts(route.owner):
             extra = [*own, *above]
             if app is None:
                 # No app is known to serve it (a router included in a loop, say): any app may.
                 extra.extend(self._every_app_dependencies())
-            mounts.append(Mount(prefix, app, tuple(self._dependencies_of(path, extra))))
+            mounts.append(Mount(prefix, app, tuple(self._dependencies_of(path, extra)), top))
         if not mounts:  # never: every owner is served somewhere, if only as it is
             mounts.append(Mount("", None, tuple(self._dependencies_of(path, own))))
         return replace(route, mounts=tuple(mounts))

@@ -13,7 +13,7 @@ example's module (``examples/``: what shows the service's use is not part of it)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.deployments import Deployments
@@ -119,25 +119,46 @@ class ModuleClosure(CallEdges):
         # ... and the last two names of each (``analytics.router`` through a name bound two ways,
         # ``try: from routers import analytics`` / ``except ImportError: analytics = None``)
         tails: set[str] | None = None
+
+        def named_by_code(router: str, module: str) -> bool:
+            """Whether some code names ``router`` (of ``module``) or its module as a value."""
+            nonlocal naming, tails
+            naming = naming or named_values(project, tests)
+            tails = tails if tails is not None else _tails(naming.values | naming.handed)
+            return router in imported or any(path in naming.values or path in naming.handed or _tail(path) in tails
+                                             for path in (router, module))
+
         for route in self.model.routes:
             module = route.handler.module
-            if (module.path in tests or any(mount.app for mount in route.mounts)
-                    or route.owner in self.model.included or route.site.func is None):
+            if (module.path in tests or any(mount.app for mount in route.mounts) or route.site.func is None
+                    or project.resolve(route.site.func).path.rpartition(".")[0] not in ROUTER_TYPES):
                 continue
-            if module.module in imported:
-                # The module imported, but its module-level router named by no code (an
-                # ``include_router(search.router)`` commented out while ``from .api import search``
-                # stays): nothing can include it. Not a router imported by its own name, nor one a
-                # function makes and returns, nor a module handed on or kept in a table.
-                naming = naming or named_values(project, tests)
-                tails = tails if tails is not None else _tails(naming.values | naming.handed)
-                if (route.owner is None or route.owner.rpartition(".")[0] != module.module or route.owner in imported
-                        or any(path in naming.values or path in naming.handed or _tail(path) in tails
-                               for path in (route.owner, module.module))):
-                    continue
-            if project.resolve(route.site.func).path.rpartition(".")[0] in ROUTER_TYPES:
+            tops = {mount.top for mount in route.mounts} or {route.owner}
+            if all(self._left_out(top, route.owner, module.module, imported, named_by_code) for top in tops):
                 found.add(route.handler.function.path)
         return frozenset(found)
+
+    def _left_out(self, top: str | None, owner: str | None, module: str, imported: set[str],
+                  named: Callable[[str, str], bool]) -> bool:
+        """Whether a way up from a route's router, ending at ``top``, leaves it out of the
+        service: ``top`` is the router of the route's own module (``module``) and that module is
+        imported by none, or its router named by no code (an ``include_router(search.router)``
+        commented out while ``from .api import search`` stays); or ``top`` is a module-level
+        router the route's router is included into, in a module imported by none or named by no
+        code (a package's ``router`` collecting its modules' routers, which no app includes).
+        Never a router included somewhere (if into an app the analysis does not know), one
+        imported by its own name, one a function makes and returns, a module handed on or kept
+        in a table."""
+        if top in self.model.included:
+            return False
+        if top is None or top == owner:
+            if module not in imported:
+                return True
+            return top is not None and top.rpartition(".")[0] == module and not named(top, module)
+        home = top.rpartition(".")[0]
+        if ":" in top or home not in self.project.modules:
+            return False
+        return home not in imported or not named(top, home)
 
     def _undeployed_apps(self, tests: set[str], deployments: Deployments) -> frozenset[str]:
         """The modules defining apps the deployment does not start: below the folder of a module
