@@ -17,6 +17,7 @@ from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.injected import given_an_async_object
 from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
@@ -69,6 +70,9 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
             if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
+                continue
+            # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``
+            if entry is not None and entry.resource and given_an_async_object(project, located.function, site):
                 continue
             once = entry is not None and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT)
             if once and not once_is_too_many(ref.path):

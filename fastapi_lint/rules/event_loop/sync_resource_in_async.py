@@ -20,7 +20,10 @@ class SyncResourceInAsync(Rule):
     `redis.Redis`, a `boto3` client, a sync OpenAI or Anthropic client, a
     `psycopg2` cursor. The receiver's type comes from a local construction, an
     annotation, a dependency's return value, a `self.` attribute set in
-    `__init__`, or a module-level instance, across modules.
+    `__init__`, or a module-level instance, across modules. A parameter is
+    what its dependency gives: `db: Session = Depends(async_db)` where
+    `async_db` yields an `AsyncSession` is that `AsyncSession` (its
+    `db.query(...)` is a bug, but no wait on the loop), not reported.
 
     Only methods that do I/O are reported: `Session.add` only records an object
     and stays quiet; `Session.execute`, `commit` and `query(...).all()` talk to

@@ -1,0 +1,54 @@
+"""What FastAPI passes a parameter: what its dependency gives, whatever the annotation says.
+
+``db: Session = Depends(async_db)`` where ``async_db`` yields an ``AsyncSession``: the route gets
+the ``AsyncSession``. Its ``db.query(...)`` raises and its ``db.commit()`` makes a coroutine that
+no one awaits: broken code, but no synchronous wait on the loop. Phase 1 types a parameter by its
+annotation (it cannot see another module's dependency); this asks the linked project.
+"""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
+from fastapi_lint.analysis.linking import UNKNOWN
+from fastapi_lint.analysis.project import Project
+
+_DEPENDS = frozenset({"Depends", "Security"})
+
+
+def injected(project: Project, function: FunctionFacts, name: str) -> Ref:
+    """What FastAPI passes for ``function``'s parameter ``name`` when a dependency provides it
+    (``Depends(get_x)`` as its default, or in ``Annotated[T, Depends(get_x)]``); UNKNOWN when
+    no dependency does, or what it gives is not known."""
+    for param in function.params:
+        if param.name == name:
+            for value in (param.default, param.annotation):
+                provider = _provider(project, value)
+                if provider is not UNKNOWN:
+                    return project.resolve(Ref(f"{provider.path}()", RefKind.INSTANCE))
+    return UNKNOWN
+
+
+def given_an_async_object(project: Project, function: FunctionFacts, site: CallSite) -> bool:
+    """Whether the receiver of ``site`` (``db`` of ``db.execute(...)``) is a parameter whose
+    dependency gives an async client or session (an ``Async...`` class, or one of an
+    ``asyncio`` module: ``redis.asyncio.Redis``), whatever its annotation says."""
+    head, dot, _ = site.text.partition(".")
+    if not dot or not head.isidentifier():
+        return False
+    given = injected(project, function, head).path
+    return given.rpartition(".")[2].startswith("Async") or ".asyncio." in f".{given}."
+
+
+def _provider(project: Project, value: Value | None) -> Ref:
+    """The dependency ``value`` names: ``get_x`` of ``Depends(get_x)``, looked for inside an
+    ``Annotated[...]`` too."""
+    if value is None:
+        return UNKNOWN
+    call = value.call
+    if value.kind == "call" and call is not None and call.args and project.resolve(call.func).path.rpartition(".")[2] in _DEPENDS:
+        return project.resolve_value(call.args[0])
+    for item in value.items:
+        found = _provider(project, item)
+        if found is not UNKNOWN:
+            return found
+    return UNKNOWN
