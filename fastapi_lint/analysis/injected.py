@@ -13,6 +13,8 @@ from fastapi_lint.analysis.linking import UNKNOWN
 from fastapi_lint.analysis.project import Project
 
 _DEPENDS = frozenset({"Depends", "Security"})
+_GENERATORS = frozenset(f"{module}.{name}" for module in ("typing", "typing_extensions", "collections.abc")
+                        for name in ("Generator", "AsyncGenerator", "Iterator", "AsyncIterator"))
 
 
 def injected(project: Project, function: FunctionFacts, name: str) -> Ref:
@@ -24,8 +26,22 @@ def injected(project: Project, function: FunctionFacts, name: str) -> Ref:
             for value in (param.default, param.annotation):
                 provider = _provider(project, value)
                 if provider is not UNKNOWN:
-                    return project.resolve(Ref(f"{provider.path}()", RefKind.INSTANCE))
+                    given = project.resolve(Ref(f"{provider.path}()", RefKind.INSTANCE))
+                    return given if given is not UNKNOWN else _yielded(project, provider.path)
     return UNKNOWN
+
+
+def _yielded(project: Project, path: str) -> Ref:
+    """What a generator dependency yields by its annotation (``-> AsyncGenerator[AsyncSession,
+    None]``), when its body yields what the analysis cannot see (a session of an engine module
+    not in the tree). Asked here only: read everywhere, a generator's annotation would make
+    objects known that the placement of uncalled coroutines reads otherwise."""
+    located = project.function(path)
+    returns = located.function.returns if located is not None and located.function.is_generator else None
+    if returns is None or not returns.items or project.resolve(returns.ref).path not in _GENERATORS:
+        return UNKNOWN
+    first = returns.items[0]
+    return Ref(project.resolve(first.ref).path, RefKind.INSTANCE) if first.kind == "ref" and first.ref is not None else UNKNOWN
 
 
 def given_an_async_object(project: Project, function: FunctionFacts, site: CallSite) -> bool:
