@@ -72,7 +72,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
                 continue
             # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``
-            if entry is not None and entry.resource and given_an_async_object(project, located.function, site):
+            if entry is not None and entry.resource and given_an_async_object(project, located.function, ref):
                 continue
             once = entry is not None and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT)
             if once and not once_is_too_many(ref.path):

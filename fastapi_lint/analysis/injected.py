@@ -8,8 +8,9 @@ annotation (it cannot see another module's dependency); this asks the linked pro
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
+from fastapi_lint.analysis.facts import FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.linking import UNKNOWN
+from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Project
 
 _DEPENDS = frozenset({"Depends", "Security"})
@@ -44,15 +45,28 @@ def _yielded(project: Project, path: str) -> Ref:
     return Ref(project.resolve(first.ref).path, RefKind.INSTANCE) if first.kind == "ref" and first.ref is not None else UNKNOWN
 
 
-def given_an_async_object(project: Project, function: FunctionFacts, site: CallSite) -> bool:
-    """Whether the receiver of ``site`` (``db`` of ``db.execute(...)``) is a parameter whose
-    dependency gives an async client or session (an ``Async...`` class, or one of an
-    ``asyncio`` module: ``redis.asyncio.Redis``), whatever its annotation says."""
-    head, dot, _ = site.text.partition(".")
-    if not dot or not head.isidentifier():
-        return False
-    given = injected(project, function, head).path
-    return given.rpartition(".")[2].startswith("Async") or ".asyncio." in f".{given}."
+def given_an_async_object(project: Project, function: FunctionFacts, ref: Ref) -> bool:
+    """Whether ``ref`` (a sync client's or session's method a call of ``function`` reaches) is
+    of a library that ``function`` was handed an async object of, by a dependency, under a sync
+    annotation (``db: Session = Depends(async_db)`` giving an ``AsyncSession``): the sync objects
+    it reaches (``db.execute``, and ``query.count()`` on ``query = db.query(User)``) are what
+    the annotation made up. An async object is an ``Async...`` class, or one of an ``asyncio``
+    module (``redis.asyncio.Redis``)."""
+    library = ref.path.partition(".")[0]
+    for param in function.params:
+        if _annotated(project, param.annotation).partition(".")[0] != library:
+            continue
+        given = injected(project, function, param.name).path
+        if given.partition(".")[0] == library and (given.rpartition(".")[2].startswith("Async") or ".asyncio." in f".{given}."):
+            return True
+    return False
+
+
+def _annotated(project: Project, value: Value | None) -> str:
+    """The type an annotation names, through ``Annotated[...]`` and ``Optional[...]``."""
+    while value is not None and value.items and project.resolve(value.ref).path in TYPE_WRAPPERS:
+        value = value.items[0]
+    return project.resolve_value(value).path if value is not None else ""
 
 
 def _provider(project: Project, value: Value | None) -> Ref:
