@@ -6,11 +6,14 @@ for a real service, used in tests or in a development mode, whose waits are simu
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Folders whose code only tests run; and the file names of test modules.
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests", "e2e", "mocks", "fakes"})
 _DOUBLES = ("mock", "fake")
 
 
+@lru_cache(maxsize=1 << 16)  # asked tens of thousands of times a check, of a project's few thousand files
 def is_test_path(parts: tuple[str, ...]) -> bool:
     """Whether a file, by its path's parts below the project's root, is test code."""
     if not parts:
