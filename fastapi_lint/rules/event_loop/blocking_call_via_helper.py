@@ -5,6 +5,8 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.event_loop import advice, chain_hops, chain_names, cost_of, waiting
+from fastapi_lint.analysis.facts import Ref
+from fastapi_lint.analysis.injected import given_an_async_object
 from fastapi_lint.analysis.request_path import describe_async
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -47,7 +49,12 @@ class BlockingCallViaHelper(Rule):
     `torch.load`), which holds the loop for seconds the one time it runs.
 
     ## Known problems
-    Calls whose target cannot be resolved statically (callables passed as
+    A route handed an async session under a sync annotation (`db: Session =
+    Depends(async_db)` where `async_db` yields an `AsyncSession`) passes
+    that session on: a chain from it to a synchronous session of the same
+    library is taken to be made up by the annotation, and is not reported
+    (the code is broken, not blocking), though a helper may open a sync
+    session of its own. Calls whose target cannot be resolved statically (callables passed as
     parameters, dynamic dispatch through unknown objects) are taken not to
     block: missed alarm, by design. A sync helper that blocks only on some
     branch is reported all the same. A cache keyed by a request value counts
@@ -120,7 +127,8 @@ class BlockingCallViaHelper(Rule):
             # A call with several callees (a name bound two ways, an interface's overrides) is one
             # call: reported once, through the callee whose chain costs most.
             for site, callee, witness in graph.blocking_edges(located):
-                if witness.tier == Tier.METADATA:
+                if witness.tier == Tier.METADATA or (witness.entry.resource and given_an_async_object(
+                        context.project, located.function, Ref(witness.blocking_call))):
                     continue
                 request = found.per_request(located.function.path)
                 chain = " -> ".join([located.function.name, *chain_names(graph, located, site, witness)])
