@@ -130,6 +130,7 @@ def admin_roots(model: FastAPIModel, now_and_then: bool = False) -> set[str]:
             rare = requested_now_and_then(prefix + route.path, route.methods) if now_and_then else under_admin(prefix + route.path)
             served.setdefault(handler, []).append(own or by_mount or rare)
     admin = {handler for handler, flags in served.items() if all(flags)}
+    admin |= {path for path, roles in model.roles.items() if "admin_hook" in roles}  # an admin panel's own
     changed = True
     while changed:
         changed = False

@@ -23,7 +23,7 @@ BASE_HTTP_MIDDLEWARE = frozenset(
 # "nested": an async function defined inside request-path code (a streaming generator, say);
 # "wrapper": the async function a decorator below a route's returns, which FastAPI calls instead.
 REQUEST_ROLES = frozenset({"route", "dependency", "middleware", "exception_handler", "background_task", "nested",
-                           "wrapper"})
+                           "wrapper", "admin_hook"})
 STARTUP_ROLES = frozenset({"lifespan", "startup"})
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+from fastapi_lint.analysis.admin_hooks import admin_hooks
 from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind, Value
@@ -106,6 +107,8 @@ class _Builder(AppTree):
             for binding in summary.bindings:
                 self._app_binding(summary, binding)
         self._http_middleware_roles()
+        for hook in admin_hooks(project):  # an admin panel's login and save hooks: ``admin_hooks.py``
+            self.model.roles[hook].add("admin_hook")
         self._router_class_dependencies()
         self._parameter_receivers()
         self.model.included = set(self._includes)

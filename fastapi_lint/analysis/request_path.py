@@ -135,6 +135,7 @@ def _role_word(model: FastAPIModel, path: str) -> str | None:
         ("middleware", "middleware"),
         ("exception_handler", "exception handler"),
         ("background_task", "background task"),
+        ("admin_hook", "admin panel hook"),
     ):
         if role in roles:
             return word

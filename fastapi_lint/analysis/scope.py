@@ -5,7 +5,8 @@ A blocking call stalls a server only when it runs on the loop that serves reques
 event-loop finding is shown, the function it is in is placed (``Where``):
 
 - ``REQUEST``: reached from what an app runs per request (routes, dependencies, middleware,
-  exception handlers, background tasks, and what they await, call or start as tasks);
+  exception handlers, background tasks, an admin panel's hooks (``admin_hooks.py``), and what they
+  await, call or start as tasks);
 - ``APP_TASK``: reached from a task that startup code (the lifespan, a startup handler) starts
   on the app's loop and leaves running (``asyncio.create_task(monitor())``);
 - ``STARTUP``: reached only from startup code itself: it runs before any request is served;

@@ -1,0 +1,43 @@
+"""Methods an admin panel's framework calls for a request of the panel, which the project only
+overrides: sqladmin's authentication backend (``login``, ``logout``, ``authenticate``, run on the
+app's loop for the panel's login form and each of its pages) and a model view's hooks
+(``on_model_change`` before a save from the panel, ...). They are on the request path wherever
+the project builds an ``Admin`` (``Admin(app, engine, authentication_backend=AdminAuth(...))``),
+as an operator's rare requests (``admin_routes.py``): a wait there is worth a finding, a client
+built per request is not.
+"""
+
+from __future__ import annotations
+
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.test_code import is_test_path
+
+# Each framework base class (by every path it is imported by), with the methods its framework calls.
+_HOOKS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
+    (frozenset({"sqladmin.AuthenticationBackend", "sqladmin.authentication.AuthenticationBackend"}),
+     ("login", "logout", "authenticate")),
+    (frozenset({"sqladmin.ModelView", "sqladmin.models.ModelView"}),
+     ("on_model_change", "after_model_change", "on_model_delete", "after_model_delete",
+      "insert_model", "update_model", "delete_model")),
+)
+_ADMINS = frozenset({"sqladmin.Admin", "sqladmin.application.Admin"})
+
+
+def admin_hooks(project: Project) -> list[str]:
+    """The hook methods of the project's subclasses of an admin framework's classes, when code
+    outside the tests builds that framework's ``Admin``."""
+    if not any(project.resolve(site.func).path in _ADMINS and not _in_tests(summary.path)
+               for summary, _, site in project.calls_named(["Admin"]) if site.func is not None):
+        return []
+    found: list[str] = []
+    for class_path, (_, summary) in project.classes.items():
+        if _in_tests(summary.path):
+            continue
+        for bases, methods in _HOOKS:
+            if project.is_subclass(class_path, bases):
+                found.extend(path for method in methods if (path := f"{class_path}.{method}") in project.functions)
+    return found
+
+
+def _in_tests(path: str) -> bool:
+    return is_test_path(tuple(part for part in path.replace("\\", "/").split("/") if part not in ("", ".")))
