@@ -54,6 +54,7 @@ class LinkedNames:
         self.stores: dict[str, list[Ref]] = {}
         self._all: list[Located] = []
         self._methods: dict[str, list[Located]] = {}  # by the path of their class
+        self._shadowed: dict[str, bool] = {}  # submodules their package binds its name over (``shadowed``)
         # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
         packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
         loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
@@ -126,6 +127,30 @@ class LinkedNames:
             choices = ([Ref(key)] if key in self.functions or key in self.classes else []) + bound.get(key, [])
             if 1 < len(choices) <= MAX_ALTERNATIVES:
                 self.choices[key] = choices
+
+    def shadowed(self, module: str) -> bool:
+        """Whether ``pkg.sub`` names, as an attribute of its package, what the package's own code
+        binds to ``sub`` after importing the submodule, not the submodule: ``from .sub import *``
+        where ``sub.py`` defines ``sub = CRUDUser(...)``, ``from .sub import sub``, a ``def sub``."""
+        found = self._shadowed.get(module)
+        if found is None:
+            found = self._shadowed[module] = self._binds_over(module)
+        return found
+
+    def _binds_over(self, module: str) -> bool:
+        parent, _, name = module.rpartition(".")
+        package = self.modules.get(parent)
+        if package is None or not package.is_package or package.module != parent:
+            return False
+        key = f"{parent}.{name}"
+        if key in self.functions or key in self.classes:
+            return True
+        bound = self.bindings.get(key)
+        if bound is not None:
+            ref = bound[0].value.ref
+            return bound[0].value.kind != "ref" or ref is None or ref.path != module  # ``from . import sub`` binds the module
+        return any(f"{source}.{name}" in self.bindings or f"{source}.{name}" in self.functions
+                   or f"{source}.{name}" in self.classes for source in package.star_imports)
 
     # -- lookup ------------------------------------------------------------
 

@@ -257,8 +257,10 @@ class Project(ClassHierarchy):
         """The longest leading run of ``path``'s segments naming a project module, and its length."""
         candidate, end = path, len(segments)
         while end:
-            if "()" not in candidate and candidate in self.modules:
-                return Ref(self.modules[candidate].module), end
+            if "()" not in candidate and candidate in self.modules and not (
+                    end < len(segments) and self.shadowed(candidate)
+                    and not self._defines(self.modules[candidate], segments[end].removesuffix("()"))):
+                return Ref(self.modules[candidate].module), end  # not ``crud.user.update``: ``crud`` binds ``user`` over it
             candidate, end = candidate[: candidate.rfind(".")], end - 1
         first = segments[0]
         if first.endswith("()"):
@@ -289,7 +291,7 @@ class Project(ClassHierarchy):
 
     def _module_member(self, module: ModuleSummary, name: str, depth: int = 0) -> Ref:
         path = f"{module.module}.{name}"
-        if path in self.functions or path in self.classes or path in self.modules:
+        if path in self.functions or path in self.classes or (path in self.modules and not self.shadowed(path)):
             return Ref(self.modules[path].module if path in self.modules else path)
         found = self.bindings.get(path)
         if found is None and module.star_imports and depth < _STAR_HOPS:
