@@ -354,12 +354,15 @@ def used_on_request_threads(project: Project, threads: RequestThreads, found: Ho
 
 def _hands_a_session_over(function: FunctionFacts, matcher: _Matcher) -> bool:
     """``with Session(engine) as session: yield session``: the session it hands back keeps the
-    pool, though its type names no pool."""
+    pool, though its type names no pool; so does ``db: Session = SessionLocal()`` then ``yield db``
+    (the annotation names the local's type, the factory called is the pool's)."""
     if not any(path.removesuffix("()") in _SESSIONS for value in function.returned for path in _value_paths(value)):
         return False
-    return any(site.func is not None and site.func.path in _SESSIONS
-               and any(matcher.matches(path) for value in (*site.args, *(v for _, v in site.kwargs)) for path in _value_paths(value))
-               for site in function.calls)
+    return any(site.func is not None and (
+        (site.func.path in _SESSIONS and any(matcher.matches(path) for value in (*site.args, *(v for _, v in site.kwargs))
+                                             for path in _value_paths(value)))
+        or (not site.args and not site.kwargs and matcher.matches(site.func.path)))
+        for site in function.calls)
 
 
 def _dependency_paths(function: FunctionFacts) -> Iterator[str]:
