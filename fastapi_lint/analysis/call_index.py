@@ -4,9 +4,10 @@ resolves to, or by the keywords it passes."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Optional, Protocol
 
+from fastapi_lint.analysis.extract.deferred import unread_reader
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind
 
 
@@ -92,3 +93,25 @@ def call_groups(summary: ModuleSummary) -> Iterator[tuple[FunctionFacts | None, 
 
 def _first(entry: _Entry) -> int:
     return entry[0]
+
+
+def deferred_calls_to(project: Resolving, paths: Collection[str]) -> list[tuple[ModuleSummary, FunctionFacts, CallSite]]:
+    """The calls in function bodies that resolve to one of ``paths``, in a project whose bodies
+    are read when asked for (an installed package's, ``extract/deferred.py``): only the modules
+    whose text names a callee, by its last name or by a name a module binds it to (``from .x
+    import Client as C``), are read; indexing every call would read every body."""
+    wanted = set(paths)
+    last = {path.rpartition(".")[2] for path in wanted}
+    names = last | {binding.name for summary in project.summaries for binding in summary.bindings
+                    if binding.value.ref is not None and binding.value.ref.path.rpartition(".")[2] in last}
+    words = tuple(name.encode() for name in names if name)
+    found: list[tuple[ModuleSummary, FunctionFacts, CallSite]] = []
+    for summary in project.summaries:
+        reader = unread_reader(summary.functions)
+        if reader is not None and not reader.mentions(words):
+            continue
+        for function in summary.functions:
+            for site in function.calls:
+                if site.func is not None and project.resolve(site.func).path in wanted:
+                    found.append((summary, function, site))
+    return found

@@ -14,12 +14,14 @@ here the resolution of paths, with the project's calls indexed (``call_index.Cal
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
 
-from fastapi_lint.analysis.call_index import CallIndex, call_groups
+from fastapi_lint.analysis.call_index import CallIndex, call_groups, deferred_calls_to
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING
 from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
 from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
+from fastapi_lint.analysis.extract.deferred import DeferredFunctionFacts
 from fastapi_lint.analysis.linking import UNKNOWN, Located as Located  # what rules report on
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
@@ -66,6 +68,8 @@ class Project(ClassHierarchy):
     def function_calls_to(self, paths: Iterable[str]) -> list[tuple[Located, CallSite]]:
         """The calls in function bodies that resolve to one of ``paths``, with their function,
         in the order of ``all_functions``: a rule after a few callees need not resolve every call."""
+        if self.deferred_bodies:
+            return [(Located(function, summary), site) for summary, function, site in deferred_calls_to(self, list(paths))]
         found = self._call_index().lookup("path", paths)
         return [(Located(function, summary), site) for summary, function, site in found if function is not None]
 
@@ -82,6 +86,11 @@ class Project(ClassHierarchy):
     def calls_with_keyword(self, keywords: Iterable[str]) -> list[tuple[ModuleSummary, FunctionFacts | None, CallSite]]:
         """Calls passing one of ``keywords`` by name (``response_class=...``)."""
         return self._call_index().lookup("keyword", keywords)
+
+    @cached_property
+    def deferred_bodies(self) -> bool:
+        """Whether its functions' bodies are read when asked for (an installed package's)."""
+        return any(type(function) is DeferredFunctionFacts for summary in self.summaries for function in summary.functions)
 
     def _call_index(self) -> CallIndex:
         if self._calls is None:

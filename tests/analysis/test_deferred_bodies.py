@@ -166,3 +166,34 @@ def test_an_installed_packages_classes_may_all_be_made_by_the_code_calling_it(tm
 
     assert Implementations(Project([summary])).picks(overrides) == ["sdk.LocalStore.read"]
     assert Implementations(Project([summary]), Package()).picks(overrides) == overrides  # type: ignore[arg-type]
+
+
+def test_the_callers_of_a_class_read_only_the_modules_that_name_it(tmp_path: Path) -> None:
+    """An installed package asked who builds a class (``Project.function_calls_to``) reads the
+    bodies of the modules whose text names it, by its name or by a name a module binds it to,
+    and finds the calls indexing every body finds."""
+    from fastapi_lint.analysis.call_index import CallIndex
+    from fastapi_lint.analysis.project import Project
+
+    files = {
+        "sdk/__init__.py": "",
+        "sdk/client.py": "class Client:\n    def get(self, url):\n        return url\n",
+        "sdk/direct.py": "from .client import Client\n\n\ndef make():\n    return Client()\n",
+        "sdk/renamed.py": "from .client import Client as HttpClient\n\n\ndef make():\n    return HttpClient()\n",
+        "sdk/other.py": "import json\n\n\ndef dump(value):\n    return json.dumps(value)\n",
+    }
+    summaries = []
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+        summary = summarize_file(tmp_path / name, name, defer=str(tmp_path))
+        assert isinstance(summary, ModuleSummary)
+        summaries.append(summary)
+    project = Project(summaries)
+    assert project.deferred_bodies
+    found = [(located.function.path, site.text) for located, site in project.function_calls_to(["sdk.client.Client"])]
+    assert found == [("sdk.direct.make", "Client"), ("sdk.renamed.make", "HttpClient")]
+    dump = next(function for summary in summaries for function in summary.functions if function.name == "dump")
+    assert "_reader" in vars(dump)  # its module never names the class: not read
+    indexed = CallIndex(project).lookup("path", ["sdk.client.Client"])
+    assert [(function.path, site.text) for _, function, site in indexed if function is not None] == found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi_lint.analysis.extract.deferred import EMPTY_BODY
@@ -44,6 +45,10 @@ class BodyReader:
         return self if site == self.site else BodyReader(site, self.shown, self.module, self.is_package, self.path,
                                                           self.line)
 
+    def mentions(self, words: tuple[bytes, ...]) -> bool:
+        text = _text(self.site, self.shown)
+        return text is None or any(word in text for word in words)
+
 
 def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: bool, site: str) -> ModuleSummary:
     """``parsed``'s facts (the module of an installed package, in ``site``), its functions'
@@ -61,6 +66,15 @@ def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: boo
         while len(_KEPT) > _KEEP:
             _KEPT.popitem(last=False)
     return summary
+
+
+@lru_cache(maxsize=256)
+def _text(site: str, shown: str) -> bytes | None:
+    """A module's source, for a search of the names its bodies may call by (``mentions``)."""
+    try:
+        return read_source(Path(site) / shown)
+    except (OSError, ValueError):
+        return None
 
 
 def _read_body(reader: BodyReader) -> dict[str, object]:

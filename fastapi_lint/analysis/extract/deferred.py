@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from fastapi_lint.analysis.extract.syntax import is_type_checking, walked
 from fastapi_lint.analysis.facts import FunctionFacts, field_names
@@ -43,6 +43,10 @@ class Reader(Protocol):
     def __call__(self) -> dict[str, object]: ...
 
     def installed_in(self, site: str) -> Reader: ...
+
+    def mentions(self, words: tuple[bytes, ...]) -> bool:
+        """Whether its module's text holds one of ``words`` (True when the file cannot be read)."""
+        ...
 
 
 class DeferredFunctionFacts(FunctionFacts):
@@ -114,3 +118,12 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
     if not bound.issuperset(containers):
         return None
     return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
+
+
+def unread_reader(functions: tuple[FunctionFacts, ...]) -> Reader | None:
+    """The reader of one of ``functions`` whose body is not read yet: where its module's text is."""
+    for function in functions:
+        reader = function.__dict__.get("_reader") if type(function) is DeferredFunctionFacts else None
+        if reader is not None:
+            return cast(Reader, reader)
+    return None
