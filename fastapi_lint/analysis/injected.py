@@ -54,12 +54,16 @@ def given_an_async_object(project: Project, function: FunctionFacts, ref: Ref) -
     module (``redis.asyncio.Redis``)."""
     library = ref.path.partition(".")[0]
     for param in function.params:
-        if _annotated(project, param.annotation).partition(".")[0] != library:
-            continue
-        given = injected(project, function, param.name).path
-        if given.partition(".")[0] == library and (given.rpartition(".")[2].startswith("Async") or ".asyncio." in f".{given}."):
-            return True
+        annotated = _annotated(project, param.annotation)
+        if annotated.partition(".")[0] == library and not _async_of(annotated, library) and _async_of(
+                injected(project, function, param.name).path, library):
+            return True  # not ``db: AsyncSession``: a sync session the function makes itself is one
     return False
+
+
+def _async_of(path: str, library: str) -> bool:
+    """Whether ``path`` is an async class of ``library``: ``Async...``, or of an ``asyncio`` module."""
+    return path.partition(".")[0] == library and (path.rpartition(".")[2].startswith("Async") or ".asyncio." in f".{path}.")
 
 
 def _annotated(project: Project, value: Value | None) -> str:
