@@ -109,6 +109,8 @@ commands = st.one_of(
 def _build(root: Path, outside: Path, home: Path, plan: list[tuple[list[str | bytes], str, int]]) -> None:
     for parts, kind, pick in plan:
         path = root.joinpath(*map(_name, parts))
+        if _through_a_link(root, path):
+            continue  # a link made earlier (to "..", to "/") would build this outside the sandbox
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if os.path.lexists(path):
@@ -127,6 +129,16 @@ def _build(root: Path, outside: Path, home: Path, plan: list[tuple[list[str | by
                 path.write_bytes(BINARY[pick % len(BINARY)])
         except (OSError, ValueError):
             continue  # a name this file system refuses, or a file where a folder should be
+
+
+def _through_a_link(root: Path, path: Path) -> bool:
+    """Whether a folder on the way from ``root`` to ``path`` is a link: building there writes where it points."""
+    folder = root
+    for part in path.relative_to(root).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return True
+    return False
 
 
 def _cache(root: Path, outside: Path, pieces: list[str]) -> None:
