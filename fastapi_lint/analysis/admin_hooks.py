@@ -9,6 +9,8 @@ built per request is not.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.test_code import is_test_path
 
@@ -40,4 +42,4 @@ def admin_hooks(project: Project) -> list[str]:
 
 
 def _in_tests(path: str) -> bool:
-    return is_test_path(tuple(part for part in path.replace("\\", "/").split("/") if part not in ("", ".")))
+    return is_test_path(PurePath(path).parts)

@@ -39,8 +39,6 @@ CACHE``) counts as once although its key may come from the request: once per key
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -454,13 +452,8 @@ def _in_tests(located: Located) -> bool:
 
 def module_in_tests(summary: ModuleSummary) -> bool:
     """Whether the module is test code, by its dotted name."""
-    return _named_as_tests(summary.module, summary.is_package)
-
-
-@lru_cache(maxsize=1 << 16)  # asked for every function a guard's question reaches
-def _named_as_tests(module: str, is_package: bool) -> bool:
-    *package, name = module.split(".")
-    return is_test_path((*package, name if is_package else f"{name}.py"))
+    *package, name = summary.module.split(".")
+    return is_test_path((*package, name if summary.is_package else f"{name}.py"))
 
 
 def _keeps_instances(project: Project, class_path: str) -> bool:

@@ -18,7 +18,7 @@ _GENERATORS = frozenset(f"{module}.{name}" for module in ("typing", "typing_exte
                         for name in ("Generator", "AsyncGenerator", "Iterator", "AsyncIterator"))
 
 
-def injected(project: Project, function: FunctionFacts, name: str) -> Ref:
+def dependency_gives(project: Project, function: FunctionFacts, name: str) -> Ref:
     """What FastAPI passes for ``function``'s parameter ``name`` when a dependency provides it
     (``Depends(get_x)`` as its default, or in ``Annotated[T, Depends(get_x)]``); UNKNOWN when
     no dependency does, or what it gives is not known."""
@@ -56,7 +56,7 @@ def given_an_async_object(project: Project, function: FunctionFacts, ref: Ref) -
     for param in function.params:
         annotated = _annotated(project, param.annotation)
         if annotated.partition(".")[0] == library and not _async_of(annotated, library) and _async_of(
-                injected(project, function, param.name).path, library):
+                dependency_gives(project, function, param.name).path, library):
             return True  # not ``db: AsyncSession``: a sync session the function makes itself is one
     return False
 

@@ -31,7 +31,7 @@ from fastapi_lint.analysis.project import Located, Project, split_path
 from fastapi_lint.analysis.request_path import Paths
 from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.returned_values import made, returns_made
-from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.analysis.guards import module_in_tests
 
 # Sync roles FastAPI runs in its threadpool: a route, dependency or exception handler while
 # the request waits, a background task after the response.
@@ -416,8 +416,7 @@ def runs_at_all(project: Project, located: Located, makes: frozenset[str]) -> bo
     matcher = _Matcher(project, found, makes)
     matcher.refresh()
     for summary in project.summaries:
-        *package, name = summary.module.split(".")
-        if is_test_path((*package, name if summary.is_package else f"{name}.py")):
+        if module_in_tests(summary):
             continue
         if any(matcher.matches(used) for site in summary.module_calls for used in _site_paths(site)):
             return True
