@@ -11,7 +11,8 @@ repository's root, the folder holding ``.git``) that declares dependencies: ``py
 (PEP 621 ``[project] dependencies`` and ``optional-dependencies``, PEP 735
 ``[dependency-groups]``, Poetry's ``[tool.poetry.dependencies]`` and its groups) and
 ``requirements*.txt`` or ``requirements/*.txt`` (following ``-r``/``-c`` within the
-repository). Its lock is the nearest ``uv.lock`` or ``poetry.lock`` at or above the module.
+repository), and the older ways: ``setup.py``, ``setup.cfg``, ``Pipfile``. Its lock is the
+nearest ``uv.lock``, ``poetry.lock`` or ``Pipfile.lock`` at or above the module.
 
 How a version is decided, for "is the project below version V?":
 
@@ -32,6 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from fastapi_lint.analysis.older_declarations import (
+    pipfile_constraints,
+    pipfile_lock_versions,
+    setup_cfg_requirements,
+    setup_py_requirements,
+)
 from fastapi_lint.source import decode_text, digest_files, read_source
 
 if sys.version_info >= (3, 11):
@@ -39,13 +46,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-LOCK_FILES = ("uv.lock", "poetry.lock")
+LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
+_OLDER_DECLARATIONS = ("setup.py", "setup.cfg", "Pipfile")
 # The most read of a lock file: a large project's ``uv.lock`` runs to a few MiB. Every dependency
 # file is read as a source file is (``source.read_source``): a regular file only, never a FIFO
 # or a device named ``requirements.txt`` that would stall the run.
 MAX_LOCK_BYTES = 64 * 1024 * 1024
 # How every name a folder scan looks at begins (most names in a folder are modules: skipped).
-_CANDIDATES = ("pyproject.toml", "requirements", ".git", *LOCK_FILES)
+_CANDIDATES = ("pyproject.toml", "requirements", ".git", *LOCK_FILES, *_OLDER_DECLARATIONS)
 _REQUIREMENTS = re.compile(r"requirements.*\.txt\Z")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)\Z", re.S)
 _SPECIFIER = re.compile(r"\s*(===|==|!=|~=|<=|>=|<|>|\^|~)?\s*([0-9][0-9A-Za-z.*+!-]*)\s*\Z")
@@ -179,7 +187,6 @@ def _one_specifier(text: str) -> Range:
 
 def pyproject_ranges(data: dict[str, Any]) -> dict[str, Range]:
     """Every dependency a ``pyproject.toml`` declares, PEP 621 and Poetry alike."""
-    found: dict[str, Range] = {}
     project = data.get("project")
     requirements: list[object] = []
     if isinstance(project, dict):
@@ -192,14 +199,7 @@ def pyproject_ranges(data: dict[str, Any]) -> dict[str, Range]:
     if isinstance(groups, dict):
         for listed in groups.values():
             requirements.extend(_listed(listed))
-    for requirement in requirements:
-        parsed = requirement_range(requirement) if isinstance(requirement, str) else None
-        if parsed is not None:
-            _add(found, *parsed)
-    for table in poetry_dependency_tables(data):
-        for name, constraint in table.items():
-            _add(found, normalize(name), _poetry_range(constraint))
-    return found
+    return _constrained(_requirements_of([item for item in requirements if isinstance(item, str)]), poetry_dependency_tables(data))
 
 
 def poetry_dependency_tables(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -286,13 +286,13 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def locked_versions(text: str) -> dict[str, list[Version]]:
-    """``uv.lock``/``poetry.lock``: each package's locked versions (a fork may lock several).
+    """``uv.lock``/``poetry.lock``/``Pipfile.lock`` (JSON): each package's locked versions (a fork may lock several).
 
     Read with a pattern, not a TOML parser: both formats start a package with its name and
     version, and a large lock (1 MB) parses in a third of a second but scans in milliseconds.
     """
     found: dict[str, list[Version]] = {}
-    for name, written in _LOCKED.findall(text):
+    for name, written in _LOCKED.findall(text) if not text.lstrip().startswith("{") else pipfile_lock_versions(text):
         parsed = version(written)
         if parsed is not None:
             found.setdefault(normalize(name), []).append(parsed)
@@ -323,7 +323,7 @@ def _scan(where: str) -> _Folder:
             continue
         if name == "pyproject.toml" and _declares(folder / name):
             found.declarations.append(folder / name)
-        elif _REQUIREMENTS.match(name):
+        elif _REQUIREMENTS.match(name) or name in _OLDER_DECLARATIONS:
             found.declarations.append(folder / name)
         elif name == "requirements" and (folder / name).is_dir():
             try:
@@ -441,7 +441,7 @@ class Pins:
     def _declared(self, file: Path, boundary: Path) -> dict[str, Range]:
         found = self._ranges.get(file)
         if found is None:
-            found = self._ranges[file] = _read_declarations(file, boundary)
+            found = self._ranges[file] = read_declarations(file, boundary)
         return found
 
     def _locked(self, lock: Path) -> dict[str, list[Version]]:
@@ -457,14 +457,33 @@ class Pins:
 
 def declaration_files(folder: str) -> list[Path]:
     """The files in ``folder`` that declare dependencies: a ``pyproject.toml`` that does,
-    ``requirements*.txt``, ``requirements/*.txt``."""
+    ``requirements*.txt``, ``requirements/*.txt``, ``setup.py``, ``setup.cfg``, ``Pipfile``."""
     return _scan(folder).declarations
 
 
-def _read_declarations(file: Path, boundary: Path) -> dict[str, Range]:
-    if file.name != "pyproject.toml":
-        return requirements_ranges(file, boundary)
-    return pyproject_ranges(read_pyproject(file))
+def read_declarations(file: Path, boundary: Path) -> dict[str, Range]:
+    """What a declaration file (``declaration_files``) declares; its includes read within ``boundary``."""
+    if file.name in ("pyproject.toml", "Pipfile"):
+        data = read_pyproject(file)
+        return pyproject_ranges(data) if file.name == "pyproject.toml" else _constrained({}, [pipfile_constraints(data)])
+    if file.name in ("setup.py", "setup.cfg"):
+        return _requirements_of((setup_py_requirements if file.name == "setup.py" else setup_cfg_requirements)(file))
+    return requirements_ranges(file, boundary)
+
+
+def _requirements_of(requirements: list[str]) -> dict[str, Range]:
+    found: dict[str, Range] = {}
+    for parsed in filter(None, map(requirement_range, requirements)):
+        _add(found, *parsed)
+    return found
+
+
+def _constrained(found: dict[str, Range], tables: list[dict[str, Any]]) -> dict[str, Range]:
+    """``found`` with the packages of Poetry-shaped tables (name -> ``"^0.100"`` or ``{version = ...}``)."""
+    for table in tables:
+        for name, constraint in table.items():
+            _add(found, normalize(name), _poetry_range(constraint))
+    return found
 
 
 def read_pyproject(file: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ repository checked in as a search corpus (``docs/fastapi/``, tutorials and inter
 vendored whole. The service runs the installed release, not the copy; linting the copy reports
 another project's code and links the service's ``import fastapi`` to it. The enclosing project
 is the nearest folder above with dependency declarations (``pyproject.toml``,
-``requirements*.txt``), up to the folder linted. Each file is read as a source file is.
+``requirements*.txt``, ``setup.py``, ``setup.cfg``, ``Pipfile``), up to the folder linted. Each file is read as a source file is.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi_lint.analysis.pins import (declaration_files, normalize, poetry_dependency_tables, pyproject_ranges,
-                                        read_pyproject, requirements_ranges)
+                                        read_declarations, read_pyproject)
 
 _PYPROJECT = "pyproject.toml"
 # What a Poetry dependency's table names when it comes from somewhere other than an index.
@@ -86,7 +86,7 @@ def _declarations(folder: Path) -> _Declared | None:
             data = read_pyproject(file)
             declared.update(pyproject_ranges(data))
         else:
-            declared.update(requirements_ranges(file, folder))
+            declared.update(read_declarations(file, folder))
     members = _table(_table(_table(data, "tool"), "uv"), "workspace").get("members")
     return _Declared(_distribution(data), frozenset(declared - _sourced(data)),
                      tuple(member for member in members if isinstance(member, str)) if isinstance(members, list) else ())

@@ -95,3 +95,37 @@ def test_unknown_modules_and_projects_without_pins_say_nothing(tmp_path: Path) -
     assert pins.pin("fastapi", "app/main.py") is None and not pins.below("fastapi", "app/main.py", "0.131.0")
     assert not Pins.none().below("fastapi", "app/main.py", "0.131.0")
     assert fingerprint(pins) == fingerprint(Pins.none())
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"setup.py": 'from setuptools import setup\nsetup(name="api", install_requires=["fastapi==0.44.0", "uvicorn"])\n'},
+        {"setup.py": 'import setuptools\nBASE = ["fastapi>=0.60"]\nsetuptools.setup(install_requires=BASE + ["orm"])\n'},
+        {"setup.py": 'from setuptools import setup\nsetup(extras_require={"web": ["fastapi~=0.80.1"]})\n'},
+        {"setup.cfg": "[metadata]\nname = api\n\n[options]\ninstall_requires =\n    # the web framework\n    fastapi==0.90.0\n    uvicorn\n"},
+        {"Pipfile": '[packages]\nfastapi = "==0.88.0"\nuvicorn = "*"\n\n[dev-packages]\npytest = "*"\n'},
+        {"Pipfile": '[packages]\nfastapi = "*"\n', "Pipfile.lock": '{"default": {"fastapi": {"version": "==0.85.1"}}, "develop": {}}'},
+    ],
+)
+def test_the_older_declarations_pin_too(tmp_path: Path, files: dict[str, str]) -> None:
+    pins = _project(tmp_path, {"app/main.py": "", **files})
+    assert pins.below("fastapi", "app/main.py", "0.93.0")
+    assert not pins.below("fastapi", "app/main.py", "0.44.0")
+    assert {f.name for f in pins.files()} == set(files)
+
+
+@pytest.mark.parametrize(
+    "setup_py",
+    [
+        'setup(install_requires=open("requirements.txt").read().splitlines())\n',  # computed: unknown
+        'REQUIRES = ["fastapi==0.44.0"]\nREQUIRES = []\nsetup(install_requires=REQUIRES)\n',  # bound twice: unknown
+        "setup(install_requires=[\n",  # not Python
+        'def setup(**kw): ...\nsetup(install_requires=["fastapi==0.44.0"]) if False else None\nimport os; os.system("touch pwned")\n',
+    ],
+)
+def test_a_setup_py_is_read_never_run(tmp_path: Path, setup_py: str) -> None:
+    pins = _project(tmp_path, {"app/main.py": "", "setup.py": setup_py})
+    expected = "fastapi==0.44.0" in setup_py and "REQUIRES = []" not in setup_py
+    assert pins.below("fastapi", "app/main.py", "0.93.0") is expected
+    assert not (tmp_path / "pwned").exists()

@@ -119,7 +119,10 @@ class DeprecatedStartupEvent(Rule):
 
     @staticmethod
     def _message(site: CallSite, since: str) -> str:
-        return f"`{site.text}(\"{site.args[0].text}\")` is deprecated since {since}: use a `lifespan` context manager"
+        event = site.args[0].text
+        if site.text.endswith("add_event_handler"):  # not deprecated itself: what it registers is
+            return f"`{site.text}(\"{event}\")` registers a {event} event, deprecated since {since}: use a `lifespan` context manager"
+        return f"`{site.text}(\"{event}\")` is deprecated since {since}: use a `lifespan` context manager"
 
 
 _STARLETTE_TYPES = frozenset({"starlette.applications.Starlette"})
