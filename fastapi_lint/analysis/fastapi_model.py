@@ -17,7 +17,7 @@ from dataclasses import replace
 from fastapi_lint.analysis.admin_hooks import admin_hooks
 from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
 from fastapi_lint.analysis.project import Located, Project
@@ -54,6 +54,7 @@ _ROUTE_CLASS_PATHS = frozenset(
     }
 )
 _MIDDLEWARE_CLASSES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+_AUTHENTICATION_MIDDLEWARE = frozenset({"starlette.middleware.authentication.AuthenticationMiddleware"})
 # The last name of every call ``_registration_call`` acts on (besides ``*BackgroundTask``).
 _REGISTRATION_NAMES = frozenset(
     {"add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route", "add_event_handler",
@@ -248,7 +249,7 @@ class _Builder(AppTree):
         elif method == "add_exception_handler" and (handler := site.argument("handler", 1)) is not None:
             self._add_role(handler, "exception_handler")
         elif method == "add_middleware" and (middleware := site.argument("middleware_class", 0)) is not None:
-            self._add_middleware_class(middleware)
+            self._add_middleware_class(middleware, site)
         elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
             self._add_task(site, site.args[0])  # not a process manager's ``add_task``
         elif method == "include_router" and (router := site.argument("router", 0)) is not None:
@@ -278,7 +279,7 @@ class _Builder(AppTree):
         resolved = self.project.resolve(site.func).path
         if name == "Middleware":
             if resolved in _MIDDLEWARE_CLASSES and site.args:
-                self._add_middleware_class(site.args[0])
+                self._add_middleware_class(site.args[0], site)
             return
         if resolved not in _ROUTE_CLASS_PATHS:
             return
@@ -309,9 +310,14 @@ class _Builder(AppTree):
             if every or function.class_path in self._middleware_added:
                 self.model.roles[function.path].add("middleware")
 
-    def _add_middleware_class(self, value: Value) -> None:
+    def _add_middleware_class(self, value: Value, site: CallSite) -> None:
         resolved = self.project.resolve_value(value)
         self._middleware_added.add(resolved.path)
+        if resolved.path in _AUTHENTICATION_MIDDLEWARE:  # its backend's ``authenticate`` runs per request
+            backend = self.project.resolve_value(site.argument("backend", 1))
+            authenticate = self.project.resolve(Ref(f"{backend.path}.authenticate")) if backend.path in self.project.classes else None
+            if authenticate is not None and authenticate.path in self.project.functions:
+                self.model.roles[authenticate.path].add("middleware")
         if value.kind != "ref" or (resolved.path not in self.project.classes
                                    and resolved.path.partition(".")[0] in self._project_packages):
             self._middleware_unnamed = True  # a parameter, a loop's item, a name bound at run time
