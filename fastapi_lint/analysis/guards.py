@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, Ref, RefKind
+from fastapi_lint.analysis.extract.deferred import may_mention
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.dependencies import injected
@@ -188,6 +189,8 @@ def copied_field(project: Project, located: Located, place: str) -> tuple[Locate
     found: tuple[Located, str] | None = None
     for cls in project.mro(class_path):
         for method in project.class_methods(cls):
+            if not may_mention(method.function, field):  # a library's method whose body is unread and never names it
+                continue
             copies = dict(method.function.field_copies)
             if field in copies and found is None:
                 found = method, copies[field]

@@ -197,3 +197,37 @@ def test_the_callers_of_a_class_read_only_the_modules_that_name_it(tmp_path: Pat
     assert "_reader" in vars(dump)  # its module never names the class: not read
     indexed = CallIndex(project).lookup("path", ["sdk.client.Client"])
     assert [(function.path, site.text) for _, function, site in indexed if function is not None] == found
+
+
+def test_a_field_copied_by_a_constructor_reads_only_the_methods_that_name_it(tmp_path: Path) -> None:
+    """Which constructor parameter ``self._config`` copies (``guards.copied_field``), asked of an
+    installed package's class: its methods whose lines never spell the field are not read, and the
+    answer is that of reading them all; a method that sets the field again still unsettles it."""
+    from fastapi_lint.analysis.guards import copied_field
+    from fastapi_lint.analysis.project import Project
+
+    text = (
+        "class Base:\n    def close(self):\n        return None\n\n\n"
+        "class Client(Base):\n    def __init__(self, config):\n        self._config = config\n\n"
+        "    def fetch(self, url):\n        return url\n\n    def load(self):\n        return self._config\n"
+    )
+    (tmp_path / "sdk.py").write_text(text)
+    deferred = summarize_file(tmp_path / "sdk.py", "sdk.py", defer=str(tmp_path))
+    whole = summarize_file(tmp_path / "sdk.py", "sdk.py")
+    assert isinstance(deferred, ModuleSummary) and isinstance(whole, ModuleSummary)
+    answers = []
+    for summary in (deferred, whole):
+        project = Project([summary])
+        load = project.function("sdk.Client.load")
+        assert load is not None
+        found = copied_field(project, load, "self._config")
+        answers.append((found[0].function.path, found[1]) if found is not None else None)
+    assert answers == [("sdk.Client.__init__", "config")] * 2
+    unread = {function.name for function in deferred.functions if "_reader" in vars(function)}
+    assert {"fetch", "close"} <= unread
+    (tmp_path / "sdk.py").write_text(text + "\n    def reset(self):\n        self._config = None\n")
+    again = summarize_file(tmp_path / "sdk.py", "sdk.py", defer=str(tmp_path))
+    assert isinstance(again, ModuleSummary)
+    project = Project([again])
+    load = project.function("sdk.Client.load")
+    assert load is not None and copied_field(project, load, "self._config") is None

@@ -27,6 +27,11 @@ def self_attributes(
     if not method.args.args or static:
         return []
     self_name = method.args.args[0].arg
+    stores = [(statement, target) for statement in top_level(method.body) if isinstance(statement, (ast.Assign, ast.AnnAssign))
+              for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+              if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name]
+    if not stores:  # most methods store none: their locals need no binding
+        return []
     args = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
     positional = [*method.args.posonlyargs, *method.args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(method.args.defaults)) + list(method.args.defaults)
@@ -39,24 +44,12 @@ def self_attributes(
     found: list[Attribute] = []
     resolver.scopes.append(scope)
     try:
-        for statement in top_level(method.body):
-            if isinstance(statement, (ast.Assign, ast.AnnAssign)):
-                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                for target in targets:
-                    if (
-                        isinstance(target, ast.Attribute)
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id == self_name
-                    ):
-                        annotated = (
-                            resolver.annotation_type(statement.annotation)
-                            if isinstance(statement, ast.AnnAssign)
-                            else None
-                        )
-                        if annotated is not None:
-                            found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
-                        elif statement.value is not None:
-                            found += (Attribute(target.attr, ref) for ref in _held(statement.value, resolver))
+        for statement, target in stores:
+            annotated = resolver.annotation_type(statement.annotation) if isinstance(statement, ast.AnnAssign) else None
+            if annotated is not None:
+                found.append(Attribute(target.attr, Ref(annotated, RefKind.INSTANCE), annotated=True))
+            elif statement.value is not None:
+                found += (Attribute(target.attr, ref) for ref in _held(statement.value, resolver))
     finally:
         resolver.scopes.pop()
     return found

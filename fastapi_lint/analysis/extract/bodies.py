@@ -8,6 +8,7 @@ the user's cache kept unread, or whose module's extractor is no longer kept, rea
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,24 +38,31 @@ class BodyReader:
     is_package: bool
     path: str
     line: int  # of its ``def``
+    end: int  # its last line
 
     def __call__(self) -> dict[str, object]:
         return _read_body(self)
 
     def installed_in(self, site: str) -> BodyReader:
         return self if site == self.site else BodyReader(site, self.shown, self.module, self.is_package, self.path,
-                                                          self.line)
+                                                          self.line, self.end)
 
     def mentions(self, words: tuple[bytes, ...]) -> bool:
-        text = _text(self.site, self.shown)
+        text = _text(self.site, self.shown, _stamp(self.site, self.shown))
         return text is None or any(word in text for word in words)
+
+    def body_mentions(self, word: bytes) -> bool:
+        """Whether the function's own lines hold ``word`` (or any byte beyond ASCII, where a name
+        may be spelled otherwise than it is called); True when the file cannot be read."""
+        lines = _lines(self.site, self.shown, _stamp(self.site, self.shown))
+        return lines is None or any(word in line or not line.isascii() for line in lines[self.line - 1:self.end])
 
 
 def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: bool, site: str) -> ModuleSummary:
     """``parsed``'s facts (the module of an installed package, in ``site``), its functions'
     bodies deferred; its extractor kept for them."""
-    def reader(path: str, line: int) -> BodyReader:
-        return BodyReader(site, shown, module, is_package, path, line)
+    def reader(path: str, line: int, end: int) -> BodyReader:
+        return BodyReader(site, shown, module, is_package, path, line, end)
 
     with walking():
         extractor = Extractor(parsed, shown, module, is_package, reader)
@@ -68,13 +76,28 @@ def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: boo
     return summary
 
 
+def _stamp(site: str, shown: str) -> tuple[int, int]:
+    """The file's size and time of change: a package upgraded in a long session is read anew."""
+    try:
+        info = os.stat(Path(site) / shown)
+    except (OSError, ValueError):
+        return (-1, -1)
+    return (info.st_size, info.st_mtime_ns)
+
+
 @lru_cache(maxsize=256)
-def _text(site: str, shown: str) -> bytes | None:
+def _text(site: str, shown: str, stamp: tuple[int, int]) -> bytes | None:
     """A module's source, for a search of the names its bodies may call by (``mentions``)."""
     try:
         return read_source(Path(site) / shown)
     except (OSError, ValueError):
         return None
+
+
+@lru_cache(maxsize=64)
+def _lines(site: str, shown: str, stamp: tuple[int, int]) -> list[bytes] | None:
+    text = _text(site, shown, stamp)
+    return text.splitlines() if text is not None else None
 
 
 def _read_body(reader: BodyReader) -> dict[str, object]:

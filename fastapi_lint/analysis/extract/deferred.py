@@ -48,6 +48,10 @@ class Reader(Protocol):
         """Whether its module's text holds one of ``words`` (True when the file cannot be read)."""
         ...
 
+    def body_mentions(self, word: bytes) -> bool:
+        """Whether the function's own lines may spell ``word``."""
+        ...
+
 
 class DeferredFunctionFacts(FunctionFacts):
     """A function's facts whose body's part (``EMPTY_BODY``'s fields) is read the first time one of its
@@ -96,7 +100,8 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
     stored into a name it does not bind (``_clients[key] = ...``, maybe a module's). A body whose
     text (``lines``, the module's) holds none of their words is told so without its tree."""
     end = node.end_lineno or len(lines)
-    if not _MAY_OWN.search("\n".join(lines[node.body[0].lineno - 1:end])):
+    body = node.body[1:] if _is_docstring(node.body[0]) else node.body  # a docstring's words own nothing
+    if not body or not _MAY_OWN.search("\n".join(lines[body[0].lineno - 1:end])):
         return ()
     imports: list[ast.Import | ast.ImportFrom] = []
     bound = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
@@ -118,6 +123,17 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
     if not bound.issuperset(containers):
         return None
     return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+
+
+def may_mention(function: FunctionFacts, word: str) -> bool:
+    """Whether ``function``'s body may name ``word``: False only for a body not read yet whose
+    lines do not hold it, which so need not be read to know that none of its facts name it."""
+    reader = function.__dict__.get("_reader") if type(function) is DeferredFunctionFacts else None
+    return reader is None or cast(Reader, reader).body_mentions(word.encode())
 
 
 def unread_reader(functions: tuple[FunctionFacts, ...]) -> Reader | None:

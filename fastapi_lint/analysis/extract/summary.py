@@ -66,7 +66,7 @@ def summarize(parsed: Parsed, path: str, module: str, is_package: bool) -> Modul
 
 class Extractor(ExpressionReader):
     def __init__(self, parsed: Parsed, path: str, module: str, is_package: bool,
-                 defer: Callable[[str, int], Reader] | None = None) -> None:
+                 defer: Callable[[str, int, int], Reader] | None = None) -> None:
         """``defer``: what reads a function's body (by its path and line) when first asked about,
         for an installed package's module (``bodies.py``)."""
         self.module_scope = Scope()
@@ -324,7 +324,7 @@ class Extractor(ExpressionReader):
             if not self.type_checking_only:
                 self.imports.extend((path, name) for found in imports for name in imported_modules(found, self.package))
             self.deferred[path, node.lineno] = (node, class_path, decorators)
-            self.functions.append(DeferredFunctionFacts(header, self.defer(path, node.lineno)))
+            self.functions.append(DeferredFunctionFacts(header, self.defer(path, node.lineno, node.end_lineno or node.lineno)))
             return
         self.functions.append(FunctionFacts(**header, **self.body(node, path, class_path, decorators)))  # type: ignore[arg-type]
 
