@@ -34,6 +34,8 @@ _HEADER = tuple(name for name in _FIELDS if name not in EMPTY_BODY)
 _OWN_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)
 # The words without which a body holds none of those, no import and no item stored (``] =``).
 _MAY_OWN = re.compile(r"\b(?:def|class|global|nonlocal|import|TYPE_CHECKING)\b|\][\s\\]*=(?!=)")
+# Without which a body stores no item (``_clients[key] = ...``): its statements tell the rest.
+_ITEM_STORE = re.compile(r"\][\s\\]*=(?!=)")
 
 
 class Reader(Protocol):
@@ -101,8 +103,11 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
     text (``lines``, the module's) holds none of their words is told so without its tree."""
     end = node.end_lineno or len(lines)
     body = node.body[1:] if _is_docstring(node.body[0]) else node.body  # a docstring's words own nothing
-    if not body or not _MAY_OWN.search("\n".join(lines[body[0].lineno - 1:end])):
+    text = "\n".join(lines[body[0].lineno - 1:end]) if body else ""
+    if not _MAY_OWN.search(text):
         return ()
+    if not _ITEM_STORE.search(text):
+        return _statement_imports(node.body)
     imports: list[ast.Import | ast.ImportFrom] = []
     bound = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
     bound.update(arg.arg for arg in (node.args.vararg, node.args.kwarg) if arg is not None)
@@ -122,6 +127,26 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
                 containers.append(inner.targets[0].value.id)
     if not bound.issuperset(containers):
         return None
+    return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
+
+
+def _statement_imports(body: list[ast.stmt]) -> tuple[ast.Import | ast.ImportFrom, ...] | None:
+    """``deferrable`` for a body that stores no item: what it looks for are statements, found
+    in the bodies of its compound statements without walking a single expression."""
+    imports: list[ast.Import | ast.ImportFrom] = []
+    pending = list(body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, _OWN_FACTS) or (isinstance(statement, ast.If) and is_type_checking(statement.test)):
+            return None
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            imports.append(statement)
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, name, None)
+            if isinstance(inner, list):
+                pending.extend(inner)
+        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+            pending.extend(holder.body)
     return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
 
 
