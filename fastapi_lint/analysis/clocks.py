@@ -31,6 +31,26 @@ def ages(test: ast.expr, clock_names: Callable[[], frozenset[str]]) -> bool | No
     return on_left == isinstance(test.ops[0], (ast.Gt, ast.GtE))
 
 
+def throttles(statement: ast.stmt, clock_names: Callable[[], frozenset[str]]) -> bool:
+    """``if minutes_passed <= INTERVAL: continue`` (or ``return``), ``minutes_passed`` read from a
+    clock: what follows runs only once the interval has passed since the last time; also an ``if``
+    that ends so (``if provider.last_pull is not None: ...; if fresh: continue``: the first time
+    runs, then once per period)."""
+    if not isinstance(statement, ast.If) or statement.orelse or not statement.body:
+        return False
+    last = statement.body[-1]
+    if isinstance(last, (ast.Continue, ast.Return)):
+        return ages(statement.test, clock_names) is False
+    return throttles(last, clock_names)
+
+
+def stale_elif(statement: ast.If, clock_names: Callable[[], frozenset[str]]) -> ast.If | None:
+    """The ``elif`` of ``if missing: ... elif now - self._at > TTL: ...``, when it finds an entry
+    stale: the same code again once per period, as ``if missing or stale:`` runs it."""
+    elif_ = statement.orelse[0] if len(statement.orelse) == 1 and isinstance(statement.orelse[0], ast.If) else None
+    return elif_ if elif_ is not None and ages(elif_.test, clock_names) else None
+
+
 def _reads_clock(node: ast.AST, clocks: frozenset[str]) -> bool:
     if isinstance(node, ast.Name):
         return node.id in clocks

@@ -35,18 +35,18 @@ filled when every caller passes the value.
 
 The forms recognised: ``is None`` (or ``== None``)/``not x``/``not in``/``not hasattr(o, "x")``/
 ``not isinstance(x, Config)`` (and a stamp the filling sets, ``CACHE["checked_at"] == 0``, or a
-text it loads, ``if page == "":``) with
-the guarded code in the ``if`` body; the same tests' opposites with an early ``return`` (the
-rest of the body is guarded) or with the filling code in the ``else``; and a test combined with
-others by ``and``/``or`` (``if c is None or c.is_closed:``, ``if key in CACHE and fresh(key):``):
-the extra conditions say when an entry is stale, so the code runs once per entry and period
+text it loads, ``if page == "":``) with the guarded code in the ``if`` body; the same tests'
+opposites with an early ``return`` (the rest of the body is guarded) or with the filling code in
+the ``else``; and a test combined with others by ``and``/``or`` (``if c is None or c.is_closed:``,
+``if key in CACHE and fresh(key):``, or an ``elif`` that finds a stamp stale): the extra
+conditions say when an entry is stale, so the code runs once per entry and period
 (``Guard.refresh``), not once per call; so does a nested ``if alias == self._alias: if
 self._model is not None: return self._model`` (a one-entry cache). Two extra conditions say no
 staleness: a switch, a parameter with a constant default tested alone (``and not ignore_cache``,
-``ignore_cache=False``), and a state kept beside the place (``self.state == State.READY``). A place is
-filled by an assignment, an item assignment, ``setattr`` or a cache's own
-``set``/``setdefault``/``update``/``put``; a logger's ``handlers`` by its ``addHandler``
-(``if logger.handlers: return logger`` before the handlers are added: configured once).
+``ignore_cache=False``), and a state kept beside the place (``self.state == State.READY``). A place
+is filled by an assignment, an item assignment, ``setattr`` or a cache's own ``set``/``setdefault``/
+``update``/``put``; a logger's ``handlers`` by its ``addHandler`` (``if logger.handlers: return
+logger`` before the handlers are added: configured once).
 
 A guarded block that does not fill its place itself, but calls something, is
 *pending* (``if _client is None: _connect()``): whether the callee fills the place
@@ -66,7 +66,7 @@ from fastapi_lint.analysis.cache_places import (
     PARAMETER, Reader, called_name, fallen_back, filled_in, is_none, lasting_place, named_attribute, place_or_read,
     stored_by_call,
 )
-from fastapi_lint.analysis.clocks import ages, clock_locals
+from fastapi_lint.analysis.clocks import ages, clock_locals, stale_elif, throttles
 from fastapi_lint.analysis.facts import Guard
 
 LineRange = tuple[int, int]
@@ -176,7 +176,7 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         statement = _nested_and(written)
         rest = statements[index + 1 :]
         test = _early_exit_test(statement)
-        if rest and _throttles(statement, search):
+        if rest and throttles(statement, search.clocks):
             search.found.throttled.append((rest[0].lineno, last_line(rest[-1])))
         if _expiring(statement, rest, search, aliases):
             return
@@ -193,7 +193,10 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
             if place is not None:
                 if not _guard(statement.body, place, _refreshes(statement.test, search), search, aliases):
                     _search(statement.body, search, aliases)
-                _search(statement.orelse, search, aliases)
+                stale = stale_elif(statement, search.clocks)  # ``elif now - self._at > TTL:``, ``if missing or stale:``
+                if stale is not None and not _guard(stale.body, place, True, search, aliases):
+                    _search(stale.body, search, aliases)
+                _search(stale.orelse if stale is not None else statement.orelse, search, aliases)
                 continue
             place = _present_check(statement.test, search, aliases) if statement.orelse else None
             if place is not None:
@@ -228,19 +231,6 @@ def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliase
             search.found.found.append(Guard(guarded[0].lineno, last_line(guarded[-1]), stamp, True, True))
             return guarded is rest
     return False
-
-
-def _throttles(statement: ast.stmt, search: _Search) -> bool:
-    """``if minutes_passed <= INTERVAL: continue`` (or ``return``), ``minutes_passed`` read from a
-    clock: what follows runs only once the interval has passed since the last time; also an ``if``
-    that ends so (``if provider.last_pull is not None: ...; if fresh: continue``: the first time
-    runs, then once per period)."""
-    if not isinstance(statement, ast.If) or statement.orelse or not statement.body:
-        return False
-    last = statement.body[-1]
-    if isinstance(last, (ast.Continue, ast.Return)):
-        return ages(statement.test, search.clocks) is False
-    return _throttles(last, search)
 
 
 def _nested_and(statement: ast.stmt) -> ast.stmt:
