@@ -24,7 +24,8 @@ class DeprecatedStartupEvent(Rule):
     except through globals, and a failure between them leaks what startup
     opened. A `lifespan` async context manager opens and closes resources in
     one place, and they can be handed to requests via `app.state`. Events and
-    a lifespan do not mix: with a lifespan, events are ignored.
+    a lifespan do not mix: with a lifespan, events are ignored, and an event
+    registered on an app built with `lifespan=` is reported as never running.
 
     ## Known problems
     Quiet when the project runs a FastAPI older than 0.93.0 (for a plain
@@ -86,15 +87,16 @@ class DeprecatedStartupEvent(Rule):
                 site = decorator.call
                 since = self._deprecated_since(context, located.module.path, site, "on_event") if site else None
                 if site is not None and since is not None:
-                    yield self.report(located, site.span, self._message(site, since), help=_HELP)
+                    yield self.report(located, site.span, self._message(context, site, since), help=_HELP)
         for summary, function, site in project.calls_named(["add_event_handler"]):
             since = self._deprecated_since(context, summary.path, site, "add_event_handler")
             if since is None:
                 continue
+            message = self._message(context, site, since)
             if function is not None:
-                yield self.report(Located(function, summary), site.span, self._message(site, since), help=_HELP)
+                yield self.report(Located(function, summary), site.span, message, help=_HELP)
             else:
-                yield self.report_in(summary, site.span, self._message(site, since), help=_HELP)
+                yield self.report_in(summary, site.span, message, help=_HELP)
 
     def _deprecated_since(self, context: Context, module_path: str, site: CallSite, method: str) -> str | None:
         """``FastAPI 0.93.0`` for an event registered on an app or router of a project that
@@ -118,11 +120,25 @@ class DeprecatedStartupEvent(Rule):
         return None if context.pins.below(package, module_path, release) else f"{name} {release}"
 
     @staticmethod
-    def _message(site: CallSite, since: str) -> str:
-        event = site.args[0].text
-        if site.text.endswith("add_event_handler"):  # not deprecated itself: what it registers is
-            return f"`{site.text}(\"{event}\")` registers a {event} event, deprecated since {since}: use a `lifespan` context manager"
-        return f"`{site.text}(\"{event}\")` is deprecated since {since}: use a `lifespan` context manager"
+    def _message(context: Context, site: CallSite, since: str) -> str:
+        call, event = site.text, site.args[0].text
+        if _has_a_lifespan(context, site):
+            return f"`{call}(\"{event}\")` never runs: the app has a `lifespan`, which replaces its startup and shutdown events"
+        if call.endswith("add_event_handler"):  # not deprecated itself: what it registers is
+            return f"`{call}(\"{event}\")` registers a {event} event, deprecated since {since}: use a `lifespan` context manager"
+        return f"`{call}(\"{event}\")` is deprecated since {since}: use a `lifespan` context manager"
+
+
+def _has_a_lifespan(context: Context, site: CallSite) -> bool:
+    """Whether the event goes to a module-level app built with a ``lifespan`` (every binding of its
+    name): Starlette's router then runs that instead of its default lifespan, the one that runs
+    the events (FastAPI's "Lifespan Events" page: they "will no longer be called")."""
+    assert site.func is not None
+    module, _, name = site.func.path.rpartition(".")[0].rpartition(".")
+    summary = context.project.modules.get(module)
+    made = [binding.value.call for binding in summary.bindings if binding.name == name] if summary is not None else []
+    return bool(made) and all(call is not None and (given := call.kwarg("lifespan")) is not None and not given.is_none
+                              for call in made)
 
 
 _STARLETTE_TYPES = frozenset({"starlette.applications.Starlette"})
