@@ -19,16 +19,18 @@ def statement_blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
         block = pending.pop()
         yield block
         for statement in block:
-            if isinstance(statement, _SCOPES):
-                continue
-            for name in _BODIES:
-                inner = getattr(statement, name, None)
-                if inner and isinstance(inner[0], ast.stmt):
-                    pending.append(inner)
-            for handler in getattr(statement, "handlers", ()):
-                pending.append(handler.body)
-            for case in getattr(statement, "cases", ()):
-                pending.append(case.body)
+            if not isinstance(statement, _SCOPES):
+                pending.extend(inner_blocks(statement))
+
+
+def inner_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """Every statement list directly inside a statement (bodies, handlers, match cases)."""
+    for name in _BODIES:
+        inner = getattr(statement, name, None)
+        if inner and isinstance(inner[0], ast.stmt):
+            yield inner
+    for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+        yield holder.body
 
 
 def bound_once(statements: list[ast.stmt]) -> set[str]:

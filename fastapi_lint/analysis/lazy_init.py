@@ -61,7 +61,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from fastapi_lint.analysis.blocks import last_line
+from fastapi_lint.analysis.blocks import inner_blocks, last_line
 from fastapi_lint.analysis.cache_places import (
     PARAMETER, Reader, called_name, fallen_back, filled_in, is_none, lasting_place, named_attribute, place_or_read,
     stored_by_call,
@@ -147,7 +147,7 @@ def filled_places(
             stored = stored_by_call(call, search) if isinstance(call, ast.Call) else None
             if stored is not None:
                 found.add(stored)
-        for block in _statement_blocks(statement):
+        for block in inner_blocks(statement):
             pending.extend(block)
     return found
 
@@ -158,16 +158,6 @@ def _clears(statement: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:
     value = statement.value
     return (not isinstance(statement, ast.AugAssign) and isinstance(value, ast.Constant)
             and (value.value is None or value.value is False))
-
-
-def _statement_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
-    """Every statement list directly inside a statement (bodies, handlers, match cases)."""
-    for name in ("body", "orelse", "finalbody"):
-        inner = getattr(statement, name, None)
-        if inner and isinstance(inner[0], ast.stmt):
-            yield inner
-    for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
-        yield holder.body
 
 
 def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> None:

@@ -285,14 +285,14 @@ def _within(path: Path, folder: Path) -> bool:
     return True
 
 
-def locked_versions(text: str) -> dict[str, list[Version]]:
-    """``uv.lock``/``poetry.lock``/``Pipfile.lock`` (JSON): each package's locked versions (a fork may lock several).
+def locked_versions(text: str, pipfile: bool = False) -> dict[str, list[Version]]:
+    """``uv.lock``/``poetry.lock`` (or a ``Pipfile.lock``'s JSON): each package's locked versions (a fork may lock several).
 
     Read with a pattern, not a TOML parser: both formats start a package with its name and
     version, and a large lock (1 MB) parses in a third of a second but scans in milliseconds.
     """
     found: dict[str, list[Version]] = {}
-    for name, written in _LOCKED.findall(text) if not text.lstrip().startswith("{") else pipfile_lock_versions(text):
+    for name, written in pipfile_lock_versions(text) if pipfile else _LOCKED.findall(text):
         parsed = version(written)
         if parsed is not None:
             found.setdefault(normalize(name), []).append(parsed)
@@ -451,7 +451,7 @@ class Pins:
                 text = decode_text(read_source(lock, MAX_LOCK_BYTES))
             except OSError:
                 text = ""
-            found = self._locks[lock] = locked_versions(text)
+            found = self._locks[lock] = locked_versions(text, pipfile=lock.name == "Pipfile.lock")
         return found
 
 

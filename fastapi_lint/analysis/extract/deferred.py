@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
+from fastapi_lint.analysis.blocks import statement_blocks
 from fastapi_lint.analysis.extract.syntax import is_type_checking, walked
 from fastapi_lint.analysis.facts import FunctionFacts, field_names
 
@@ -132,21 +133,14 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
 
 def _statement_imports(body: list[ast.stmt]) -> tuple[ast.Import | ast.ImportFrom, ...] | None:
     """``deferrable`` for a body that stores no item: what it looks for are statements, found
-    in the bodies of its compound statements without walking a single expression."""
+    in its blocks (``blocks.statement_blocks``) without walking a single expression."""
     imports: list[ast.Import | ast.ImportFrom] = []
-    pending = list(body)
-    while pending:
-        statement = pending.pop()
-        if isinstance(statement, _OWN_FACTS) or (isinstance(statement, ast.If) and is_type_checking(statement.test)):
-            return None
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            imports.append(statement)
-        for name in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, name, None)
-            if isinstance(inner, list):
-                pending.extend(inner)
-        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
-            pending.extend(holder.body)
+    for block in statement_blocks(body):
+        for statement in block:
+            if isinstance(statement, _OWN_FACTS) or (isinstance(statement, ast.If) and is_type_checking(statement.test)):
+                return None
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                imports.append(statement)
     return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
 
 

@@ -48,7 +48,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from fastapi_lint.analysis.blocks import bound_once, last_line
+from fastapi_lint.analysis.blocks import bound_once, inner_blocks, last_line
 from fastapi_lint.analysis.facts import Gate, Switch
 
 Resolve = Callable[[ast.expr], "str | None"]
@@ -419,10 +419,6 @@ def field_stores(body: list[ast.stmt], self_name: str | None) -> tuple[tuple[str
             for target in targets:
                 if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name:
                     found.append((target.attr, bool(value.value) if isinstance(value, ast.Constant) else None))
-        for name in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, name, None)
-            if inner and isinstance(inner[0], ast.stmt):
-                pending.extend(reversed(inner))
-        for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
-            pending.extend(reversed(holder.body))
+        for block in inner_blocks(statement):
+            pending.extend(reversed(block))
     return tuple(found)
