@@ -60,19 +60,24 @@ class LinkedNames:
         loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
         # A module's own name first: another module's alias (from an import root) never takes it.
         for summary in loaded:
-            self.modules.setdefault(summary.module, summary)
+            if not _imports_its_name(summary):
+                self.modules.setdefault(summary.module, summary)
         for summary in loaded:
             self._add(summary)
 
     def _add(self, summary: ModuleSummary) -> None:
         names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
+        library = _imports_its_name(summary)
+        if library:
+            names.discard(summary.module)
         for name in names:
             self.modules.setdefault(name, summary)
         prefixes = [n for n in names if n != summary.module]
         for function in summary.functions:
             located = Located(function, summary)
             self._all.append(located)
-            self.functions[function.path] = located
+            if not library:
+                self.functions[function.path] = located
             if function.class_path is not None:
                 self._methods.setdefault(function.class_path, []).append(located)
             for prefix in prefixes:
@@ -227,6 +232,17 @@ def _dict_values(value: Value) -> list[Ref] | None:
         if ref not in found:
             found.append(ref)
     return found if len(found) <= MAX_ALTERNATIVES else None
+
+
+def _imports_its_name(summary: ModuleSummary) -> bool:
+    """A file outside any package that imports a module of its own name (``utils/requests.py``
+    wrapping ``import requests``): that name is a library's, the one the rest of the project imports
+    too (the server's path does not hold the file's folder), so the file goes by its path's name
+    only, when it has one (a file of the project below its root)."""
+    own = summary.module
+    return ("." not in own and not summary.is_package
+            and any(module == own or module.startswith(f"{own}.") for _, module in summary.imports)
+            and any(name != own for name in path_module_names(summary.path, False)))
 
 
 def _rebase(path: str, module: str, prefix: str) -> str:
