@@ -875,6 +875,18 @@ _GOOGLE_AUTH = group(
     waits=ON_NETWORK,
 )
 
+# An installed app's sign-in: a local server (or the console) waits for a person to finish the
+# sign-in in a browser, then exchanges the code for a token.
+_BROWSER_SIGN_IN = group(
+    "waits for a person to sign in in a browser",
+    "sign in once, outside the server, and load the stored token; a server cannot wait for a person",
+    [
+        "google_auth_oauthlib.flow.InstalledAppFlow.run_local_server",
+        "google_auth_oauthlib.flow.InstalledAppFlow.run_console",
+    ],
+    waits=ON_NETWORK,
+)
+
 # The Google API client (Drive, Gmail, Calendar, Sheets, ...): ``execute()`` sends the request
 # over ``httplib2``, synchronously; a download's or an upload's chunks likewise.
 _GOOGLE_API = group(
@@ -1351,6 +1363,7 @@ ENTRIES: list[Entry] = [
     *_MINIO,
     *_GOOGLE,
     *_GOOGLE_AUTH,
+    *_BROWSER_SIGN_IN,
     *_GOOGLE_API,
     *_AZURE,
     *_MODEL_API,
