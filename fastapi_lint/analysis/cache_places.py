@@ -26,6 +26,12 @@ _READING_METHODS = frozenset({"get"})
 # A cache object's own pair for one kind of entry: ``get_model`` reads what ``set_model`` stores;
 # ``cache_rules`` stores what a reader named for a cache (``get_cached_rules``) reads.
 _PAIRED_READ, _PAIRED_STORE, _CACHING = "get_", "set_", "cache_"
+# Methods by which a key-value store's client (Redis, Memcached) stores an entry that expires;
+# with ``set`` and ``get``, what a local handle on the store reads and stores (``store_entry``).
+_EXPIRING_STORES = frozenset({"setex", "psetex"})
+_STORE_READS_AND_WRITES = frozenset({"get", "set"}) | _EXPIRING_STORES
+# How an entry of a key-value store reached through a local handle is named: by its key.
+STORE_ENTRY = "entry:"
 # How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
 # by an earlier call, so such a guard holds only where the callers pass the value (``guards.py``).
 PARAMETER = "param:"
@@ -48,7 +54,7 @@ def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> st
         node = node.value
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Attribute) and node.func.attr in _READING_METHODS:
-            return lasting_place(node.func.value, reader, aliases)
+            return store_entry(node, reader, aliases) or lasting_place(node.func.value, reader, aliases)
         if isinstance(node.func, ast.Attribute) and _paired_kind(node.func.attr, _PAIRED_READ):
             return paired_entry(node.func, reader)
         if _paired_kind(called_name(node) or "", _PAIRED_READ):
@@ -59,6 +65,26 @@ def place_or_read(node: ast.expr, reader: Reader, aliases: dict[str, str]) -> st
     if isinstance(node, ast.Subscript):
         return lasting_place(node.value, reader, aliases)
     return lasting_place(node, reader, aliases)
+
+
+def store_entry(call: ast.Call, reader: Reader, aliases: dict[str, str]) -> str | None:
+    """``entry:<key>`` for ``r.get(key)``, ``r.set(key, v)``, ``r.setex(key, ttl, v)`` on a local
+    handle on a key-value store (``r = get_redis_client()``): the entry outlives the handle, in the
+    store, until it expires. Not a local dict's (a dict has no ``set``): a read only counts where the
+    same function stores the same key."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if (not isinstance(receiver, ast.Name) or not reader.is_local(receiver.id) or receiver.id in reader.parameters
+            or (receiver.id in aliases and not _got(aliases[receiver.id]))
+            or not call.args or isinstance(call.args[0], ast.Starred)
+            or not isinstance(call.func, ast.Attribute) or call.func.attr not in _STORE_READS_AND_WRITES):
+        return None
+    return STORE_ENTRY + ast.dump(call.args[0])
+
+
+def _got(place: str) -> bool:
+    """Whether a local stands for what a pair's getter returned (``r = get_redis()``, ``functions:redis``):
+    a handle, whose own entries are the store's."""
+    return ":" in place and not place.startswith((PARAMETER, STORE_ENTRY))
 
 
 def called_name(call: ast.Call) -> str | None:
@@ -182,8 +208,8 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
     """``setattr(o, "x", v)`` fills ``o.x``; ``CACHE.set(key, v)`` fills ``CACHE``."""
     if called_name(call) == "setattr":
         return named_attribute(call, reader, {})
-    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS:
-        return lasting_place(call.func.value, reader, {})
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS | _EXPIRING_STORES:
+        return lasting_place(call.func.value, reader, {}) or store_entry(call, reader, {})
     if isinstance(call.func, ast.Attribute) and _paired_kind(call.func.attr, _PAIRED_STORE, _CACHING):
         return paired_entry(call.func, reader)
     if _paired_kind(called_name(call) or "", _PAIRED_STORE, _CACHING):

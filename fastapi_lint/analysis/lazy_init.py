@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.blocks import inner_blocks, last_line
 from fastapi_lint.analysis.cache_places import (
-    PARAMETER, Reader, called_name, fallen_back, filled_in, is_none, lasting_place, named_attribute, place_or_read,
+    PARAMETER, STORE_ENTRY, Reader, called_name, fallen_back, filled_in, is_none, lasting_place, named_attribute, place_or_read,
     stored_by_call,
 )
 from fastapi_lint.analysis.clocks import ages, clock_locals, stale_elif, throttles
@@ -198,6 +198,8 @@ def _search(statements: list[ast.stmt], search: _Search, aliases: dict[str, str]
         for block in _blocks_of(statement):
             _search(block, search, aliases)
         _track_alias(statement, search, aliases)
+        if isinstance(statement, ast.Try):
+            _carry_aliases(statement, search, aliases)
 
 
 def _expiring(statement: ast.stmt, rest: list[ast.stmt], search: _Search, aliases: dict[str, str]) -> bool:
@@ -255,6 +257,7 @@ def _fallback(statement: ast.stmt, search: _Search, aliases: dict[str, str]) -> 
 def _guard(guarded: list[ast.stmt], place: str, refresh: bool, search: _Search, aliases: dict[str, str]) -> bool:
     """Record ``guarded`` as guarded by ``place``; True when it fills the place itself."""
     filled = place in filled_in(guarded, search, aliases)
+    refresh = refresh or place.startswith(STORE_ENTRY)  # a store's entries expire, or are evicted
     search.found.found.append(Guard(guarded[0].lineno, last_line(guarded[-1]), place, filled, refresh))
     return filled
 
@@ -344,6 +347,21 @@ def _track_alias(statement: ast.stmt, search: _Search, aliases: dict[str, str]) 
         place = _read_place(value, search, aliases) if names else None
         if place is not None:
             aliases.update((name.id, place) for name in names if isinstance(name, ast.Name))
+
+
+def _carry_aliases(statement: ast.Try, search: _Search, aliases: dict[str, str]) -> None:
+    """``try: cached = r.get(key) except RedisError: log(...)``: past the ``try``, ``cached`` still
+    holds the read, or what it held before when the read failed (nothing, so the entry is built);
+    unless a handler binds it to something else."""
+    inner = dict(aliases)
+    for written in statement.body:
+        _track_alias(written, search, inner)
+    handled = [*statement.orelse, *statement.finalbody, *(s for handler in statement.handlers for s in handler.body)]
+    rebound = {target.id for block in handled for node in ast.walk(block) if isinstance(node, ast.Assign) and not is_none(node.value)
+               for target in node.targets if isinstance(target, ast.Name)}
+    for name in set(aliases) - set(inner):
+        aliases.pop(name)
+    aliases.update((name, place) for name, place in inner.items() if name not in rebound)
 
 
 def _read_place(value: ast.expr, search: _Search, aliases: dict[str, str]) -> str | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi_lint.analysis.catalog.clients import CLIENTS
+from fastapi_lint.analysis.catalog.clients import CLIENTS, Resource
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project
@@ -31,7 +31,9 @@ class PerRequestClient(Rule):
     ...`, `if url not in ENGINES: ENGINES[url] = ...`, an early `return`
     when it is set, `c = getattr(self, "_client", None)` then `if c is None
     or c.is_closed:`, a TTL cache's `get` then `set` (a project's `get_cached`/`set_cached`
-    pair too, as a route decorator does around the route), `if c is not None: try:
+    pair too, as a route decorator does around the route; a key of Redis read and stored
+    through a local handle, `cached = r.get(key)` then `r.setex(key, ttl, answer)`, also with
+    the read in a `try` that logs the store's errors), `if c is not None: try:
     c.ping(); return c except ...:`) runs once per process,
     per key or per expiry, not per request, and so does everything it calls.
     The guard may sit one or two calls above the construction
@@ -78,7 +80,8 @@ class PerRequestClient(Rule):
     address))`), inline, bound just before, or made by a function of the
     project: a guard against server-side request forgery pins each client
     to the addresses it checked for one destination, so one client cannot
-    serve every request. A stock transport or connector
+    serve every request (nor can the unpinned client such a factory builds
+    on another branch, when it was handed no addresses). A stock transport or connector
     (`AsyncHTTPTransport(retries=3)`, `TCPConnector(limit=10)`), or a
     transport of the project's built with nothing (one that checks every
     request it sends could serve them all), built per request is reported.
@@ -161,7 +164,7 @@ class PerRequestClient(Rule):
                 continue
             connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
             refresh = _refreshes_a_token(call.located.function.name)
-            pinned = _pinned(project, call.located.function, call.site)
+            pinned = _pinned(project, call.located.function, call.site) or _pinning_factory(project, call.located.function, resource)
             when = ("once per websocket connection" if connection
                     else "each time a token is refreshed" if refresh
                     else "for each destination, its connections pinned to the addresses checked for it" if pinned
@@ -206,6 +209,21 @@ def _pinned(project: Project, function: FunctionFacts, site: CallSite) -> bool:
             return any(_pins(project, other) for other in function.calls
                        if other.func is not None and project.resolve(other.func).path == made)
     return False
+
+
+def _pinning_factory(project: Project, function: FunctionFacts, resource: Resource) -> bool:
+    """Whether the function builds a pinned client of the same kind on another branch
+    (``if not ips: return AsyncClient()`` then ``return AsyncClient(transport=Pinned(ips))``): a
+    factory of clients for one destination each, whose unpinned fallback is no shared client either."""
+    return any(
+        other.func is not None and _kind(CLIENTS.get(project.resolve(other.func).path)) == resource.what
+        and _pinned(project, function, other)
+        for other in function.calls
+    )
+
+
+def _kind(resource: Resource | None) -> str | None:
+    return resource.what if resource is not None else None
 
 
 def _maker(value: Value) -> Ref | None:
