@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.witness import Witness, context_of, fits
-from fastapi_lint.analysis.catalog.at_once import cannot_wait
+from fastapi_lint.analysis.catalog.at_once import cannot_wait, flushes_nothing
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.app_model import FastAPIModel
@@ -69,7 +69,8 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             entry = entry and catalog.as_called(ref.path, site, entry)  # a package's wait its arguments let run
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
-            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)):
+            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)
+                                      or flushes_nothing(site, ref.path, located.function.calls)):
                 continue
             # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``
             if entry is not None and entry.resource and given_an_async_object(project, located.function, ref):

@@ -65,6 +65,20 @@ def cannot_wait(site: CallSite, path: str) -> bool:
     return "LOCK_UN" in operation or "LOCK_NB" in operation
 
 
+# A SQLAlchemy session's ``commit()`` flushes what is pending: a ``flush()`` just after it has
+# nothing left to send.
+_SESSION_FLUSHES = ("orm.Session.flush", "orm.scoped_session.flush")
+
+
+def flushes_nothing(site: CallSite, path: str, calls: tuple[CallSite, ...]) -> bool:
+    """``db.commit()`` then, on the next line, ``db.flush()``: the commit flushed everything."""
+    if not path.endswith(_SESSION_FLUSHES):
+        return False
+    committed = f"{site.text.rpartition('.')[0]}.commit"
+    return any(other.text == committed and other.span.end_line == site.span.line - 1 and other.span.col == site.span.col
+               for other in calls)
+
+
 def _is_false(site: CallSite, first_parameter: str) -> bool:
     value = site.argument(first_parameter, 0)
     return value is not None and value.kind == "const" and value.text == "False"

@@ -27,7 +27,8 @@ class SyncResourceInAsync(Rule):
 
     Only methods that do I/O are reported: `Session.add` only records an object
     and stays quiet; `Session.execute`, `commit` and `query(...).all()` talk to
-    the database.
+    the database. A `flush()` on the line after the same session's `commit()`
+    has nothing left to send (the commit flushed it) and stays quiet too.
 
     ## Why is this bad?
     These methods wait on the network while holding the event loop: every
