@@ -296,6 +296,15 @@ class _Layout:
         self.site = site
         self.by_module = by_module
         self._release: str | None = None
+        self._shown: dict[str, str] = {}
+
+    def shown(self, module: str) -> str:
+        """The module's file as its facts name it: its path below site-packages (asked in every
+        round of a climb that reads more of the package)."""
+        found = self._shown.get(module)
+        if found is None:
+            found = self._shown[module] = self.by_module[module].relative_to(self.site).as_posix()
+        return found
 
     def release(self, package: str) -> str:
         if self._release is None:
@@ -383,7 +392,7 @@ def _readable(layout: _Layout, package: str, wanted: set[str], kept: KeptSummari
         module = pending.pop()
         if module in chosen or module not in by_module:
             continue
-        shown = by_module[module].relative_to(site).as_posix()
+        shown = layout.shown(module)
         summary = known.get(shown)
         if summary is None and shown not in known:
             summary = known[shown] = _summarize(by_module[module], site)

@@ -58,6 +58,14 @@ class BodyReader:
         return lines is None or any(word in line or not line.isascii() for line in lines[self.line - 1:self.end])
 
 
+# What an installed package's facts leave out (``Extractor.installed``): its bundled files (a
+# library's file reads are not followed), its clients' reuse, its ``noqa`` comments, import paths
+# and text digest, which rules, fixes and the project's import roots read of the project's own.
+INSTALLED_OMITS = frozenset({"noqa", "text_digest", "sys_path_folders", "bundled_exports",  # of a module
+                             "bundled", "foreign_reads", "foreign_paths",  # of a function
+                             "reused"})  # of a call
+
+
 def summarize_installed(parsed: Parsed, shown: str, module: str, is_package: bool, site: str) -> ModuleSummary:
     """``parsed``'s facts (the module of an installed package, in ``site``), its functions'
     bodies deferred; its extractor kept for them."""

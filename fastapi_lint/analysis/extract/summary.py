@@ -80,7 +80,9 @@ class Extractor(ExpressionReader):
         self.package = module_package(module, is_package)
         self.is_package = is_package
         self.star_imports: list[str] = []
-        self.bundled_names = BundledNames(parsed.tree, parsed.source)
+        # An installed package's module (``defer``): only what the climb into it reads (``bodies.INSTALLED_OMITS``).
+        self.installed = defer is not None
+        self.bundled_names = BundledNames(parsed.tree, "" if self.installed else parsed.source)
         self.imports: list[tuple[str, str]] = []
         self._function_paths: set[str] = set()
         self.type_checking_only = 0  # inside ``if TYPE_CHECKING:``
@@ -94,7 +96,7 @@ class Extractor(ExpressionReader):
         self.acquires = any(word in parsed.source for word in ("acquire", "empty()", "qsize()"))
         # Client constructions whose block uses the client for several requests (``CallSite.reused``),
         # looked for only in files that may build one.
-        self.client_module = client_module(parsed.tree, parsed.source)
+        self.client_module = None if self.installed else client_module(parsed.tree, parsed.source)
         # defs that another def of their scope takes over: each gets a path of its own
         self.redefined = redefinitions(parsed.tree)
         self.defer = defer
@@ -107,7 +109,9 @@ class Extractor(ExpressionReader):
     def run(self) -> ModuleSummary:
         tree = self.parsed.tree
         self._bind_module_names(tree.body)
-        self.state.loop_body = tree.body if "for " in self.parsed.source else []
+        # the module's own loops: not those of its functions' and classes' bodies (their own scopes)
+        self.state.loop_body = ([statement for statement in tree.body if not isinstance(statement, (*_FUNCTIONS, ast.ClassDef))]
+                                if "for " in self.parsed.source else [])
         for statement in tree.body:
             self.stmt(statement, owner=self.module, class_path=None)
         return ModuleSummary(
@@ -118,14 +122,14 @@ class Extractor(ExpressionReader):
             functions=tuple(self.functions),
             classes=tuple(self.classes),
             module_calls=tuple(self.state.calls),
-            noqa=find_noqa(self.parsed.source, self.lines, self.parsed.tree),
+            noqa={} if self.installed else find_noqa(self.parsed.source, self.lines, self.parsed.tree),
             line_count=len(self.lines),
             star_imports=tuple(self.star_imports),
-            text_digest=text_digest(self.parsed.source),
+            text_digest="" if self.installed else text_digest(self.parsed.source),
             imports=tuple(self.imports),
             module_stores=tuple(dict.fromkeys(self.module_stores)),
             bundled_exports=self.bundled_names.exports,
-            sys_path_folders=sys_path_folders(self.parsed.tree, self.parsed.source),
+            sys_path_folders=() if self.installed else sys_path_folders(self.parsed.tree, self.parsed.source),
             switches=module_switches(tree.body, self._resolved_path),
             gates=switch_gates(tree.body, self._resolved_path),
         )
