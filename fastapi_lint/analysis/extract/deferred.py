@@ -109,26 +109,32 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
         return ()
     if not _ITEM_STORE.search(text):
         return _statement_imports(node.body)
-    imports: list[ast.Import | ast.ImportFrom] = []
+    imports = _statement_imports(node.body)
+    if imports is None:
+        return None
     bound = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
     bound.update(arg.arg for arg in (node.args.vararg, node.args.kwarg) if arg is not None)
     containers: list[str] = []
-    for statement in node.body:
-        for inner in walked(statement):
-            if isinstance(inner, _OWN_FACTS):
-                return None
-            if isinstance(inner, (ast.Import, ast.ImportFrom)):
-                imports.append(inner)
-            elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
-                bound.add(inner.id)
-            elif isinstance(inner, ast.If) and is_type_checking(inner.test):
-                return None
-            elif isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Subscript) \
-                    and isinstance(inner.targets[0].value, ast.Name):
-                containers.append(inner.targets[0].value.id)
-    if not bound.issuperset(containers):
-        return None
-    return tuple(sorted(imports, key=lambda found: (found.lineno, found.col_offset)))
+    # The names its statements bind (a name bound in an expression, ``:=``, is not looked for:
+    # a store into it keeps the body read at once, which gives the same facts).
+    for block in statement_blocks(node.body):
+        for statement in block:
+            for target in _targets(statement):
+                bound.update(inner.id for inner in walked(target) if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store))
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Subscript) \
+                    and isinstance(statement.targets[0].value, ast.Name):
+                containers.append(statement.targets[0].value.id)
+    return imports if bound.issuperset(containers) else None
+
+
+def _targets(statement: ast.stmt) -> list[ast.expr]:
+    if isinstance(statement, ast.Assign):
+        return statement.targets
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        return [statement.target]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    return []
 
 
 def _statement_imports(body: list[ast.stmt]) -> tuple[ast.Import | ast.ImportFrom, ...] | None:
