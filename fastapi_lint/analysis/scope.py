@@ -167,7 +167,8 @@ class _Placer(BlindRegistrations, ModuleClosure):
             result.blind_at = self._unnamed_handlers(tests)
             result.closure = self._closure(request_roots, startup_roots, result)
             undeployed = self._undeployed_apps(tests, deployments)
-            unincluded = self._unincluded_routes(tests, result.closure) | self._routes_only_of(undeployed)
+            unincluded = (self._unincluded_routes(tests, result.closure) | self._routes_only_of(undeployed)
+                          | self._uncalled_setups(tests))
             if unincluded:
                 result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
             if undeployed:  # and the startup handlers of those apps

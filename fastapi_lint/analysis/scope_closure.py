@@ -1,6 +1,6 @@
 """The modules a served app imports (``Scopes.closure``): only their functions may be ``UNKNOWN``;
-and the routes no served app serves (``Scopes.unserved``): on routers no module imports, or only
-on apps the deployment does not start.
+and the routes no served app serves (``Scopes.unserved``): on routers no module imports, only on
+apps the deployment does not start, or registered by a setup function that nothing calls.
 
 A function of a module the served process never imports cannot run on the app's loop, whatever
 its name says. The closure follows the imports made at import time and in the functions that run
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.guards import callers
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project
@@ -137,6 +138,28 @@ class ModuleClosure(CallEdges):
             if all(self._left_out(top, route.owner, module.module, imported, named_by_code) for top in tops):
                 found.add(route.handler.function.path)
         return frozenset(found)
+
+    def _uncalled_setups(self, tests: set[str]) -> frozenset[str]:
+        """The handlers of routes a function registers on the app or router it is handed (``def
+        add_user_routes(app: FastAPI): @app.post(...)``), when no code outside tests calls that
+        function, at module level or in a function, nor names it as a value (an import, an
+        argument, a table's entry): the routes are never registered."""
+        project = self.project
+        setups: dict[str, list[str]] = {}
+        for route in self.model.routes:
+            setup = (route.owner or "").partition(":")[0]
+            if (":" in (route.owner or "") and route.handler.function.parent_path == setup and project.function(setup) is not None
+                    and route.handler.module.path not in tests and not any(mount.app for mount in route.mounts)):
+                setups.setdefault(setup, []).append(route.handler.function.path)
+        if not setups:
+            return frozenset()
+        called = set(callers(self.graph))
+        called.update(callee.path for summary in project.summaries if summary.path not in tests
+                      for site in summary.module_calls for callee in project.callees(site))
+        naming = named_values(project, tests)
+        return frozenset(handler for setup, handlers in setups.items()
+                         if setup not in called and setup not in naming.named and setup not in naming.handed
+                         for handler in handlers)
 
     def _left_out(self, top: str | None, owner: str | None, module: str, imported: set[str],
                   named: Callable[[str, str], bool]) -> bool:
