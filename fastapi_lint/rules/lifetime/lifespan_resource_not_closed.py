@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.clients import CLIENTS
@@ -40,7 +40,10 @@ class LifespanResourceNotClosed(Rule):
     that holds it closes it with itself. A factory that returns the resource as
     it builds it (`def make_engine(): return create_async_engine(url)`) hands it
     to its caller: the finding is the caller's call that keeps it
-    (`app.state.engine = make_engine()`), not the factory's.
+    (`app.state.engine = make_engine()`), not the factory's. One that returns it
+    through a local, alone or in a tuple (`client = from_url(url)`, `client.ping()`,
+    `return (CONNECTED, client)`), hands it to its caller too, and is not
+    reported (nor is the caller's keeping of it: a missed alarm).
 
     ## Known problems
     Closing is matched by method name anywhere in the startup and shutdown
@@ -114,7 +117,8 @@ class LifespanResourceNotClosed(Rule):
                     if resource is None or not resource.close or called & set(resource.close) or key in reported:
                         continue
                     if (_in_process(site) or _closed_by_its_class(located, resource.close)
-                            or factory is None and located.function.path not in group and _only_returned(located.function, site)):
+                            or factory is None and located.function.path not in group
+                            and (_only_returned(located.function, site) or _handed_back(located.function, site, built.path))):
                         continue  # a factory's: charged where its caller keeps what it returns
                     if located.function.path not in group and not _outlives(located.function, site, factory or built.path):
                         continue
@@ -194,6 +198,25 @@ def _outlives(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
     yielded or handed to another call (``SessionLocal.configure(bind=engine)``)."""
     if function.is_generator or function.fills:
         return True
+    holds = _holder(function, site, resolved)
+    if any(holds(value) or value.kind == "call" for value in function.returned):
+        return True
+    return any(holds(value) for other in function.calls if other.span != site.span
+               for value in (*other.args, *(value for _, value in other.kwargs)))
+
+
+def _handed_back(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
+    """Whether ``function`` returns what ``site`` builds through a local, alone or in a tuple
+    (``client = from_url(url)``, ``client.ping()``, ``return (CONNECTED, client)``), and keeps
+    nothing: a factory's, whose caller keeps it."""
+    if function.is_generator or function.fills:
+        return False
+    holds = _holder(function, site, resolved)
+    return any(holds(value) for value in function.returned)
+
+
+def _holder(function: FunctionFacts, site: CallSite, resolved: str) -> Callable[[Value], bool]:
+    """Whether a value may be what ``site`` builds."""
     built = {f"{site.func.path}()" if site.func else "", f"{resolved}()"}
     params = {param.name for param in function.params}
 
@@ -207,10 +230,7 @@ def _outlives(function: FunctionFacts, site: CallSite, resolved: str) -> bool:
             return bool(value.text) and value.text.partition(".")[0] not in params
         return any(holds(item) for item in value.items)
 
-    if any(holds(value) or value.kind == "call" for value in function.returned):
-        return True
-    return any(holds(value) for other in function.calls if other.span != site.span
-               for value in (*other.args, *(value for _, value in other.kwargs)))
+    return holds
 
 
 def _reach(graph: CallGraph, roots: list[str], stop: set[str]) -> set[str]:
