@@ -26,7 +26,7 @@ from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.names import UNTYPED
 from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
                                                      with_nested)
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.diagnostics import Span
 
 
@@ -425,7 +425,8 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     edges; else those of the functions that may read one are not kept (a runner's runners
     through the calls written with a runner's name, the ones ``_runs_first_argument`` follows). And, behind a
     lazy-initialisation guard, who else calls the function and makes its objects: a guarded
-    function's edges are never kept; nor any when a changed function calls ``remote`` (which
+    function's edges are kept when each call behind its guards runs once, or not, as before
+    (``_guards_answer_as_before``); none are when a changed function calls ``remote`` (which
     makes a class a Ray actor, whose methods run elsewhere)."""
     if not previous or "remote" in changes.call_names:
         return {}
@@ -443,11 +444,31 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     kept: dict[str, list[Edge]] = {}
     for path, edges in previous.items():
         located = project.function(path)
-        if (path in stale or located is None or located.module.path in changes.modules or located.function.guards
+        if (path in stale or located is None or located.module.path in changes.modules
                 or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))):
             continue
-        kept[path] = [edge for edge in edges if isinstance(edge, Edge)]
+        kept_here = [edge for edge in edges if isinstance(edge, Edge)]
+        if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):
+            continue
+        kept[path] = kept_here
     return kept
+
+
+def _guards_answer_as_before(graph: CallGraph, located: Located, edges: list[Edge]) -> bool:
+    """Whether each call behind one of the function's guards runs once (or not) as its edges say
+    it did: whether a guard holds reads other functions (who fills its place, who calls the
+    function, who makes its objects), which a change elsewhere may move."""
+    function = located.function
+    ranges = [(guard.first, guard.last) for guard in function.guards]
+    once_at: dict[int, bool] = {}
+    for site in function.calls:
+        line = site.span.line
+        if any(first <= line <= last for first, last in ranges):
+            once = runs_once(graph, located, site)
+            if once_at.setdefault(line, once) != once:
+                return False  # two calls on one line that answer otherwise: not told apart by the edges
+    return all((edge.kind == "once") == once_at[edge.line] for edge in edges
+               if edge.kind in ("run", "once") and edge.line in once_at)
 
 
 def _decorator_ref(decorator: Value) -> Ref | None:
