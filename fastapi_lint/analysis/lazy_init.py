@@ -359,8 +359,8 @@ def _carry_aliases(statement: ast.Try, search: _Search, aliases: dict[str, str])
     handled = [*statement.orelse, *statement.finalbody, *(s for handler in statement.handlers for s in handler.body)]
     rebound = {target.id for block in handled for node in ast.walk(block) if isinstance(node, ast.Assign) and not is_none(node.value)
                for target in node.targets if isinstance(target, ast.Name)}
-    for name in set(aliases) - set(inner):
-        aliases.pop(name)
+    for name in (set(aliases) - set(inner)) | rebound:
+        aliases.pop(name, None)
     aliases.update((name, place) for name, place in inner.items() if name not in rebound)
 
 
