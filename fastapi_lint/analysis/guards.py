@@ -471,4 +471,23 @@ def _built_to_last(graph: Reach, located: Located, site: CallSite, family: list[
     owner = function.class_path
     if function.name == "__init__" and owner is not None and owner not in family:
         return long_lived(graph, owner)
+    return _kept_by_a_setter(graph.project, function, site)
+
+
+def _kept_by_a_setter(project: Project, function: FunctionFacts, site: CallSite) -> bool:
+    """``client = CloudClient(url)`` then ``set_remote_client(client)``: handed to a function of the
+    project that stores what it is handed in a module-level name (``global _client; _client =
+    client``), the object is kept for the process, as one built at module level is."""
+    if site.func is None:
+        return False
+    made = {f"{site.func.path}()", f"{project.resolve(site.func).path}()"}
+    for other in function.calls:
+        handed = (*other.args, *(value for _, value in other.kwargs))
+        if other.func is None or not any(value.kind == "ref" and value.ref is not None and value.ref.path in made
+                                         for value in handed):
+            continue
+        setter = project.function(project.resolve(other.func).path)
+        if (setter is not None and setter.function.class_path is None and setter.function.params
+                and any("." not in place and not place.startswith(PARAMETER) for place in setter.function.fills)):
+            return True
     return False

@@ -99,7 +99,9 @@ class PerRequestClient(Rule):
     the object lives long: every construction of its class outside tests and
     scripts (a `main()` its module runs with `asyncio.run`) is at module
     level, behind a guard, in a memoized function or in the `__init__` of an
-    object that lives long, or its `__new__` keeps its instances; an object built per request builds its client per request.
+    object that lives long, or handed to a function that keeps it in a
+    module-level name (`set_remote_client(client)`), or its `__new__` keeps its
+    instances; an object built per request builds its client per request.
     A handle on a pool built elsewhere (`redis.Redis(connection_pool=POOL)`,
     `OpenAI(http_client=SHARED)`, `httpx.AsyncClient(transport=SHARED)`)
     builds no pool of its own and is not reported (a pool built in its
