@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.catalog.clients import CONFIG_PARSERS, HEAVY_LOADS, PRETRAINED_PACKAGES
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import Value
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.request_path import where
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
@@ -28,7 +28,10 @@ class PerRequestHeavyLoad(Rule):
 
     ## Known problems
     A load that is memoized some other way (a module-level dict used as a
-    cache) is still reported. In an `async def`, a load that FAS104 reports
+    cache) is still reported. A `pickle.load` (or `joblib.load`) in a class whose
+    methods also `pickle.dump` (`joblib.dump`), or in a module whose functions do,
+    reads back data it wrote itself (a job's spilled batches, a disk cache's
+    entries), not a model: not reported. In an `async def`, a load that FAS104 reports
     (it holds the event loop) is not reported again here.
 
     ## Example
@@ -89,7 +92,8 @@ class PerRequestHeavyLoad(Rule):
                 what = _pretrained(path)
             if what is None and path in CONFIG_PARSERS and call.site.args and _opens_literal(project, call.site.args[0]):
                 what = "parses a configuration file"
-            if what is None or self._cpu_on_loop(context, call.located.function.is_async, path):
+            if what is None or self._cpu_on_loop(context, call.located.function.is_async, path) \
+                    or _reads_back_its_own(project, call.located, path):
                 continue
             yield self.report(
                 call.located,
@@ -97,6 +101,22 @@ class PerRequestHeavyLoad(Rule):
                 f"`{call.site.text}` {what} on every request in {where(project, model, call.located, call.root)}",
                 help="Load it once: in the app's `lifespan`, at module level, or in an `@lru_cache` function",
             )
+
+
+# What writes the files a loader reads: a class (or a module) that does both keeps its own data.
+_WRITERS = {"pickle.load": "pickle.dump", "joblib.load": "joblib.dump"}
+
+
+def _reads_back_its_own(project: Project, located: Located, path: str) -> bool:
+    """``pickle.load`` in a class whose methods also ``pickle.dump`` (a module's functions, for a
+    function outside any class): data it spilled to disk itself (a job's batches, a disk cache's
+    entries), read back; not a model to load once at startup."""
+    writer = _WRITERS.get(path)
+    if writer is None:
+        return False
+    owner = located.function.class_path
+    return any(site.func is not None and project.resolve(site.func).path == writer
+               for function in located.module.functions if function.class_path == owner for site in function.calls)
 
 
 def _pretrained(path: str) -> str:
