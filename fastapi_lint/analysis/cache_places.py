@@ -30,6 +30,7 @@ _PAIRED_READ, _PAIRED_STORE, _CACHING = "get_", "set_", "cache_"
 # with ``set`` and ``get``, what a local handle on the store reads and stores (``store_entry``).
 _EXPIRING_STORES = frozenset({"setex", "psetex"})
 _STORE_READS_AND_WRITES = frozenset({"get", "set"}) | _EXPIRING_STORES
+_STORING_OR_EXPIRING = _STORING_METHODS | _EXPIRING_STORES
 # How an entry of a key-value store reached through a local handle is named: by its key.
 STORE_ENTRY = "entry:"
 # How a place rooted at a parameter is named (``param:properties``): filled by the caller, not
@@ -208,7 +209,7 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
     """``setattr(o, "x", v)`` fills ``o.x``; ``CACHE.set(key, v)`` fills ``CACHE``."""
     if called_name(call) == "setattr":
         return named_attribute(call, reader, {})
-    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_METHODS | _EXPIRING_STORES:
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_OR_EXPIRING:
         return lasting_place(call.func.value, reader, {}) or store_entry(call, reader, {})
     if isinstance(call.func, ast.Attribute) and _paired_kind(call.func.attr, _PAIRED_STORE, _CACHING):
         return paired_entry(call.func, reader)

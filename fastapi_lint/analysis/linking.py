@@ -58,16 +58,17 @@ class LinkedNames:
         # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
         packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
         loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
+        libraries = {summary.path for summary in loaded if _imports_its_name(summary)}
         # A module's own name first: another module's alias (from an import root) never takes it.
         for summary in loaded:
-            if not _imports_its_name(summary):
+            if summary.path not in libraries:
                 self.modules.setdefault(summary.module, summary)
         for summary in loaded:
-            self._add(summary)
+            self._add(summary, summary.path in libraries)
 
-    def _add(self, summary: ModuleSummary) -> None:
+    def _add(self, summary: ModuleSummary, library: bool) -> None:
+        """``library``: the module's own name is a library's (``_imports_its_name``)."""
         names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
-        library = _imports_its_name(summary)
         if library:
             names.discard(summary.module)
         for name in names:

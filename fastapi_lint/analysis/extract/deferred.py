@@ -107,11 +107,9 @@ def deferrable(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -
     text = "\n".join(lines[body[0].lineno - 1:end]) if body else ""
     if not _MAY_OWN.search(text):
         return ()
-    if not _ITEM_STORE.search(text):
-        return _statement_imports(node.body)
     imports = _statement_imports(node.body)
-    if imports is None:
-        return None
+    if imports is None or not _ITEM_STORE.search(text):
+        return imports
     bound = {arg.arg for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
     bound.update(arg.arg for arg in (node.args.vararg, node.args.kwarg) if arg is not None)
     containers: list[str] = []
