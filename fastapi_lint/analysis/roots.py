@@ -41,6 +41,7 @@ def module_aliases(
         return {}
     configured = frozenset(found for found in (_absolute(folder) for folder in src) if found is not None)
     configured |= _sys_path_folders(located.values())
+    configured |= _script_folders(located.values())
     aliases: dict[str, tuple[str, ...]] = {}
     for display, (summary, file) in located.items():
         if file is None:
@@ -64,6 +65,19 @@ def _sys_path_folders(located: Iterable[tuple[ModuleSummary, Path | None]]) -> f
         if file is not None and not is_test_path(PurePath(summary.path).parts)
         for folder in summary.sys_path_folders
     )
+
+
+def _script_folders(located: Iterable[tuple[ModuleSummary, Path | None]]) -> frozenset[Path]:
+    """The folders of modules outside any package that import a folder beside them as a namespace
+    package (``main.py`` doing ``from routes.auth import router`` beside ``routes/auth.py``, run as
+    ``cd backend && uvicorn main:app``): the script's folder, which Python puts on ``sys.path``."""
+    found: set[Path] = set()
+    for summary, file in located:
+        if file is None or summary.is_package or "." in summary.module or file.parent in found:
+            continue
+        if any("." in module and os.path.isdir(file.parent / module.partition(".")[0]) for _, module in summary.imports):
+            found.add(file.parent)
+    return frozenset(found)
 
 
 def _roots_above(folder: Path, top: Path, configured: frozenset[Path]) -> list[Path]:
