@@ -167,9 +167,12 @@ class CallEdges:
                     yield Edge(target, kind or ("run" if own else "oneshot" if _one_shot_job(site) else "spawn"))
                 if kind == "private":
                     elsewhere.update(callbacks)
-        # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is
-        # handed on to be called, most often by this very function.
+        # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is handed on to be
+        # called, most often by this very function; not a call's receiver (``job.delay()``: a worker runs it).
+        receivers = {(site.span.line, site.span.col, site.text.rpartition(".")[0]) for site in located.function.calls}
         for read in located.function.reads:
+            if (read.span.line, read.span.col, read.text) in receivers:
+                continue
             method = self.graph.target(self.project.resolve(read.ref))
             if method is not None and method not in elsewhere:
                 yield Edge(method, "run")
