@@ -12,6 +12,10 @@ from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
+# FastAPI's first release on AnyIO, whose thread limiter gives the 40 threads; before it, asyncio's
+# default executor ran sync code on min(32, CPUs + 4) threads.
+_ANYIO_RELEASE = "0.69.0"
+_EXECUTOR_THREADS = 32
 _SYNC_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"})
 _SYNC_POOLS = frozenset({"psycopg_pool.ConnectionPool"})
 _POOLS = _SYNC_ENGINES | _SYNC_POOLS
@@ -76,7 +80,10 @@ class PoolThreadpoolMismatch(Rule):
     nothing. Pool sizes computed at run time (from settings) are not known and
     not reported. When the project sets the threadpool's `total_tokens`
     itself, the thread count is not read from the code and the rule stays
-    silent: missed alarm. Pools built in modules the application never
+    silent: missed alarm. A project pinned to FastAPI before 0.69 (the
+    project's lock or declarations, as for FAS502) ran sync code on asyncio's
+    default executor, min(32, CPUs + 4) threads: the count depends on the
+    machine, so the finding (against 32) is shown with `--scope all` only. Pools built in modules the application never
     imports (an Alembic `env.py`, a command-line tool) are not reported. An
     engine stored in a module global from a startup helper through `global`
     is not recognised as shared: missed alarm. One engine shared by several
@@ -126,12 +133,14 @@ class PoolThreadpoolMismatch(Rule):
         use = context.threadpool_use
         if use.limiter_configured or not (use.sync_routes or use.sync_dependencies):
             return
-        threads = DEFAULT_THREADS
         serving = context.serving_modules
         on_threads: RequestThreads | None = None
         for summary, site, located in _pool_sites(project):
             if serving is not None and summary.module not in serving:
                 continue  # a migration script or a tool: its pool never meets the threadpool
+            # Before AnyIO, sync code ran on asyncio's default executor: as many threads as the machine allows.
+            executor = context.pins.below("fastapi", summary.path, _ANYIO_RELEASE)
+            threads = _EXECUTOR_THREADS if executor else DEFAULT_THREADS
             if located is not None and not _lasts(context, located, site):
                 continue  # a helper's own engine (a migration check, an export): not the shared pool
             size = _pool_size(project, site)
@@ -151,17 +160,20 @@ class PoolThreadpoolMismatch(Rule):
             if (user is not None and located is not None and located.function.path not in context.once_per_process
                     and not runs_at_all(project, located, _MAKES)):
                 user = None  # built by a getter nothing calls: whatever the requests use, not this
+            counted = (f"up to {threads} threadpool threads (min(32, CPUs + 4): FastAPI before {_ANYIO_RELEASE})"
+                       if executor else f"{threads} threadpool threads")
             found = self.report_in(
                 summary,
                 site.span,
-                f"pool of {total} connections ({detail}) for {threads} threadpool threads: {verdict}",
+                f"pool of {total} connections ({detail}) for {counted}: {verdict}",
                 help=f"Size the pool near the thread count ({threads}), or set both explicitly",
             )
             # Only async code, startup, tests or nothing is seen using it: no thread waits on it. Nor
-            # when only routes no app serves import it (an archived router's own engine).
+            # when only routes no app serves import it (an archived router's own engine), nor when the
+            # thread count is the machine's.
             served = context.served_modules
             unserved = served is not None and summary.module not in served
-            yield found if user is not None and not unserved else replace(found, wider=True)
+            yield found if user is not None and not unserved and not executor else replace(found, wider=True)
 
 
 def _request_threads(context: Context) -> RequestThreads:
