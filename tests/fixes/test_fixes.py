@@ -166,7 +166,7 @@ def test_fix_titles_and_applicability() -> None:
 
 def test_no_fix_for_other_rules() -> None:
     source = "from fastapi import FastAPI\napp = FastAPI()\n\nasync def go():\n    pass\n\napp.add_event_handler('startup', go)\n"
-    diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
+    diagnostics = lint_source(source, "events.py", Config(select=("FAS203",), scope="all"))
     assert diagnostics
     result = plan_fixes(source, "events.py", diagnostics, unsafe=True, relint=relint)
     assert not result.changed and [r for _, r in result.skipped] == [fixes.NO_FIX]
@@ -174,7 +174,7 @@ def test_no_fix_for_other_rules() -> None:
 
 def test_the_lifespan_fix_is_unsafe_only() -> None:
     source = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.on_event('startup')\nasync def go():\n    pass\n"
-    diagnostics = lint_source(source, "events.py", Config(select=("FAS203",)))
+    diagnostics = lint_source(source, "events.py", Config(select=("FAS203",), scope="all"))
     safe = plan_fixes(source, "events.py", diagnostics, relint=relint)
     assert not safe.changed and [r for _, r in safe.skipped] == [fixes.NEEDS_UNSAFE]
     unsafe = plan_fixes(source, "events.py", diagnostics, unsafe=True, relint=relint)

@@ -402,6 +402,6 @@ def test_a_fifo_dependency_file_does_not_stall_the_run(tmp_path: Path, name: str
         "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
         "@app.on_event(\"startup\")\nasync def start() -> None:\n    pass\n"
     )
-    done = subprocess.run([sys.executable, "-m", "fastapi_lint", "check", ".", "--no-cache"], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "fastapi_lint", "check", ".", "--no-cache", "--scope", "all"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60, check=False)
     assert "main.py" in done.stdout and "FAS203" in done.stdout, done.stderr

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fastapi_lint.analysis.context import Context
-from fastapi_lint.analysis.facts import CallSite, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, RefKind
 from fastapi_lint.analysis.app_model import APP_TYPES, ROUTER_TYPES
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Severity
@@ -27,6 +28,11 @@ class DeprecatedStartupEvent(Rule):
     a lifespan do not mix: with a lifespan, events are ignored, and an event
     registered on an app built with `lifespan=` is reported as never running.
 
+    By default only events that never run are shown (the app has a
+    `lifespan`); an event that runs, the deprecation alone, is the wider view
+    (`--scope all`, or `scope = "all"`): the service works as written, and the
+    move is worth making at the next upgrade, not as a finding to act on now.
+
     ## Known problems
     Quiet when the project runs a FastAPI older than 0.93.0 (for a plain
     Starlette app, a Starlette older than 0.26.0), where there is no
@@ -35,14 +41,23 @@ class DeprecatedStartupEvent(Rule):
 
     ## Example
     ```python
+    from contextlib import asynccontextmanager
+
     import httpx
     from fastapi import FastAPI
 
-    app = FastAPI()
     client = None
 
 
-    @app.on_event("startup")
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+
+
+    app = FastAPI(lifespan=lifespan)
+
+
+    @app.on_event("startup")  # never runs: the lifespan replaces the events
     async def startup():
         global client
         client = httpx.AsyncClient()
@@ -87,16 +102,24 @@ class DeprecatedStartupEvent(Rule):
                 site = decorator.call
                 since = self._deprecated_since(context, located.module.path, site, "on_event") if site else None
                 if site is not None and since is not None:
-                    yield self.report(located, site.span, self._message(context, site, since), help=_HELP)
+                    yield self._shown(context, site, self.report(located, site.span, self._message(context, site, since),
+                                                                 help=_HELP))
         for summary, function, site in project.calls_named(["add_event_handler"]):
             since = self._deprecated_since(context, summary.path, site, "add_event_handler")
             if since is None:
                 continue
-            message = self._message(context, site, since)
+            message = self._message(context, site, since, function)
             if function is not None:
-                yield self.report(Located(function, summary), site.span, message, help=_HELP)
+                found = self.report(Located(function, summary), site.span, message, help=_HELP)
             else:
-                yield self.report_in(summary, site.span, message, help=_HELP)
+                found = self.report_in(summary, site.span, message, help=_HELP)
+            yield self._shown(context, site, found, function)
+
+    @staticmethod
+    def _shown(context: Context, site: CallSite, found: Diagnostic, function: FunctionFacts | None = None) -> Diagnostic:
+        """An event that never runs is a defect; one that runs is a deprecation the service still
+        works under, worth moving at the next upgrade, not a finding to act on now: the wider view."""
+        return found if _has_a_lifespan(context, site, function) else replace(found, wider=True)
 
     def _deprecated_since(self, context: Context, module_path: str, site: CallSite, method: str) -> str | None:
         """``FastAPI 0.93.0`` for an event registered on an app or router of a project that
@@ -120,23 +143,29 @@ class DeprecatedStartupEvent(Rule):
         return None if context.pins.below(package, module_path, release) else f"{name} {release}"
 
     @staticmethod
-    def _message(context: Context, site: CallSite, since: str) -> str:
+    def _message(context: Context, site: CallSite, since: str, function: FunctionFacts | None = None) -> str:
         call, event = site.text, site.args[0].text
-        if _has_a_lifespan(context, site):
+        if _has_a_lifespan(context, site, function):
             return f"`{call}(\"{event}\")` never runs: the app has a `lifespan`, which replaces its startup and shutdown events"
         if call.endswith("add_event_handler"):  # not deprecated itself: what it registers is
             return f"`{call}(\"{event}\")` registers a {event} event, deprecated since {since}: use a `lifespan` context manager"
         return f"`{call}(\"{event}\")` is deprecated since {since}: use a `lifespan` context manager"
 
 
-def _has_a_lifespan(context: Context, site: CallSite) -> bool:
+def _has_a_lifespan(context: Context, site: CallSite, function: FunctionFacts | None = None) -> bool:
     """Whether the event goes to a module-level app built with a ``lifespan`` (every binding of its
-    name): Starlette's router then runs that instead of its default lifespan, the one that runs
-    the events (FastAPI's "Lifespan Events" page: they "will no longer be called")."""
+    name), or to the one app the function registering it builds (an app factory's
+    ``FastAPI(lifespan=lifespan)``): Starlette's router then runs that instead of its default
+    lifespan, the one that runs the events (FastAPI's "Lifespan Events" page: they "will no
+    longer be called")."""
     assert site.func is not None
     module, _, name = site.func.path.rpartition(".")[0].rpartition(".")
     summary = context.project.modules.get(module)
     made = [binding.value.call for binding in summary.bindings if binding.name == name] if summary is not None else []
+    if not made and function is not None and "." not in site.text.rpartition(".")[0]:
+        made = [call for call in function.calls
+                if call.func is not None and context.project.resolve(call.func).path in APP_TYPES]
+        made = made if len(made) == 1 else []
     return bool(made) and all(call is not None and (given := call.kwarg("lifespan")) is not None and not given.is_none
                               for call in made)
 
