@@ -92,3 +92,15 @@ def runs_body(project: Project, site: CallSite, target: str) -> bool:
     if not function.is_generator or function.is_async:
         return True
     return any(decorator_path(d) not in _PLAIN_METHOD_DECORATORS for d in function.decorators)
+
+
+def drops_coroutine(project: Project, site: CallSite, target: str) -> bool:
+    """Whether the call makes a coroutine of ``target`` and drops it: a statement of its own, not
+    awaited, calling an ``async def`` no decorator wraps (``repo.save(user)`` where ``save`` is
+    a coroutine function). Its body never runs; Python warns that it was never awaited."""
+    if not site.discarded or site.awaited:
+        return False
+    located = project.function(target)
+    return (located is not None and located.function.is_async and not located.function.is_generator
+            and all(decorator_path(d) in _PLAIN_METHOD_DECORATORS for d in located.function.decorators))
+

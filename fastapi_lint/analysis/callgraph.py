@@ -23,7 +23,7 @@ from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
-from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, is_harmless, property_reads, runs_body
+from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, drops_coroutine, is_harmless, property_reads, runs_body
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
 from fastapi_lint.analysis.deferred_calls import followed_entry, settle, waited_on
 from fastapi_lint.analysis.dispatch import Implementations, test_functions
@@ -136,8 +136,8 @@ class CallGraph:
                 self._add_choices(found, site, callee, tests)
                 continue
             targets = callee.targets
-            if not tests.isdisjoint(targets):  # a copy only where a test's override is among them
-                targets = [target for target in targets if target not in tests]
+            if not tests.isdisjoint(targets) or site.discarded:  # a copy only where a test's override may be among them
+                targets = [target for target in targets if target not in tests and not drops_coroutine(self.project, site, target)]
             if targets:
                 runs.extend([(site, target) for target in targets])
                 if len(targets) > 1:
@@ -204,8 +204,8 @@ class CallGraph:
             if option.ref in seen:
                 continue
             seen.add(option.ref)
-            if not tests.isdisjoint(option.targets):
-                option = option._replace(targets=[target for target in option.targets if target not in tests])
+            if not tests.isdisjoint(option.targets) or site.discarded:
+                option = option._replace(targets=[t for t in option.targets if t not in tests and not drops_coroutine(self.project, site, t)])
             found.runs.extend([(site, target) for target in option.targets])
             if option.offload:
                 for value in site.args[:2]:

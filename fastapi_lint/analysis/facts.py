@@ -138,6 +138,9 @@ class CallSite(NamedTuple):
     # What the caller's own tests tell where the call stands: ``("note.is_binary", False)`` after
     # ``if note.is_binary: ... continue`` (``extract/narrowing.py``).
     known: tuple[tuple[str, bool], ...] = ()
+    # True for a call that is a statement of its own (``repo.save(user)``): what it returns is
+    # dropped, so a coroutine it makes, not awaited, never runs.
+    discarded: bool = False
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.kwargs:

@@ -91,6 +91,7 @@ class ExpressionReader:
         self.awaited: set[int] = set()
         # Calls used as ``with``/``async with`` items: the statement closes what they open.
         self.context_managers: set[int] = set()
+        self.discarded: set[int] = set()
         # Calls whose result is iterated where it is made (``CallSite.iterated``), and calls whose
         # result a plain assignment binds to a name, by ``id``.
         self.iterated: set[int] = set()
@@ -326,6 +327,7 @@ class ExpressionReader:
             in_lambda=in_lambda,
             lambda_host=self.lambda_hosts[-1] if in_lambda else None,
             context_manager=id(node) in self.context_managers,
+            discarded=id(node) in self.discarded,
             once=any(first <= node.lineno <= last for first, last in self.state.once),
             uncontended=id(node) in self.uncontended,
             alternatives=alternatives,

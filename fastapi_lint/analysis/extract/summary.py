@@ -177,6 +177,8 @@ class Extractor(ExpressionReader):
                 self.context_managers.update(id(item.context_expr) for item in node.items)
             elif isinstance(node, ast.For):
                 self.iterates_in(node)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                self.discarded.add(id(node.value))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 bound = node.targets[0]
                 if isinstance(bound, ast.Name) and isinstance(node.value, ast.Call):
