@@ -43,7 +43,7 @@ _SESSIONS = frozenset({"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session
 _SESSION_FACTORIES = frozenset({"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker"})
 # What a dependency does with its session once the request is done: no connection is checked out
 # for it (a commit or a rollback ends the transaction the request's queries opened).
-_TEARDOWN = frozenset({"close", "rollback", "commit", "expunge_all", "expire_all"})
+_TEARDOWN = frozenset({"close", "close_all", "rollback", "commit", "expunge_all", "expire_all"})
 # How many rounds of "made from a holder" are followed (a session factory of an engine, a
 # getter of the factory, a dependency yielding a session of it, an attribute keeping that).
 _ROUNDS = 6
