@@ -39,7 +39,12 @@ def _yielded(project: Project, path: str) -> Ref:
     objects known that the placement of uncalled coroutines reads otherwise."""
     located = project.function(path)
     returns = located.function.returns if located is not None and located.function.is_generator else None
-    if returns is None or not returns.items or project.resolve(returns.ref).path not in _GENERATORS:
+    if returns is None:
+        return UNKNOWN
+    if not returns.items and returns.kind == "ref" and returns.ref is not None:
+        annotated = project.resolve(returns.ref).path  # ``-> AsyncSession``: what it yields, loosely written
+        return Ref(annotated, RefKind.INSTANCE) if annotated not in _GENERATORS and annotated != "?" else UNKNOWN
+    if not returns.items or project.resolve(returns.ref).path not in _GENERATORS:
         return UNKNOWN
     first = returns.items[0]
     return Ref(project.resolve(first.ref).path, RefKind.INSTANCE) if first.kind == "ref" and first.ref is not None else UNKNOWN
@@ -48,15 +53,17 @@ def _yielded(project: Project, path: str) -> Ref:
 def given_an_async_object(project: Project, function: FunctionFacts, ref: Ref) -> bool:
     """Whether ``ref`` (a sync client's or session's method a call of ``function`` reaches) is
     of a library that ``function`` was handed an async object of, by a dependency, under a sync
-    annotation (``db: Session = Depends(async_db)`` giving an ``AsyncSession``): the sync objects
+    annotation (``db: Session = Depends(async_db)`` giving an ``AsyncSession``, SQLAlchemy's or
+    SQLModel's, which wraps it): the sync objects
     it reaches (``db.execute``, and ``query.count()`` on ``query = db.query(User)``) are what
     the annotation made up. An async object is an ``Async...`` class, or one of an ``asyncio``
     module (``redis.asyncio.Redis``)."""
     library = ref.path.partition(".")[0]
     for param in function.params:
         annotated = _annotated(project, param.annotation)
+        given = dependency_gives(project, function, param.name).path
         if annotated.partition(".")[0] == library and not _async_of(annotated, library) and _async_of(
-                dependency_gives(project, function, param.name).path, library):
+                given, given.partition(".")[0]):
             return True  # not ``db: AsyncSession``: a sync session the function makes itself is one
     return False
 
