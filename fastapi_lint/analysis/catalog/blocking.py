@@ -571,6 +571,9 @@ _MAIL = group(
         "ftplib.FTP_TLS.prot_p",
         # yagmail: ``SMTP(user, password)`` connects on first use; ``send`` logs in and sends
         *each("yagmail.SMTP yagmail.sender.SMTP", "send login"),
+        # python-emails (``emails.Message(...)`` or ``emails.html(...)``): ``send`` connects to the
+        # SMTP server it is given and sends (the full-stack template's ``send_email``)
+        *each("emails.Message emails.message.Message", "send"),
     ],
     resource=True,
     waits=ON_NETWORK,

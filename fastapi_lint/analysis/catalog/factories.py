@@ -289,6 +289,8 @@ RETURNS: dict[str, str] = {
     "spacy.load": "spacy.language.Language",
     "spacy.blank": "spacy.language.Language",
     "ldap.initialize": "ldap.ldapobject.LDAPObject",
+    # python-emails' shortcut for ``Message(html=...)``
+    "emails.html": "emails.Message",
     **{f"passlib.hash.{h}.using": f"passlib.hash.{h}" for h in PASSLIB_HANDLERS},
 }
 
