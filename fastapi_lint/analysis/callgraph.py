@@ -136,7 +136,7 @@ class CallGraph:
                 self._add_choices(found, site, callee, tests)
                 continue
             targets = callee.targets
-            if not tests.isdisjoint(targets) or site.discarded:  # a copy only where a test's override may be among them
+            if not tests.isdisjoint(targets) or site.discarded:  # a copy only where a test's override or a dropped coroutine may be
                 targets = [target for target in targets if target not in tests and not drops_coroutine(self.project, site, target)]
             if targets:
                 runs.extend([(site, target) for target in targets])

@@ -169,7 +169,7 @@ class CallEdges:
                     elsewhere.update(callbacks)
         # A method read without a call (``{"fetch": self.fetch}``, ``callback=self.on_done``) is handed on to be
         # called, most often by this very function; not a call's receiver (``job.delay()``: a worker runs it).
-        receivers = {(site.span.line, site.span.col, site.text.rpartition(".")[0]) for site in located.function.calls}
+        receivers = {(s.span.line, s.span.col, s.text.rpartition(".")[0]) for s in located.function.calls} if located.function.reads else ()
         for read in located.function.reads:
             if (read.span.line, read.span.col, read.text) in receivers:
                 continue

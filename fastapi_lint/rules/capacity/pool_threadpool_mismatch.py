@@ -83,7 +83,8 @@ class PoolThreadpoolMismatch(Rule):
     silent: missed alarm. A project pinned to FastAPI before 0.69 (the
     project's lock or declarations, as for FAS502) ran sync code on asyncio's
     default executor, min(32, CPUs + 4) threads: the count depends on the
-    machine, so the finding (against 32) is shown with `--scope all` only. Pools built in modules the application never
+    machine, so the finding (against 32) is shown with `--scope all` only.
+    Pools built in modules the application never
     imports (an Alembic `env.py`, a command-line tool) are not reported. An
     engine stored in a module global from a startup helper through `global`
     is not recognised as shared: missed alarm. One engine shared by several

@@ -102,24 +102,19 @@ class DeprecatedStartupEvent(Rule):
                 site = decorator.call
                 since = self._deprecated_since(context, located.module.path, site, "on_event") if site else None
                 if site is not None and since is not None:
-                    yield self._shown(context, site, self.report(located, site.span, self._message(context, site, since),
-                                                                 help=_HELP))
+                    never_runs = _has_a_lifespan(context, site)
+                    yield _shown(self.report(located, site.span, self._message(site, since, never_runs), help=_HELP), never_runs)
         for summary, function, site in project.calls_named(["add_event_handler"]):
             since = self._deprecated_since(context, summary.path, site, "add_event_handler")
             if since is None:
                 continue
-            message = self._message(context, site, since, function)
+            never_runs = _has_a_lifespan(context, site, function)
+            message = self._message(site, since, never_runs)
             if function is not None:
                 found = self.report(Located(function, summary), site.span, message, help=_HELP)
             else:
                 found = self.report_in(summary, site.span, message, help=_HELP)
-            yield self._shown(context, site, found, function)
-
-    @staticmethod
-    def _shown(context: Context, site: CallSite, found: Diagnostic, function: FunctionFacts | None = None) -> Diagnostic:
-        """An event that never runs is a defect; one that runs is a deprecation the service still
-        works under, worth moving at the next upgrade, not a finding to act on now: the wider view."""
-        return found if _has_a_lifespan(context, site, function) else replace(found, wider=True)
+            yield _shown(found, never_runs)
 
     def _deprecated_since(self, context: Context, module_path: str, site: CallSite, method: str) -> str | None:
         """``FastAPI 0.93.0`` for an event registered on an app or router of a project that
@@ -143,13 +138,19 @@ class DeprecatedStartupEvent(Rule):
         return None if context.pins.below(package, module_path, release) else f"{name} {release}"
 
     @staticmethod
-    def _message(context: Context, site: CallSite, since: str, function: FunctionFacts | None = None) -> str:
+    def _message(site: CallSite, since: str, never_runs: bool) -> str:
         call, event = site.text, site.args[0].text
-        if _has_a_lifespan(context, site, function):
+        if never_runs:
             return f"`{call}(\"{event}\")` never runs: the app has a `lifespan`, which replaces its startup and shutdown events"
         if call.endswith("add_event_handler"):  # not deprecated itself: what it registers is
             return f"`{call}(\"{event}\")` registers a {event} event, deprecated since {since}: use a `lifespan` context manager"
         return f"`{call}(\"{event}\")` is deprecated since {since}: use a `lifespan` context manager"
+
+
+def _shown(found: Diagnostic, never_runs: bool) -> Diagnostic:
+    """An event that never runs is a defect; one that runs is a deprecation the service still
+    works under, worth moving at the next upgrade, not a finding to act on now: the wider view."""
+    return found if never_runs else replace(found, wider=True)
 
 
 def _has_a_lifespan(context: Context, site: CallSite, function: FunctionFacts | None = None) -> bool:
