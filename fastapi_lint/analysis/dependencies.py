@@ -107,7 +107,16 @@ class Dependencies:
                 yield from self._depends_targets(binding[0].value, None, seen + 1)
 
     def _callables(self, value: Value) -> Iterator[str]:
-        """What FastAPI calls for a dependency: a function, a class's ``__init__``, an instance's ``__call__``."""
+        """What FastAPI calls for a dependency: a function, a class's ``__init__``, an instance's
+        ``__call__``; or the function a factory of the project returns (``Depends(get_repository(
+        UserRepo))`` returning its nested ``get_repo``), whatever its annotation says it returns."""
+        if value.kind == "call" and value.call is not None and value.call.func is not None:
+            factory = self.project.function(self.project.resolve(value.call.func).path)
+            made = [path for returned in factory.function.returned if returned.kind == "ref" and returned.ref is not None
+                    and (path := self.project.resolve(returned.ref).path) in self.project.functions] if factory else []
+            if made:
+                yield from made
+                return
         resolved = self.project.resolve_value(value)
         if resolved.kind is not RefKind.INSTANCE and resolved.path in self.project.functions:
             yield resolved.path  # a function, or a method reached through an instance
