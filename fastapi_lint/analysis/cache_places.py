@@ -26,6 +26,9 @@ _READING_METHODS = frozenset({"get"})
 # A cache object's own pair for one kind of entry: ``get_model`` reads what ``set_model`` stores;
 # ``cache_rules`` stores what a reader named for a cache (``get_cached_rules``) reads.
 _PAIRED_READ, _PAIRED_STORE, _CACHING = "get_", "set_", "cache_"
+# Other verbs a cache's writer goes by (``update_cache``, ``save_to_cache``): only for a cache, as
+# ``update_user`` after ``get_user`` is a record's lookup then its change, not a cache's fill.
+_CACHE_UPDATES = ("update_", "put_", "save_", "write_", "store_")
 # Methods by which a key-value store's client (Redis, Memcached) stores an entry that expires;
 # with ``set`` and ``get``, what a local handle on the store reads and stores (``store_entry``).
 _EXPIRING_STORES = frozenset({"setex", "psetex"})
@@ -145,11 +148,22 @@ def _paired_kind(name: str, *verbs: str) -> str | None:
     return None
 
 
+def _stores_kind(name: str) -> str | None:
+    """The kind of entry a pair's writer named so fills: ``set_model``, ``cache_rules``; a cache's
+    by another verb too (``update_cache``)."""
+    found = _paired_kind(name, _PAIRED_STORE, _CACHING)
+    return found or ("cache" if _paired_kind(name, *_CACHE_UPDATES) == "cache" else None)
+
+
+def _entry_kind(name: str) -> str | None:
+    return _paired_kind(name, _PAIRED_READ) or _stores_kind(name)
+
+
 def paired_entry(method: ast.Attribute, reader: Reader) -> str | None:
     """``cache:model`` for ``cache.get_model(key)`` and ``cache.set_model(key, m)``: a cache
     object's own reader and writer of one kind of entry (``ModelCache.shared().get_model``);
     ``self:cache`` for ``self.get_from_cache(key)`` and ``self.set_in_cache(key, v)``."""
-    kind = _paired_kind(method.attr, _PAIRED_READ, _PAIRED_STORE, _CACHING)
+    kind = _entry_kind(method.attr)
     if isinstance(method.value, ast.Name) and method.value.id == reader.self_name:
         receiver: str | None = reader.self_spelling  # the object's own cache: lasts as it does
     else:
@@ -161,7 +175,7 @@ def paired_functions(call: ast.Call) -> str | None:
     """``functions:cache`` for ``get_cached(key)`` and ``set_cached(key, v)``: a module's reader
     and writer of one kind of entry (a project's helpers over Redis or a dict), named as the
     methods of a cache object are (``paired_entry``); not the names of a function's own locals."""
-    kind = _paired_kind(called_name(call) or "", _PAIRED_READ, _PAIRED_STORE, _CACHING)
+    kind = _entry_kind(called_name(call) or "")
     return f"functions:{kind}" if kind else None
 
 
@@ -211,9 +225,9 @@ def stored_by_call(call: ast.Call, reader: Reader) -> str | None:
         return named_attribute(call, reader, {})
     if isinstance(call.func, ast.Attribute) and call.func.attr in _STORING_OR_EXPIRING:
         return lasting_place(call.func.value, reader, {}) or store_entry(call, reader, {})
-    if isinstance(call.func, ast.Attribute) and _paired_kind(call.func.attr, _PAIRED_STORE, _CACHING):
+    if isinstance(call.func, ast.Attribute) and _stores_kind(call.func.attr):
         return paired_entry(call.func, reader)
-    if _paired_kind(called_name(call) or "", _PAIRED_STORE, _CACHING):
+    if _stores_kind(called_name(call) or ""):
         return paired_functions(call)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "addHandler":
         # A logger configured once: ``if logger.handlers: return logger`` guards the setup below,
