@@ -67,6 +67,8 @@ def request_threads(model: FastAPIModel, graph: CallGraph, found: Paths) -> Requ
     for path, roles in sorted(model.roles.items()):
         located = project.function(path)
         if located is not None and not located.function.is_async and roles & _THREADPOOL_ROLES:
+            if roles == {"dependency"} and graph.witness(path) is None:
+                continue  # opens sessions or builds what holds them, runs no query: checks out nothing
             roots.setdefault(path, path)
     for path in sorted(found.request):
         located = project.function(path)

@@ -43,8 +43,10 @@ class PoolThreadpoolMismatch(Rule):
     a callable a request hands to `run_in_threadpool`, `to_thread` or
     `run_in_executor` (and the sync code those call). A `def` dependency that
     only opens a session and yields it checks out no connection: the `def`
-    routes that take it count, `async def` ones do not. The message names
-    both numbers.
+    routes that take it count, `async def` ones do not; nor does one that runs
+    no blocking call at all (`return TaskApp()`, whose constructor opens a
+    session): its object's queries run where the route runs them. The
+    message names both numbers.
 
     ## Why is this bad?
     With 40 threads and 15 connections, the 16th concurrent request blocks in
