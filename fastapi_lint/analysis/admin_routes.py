@@ -25,6 +25,7 @@ writes what a user's first visit needs).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from fastapi_lint.analysis.app_model import FastAPIModel
@@ -131,14 +132,21 @@ def admin_roots(model: FastAPIModel, now_and_then: bool = False) -> set[str]:
             served.setdefault(handler, []).append(own or by_mount or rare)
     admin = {handler for handler, flags in served.items() if all(flags)}
     admin |= {path for path, roles in model.roles.items() if "admin_hook" in roles}  # an admin panel's own
-    changed = True
-    while changed:
-        changed = False
-        for dependency, dependents in model.dependents.items():
-            if dependency not in admin and dependents and dependents <= admin:
-                admin.add(dependency)
-                changed = True
-    return admin
+    return admin | depended_on_only_by(model, admin)
+
+
+def depended_on_only_by(model: FastAPIModel, paths: Collection[str]) -> set[str]:
+    """The dependencies that only ``paths`` (routes, dependencies) depend on, directly or through
+    dependencies of theirs alone: FastAPI runs them for those requests and no others."""
+    found: set[str] = set()
+    while True:
+        more = {dependency for dependency, dependents in model.dependents.items()
+                if dependency not in found and dependency not in paths and dependents
+                and model.role_of(dependency) == {"dependency"}
+                and all(dependent in paths or dependent in found for dependent in dependents)}
+        if not more:
+            return found
+        found |= more
 
 
 class RareRoots(NamedTuple):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.facts import Param, RefKind, Value
+from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Located, Project
 
@@ -108,14 +109,12 @@ class Dependencies:
 
     def _callables(self, value: Value) -> Iterator[str]:
         """What FastAPI calls for a dependency: a function, a class's ``__init__``, an instance's
-        ``__call__``; or the function a factory of the project returns (``Depends(get_repository(
+        ``__call__``; or the function a factory of the project returns (``handler_values``: ``Depends(get_repository(
         UserRepo))`` returning its nested ``get_repo``), whatever its annotation says it returns."""
-        if value.kind == "call" and value.call is not None and value.call.func is not None:
-            factory = self.project.function(self.project.resolve(value.call.func).path)
-            made = [path for returned in factory.function.returned if returned.kind == "ref" and returned.ref is not None
-                    and (path := self.project.resolve(returned.ref).path) in self.project.functions] if factory else []
+        if value.kind == "call":
+            made = handler_functions(self.project, value)
             if made:
-                yield from made
+                yield from (located.function.path for located in made)
                 return
         resolved = self.project.resolve_value(value)
         if resolved.kind is not RefKind.INSTANCE and resolved.path in self.project.functions:

@@ -80,7 +80,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from fastapi_lint.analysis.admin_routes import RareRoots
+from fastapi_lint.analysis.admin_routes import RareRoots, depended_on_only_by
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -244,23 +244,12 @@ class _Placer(BlindRegistrations, ModuleClosure):
         """The request-path roots that are not an operator's: not admin routes, nor a background
         task (or a function nested in request code) that only admin routes start; such a task runs
         for each request of the routes that start it. One no root starts stays a root of its own."""
-        admin = admin | self._depended_on_only_by(admin)
+        admin = admin | depended_on_only_by(self.model, admin)
         started_by_others = [r for r in request_roots if self.model.roles[r] <= _STARTED]
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
 
-    def _depended_on_only_by(self, routes: frozenset[str]) -> set[str]:
-        """The dependencies that only ``routes`` depend on, directly or through dependencies of
-        theirs alone: FastAPI runs them for those routes' requests and no other's."""
-        found: set[str] = set()
-        while True:
-            more = {path for path, dependents in self.model.dependents.items()
-                    if path not in found and dependents and self.model.role_of(path) == {"dependency"}
-                    and all(dependent in routes or dependent in found for dependent in dependents)}
-            if not more:
-                return found
-            found |= more
-
+        admin = admin | depended_on_only_by(self.model, admin)
 def _shared(found: set[str], off: set[str], run_by: dict[str, set[str]]) -> set[str]:
     """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
     those that code placed nowhere calls too (``run_by``: who calls each, ``_Placer._run_by``),
