@@ -42,3 +42,26 @@ def test_environment_reads_are_opt_in() -> None:
     assert "FAS303" not in selected_codes(Config())
     assert not lint_source(ENVIRONMENT, "app.py", Config())
     assert [d.code for d in lint_source(ENVIRONMENT, "app.py", Config(extend_select=("FAS303",)))] == ["FAS303"]
+
+
+STARTUP_CLIENT = '''from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.http = httpx.AsyncClient()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+'''
+
+
+def test_startup_resources_never_closed_are_a_shutdown_review() -> None:
+    # built once, it costs nothing under load: readers judged every such finding of little value
+    assert "FAS204" not in selected_codes(Config())
+    assert not lint_source(STARTUP_CLIENT, "app.py", Config())
+    assert [d.code for d in lint_source(STARTUP_CLIENT, "app.py", Config(extend_select=("FAS204",)))] == ["FAS204"]

@@ -30,6 +30,11 @@ class LifespanResourceNotClosed(Rule):
     streams are reset mid-flight, and tests that start the app repeatedly leak
     sockets and print `ResourceWarning`s.
 
+    Off by default (`extend-select = ["FAS204"]` turns it on for a shutdown
+    review): a resource built once at startup costs nothing under load, and
+    reviewers of unseen services judged every such finding true but of little
+    value. A resource built per request is FAS201's.
+
     A resource that a helper builds and lets go when it returns (used for one
     check, not stored, returned, yielded or handed to another call) is not
     reported: it is closed when it is garbage collected, and the app does not
@@ -92,6 +97,7 @@ class LifespanResourceNotClosed(Rule):
     code = "FAS204"
     name = "lifespan-resource-not-closed"
     severity = Severity.WARNING
+    default_enabled = False
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
