@@ -225,7 +225,8 @@ class Switch(NamedTuple):
     """A setting tested by a condition (``extract/switches.py``): ``kind`` ``env`` (``name`` the
     variable), ``call`` (the function's path), ``platform`` (``sys.platform``), ``name`` (a module's
     name or an object's field, its dotted path), ``const`` (a module's name bound to a bool, its
-    ``default``) or ``loop`` (an event loop runs the code), and how it is
+    ``default``), ``unset`` (a module's name bound to None that functions fill: ``global``) or
+    ``loop`` (an event loop runs the code), and how it is
     tested: ``op`` (``truth``, ``not``, ``is None``, ``is not None``, ``==``, ``!=``, ``in``,
     ``not in``, ``startswith``, ``not startswith``) against ``operands``; ``default`` is an
     environment variable's written default or Linux's platform value, ``methods`` the string

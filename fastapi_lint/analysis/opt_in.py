@@ -13,6 +13,9 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
 - a module's name that a function fills (``global REDIS_POOL``) which startup code always calls
   and no request runs (``init_redis_pool()`` in the lifespan) is not None while requests are
   served: ``if REDIS_POOL is None:`` is the fallback of code run before startup (``_filled_at_startup``);
+- a module's name bound to None that only functions no request and no startup code runs fill
+  (``set_remote_client(client)``, called by an SDK's ``serve()``) stays None while requests are
+  served: ``if get_remote_client() is not None:`` is the client side's branch (``_never_filled``);
 - an object's field that its constructor copies from a parameter (``self.output_dir =
   output_dir``) has the constant every construction a request makes gives it (its default);
 - an object's field that its constructor sets off (``self.enabled = False``) is off, when the
@@ -41,6 +44,8 @@ LineRange = tuple[int, int]
 _UNKNOWN = object()
 # The value of a module's name that startup code fills: not None, nothing more known of it.
 _FILLED = object()
+# The value of a module's name bound to None that nothing a server runs fills.
+_EMPTY = object()
 _STARTED = Switch("started", "")
 # A field off until code that no request runs turns it on, under a condition (``_off_until_started``).
 _OFF = Switch("off", "", default=False)
@@ -82,13 +87,13 @@ def _memo(project: Project) -> dict[str, tuple[LineRange, ...]]:
 def _closed(graph: Reach, gate: Gate) -> bool:
     """Whether the gate's branch does not run at the defaults."""
     value = _test(graph, gate.switch, 0)
-    return value is not _UNKNOWN and bool(value) != gate.when
+    return value is not _UNKNOWN and (value is not _EMPTY and bool(value)) != gate.when
 
 
 def _test(graph: Reach, switch: Switch, depth: int) -> object:
     """What the switch's test gives at the defaults: True, False, or ``_UNKNOWN``."""
     value = _default(graph, switch, depth)
-    if value is _UNKNOWN or switch.kind == "started":
+    if value is _UNKNOWN or switch.kind in ("started", "unset"):
         return value
     if switch.kind in ("call", "name"):
         return _flip(value, switch.op)  # already a truth: the returned or assigned switch's test
@@ -120,11 +125,17 @@ def _named(graph: Reach, path: str) -> Switch | None:
     located = project.classes.get(owner)  # a field: resolving it would give its annotated type
     if located is None:
         written = project.modules.get(owner)  # resolving a name a function fills gives what it holds
-        if written is not None and name not in dict(written.switches) and _filled_at_startup(graph, written, name):
+        own = dict(written.switches).get(name) if written is not None else None
+        if written is not None and (own is None or own.kind == "unset") and _filled_at_startup(graph, written, name):
             return _STARTED
+        if written is not None and own is not None and own.kind == "unset":
+            return own if _never_filled(graph, written, name) else None
         owner, _, name = project.resolve(Ref(path)).path.rpartition(".")
         summary = project.modules.get(owner)
-        return dict(summary.switches).get(name) if summary is not None else None
+        if summary is None:
+            return None
+        found = dict(summary.switches).get(name)
+        return found if found is None or found.kind != "unset" or _never_filled(graph, summary, name) else None
     if owner in settings_classes(project):
         return None  # a settings field is a feature operators turn on (``extract/switches.py``)
     klass, module = located
@@ -163,6 +174,43 @@ def _decide_filled(graph: Reach, module: ModuleSummary, name: str) -> bool:
 
 @per_project
 def _filled_memo(project: Project) -> dict[tuple[str, str], bool]:
+    return {}
+
+
+def _never_filled(graph: Reach, module: ModuleSummary, name: str) -> bool:
+    """Whether the module's name (bound to None) stays None while requests are served: the
+    functions of the module that fill it are called, and only by code (outside tests) that neither
+    requests nor startup run, nor at any module's top level; no other module stores into it."""
+    memo = _never_memo(graph.project)
+    key = (module.module, name)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _decide_never(graph, module, name)
+    return found
+
+
+def _decide_never(graph: Reach, module: ModuleSummary, name: str) -> bool:
+    project = graph.project
+    served = run_by_requests(graph)
+    if served is None or module_in_tests(module):
+        return False
+    setters = {function.path for function in module.functions if name in function.fills}
+    dotted = f"{module.module}.{name}"
+    if not setters or any(dotted in function.fills for other in project.summaries if other is not module
+                          for function in other.functions):
+        return False
+    running = served | run_from(graph, graph.startup_roots)
+    if not setters.isdisjoint(running):
+        return False
+    calls = [(summary, site) for summary, site in project.calls_to(sorted(setters)) if not module_in_tests(summary)]
+    callers = {id(site): located for located, site in project.function_calls_to(setters)}
+    return bool(calls) and all(
+        (caller := callers.get(id(site))) is not None and caller.function.path not in running
+        for _, site in calls)
+
+
+@per_project
+def _never_memo(project: Project) -> dict[tuple[str, str], bool]:
     return {}
 
 
@@ -262,6 +310,8 @@ def _flip(value: object, op: str) -> object:
         return _UNKNOWN
     if value is _FILLED:  # only its emptiness is known
         return {"is None": False, "is not None": True}.get(op, _UNKNOWN)
+    if value is _EMPTY:  # None: as a value returned, still None
+        return {"is None": True, "is not None": False, "not": True, "truth": _EMPTY}.get(op, _UNKNOWN)
     if op == "truth":
         return bool(value)
     if op == "not":
@@ -275,6 +325,8 @@ def _default(graph: Reach, switch: Switch, depth: int) -> object:
         return switch.default
     if switch.kind == "started":
         return _FILLED
+    if switch.kind == "unset":
+        return _EMPTY
     if switch.kind == "name" and depth < 3:
         named = _named(graph, switch.name)
         return _test(graph, named, depth + 1) if named is not None else _UNKNOWN

@@ -55,7 +55,9 @@ route, which does not exist in production.
 in a module the apps' modules never import: ``scope_closure.py``), or only apps the deployment
 does not start serve, and those apps' startup handlers.
 ``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of
-their function runs (``untaken.py``: a branch every caller rules out).
+their function runs (``untaken.py``: a branch every caller rules out), or that run only with a
+switch away from how the service ships (``opt_in.py``: ``if get_remote_client() is not None:``
+where only an SDK's ``serve()`` sets the client).
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -86,7 +88,7 @@ from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.analysis.opt_in import defined_opt_in
+from fastapi_lint.analysis.opt_in import defined_opt_in, is_opt_in
 from fastapi_lint.analysis.project import Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
@@ -225,10 +227,11 @@ class _Placer(BlindRegistrations, ModuleClosure):
         return found - _shared(found, off | found, run_by)
 
     def _untaken_call(self, caller: str, edge: Edge) -> bool:
-        """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``)."""
+        """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``),
+        or that run only with a switch away from how the service ships (``opt_in.py``)."""
         located = self.project.function(caller)
-        return bool(edge.line) and located is not None and in_ranges(
-            edge.line, untaken_lines(self.graph, self.model.roles, located))
+        return bool(edge.line) and located is not None and (in_ranges(
+            edge.line, untaken_lines(self.graph, self.model.roles, located)) or is_opt_in(self.graph, located, edge.line))
 
     def _throttled_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits past a throttle of ``caller`` (``if minutes_passed <=

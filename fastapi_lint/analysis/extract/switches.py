@@ -28,6 +28,10 @@ The switches read (``Switch.kind``):
   and no method sets it;
 - ``const``: a module's name bound to ``True`` or ``False`` and set nowhere else in the module
   (``ENABLE_NV_INGEST = True  # configurable flag``): a switch a developer flips by editing the code;
+- ``unset``: a module's name bound to ``None`` once at module level, which functions fill
+  (``global _remote_client``): empty until one of them runs (``analysis/opt_in.py`` decides
+  whether one runs in a server); a local bound once to a call without arguments
+  (``client = get_remote_client()``) is that call's switch;
 - ``loop``: whether an event loop runs the code; it does where a served app runs it, so the
   handler of a ``try`` that asks for the running loop (``asyncio.get_running_loop()``) and
   catches the ``RuntimeError`` it raises without one is the fallback for code no loop runs.
@@ -266,6 +270,8 @@ def _value(node: ast.expr, resolve: Resolve) -> Switch | None:
         path = resolve(node)
         if path is not None and "." in path and "(" not in path:
             return Switch("name", path)  # a module's name or an object's field: a switch if set from one
+        if isinstance(node, ast.Name) and path is not None and path.endswith("()") and "(" not in path[:-2]:
+            return Switch("call", path[:-2])  # a local holding what a call returned
     return None
 
 
@@ -308,10 +314,34 @@ def module_switches(body: list[ast.stmt], resolve: Resolve) -> tuple[tuple[str, 
             switch = _single(named[1], resolve)
             if switch is not None:
                 found.append((named[0], switch))
+        elif named is not None and isinstance(named[1], ast.Constant) and named[1].value is None:
+            found.append((named[0], Switch("unset", named[0])))
     # a constant only where the module binds it once: not again (``if os.getenv("X"): DEBUG = True``),
     # nor in a function that declares it ``global``
     once = bound_once(body) if any(switch.kind == "const" for _, switch in found) else set()
-    return tuple((name, switch) for name, switch in found if switch.kind != "const" or name in once)
+    filled = _filled_names(body) if any(switch.kind == "unset" for _, switch in found) else set()
+    return tuple((name, switch) for name, switch in found
+                 if (switch.kind != "const" or name in once) and (switch.kind != "unset" or name in filled))
+
+
+def _filled_names(body: list[ast.stmt]) -> set[str]:
+    """The module's names bound once by its own top-level code and filled by its functions
+    (``global``): what starts as that one value until a function runs."""
+    top: dict[str, int] = {}
+    declared: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            declared.update(name for inner in ast.walk(node) if isinstance(inner, ast.Global) for name in inner.names)
+            continue
+        if isinstance(node, ast.ClassDef):
+            pending.extend(inner for inner in node.body if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            top[node.id] = top.get(node.id, 0) + 1
+        pending.extend(ast.iter_child_nodes(node))
+    return {name for name, count in top.items() if count == 1 and name in declared}
 
 
 def _is_flag(value: ast.expr) -> bool:
