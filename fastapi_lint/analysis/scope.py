@@ -87,7 +87,8 @@ from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAP
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
-from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.dispatch import Implementations
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.opt_in import defined_opt_in, is_opt_in
 from fastapi_lint.analysis.project import Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
@@ -113,6 +114,11 @@ def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRo
 
 class _Placer(BlindRegistrations, ModuleClosure):
     """The walks from the app's roots, and the places they give."""
+
+    def __init__(self, project: Project, model: FastAPIModel, graph: CallGraph) -> None:
+        super().__init__(project, model, graph)
+        self._implementations = Implementations(project, graph.catalog.installed)
+        self._unpicked_memo: dict[str, frozenset[tuple[int, str]]] = {}
 
     def _scheduled_walk(self, roots: list[str], collect: dict[str, set[str]]) -> set[str]:
         """The request walk, with a background task as a root only once what schedules it is
@@ -231,7 +237,27 @@ class _Placer(BlindRegistrations, ModuleClosure):
         or that run only with a switch away from how the service ships (``opt_in.py``)."""
         located = self.project.function(caller)
         return bool(edge.line) and located is not None and (in_ranges(
-            edge.line, untaken_lines(self.graph, self.model.roles, located)) or is_opt_in(self.graph, located, edge.line))
+            edge.line, untaken_lines(self.graph, self.model.roles, located)) or is_opt_in(self.graph, located, edge.line)
+            or (edge.line, edge.target) in self._unpicked(caller))
+
+    def _unpicked(self, caller: str) -> frozenset[tuple[int, str]]:
+        """The (line, implementation) pairs of ``caller``'s calls through an interface that run an
+        implementation no server is set up with: one only tests and examples make, where code
+        outside them makes another (``dispatch.py``; a tutorial's ``LettaSource`` beside the
+        archive source a route builds)."""
+        found = self._unpicked_memo.get(caller)
+        if found is None:
+            by_site: dict[int, tuple[CallSite, list[str]]] = {}
+            for site, target in self.graph.runs(caller):
+                by_site.setdefault(id(site), (site, []))[1].append(target)
+            unpicked: set[tuple[int, str]] = set()
+            picked: set[tuple[int, str]] = set()
+            for site, targets in by_site.values():
+                chosen = set(self._implementations.picks(targets)) if len(targets) > 1 else set(targets)
+                unpicked.update((site.span.line, target) for target in targets if target not in chosen)
+                picked.update((site.span.line, target) for target in chosen)
+            found = self._unpicked_memo[caller] = frozenset(unpicked - picked)
+        return found
 
     def _throttled_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits past a throttle of ``caller`` (``if minutes_passed <=

@@ -24,6 +24,7 @@ from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
+from fastapi_lint.analysis.test_code import example_folder, in_examples
 from fastapi_lint.paths import is_within
 
 
@@ -56,7 +57,7 @@ class ModuleClosure(CallEdges):
             for named in self._imports_by_name(summary, served):
                 if not named or named.endswith("."):
                     prefixes.add(named)  # a template's prefix, or "" (computed): any module under it
-                    naming.add(_example_folder(summary.path))
+                    naming.add(example_folder(summary.path))
                 elif named in project.modules:
                     pending.append(named)  # ``import_module("app.plugins.local")``: that module
                 # else a library named whole (``import_module("pandasai")``): none of the project's
@@ -76,7 +77,7 @@ class ModuleClosure(CallEdges):
             result.loaded_by_name = {summary.module for summary in project.summaries
                                      if summary.path not in result.tests and summary.module not in closure
                                      and any(summary.module.startswith(prefix) for prefix in prefixes)
-                                     and not self._script(summary) and _example_folder(summary.path) in naming}
+                                     and not self._script(summary) and example_folder(summary.path) in naming}
             closure |= result.loaded_by_name
         return closure
 
@@ -190,7 +191,7 @@ class ModuleClosure(CallEdges):
         neither by it nor by what it imports (a feature's stand-alone ``main.py``). None when no
         deployment file starts a module that serves an app (outside such folders)."""
         started = [summary for summary in self._started(deployments)
-                   if summary.path not in tests and not _in_examples(summary.path)]
+                   if summary.path not in tests and not in_examples(summary.path)]
         loads = {summary.path: self._imported_from([summary]) for summary in started}
         closure = set().union(*loads.values())
         app_modules = {app_module(self.project, mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
@@ -199,7 +200,7 @@ class ModuleClosure(CallEdges):
         folders = {os.path.dirname(summary.path) for summary in started if loads[summary.path] & app_modules}
         return frozenset(module for module in app_modules if module and module not in closure
                          and (found := self.project.modules.get(module)) and found.path not in tests
-                         and (_in_examples(found.path) or any(_below(found.path, folder) for folder in folders)))
+                         and (in_examples(found.path) or any(_below(found.path, folder) for folder in folders)))
 
     def _routes_only_of(self, undeployed: frozenset[str]) -> frozenset[str]:
         """The handlers of routes that only apps of ``undeployed`` modules serve."""
@@ -288,20 +289,6 @@ def _with_parents(dotted: str) -> Iterator[str]:
     parts = dotted.split(".")
     for end in range(1, len(parts) + 1):
         yield ".".join(parts[:end])
-
-
-# Folders of apps that show how the service or the library is used, which no deployment runs.
-_EXAMPLE_FOLDERS = frozenset({"examples", "example", "samples", "sample", "demos", "demo"})
-
-
-def _in_examples(path: str) -> bool:
-    return _example_folder(path) is not None
-
-
-def _example_folder(path: str) -> str | None:
-    """The examples folder the module at ``path`` is in (``docs/examples``), if any."""
-    parts = path.replace(os.sep, "/").split("/")[:-1]
-    return next(("/".join(parts[:end + 1]) for end, part in enumerate(parts) if part in _EXAMPLE_FOLDERS), None)
 
 
 def _below(path: str, folder: str) -> bool:

@@ -6,6 +6,7 @@ for a real service, used in tests or in a development mode, whose waits are simu
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 # Folders whose code only tests run; and the file names of test modules.
@@ -26,3 +27,18 @@ def is_test_path(parts: tuple[str, ...]) -> bool:
            for double in _DOUBLES):
         return True
     return any(folder in TEST_FOLDERS or folder.endswith("_tests") for folder in parts[:-1])
+
+
+# Folders of code that shows how the service or the library is used (an app, a tutorial), which
+# no deployment runs.
+_EXAMPLE_FOLDERS = frozenset({"examples", "example", "samples", "sample", "demos", "demo"})
+
+
+def in_examples(path: str) -> bool:
+    return example_folder(path) is not None
+
+
+def example_folder(path: str) -> str | None:
+    """The examples folder the module at ``path`` is in (``docs/examples``), if any."""
+    parts = path.replace(os.sep, "/").split("/")[:-1]
+    return next(("/".join(parts[:end + 1]) for end, part in enumerate(parts) if part in _EXAMPLE_FOLDERS), None)
