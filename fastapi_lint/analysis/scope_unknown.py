@@ -105,6 +105,7 @@ class UnknownPlacement(CallEdges):
                     and (function.class_path or module) in used and not self._called(function)
                     and (self._called_unseen(function) if function.class_path
                          else (module in routed and not function.route_commented_out) or function.path in named.named
+                         or self._registered(function)
                          or module in named.handed or module in result.loaded_by_name)):
                 roots.append(function.path)
         unknown: set[str] = set()
@@ -188,6 +189,31 @@ class UnknownPlacement(CallEdges):
         if self._roots is None:
             self._roots = {name.partition(".")[0] for name in self.project.modules}
         return self._roots
+
+    def _registered(self, function: FunctionFacts) -> bool:
+        """Whether a decorator of the function keeps it for a dispatcher to run
+        (``@event_bus.on("comment.created")``, whose ``on`` returns a function that appends what it
+        is given to a list of handlers; ``@registry.register``): registered, as a route is."""
+        project = self.project
+        for decorator in function.decorators:
+            ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+            located = project.function(project.resolve(ref).path) if ref is not None else None
+            if located is None:
+                continue
+            keeper = located.function
+            if decorator.kind == "call":  # a decorator factory: the function it returns keeps it
+                inner = next((value.ref for value in keeper.returned if value.kind == "ref" and value.ref), None)
+                found = project.function(project.resolve(inner).path) if inner is not None else None
+                if found is None:
+                    continue
+                keeper = found.function
+            given = next((param.name for param in keeper.params if param.name not in ("self", "cls")), None)
+            if given is not None and any(
+                    call.text.rpartition(".")[2] in _KEEPERS
+                    and any(argument.kind == "ref" and argument.text == given for argument in call.args)
+                    for call in keeper.calls):
+                return True
+        return False
 
     def _called(self, function: FunctionFacts) -> bool:
         """Whether a call of the project may run the function: one that resolves to it, or to no
@@ -357,6 +383,10 @@ def _items(value: Value) -> Iterator[Value]:
         current = pending.pop()
         yield current
         pending += current.items
+
+
+# What a registry's decorator does with the function it is given: keeps it for a dispatcher.
+_KEEPERS = frozenset({"append", "add", "insert", "extend", "appendleft", "register", "subscribe", "setdefault"})
 
 
 def _private(name: str) -> bool:
