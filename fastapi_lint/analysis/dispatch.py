@@ -12,9 +12,8 @@ A class of a test module overriding the interface's method (a test's own subclas
 implementation served code runs: calls outside the tests never reach it (``test_functions``).
 
 Not a server's pick: abstract overrides, test doubles (``InMemoryFileStore``, ``FakeStore``,
-classes of test modules), and classes no code outside the tests and the examples makes
-(``made_classes.py``; a tutorial in ``examples/`` makes what a library's user would, in the
-user's process), unless none is made that way (classes a registry loads by name).
+classes of test modules), and classes no code outside the tests makes (``made_classes.py``),
+unless none is made that way (classes a registry loads by name).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from fastapi_lint.analysis.catalog import Followed
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.project import Project, per_project, whole
-from fastapi_lint.analysis.test_code import in_examples
 
 # The class names of test doubles: a store kept in memory, a fake client.
 _DOUBLES = re.compile(r"(?:^|\.)_?(?:InMemory|Fake|Mock|Dummy|Stub)[A-Z]\w*$")
@@ -39,9 +37,9 @@ class Implementations:
         reads one package's own calls, the project is that package's modules (``installed.py``),
         whose classes the code calling it makes too: every one may be made."""
         self.project = project
-        shown = {summary.path for summary in project.summaries if module_in_tests(summary) or in_examples(summary.path)}
+        tests = {summary.path for summary in project.summaries if module_in_tests(summary)}
         installed = followed is not None and followed.own_package is not None
-        self._made = None if installed else MadeClasses(project, shown)
+        self._made = None if installed else MadeClasses(project, tests)
 
     def picks(self, targets: list[str]) -> list[str]:
         """Of the implementations an interface's call may run (``targets``: the overrides of one

@@ -87,8 +87,9 @@ from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAP
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
-from fastapi_lint.analysis.dispatch import Implementations
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary
+from fastapi_lint.analysis.guards import module_in_tests
+from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.opt_in import defined_opt_in, is_opt_in
 from fastapi_lint.analysis.project import Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
@@ -96,7 +97,7 @@ from fastapi_lint.analysis.scope_closure import ModuleClosure
 from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_places import Scopes
-from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.analysis.test_code import in_examples, is_test_path
 from fastapi_lint.analysis.untaken import untaken_lines
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
@@ -117,8 +118,8 @@ class _Placer(BlindRegistrations, ModuleClosure):
 
     def __init__(self, project: Project, model: FastAPIModel, graph: CallGraph) -> None:
         super().__init__(project, model, graph)
-        self._implementations = Implementations(project, graph.catalog.installed)
         self._unpicked_memo: dict[str, frozenset[tuple[int, str]]] = {}
+        self._made_in: tuple[MadeClasses, MadeClasses] | None = None  # outside tests; outside tests and examples
 
     def _scheduled_walk(self, roots: list[str], collect: dict[str, set[str]]) -> set[str]:
         """The request walk, with a background task as a root only once what schedules it is
@@ -242,9 +243,10 @@ class _Placer(BlindRegistrations, ModuleClosure):
 
     def _unpicked(self, caller: str) -> frozenset[tuple[int, str]]:
         """The (line, implementation) pairs of ``caller``'s calls through an interface that run an
-        implementation no server is set up with: one only tests and examples make, where code
-        outside them makes another (``dispatch.py``; a tutorial's ``LettaSource`` beside the
-        archive source a route builds)."""
+        implementation no server is set up with: of a class only examples make (a tutorial's
+        ``LettaSource``, made in a library user's process), where code outside the tests and the
+        examples makes another (the archive source a route builds). A class no code names (a
+        registry's, loaded by name) may be any deployment's pick: it stays."""
         found = self._unpicked_memo.get(caller)
         if found is None:
             by_site: dict[int, tuple[CallSite, list[str]]] = {}
@@ -253,11 +255,27 @@ class _Placer(BlindRegistrations, ModuleClosure):
             unpicked: set[tuple[int, str]] = set()
             picked: set[tuple[int, str]] = set()
             for site, targets in by_site.values():
-                chosen = set(self._implementations.picks(targets)) if len(targets) > 1 else set(targets)
-                unpicked.update((site.span.line, target) for target in targets if target not in chosen)
-                picked.update((site.span.line, target) for target in chosen)
+                shown = [target for target in targets if len(targets) > 1 and self._made_where(target) == "examples"]
+                if shown and any(self._made_where(target) == "service" for target in targets):
+                    unpicked.update((site.span.line, target) for target in shown)
+                picked.update((site.span.line, target) for target in targets if target not in shown)
             found = self._unpicked_memo[caller] = frozenset(unpicked - picked)
         return found
+
+    def _made_where(self, method: str) -> str:
+        """Where the class of ``method`` is made: "service" (by code outside tests and examples),
+        "examples" (only there, and in tests), or "" (not a method, or no code names its class)."""
+        located = self.project.function(method)
+        if located is None or located.function.class_path is None:
+            return ""
+        if self._made_in is None:
+            tests = {summary.path for summary in self.project.summaries if module_in_tests(summary)}
+            examples = {summary.path for summary in self.project.summaries if in_examples(summary.path)}
+            self._made_in = (MadeClasses(self.project, tests), MadeClasses(self.project, tests | examples))
+        class_path = located.function.class_path
+        if self._made_in[1].may_be_made(class_path):
+            return "service"
+        return "examples" if self._made_in[0].may_be_made(class_path) else ""
 
     def _throttled_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits past a throttle of ``caller`` (``if minutes_passed <=
