@@ -71,6 +71,30 @@ def is_opt_in(graph: Reach, located: Located, line: int) -> bool:
     return any(first <= line <= last for first, last in opt_in_lines(graph, located))
 
 
+def set_only_elsewhere(graph: Reach, located: Located, line: int) -> bool:
+    """Whether ``line`` runs only with a module's name set that nothing a server runs sets
+    (``if get_remote_client() is not None:``, ``_never_filled``): the client side of an SDK,
+    which a request never takes. What runs only through such a line is out of the default scope
+    with it; an environment variable or a field set otherwise may be a deployment's own."""
+    return any(gate.first <= line <= gate.last and _rests_on_unset(graph, gate.switch, 0) and _closed(graph, gate)
+               for gate in located.function.gates)
+
+
+def _rests_on_unset(graph: Reach, switch: Switch, depth: int) -> bool:
+    if switch.kind == "unset":
+        return True
+    if depth >= 3:
+        return False
+    if switch.kind == "name":
+        named = _named(graph, switch.name)
+        return named is not None and _rests_on_unset(graph, named, depth + 1)
+    if switch.kind == "call":
+        located = graph.project.function(graph.project.resolve(Ref(switch.name)).path)
+        returned = located.function.switch if located is not None else None
+        return returned is not None and _rests_on_unset(graph, returned, depth + 1)
+    return False
+
+
 def defined_opt_in(graph: Reach, located: Located) -> bool:
     """Whether the function is defined under a module-level branch that does not run with every
     setting at its default (``if config("LOCAL_DEV", default=False, cast=bool):`` around a route):

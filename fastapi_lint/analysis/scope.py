@@ -56,8 +56,8 @@ in a module the apps' modules never import: ``scope_closure.py``), or only apps 
 does not start serve, and those apps' startup handlers.
 ``Scopes.untaken_off`` holds what requests reach only through calls on lines that no call of
 their function runs (``untaken.py``: a branch every caller rules out), or that run only with a
-switch away from how the service ships (``opt_in.py``: ``if get_remote_client() is not None:``
-where only an SDK's ``serve()`` sets the client).
+module's name set that nothing a server runs sets (``opt_in.py``: ``if get_remote_client() is not
+None:`` where only an SDK's ``serve()`` sets the client).
 
 Which function a call reaches is the call graph's answer (``callgraph.runs``); the walks add
 what a call hands to a runner or to a task, a function handed to a callee (called back where the
@@ -90,7 +90,7 @@ from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
-from fastapi_lint.analysis.opt_in import defined_opt_in, is_opt_in
+from fastapi_lint.analysis.opt_in import defined_opt_in, set_only_elsewhere
 from fastapi_lint.analysis.project import Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
@@ -235,11 +235,11 @@ class _Placer(BlindRegistrations, ModuleClosure):
 
     def _untaken_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits on lines no call of ``caller`` runs (``untaken.py``),
-        or that run only with a switch away from how the service ships (``opt_in.py``)."""
+        or that run only with a module's name set that nothing a server runs sets (``opt_in.py``)."""
         located = self.project.function(caller)
         return bool(edge.line) and located is not None and (in_ranges(
-            edge.line, untaken_lines(self.graph, self.model.roles, located)) or is_opt_in(self.graph, located, edge.line)
-            or (edge.line, edge.target) in self._unpicked(caller))
+            edge.line, untaken_lines(self.graph, self.model.roles, located))
+            or set_only_elsewhere(self.graph, located, edge.line) or (edge.line, edge.target) in self._unpicked(caller))
 
     def _unpicked(self, caller: str) -> frozenset[tuple[int, str]]:
         """The (line, implementation) pairs of ``caller``'s calls through an interface that run an
