@@ -69,7 +69,7 @@ def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
             entry = entry and catalog.as_called(ref.path, site, entry)  # a package's wait its arguments let run
             # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
             # entry, not on every call (a model load aside: once already holds the loop).
-            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path)
+            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path, project.resolve)
                                       or flushes_nothing(site, ref.path, located.function.calls)):
                 continue
             # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``

@@ -22,12 +22,12 @@ never match; their calls are awaited anyway.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.facts import CallSite, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 
 
 class Tier(IntEnum):
@@ -407,21 +407,24 @@ _HANDLE_COPIES = frozenset({"shutil.copyfileobj"})
 _OPENED = frozenset({"builtins.open()", "io.open()", "codecs.open()", "pathlib.Path().open()", "os.fdopen()"})
 
 
-def reads_an_opened_handle(site: CallSite, path: str) -> bool:
+def reads_an_opened_handle(site: CallSite, path: str, resolve: Callable[[Ref], Ref] | None = None) -> bool:
     """``json.load(handle)`` of a ``with open(...) as handle:`` (or ``path.open()``), and
     ``json.load(open(path))``; ``shutil.copyfileobj(upload.file, handle)`` into (or out of) such a
     handle: one read or write of one file, which the open already names (two findings for one
-    stall otherwise)."""
+    stall otherwise). ``resolve``: the project's, for a handle a path of its own opened
+    (``temp_path.joinpath(name).open("wb")``, ``temp_path`` from a helper of the project)."""
     if path in _HANDLE_COPIES:
-        return any(_opened(value) for value in site.args[:2])
-    return path in _LOADERS and bool(site.args) and _opened(site.args[0])
+        return any(_opened(value, resolve) for value in site.args[:2])
+    return path in _LOADERS and bool(site.args) and _opened(site.args[0], resolve)
 
 
-def _opened(value: Value) -> bool:
+def _opened(value: Value, resolve: Callable[[Ref], Ref] | None) -> bool:
     """Whether ``value`` is a handle a catalog call opened: ``open(path)`` itself, or a name bound to one."""
     handle, opened = value.ref, value.call
     if opened is not None and opened.func is not None:
         return opened.func.path in _OPENERS
+    if handle is not None and resolve is not None and handle.path.endswith(".open()"):
+        handle = resolve(handle)
     return handle is not None and (handle.path in _OPENED
                                    or handle.path.startswith("pathlib.Path") and handle.path.endswith(".open()"))
 
