@@ -12,10 +12,10 @@ Phase 1 (``extract/switches.py``) gives each branch on an environment variable i
   bool(os.getenv("TRACE_DIR"))``) has that switch's value;
 - a module's name that a function fills (``global REDIS_POOL``) which startup code always calls
   and no request runs (``init_redis_pool()`` in the lifespan) is not None while requests are
-  served: ``if REDIS_POOL is None:`` is the fallback of code run before startup (``_filled_at_startup``);
+  served: ``if REDIS_POOL is None:`` is the fallback of code run before startup (``_filled``);
 - a module's name bound to None that only functions no request and no startup code runs fill
   (``set_remote_client(client)``, called by an SDK's ``serve()``) stays None while requests are
-  served: ``if get_remote_client() is not None:`` is the client side's branch (``_never_filled``);
+  served: ``if get_remote_client() is not None:`` is the client side's branch (``_filled``);
 - an object's field that its constructor copies from a parameter (``self.output_dir =
   output_dir``) has the constant every construction a request makes gives it (its default);
 - an object's field that its constructor sets off (``self.enabled = False``) is off, when the
@@ -73,7 +73,7 @@ def is_opt_in(graph: Reach, located: Located, line: int) -> bool:
 
 def set_only_elsewhere(graph: Reach, located: Located, line: int) -> bool:
     """Whether ``line`` runs only with a module's name set that nothing a server runs sets
-    (``if get_remote_client() is not None:``, ``_never_filled``): the client side of an SDK,
+    (``if get_remote_client() is not None:``, ``_filled``): the client side of an SDK,
     which a request never takes. What runs only through such a line is out of the default scope
     with it; an environment variable or a field set otherwise may be a deployment's own."""
     return any(gate.first <= line <= gate.last and _rests_on_unset(graph, gate.switch, 0) and _closed(graph, gate)
@@ -150,16 +150,16 @@ def _named(graph: Reach, path: str) -> Switch | None:
     if located is None:
         written = project.modules.get(owner)  # resolving a name a function fills gives what it holds
         own = dict(written.switches).get(name) if written is not None else None
-        if written is not None and (own is None or own.kind == "unset") and _filled_at_startup(graph, written, name):
+        if written is not None and (own is None or own.kind == "unset") and _filled(graph, written, name) == "startup":
             return _STARTED
         if written is not None and own is not None and own.kind == "unset":
-            return own if _never_filled(graph, written, name) else None
+            return own if _filled(graph, written, name) == "never" else None
         owner, _, name = project.resolve(Ref(path)).path.rpartition(".")
         summary = project.modules.get(owner)
         if summary is None:
             return None
         found = dict(summary.switches).get(name)
-        return found if found is None or found.kind != "unset" or _never_filled(graph, summary, name) else None
+        return found if found is None or found.kind != "unset" or _filled(graph, summary, name) == "never" else None
     if owner in settings_classes(project):
         return None  # a settings field is a feature operators turn on (``extract/switches.py``)
     klass, module = located
@@ -171,70 +171,44 @@ def _named(graph: Reach, path: str) -> Switch | None:
     return found
 
 
-def _filled_at_startup(graph: Reach, module: ModuleSummary, name: str) -> bool:
-    """Whether the module's name is filled before any request is served: the functions (outside
-    tests) that fill it (``global REDIS_POOL``, ``REDIS_POOL = ConnectionPool.from_url(...)``) run
-    at startup and no request runs them, and one of them is called there unconditionally."""
-    memo = _filled_memo(graph.project)
+def _filled(graph: Reach, module: ModuleSummary, name: str) -> str:
+    """When the module's name, which functions of the module fill (``global REDIS_POOL``), is
+    filled while requests are served: "startup" when the functions (outside tests) that fill it
+    run at startup and no request runs them, and one of them is called there unconditionally
+    (``init_redis_pool()`` in the lifespan: filled before any request); "never" when they are
+    called, and only by code (outside tests) that neither requests nor startup run, nor at any
+    module's top level, and no other module stores into it (an SDK's ``serve()``); else ""."""
+    memo = _fill_memo(graph.project)
     key = (module.module, name)
     found = memo.get(key)
     if found is None:
-        found = memo[key] = _decide_filled(graph, module, name)
+        found = memo[key] = _decide_fill(graph, module, name)
     return found
 
 
-def _decide_filled(graph: Reach, module: ModuleSummary, name: str) -> bool:
-    served = run_by_requests(graph)
-    if served is None or not graph.startup_roots or module_in_tests(module):
-        return False
-    setters = {function.path for function in module.functions if name in function.fills}
-    if not setters or not setters.isdisjoint(served):
-        return False
-    started = run_from(graph, graph.startup_roots)
-    return setters <= started and any(
-        not site.conditional and caller.function.path in started
-        for caller, site in graph.project.function_calls_to(setters))
-
-
-@per_project
-def _filled_memo(project: Project) -> dict[tuple[str, str], bool]:
-    return {}
-
-
-def _never_filled(graph: Reach, module: ModuleSummary, name: str) -> bool:
-    """Whether the module's name (bound to None) stays None while requests are served: the
-    functions of the module that fill it are called, and only by code (outside tests) that neither
-    requests nor startup run, nor at any module's top level; no other module stores into it."""
-    memo = _never_memo(graph.project)
-    key = (module.module, name)
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _decide_never(graph, module, name)
-    return found
-
-
-def _decide_never(graph: Reach, module: ModuleSummary, name: str) -> bool:
+def _decide_fill(graph: Reach, module: ModuleSummary, name: str) -> str:
     project = graph.project
     served = run_by_requests(graph)
-    if served is None or module_in_tests(module):
-        return False
     setters = {function.path for function in module.functions if name in function.fills}
+    if served is None or module_in_tests(module) or not setters or not setters.isdisjoint(served):
+        return ""
+    started = run_from(graph, graph.startup_roots) if graph.startup_roots else frozenset()
+    if setters <= started and any(not site.conditional and caller.function.path in started
+                                  for caller, site in project.function_calls_to(setters)):
+        return "startup"
     dotted = f"{module.module}.{name}"
-    if not setters or any(dotted in function.fills for other in project.summaries if other is not module
-                          for function in other.functions):
-        return False
-    running = served | run_from(graph, graph.startup_roots)
-    if not setters.isdisjoint(running):
-        return False
+    if not setters.isdisjoint(started) or any(dotted in function.fills for other in project.summaries
+                                              if other is not module for function in other.functions):
+        return ""
+    running = served | started
     calls = [(summary, site) for summary, site in project.calls_to(sorted(setters)) if not module_in_tests(summary)]
     callers = {id(site): located for located, site in project.function_calls_to(setters)}
-    return bool(calls) and all(
-        (caller := callers.get(id(site))) is not None and caller.function.path not in running
-        for _, site in calls)
+    return "never" if calls and all((caller := callers.get(id(site))) is not None and caller.function.path not in running
+                                    for _, site in calls) else ""
 
 
 @per_project
-def _never_memo(project: Project) -> dict[tuple[str, str], bool]:
+def _fill_memo(project: Project) -> dict[tuple[str, str], str]:
     return {}
 
 
