@@ -220,13 +220,22 @@ def _spans_one_of(lines: tuple[int, ...], first: int, last: int) -> bool:
 def parameter_ref(arg: ast.arg, default: ast.expr | None, resolver: Resolver) -> Ref | None:
     """What a parameter is known to be: its annotated type, or what its dependency returns."""
     annotated = resolver.annotation_type(arg.annotation)
-    if annotated is not None and annotated not in UNTYPED:
-        return Ref(annotated, RefKind.INSTANCE)
-    # ``x = Depends(get_x)`` without a usable annotation (none, or ``Any``): x is what get_x returns.
     target = _depends_target(arg.annotation, resolver) or _depends_target(default, resolver)
+    if annotated is not None and annotated not in UNTYPED and not (target is not None and _names_a_module(annotated)):
+        return Ref(annotated, RefKind.INSTANCE)
+    # ``x = Depends(get_x)`` without a usable annotation (none, ``Any``, or a module written for
+    # its class: ``db: session = Depends(get_db)`` after ``from sqlalchemy.orm import session``):
+    # x is what get_x returns, which is what FastAPI passes.
     if target is not None:
         return Ref(f"{target}()", RefKind.INSTANCE)
     return Ref(annotated, RefKind.INSTANCE) if annotated is not None else None
+
+
+def _names_a_module(annotated: str) -> bool:
+    """A lower-case name imported from a package (``sqlalchemy.orm.session``): by convention a
+    module, not a class (the builtins' lower-case classes aside)."""
+    owner, _, name = annotated.rpartition(".")
+    return bool(owner) and owner != "builtins" and name[:1].islower()
 
 
 def _depends_target(node: ast.expr | None, resolver: Resolver) -> str | None:
