@@ -18,7 +18,7 @@ from fastapi_lint.analysis.foreign_servers import held, named_paths, registratio
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.looked_up import IMPORTERS
-from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_edges import CallEdges, decorator_ref
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -196,7 +196,7 @@ class UnknownPlacement(CallEdges):
         is given to a list of handlers; ``@registry.register``): registered, as a route is."""
         project = self.project
         for decorator in function.decorators:
-            ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+            ref = decorator_ref(decorator)
             located = project.function(project.resolve(ref).path) if ref is not None else None
             if located is None:
                 continue
