@@ -93,3 +93,20 @@ def _provider(project: Project, value: Value | None) -> Ref:
         if found is not UNKNOWN:
             return found
     return UNKNOWN
+
+
+# What FastAPI passes for a file a request uploaded.
+_UPLOADS = frozenset({"fastapi.UploadFile", "fastapi.datastructures.UploadFile", "starlette.datastructures.UploadFile"})
+
+
+def takes_an_upload(project: Project, function: FunctionFacts) -> bool:
+    """Whether a parameter of ``function`` is a file a request uploaded (``file: UploadFile``, a
+    list of them, in ``Annotated[...]``): what it reads or writes of it is as large as the upload."""
+    for param in function.params:
+        pending = [param.annotation] if param.annotation is not None else []
+        while pending:
+            value = pending.pop()
+            if value.ref is not None and project.resolve(value.ref).path in _UPLOADS:
+                return True
+            pending.extend(value.items)
+    return False

@@ -117,7 +117,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     run-time import loads (a file-based backend a setting may choose beside an in-memory one) is
     left out too: whether it runs at all depends on configuration; a wait there is still shown.
     So are, where only admin routes run them, what costs in proportion to the traffic (a client
-    built per request) and file or metadata calls: an operator's rare request; and a client built
+    built per request) and file or metadata calls: an operator's rare request (not a file call
+    of a function handed an upload: it is as large as what the operator uploads); and a client built
     per request where only admin routes, login flows, probes, configuration writes and trials run
     it. And what runs only when an operator turns a setting away from its default
     (``analysis/opt_in.py``): a developer's trace, a debug mode; or only for an argument no caller
@@ -132,6 +133,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     from dataclasses import replace
 
     from fastapi_lint.analysis.call_arguments import in_ranges
+    from fastapi_lint.analysis.injected import takes_an_upload
     from fastapi_lint.analysis.opt_in import is_opt_in
     from fastapi_lint.analysis.scope_places import ON_THE_APP_LOOP, Where
     from fastapi_lint.analysis.untaken import untaken_lines
@@ -157,7 +159,8 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
                 diagnostic.span.line, untaken_lines(context.callgraph, context.model.roles, located))):
             continue  # a branch on a parameter that every call of the function rules out
         if located is not None and rule is not None and (
-                (located.function.path in placed.admin_only and diagnostic.cost in _CHEAP)
+                (located.function.path in placed.admin_only and diagnostic.cost in _CHEAP
+                 and not (diagnostic.cost == "file" and takes_an_upload(project, located.function)))
                 or (located.function.path in placed.now_and_then and rule.per_request)):
             continue
         where = placed.where(located.function, located.module) if located is not None else None
