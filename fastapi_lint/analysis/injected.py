@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi_lint.analysis.facts import FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.linking import UNKNOWN
+from fastapi_lint.analysis.named_values import refs
 from fastapi_lint.analysis.names import TYPE_WRAPPERS
 from fastapi_lint.analysis.project import Project
 
@@ -102,11 +103,4 @@ _UPLOADS = frozenset({"fastapi.UploadFile", "fastapi.datastructures.UploadFile",
 def takes_an_upload(project: Project, function: FunctionFacts) -> bool:
     """Whether a parameter of ``function`` is a file a request uploaded (``file: UploadFile``, a
     list of them, in ``Annotated[...]``): what it reads or writes of it is as large as the upload."""
-    for param in function.params:
-        pending = [param.annotation] if param.annotation is not None else []
-        while pending:
-            value = pending.pop()
-            if value.ref is not None and project.resolve(value.ref).path in _UPLOADS:
-                return True
-            pending.extend(value.items)
-    return False
+    return any(project.resolve(ref).path in _UPLOADS for param in function.params for ref in refs(param.annotation))

@@ -271,7 +271,7 @@ class CallEdges:
         return self._remote_classes
 
     def _decorator_path(self, decorator: Value) -> str | None:
-        ref = decorator_ref(decorator)
+        ref = _decorator_ref(decorator)
         return self.project.resolve(ref).path if ref is not None else None
 
     def _overrides(self, method: str) -> list[str]:
@@ -405,7 +405,7 @@ class CallEdges:
                             yield target
 
     def _hands_to_worker(self, decorator: Value) -> bool:
-        ref = decorator_ref(decorator)
+        ref = _decorator_ref(decorator)
         if ref is None:
             return False
         resolved = self.project.resolve(ref).path
@@ -474,7 +474,7 @@ def _guards_answer_as_before(graph: CallGraph, located: Located, edges: list[Edg
                if edge.kind in ("run", "once") and edge.line in once_at)
 
 
-def decorator_ref(decorator: Value) -> Ref | None:
+def _decorator_ref(decorator: Value) -> Ref | None:
     """What a decorator names: ``task`` of ``@task``, ``celery_app.task`` of ``@celery_app.task(...)``."""
     return decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
 

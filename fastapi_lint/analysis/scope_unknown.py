@@ -14,11 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.looked_up import IMPORTERS
-from fastapi_lint.analysis.scope_edges import CallEdges, decorator_ref
+from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -194,19 +195,9 @@ class UnknownPlacement(CallEdges):
         """Whether a decorator of the function keeps it for a dispatcher to run
         (``@event_bus.on("comment.created")``, whose ``on`` returns a function that appends what it
         is given to a list of handlers; ``@registry.register``): registered, as a route is."""
-        project = self.project
-        for decorator in function.decorators:
-            ref = decorator_ref(decorator)
-            located = project.function(project.resolve(ref).path) if ref is not None else None
-            if located is None:
-                continue
-            keeper = located.function
-            if decorator.kind == "call":  # a decorator factory: the function it returns keeps it
-                inner = next((value.ref for value in keeper.returned if value.kind == "ref" and value.ref), None)
-                found = project.function(project.resolve(inner).path) if inner is not None else None
-                if found is None:
-                    continue
-                keeper = found.function
+        # the decorator itself, or the function a decorator factory returns (``handler_values``)
+        for keeper in (found.function for decorator in function.decorators
+                       for found in handler_functions(self.project, decorator)):
             given = next((param.name for param in keeper.params if param.name not in ("self", "cls")), None)
             if given is not None and any(
                     call.text.rpartition(".")[2] in _KEEPERS

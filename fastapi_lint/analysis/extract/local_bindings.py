@@ -220,12 +220,12 @@ def _spans_one_of(lines: tuple[int, ...], first: int, last: int) -> bool:
 def parameter_ref(arg: ast.arg, default: ast.expr | None, resolver: Resolver) -> Ref | None:
     """What a parameter is known to be: its annotated type, or what its dependency returns."""
     annotated = resolver.annotation_type(arg.annotation)
-    target = _depends_target(arg.annotation, resolver) or _depends_target(default, resolver)
-    if annotated is not None and annotated not in UNTYPED and not (target is not None and _names_a_module(annotated)):
+    if annotated is not None and annotated not in UNTYPED and not _names_a_module(annotated):
         return Ref(annotated, RefKind.INSTANCE)
     # ``x = Depends(get_x)`` without a usable annotation (none, ``Any``, or a module written for
     # its class: ``db: session = Depends(get_db)`` after ``from sqlalchemy.orm import session``):
     # x is what get_x returns, which is what FastAPI passes.
+    target = _depends_target(arg.annotation, resolver) or _depends_target(default, resolver)
     if target is not None:
         return Ref(f"{target}()", RefKind.INSTANCE)
     return Ref(annotated, RefKind.INSTANCE) if annotated is not None else None
