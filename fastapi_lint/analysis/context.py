@@ -31,7 +31,8 @@ from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_req
 from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
-from fastapi_lint.analysis.scope_edges import CallEdges, kept_edges
+from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -133,13 +134,12 @@ class Context:
         """Where each function may run (``analysis/scope.py``)."""
         graph = self.callgraph
         previous, changes, stale, bodies = (self._inherited.pop(key, None) for key in ("previous", "changes", "stale", "bodies"))
-        edges = None
+        found = None
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(stale, set)
                 and isinstance(bodies, frozenset) and "scopes" in vars(previous)):
-            edges = kept_edges(previous.scopes.edges, changes, stale, bodies,
-                               CallEdges(previous.project, previous.model, previous.callgraph),
-                               CallEdges(self.project, self.model, graph))
-        return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, edges)
+            found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
+                         CallEdges(self.project, self.model, graph))
+        return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, found)
 
     def release(self) -> None:
         """Drop the views built on these facts (built again if asked for). A view refers back to

@@ -96,6 +96,7 @@ from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
 from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.scope_edges import Edge
+from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import in_examples, is_test_path
 from fastapi_lint.analysis.untaken import untaken_lines
@@ -105,11 +106,13 @@ _STARTED = frozenset({"background_task", "nested"})
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
-           deployments: Deployments | None = None, edges: dict[str, list[Edge]] | None = None) -> Scopes:
-    """The project's scopes (``Context.scopes`` computes them once per run). ``edges``: those of
-    functions already known, which the walks take as found (``scope_edges.kept_edges``)."""
+           deployments: Deployments | None = None, kept: Kept | None = None) -> Scopes:
+    """The project's scopes (``Context.scopes`` computes them once per run). ``kept``: what an
+    earlier placing found that still holds (``scope_kept.py``), which the walks take as found."""
     placer = _Placer(project, model, graph)
-    placer.known_edges(edges or {})
+    if kept is not None:
+        placer.known_edges(kept.edges)
+        placer.known_handed_roots(kept.handed)
     return placer.place(rare, deployments or Deployments.none())
 
 
@@ -189,7 +192,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
                 result.elsewhere |= self._named_only_off_the_loop(result, run_by)
                 off = result.startup | result.once | result.private_loop | result.elsewhere
                 result.private_loop -= _shared(result.private_loop, off, run_by)
-        result.edges = self.found_edges()
+        result.edges, result.handed = self.found_edges(), self.found_handed_roots()
         return result
 
     def _run_by(self) -> dict[str, set[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import ROUTER_TYPES
 from fastapi_lint.analysis.deployments import Deployments
@@ -21,7 +22,7 @@ from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.guards import callers
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.named_values import NamedValues, named_values
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import example_folder, in_examples
@@ -54,20 +55,20 @@ class ModuleClosure(CallEdges):
             if summary is None or summary.module in closure:
                 continue
             closure.add(summary.module)
-            for named in self._imports_by_name(summary, served):
+            imports = self._imports(summary)
+            for where, named in imports.by_name:
+                if where is not None and where not in served:
+                    continue
                 if not named or named.endswith("."):
                     prefixes.add(named)  # a template's prefix, or "" (computed): any module under it
                     naming.add(example_folder(summary.path))
                 elif named in project.modules:
                     pending.append(named)  # ``import_module("app.plugins.local")``: that module
                 # else a library named whole (``import_module("pandasai")``): none of the project's
-            for where, imported in summary.imports:
+            for where, modules in imports.modules:
                 if where != summary.module and where not in served:
                     continue
-                for module in _with_parents(imported):
-                    found = project.modules.get(module)
-                    if found is not None and found.module not in closure:
-                        pending.append(found.module)
+                pending.extend(module for module in modules if module not in closure)
             parent = summary.module.rpartition(".")[0]
             if parent:  # importing a module runs its package's __init__ first
                 pending.append(parent)
@@ -112,7 +113,7 @@ class ModuleClosure(CallEdges):
             if summary.path in tests:
                 continue
             imported.update(module for _, module in summary.imports if module != summary.module)
-            for named in self._imports_by_name(summary, None):
+            for _, named in self._imports(summary).by_name:
                 if (not named or named.endswith(".")) and summary.module in loaded and computed_includes:
                     return frozenset()  # ``import_module(name)``: routers may be loaded by name
                 imported.add(named)
@@ -257,32 +258,63 @@ class ModuleClosure(CallEdges):
             if summary is None or summary.module in closure:
                 continue
             closure.add(summary.module)
-            for _, imported in summary.imports:
-                pending.extend(found.module for module in _with_parents(imported)
-                               if (found := project.modules.get(module)) is not None and found.module not in closure)
+            for _, modules in self._imports(summary).modules:
+                pending.extend(module for module in modules if module not in closure)
             pending.append(summary.module.rpartition(".")[0])
         return closure
 
-    def _imports_by_name(self, summary: ModuleSummary, served: set[str] | None) -> Iterator[str]:
+    def _imports(self, summary: ModuleSummary) -> _Imports:
+        """What ``summary`` imports (``_Imports``), read once per module and kept while the module
+        does not change (``Project.inherit``): it reads the module's facts and name resolution alone."""
+        shares = _import_shares(self.project)
+        found = shares.get(summary.path)
+        if found is None:
+            found = shares[summary.path] = _Imports(self._imported_modules(summary), tuple(self._imports_by_name(summary)))
+        return found
+
+    def _imported_modules(self, summary: ModuleSummary) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        modules = self.project.modules
+        return tuple((where, tuple(found.module for module in _with_parents(imported)
+                                   if (found := modules.get(module)) is not None))
+                     for where, imported in summary.imports)
+
+    def _imports_by_name(self, summary: ModuleSummary) -> Iterator[tuple[str | None, str]]:
         """The modules code that runs in the served process imports by name
-        (``importlib.import_module(...)``): a name written whole (``"pandasai"``), the prefix of one
-        built from a template (``f"app.providers.{kind}"``: ``"app.providers."``), or "" for one
-        computed (any module of the project may then be loaded)."""
+        (``importlib.import_module(...)``), with the function that does (None: the module's top):
+        a name written whole (``"pandasai"``), the prefix of one built from a template
+        (``f"app.providers.{kind}"``: ``"app.providers."``), or "" for one computed (any module of
+        the project may then be loaded)."""
         project = self.project
         for function, site in project.owned_calls(summary):
-            if function is not None and served is not None and function.path not in served:
-                continue
             if site.func is None or site.text.rpartition(".")[2] not in _IMPORTERS_BY_NAME:
                 continue
             if project.resolve(site.func).path not in IMPORTERS or not site.args:
                 continue
+            where = function.path if function is not None else None
             named = site.args[0]
             if named.kind == "str":
-                yield "" if named.text.startswith(".") else named.text  # relative to a package: any
+                yield where, "" if named.text.startswith(".") else named.text  # relative to a package: any
             elif named.kind == "fstring" and "." in named.text:
-                yield named.text[:named.text.rindex(".") + 1]
+                yield where, named.text[:named.text.rindex(".") + 1]
             elif named.kind != "const":
-                yield ""
+                yield where, ""
+
+
+@dataclass(frozen=True)
+class _Imports:
+    """What a module imports, as the closure follows it."""
+
+    # each import (where it is made: the module, or a function's path) with the project's modules
+    # it loads: the one named and its packages
+    modules: tuple[tuple[str, tuple[str, ...]], ...]
+    # each module named at run time (``_imports_by_name``), with the function naming it (None: the module's top)
+    by_name: tuple[tuple[str | None, str], ...]
+
+
+@per_project.inherited(unchanged_modules)
+def _import_shares(project: Project) -> dict[str, _Imports]:
+    """Each module's ``_Imports``, by its display path."""
+    return {}
 
 
 def _with_parents(dotted: str) -> Iterator[str]:

@@ -11,22 +11,20 @@ Every part of the placing walks these edges, so ``CallEdges`` is the base the ot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.call_arguments import positional_parameters
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, Value
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, Value
 from fastapi_lint.analysis.guards import runs_once
-from fastapi_lint.analysis.inheritance import Changes, callers_through, reaching, with_outer
-from fastapi_lint.analysis.offload_params import MAX_HOPS
 from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.names import UNTYPED
 from fastapi_lint.analysis.process_starters import (SUBMITS_TO_PROCESSES, is_process, starts_process_with_parameter,
                                                      with_nested)
-from fastapi_lint.analysis.project import Located, Project
+from fastapi_lint.analysis.project import Project
 from fastapi_lint.diagnostics import Span
 
 
@@ -92,6 +90,8 @@ class CallEdges:
         self._by_name: dict[str, list[str]] | None = None  # methods by name, for callees of no known type
         self._remote_classes: frozenset[str] | None = None  # Ray actors' classes
         self._module_functions: dict[str, list[str]] | None = None  # module-level functions by name, not tests'
+        # what each module's calls hand to a runner (``_handed_roots``), by (display path, in its functions)
+        self._handed: dict[tuple[str, bool], tuple[str, ...]] = {}
 
     def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
               skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
@@ -121,6 +121,15 @@ class CallEdges:
     def found_edges(self) -> Mapping[str, Sequence[object]]:
         """The edges found (or known) so far, by the function they leave."""
         return dict(self._edges)
+
+    def known_handed_roots(self, handed: Mapping[tuple[str, bool], tuple[str, ...]]) -> None:
+        """Take ``handed`` as what modules' calls hand to runners (``_handed_roots``; kept from a
+        project this one's inherits from: ``scope_kept.py``)."""
+        self._handed.update(handed)
+
+    def found_handed_roots(self) -> Mapping[tuple[str, bool], tuple[str, ...]]:
+        """``_handed_roots``'s answers so far."""
+        return dict(self._handed)
 
     def edges(self, path: str) -> list[Edge]:
         found = self._edges.get(path)
@@ -378,7 +387,7 @@ class CallEdges:
                 # what it starts on the loop it made runs there, whoever calls it
                 yield from (edge.target for edge in self.edges(function.path) if edge.kind == "private")
         for summary in project.summaries:
-            yield from self._handed_to_runners(summary.module_calls)
+            yield from self._handed_roots(summary, in_functions=False)
 
     def _run_elsewhere_roots(self, tests: set[str]) -> Iterator[str]:
         """What functions outside the tests run with ``asyncio.run`` (a command's ``main()``, a
@@ -387,8 +396,18 @@ class CallEdges:
         analysis cannot follow: these are ``PRIVATE_LOOP`` only if not ``UNKNOWN``."""
         for summary in self.project.summaries:
             if summary.path not in tests:
-                yield from self._handed_to_runners(site for function, site in self.project.owned_calls(summary)
-                                                   if function is not None)
+                yield from self._handed_roots(summary, in_functions=True)
+
+    def _handed_roots(self, summary: ModuleSummary, in_functions: bool) -> tuple[str, ...]:
+        """What the calls of a module hand to a runner (``_handed_to_runners``): those in its
+        functions' bodies, or those at its top; found once per module."""
+        key = (summary.path, in_functions)
+        found = self._handed.get(key)
+        if found is None:
+            sites = ((site for function, site in self.project.owned_calls(summary) if function is not None)
+                     if in_functions else summary.module_calls)
+            found = self._handed[key] = tuple(self._handed_to_runners(sites))
+        return found
 
     def _handed_to_runners(self, calls: Iterable[CallSite]) -> Iterator[str]:
         project = self.project
@@ -411,67 +430,6 @@ class CallEdges:
         resolved = self.project.resolve(ref).path
         name = resolved.rpartition(".")[2] or ref.path.rpartition(".")[2]
         return name in _WORKER_DECORATORS or resolved in _WORKFLOW_ENTRIES
-
-
-def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale: Collection[str],
-               bodies: frozenset[str], before: CallEdges, after: CallEdges) -> dict[str, list[Edge]]:
-    """The edges of ``previous`` (a placing's, ``Scopes.edges``) that hold for ``after``'s project,
-    which inherits from ``before``'s (``Project.inherit``) after ``changes``. ``stale``: the
-    functions whose calls the call graph did not keep; ``bodies``: the changed bodies their
-    callers' calls read otherwise (``inheritance.bodies_read``).
-
-    Besides a function's calls, its edges read its callees' bodies: whether one runs its first
-    argument on a loop of its own (a runner, or a runner's runner), starts a process with it,
-    makes only loops of its own (the class whose loop ``run_coroutine_threadsafe`` is handed), as
-    the call graph reads them, and as every method named like a call on a value of no known type
-    does. When each changed body answers those as before, none of it reaches another function's
-    edges; else those of the functions that may read one are not kept (a runner's runners
-    through the calls written with a runner's name, the ones ``_runs_first_argument`` follows). And, behind a
-    lazy-initialisation guard, who else calls the function and makes its objects: a guarded
-    function's edges are kept when each call behind its guards runs once, or not, as before
-    (``_guards_answer_as_before``); none are when a changed function calls ``remote`` (which
-    makes a class a Ray actor, whose methods run elsewhere)."""
-    if not previous or "remote" in changes.call_names:
-        return {}
-    project = after.project
-    outer = with_outer(project, changes.functions)
-    classes = {located.function.class_path for path in outer if (located := project.function(path)) is not None
-               and located.function.class_path is not None}
-    unread = not bodies and all(before._runs_first_argument(path) == after._runs_first_argument(path) for path in outer) and all(
-        before._makes_loops_only(klass) == after._makes_loops_only(klass) for klass in classes)
-    names: set[str] = set()
-    if not unread:
-        calls = before.graph._calls
-        stale = {*stale, *reaching(calls, outer, MAX_HOPS), *callers_through(calls, outer, RUNNER_NAMES)}
-        names = {path.rpartition(".")[2] for path in changes.functions} | {"run_coroutine_threadsafe"}
-    kept: dict[str, list[Edge]] = {}
-    for path, edges in previous.items():
-        located = project.function(path)
-        if (path in stale or located is None or located.module.path in changes.modules
-                or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))):
-            continue
-        kept_here = [edge for edge in edges if isinstance(edge, Edge)]
-        if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):
-            continue
-        kept[path] = kept_here
-    return kept
-
-
-def _guards_answer_as_before(graph: CallGraph, located: Located, edges: list[Edge]) -> bool:
-    """Whether each call behind one of the function's guards runs once (or not) as its edges say
-    it did: whether a guard holds reads other functions (who fills its place, who calls the
-    function, who makes its objects), which a change elsewhere may move."""
-    function = located.function
-    ranges = [(guard.first, guard.last) for guard in function.guards]
-    once_at: dict[int, bool] = {}
-    for site in function.calls:
-        line = site.span.line
-        if any(first <= line <= last for first, last in ranges):
-            once = runs_once(graph, located, site)
-            if once_at.setdefault(line, once) != once:
-                return False  # two calls on one line that answer otherwise: not told apart by the edges
-    return all((edge.kind == "once") == once_at[edge.line] for edge in edges
-               if edge.kind in ("run", "once") and edge.line in once_at)
 
 
 def _decorator_ref(decorator: Value) -> Ref | None:

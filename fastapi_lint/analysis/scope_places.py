@@ -68,9 +68,11 @@ class Scopes:
     # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
     elsewhere: set[str] = field(default_factory=set)
 
-    # what the walks followed out of each function (``scope_edges.Edge``), kept for a later project
-    # that inherits this one's answers (``scope_edges.kept_edges``)
+    # what the walks followed out of each function (``scope_edges.Edge``), and what each module's
+    # calls hand to a runner (``CallEdges._handed_roots``), kept for a later project that inherits
+    # this one's answers (``scope_kept.py``)
     edges: Mapping[str, Sequence[object]] = field(default_factory=dict, repr=False, compare=False)
+    handed: Mapping[tuple[str, bool], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def blind(self) -> bool:

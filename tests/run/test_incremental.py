@@ -28,7 +28,7 @@ from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.inheritance import Changes
-from fastapi_lint.analysis.scope_edges import Edge
+from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.api import ProjectSession, lint_paths
 from fastapi_lint.config import Config
@@ -355,7 +355,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.project import Project
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
-    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "wrong": []}
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -392,13 +392,19 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             expect(fresh.targets(Ref(path, kind)) == targets, f"targets of {path}")
 
     def checked_scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
-                       deployments: Deployments | None = None, edges: dict[str, list[Edge]] | None = None) -> Scopes:
-        if edges:
-            found["edges"].append(str(len(edges)))
+                       deployments: Deployments | None = None, kept: Kept | None = None) -> Scopes:
+        if kept is not None and kept.edges:
+            found["edges"].append(str(len(kept.edges)))
             fresh = _Placer(project, model, graph)
-            for path, kept in edges.items():
-                expect(fresh.edges(path) == kept, f"edges of {path}")
-        return place_scopes(project, model, graph, rare, deployments, edges)
+            for path, edges in kept.edges.items():
+                expect(fresh.edges(path) == edges, f"edges of {path}")
+        if kept is not None and kept.handed:
+            found["handed"].append(str(len(kept.handed)))
+            fresh = _Placer(project, model, graph)
+            modules = {summary.path: summary for summary in project.summaries}
+            for (shown, in_functions), roots in kept.handed.items():
+                expect(fresh._handed_roots(modules[shown], in_functions) == roots, f"handed roots of {shown}")
+        return place_scopes(project, model, graph, rare, deployments, kept)
 
     monkeypatch.setattr(Project, "inherit", checked_project)
     monkeypatch.setattr(CallGraph, "inherit", checked_graph)
@@ -481,7 +487,8 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     counts = sweep(tmp_path, seed=16, edits=45, cli_every=3)
     assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
-    assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"])) >= 5  # answers inherited
+    assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
+               len(inherited["handed"])) >= 5  # answers inherited
     assert not inherited["wrong"]
 
 
