@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 
 # The libraries whose objects are the app itself, its routers, or values of no known type.
 _NOT_FOREIGN = ("fastapi.", "starlette.", "?", "typing.", "builtins.")
@@ -35,8 +35,29 @@ class ForeignServers:
 
 def registrations(project: Project, own_roots: set[str], skip: set[str]) -> ForeignServers:
     """The functions registered on a server object of another framework, with that object's path
-    (modules whose display paths are in ``skip``, the tests, are not read)."""
+    (modules whose display paths are in ``skip``, the tests, are not read). ``own_roots``: the
+    top names of the project's modules (the same for every question of a project). Each module's
+    share is kept with it (it reads name resolution alone)."""
     found = ForeignServers()
+    shares = _registration_shares(project)
+    for summary in project.summaries:
+        if summary.path in skip:
+            continue
+        share = shares.get(summary.path)
+        if share is None:
+            share = shares[summary.path] = tuple(_registered_in(project, own_roots, summary))
+        found.registered.update(share)
+    return found
+
+
+@per_project.inherited(unchanged_modules)
+def _registration_shares(project: Project) -> dict[str, tuple[tuple[str, str], ...]]:
+    """What each module registers (``_registered_in``), by its display path."""
+    return {}
+
+
+def _registered_in(project: Project, own_roots: set[str], summary: ModuleSummary) -> Iterator[tuple[str, str]]:
+    """The functions a module registers on a server object of another framework, with its path."""
 
     def server(callee: Ref | None) -> str | None:
         if callee is None or "." not in callee.path:
@@ -50,25 +71,21 @@ def registrations(project: Project, own_roots: set[str], skip: set[str]) -> Fore
             return None
         return owner
 
-    for summary in project.summaries:
-        if summary.path in skip:
+    for function in summary.functions:
+        for decorator in function.decorators:
+            ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
+            owner = server(ref)
+            if owner is not None:
+                yield function.path, owner
+    for site in summary.module_calls:
+        owner = server(site.func)
+        if owner is None:
             continue
-        for function in summary.functions:
-            for decorator in function.decorators:
-                ref = decorator.call.func if decorator.kind == "call" and decorator.call is not None else decorator.ref
-                owner = server(ref)
-                if owner is not None:
-                    found.registered[function.path] = owner
-        for site in summary.module_calls:
-            owner = server(site.func)
-            if owner is None:
-                continue
-            for value in site.args:
-                if value.kind == "ref" and value.ref is not None:
-                    target = project.resolve(value.ref).path
-                    if target in project.functions:
-                        found.registered[target] = owner
-    return found
+        for value in site.args:
+            if value.kind == "ref" and value.ref is not None:
+                target = project.resolve(value.ref).path
+                if target in project.functions:
+                    yield target, owner
 
 
 def named_paths(functions: Iterable[FunctionFacts], summaries: Iterable[ModuleSummary] = ()) -> set[str]:

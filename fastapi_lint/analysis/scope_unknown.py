@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.facts import FunctionFacts, Value
+from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Value
 from fastapi_lint.analysis.handler_values import handler_functions
 from fastapi_lint.analysis.foreign_servers import held, named_paths, registrations, strings
 from fastapi_lint.analysis.made_classes import MadeClasses
@@ -156,18 +156,26 @@ class UnknownPlacement(CallEdges):
                 found = f"{klass}.{name}"
         return found
 
-    def _unresolved_names(self, path: str) -> tuple[set[str], set[str]]:
+    def _unresolved_names(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
         """The last names of the calls of a function that resolve to no function and may be the
         project's own: an unknown callee, or a member of something of the project's or of a value
         typed ``Any``/a protocol; never a library's (``dict.get``, ``client.get``). Those written
-        on ``self`` or ``cls`` (``self._run(...)``: a method, of a subclass or a mixin) apart."""
-        project, graph = self.project, self.graph
-        located = project.function(path)
+        on ``self`` or ``cls`` (``self._run(...)``: a method, of a subclass or a mixin) apart.
+        Each function's answer is kept with its module's (it reads name resolution alone)."""
+        located = self.project.function(path)
         if located is None:
-            return set(), set()
+            return frozenset(), frozenset()
+        shares = _unresolved_shares(self.project).setdefault(located.module.path, {})
+        found = shares.get(located.function.path)
+        if found is None:
+            found = shares[located.function.path] = self._find_unresolved_names(located.function)
+        return found
+
+    def _find_unresolved_names(self, function: FunctionFacts) -> tuple[frozenset[str], frozenset[str]]:
+        project, graph = self.project, self.graph
         names: set[str] = set()
         on_self: set[str] = set()
-        for site in located.function.calls:
+        for site in function.calls:
             receiver, _, name = site.text.rpartition(".")
             if receiver not in ("self", "cls") and name in _BUILTIN_METHODS:
                 continue  # ``items.remove(x)``: a list's, far likelier than a project method of that name
@@ -180,7 +188,7 @@ class UnknownPlacement(CallEdges):
             # type (a known type's members are folded into it: ``httpx.AsyncClient.get``).
             if not graph.targets(resolved) and self._may_be_own(resolved.path):
                 found.add(name)
-        return names, on_self
+        return frozenset(names), frozenset(on_self)
 
     def _is_method(self, path: str) -> bool:
         located = self.project.function(path)
@@ -285,6 +293,19 @@ class UnknownPlacement(CallEdges):
             found |= share
         return found
 
+    def _named_at_top(self, summaries: Iterable[ModuleSummary]) -> set[str]:
+        """What the module-level code of ``summaries`` names (``foreign_servers.named_paths``),
+        each one's share kept with its module's, under the module's own name."""
+        shares = _named_shares(self.project)
+        found: set[str] = set()
+        for summary in summaries:
+            module = shares.setdefault(summary.path, {})
+            share = module.get(summary.module)
+            if share is None:
+                share = module[summary.module] = frozenset(named_paths((), [summary]))
+            found |= share
+        return found
+
     def _held_registrations(self, result: Scopes, own: set[str], per_request: set[str],
                             at_startup: set[str]) -> _Registered:
         """The functions registered on another framework's server, and those of them the app may
@@ -295,7 +316,7 @@ class UnknownPlacement(CallEdges):
         found = registrations(project, self._own_roots(), result.tests)
         if not found.registered:
             return _Registered({}, set())
-        whole = at_startup | named_paths((), [project.modules[name] for name in own if name in project.modules])
+        whole = at_startup | self._named_at_top([project.modules[name] for name in own if name in project.modules])
         names = strings(project, result.tests) if set(found.registered.values()) & per_request else set()
         return _Registered(found.registered, set(held(found.registered, whole, per_request, names)))
 
@@ -385,6 +406,13 @@ def _private(name: str) -> bool:
 
 
 @per_project.inherited(unchanged_modules)
+def _unresolved_shares(project: Project) -> dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]]:
+    """What each function's calls name that resolves to nothing (``_unresolved_names``), by its module's display path."""
+    return {}
+
+
+@per_project.inherited(unchanged_modules)
 def _named_shares(project: Project) -> dict[str, dict[str, frozenset[str]]]:
-    """What each function names (``foreign_servers.named_paths``), by its module's display path."""
+    """What each function names (``foreign_servers.named_paths``), and under the module's name
+    what its top level names, by its module's display path."""
     return {}
