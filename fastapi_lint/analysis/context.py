@@ -18,7 +18,7 @@ from fastapi_lint.analysis.admin_routes import RareRoots, rare_roots
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threadpool_use
 from fastapi_lint.analysis.catalog import Catalog
-from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls
+from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls, kept_blocking_calls
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
 from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
@@ -77,6 +77,8 @@ class Context:
             stale = stale_functions(previous.callgraph._calls, bodies)
             graph.inherit(previous.callgraph, changes, stale, bodies)
             self._inherited.update(stale=stale, bodies=bodies)
+            if "blocking_by_function" in vars(previous):
+                self._inherited["blocking"] = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies)
         return graph
 
     @cached_property
@@ -101,7 +103,14 @@ class Context:
     @cached_property
     def blocking_calls(self) -> list[BlockingCall]:
         """Catalog calls made directly on the event loop."""
-        return blocking_calls(self.project, self.callgraph)
+        return [call for calls in self.blocking_by_function.values() for call in calls]
+
+    @cached_property
+    def blocking_by_function(self) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
+        """``blocking_calls`` by the async function they are in (``event_loop.blocking_calls``)."""
+        graph = self.callgraph
+        kept = self._inherited.pop("blocking", None)
+        return blocking_calls(self.project, graph, kept if isinstance(kept, dict) else None)
 
     @cached_property
     def loop_threads(self) -> LoopThreads:

@@ -6,17 +6,18 @@ the acquisition of a lock made just before, which cannot wait (``uncontended.py`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.inheritance import Changes
 from fastapi_lint.analysis.made_entries import as_made
 from fastapi_lint.analysis.witness import Witness, context_of, fits
 from fastapi_lint.analysis.catalog.at_once import cannot_wait, flushes_nothing
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier, reads_an_opened_handle
 from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.app_model import FastAPIModel
-from fastapi_lint.analysis.guards import once_is_too_many, runs_once
+from fastapi_lint.analysis.guards import guards_may_hold, once_is_too_many, runs_once
 from fastapi_lint.analysis.injected import given_an_async_object
 from fastapi_lint.analysis.names import written_path
 from fastapi_lint.analysis.offload_params import runs_off_loop
@@ -44,43 +45,70 @@ class BlockingCall:
         return self.entry.resource and self.ref.kind is RefKind.MEMBER
 
 
-def blocking_calls(project: Project, graph: CallGraph) -> list[BlockingCall]:
+def blocking_calls(project: Project, graph: CallGraph,
+                   kept: Mapping[tuple[str, str], tuple[BlockingCall, ...]] | None = None,
+                   ) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
     """Catalog calls made directly on the event loop: in an async body, not awaited, not offloaded
-    (``Context.blocking_calls`` finds them once per run)."""
-    catalog = graph.catalog
-    found: list[BlockingCall] = []
+    (``Context.blocking_calls`` finds them once per run), by the async function they are in (its
+    module's display path and its path), in the project's order. ``kept``: those of functions
+    already known (``kept_blocking_calls``)."""
+    found: dict[tuple[str, str], tuple[BlockingCall, ...]] = {}
     for located in project.all_functions():
-        if not located.function.is_async:
-            continue
-        for site in located.function.calls:
-            if site.awaited or site.func is None or site.uncontended or runs_off_loop(project, site):
-                continue
-            ref = project.resolve(site.func)
-            entry = catalog.match(ref.path)
-            if entry is None and site.iterated and (lazy := catalog.match_iterated(ref.path)) is not None:
-                entry, ref = lazy, ref._replace(path=lazy.pattern)  # named by the lazy call whose result is iterated
-            if entry is None:
-                # A name bound several ways blocks when one of its bindings does; the finding names it.
-                for other in project.callees(site):
-                    entry = catalog.match(other.path)
-                    if entry is not None:
-                        ref = other
-                        break
-            entry = entry and catalog.as_called(ref.path, site, entry)  # a package's wait its arguments let run
-            # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
-            # entry, not on every call (a model load aside: once already holds the loop).
-            if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path, project.resolve)
-                                      or flushes_nothing(site, ref.path, located.function.calls)):
-                continue
-            # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``
-            if entry is not None and entry.resource and given_an_async_object(project, located.function, ref):
-                continue
-            once = entry is not None and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT)
-            if once and not once_is_too_many(ref.path):
-                continue
-            if entry is not None:
-                found.append(BlockingCall(located, site, ref, as_made(project, located, site, entry), first_only=once))
+        if located.function.is_async:
+            key = (located.module.path, located.function.path)
+            share = kept.get(key) if kept else None
+            found[key] = share if share is not None else tuple(_blocking_in(project, graph, located))
     return found
+
+
+def kept_blocking_calls(previous: Mapping[tuple[str, str], tuple[BlockingCall, ...]], project: Project,
+                        changes: Changes, bodies: frozenset[str]) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
+    """What of ``previous`` (a project's ``blocking_calls``) holds for ``project``, which inherits
+    its answers (``Project.inherit``) after ``changes``, when the changed bodies read the same to
+    their callers (no ``bodies``: whether a callee hands what it is given to a thread is read):
+    those of the functions of the modules that did not change, behind no guard that may hold
+    (whether one holds reads who else calls the function, makes its objects, fills its place)."""
+    if bodies:
+        return {}
+    kept: dict[tuple[str, str], tuple[BlockingCall, ...]] = {}
+    for key, share in previous.items():
+        located = project.function(key[1]) if key[0] not in changes.modules else None
+        if (located is not None and located.module.path == key[0] and not guards_may_hold(located.function)
+                and not any(site.once for site in located.function.calls)):
+            kept[key] = share
+    return kept
+
+
+def _blocking_in(project: Project, graph: CallGraph, located: Located) -> Iterator[BlockingCall]:
+    catalog = graph.catalog
+    for site in located.function.calls:
+        if site.awaited or site.func is None or site.uncontended or runs_off_loop(project, site):
+            continue
+        ref = project.resolve(site.func)
+        entry = catalog.match(ref.path)
+        if entry is None and site.iterated and (lazy := catalog.match_iterated(ref.path)) is not None:
+            entry, ref = lazy, ref._replace(path=lazy.pattern)  # named by the lazy call whose result is iterated
+        if entry is None:
+            # A name bound several ways blocks when one of its bindings does; the finding names it.
+            for other in project.callees(site):
+                entry = catalog.match(other.path)
+                if entry is not None:
+                    ref = other
+                    break
+        entry = entry and catalog.as_called(ref.path, site, entry)  # a package's wait its arguments let run
+        # Behind a cache guard (``if _config is None: _config = json.load(...)``): once per
+        # entry, not on every call (a model load aside: once already holds the loop).
+        if entry is not None and (cannot_wait(site, ref.path) or reads_an_opened_handle(site, ref.path, project.resolve)
+                                  or flushes_nothing(site, ref.path, located.function.calls)):
+            continue
+        # ``db: Session = Depends(async_db)``: typed by its annotation, given an ``AsyncSession``
+        if entry is not None and entry.resource and given_an_async_object(project, located.function, ref):
+            continue
+        once = entry is not None and runs_once(graph, located, site, refreshed=entry.tier is not Tier.WAIT)
+        if once and not once_is_too_many(ref.path):
+            continue
+        if entry is not None:
+            yield BlockingCall(located, site, ref, as_made(project, located, site, entry), first_only=once)
 
 
 def cost_of(entry: Entry) -> str:

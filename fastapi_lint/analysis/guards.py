@@ -88,12 +88,18 @@ def runs_once(graph: Reach, located: Located, site: CallSite, refreshed: bool = 
     """Whether ``site`` runs only while a lasting place is empty: once per entry, and with
     ``refreshed``, also once per entry and period."""
     function = located.function
-    if not site.once and all(guard.filled and not guard.place.startswith(PARAMETER) for guard in function.guards):
+    if not site.once and not guards_may_hold(function):
         return False  # most calls: no guard around them
     line = site.span.line
     return any(
         guard.first <= line <= guard.last and _holds(graph, located, guard, refreshed) for guard in function.guards
     )
+
+
+def guards_may_hold(function: FunctionFacts) -> bool:
+    """Whether one of the function's guards may hold by what other code does (fills its place,
+    calls the function, makes its objects): without one (or a ``site.once`` call), none runs once."""
+    return not all(guard.filled and not guard.place.startswith(PARAMETER) for guard in function.guards)
 
 
 def once_is_too_many(blocking_call: str) -> bool:

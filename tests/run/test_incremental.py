@@ -353,9 +353,10 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis import context as context_module
     from fastapi_lint.analysis.facts import Ref
     from fastapi_lint.analysis.project import Project
+    from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
-    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "wrong": []}
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -406,6 +407,16 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                 expect(fresh._handed_roots(modules[shown], in_functions) == roots, f"handed roots of {shown}")
         return place_scopes(project, model, graph, rare, deployments, kept)
 
+    def checked_blocking(project: Project, graph: CallGraph, kept: dict[tuple[str, str], tuple[BlockingCall, ...]] | None = None,
+                         ) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
+        if kept:
+            found["blocking"].append(str(len(kept)))
+            for (shown, path), calls in kept.items():
+                located = project.function(path)
+                expect(located is not None and tuple(_blocking_in(project, graph, located)) == calls, f"blocking calls of {path}")
+        return blocking_calls(project, graph, kept)
+
+    monkeypatch.setattr(context_module, "blocking_calls", checked_blocking)
     monkeypatch.setattr(Project, "inherit", checked_project)
     monkeypatch.setattr(CallGraph, "inherit", checked_graph)
     monkeypatch.setattr(context_module, "scopes", checked_scopes)
@@ -488,7 +499,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
     assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
-               len(inherited["handed"])) >= 5  # answers inherited
+               len(inherited["handed"]), len(inherited["blocking"])) >= 5  # answers inherited
     assert not inherited["wrong"]
 
 
@@ -607,3 +618,50 @@ def test_an_edit_of_a_runners_body_reaches_where_its_callers_coroutines_run(
     edit of it alone moves the coroutine a route hands it between a private loop and the app's."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, SYNC_ROUTE)
     assert inherited["edges"] and not inherited["wrong"]
+
+
+KEEPS_THE_STORE = '''\
+from app import main
+
+
+async def warm():
+    print("warm")
+'''
+BUILDS_A_STORE = KEEPS_THE_STORE.replace('print("warm")', "await main.Store().token()")
+GUARDED_ROUTE = '''\
+import requests
+from fastapi import FastAPI
+
+from app.threads import warm
+
+app = FastAPI()
+
+
+class Store:
+    def __init__(self):
+        self._token = None
+
+    async def token(self):
+        if self._token is None:
+            self._token = requests.get("https://auth", timeout=5).text
+        return self._token
+
+
+store = Store()
+
+
+@app.get("/")
+async def index():
+    await warm()
+    return await store.token()
+'''
+
+
+@pytest.mark.parametrize("before, after", [(KEEPS_THE_STORE, BUILDS_A_STORE), (BUILDS_A_STORE, KEEPS_THE_STORE)])
+def test_an_edit_elsewhere_reaches_whether_a_guarded_call_blocks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A call behind a lazy-initialisation guard runs once on an object that lives long, and on
+    every request when a helper also builds one per request and runs it: an edit of the helper
+    alone reaches the blocking calls of the module it did not change."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, GUARDED_ROUTE)
+    assert inherited["projects"] and not inherited["wrong"]
