@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Collection, Iterable, Iterator
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 from fastapi_lint.analysis.extract.deferred import unread_reader
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind
@@ -21,6 +21,8 @@ class Resolving(Protocol):
 
 
 _Entry = tuple[int, ModuleSummary, Optional[FunctionFacts], CallSite]
+# An entry's number: its module's position in the project, shifted by this, plus its place in the module.
+_CALLS_BITS = 24
 
 
 class CallIndex:
@@ -29,7 +31,11 @@ class CallIndex:
     lookup: naming a call is cheap, resolving every callee of a project is not (a process that
     runs only the rules that never ask by path does not pay for it)."""
 
-    def __init__(self, project: Resolving) -> None:
+    def __init__(self, project: Resolving, previous: CallIndex | None = None,
+                 unchanged: frozenset[str] = frozenset()) -> None:
+        """``previous``: the index of a project this one's inherits the answers of
+        (``Project.inherit``), whose modules at the display paths ``unchanged`` are the same:
+        its entries of those are kept, and only the other modules' calls are indexed again."""
         # The project holds its index: a plain reference back would make a cycle, which only the
         # collector frees (a long-lived session drops a linked project after every change).
         self._project = weakref.proxy(project)
@@ -38,22 +44,89 @@ class CallIndex:
         # callee is named (and resolved) once, not once per call (a project repeats most).
         self._written: dict[Ref, list[_Entry]] = {}
         self._keywords: list[_Entry] = []
+        if previous is not None:
+            self._inherit(project, previous, unchanged)
+            return
+        for position, summary in enumerate(project.summaries):
+            self._add(position, summary)
+
+    def _add(self, position: int, summary: ModuleSummary) -> None:
+        """Index the calls of the module at ``position`` of the project's. An entry's number
+        orders the calls as the summaries do (its module's position first)."""
         written, with_keywords = self._written, self._keywords
-        number = 0
-        for summary in project.summaries:
+        number = position << _CALLS_BITS
+        for function, sites in call_groups(summary):
+            for site in sites:
+                entry = (number, summary, function, site)
+                number += 1
+                func = site.func
+                if func is not None:
+                    group = written.get(func)
+                    if group is None:
+                        written[func] = [entry]
+                    else:
+                        group.append(entry)
+                if site.kwargs:
+                    with_keywords.append(entry)
+
+    def _inherit(self, project: Resolving, previous: CallIndex, unchanged: frozenset[str]) -> None:
+        """The entries of ``previous``, but those of the modules not in ``unchanged``, which are
+        indexed again. Only the lists of the keys their calls are filed under are rebuilt; the
+        others are shared with ``previous`` (which is never changed: a client may still read it)."""
+        changed = {position for position, summary in enumerate(project.summaries) if summary.path not in unchanged}
+        before = previous._project.summaries
+        touched: dict[str, set[Any]] = {"": set(), **{kind: set() for kind in previous._index}}
+        for position in changed:
+            for _, sites in call_groups(before[position]):
+                for site in sites:
+                    self._file(touched, site, previous._project)
+        self._written = dict(previous._written)
+        self._index = {kind: dict(table) for kind, table in previous._index.items()}
+        added: list[_Entry] = []
+        for position in sorted(changed):
+            summary = project.summaries[position]
+            number = position << _CALLS_BITS
             for function, sites in call_groups(summary):
                 for site in sites:
-                    entry = (number, summary, function, site)
+                    added.append((number, summary, function, site))
                     number += 1
-                    func = site.func
-                    if func is not None:
-                        group = written.get(func)
-                        if group is None:
-                            written[func] = [entry]
-                        else:
-                            group.append(entry)
-                    if site.kwargs:
-                        with_keywords.append(entry)
+                    self._file(touched, site, project)
+        new_keys: dict[str, dict[Any, list[_Entry]]] = {kind: {} for kind in touched}
+        for entry in added:
+            for kind in touched:
+                for key in self._keys_of(kind, entry[3], project):
+                    new_keys[kind].setdefault(key, []).append(entry)
+        for kind, keys in touched.items():
+            table: dict[Any, list[_Entry]] = self._written if not kind else self._index[kind]
+            for key in keys:
+                group = [entry for entry in table.get(key, ()) if entry[0] >> _CALLS_BITS not in changed]
+                group += new_keys[kind].get(key, [])
+                if group:
+                    table[key] = sorted(group, key=_first)
+                else:
+                    table.pop(key, None)
+        self._keywords = sorted([*(entry for entry in previous._keywords if entry[0] >> _CALLS_BITS not in changed),
+                                 *(entry for entry in added if entry[3].kwargs)], key=_first)
+
+    def _file(self, touched: dict[str, set[Any]], site: CallSite, project: Resolving) -> None:
+        """Note the keys ``site`` is filed under, in ``_written`` ("") and each table built."""
+        for kind, keys in touched.items():
+            keys.update(self._keys_of(kind, site, project))
+
+    @staticmethod
+    def _keys_of(kind: str, site: CallSite, project: Resolving) -> Iterator[Any]:
+        """The keys a call is filed under in ``_written`` ("": how its callee is written) or a table."""
+        func = site.func
+        if kind == "keyword":
+            yield from (keyword for keyword, _ in site.kwargs)
+        elif func is None:
+            return
+        elif kind == "":
+            yield func
+        elif kind == "name":
+            yield func.path.rpartition(".")[2]
+        elif kind == "path":
+            yield (project.resolved[func.kind].get(func.path) or project.resolve(func)).path
 
     def keys(self, kind: str) -> Iterable[str]:
         return self._table(kind).keys()

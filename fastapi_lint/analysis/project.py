@@ -136,6 +136,8 @@ class Project(ClassHierarchy):
         self._getter_memo.update(previous._getter_memo)
         if previous._subclasses is not None:
             self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
+        if previous._calls is not None:
+            self._calls = CallIndex(self, previous._calls, unchanged)
         per_project.carry_all(previous, self, unchanged)
 
     def paths_asked(self) -> Iterator[str]:

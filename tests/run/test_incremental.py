@@ -353,10 +353,11 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis import context as context_module
     from fastapi_lint.analysis.facts import Ref
     from fastapi_lint.analysis.project import Project
+    from fastapi_lint.analysis.call_index import CallIndex
     from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
-    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "wrong": []}
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -378,6 +379,14 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             expect(fresh.mro(path) == mro, f"mro {path}")
         for (path, kind), getter in previous._getter_memo.items():
             expect(fresh.property_getter(Ref(path, kind)) == getter, f"getter {path}")
+        if self._calls is not None:  # the call index, as lookups read it (each sorts what it finds)
+            found["index"].append(",".join(sorted(unchanged)))
+            index = CallIndex(fresh)
+            expect(index._written == self._calls._written and index._keywords == self._calls._keywords, "call index")
+            for kind, table in self._calls._index.items():
+                expect({key: sorted(entries, key=lambda entry: entry[0]) for key, entries in index._table(kind).items()}
+                       == {key: sorted(entries, key=lambda entry: entry[0]) for key, entries in table.items()},
+                       f"call index by {kind}")
 
     def checked_graph(self: CallGraph, previous: CallGraph, changes: Changes, stale: Collection[str],
                       bodies: frozenset[str]) -> None:
@@ -499,7 +508,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert counts["changed findings"] >= 5  # the sweep changed what is found, not just positions
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
     assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
-               len(inherited["handed"]), len(inherited["blocking"])) >= 5  # answers inherited
+               len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert not inherited["wrong"]
 
 
