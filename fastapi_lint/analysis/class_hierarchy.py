@@ -19,8 +19,9 @@ _PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
 class ClassHierarchy(LinkedNames):
     """The class questions of ``Project``, which supplies ``resolve`` (a base is a path to resolve)."""
 
-    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        super().__init__(summaries, aliases)
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None,
+                 previous: LinkedNames | None = None) -> None:
+        super().__init__(summaries, aliases, previous)
         self._subclasses: dict[str, list[str]] | None = None
         self._mro_memo: dict[str, tuple[str, ...]] = {}
         self._getter_memo: dict[tuple[str, RefKind], str | None] = {}

@@ -187,10 +187,12 @@ def project_context(
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
     summaries, aliases = separate_roots(summaries, aliases)
-    project = Project(distinct_modules(summaries, aliases), aliases)
+    linked = distinct_modules(summaries, aliases)
     # Imports choose between modules of one name (``module_collisions.py``): the same choice, or no answer holds.
-    if inherit is not None and [(s.path, s.module) for s in project.summaries] == [
-            (s.path, s.module) for s in inherit[0].summaries]:
+    if inherit is not None and [(s.path, s.module) for s in linked] != [(s.path, s.module) for s in inherit[0].summaries]:
+        inherit = None
+    project = Project(linked, aliases, inherit[0] if inherit is not None else None)
+    if inherit is not None:
         project.inherit(*inherit)
     if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
         catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)

@@ -32,9 +32,11 @@ class Located:
 class LinkedNames:
     """The project's summaries, indexed by dotted path."""
 
-    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None,
+                 previous: LinkedNames | None = None) -> None:
         """``aliases``: more names of each module (by displayed path), from its import roots
-        (``roots.py``)."""
+        (``roots.py``). ``previous``: the tables of a project whose modules differ from these
+        only in what name resolution does not read (``Project.inherit``), taken over (``_relink``)."""
         self.summaries = summaries
         self._aliases = aliases or {}
         self.modules: dict[str, ModuleSummary] = {}
@@ -55,10 +57,12 @@ class LinkedNames:
         self._all: list[Located] = []
         self._methods: dict[str, list[Located]] = {}  # by the path of their class
         self._shadowed: dict[str, bool] = {}  # submodules their package binds its name over (``shadowed``)
+        if previous is not None and self._relink(previous):
+            return
         # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
         packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
         loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
-        libraries = {summary.path for summary in loaded if _imports_its_name(summary)}
+        libraries = {summary.path for summary in loaded if imports_its_name(summary)}
         # A module's own name first: another module's alias (from an import root) never takes it.
         for summary in loaded:
             if summary.path not in libraries:
@@ -66,8 +70,50 @@ class LinkedNames:
         for summary in loaded:
             self._add(summary, summary.path in libraries)
 
+    def _relink(self, previous: LinkedNames) -> bool:
+        """Take ``previous``'s tables, each entry of a module whose facts are other objects now
+        pointed at the new ones (the same functions, classes and bindings in the same order, as
+        ``relocation.same_for_resolution`` vouches): what ``_add`` would give, at a fraction of
+        its cost. False (nothing taken) when the modules are not the same ones in the same order,
+        or another module goes by a library's name (``imports_its_name``)."""
+        before = previous.summaries
+        if len(before) != len(self.summaries) or self._aliases != previous._aliases:
+            return False
+        moved: dict[int, ModuleSummary] = {}  # id of an old module's facts -> its new ones
+        located: dict[int, Located] = {}  # id of an old function's facts -> the new function, located
+        for old, new in zip(before, self.summaries):
+            if old is new:
+                continue
+            if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
+                    or imports_its_name(old) != imports_its_name(new) or len(old.functions) != len(new.functions)
+                    or len(old.classes) != len(new.classes) or len(old.bindings) != len(new.bindings)):
+                return False
+            moved[id(old)] = new
+            located.update((id(was), Located(function, new)) for was, function in zip(old.functions, new.functions))
+        self.modules = {name: moved.get(id(summary), summary) for name, summary in previous.modules.items()}
+        self.functions = {path: located.get(id(found.function), found) for path, found in previous.functions.items()}
+        self._all = [located.get(id(found.function), found) for found in previous._all]
+        self._methods = dict(previous._methods)
+        for class_path in {found.function.class_path for found in located.values() if found.function.class_path}:
+            self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
+        self.classes, self.bindings = dict(previous.classes), dict(previous.bindings)
+        for old, new in zip(before, self.summaries):
+            if id(old) in moved:
+                for klass, now in zip(old.classes, new.classes):
+                    if self.classes.get(klass.path, (None,))[0] is klass:
+                        self.classes[klass.path] = (now, new)
+                for binding, now_bound in zip(old.bindings, new.bindings):
+                    key = f"{old.module}.{binding.name}"
+                    if self.bindings.get(key, (None,))[0] is binding:
+                        self.bindings[key] = (now_bound, new)
+        # what only values say (the same in both): shared, as nothing changes a table once linked
+        self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
+        self.conflicting, self.choices = previous.conflicting, previous.choices
+        self.dict_items, self.stores = previous.dict_items, previous.stores
+        return True
+
     def _add(self, summary: ModuleSummary, library: bool) -> None:
-        """``library``: the module's own name is a library's (``_imports_its_name``)."""
+        """``library``: the module's own name is a library's (``imports_its_name``)."""
         names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
         if library:
             names.discard(summary.module)
@@ -235,7 +281,7 @@ def _dict_values(value: Value) -> list[Ref] | None:
     return found if len(found) <= MAX_ALTERNATIVES else None
 
 
-def _imports_its_name(summary: ModuleSummary) -> bool:
+def imports_its_name(summary: ModuleSummary) -> bool:
     """A file outside any package that imports a module of its own name (``utils/requests.py``
     wrapping ``import requests``): that name is a library's, the one the rest of the project imports
     too (the server's path does not hold the file's folder), so the file goes by its path's name

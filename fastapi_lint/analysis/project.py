@@ -44,10 +44,11 @@ def split_path(path: str) -> list[str]:
 
 
 class Project(ClassHierarchy):
-    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, summaries: list[ModuleSummary], aliases: Mapping[str, tuple[str, ...]] | None = None,
+                 previous: Project | None = None) -> None:
         """``aliases``: more names of each module (by displayed path), from its import roots
-        (``roots.py``)."""
-        super().__init__(summaries, aliases)
+        (``roots.py``). ``previous``: a project whose answers this one will inherit (``inherit``)."""
+        super().__init__(summaries, aliases, previous)
         # kind -> path -> what ``resolve`` gave: the hottest lookup of the project phase, so no
         # tuple keys; loops over every call read it before calling ``resolve``.
         self.resolved: dict[RefKind, dict[str, Ref]] = {kind: {} for kind in RefKind}

@@ -36,6 +36,7 @@ from fastapi_lint.analysis.facts import (
     Value,
     field_names,
 )
+from fastapi_lint.analysis.linking import imports_its_name
 from fastapi_lint.analysis.project import RESOLUTION_IGNORES, RESOLUTION_READS
 from fastapi_lint.diagnostics import Diagnostic, Hop, Span
 
@@ -185,7 +186,10 @@ def same_for_resolution(old: ModuleSummary, new: ModuleSummary) -> bool:
     aside, but in what the bodies of its functions do (their calls, guards, branches, reads,
     stores: every field of a function's facts but ``RESOLUTION_READS``), its top-level calls and
     its imports (``RESOLUTION_IGNORES``). A project linked with ``new`` may then take the answers
-    of one linked with ``old`` (``Project.inherit``)."""
+    of one linked with ``old`` (``Project.inherit``). An import still counts where it makes a
+    file outside any package go by its path's name, not a library's (``imports_its_name``)."""
+    if imports_its_name(old) != imports_its_name(new):
+        return False
     try:
         return _same_ignoring_positions(old, new)
     except RecursionError:

@@ -28,6 +28,7 @@ from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.inheritance import Changes
+from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.api import ProjectSession, lint_paths
@@ -345,6 +346,21 @@ def as_reported(found: list[Diagnostic]) -> list[dict[str, object]]:
     return [{k: v for k, v in as_dict(d).items() if k != "fix"} for d in found]
 
 
+def linked_tables(project: Project) -> list[object]:
+    """A linked project's tables (``LinkedNames``), each fact named by the identity of its object."""
+    def located(found: Located) -> tuple[int, int]:
+        return id(found.function), id(found.module)
+
+    return [{name: id(summary) for name, summary in project.modules.items()},
+            {path: located(found) for path, found in project.functions.items()},
+            [located(found) for found in project.all_functions()],
+            {path: [located(found) for found in methods] for path, methods in project._methods.items()},
+            {path: (id(klass), id(summary)) for path, (klass, summary) in project.classes.items()},
+            {key: (id(binding), id(summary)) for key, (binding, summary) in project.bindings.items()},
+            project.attributes, project.attribute_values, project.conflicting, project.choices,
+            project.dict_items, project.stores]
+
+
 def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every answer a linked project or its call graph inherits (``Project.inherit``,
     ``CallGraph.inherit``) checked against the one a project linked afresh gives, as it is
@@ -352,7 +368,6 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     Returns the projects and graphs that inherited, and the answers that were wrong."""
     from fastapi_lint.analysis import context as context_module
     from fastapi_lint.analysis.facts import Ref
-    from fastapi_lint.analysis.project import Project
     from fastapi_lint.analysis.call_index import CallIndex
     from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
@@ -368,6 +383,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         inherit_answers(self, previous, unchanged)
         found["projects"].append(",".join(sorted(unchanged)))
         fresh = Project(self.summaries, self._aliases)
+        expect(linked_tables(fresh) == linked_tables(self), "linked tables")
         for kind, answers in previous.resolved.items():
             for path, answer in answers.items():
                 expect(fresh.resolve(Ref(path, kind)) == answer, f"resolve {path}")
