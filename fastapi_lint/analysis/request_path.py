@@ -92,7 +92,15 @@ class RequestCall:
     located: Located
     site: CallSite
     ref: Ref
-    root: str
+    first: str  # the first root that reaches the function
+    # what ``root`` asks: read only for the calls a rule reports (few of the project's)
+    _project: Project = field(compare=False, repr=False)
+    _paths: Paths = field(compare=False, repr=False)
+
+    @property
+    def root(self) -> str:
+        """The root a message names for this call (``root_for``)."""
+        return root_for(self._project, self._paths, self.located, self.site.span.line) or self.first
 
 
 def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
@@ -106,8 +114,7 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
             # A lazily built client or settings object (``if self._client is None: ...``) is built
             # once, not per request.
             if site.func is not None and not runs_once(found.graph, located, site):
-                calls.append(RequestCall(located, site, project.resolve(site.func),
-                                         root_for(project, found, located, site.span.line) or root))
+                calls.append(RequestCall(located, site, project.resolve(site.func), root, project, found))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
     return calls
 
