@@ -20,7 +20,7 @@ from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
-from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project import Located, Project, per_project, unchanged_modules
 from fastapi_lint.analysis.scope_places import Scopes
 
 
@@ -325,20 +325,36 @@ class UnknownPlacement(CallEdges):
         module level) or a module-level table that code the app runs reads (``TOOLS = [search,
         fetch]``): what looks them up may run them, on the app's loop. ``read``: what the app's code
         names (``named_paths``)."""
-        project = self.project
         found: set[str] = set()
-        for summary in project.summaries:
+        shares = _table_shares(self.project)
+        for summary in self.project.summaries:
             if summary.path in result.tests or summary.module not in result.closure:
                 continue
-            for site in summary.module_calls:
-                if site.func is not None and self.graph.targets(project.resolve(site.func)):
-                    found.update(target for value in (*site.args, *(value for _, value in site.kwargs))
-                                 if (target := self._function_named(value)) is not None)
-            for binding in summary.bindings:
-                if f"{summary.module}.{binding.name}" in read:
-                    found.update(target for value in _items(binding.value)
-                                 if (target := self._function_named(value)) is not None)
+            share = shares.get(summary.path)
+            if share is None:
+                share = shares[summary.path] = self._tabled_in(summary)
+            registered, tables = share
+            found |= registered
+            for key, held in tables:
+                if key in read:
+                    found |= held
         return found
+
+    def _tabled_in(self, summary: ModuleSummary) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
+        """What a module's top level hands to a function of the project (a registry's
+        ``register``), and each of its names bound to a value that holds functions (a table):
+        kept with the module (name resolution alone)."""
+        project = self.project
+        registered = {target for site in summary.module_calls
+                      if site.func is not None and self.graph.targets(project.resolve(site.func))
+                      for value in (*site.args, *(value for _, value in site.kwargs))
+                      if (target := self._function_named(value)) is not None}
+        tables = []
+        for binding in summary.bindings:
+            held = frozenset(target for value in _items(binding.value) if (target := self._function_named(value)) is not None)
+            if held:
+                tables.append((f"{summary.module}.{binding.name}", held))
+        return frozenset(registered), tuple(tables)
 
     def _built_only_elsewhere(self, result: Scopes, named: NamedValues) -> set[str]:
         """The classes (with no subclass) that only code on a loop of its own builds, which no
@@ -370,16 +386,16 @@ class UnknownPlacement(CallEdges):
         modules they import."""
         project = self.project
         used: set[str] = set()
+        shares = _used_shares(project)
         for path in result.request | result.app_task | result.startup | result.once:
             located = project.function(path)
             if located is None:
                 continue
-            used.add(located.function.class_path or located.module.module)
-            # An object it builds, whose class may define nothing the project calls: a transport
-            # handed to httpx, whose overrides the library runs.
-            for site in located.function.calls:
-                if site.func is not None and (built := project.resolve(site.func).path) in project.classes:
-                    used.add(built)
+            module = shares.setdefault(located.module.path, {})
+            share = module.get(located.function.path)
+            if share is None:
+                share = module[located.function.path] = self._uses(located)
+            used |= share
             if self.model.roles.get(path):
                 own = located.module
                 used.add(own.module)
@@ -387,6 +403,15 @@ class UnknownPlacement(CallEdges):
                 used.update(imported for where, imported in own.imports if where == own.module)
         return used
 
+    def _uses(self, located: Located) -> frozenset[str]:
+        """The class or module of a function the app runs, and the classes it builds (an object
+        whose class may define nothing the project calls: a transport handed to httpx, whose
+        overrides the library runs). Kept with its module's share (it reads name resolution alone)."""
+        project = self.project
+        found = {located.function.class_path or located.module.module}
+        found.update(built for site in located.function.calls
+                     if site.func is not None and (built := project.resolve(site.func).path) in project.classes)
+        return frozenset(found)
 
 def _items(value: Value) -> Iterator[Value]:
     """A table's entries, to any depth (``{"a": f, "b": [g, h]}``), or the value itself."""
@@ -403,6 +428,18 @@ _KEEPERS = frozenset({"append", "add", "insert", "extend", "appendleft", "regist
 
 def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+@per_project.inherited(unchanged_modules)
+def _table_shares(project: Project) -> dict[str, tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]]:
+    """What each module's top level registers and tabulates (``UnknownPlacement._tabled_in``), by its display path."""
+    return {}
+
+
+@per_project.inherited(unchanged_modules)
+def _used_shares(project: Project) -> dict[str, dict[str, frozenset[str]]]:
+    """What each function the app runs uses (``UnknownPlacement._uses``), by its module's display path."""
+    return {}
 
 
 @per_project.inherited(unchanged_modules)
