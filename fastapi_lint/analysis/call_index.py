@@ -73,8 +73,10 @@ class CallIndex:
         """The entries of ``previous``, but those of the modules not in ``unchanged``, which are
         indexed again. Only the lists of the keys their calls are filed under are rebuilt; the
         others are shared with ``previous`` (which is never changed: a client may still read it)."""
-        changed = {position for position, summary in enumerate(project.summaries) if summary.path not in unchanged}
         before = previous._project.summaries
+        # a module's entries hold its facts' object, which the model looks calls up by (``id``)
+        changed = {position for position, summary in enumerate(project.summaries)
+                   if summary.path not in unchanged or summary is not before[position]}
         touched: dict[str, set[Any]] = {"": set(), **{kind: set() for kind in previous._index}}
         for position in changed:
             for _, sites in call_groups(before[position]):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project_memos import share
 
 # The libraries whose objects are the app itself, its routers, or values of no known type.
 _NOT_FOREIGN = ("fastapi.", "starlette.", "?", "typing.", "builtins.")
@@ -43,10 +44,8 @@ def registrations(project: Project, own_roots: set[str], skip: set[str]) -> Fore
     for summary in project.summaries:
         if summary.path in skip:
             continue
-        share = shares.get(summary.path)
-        if share is None:
-            share = shares[summary.path] = tuple(_registered_in(project, own_roots, summary))
-        found.registered.update(share)
+        registered = share(shares, summary.path, lambda: tuple(_registered_in(project, own_roots, summary)))
+        found.registered.update(registered)
     return found
 
 

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project_memos import share
 
 # What code that looks up subclasses (``Base.__subclasses__()``) may make: any class.
 _ANYTHING: frozenset[str] = frozenset({"*"})
@@ -66,9 +67,7 @@ def _names_outside_tests(project: Project, named: NamedValues, tests: Collection
     for summary in project.summaries:
         if summary.path in tests:
             continue
-        names = per_module.get(summary.path)
-        if names is None:
-            names = per_module[summary.path] = _names_in(project, summary)
+        names = share(per_module, summary.path, lambda: _names_in(project, summary))
         if names is _ANYTHING:
             return _ANYTHING
         found |= names

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project_memos import share
 
 
 @dataclass
@@ -41,9 +42,7 @@ def named_values(project: Project, skip: Iterable[str]) -> NamedValues:
         per_module = _per_module(project)
         for summary in project.summaries:
             if summary.path not in skipped:
-                named = per_module.get(summary.path)
-                if named is None:
-                    named = per_module[summary.path] = _named_in(project, summary)
+                named = share(per_module, summary.path, lambda: _named_in(project, summary))
                 found.handed |= named.handed
                 found.values |= named.values
                 found.named |= named.named

@@ -69,3 +69,18 @@ def unchanged_modules(found: dict[str, _V], unchanged: frozenset[str]) -> dict[s
     """``per_project``'s carry for shares kept per module (by display path), each read from its
     own module's facts and name resolution alone: those of the modules that did not change."""
     return {path: share for path, share in found.items() if path in unchanged}
+
+
+def share(shares: dict[str, _V], key: str, build: Callable[[], _V]) -> _V:
+    """The share at ``key`` (a module's display path) of a fact kept by module (``unchanged_modules``):
+    the one kept, else ``build()``'s, kept."""
+    found = shares.get(key)
+    if found is None:
+        found = shares[key] = build()
+    return found
+
+
+def function_share(shares: dict[str, dict[str, _V]], module: str, key: str, build: Callable[[], _V]) -> _V:
+    """``share`` of a fact kept per function (``key``: its path, or the module's name for its top
+    level), by the display path of its ``module``."""
+    return share(shares.setdefault(module, {}), key, build)

@@ -23,6 +23,7 @@ from fastapi_lint.analysis.guards import callers
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project_memos import share
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import example_folder, in_examples
@@ -266,11 +267,8 @@ class ModuleClosure(CallEdges):
     def _imports(self, summary: ModuleSummary) -> _Imports:
         """What ``summary`` imports (``_Imports``), read once per module and kept while the module
         does not change (``Project.inherit``): it reads the module's facts and name resolution alone."""
-        shares = _import_shares(self.project)
-        found = shares.get(summary.path)
-        if found is None:
-            found = shares[summary.path] = _Imports(self._imported_modules(summary), tuple(self._imports_by_name(summary)))
-        return found
+        return share(_import_shares(self.project), summary.path,
+                     lambda: _Imports(self._imported_modules(summary), tuple(self._imports_by_name(summary))))
 
     def _imported_modules(self, summary: ModuleSummary) -> tuple[tuple[str, tuple[str, ...]], ...]:
         modules = self.project.modules

@@ -21,6 +21,7 @@ from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.project import Located, Project, per_project, unchanged_modules
+from fastapi_lint.analysis.project_memos import function_share, share
 from fastapi_lint.analysis.scope_places import Scopes
 
 
@@ -165,11 +166,8 @@ class UnknownPlacement(CallEdges):
         located = self.project.function(path)
         if located is None:
             return frozenset(), frozenset()
-        shares = _unresolved_shares(self.project).setdefault(located.module.path, {})
-        found = shares.get(located.function.path)
-        if found is None:
-            found = shares[located.function.path] = self._find_unresolved_names(located.function)
-        return found
+        return function_share(_unresolved_shares(self.project), located.module.path, located.function.path,
+                              lambda: self._find_unresolved_names(located.function))
 
     def _find_unresolved_names(self, function: FunctionFacts) -> tuple[frozenset[str], frozenset[str]]:
         project, graph = self.project, self.graph
@@ -286,11 +284,9 @@ class UnknownPlacement(CallEdges):
             located = self.project.function(path)
             if located is None:
                 continue
-            module = shares.setdefault(located.module.path, {})
-            share = module.get(located.function.path)
-            if share is None:
-                share = module[located.function.path] = frozenset(named_paths([located.function]))
-            found |= share
+            named = function_share(shares, located.module.path, located.function.path,
+                                   lambda: frozenset(named_paths([located.function])))
+            found |= named
         return found
 
     def _named_at_top(self, summaries: Iterable[ModuleSummary]) -> set[str]:
@@ -299,11 +295,8 @@ class UnknownPlacement(CallEdges):
         shares = _named_shares(self.project)
         found: set[str] = set()
         for summary in summaries:
-            module = shares.setdefault(summary.path, {})
-            share = module.get(summary.module)
-            if share is None:
-                share = module[summary.module] = frozenset(named_paths((), [summary]))
-            found |= share
+            named = function_share(shares, summary.path, summary.module, lambda: frozenset(named_paths((), [summary])))
+            found |= named
         return found
 
     def _held_registrations(self, result: Scopes, own: set[str], per_request: set[str],
@@ -330,10 +323,7 @@ class UnknownPlacement(CallEdges):
         for summary in self.project.summaries:
             if summary.path in result.tests or summary.module not in result.closure:
                 continue
-            share = shares.get(summary.path)
-            if share is None:
-                share = shares[summary.path] = self._tabled_in(summary)
-            registered, tables = share
+            registered, tables = share(shares, summary.path, lambda: self._tabled_in(summary))
             found |= registered
             for key, held in tables:
                 if key in read:
@@ -391,11 +381,8 @@ class UnknownPlacement(CallEdges):
             located = project.function(path)
             if located is None:
                 continue
-            module = shares.setdefault(located.module.path, {})
-            share = module.get(located.function.path)
-            if share is None:
-                share = module[located.function.path] = self._uses(located)
-            used |= share
+            uses = function_share(shares, located.module.path, located.function.path, lambda: self._uses(located))
+            used |= uses
             if self.model.roles.get(path):
                 own = located.module
                 used.add(own.module)
