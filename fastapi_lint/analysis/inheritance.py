@@ -19,7 +19,7 @@ So a function's calls are kept when its module did not change and, unless what c
 changed body is the same as before (``read_the_same``: an early cutoff, the common case), it
 reaches no changed body (nor a function one is nested in, nor a method one overrides) within that
 many calls, by the last graph's edges (``stale_functions``); a callee as written, when it is not
-such a body (``kept_callees``). The scope's edges read more (``scope_edges.kept_edges``).
+such a body (``kept_callees``). The scope's edges read more (``scope_kept.kept_edges``).
 """
 
 from __future__ import annotations

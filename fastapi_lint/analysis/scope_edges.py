@@ -115,7 +115,7 @@ class CallEdges:
 
     def known_edges(self, edges: dict[str, list[Edge]]) -> None:
         """Take ``edges`` as the edges out of their functions (found for a project this one's
-        inherits from, and still holding: ``kept_edges``)."""
+        inherits from, and still holding: ``scope_kept.kept_edges``)."""
         self._edges.update(edges)
 
     def found_edges(self) -> Mapping[str, Sequence[object]]:
