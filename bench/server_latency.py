@@ -56,6 +56,10 @@ def pick(root: Path) -> tuple[Path, Path, str]:
                 continue
             if located.module.path == handler.module.path or located.function.class_path is not None:
                 continue
+            try:  # the edit is made with this Python's parser: a helper in newer syntax is passed over
+                ast.parse((root / located.module.path).read_text(encoding="utf-8"))
+            except SyntaxError:
+                continue
             return Path(handler.module.path), Path(located.module.path), located.function.name
     raise SystemExit("no async route calls a plain function of another module: give --route, --helper, --function")
 
