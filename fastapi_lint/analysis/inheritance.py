@@ -28,10 +28,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.call_records import Callee, Calls
-from fastapi_lint.analysis.facts import RefKind
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.offload_params import MAX_HOPS, offloads_parameter
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
+from fastapi_lint.analysis.facts import ModuleSummary, RefKind
 from fastapi_lint.analysis.project import Project
 
 
@@ -149,3 +149,32 @@ def _up(callers: dict[str, set[str]], reached: set[str], hops: int | None) -> se
         reached |= frontier
         hops = None if hops is None else hops - 1
     return reached
+
+
+def bindings_unread(project: Project, summary: ModuleSummary, names: frozenset[str]) -> bool:
+    """Whether no answer ``project`` gave (or its tables hold) went through the module-level
+    names ``names`` of ``summary``'s module, which an edit binds or unbinds
+    (``relocation.bindings_told_apart``): then a project with the edit may inherit its answers
+    (``Project.inherit``). Not when a function, class or submodule has the name there, another
+    module imports it from there or binds a path through it, a module star-imports the module, or
+    an answer was asked about a path through it (``module.name``, ``module.name.attr``,
+    ``module.name().attr``)."""
+    own = {name for name, module in project.modules.items() if module.path == summary.path} | {summary.module}
+    through = tuple(f"{module}.{name}" for module in own for name in names)
+    if any(path in project.functions or path in project.classes or path in project.modules for path in through):
+        return False
+    starts = (*through, *(f"{path}." for path in through), *(f"{path}(" for path in through))
+
+    def named(path: str) -> bool:
+        return path in through or path.startswith(starts)
+
+    for other in project.summaries:
+        if own & set(other.star_imports) or any(named(imported) for _, imported in other.imports):
+            return False
+        if any(binding.value.ref is not None and named(binding.value.ref.path) for binding in other.bindings):
+            return False
+    asked = [*(path for memo in project.resolved.values() for path in memo),
+             *(path for path, _ in project._all_memo), *project._returns_memo, *project._mro_memo,
+             *(path for path, _ in project._getter_memo)]
+    return not any(named(path) for path in asked)
+

@@ -196,6 +196,33 @@ def same_for_resolution(old: ModuleSummary, new: ModuleSummary) -> bool:
         return False
 
 
+def bindings_told_apart(old: ModuleSummary, new: ModuleSummary) -> frozenset[str] | None:
+    """The module-level names ``new`` binds and ``old`` does not, or the other way round, when
+    that is all that tells the two apart besides what ``same_for_resolution`` ignores: each such
+    name bound once, to a name or a dotted path (``import time``, ``from json import loads``),
+    the editor's import added above a call, or taken away. None: they differ otherwise. Whether
+    the name changes an answer of name resolution is the project's to say
+    (``inheritance.bindings_unread``)."""
+    if imports_its_name(old) != imports_its_name(new):
+        return None
+    before, after = [binding.name for binding in old.bindings], [binding.name for binding in new.bindings]
+    told = set(before) ^ set(after)
+    if not told or any(names.count(name) > 1 for names in (before, after) for name in told):
+        return None
+    if any(binding.name in told and (binding.value.kind != "ref" or binding.value.ref is None)
+           for binding in (*old.bindings, *new.bindings)):
+        return None
+    kept_old = tuple(binding for binding in old.bindings if binding.name not in told)
+    kept_new = tuple(binding for binding in new.bindings if binding.name not in told)
+    try:
+        if not _same_ignoring_positions(kept_old, kept_new):
+            return None
+        return frozenset(told) if _same_ignoring_positions(dataclasses.replace(old, bindings=()),
+                                                           dataclasses.replace(new, bindings=())) else None
+    except RecursionError:
+        return None
+
+
 def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
     """The functions of a module whose facts ``new`` changed more than by moving (as
     ``relocation`` tells a module's), of two summaries ``same_for_resolution`` (which have the same

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.analysis.inheritance import Changes
+    from fastapi_lint.analysis.project import Project
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.run.relocation import Relocation
@@ -335,7 +336,8 @@ class ProjectSession:
             old = before[display]
             if outcome is old:
                 unchanged.add(display)
-            elif isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary) and same_for_resolution(old, outcome):
+            elif isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary) and (
+                    same_for_resolution(old, outcome) or _told_apart_by_unread_names(context.project, old, outcome)):
                 changed.add(display)
                 edited = changed_functions(old, outcome)
                 functions |= edited
@@ -441,6 +443,16 @@ class ProjectSession:
 
     def _changed(self) -> None:
         self.generation += 1
+
+
+def _told_apart_by_unread_names(project: Project, old: ModuleSummary, new: ModuleSummary) -> bool:
+    """Whether ``new`` differs from ``old``, for name resolution, only by module-level names (an
+    import added above a call, or taken away) that no answer of ``project`` went through."""
+    from fastapi_lint.analysis.inheritance import bindings_unread
+    from fastapi_lint.run.relocation import bindings_told_apart
+
+    names = bindings_told_apart(old, new)
+    return names is not None and bindings_unread(project, old, names)
 
 
 def _same(one: dict[str, ModuleSummary | Diagnostic], other: dict[str, ModuleSummary | Diagnostic]) -> bool:

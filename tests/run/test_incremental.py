@@ -695,3 +695,61 @@ def test_an_edit_elsewhere_reaches_whether_a_guarded_call_blocks(
     alone reaches the blocking calls of the module it did not change."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, GUARDED_ROUTE)
     assert inherited["projects"] and not inherited["wrong"]
+
+
+PLAIN_HELPER = '''\
+def helper():
+    return 1
+'''
+IMPORTING_HELPER = '''\
+import time
+
+
+def helper():
+    time.sleep(1)
+    return 1
+'''
+HELPER_ROUTE = '''\
+from fastapi import FastAPI
+
+from app.threads import helper
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    return helper()
+'''
+# A route that reaches into the helper module's namespace for ``time`` (which its import binds there)
+THROUGH_THE_MODULE = '''\
+from fastapi import FastAPI
+
+from app import threads
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    threads.time.sleep(1)
+    return threads.helper()
+'''
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER)])
+def test_an_import_added_above_a_call_keeps_the_last_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """``import time`` added with the ``time.sleep`` it serves (or both taken away) binds a name
+    no answer went through: the project inherits the last one's answers, and they hold."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, HELPER_ROUTE)
+    assert inherited["projects"] and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER)])
+def test_an_import_another_module_reads_through_links_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """When another module reads the name the import binds (``threads.time.sleep``), what that
+    read resolves to changes with the import: nothing is inherited."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, THROUGH_THE_MODULE)
+    assert not inherited["projects"]
