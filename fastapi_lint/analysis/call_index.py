@@ -78,26 +78,27 @@ class CallIndex:
         changed = {position for position, summary in enumerate(project.summaries)
                    if summary.path not in unchanged or summary is not before[position]}
         touched: dict[str, set[Any]] = {"": set(), **{kind: set() for kind in previous._index}}
-        for position in changed:
+        for position in changed:  # the keys the old entries were filed under
             for _, sites in call_groups(before[position]):
                 for site in sites:
-                    self._file(touched, site, previous._project)
+                    for kind, keys in touched.items():
+                        keys.update(self._keys_of(kind, site, previous._project))
         self._written = dict(previous._written)
         self._index = {kind: dict(table) for kind, table in previous._index.items()}
         added: list[_Entry] = []
+        new_keys: dict[str, dict[Any, list[_Entry]]] = {kind: {} for kind in touched}
         for position in sorted(changed):
             summary = project.summaries[position]
             number = position << _CALLS_BITS
             for function, sites in call_groups(summary):
                 for site in sites:
-                    added.append((number, summary, function, site))
+                    entry = (number, summary, function, site)
+                    added.append(entry)
                     number += 1
-                    self._file(touched, site, project)
-        new_keys: dict[str, dict[Any, list[_Entry]]] = {kind: {} for kind in touched}
-        for entry in added:
-            for kind in touched:
-                for key in self._keys_of(kind, entry[3], project):
-                    new_keys[kind].setdefault(key, []).append(entry)
+                    for kind, keys in touched.items():
+                        for key in self._keys_of(kind, site, project):
+                            keys.add(key)
+                            new_keys[kind].setdefault(key, []).append(entry)
         for kind, keys in touched.items():
             table: dict[Any, list[_Entry]] = self._written if not kind else self._index[kind]
             for key in keys:
@@ -109,11 +110,6 @@ class CallIndex:
                     table.pop(key, None)
         self._keywords = sorted([*(entry for entry in previous._keywords if entry[0] >> _CALLS_BITS not in changed),
                                  *(entry for entry in added if entry[3].kwargs)], key=_first)
-
-    def _file(self, touched: dict[str, set[Any]], site: CallSite, project: Resolving) -> None:
-        """Note the keys ``site`` is filed under, in ``_written`` ("") and each table built."""
-        for kind, keys in touched.items():
-            keys.update(self._keys_of(kind, site, project))
 
     @staticmethod
     def _keys_of(kind: str, site: CallSite, project: Resolving) -> Iterator[Any]:

@@ -81,9 +81,8 @@ class LinkedNames:
             return False
         moved: dict[int, ModuleSummary] = {}  # id of an old module's facts -> its new ones
         located: dict[int, Located] = {}  # id of an old function's facts -> the new function, located
-        for old, new in zip(before, self.summaries):
-            if old is new:
-                continue
+        pairs = [(old, new) for old, new in zip(before, self.summaries) if old is not new]
+        for old, new in pairs:
             if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
                     or imports_its_name(old) != imports_its_name(new) or len(old.functions) != len(new.functions)
                     or len(old.classes) != len(new.classes) or len(old.bindings) != len(new.bindings)):
@@ -97,15 +96,14 @@ class LinkedNames:
         for class_path in {found.function.class_path for found in located.values() if found.function.class_path}:
             self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
         self.classes, self.bindings = dict(previous.classes), dict(previous.bindings)
-        for old, new in zip(before, self.summaries):
-            if id(old) in moved:
-                for klass, now in zip(old.classes, new.classes):
-                    if self.classes.get(klass.path, (None,))[0] is klass:
-                        self.classes[klass.path] = (now, new)
-                for binding, now_bound in zip(old.bindings, new.bindings):
-                    key = f"{old.module}.{binding.name}"
-                    if self.bindings.get(key, (None,))[0] is binding:
-                        self.bindings[key] = (now_bound, new)
+        for old, new in pairs:
+            for klass, now in zip(old.classes, new.classes):
+                if self.classes.get(klass.path, (None,))[0] is klass:
+                    self.classes[klass.path] = (now, new)
+            for binding, now_bound in zip(old.bindings, new.bindings):
+                key = f"{old.module}.{binding.name}"
+                if self.bindings.get(key, (None,))[0] is binding:
+                    self.bindings[key] = (now_bound, new)
         # what only values say (the same in both): shared, as nothing changes a table once linked
         self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
         self.conflicting, self.choices = previous.conflicting, previous.choices

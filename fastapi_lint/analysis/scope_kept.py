@@ -38,18 +38,19 @@ def kept(previous: Scopes, changes: Changes, stale: Collection[str], bodies: fro
     changed body answers as before (``_read_alike``)."""
     if not previous.edges or "remote" in changes.call_names:
         return Kept()
-    alike = _read_alike(changes, bodies, before, after)
+    outer = with_outer(after.project, changes.functions)
+    alike = _read_alike(outer, bodies, before, after)
     handed = ({key: roots for key, roots in previous.handed.items() if key[0] not in changes.modules}
               if alike else {})
-    return Kept(kept_edges(previous.edges, changes, stale, alike, before, after), handed)
+    return Kept(kept_edges(previous.edges, changes, stale, None if alike else outer, before, after), handed)
 
 
-def _read_alike(changes: Changes, bodies: frozenset[str], before: CallEdges, after: CallEdges) -> bool:
-    """Whether what another function's edges read of each changed body is what it was: whether
-    it runs its first argument on a loop of its own, starts a process with it or hands it to a
-    worker thread (``bodies``), makes only loops of its own (its class's)."""
+def _read_alike(outer: frozenset[str], bodies: frozenset[str], before: CallEdges, after: CallEdges) -> bool:
+    """Whether what another function's edges read of each changed body (``outer``: with the
+    functions they are nested in) is what it was: whether it runs its first argument on a loop of
+    its own, starts a process with it or hands it to a worker thread (``bodies``), makes only
+    loops of its own (its class's)."""
     project = after.project
-    outer = with_outer(project, changes.functions)
     classes = {located.function.class_path for path in outer if (located := project.function(path)) is not None
                and located.function.class_path is not None}
     return not bodies and all(before._runs_first_argument(path) == after._runs_first_argument(path) for path in outer) and all(
@@ -57,10 +58,12 @@ def _read_alike(changes: Changes, bodies: frozenset[str], before: CallEdges, aft
 
 
 def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale: Collection[str],
-               alike: bool, before: CallEdges, after: CallEdges) -> dict[str, list[Edge]]:
+               read_otherwise: frozenset[str] | None, before: CallEdges, after: CallEdges) -> dict[str, list[Edge]]:
     """The edges of ``previous`` (a placing's, ``Scopes.edges``) that hold for ``after``'s project,
     which inherits from ``before``'s (``Project.inherit``) after ``changes``. ``stale``: the
-    functions whose calls the call graph did not keep; ``alike``: ``_read_alike``'s answer.
+    functions whose calls the call graph did not keep; ``read_otherwise``: the changed functions
+    (with those they are nested in) when other functions' edges read their bodies otherwise
+    (``_read_alike``), else None.
 
     Besides a function's calls, its edges read its callees' bodies: whether one runs its first
     argument on a loop of its own (a runner, or a runner's runner), starts a process with it,
@@ -75,10 +78,9 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     makes a class a Ray actor, whose methods run elsewhere)."""
     project = after.project
     names: set[str] = set()
-    if not alike:
-        outer = with_outer(project, changes.functions)
+    if read_otherwise is not None:
         calls = before.graph._calls
-        stale = {*stale, *reaching(calls, outer, MAX_HOPS), *callers_through(calls, outer, RUNNER_NAMES)}
+        stale = {*stale, *reaching(calls, read_otherwise, MAX_HOPS), *callers_through(calls, read_otherwise, RUNNER_NAMES)}
         names = {path.rpartition(".")[2] for path in changes.functions} | {"run_coroutine_threadsafe"}
     found: dict[str, list[Edge]] = {}
     for path, edges in previous.items():
