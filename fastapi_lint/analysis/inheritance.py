@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi_lint.analysis.call_records import Callee, Calls
 from fastapi_lint.analysis.call_arguments import positional_parameters
@@ -44,6 +45,9 @@ class Changes:
     # the last names of the calls those functions make, and of the calls at the top of the changed
     # modules, before and after
     call_names: frozenset[str]
+    # the module-level functions the changed modules define afresh or no longer define (which no
+    # answer went through: ``names_unread``)
+    defined: frozenset[str] = frozenset()
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:
@@ -151,17 +155,28 @@ def _up(callers: dict[str, set[str]], reached: set[str], hops: int | None) -> se
     return reached
 
 
-def bindings_unread(project: Project, summary: ModuleSummary, names: frozenset[str]) -> bool:
-    """Whether no answer ``project`` gave (or its tables hold) went through the module-level
-    names ``names`` of ``summary``'s module, which an edit binds or unbinds
-    (``relocation.bindings_told_apart``): then a project with the edit may inherit its answers
-    (``Project.inherit``). Not when a function, class or submodule has the name there, another
-    module imports it from there or binds a path through it, a module star-imports the module, or
-    an answer was asked about a path through it (``module.name``, ``module.name.attr``,
-    ``module.name().attr``)."""
+class KeptGraph(Protocol):
+    """What a call graph (``callgraph.CallGraph``) keeps that ``names_unread`` reads."""
+
+    _callees: dict[RefKind, dict[str, Callee]]  # callees as written, by kind and path
+    _targets: dict[tuple[str, RefKind], list[str]]  # what each callee resolved to runs
+
+
+def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSummary, names: frozenset[str],
+                 removed: frozenset[str] = frozenset()) -> bool:
+    """Whether no answer ``project`` gave (or its tables hold, or ``graph``, its call graph if
+    built, keeps) went through the module-level names ``names`` of ``summary``'s module, which an
+    edit binds or unbinds (``relocation.told_apart``): then a project with the edit may inherit its
+    answers (``Project.inherit``). Not when a function (but those at the paths ``removed``: defs
+    the edit takes away), class or submodule has the name there, another module imports it from
+    there or binds a path through it, a module star-imports the module, a table holds a path
+    through it (a class attribute, a stored value, a dict's items, a name's choices), or an answer
+    was asked about a path through it (``module.name``, ``module.name.attr``,
+    ``module.name().attr``) or gave one."""
     own = {name for name, module in project.modules.items() if module.path == summary.path} | {summary.module}
     through = tuple(f"{module}.{name}" for module in own for name in names)
-    if any(path in project.functions or path in project.classes or path in project.modules for path in through):
+    if any((path in project.functions and path not in removed) or path in project.classes or path in project.modules
+           for path in through):
         return False
     starts = (*through, *(f"{path}." for path in through), *(f"{path}(" for path in through))
 
@@ -173,8 +188,14 @@ def bindings_unread(project: Project, summary: ModuleSummary, names: frozenset[s
             return False
         if any(binding.value.ref is not None and named(binding.value.ref.path) for binding in other.bindings):
             return False
-    asked = [*(path for memo in project.resolved.values() for path in memo),
-             *(path for path, _ in project._all_memo), *project._returns_memo, *project._mro_memo,
-             *(path for path, _ in project._getter_memo)]
-    return not any(named(path) for path in asked)
-
+    held = [*project.attributes.values(), *(ref for table in (project.attribute_values, project.choices, project.dict_items,
+                                                             project.stores) for refs in table.values() for ref in refs)]
+    asked = [*(path for memo in project.resolved.values() for path in memo), *(path for path, _ in project._all_memo),
+             *project._returns_memo, *project._mro_memo, *(path for path, _ in project._getter_memo)]
+    answers = [*(found.path for memo in project.resolved.values() for found in memo.values()),
+               *(found.path for options in project._all_memo.values() for found in options),
+               *(found.path for found in project._returns_memo.values()), *(ref.path for ref in held)]
+    if graph is not None:
+        asked += (path for callees in graph._callees.values() for path in callees)
+        answers += (path for (written, _), targets in graph._targets.items() for path in (written, *targets))
+    return not any(named(path) for path in (*asked, *answers))

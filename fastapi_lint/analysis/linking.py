@@ -59,10 +59,7 @@ class LinkedNames:
         self._shadowed: dict[str, bool] = {}  # submodules their package binds its name over (``shadowed``)
         if previous is not None and self._relink(previous):
             return
-        # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
-        packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
-        loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
-        libraries = {summary.path for summary in loaded if imports_its_name(summary)}
+        loaded, libraries = _loaded(summaries)
         # A module's own name first: another module's alias (from an import root) never takes it.
         for summary in loaded:
             if summary.path not in libraries:
@@ -74,27 +71,39 @@ class LinkedNames:
         """Take ``previous``'s tables, each entry of a module whose facts are other objects now
         pointed at the new ones (the same functions, classes and bindings in the same order, as
         ``relocation.same_for_resolution`` vouches): what ``_add`` would give, at a fraction of
-        its cost. False (nothing taken) when the modules are not the same ones in the same order,
-        or another module goes by a library's name (``imports_its_name``)."""
+        its cost. Where a module defines other functions (``relocation.told_apart``), the
+        functions are linked again, the classes and bindings still taken. False (nothing taken)
+        when the modules are not the same ones in the same order, bind other names, or another
+        module goes by a library's name (``imports_its_name``)."""
         before = previous.summaries
         if len(before) != len(self.summaries) or self._aliases != previous._aliases:
             return False
         moved: dict[int, ModuleSummary] = {}  # id of an old module's facts -> its new ones
         located: dict[int, Located] = {}  # id of an old function's facts -> the new function, located
         pairs = [(old, new) for old, new in zip(before, self.summaries) if old is not new]
+        reshaped = False  # a module defines other functions (``relocation.told_apart``)
         for old, new in pairs:
             if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
-                    or imports_its_name(old) != imports_its_name(new) or len(old.functions) != len(new.functions)
-                    or len(old.classes) != len(new.classes) or len(old.bindings) != len(new.bindings)):
+                    or imports_its_name(old) != imports_its_name(new) or len(old.classes) != len(new.classes)
+                    or [binding.name for binding in old.bindings] != [binding.name for binding in new.bindings]):
                 return False
             moved[id(old)] = new
+            if [function.path for function in old.functions] != [function.path for function in new.functions]:
+                reshaped = True
+                continue
             located.update((id(was), Located(function, new)) for was, function in zip(old.functions, new.functions))
         self.modules = {name: moved.get(id(summary), summary) for name, summary in previous.modules.items()}
-        self.functions = {path: located.get(id(found.function), found) for path, found in previous.functions.items()}
-        self._all = [located.get(id(found.function), found) for found in previous._all]
-        self._methods = dict(previous._methods)
-        for class_path in {found.function.class_path for found in located.values() if found.function.class_path}:
-            self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
+        if reshaped:  # the functions linked again, each unchanged one's located as before
+            located.update((id(found.function), found) for found in previous._all if id(found.module) not in moved)
+            loaded, libraries = _loaded(self.summaries)
+            for summary in loaded:
+                self._add_functions(summary, summary.path in libraries, located)
+        else:
+            self.functions = {path: located.get(id(found.function), found) for path, found in previous.functions.items()}
+            self._all = [located.get(id(found.function), found) for found in previous._all]
+            self._methods = dict(previous._methods)
+            for class_path in {found.function.class_path for found in located.values() if found.function.class_path}:
+                self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
         self.classes, self.bindings = dict(previous.classes), dict(previous.bindings)
         for old, new in pairs:
             for klass, now in zip(old.classes, new.classes):
@@ -112,21 +121,9 @@ class LinkedNames:
 
     def _add(self, summary: ModuleSummary, library: bool) -> None:
         """``library``: the module's own name is a library's (``imports_its_name``)."""
-        names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
-        if library:
-            names.discard(summary.module)
-        for name in names:
+        for name in self._names(summary, library):
             self.modules.setdefault(name, summary)
-        prefixes = [n for n in names if n != summary.module]
-        for function in summary.functions:
-            located = Located(function, summary)
-            self._all.append(located)
-            if not library:
-                self.functions[function.path] = located
-            if function.class_path is not None:
-                self._methods.setdefault(function.class_path, []).append(located)
-            for prefix in prefixes:
-                self.functions.setdefault(_rebase(function.path, summary.module, prefix), located)
+        self._add_functions(summary, library, {})
         for klass in summary.classes:
             self.classes[klass.path] = (klass, summary)
             for attribute in klass.attributes:
@@ -178,6 +175,27 @@ class LinkedNames:
             if 1 < len(choices) <= MAX_ALTERNATIVES:
                 self.choices[key] = choices
 
+    def _names(self, summary: ModuleSummary, library: bool) -> set[str]:
+        """Every name the module may be imported by."""
+        names = {summary.module, *path_module_names(summary.path, summary.is_package), *self._aliases.get(summary.path, ())}
+        if library:
+            names.discard(summary.module)
+        return names
+
+    def _add_functions(self, summary: ModuleSummary, library: bool, located: dict[int, Located]) -> None:
+        """The module's functions, by each of their paths; ``located``: those located already, by
+        the id of their facts."""
+        prefixes = [name for name in self._names(summary, library) if name != summary.module]
+        for function in summary.functions:
+            found = located.get(id(function)) or Located(function, summary)
+            self._all.append(found)
+            if not library:
+                self.functions[function.path] = found
+            if function.class_path is not None:
+                self._methods.setdefault(function.class_path, []).append(found)
+            for prefix in prefixes:
+                self.functions.setdefault(_rebase(function.path, summary.module, prefix), found)
+
     def shadowed(self, module: str) -> bool:
         """Whether ``pkg.sub`` names, as an attribute of its package, what the package's own code
         binds to ``sub`` after importing the submodule, not the submodule: ``from .sub import *``
@@ -228,6 +246,15 @@ class LinkedNames:
                 return key
             path = found[0].value.ref.path
         return path
+
+
+def _loaded(summaries: list[ModuleSummary]) -> tuple[list[ModuleSummary], set[str]]:
+    """The modules Python may import, and (by display path) those that go by a library's name
+    (``imports_its_name``)."""
+    # ``pkg/x.py`` beside a package ``pkg/x/``: Python imports the package, never the file.
+    packages = {str(PurePath(s.path).parent) for s in summaries if s.is_package}
+    loaded = [s for s in summaries if s.is_package or str(PurePath(s.path).with_suffix("")) not in packages]
+    return loaded, {summary.path for summary in loaded if imports_its_name(summary)}
 
 
 def _shape(value: Value) -> tuple[str, str] | None:

@@ -122,10 +122,10 @@ class Project(ClassHierarchy):
         return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
 
     def inherit(self, previous: Project, unchanged: frozenset[str]) -> None:
-        """Take ``previous``'s answers where they hold here. The caller vouches that the facts
-        of the two projects differ in nothing name resolution reads (``RESOLUTION_READS``: the
-        bodies of some functions changed, not what a function is, takes or returns), with the
-        same modules in the same order. Then each answer kept there is the one asking here
+        """Take ``previous``'s answers where they hold here. The caller vouches that the facts of
+        the two projects differ in nothing an answer there read (``RESOLUTION_READS``: bodies
+        changed, not what a function is, takes or returns; ``inheritance.names_unread``: defs and
+        imports), with the same modules in the same order. Then each answer kept there is the one asking here
         gives (``cycle_cuts.py``: answers do not depend on the order of questions), and so are
         the shares that ``per_project`` facts keep of the modules in ``unchanged`` (display
         paths whose facts are the very same objects in both)."""
@@ -139,7 +139,7 @@ class Project(ClassHierarchy):
             self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
         if previous._calls is not None:
             self._calls = CallIndex(self, previous._calls, unchanged)
-        per_project.carry_all(previous, self, unchanged)
+        per_project.carry_all(previous, self, unchanged, self.functions.keys() == previous.functions.keys())
 
     def paths_asked(self) -> Iterator[str]:
         """Every path resolution has been asked about or answered so far (a class's bases

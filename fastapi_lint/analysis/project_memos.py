@@ -42,10 +42,12 @@ class per_project(Generic[_T]):
         return lambda build: per_project(build, carry)
 
     @classmethod
-    def carry_all(cls, previous: Project, project: Project, unchanged: frozenset[str]) -> None:
+    def carry_all(cls, previous: Project, project: Project, unchanged: frozenset[str], same_functions: bool) -> None:
+        """``same_functions``: the two projects have functions at the same paths (else what
+        ``whole`` carries is built again)."""
         for fact in cls._carried:
             found = fact._found.get(previous)
-            if found is not None and fact._carry is not None:
+            if found is not None and fact._carry is not None and (same_functions or fact._carry is not whole):
                 fact._found[project] = fact._carry(found, unchanged)
 
     def __call__(self, project: Project) -> _T:
@@ -58,7 +60,8 @@ class per_project(Generic[_T]):
 
 def whole(found: _T, unchanged: frozenset[str]) -> _T:
     """``per_project``'s carry for a fact of what the project's functions are (their paths, the
-    modules they are in), not of what their bodies do: all of it holds."""
+    modules they are in), not of what their bodies do: all of it holds, while the same functions
+    are defined."""
     return found
 
 

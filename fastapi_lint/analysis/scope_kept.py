@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.guards import runs_once
 from fastapi_lint.analysis.inheritance import Changes, callers_through, reaching, with_outer
+from fastapi_lint.analysis.looked_up import looked_up_names
 from fastapi_lint.analysis.offload_params import MAX_HOPS
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.analysis.scope_edges import RUNNER_NAMES, CallEdges, Edge
@@ -71,7 +72,9 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     the call graph reads them, and as every method named like a call on a value of no known type
     does. When each changed body answers those as before, none of it reaches another function's
     edges; else those of the functions that may read one are not kept (a runner's runners
-    through the calls written with a runner's name, the ones ``_runs_first_argument`` follows). And, behind a
+    through the calls written with a runner's name, the ones ``_runs_first_argument`` follows).
+    Nor those of a function that looks a function up by a name (``getattr(module, name)``) a module
+    now defines or no longer does (``Changes.defined``). And, behind a
     lazy-initialisation guard, who else calls the function and makes its objects: a guarded
     function's edges are kept when each call behind its guards runs once, or not, as before
     (``_guards_answer_as_before``); none are when a changed function calls ``remote`` (which
@@ -82,11 +85,13 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
         calls = before.graph._calls
         stale = {*stale, *reaching(calls, read_otherwise, MAX_HOPS), *callers_through(calls, read_otherwise, RUNNER_NAMES)}
         names = {path.rpartition(".")[2] for path in changes.functions} | {"run_coroutine_threadsafe"}
+    defined = {path.rpartition(".")[2] for path in changes.defined}
     found: dict[str, list[Edge]] = {}
     for path, edges in previous.items():
         located = project.function(path)
         if (path in stale or located is None or located.module.path in changes.modules
-                or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))):
+                or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))
+                or (defined and any(not defined.isdisjoint(looked_up_names(project, site)) for site in located.function.calls))):
             continue
         kept_here = [edge for edge in edges if isinstance(edge, Edge)]
         if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):

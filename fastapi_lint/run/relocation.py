@@ -196,38 +196,68 @@ def same_for_resolution(old: ModuleSummary, new: ModuleSummary) -> bool:
         return False
 
 
-def bindings_told_apart(old: ModuleSummary, new: ModuleSummary) -> frozenset[str] | None:
-    """The module-level names ``new`` binds and ``old`` does not, or the other way round, when
-    that is all that tells the two apart besides what ``same_for_resolution`` ignores: each such
-    name bound once, to a name or a dotted path (``import time``, ``from json import loads``),
-    the editor's import added above a call, or taken away. None: they differ otherwise. Whether
-    the name changes an answer of name resolution is the project's to say
-    (``inheritance.bindings_unread``)."""
+@dataclass(frozen=True)
+class ToldApart:
+    """What tells two summaries of a module apart for name resolution besides what
+    ``same_for_resolution`` ignores (``told_apart``)."""
+
+    names: frozenset[str]  # module-level names bound once in one of them and not in the other
+    added: frozenset[str]  # paths of the module-level functions only the new one defines
+    removed: frozenset[str]  # and of those only the old one defines
+
+    @property
+    def defined(self) -> frozenset[str]:
+        """The names the edit binds or unbinds, its functions' among them."""
+        return self.names | frozenset(path.rpartition(".")[2] for path in self.added | self.removed)
+
+
+def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
+    """What tells ``new`` apart from ``old`` for name resolution, when it is only module-level
+    names each bound once to a name or a dotted path (``import time``, ``from json import
+    loads``: the editor's import added above a call, or taken away) and module-level functions
+    defined or taken away (a helper written, a ``def`` deleted; the functions both define keep
+    their order): the editor's commonest edits after one of a body. None: they differ otherwise,
+    or in nothing of that. Whether such a name changes an answer of name resolution is the
+    project's to say (``inheritance.names_unread``)."""
     if imports_its_name(old) != imports_its_name(new):
         return None
     before, after = [binding.name for binding in old.bindings], [binding.name for binding in new.bindings]
     told = set(before) ^ set(after)
-    if not told or any(names.count(name) > 1 for names in (before, after) for name in told):
+    if any(names.count(name) > 1 for names in (before, after) for name in told):
         return None
     if any(binding.name in told and (binding.value.kind != "ref" or binding.value.ref is None)
            for binding in (*old.bindings, *new.bindings)):
         return None
-    kept_old = tuple(binding for binding in old.bindings if binding.name not in told)
-    kept_new = tuple(binding for binding in new.bindings if binding.name not in told)
+    old_paths, new_paths = [function.path for function in old.functions], [function.path for function in new.functions]
+    if len(set(old_paths)) < len(old_paths) or len(set(new_paths)) < len(new_paths):
+        return None
+    added, removed = set(new_paths) - set(old_paths), set(old_paths) - set(new_paths)
+    if not (told or added or removed):
+        return None
+    differing = [function for function in (*old.functions, *new.functions) if function.path in added | removed]
+    if any(function.class_path is not None or function.parent_path is not None for function in differing):
+        return None  # a method or a nested function: what a class or a body offers changed
+    names = {function.name for function in differing}
+    if names & (set(before) | set(after)):
+        return None  # a name bound beside a def is bound two ways (``LinkedNames.choices``)
+    kept_old = dataclasses.replace(old, bindings=tuple(binding for binding in old.bindings if binding.name not in told),
+                                   functions=tuple(function for function in old.functions if function.path not in removed))
+    kept_new = dataclasses.replace(new, bindings=tuple(binding for binding in new.bindings if binding.name not in told),
+                                   functions=tuple(function for function in new.functions if function.path not in added))
     try:
         if not _same_ignoring_positions(kept_old, kept_new):
             return None
-        return frozenset(told) if _same_ignoring_positions(dataclasses.replace(old, bindings=()),
-                                                           dataclasses.replace(new, bindings=())) else None
     except RecursionError:
         return None
+    return ToldApart(frozenset(told), frozenset(added), frozenset(removed))
 
 
 def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
-    """The functions of a module whose facts ``new`` changed more than by moving (as
-    ``relocation`` tells a module's), of two summaries ``same_for_resolution`` (which have the same
-    functions in the same order)."""
-    return frozenset(after.path for before, after in zip(old.functions, new.functions) if _moved(before, after) is None)
+    """The functions both summaries of a module define whose facts ``new`` changed more than by
+    moving (as ``relocation`` tells a module's)."""
+    before = {function.path: function for function in old.functions}
+    return frozenset(after.path for after in new.functions
+                     if (was := before.get(after.path)) is not None and _moved(was, after) is None)
 
 
 def _same_ignoring_positions(old: object, new: object) -> bool:

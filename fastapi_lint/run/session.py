@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.project import Project
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
-    from fastapi_lint.run.relocation import Relocation
+    from fastapi_lint.run.relocation import Relocation, ToldApart
 
 
 class Checked:
@@ -318,7 +318,9 @@ class ProjectSession:
         """What the next check of ``config``, of ``outcomes``, may take from the last one's linked
         project: the same files in the same order, with the same import-root names, each changed
         file changed only in what the bodies of its functions do (``relocation.same_for_resolution``):
-        the edit of a function's calls the session sees most. None: it links afresh."""
+        the edit of a function's calls the session sees most; or besides, in module-level imports
+        and functions through whose names no answer went (``_told_apart_unread``). None: it links
+        afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.inheritance import Changes
         from fastapi_lint.run.relocation import changed_functions, same_for_resolution
@@ -332,22 +334,31 @@ class ProjectSession:
         unchanged: set[str] = set()
         changed: set[str] = set()
         functions: set[str] = set()
+        defined: set[str] = set()
         names: set[str] = set()
         for display, outcome in outcomes.items():
             old = before[display]
             if outcome is old:
                 unchanged.add(display)
-            elif isinstance(old, ModuleSummary) and isinstance(outcome, ModuleSummary) and (
-                    same_for_resolution(old, outcome) or _told_apart_by_unread_names(context.project, old, outcome)):
-                changed.add(display)
-                edited = changed_functions(old, outcome)
-                functions |= edited
-                names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for function in summary.functions
-                             if function.path in edited for site in function.calls)
-                names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for site in summary.module_calls)
-            else:
+                continue
+            if not isinstance(old, ModuleSummary) or not isinstance(outcome, ModuleSummary):
                 return None
-        return _Inheritance(context, frozenset(unchanged), Changes(frozenset(changed), frozenset(functions), frozenset(names)))
+            reshaped: frozenset[str] = frozenset()
+            if not same_for_resolution(old, outcome):
+                told = _told_apart_unread(context, old, outcome)
+                if told is None:
+                    return None
+                reshaped = told.added | told.removed
+            changed.add(display)
+            edited = changed_functions(old, outcome)
+            functions |= edited
+            defined |= reshaped
+            edited |= reshaped
+            names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for function in summary.functions
+                         if function.path in edited for site in function.calls)
+            names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for site in summary.module_calls)
+        return _Inheritance(context, frozenset(unchanged),
+                            Changes(frozenset(changed), frozenset(functions), frozenset(names), frozenset(defined)))
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""
@@ -446,14 +457,18 @@ class ProjectSession:
         self.generation += 1
 
 
-def _told_apart_by_unread_names(project: Project, old: ModuleSummary, new: ModuleSummary) -> bool:
-    """Whether ``new`` differs from ``old``, for name resolution, only by module-level names (an
-    import added above a call, or taken away) that no answer of ``project`` went through."""
-    from fastapi_lint.analysis.inheritance import bindings_unread
-    from fastapi_lint.run.relocation import bindings_told_apart
+def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
+    """What tells ``new`` apart from ``old`` for name resolution (``relocation.told_apart``: an
+    import added above a call or taken away, a module-level function written or deleted), when no
+    answer of the project ``context`` linked went through the names it binds or unbinds."""
+    from fastapi_lint.analysis.inheritance import names_unread
+    from fastapi_lint.run.relocation import told_apart
 
-    names = bindings_told_apart(old, new)
-    return names is not None and bindings_unread(project, old, names)
+    told = told_apart(old, new)
+    graph = vars(context).get("callgraph")
+    if told is None or not names_unread(context.project, graph, old, told.defined, told.removed):
+        return None
+    return told
 
 
 def _same(one: dict[str, ModuleSummary | Diagnostic], other: dict[str, ModuleSummary | Diagnostic]) -> bool:

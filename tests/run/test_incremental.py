@@ -270,7 +270,27 @@ def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
     lines = text.splitlines(keepends=True)
     functions = _functions(text)
     kind = rng.choice(["add_blocking", "add_blocking", "remove_blocking", "import", "rename", "syntax",
-                       "decorator", "comment", "blank", "noqa", "async"])
+                       "decorator", "comment", "blank", "noqa", "async", "define", "undefine"])
+    if kind == "define":  # a helper written at the end, maybe called (a name some module may call already)
+        name = rng.choice(["later_step", "later_step", "cleanup", "wait_a_bit"])
+        call = rng.choice(BLOCKING)
+        written = f"\n\ndef {name}() -> None:\n    {call}\n"
+        if call in IMPORTS:
+            written = written.replace("\n    ", f"\n    {IMPORTS[call]}\n    ", 1)
+        if functions and rng.random() < 0.5:
+            index, indent, _ = rng.choice(functions)
+            lines.insert(index + 1, f"{indent}{name}()\n")
+        return "".join(lines) + written, f"define {name}"
+    if kind == "undefine":  # a module-level def deleted, with its decorators
+        tops = [i for i, line in enumerate(lines) if re.match(r"(async )?def ", line)]
+        if tops:
+            start = end = rng.choice(tops)
+            while start > 0 and lines[start - 1].startswith("@"):
+                start -= 1
+            end += 1
+            while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
+                end += 1
+            return "".join(lines[:start] + lines[end:]), f"delete a def at {start + 1}"
     if kind == "add_blocking" and functions:
         index, indent, _ = rng.choice(functions)
         call = rng.choice(BLOCKING)
@@ -371,9 +391,11 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.facts import Ref
     from fastapi_lint.analysis.call_index import CallIndex
     from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
+    from fastapi_lint.analysis.dispatch import test_functions
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
-    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [], "wrong": []}
+    found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
+                                   "defined": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -385,6 +407,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         found["projects"].append(",".join(sorted(unchanged)))
         fresh = Project(self.summaries, self._aliases)
         expect(linked_tables(fresh) == linked_tables(self), "linked tables")
+        expect(test_functions(fresh) == test_functions(self), "test functions")
         for kind, answers in previous.resolved.items():
             for path, answer in answers.items():
                 expect(fresh.resolve(Ref(path, kind)) == answer, f"resolve {path}")
@@ -413,6 +436,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                       bodies: frozenset[str]) -> None:
         inherit_calls(self, previous, changes, stale, bodies)
         found["graphs"].append(",".join(sorted(changes.functions)))
+        found["defined"].extend(sorted(changes.defined))
         fresh = CallGraph(self.project, self.catalog)
         for path in list(self._calls):  # as rules read them: calls into installed packages followed
             expect(fresh._settled(path) == self._settled(path), f"calls of {path}")
@@ -530,6 +554,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert 5 <= counts["carried over"] < counts["edits"]  # both ways through the session were taken
     assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
+    assert inherited["defined"]  # across a function written or deleted too
     assert not inherited["wrong"]
 
 
@@ -752,4 +777,63 @@ def test_an_import_another_module_reads_through_links_afresh(
     """When another module reads the name the import binds (``threads.time.sleep``), what that
     read resolves to changes with the import: nothing is inherited."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, THROUGH_THE_MODULE)
+    assert not inherited["projects"]
+
+
+WITH_A_SPARE = '''\
+import time
+
+
+def helper():
+    time.sleep(1)
+    return 1
+
+
+def spare():
+    return 2
+'''
+WITH_A_STEP = '''\
+import time
+
+
+def helper():
+    step()
+    return 1
+
+
+def step():
+    time.sleep(1)
+'''
+CALLS_A_STEP_TO_COME = '''\
+from fastapi import FastAPI
+
+from app import threads
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    threads.step()
+    return threads.helper()
+'''
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, WITH_A_STEP), (WITH_A_SPARE, PLAIN_HELPER)])
+def test_a_function_written_or_deleted_keeps_the_last_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A helper written with the call it serves (or a def no one calls deleted, with the helper's
+    blocking call) defines a name no answer went through: the project inherits the last one's
+    answers, the functions linked again, and they hold."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, HELPER_ROUTE)
+    assert inherited["projects"] and inherited["defined"] and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, WITH_A_STEP), (WITH_A_STEP, PLAIN_HELPER)])
+def test_a_function_another_module_calls_links_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A def written that another module calls already (``threads.step()`` before ``step``
+    exists), or deleted while it still does: what that call resolves to changes with it, so
+    nothing is inherited."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, CALLS_A_STEP_TO_COME)
     assert not inherited["projects"]
