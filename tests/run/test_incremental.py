@@ -762,7 +762,11 @@ async def index():
 '''
 
 
-@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER)])
+OS_HELPER = "import os\n\n\n" + PLAIN_HELPER  # an import another takes the place of
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER),
+                                           (OS_HELPER, IMPORTING_HELPER)])
 def test_an_import_added_above_a_call_keeps_the_last_answers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
     """``import time`` added with the ``time.sleep`` it serves (or both taken away) binds a name
