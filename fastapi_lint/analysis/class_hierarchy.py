@@ -75,6 +75,17 @@ class ClassHierarchy(LinkedNames):
         """``class_path`` (when it is the project's) and the project's classes derived from it."""
         return [*([class_path] if class_path in self.classes else []), *self._subclass_index().get(class_path, ())]
 
+    def inherit_subclasses(self, previous: ClassHierarchy, same_functions: bool) -> bool:
+        """Take ``previous``'s subclass index (``Project.inherit``), the same classes with the same
+        bases: with the same functions it holds (a function is what makes a class a protocol's
+        implementation); else whether the one built here is the same."""
+        if previous._subclasses is None:
+            return True
+        if same_functions:
+            self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
+            return True
+        return self._subclass_index() == previous._subclasses
+
     def _subclass_index(self) -> dict[str, list[str]]:
         if self._subclasses is None:
             self._subclasses = {}

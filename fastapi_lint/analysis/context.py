@@ -171,7 +171,7 @@ def project_context(
     paths: dict[str, Path] | None = None,
     src: tuple[Path, ...] = (),
     aliases: Mapping[str, tuple[str, ...]] | None = None,
-    inherit: tuple[Project, frozenset[str]] | None = None,
+    inherit: tuple[Context, frozenset[str], Changes] | None = None,
 ) -> Context:
     """The linked project and its FastAPI model: what every rule reads.
 
@@ -180,8 +180,10 @@ def project_context(
     the displayed path itself (relative to the working folder). ``src``: the configured import
     roots (``analysis/roots.py``). ``aliases``: what ``module_aliases`` gives for these
     summaries, files and roots, when the caller kept it from an earlier link (else computed).
-    ``inherit``: a project linked before, whose answers hold for this one (``Project.inherit``),
-    and the display paths of the modules whose facts are the same objects in both.
+    ``inherit``: the context of a project linked before, whose answers hold for this one
+    (``Project.inherit``), the display paths of the modules whose facts are the same objects in
+    both, and what changed in the others: the call graph and the placing inherit too
+    (``Context.inherit_from``), unless the classes' hierarchy changed.
     """
     files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
     if aliases is None:
@@ -189,11 +191,14 @@ def project_context(
     summaries, aliases = separate_roots(summaries, aliases)
     linked = distinct_modules(summaries, aliases)
     # Imports choose between modules of one name (``module_collisions.py``): the same choice, or no answer holds.
-    if inherit is not None and [(s.path, s.module) for s in linked] != [(s.path, s.module) for s in inherit[0].summaries]:
+    if inherit is not None and [(s.path, s.module) for s in linked] != [(s.path, s.module) for s in inherit[0].project.summaries]:
         inherit = None
-    project = Project(linked, aliases, inherit[0] if inherit is not None else None)
-    if inherit is not None:
-        project.inherit(*inherit)
+    project = Project(linked, aliases, inherit[0].project if inherit is not None else None)
+    if inherit is not None and not project.inherit(inherit[0].project, inherit[1]):
+        inherit = None
     if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
         catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)
-    return Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))
+    context = Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))
+    if inherit is not None:
+        context.inherit_from(inherit[0], inherit[2])
+    return context

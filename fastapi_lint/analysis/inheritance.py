@@ -45,7 +45,7 @@ class Changes:
     # the last names of the calls those functions make, and of the calls at the top of the changed
     # modules, before and after
     call_names: frozenset[str]
-    # the module-level functions the changed modules define afresh or no longer define (which no
+    # the functions and methods the changed modules define afresh or no longer define (which no
     # answer went through: ``names_unread``)
     defined: frozenset[str] = frozenset()
 
@@ -163,21 +163,24 @@ class KeptGraph(Protocol):
 
 
 def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSummary, names: frozenset[str],
-                 removed: frozenset[str] = frozenset()) -> bool:
+                 methods: frozenset[str] = frozenset(), removed: frozenset[str] = frozenset()) -> bool:
     """Whether no answer ``project`` gave (or its tables hold, or ``graph``, its call graph if
-    built, keeps) went through the module-level names ``names`` of ``summary``'s module, which an
-    edit binds or unbinds (``relocation.told_apart``): then a project with the edit may inherit its
-    answers (``Project.inherit``). Not when a function (but those at the paths ``removed``: defs
-    the edit takes away), class or submodule has the name there, another module imports it from
-    there or binds a path through it, a module star-imports the module, a table holds a path
+    built, keeps) went through the module-level names ``names`` of ``summary``'s module, nor the
+    paths of ``methods``, which an edit defines or takes away (``relocation.told_apart``): then a
+    project with the edit may inherit its answers (``Project.inherit``). A method is read through
+    its name on every class of its family (``_family``). Not when a function (but those at the
+    paths ``removed``: defs the edit takes away), class or submodule has the path, another module
+    imports it or binds a path through it, a module star-imports the module, a table holds a path
     through it (a class attribute, a stored value, a dict's items, a name's choices), or an answer
     was asked about a path through it (``module.name``, ``module.name.attr``,
     ``module.name().attr``) or gave one."""
-    own = {name for name, module in project.modules.items() if module.path == summary.path} | {summary.module}
-    through = tuple(f"{module}.{name}" for module in own for name in names)
+    own = _names_of(project, summary.path) | {summary.module}
+    defined = tuple(f"{module}.{name}" for module in own for name in names) + tuple(
+        path for method in methods for path in _aliased(project, method))
     if any((path in project.functions and path not in removed) or path in project.classes or path in project.modules
-           for path in through):
+           for path in defined):
         return False
+    through = (*defined, *(path for method in methods for path in _family(project, method)))
     starts = (*through, *(f"{path}." for path in through), *(f"{path}(" for path in through))
 
     def named(path: str) -> bool:
@@ -199,3 +202,29 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
         asked += (path for callees in graph._callees.values() for path in callees)
         answers += (path for (written, _), targets in graph._targets.items() for path in (written, *targets))
     return not any(named(path) for path in (*asked, *answers))
+
+
+def _names_of(project: Project, path: str) -> set[str]:
+    """Every name the module at the display path ``path`` is linked under."""
+    return {name for name, module in project.modules.items() if module.path == path}
+
+
+def _aliased(project: Project, path: str) -> list[str]:
+    """``path`` (a class's or its member's) under each name of the module that defines the class."""
+    class_path = path.rpartition(".")[0]
+    found = project.classes.get(class_path)
+    if found is None:
+        return [path]
+    module = found[1].module
+    return [path, *(name + path[len(module):] for name in _names_of(project, found[1].path) if name != module)]
+
+
+def _family(project: Project, method: str) -> list[str]:
+    """What a method's name means on the classes it may be looked up on besides its own: its class's
+    bases (an override of theirs), the classes derived from it (it is theirs unless overridden), and
+    the protocols the class implements (an implementation of theirs), under every module name."""
+    class_path, _, name = method.rpartition(".")
+    index = project._subclass_index()
+    related = {*project.mro(class_path), *index.get(class_path, ()),
+               *(protocol for protocol, implementations in index.items() if class_path in implementations)}
+    return [path for klass in related for path in _aliased(project, f"{klass}.{name}")]

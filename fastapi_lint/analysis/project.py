@@ -121,25 +121,26 @@ class Project(ClassHierarchy):
             return cached
         return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
 
-    def inherit(self, previous: Project, unchanged: frozenset[str]) -> None:
-        """Take ``previous``'s answers where they hold here. The caller vouches that the facts of
-        the two projects differ in nothing an answer there read (``RESOLUTION_READS``: bodies
-        changed, not what a function is, takes or returns; ``inheritance.names_unread``: defs and
-        imports), with the same modules in the same order. Then each answer kept there is the one asking here
-        gives (``cycle_cuts.py``: answers do not depend on the order of questions), and so are
-        the shares that ``per_project`` facts keep of the modules in ``unchanged`` (display
-        paths whose facts are the very same objects in both)."""
+    def inherit(self, previous: Project, unchanged: frozenset[str]) -> bool:
+        """Take ``previous``'s answers where they hold here: the caller vouches that no answer there read
+        what tells the facts apart (``RESOLUTION_READS``: bodies; ``inheritance.names_unread``: defs,
+        imports), the same modules in the same order. Each answer kept is then the one asking here gives
+        (``cycle_cuts.py``), and so are ``per_project``'s shares of the modules in ``unchanged`` (the same
+        objects in both), unless a def changed the subclass index (a protocol's implementations):
+        then False, and what reads it (the call graph's targets, the placing) is not inherited."""
         for kind, answers in previous.resolved.items():
             self.resolved[kind].update(answers)
         self._returns_memo.update(previous._returns_memo)
         self._all_memo.update(previous._all_memo)
         self._mro_memo.update(previous._mro_memo)
         self._getter_memo.update(previous._getter_memo)
-        if previous._subclasses is not None:
-            self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
         if previous._calls is not None:
             self._calls = CallIndex(self, previous._calls, unchanged)
-        per_project.carry_all(previous, self, unchanged, self.functions.keys() == previous.functions.keys())
+        same_functions = self.functions.keys() == previous.functions.keys()
+        if not self.inherit_subclasses(previous, same_functions):
+            return False
+        per_project.carry_all(previous, self, unchanged, same_functions)
+        return True
 
     def paths_asked(self) -> Iterator[str]:
         """Every path resolution has been asked about or answered so far (a class's bases

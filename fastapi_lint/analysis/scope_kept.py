@@ -73,8 +73,9 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     does. When each changed body answers those as before, none of it reaches another function's
     edges; else those of the functions that may read one are not kept (a runner's runners
     through the calls written with a runner's name, the ones ``_runs_first_argument`` follows).
-    Nor those of a function that looks a function up by a name (``getattr(module, name)``) a module
-    now defines or no longer does (``Changes.defined``). And, behind a
+    Nor those of a function that calls, or looks up (``getattr(module, name)``), a name a module or
+    a class now defines or no longer does (``Changes.defined``): a method's may be what a call on a
+    value of no known type, or on ``self`` in a base class, runs. And, behind a
     lazy-initialisation guard, who else calls the function and makes its objects: a guarded
     function's edges are kept when each call behind its guards runs once, or not, as before
     (``_guards_answer_as_before``); none are when a changed function calls ``remote`` (which
@@ -91,7 +92,8 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
         located = project.function(path)
         if (path in stale or located is None or located.module.path in changes.modules
                 or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))
-                or (defined and any(not defined.isdisjoint(looked_up_names(project, site)) for site in located.function.calls))):
+                or (defined and any(site.text.rpartition(".")[2] in defined or not defined.isdisjoint(looked_up_names(project, site))
+                                    for site in located.function.calls))):
             continue
         kept_here = [edge for edge in edges if isinstance(edge, Edge)]
         if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):

@@ -202,21 +202,17 @@ class ToldApart:
     ``same_for_resolution`` ignores (``told_apart``)."""
 
     names: frozenset[str]  # module-level names bound once in one of them and not in the other
-    added: frozenset[str]  # paths of the module-level functions only the new one defines
+    added: frozenset[str]  # paths of the functions and methods only the new one defines
     removed: frozenset[str]  # and of those only the old one defines
-
-    @property
-    def defined(self) -> frozenset[str]:
-        """The names the edit binds or unbinds, its functions' among them."""
-        return self.names | frozenset(path.rpartition(".")[2] for path in self.added | self.removed)
+    methods: frozenset[str]  # which of those are methods
 
 
 def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     """What tells ``new`` apart from ``old`` for name resolution, when it is only module-level
     names each bound once to a name or a dotted path (``import time``, ``from json import
-    loads``: the editor's import added above a call, or taken away) and module-level functions
-    defined or taken away (a helper written, a ``def`` deleted; the functions both define keep
-    their order): the editor's commonest edits after one of a body. None: they differ otherwise,
+    loads``: the editor's import added above a call, or taken away) and functions or methods (not
+    a dunder) defined or taken away (a helper written, a ``def`` deleted; the functions both
+    define keep their order): the editor's commonest edits after one of a body. None: they differ otherwise,
     or in nothing of that. Whether such a name changes an answer of name resolution is the
     project's to say (``inheritance.names_unread``)."""
     if imports_its_name(old) != imports_its_name(new):
@@ -235,9 +231,10 @@ def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     if not (told or added or removed):
         return None
     differing = [function for function in (*old.functions, *new.functions) if function.path in added | removed]
-    if any(function.class_path is not None or function.parent_path is not None for function in differing):
-        return None  # a method or a nested function: what a class or a body offers changed
-    names = {function.name for function in differing}
+    if any(function.parent_path is not None or (function.class_path is not None and function.name.startswith("__"))
+           for function in differing):
+        return None  # a nested function (what a body offers), a class's dunder (what building it or ``with`` runs)
+    names = {function.name for function in differing if function.class_path is None}
     if names & (set(before) | set(after)):
         return None  # a name bound beside a def is bound two ways (``LinkedNames.choices``)
     kept_old = dataclasses.replace(old, bindings=tuple(binding for binding in old.bindings if binding.name not in told),
@@ -249,7 +246,8 @@ def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
             return None
     except RecursionError:
         return None
-    return ToldApart(frozenset(told), frozenset(added), frozenset(removed))
+    methods = frozenset(function.path for function in differing if function.class_path is not None)
+    return ToldApart(frozenset(told), frozenset(added), frozenset(removed), methods)
 
 
 def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:

@@ -299,8 +299,7 @@ class ProjectSession:
             self._linked.pop(config, None)  # freed before the next is built, if no client holds it
             context = project_context(summaries, catalog, shown, src, aliases)
         else:
-            context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked.project, inherit.unchanged))
-            context.inherit_from(inherit.linked, inherit.changes)
+            context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked, inherit.unchanged, inherit.changes))
         del inherit
         self._linked[config] = (outcomes, aliases, context)
         phase2 = check_context(context, summaries, config, shown)
@@ -465,8 +464,10 @@ def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary)
     from fastapi_lint.run.relocation import told_apart
 
     told = told_apart(old, new)
-    graph = vars(context).get("callgraph")
-    if told is None or not names_unread(context.project, graph, old, told.defined, told.removed):
+    if told is None:
+        return None
+    functions = frozenset(path.rpartition(".")[2] for path in (told.added | told.removed) - told.methods)
+    if not names_unread(context.project, vars(context).get("callgraph"), old, told.names | functions, told.methods, told.removed):
         return None
     return told
 

@@ -174,16 +174,26 @@ def save(payload: dict) -> dict:
 import requests
 
 
+class BlobStore:
+    def read(self, key: str) -> str:
+        return requests.get(f"https://blobs.example/{key}", timeout=5).text
+
+
 def read_blob(key: str) -> str:
-    return requests.get(f"https://blobs.example/{key}", timeout=5).text
+    return BlobStore().read(key)
 
 
 def cached_blob(key: str) -> str:
     return key
 ''',
     "shop/services/pricing.py": '''\
+class PriceBook:
+    def price(self, item: dict) -> float:
+        return float(item.get("price", 0))
+
+
 def price_of(item: dict) -> float:
-    return float(item.get("price", 0))
+    return PriceBook().price(item)
 
 
 def total(items: list) -> float:
@@ -277,6 +287,16 @@ def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
         written = f"\n\ndef {name}() -> None:\n    {call}\n"
         if call in IMPORTS:
             written = written.replace("\n    ", f"\n    {IMPORTS[call]}\n    ", 1)
+        classes = [i for i, line in enumerate(lines) if re.match(r"class \w+.*:\s*$", line)]
+        if classes and rng.random() < 0.6:  # a method written first in a class, maybe called on ``self``
+            index = rng.choice(classes)
+            method = written.strip("\n").replace("() -> None", "(self) -> None").replace("\n", "\n    ")
+            lines.insert(index + 1, f"    {method}\n\n")
+            callers = [(at, indent) for at, indent, _ in functions if at > index and indent == " " * 8]
+            if callers and rng.random() < 0.5:
+                at, indent = rng.choice(callers)
+                lines.insert(at + 2, f"{indent}self.{name}()\n")
+            return "".join(lines), f"define the method {name}"
         if functions and rng.random() < 0.5:
             index, indent, _ = rng.choice(functions)
             lines.insert(index + 1, f"{indent}{name}()\n")
@@ -395,19 +415,20 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
         if not same:
             found["wrong"].append(what)
 
-    def checked_project(self: Project, previous: Project, unchanged: frozenset[str]) -> None:
-        inherit_answers(self, previous, unchanged)
-        found["projects"].append(",".join(sorted(unchanged)))
+    def checked_project(self: Project, previous: Project, unchanged: frozenset[str]) -> bool:
+        held = inherit_answers(self, previous, unchanged)
+        found["projects" if held else "hierarchies"].append(",".join(sorted(unchanged)))
         fresh = Project(self.summaries, self._aliases)
         expect(linked_tables(fresh) == linked_tables(self), "linked tables")
         expect(test_functions(fresh) == test_functions(self), "test functions")
+        expect(fresh._subclass_index() == self._subclass_index(), "subclasses")
         for kind, answers in previous.resolved.items():
             for path, answer in answers.items():
                 expect(fresh.resolve(Ref(path, kind)) == answer, f"resolve {path}")
@@ -431,6 +452,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                    and filed({"": index._keywords}) == filed({"": self._calls._keywords}), "call index")
             for kind, table in self._calls._index.items():
                 expect(filed(index._table(kind)) == filed(table), f"call index by {kind}")
+        return held
 
     def checked_graph(self: CallGraph, previous: CallGraph, changes: Changes, stale: Collection[str],
                       bodies: frozenset[str]) -> None:
@@ -840,4 +862,136 @@ def test_a_function_another_module_calls_links_afresh(
     exists), or deleted while it still does: what that call resolves to changes with it, so
     nothing is inherited."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, CALLS_A_STEP_TO_COME)
+    assert not inherited["projects"]
+
+
+A_PROTOCOL = '''\
+import time
+from typing import Protocol
+
+
+class Store(Protocol):
+    def load(self) -> str: ...
+
+    def save(self, data: str) -> None: ...
+
+
+class DiskStore:
+    def load(self) -> str:
+        time.sleep(1)
+        return ""
+'''
+ITS_FACTORY = A_PROTOCOL + '''
+
+def make_store() -> Store:
+    return DiskStore()
+'''
+THROUGH_THE_PROTOCOL = '''\
+from fastapi import Depends, FastAPI
+
+from app.threads import Store
+
+app = FastAPI()
+
+
+def get_store() -> Store:
+    raise NotImplementedError
+
+
+@app.get("/")
+async def index(store: Store = Depends(get_store)):
+    return store.load()
+'''
+
+
+@pytest.mark.parametrize("before, after", [(A_PROTOCOL, ITS_FACTORY), (ITS_FACTORY, A_PROTOCOL)])
+def test_a_function_that_makes_a_protocols_implementation_relinks_the_calls(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A factory declared to return a protocol makes the class it returns an implementation (a
+    call on the protocol runs its methods): written or deleted, no name read, the answers of name
+    resolution hold but not the subclass index, so the call graph and the placing link afresh."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, THROUGH_THE_PROTOCOL)
+    assert inherited["hierarchies"] and not inherited["graphs"] and not inherited["wrong"]
+
+
+A_SERVICE = '''\
+import time
+
+
+class Service:
+    def fetch(self):
+        return 1
+'''
+ITS_STEP = '''\
+import time
+
+
+class Service:
+    def fetch(self):
+        self.step()
+        return 1
+
+    def step(self):
+        time.sleep(1)
+'''
+WITH_A_SPARE_METHOD = '''\
+import time
+
+
+class Service:
+    def fetch(self):
+        time.sleep(1)
+        return 1
+
+    def spare(self):
+        return 2
+'''
+SERVICE_ROUTE = '''\
+from fastapi import FastAPI
+
+from app.threads import Service
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    return Service().fetch()
+'''
+# a subclass in another module calls a method its base does not define yet
+SUBCLASS_ROUTE = '''\
+from fastapi import FastAPI
+
+from app.threads import Service
+
+app = FastAPI()
+
+
+class Local(Service):
+    pass
+
+
+@app.get("/")
+async def index():
+    Local().step()
+    return Local().fetch()
+'''
+
+
+@pytest.mark.parametrize("before, after", [(A_SERVICE, ITS_STEP), (WITH_A_SPARE_METHOD, A_SERVICE)])
+def test_a_method_written_or_deleted_keeps_the_last_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A method written with the call on ``self`` it serves (or one no code calls deleted): no
+    answer went through its name on its class's family, so the project inherits, and the answers
+    hold."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, SERVICE_ROUTE)
+    assert inherited["projects"] and inherited["defined"] and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("before, after", [(A_SERVICE, ITS_STEP), (ITS_STEP, A_SERVICE)])
+def test_a_method_a_subclass_elsewhere_calls_links_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A method written on a base class (or deleted) that a subclass in another module calls
+    already (``Local().step()``): what the call resolves to changes, so nothing is inherited."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, SUBCLASS_ROUTE)
     assert not inherited["projects"]
