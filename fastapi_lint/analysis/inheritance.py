@@ -24,8 +24,10 @@ such a body (``kept_callees``). The scope's edges read more (``scope_kept.kept_e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol
 
 from fastapi_lint.analysis.call_records import Callee, Calls
@@ -181,27 +183,35 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
            for path in defined):
         return False
     through = (*defined, *(path for method in methods for path in _family(project, method)))
-    starts = (*through, *(f"{path}." for path in through), *(f"{path}(" for path in through))
-
-    def named(path: str) -> bool:
-        return path in through or path.startswith(starts)
-
-    for other in project.summaries:
-        if own & set(other.star_imports) or any(named(imported) for _, imported in other.imports):
-            return False
-        if any(binding.value.ref is not None and named(binding.value.ref.path) for binding in other.bindings):
-            return False
-    held = [*project.attributes.values(), *(ref for table in (project.attribute_values, project.choices, project.dict_items,
-                                                             project.stores) for refs in table.values() for ref in refs)]
-    asked = [*(path for memo in project.resolved.values() for path in memo), *(path for path, _ in project._all_memo),
-             *project._returns_memo, *project._mro_memo, *(path for path, _ in project._getter_memo)]
-    answers = [*(found.path for memo in project.resolved.values() for found in memo.values()),
-               *(found.path for options in project._all_memo.values() for found in options),
-               *(found.path for found in project._returns_memo.values()), *(ref.path for ref in held)]
+    if not through:
+        return True
+    if any(own & set(other.star_imports) for other in project.summaries):
+        return False
+    # Every path named or asked about, a line each: one search for a path through one of them (the
+    # path itself, or it followed by an attribute or a call), not a match per path.
+    path_of = attrgetter("path")
+    written = [*(imported for other in project.summaries for _, imported in other.imports),
+               *(binding.value.ref.path for other in project.summaries for binding in other.bindings if binding.value.ref is not None),
+               *map(path_of, project.attributes.values()),
+               *(ref.path for table in (project.attribute_values, project.choices, project.dict_items, project.stores)
+                 for refs in table.values() for ref in refs)]
+    for memo in project.resolved.values():
+        written += memo
+        written += map(path_of, memo.values())
+    written += (path for path, _ in project._all_memo)
+    written += (found.path for options in project._all_memo.values() for found in options)
+    written += project._returns_memo
+    written += map(path_of, project._returns_memo.values())
+    written += project._mro_memo
+    written += (path for path, _ in project._getter_memo)
     if graph is not None:
-        asked += (path for callees in graph._callees.values() for path in callees)
-        answers += (path for (written, _), targets in graph._targets.items() for path in (written, *targets))
-    return not any(named(path) for path in (*asked, *answers))
+        for callees in graph._callees.values():
+            written += callees
+        written += (path for (called, _), targets in graph._targets.items() for path in (called, *targets))
+    lines = "\n".join(written)
+    if not any(f".{path.rpartition('.')[2]}" in lines for path in through):
+        return True  # no line holds the names at all: the common case, told without the pattern
+    return re.search("^(?:%s)(?:$|[.(])" % "|".join(map(re.escape, through)), lines, re.MULTILINE) is None
 
 
 def _names_of(project: Project, path: str) -> set[str]:

@@ -92,8 +92,8 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
         located = project.function(path)
         if (path in stale or located is None or located.module.path in changes.modules
                 or (names and any(site.text.rpartition(".")[2] in names for site in located.function.calls))
-                or (defined and any(site.text.rpartition(".")[2] in defined or not defined.isdisjoint(looked_up_names(project, site))
-                                    for site in located.function.calls))):
+                or (defined and any(site.text.rpartition(".")[2] in defined or (
+                    site.text == "getattr" and not defined.isdisjoint(looked_up_names(project, site))) for site in located.function.calls))):
             continue
         kept_here = [edge for edge in edges if isinstance(edge, Edge)]
         if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):
