@@ -179,8 +179,8 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
     own = _names_of(project, summary.path) | {summary.module}
     defined = tuple(f"{module}.{name}" for module in own for name in names) + tuple(
         path for method in methods for path in _aliased(project, method))
-    if any((path in project.functions and path not in removed) or path in project.classes or path in project.modules
-           for path in defined):
+    if any(((found := project.functions.get(path)) is not None and found.function.path not in removed)
+           or path in project.classes or path in project.modules for path in defined):
         return False
     through = (*defined, *(path for method in methods for path in _family(project, method)))
     if not through:

@@ -600,15 +600,15 @@ def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: 
 
 
 def edit_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str,
-                  caller: str) -> dict[str, list[str]]:
+                  caller: str, folder: str = "") -> dict[str, list[str]]:
     """A session of a two-module app (``app/threads.py`` as ``before``, ``app/main.py`` as
-    ``caller``) after the helper module's text becomes ``after`` (saved, and the editor's buffer):
-    its findings a full run's, and not those before the edit. Returns what was inherited
-    (``verify_inheritance``)."""
+    ``caller``, in ``folder``) after the helper module's text becomes ``after`` (saved, and the
+    editor's buffer): its findings a full run's, and not those before the edit. Returns what was
+    inherited (``verify_inheritance``)."""
     monkeypatch.chdir(tmp_path)
     inherited = verify_inheritance(monkeypatch)
-    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": caller})
-    root = tmp_path / "app"
+    write(tmp_path / folder, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": caller})
+    root = tmp_path / folder / "app"
     session = ProjectSession(root, Config(), jobs=1)
     session.refresh()
     first = fresh(root, Config())
@@ -852,6 +852,13 @@ def test_a_function_written_or_deleted_keeps_the_last_answers(
     blocking call) defines a name no answer went through: the project inherits the last one's
     answers, the functions linked again, and they hold."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, HELPER_ROUTE)
+    assert inherited["projects"] and inherited["defined"] and not inherited["wrong"]
+
+
+def test_a_function_deleted_in_a_src_layout_keeps_the_last_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its module goes by two names there (``src.app.threads``, ``app.threads``): the def deleted
+    is the one the other name finds too."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, WITH_A_SPARE, PLAIN_HELPER, HELPER_ROUTE, folder="src")
     assert inherited["projects"] and inherited["defined"] and not inherited["wrong"]
 
 
