@@ -148,8 +148,10 @@ def _with_call(data: bytes, def_line: int, module: str, name: str, alias: str = 
     return None
 
 
-def _with_function(data: bytes) -> bytes:
-    return data + b"\n\ndef _bench_stashed() -> int:\n    return len([1, 2])\n"
+def _with_function(data: bytes, run: int | None = None) -> bytes:
+    """``data`` with a module-level function appended (named for the run, when given)."""
+    name = "_bench_stashed" if run is None else f"_bench_added{run}"
+    return data + f"\n\ndef {name}() -> int:\n    return len([1, 2])\n".encode()
 
 
 # CPU seconds of each timed step, by the list its wall time went to: on a shared machine the
@@ -242,9 +244,12 @@ def main() -> int:
             remove: list[float] = []
             comment: list[float] = []
             uncomment: list[float] = []
+            define: list[float] = []
+            undefine: list[float] = []
             carried = 0
             for run in range(args.runs):
-                steps = ((edit.edited_for(run), add), (edit.original, remove), (edit.commented, comment), (edit.original, uncomment))
+                steps = ((edit.edited_for(run), add), (edit.original, remove), (edit.commented, comment), (edit.original, uncomment),
+                         (_with_function(edit.original, run), define), (edit.original, undefine))
                 for text, into in steps:
                     def step() -> None:
                         session.set_text(edit.helper, text)
@@ -259,11 +264,13 @@ def main() -> int:
                         print(f"  checked against a full run; route has FAS102: {gained}; "
                               f"carried over: {getattr(session.check(), 'carried_over', False)}", flush=True)
                         edit.helper.write_bytes(edit.original)
-            print(f"session, checks remembered: {history}; load {os.getloadavg()[0]:.2f}; carried over {carried} of {4 * args.runs}")
+            print(f"session, checks remembered: {history}; load {os.getloadavg()[0]:.2f}; carried over {carried} of {6 * args.runs}")
             print(summary("  add blocking call", add))
             print(summary("  remove it", remove))
             print(summary("  comment added (no fact)", comment))
             print(summary("  comment removed", uncomment))
+            print(summary("  function added (a new def)", define))
+            print(summary("  function deleted", undefine))
         session_module.HISTORY = remembered  # type: ignore[attr-defined]
         session.set_text(edit.helper, None)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
