@@ -21,8 +21,9 @@ after a change, and then only as far as the change reaches (``check``):
 - any other change: the project phase again, on the facts kept in memory, with what it links
   reused where its inputs did not change (the modules' import-root names, ``roots.py``). When
   the changed files changed only what some functions' bodies do (``_inheritance``: the edit the
-  session sees most), with perhaps an import at their top that binds a name no answer went
-  through, the new project takes the last one's answers where they still hold: its
+  session sees most), with perhaps an import at their top, or a function or method written or
+  deleted, whose name no answer went through, the new project takes the last one's answers where
+  they still hold: its
   name tables and resolutions (``Project.inherit``), call index, call graph (``inheritance.py``),
   the placing's edges and what each module hands to runners (``scope_kept.py``), each module's
   shares of the placing (``per_project``), and the blocking calls of the functions the change
