@@ -71,10 +71,11 @@ class LinkedNames:
         """Take ``previous``'s tables, each entry of a module whose facts are other objects now
         pointed at the new ones (the same functions, classes and bindings in the same order, as
         ``relocation.same_for_resolution`` vouches): what ``_add`` would give, at a fraction of
-        its cost. Where a module defines other functions (``relocation.told_apart``), the
-        functions are linked again, the classes and bindings still taken. False (nothing taken)
-        when the modules are not the same ones in the same order, bind other names, or another
-        module goes by a library's name (``imports_its_name``)."""
+        its cost. Where a module defines other functions or binds other names to paths
+        (``relocation.told_apart``), the functions are linked again, and those names' bindings
+        put in or taken out. False (nothing taken) when the modules are not the same ones in the
+        same order, bind other names otherwise, or another module goes by a library's name
+        (``imports_its_name``)."""
         before = previous.summaries
         if len(before) != len(self.summaries) or self._aliases != previous._aliases:
             return False
@@ -82,10 +83,20 @@ class LinkedNames:
         located: dict[int, Located] = {}  # id of an old function's facts -> the new function, located
         pairs = [(old, new) for old, new in zip(before, self.summaries) if old is not new]
         reshaped = False  # a module defines other functions (``relocation.told_apart``)
+        told: dict[int, set[str]] = {}  # id of an old module's facts -> the names one of the two binds
         for old, new in pairs:
             if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
-                    or imports_its_name(old) != imports_its_name(new) or len(old.classes) != len(new.classes)
-                    or [binding.name for binding in old.bindings] != [binding.name for binding in new.bindings]):
+                    or imports_its_name(old) != imports_its_name(new) or len(old.classes) != len(new.classes)):
+                return False
+            names = told[id(old)] = {binding.name for binding in old.bindings} ^ {binding.name for binding in new.bindings}
+            if names and (previous.modules.get(old.module) is not old  # loaded, and the only module of its name
+                          or sum(summary.module == old.module for summary in before) != 1):
+                return False
+            if ([binding.name for binding in old.bindings if binding.name not in names]
+                    != [binding.name for binding in new.bindings if binding.name not in names]
+                    or not all(_bound_once_to_a_path(summary, name) for summary in (old, new) for name in names)
+                    or any(f"{new.module}.{name}" in previous.bindings for name in names
+                           if name not in (binding.name for binding in old.bindings))):
                 return False
             moved[id(old)] = new
             if [function.path for function in old.functions] != [function.path for function in new.functions]:
@@ -109,10 +120,18 @@ class LinkedNames:
             for klass, now in zip(old.classes, new.classes):
                 if self.classes.get(klass.path, (None,))[0] is klass:
                     self.classes[klass.path] = (now, new)
-            for binding, now_bound in zip(old.bindings, new.bindings):
+            names = told[id(old)]
+            kept = [binding for binding in new.bindings if binding.name not in names]
+            for binding, now_bound in zip((binding for binding in old.bindings if binding.name not in names), kept):
                 key = f"{old.module}.{binding.name}"
                 if self.bindings.get(key, (None,))[0] is binding:
                     self.bindings[key] = (now_bound, new)
+            for binding in old.bindings:  # an import taken away
+                if binding.name in names and self.bindings.get(key := f"{old.module}.{binding.name}", (None,))[0] is binding:
+                    del self.bindings[key]
+            for binding in new.bindings:  # an import written: bound once, to a path (no choices, no conflict)
+                if binding.name in names:
+                    self.bindings[f"{new.module}.{binding.name}"] = (binding, new)
         # what only values say (the same in both): shared, as nothing changes a table once linked
         self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
         self.conflicting, self.choices = previous.conflicting, previous.choices
@@ -246,6 +265,17 @@ class LinkedNames:
                 return key
             path = found[0].value.ref.path
         return path
+
+
+def _bound_once_to_a_path(summary: ModuleSummary, name: str) -> bool:
+    """Whether the module binds ``name`` at most once, and then to a name or a dotted path, with no
+    def or class of that name: what ``_add`` makes of it is one entry of ``bindings``, nothing
+    else (``relocation.told_apart``'s imports)."""
+    bound = [binding for binding in summary.bindings if binding.name == name]
+    return (len(bound) <= 1 and all(binding.value.kind == "ref" and binding.value.ref is not None for binding in bound)
+            and not any(function.name == name and function.class_path is None and function.parent_path is None
+                        for function in summary.functions)
+            and not any(klass.name == name for klass in summary.classes))
 
 
 def _loaded(summaries: list[ModuleSummary]) -> tuple[list[ModuleSummary], set[str]]:
