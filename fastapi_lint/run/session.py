@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.served_files import ServedFiles
     from fastapi_lint.analysis.facts import ModuleSummary
     from fastapi_lint.analysis.inheritance import Changes
-    from fastapi_lint.analysis.project import Project
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
     from fastapi_lint.run.relocation import Relocation, ToldApart
@@ -459,7 +458,7 @@ class ProjectSession:
 
 def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     """What tells ``new`` apart from ``old`` for name resolution (``relocation.told_apart``: an
-    import added above a call or taken away, a module-level function written or deleted), when no
+    import added above a call or taken away, a function or a method written or deleted), when no
     answer of the project ``context`` linked went through the names it binds or unbinds."""
     from fastapi_lint.analysis.inheritance import names_unread
     from fastapi_lint.run.relocation import told_apart
