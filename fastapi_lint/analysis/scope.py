@@ -299,7 +299,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
 
-        admin = admin | depended_on_only_by(self.model, admin)
+
 def _shared(found: set[str], off: set[str], run_by: dict[str, set[str]]) -> set[str]:
     """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
     those that code placed nowhere calls too (``run_by``: who calls each, ``_Placer._run_by``),
