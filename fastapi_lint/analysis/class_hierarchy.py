@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Optional
 
 from fastapi_lint.analysis.cycle_cuts import CycleCuts
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Ref, RefKind
 from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, LinkedNames
 
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
+
+# Whether a subclass index (a project's, then another's) differs only where no answer went
+# (``ClassHierarchy.inherit_subclasses``, ``inheritance.subclasses_unread``)
+SubclassesUnread = Optional[Callable[[dict[str, list[str]], dict[str, list[str]]], bool]]
 
 
 # The bases that make a class a protocol, which classes implement by their methods alone.
@@ -75,16 +80,18 @@ class ClassHierarchy(LinkedNames):
         """``class_path`` (when it is the project's) and the project's classes derived from it."""
         return [*([class_path] if class_path in self.classes else []), *self._subclass_index().get(class_path, ())]
 
-    def inherit_subclasses(self, previous: ClassHierarchy, same_functions: bool) -> bool:
-        """Take ``previous``'s subclass index (``Project.inherit``), the same classes with the same
-        bases: with the same functions it holds (a function is what makes a class a protocol's
-        implementation); else whether the one built here is the same."""
+    def inherit_subclasses(self, previous: ClassHierarchy, same_functions: bool, unread: SubclassesUnread = None) -> bool:
+        """Take ``previous``'s subclass index (``Project.inherit``): with the same classes and
+        functions it holds (a function is what makes a class a protocol's implementation); else
+        whether the one built here is the same, or differs only where no answer went
+        (``unread(previous's, this one's)``)."""
         if previous._subclasses is None:
             return True
-        if same_functions:
+        if same_functions and self.classes.keys() == previous.classes.keys():
             self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
             return True
-        return self._subclass_index() == previous._subclasses
+        found = self._subclass_index()
+        return found == previous._subclasses or (unread is not None and unread(previous._subclasses, found))
 
     def _subclass_index(self) -> dict[str, list[str]]:
         if self._subclasses is None:

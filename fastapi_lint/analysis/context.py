@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -33,7 +33,7 @@ from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_kept import kept
-from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions
+from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
 
 _V = TypeVar("_V")
@@ -194,7 +194,8 @@ def project_context(
     if inherit is not None and [(s.path, s.module) for s in linked] != [(s.path, s.module) for s in inherit[0].project.summaries]:
         inherit = None
     project = Project(linked, aliases, inherit[0].project if inherit is not None else None)
-    if inherit is not None and not project.inherit(inherit[0].project, inherit[1]):
+    if inherit is not None and not project.inherit(inherit[0].project, inherit[1], partial(
+            subclasses_unread, inherit[0].project, vars(inherit[0]).get("callgraph"), project)):
         inherit = None
     if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
         catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)

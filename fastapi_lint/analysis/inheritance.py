@@ -174,8 +174,8 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
     built, keeps) went through the module-level names ``names`` of ``summary``'s module, nor the
     paths of ``methods``, which an edit defines or takes away (``relocation.told_apart``): then a
     project with the edit may inherit its answers (``Project.inherit``). A method is read through
-    its name on every class of its family (``_family``). Not when a function (but those at the
-    paths ``removed``: defs the edit takes away), class or submodule has the path, another module
+    its name on every class of its family (``_family``). Not when a function or class (but those
+    at the paths ``removed``: defs the edit takes away) or submodule has the path, another module
     imports it or binds a path through it, a module star-imports the module, a table holds a path
     through it (a class attribute, a stored value, a dict's items, a name's choices), or an answer
     was asked about a path through it (``module.name``, ``module.name.attr``,
@@ -184,15 +184,49 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
     defined = tuple(f"{module}.{name}" for module in own for name in names) + tuple(
         path for method in methods for path in _aliased(project, method))
     if any(((found := project.functions.get(path)) is not None and found.function.path not in removed)
-           or path in project.classes or path in project.modules for path in defined):
+           or ((klass := project.classes.get(path)) is not None and klass[0].path not in removed)
+           or path in project.modules for path in defined):
         return False
     through = (*defined, *(path for method in methods for path in _family(project, method)))
-    if not through:
-        return True
     if any(own & set(other.star_imports) for other in project.summaries):
         return False
-    # Every path named or asked about, a line each: one search for a path through one of them (the
-    # path itself, or it followed by an attribute or a call), not a match per path.
+    return paths_unread(project, graph, through, removed)
+
+
+def subclasses_unread(before: Project, graph: KeptGraph | None, after: Project, old: dict[str, list[str]],
+                      new: dict[str, list[str]]) -> bool:
+    """Whether the subclass index ``new`` (``after``'s) differs from ``old`` (``before``'s) only by
+    classes one of the projects defines (a class written or taken away), in the same order
+    otherwise, and no answer of ``before`` went through what that changes: the methods those
+    classes define, under each class whose subclasses changed (``overrides``). What else reads
+    the index (a class's family: whether it is made, lives long, is a settings class) is read
+    afresh in every project."""
+    through: list[str] = []
+    for key in {*old, *new}:
+        was, now = old.get(key, []), new.get(key, [])
+        if was == now:
+            continue
+        moved = set(was) ^ set(now)
+        if any(klass in before.classes and klass in after.classes for klass in moved):
+            return False  # a class both define changed its bases
+        if [klass for klass in was if klass not in moved] != [klass for klass in now if klass not in moved]:
+            return False
+        names = {located.function.name for klass in moved
+                 for located in (*before.class_methods(klass), *after.class_methods(klass))}
+        through += (path for name in names for path in _aliased(before, f"{key}.{name}"))
+    return paths_unread(before, graph, through)
+
+
+def paths_unread(project: Project, graph: KeptGraph | None, through: Collection[str],
+                 removed: Collection[str] = ()) -> bool:
+    """Whether no answer ``project`` gave (or its tables hold, or ``graph`` keeps) went through one
+    of the paths ``through``: the path itself, or it followed by an attribute or a call. What a
+    def taken away returns, or a class's bases (``removed``), are answers about it alone, asked of
+    every one (the subclass index): a caller reads them through its name."""
+    if not through:
+        return True
+    # Every path named or asked about, a line each: one search for a path through one of them, not
+    # a match per path.
     path_of = attrgetter("path")
     written = [*(imported for other in project.summaries for _, imported in other.imports),
                *(binding.value.ref.path for other in project.summaries for binding in other.bindings if binding.value.ref is not None),
@@ -204,9 +238,9 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
         written += map(path_of, memo.values())
     written += (path for path, _ in project._all_memo)
     written += (found.path for options in project._all_memo.values() for found in options)
-    written += project._returns_memo
+    written += (path for path in project._returns_memo if path not in removed)
     written += map(path_of, project._returns_memo.values())
-    written += project._mro_memo
+    written += (path for path in project._mro_memo if path not in removed)
     written += (path for path, _ in project._getter_memo)
     if graph is not None:
         for callees in graph._callees.values():

@@ -84,14 +84,22 @@ class LinkedNames:
         pairs = [(old, new) for old, new in zip(before, self.summaries) if old is not new]
         reshaped = False  # a module defines other functions (``relocation.told_apart``)
         told: dict[int, set[str]] = {}  # id of an old module's facts -> the names one of the two binds
+        told_classes: dict[int, set[str]] = {}  # and the classes one of the two defines
         for old, new in pairs:
             if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
-                    or imports_its_name(old) != imports_its_name(new) or len(old.classes) != len(new.classes)):
+                    or imports_its_name(old) != imports_its_name(new)):
                 return False
             names = told[id(old)] = {binding.name for binding in old.bindings} ^ {binding.name for binding in new.bindings}
-            if names and (previous.modules.get(old.module) is not old  # loaded, and the only module of its name
-                          or sum(summary.module == old.module for summary in before) != 1):
+            classes = {klass.path for klass in old.classes} ^ {klass.path for klass in new.classes}
+            if (names or classes) and (previous.modules.get(old.module) is not old  # loaded, and the only module of its name
+                                       or sum(summary.module == old.module for summary in before) != 1):
                 return False
+            if ([klass.path for klass in old.classes if klass.path not in classes]
+                    != [klass.path for klass in new.classes if klass.path not in classes]
+                    or any(path in previous.classes for path in classes if path not in {k.path for k in old.classes})
+                    or any(previous.classes.get(klass.path, (None,))[0] is not klass for klass in old.classes if klass.path in classes)):
+                return False
+            told_classes[id(old)] = classes
             if ([binding.name for binding in old.bindings if binding.name not in names]
                     != [binding.name for binding in new.bindings if binding.name not in names]
                     or not all(_bound_once_to_a_path(summary, name) for summary in (old, new) for name in names)
@@ -116,10 +124,18 @@ class LinkedNames:
             for class_path in {found.function.class_path for found in located.values() if found.function.class_path}:
                 self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
         self.classes, self.bindings = dict(previous.classes), dict(previous.bindings)
+        self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
+        reclassed = any(told_classes.values())
+        if reclassed:  # a class written or taken away: the classes in the order ``_add`` puts them
+            self.classes = {klass.path: (klass, summary) for summary in _loaded(self.summaries)[0] for klass in summary.classes}
         for old, new in pairs:
-            for klass, now in zip(old.classes, new.classes):
-                if self.classes.get(klass.path, (None,))[0] is klass:
-                    self.classes[klass.path] = (now, new)
+            classes = told_classes[id(old)]
+            if classes:  # and its attributes
+                self._reclass(old, new, classes, previous)
+            elif not reclassed:
+                for klass, now in zip(old.classes, new.classes):
+                    if self.classes.get(klass.path, (None,))[0] is klass:
+                        self.classes[klass.path] = (now, new)
             names = told[id(old)]
             kept = [binding for binding in new.bindings if binding.name not in names]
             for binding, now_bound in zip((binding for binding in old.bindings if binding.name not in names), kept):
@@ -133,10 +149,28 @@ class LinkedNames:
                 if binding.name in names:
                     self.bindings[f"{new.module}.{binding.name}"] = (binding, new)
         # what only values say (the same in both): shared, as nothing changes a table once linked
-        self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
         self.conflicting, self.choices = previous.conflicting, previous.choices
         self.dict_items, self.stores = previous.dict_items, previous.stores
         return True
+
+    def _reclass(self, old: ModuleSummary, new: ModuleSummary, classes: set[str], previous: LinkedNames) -> None:
+        """The attributes of the classes at ``classes``, which only one of ``old`` and ``new``
+        defines, taken out of the tables or put in, as ``_add`` puts them (the tables copied first:
+        the last project's are shared, never changed)."""
+        if self.attributes is previous.attributes:
+            self.attributes = dict(previous.attributes)
+            self.attribute_values = dict(previous.attribute_values)
+        for klass in old.classes:
+            if klass.path in classes:
+                for attribute in klass.attributes:
+                    self.attributes.pop(f"{klass.path}.{attribute.name}", None)
+                    self.attribute_values.pop(f"{klass.path}.{attribute.name}", None)
+        for klass in new.classes:
+            if klass.path in classes:
+                for attribute in klass.attributes:
+                    key = f"{klass.path}.{attribute.name}"
+                    self.attributes.setdefault(key, attribute.value)
+                    self.attribute_values[key] = [*self.attribute_values.get(key, []), attribute.value]
 
     def _add(self, summary: ModuleSummary, library: bool) -> None:
         """``library``: the module's own name is a library's (``imports_its_name``)."""

@@ -20,7 +20,7 @@ from fastapi_lint.analysis.call_index import CallIndex, call_groups, deferred_ca
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING
 from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
-from fastapi_lint.analysis.class_hierarchy import ClassHierarchy
+from fastapi_lint.analysis.class_hierarchy import ClassHierarchy, SubclassesUnread
 from fastapi_lint.analysis.extract.deferred import DeferredFunctionFacts
 from fastapi_lint.analysis.linking import UNKNOWN, Located as Located  # what rules report on
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
@@ -121,13 +121,13 @@ class Project(ClassHierarchy):
             return cached
         return self._cuts.answer((ref.path, ref.kind), memo, ref.path, lambda: self._walk_as(ref), UNKNOWN)
 
-    def inherit(self, previous: Project, unchanged: frozenset[str]) -> bool:
+    def inherit(self, previous: Project, unchanged: frozenset[str], subclasses_unread: SubclassesUnread = None) -> bool:
         """Take ``previous``'s answers where they hold here: the caller vouches that no answer there read
         what tells the facts apart (``RESOLUTION_READS``: bodies; ``inheritance.names_unread``: defs,
         imports), the same modules in the same order. Each answer kept is then the one asking here gives
         (``cycle_cuts.py``), and so are ``per_project``'s shares of the modules in ``unchanged`` (the same
-        objects in both), unless a def changed the subclass index (a protocol's implementations):
-        then False, and what reads it (the call graph's targets, the placing) is not inherited."""
+        objects in both), unless a def changed the subclass index where ``subclasses_unread`` says an
+        answer went: then False, and what reads it (the call graph's targets, the placing) is not inherited."""
         for kind, answers in previous.resolved.items():
             self.resolved[kind].update(answers)
         self._returns_memo.update(previous._returns_memo)
@@ -137,7 +137,7 @@ class Project(ClassHierarchy):
         if previous._calls is not None:
             self._calls = CallIndex(self, previous._calls, unchanged)
         same_functions = self.functions.keys() == previous.functions.keys()
-        if not self.inherit_subclasses(previous, same_functions):
+        if not self.inherit_subclasses(previous, same_functions, subclasses_unread):
             return False
         per_project.carry_all(previous, self, unchanged, same_functions)
         return True

@@ -204,15 +204,18 @@ class ToldApart:
     names: frozenset[str]  # module-level names bound once in one of them and not in the other
     added: frozenset[str]  # paths of the functions and methods only the new one defines
     removed: frozenset[str]  # and of those only the old one defines
-    methods: frozenset[str]  # which of those are methods
+    functions: frozenset[str]  # which of those are module-level functions
+    methods: frozenset[str]  # which are methods of a class both define
+    classes: frozenset[str]  # the module-level classes only one of them defines (with the rest)
 
 
 def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     """What tells ``new`` apart from ``old`` for name resolution, when it is only module-level
     names each bound once to a name or a dotted path (``import time``, ``from json import
-    loads``: the editor's import added above a call, or taken away) and functions or methods (not
-    a dunder) defined or taken away (a helper written, a ``def`` deleted; the functions both
-    define keep their order): the editor's commonest edits after one of a body. None: they differ otherwise,
+    loads``: the editor's import added above a call, or taken away), functions or methods (not
+    a dunder) and module-level classes defined or taken away (a helper written, a ``def``
+    deleted, a model class; the functions and classes both define keep their order): the
+    editor's commonest edits after one of a body. None: they differ otherwise,
     or in nothing of that. Whether such a name changes an answer of name resolution is the
     project's to say (``inheritance.names_unread``)."""
     if imports_its_name(old) != imports_its_name(new):
@@ -228,26 +231,39 @@ def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     if len(set(old_paths)) < len(old_paths) or len(set(new_paths)) < len(new_paths):
         return None
     added, removed = set(new_paths) - set(old_paths), set(old_paths) - set(new_paths)
-    if not (told or added or removed):
+    old_classes, new_classes = [klass.path for klass in old.classes], [klass.path for klass in new.classes]
+    classes = set(old_classes) ^ set(new_classes)
+    if (len(set(old_classes)) < len(old_classes) or len(set(new_classes)) < len(new_classes)
+            or any(path != f"{old.module}.{path.rpartition('.')[2]}" for path in classes)):
+        return None  # a class defined twice, or a nested class
+    if not (told or added or removed or classes):
         return None
+
+    def in_told_class(function: FunctionFacts) -> bool:
+        return any(function.path.startswith(f"{path}.") for path in classes)
+
     differing = [function for function in (*old.functions, *new.functions) if function.path in added | removed]
-    if any(function.parent_path is not None or (function.class_path is not None and function.name.startswith("__"))
-           for function in differing):
+    if any(not in_told_class(function) and (function.parent_path is not None or (
+            function.class_path is not None and function.name.startswith("__"))) for function in differing):
         return None  # a nested function (what a body offers), a class's dunder (what building it or ``with`` runs)
-    names = {function.name for function in differing if function.class_path is None}
-    if names & (set(before) | set(after)):
-        return None  # a name bound beside a def is bound two ways (``LinkedNames.choices``)
+    defined = [*(function.name for function in differing if function.class_path is None and function.parent_path is None),
+               *(path.rpartition(".")[2] for path in classes)]
+    if len(set(defined)) < len(defined) or set(defined) & (set(before) | set(after)):
+        return None  # a name defined or bound two ways (``LinkedNames.choices``)
     kept_old = dataclasses.replace(old, bindings=tuple(binding for binding in old.bindings if binding.name not in told),
-                                   functions=tuple(function for function in old.functions if function.path not in removed))
+                                   functions=tuple(function for function in old.functions if function.path not in removed),
+                                   classes=tuple(klass for klass in old.classes if klass.path not in classes))
     kept_new = dataclasses.replace(new, bindings=tuple(binding for binding in new.bindings if binding.name not in told),
-                                   functions=tuple(function for function in new.functions if function.path not in added))
+                                   functions=tuple(function for function in new.functions if function.path not in added),
+                                   classes=tuple(klass for klass in new.classes if klass.path not in classes))
     try:
         if not _same_ignoring_positions(kept_old, kept_new):
             return None
     except RecursionError:
         return None
-    methods = frozenset(function.path for function in differing if function.class_path is not None)
-    return ToldApart(frozenset(told), frozenset(added), frozenset(removed), methods)
+    methods = frozenset(function.path for function in differing if function.class_path is not None and not in_told_class(function))
+    functions = frozenset(function.path for function in differing if function.class_path is None and function.parent_path is None)
+    return ToldApart(frozenset(told), frozenset(added), frozenset(removed), functions, methods, frozenset(classes))
 
 
 def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:

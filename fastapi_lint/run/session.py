@@ -466,8 +466,9 @@ def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary)
     told = told_apart(old, new)
     if told is None:
         return None
-    functions = frozenset(path.rpartition(".")[2] for path in (told.added | told.removed) - told.methods)
-    if not names_unread(context.project, vars(context).get("callgraph"), old, told.names | functions, told.methods, told.removed):
+    defined = frozenset(path.rpartition(".")[2] for path in told.functions | told.classes)
+    removed = told.removed | (told.classes & {klass.path for klass in old.classes})
+    if not names_unread(context.project, vars(context).get("callgraph"), old, told.names | defined, told.methods, removed):
         return None
     return told
 

@@ -281,6 +281,13 @@ def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
     functions = _functions(text)
     kind = rng.choice(["add_blocking", "add_blocking", "remove_blocking", "import", "rename", "syntax",
                        "decorator", "comment", "blank", "noqa", "async", "define", "undefine"])
+    if kind == "define" and rng.random() < 0.3:  # a class written at the end: a model, or a service with a method
+        name = rng.choice(["LaterStep", "LaterStep", "PriceBook", "BlobStore"])
+        if rng.random() < 0.5:
+            return "from pydantic import BaseModel\n" + text + f"\n\nclass {name}(BaseModel):\n    key: str = ''\n", f"define the model {name}"
+        call = rng.choice(BLOCKING)
+        import_line = f"        {IMPORTS[call]}\n" if call in IMPORTS else ""
+        return text + f"\n\nclass {name}:\n    def read(self, key: str) -> str:\n{import_line}        {call}\n        return key\n", f"define the class {name}"
     if kind == "define":  # a helper written at the end, maybe called (a name some module may call already)
         name = rng.choice(["later_step", "later_step", "cleanup", "wait_a_bit"])
         call = rng.choice(BLOCKING)
@@ -301,8 +308,8 @@ def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
             index, indent, _ = rng.choice(functions)
             lines.insert(index + 1, f"{indent}{name}()\n")
         return "".join(lines) + written, f"define {name}"
-    if kind == "undefine":  # a module-level def deleted, with its decorators
-        tops = [i for i, line in enumerate(lines) if re.match(r"(async )?def ", line)]
+    if kind == "undefine":  # a module-level def or class deleted, with its decorators
+        tops = [i for i, line in enumerate(lines) if re.match(r"(async )?def |class ", line)]
         if tops:
             start = end = rng.choice(tops)
             while start > 0 and lines[start - 1].startswith("@"):
@@ -422,8 +429,8 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         if not same:
             found["wrong"].append(what)
 
-    def checked_project(self: Project, previous: Project, unchanged: frozenset[str]) -> bool:
-        held = inherit_answers(self, previous, unchanged)
+    def checked_project(self: Project, previous: Project, unchanged: frozenset[str], *unread: Any) -> bool:
+        held = inherit_answers(self, previous, unchanged, *unread)
         found["projects" if held else "hierarchies"].append(",".join(sorted(unchanged)))
         fresh = Project(self.summaries, self._aliases)
         expect(linked_tables(fresh) == linked_tables(self), "linked tables")
@@ -1002,3 +1009,68 @@ def test_a_method_a_subclass_elsewhere_calls_links_afresh(
     already (``Local().step()``): what the call resolves to changes, so nothing is inherited."""
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, SUBCLASS_ROUTE)
     assert not inherited["projects"]
+
+
+WITH_A_MODEL = PLAIN_HELPER + '''
+
+class Receipt:
+    total: float = 0.0
+'''
+AN_ABSTRACT_STORE = '''\
+from abc import ABC, abstractmethod
+
+
+class Store(ABC):
+    @abstractmethod
+    def load(self) -> str: ...
+'''
+ITS_DISK_STORE = AN_ABSTRACT_STORE + '''
+
+class DiskStore(Store):
+    def load(self) -> str:
+        import time
+        time.sleep(1)
+        return ""
+'''
+ON_THE_BASE = THROUGH_THE_PROTOCOL  # a route calling ``store.load()`` on a value typed ``Store``
+USES_A_MODEL_TO_COME = HELPER_ROUTE.replace("from app.threads import helper", "from app.threads import Receipt, helper").replace(
+    "    return helper()", "    return helper(), Receipt().total")
+
+
+@pytest.mark.parametrize("before, after", [(IMPORTING_HELPER, WITH_A_MODEL), (WITH_A_MODEL, IMPORTING_HELPER)])
+def test_a_class_written_or_deleted_keeps_the_last_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A class written (a model beside the helper) or deleted, with the helper's edit: no answer
+    went through its name, and its bases' subclasses changed where none went either."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, HELPER_ROUTE)
+    assert inherited["projects"] and inherited["graphs"] and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("before, after", [(PLAIN_HELPER, WITH_A_MODEL.replace("time.sleep(1)\n", ""))])
+def test_a_class_another_module_uses_links_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A class written that a route imports already (``Receipt`` before it exists): nothing is inherited."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": USES_A_MODEL_TO_COME})
+    root = tmp_path / "app"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    session.diagnostics()
+    (root / "threads.py").write_text(after)
+    session.set_text(root / "threads.py", after.encode())
+    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config())
+    assert not inherited["projects"] and not inherited["hierarchies"]
+
+
+def test_a_subclass_written_under_a_base_a_route_calls_relinks_the_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subclass written that overrides the method a route calls on the base: names resolve as
+    before, but what the call runs changes, so the call graph links afresh."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, AN_ABSTRACT_STORE, ITS_DISK_STORE, ON_THE_BASE)
+    assert inherited["hierarchies"] and not inherited["graphs"] and not inherited["wrong"]
+
+
+def test_a_subclass_deleted_whose_method_a_route_runs_links_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleted, the route's call ran its method (an answer through its name): nothing is inherited."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, ITS_DISK_STORE, AN_ABSTRACT_STORE, ON_THE_BASE)
+    assert not inherited["projects"] and not inherited["hierarchies"]

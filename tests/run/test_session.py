@@ -177,8 +177,8 @@ def test_an_edit_of_a_body_keeps_what_name_resolution_answered(tmp_path: Path, m
 
     inherited: list[frozenset[str]] = []
     real = Project.inherit
-    monkeypatch.setattr(Project, "inherit", lambda self, previous, unchanged: (inherited.append(unchanged),
-                                                                               real(self, previous, unchanged))[1])
+    monkeypatch.setattr(Project, "inherit", lambda self, previous, unchanged, *rest: (inherited.append(unchanged),
+                                                                                      real(self, previous, unchanged, *rest))[1])
     monkeypatch.chdir(tmp_path)
     root = project(tmp_path, HELPER_BLOCKS.replace("    time.sleep(1)\n", "    return None\n"))
     session = ProjectSession(root, Config(), jobs=1)
