@@ -13,7 +13,7 @@ from fastapi_lint.analysis.linking import MAX_DEPTH, UNKNOWN, LinkedNames
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "property"})
 
 # Whether a subclass index (a project's, then another's) differs only where no answer went
-# (``ClassHierarchy.inherit_subclasses``, ``inheritance.subclasses_unread``)
+# (``ClassHierarchy.inherit_classes``, ``inheritance.subclasses_unread``)
 SubclassesUnread = Optional[Callable[[dict[str, list[str]], dict[str, list[str]]], bool]]
 
 
@@ -80,11 +80,15 @@ class ClassHierarchy(LinkedNames):
         """``class_path`` (when it is the project's) and the project's classes derived from it."""
         return [*([class_path] if class_path in self.classes else []), *self._subclass_index().get(class_path, ())]
 
-    def inherit_subclasses(self, previous: ClassHierarchy, same_functions: bool, unread: SubclassesUnread = None) -> bool:
-        """Take ``previous``'s subclass index (``Project.inherit``): with the same classes and
-        functions it holds (a function is what makes a class a protocol's implementation); else
-        whether the one built here is the same, or differs only where no answer went
-        (``unread(previous's, this one's)``)."""
+    def inherit_classes(self, previous: ClassHierarchy, same_functions: bool, unread: SubclassesUnread = None) -> bool:
+        """Take ``previous``'s answers about classes (``Project.inherit``): the bases (but those of a
+        class taken away: about it alone, gone with it) and the getters, and its subclass index:
+        with the same classes and functions it holds (a function is what makes a class a
+        protocol's implementation); else whether the one built here is the same, or differs only
+        where no answer went (``unread(previous's, this one's)``)."""
+        self._mro_memo.update({path: found for path, found in previous._mro_memo.items()
+                               if path in self.classes or path not in previous.classes})
+        self._getter_memo.update(previous._getter_memo)
         if previous._subclasses is None:
             return True
         if same_functions and self.classes.keys() == previous.classes.keys():

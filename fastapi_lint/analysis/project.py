@@ -125,19 +125,19 @@ class Project(ClassHierarchy):
         """Take ``previous``'s answers where they hold here: the caller vouches that no answer there read
         what tells the facts apart (``RESOLUTION_READS``: bodies; ``inheritance.names_unread``: defs,
         imports), the same modules in the same order. Each answer kept is then the one asking here gives
-        (``cycle_cuts.py``), and so are ``per_project``'s shares of the modules in ``unchanged`` (the same
-        objects in both), unless a def changed the subclass index where ``subclasses_unread`` says an
-        answer went: then False, and what reads it (the call graph's targets, the placing) is not inherited."""
+        (``cycle_cuts.py``), and so are ``per_project``'s shares of the modules in ``unchanged``, unless a
+        def changed the subclass index where ``subclasses_unread`` says an answer went: then False, and
+        what reads it (the call graph's targets, the placing) is not inherited."""
         for kind, answers in previous.resolved.items():
             self.resolved[kind].update(answers)
-        self._returns_memo.update(previous._returns_memo)
+        same_functions = self.functions.keys() == previous.functions.keys()
+        # what a def taken away returns, a class's bases: answers about it alone, gone with it
+        self._returns_memo.update(previous._returns_memo if same_functions else {
+            path: found for path, found in previous._returns_memo.items() if path in self.functions or path not in previous.functions})
         self._all_memo.update(previous._all_memo)
-        self._mro_memo.update(previous._mro_memo)
-        self._getter_memo.update(previous._getter_memo)
         if previous._calls is not None:
             self._calls = CallIndex(self, previous._calls, unchanged)
-        same_functions = self.functions.keys() == previous.functions.keys()
-        if not self.inherit_subclasses(previous, same_functions, subclasses_unread):
+        if not self.inherit_classes(previous, same_functions, subclasses_unread):
             return False
         per_project.carry_all(previous, self, unchanged, same_functions)
         return True

@@ -436,16 +436,16 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         expect(linked_tables(fresh) == linked_tables(self), "linked tables")
         expect(test_functions(fresh) == test_functions(self), "test functions")
         expect(fresh._subclass_index() == self._subclass_index(), "subclasses")
-        for kind, answers in previous.resolved.items():
-            for path, answer in answers.items():
+        for kind, answers in self.resolved.items():  # what it took (or asked since, to compare indexes)
+            for path, answer in list(answers.items()):
                 expect(fresh.resolve(Ref(path, kind)) == answer, f"resolve {path}")
-        for path, answer in previous._returns_memo.items():
+        for path, answer in list(self._returns_memo.items()):
             expect(fresh._returns(path) == answer, f"returns {path}")
-        for (path, kind), answers in previous._all_memo.items():
+        for (path, kind), answers in list(self._all_memo.items()):
             expect(fresh.resolve_all(Ref(path, kind)) == answers, f"resolve_all {path}")
-        for path, mro in previous._mro_memo.items():
+        for path, mro in list(self._mro_memo.items()):
             expect(fresh.mro(path) == mro, f"mro {path}")
-        for (path, kind), getter in previous._getter_memo.items():
+        for (path, kind), getter in list(self._getter_memo.items()):
             expect(fresh.property_getter(Ref(path, kind)) == getter, f"getter {path}")
         if self._calls is not None:  # the call index, as lookups read it (each sorts what it finds)
             found["index"].append(",".join(sorted(unchanged)))
