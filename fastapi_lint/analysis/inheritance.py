@@ -21,9 +21,10 @@ reaches no changed body (nor a function one is nested in, nor a method one overr
 many calls, by the last graph's edges (``stale_functions``); a callee as written, when it is not
 such a body (``kept_callees``). The scope's edges read more (``scope_kept.kept_edges``).
 
-An import written or taken away, and a function or a method (not a dunder) defined or deleted,
-change what a name means; when no answer of the last project went through that name
-(``names_unread``: on a method, through its class's family), none of them changes: the same holds.
+An import written or taken away, and a function, a method (not a dunder) or a class defined or
+deleted, change what a name means; when no answer of the last project went through that name
+(``names_unread``: on a method, through its class's family; ``subclasses_unread``: a class's
+methods under the classes it derives from), none of them changes: the same holds.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ after a change, and then only as far as the change reaches (``check``):
 - any other change: the project phase again, on the facts kept in memory, with what it links
   reused where its inputs did not change (the modules' import-root names, ``roots.py``). When
   the changed files changed only what some functions' bodies do (``_inheritance``: the edit the
-  session sees most), with perhaps an import at their top, or a function or method written or
-  deleted, whose name no answer went through, the new project takes the last one's answers where
-  they still hold: its
+  session sees most), with perhaps an import at their top, or a function, method or class
+  written or deleted, whose name no answer went through, the new project takes the last one's
+  answers where they still hold: its
   name tables and resolutions (``Project.inherit``), call index, call graph (``inheritance.py``),
   the placing's edges and what each module hands to runners (``scope_kept.py``), each module's
   shares of the placing (``per_project``), and the blocking calls of the functions the change
@@ -317,9 +317,9 @@ class ProjectSession:
         """What the next check of ``config``, of ``outcomes``, may take from the last one's linked
         project: the same files in the same order, with the same import-root names, each changed
         file changed only in what the bodies of its functions do (``relocation.same_for_resolution``):
-        the edit of a function's calls the session sees most; or besides, in module-level imports
-        and functions through whose names no answer went (``_told_apart_unread``). None: it links
-        afresh."""
+        the edit of a function's calls the session sees most; or besides, in module-level imports,
+        functions, methods and classes through whose names no answer went (``_told_apart_unread``).
+        None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.inheritance import Changes
         from fastapi_lint.run.relocation import changed_functions, same_for_resolution
@@ -458,8 +458,8 @@ class ProjectSession:
 
 def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     """What tells ``new`` apart from ``old`` for name resolution (``relocation.told_apart``: an
-    import added above a call or taken away, a function or a method written or deleted), when no
-    answer of the project ``context`` linked went through the names it binds or unbinds."""
+    import added above a call or taken away, a function, a method or a class written or deleted),
+    when no answer of the project ``context`` linked went through the names it binds or unbinds."""
     from fastapi_lint.analysis.inheritance import names_unread
     from fastapi_lint.run.relocation import told_apart
 
