@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Optional
+from collections.abc import Callable, Container, Mapping
+from typing import Optional, TypeVar
 
 from fastapi_lint.analysis.cycle_cuts import CycleCuts
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Ref, RefKind
@@ -15,6 +15,15 @@ _PROPERTIES = frozenset({"builtins.property", "functools.cached_property", "prop
 # Whether a subclass index (a project's, then another's) differs only where no answer went
 # (``ClassHierarchy.inherit_classes``, ``inheritance.subclasses_unread``)
 SubclassesUnread = Optional[Callable[[dict[str, list[str]], dict[str, list[str]]], bool]]
+
+
+_V = TypeVar("_V")
+
+
+def kept_answers(memo: Mapping[str, _V], now: Container[str], before: Container[str]) -> dict[str, _V]:
+    """The answers of ``memo`` but those about a def ``before`` had and ``now`` does not (what it
+    returns, its bases): about it alone, gone with it (``Project.inherit``)."""
+    return {path: found for path, found in memo.items() if path in now or path not in before}
 
 
 # The bases that make a class a protocol, which classes implement by their methods alone.
@@ -86,12 +95,12 @@ class ClassHierarchy(LinkedNames):
         with the same classes and functions it holds (a function is what makes a class a
         protocol's implementation); else whether the one built here is the same, or differs only
         where no answer went (``unread(previous's, this one's)``)."""
-        self._mro_memo.update({path: found for path, found in previous._mro_memo.items()
-                               if path in self.classes or path not in previous.classes})
+        same_classes = self.classes.keys() == previous.classes.keys()
+        self._mro_memo.update(previous._mro_memo if same_classes else kept_answers(previous._mro_memo, self.classes, previous.classes))
         self._getter_memo.update(previous._getter_memo)
         if previous._subclasses is None:
             return True
-        if same_functions and self.classes.keys() == previous.classes.keys():
+        if same_functions and same_classes:
             self._subclasses = {base: list(subclasses) for base, subclasses in previous._subclasses.items()}
             return True
         found = self._subclass_index()

@@ -181,14 +181,15 @@ def names_unread(project: Project, graph: KeptGraph | None, summary: ModuleSumma
     through it (a class attribute, a stored value, a dict's items, a name's choices), or an answer
     was asked about a path through it (``module.name``, ``module.name.attr``,
     ``module.name().attr``) or gave one."""
-    own = _names_of(project, summary.path) | {summary.module}
+    module_names = _module_names(project)
+    own = module_names.get(summary.path, set()) | {summary.module}
     defined = tuple(f"{module}.{name}" for module in own for name in names) + tuple(
-        path for method in methods for path in _aliased(project, method))
+        path for method in methods for path in _aliased(project, module_names, method))
     if any(((found := project.functions.get(path)) is not None and found.function.path not in removed)
            or ((klass := project.classes.get(path)) is not None and klass[0].path not in removed)
            or path in project.modules for path in defined):
         return False
-    through = (*defined, *(path for method in methods for path in _family(project, method)))
+    through = (*defined, *(path for method in methods for path in _family(project, module_names, method)))
     if any(own & set(other.star_imports) for other in project.summaries):
         return False
     return paths_unread(project, graph, through, removed)
@@ -203,6 +204,7 @@ def subclasses_unread(before: Project, graph: KeptGraph | None, after: Project, 
     the index (a class's family: whether it is made, lives long, is a settings class) is read
     afresh in every project."""
     through: list[str] = []
+    module_names = _module_names(before)
     for key in {*old, *new}:
         was, now = old.get(key, []), new.get(key, [])
         if was == now:
@@ -214,7 +216,7 @@ def subclasses_unread(before: Project, graph: KeptGraph | None, after: Project, 
             return False
         names = {located.function.name for klass in moved
                  for located in (*before.class_methods(klass), *after.class_methods(klass))}
-        through += (path for name in names for path in _aliased(before, f"{key}.{name}"))
+        through += (path for name in names for path in _aliased(before, module_names, f"{key}.{name}"))
     return paths_unread(before, graph, through)
 
 
@@ -253,22 +255,26 @@ def paths_unread(project: Project, graph: KeptGraph | None, through: Collection[
     return re.search("^(?:%s)(?:$|[.(])" % "|".join(map(re.escape, through)), lines, re.MULTILINE) is None
 
 
-def _names_of(project: Project, path: str) -> set[str]:
-    """Every name the module at the display path ``path`` is linked under."""
-    return {name for name, module in project.modules.items() if module.path == path}
+def _module_names(project: Project) -> dict[str, set[str]]:
+    """Every name each module is linked under, by its display path."""
+    found: dict[str, set[str]] = {}
+    for name, module in project.modules.items():
+        found.setdefault(module.path, set()).add(name)
+    return found
 
 
-def _aliased(project: Project, path: str) -> list[str]:
-    """``path`` (a class's or its member's) under each name of the module that defines the class."""
+def _aliased(project: Project, names: dict[str, set[str]], path: str) -> list[str]:
+    """``path`` (a class's or its member's) under each name of the module that defines the class
+    (``names``: ``_module_names``)."""
     class_path = path.rpartition(".")[0]
     found = project.classes.get(class_path)
     if found is None:
         return [path]
     module = found[1].module
-    return [path, *(name + path[len(module):] for name in _names_of(project, found[1].path) if name != module)]
+    return [path, *(name + path[len(module):] for name in names.get(found[1].path, ()) if name != module)]
 
 
-def _family(project: Project, method: str) -> list[str]:
+def _family(project: Project, names: dict[str, set[str]], method: str) -> list[str]:
     """What a method's name means on the classes it may be looked up on besides its own: its class's
     bases (an override of theirs), the classes derived from it (it is theirs unless overridden), and
     the protocols the class implements (an implementation of theirs), under every module name."""
@@ -276,4 +282,4 @@ def _family(project: Project, method: str) -> list[str]:
     index = project._subclass_index()
     related = {*project.mro(class_path), *index.get(class_path, ()),
                *(protocol for protocol, implementations in index.items() if class_path in implementations)}
-    return [path for klass in related for path in _aliased(project, f"{klass}.{name}")]
+    return [path for klass in related for path in _aliased(project, names, f"{klass}.{name}")]

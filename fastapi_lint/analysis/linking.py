@@ -71,11 +71,11 @@ class LinkedNames:
         """Take ``previous``'s tables, each entry of a module whose facts are other objects now
         pointed at the new ones (the same functions, classes and bindings in the same order, as
         ``relocation.same_for_resolution`` vouches): what ``_add`` would give, at a fraction of
-        its cost. Where a module defines other functions or binds other names to paths
-        (``relocation.told_apart``), the functions are linked again, and those names' bindings
-        put in or taken out. False (nothing taken) when the modules are not the same ones in the
-        same order, bind other names otherwise, or another module goes by a library's name
-        (``imports_its_name``)."""
+        its cost. Where a module defines other functions or classes, or binds other names to
+        paths (``relocation.told_apart``), the functions and classes are linked again, and those
+        names' bindings and classes' attributes put in or taken out. False (nothing taken) when the
+        modules are not the same ones in the same order, differ otherwise (``_told_apart``), or
+        another module goes by a library's name (``imports_its_name``)."""
         before = previous.summaries
         if len(before) != len(self.summaries) or self._aliases != previous._aliases:
             return False
@@ -83,38 +83,23 @@ class LinkedNames:
         located: dict[int, Located] = {}  # id of an old function's facts -> the new function, located
         pairs = [(old, new) for old, new in zip(before, self.summaries) if old is not new]
         reshaped = False  # a module defines other functions (``relocation.told_apart``)
-        told: dict[int, set[str]] = {}  # id of an old module's facts -> the names one of the two binds
-        told_classes: dict[int, set[str]] = {}  # and the classes one of the two defines
+        # id of an old module's facts -> the names one of the two binds, and the classes one of them defines
+        told: dict[int, tuple[set[str], set[str]]] = {}
         for old, new in pairs:
-            if ((old.path, old.module, old.is_package) != (new.path, new.module, new.is_package)
-                    or imports_its_name(old) != imports_its_name(new)):
+            found = _told_apart(old, new, previous)
+            if found is None:
                 return False
-            names = told[id(old)] = {binding.name for binding in old.bindings} ^ {binding.name for binding in new.bindings}
-            classes = {klass.path for klass in old.classes} ^ {klass.path for klass in new.classes}
-            if (names or classes) and (previous.modules.get(old.module) is not old  # loaded, and the only module of its name
-                                       or sum(summary.module == old.module for summary in before) != 1):
-                return False
-            if ([klass.path for klass in old.classes if klass.path not in classes]
-                    != [klass.path for klass in new.classes if klass.path not in classes]
-                    or any(path in previous.classes for path in classes if path not in {k.path for k in old.classes})
-                    or any(previous.classes.get(klass.path, (None,))[0] is not klass for klass in old.classes if klass.path in classes)):
-                return False
-            told_classes[id(old)] = classes
-            if ([binding.name for binding in old.bindings if binding.name not in names]
-                    != [binding.name for binding in new.bindings if binding.name not in names]
-                    or not all(_bound_once_to_a_path(summary, name) for summary in (old, new) for name in names)
-                    or any(f"{new.module}.{name}" in previous.bindings for name in names
-                           if name not in (binding.name for binding in old.bindings))):
-                return False
+            told[id(old)] = found
             moved[id(old)] = new
             if [function.path for function in old.functions] != [function.path for function in new.functions]:
                 reshaped = True
                 continue
             located.update((id(was), Located(function, new)) for was, function in zip(old.functions, new.functions))
         self.modules = {name: moved.get(id(summary), summary) for name, summary in previous.modules.items()}
+        reclassed = any(classes for _, classes in told.values())
+        loaded, libraries = _loaded(self.summaries) if reshaped or reclassed else ([], set())
         if reshaped:  # the functions linked again, each unchanged one's located as before
             located.update((id(found.function), found) for found in previous._all if id(found.module) not in moved)
-            loaded, libraries = _loaded(self.summaries)
             for summary in loaded:
                 self._add_functions(summary, summary.path in libraries, located)
         else:
@@ -125,18 +110,16 @@ class LinkedNames:
                 self._methods[class_path] = [located.get(id(found.function), found) for found in previous._methods[class_path]]
         self.classes, self.bindings = dict(previous.classes), dict(previous.bindings)
         self.attributes, self.attribute_values = previous.attributes, previous.attribute_values
-        reclassed = any(told_classes.values())
         if reclassed:  # a class written or taken away: the classes in the order ``_add`` puts them
-            self.classes = {klass.path: (klass, summary) for summary in _loaded(self.summaries)[0] for klass in summary.classes}
+            self.classes = {klass.path: (klass, summary) for summary in loaded for klass in summary.classes}
         for old, new in pairs:
-            classes = told_classes[id(old)]
+            names, classes = told[id(old)]
             if classes:  # and its attributes
                 self._reclass(old, new, classes, previous)
             elif not reclassed:
                 for klass, now in zip(old.classes, new.classes):
                     if self.classes.get(klass.path, (None,))[0] is klass:
                         self.classes[klass.path] = (now, new)
-            names = told[id(old)]
             kept = [binding for binding in new.bindings if binding.name not in names]
             for binding, now_bound in zip((binding for binding in old.bindings if binding.name not in names), kept):
                 key = f"{old.module}.{binding.name}"
@@ -299,6 +282,33 @@ class LinkedNames:
                 return key
             path = found[0].value.ref.path
         return path
+
+
+def _told_apart(old: ModuleSummary, new: ModuleSummary, previous: LinkedNames) -> tuple[set[str], set[str]] | None:
+    """The module-level names one of two facts of a module binds, and the classes one of them
+    defines, when ``LinkedNames._relink`` can put them in or take them out of ``previous``'s
+    tables: the module loaded and the only one of its name, the other bindings and classes the
+    same in the same order, each name bound once to a path, no class or binding added there
+    already (another module's), each class taken away the one the tables hold. None: it cannot."""
+    if (old.path, old.module, old.is_package) != (new.path, new.module, new.is_package) or imports_its_name(old) != imports_its_name(new):
+        return None
+    bound = {binding.name for binding in old.bindings}
+    names = bound ^ {binding.name for binding in new.bindings}
+    defined = {klass.path for klass in old.classes}
+    classes = defined ^ {klass.path for klass in new.classes}
+    if (names or classes) and (previous.modules.get(old.module) is not old
+                               or sum(summary.module == old.module for summary in previous.summaries) != 1):
+        return None  # not loaded, or not the only module of its name
+    if ([klass.path for klass in old.classes if klass.path not in classes] != [klass.path for klass in new.classes if klass.path not in classes]
+            or any(path in previous.classes for path in classes - defined)
+            or any(previous.classes.get(klass.path, (None,))[0] is not klass for klass in old.classes if klass.path in classes)):
+        return None
+    if ([binding.name for binding in old.bindings if binding.name not in names]
+            != [binding.name for binding in new.bindings if binding.name not in names]
+            or not all(_bound_once_to_a_path(summary, name) for summary in (old, new) for name in names)
+            or any(f"{new.module}.{name}" in previous.bindings for name in names - bound)):
+        return None
+    return names, classes
 
 
 def _bound_once_to_a_path(summary: ModuleSummary, name: str) -> bool:

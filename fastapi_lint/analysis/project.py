@@ -20,7 +20,7 @@ from fastapi_lint.analysis.call_index import CallIndex, call_groups, deferred_ca
 from fastapi_lint.analysis.catalog.factories import ATTRIBUTE_TYPES, ITEM_TYPES, RETURNS, SELF_RETURNING
 from fastapi_lint.analysis.catalog.type_aliases import TYPE_ALIASES
 from fastapi_lint.analysis.catalog.runnables import is_runnable_call, returns as runnable_returns
-from fastapi_lint.analysis.class_hierarchy import ClassHierarchy, SubclassesUnread
+from fastapi_lint.analysis.class_hierarchy import ClassHierarchy, SubclassesUnread, kept_answers
 from fastapi_lint.analysis.extract.deferred import DeferredFunctionFacts
 from fastapi_lint.analysis.linking import UNKNOWN, Located as Located  # what rules report on
 from fastapi_lint.analysis.names import MAX_ALTERNATIVES, SUPER, TYPE_WRAPPERS, UNTYPED
@@ -131,9 +131,8 @@ class Project(ClassHierarchy):
         for kind, answers in previous.resolved.items():
             self.resolved[kind].update(answers)
         same_functions = self.functions.keys() == previous.functions.keys()
-        # what a def taken away returns, a class's bases: answers about it alone, gone with it
-        self._returns_memo.update(previous._returns_memo if same_functions else {
-            path: found for path, found in previous._returns_memo.items() if path in self.functions or path not in previous.functions})
+        self._returns_memo.update(previous._returns_memo if same_functions
+                                  else kept_answers(previous._returns_memo, self.functions, previous.functions))
         self._all_memo.update(previous._all_memo)
         if previous._calls is not None:
             self._calls = CallIndex(self, previous._calls, unchanged)

@@ -325,9 +325,9 @@ class UnknownPlacement(CallEdges):
                 continue
             registered, tables = share(shares, summary.path, lambda: self._tabled_in(summary))
             found |= registered
-            for key, held in tables:
+            for key, table in tables:
                 if key in read:
-                    found |= held
+                    found |= table
         return found
 
     def _tabled_in(self, summary: ModuleSummary) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
@@ -341,9 +341,9 @@ class UnknownPlacement(CallEdges):
                       if (target := self._function_named(value)) is not None}
         tables = []
         for binding in summary.bindings:
-            held = frozenset(target for value in _items(binding.value) if (target := self._function_named(value)) is not None)
-            if held:
-                tables.append((f"{summary.module}.{binding.name}", held))
+            table = frozenset(target for value in _items(binding.value) if (target := self._function_named(value)) is not None)
+            if table:
+                tables.append((f"{summary.module}.{binding.name}", table))
         return frozenset(registered), tuple(tables)
 
     def _built_only_elsewhere(self, result: Scopes, named: NamedValues) -> set[str]:
@@ -399,6 +399,7 @@ class UnknownPlacement(CallEdges):
         found.update(built for site in located.function.calls
                      if site.func is not None and (built := project.resolve(site.func).path) in project.classes)
         return frozenset(found)
+
 
 def _items(value: Value) -> Iterator[Value]:
     """A table's entries, to any depth (``{"a": f, "b": [g, h]}``), or the value itself."""

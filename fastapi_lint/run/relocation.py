@@ -215,9 +215,9 @@ def told_apart(old: ModuleSummary, new: ModuleSummary) -> ToldApart | None:
     loads``: the editor's import added above a call, or taken away), functions or methods (not
     a dunder) and module-level classes defined or taken away (a helper written, a ``def``
     deleted, a model class; the functions and classes both define keep their order): the
-    editor's commonest edits after one of a body. None: they differ otherwise,
-    or in nothing of that. Whether such a name changes an answer of name resolution is the
-    project's to say (``inheritance.names_unread``)."""
+    editor's commonest edits after one of a body. None: they differ otherwise, or in nothing of
+    that. Whether such a name changes an answer of name resolution is the project's to say
+    (``inheritance.names_unread``)."""
     if imports_its_name(old) != imports_its_name(new):
         return None
     before, after = [binding.name for binding in old.bindings], [binding.name for binding in new.bindings]
