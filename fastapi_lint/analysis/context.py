@@ -27,7 +27,7 @@ from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
-from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths
+from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths, recovering
 from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
@@ -94,6 +94,11 @@ class Context:
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
         return calls_per_request(self.project, self.request_paths)
+
+    @cached_property
+    def recovering(self) -> frozenset[str]:
+        """The functions requests reach only through ``except`` handlers (``request_path.recovering``)."""
+        return recovering(self.request_paths)
 
     @cached_property
     def once_per_connection(self) -> frozenset[str]:

@@ -135,6 +135,9 @@ class CallSite(NamedTuple):
     # over a stream; not a ``for`` over a collection): it runs once per pass, without bound
     # (``per_connection.py``: per message of a websocket, not per connection).
     in_loop: bool = False
+    # True for a call in an ``except`` handler: it runs when the ``try``'s body failed (error
+    # recovery: a session rebuilt when a token expired is not built per request, FAS201).
+    in_handler: bool = False
     # What the caller's own tests tell where the call stands: ``("note.is_binary", False)`` after
     # ``if note.is_binary: ... continue`` (``extract/narrowing.py``).
     known: tuple[tuple[str, bool], ...] = ()

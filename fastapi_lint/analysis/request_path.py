@@ -38,6 +38,8 @@ class Paths:
     # a branching function -> the root of each caller, with the lines that caller's call does not run
     entries: dict[str, list[tuple[str, frozenset[LineRange]]]] = field(default_factory=dict, repr=False)
     roles: Mapping[str, set[str]] = field(default_factory=dict, repr=False, compare=False)  # the model's
+    # a request root -> where its walk starts (a route's wrapper, when the route has one)
+    starts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def per_request(self, path: str) -> bool:
         return path in self.request
@@ -58,8 +60,9 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
     served = [root for root in roots if (located := project.function(root)) is None or located.module.path not in tests]
     roots = served or roots
     result.order = {root: index for index, root in enumerate(roots)}
-    for root in roots:  # a route's wrapper runs per request by the route
-        _walk(graph, model.wrapped.get(root, root), root, result.request, result.cached)
+    result.starts = {root: model.wrapped.get(root, root) for root in roots}  # a route's wrapper runs by the route
+    for root, start in result.starts.items():
+        _walk(graph, start, root, result.request, result.cached)
     startup: dict[str, str] = {}
     for root in sorted({p for p, roles in model.roles.items() if roles & STARTUP_ROLES} | result.cached):
         _walk(graph, root, root, startup, set())
@@ -67,9 +70,20 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
     return result
 
 
-def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: set[str]) -> None:
+def recovering(found: Paths) -> frozenset[str]:
+    """The functions of the request path that requests reach only through calls in ``except``
+    handlers: they run when something failed (a session rebuilt when its token expired), not on
+    every request."""
+    reached: dict[str, str] = {}
+    for root, start in found.starts.items():
+        _walk(found.graph, start, root, reached, found.cached, recovery=False)
+    return frozenset(found.request.keys() - reached.keys())
+
+
+def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: set[str], recovery: bool = True) -> None:
     """Everything ``start`` runs, except behind a cache guard (``if _client is None: ...``):
-    that runs once per entry, not per call."""
+    that runs once per entry, not per call. Without ``recovery``, not what only ``except``
+    handlers call either."""
     if start in stop or start in seen:
         return
     seen[start] = root
@@ -78,7 +92,7 @@ def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: s
         current = pending.pop()
         located = graph.project.function(current)
         for site, callee in graph.runs(current):
-            if located is not None and runs_once(graph, located, site):
+            if (site.in_handler and not recovery) or (located is not None and runs_once(graph, located, site)):
                 continue
             if callee not in seen and callee not in stop:
                 seen[callee] = root

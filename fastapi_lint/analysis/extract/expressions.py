@@ -59,6 +59,7 @@ class FunctionState:
         self.awaits = False
         self.is_generator = False
         self.once: list[tuple[int, int]] = []  # line ranges that run once per cache entry
+        self.handlers: list[tuple[int, int]] = []  # the line ranges of ``except`` handlers' bodies
         self.known: list[Known] = []  # what the body's tests tell on some lines (``narrowing.py``)
         # Locals the body binds once, to a literal (``premium = False``): what an argument naming one passes.
         self.literals: dict[str, ast.Constant] = {}
@@ -338,6 +339,7 @@ class ExpressionReader:
             first_item=id(node) in self.first_items,
             conditional=self.conditional_depth > 0,
             in_loop=self.loop_depth > 0,
+            in_handler=any(first <= node.lineno <= last for first, last in self.state.handlers),
             known=tuple((text, truth) for first, last, text, truth in self.state.known if first <= node.lineno <= last),
         )
         name = self.assigned_to.get(id(node))

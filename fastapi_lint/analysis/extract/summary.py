@@ -225,6 +225,7 @@ class Extractor(ExpressionReader):
         for handler in node.handlers:
             if handler.type is not None:
                 self.expr(handler.type)
+            self.state.handlers.append((handler.body[0].lineno, handler.end_lineno or handler.body[-1].lineno))
             self._conditional_block(handler.body, owner, class_path)
         for statement in [*node.orelse, *node.finalbody]:
             self.stmt(statement, owner, class_path)

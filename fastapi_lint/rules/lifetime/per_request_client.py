@@ -72,6 +72,10 @@ class PerRequestClient(Rule):
     A client built in a function that refreshes an OAuth token (`_refresh_token`,
     `refresh_access_token`) is shown only with `--scope all`: it runs when
     the access token has expired, once per token lifetime, not per request.
+    So is one built in an `except` handler, or in code that requests reach
+    only through calls in `except` handlers (a session rebuilt when its
+    credentials expired, a fallback client when the shared one failed): it
+    runs when something failed, not on every request.
 
     So is a client whose connections go through a transport of the
     project's own class built with what the call found
@@ -166,9 +170,11 @@ class PerRequestClient(Rule):
                 continue
             connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
             refresh = _refreshes_a_token(call.located.function.name)
+            recovery = call.site.in_handler or call.located.function.path in context.recovering
             pinned = _pinned(project, call.located.function, call.site) or _pinning_factory(project, call.located.function, resource)
             when = ("once per websocket connection" if connection
                     else "each time a token is refreshed" if refresh
+                    else "when an error is handled" if recovery
                     else "for each destination, its connections pinned to the addresses checked for it" if pinned
                     else "on every request")
             shared = ", shared by the requests of one operation there" if call.site.reused else ""
@@ -178,7 +184,7 @@ class PerRequestClient(Rule):
                 f"`{call.site.text}()` builds {resource.what} {when} in "
                 f"{where(project, model, call.located, call.root)}{shared}",
                 help="Build it once in the app's `lifespan` and share it (`app.state`, or a dependency that returns it)",
-                cost=AMORTISED if call.site.reused or connection or refresh or pinned else None,
+                cost=AMORTISED if call.site.reused or connection or refresh or recovery or pinned else None,
             )
 
 
