@@ -23,7 +23,7 @@ from fastapi_lint.analysis.memoized import CACHE_DECORATORS as CACHE_DECORATORS
 from fastapi_lint.analysis.memoized import is_cached as is_cached
 from fastapi_lint.analysis.memoized import memoizing_decorators as memoizing_decorators
 from fastapi_lint.analysis.project import Located, Project
-from fastapi_lint.analysis.untaken import with_kept_constants
+from fastapi_lint.analysis.untaken import unpassed, with_kept_constants
 
 
 @dataclass
@@ -170,18 +170,25 @@ def root_for(project: Project, found: Paths, located: Located, line: int | None)
     the first root of a caller whose call runs it."""
     root = found.request.get(located.function.path)
     function = located.function
-    if root is None or line is None or not (function.branches or function.guards):
+    if root is None or line is None or not (function.branches or function.guards or function.class_path):
         return root
     entries = found.entries.get(function.path)
     if entries is None:
         entries = found.entries[function.path] = [
             (by, dead_lines(project, function, with_kept_constants(found.graph, found.roles, site, caller)))
             for site, caller in callers(found.graph).get(function.path, [])
-            if (by := found.request.get(caller)) is not None]
+            if (by := found.request.get(caller)) is not None and not _passed_over(found, site, caller, function.path)]
     running = [by for by, dead in entries if not in_ranges(line, dead)]
     if not running or root in running:
         return root
     return min(running, key=lambda by: (found.order.get(by, len(found.order)), by))
+
+
+def _passed_over(found: Paths, site: CallSite, caller: str, method: str) -> bool:
+    """Whether ``site`` of ``caller`` never runs ``method``: its receiver, a parameter, is always
+    an object of another class (``untaken.unpassed``)."""
+    located = found.graph.project.function(caller)
+    return located is not None and (site.span.line, method) in unpassed(found.graph, found.roles, located)
 
 
 def describe_async(project: Project, model: FastAPIModel, found: Paths, located: Located, line: int | None = None) -> str:

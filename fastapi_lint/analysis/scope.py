@@ -99,7 +99,7 @@ from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import in_examples, is_test_path
-from fastapi_lint.analysis.untaken import untaken_lines
+from fastapi_lint.analysis.untaken import unpassed, untaken_lines
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
 _STARTED = frozenset({"background_task", "nested"})
@@ -259,8 +259,12 @@ class _Placer(BlindRegistrations, ModuleClosure):
             picked: set[tuple[int, str]] = set()
             for site, targets in by_site.values():
                 shown = [target for target in targets if len(targets) > 1 and self._made_where(target) == "examples"]
-                if shown and any(self._made_where(target) == "service" for target in targets):
-                    unpicked.update((site.span.line, target) for target in shown)
+                if not any(self._made_where(target) == "service" for target in targets):
+                    shown = []
+                if (located := self.project.function(caller)) is not None:  # an implementation no caller hands down
+                    passed_over = unpassed(self.graph, self.model.roles, located)
+                    shown += [target for target in targets if (site.span.line, target) in passed_over and target not in shown]
+                unpicked.update((site.span.line, target) for target in shown)
                 picked.update((site.span.line, target) for target in targets if target not in shown)
             found = self._unpicked_memo[caller] = frozenset(unpicked - picked)
         return found

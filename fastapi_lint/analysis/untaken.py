@@ -25,10 +25,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.call_arguments import LineRange, constant_given, dead_lines, passed
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Value
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import callers, run_by_requests
 from fastapi_lint.analysis.kept_fields import kept_constant, the_one
-from fastapi_lint.analysis.project import Located, per_project
+from fastapi_lint.analysis.project import Located, Project, per_project
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.callgraph import CallGraph
@@ -112,6 +112,90 @@ def _constant_of(graph: CallGraph, roles: Mapping[str, set[str]], located: Locat
     return the_one(given)
 
 
+def unpassed(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) -> frozenset[tuple[int, str]]:
+    """The (line, implementation) pairs of ``located``'s calls on a parameter (``source.records()``
+    on a ``MemorySource``) that run an implementation of no class whose objects the callers a
+    request runs pass for it (``classes_passed``: a route makes a ``COGXArchiveSource`` and hands it
+    down), nor of a base of one: no request runs them there."""
+    memo = _UNPASSED(graph.project)
+    found = memo.get(located.function.path)
+    if found is None:
+        project, parameters = graph.project, {param.name for param in located.function.params}
+        by_site: dict[int, tuple[CallSite, list[str]]] = {}
+        for site, target in graph.runs(located.function.path):
+            by_site.setdefault(id(site), (site, []))[1].append(target)
+        pairs: set[tuple[int, str]] = set()
+        for site, targets in by_site.values():
+            receiver = site.text.rpartition(".")[0]
+            classes = classes_passed(graph, roles, located, receiver) if len(targets) > 1 and receiver in parameters else None
+            if classes:
+                runs = {base for made in classes for base in project.mro(made)}
+                pairs.update((site.span.line, target) for target in targets if (method := project.function(target))
+                             and method.function.class_path is not None and method.function.class_path not in runs)
+        found = memo[located.function.path] = frozenset(pairs)
+    return found
+
+
+def classes_passed(graph: CallGraph, roles: Mapping[str, set[str]], located: Located, parameter: str,
+                   depth: int | None = None) -> frozenset[str] | None:
+    """The project's classes of the objects that every call of ``located`` a request runs passes
+    for ``parameter``: made in the call, or bound to one made before it
+    (``import_memory_source(COGXArchiveSource(root))``), or passed on as it came by a caller given
+    them, up to ``depth`` calls up. None when a call passes anything else (or nothing), hands the
+    function to a runner, when FastAPI calls the function, or when no call is seen: then any
+    implementation may come."""
+    function, depth = located.function, _DEPTH if depth is None else depth
+    if roles.get(function.path) or depth < 0:
+        return None
+    sites = callers(graph).get(function.path, [])
+    requests = run_by_requests(graph)
+    if requests is not None:
+        sites = [(site, caller) for site, caller in sites if caller in requests]
+    if not sites:
+        return None
+    project, found = graph.project, set[str]()
+    for site, caller in sites:
+        written = passed(function, site, parameter) if _calls(site, function) else None
+        outer = project.function(caller)
+        given = next((param for param in outer.function.params if param.name == written.text), None) \
+            if outer is not None and written is not None else None
+        if given is not None and outer is not None and written is not None:
+            # passed on as it came: its type is still the parameter's annotation (bound again, it is not)
+            if written.ref is None or written.ref.kind is not RefKind.INSTANCE or given.annotation is None \
+                    or given.annotation.ref is None or written.ref.path != given.annotation.ref.path:
+                return None
+            more = classes_passed(graph, roles, outer, written.text, depth - 1)
+        else:
+            more = _made(project, written)
+        if more is None:
+            return None
+        found |= more
+    return frozenset(found)
+
+
+def _made(project: Project, value: Value | None) -> frozenset[str] | None:
+    """The project's classes ``value`` is an object of when it is made there: in the call
+    (``Archive(rows)``), bound to one made before (``source = Archive(rows)``), or one of those on
+    each side of a conditional expression; None for anything else."""
+    if value is None:
+        return None
+    if value.kind == "either" and value.items:
+        found: set[str] = set()
+        for item in value.items:
+            more = _made(project, item)
+            if more is None:
+                return None
+            found |= more
+        return frozenset(found)
+    if value.call is not None and value.call.func is not None:
+        made = project.resolve(value.call.func).path
+    elif value.ref is not None and value.ref.kind is RefKind.INSTANCE and value.ref.path.endswith("()"):
+        made = project.resolve(Ref(value.ref.path.removesuffix("()"), RefKind.SYMBOL)).path
+    else:
+        return None
+    return frozenset({made}) if made in project.classes else None
+
+
 def _overlap(one: frozenset[LineRange], other: frozenset[LineRange]) -> frozenset[LineRange]:
     """The lines in both sets of ranges: one call skips the ``else`` of ``if local:`` (lines 15-23),
     another the ``else`` of ``if kind == "json":`` inside it (18-23); neither runs 18-23."""
@@ -130,6 +214,7 @@ def _calls(site: CallSite, function: FunctionFacts) -> bool:
 
 
 _MEMO = per_project[dict[str, frozenset[LineRange]]](lambda project: {})
+_UNPASSED = per_project[dict[str, frozenset[tuple[int, str]]]](lambda project: {})
 # What FastAPI passes a route or a dependency declaring a parameter of this type: a new object on
 # every call, never None and never empty (it has no ``__bool__`` nor ``__len__``), so a helper's
 # ``if background_tasks: ... else: send_now()`` never takes its ``else`` for what the route hands on.

@@ -223,3 +223,14 @@ def test_parse_errors_in_files_the_app_does_not_import_are_outside_the_default_s
         "generator/template/svc/health.py", "scripts/fix_pr_79.py", "security_snippet.py", "svc/users.py", "svc/worker.py"]
     template = next(d for d in everything.diagnostics if d.path == "svc/worker.py")
     assert template.message.startswith("a Jinja template, not Python source") and template.span.line == 3
+
+
+def test_an_implementation_no_served_caller_passes_is_shown_with_scope_all() -> None:
+    """``fixtures/FAS101/classes_passed_down``: the routes hand an ``ArchiveSource`` down to
+    ``source.records()``; ``DumpSource.records`` (which reads a file) runs only with ``--scope all``."""
+    folder = FIXTURES / "classes_passed_down"
+    default = lint_paths([folder], CODES)
+    everything = lint_paths([folder], replace(CODES, scope="all"))
+    assert sorted(d.span.line for d in default.diagnostics) == [37]
+    assert sorted(d.span.line for d in everything.diagnostics) == [28, 37]
+    assert default.out_of_scope == 1
