@@ -30,7 +30,10 @@ class DeprecatedJsonResponseClass(Rule):
     response model's validation and filtering.
 
     ## Known problems
-    Quiet when the project runs a FastAPI older than 0.131.0, as its lock
+    Off by default, and information when turned on (`--select FAS502`, or
+    `extend-select`): the classes still work and only warn, so it is a
+    clean-up, not a stall (three readers of real services in four read
+    every finding of it as true but of little value). Quiet when the project runs a FastAPI older than 0.131.0, as its lock
     (`uv.lock`, `poetry.lock`) or else its declarations (`pyproject.toml`,
     `requirements*.txt`) say: an exact pin is the version; a range counts
     as its lower bound, the oldest release the project supports. With no
@@ -70,6 +73,7 @@ class DeprecatedJsonResponseClass(Rule):
     code = "FAS502"
     name = "deprecated-json-response-class"
     severity = Severity.INFO
+    default_enabled = False
     fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
