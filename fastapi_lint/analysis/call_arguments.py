@@ -30,6 +30,11 @@ _LAST_LINE = 1 << 30
 # Where the bases that may give a class a length come from (``_always_true``).
 _SIZED_BASES = ("builtins.", "collections.", "typing.")
 _UNSIZED_BASES = frozenset({"builtins.object", "builtins.Exception", "typing.Generic", "typing.Protocol"})
+# Types none of whose objects is false: identifiers and dates.
+_ALWAYS_TRUE = frozenset({
+    "uuid.UUID", "datetime.datetime", "datetime.date",
+    *(f"pydantic{types}.UUID{version}" for types in ("", ".types") for version in (1, 3, 4, 5)),
+})
 
 
 def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> frozenset[LineRange]:
@@ -49,7 +54,8 @@ def dead_lines(project: Project, function: FunctionFacts, site: CallSite) -> fro
         elif "." in branch.name:
             runs = _flag_told(function, site, branch)
         else:
-            value = argument(function, site, branch.name) or _not_none(branch, passed(function, site, branch.name))
+            given = passed(function, site, branch.name)
+            value = argument(function, site, branch.name) or _not_none(branch, given) or _typed(project, branch, given)
             runs = _outcome(branch, value) if value is not None else _for_any_told(function, site, branch)
         if runs is False:
             dead.add((branch.first, branch.last))
@@ -278,22 +284,55 @@ def constant_given(function: FunctionFacts, site: CallSite, parameter: str) -> V
     return argument(function, site, parameter) or member_given(function, site, parameter)
 
 
-def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite) -> CallSite | None:
+def forwarded(function: FunctionFacts, inner: CallSite, outer: CallSite, project: Project | None = None) -> CallSite | None:
     """``inner``, a call ``function`` makes, with each parameter of ``function`` it passes on as
     it came (``super().__init__(tools=tools)``) replaced by the constant ``outer`` gives that
-    parameter (``RolePlay(tools=None)``); None when it passes on none."""
+    parameter (``RolePlay(tools=None)``), or, given the ``project``, by a field ``outer`` passes
+    whose every value is true (``typed_object``); None when it passes on none."""
     names = {param.name for param in function.params}
     changed = False
 
     def swap(value: Value) -> Value:
         nonlocal changed
-        constant = constant_given(function, outer, value.text) if value.kind in ("other", "ref") and value.text in names else None
+        constant = (constant_given(function, outer, value.text)
+                    or (typed_object(project, passed(function, outer, value.text)) if project is not None else None)
+                    ) if value.kind in ("other", "ref") and value.text in names else None
         changed = changed or constant is not None
         return constant if constant is not None else value
 
     args = tuple(swap(value) for value in inner.args)
     kwargs = tuple((name, swap(value)) for name, value in inner.kwargs)
     return inner._replace(args=args, kwargs=kwargs) if changed else None
+
+
+def _typed(project: Project, branch: Branch, value: Value | None) -> Value | None:
+    """For a truth or ``is None`` branch, a field passed whose every value is true (``typed_object``)."""
+    return typed_object(project, value) if branch.op in ("truth", "none") else None
+
+
+def typed_object(project: Project, value: Value | None) -> Value | None:
+    """``value`` when it reads a field its class declares of a type whose every object is true,
+    and not ``None`` (``new_recipe.household_id`` of a model's ``household_id: UUID4``): then ``if
+    not household_id:`` where it is passed never runs. None for anything else: a field that may be
+    ``None`` (``UUID4 | None``, a default of ``None``), or of a type whose objects may be empty
+    (a string, a number, a collection, a class with ``__bool__`` or ``__len__``)."""
+    if value is None or value.kind != "ref" or value.ref is None or value.ref.kind is not RefKind.MEMBER:
+        return None
+    owner_path, _, name = value.ref.path.rpartition(".")
+    owner = project.resolve(Ref(owner_path, RefKind.MEMBER))
+    if owner.kind is not RefKind.INSTANCE or owner.path not in project.classes:
+        return None
+    for cls in project.mro(owner.path):
+        declared = next((field for field in project.classes[cls][0].fields if field.name == name),
+                        None) if cls in project.classes else None
+        if declared is None:
+            continue
+        annotation, default = declared.annotation, declared.default
+        if annotation is None or annotation.kind != "ref" or annotation.ref is None or (default is not None and default.is_none):
+            return None
+        path = project.resolve(annotation.ref).path
+        return value if path in _ALWAYS_TRUE or _always_true(project, path) else None
+    return None
 
 
 def _not_none(branch: Branch, value: Value | None) -> Value | None:

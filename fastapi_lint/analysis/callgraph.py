@@ -400,7 +400,7 @@ class CallGraph:
         best chain with its calls seen as ``site``'s constants make them."""
         steps, seen_as = below.steps, site
         for step, following in zip(steps[:_FORWARDS], steps[1:]):  # passed on as it came, maybe again
-            inner = forwarded(step.caller.function, step.site, seen_as)
+            inner = forwarded(step.caller.function, step.site, seen_as, self.project)
             if inner is None:
                 return below
             if in_ranges(following.site.span.line, dead_lines(self.project, following.caller.function, inner)):
@@ -458,7 +458,7 @@ class CallGraph:
                 continue
             context = context_of(self.project, site, callee, receiver)
             known = self._in_context(callee, context) if context is not None else self._witness.get(callee)
-            seen_as = (forwarded(located.function, site, outer) if outer is not None else None) or site
+            seen_as = (forwarded(located.function, site, outer, self.project) if outer is not None else None) or site
             below = self._passed_through(seen_as, callee, known, context)
             if below is None or not self.per_call(located, site, callee, below.blocking_call, below.tier):
                 continue

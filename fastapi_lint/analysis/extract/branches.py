@@ -24,7 +24,8 @@ The tests read: the parameter itself or an attribute of it (``if payload.is_bina
 member (op ``member``, its dotted path in ``types``: ``if kind != ConnectionType.AUTO:``); and its type,
 by ``isinstance(value, Image)`` (or a tuple of types) or a ``match value:`` arm ``case Image():``
 (op ``isinstance``, the types named by their dotted paths). A parameter the body binds again
-(``background = background or ...``) is not read: its value at a line is no longer the caller's.
+(``background = background or ...``) is read only by a test of the body's own block before the
+statement that first binds it: after that, its value is no longer the caller's.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
     renamed = {**keywords, **{field: parameter for field, parameter in fields.items() if field not in parameters}}
     found: list[Branch] = []
     _search(body, kept | frozenset(f"{self_name}.{field}" for field in fields) | frozenset(keywords), resolve, found)
+    if parameters & rebound:  # a test before the body binds the parameter again still reads the caller's value
+        first = _first_bindings(body)
+        for index in range(len(body)):
+            _branches_of(body, index, frozenset(name for name in parameters & rebound if first[name] > index), resolve, found)
     return tuple(branch._replace(name=renamed.get(branch.name, branch.name)) for branch in found)
 
 
@@ -211,6 +216,16 @@ def _strings(node: ast.expr, collection: bool) -> tuple[str, ...] | None:
 
 def _exits(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
+
+
+def _first_bindings(body: list[ast.stmt]) -> dict[str, int]:
+    """Each name the body binds -> the index of the first statement of the body's own block that
+    binds it (``for household_id in household_ids:`` after ``if not household_id:``)."""
+    first: dict[str, int] = {}
+    for index, statement in enumerate(body):
+        for name in _rebound([statement]):
+            first.setdefault(name, index)
+    return first
 
 
 def _rebound(body: list[ast.stmt]) -> frozenset[str]:
