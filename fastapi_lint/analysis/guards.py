@@ -47,10 +47,12 @@ from fastapi_lint.analysis.extract.deferred import may_mention
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.dependencies import injected
+from fastapi_lint.analysis.filled_first import filled_when_built
 from fastapi_lint.analysis.memoized import builds_behind_a_guard, is_cached, metaclass_keeps_instances
 from fastapi_lint.analysis.returned_values import returns_made
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import is_test_path
+from fastapi_lint.analysis.test_code import module_in_tests as module_in_tests  # where callers look for it
 
 # How many calls below a guard the store may be.
 _DEPTH = 2
@@ -118,8 +120,8 @@ def _holds(graph: Reach, located: Located, guard: Guard, refreshed: bool) -> boo
         return _callers_pass(graph, located, guard.place[len(PARAMETER):])
     if guard.place.startswith("self."):
         class_path = located.function.class_path
-        return (class_path is None or long_lived(graph, class_path)
-                or _long_lived_for(graph, class_path, located.function.path))
+        return (class_path is None or long_lived(graph, class_path) or _long_lived_for(graph, class_path, located.function.path)
+                or filled_when_built(graph.project, class_path, guard.place))
     return True
 
 
@@ -457,12 +459,6 @@ def run_from(graph: Reach, starts: Iterable[str]) -> frozenset[str]:
 
 def _in_tests(located: Located) -> bool:
     return module_in_tests(located.module)
-
-
-def module_in_tests(summary: ModuleSummary) -> bool:
-    """Whether the module is test code, by its dotted name."""
-    *package, name = summary.module.split(".")
-    return is_test_path((*package, name if summary.is_package else f"{name}.py"))
 
 
 def _keeps_instances(project: Project, class_path: str) -> bool:

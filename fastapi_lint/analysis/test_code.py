@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
+from fastapi_lint.analysis.facts import ModuleSummary
+
 # Folders whose code only tests run; and the file names of test modules.
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "integration_tests", "e2e", "mocks", "fakes"})
 _DOUBLES = ("mock", "fake")
@@ -42,3 +44,9 @@ def example_folder(path: str) -> str | None:
     """The examples folder the module at ``path`` is in (``docs/examples``), if any."""
     parts = path.replace(os.sep, "/").split("/")[:-1]
     return next(("/".join(parts[:end + 1]) for end, part in enumerate(parts) if part in _EXAMPLE_FOLDERS), None)
+
+
+def module_in_tests(summary: ModuleSummary) -> bool:
+    """Whether the module is test code, by its dotted name."""
+    *package, name = summary.module.split(".")
+    return is_test_path((*package, name if summary.is_package else f"{name}.py"))
