@@ -46,6 +46,12 @@ _ROOTS = ("langchain", "langchain_core", "langchain_community", "langgraph")
 # Retrievers that keep their index in memory and call out to nothing: building one, or searching
 # it, scores every document it holds on the calling thread (FAS104, not a wait on a peer).
 _IN_MEMORY_INDEXES = frozenset({"BM25Retriever", "TFIDFRetriever"})
+# Embeddings that run a model in the process (not a provider's API, nor a Hugging Face endpoint):
+# embedding computes on the calling thread (FAS104's kind of cost, not a wait on a peer).
+_LOCAL_EMBEDDINGS = frozenset({
+    "HuggingFaceEmbeddings", "HuggingFaceBgeEmbeddings", "HuggingFaceInstructEmbeddings",
+    "SentenceTransformerEmbeddings", "FastEmbedEmbeddings", "LlamaCppEmbeddings", "GPT4AllEmbeddings",
+})
 
 # The type a composition gives: ``prompt | model`` is a ``RunnableSequence`` that runs the model.
 SEQUENCE = "langchain_core.runnables.RunnableSequence"
@@ -116,6 +122,9 @@ def match(path: str) -> Entry | None:
         return Entry(path, "builds or searches an in-memory keyword index (BM25, TF-IDF), scoring every document "
                      "it holds on the calling thread", "`await asyncio.to_thread(...)`, or build the index once",
                      kind="cpu", waits=COMPUTING)
+    if type_name in _LOCAL_EMBEDDINGS and name in ("embed_query", "embed_documents"):
+        return Entry(path, "runs a local embedding model on the calling thread", f"`await ....{async_name}(...)`, "
+                     "which runs it in a worker thread, or `await asyncio.to_thread(...)`", kind="cpu", waits=COMPUTING)
     found = _ENTRIES.get(name)
     if found is None:
         found = _ENTRIES[name] = Entry(
