@@ -10,7 +10,7 @@ live with it; the walks are ``scope_edges.py``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Value
@@ -100,8 +100,9 @@ class UnknownPlacement(CallEdges):
                 if function.path in foreign.held:
                     roots.append(function.path)
                 continue
-            if function.path in tabled and not self._called(function):
-                roots.append(function.path)  # in a registry or a table the app reads, private or not
+            if function.path in tabled and not self._called(function, result.tests):
+                # in a registry or a table the app reads, private or not (a test's call runs it in no server)
+                roots.append(function.path)
                 continue
             if (function.is_async and not function.parent_path and not _private(function.name)
                     and (function.class_path or module) in used and not self._called(function)
@@ -212,22 +213,24 @@ class UnknownPlacement(CallEdges):
                 return True
         return False
 
-    def _called(self, function: FunctionFacts) -> bool:
+    def _called(self, function: FunctionFacts, tests: Container[str] = ()) -> bool:
         """Whether a call of the project may run the function: one that resolves to it, or to no
         function at all; not one that resolves to another (``super().handle(...)`` in an override
         runs the base's, which a library may call the override in place of). A background task is
         run by the functions that schedule it (``add_task(self.retry, ...)``): where the walks
-        placed none of them, nothing runs it."""
+        placed none of them, nothing runs it. Calls in the modules ``tests`` names do not count."""
         schedulers = self.model.scheduled_by.get(function.path)
         if schedulers and "" not in schedulers:
             return True
-        return self._called_as(function.path, any_receiver=False)
+        return self._called_as(function.path, any_receiver=False, tests=tests)
 
-    def _called_as(self, path: str, any_receiver: bool) -> bool:
+    def _called_as(self, path: str, any_receiver: bool, tests: Container[str] = ()) -> bool:
         """Whether a call named like ``path`` resolves to it, or to no function and may be it: when
         its receiver may be the project's, or with ``any_receiver``, whatever its receiver is."""
         project, graph = self.project, self.graph
-        for _, _, site in project.calls_named([path.rpartition(".")[2]]):
+        for summary, _, site in project.calls_named([path.rpartition(".")[2]]):
+            if summary.path in tests:
+                continue
             if site.func is None:
                 return True
             resolved = project.resolve(site.func)
