@@ -18,7 +18,7 @@ A call with ``*args`` or ``**kwargs`` fixes nothing it may carry.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, Ref, RefKind, Value
+from fastapi_lint.analysis.facts import Branch, CallSite, FunctionFacts, Param, Ref, RefKind, Value
 from fastapi_lint.analysis.cache_places import PARAMETER
 from fastapi_lint.analysis.extract.narrowing import told_strings
 from fastapi_lint.analysis.project import Project
@@ -30,6 +30,14 @@ _LAST_LINE = 1 << 30
 # Where the bases that may give a class a length come from (``_always_true``).
 _SIZED_BASES = ("builtins.", "collections.", "typing.")
 _UNSIZED_BASES = frozenset({"builtins.object", "builtins.Exception", "typing.Generic", "typing.Protocol"})
+# The builtin types of plain values: a value of one is an object of no other, nor of a class of
+# the project's that does not derive from it.
+_BUILTIN_VALUES = frozenset(f"builtins.{name}" for name in "str bytes int float bool list dict tuple set frozenset".split())
+# A collection's generic alias, as an annotation subscripts it, and the collection's type.
+_COLLECTIONS = {
+    **{f"builtins.{name}": f"builtins.{name}" for name in ("list", "dict", "set", "frozenset", "tuple")},
+    **{f"typing.{alias}": f"builtins.{alias.lower()}" for alias in ("List", "Dict", "Set", "FrozenSet", "Tuple")},
+}
 # Types none of whose objects is false: identifiers and dates.
 _ALWAYS_TRUE = frozenset({
     "uuid.UUID", "datetime.datetime", "datetime.date",
@@ -251,6 +259,19 @@ def _of_type(project: Project, branch: Branch, value: Value) -> bool | None:
         found = "builtins.str" in branch.types
     else:
         ref = project.resolve_value(value)
+        collection = _collection_declared(project, value)
+        if collection is not None:
+            ref = Ref(collection, RefKind.INSTANCE)
+        if ref.kind is RefKind.INSTANCE and ref.path in _BUILTIN_VALUES and value.kind in ("ref", "call"):
+            # a string, a number or a collection (a name's or a call's: a subscript's type is its
+            # container's) is none of the project's classes (but one that derives from its type)
+            # nor another builtin type; it may be ``None`` where the annotation is optional, so
+            # only that is told
+            if all((path in project.classes and ref.path not in project.mro(path))
+                   or (path in _BUILTIN_VALUES and path != ref.path and (path, ref.path) != ("builtins.int", "builtins.bool"))
+                   for path in branch.types):
+                return not branch.when
+            return None
         if ref.kind is not RefKind.INSTANCE or ref.path not in project.classes:
             return None  # a library's class: its bases are not known
         types = frozenset(branch.types)
@@ -316,6 +337,19 @@ def typed_object(project: Project, value: Value | None) -> Value | None:
     not household_id:`` where it is passed never runs. None for anything else: a field that may be
     ``None`` (``UUID4 | None``, a default of ``None``), or of a type whose objects may be empty
     (a string, a number, a collection, a class with ``__bool__`` or ``__len__``)."""
+    declared = _declared_field(project, value)
+    if declared is None:
+        return None
+    annotation, default = declared.annotation, declared.default
+    if annotation is None or annotation.kind != "ref" or annotation.ref is None or (default is not None and default.is_none):
+        return None
+    path = project.resolve(annotation.ref).path
+    return value if path in _ALWAYS_TRUE or _always_true(project, path) else None
+
+
+def _declared_field(project: Project, value: Value | None) -> Param | None:
+    """The field of a class of the project that ``value`` reads (``new_recipe.household_id``),
+    as the class (or a base) declares it, if it reads one."""
     if value is None or value.kind != "ref" or value.ref is None or value.ref.kind is not RefKind.MEMBER:
         return None
     owner_path, _, name = value.ref.path.rpartition(".")
@@ -325,14 +359,20 @@ def typed_object(project: Project, value: Value | None) -> Value | None:
     for cls in project.mro(owner.path):
         declared = next((field for field in project.classes[cls][0].fields if field.name == name),
                         None) if cls in project.classes else None
-        if declared is None:
-            continue
-        annotation, default = declared.annotation, declared.default
-        if annotation is None or annotation.kind != "ref" or annotation.ref is None or (default is not None and default.is_none):
-            return None
-        path = project.resolve(annotation.ref).path
-        return value if path in _ALWAYS_TRUE or _always_true(project, path) else None
+        if declared is not None:
+            return declared
     return None
+
+
+def _collection_declared(project: Project, value: Value) -> str | None:
+    """The builtin collection a field ``value`` reads is declared as (``data_items: list[DataItem]
+    = field(default_factory=list)``): its type, whatever its default's call gives."""
+    declared = _declared_field(project, value)
+    annotation = declared.annotation if declared is not None else None
+    if annotation is None or annotation.kind != "subscript" or annotation.ref is None:
+        return None
+    origin = project.resolve(annotation.ref).path
+    return _COLLECTIONS.get(origin)
 
 
 def _not_none(branch: Branch, value: Value | None) -> Value | None:

@@ -55,7 +55,7 @@ def _untaken(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
     requests = run_by_requests(graph)
     if requests is not None:  # a training script's or a command's call is not a request's
         sites = [(site, caller) for site, caller in sites if caller in requests]
-    if not sites or not all(_calls(site, function) for site, _ in sites):
+    if not sites or not all(_calls(graph, site, function) for site, _ in sites):
         return frozenset()
     project = graph.project
     untaken: frozenset[LineRange] | None = None
@@ -155,7 +155,7 @@ def classes_passed(graph: CallGraph, roles: Mapping[str, set[str]], located: Loc
         return None
     project, found = graph.project, set[str]()
     for site, caller in sites:
-        written = passed(function, site, parameter) if _calls(site, function) else None
+        written = passed(function, site, parameter) if _calls(graph, site, function) else None
         outer = project.function(caller)
         given = next((param for param in outer.function.params if param.name == written.text), None) \
             if outer is not None and written is not None else None
@@ -202,15 +202,17 @@ def _overlap(one: frozenset[LineRange], other: frozenset[LineRange]) -> frozense
     return frozenset((max(a, c), min(b, d)) for a, b in one for c, d in other if max(a, c) <= min(b, d))
 
 
-def _calls(site: CallSite, function: FunctionFacts) -> bool:
+def _calls(graph: CallGraph, site: CallSite, function: FunctionFacts) -> bool:
     """Whether ``site`` calls ``function`` itself (its arguments are the function's), rather than
-    handing it to a runner."""
-    if site.func is None or site.has_star_args or site.has_star_kwargs:
+    handing it to a runner: by its name, or by another it is imported as (``from cognee import
+    remember as cognee_remember``). ``**options`` may hold only parameters the call names nowhere
+    else, which what reads a parameter's value tells apart (``call_arguments.passed``)."""
+    if site.func is None or site.has_star_args:
         return False
     called = site.func.path.removesuffix("()").rpartition(".")[2]
     if function.name == "__init__" and function.class_path is not None:
         return called == function.class_path.rpartition(".")[2]
-    return called == function.name
+    return called == function.name or graph.targets(graph.project.resolve(site.func)) == [function.path]
 
 
 _MEMO = per_project[dict[str, frozenset[LineRange]]](lambda project: {})
