@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi_lint.analysis.call_arguments import LineRange, constant_given, dead_lines, passed
+from fastapi_lint.analysis.call_arguments import LineRange, constant_given, dead_lines, in_ranges, passed
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref, RefKind, Value
 from fastapi_lint.analysis.guards import callers, run_by_requests
 from fastapi_lint.analysis.kept_fields import kept_constant, the_one
@@ -141,7 +141,8 @@ def classes_passed(graph: CallGraph, roles: Mapping[str, set[str]], located: Loc
     """The project's classes of the objects that every call of ``located`` a request runs passes
     for ``parameter``: made in the call, or bound to one made before it
     (``import_memory_source(COGXArchiveSource(root))``), or passed on as it came by a caller given
-    them, up to ``depth`` calls up. None when a call passes anything else (or nothing), hands the
+    them, up to ``depth`` calls up; not counting calls on lines no call of their function a request
+    runs makes (``untaken_lines``). None when a call passes anything else (or nothing), hands the
     function to a runner, when FastAPI calls the function, or when no call is seen: then any
     implementation may come."""
     function, depth = located.function, _DEPTH if depth is None else depth
@@ -155,8 +156,10 @@ def classes_passed(graph: CallGraph, roles: Mapping[str, set[str]], located: Loc
         return None
     project, found = graph.project, set[str]()
     for site, caller in sites:
-        written = passed(function, site, parameter) if _calls(graph, site, function) else None
         outer = project.function(caller)
+        if outer is not None and in_ranges(site.span.line, untaken_lines(graph, roles, outer)):
+            continue  # a call no request makes (``if isinstance(data, MemorySource):`` given text)
+        written = passed(function, site, parameter) if _calls(graph, site, function) else None
         given = next((param for param in outer.function.params if param.name == written.text), None) \
             if outer is not None and written is not None else None
         if given is not None and outer is not None and written is not None:
