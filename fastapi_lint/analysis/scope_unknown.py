@@ -76,7 +76,7 @@ class UnknownPlacement(CallEdges):
         at_startup = self._named_by(result.startup | result.once)
         foreign = self._held_registrations(result, own, per_request, at_startup)
         built_elsewhere = self._built_only_elsewhere(result, named)
-        tabled = self._in_tables(result, per_request | at_startup)
+        registered, tabled = self._in_tables(result, per_request | at_startup)
         for located in project.all_functions():
             function = located.function
             if function.path in placed or located.module.module not in result.closure:
@@ -100,8 +100,9 @@ class UnknownPlacement(CallEdges):
                 if function.path in foreign.held:
                     roots.append(function.path)
                 continue
-            if function.path in tabled and not self._called(function, result.tests):
-                # in a registry or a table the app reads, private or not (a test's call runs it in no server)
+            if (function.path in tabled and not self._called(function, result.tests)) or (
+                    function.path in registered and not self._called(function)):
+                # in a table the app reads (a test's call runs it in no server) or a registry, private or not
                 roots.append(function.path)
                 continue
             if (function.is_async and not function.parent_path and not _private(function.name)
@@ -316,22 +317,23 @@ class UnknownPlacement(CallEdges):
         names = strings(project, result.tests) if set(found.registered.values()) & per_request else set()
         return _Registered(found.registered, set(held(found.registered, whole, per_request, names)))
 
-    def _in_tables(self, result: Scopes, read: set[str]) -> set[str]:
+    def _in_tables(self, result: Scopes, read: set[str]) -> tuple[set[str], set[str]]:
         """The functions a registry of the project's holds (``Factory.register("x", _create_x)`` at
         module level) or a module-level table that code the app runs reads (``TOOLS = [search,
         fetch]``): what looks them up may run them, on the app's loop. ``read``: what the app's code
-        names (``named_paths``)."""
-        found: set[str] = set()
+        names (``named_paths``): those registered, and those in such tables."""
+        registered_in: set[str] = set()
+        tabled: set[str] = set()
         shares = _table_shares(self.project)
         for summary in self.project.summaries:
             if summary.path in result.tests or summary.module not in result.closure:
                 continue
             registered, tables = share(shares, summary.path, lambda: self._tabled_in(summary))
-            found |= registered
+            registered_in |= registered
             for key, table in tables:
                 if key in read:
-                    found |= table
-        return found
+                    tabled |= table
+        return registered_in, tabled
 
     def _tabled_in(self, summary: ModuleSummary) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
         """What a module's top level hands to a function of the project (a registry's
