@@ -449,7 +449,7 @@ class CallGraph:
             found = Witness((Step(located, site, catalog_path),), entry, is_opt_in(self, located, site.span.line))
             if found.outranks(best):
                 best = found
-        if best is not None and best.entry.tier == Tier.WAIT and not best.opt_in:
+        if best is not None and best.entry.tier == Tier.WAIT and not best.opt_in and not best.recovering:
             return best  # nothing outranks a one-step chain to the costliest tier
         for site, callee in self.edges(path):
             if not self._is_sync(callee) or (dead and in_ranges(site.span.line, dead)):

@@ -36,10 +36,17 @@ class Witness:
     def tier(self) -> Tier:
         return self.entry.tier
 
+    @property
+    def recovering(self) -> bool:
+        """A step sits in an ``except`` handler: the chain runs when something failed (a rollback
+        after a clash), weaker evidence than one every call runs."""
+        return any(step.site.in_handler for step in self.steps)
+
     def outranks(self, other: Witness | None) -> bool:
-        """Costlier, or as costly and shorter: the chain a finding should name."""
-        return other is None or (not self.opt_in, self.entry.tier, -len(self.steps)) > (
-            not other.opt_in, other.entry.tier, -len(other.steps))
+        """Costlier, or as costly and outside error handling, or as those and shorter: the chain a
+        finding should name."""
+        return other is None or (not self.opt_in, self.entry.tier, not self.recovering, -len(self.steps)) > (
+            not other.opt_in, other.entry.tier, not other.recovering, -len(other.steps))
 
 
 def fits(project: Project, site: CallSite, callee: str, receiver: str | None) -> bool:
