@@ -289,18 +289,18 @@ def test_stale_findings_are_skipped() -> None:
 # -- single fixes on small modules ---------------------------------------------------------------
 
 
-def _apply(source: str, select: str = "FAS101", unsafe: bool = False) -> str:
+def _apply(source: str, select: str = "FAS101", unsafe: bool = False, scope: str = "server") -> str:
     source = textwrap.dedent(source)
-    config = Config(select=(select,))
+    config = Config(select=(select,), scope=scope)
     diagnostics = lint_source(source, "snippet.py", config)
     assert diagnostics, "the snippet should produce findings"
     return plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config, relint=relint).new_source
 
 
-def _skips(source: str, select: str = "FAS101", unsafe: bool = False) -> list[str]:
+def _skips(source: str, select: str = "FAS101", unsafe: bool = False, scope: str = "server") -> list[str]:
     """Why each finding of an unfixable snippet was not fixed (asserting nothing changed)."""
     source = textwrap.dedent(source)
-    config = Config(select=(select,))
+    config = Config(select=(select,), scope=scope)
     diagnostics = lint_source(source, "snippet.py", config)
     assert diagnostics, "the snippet should produce findings"
     result = plan_fixes(source, "snippet.py", diagnostics, unsafe, config=config, relint=relint)
@@ -514,7 +514,7 @@ def test_response_model_none_keeps_the_class() -> None:
         async def a():
             return {}
         """
-    assert _skips(source, "FAS502") == [fixes.NO_FIX]
+    assert _skips(source, "FAS502", scope="all") == [fixes.NO_FIX]  # the deprecation is the wider view
 
 
 def test_response_class_comments_survive() -> None:
@@ -522,9 +522,9 @@ def test_response_class_comments_survive() -> None:
         "from fastapi import FastAPI\nfrom fastapi.responses import ORJSONResponse\n\napp = FastAPI()\n\n\n"
         "@app.get(\n    '/a',\n    response_class=ORJSONResponse,  # fast\n)\nasync def a() -> dict[str, int]:\n    return {}\n"
     )
-    assert "@app.get(\n    '/a',  # fast\n)\nasync def a()" in _apply(source, "FAS502")
+    assert "@app.get(\n    '/a',  # fast\n)\nasync def a()" in _apply(source, "FAS502", scope="all")
     both = source.replace("'/a',", "'/a',  # the path")
-    assert _skips(both, "FAS502") == ["not fixed: removing the keyword would drop a comment"]
+    assert _skips(both, "FAS502", scope="all") == ["not fixed: removing the keyword would drop a comment"]
 
 
 def test_tabs_and_unicode_columns() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fastapi_lint.analysis.catalog.responses import DEPRECATED, DEPRECATED_IN
 from fastapi_lint.analysis.context import Context
@@ -30,10 +31,11 @@ class DeprecatedJsonResponseClass(Rule):
     response model's validation and filtering.
 
     ## Known problems
-    Off by default, and information when turned on (`--select FAS502`, or
-    `extend-select`): the classes still work and only warn, so it is a
-    clean-up, not a stall (three readers of real services in four read
-    every finding of it as true but of little value). Quiet when the project runs a FastAPI older than 0.131.0, as its lock
+    The wider view (`--scope all`, or `scope = "all"`), as the deprecation
+    of a startup event that runs (FAS203): the classes still work and only
+    warn, so moving off them is a clean-up for the next upgrade, not a stall
+    (three readers of real services in four read every finding of it as
+    true but of little value). Quiet when the project runs a FastAPI older than 0.131.0, as its lock
     (`uv.lock`, `poetry.lock`) or else its declarations (`pyproject.toml`,
     `requirements*.txt`) say: an exact pin is the version; a range counts
     as its lower bound, the oldest release the project supports. With no
@@ -73,7 +75,6 @@ class DeprecatedJsonResponseClass(Rule):
     code = "FAS502"
     name = "deprecated-json-response-class"
     severity = Severity.INFO
-    default_enabled = False
     fixable = True
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
@@ -103,7 +104,7 @@ class DeprecatedJsonResponseClass(Rule):
             if key in seen or context.pins.below("fastapi", summary.path, DEPRECATED_IN):
                 continue
             seen.add(key)
-            yield self._finding(summary, site, name)
+            yield replace(self._finding(summary, site, name), wider=True)
 
     def _finding(self, summary: ModuleSummary, site: CallSite, name: str) -> Diagnostic:
         return self.report_in(
