@@ -257,13 +257,14 @@ class _Placer(BlindRegistrations, ModuleClosure):
                 by_site.setdefault(id(site), (site, []))[1].append(target)
             unpicked: set[tuple[int, str]] = set()
             picked: set[tuple[int, str]] = set()
+            located = self.project.function(caller)
+            # the implementations no caller a request runs hands down (``untaken.unpassed``)
+            passed_over = unpassed(self.graph, self.model.roles, located) if located is not None else frozenset()
             for site, targets in by_site.values():
                 shown = [target for target in targets if len(targets) > 1 and self._made_where(target) == "examples"]
-                if not any(self._made_where(target) == "service" for target in targets):
+                if shown and not any(self._made_where(target) == "service" for target in targets):
                     shown = []
-                if (located := self.project.function(caller)) is not None:  # an implementation no caller hands down
-                    passed_over = unpassed(self.graph, self.model.roles, located)
-                    shown += [target for target in targets if (site.span.line, target) in passed_over and target not in shown]
+                shown += [target for target in targets if (site.span.line, target) in passed_over and target not in shown]
                 unpicked.update((site.span.line, target) for target in shown)
                 picked.update((site.span.line, target) for target in targets if target not in shown)
             found = self._unpicked_memo[caller] = frozenset(unpicked - picked)
