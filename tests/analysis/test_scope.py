@@ -234,3 +234,17 @@ def test_an_implementation_no_served_caller_passes_is_shown_with_scope_all() -> 
     assert sorted(d.span.line for d in default.diagnostics) == [37]
     assert sorted(d.span.line for d in everything.diagnostics) == [28, 37]
     assert default.out_of_scope == 1
+
+
+def test_a_client_built_in_error_recovery_is_shown_with_scope_all() -> None:
+    """``fixtures/FAS201/error_recovery.py``: the session an expired token's retry rebuilds and the
+    fallback client of an ``except`` handler are shown with ``--scope all``, saying when they are built."""
+    path = FIXTURES.parent / "FAS201" / "error_recovery.py"
+    codes = Config(select=("FAS201",))
+    default = lint_paths([path], codes)
+    everything = lint_paths([path], replace(codes, scope="all"))
+    assert sorted(d.span.line for d in default.diagnostics) == [45]
+    recovery = {d.span.line: d.message for d in everything.diagnostics if d.span.line != 45}
+    assert sorted(recovery) == [18, 58]
+    assert all("builds" in message and "when an error is handled" in message for message in recovery.values())
+    assert default.out_of_scope == 2
