@@ -276,6 +276,19 @@ def _bare_corpus(path: Path, corpora_dir: Path) -> tuple[Path | None, str | None
     return None, None
 
 
+def _where_run(root: Path, paths: list[str]) -> Path:
+    """The folder of ``root`` the lint ran in: ``root`` itself, or the folder below it (one or two
+    levels down) that holds the findings' relative paths (fastapi's ``docs_src``, polar's
+    ``server``), so that the sheet's frames can be read."""
+    relative = [p for p in paths if not os.path.isabs(p)][:5]
+    if not relative or all((root / p).is_file() for p in relative):
+        return root
+    for folder in sorted([*root.glob("*/"), *root.glob("*/*/")]):
+        if folder.is_dir() and all((folder / p).is_file() for p in relative):
+            return folder
+    return root
+
+
 def load_lint(path: Path, root: Path | None = None, corpus: str | None = None) -> dict:
     """A ``lint`` output, or the CLI's bare JSON list (then ``root`` gives the functions)."""
     try:
@@ -284,6 +297,7 @@ def load_lint(path: Path, root: Path | None = None, corpus: str | None = None) -
         raise HarnessError(f"{path}: cannot read it as JSON ({e})") from None
     if isinstance(data, list):
         name = corpus or (root.name if root else path.stem)
+        root = _where_run(root, [f["path"] for f in data]) if root else None
         functions = Functions(root) if root else None
         for f in data:
             f.setdefault("corpus", name)

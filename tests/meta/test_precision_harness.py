@@ -339,3 +339,15 @@ def test_a_bare_cli_list_finds_its_tree_under_the_corpora_folder(tmp_path: Path,
     lint = precision.load_lint(listed, root, corpus)
     assert lint["meta"]["corpus"] == "demo" and lint["findings"][0]["function"] == "route_a"
     assert precision._bare_corpus(listed, tmp_path / "elsewhere") == (None, None)
+
+
+def test_a_bare_cli_list_run_in_a_subfolder_of_its_tree_reads_there(tmp_path: Path) -> None:
+    """A corpus linted in a folder of its tree (polar's ``server``, fastapi's ``docs_src``): its
+    paths are relative to that folder, where the sheet reads frames and enclosing functions."""
+    (tmp_path / "corpora" / "demo" / "server").mkdir(parents=True)
+    (tmp_path / "corpora" / "demo" / "server" / "app.py").write_text(APP)
+    listed = tmp_path / "demo.json"
+    listed.write_text(json.dumps([{k: v for k, v in finding("FAS102", 12).items() if k != "corpus"}]))
+    root, corpus = precision._bare_corpus(listed, tmp_path / "corpora")
+    lint = precision.load_lint(listed, root, corpus)
+    assert lint["meta"]["root"].endswith("server") and lint["findings"][0]["function"] == "route_a"
