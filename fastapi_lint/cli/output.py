@@ -269,8 +269,9 @@ def echo_scope_note(result: LintResult, config: Config) -> None:
     elif result.out_of_scope:
         count = result.out_of_scope
         click.echo(f"{count} finding{'s' if count != 1 else ''} outside the default scope "
-                   "(tests, startup and one-time setup, scripts, private loops, small costs on admin routes, clients one operation reuses, "
-                   "unset switches, pools no request thread uses) not shown; `--scope all` shows "
+                   "(tests, startup and one-time setup, scripts, private loops, small costs on admin routes, clients one operation reuses "
+                   "or error recovery builds, unset switches, pools no request thread uses, deprecations that still work) not shown; "
+                   "`--scope all` shows "
                    f"{'them' if count != 1 else 'it'}", err=True)
 
 
