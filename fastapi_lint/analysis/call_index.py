@@ -25,6 +25,16 @@ _Entry = tuple[int, ModuleSummary, Optional[FunctionFacts], CallSite]
 _CALLS_BITS = 24
 
 
+def _entries(position: int, summary: ModuleSummary) -> Iterator[_Entry]:
+    """The entries of the calls of the module at ``position`` of the project's, numbered as the
+    summaries order them (its module's position first)."""
+    number = position << _CALLS_BITS
+    for function, sites in call_groups(summary):
+        for site in sites:
+            yield number, summary, function, site
+            number += 1
+
+
 class CallIndex:
     """Every call of the project, looked up by the name it is written with, by what it resolves
     to, and by the keywords it passes: read by several rules. Each table is built on its first
@@ -54,20 +64,17 @@ class CallIndex:
         """Index the calls of the module at ``position`` of the project's. An entry's number
         orders the calls as the summaries do (its module's position first)."""
         written, with_keywords = self._written, self._keywords
-        number = position << _CALLS_BITS
-        for function, sites in call_groups(summary):
-            for site in sites:
-                entry = (number, summary, function, site)
-                number += 1
-                func = site.func
-                if func is not None:
-                    group = written.get(func)
-                    if group is None:
-                        written[func] = [entry]
-                    else:
-                        group.append(entry)
-                if site.kwargs:
-                    with_keywords.append(entry)
+        for entry in _entries(position, summary):
+            site = entry[3]
+            func = site.func
+            if func is not None:
+                group = written.get(func)
+                if group is None:
+                    written[func] = [entry]
+                else:
+                    group.append(entry)
+            if site.kwargs:
+                with_keywords.append(entry)
 
     def _inherit(self, project: Resolving, previous: CallIndex, unchanged: frozenset[str]) -> None:
         """The entries of ``previous``, but those of the modules not in ``unchanged``, which are
@@ -88,17 +95,12 @@ class CallIndex:
         added: list[_Entry] = []
         new_keys: dict[str, dict[Any, list[_Entry]]] = {kind: {} for kind in touched}
         for position in sorted(changed):
-            summary = project.summaries[position]
-            number = position << _CALLS_BITS
-            for function, sites in call_groups(summary):
-                for site in sites:
-                    entry = (number, summary, function, site)
-                    added.append(entry)
-                    number += 1
-                    for kind, keys in touched.items():
-                        for key in self._keys_of(kind, site, project):
-                            keys.add(key)
-                            new_keys[kind].setdefault(key, []).append(entry)
+            for entry in _entries(position, project.summaries[position]):
+                added.append(entry)
+                for kind, keys in touched.items():
+                    for key in self._keys_of(kind, entry[3], project):
+                        keys.add(key)
+                        new_keys[kind].setdefault(key, []).append(entry)
         for kind, keys in touched.items():
             table: dict[Any, list[_Entry]] = self._written if not kind else self._index[kind]
             for key in keys:

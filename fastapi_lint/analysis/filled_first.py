@@ -15,7 +15,7 @@ other call that runs or hands on a method of the object's class.
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import CallSite, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.test_code import module_in_tests
 
@@ -33,36 +33,34 @@ def filled_when_built(project: Project, class_path: str, place: str) -> bool:
         family = project.family(class_path)
         built = [(located, site) for located, site in project.function_calls_to(family)  # a test's aside
                  if site.func is not None and project.resolve(site.func).kind is RefKind.SYMBOL and not module_in_tests(located.module)]
-        found = memo[key] = bool(built) and all(_fills_first(project, located, site, family, place) for located, site in built)
+        classes = {base for member in family for base in project.mro(member)}
+        found = memo[key] = bool(built) and all(_fills_first(project, located, site, classes, place) for located, site in built)
     return found
 
 
-def _fills_first(project: Project, located: Located, built: CallSite, family: list[str], place: str) -> bool:
-    classes = {base for member in family for base in project.mro(member)}
-    later = sorted((site for site in located.function.calls if site.span.line > built.span.line or (
-        site.span.line == built.span.line and site.span.col > built.span.col)), key=lambda site: (site.span.line, site.span.col))
-    for site in later:
-        method = _method_of(project, site, classes)
+def _fills_first(project: Project, located: Located, built: CallSite, classes: set[str], place: str) -> bool:
+    """Whether the first call after ``built`` that runs or hands on a method of ``classes`` is an
+    unconditional call of one that fills ``place`` without a guard on it."""
+    after = (built.span.line, built.span.col)
+    for site in sorted((site for site in located.function.calls if (site.span.line, site.span.col) > after),
+                       key=lambda site: (site.span.line, site.span.col)):
+        method = _method_of(project, site.func, classes)
         if method is not None:
             callee = project.function(method)
             fills = callee is not None and place in callee.function.fills and not any(
                 guard.place == place for guard in callee.function.guards)
             return fills and not (site.conditional or site.in_loop or site.in_handler)
-        if any(_method_of_value(project, value, classes) for value in (*site.args, *(value for _, value in site.kwargs))):
+        if any(_method_of(project, value.ref, classes) for value in (*site.args, *(value for _, value in site.kwargs))):
             return False  # handed on (``add_task(bulk.scrape)``) before the place is filled
     return False
 
 
-def _method_of(project: Project, site: CallSite, classes: set[str]) -> str | None:
-    """The method of one of ``classes`` that ``site`` calls, if it calls one."""
-    if site.func is None:
+def _method_of(project: Project, ref: Ref | None, classes: set[str]) -> str | None:
+    """The method of one of ``classes`` that ``ref`` (a call's callee, a value passed) names, if any."""
+    if ref is None:
         return None
-    path = project.resolve(site.func).path
+    path = project.resolve(ref).path
     return path if path.rpartition(".")[0] in classes else None
-
-
-def _method_of_value(project: Project, value: Value, classes: set[str]) -> bool:
-    return value.ref is not None and project.resolve(value.ref).path.rpartition(".")[0] in classes
 
 
 _MEMO = per_project[dict[tuple[str, str], bool]](lambda project: {})

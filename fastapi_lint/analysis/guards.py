@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, ModuleSummary, Ref, RefKind
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Guard, Ref, RefKind
 from fastapi_lint.analysis.extract.deferred import may_mention
 from fastapi_lint.analysis.call_arguments import non_empty, passed, passes
 from fastapi_lint.analysis.cache_places import PARAMETER
@@ -51,7 +51,6 @@ from fastapi_lint.analysis.filled_first import filled_when_built
 from fastapi_lint.analysis.memoized import builds_behind_a_guard, is_cached, metaclass_keeps_instances
 from fastapi_lint.analysis.returned_values import returns_made
 from fastapi_lint.analysis.project import Located, Project, per_project
-from fastapi_lint.analysis.test_code import is_test_path
 from fastapi_lint.analysis.test_code import module_in_tests as module_in_tests  # where callers look for it
 
 # How many calls below a guard the store may be.

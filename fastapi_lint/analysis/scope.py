@@ -87,7 +87,7 @@ from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAP
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary
+from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.opt_in import defined_opt_in, set_only_elsewhere
@@ -99,7 +99,7 @@ from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint.analysis.test_code import in_examples, is_test_path
-from fastapi_lint.analysis.untaken import unpassed, untaken_lines
+from fastapi_lint.analysis.untaken import targets_by_site, unpassed, untaken_lines
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
 _STARTED = frozenset({"background_task", "nested"})
@@ -252,15 +252,12 @@ class _Placer(BlindRegistrations, ModuleClosure):
         registry's, loaded by name) may be any deployment's pick: it stays."""
         found = self._unpicked_memo.get(caller)
         if found is None:
-            by_site: dict[int, tuple[CallSite, list[str]]] = {}
-            for site, target in self.graph.runs(caller):
-                by_site.setdefault(id(site), (site, []))[1].append(target)
             unpicked: set[tuple[int, str]] = set()
             picked: set[tuple[int, str]] = set()
             located = self.project.function(caller)
             # the implementations no caller a request runs hands down (``untaken.unpassed``)
             passed_over = unpassed(self.graph, self.model.roles, located) if located is not None else frozenset()
-            for site, targets in by_site.values():
+            for site, targets in targets_by_site(self.graph, caller):
                 shown = [target for target in targets if len(targets) > 1 and self._made_where(target) == "examples"]
                 if shown and not any(self._made_where(target) == "service" for target in targets):
                     shown = []

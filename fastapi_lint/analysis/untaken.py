@@ -121,11 +121,8 @@ def unpassed(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
     found = memo.get(located.function.path)
     if found is None:
         project, parameters = graph.project, {param.name for param in located.function.params}
-        by_site: dict[int, tuple[CallSite, list[str]]] = {}
-        for site, target in graph.runs(located.function.path):
-            by_site.setdefault(id(site), (site, []))[1].append(target)
         pairs: set[tuple[int, str]] = set()
-        for site, targets in by_site.values():
+        for site, targets in targets_by_site(graph, located.function.path):
             receiver = site.text.rpartition(".")[0]
             classes = classes_passed(graph, roles, located, receiver) if len(targets) > 1 and receiver in parameters else None
             if classes:
@@ -134,6 +131,14 @@ def unpassed(graph: CallGraph, roles: Mapping[str, set[str]], located: Located) 
                              and method.function.class_path is not None and method.function.class_path not in runs)
         found = memo[located.function.path] = frozenset(pairs)
     return found
+
+
+def targets_by_site(graph: CallGraph, path: str) -> list[tuple[CallSite, list[str]]]:
+    """The functions each call of the function at ``path`` may run (``graph.runs``), by call."""
+    by_site: dict[int, tuple[CallSite, list[str]]] = {}
+    for site, target in graph.runs(path):
+        by_site.setdefault(id(site), (site, []))[1].append(target)
+    return list(by_site.values())
 
 
 def classes_passed(graph: CallGraph, roles: Mapping[str, set[str]], located: Located, parameter: str,

@@ -51,17 +51,18 @@ def branches(body: list[ast.stmt], parameters: frozenset[str], resolve: Resolve,
     = cache``) is that parameter;
     a local the body binds once, to ``kwargs.get("role")`` of its ``**kwargs`` (``star_kwargs``),
     is the keyword ``role``."""
-    rebound = _rebound(body)
+    first = _first_bindings(body)
+    rebound = frozenset(first)
     kept = parameters - rebound
     keywords = _keyword_locals(body, star_kwargs) if star_kwargs and star_kwargs not in rebound else {}
     fields = _kept_attributes(body, kept, self_name)
     renamed = {**keywords, **{field: parameter for field, parameter in fields.items() if field not in parameters}}
     found: list[Branch] = []
     _search(body, kept | frozenset(f"{self_name}.{field}" for field in fields) | frozenset(keywords), resolve, found)
-    if parameters & rebound:  # a test before the body binds the parameter again still reads the caller's value
-        first = _first_bindings(body)
+    bound_again = parameters & rebound
+    if bound_again:  # a test before the body binds a parameter again still reads the caller's value
         for index in range(len(body)):
-            _branches_of(body, index, frozenset(name for name in parameters & rebound if first[name] > index), resolve, found)
+            _branches_of(body, index, frozenset(name for name in bound_again if first[name] > index), resolve, found)
     return tuple(branch._replace(name=renamed.get(branch.name, branch.name)) for branch in found)
 
 
