@@ -172,9 +172,10 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def cli(tool: list[str], root: Path, target: Path, into: list[float] | None = None) -> tuple[float, str]:
+def cli(tool: list[str], root: Path, target: Path, into: list[float] | None = None, daemon: bool = False) -> tuple[float, str]:
     started, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run([*tool, "check", str(target.relative_to(root)), "--format", "concise", "--exit-zero"],
+    background = ["--daemon"] if daemon else []
+    done = subprocess.run([*tool, "check", str(target.relative_to(root)), "--format", "concise", "--exit-zero", *background],
                           cwd=root, capture_output=True, text=True, check=False)
     took = time.perf_counter() - started
     if into is not None:  # the process and the workers it reaped
@@ -217,6 +218,9 @@ def main() -> int:
     ap.add_argument("--fastapi-lint", default=None, help="the CLI to time (default: this Python's -m fastapi_lint)")
     ap.add_argument("--no-check", action="store_true", help="do not compare answers with fresh full runs")
     ap.add_argument("--no-cli", action="store_true")
+    ap.add_argument("--no-session", action="store_true", help="time the CLI only")
+    ap.add_argument("--daemon", action="store_true",
+                    help="also time each CLI run with --daemon (its background process), after the plain one")
     args = ap.parse_args()
     tool = [args.fastapi_lint] if args.fastapi_lint else [sys.executable, "-m", "fastapi_lint"]
     with tempfile.TemporaryDirectory() as folder:
@@ -236,7 +240,7 @@ def main() -> int:
         from fastapi_lint.run import session as session_module
 
         remembered = getattr(session_module, "HISTORY", 1)
-        for history in sorted({remembered, 1}, reverse=True):
+        for history in ([] if args.no_session else sorted({remembered, 1}, reverse=True)):
             # With a history, taking the call away again is an undo: the check before it is carried
             # over. With none (1: the last check only), every step runs what the change needs.
             session_module.HISTORY = history  # type: ignore[attr-defined]
@@ -278,25 +282,31 @@ def main() -> int:
         if args.no_cli:
             return 0
         cli(tool, root, edit.helper)  # warm the cache
-        cli_add: list[float] = []
-        cli_remove: list[float] = []
-        stash: list[float] = []
-        unstash: list[float] = []
+        rows = ("CLI one-file, add blocking call", "CLI one-file, remove it", "CLI one-file, another file stashed",
+                "CLI one-file, stash popped")
+        times: dict[str, list[float]] = {row: [] for row in rows}
+        if args.daemon:
+            for row in rows:
+                times[row + " --daemon"] = []
+            print(summary("CLI --daemon, first run (starts the process)", [cli(tool, root, edit.helper, daemon=True)[0]]))
         other = edit.other.read_bytes()
         for run in range(args.runs):
-            for text, into in ((edit.edited_for(run), cli_add), (edit.original, cli_remove)):
-                edit.helper.write_bytes(text)
-                took, out = cli(tool, root, edit.helper, into)
-                into.append(took)
-            for text, into in ((_with_function(other), stash), (other, unstash)):
-                edit.other.write_bytes(text)
-                took, out = cli(tool, root, edit.helper, into)
-                into.append(took)
+            steps = ((edit.helper, edit.edited_for(run), rows[0]), (edit.helper, edit.original, rows[1]),
+                     (edit.other, _with_function(other), rows[2]), (edit.other, other, rows[3]))
+            for file, text, row in steps:
+                file.write_bytes(text)
+                took, out = cli(tool, root, edit.helper, times[row])
+                times[row].append(took)
+                if args.daemon:
+                    took, answered = cli(tool, root, edit.helper, times[row + " --daemon"], daemon=True)
+                    times[row + " --daemon"].append(took)
+                    if answered != out and not args.no_check:
+                        raise SystemExit(f"--daemon answered otherwise than a plain run after: {row}\n{answered}\n{out}")
+        if args.daemon:
+            subprocess.run([*tool, "daemon", "stop"], cwd=root, capture_output=True, check=False)
         print(f"load {os.getloadavg()[0]:.2f}")
-        print(summary("CLI one-file, add blocking call", cli_add))
-        print(summary("CLI one-file, remove it", cli_remove))
-        print(summary("CLI one-file, another file stashed", stash))
-        print(summary("CLI one-file, stash popped", unstash))
+        for row, took in times.items():
+            print(summary(row, took))
     return 0
 
 

@@ -76,6 +76,7 @@ from fastapi_lint.discovery import Discovered as Discovered  # --show-files' ans
 from fastapi_lint.run.pipeline import LintResult as LintResult  # what a run gives the CLI
 from fastapi_lint.run.projects import Project as Project, merged_results as merged_results, plan_projects as plan_projects
 from fastapi_lint.run.projects import force_excluded as force_excluded
+from fastapi_lint.api.warm import WarmProjects as WarmProjects  # check --daemon's kept projects
 from fastapi_lint.run.session import Checked as Checked, ProjectSession as ProjectSession  # a project kept between checks (editors)
 
 # Names the single module this package replaced offered too (it imported them): kept, so that

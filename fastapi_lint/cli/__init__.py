@@ -1,11 +1,13 @@
-"""The command line: ``fastapi-lint [check] PATHS``, ``rules``, ``explain``, ``routes``, ``clean``.
+"""The command line: ``fastapi-lint [check] PATHS``, ``rules``, ``explain``, ``routes``, ``clean``,
+``server``, ``daemon``.
 
 Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage, config
 or internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Errors are one
 line on stderr, never a traceback (``--debug`` shows it).
 
 This module holds the group and the entry point. The commands live in ``check.py`` (with
-``stdin.py`` for standard input) and ``commands.py``; what they are given, checked, in
+``stdin.py`` for standard input), ``commands.py`` and ``daemon_serve.py`` (``check --daemon``'s
+background process; ``daemon.py`` its client, which the entry point asks first); what they are given, checked, in
 ``options.py``; what they write in ``output.py``, with the exit codes, the error and note lines,
 and ``one_exit``, each command's one way out. The commands never import this module (the layer
 test forbids import cycles), so what they share lives there.
@@ -21,7 +23,7 @@ from typing import Any, NoReturn
 import click
 
 from fastapi_lint import __version__
-from fastapi_lint.cli import check, commands
+from fastapi_lint.cli import check, commands, daemon, daemon_serve
 from fastapi_lint.cli.output import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, echo_note
 
 
@@ -66,6 +68,10 @@ def entry() -> NoReturn:
     the heap down. A large project's facts are millions of objects; freeing them one by one at
     interpreter exit took 0.1 s of a 2 s run, for nothing. Tests call ``main``, which returns."""
     signal.signal(signal.SIGTERM, _terminate)
+    if daemon.wanted(sys.argv[1:]):
+        answered = daemon.ask(sys.argv[1:])
+        if answered is not None:
+            _leave(answered)
     try:
         main()
         code: int = EXIT_OK
@@ -75,6 +81,10 @@ def entry() -> NoReturn:
         code = EXIT_INTERRUPTED
     except Terminated:
         code = EXIT_TERMINATED
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
     for stopping in (signal.SIGINT, signal.SIGTERM):  # from here on a signal ends the process as it is
         signal.signal(stopping, signal.SIG_DFL)
     for stream in (sys.stdout, sys.stderr):
@@ -107,3 +117,4 @@ main.add_command(commands.explain)
 main.add_command(commands.routes)
 main.add_command(commands.server)
 main.add_command(commands.clean)
+main.add_command(daemon_serve.daemon)

@@ -18,6 +18,7 @@ from fastapi_lint.cli.output import (
     EXIT_FINDINGS,
     EXIT_OK,
     Failure,
+    RunHere,
     echo_error,
     echo_fix_summary,
     echo_no_project_note,
@@ -46,7 +47,7 @@ from fastapi_lint.reporters import FORMATS
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from fastapi_lint.api import LintResult, Project
+    from fastapi_lint.api import LintResult, Project, WarmProjects
 
 
 @click.command()
@@ -102,6 +103,10 @@ if TYPE_CHECKING:
 @click.option("--python", default=None, metavar="PATH",
               help="The project's virtualenv (its folder or bin/python): calls into its installed packages are "
                    "followed to what they wait on; `none` for none (default: VIRTUAL_ENV, else .venv or venv).")
+@click.option("--daemon", is_flag=True,
+              help="Hand the check to a background process that keeps the project in memory (started when none "
+                   "runs for this folder; it leaves after 30 idle minutes): a run after an edit then costs about "
+                   "the edit (pre-commit). Plain checks only; or set FASTAPI_LINT_DAEMON=1.")
 @color_option
 @one_exit
 def check(**given: Any) -> int:
@@ -121,6 +126,8 @@ def check(**given: Any) -> int:
 def run(options: CheckOptions) -> int:
     """The check ``options`` ask for; its exit code. An error is one line (``Failure``), never a
     traceback unless ``--debug`` asks for it."""
+    if _warm() is not None and not options.plain:
+        raise RunHere  # in the background process: the client runs it
     usage = options.usage_problem()
     if usage is not None:
         fail(usage)
@@ -160,9 +167,12 @@ def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | N
                                                                                                options.config_file)]
     projects = plan_projects([(config, paths, options.cache_folder(config)) for config, paths in groups])
 
+    warm = _warm()
+    linter = lint_project if warm is None else warm.lint_project
+
     def lint(project: Project, fixing: bool = False) -> LintResult:
         with progress(options.output_format, options.quiet, options.color) as (on_discovered, on_progress):
-            found = lint_project(project, debug=options.debug, jobs=options.jobs, on_progress=on_progress,
+            found = linter(project, debug=options.debug, jobs=options.jobs, on_progress=on_progress,
                                  on_discovered=on_discovered, facts=options.facts, follow_links=not options.writes)
         if not fixing:
             baselined(found, project)
@@ -191,6 +201,14 @@ def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | N
             else:
                 baselined(results[index], project)
     return _report(projects, results, fixed, options)
+
+
+def _warm() -> WarmProjects | None:
+    """The projects kept by ``check --daemon``'s background process, when this run is one of its
+    (``daemon_serve.py`` hands them to the command)."""
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context is not None else None
+    return obj.get("warm") if isinstance(obj, dict) else None
 
 
 def _report(projects: list[Project], results: list[LintResult], fixed: list[Diagnostic], options: CheckOptions) -> int:

@@ -105,6 +105,7 @@ class CheckOptions:
     force_exclude: bool | None = None
     respect_gitignore: bool | None = None
     python: str | None = None
+    daemon: bool = False
 
     @property
     def stdin(self) -> bool:
@@ -123,6 +124,12 @@ class CheckOptions:
         """Fixes, ``--timings`` (routes, unresolved calls) and SARIF's fixes read the project's
         facts; a plain check can reuse the last run's findings when nothing changed."""
         return self.fix or self.diff or self.timings or self.add_noqa or self.output_format == "sarif"
+
+    @property
+    def plain(self) -> bool:
+        """A check that only reports findings: what ``--daemon``'s background process serves."""
+        return not (self.stdin or self.facts or self.writes or self.show_settings or self.show_files
+                    or self.write_baseline is not None)
 
     @property
     def writes(self) -> bool:

@@ -28,6 +28,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
 
 
+class RunHere(Exception):
+    """Raised in ``check --daemon``'s background process by a run it does not serve (one that
+    writes files, reads standard input or the project's facts): the client runs it itself."""
+
+
 def stdout_stream() -> TextIO:
     # sys's streams, looked up at call time: click's test runner swaps them.
     return sys.stdout

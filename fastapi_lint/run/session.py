@@ -42,12 +42,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.paths import display_path, real_or_absolute
+from fastapi_lint.run.checked import Checked as Checked, Run as _Run
 
 if TYPE_CHECKING:
     from fastapi_lint.analysis.context import Context
@@ -56,55 +56,8 @@ if TYPE_CHECKING:
     from fastapi_lint.analysis.inheritance import Changes
     from fastapi_lint.config import Config
     from fastapi_lint.diagnostics import Diagnostic
+    from fastapi_lint.discovery import Discovered
     from fastapi_lint.run.relocation import Relocation, ToldApart
-
-
-class Checked:
-    """The project phase's answer for one configuration."""
-
-    def __init__(
-        self,
-        by_path: dict[str, list[Diagnostic]],
-        context: Context | None,
-        internal_errors: list[str] | None = None,
-        link: Callable[[], Context] | None = None,
-    ) -> None:
-        self.by_path = by_path  # display path -> findings (parse errors included), sorted
-        self.internal_errors = internal_errors if internal_errors is not None else []
-        self._context = context
-        self._link = link  # builds the context on first use, when the findings were carried over
-        # the last check's findings brought up to date, without the project phase (no fact changed)
-        self.carried_over = link is not None
-
-    @property
-    def context(self) -> Context | None:
-        """The facts the rules read (the linked project, its FastAPI model); after an edit that
-        changed no fact, linked when first asked for."""
-        if self._context is None and self._link is not None:
-            self._context, self._link = self._link(), None
-        return self._context
-
-    @property
-    def linked(self) -> bool:
-        """Whether the linked project is built (and held) already."""
-        return self._context is not None
-
-    def release(self) -> None:
-        """The session no longer answers with this: what refers back to the context is dropped,
-        so that it is freed as soon as no client holds it (``Context.release``)."""
-        if self._context is not None:
-            self._context.release()
-
-
-@dataclass
-class _Run:
-    """A check of one configuration, as a later check may start from it."""
-
-    outcomes: dict[str, ModuleSummary | Diagnostic]  # display path -> the facts it was computed from
-    # the rules' findings, each with whether a ``# noqa`` silenced it; None: not to be carried
-    # over (a rule failed, or FAS901 reads the comments themselves)
-    findings: tuple[tuple[Diagnostic, bool], ...] | None
-    served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
 
 
 @dataclass
@@ -153,6 +106,7 @@ class ProjectSession:
         # the import-root names it was linked from: the next may take its answers (``_inheritance``)
         self._linked: dict[Config, tuple[dict[str, ModuleSummary | Diagnostic], object, Context]] = {}
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
+        self.discovered: Discovered | None = None  # what the last ``refresh`` found on disk
 
     def files(self) -> dict[str, Path]:
         """The project's files by display path."""
@@ -181,7 +135,8 @@ class ProjectSession:
         the display paths whose facts changed (a file with an overlay keeps it)."""
         from fastapi_lint.discovery import discover
 
-        present = {real_or_absolute(path): (path, display_path(path)) for path in discover([self.root], self.config).files}
+        self.discovered = discover([self.root], self.config)
+        present = {real_or_absolute(path): (path, display_path(path)) for path in self.discovered.files}
         changed: list[str] = []
         for real in set(self._files) - set(present):
             if self._files[real].overlaid:
@@ -288,6 +243,7 @@ class ProjectSession:
         from fastapi_lint.config import selected_codes, source_roots
         from fastapi_lint.diagnostics import Diagnostic
         from fastapi_lint.run.check import check_context, served_by_the_app
+        from fastapi_lint.run.pipeline import parse_errors_out_of_scope
 
         summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
         shown = self.files()
@@ -307,9 +263,11 @@ class ProjectSession:
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
         served = served_by_the_app(phase2, errors, config)
+        out_of_scope = phase2.out_of_scope + len(parse_errors_out_of_scope(errors, config, served))
         checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, served), phase2.context,
-                          phase2.internal_errors)
-        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served))
+                          phase2.internal_errors, out_of_scope=out_of_scope, has_app=phase2.has_app)
+        self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served,
+                                             out_of_scope, phase2.has_app))
         return checked
 
     def _inheritance(self, config: Config, outcomes: dict[str, ModuleSummary | Diagnostic],
@@ -409,8 +367,8 @@ class ProjectSession:
 
         # The facts moved but say the same: what the app imports is what it was.
         checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced], run.served),
-                          None, link=link)
-        self._remember(config, checked, _Run(outcomes, tuple(findings), run.served))
+                          None, link=link, out_of_scope=run.out_of_scope, has_app=run.has_app)
+        self._remember(config, checked, _Run(outcomes, tuple(findings), run.served, run.out_of_scope, run.has_app))
         return checked
 
     def _free(self) -> None:

@@ -40,7 +40,7 @@ async def slow():
 def test_hook_definitions() -> None:
     yaml = pytest.importorskip("yaml")
     hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text())}
-    assert set(hooks) == {"fastapi-lint", "fastapi-lint-fix"}
+    assert set(hooks) == {"fastapi-lint", "fastapi-lint-fix", "fastapi-lint-daemon"}
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types"] == ["python"]
@@ -48,6 +48,7 @@ def test_hook_definitions() -> None:
         assert hook["require_serial"] is True  # one process sees the whole project
     assert "--fix" in hooks["fastapi-lint-fix"]["entry"].split()
     assert "--fix" not in hooks["fastapi-lint"]["entry"].split()
+    assert hooks["fastapi-lint-daemon"]["entry"].split() == [*hooks["fastapi-lint"]["entry"].split(), "--daemon"]
     for hook in hooks.values():  # in the entry, so that a user's own args keep it
         assert "--force-exclude" in hook["entry"].split()
 

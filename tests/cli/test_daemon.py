@@ -1,0 +1,179 @@
+"""``check --daemon``: a background process answers as a plain run would, after edits in other
+files too; it stays in this user's private folder, leaves when idle or told, and whatever it
+does not serve runs in the client's process.
+
+Real processes throughout (the client, and the process it starts), each test with a runtime
+folder of its own (``XDG_RUNTIME_DIR``), stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX") or os.name != "posix", reason="Unix sockets")
+
+ROUTES = """\
+from fastapi import FastAPI
+
+from shop.helpers import load
+
+app = FastAPI()
+
+
+@app.get("/items")
+async def items():
+    return load()
+"""
+
+HELPERS = """\
+def load():
+    return [1, 2]
+"""
+
+BLOCKING_HELPERS = """\
+import time
+
+
+def load():
+    time.sleep(1)
+    return [1, 2]
+"""
+
+
+@pytest.fixture
+def runtime() -> Iterator[Path]:
+    """A private runtime folder, short enough for a socket's path; its processes stopped after."""
+    folder = Path(tempfile.mkdtemp(prefix="fl"))
+    folder.chmod(0o700)
+    yield folder
+    subprocess.run([sys.executable, "-m", "fastapi_lint", "daemon", "stop", "--all"], env=_env(folder),
+                   capture_output=True, timeout=60, check=False)
+    for found in sorted(folder.rglob("*"), reverse=True):
+        found.rmdir() if found.is_dir() else found.unlink()
+    folder.rmdir()
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "routes.py").write_text(ROUTES)
+    (package / "helpers.py").write_text(HELPERS)
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    return tmp_path
+
+
+def _env(runtime: Path, **more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "FASTAPI_LINT_DAEMON")}
+    env.update({"XDG_RUNTIME_DIR": str(runtime), "FASTAPI_LINT_DAEMON_IDLE": "120", **more})
+    return env
+
+
+def _run(cwd: Path, runtime: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fastapi_lint", *args], cwd=cwd, env=_env(runtime, **env),
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _summary_free(stderr: str) -> str:
+    """Standard error without the summary line's time."""
+    return "\n".join(line.partition(" in ")[0] if line.startswith("Checked ") else line for line in stderr.splitlines())
+
+
+def _sockets(runtime: Path) -> list[Path]:
+    return sorted(runtime.glob("fastapi-lint-*/*.sock"))
+
+
+def _same(shop: Path, runtime: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The run of ``args`` with ``--daemon``, checked against the same run without it."""
+    plain = _run(shop, runtime, *args, **env)
+    served = _run(shop, runtime, *args, "--daemon", **env)
+    assert (served.returncode, served.stdout) == (plain.returncode, plain.stdout)
+    assert _summary_free(served.stderr) == _summary_free(plain.stderr)
+    return served
+
+
+def test_a_background_process_answers_as_a_plain_run_after_edits_elsewhere(shop: Path, runtime: Path) -> None:
+    routes = "shop/routes.py"
+    first = _same(shop, runtime, "check", routes, "--format", "concise")
+    assert first.returncode == 0 and "note" not in first.stderr
+    assert len(_sockets(runtime)) == 1  # started by the first run, and kept
+    (shop / "shop" / "helpers.py").write_text(BLOCKING_HELPERS)  # another file: the route now blocks
+    blocked = _same(shop, runtime, "check", routes, "--format", "concise")
+    assert blocked.returncode == 1 and "FAS102" in blocked.stdout
+    (shop / "shop" / "extra.py").write_text("def more():\n    return 1\n")  # a file comes
+    _same(shop, runtime, "check", routes, "shop/helpers.py")
+    (shop / "shop" / "helpers.py").write_text(HELPERS)
+    (shop / "shop" / "extra.py").unlink()  # and goes
+    assert _same(shop, runtime, "check", routes).returncode == 0
+    _same(shop, runtime, "check", ".", "--format", "json")
+    status = _run(shop, runtime, "daemon", "status")
+    assert "5 runs" in status.stdout and str(shop) in status.stdout  # every --daemon run above served there
+
+
+def test_the_configuration_and_the_environment_are_the_clients(shop: Path, runtime: Path) -> None:
+    (shop / "shop" / "helpers.py").write_text(BLOCKING_HELPERS)
+    assert "FAS102" in _same(shop, runtime, "check", "shop/routes.py").stdout
+    coloured = _same(shop, runtime, "check", "shop/routes.py", FORCE_COLOR="1")
+    assert "\x1b[" in coloured.stdout
+    (shop / "pyproject.toml").write_text('[tool.fastapi-lint]\nignore = ["FAS102"]\n')
+    assert "FAS102" not in _same(shop, runtime, "check", "shop/routes.py").stdout
+
+
+def test_runs_that_write_or_read_standard_input_run_in_the_client(shop: Path, runtime: Path) -> None:
+    (shop / "shop" / "helpers.py").write_text(BLOCKING_HELPERS)
+    fixed = _run(shop, runtime, "check", ".", "--fix", "--daemon")
+    assert fixed.returncode in (0, 1) and "note" not in fixed.stderr
+    listed = _run(shop, runtime, "check", "--show-files", "--daemon")
+    assert "shop/routes.py" in listed.stdout
+    assert _sockets(runtime) == []  # neither started a process
+    streamed = subprocess.run([sys.executable, "-m", "fastapi_lint", "check", "-", "--daemon"], cwd=shop,
+                              env=_env(runtime), input=BLOCKING_HELPERS, capture_output=True, text=True, timeout=60)
+    assert streamed.returncode in (0, 1) and _sockets(runtime) == []
+
+
+def test_a_folder_open_to_others_is_not_used(shop: Path, runtime: Path) -> None:
+    shared = runtime / f"fastapi-lint-{os.getuid()}"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    served = _run(shop, runtime, "check", "shop/routes.py", "--daemon")
+    plain = _run(shop, runtime, "check", "shop/routes.py")
+    assert "is not a folder of this user's alone" in served.stderr and "linting in this process" in served.stderr
+    assert served.stdout == plain.stdout and served.returncode == plain.returncode
+    assert list(shared.iterdir()) == []
+
+
+def test_a_socket_left_by_a_dead_process_is_replaced(shop: Path, runtime: Path) -> None:
+    _same(shop, runtime, "check", "shop/routes.py")
+    [address] = _sockets(runtime)
+    assert "stopped 1" in _run(shop, runtime, "daemon", "stop").stdout
+    assert _sockets(runtime) == []
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(address))  # a socket file nobody listens on
+    dead.close()
+    served = _same(shop, runtime, "check", "shop/routes.py")
+    assert "note" not in served.stderr
+    assert "1 runs" in _run(shop, runtime, "daemon", "status").stdout
+
+
+def test_an_idle_process_leaves(shop: Path, runtime: Path) -> None:
+    _same(shop, runtime, "check", "shop/routes.py", FASTAPI_LINT_DAEMON_IDLE="1")
+    deadline = time.monotonic() + 30
+    while _sockets(runtime) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sockets(runtime) == []
+    assert "no background process" in _run(shop, runtime, "daemon", "status").stdout
+
+
+def test_the_switch_in_the_environment_asks_for_it(shop: Path, runtime: Path) -> None:
+    _run(shop, runtime, "check", "shop/routes.py", FASTAPI_LINT_DAEMON="1")
+    assert len(_sockets(runtime)) == 1
