@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 # The cache folder a project keeps at its root (``api.default_cache_dir``).
@@ -22,6 +24,32 @@ def real_or_absolute(path: str | os.PathLike[str]) -> str:
     """``real_path``, or the path made absolute when it cannot be resolved."""
     real = real_path(path)
     return real if real is not None else os.path.abspath(path)
+
+
+def real_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """``real_or_absolute`` of each of ``paths``, each folder resolved once: a file that is not a
+    link is its folder's real path and its name (one ``lstat``, where ``realpath`` takes one per
+    part of the path: a project's thousands of files share a few hundred folders)."""
+    folders: dict[str, str | None] = {}
+    found: list[str] = []
+    for path in paths:
+        if os.pardir in os.fspath(path):  # ``link/..`` is not what ``abspath`` makes of it: ``realpath`` decides
+            found.append(real_or_absolute(path))
+            continue
+        absolute = os.path.abspath(path)
+        folder, name = os.path.split(absolute)
+        try:
+            linked = stat.S_ISLNK(os.lstat(absolute).st_mode)
+        except (OSError, ValueError):
+            linked = True  # missing or unreadable: as ``realpath`` says
+        if linked or not name:
+            found.append(real_or_absolute(path))
+            continue
+        if folder not in folders:
+            folders[folder] = real_path(folder)
+        real_folder = folders[folder]
+        found.append(os.path.join(real_folder, name) if real_folder is not None else real_or_absolute(path))
+    return found
 
 
 def display_path(path: Path) -> str:

@@ -72,8 +72,7 @@ class WarmProjects:
         session, known_inputs = self._session(key, root, jobs)
         changed = session.refresh()
         files = session.files()
-        given = {real_or_absolute(str(path)) for path in project.lint_targets[1:]}
-        if not given <= {real_or_absolute(str(path)) for path in files.values()}:
+        if not all(session.has(path) for path in project.lint_targets[1:]):
             return None  # a file named that the walk does not find (excluded, but named): linted as named
         inputs = run_inputs(project.config, files)
         if known_inputs is not None and inputs != known_inputs:
@@ -85,8 +84,12 @@ class WarmProjects:
         found = session.discovered
         assert found is not None
         checked = session.check()
-        diagnostics = sorted((d for found_here in checked.by_path.values() for d in found_here),
-                             key=lambda d: d.sort_key())
+        shown, reported = list(files), list(checked.by_path)
+        if project.wanted is not None:  # only what is reported on (``report_on_own``), found without resolving every path
+            reals, wanted = session.real_paths(), project.wanted
+            shown = [path for path in shown if reals[path] in wanted]
+            reported = [path for path in reported if (reals.get(path) or real_or_absolute(path)) in wanted]
+        diagnostics = sorted((d for path in reported for d in checked.by_path[path]), key=lambda d: d.sort_key())
         return LintResult(
             diagnostics=diagnostics,
             files=len(found.files),
@@ -100,7 +103,7 @@ class WarmProjects:
             carried_over=checked.carried_over,
             out_of_scope=checked.out_of_scope,
             has_app=checked.has_app,
-            paths=list(files),
+            paths=shown,
             notes=found.notes,
         )
 

@@ -19,7 +19,7 @@ from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.discovery import PYTHON_SUFFIXES, GitIgnores
 from fastapi_lint.paths import is_within
 from fastapi_lint.discovery import force_excluded as excluded_by_config
-from fastapi_lint.paths import project_scope, real_or_absolute
+from fastapi_lint.paths import project_scope, real_or_absolute, real_paths
 from fastapi_lint.run.pipeline import LintResult
 
 
@@ -78,10 +78,12 @@ def report_on_own(found: LintResult, project: Project) -> None:
     """Leave in ``found`` only what ``project`` reports on: the files given, when the project
     was linted for their context, and never the files of another configuration's paths."""
     if project.wanted is not None:  # the project was linted for context; report on the files given
-        found.diagnostics = [d for d in found.diagnostics if real_or_absolute(d.path) in project.wanted]
+        wanted = project.wanted
+        found.diagnostics = [d for d, real in zip(found.diagnostics, real_paths(d.path for d in found.diagnostics))
+                             if real in wanted]
         found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
-                          and real_or_absolute(str(target)) in project.wanted)
-        found.paths = [path for path in found.paths if real_or_absolute(path) in project.wanted]
+                          and real_or_absolute(str(target)) in wanted)
+        found.paths = [path for path, real in zip(found.paths, real_paths(found.paths)) if real in wanted]
     elif project.others:  # linted for context too; another configuration reports on them
         theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
         found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi_lint.paths import display_path, real_or_absolute
+from fastapi_lint.paths import display_path, real_or_absolute, real_paths
 from fastapi_lint.run.checked import Checked as Checked, Run as _Run
 
 if TYPE_CHECKING:
@@ -112,6 +112,14 @@ class ProjectSession:
         """The project's files by display path."""
         return {f.shown: f.path for f in self._files.values()}
 
+    def real_paths(self) -> dict[str, str]:
+        """The real path of each file by display path."""
+        return {f.shown: real for real, f in self._files.items()}
+
+    def has(self, path: Path) -> bool:
+        """Whether ``path`` is one of the project's files (or an overlay of the session's)."""
+        return real_or_absolute(path) in self._files
+
     def summary(self, path: Path) -> ModuleSummary | Diagnostic | None:
         """The facts of ``path`` as the session has them (overlay first), or its FAS900; None: not in the project."""
         found = self._files.get(real_or_absolute(path))
@@ -136,7 +144,7 @@ class ProjectSession:
         from fastapi_lint.discovery import discover
 
         self.discovered = discover([self.root], self.config)
-        present = {real_or_absolute(path): (path, display_path(path)) for path in self.discovered.files}
+        present = dict(zip(real_paths(self.discovered.files), self.discovered.files))
         changed: list[str] = []
         for real in set(self._files) - set(present):
             if self._files[real].overlaid:
@@ -144,10 +152,10 @@ class ProjectSession:
             gone = self._files.pop(real)
             changed.append(gone.shown)
         stale: list[str] = []
-        for real, (path, shown) in present.items():
+        for real, path in present.items():
             known = self._files.get(real)
             if known is None:
-                self._files[real] = _File(path, shown)
+                self._files[real] = _File(path, display_path(path))
             elif known.overlaid or known.stamp == _stamp(path):
                 continue
             stale.append(real)
