@@ -48,5 +48,10 @@ def example_folder(path: str) -> str | None:
 
 def module_in_tests(summary: ModuleSummary) -> bool:
     """Whether the module is test code, by its dotted name."""
-    *package, name = summary.module.split(".")
-    return is_test_path((*package, name if summary.is_package else f"{name}.py"))
+    return _named_as_tests(summary.module, summary.is_package)
+
+
+@lru_cache(maxsize=1 << 16)  # asked of the same few thousand modules on every check
+def _named_as_tests(module: str, is_package: bool) -> bool:
+    *package, name = module.split(".")
+    return is_test_path((*package, name if is_package else f"{name}.py"))

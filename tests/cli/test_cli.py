@@ -160,7 +160,7 @@ def test_only_the_group_and_one_exit_leave_the_process() -> None:
 
     for file in sorted(Path(cli.__file__).parent.glob("*.py")):
         visit(ast.parse(file.read_text(encoding="utf-8")), file.stem)
-    assert callers == {"__init__:invoke", "__init__:_leave", "output:run"}
+    assert callers == {"group:invoke", "leaving:leave", "output:run"}
 
 
 def test_exit_code_is_what_sys_exit_would_give(capsys: pytest.CaptureFixture[str]) -> None:

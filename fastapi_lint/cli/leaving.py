@@ -1,0 +1,20 @@
+"""How the console script leaves: at once, the standard streams flushed (``cli.entry``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import NoReturn
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with ``code`` at once, the standard streams flushed (``run``)."""
+    for stopping in (signal.SIGINT, signal.SIGTERM):  # from here on a signal ends the process as it is
+        signal.signal(stopping, signal.SIG_DFL)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing more to say
+            pass
+    os._exit(code)
