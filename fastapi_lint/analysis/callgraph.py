@@ -38,7 +38,7 @@ from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
 # What building an object runs, in the order a class's own ``__init__`` hides the others.
-_CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
+CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
 # How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
 _FORWARDS = 3
 
@@ -266,7 +266,7 @@ class CallGraph:
 
     def _constructor(self, class_path: str) -> str | None:
         """Its ``__init__``, or what a generated one calls (``__post_init__``, ``model_post_init``)."""
-        return next((found for name in _CONSTRUCTORS if (found := self._method(class_path, name))), None)
+        return next((found for name in CONSTRUCTORS if (found := self._method(class_path, name))), None)
 
     def _method(self, class_path: str, name: str) -> str | None:
         for klass in self.project.mro(class_path):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.extract.parse import text_digest
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
+from fastapi_lint.analysis.callgraph import CONSTRUCTORS
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target
@@ -26,6 +27,11 @@ SLEEP = "time.sleep"
 THREADPOOL_ROLES = frozenset({"route", "dependency"})
 # Roles that must stay coroutines (an ``@app.middleware("http")`` function is awaited).
 ASYNC_ONLY_ROLES = frozenset({"middleware"})
+
+
+# Methods a call of a class or of its object runs (``CallGraph.target``): a call written with
+# another name runs them.
+_RUN_BY_CLASSES = frozenset({"__call__", *CONSTRUCTORS})
 
 
 class _Index:
@@ -117,6 +123,13 @@ class Facts:
         Those callers expect a coroutine; FastAPI, which calls routes and dependencies
         through ``Depends`` and the decorators, does not count: it handles both kinds.
         """
+        path = located.function.path
+        if path.rpartition(".")[2] not in _RUN_BY_CLASSES and not self.project.deferred_bodies:
+            # Only a call resolving to the function itself runs it (``CallGraph.target``): the
+            # index finds those without resolving every call of the project (after every edit).
+            graph = self.context.callgraph
+            return any(graph.target(self.project.resolve(site.func)) == path
+                       for _, site in self.project.calls_to([path]) if site.func is not None)
         if self._callers is None:
             graph = self.context.callgraph
             callers: set[str] = set()
@@ -129,7 +142,7 @@ class Facts:
                 if target is not None:
                     callers.add(target)
             self._callers = callers
-        return located.function.path in self._callers
+        return path in self._callers
 
 
     def wrapped(self, located: Located) -> str | None:
