@@ -32,10 +32,11 @@ from fastapi_lint.analysis.inheritance import Changes
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.scope_kept import Kept
 from fastapi_lint.analysis.scope_places import Scopes
-from fastapi_lint.api import ProjectSession, lint_paths
+from fastapi_lint import cli
+from fastapi_lint.api import ProjectSession, WarmProjects, lint_paths
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic
-from tests.helpers import _plain_environment, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
+from tests.helpers import _plain_environment, cli_runner, invoke  # noqa: F401 (_plain_environment: an autouse fixture)
 
 SHOP: dict[str, str] = {
     "shop/__init__.py": "",
@@ -382,8 +383,14 @@ def fresh(root: Path, config: Config) -> dict[str, list[Diagnostic]]:
     return found
 
 
-def cli_one_file(path: Path) -> list[dict[str, object]]:
-    result = invoke("check", str(path), "--format", "json", "--exit-zero")
+def cli_one_file(path: Path, warm: WarmProjects | None = None) -> list[dict[str, object]]:
+    """The CLI's one-file run of ``path``; with ``warm``, as ``check --daemon``'s background process
+    runs it, from the projects it keeps."""
+    args = ["check", str(path), "--format", "json", "--exit-zero"]
+    if warm is None:
+        result = invoke(*args)
+    else:
+        result = cli_runner().invoke(cli.main, args, catch_exceptions=False, obj={"warm": warm})
     assert result.exit_code == 0, result.output
     return [{k: v for k, v in d.items() if k != "fix"} for d in json.loads(result.stdout)]
 
@@ -520,6 +527,7 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
     counts = {"changed findings": 0, "carried over": 0, "edits": 0}
     previous: dict[str, list[Diagnostic]] | None = None
     buffers: set[str] = set()  # files the session holds an editor's text of
+    warm = WarmProjects()  # check --daemon's process, kept across the sweep
     for step in range(edits):
         name = rng.choice(sorted(texts))
         path = tmp_path / name
@@ -570,8 +578,11 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
                 previous = expected
         if cli_every and step % cli_every == 0 and path.exists():
             shown = str(path.relative_to(tmp_path))
-            assert cli_one_file(path) == as_reported(fresh(root, Config()).get(shown, [])), (
+            expected_here = as_reported(fresh(root, Config()).get(shown, []))
+            assert cli_one_file(path) == expected_here, (
                 f"step {step} ({what} in {name}): the CLI's one-file run differs from a full run")
+            assert cli_one_file(path, warm) == expected_here, (
+                f"step {step} ({what} in {name}): the CLI's one-file run with --daemon differs from a full run")
     return counts
 
 
