@@ -53,6 +53,16 @@ class Route:
 
 
 @dataclass
+class ModelReads:
+    """What building a model read of function bodies besides the calls that may register something
+    (``fastapi_model.may_register``), which an edit of other bodies cannot change (``model_kept``)."""
+
+    names: set[str] = field(default_factory=set)  # last names of calls looked up (a helper's callers)
+    paths: set[str] = field(default_factory=set)  # functions whose calls were looked up (an app factory's)
+    bodies: set[str] = field(default_factory=set)  # functions whose own calls were read
+
+
+@dataclass
 class FastAPIModel:
     routes: list[Route] = field(default_factory=list)
     roles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -69,6 +79,7 @@ class FastAPIModel:
     # a background task -> the functions that schedule it (``add_task``, ``BackgroundTask(...)``);
     # "" for a call at a module's top
     scheduled_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    reads: ModelReads = field(default_factory=ModelReads, compare=False, repr=False)
 
     def role_of(self, path: str) -> set[str]:
         return self.roles.get(path, set())

@@ -120,6 +120,7 @@ class AppTree(Dependencies):
         if value.text not in names:
             return
         index = names.index(value.text) - (1 if located.function.class_path is not None else 0)
+        self.model.reads.paths.add(factory)
         for _, call in self.project.calls_to([factory]):
             passed = call.kwarg(value.text)
             if passed is None and 0 <= index < len(call.args):
@@ -294,6 +295,7 @@ class AppTree(Dependencies):
     def _include_handed(self, site: CallSite, function: FunctionFacts, parameter: str, prefix: str, mounted: bool) -> None:
         written = site.kwarg("prefix")
         prefix_parameter = written.text if written is not None and written.text in _parameters(function) else None
+        self.model.reads.names.add(function.name)
         for summary, caller, call in self.project.calls_named([function.name]):
             if call.func is None or module_in_tests(summary) or self.project.resolve(call.func).path != function.path:
                 continue  # (a test's own app that it hands the service's router to serves nothing)
@@ -320,6 +322,7 @@ class AppTree(Dependencies):
         by_function: dict[str, list[str]] = defaultdict(list)
         for key in received:
             by_function[key.partition(":")[0]].append(key)
+        self.model.reads.paths.update(by_function)
         for summary, site in self.project.calls_to(by_function):
             if module_in_tests(summary):
                 continue  # a test's own app serves nothing
@@ -384,6 +387,7 @@ class AppTree(Dependencies):
             init = self.project.function(f"{class_path}.__init__")
             if init is None or not self._is_app_or_router(class_path):
                 continue
+            self.model.reads.bodies.add(init.function.path)
             for site in init.function.calls:
                 listed = self._literal(site.kwarg("dependencies"))
                 if listed is not None and site.text.endswith("__init__") and site.text.startswith("super("):

@@ -28,6 +28,7 @@ from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths, recovering
+from fastapi_lint.analysis.model_kept import kept_model
 from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
@@ -204,7 +205,8 @@ def project_context(
         inherit = None
     if catalog.installed is not None:  # the project's own packages are read from the project, never its environment
         catalog.installed.own_modules = frozenset(name.partition(".")[0] for name in project.modules)
-    context = Context(project, fastapi_model.build(project), catalog, Pins(files), Deployments(files))
+    model = kept_model(inherit[0].project, inherit[0].model, project, inherit[2]) if inherit is not None else None
+    context = Context(project, model or fastapi_model.build(project), catalog, Pins(files), Deployments(files))
     if inherit is not None:
         context.inherit_from(inherit[0], inherit[2])
     return context

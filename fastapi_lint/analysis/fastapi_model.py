@@ -75,7 +75,7 @@ class _Builder(AppTree):
         # The calls that may register or build something, by the name they are written with
         # (a project has ~100 calls per route); per module, in order.
         candidates: dict[int, list[CallSite]] = defaultdict(list)
-        for owner, function, site in project.calls_named_if(_may_register):
+        for owner, function, site in project.calls_named_if(may_register):
             candidates[id(owner)].append(site)
             self._site_function[id(site)] = function
         for summary in project.summaries:
@@ -250,7 +250,7 @@ class _Builder(AppTree):
             self._add_role(handler, "exception_handler")
         elif method == "add_middleware" and (middleware := site.argument("middleware_class", 0)) is not None:
             self._add_middleware_class(middleware, site)
-        elif method == "add_task" and site.args and not starts_process_with_parameter(self.project, self.project.resolve(site.func).path):
+        elif method == "add_task" and site.args and not self._starts_process(self.project.resolve(site.func).path):
             self._add_task(site, site.args[0])  # not a process manager's ``add_task``
         elif method == "include_router" and (router := site.argument("router", 0)) is not None:
             prefix = site.kwarg("prefix")
@@ -266,6 +266,10 @@ class _Builder(AppTree):
             self._add_task(site, site.args[0])
         elif method in _ROUTE_CLASSES or method == "Middleware":
             self._route_object(site, method)
+
+    def _starts_process(self, path: str) -> bool:
+        self.model.reads.bodies.add(path)
+        return starts_process_with_parameter(self.project, path)
 
     def _add_task(self, site: CallSite, task: Value) -> None:
         self._add_role(task, "background_task")
@@ -337,7 +341,7 @@ class _Builder(AppTree):
                 self.model.roles[function.path].add("nested")
 
 
-def _may_register(name: str) -> bool:
+def may_register(name: str) -> bool:
     """Whether a call written with this last name can register, build or decorate something."""
     return (
         name in _REGISTRATION_NAMES

@@ -55,6 +55,9 @@ class Changes:
     # the functions and methods the changed modules define afresh or no longer define (which no
     # answer went through: ``names_unread``)
     defined: frozenset[str] = frozenset()
+    # whether the calls that may register something with FastAPI (``fastapi_model.may_register``)
+    # are, in the changed functions and at the top of the changed modules, the same but for positions
+    registrations_alike: bool = False
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:

@@ -297,7 +297,7 @@ class _Placer(BlindRegistrations, ModuleClosure):
         task (or a function nested in request code) that only admin routes start; such a task runs
         for each request of the routes that start it. One no root starts stays a root of its own."""
         admin = admin | depended_on_only_by(self.model, admin)
-        started_by_others = [r for r in request_roots if self.model.roles[r] <= _STARTED]
+        started_by_others = [r for r in request_roots if self.model.role_of(r) <= _STARTED]
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
 

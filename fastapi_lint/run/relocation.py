@@ -17,6 +17,7 @@ rule could have compared still compares the same way.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -272,6 +273,24 @@ def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
     before = {function.path: function for function in old.functions}
     return frozenset(after.path for after in new.functions
                      if (was := before.get(after.path)) is not None and _moved(was, after) is None)
+
+
+def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collection[str],
+                     wanted: Callable[[str], bool]) -> bool:
+    """Whether the calls whose callee's last name is ``wanted``, at the top of the module and in
+    each of ``functions`` (paths both define), are the same in ``new`` as in ``old``, positions aside."""
+    def calls(sites: tuple[CallSite, ...]) -> tuple[CallSite, ...]:
+        return tuple(site for site in sites if site.func is not None and wanted(site.func.path.rpartition(".")[2]))
+
+    before = {function.path: function for function in old.functions if function.path in functions}
+    after = {function.path: function for function in new.functions if function.path in functions}
+    if before.keys() != after.keys():
+        return False
+    pairs = [(old.module_calls, new.module_calls), *((before[path].calls, after[path].calls) for path in before)]
+    try:
+        return all(_same_ignoring_positions(calls(was), calls(now)) for was, now in pairs)
+    except RecursionError:
+        return False
 
 
 def _same_ignoring_positions(old: object, new: object) -> bool:

@@ -288,7 +288,8 @@ class ProjectSession:
         None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.inheritance import Changes
-        from fastapi_lint.run.relocation import changed_functions, same_for_resolution
+        from fastapi_lint.analysis.fastapi_model import may_register
+        from fastapi_lint.run.relocation import changed_functions, same_calls_where, same_for_resolution
 
         linked = self._linked.get(config)
         if linked is None:
@@ -301,6 +302,7 @@ class ProjectSession:
         functions: set[str] = set()
         defined: set[str] = set()
         names: set[str] = set()
+        registrations_alike = True  # what the FastAPI model reads of bodies: ``analysis/model_kept.py``
         for display, outcome in outcomes.items():
             old = before[display]
             if outcome is old:
@@ -316,6 +318,7 @@ class ProjectSession:
                 reshaped = told.added | told.removed
             changed.add(display)
             edited = changed_functions(old, outcome)
+            registrations_alike = registrations_alike and not reshaped and same_calls_where(old, outcome, edited, may_register)
             functions |= edited
             defined |= reshaped
             edited |= reshaped
@@ -323,7 +326,8 @@ class ProjectSession:
                          if function.path in edited for site in function.calls)
             names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for site in summary.module_calls)
         return _Inheritance(context, frozenset(unchanged),
-                            Changes(frozenset(changed), frozenset(functions), frozenset(names), frozenset(defined)))
+                            Changes(frozenset(changed), frozenset(functions), frozenset(names), frozenset(defined),
+                                    registrations_alike))
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""

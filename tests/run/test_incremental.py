@@ -416,6 +416,18 @@ def linked_tables(project: Project) -> list[object]:
             project.dict_items, project.stores]
 
 
+def model_view(model: FastAPIModel) -> list[object]:
+    """A FastAPI model's answers, each fact named by the identity of its object."""
+    def located(found: Located) -> tuple[int, int]:
+        return id(found.function), id(found.module)
+
+    routes = [(located(route.handler), route.methods, route.path, route.websocket, id(route.site), route.owner, route.mounts)
+              for route in model.routes]
+    roles = {path: found for path, found in model.roles.items() if found}
+    return [routes, roles, {path: found for path, found in model.dependents.items() if found}, model.wrapped,
+            model.computed_includes, model.included, {path: found for path, found in model.scheduled_by.items() if found}]
+
+
 def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every answer a linked project or its call graph inherits (``Project.inherit``,
     ``CallGraph.inherit``) checked against the one a project linked afresh gives, as it is
@@ -426,10 +438,12 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.call_index import CallIndex
     from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
     from fastapi_lint.analysis.dispatch import test_functions
+    from fastapi_lint.analysis.fastapi_model import build as build_model
+    from fastapi_lint.analysis.model_kept import kept_model as keep_model
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -506,6 +520,14 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                 expect(located is not None and tuple(_blocking_in(project, graph, located)) == calls, f"blocking calls of {path}")
         return blocking_calls(project, graph, kept)
 
+    def checked_model(previous_project: Project, previous: FastAPIModel, project: Project, changes: Changes) -> FastAPIModel | None:
+        model = keep_model(previous_project, previous, project, changes)
+        if model is not None:
+            found["models"].append(",".join(sorted(changes.functions)))
+            expect(model_view(model) == model_view(build_model(project)), "FastAPI model")
+        return model
+
+    monkeypatch.setattr(context_module, "kept_model", checked_model)
     monkeypatch.setattr(context_module, "blocking_calls", checked_blocking)
     monkeypatch.setattr(Project, "inherit", checked_project)
     monkeypatch.setattr(CallGraph, "inherit", checked_graph)
@@ -595,6 +617,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
+    assert len(inherited["models"]) >= 5
     assert not inherited["wrong"]
 
 
@@ -1085,3 +1108,101 @@ def test_a_subclass_deleted_whose_method_a_route_runs_links_afresh(tmp_path: Pat
     """Deleted, the route's call ran its method (an answer through its name): nothing is inherited."""
     inherited = edit_a_helper(tmp_path, monkeypatch, ITS_DISK_STORE, AN_ABSTRACT_STORE, ON_THE_BASE)
     assert not inherited["projects"] and not inherited["hierarchies"]
+
+
+ROUTES_BEFORE = '''\
+import time
+
+from fastapi import APIRouter, FastAPI
+
+app = FastAPI()
+router = APIRouter()
+
+
+def attach(child):
+    app.include_router(child)
+
+
+def setup():
+    return app
+
+
+@router.get("/slow")
+async def slow() -> dict:
+    time.sleep(1)
+    return {}
+
+
+@app.get("/fast")
+async def fast() -> dict:
+    return {}
+
+
+async def late() -> dict:
+    time.sleep(1)
+    return {}
+'''
+# the route's body gains a blocking call, and the routes below move
+ROUTES_SLOWER = ROUTES_BEFORE.replace("    return app\n", "    # a longer body\n    return app\n").replace(
+    "async def fast() -> dict:\n", "async def fast() -> dict:\n    time.sleep(1)\n")
+ROUTES_ATTACHED = ROUTES_BEFORE.replace("    return app\n", "    attach(router)\n    return app\n")
+ROUTES_REGISTERED = ROUTES_BEFORE.replace("    return app\n", "    app.add_api_route('/late', late)\n    return app\n")
+ROUTES_CALLER = '''\
+from app.threads import setup
+
+setup()
+'''
+
+
+def test_an_edit_of_a_routes_body_keeps_the_fastapi_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The route's body gains a blocking call and moves: the model's routes are pointed at the new facts."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, ROUTES_BEFORE, ROUTES_SLOWER, ROUTES_CALLER)
+    assert inherited["models"] and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("after", [ROUTES_ATTACHED, ROUTES_REGISTERED])
+def test_an_edit_that_registers_a_route_builds_the_model_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: str) -> None:
+    """A call of a helper whose callers the model read (``attach``, which includes the router it is
+    handed), or a call that registers a route (``add_api_route``), written into a body: the router
+    is served now, or the route exists."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, ROUTES_BEFORE, after, ROUTES_CALLER)
+    assert not inherited["models"] and not inherited["wrong"]
+
+
+GUARDED_BEFORE = '''\
+import time
+
+from fastapi import APIRouter, Depends, FastAPI
+
+
+async def wait():
+    time.sleep(1)
+
+
+DEPENDENCIES = [Depends(wait)]
+
+
+class Guarded(APIRouter):
+    def __init__(self):
+        super().__init__()
+
+
+app = FastAPI()
+router = Guarded()
+
+
+@router.get("/x")
+async def x() -> dict:
+    return {}
+
+
+app.include_router(router)
+'''
+GUARDED_AFTER = GUARDED_BEFORE.replace("super().__init__()", "super().__init__(dependencies=DEPENDENCIES)")
+
+
+def test_an_edit_of_a_body_the_model_read_builds_it_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A router class's ``__init__`` now hands its routes dependencies: the model read that body."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, GUARDED_BEFORE, GUARDED_AFTER, "")
+    assert inherited["graphs"] and not inherited["models"] and not inherited["wrong"]
