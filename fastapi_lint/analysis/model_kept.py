@@ -9,8 +9,10 @@ callers of an app factory or of a helper handed a router, and a few bodies (a ro
 ``__init__``, an ``add_task`` method). So the last model holds when, in the changed functions and
 at the top of the changed modules, the calls that may register are the same but for positions
 (``Changes.registrations_alike``), no changed call is one the build looked up, and no changed body
-is one it read. Its routes in the changed modules are then pointed at the new facts (the handler,
-and the decorator that registers it); a route registered otherwise there is built again.
+is one it read; and a function or method written or deleted (``Changes.defined``, whose names no
+answer went through) has no decorator, no such call, and is no middleware's ``dispatch``. Its
+routes in the changed modules are then pointed at the new facts (the handler, and the decorator
+that registers it); with a route registered otherwise there, the model is built again.
 """
 
 from __future__ import annotations
@@ -28,17 +30,18 @@ from fastapi_lint.analysis.project import Located, Project
 def kept_model(previous_project: Project, previous: FastAPIModel, project: Project, changes: Changes) -> FastAPIModel | None:
     """``previous`` (the model of ``previous_project``) as it holds for ``project``, which inherits
     from it after ``changes``; None: build it again."""
-    if changes.defined or not changes.registrations_alike:
+    if not changes.registrations_alike:
         return None
     reads = previous.reads
-    if with_outer(project, changes.functions) & reads.bodies:
+    changed = changes.functions | changes.defined
+    if (with_outer(project, changes.functions) | changes.defined) & reads.bodies:
         return None
     before = {summary.path: summary for summary in previous_project.summaries if summary.path in changes.modules}
     after = {summary.path: summary for summary in project.summaries if summary.path in changes.modules}
     if before.keys() != after.keys():
         return None
     for linked, summaries in ((previous_project, before), (project, after)):
-        for site in _changed_calls(summaries.values(), changes.functions):
+        for site in _changed_calls(summaries.values(), changed):
             if site.func is not None and (site.func.path.rpartition(".")[2] in reads.names
                                           or linked.resolve(site.func).path in reads.paths):
                 return None

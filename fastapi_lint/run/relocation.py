@@ -293,6 +293,19 @@ def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collecti
         return False
 
 
+def registers_nothing(old: ModuleSummary, new: ModuleSummary, told: ToldApart, wanted: Callable[[str], bool]) -> bool:
+    """Whether the functions and methods only one of the summaries defines (``told``) have no
+    decorator and no call whose callee's last name is ``wanted``, none is a middleware's
+    ``dispatch``, and no class is written or deleted: what the FastAPI model reads of them."""
+    if told.classes:
+        return False
+    return not any(
+        function.decorators or function.name == "dispatch"
+        or any(site.func is not None and wanted(site.func.path.rpartition(".")[2]) for site in function.calls)
+        for summary, paths in ((old, told.removed), (new, told.added))
+        for function in summary.functions if function.path in paths)
+
+
 def _same_ignoring_positions(old: object, new: object) -> bool:
     kind = type(old)
     if kind is not type(new):

@@ -289,7 +289,7 @@ class ProjectSession:
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.inheritance import Changes
         from fastapi_lint.analysis.fastapi_model import may_register
-        from fastapi_lint.run.relocation import changed_functions, same_calls_where, same_for_resolution
+        from fastapi_lint.run.relocation import changed_functions, registers_nothing, same_calls_where, same_for_resolution
 
         linked = self._linked.get(config)
         if linked is None:
@@ -316,9 +316,10 @@ class ProjectSession:
                 if told is None:
                     return None
                 reshaped = told.added | told.removed
+                registrations_alike = registrations_alike and registers_nothing(old, outcome, told, may_register)
             changed.add(display)
             edited = changed_functions(old, outcome)
-            registrations_alike = registrations_alike and not reshaped and same_calls_where(old, outcome, edited, may_register)
+            registrations_alike = registrations_alike and same_calls_where(old, outcome, edited, may_register)
             functions |= edited
             defined |= reshaped
             edited |= reshaped

@@ -1206,3 +1206,29 @@ def test_an_edit_of_a_body_the_model_read_builds_it_again(tmp_path: Path, monkey
     """A router class's ``__init__`` now hands its routes dependencies: the model read that body."""
     inherited = edit_a_helper(tmp_path, monkeypatch, GUARDED_BEFORE, GUARDED_AFTER, "")
     assert inherited["graphs"] and not inherited["models"] and not inherited["wrong"]
+
+
+ROUTES_WITH_A_HELPER = ROUTES_BEFORE + '''
+
+def spare_helper() -> int:
+    return 1
+'''
+ROUTES_WITH_A_ROUTE = ROUTES_BEFORE + '''
+
+@app.get("/later")
+async def later() -> dict:
+    time.sleep(1)
+    return {}
+'''
+
+
+@pytest.mark.parametrize("before, after, kept", [(ROUTES_BEFORE, ROUTES_WITH_A_HELPER, True),
+                                                 (ROUTES_WITH_A_HELPER, ROUTES_BEFORE, True),
+                                                 (ROUTES_BEFORE, ROUTES_WITH_A_ROUTE, False)])
+def test_a_function_written_or_deleted_keeps_the_model_unless_it_registers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str, kept: bool) -> None:
+    """A helper written or deleted beside the routes (the route's body edited too) keeps the
+    model; a route written builds it again."""
+    after = after.replace("async def fast() -> dict:\n", "async def fast() -> dict:\n    time.sleep(1)\n")
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, ROUTES_CALLER)
+    assert inherited["defined"] and bool(inherited["models"]) is kept and not inherited["wrong"]
