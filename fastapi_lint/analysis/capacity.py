@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.catalog.blocking import Tier
 from fastapi_lint.analysis.app_model import FastAPIModel
+from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.project import Located, Project
 
 DEFAULT_THREADS = 40  # anyio's default thread limiter, which Starlette's run_in_threadpool uses
@@ -61,12 +62,10 @@ def serving_modules(project: Project, model: FastAPIModel, left_out: Collection[
     imports: dict[str, set[str]] = {}
     for summary in project.summaries:
         targets = imports.setdefault(summary.module, set())
-        for binding in summary.bindings:
-            ref = binding.value.ref
-            if binding.value.kind == "ref" and ref is not None:
-                module = _project_module(project, ref.path)
-                if module is not None:
-                    targets.add(module)
+        for path in _imported(summary):
+            module = _project_module(project, path)
+            if module is not None:
+                targets.add(module)
     seen: set[str] = set()
     pending = sorted(starts)
     while pending:
@@ -82,6 +81,20 @@ def serving_modules(project: Project, model: FastAPIModel, left_out: Collection[
                 pending.append(project.modules[parent].module)
             parent = parent.rpartition(".")[0]
     return seen
+
+
+def same_imports(before: Project, after: Project, modules: Collection[str]) -> bool:
+    """Whether the modules at the display paths ``modules`` bind the same paths in both projects
+    (what ``serving_modules`` reads of them)."""
+    old = {summary.path: _imported(summary) for summary in before.summaries if summary.path in modules}
+    new = {summary.path: _imported(summary) for summary in after.summaries if summary.path in modules}
+    return old == new
+
+
+def _imported(summary: ModuleSummary) -> list[str]:
+    """The dotted paths a module's names are bound to (its imports, and names bound to others)."""
+    return [binding.value.ref.path for binding in summary.bindings
+            if binding.value.kind == "ref" and binding.value.ref is not None]
 
 
 def _project_module(project: Project, path: str) -> str | None:

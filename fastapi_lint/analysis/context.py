@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 from fastapi_lint.analysis import fastapi_model
 from fastapi_lint.analysis.admin_routes import RareRoots, rare_roots
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.capacity import ThreadpoolUse, serving_modules, threadpool_use
+from fastapi_lint.analysis.capacity import ThreadpoolUse, same_imports, serving_modules, threadpool_use
 from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls, kept_blocking_calls
 from fastapi_lint.analysis.facts import ModuleSummary
@@ -57,10 +57,12 @@ class Context:
     # functions' calls may reach otherwise (``inherit_from``); dropped once the scope is placed
     _inherited: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def inherit_from(self, previous: Context, changes: Changes) -> None:
+    def inherit_from(self, previous: Context, changes: Changes, model_kept: bool = False) -> None:
         """The call graph and the scope's edges, when built, take what of ``previous``'s holds
-        after ``changes`` (``inheritance.py``): its project is the one this one's inherits from."""
-        self._inherited.update(previous=previous, changes=changes)
+        after ``changes`` (``inheritance.py``): its project is the one this one's inherits from.
+        ``model_kept``: the FastAPI model is ``previous``'s (``model_kept.py``), and so is what is
+        read from it alone."""
+        self._inherited.update(previous=previous, changes=changes, model_kept=model_kept)
 
     def end_inheritance(self) -> None:
         """What was not built by now is built afresh if asked for: the context before (and its
@@ -84,7 +86,11 @@ class Context:
 
     @cached_property
     def rare_roots(self) -> RareRoots:
-        """The roots of admin routes, and of those requested now and then (``admin_routes.py``)."""
+        """The roots of admin routes, and of those requested now and then (``admin_routes.py``):
+        read from the model alone, so the last context's when the model was kept."""
+        previous = self._inherited.get("previous")
+        if self._inherited.get("model_kept") and isinstance(previous, Context) and "rare_roots" in vars(previous):
+            return previous.rare_roots
         return rare_roots(self.model)
 
     @cached_property
@@ -136,6 +142,12 @@ class Context:
 
     @cached_property
     def serving_modules(self) -> set[str] | None:
+        """``capacity.serving_modules``: read from the model and the modules' imports, so the last
+        context's when the model was kept and no changed module imports otherwise."""
+        previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
+        if (self._inherited.get("model_kept") and isinstance(previous, Context) and isinstance(changes, Changes)
+                and "serving_modules" in vars(previous) and same_imports(previous.project, self.project, changes.modules)):
+            return previous.serving_modules
         return serving_modules(self.project, self.model)
 
     @cached_property
@@ -148,7 +160,8 @@ class Context:
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``)."""
         graph = self.callgraph
-        previous, changes, stale, bodies = (self._inherited.pop(key, None) for key in ("previous", "changes", "stale", "bodies"))
+        previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
+        stale, bodies = self._inherited.pop("stale", None), self._inherited.pop("bodies", None)
         found = None
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(stale, set)
                 and isinstance(bodies, frozenset) and "scopes" in vars(previous)):
@@ -208,5 +221,5 @@ def project_context(
     model = kept_model(inherit[0].project, inherit[0].model, project, inherit[2]) if inherit is not None else None
     context = Context(project, model or fastapi_model.build(project), catalog, Pins(files), Deployments(files))
     if inherit is not None:
-        context.inherit_from(inherit[0], inherit[2])
+        context.inherit_from(inherit[0], inherit[2], model_kept=model is not None)
     return context

@@ -91,8 +91,9 @@ def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: s
     while pending:
         current = pending.pop()
         located = graph.project.function(current)
+        guarded = located if located is not None and located.function.guards else None  # else no call runs once
         for site, callee in graph.runs(current):
-            if (site.in_handler and not recovery) or (located is not None and runs_once(graph, located, site)):
+            if (site.in_handler and not recovery) or (guarded is not None and runs_once(graph, guarded, site)):
                 continue
             if callee not in seen and callee not in stop:
                 seen[callee] = root
@@ -124,10 +125,11 @@ def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
         located = project.function(path)
         if located is None:
             continue
+        guarded = bool(located.function.guards)  # without a guard, no call runs once (``runs_once``)
         for site in located.function.calls:
             # A lazily built client or settings object (``if self._client is None: ...``) is built
             # once, not per request.
-            if site.func is not None and not runs_once(found.graph, located, site):
+            if site.func is not None and not (guarded and runs_once(found.graph, located, site)):
                 calls.append(RequestCall(located, site, project.resolve(site.func), root, project, found))
     calls.sort(key=lambda call: (call.located.module.path, call.site.span.line, call.site.span.col))
     return calls

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from pathlib import Path
 
@@ -438,12 +438,14 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.call_index import CallIndex
     from fastapi_lint.analysis.event_loop import BlockingCall, _blocking_in, blocking_calls
     from fastapi_lint.analysis.dispatch import test_functions
+    from fastapi_lint.analysis.admin_routes import rare_roots
+    from fastapi_lint.analysis.capacity import serving_modules
     from fastapi_lint.analysis.fastapi_model import build as build_model
     from fastapi_lint.analysis.model_kept import kept_model as keep_model
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -527,6 +529,23 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             expect(model_view(model) == model_view(build_model(project)), "FastAPI model")
         return model
 
+    def checked_view(name: str, fresh: Callable[[Any], object]) -> None:
+        """A view of the model the context may keep from the last one's, checked against one computed afresh."""
+        view = context_module.Context.__dict__[name]
+        keeping = view.func
+
+        def checked(context: Any) -> object:
+            answer = keeping(context)
+            previous = context._inherited.get("previous")
+            if previous is not None and answer is vars(previous).get(name):  # kept
+                found["views"].append(name)
+                expect(answer == fresh(context), name)
+            return answer
+
+        monkeypatch.setattr(view, "func", checked)
+
+    checked_view("rare_roots", lambda context: rare_roots(context.model))
+    checked_view("serving_modules", lambda context: serving_modules(context.project, context.model))
     monkeypatch.setattr(context_module, "kept_model", checked_model)
     monkeypatch.setattr(context_module, "blocking_calls", checked_blocking)
     monkeypatch.setattr(Project, "inherit", checked_project)
@@ -617,7 +636,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert min(len(inherited["projects"]), len(inherited["graphs"]), len(inherited["edges"]),
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
-    assert len(inherited["models"]) >= 5
+    assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
     assert not inherited["wrong"]
 
 
@@ -1232,3 +1251,43 @@ def test_a_function_written_or_deleted_keeps_the_model_unless_it_registers(
     after = after.replace("async def fast() -> dict:\n", "async def fast() -> dict:\n    time.sleep(1)\n")
     inherited = edit_a_helper(tmp_path, monkeypatch, before, after, ROUTES_CALLER)
     assert inherited["defined"] and bool(inherited["models"]) is kept and not inherited["wrong"]
+
+
+POOL = '''\
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql://db/app", pool_size=2)
+'''
+SYNC_POOL_ROUTE = '''\
+from fastapi import FastAPI
+
+from app import threads
+
+app = FastAPI()
+
+
+@app.get("/")
+def index() -> int:
+    return threads.helper()
+'''
+PLAIN_THREADS = "def helper() -> int:\n    return 1\n"
+IMPORTING_THE_POOL = "from app import db\n\n\ndef helper() -> int:\n    return 1\n"
+
+
+def test_an_import_of_a_pools_module_reaches_what_the_app_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model is kept, but a module the routes' modules import now imports the pool's: the
+    pool serves requests now (``serving_modules``), and its size is reported."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/db.py": POOL, "app/threads.py": PLAIN_THREADS, "app/main.py": SYNC_POOL_ROUTE})
+    root, config = tmp_path / "app", Config(scope="all")
+    session = ProjectSession(root, config, jobs=1)
+    session.refresh()
+    first = fresh(root, config)
+    assert session.diagnostics() == first
+    (root / "threads.py").write_text(IMPORTING_THE_POOL)
+    session.set_text(root / "threads.py", IMPORTING_THE_POOL.encode())
+    after = {shown: found for shown, found in session.diagnostics().items() if found}
+    assert after == fresh(root, config) != first
+    assert "app/db.py" in after and inherited["models"] and "serving_modules" not in inherited["views"]
+    assert not inherited["wrong"]
