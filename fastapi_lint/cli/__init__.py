@@ -19,7 +19,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from fastapi_lint.cli.leaving import leave
+from fastapi_lint.cli.leaving import EXIT_INTERRUPTED, leave
 
 if TYPE_CHECKING:
     from fastapi_lint.cli.group import DefaultGroup as DefaultGroup, Terminated as Terminated, main as main
@@ -31,7 +31,11 @@ def entry() -> NoReturn:
     what such a run costs here."""
     daemon = importlib.import_module("fastapi_lint.cli.daemon")  # not ``from . import``: that asks ``__getattr__``
     if daemon.wanted(sys.argv[1:]):
-        answered = daemon.ask(sys.argv[1:])
+        try:
+            answered = daemon.ask(sys.argv[1:])
+        except KeyboardInterrupt:  # the background process finds the client gone, and goes on serving
+            print("fastapi-lint: interrupted", file=sys.stderr)
+            leave(EXIT_INTERRUPTED)
         if answered is not None:
             leave(answered)
     importlib.import_module("fastapi_lint.cli.group").run()

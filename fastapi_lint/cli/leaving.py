@@ -7,6 +7,8 @@ import signal
 import sys
 from typing import NoReturn
 
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
+
 
 def leave(code: int) -> NoReturn:
     """Exit with ``code`` at once, the standard streams flushed (``run``)."""

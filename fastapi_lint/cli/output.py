@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
+from fastapi_lint.cli.leaving import EXIT_INTERRUPTED as EXIT_INTERRUPTED, EXIT_TERMINATED as EXIT_TERMINATED
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import PLEASE_REPORT, Applicability, Diagnostic, Severity
 from fastapi_lint.paths import display_path
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     P = ParamSpec("P")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 2, 128 + 15  # as a shell reports SIGINT and SIGTERM
 
 
 class RunHere(Exception):
