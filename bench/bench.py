@@ -23,7 +23,7 @@ Variants: ``VARIANTS`` lists the ways every tool is run: ``cold`` (caches off an
 worker count), ``cold-j1`` / ``cold-j2`` (``--jobs``; only tools with such a flag), ``warm`` (cache
 filled by one untimed run), ``one-file-comment`` and ``one-file-code`` (warm, then one file edited
 before each run: a comment appended, which changes no fact, or a function appended, which does;
-only tools with a cache). A variant is flags for a tool (``None``: the tool has no such mode and is
+only tools with a cache), ``one-file-code-daemon`` (the latter with fastapi-lint's ``--daemon``). A variant is flags for a tool (``None``: the tool has no such mode and is
 skipped) plus untimed hooks run once before, before each run, and once after. ``TOOLS`` lists what
 is timed: an argv builder, the exit codes that mean "ran fine", and how the tool turns its cache
 off, where the cache lives, and its jobs flag. Adding either is one more list entry.
@@ -255,6 +255,14 @@ def _untouch(ctx: Ctx, tool: Tool) -> None:
     clean_cache(ctx, tool)
 
 
+def _stop_daemon(ctx: Ctx, tool: Tool) -> None:
+    if tool.name == "fastapi-lint":
+        exe = tool.exe(ctx)
+        if exe is not None:
+            subprocess.run([exe, "daemon", "stop"], cwd=ctx.corpus, capture_output=True, check=False)
+    _untouch(ctx, tool)
+
+
 VARIANTS: list[Variant] = [
     Variant("cold", "no cache (each tool's cache off and its folder removed), default worker count",
             args=lambda t: t.no_cache or [],
@@ -277,6 +285,12 @@ VARIANTS: list[Variant] = [
             "(tools without a cache skipped)",
             args=lambda t: list(t.cache_args) if t.no_cache is not None else None,
             before_all=_warm_up, before_each=_add_function, after_all=_untouch),
+    Variant("one-file-code-daemon", "as `one-file-code`, fastapi-lint with `--daemon` (its background process, "
+            "started by the untimed run, keeps the project between runs; its memory is not in the peak RSS); "
+            "the other tools as in `one-file-code`",
+            args=lambda t: ([*t.cache_args, *(["--daemon"] if t.name == "fastapi-lint" else [])]
+                            if t.no_cache is not None and t.name != "fastapi-lint-all" else None),
+            before_all=_warm_up, before_each=_add_function, after_all=_stop_daemon),
     Variant("single-file", "one file of about 600 lines, alone in a folder, no cache: a pre-commit or editor run",
             args=lambda t: t.no_cache or [], workdir=lambda ctx: ctx.single_dir),
 ]
