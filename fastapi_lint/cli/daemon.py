@@ -72,10 +72,14 @@ def ask(argv: list[str]) -> int | None:
     folder, problem = runtime_folder()
     if folder is None:
         return _here(problem)
-    address = folder / f"{process_key(os.getcwd())}.sock"
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working folder was deleted: the run here says what it can
+        return None
+    address = folder / f"{process_key(cwd)}.sock"
     if len(os.fsencode(address)) > 100:
         return _here(f"the socket's path is too long for this platform: {address}")
-    request = {"ask": "check", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+    request = {"ask": "check", "argv": argv, "cwd": cwd, "env": dict(os.environ),
                "tty": [_is_terminal(sys.stdout), _is_terminal(sys.stderr)],
                "encoding": [sys.stdout.encoding or "utf-8", sys.stderr.encoding or "utf-8"]}
     connection = _connect(address) or _start(address)
