@@ -85,6 +85,10 @@ def serve(context: click.Context, address: Path, idle: int) -> int:
     listener.listen(16)
     with contextlib.suppress(KeyboardInterrupt):
         _Server(listener, group, idle).serve()
+    log = address.with_suffix(".log")
+    with contextlib.suppress(OSError):
+        if log.stat().st_size == 0:  # nothing went wrong: nothing to keep (the lock stays: another may hold it next)
+            log.unlink()
     return EXIT_OK
 
 
