@@ -37,6 +37,10 @@ _FRAMEWORKS: tuple[tuple[frozenset[str], tuple[tuple[frozenset[str], tuple[str, 
 )
 
 
+# Every hook's name: a method of that name written or deleted may change what the model finds.
+HOOK_NAMES = frozenset(method for _, kinds in _FRAMEWORKS for _, methods in kinds for method in methods)
+
+
 def admin_hooks(project: Project) -> list[str]:
     """The hook methods of the project's subclasses of an admin framework's classes, when code
     outside the tests builds that framework's admin."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from fastapi_lint.analysis.admin_hooks import admin_hooks
+from fastapi_lint.analysis.admin_hooks import HOOK_NAMES, admin_hooks
 from fastapi_lint.analysis.app_model import BASE_HTTP_MIDDLEWARE, FastAPIModel, Mount, Route
 from fastapi_lint.analysis.app_tree import CONSTRUCTOR_NAMES, AppTree
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref, RefKind, Value
@@ -80,7 +80,7 @@ class _Builder(AppTree):
             self._site_function[id(site)] = function
         for summary in project.summaries:
             self._module = summary.module
-            uses_fastapi = _imports_fastapi(summary)
+            uses_fastapi = imports_fastapi(summary)
             for function in summary.functions:
                 if function.decorators:  # most functions have none
                     located = Located(function, summary)
@@ -156,7 +156,7 @@ class _Builder(AppTree):
             # a class-based view's own ``@get("/health")``, defined beside FastAPI's routing code
             # (``routes/cbv.py``) and used in a module that imports nothing of FastAPI's
             maker = self.project.function(func.path) if func.kind is RefKind.SYMBOL and not uses_fastapi else None
-            uses_fastapi = uses_fastapi or (maker is not None and not other_owner and _imports_fastapi(maker.module))
+            uses_fastapi = uses_fastapi or (maker is not None and not other_owner and imports_fastapi(maker.module))
             looks_like_route = uses_fastapi and self._text(first).startswith("/")
             if known_owner or looks_like_route:
                 owner = self._owner_key(site, located.function.parent_path)
@@ -341,6 +341,11 @@ class _Builder(AppTree):
                 self.model.roles[function.path].add("nested")
 
 
+# Methods the model finds by their name on a class, not through name resolution: a middleware's
+# ``dispatch``, an admin panel's hooks (``admin_hooks.py``).
+METHODS_BY_NAME = frozenset({"dispatch", *HOOK_NAMES})
+
+
 def may_register(name: str) -> bool:
     """Whether a call written with this last name can register, build or decorate something."""
     return (
@@ -352,7 +357,9 @@ def may_register(name: str) -> bool:
     )
 
 
-def _imports_fastapi(summary: ModuleSummary) -> bool:
+def imports_fastapi(summary: ModuleSummary) -> bool:
+    """Whether the module imports FastAPI or Starlette: then a decorator like a route's, on a
+    receiver of no known type, registers one."""
     return any(
         binding.value.ref is not None and binding.value.ref.path.split(".")[0] in ("fastapi", "starlette")
         for binding in summary.bindings

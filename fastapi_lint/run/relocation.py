@@ -293,14 +293,17 @@ def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collecti
         return False
 
 
-def registers_nothing(old: ModuleSummary, new: ModuleSummary, told: ToldApart, wanted: Callable[[str], bool]) -> bool:
+def registers_nothing(old: ModuleSummary, new: ModuleSummary, told: ToldApart, wanted: Callable[[str], bool],
+                      frameworks: Callable[[ModuleSummary], bool], methods: Collection[str]) -> bool:
     """Whether the functions and methods only one of the summaries defines (``told``) have no
-    decorator and no call whose callee's last name is ``wanted``, none is a middleware's
-    ``dispatch``, and no class is written or deleted: what the FastAPI model reads of them."""
-    if told.classes:
+    decorator and no call whose callee's last name is ``wanted``, none is named as one of the
+    ``methods`` looked up by name, no class is written or deleted, and the names bound or unbound
+    leave whether the module imports the web ``frameworks`` as it was: what the FastAPI model
+    reads of them."""
+    if told.classes or frameworks(old) != frameworks(new):
         return False
     return not any(
-        function.decorators or function.name == "dispatch"
+        function.decorators or function.name in methods
         or any(site.func is not None and wanted(site.func.path.rpartition(".")[2]) for site in function.calls)
         for summary, paths in ((old, told.removed), (new, told.added))
         for function in summary.functions if function.path in paths)

@@ -288,7 +288,7 @@ class ProjectSession:
         None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.analysis.inheritance import Changes
-        from fastapi_lint.analysis.fastapi_model import may_register
+        from fastapi_lint.analysis.fastapi_model import METHODS_BY_NAME, imports_fastapi, may_register
         from fastapi_lint.run.relocation import changed_functions, registers_nothing, same_calls_where, same_for_resolution
 
         linked = self._linked.get(config)
@@ -316,7 +316,8 @@ class ProjectSession:
                 if told is None:
                     return None
                 reshaped = told.added | told.removed
-                registrations_alike = registrations_alike and registers_nothing(old, outcome, told, may_register)
+                registrations_alike = registrations_alike and registers_nothing(old, outcome, told, may_register,
+                                                                                imports_fastapi, METHODS_BY_NAME)
             changed.add(display)
             edited = changed_functions(old, outcome)
             registrations_alike = registrations_alike and same_calls_where(old, outcome, edited, may_register)

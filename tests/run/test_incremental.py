@@ -1291,3 +1291,76 @@ def test_an_import_of_a_pools_module_reaches_what_the_app_serves(tmp_path: Path,
     assert after == fresh(root, config) != first
     assert "app/db.py" in after and inherited["models"] and "serving_modules" not in inherited["views"]
     assert not inherited["wrong"]
+
+
+UNKNOWN_ROUTER = '''\
+import time
+
+import somelib
+
+router = somelib.Router()
+
+
+@router.get("/x")
+async def x() -> dict:
+    time.sleep(1)
+    return {}
+'''
+UNKNOWN_ROUTER_CALLER = '''\
+from fastapi import FastAPI
+
+from app import threads
+
+app = FastAPI()
+app.include_router(threads.router)
+'''
+
+
+@pytest.mark.parametrize("before, after", [
+    (UNKNOWN_ROUTER, "from fastapi import Depends  # noqa: F401\n" + UNKNOWN_ROUTER),
+    ("from fastapi import Depends  # noqa: F401\n" + UNKNOWN_ROUTER, UNKNOWN_ROUTER)])
+def test_an_import_of_fastapi_written_or_deleted_builds_the_model_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A decorator on a router of no known type is a route in a module that imports FastAPI: an
+    import of it written (or deleted) beside the route makes it one (or not), whatever resolution says."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, UNKNOWN_ROUTER_CALLER)
+    assert not inherited["models"] and not inherited["wrong"]
+
+
+ADMIN = '''\
+import time
+
+from fastapi import FastAPI
+from sqladmin import Admin, ModelView
+from sqlalchemy import create_engine
+
+app = FastAPI()
+admin = Admin(app, create_engine("sqlite://"))
+
+
+class UserAdmin(ModelView):
+    name = "User"
+'''
+ADMIN_WITH_A_HOOK = ADMIN + '''
+    async def on_model_change(self, data, model, is_created, request):
+        time.sleep(1)
+'''
+
+
+@pytest.mark.parametrize("before, after", [(ADMIN, ADMIN_WITH_A_HOOK), (ADMIN_WITH_A_HOOK, ADMIN)])
+def test_an_admin_hook_written_or_deleted_builds_the_model_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A model view's ``on_model_change`` runs for the panel's saves: the model finds hooks by their
+    name on the class, which name resolution never asked of."""
+    monkeypatch.chdir(tmp_path)
+    inherited = verify_inheritance(monkeypatch)
+    write(tmp_path, {"app/__init__.py": "", "app/main.py": before})
+    root, config = tmp_path / "app", Config(scope="all")
+    session = ProjectSession(root, config, jobs=1)
+    session.refresh()
+    first = fresh(root, config)
+    assert session.diagnostics() == first
+    (root / "main.py").write_text(after)
+    session.set_text(root / "main.py", after.encode())
+    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, config) != first
+    assert inherited["defined"] and not inherited["models"] and not inherited["wrong"]
