@@ -9,8 +9,10 @@ callers of an app factory or of a helper handed a router, and a few bodies (a ro
 ``__init__``, an ``add_task`` method). So the last model holds when, in the changed functions and
 at the top of the changed modules, the calls that may register are the same but for positions
 (``Changes.registrations_alike``), no changed call is one the build looked up, and no changed body
-is one it read; and a function or method written or deleted (``Changes.defined``, whose names no
-answer went through) has no decorator, no such call, and is no middleware's ``dispatch``. Its
+is one it read; a function or method written or deleted (``Changes.defined``, whose names no
+answer went through) has no decorator, no such call, and is none the model finds by its name (a
+middleware's ``dispatch``, an admin panel's hook); and no import of FastAPI or Starlette came or
+went (the session checks the last two: ``relocation.registers_nothing``). Its
 routes in the changed modules are then pointed at the new facts (the handler, and the decorator
 that registers it); with a route registered otherwise there, the model is built again.
 """
