@@ -204,7 +204,8 @@ def project_context(
     both, and what changed in the others: the call graph and the placing inherit too
     (``Context.inherit_from``), unless the classes' hierarchy changed.
     """
-    files = {summary.path: (paths or {}).get(summary.path, Path(summary.path)) for summary in summaries}
+    given = paths or {}
+    files = {summary.path: given.get(summary.path) or Path(summary.path) for summary in summaries}  # no Path made per module
     if aliases is None:
         aliases = module_aliases(summaries, files, src)
     summaries, aliases = separate_roots(summaries, aliases)

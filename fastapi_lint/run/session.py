@@ -413,7 +413,7 @@ class ProjectSession:
         configured roots."""
         from fastapi_lint.analysis.roots import module_aliases
 
-        files = {summary.path: shown.get(summary.path, Path(summary.path)) for summary in summaries}
+        files = {summary.path: shown.get(summary.path) or Path(summary.path) for summary in summaries}
         key = (src, tuple((summary.path, summary.module, summary.is_package, summary.sys_path_folders, files[summary.path])
                           for summary in summaries))
         if self._aliases is None or self._aliases[0] != key:
