@@ -665,18 +665,28 @@ def edit_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, 
     ``caller``, in ``folder``) after the helper module's text becomes ``after`` (saved, and the
     editor's buffer): its findings a full run's, and not those before the edit. Returns what was
     inherited (``verify_inheritance``)."""
+    files = {"app/__init__.py": "", "app/threads.py": before, "app/main.py": caller}
+    return edit_a_module(tmp_path, monkeypatch, files, "threads.py", after, folder=folder)[0]
+
+
+def edit_a_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], edited: str, after: str,
+                  config: Config = Config(), folder: str = "") -> tuple[dict[str, list[str]], dict[str, list[Diagnostic]]]:
+    """A session of the app ``files`` (under ``app/``, in ``folder``) under ``config``, after the module ``edited``
+    there becomes ``after`` (saved, and the editor's buffer): its findings a full run's, and not
+    those before the edit. Returns what was inherited (``verify_inheritance``), and the findings."""
     monkeypatch.chdir(tmp_path)
     inherited = verify_inheritance(monkeypatch)
-    write(tmp_path / folder, {"app/__init__.py": "", "app/threads.py": before, "app/main.py": caller})
+    write(tmp_path / folder, files)
     root = tmp_path / folder / "app"
-    session = ProjectSession(root, Config(), jobs=1)
+    session = ProjectSession(root, config, jobs=1)
     session.refresh()
-    first = fresh(root, Config())
+    first = fresh(root, config)
     assert session.diagnostics() == first
-    (root / "threads.py").write_text(after)
-    session.set_text(root / "threads.py", after.encode())
-    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config()) != first
-    return inherited
+    (root / edited).write_text(after)
+    session.set_text(root / edited, after.encode())
+    found = {shown: found for shown, found in session.diagnostics().items() if found}
+    assert found == fresh(root, config) != first
+    return inherited, found
 
 
 OFFLOADS = '''\
@@ -1277,18 +1287,8 @@ IMPORTING_THE_POOL = "from app import db\n\n\ndef helper() -> int:\n    return 1
 def test_an_import_of_a_pools_module_reaches_what_the_app_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The model is kept, but a module the routes' modules import now imports the pool's: the
     pool serves requests now (``serving_modules``), and its size is reported."""
-    monkeypatch.chdir(tmp_path)
-    inherited = verify_inheritance(monkeypatch)
-    write(tmp_path, {"app/__init__.py": "", "app/db.py": POOL, "app/threads.py": PLAIN_THREADS, "app/main.py": SYNC_POOL_ROUTE})
-    root, config = tmp_path / "app", Config(scope="all")
-    session = ProjectSession(root, config, jobs=1)
-    session.refresh()
-    first = fresh(root, config)
-    assert session.diagnostics() == first
-    (root / "threads.py").write_text(IMPORTING_THE_POOL)
-    session.set_text(root / "threads.py", IMPORTING_THE_POOL.encode())
-    after = {shown: found for shown, found in session.diagnostics().items() if found}
-    assert after == fresh(root, config) != first
+    files = {"app/__init__.py": "", "app/db.py": POOL, "app/threads.py": PLAIN_THREADS, "app/main.py": SYNC_POOL_ROUTE}
+    inherited, after = edit_a_module(tmp_path, monkeypatch, files, "threads.py", IMPORTING_THE_POOL, Config(scope="all"))
     assert "app/db.py" in after and inherited["models"] and "serving_modules" not in inherited["views"]
     assert not inherited["wrong"]
 
@@ -1352,15 +1352,6 @@ def test_an_admin_hook_written_or_deleted_builds_the_model_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
     """A model view's ``on_model_change`` runs for the panel's saves: the model finds hooks by their
     name on the class, which name resolution never asked of."""
-    monkeypatch.chdir(tmp_path)
-    inherited = verify_inheritance(monkeypatch)
-    write(tmp_path, {"app/__init__.py": "", "app/main.py": before})
-    root, config = tmp_path / "app", Config(scope="all")
-    session = ProjectSession(root, config, jobs=1)
-    session.refresh()
-    first = fresh(root, config)
-    assert session.diagnostics() == first
-    (root / "main.py").write_text(after)
-    session.set_text(root / "main.py", after.encode())
-    assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, config) != first
+    files = {"app/__init__.py": "", "app/main.py": before}
+    inherited, _ = edit_a_module(tmp_path, monkeypatch, files, "main.py", after, Config(scope="all"))
     assert inherited["defined"] and not inherited["models"] and not inherited["wrong"]
