@@ -22,7 +22,7 @@ from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.catalog.at_once import cannot_wait
 from fastapi_lint.analysis.catalog.offload import is_offload
-from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
+from fastapi_lint.analysis.facts import CONSTRUCTORS, CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.call_records import NO_CALLS, Callee, Calls, drops_coroutine, is_harmless, property_reads, runs_body
 from fastapi_lint.analysis.call_arguments import dead_lines, forwarded, in_ranges
 from fastapi_lint.analysis.deferred_calls import followed_entry, settle, waited_on
@@ -37,8 +37,6 @@ from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
 
-# What building an object runs, in the order a class's own ``__init__`` hides the others.
-CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
 # How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
 _FORWARDS = 3
 

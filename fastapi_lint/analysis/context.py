@@ -88,10 +88,8 @@ class Context:
     def rare_roots(self) -> RareRoots:
         """The roots of admin routes, and of those requested now and then (``admin_routes.py``):
         read from the model alone, so the last context's when the model was kept."""
-        previous = self._inherited.get("previous")
-        if self._inherited.get("model_kept") and isinstance(previous, Context) and "rare_roots" in vars(previous):
-            return previous.rare_roots
-        return rare_roots(self.model)
+        previous = self._with_the_model("rare_roots")
+        return previous.rare_roots if previous is not None else rare_roots(self.model)
 
     @cached_property
     def request_paths(self) -> Paths:
@@ -144,11 +142,18 @@ class Context:
     def serving_modules(self) -> set[str] | None:
         """``capacity.serving_modules``: read from the model and the modules' imports, so the last
         context's when the model was kept and no changed module imports otherwise."""
-        previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
-        if (self._inherited.get("model_kept") and isinstance(previous, Context) and isinstance(changes, Changes)
-                and "serving_modules" in vars(previous) and same_imports(previous.project, self.project, changes.modules)):
+        previous, changes = self._with_the_model("serving_modules"), self._inherited.get("changes")
+        if previous is not None and isinstance(changes, Changes) and same_imports(previous.project, self.project, changes.modules):
             return previous.serving_modules
         return serving_modules(self.project, self.model)
+
+    def _with_the_model(self, view: str) -> Context | None:
+        """The context this one inherits from, when it kept that one's model (``model_kept.py``)
+        and has ``view`` (a cached property) built: a view read from the model alone holds."""
+        previous = self._inherited.get("previous")
+        if self._inherited.get("model_kept") and isinstance(previous, Context) and view in vars(previous):
+            return previous
+        return None
 
     @cached_property
     def served_modules(self) -> set[str] | None:

@@ -300,6 +300,10 @@ class Attribute(NamedTuple):
     annotated: bool = False  # declared with a type (``client: httpx.Client``), not inferred
 
 
+# The methods building an object runs, in the order a class's own ``__init__`` hides the others.
+CONSTRUCTORS = ("__init__", "__post_init__", "__attrs_post_init__", "model_post_init")
+
+
 @dataclass(frozen=True)
 class ClassFacts:
     path: str

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import ast
 
-from fastapi_lint.analysis.facts import Gate, ModuleSummary, Ref, Switch
+from fastapi_lint.analysis.facts import CONSTRUCTORS, Gate, ModuleSummary, Ref, Switch
 from fastapi_lint.analysis.project import Located, Project, per_project
 from fastapi_lint.analysis.settings import settings_classes
 from fastapi_lint.analysis.guards import Reach, module_in_tests, run_by_requests, run_from
@@ -49,8 +49,6 @@ _EMPTY = object()
 _STARTED = Switch("started", "")
 # A field off until code that no request runs turns it on, under a condition (``_off_until_started``).
 _OFF = Switch("off", "", default=False)
-# What builds an object: where a field's first value is set.
-_CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__attrs_post_init__", "model_post_init"})
 
 
 def opt_in_lines(graph: Reach, located: Located) -> tuple[LineRange, ...]:
@@ -255,7 +253,7 @@ def _decide_off(graph: Reach, class_path: str, field: str) -> bool:
             return False  # set some way the stores do not show (``self.a, self.b = ...``)
         if None in stores:
             return False  # set from a value
-        if function.name in _CONSTRUCTORS:
+        if function.name in CONSTRUCTORS:  # what builds the object: where the field's first value is set
             if True in stores:
                 return False
             starts_off = starts_off or bool(stores)

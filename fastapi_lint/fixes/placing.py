@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.analysis.extract.parse import text_digest
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Value
-from fastapi_lint.analysis.callgraph import CONSTRUCTORS
+from fastapi_lint.analysis.facts import CONSTRUCTORS, CallSite, ModuleSummary, Value
 from fastapi_lint.analysis.project import Located
 from fastapi_lint.diagnostics import Diagnostic, Span
 from fastapi_lint.fixes.base import Target

@@ -279,18 +279,20 @@ def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collecti
                      wanted: Callable[[str], bool]) -> bool:
     """Whether the calls whose callee's last name is ``wanted``, at the top of the module and in
     each of ``functions`` (paths both define), are the same in ``new`` as in ``old``, positions aside."""
-    def calls(sites: tuple[CallSite, ...]) -> tuple[CallSite, ...]:
-        return tuple(site for site in sites if site.func is not None and wanted(site.func.path.rpartition(".")[2]))
-
     before = {function.path: function for function in old.functions if function.path in functions}
     after = {function.path: function for function in new.functions if function.path in functions}
     if before.keys() != after.keys():
         return False
     pairs = [(old.module_calls, new.module_calls), *((before[path].calls, after[path].calls) for path in before)]
     try:
-        return all(_same_ignoring_positions(calls(was), calls(now)) for was, now in pairs)
+        return all(_same_ignoring_positions(_named(was, wanted), _named(now, wanted)) for was, now in pairs)
     except RecursionError:
         return False
+
+
+def _named(sites: tuple[CallSite, ...], wanted: Callable[[str], bool]) -> tuple[CallSite, ...]:
+    """The calls whose callee's last name, as written, is ``wanted`` (the call index's "name" key)."""
+    return tuple(site for site in sites if site.func is not None and wanted(site.func.path.rpartition(".")[2]))
 
 
 def registers_nothing(old: ModuleSummary, new: ModuleSummary, told: ToldApart, wanted: Callable[[str], bool],
@@ -303,8 +305,7 @@ def registers_nothing(old: ModuleSummary, new: ModuleSummary, told: ToldApart, w
     if told.classes or frameworks(old) != frameworks(new):
         return False
     return not any(
-        function.decorators or function.name in methods
-        or any(site.func is not None and wanted(site.func.path.rpartition(".")[2]) for site in function.calls)
+        function.decorators or function.name in methods or _named(function.calls, wanted)
         for summary, paths in ((old, told.removed), (new, told.added))
         for function in summary.functions if function.path in paths)
 
