@@ -50,18 +50,21 @@ class WarmProjects:
         follow_links: bool = True,
     ) -> LintResult:
         """``runs.lint_project``'s answer, from the kept project when it can serve it."""
-        found = self._warm(project, jobs) if follow_links and not project.others else None
-        if found is None:
+        warm = self._warm(project, jobs) if follow_links and not project.others else None
+        if warm is None:
             from fastapi_lint.api.runs import lint_project
 
             return lint_project(project, debug=debug, jobs=jobs, on_progress=on_progress,
                                 on_discovered=on_discovered, facts=facts, follow_links=follow_links)
         from fastapi_lint.run.projects import report_on_own
 
-        report_on_own(found, project)
+        found, reals = warm
+        report_on_own(found, project, reals)
         return found
 
-    def _warm(self, project: Project, jobs: int | None) -> LintResult | None:
+    def _warm(self, project: Project, jobs: int | None) -> tuple[LintResult, dict[str, str]] | None:
+        """The kept project's answer for every file, with each file's real path by display path;
+        None: it cannot serve ``project``."""
         from fastapi_lint.run.pipeline import LintResult, run_inputs
 
         root = _one_root(project)
@@ -84,12 +87,7 @@ class WarmProjects:
         found = session.discovered
         assert found is not None
         checked = session.check()
-        shown, reported = list(files), list(checked.by_path)
-        if project.wanted is not None:  # only what is reported on (``report_on_own``), found without resolving every path
-            reals, wanted = session.real_paths(), project.wanted
-            shown = [path for path in shown if reals[path] in wanted]
-            reported = [path for path in reported if (reals.get(path) or real_or_absolute(path)) in wanted]
-        diagnostics = sorted((d for path in reported for d in checked.by_path[path]), key=lambda d: d.sort_key())
+        diagnostics = sorted((d for found_here in checked.by_path.values() for d in found_here), key=lambda d: d.sort_key())
         return LintResult(
             diagnostics=diagnostics,
             files=len(found.files),
@@ -103,9 +101,9 @@ class WarmProjects:
             carried_over=checked.carried_over,
             out_of_scope=checked.out_of_scope,
             has_app=checked.has_app,
-            paths=shown,
+            paths=list(files),
             notes=found.notes,
-        )
+        ), session.real_paths()
 
     def _session(self, key: _Key, root: Path, jobs: int | None) -> tuple[ProjectSession, str | None]:
         """The kept project of ``key``, made first of the kept, with the inputs its last run saw;

@@ -76,13 +76,13 @@ def ask(argv: list[str]) -> int | None:
         cwd = os.getcwd()
     except OSError:  # the working folder was deleted: the run here says what it can
         return None
-    address = folder / f"{process_key(cwd)}.sock"
+    address = socket_of(folder, cwd)
     if len(os.fsencode(address)) > 100:
         return _here(f"the socket's path is too long for this platform: {address}")
     request = {"ask": "check", "argv": argv, "cwd": cwd, "env": dict(os.environ),
                "tty": [_is_terminal(sys.stdout), _is_terminal(sys.stderr)],
                "encoding": [sys.stdout.encoding or "utf-8", sys.stderr.encoding or "utf-8"]}
-    connection = _connect(address) or _start(address)
+    connection = connect(address) or _start(address)
     if connection is None:
         return _here(f"the background process did not start (its log: {address.with_suffix('.log')})")
     try:
@@ -113,6 +113,11 @@ def runtime_folder() -> tuple[Path | None, str]:
     if not _private(str(folder)):
         return None, f"{folder} is not a folder of this user's alone (owner, mode 700, not a link)"
     return folder, ""
+
+
+def socket_of(folder: Path, cwd: str) -> Path:
+    """Where the background process serving runs from ``cwd`` listens, in the runtime ``folder``."""
+    return folder / f"{process_key(cwd)}.sock"
 
 
 def process_key(cwd: str) -> str:
@@ -156,8 +161,10 @@ def _exactly(connection: socket.socket, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _connect(address: Path) -> socket.socket | None:
+def connect(address: Path, timeout: float | None = None) -> socket.socket | None:
+    """A connection to the process listening at ``address``; None when none does."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(timeout)
     try:
         connection.connect(str(address))
     except OSError:
@@ -177,7 +184,7 @@ def _start(address: Path) -> socket.socket | None:
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + STARTING
     while time.monotonic() < deadline:
-        connection = _connect(address)
+        connection = connect(address)
         if connection is not None:
             return connection
         if started.poll() is not None and started.returncode != 0:

@@ -251,16 +251,16 @@ def _addresses(every: bool) -> list[Path]:
         echo_note(problem)
         return []
     if not every:
-        return [folder / f"{client.process_key(os.getcwd())}.sock"]
+        return [client.socket_of(folder, os.getcwd())]
     return sorted(folder.glob("*.sock"))
 
 
 def _ask(address: Path, request: dict[str, Any]) -> dict[str, Any] | None:
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.settimeout(10)
+    connection = client.connect(address, timeout=10)
+    if connection is None:
+        return None
     try:
         with connection:
-            connection.connect(str(address))
             client.send(connection, json.dumps(request).encode())
             answer: dict[str, Any] = json.loads(client.receive(connection))
             return answer

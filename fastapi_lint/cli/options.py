@@ -127,9 +127,9 @@ class CheckOptions:
 
     @property
     def plain(self) -> bool:
-        """A check that only reports findings: what ``--daemon``'s background process serves."""
-        return not (self.stdin or self.facts or self.writes or self.show_settings or self.show_files
-                    or self.write_baseline is not None)
+        """A check that only reports findings: what ``--daemon``'s background process serves (a
+        run that writes files reads the project's facts too)."""
+        return not (self.stdin or self.facts or self.show_settings or self.show_files or self.write_baseline is not None)
 
     @property
     def writes(self) -> bool:

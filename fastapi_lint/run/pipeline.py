@@ -137,9 +137,8 @@ def lint(
     diagnostics = [o for o in outcomes if isinstance(o, Diagnostic)]
     summarized = time.perf_counter()
     phase2 = check_project(summaries, config, files.shown, runner)
-    served = served_by_the_app(phase2, diagnostics, config)
+    served = scope_parse_errors(phase2, diagnostics, config)
     parse_errors = selected_parse_errors(diagnostics, config, files.shown, served)
-    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, served))
     all_diagnostics = sorted([*parse_errors, *phase2.diagnostics], key=Diagnostic.sort_key)
     if keyed is not None and not phase2.internal_errors:
         remember(files, keyed, parse_errors, phase2)
@@ -228,6 +227,15 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
         paths=list(files.shown),
         notes=files.found.notes,
     )
+
+
+def scope_parse_errors(phase2: CheckResult, diagnostics: list[Diagnostic], config: Config) -> ServedFiles | None:
+    """What the app's code imports (``check.served_by_the_app``), once the rules ran; the parse
+    errors the scope leaves out because of it (``parse_errors_out_of_scope``) counted with the
+    findings it left out (``CheckResult.out_of_scope``): step 5's, and a session's check's."""
+    served = served_by_the_app(phase2, diagnostics, config)
+    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, served))
+    return served
 
 
 def selected_parse_errors(diagnostics: list[Diagnostic], config: Config, shown: dict[str, Path],

@@ -10,7 +10,7 @@ project's folders is linted with that project and reported with its own configur
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,16 +74,24 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def report_on_own(found: LintResult, project: Project) -> None:
+def report_on_own(found: LintResult, project: Project, known: Mapping[str, str] | None = None) -> None:
     """Leave in ``found`` only what ``project`` reports on: the files given, when the project
-    was linted for their context, and never the files of another configuration's paths."""
+    was linted for their context, and never the files of another configuration's paths.
+    ``known``: the real path of files by display path, where the caller has them already (a
+    kept project's: resolving every path again would cost a run that changed nothing its most)."""
     if project.wanted is not None:  # the project was linted for context; report on the files given
         wanted = project.wanted
-        found.diagnostics = [d for d, real in zip(found.diagnostics, real_paths(d.path for d in found.diagnostics))
+
+        def reals(paths: list[str]) -> list[str]:
+            if known is None:
+                return real_paths(paths)
+            return [known.get(path) or real_or_absolute(path) for path in paths]
+
+        found.diagnostics = [d for d, real in zip(found.diagnostics, reals([d.path for d in found.diagnostics]))
                              if real in wanted]
         found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
                           and real_or_absolute(str(target)) in wanted)
-        found.paths = [path for path, real in zip(found.paths, real_paths(found.paths)) if real in wanted]
+        found.paths = [path for path, real in zip(found.paths, reals(found.paths)) if real in wanted]
     elif project.others:  # linted for context too; another configuration reports on them
         theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
         found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]

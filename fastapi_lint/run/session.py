@@ -250,8 +250,8 @@ class ProjectSession:
         from fastapi_lint.analysis.noqa_directives import NOQA_AUDIT
         from fastapi_lint.config import selected_codes, source_roots
         from fastapi_lint.diagnostics import Diagnostic
-        from fastapi_lint.run.check import check_context, served_by_the_app
-        from fastapi_lint.run.pipeline import parse_errors_out_of_scope
+        from fastapi_lint.run.check import check_context
+        from fastapi_lint.run.pipeline import scope_parse_errors
 
         summaries = [o for o in outcomes.values() if isinstance(o, ModuleSummary)]
         shown = self.files()
@@ -270,12 +270,11 @@ class ProjectSession:
         context.end_inheritance()
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
-        served = served_by_the_app(phase2, errors, config)
-        out_of_scope = phase2.out_of_scope + len(parse_errors_out_of_scope(errors, config, served))
+        served = scope_parse_errors(phase2, errors, config)
         checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, served), phase2.context,
-                          phase2.internal_errors, out_of_scope=out_of_scope, has_app=phase2.has_app)
+                          phase2.internal_errors, out_of_scope=phase2.out_of_scope, has_app=phase2.has_app)
         self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served,
-                                             out_of_scope, phase2.has_app))
+                                             phase2.out_of_scope, phase2.has_app))
         return checked
 
     def _inheritance(self, config: Config, outcomes: dict[str, ModuleSummary | Diagnostic],
