@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.paths import real_or_absolute
+from fastapi_lint.api.collection import keep_out_of_collection
 
 if TYPE_CHECKING:
     from fastapi_lint.config import Config
@@ -74,6 +75,8 @@ class WarmProjects:
         key = (project.config, real_or_absolute(str(root)), project.cache_dir)
         session, known_inputs = self._session(key, root, jobs)
         changed = session.refresh()
+        if known_inputs is None:
+            keep_out_of_collection()
         files = session.files()
         if not all(session.has(path) for path in project.lint_targets[1:]):
             return None  # a file named that the walk does not find (excluded, but named): linted as named
@@ -82,6 +85,7 @@ class WarmProjects:
             self._kept.pop(0)
             session, _ = self._session(key, root, jobs)
             changed = session.refresh()
+            keep_out_of_collection()
             files = session.files()
         self._kept[0] = (key, session, inputs)
         found = session.discovered

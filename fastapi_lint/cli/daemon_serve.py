@@ -11,6 +11,7 @@ and leaves after its idle time without a run, or on ``daemon stop``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -27,6 +28,7 @@ import click
 
 from fastapi_lint.cli import daemon as client
 from fastapi_lint.cli.output import EXIT_ERROR, EXIT_OK, RunHere, echo_note, one_exit, visible
+from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, collect_by_ourselves
 
 
 @click.group()
@@ -83,6 +85,7 @@ def serve(context: click.Context, address: Path, idle: int) -> int:
     listener.bind(str(address))
     os.chmod(address, 0o600)
     listener.listen(16)
+    collect_by_ourselves()
     with contextlib.suppress(KeyboardInterrupt):
         _Server(listener, group, idle).serve()
     log = address.with_suffix(".log")
@@ -104,8 +107,10 @@ class _Server:
         self.group = group
         self.idle = idle
         self.warm = WarmProjects()
-        self.started = self.last = time.monotonic()
+        self.started = self.last = self.ran_at = time.monotonic()
         self.runs = 0
+        self.uncollected = 0  # runs since the cyclic garbage was last collected
+        self.collections = 0
         self.cwd = os.getcwd()
 
     def serve(self) -> None:
@@ -113,17 +118,22 @@ class _Server:
         identity = os.stat(address).st_ino
         try:
             while True:
-                self.listener.settimeout(max(0.0, self.last + self.idle - time.monotonic()))
+                now = time.monotonic()
+                left = self.last + self.idle - now
+                self.listener.settimeout(max(0.0, min(left, self.ran_at + QUIET - now) if self.uncollected else left))
                 try:
                     connection, _ = self.listener.accept()
-                except TimeoutError:
-                    return
-                except socket.timeout:  # before Python 3.10
-                    return
+                except (TimeoutError, socket.timeout):  # socket.timeout: before Python 3.10
+                    if not self.uncollected:
+                        return
+                    self._collect()  # a quiet moment: nobody waits for what the last runs left
+                    continue
                 with connection:
                     if not self._handle(connection):
                         return
                 self.last = time.monotonic()
+                if self.uncollected > MOST_UNCOLLECTED:  # runs without a pause: the client has its answer
+                    self._collect()
         finally:
             with contextlib.suppress(OSError):
                 if os.stat(address).st_ino == identity:  # not a newer process's socket
@@ -160,6 +170,8 @@ class _Server:
             client.send(connection, json.dumps({"local": True}).encode())
             return
         self.runs += 1
+        self.uncollected += 1
+        self.ran_at = time.monotonic()
         client.send(connection, json.dumps({"exit": code}).encode())
         client.send(connection, out.getvalue())
         client.send(connection, err.getvalue())
@@ -177,13 +189,19 @@ class _Server:
             return None
         return EXIT_OK
 
+    def _collect(self) -> None:
+        gc.collect()
+        self.uncollected = 0
+        self.collections += 1
+
     def _status(self) -> dict[str, Any]:
         import resource
 
         now = time.monotonic()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
         return {"pid": os.getpid(), "cwd": self.cwd, "runs": self.runs, "up": now - self.started,
-                "idle": now - self.last, "rss_mb": round(rss)}
+                "idle": now - self.last, "rss_mb": round(rss), "uncollected": self.uncollected,
+                "collections": self.collections, "collecting_automatically": gc.isenabled()}
 
 
 def _same_user(connection: socket.socket) -> bool:

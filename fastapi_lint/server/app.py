@@ -38,6 +38,7 @@ from pygls.uris import to_fs_path
 from fastapi_lint import __version__
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.paths import real_or_absolute
+from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, collect_by_ourselves, collecting_by_ourselves
 from fastapi_lint.server import actions, hover
 from fastapi_lint.server.convert import SOURCE, columns_of, lines_of, text_edit, to_lsp
 from fastapi_lint.server.projects import Findings, Projects
@@ -46,8 +47,6 @@ DEBOUNCE = 0.05  # seconds after the last edit before a check starts
 WATCHED_DEBOUNCE = 0.3  # after a file-system event: a branch switch comes as a burst of them
 REFRESH = 5.0  # seconds between looks at the disk when nothing else asked for one
 REFRESH_WATCHED = 30.0  # the same, when the client watches the files for the server
-IDLE_COLLECT = 2.0  # seconds of quiet after a check before the cyclic garbage is collected
-MOST_UNCOLLECTED = 4  # checks whose garbage may wait for a quiet moment; then it is collected after the next
 PYTHON_SUFFIXES = (".py", ".pyi")
 PROGRESS_AFTER = 1.0  # seconds a check runs before the client is told it is under way
 
@@ -148,7 +147,7 @@ class Server(LanguageServer):
                         self.work_done_progress.end(shown["token"], types.WorkDoneProgressEnd())
                 self._publish(found)
                 self._uncollected += changed
-                if not gc.isenabled() and self._uncollected > MOST_UNCOLLECTED:  # typing without a pause
+                if collecting_by_ourselves() and self._uncollected > MOST_UNCOLLECTED:  # typing without a pause
                     self._uncollected = 0
                     await asyncio.get_running_loop().run_in_executor(self.worker, gc.collect)
         finally:
@@ -157,8 +156,8 @@ class Server(LanguageServer):
                 self._start()
             else:
                 self.idle().set()
-                if not gc.isenabled() and self._uncollected:  # a look at the disk that found nothing leaves no garbage
-                    self._collect_timer = asyncio.get_running_loop().call_later(IDLE_COLLECT, self._collect)
+                if collecting_by_ourselves() and self._uncollected:  # a look at the disk that found nothing leaves no garbage
+                    self._collect_timer = asyncio.get_running_loop().call_later(QUIET, self._collect)
 
     async def _progress(self, shown: dict[str, str]) -> None:
         """A check still running after ``PROGRESS_AFTER`` seconds (a project read for the first
@@ -419,11 +418,7 @@ def serve() -> None:
             handler.addFilter(_one_line)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    # A project's facts are millions of small objects, most of them kept for the server's life:
-    # the collector's automatic runs would scan them all again and again in the middle of checks
-    # (a third of a check's time on a 1,900-file project). Projects freeze their facts out of its
-    # scans once read, and the garbage of checks is collected when the server is idle.
-    gc.disable()
+    collect_by_ourselves()  # api/collection.py
     build().start_io(stdin, stdout)
 
 

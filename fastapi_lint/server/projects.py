@@ -12,13 +12,13 @@ are two projects.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi_lint.config import Config, ConfigError, find_pyproject, load
 from fastapi_lint.paths import display_path, project_root, real_or_absolute
+from fastapi_lint.api.collection import keep_out_of_collection
 
 if TYPE_CHECKING:
     from fastapi_lint.api import Checked, ProjectSession, RouteRow
@@ -110,9 +110,7 @@ class Projects:
         usable = cache_dir if cache_dir is not None and cache_dir.is_dir() else None
         session = ProjectSession(root, config, usable, jobs=1)
         session.refresh()
-        if not gc.isenabled():  # the server collects by itself (``app.serve``): the facts just read are
-            gc.collect()  # kept for long, so they leave the collector's scans; what reading them left goes first
-            gc.freeze()
+        keep_out_of_collection()
         if problem is not None:
             self.problems.append(problem)
         return Project(root, config, config_file, session, problem)

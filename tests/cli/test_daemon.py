@@ -174,6 +174,21 @@ def test_an_idle_process_leaves(shop: Path, runtime: Path) -> None:
     assert "no background process" in _run(shop, runtime, "daemon", "status").stdout
 
 
+def test_the_process_collects_its_garbage_when_quiet(shop: Path, runtime: Path) -> None:
+    """The collector's own runs are off in the process (they would scan the kept project in the
+    middle of runs); what a run left is collected once no client has come for a while."""
+    from fastapi_lint.cli.daemon_serve import _ask
+
+    _same(shop, runtime, "check", "shop/routes.py")
+    [address] = _sockets(runtime)
+    deadline = time.monotonic() + 30
+    while (answer := _ask(address, {"ask": "status"})) is not None and not answer["collections"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert answer is not None and answer["collections"] == 1 and answer["uncollected"] == 0
+    assert not answer["collecting_automatically"]
+
+
 def test_the_switch_in_the_environment_asks_for_it(shop: Path, runtime: Path) -> None:
     _run(shop, runtime, "check", "shop/routes.py", FASTAPI_LINT_DAEMON="1")
     assert len(_sockets(runtime)) == 1
