@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from fastapi_lint.analysis.blocks import statement_blocks
