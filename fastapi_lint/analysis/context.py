@@ -33,6 +33,7 @@ from fastapi_lint.analysis.module_collisions import distinct_modules, separate_r
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
+from fastapi_lint.analysis.scope_cutoff import held, placing_holds
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -163,13 +164,19 @@ class Context:
 
     @cached_property
     def scopes(self) -> Scopes:
-        """Where each function may run (``analysis/scope.py``)."""
+        """Where each function may run (``analysis/scope.py``): the last context's answer when the
+        edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), else
+        placed again, with what still holds of the last placing (``scope_kept.py``)."""
         graph = self.callgraph
         previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
         stale, bodies = self._inherited.pop("stale", None), self._inherited.pop("bodies", None)
         found = None
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(stale, set)
                 and isinstance(bodies, frozenset) and "scopes" in vars(previous)):
+            if (changes.calls_apart is not None and not bodies and self._inherited.get("model_kept")
+                    and self.deployments.same_as(previous.deployments)
+                    and placing_holds(changes.calls_apart, (previous.project, previous.callgraph), (self.project, graph))):
+                return held(previous.scopes, self.project, changes, stale)
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))
         return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, found)

@@ -103,6 +103,11 @@ class Deployments:
             self._beside = frozenset(beside)
         return self._named
 
+    def same_as(self, other: Deployments) -> bool:
+        """Whether these files name what ``other``'s named when it read them, for the same modules:
+        what a placing read of them (``scope_cutoff.py``)."""
+        return self._paths == other._paths and self.named() == other.named() and self.beside() == other.beside()
+
     def beside(self) -> frozenset[tuple[str, str | None]]:
         """The modules (by displayed path) that a deployment file starts by a dotted name of a
         file beside it (``uvicorn app.main:app`` in ``svc/Dockerfile``: ``svc/app/main.py``),

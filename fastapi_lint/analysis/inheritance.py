@@ -39,7 +39,7 @@ from fastapi_lint.analysis.call_records import Callee, Calls
 from fastapi_lint.analysis.call_arguments import positional_parameters
 from fastapi_lint.analysis.offload_params import MAX_HOPS, offloads_parameter
 from fastapi_lint.analysis.process_starters import starts_process_with_parameter
-from fastapi_lint.analysis.facts import ModuleSummary, RefKind
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, RefKind
 from fastapi_lint.analysis.project import Project
 
 
@@ -58,6 +58,17 @@ class Changes:
     # whether the calls that may register something with FastAPI (``fastapi_model.may_register``)
     # are, in the changed functions and at the top of the changed modules, the same but for positions
     registrations_alike: bool = False
+    # when the changed modules differ, positions moved in order aside, only by calls passing literals
+    # and imports written in or taken from the bodies of their functions: those (``relocation.calls_apart``)
+    calls_apart: Apart | None = None
+
+
+@dataclass(frozen=True)
+class Apart:
+    """Calls passing literals, and the modules imported, that function bodies wrote or took away."""
+
+    calls: tuple[CallSite, ...] = ()
+    imports: tuple[str, ...] = ()
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:

@@ -17,9 +17,10 @@ rule could have compared still compares the same way.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Hashable, Optional, TypeVar
 
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -37,6 +38,7 @@ from fastapi_lint.analysis.facts import (
     Value,
     field_names,
 )
+from fastapi_lint.analysis.inheritance import Apart
 from fastapi_lint.analysis.linking import imports_its_name
 from fastapi_lint.analysis.project import RESOLUTION_IGNORES, RESOLUTION_READS
 from fastapi_lint.diagnostics import Diagnostic, Hop, Span
@@ -54,6 +56,9 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 _LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (FunctionFacts, "throttled"), (Guard, "first"), (Guard, "last"),
                           (Gate, "first"), (Gate, "last"), (Branch, "first"), (Branch, "last")})
 _POINT_FIELDS = frozenset({(FunctionFacts, "bundled"), (FunctionFacts, "foreign_reads")})
+_NOWHERE = Span(0, 0, 0, 0)
+_K = TypeVar("_K", bound=Hashable)
+_LITERALS = frozenset({"str", "num", "const"})
 _FIELDS: dict[type, tuple[str, ...]] = {
     cls: tuple(name for name in field_names(cls) if name not in _NOT_FACTS.get(cls, ()))
     for cls in (Value, CallSite, Param, FunctionFacts, Read, Attribute, ClassFacts, Binding, ModuleSummary, Guard,
@@ -273,6 +278,84 @@ def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
     before = {function.path: function for function in old.functions}
     return frozenset(after.path for after in new.functions
                      if (was := before.get(after.path)) is not None and _moved(was, after) is None)
+
+
+def calls_apart(old: ModuleSummary, new: ModuleSummary) -> Apart | None:
+    """The calls ``new``'s functions make that ``old``'s do not, and those ``old``'s make that
+    ``new``'s do not, when each passes literals alone (``time.sleep(1)``, ``requests.get("...")``),
+    with the modules imported in those functions' bodies one of them imports and the other does
+    not (``import time`` above the call), when the summaries are otherwise the same, their
+    positions moved in order, every line still on its side of every other (an ``if`` that now
+    holds a call it did not is no such move): an edit whose one question left is what those
+    calls run (``analysis/scope_cutoff.py``). None: they differ otherwise, or a call or an
+    import both written and taken away."""
+    paths = [function.path for function in old.functions]
+    if paths != [function.path for function in new.functions]:
+        return None
+    calls: list[CallSite] = []
+    kept: tuple[list[FunctionFacts], list[FunctionFacts]] = ([], [])
+    for was, now in zip(old.functions, new.functions):
+        differing = _one_sided(list(map(_unplaced, was.calls)), list(map(_unplaced, now.calls)))
+        if differing is None:
+            return None
+        for facts, kept_here in ((was, kept[0]), (now, kept[1])):
+            taken = [site for site in facts.calls if _unplaced(site) in differing]
+            if not all(map(_passes_literals, taken)):
+                return None
+            calls += taken
+            ids = {id(site) for site in taken}
+            kept_here.append(dataclasses.replace(facts, calls=tuple(site for site in facts.calls if id(site) not in ids))
+                             if taken else facts)
+    imported = _one_sided(list(old.imports), list(new.imports))
+    if imported is None or any(binder not in paths for binder, _ in imported):
+        return None  # a module's own import, not a body's
+    same = _in_order(dataclasses.replace(old, functions=tuple(kept[0]), imports=tuple(i for i in old.imports if i not in imported)),
+                     dataclasses.replace(new, functions=tuple(kept[1]), imports=tuple(i for i in new.imports if i not in imported)))
+    return Apart(tuple(calls), tuple(sorted(module for _, module in imported))) if same else None
+
+
+def _one_sided(before: list[_K], after: list[_K]) -> set[_K] | None:
+    """The items one list has more of than the other, when each is in one of them only."""
+    counted, other = Counter(before), Counter(after)
+    differing = {key for key in counted.keys() | other.keys() if counted[key] != other[key]}
+    return None if any(counted[key] and other[key] for key in differing) else differing
+
+
+def _unplaced(site: CallSite) -> CallSite:
+    """The call with no position anywhere in it: what two texts of a call have in common."""
+    return site._replace(span=_NOWHERE, args=tuple(map(_unplaced_value, site.args)),
+                         kwargs=tuple((name, _unplaced_value(value)) for name, value in site.kwargs))
+
+
+def _unplaced_value(value: Value) -> Value:
+    if not value.items and value.call is None:
+        return value
+    return value._replace(items=tuple(map(_unplaced_value, value.items)),
+                          call=None if value.call is None else _unplaced(value.call))
+
+
+def _passes_literals(site: CallSite) -> bool:
+    """A call named statically whose arguments are all strings, numbers or constants, written
+    outside any lambda, one callee."""
+    return (site.func is not None and not (site.has_star_args or site.has_star_kwargs or site.in_lambda or site.offloaded
+                                           or site.lambda_host or site.alternatives)
+            and all(value.kind in _LITERALS for value in (*site.args, *(value for _, value in site.kwargs))))
+
+
+def _in_order(old: object, new: object) -> bool:
+    """Whether ``new`` is ``old`` moved (``_moved``), with no two lines of facts merged or split
+    and none moved past another, line fields (a guard's, a branch's last line) included."""
+    matcher = _Matcher()
+    try:
+        if not matcher.same(old, new):
+            return False
+    except RecursionError:
+        return False
+    points, lines = matcher.relocation.points, matcher.relocation.lines
+    moved_points = [points[point] for point in sorted(points)]
+    moved_lines = [line for _, line in sorted(lines.items()) if line is not None]
+    return (len(moved_lines) == len(lines) and all(earlier < later for earlier, later in zip(moved_points, moved_points[1:]))
+            and all(earlier < later for earlier, later in zip(moved_lines, moved_lines[1:])))
 
 
 def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collection[str],

@@ -25,7 +25,9 @@ after a change, and then only as far as the change reaches (``check``):
   written or deleted, whose name no answer went through, the new project takes the last one's
   answers where they still hold: its
   name tables and resolutions (``Project.inherit``), call index, call graph (``inheritance.py``),
-  the placing's edges and what each module hands to runners (``scope_kept.py``), each module's
+  the placing's edges and what each module hands to runners (``scope_kept.py``), or the whole
+  placing when the edit wrote or took away only calls into libraries that wait
+  (``scope_cutoff.py``), each module's
   shares of the placing (``per_project``), and the blocking calls of the functions the change
   cannot reach (``event_loop.kept_blocking_calls``).
 
@@ -286,9 +288,10 @@ class ProjectSession:
         functions, methods and classes through whose names no answer went (``_told_apart_unread``).
         None: it links afresh."""
         from fastapi_lint.analysis.facts import ModuleSummary
-        from fastapi_lint.analysis.inheritance import Changes
+        from fastapi_lint.analysis.inheritance import Apart, Changes
         from fastapi_lint.analysis.fastapi_model import METHODS_BY_NAME, imports_fastapi, may_register
-        from fastapi_lint.run.relocation import changed_functions, registers_nothing, same_calls_where, same_for_resolution
+        from fastapi_lint.run.relocation import (calls_apart, changed_functions, registers_nothing, same_calls_where,
+                                                 same_for_resolution)
 
         linked = self._linked.get(config)
         if linked is None:
@@ -302,6 +305,7 @@ class ProjectSession:
         defined: set[str] = set()
         names: set[str] = set()
         registrations_alike = True  # what the FastAPI model reads of bodies: ``analysis/model_kept.py``
+        apart: Apart | None = Apart()  # what alone may tell the placings apart: ``analysis/scope_cutoff.py``
         for display, outcome in outcomes.items():
             old = before[display]
             if outcome is old:
@@ -318,6 +322,8 @@ class ProjectSession:
                 registrations_alike = registrations_alike and registers_nothing(old, outcome, told, may_register,
                                                                                 imports_fastapi, METHODS_BY_NAME)
             changed.add(display)
+            found = calls_apart(old, outcome) if apart is not None and not reshaped else None
+            apart = None if found is None or apart is None else Apart((*apart.calls, *found.calls), (*apart.imports, *found.imports))
             edited = changed_functions(old, outcome)
             registrations_alike = registrations_alike and same_calls_where(old, outcome, edited, may_register)
             functions |= edited
@@ -328,7 +334,7 @@ class ProjectSession:
             names.update(site.text.rpartition(".")[2] for summary in (old, outcome) for site in summary.module_calls)
         return _Inheritance(context, frozenset(unchanged),
                             Changes(frozenset(changed), frozenset(functions), frozenset(names), frozenset(defined),
-                                    registrations_alike))
+                                    registrations_alike, apart))
 
     def _remember(self, config: Config, checked: Checked, run: _Run) -> None:
         """``checked`` is the answer for ``config`` now; ``run`` joins the history, first."""

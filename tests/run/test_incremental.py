@@ -445,7 +445,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "views": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -544,6 +544,28 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
         monkeypatch.setattr(view, "func", checked)
 
+    def checked_held(previous: Scopes, project: Project, changes: Changes, stale: Collection[str]) -> Scopes:
+        """A placing held as it was (``scope_cutoff.py``), checked against one placed afresh: its sets, and its edges."""
+        answer = held(previous, project, changes, stale)
+        found["held"].append(",".join(sorted(changes.functions)))
+        held_here.append(answer)
+        return answer
+
+    def checked_placing(context: Any) -> Scopes:
+        answer: Scopes = placing(context)
+        if held_here and answer is held_here.pop():
+            fresh = place_scopes(context.project, context.model, context.callgraph, context.rare_roots, context.deployments)
+            expect({name: value for name, value in vars(fresh).items() if name not in ("edges", "handed")}
+                   == {name: value for name, value in vars(answer).items() if name not in ("edges", "handed")}, "held placing")
+            placer = _Placer(context.project, context.model, context.callgraph)
+            for path, edges in answer.edges.items():
+                expect(placer.edges(path) == edges, f"held edges of {path}")
+        return answer
+
+    held, held_here = context_module.held, list[Scopes]()
+    placing = context_module.Context.__dict__["scopes"].func
+    monkeypatch.setattr(context_module, "held", checked_held)
+    monkeypatch.setattr(context_module.Context.__dict__["scopes"], "func", checked_placing)
     checked_view("rare_roots", lambda context: rare_roots(context.model))
     checked_view("serving_modules", lambda context: serving_modules(context.project, context.model))
     monkeypatch.setattr(context_module, "kept_model", checked_model)
@@ -637,6 +659,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
+    assert inherited["held"], "no placing held as it was"
     assert not inherited["wrong"]
 
 
@@ -855,6 +878,31 @@ async def index():
 
 
 OS_HELPER = "import os\n\n\n" + PLAIN_HELPER  # an import another takes the place of
+TIME_HELPER = "import time\n\n\n" + PLAIN_HELPER
+SLEEPING_HELPER = TIME_HELPER.replace("    return 1\n", "    time.sleep(1)\n    return 1\n")
+FETCHING_HELPER = PLAIN_HELPER.replace("    return 1\n", "    import requests\n    requests.get('https://example.com', timeout=3)\n"
+                                                          "    return 1\n")
+TWO_HELPERS = PLAIN_HELPER + "\n\ndef wait_a_bit():\n    import time\n    time.sleep(1)\n"
+
+
+@pytest.mark.parametrize("before, after", [(TIME_HELPER, SLEEPING_HELPER), (SLEEPING_HELPER, TIME_HELPER),
+                                           (PLAIN_HELPER, FETCHING_HELPER)])
+def test_a_librarys_wait_written_or_taken_away_keeps_the_placing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A call into a library that waits, passing literals (with its import in the body or not),
+    changes what the helper blocks on and nothing of where functions run: the route's FAS102
+    comes or goes, and the placing is the last one's (``scope_cutoff.py``; checked against one
+    placed afresh)."""
+    inherited = edit_a_helper(tmp_path, monkeypatch, before, after, HELPER_ROUTE)
+    assert inherited["held"] and not inherited["wrong"]
+
+
+def test_a_call_of_the_projects_own_is_placed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``wait_a_bit()`` passes no argument but runs a function of the project, which the route
+    now reaches: the walks run again."""
+    after = TWO_HELPERS.replace("    return 1\n", "    wait_a_bit()\n    return 1\n", 1)
+    inherited = edit_a_helper(tmp_path, monkeypatch, TWO_HELPERS, after, HELPER_ROUTE)
+    assert inherited["edges"] and not inherited["held"] and not inherited["wrong"]
 
 
 @pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER),

@@ -8,7 +8,7 @@ import pytest
 
 from fastapi_lint.analysis.extract import summarize_file
 from fastapi_lint.analysis.facts import ModuleSummary
-from fastapi_lint.run.relocation import same_for_resolution
+from fastapi_lint.run.relocation import calls_apart, same_for_resolution
 
 BEFORE = '''\
 import time
@@ -55,3 +55,45 @@ def test_an_edit_of_what_a_body_does_says_the_same_to_name_resolution(tmp_path: 
 ])
 def test_an_edit_of_what_a_function_is_takes_or_returns_does_not(tmp_path: Path, edited: str) -> None:
     assert not same_for_resolution(facts(tmp_path, BEFORE), facts(tmp_path, edited))
+
+
+BRANCHED = '''\
+class Jobs:
+    def run(self, mode: str) -> None:
+        if mode == "fast":
+            first = 1
+            second = 2
+        done = self.on_done
+        return done
+
+    def on_done(self) -> None:
+        pass
+'''
+
+
+@pytest.mark.parametrize("edited, calls, imports", [
+    (BEFORE.replace("    time.sleep(1)\n", "    time.sleep(1)\n    time.sleep(2)\n"), ["time.sleep"], []),  # a call more
+    ("# moved down\n\n" + BEFORE.replace("    time.sleep(1)\n", "    pass\n"), ["time.sleep"], []),  # gone, every line moved
+    (BEFORE.replace("        return self.client.get(key)\n",
+                    "        import requests\n        requests.get('https://example.com', timeout=3)\n"
+                    "        return self.client.get(key)\n"), ["requests.get"], ["requests"]),  # with its import
+    # under a condition: the call taken away and written again, ``time.time()`` beside it
+    (BEFORE.replace("    time.sleep(1)\n", "    if time.time() > 0:\n        time.sleep(1)\n"),
+     ["time.sleep", "time.time", "time.sleep"], []),
+])
+def test_calls_passing_literals_written_or_taken_away_are_told(tmp_path: Path, edited: str, calls: list[str],
+                                                                imports: list[str]) -> None:
+    apart = calls_apart(facts(tmp_path, BEFORE), facts(tmp_path, edited))
+    assert apart is not None
+    assert [site.text for site in apart.calls] == calls and list(apart.imports) == imports
+
+
+@pytest.mark.parametrize("before, edited", [
+    (BEFORE, BEFORE.replace("    time.sleep(1)\n", "    time.sleep(delay)\n")),  # an argument not a literal
+    (BEFORE, BEFORE.replace("import time\n", "import time\nimport os\n")),  # a module's own import
+    (BEFORE, BEFORE.replace("    time.sleep(1)\n", "    time.sleep(2)\n    time.sleep(1)\n    time.sleep(1)\n")),  # one more of a call kept
+    # no call apart, but a line the ``if`` did not hold now inside it (a read that is an edge of the placing)
+    (BRANCHED, BRANCHED.replace("            second = 2\n        done", "            second = 2\n            done")),
+])
+def test_anything_else_tells_the_modules_apart(tmp_path: Path, before: str, edited: str) -> None:
+    assert calls_apart(facts(tmp_path, before), facts(tmp_path, edited)) is None

@@ -1,0 +1,63 @@
+"""When a placing holds as it was: the editor's commonest edit, a call into a library that waits
+written in a function's body (``time.sleep(1)``, ``requests.get("https://...")``) or taken away,
+changes what the function blocks on, and nothing of where any function runs.
+
+The walks (``scope.py``) follow the edges between the project's functions and read, besides,
+the names a body calls, the values its calls hand on, the classes they make, where its lines
+sit against its guards and branches, the modules it loads by name. A call that runs no
+function of the project, passes literals alone and is one the blocking catalog knows (a
+library's wait, not a runner, a thread or a process, an import by name) gives none of them
+anything to read: when such calls are all that tells the changed modules apart, positions moved
+in order aside (``Changes.calls_apart``, which the session finds), and the FastAPI model and the
+deployment files are the last placing's, that placing's sets are the answer. Its edges hold too,
+but for the changed modules' (their lines moved), which the next placing finds again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+
+from fastapi_lint.analysis.callgraph import CallGraph
+from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.inheritance import Apart, Changes
+from fastapi_lint.analysis.looked_up import IMPORTERS
+from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.scope_places import Scopes
+
+# Libraries whose calls start or run other code (loops, threads, processes, servers, tasks of a
+# queue, modules by name): a call into them is never taken as one that changes no placing.
+_RUNS_CODE = frozenset({"asyncio", "anyio", "trio", "uvloop", "threading", "multiprocessing", "concurrent", "subprocess",
+                        "importlib", "runpy", "uvicorn", "gunicorn", "hypercorn", "ray", "celery", "dramatiq", "rq",
+                        "temporalio", "asgiref", "starlette", "fastapi"})
+
+
+def placing_holds(apart: Apart, before: tuple[Project, CallGraph], after: tuple[Project, CallGraph]) -> bool:
+    """Whether each call of ``apart`` (``Changes.calls_apart``) is, in both projects, one the
+    placing reads nothing of (the module's documentation), and each module imported a library's."""
+    own = {name.partition(".")[0] for name in after[0].modules}
+    if any(module.partition(".")[0] in own or module.partition(".")[0] in _RUNS_CODE for module in apart.imports):
+        return False
+    return all(_reads_nothing(site, project, graph, own) for site in apart.calls for project, graph in (before, after))
+
+
+def _reads_nothing(site: CallSite, project: Project, graph: CallGraph, own: set[str]) -> bool:
+    if site.func is None or site.func.path.partition(".")[0] in own:
+        return False
+    resolved = project.resolve(site.func)
+    path = resolved.path
+    if (path.partition(".")[0] in own or path.partition(".")[0] in _RUNS_CODE or path in IMPORTERS
+            or path in project.functions or path in project.classes or graph.targets(resolved)):
+        return False
+    return graph.catalog.match(path, follow=False) is not None
+
+
+def held(previous: Scopes, project: Project, changes: Changes, stale: Collection[str]) -> Scopes:
+    """``previous``'s answer for ``project`` (``placing_holds``): its sets, and its edges and what
+    modules hand to runners but those of the changed modules (and of ``stale``)."""
+    sets = {name: set(value) for name, value in vars(previous).items() if isinstance(value, set)}
+    edges = {path: found for path, found in previous.edges.items()
+             if path not in stale and (located := project.function(path)) is not None
+             and located.module.path not in changes.modules}
+    handed = {key: roots for key, roots in previous.handed.items() if key[0] not in changes.modules}
+    return dataclasses.replace(previous, **sets, edges=edges, handed=handed)  # type: ignore[arg-type]
