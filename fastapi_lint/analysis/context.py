@@ -33,7 +33,7 @@ from fastapi_lint.analysis.module_collisions import distinct_modules, separate_r
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
-from fastapi_lint.analysis.scope_cutoff import held, placing_holds
+from fastapi_lint.analysis.scope_cutoff import held, held_paths, placing_holds
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -94,8 +94,13 @@ class Context:
 
     @cached_property
     def request_paths(self) -> Paths:
-        """What runs per request and at startup."""
-        return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, self.scopes.tests)
+        """What runs per request and at startup: the last context's walks when its placing held
+        (``scope_cutoff.py``: they follow the same calls and guards)."""
+        tests = self.scopes.tests
+        previous = self._with_the_placing("request_paths")
+        if previous is not None:
+            return held_paths(previous.request_paths, self.callgraph, self.model.roles)
+        return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, tests)
 
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
@@ -104,7 +109,9 @@ class Context:
     @cached_property
     def recovering(self) -> frozenset[str]:
         """The functions requests reach only through ``except`` handlers (``request_path.recovering``)."""
-        return recovering(self.request_paths)
+        found = self.request_paths
+        previous = self._with_the_placing("recovering")
+        return previous.recovering if previous is not None else recovering(found)
 
     @cached_property
     def once_per_connection(self) -> frozenset[str]:
@@ -129,11 +136,15 @@ class Context:
 
     @cached_property
     def once_per_process(self) -> frozenset[str]:
-        return once_per_process(self.model, self.callgraph, self.request_paths)
+        found = self.request_paths
+        previous = self._with_the_placing("once_per_process")
+        return previous.once_per_process if previous is not None else once_per_process(self.model, self.callgraph, found)
 
     @cached_property
     def run_while_starting(self) -> frozenset[str]:
-        return run_while_starting(self.callgraph, self.once_per_process)
+        once = self.once_per_process
+        previous = self._with_the_placing("run_while_starting")
+        return previous.run_while_starting if previous is not None else run_while_starting(self.callgraph, once)
 
     @cached_property
     def threadpool_use(self) -> ThreadpoolUse:
@@ -147,6 +158,14 @@ class Context:
         if previous is not None and isinstance(changes, Changes) and same_imports(previous.project, self.project, changes.modules):
             return previous.serving_modules
         return serving_modules(self.project, self.model)
+
+    def _with_the_placing(self, view: str) -> Context | None:
+        """The context this one inherits from, when its placing held (``scope_cutoff.py``) and it
+        has ``view`` built: a view read from the walks' calls and guards alone holds too."""
+        previous = self._inherited.get("previous")
+        if self._inherited.get("placing_held") and isinstance(previous, Context) and view in vars(previous):
+            return previous
+        return None
 
     def _with_the_model(self, view: str) -> Context | None:
         """The context this one inherits from, when it kept that one's model (``model_kept.py``)
@@ -176,6 +195,7 @@ class Context:
             if (changes.calls_apart is not None and not bodies and self._inherited.get("model_kept")
                     and self.deployments.same_as(previous.deployments)
                     and placing_holds(changes.calls_apart, (previous.project, previous.callgraph), (self.project, graph))):
+                self._inherited["placing_held"] = True
                 return held(previous.scopes, self.project, changes, stale)
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))

@@ -10,19 +10,23 @@ library's wait, not a runner, a thread or a process, an import by name) gives no
 anything to read: when such calls are all that tells the changed modules apart, positions moved
 in order aside (``Changes.calls_apart``, which the session finds), and the FastAPI model and the
 deployment files are the last placing's, that placing's sets are the answer. Its edges hold too,
-but for the changed modules' (their lines moved), which the next placing finds again.
+but for the changed modules' (their lines moved), which the next placing finds again. So do the
+other walks over the same calls and guards: the request and startup paths (``held_paths``),
+what requests reach only when recovering, what runs once per process and what that runs
+(``Context``'s views).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.request_path import Paths
 from fastapi_lint.analysis.scope_places import Scopes
 
 # Libraries whose calls start or run other code (loops, threads, processes, servers, tasks of a
@@ -61,3 +65,11 @@ def held(previous: Scopes, project: Project, changes: Changes, stale: Collection
              and located.module.path not in changes.modules}
     handed = {key: roots for key, roots in previous.handed.items() if key[0] not in changes.modules}
     return dataclasses.replace(previous, **sets, edges=edges, handed=handed)  # type: ignore[arg-type]
+
+
+def held_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]]) -> Paths:
+    """``previous`` (a context's ``request_paths``) for a project whose placing held: the walks
+    follow the same calls and guards, so they reach what they reached; ``root_for``'s memo starts
+    afresh (it reads the lines of the changed functions, which moved)."""
+    return Paths(graph=graph, request=dict(previous.request), startup=set(previous.startup), cached=set(previous.cached),
+                 order=dict(previous.order), roles=roles, starts=dict(previous.starts))

@@ -443,9 +443,11 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.fastapi_model import build as build_model
     from fastapi_lint.analysis.model_kept import kept_model as keep_model
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
+    from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
+    from fastapi_lint.analysis.request_path import Paths, paths, recovering
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -562,6 +564,24 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                 expect(placer.edges(path) == edges, f"held edges of {path}")
         return answer
 
+    def fresh_paths(context: Any) -> Paths:
+        return paths(context.project, context.model, context.callgraph, context.rare_roots.admin, context.scopes.tests)
+
+    def checked_paths(context: Any) -> Paths:
+        answer: Paths = walked(context)
+        if context._inherited.get("placing_held"):
+            found["paths"].append("held")
+            fresh = fresh_paths(context)
+            expect((answer.request, answer.startup, answer.cached, answer.order, answer.starts)
+                   == (fresh.request, fresh.startup, fresh.cached, fresh.order, fresh.starts), "held request paths")
+        return answer
+
+    walked = context_module.Context.__dict__["request_paths"].func
+    monkeypatch.setattr(context_module.Context.__dict__["request_paths"], "func", checked_paths)
+    checked_view("recovering", lambda context: recovering(fresh_paths(context)))
+    checked_view("once_per_process", lambda context: once_per_process(context.model, context.callgraph, fresh_paths(context)))
+    checked_view("run_while_starting", lambda context: run_while_starting(
+        context.callgraph, once_per_process(context.model, context.callgraph, fresh_paths(context))))
     held, held_here = context_module.held, list[Scopes]()
     placing = context_module.Context.__dict__["scopes"].func
     monkeypatch.setattr(context_module, "held", checked_held)
@@ -659,7 +679,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
-    assert inherited["held"], "no placing held as it was"
+    assert inherited["held"] and inherited["paths"], "no placing held as it was"
     assert not inherited["wrong"]
 
 
@@ -1339,6 +1359,68 @@ def test_an_import_of_a_pools_module_reaches_what_the_app_serves(tmp_path: Path,
     inherited, after = edit_a_module(tmp_path, monkeypatch, files, "threads.py", IMPORTING_THE_POOL, Config(scope="all"))
     assert "app/db.py" in after and inherited["models"] and "serving_modules" not in inherited["views"]
     assert not inherited["wrong"]
+
+
+POOL_AND_CLIENT_ROUTES = '''\
+from fastapi import FastAPI
+
+from app import threads
+
+app = FastAPI()
+
+
+@app.get("/rows")
+def rows() -> int:
+    return threads.count()
+
+
+@app.get("/fetch")
+async def fetch() -> int:
+    return threads.fetch()
+'''
+POOL_MADE_AT_START = '''\
+from sqlalchemy import create_engine
+
+
+def make_engine():
+    return create_engine("postgresql://db/app", pool_size=2)
+
+
+def setup():
+    return make_engine()
+
+
+engine = setup()
+'''
+USES_THE_POOL = '''\
+import httpx
+
+from app.db import engine
+
+
+def count() -> int:
+    with engine.connect() as connection:
+        return connection.execute("select 1").scalar()
+
+
+def fetch() -> int:
+    try:
+        return httpx.Client().get("https://example.com").status_code
+    except httpx.HTTPError:
+        return httpx.Client().get("https://example.org").status_code
+'''
+
+
+def test_the_views_of_a_held_placing_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the placing held (``scope_cutoff.py``), what requests reach only when recovering (a
+    client built in an ``except`` handler), what runs once per process and what that runs (the
+    pool's users) are the last context's too: each checked against one computed afresh."""
+    files = {"app/__init__.py": "", "app/db.py": POOL_MADE_AT_START, "app/threads.py": USES_THE_POOL,
+             "app/main.py": POOL_AND_CLIENT_ROUTES}
+    after = USES_THE_POOL.replace("    try:\n", "    import time\n    time.sleep(1)\n    try:\n")
+    inherited, _ = edit_a_module(tmp_path, monkeypatch, files, "threads.py", after, Config(scope="all"))
+    assert inherited["held"] and inherited["paths"] and not inherited["wrong"]
+    assert {"recovering", "once_per_process", "run_while_starting"} <= set(inherited["views"])
 
 
 UNKNOWN_ROUTER = '''\
