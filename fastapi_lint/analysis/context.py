@@ -33,7 +33,7 @@ from fastapi_lint.analysis.module_collisions import distinct_modules, separate_r
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
-from fastapi_lint.analysis.scope_cutoff import held, held_paths, placing_holds
+from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, placing_holds
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -104,7 +104,11 @@ class Context:
 
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
-        return calls_per_request(self.project, self.request_paths)
+        found = self.request_paths
+        previous, changes = self._with_the_placing("calls_per_request"), self._inherited.get("changes")
+        if previous is not None and isinstance(changes, Changes):
+            return held_calls(previous.calls_per_request, self.project, found, changes.modules)
+        return calls_per_request(self.project, found)
 
     @cached_property
     def recovering(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ startup handlers and at memoized functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -118,12 +118,13 @@ class RequestCall:
         return root_for(self._project, self._paths, self.located, self.site.span.line) or self.first
 
 
-def calls_per_request(project: Project, found: Paths) -> list[RequestCall]:
-    """The calls of the functions that run per request (``Context.calls_per_request``, once per run)."""
+def calls_per_request(project: Project, found: Paths, modules: Collection[str] | None = None) -> list[RequestCall]:
+    """The calls of the functions that run per request (``Context.calls_per_request``, once per
+    run); with ``modules``, of those functions in these modules (display paths) only."""
     calls: list[RequestCall] = []
     for path, root in found.request.items():
         located = project.function(path)
-        if located is None:
+        if located is None or (modules is not None and located.module.path not in modules):
             continue
         guarded = bool(located.function.guards)  # without a guard, no call runs once (``runs_once``)
         for site in located.function.calls:

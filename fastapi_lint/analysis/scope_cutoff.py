@@ -12,13 +12,14 @@ in order aside (``Changes.calls_apart``, which the session finds), and the FastA
 deployment files are the last placing's, that placing's sets are the answer. Its edges hold too,
 but for the changed modules' (their lines moved), which the next placing finds again. So do the
 other walks over the same calls and guards: the request and startup paths (``held_paths``),
-what requests reach only when recovering, what runs once per process and what that runs
-(``Context``'s views).
+the calls made per request (``held_calls``), what requests reach only when recovering, what
+runs once per process and what that runs (``Context``'s views).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Collection, Mapping
 
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -26,7 +27,7 @@ from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.project import Project
-from fastapi_lint.analysis.request_path import Paths
+from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request
 from fastapi_lint.analysis.scope_places import Scopes
 
 # Libraries whose calls start or run other code (loops, threads, processes, servers, tasks of a
@@ -73,3 +74,13 @@ def held_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]])
     afresh (it reads the lines of the changed functions, which moved)."""
     return Paths(graph=graph, request=dict(previous.request), startup=set(previous.startup), cached=set(previous.cached),
                  order=dict(previous.order), roles=roles, starts=dict(previous.starts))
+
+
+def held_calls(previous: list[RequestCall], project: Project, found: Paths, changed: Collection[str]) -> list[RequestCall]:
+    """``previous`` (a context's ``calls_per_request``) for a project whose placing and request
+    paths held (``held_paths``): the calls of the modules not in ``changed`` are the same calls of
+    the same functions, run by the same roots, resolved alike; those of the changed modules are
+    found again. In the same order (by module first: the two parts share no module)."""
+    kept = [RequestCall(call.located, call.site, call.ref, call.first, project, found)
+            for call in previous if call.located.module.path not in changed]
+    return list(heapq.merge(kept, calls_per_request(project, found, changed), key=lambda call: call.located.module.path))

@@ -444,10 +444,10 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.model_kept import kept_model as keep_model
     from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
     from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
-    from fastapi_lint.analysis.request_path import Paths, paths, recovering
+    from fastapi_lint.analysis.request_path import Paths, calls_per_request, paths, recovering
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -576,6 +576,17 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                    == (fresh.request, fresh.startup, fresh.cached, fresh.order, fresh.starts), "held request paths")
         return answer
 
+    def checked_calls(context: Any) -> list[Any]:
+        answer: list[Any] = listed(context)
+        if context._inherited.get("placing_held"):
+            found["calls"].append("held")
+            expect(answer == calls_per_request(context.project, context.request_paths)
+                   and all(call._project is context.project and call._paths is context.request_paths for call in answer),
+                   "held calls per request")
+        return answer
+
+    listed = context_module.Context.__dict__["calls_per_request"].func
+    monkeypatch.setattr(context_module.Context.__dict__["calls_per_request"], "func", checked_calls)
     walked = context_module.Context.__dict__["request_paths"].func
     monkeypatch.setattr(context_module.Context.__dict__["request_paths"], "func", checked_paths)
     checked_view("recovering", lambda context: recovering(fresh_paths(context)))
@@ -679,7 +690,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
-    assert inherited["held"] and inherited["paths"], "no placing held as it was"
+    assert inherited["held"] and inherited["paths"] and inherited["calls"], "no placing held as it was"
     assert not inherited["wrong"]
 
 
