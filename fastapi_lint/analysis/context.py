@@ -132,6 +132,10 @@ class Context:
         """``blocking_calls`` by the async function they are in (``event_loop.blocking_calls``)."""
         graph = self.callgraph
         kept = self._inherited.pop("blocking", None)
+        self.scopes  # placed first: when the placing held, so do the answers of the guards
+        previous, changes = self._with_the_placing("blocking_by_function"), self._inherited.get("changes")
+        if previous is not None and isinstance(changes, Changes):
+            kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, frozenset(), guards_alike=True)
         return blocking_calls(self.project, graph, kept if isinstance(kept, dict) else None)
 
     @cached_property

@@ -62,19 +62,21 @@ def blocking_calls(project: Project, graph: CallGraph,
 
 
 def kept_blocking_calls(previous: Mapping[tuple[str, str], tuple[BlockingCall, ...]], project: Project,
-                        changes: Changes, bodies: frozenset[str]) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
+                        changes: Changes, bodies: frozenset[str], guards_alike: bool = False,
+                        ) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
     """What of ``previous`` (a project's ``blocking_calls``) holds for ``project``, which inherits
     its answers (``Project.inherit``) after ``changes``, when the changed bodies read the same to
     their callers (no ``bodies``: whether a callee hands what it is given to a thread is read):
     those of the functions of the modules that did not change, behind no guard that may hold
-    (whether one holds reads who else calls the function, makes its objects, fills its place)."""
+    (whether one holds reads who else calls the function, makes its objects, fills its place),
+    unless ``guards_alike``: each guard answers as before (the placing held: ``scope_cutoff.py``)."""
     if bodies:
         return {}
     kept: dict[tuple[str, str], tuple[BlockingCall, ...]] = {}
     for key, share in previous.items():
         located = project.function(key[1]) if key[0] not in changes.modules else None
-        if (located is not None and located.module.path == key[0] and not guards_may_hold(located.function)
-                and not any(site.once for site in located.function.calls)):
+        if (located is not None and located.module.path == key[0] and (guards_alike or (
+                not guards_may_hold(located.function) and not any(site.once for site in located.function.calls)))):
             kept[key] = share
     return kept
 
