@@ -33,7 +33,7 @@ from fastapi_lint.analysis.module_collisions import distinct_modules, separate_r
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
-from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, placing_holds
+from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, hold_witnesses, placing_holds
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -80,9 +80,7 @@ class Context:
             bodies = bodies_read(previous.project, self.project, changes)
             stale = stale_functions(previous.callgraph._calls, bodies)
             graph.inherit(previous.callgraph, changes, stale, bodies)
-            self._inherited.update(stale=stale, bodies=bodies)
-            if "blocking_by_function" in vars(previous):
-                self._inherited["blocking"] = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies)
+            self._inherited.update(stale=stale, bodies=bodies, blocking_bodies=bodies)
         return graph
 
     @cached_property
@@ -131,12 +129,15 @@ class Context:
     def blocking_by_function(self) -> dict[tuple[str, str], tuple[BlockingCall, ...]]:
         """``blocking_calls`` by the async function they are in (``event_loop.blocking_calls``)."""
         graph = self.callgraph
-        kept = self._inherited.pop("blocking", None)
+        bodies = self._inherited.pop("blocking_bodies", None)
         self.scopes  # placed first: when the placing held, so do the answers of the guards
-        previous, changes = self._with_the_placing("blocking_by_function"), self._inherited.get("changes")
-        if previous is not None and isinstance(changes, Changes):
-            kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, frozenset(), guards_alike=True)
-        return blocking_calls(self.project, graph, kept if isinstance(kept, dict) else None)
+        previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
+        kept = None
+        if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(bodies, frozenset)
+                and "blocking_by_function" in vars(previous)):
+            held = self._with_the_placing("blocking_by_function") is not None
+            kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies, guards_alike=held)
+        return blocking_calls(self.project, graph, kept)
 
     @cached_property
     def loop_threads(self) -> LoopThreads:
@@ -204,6 +205,7 @@ class Context:
                     and self.deployments.same_as(previous.deployments)
                     and placing_holds(changes.calls_apart, (previous.project, previous.callgraph), (self.project, graph))):
                 self._inherited["placing_held"] = True
+                hold_witnesses(graph, previous.callgraph, changes.modules)
                 return held(previous.scopes, self.project, changes, stale)
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))

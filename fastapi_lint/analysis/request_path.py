@@ -100,17 +100,29 @@ def _walk(graph: CallGraph, root: str, start: str, seen: dict[str, str], stop: s
                 pending.append(callee)
 
 
-@dataclass(frozen=True)
 class RequestCall:
-    """A call made in a function that runs per request, with the root that runs it."""
+    """A call made in a function that runs per request, with the root that runs it. A plain
+    class with slots, not a dataclass: a large project makes tens of thousands per check."""
 
-    located: Located
-    site: CallSite
-    ref: Ref
-    first: str  # the first root that reaches the function
-    # what ``root`` asks: read only for the calls a rule reports (few of the project's)
-    _project: Project = field(compare=False, repr=False)
-    _paths: Paths = field(compare=False, repr=False)
+    __slots__ = ("located", "site", "ref", "first", "_project", "_paths")
+
+    def __init__(self, located: Located, site: CallSite, ref: Ref, first: str, project: Project, found: Paths) -> None:
+        self.located = located
+        self.site = site
+        self.ref = ref
+        self.first = first  # the first root that reaches the function
+        # what ``root`` asks: read only for the calls a rule reports (few of the project's)
+        self._project = project
+        self._paths = found
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RequestCall) and (self.located, self.site, self.ref, self.first) == (
+            other.located, other.site, other.ref, other.first)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RequestCall(located={self.located!r}, site={self.site!r}, ref={self.ref!r}, first={self.first!r})"
 
     @property
     def root(self) -> str:

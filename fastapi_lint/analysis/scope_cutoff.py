@@ -13,7 +13,8 @@ deployment files are the last placing's, that placing's sets are the answer. Its
 but for the changed modules' (their lines moved), which the next placing finds again. So do the
 other walks over the same calls and guards: the request and startup paths (``held_paths``),
 the calls made per request (``held_calls``), what requests reach only when recovering, what
-runs once per process and what that runs (``Context``'s views).
+runs once per process and what that runs (``Context``'s views), the blocking calls of guarded
+functions, and which functions block through calls the edit cannot reach (``hold_witnesses``).
 """
 
 from __future__ import annotations
@@ -84,3 +85,34 @@ def held_calls(previous: list[RequestCall], project: Project, found: Paths, chan
     kept = [RequestCall(call.located, call.site, call.ref, call.first, project, found)
             for call in previous if call.located.module.path not in changed]
     return list(heapq.merge(kept, calls_per_request(project, found, changed), key=lambda call: call.located.module.path))
+
+
+def hold_witnesses(graph: CallGraph, previous: CallGraph, changed: Collection[str]) -> None:
+    """Give ``graph``, whose project's placing held, the witnesses ``previous`` found that still
+    hold (``CallGraph.witness``): those of the functions whose calls, followed as far as they go,
+    reach no function of a ``changed`` module. A witness reads the chain's functions alone, the
+    calls they make, their lines and guards, and of the implementations an interface's call may
+    run whether they reach anything unknown (``CallGraph.fully_known``), all along those calls;
+    what else it reads (whether a line is opt-in, runs once) is the placing's, which held."""
+    found = previous._witness
+    callers: dict[str, list[str]] = {}
+    seen = set(found)
+    pending = list(seen)
+    while pending:
+        path = pending.pop()
+        for _, callee in previous.edges(path):
+            callers.setdefault(callee, []).append(path)
+            if callee not in seen:
+                seen.add(callee)
+                pending.append(callee)
+    project = previous.project
+    tainted = {path for path in seen if (located := project.function(path)) is None or located.module.path in changed}
+    pending = list(tainted)
+    while pending:
+        for caller in callers.get(pending.pop(), ()):
+            if caller not in tainted:
+                tainted.add(caller)
+                pending.append(caller)
+    for path, witness in found.items():
+        if path not in tainted:
+            graph._witness.setdefault(path, witness)

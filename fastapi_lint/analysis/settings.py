@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi_lint.analysis.facts import CallSite, RefKind, Value
+from fastapi_lint.analysis.facts import CallSite, Ref, RefKind, Value
 from fastapi_lint.analysis.project import Located, Project, per_project
 
 SETTINGS_BASES = frozenset(
@@ -26,8 +26,13 @@ def constructs_settings(project: Project, site: CallSite) -> str | None:
     """The settings class a call instantiates, if it does."""
     if site.func is None:
         return None
-    ref = project.resolve(site.func)
-    if ref.kind is RefKind.SYMBOL and (ref.path in settings_classes(project) or ref.path in SETTINGS_BASES):
+    return settings_made(project.resolve(site.func), settings_classes(project))
+
+
+def settings_made(ref: Ref, classes: frozenset[str]) -> str | None:
+    """The settings class a call resolved to ``ref`` instantiates, if it does (``classes``: the
+    project's, ``settings_classes``: asked once by a caller that asks for many calls)."""
+    if ref.kind is RefKind.SYMBOL and (ref.path in classes or ref.path in SETTINGS_BASES):
         return ref.path
     return None
 

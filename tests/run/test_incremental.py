@@ -447,7 +447,7 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.request_path import Paths, calls_per_request, paths, recovering
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "witnesses": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -546,6 +546,17 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
         monkeypatch.setattr(view, "func", checked)
 
+    def checked_witnesses(graph: CallGraph, previous: CallGraph, changed: Collection[str]) -> None:
+        """The witnesses a graph takes from the last one's (``scope_cutoff.hold_witnesses``), each
+        checked against a graph's built afresh."""
+        before = dict(graph._witness)
+        hold_witnesses(graph, previous, changed)
+        fresh = CallGraph(graph.project, graph.catalog, graph.request_roots, graph.startup_roots)
+        for path, witness in graph._witness.items():
+            if path not in before:
+                found["witnesses"].append(path)
+                expect(fresh.witness(path) == witness, f"held witness of {path}")
+
     def checked_held(previous: Scopes, project: Project, changes: Changes, stale: Collection[str]) -> Scopes:
         """A placing held as it was (``scope_cutoff.py``), checked against one placed afresh: its sets, and its edges."""
         answer = held(previous, project, changes, stale)
@@ -593,7 +604,8 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     checked_view("once_per_process", lambda context: once_per_process(context.model, context.callgraph, fresh_paths(context)))
     checked_view("run_while_starting", lambda context: run_while_starting(
         context.callgraph, once_per_process(context.model, context.callgraph, fresh_paths(context))))
-    held, held_here = context_module.held, list[Scopes]()
+    held, held_here, hold_witnesses = context_module.held, list[Scopes](), context_module.hold_witnesses
+    monkeypatch.setattr(context_module, "hold_witnesses", checked_witnesses)
     placing = context_module.Context.__dict__["scopes"].func
     monkeypatch.setattr(context_module, "held", checked_held)
     monkeypatch.setattr(context_module.Context.__dict__["scopes"], "func", checked_placing)
@@ -690,7 +702,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
                len(inherited["handed"]), len(inherited["blocking"]), len(inherited["index"])) >= 5  # answers inherited
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
-    assert inherited["held"] and inherited["paths"] and inherited["calls"], "no placing held as it was"
+    assert inherited["held"] and inherited["paths"] and inherited["calls"] and inherited["witnesses"], "no placing held"
     assert not inherited["wrong"]
 
 

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from fastapi_lint.analysis.context import Context
 from fastapi_lint.analysis.facts import CallSite, RefKind, Value
 from fastapi_lint.analysis.request_path import where
-from fastapi_lint.analysis.settings import (builds_as_fallback, constructs_settings, edited_while_running,
-                                            is_settings_getter, settings_classes)
+from fastapi_lint.analysis.settings import (builds_as_fallback, edited_while_running, is_settings_getter,
+                                            settings_classes, settings_made)
 from fastapi_lint.diagnostics import Diagnostic, Severity
 from fastapi_lint.rules import Rule
 
@@ -90,8 +90,9 @@ class SettingsPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
+        made = settings_classes(project)
         for call in context.calls_per_request:
-            settings = constructs_settings(project, call.site)
+            settings = settings_made(call.ref, made)
             if settings is None or call.site.awaited or edited_while_running(project, settings):
                 continue  # settings the service edits while it runs are read again on purpose
             if is_settings_getter(project, call.located) or builds_as_fallback(project, call.located):
