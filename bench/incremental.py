@@ -7,7 +7,9 @@ The project is copied to a temporary folder first (``.py`` files and ``pyproject
 the corpus itself is never edited. The edit is the one issue 16 names: a sync helper that an async
 route in another file calls gains a call to a project function that blocks (found in the project:
 a sync module-level function with a witness, callable without arguments); the route's file then
-gets FAS102. It is made and taken back ``--runs`` times.
+gets FAS102. It is made and taken back ``--runs`` times. With ``--library`` the helper gains
+``time.sleep(...)`` instead (its ``import time`` in the body, as an editor's quick edit writes it):
+a call into a library that moves no function between places (``analysis/scope_cutoff.py``).
 
 Measured, each as the median (and p95 where it matters) of the runs:
 
@@ -57,10 +59,12 @@ class Edit:
     edited: bytes
     other: Path  # the file a stash changes
     at: tuple[int, str, str]  # the helper's def line, the blocker's module and name
+    library: bool = False  # the helper gains ``time.sleep`` instead (``--library``)
 
     def edited_for(self, run: int) -> bytes:
         """The edit, with a name of its own in each run, so that no run repeats another's facts."""
-        found = _with_call(self.original, *self.at, alias=f"_bench_blocker{run}")
+        found = _with_call(self.original, *self.at, alias=f"_bench_blocker{run}",
+                           seconds=0.01 + run / 1000 if self.library else None)
         assert found is not None
         return found
 
@@ -130,7 +134,11 @@ def find_edit(session: ProjectSession, root: Path, tries: int = 12) -> Edit:
     raise SystemExit("no async route calling a sync helper in another module")
 
 
-def _with_call(data: bytes, def_line: int, module: str, name: str, alias: str = "_bench_blocker") -> bytes | None:
+def _with_call(data: bytes, def_line: int, module: str, name: str, alias: str = "_bench_blocker",
+               seconds: float | None = None) -> bytes | None:
+    """``data`` with a call of ``module.name`` (imported as ``alias``) first in the body of the
+    function defined at ``def_line``, after its docstring; with ``seconds``, ``time.sleep(seconds)``
+    and its import instead."""
     text = data.decode("utf-8")
     try:
         tree = ast.parse(text)
@@ -143,7 +151,8 @@ def _with_call(data: bytes, def_line: int, module: str, name: str, alias: str = 
             lines = text.splitlines(keepends=True)
             at = (first.end_lineno or first.lineno) if docstring else first.lineno - 1
             indent = " " * first.col_offset
-            call = f"{indent}from {module} import {name} as {alias}\n{indent}{alias}()\n"
+            call = (f"{indent}import time\n{indent}time.sleep({seconds})\n" if seconds is not None
+                    else f"{indent}from {module} import {name} as {alias}\n{indent}{alias}()\n")
             return "".join([*lines[:at], call, *lines[at:]]).encode("utf-8")
     return None
 
@@ -219,6 +228,9 @@ def main() -> int:
     ap.add_argument("--no-check", action="store_true", help="do not compare answers with fresh full runs")
     ap.add_argument("--no-cli", action="store_true")
     ap.add_argument("--no-session", action="store_true", help="time the CLI only")
+    ap.add_argument("--library", action="store_true",
+                    help="the helper gains time.sleep(...) (its import in the body) instead of a call to the project's "
+                         "blocking function: an edit that moves no function between places (scope_cutoff.py)")
     ap.add_argument("--daemon", action="store_true",
                     help="also time each CLI run with --daemon (its background process), after the plain one")
     args = ap.parse_args()
@@ -235,7 +247,9 @@ def main() -> int:
         print(f"session: {files} files ({parsed} parsed) read in {took:.1f} s", flush=True)
         print(summary("session first check", [timed(session.check)]))
         edit = find_edit(session, root)
-        print(f"edit: {edit.helper.relative_to(root)} calls a blocking helper; route in {edit.route_file}; "
+        edit.library = args.library
+        print(f"edit: {edit.helper.relative_to(root)} calls {'time.sleep' if edit.library else 'a blocking helper'}; "
+              f"route in {edit.route_file}; "
               f"stash changes {edit.other.relative_to(root)}", flush=True)
         from fastapi_lint.run import session as session_module
 
