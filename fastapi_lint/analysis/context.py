@@ -130,11 +130,11 @@ class Context:
         """``blocking_calls`` by the async function they are in (``event_loop.blocking_calls``)."""
         graph = self.callgraph
         bodies = self._inherited.pop("blocking_bodies", None)
-        self.scopes  # placed first: when the placing held, so do the answers of the guards
         previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
         kept = None
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(bodies, frozenset)
                 and "blocking_by_function" in vars(previous)):
+            self.scopes  # placed first: when the placing held, so do the answers of the guards
             held = self._with_the_placing("blocking_by_function") is not None
             kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies, guards_alike=held)
         return blocking_calls(self.project, graph, kept)

@@ -81,9 +81,10 @@ def held_calls(previous: list[RequestCall], project: Project, found: Paths, chan
     """``previous`` (a context's ``calls_per_request``) for a project whose placing and request
     paths held (``held_paths``): the calls of the modules not in ``changed`` are the same calls of
     the same functions, run by the same roots, resolved alike; those of the changed modules are
-    found again. In the same order (by module first: the two parts share no module)."""
-    kept = [RequestCall(call.located, call.site, call.ref, call.first, project, found)
-            for call in previous if call.located.module.path not in changed]
+    found again. In the same order (by module first: the two parts share no module). Each call's
+    function is the new project's (the same object, where its module was linked as it was)."""
+    kept = [RequestCall(here, call.site, call.ref, call.first, project, found) for call in previous
+            if call.located.module.path not in changed and (here := project.function(call.located.function.path)) is not None]
     return list(heapq.merge(kept, calls_per_request(project, found, changed), key=lambda call: call.located.module.path))
 
 
