@@ -35,7 +35,7 @@ from fastapi_lint.analysis.memoized import expires, is_cached
 from fastapi_lint.analysis.names import SUPER
 from fastapi_lint.analysis.offload_params import runs_off_loop
 from fastapi_lint.analysis.project import Located, Project
-from fastapi_lint.analysis.witness import Step, Witness, context_of, fits
+from fastapi_lint.analysis.witness import Step, Witness, context_of, fits, fully_known
 
 # How many calls down a constant passed on as it came is followed (``super().__init__(config, cache)``).
 _FORWARDS = 3
@@ -59,6 +59,7 @@ class CallGraph:
         # written callee (kind, then path) -> what it is: a project writes most callees many times
         self._callees: dict[RefKind, dict[str, Callee]] = {kind: {} for kind in RefKind}
         self._witness: dict[str, Witness | None] = {}
+        self._blocking: dict[str, list[tuple[CallSite, str, Witness]]] = {}  # ``blocking_edges``', by function
         self._memo: dict[str, bool] = {}  # function path -> memoized (``per_call``)
         # (function path, lines a call rules out, class of ``self``, the call) -> its witness without them (``witness_at``)
         self._without_dead: dict[tuple[str, frozenset[tuple[int, int]], str | None, CallSite], Witness | None] = {}
@@ -273,19 +274,8 @@ class CallGraph:
         return None
 
     def fully_known(self, path: str) -> bool:
-        """Whether everything ``path`` runs, to any depth, is known and does not block: no catalog
-        call, no call the analysis could not resolve. What FAS107 needs before advising ``async``."""
-        seen: set[str] = set()
-        pending = [path]
-        while pending:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if self.unknown_calls(current) or self.direct(current):
-                return False
-            pending.extend(callee for _, callee in self.edges(current))
-        return True
+        """``witness.fully_known``: what FAS107 needs before advising ``async``."""
+        return fully_known(self, path)
 
     def witness(self, path: str) -> Witness | None:
         """Why the sync function at ``path`` blocks: the shortest chain to the costliest call it
@@ -347,10 +337,13 @@ class CallGraph:
         """Each call ``located`` makes into project code that blocks on every call, once per call:
         through the callee whose chain costs most, where the call may run several functions (an
         interface's implementations, a name bound two ways); in the order of the calls."""
+        path = located.function.path  # two files of one module name (two services' ``app/main.py``): each its own calls
+        own = self.project.function(path) is located
+        if own and (known := self._blocking.get(path)) is not None:
+            return known
         best: dict[CallSite, tuple[str, Witness]] = {}
         receiver = located.function.class_path
-        path = located.function.path  # two files of one module name (two services' ``app/main.py``): each its own calls
-        calls = self._of(path) if self.project.function(path) is located else self._build(located)
+        calls = self._of(path) if own else self._build(located)
         for site, callee in calls.edges:
             if not fits(self.project, site, callee, receiver) or not self._picked_blocks(site):
                 continue  # ``self.run()`` in a class ``self`` cannot be an instance of; an interface's call
@@ -359,7 +352,10 @@ class CallGraph:
                 continue
             if site not in best or witness.outranks(best[site][1]):
                 best[site] = (callee, witness)
-        return [(site, callee, witness) for site, (callee, witness) in best.items()]
+        found = [(site, callee, witness) for site, (callee, witness) in best.items()]
+        if own:
+            self._blocking[path] = found
+        return found
 
     def witness_at(self, site: CallSite, callee: str, receiver: str | None = None) -> Witness | None:
         """Why ``callee`` blocks when ``site`` calls it: its witness, unless that runs only on

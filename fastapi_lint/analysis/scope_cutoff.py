@@ -94,7 +94,9 @@ def hold_witnesses(graph: CallGraph, previous: CallGraph, changed: Collection[st
     reach no function of a ``changed`` module. A witness reads the chain's functions alone, the
     calls they make, their lines and guards, and of the implementations an interface's call may
     run whether they reach anything unknown (``CallGraph.fully_known``), all along those calls;
-    what else it reads (whether a line is opt-in, runs once) is the placing's, which held."""
+    what else it reads (whether a line is opt-in, runs once) is the placing's, which held. So
+    are the blocking calls through helpers (``CallGraph.blocking_edges``) of the functions of the
+    modules not changed whose every callee's witness is held."""
     found = previous._witness
     callers: dict[str, list[str]] = {}
     seen = set(found)
@@ -117,3 +119,10 @@ def hold_witnesses(graph: CallGraph, previous: CallGraph, changed: Collection[st
     for path, witness in found.items():
         if path not in tainted:
             graph._witness.setdefault(path, witness)
+    # And the blocking calls through helpers of the functions whose every callee is such a one
+    # (an async function has no witness: its callees are asked here).
+    for path, edges in previous._blocking.items():
+        located = project.function(path)
+        if (located is not None and located.module.path not in changed
+                and all(callee in seen and callee not in tainted for _, callee in previous.edges(path))):
+            graph._blocking.setdefault(path, edges)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi_lint.analysis.catalog.blocking import Entry, Tier
 from fastapi_lint.analysis.facts import CallSite
@@ -75,3 +77,29 @@ def _on_self(site: CallSite) -> bool:
 def _owner(project: Project, callee: str) -> str | None:
     located = project.function(callee)
     return located.function.class_path if located is not None else None
+
+
+class Followed(Protocol):
+    """What ``fully_known`` reads of a call graph (``callgraph.CallGraph``)."""
+
+    def unknown_calls(self, path: str) -> int: ...
+
+    def direct(self, path: str) -> Sequence[object]: ...
+
+    def edges(self, path: str) -> Sequence[tuple[CallSite, str]]: ...
+
+
+def fully_known(graph: Followed, path: str) -> bool:
+    """Whether everything ``path`` runs, to any depth, is known and does not block: no catalog
+    call, no call the analysis could not resolve."""
+    seen: set[str] = set()
+    pending = [path]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if graph.unknown_calls(current) or graph.direct(current):
+            return False
+        pending.extend(callee for _, callee in graph.edges(current))
+    return True

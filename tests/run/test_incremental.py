@@ -447,7 +447,8 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.request_path import Paths, calls_per_request, paths, recovering
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
-                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "witnesses": [], "wrong": []}
+                                   "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "witnesses": [], "blocking edges": [],
+                                   "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -556,6 +557,10 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             if path not in before:
                 found["witnesses"].append(path)
                 expect(fresh.witness(path) == witness, f"held witness of {path}")
+        for path, edges in graph._blocking.items():
+            located = graph.project.function(path)
+            found["blocking edges"].append(path)
+            expect(located is not None and fresh.blocking_edges(located) == edges, f"held blocking calls through helpers of {path}")
 
     def checked_held(previous: Scopes, project: Project, changes: Changes, stale: Collection[str]) -> Scopes:
         """A placing held as it was (``scope_cutoff.py``), checked against one placed afresh: its sets, and its edges."""
@@ -703,6 +708,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
     assert inherited["held"] and inherited["paths"] and inherited["calls"] and inherited["witnesses"], "no placing held"
+    assert inherited["blocking edges"]
     assert not inherited["wrong"]
 
 
