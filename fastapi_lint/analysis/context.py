@@ -87,7 +87,7 @@ class Context:
     def rare_roots(self) -> RareRoots:
         """The roots of admin routes, and of those requested now and then (``admin_routes.py``):
         read from the model alone, so the last context's when the model was kept."""
-        previous = self._with_the_model("rare_roots")
+        previous = self._held_from("model_kept", "rare_roots")
         return previous.rare_roots if previous is not None else rare_roots(self.model)
 
     @cached_property
@@ -95,7 +95,7 @@ class Context:
         """What runs per request and at startup: the last context's walks when its placing held
         (``scope_cutoff.py``: they follow the same calls and guards)."""
         tests = self.scopes.tests
-        previous = self._with_the_placing("request_paths")
+        previous = self._held_from("placing_held", "request_paths")
         if previous is not None:
             return held_paths(previous.request_paths, self.callgraph, self.model.roles)
         return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, tests)
@@ -103,7 +103,7 @@ class Context:
     @cached_property
     def calls_per_request(self) -> list[RequestCall]:
         found = self.request_paths
-        previous, changes = self._with_the_placing("calls_per_request"), self._inherited.get("changes")
+        previous, changes = self._held_from("placing_held", "calls_per_request"), self._inherited.get("changes")
         if previous is not None and isinstance(changes, Changes):
             return held_calls(previous.calls_per_request, self.project, found, changes.modules)
         return calls_per_request(self.project, found)
@@ -112,7 +112,7 @@ class Context:
     def recovering(self) -> frozenset[str]:
         """The functions requests reach only through ``except`` handlers (``request_path.recovering``)."""
         found = self.request_paths
-        previous = self._with_the_placing("recovering")
+        previous = self._held_from("placing_held", "recovering")
         return previous.recovering if previous is not None else recovering(found)
 
     @cached_property
@@ -135,7 +135,7 @@ class Context:
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(bodies, frozenset)
                 and "blocking_by_function" in vars(previous)):
             self.scopes  # placed first: when the placing held, so do the answers of the guards
-            held = self._with_the_placing("blocking_by_function") is not None
+            held = self._held_from("placing_held", "blocking_by_function") is not None
             kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies, guards_alike=held)
         return blocking_calls(self.project, graph, kept)
 
@@ -146,13 +146,13 @@ class Context:
     @cached_property
     def once_per_process(self) -> frozenset[str]:
         found = self.request_paths
-        previous = self._with_the_placing("once_per_process")
+        previous = self._held_from("placing_held", "once_per_process")
         return previous.once_per_process if previous is not None else once_per_process(self.model, self.callgraph, found)
 
     @cached_property
     def run_while_starting(self) -> frozenset[str]:
         once = self.once_per_process
-        previous = self._with_the_placing("run_while_starting")
+        previous = self._held_from("placing_held", "run_while_starting")
         return previous.run_while_starting if previous is not None else run_while_starting(self.callgraph, once)
 
     @cached_property
@@ -163,24 +163,18 @@ class Context:
     def serving_modules(self) -> set[str] | None:
         """``capacity.serving_modules``: read from the model and the modules' imports, so the last
         context's when the model was kept and no changed module imports otherwise."""
-        previous, changes = self._with_the_model("serving_modules"), self._inherited.get("changes")
+        previous, changes = self._held_from("model_kept", "serving_modules"), self._inherited.get("changes")
         if previous is not None and isinstance(changes, Changes) and same_imports(previous.project, self.project, changes.modules):
             return previous.serving_modules
         return serving_modules(self.project, self.model)
 
-    def _with_the_placing(self, view: str) -> Context | None:
-        """The context this one inherits from, when its placing held (``scope_cutoff.py``) and it
-        has ``view`` built: a view read from the walks' calls and guards alone holds too."""
+    def _held_from(self, what: str, view: str) -> Context | None:
+        """The context this one inherits from, when ``what`` held as it was there and it has
+        ``view`` (a cached property) built: "model_kept", the FastAPI model (``model_kept.py``), for
+        a view read from the model alone; "placing_held", the placing (``scope_cutoff.py``), for a
+        view read from the walks' calls and guards alone."""
         previous = self._inherited.get("previous")
-        if self._inherited.get("placing_held") and isinstance(previous, Context) and view in vars(previous):
-            return previous
-        return None
-
-    def _with_the_model(self, view: str) -> Context | None:
-        """The context this one inherits from, when it kept that one's model (``model_kept.py``)
-        and has ``view`` (a cached property) built: a view read from the model alone holds."""
-        previous = self._inherited.get("previous")
-        if self._inherited.get("model_kept") and isinstance(previous, Context) and view in vars(previous):
+        if self._inherited.get(what) and isinstance(previous, Context) and view in vars(previous):
             return previous
         return None
 

@@ -295,11 +295,12 @@ def calls_apart(old: ModuleSummary, new: ModuleSummary) -> Apart | None:
     calls: list[CallSite] = []
     kept: tuple[list[FunctionFacts], list[FunctionFacts]] = ([], [])
     for was, now in zip(old.functions, new.functions):
-        differing = _one_sided(list(map(_unplaced, was.calls)), list(map(_unplaced, now.calls)))
+        was_keys, now_keys = list(map(_unplaced, was.calls)), list(map(_unplaced, now.calls))
+        differing = _one_sided(was_keys, now_keys)
         if differing is None:
             return None
-        for facts, kept_here in ((was, kept[0]), (now, kept[1])):
-            taken = [site for site in facts.calls if _unplaced(site) in differing]
+        for facts, keys, kept_here in ((was, was_keys, kept[0]), (now, now_keys, kept[1])):
+            taken = [site for site, key in zip(facts.calls, keys) if key in differing]
             if not all(map(_passes_literals, taken)):
                 return None
             calls += taken
@@ -343,19 +344,14 @@ def _passes_literals(site: CallSite) -> bool:
 
 
 def _in_order(old: object, new: object) -> bool:
-    """Whether ``new`` is ``old`` moved (``_moved``), with no two lines of facts merged or split
-    and none moved past another, line fields (a guard's, a branch's last line) included."""
-    matcher = _Matcher()
-    try:
-        if not matcher.same(old, new):
-            return False
-    except RecursionError:
+    """Whether ``new`` is ``old`` moved (``_moved``: its positions in order), with no two lines of
+    facts merged or split and none moved past another, line fields (a guard's, a branch's last
+    line) included."""
+    found = _moved(old, new)
+    if found is None:
         return False
-    points, lines = matcher.relocation.points, matcher.relocation.lines
-    moved_points = [points[point] for point in sorted(points)]
-    moved_lines = [line for _, line in sorted(lines.items()) if line is not None]
-    return (len(moved_lines) == len(lines) and all(earlier < later for earlier, later in zip(moved_points, moved_points[1:]))
-            and all(earlier < later for earlier, later in zip(moved_lines, moved_lines[1:])))
+    moved_lines = [line for _, line in sorted(found.lines.items()) if line is not None]
+    return len(moved_lines) == len(found.lines) and all(earlier < later for earlier, later in zip(moved_lines, moved_lines[1:]))
 
 
 def same_calls_where(old: ModuleSummary, new: ModuleSummary, functions: Collection[str],
