@@ -2,7 +2,7 @@
 """How long ``fastapi-lint server`` takes to answer an edit that matters to another open file,
 and how much memory it holds: a measure, not a test.
 
-    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm]
+    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm] [--project-call]
 
 TREE (dispatch, prefect, ...) is copied to a temporary folder first (it is edited; nothing is
 written to TREE). The script picks an async route that calls, directly, a plain function of
@@ -11,7 +11,10 @@ over standard input and output with a real LSP client (pygls's), opens both file
 ``--edits`` times, changes the helper's unsaved text to add a blocking call (``time.sleep``) at the
 top of the function's body (a call with an argument of its own each time, so that no addition
 repeats an earlier text and is carried over from the server's memory of past checks), and back
-(an undo: carried over). For each change it measures the time from sending
+(an undo: carried over). With ``--project-call``, the call added is one of the project's own
+functions that waits (a plain module-level function of the helper's top package, taking no
+arguments, whose chain of calls ends in a wait), imported in the body under a name of its own
+each time: the edit that moves functions between places (the one ``incremental.py`` makes). For each change it measures the time from sending
 ``didChange`` to the ``publishDiagnostics`` of the route's file (its FAS102 appears, then goes),
 and of the helper's own file when its findings changed too. Prints the first publish after
 opening (the project read: from the CLI's cache with ``--warm``, which runs ``fastapi-lint`` on the
@@ -37,8 +40,10 @@ from pathlib import Path
 IGNORED = shutil.ignore_patterns(".git", ".fastapi_lint_cache", "node_modules", "ui", "ui-v2", "docs", "*.png", "*.svg")
 
 
-def pick(root: Path) -> tuple[Path, Path, str]:
-    """An async route's file, the file of a plain function it calls directly, and that function's name."""
+def pick(root: Path, project_call: bool = False) -> tuple[Path, Path, str, tuple[str, str] | None]:
+    """An async route's file, the file of a plain function it calls directly, that function's
+    name, and with ``project_call``, a blocking function of the project for it to call
+    (``blocker``): (module, name)."""
     from fastapi_lint.api import lint_paths, load_config
 
     config = load_config([root])
@@ -60,19 +65,46 @@ def pick(root: Path) -> tuple[Path, Path, str]:
                 ast.parse((root / located.module.path).read_text(encoding="utf-8"))
             except SyntaxError:
                 continue
-            return Path(handler.module.path), Path(located.module.path), located.function.name
+            called = blocker(context, located.module.module) if project_call else None
+            if project_call and (called is None or graph.witness(callee) is not None):
+                continue  # (a helper that blocks already: a call added would change no finding of the route)
+            return Path(handler.module.path), Path(located.module.path), located.function.name, called
     raise SystemExit("no async route calls a plain function of another module: give --route, --helper, --function")
 
 
-def with_blocking_call(text: str, function: str, seconds: float = 0.01) -> str:
-    """``text`` with ``time.sleep(seconds)`` (and its import) as the first statement of ``function``."""
+def blocker(context: object, helper_module: str) -> tuple[str, str] | None:
+    """A plain module-level function of ``helper_module``'s top package that takes no arguments
+    and waits, its chain of calls the shortest (as ``incremental.find_edit`` picks): (module, name)."""
+    from fastapi_lint.analysis.catalog.blocking import Tier
+
+    graph, project = context.callgraph, context.project  # type: ignore[attr-defined]
+    top = helper_module.partition(".")[0]
+    found = []
+    for located in project.all_functions():
+        function = located.function
+        if (function.is_async or function.class_path is not None or function.parent_path is not None
+                or located.module.module.partition(".")[0] != top or located.module.module == helper_module
+                or any(param.default is None for param in function.params)):
+            continue
+        witness = graph.witness(function.path)
+        if witness is not None and witness.tier == Tier.WAIT:
+            found.append((len(witness.steps), function.path, located.module.module, function.name))
+    return min(found)[2:] if found else None
+
+
+def with_blocking_call(text: str, function: str, seconds: float = 0.01, called: tuple[str, str] | None = None,
+                       edit: int = 0) -> str:
+    """``text`` with ``time.sleep(seconds)`` (and its import) as the first statement of ``function``;
+    with ``called`` (module, name), a call of that function, imported in the body as a name of
+    ``edit``'s own."""
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == function:
             first = node.body[0]
             lines = text.splitlines(keepends=True)
             indent = " " * first.col_offset
-            lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep({seconds})\n")
+            lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep({seconds})\n" if called is None else
+                         f"{indent}from {called[0]} import {called[1]} as _bench_blocker_{edit}\n{indent}_bench_blocker_{edit}()\n")
             return "".join(lines)
     raise SystemExit(f"no function {function} in the helper")
 
@@ -93,7 +125,8 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
 
-async def measure(root: Path, route: Path, helper: Path, function: str, edits: int, log: bool) -> None:
+async def measure(root: Path, route: Path, helper: Path, function: str, edits: int, log: bool,
+                  called: tuple[str, str] | None = None) -> None:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -149,7 +182,7 @@ async def measure(root: Path, route: Path, helper: Path, function: str, edits: i
     for edit in range(edits):
         # A call of its own each time, so that no addition repeats an earlier text: each is a
         # change of a fact the server has not seen (taking it away again is an undo).
-        blocking = with_blocking_call(original, function, round(0.01 + edit / 1000, 3))
+        blocking = with_blocking_call(original, function, round(0.01 + edit / 1000, 3), called, edit)
         for kind, text in (("add", blocking), ("remove", original)):
             version += 1
             sent = time.perf_counter()
@@ -171,7 +204,8 @@ async def measure(root: Path, route: Path, helper: Path, function: str, edits: i
     load = os.getloadavg()
     for kind in ("add", "remove"):
         values = timings[kind]
-        line = (f"{kind} a blocking call in {helper}: route's file published after median {statistics.median(values) * 1000:.0f} ms, "
+        what = "a blocking call" if called is None else f"a call of {called[0]}.{called[1]}"
+        line = (f"{kind} {what} in {helper}: route's file published after median {statistics.median(values) * 1000:.0f} ms, "
                 f"p95 {p95(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms ({len(values)} edits)")
         if helper_own[kind]:
             line += f"; the helper's own file after median {statistics.median(helper_own[kind]) * 1000:.0f} ms ({len(helper_own[kind])} times)"
@@ -192,20 +226,23 @@ def main() -> None:
     parser.add_argument("--function")
     parser.add_argument("--log", action="store_true", help="show the server's log (how long each check took)")
     parser.add_argument("--warm", action="store_true", help="run fastapi-lint on the copy first: the server reads its cache")
+    parser.add_argument("--project-call", action="store_true",
+                        help="the helper gains a call of one of the project's functions that waits, not time.sleep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / args.tree.resolve().name
         shutil.copytree(args.tree, root, symlinks=True, ignore=IGNORED)  # links kept as links (some dangle)
         os.chdir(root)
-        if args.route and args.helper and args.function:
-            route, helper, function = args.route, args.helper, args.function
+        if args.route and args.helper and args.function and not args.project_call:
+            route, helper, function, called = args.route, args.helper, args.function, None
         else:
-            route, helper, function = pick(root)
-        print(f"route file {route}, helper file {helper}, function {function}")
+            route, helper, function, called = pick(root, args.project_call)
+        print(f"route file {route}, helper file {helper}, function {function}"
+              + (f", calls {called[0]}.{called[1]}" if called else ""))
         if args.warm:
             subprocess.run([sys.executable, "-m", "fastapi_lint", ".", "-q", "--exit-zero"], cwd=root,
                            stdout=subprocess.DEVNULL, check=False)
-        asyncio.run(measure(root, route, helper, function, args.edits, args.log))
+        asyncio.run(measure(root, route, helper, function, args.edits, args.log, called))
 
 
 if __name__ == "__main__":

@@ -91,10 +91,13 @@ def runs_once(graph: Reach, located: Located, site: CallSite, refreshed: bool = 
     function = located.function
     if not site.once and not guards_may_hold(function):
         return False  # most calls: no guard around them
-    line = site.span.line
-    return any(
-        guard.first <= line <= guard.last and _holds(graph, located, guard, refreshed) for guard in function.guards
-    )
+    key = (function.path, site.span.line, refreshed)  # asked for one call by each of the walks and rules
+    memo = _RUNS_ONCE(graph.project)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = any(guard.first <= key[1] <= guard.last and _holds(graph, located, guard, refreshed)
+                                for guard in function.guards)
+    return found
 
 
 def guards_may_hold(function: FunctionFacts) -> bool:
@@ -252,6 +255,7 @@ _FILLED_BELOW = per_project[dict[tuple[str, int, int], bool]](lambda project: {}
 _LONG_LIVED = per_project[dict[str, bool]](lambda project: {})
 _LONG_LIVED_FOR = per_project[dict[tuple[str, str], bool]](lambda project: {})
 _RUN_BY_REQUESTS = per_project[list[frozenset[str]]](lambda project: [])
+_RUNS_ONCE = per_project[dict[tuple[str, int, bool], bool]](lambda project: {})
 
 
 # -- a guard whose store is one or two calls down --------------------------

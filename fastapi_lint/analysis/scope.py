@@ -87,7 +87,7 @@ from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAP
 from fastapi_lint.analysis.call_arguments import in_ranges
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
-from fastapi_lint.analysis.facts import ModuleSummary
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.opt_in import defined_opt_in, set_only_elsewhere
@@ -251,6 +251,8 @@ class _Placer(BlindRegistrations, ModuleClosure):
         examples makes another (the archive source a route builds). A class no code names (a
         registry's, loaded by name) may be any deployment's pick: it stays."""
         found = self._unpicked_memo.get(caller)
+        if found is None and _one_target_each(self.graph.runs(caller)):
+            found = self._unpicked_memo[caller] = frozenset()  # no call to pick an implementation for
         if found is None:
             unpicked: set[tuple[int, str]] = set()
             picked: set[tuple[int, str]] = set()
@@ -300,6 +302,11 @@ class _Placer(BlindRegistrations, ModuleClosure):
         started_by_others = [r for r in request_roots if self.model.role_of(r) <= _STARTED]
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
+
+
+def _one_target_each(runs: list[tuple[CallSite, str]]) -> bool:
+    """Whether each call of ``runs`` (``CallGraph.runs``) runs one function: none is an interface's."""
+    return len({id(site) for site, _ in runs}) == len(runs)
 
 
 def _shared(found: set[str], off: set[str], run_by: dict[str, set[str]]) -> set[str]:
