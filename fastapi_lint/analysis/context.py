@@ -34,6 +34,7 @@ from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, hold_witnesses, placing_holds
+from fastapi_lint.analysis.scope_growth import grown
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -187,7 +188,8 @@ class Context:
     @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``): the last context's answer when the
-        edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), else
+        edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), that
+        answer grown when it wrote calls of the project's functions (``scope_growth.py``), else
         placed again, with what still holds of the last placing (``scope_kept.py``)."""
         graph = self.callgraph
         previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
@@ -195,12 +197,18 @@ class Context:
         found = None
         if (isinstance(previous, Context) and isinstance(changes, Changes) and isinstance(stale, set)
                 and isinstance(bodies, frozenset) and "scopes" in vars(previous)):
-            if (changes.calls_apart is not None and not bodies and self._inherited.get("model_kept")
-                    and self.deployments.same_as(previous.deployments)
-                    and placing_holds(changes.calls_apart, (previous.project, previous.callgraph), (self.project, graph))):
-                self._inherited["placing_held"] = True
-                hold_witnesses(graph, previous.callgraph, changes.modules)
-                return held(previous.scopes, self.project, changes, stale)
+            apart = changes.calls_apart
+            if (apart is not None and not bodies and self._inherited.get("model_kept")
+                    and self.deployments.same_as(previous.deployments)):
+                before = (previous.project, previous.callgraph)
+                if placing_holds(apart, before, (self.project, graph)):
+                    self._inherited["placing_held"] = True
+                    hold_witnesses(graph, previous.callgraph, changes.modules)
+                    return held(previous.scopes, self.project, changes, stale)
+                grew = grown(previous.scopes, apart, before, self.project, self.model, graph, changes, stale)
+                if grew is not None:  # the edit wrote calls of the project's functions (``scope_growth.py``)
+                    self._inherited["placing_grown"] = True
+                    return grew
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))
         return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, found)

@@ -69,6 +69,15 @@ class Apart:
 
     calls: tuple[CallSite, ...] = ()
     imports: tuple[str, ...] = ()
+    # of ``calls``, those written (not taken away), with the function each is in
+    added: tuple[tuple[str, CallSite], ...] = ()
+    # calls written in place of others alike but for the name they call by (not in ``calls``):
+    # (function, the call taken away, the call written)
+    renamed: tuple[tuple[str, CallSite, CallSite], ...] = ()
+
+    def joined(self, other: Apart) -> Apart:
+        return Apart((*self.calls, *other.calls), (*self.imports, *other.imports), (*self.added, *other.added),
+                     (*self.renamed, *other.renamed))
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:

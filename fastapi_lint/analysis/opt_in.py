@@ -148,16 +148,16 @@ def _named(graph: Reach, path: str) -> Switch | None:
     if located is None:
         written = project.modules.get(owner)  # resolving a name a function fills gives what it holds
         own = dict(written.switches).get(name) if written is not None else None
-        if written is not None and (own is None or own.kind == "unset") and _filled(graph, written, name) == "startup":
+        if written is not None and (own is None or own.kind == "unset") and filled_while_serving(graph, written, name) == "startup":
             return _STARTED
         if written is not None and own is not None and own.kind == "unset":
-            return own if _filled(graph, written, name) == "never" else None
+            return own if filled_while_serving(graph, written, name) == "never" else None
         owner, _, name = project.resolve(Ref(path)).path.rpartition(".")
         summary = project.modules.get(owner)
         if summary is None:
             return None
         found = dict(summary.switches).get(name)
-        return found if found is None or found.kind != "unset" or _filled(graph, summary, name) == "never" else None
+        return found if found is None or found.kind != "unset" or filled_while_serving(graph, summary, name) == "never" else None
     if owner in settings_classes(project):
         return None  # a settings field is a feature operators turn on (``extract/switches.py``)
     klass, module = located
@@ -169,7 +169,30 @@ def _named(graph: Reach, path: str) -> Switch | None:
     return found
 
 
-def _filled(graph: Reach, module: ModuleSummary, name: str) -> str:
+@per_project
+def switched_names(project: Project) -> dict[str, set[str]]:
+    """The dotted names a switch tests (kind "name"), as written and as resolved: the module names
+    whose ``filled_while_serving`` a gate may read; each with the functions whose gates test it
+    ("" for a module's gate or switch, or a function's returned switch: read wherever they are)."""
+    found: dict[str, set[str]] = {}
+
+    def tested(switch: Switch, by: str) -> None:
+        if switch.kind == "name":
+            for name in (switch.name, project.resolve(Ref(switch.name)).path):
+                found.setdefault(name, set()).add(by)
+
+    for summary in project.summaries:
+        for switch in (*(gate.switch for gate in summary.gates), *(switch for _, switch in summary.switches)):
+            tested(switch, "")
+        for function in summary.functions:
+            for gate in function.gates:
+                tested(gate.switch, function.path)
+            if function.switch is not None:
+                tested(function.switch, "")
+    return found
+
+
+def filled_while_serving(graph: Reach, module: ModuleSummary, name: str) -> str:
     """When the module's name, which functions of the module fill (``global REDIS_POOL``), is
     filled while requests are served: "startup" when the functions (outside tests) that fill it
     run at startup and no request runs them, and one of them is called there unconditionally

@@ -80,6 +80,7 @@ roots and puts the places together.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import PurePath
 
 from fastapi_lint.analysis.admin_routes import RareRoots, depended_on_only_by
@@ -91,32 +92,39 @@ from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.guards import module_in_tests
 from fastapi_lint.analysis.made_classes import MadeClasses
 from fastapi_lint.analysis.opt_in import defined_opt_in, set_only_elsewhere
-from fastapi_lint.analysis.project import Project, per_project, whole
+from fastapi_lint.analysis.project import Located, Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
 from fastapi_lint.analysis.scope_closure import ModuleClosure
 from fastapi_lint.analysis.dispatch import test_functions
 from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_kept import Kept
-from fastapi_lint.analysis.scope_places import Scopes
+from fastapi_lint.analysis.scope_places import Scopes, told_apart
 from fastapi_lint.analysis.test_code import in_examples, is_test_path
 from fastapi_lint.analysis.untaken import targets_by_site, unpassed, untaken_lines
 
 # Roles of functions that other request-path code starts or defines, and runs as often as it.
 _STARTED = frozenset({"background_task", "nested"})
+_PER_REQUEST = frozenset({"run", "spawn"})
+_OFF_THE_LOOP = frozenset({"run", "spawn", "private", "once"})
+# The kinds of edges each walk of the placing follows (``Scopes.walks``: what each reached).
+WALKS = {"request": _PER_REQUEST, "admin": _PER_REQUEST, "now_and_then": _PER_REQUEST, "switched": _PER_REQUEST,
+         "untaken": _PER_REQUEST, "startup": frozenset({"run", "once"}), "app_task": _PER_REQUEST,
+         "once": frozenset({"run", "spawn", "once"}), "private_loop": _OFF_THE_LOOP, "elsewhere": _OFF_THE_LOOP,
+         "unserved": _PER_REQUEST}
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
            deployments: Deployments | None = None, kept: Kept | None = None) -> Scopes:
     """The project's scopes (``Context.scopes`` computes them once per run). ``kept``: what an
     earlier placing found that still holds (``scope_kept.py``), which the walks take as found."""
-    placer = _Placer(project, model, graph)
+    placer = Placer(project, model, graph)
     if kept is not None:
         placer.known_edges(kept.edges)
         placer.known_handed_roots(kept.handed)
     return placer.place(rare, deployments or Deployments.none())
 
 
-class _Placer(BlindRegistrations, ModuleClosure):
+class Placer(BlindRegistrations, ModuleClosure):
     """The walks from the app's roots, and the places they give."""
 
     def __init__(self, project: Project, model: FastAPIModel, graph: CallGraph) -> None:
@@ -132,14 +140,14 @@ class _Placer(BlindRegistrations, ModuleClosure):
         waiting = {root for root in roots if self.model.roles.get(root) == {"background_task"}
                    and "" not in scheduled_by.get(root, {""})}
         if not waiting:
-            return self._walk(roots, {"run", "spawn"}, collect)
-        reached = self._walk([root for root in roots if root not in waiting], {"run", "spawn"}, collect)
+            return self._walk(roots, WALKS["request"], collect)
+        reached = self._walk([root for root in roots if root not in waiting], WALKS["request"], collect)
         while True:
             admitted = {task for task in waiting if scheduled_by[task] & reached}
             if not admitted:
                 return reached
             waiting -= admitted
-            reached |= self._walk(sorted(admitted), {"run", "spawn"}, collect)
+            reached |= self._walk(sorted(admitted), WALKS["request"], collect)
 
     def place(self, rare: RareRoots, deployments: Deployments) -> Scopes:
         model = self.model
@@ -157,43 +165,75 @@ class _Placer(BlindRegistrations, ModuleClosure):
         spawned: set[str] = set()
         private: set[str] = set(self._private_roots())
         first_use: set[str] = set()
-        result.request = self._scheduled_walk(request_roots, {"private": private, "once": first_use})
-        request_roots = [root for root in request_roots if root in result.request or self.project.function(root) is None]
+        walks = result.walks
+        walks["request"] = self._scheduled_walk(request_roots, {"private": private, "once": first_use})
+        request_roots = [root for root in request_roots if root in walks["request"] or self.project.function(root) is None]
         admin = rare.admin
-        result.admin_only = result.request - self._walk(self._user_roots(request_roots, admin), {"run", "spawn"}, {})
+        walks["admin"] = self._walk(self._user_roots(request_roots, admin), WALKS["admin"], {})
         throttles = any(located.function.throttled for located in self.project.all_functions())
-        result.now_and_then = (result.admin_only if rare.now_and_then == admin and not throttles else result.request
-                               - self._walk(self._user_roots(request_roots, rare.now_and_then), {"run", "spawn"}, {},
-                                            skip=self._throttled_call if throttles else None))
+        if rare.now_and_then != admin or throttles:  # (else what only admin routes reach)
+            walks["now_and_then"] = self._walk(self._user_roots(request_roots, rare.now_and_then), WALKS["now_and_then"],
+                                               {}, skip=self._throttled_call if throttles else None)
         switched = frozenset(root for root in request_roots if self._defined_opt_in(root))
         if switched:
-            result.switched_off = result.request - self._walk(self._user_roots(request_roots, switched), {"run", "spawn"}, {})
-        result.untaken_off = result.request - self._walk(request_roots, {"run", "spawn"}, {}, skip=self._untaken_call)
-        result.startup = self._walk(startup_roots, {"run", "once"}, {"spawn": spawned, "private": private})
-        result.app_task = self._walk(sorted(spawned), {"run", "spawn"}, {"private": private, "once": first_use})
-        result.once = self._walk(sorted(first_use), {"run", "spawn", "once"}, {"private": private}) - result.request
-        result.private_loop = self._walk(sorted(private), {"run", "spawn", "private", "once"}, {})
-        result.elsewhere = (self._walk(sorted(self._run_elsewhere_roots(tests)), {"run", "spawn", "private", "once"}, {})
-                            - result.request - result.app_task - result.startup - result.once - result.private_loop)
+            walks["switched"] = self._walk(self._user_roots(request_roots, switched), WALKS["switched"], {})
+        walks["untaken"] = self._walk(request_roots, WALKS["untaken"], {}, skip=self._untaken_call)
+        walks["startup"] = self._walk(startup_roots, WALKS["startup"], {"spawn": spawned, "private": private})
+        walks["app_task"] = self._walk(sorted(spawned), WALKS["app_task"], {"private": private, "once": first_use})
+        walks["once"] = self._walk(sorted(first_use), WALKS["once"], {"private": private})
+        walks["private_loop"] = self._walk(sorted(private), WALKS["private_loop"], {})
+        walks["elsewhere"] = self._walk(sorted(self._run_elsewhere_roots(tests)), WALKS["elsewhere"], {})
+        told_apart(result)
         if result.has_app:
             result.blind_at = self._unnamed_handlers(tests)
             result.closure = self._closure(request_roots, startup_roots, result)
             undeployed = self._undeployed_apps(tests, deployments)
+            result.deployed_loads = self.deployed_loads
             unincluded = (self._unincluded_routes(tests, result.closure) | self._routes_only_of(undeployed)
                           | self._uncalled_setups(tests))
             if unincluded:
-                result.unserved = result.request - self._walk(self._user_roots(request_roots, unincluded), {"run", "spawn"}, {})
+                walks["unserved"] = self._walk(self._user_roots(request_roots, unincluded), WALKS["unserved"], {})
             if undeployed:  # and the startup handlers of those apps
-                result.unserved |= {root for root in startup_roots
-                                    if (located := self.project.function(root)) and located.module.module in undeployed}
+                walks["undeployed_starts"] = {root for root in startup_roots
+                                              if (located := self.project.function(root)) and located.module.module in undeployed}
+            told_apart(result)
             result.unknown = self._unknown(result)
             if result.blind_at:
                 run_by = self._run_by()
                 result.elsewhere |= self._named_only_off_the_loop(result, run_by)
                 off = result.startup | result.once | result.private_loop | result.elsewhere
-                result.private_loop -= _shared(result.private_loop, off, run_by)
+                result.private_loop = result.private_loop - _shared(result.private_loop, off, run_by)  # (its walk's kept)
         result.edges, result.handed = self.found_edges(), self.found_handed_roots()
         return result
+
+    def grow(self, result: Scopes, added: list[tuple[str, int, str]]) -> Scopes:
+        """``result``, a placing of the project this one's inherits from, grown by the calls
+        ``added`` ((caller, line, callee): plain calls, each callee's reach new to the requests'
+        walks: ``scope_growth.py``): each walk that reached a caller reaches what its callee does
+        too, as far as its kinds of edges and its skips go; the places are told apart again and
+        ``UNKNOWN`` found again."""
+        walks = dict(result.walks)
+        skips = {"now_and_then": self._throttled_call, "untaken": self._untaken_call}
+        for name, reached in result.walks.items():
+            follow, skip = WALKS.get(name), skips.get(name)
+            if follow is None:
+                continue  # not a walk ("undeployed_starts")
+            starts = [callee for caller, line, callee in added
+                      if caller in reached and not (skip is not None and skip(caller, Edge(callee, "run", line)))]
+            if starts:
+                walks[name] = reached | self._walk(starts, follow, {}, skip)
+        grown = dataclasses.replace(result, walks=walks)
+        told_apart(grown)
+        grown.unknown = self._unknown(grown)
+        grown.edges, grown.handed = self.found_edges(), self.found_handed_roots()
+        return grown
+
+    def makes_its_own_loop(self, path: str) -> bool:
+        return self._makes_its_own_loop(path)
+
+    def imports_by_name(self, located: Located) -> bool:
+        """Whether the function imports a module by a name (``importlib.import_module(name)``)."""
+        return any(where == located.function.path for where, _ in self._imports(located.module).by_name)
 
     def _run_by(self) -> dict[str, set[str]]:
         """Who calls each function on the loop it runs on (a call or an await, a task it starts;
@@ -311,7 +351,7 @@ def _one_target_each(runs: list[tuple[CallSite, str]]) -> bool:
 
 def _shared(found: set[str], off: set[str], run_by: dict[str, set[str]]) -> set[str]:
     """Of ``found`` (functions walks off the app's loop reached; ``off``: every such function),
-    those that code placed nowhere calls too (``run_by``: who calls each, ``_Placer._run_by``),
+    those that code placed nowhere calls too (``run_by``: who calls each, ``Placer._run_by``),
     and what they run: in a blind app, that code may be what the unseen handlers serve (a walk on
     the app's loop placed the rest already)."""
     shared: set[str] = set()

@@ -39,6 +39,8 @@ _SCRIPT_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvicorn.ru
 class ModuleClosure(CallEdges):
     """The import closure of the app's modules, from the roots of its request path and startup."""
 
+    deployed_loads: set[str] = set()  # what the started modules import (``_undeployed_apps``; none started: none)
+
     def _closure(self, request_roots: list[str], startup_roots: list[str], result: Scopes) -> set[str]:
         """The modules an app's modules import, at import time or from functions that run in
         the served process (on the request path, at startup, in the app's tasks)."""
@@ -195,7 +197,7 @@ class ModuleClosure(CallEdges):
         started = [summary for summary in self._started(deployments)
                    if summary.path not in tests and not in_examples(summary.path)]
         loads = {summary.path: self._imported_from([summary]) for summary in started}
-        closure = set().union(*loads.values())
+        closure = self.deployed_loads = set().union(*loads.values())
         app_modules = {app_module(self.project, mount.app) for route in self.model.routes for mount in route.mounts if mount.app}
         if not started or not closure & app_modules:
             return frozenset()

@@ -24,7 +24,7 @@ import heapq
 from collections.abc import Collection, Mapping
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.facts import CallSite
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.project import Project
@@ -33,7 +33,7 @@ from fastapi_lint.analysis.scope_places import Scopes
 
 # Libraries whose calls start or run other code (loops, threads, processes, servers, tasks of a
 # queue, modules by name): a call into them is never taken as one that changes no placing.
-_RUNS_CODE = frozenset({"asyncio", "anyio", "trio", "uvloop", "threading", "multiprocessing", "concurrent", "subprocess",
+RUNS_CODE = frozenset({"asyncio", "anyio", "trio", "uvloop", "threading", "multiprocessing", "concurrent", "subprocess",
                         "importlib", "runpy", "uvicorn", "gunicorn", "hypercorn", "ray", "celery", "dramatiq", "rq",
                         "temporalio", "asgiref", "starlette", "fastapi"})
 
@@ -42,17 +42,54 @@ def placing_holds(apart: Apart, before: tuple[Project, CallGraph], after: tuple[
     """Whether each call of ``apart`` (``Changes.calls_apart``) is, in both projects, one the
     placing reads nothing of (the module's documentation), and each module imported a library's."""
     own = {name.partition(".")[0] for name in after[0].modules}
-    if any(module.partition(".")[0] in own or module.partition(".")[0] in _RUNS_CODE for module in apart.imports):
+    if any(module.partition(".")[0] in own or module.partition(".")[0] in RUNS_CODE for module in apart.imports):
         return False
-    return all(_reads_nothing(site, project, graph, own) for site in apart.calls for project, graph in (before, after))
+    return all(reads_nothing(site, project, graph, own) for site in apart.calls for project, graph in (before, after)) and all(
+        renamed_alike(caller, was, now, before, after, own) for caller, was, now in apart.renamed)
 
 
-def _reads_nothing(site: CallSite, project: Project, graph: CallGraph, own: set[str]) -> bool:
+def renamed_alike(caller: str, was: CallSite, now: CallSite, before: tuple[Project, CallGraph],
+                  after: tuple[Project, CallGraph], own: set[str]) -> bool:
+    """Whether a call written in place of another alike but for its name (``Apart.renamed``)
+    runs what that one ran: a library's wait the catalog knows, or the same module-level function
+    of the project, and only it, from the same side of each of its function's branches, gates,
+    throttles and guards (what the walks read of where a call sits)."""
+    if reads_nothing(was, *before, own) and reads_nothing(now, *after, own):
+        return True
+    ran = {runs_one(site, *pair) for site, pair in ((was, before), (now, after))}
+    old, new = before[0].function(caller), after[0].function(caller)
+    if len(ran) != 1 or None in ran or old is None or new is None:
+        return False
+    return _sides(old.function, was.span.line) == _sides(new.function, now.span.line)
+
+
+def _sides(function: FunctionFacts, line: int) -> list[bool]:
+    """Whether ``line`` is inside each range of the function's lines the walks tell apart."""
+    ranges = [*((branch.first, branch.last) for branch in function.branches), *((gate.first, gate.last) for gate in function.gates),
+              *function.throttled, *((guard.first, guard.last) for guard in function.guards)]
+    return [first <= line <= last for first, last in ranges]
+
+
+def runs_one(site: CallSite, project: Project, graph: CallGraph) -> str | None:
+    """The module-level function of the project the call runs, when it runs that one only."""
+    if site.func is None:
+        return None
+    resolved = project.resolve(site.func)
+    located = project.function(resolved.path)
+    if (located is None or located.function.path != resolved.path or located.function.class_path is not None
+            or located.function.parent_path is not None or graph.targets(resolved) != [resolved.path]):
+        return None
+    return resolved.path
+
+
+def reads_nothing(site: CallSite, project: Project, graph: CallGraph, own: set[str]) -> bool:
+    """Whether the call, in ``project``, is a library's wait the catalog knows, which runs no
+    function of the project (``own``: its top-level names) and no other code."""
     if site.func is None or site.func.path.partition(".")[0] in own:
         return False
     resolved = project.resolve(site.func)
     path = resolved.path
-    if (path.partition(".")[0] in own or path.partition(".")[0] in _RUNS_CODE or path in IMPORTERS
+    if (path.partition(".")[0] in own or path.partition(".")[0] in RUNS_CODE or path in IMPORTERS
             or path in project.functions or path in project.classes or graph.targets(resolved)):
         return False
     return graph.catalog.match(path, follow=False) is not None

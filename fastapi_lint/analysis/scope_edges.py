@@ -11,7 +11,7 @@ Every part of the placing walks these edges, so ``CallEdges`` is the base the ot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
@@ -93,7 +93,7 @@ class CallEdges:
         # what each module's calls hand to a runner (``_handed_roots``), by (display path, in its functions)
         self._handed: dict[tuple[str, bool], tuple[str, ...]] = {}
 
-    def _walk(self, roots: Iterable[str], follow: set[str], collect: dict[str, set[str]],
+    def _walk(self, roots: Iterable[str], follow: Set[str], collect: dict[str, set[str]],
               skip: Callable[[str, Edge], bool] | None = None) -> set[str]:
         """Every function the roots reach over edges of the kinds in ``follow`` (but those ``skip``
         names, by the function they leave); the targets of edges of the kinds in ``collect`` are

@@ -68,6 +68,14 @@ class Scopes:
     # ``main()``): ``PRIVATE_LOOP`` unless the app may run them too (``UNKNOWN``)
     elsewhere: set[str] = field(default_factory=set)
 
+    # what each walk of the placing reached (``scope.py``: "request", "admin", "untaken", ...),
+    # before the sets above were told apart from them (``told_apart``), with "undeployed_starts",
+    # the startup handlers of the apps the deployment does not start; and the modules the modules
+    # a deployment file starts import (``ModuleClosure._undeployed_apps``): what a later placing
+    # extends when an edit only adds calls (``scope_growth.py``)
+    walks: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    deployed_loads: set[str] = field(default_factory=set, repr=False, compare=False)
+
     # what the walks followed out of each function (``scope_edges.Edge``), and what each module's
     # calls hand to a runner (``CallEdges._handed_roots``), kept for a later project that inherits
     # this one's answers (``scope_kept.py``)
@@ -101,3 +109,21 @@ class Scopes:
         # Routes whose handlers the analysis cannot name may serve anything no walk placed; what a
         # loop of its own runs was placed, by the walk from the sync code that makes that loop.
         return Where.UNKNOWN if self.blind else Where.OUTSIDE
+
+
+def told_apart(result: Scopes) -> None:
+    """Set ``result``'s places from what its walks reached (``Scopes.walks``): the places reached
+    per request but not by every kind of request are what the request walk reached and the
+    narrower walk did not; what runs once, or elsewhere, is what no earlier place holds."""
+    walks = result.walks
+    request = result.request = walks["request"]
+    result.admin_only = request - walks["admin"]
+    result.now_and_then = request - walks["now_and_then"] if "now_and_then" in walks else result.admin_only
+    result.switched_off = request - walks["switched"] if "switched" in walks else set()
+    result.untaken_off = request - walks["untaken"]
+    result.startup = walks["startup"]
+    result.app_task = walks["app_task"]
+    result.once = walks["once"] - request
+    result.private_loop = walks["private_loop"]
+    result.elsewhere = walks["elsewhere"] - request - result.app_task - result.startup - result.once - result.private_loop
+    result.unserved = (request - walks["unserved"] if "unserved" in walks else set()) | walks.get("undeployed_starts", set())

@@ -293,26 +293,44 @@ def calls_apart(old: ModuleSummary, new: ModuleSummary) -> Apart | None:
     if paths != [function.path for function in new.functions]:
         return None
     calls: list[CallSite] = []
+    added: list[tuple[str, CallSite]] = []
+    renamed: list[tuple[str, CallSite, CallSite]] = []
     kept: tuple[list[FunctionFacts], list[FunctionFacts]] = ([], [])
     for was, now in zip(old.functions, new.functions):
         was_keys, now_keys = list(map(_unplaced, was.calls)), list(map(_unplaced, now.calls))
         differing = _one_sided(was_keys, now_keys)
         if differing is None:
             return None
+        sides: list[list[tuple[CallSite, CallSite]]] = []
         for facts, keys, kept_here in ((was, was_keys, kept[0]), (now, now_keys, kept[1])):
-            taken = [site for site, key in zip(facts.calls, keys) if key in differing]
-            if not all(map(_passes_literals, taken)):
+            taken = [(site, key) for site, key in zip(facts.calls, keys) if key in differing]
+            if not all(_passes_literals(site) for site, _ in taken):
                 return None
-            calls += taken
-            ids = {id(site) for site in taken}
+            sides.append(taken)
+            ids = {id(site) for site, _ in taken}
             kept_here.append(dataclasses.replace(facts, calls=tuple(site for site in facts.calls if id(site) not in ids))
                              if taken else facts)
+        # a call written in place of one taken away, alike but for the name it is called by
+        # (``_blocker_1()`` for ``_blocker_0()``): what it runs is the question left
+        for before, before_key in list(sides[0]):
+            after = next(((site, key) for site, key in sides[1] if _by_another_name(before_key, key)), None)
+            if after is not None:
+                renamed.append((now.path, before, after[0]))
+                sides[0].remove((before, before_key))
+                sides[1].remove(after)
+        calls += (site for side in sides for site, _ in side)
+        added += ((now.path, site) for site, _ in sides[1])
     imported = _one_sided(list(old.imports), list(new.imports))
     if imported is None or any(binder not in paths for binder, _ in imported):
         return None  # a module's own import, not a body's
     same = _in_order(dataclasses.replace(old, functions=tuple(kept[0]), imports=tuple(i for i in old.imports if i not in imported)),
                      dataclasses.replace(new, functions=tuple(kept[1]), imports=tuple(i for i in new.imports if i not in imported)))
-    return Apart(tuple(calls), tuple(sorted(module for _, module in imported))) if same else None
+    return Apart(tuple(calls), tuple(sorted(module for _, module in imported)), tuple(added), tuple(renamed)) if same else None
+
+
+def _by_another_name(one: CallSite, other: CallSite) -> bool:
+    """Whether two calls (``_unplaced``) are alike but for what they call."""
+    return one._replace(func=None, text="") == other._replace(func=None, text="")
 
 
 def _one_sided(before: list[_K], after: list[_K]) -> set[_K] | None:

@@ -323,7 +323,7 @@ class ProjectSession:
                                                                                 imports_fastapi, METHODS_BY_NAME)
             changed.add(display)
             found = calls_apart(old, outcome) if apart is not None and not reshaped else None
-            apart = None if found is None or apart is None else Apart((*apart.calls, *found.calls), (*apart.imports, *found.imports))
+            apart = None if found is None or apart is None else apart.joined(found)
             edited = changed_functions(old, outcome)
             registrations_alike = registrations_alike and same_calls_where(old, outcome, edited, may_register)
             functions |= edited

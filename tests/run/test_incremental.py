@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from pathlib import Path
@@ -228,6 +229,14 @@ def touch(name: str) -> None:
 
 def wait_a_bit() -> None:
     time.sleep(0.5)
+
+
+def flush_metrics() -> None:
+    time.sleep(0.1)
+
+
+def close_pools() -> None:
+    flush_metrics()
 ''',
 }
 
@@ -276,12 +285,16 @@ def _functions(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
+# The kinds of edit a sweep makes, each as likely as it is often listed.
+KINDS = ["add_blocking", "add_blocking", "remove_blocking", "import", "rename", "syntax", "decorator", "comment", "blank",
+         "noqa", "async", "define", "undefine", "call_own"]
+
+
 def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
     """One random edit of a module's text, and what it was."""
     lines = text.splitlines(keepends=True)
     functions = _functions(text)
-    kind = rng.choice(["add_blocking", "add_blocking", "remove_blocking", "import", "rename", "syntax",
-                       "decorator", "comment", "blank", "noqa", "async", "define", "undefine"])
+    kind = rng.choice(KINDS)
     if kind == "define" and rng.random() < 0.3:  # a class written at the end: a model, or a service with a method
         name = rng.choice(["LaterStep", "LaterStep", "PriceBook", "BlobStore"])
         if rng.random() < 0.5:
@@ -326,8 +339,13 @@ def edit(name: str, text: str, rng: random.Random) -> tuple[str, str]:
         if call in IMPORTS and rng.random() < 0.8:
             lines.insert(0, IMPORTS[call] + "\n")
         return "".join(lines), f"add {call}"
+    if kind == "call_own" and functions:  # a call of the project's function, imported in the body under a name of its own
+        index, indent, _ = rng.choice(functions)
+        alias, called = f"_wait_{rng.randrange(3)}", rng.choice(["wait_a_bit", "flush_metrics", "close_pools"])
+        lines.insert(index + 1, f"{indent}from shop.services.accounts import {called} as {alias}\n{indent}{alias}()\n")
+        return "".join(lines), f"call {called} as {alias}"
     if kind == "remove_blocking":
-        blocking = [i for i, line in enumerate(lines) if re.search(r"time\.sleep|requests\.get|open\(|wait_a_bit\(\)|read_blob\(", line)
+        blocking = [i for i, line in enumerate(lines) if re.search(r"time\.sleep|requests\.get|open\(|wait_a_bit\(\)|read_blob\(|_wait_\d\(\)", line)
                     and not line.lstrip().startswith(("def ", "from ", "import "))]
         if blocking:
             index = rng.choice(blocking)
@@ -442,13 +460,13 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     from fastapi_lint.analysis.capacity import serving_modules
     from fastapi_lint.analysis.fastapi_model import build as build_model
     from fastapi_lint.analysis.model_kept import kept_model as keep_model
-    from fastapi_lint.analysis.scope import _Placer, scopes as place_scopes
+    from fastapi_lint.analysis.scope import Placer, scopes as place_scopes
     from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
     from fastapi_lint.analysis.request_path import Paths, calls_per_request, paths, recovering
 
     found: dict[str, list[str]] = {"projects": [], "graphs": [], "edges": [], "handed": [], "blocking": [], "index": [],
                                    "defined": [], "hierarchies": [], "models": [], "views": [], "held": [], "paths": [], "calls": [], "witnesses": [], "blocking edges": [],
-                                   "wrong": []}
+                                   "grown": [], "wrong": []}
     inherit_answers, inherit_calls = Project.inherit, CallGraph.inherit
 
     def expect(same: bool, what: str) -> None:
@@ -505,12 +523,12 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
                        deployments: Deployments | None = None, kept: Kept | None = None) -> Scopes:
         if kept is not None and kept.edges:
             found["edges"].append(str(len(kept.edges)))
-            fresh = _Placer(project, model, graph)
+            fresh = Placer(project, model, graph)
             for path, edges in kept.edges.items():
                 expect(fresh.edges(path) == edges, f"edges of {path}")
         if kept is not None and kept.handed:
             found["handed"].append(str(len(kept.handed)))
-            fresh = _Placer(project, model, graph)
+            fresh = Placer(project, model, graph)
             modules = {summary.path: summary for summary in project.summaries}
             for (shown, in_functions), roots in kept.handed.items():
                 expect(fresh._handed_roots(modules[shown], in_functions) == roots, f"handed roots of {shown}")
@@ -569,13 +587,22 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         held_here.append(answer)
         return answer
 
+    def checked_grown(previous: Scopes, *args: Any) -> Scopes | None:
+        """A placing grown from the last (``scope_growth.py``), checked as a held one is."""
+        answer = grown(previous, *args)
+        if answer is not None:
+            found["grown"].append(",".join(sorted(args[-2].functions)))
+            held_here.append(answer)
+        return answer
+
     def checked_placing(context: Any) -> Scopes:
         answer: Scopes = placing(context)
         if held_here and answer is held_here.pop():
             fresh = place_scopes(context.project, context.model, context.callgraph, context.rare_roots, context.deployments)
             expect({name: value for name, value in vars(fresh).items() if name not in ("edges", "handed")}
                    == {name: value for name, value in vars(answer).items() if name not in ("edges", "handed")}, "held placing")
-            placer = _Placer(context.project, context.model, context.callgraph)
+            expect(fresh.walks == answer.walks and fresh.deployed_loads == answer.deployed_loads, "held placing's walks")
+            placer = Placer(context.project, context.model, context.callgraph)
             for path, edges in answer.edges.items():
                 expect(placer.edges(path) == edges, f"held edges of {path}")
         return answer
@@ -610,6 +637,8 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     checked_view("run_while_starting", lambda context: run_while_starting(
         context.callgraph, once_per_process(context.model, context.callgraph, fresh_paths(context))))
     held, held_here, hold_witnesses = context_module.held, list[Scopes](), context_module.hold_witnesses
+    grown = context_module.grown
+    monkeypatch.setattr(context_module, "grown", checked_grown)
     monkeypatch.setattr(context_module, "hold_witnesses", checked_witnesses)
     placing = context_module.Context.__dict__["scopes"].func
     monkeypatch.setattr(context_module, "held", checked_held)
@@ -708,6 +737,7 @@ def test_an_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest.Mon
     assert inherited["defined"]  # across a function written or deleted too
     assert len(inherited["models"]) >= 5 and {"rare_roots", "serving_modules"} <= set(inherited["views"])
     assert inherited["held"] and inherited["paths"] and inherited["calls"] and inherited["witnesses"], "no placing held"
+    assert inherited["grown"], "no placing grown"
     assert inherited["blocking edges"]
     assert not inherited["wrong"]
 
@@ -719,6 +749,20 @@ def test_a_long_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest
     inherited = verify_inheritance(monkeypatch)
     sweep(tmp_path, seed=seed, edits=150, cli_every=2)
     assert not inherited["wrong"]
+
+
+@pytest.mark.slow
+def test_sweeps_of_calls_written_and_taken_away_match_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mostly calls of the project's functions written (under names of their own, imported in
+    the body) and blocking calls taken away: the placings grown and held equal placings made afresh."""
+    monkeypatch.setattr(sys.modules[__name__], "KINDS", ["call_own"] * 4 + ["remove_blocking"] * 2 + ["comment", "add_blocking"])
+    inherited = verify_inheritance(monkeypatch)
+    for seed in range(6):
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        sweep(folder, seed=seed, edits=60, cli_every=0)
+    assert len(inherited["grown"]) >= 3 and not inherited["wrong"]
 
 
 def test_the_fixture_has_findings_the_edits_act_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -946,12 +990,148 @@ def test_a_librarys_wait_written_or_taken_away_keeps_the_placing(
     assert inherited["held"] and not inherited["wrong"]
 
 
-def test_a_call_of_the_projects_own_is_placed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_call_of_the_projects_own_is_not_taken_as_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``wait_a_bit()`` passes no argument but runs a function of the project, which the route
-    now reaches: the walks run again."""
+    now reaches: the walks reach it (the placing grows), not the last placing held."""
     after = TWO_HELPERS.replace("    return 1\n", "    wait_a_bit()\n    return 1\n", 1)
     inherited = edit_a_helper(tmp_path, monkeypatch, TWO_HELPERS, after, HELPER_ROUTE)
-    assert inherited["edges"] and not inherited["held"] and not inherited["wrong"]
+    assert inherited["grown"] and not inherited["held"] and not inherited["wrong"]
+
+
+# A function only the lifespan's shutdown runs, which waits and fills a module's name; and the app.
+STOPPING_TOOLS = '''\
+import time
+
+_stopped = None
+
+
+def stop_profiler():
+    global _stopped
+    time.sleep(1)
+    _stopped = True
+'''
+STOPS_AT_SHUTDOWN = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.threads import helper
+from app.tools import stop_profiler
+
+
+@asynccontextmanager
+async def lifespan(app):
+    yield
+    stop_profiler()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/")
+async def index():
+    return helper()
+'''
+
+
+def calling_the_tool(alias: str) -> str:
+    """The plain helper, calling the tool under ``alias``, imported in its body (an editor's quick edit)."""
+    return f"def helper():\n    from app.tools import stop_profiler as {alias}\n    {alias}()\n    return 1\n"
+
+
+def test_a_call_of_a_function_only_startup_ran_grows_the_placing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper a route runs now calls a function only the lifespan ran: that function, and
+    what it runs, join every walk the helper is in, and the route's FAS102 comes; the placing is
+    the last one's grown (``scope_growth.py``), checked against one placed afresh."""
+    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": STOPPING_TOOLS,
+             "app/main.py": STOPS_AT_SHUTDOWN}
+    inherited, found = edit_a_module(tmp_path, monkeypatch, files, "threads.py", calling_the_tool("_stop_1"))
+    assert inherited["grown"] and not inherited["held"] and not inherited["wrong"]
+    assert [d.code for d in found["app/main.py"]] == ["FAS102"]
+
+
+def test_a_call_written_in_place_of_one_alike_holds_the_placing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same function called under another name, from the same place in the body (an edit
+    undone, then made again with a name of its own): the walks follow the same edges."""
+    files = {"app/__init__.py": "", "app/threads.py": calling_the_tool("_stop_1"), "app/tools.py": STOPPING_TOOLS,
+             "app/main.py": STOPS_AT_SHUTDOWN}
+    inherited = verify_inheritance(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, files)
+    root = tmp_path / "app"
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    session.diagnostics()
+    for alias in ("_stop_2", "_stop_3"):
+        text = calling_the_tool(alias)
+        (root / "threads.py").write_text(text)
+        session.set_text(root / "threads.py", text.encode())
+        assert {shown: found for shown, found in session.diagnostics().items() if found} == fresh(root, Config())
+    assert len(inherited["held"]) == 2 and not inherited["wrong"]
+
+
+@pytest.mark.parametrize("tools", [
+    STOPPING_TOOLS.replace("    _stopped = True\n", "    _stopped = Profiler()\n") + "\n\nclass Profiler:\n    pass\n",
+    STOPPING_TOOLS.replace("    time.sleep(1)\n", "    time.sleep(1)\n    index()\n").replace(
+        "import time\n", "import time\n\nfrom app.main import index\n"),
+])
+def test_a_call_that_reaches_what_else_reads_is_placed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools: str) -> None:
+    """The function now called builds an object of the project's (who builds a class where
+    decides whether its guards run once), or runs what requests ran already (whose callers now
+    include it): the placing is made again."""
+    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": tools, "app/main.py": STOPS_AT_SHUTDOWN}
+    inherited, _ = edit_a_module(tmp_path, monkeypatch, files, "threads.py", calling_the_tool("_stop_1"))
+    assert not inherited["grown"] and not inherited["held"] and not inherited["wrong"]
+
+
+# A function requests run whose wait every caller rules out (``now=True``, handed down): a branch
+# no request takes.
+STOPPING_LATER = '''\
+import time
+
+
+def flush():
+    time.sleep(1)
+
+
+def flush_unless(now):
+    if not now:
+        flush()
+
+
+def stop(now=True):
+    flush_unless(now)
+'''
+STOPS_NOW = '''\
+from fastapi import FastAPI
+
+from app.threads import helper
+from app.tools import stop
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    return helper()
+
+
+@app.get("/stop")
+async def stop_now():
+    stop(now=True)
+'''
+
+
+def test_a_call_of_what_requests_ran_already_is_placed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stop(False)`` written in the helper: requests ran ``stop`` already, always with
+    ``now=True``, so the wait below it was on a branch no request took; the call written takes it.
+    What the walks read of ``stop`` and below (who calls it, and with what) moves with the call:
+    the placing is made again, not grown."""
+    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": STOPPING_LATER, "app/main.py": STOPS_NOW}
+    after = "def helper():\n    from app.tools import stop as _stop\n    _stop(False)\n    return 1\n"
+    inherited, found = edit_a_module(tmp_path, monkeypatch, files, "threads.py", after)
+    assert not inherited["grown"] and not inherited["wrong"]
+    assert "FAS102" in [d.code for d in found["app/main.py"]]
 
 
 @pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER),
