@@ -8,7 +8,7 @@ calls): each is built by the first rule that asks, and shared by the others.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TypeVar, cast
@@ -27,14 +27,14 @@ from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
-from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, paths, recovering
+from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, grown_paths, paths, recovering
 from fastapi_lint.analysis.model_kept import kept_model
 from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
 from fastapi_lint.analysis.scope import scopes
 from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, hold_witnesses, placing_holds
-from fastapi_lint.analysis.scope_growth import grown
+from fastapi_lint.analysis.scope_growth import Growth, grown
 from fastapi_lint.analysis.scope_kept import kept
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
@@ -99,6 +99,9 @@ class Context:
         previous = self._held_from("placing_held", "request_paths")
         if previous is not None:
             return held_paths(previous.request_paths, self.callgraph, self.model.roles)
+        previous, growth = self._held_from("placing_grown", "request_paths"), self._inherited.get("placing_grown")
+        if previous is not None and isinstance(growth, Growth):
+            return grown_paths(previous.request_paths, self.callgraph, self.model.roles, growth.added)
         return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, tests)
 
     @cached_property
@@ -107,6 +110,9 @@ class Context:
         previous, changes = self._held_from("placing_held", "calls_per_request"), self._inherited.get("changes")
         if previous is not None and isinstance(changes, Changes):
             return held_calls(previous.calls_per_request, self.project, found, changes.modules)
+        previous, growth = self._held_from("placing_grown", "calls_per_request"), self._inherited.get("placing_grown")
+        if previous is not None and isinstance(growth, Growth):  # (the reach's modules found again: newly per request)
+            return held_calls(previous.calls_per_request, self.project, found, growth.modules)
         return calls_per_request(self.project, found)
 
     @cached_property
@@ -137,6 +143,9 @@ class Context:
                 and "blocking_by_function" in vars(previous)):
             self.scopes  # placed first: when the placing held, so do the answers of the guards
             held = self._held_from("placing_held", "blocking_by_function") is not None
+            growth = self._inherited.get("placing_grown")
+            if isinstance(growth, Growth):  # and but in the reach's modules when it grew
+                changes, held = replace(changes, modules=growth.modules), True
             kept = kept_blocking_calls(previous.blocking_by_function, self.project, changes, bodies, guards_alike=held)
         return blocking_calls(self.project, graph, kept)
 
@@ -207,8 +216,9 @@ class Context:
                     return held(previous.scopes, self.project, changes, stale)
                 grew = grown(previous.scopes, apart, before, self.project, self.model, graph, changes, stale)
                 if grew is not None:  # the edit wrote calls of the project's functions (``scope_growth.py``)
-                    self._inherited["placing_grown"] = True
-                    return grew
+                    self._inherited["placing_grown"] = grew[1]
+                    hold_witnesses(graph, previous.callgraph, grew[1].modules)
+                    return grew[0]
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))
         return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, found)

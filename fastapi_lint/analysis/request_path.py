@@ -10,7 +10,7 @@ startup handlers and at memoized functions.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -68,6 +68,26 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
         _walk(graph, root, root, startup, set())
     result.startup = set(startup)
     return result
+
+
+def grown_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]],
+                added: Iterable[tuple[str, int, str]]) -> Paths:
+    """``previous`` (a context's ``request_paths``) for a project whose placing grew by the plain
+    calls ``added`` ((caller, line, callee): ``scope_growth.py``, whose callees' reach no request ran
+    and whose guards answer as before): what each walk reached, and what it now reaches through a
+    caller it reached, in the walks' order (a function is the first root's that reaches it)."""
+    found = Paths(graph=graph, request=dict(previous.request), startup=set(previous.startup), cached=set(previous.cached),
+                  order=dict(previous.order), roles=roles, starts=dict(previous.starts))
+    for start in found.starts.values():
+        for caller, _, callee in added:
+            if found.request.get(caller) == start:
+                _walk(graph, start, callee, found.request, found.cached)
+    started = dict.fromkeys(found.startup, "")
+    for caller, _, callee in added:
+        if caller in started:
+            _walk(graph, "", callee, started, set())
+    found.startup = set(started)
+    return found
 
 
 def recovering(found: Paths) -> frozenset[str]:

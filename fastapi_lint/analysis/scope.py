@@ -206,12 +206,12 @@ class Placer(BlindRegistrations, ModuleClosure):
         result.edges, result.handed = self.found_edges(), self.found_handed_roots()
         return result
 
-    def grow(self, result: Scopes, added: list[tuple[str, int, str]]) -> Scopes:
+    def grow(self, result: Scopes, added: list[tuple[str, int, str]], reach: set[str]) -> Scopes:
         """``result``, a placing of the project this one's inherits from, grown by the calls
-        ``added`` ((caller, line, callee): plain calls, each callee's reach new to the requests'
-        walks: ``scope_growth.py``): each walk that reached a caller reaches what its callee does
-        too, as far as its kinds of edges and its skips go; the places are told apart again and
-        ``UNKNOWN`` found again."""
+        ``added`` ((caller, line, callee): plain calls, what the callees reach, ``reach``, new to the
+        requests' walks: ``scope_growth.py``): each walk that reached a caller reaches what its
+        callee does too, as far as its kinds of edges and its skips go; the places are told apart
+        again and ``UNKNOWN`` grown (``_grown_unknown``) or found again."""
         walks = dict(result.walks)
         skips = {"now_and_then": self._throttled_call, "untaken": self._untaken_call}
         for name, reached in result.walks.items():
@@ -224,7 +224,8 @@ class Placer(BlindRegistrations, ModuleClosure):
                 walks[name] = reached | self._walk(starts, follow, {}, skip)
         grown = dataclasses.replace(result, walks=walks)
         told_apart(grown)
-        grown.unknown = self._unknown(grown)
+        unknown = self._grown_unknown(grown, reach)
+        grown.unknown = self._unknown(grown) if unknown is None else unknown
         grown.edges, grown.handed = self.found_edges(), self.found_handed_roots()
         return grown
 

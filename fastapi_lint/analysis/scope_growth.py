@@ -36,6 +36,7 @@ the reach, found again.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
@@ -49,11 +50,22 @@ from fastapi_lint.analysis.scope_cutoff import RUNS_CODE, reads_nothing, renamed
 from fastapi_lint.analysis.scope_places import Scopes
 
 
+@dataclass(frozen=True)
+class Growth:
+    """What a placing grew by: the calls written ((caller, line, callee)), the functions their
+    callees reach, and the modules whose answers are found again (the changed ones, and those of
+    the reach: its functions' guards now have another caller)."""
+
+    added: tuple[tuple[str, int, str], ...]
+    reach: frozenset[str]
+    modules: frozenset[str]
+
+
 def grown(previous: Scopes, apart: Apart, before: tuple[Project, CallGraph], project: Project, model: FastAPIModel,
-          graph: CallGraph, changes: Changes, stale: Collection[str]) -> Scopes | None:
+          graph: CallGraph, changes: Changes, stale: Collection[str]) -> tuple[Scopes, Growth] | None:
     """``previous`` (the placing of ``before``'s project) grown by the calls ``apart`` wrote
     (``Changes.calls_apart``), for ``project``, whose FastAPI model and deployment files are the
-    last's; None when the edit reaches further (the module's documentation)."""
+    last's, with what it grew by; None when the edit reaches further (the module's documentation)."""
     if not previous.has_app or previous.blind_at or "request" not in previous.walks:
         return None
     own = {name.partition(".")[0] for name in project.modules}
@@ -82,7 +94,8 @@ def grown(previous: Scopes, apart: Apart, before: tuple[Project, CallGraph], pro
                         if path not in stale and path not in reach and (located := project.function(path)) is not None
                         and located.module.path not in changes.modules})
     placer.known_handed_roots({key: roots for key, roots in previous.handed.items() if key[0] not in changes.modules})
-    return placer.grow(previous, added)
+    modules = {located.module.path for path in reach if (located := project.function(path)) is not None}
+    return placer.grow(previous, added, reach), Growth(tuple(added), frozenset(reach), frozenset(modules | changes.modules))
 
 
 def _called(site: CallSite, project: Project, graph: CallGraph, before: Project) -> str | None:

@@ -74,6 +74,11 @@ class Scopes:
     # a deployment file starts import (``ModuleClosure._undeployed_apps``): what a later placing
     # extends when an edit only adds calls (``scope_growth.py``)
     walks: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    # what ``UNKNOWN`` was found from (``UnknownPlacement._unknown``), for a grown placing to read;
+    # kept by the placings held and grown from this one, where what the app's code names differs
+    # from what a placing made afresh reads in no table (the calls written or taken away there are
+    # a library's, or run the project's functions)
+    unknown_reads: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
     deployed_loads: set[str] = field(default_factory=set, repr=False, compare=False)
 
     # what the walks followed out of each function (``scope_edges.Edge``), and what each module's

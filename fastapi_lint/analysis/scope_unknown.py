@@ -129,9 +129,33 @@ class UnknownPlacement(CallEdges):
                     roots += self._unambiguous(methods)
             found = self._walk(roots, {"run", "spawn"}, {}) - placed - unknown
             if not found:
+                result.unknown_reads = {"per_request": per_request, "at_startup": at_startup, "used": used,
+                                        "names": names | on_self, "servers": set(foreign.registered.values())}
                 return unknown
             unknown |= found
             scan, roots = sorted(found), []
+
+    def _grown_unknown(self, result: Scopes, reach: set[str]) -> set[str] | None:
+        """``UNKNOWN`` for ``result``, a placing grown by ``reach`` (``scope_growth.py``), from the
+        last placing's: what no walk placed, less what the walks now place, when the functions of
+        the reach ask nothing new of it (``Scopes.unknown_reads``: no call of theirs resolves to no
+        function, none is named like such a call, their modules are of the app's used ones, what
+        they name is a table's no more than it was, nor a foreign server). None: found again."""
+        reads = result.unknown_reads
+        if not reads:
+            return None
+        tables = {key for summary in self.project.summaries if summary.module in result.closure
+                  for key, _ in share(_table_shares(self.project), summary.path, lambda: self._tabled_in(summary))[1]}
+        read = reads["per_request"] | reads["at_startup"]
+        for path in reach:
+            located = self.project.function(path)
+            if (located is None or any(self._unresolved_names(path)) or located.function.name in reads["names"]
+                    or not self._uses(located) <= reads["used"]):
+                return None
+            named = self._named_by([path])
+            if not (named & tables) <= read or named & reads["servers"]:
+                return None
+        return result.unknown - result.request - result.app_task - result.startup - result.once - result.private_loop
 
     def _made(self, class_path: str, result: Scopes) -> bool:
         """Whether the served code may have an instance of the class to call a method of the name
