@@ -75,7 +75,9 @@ The placing is in parts: ``scope_places.py`` holds the answer (``Where``, ``Scop
 ``scope_edges.py`` the edges the walks follow and the walk; ``scope_unknown.py`` the ``UNKNOWN``
 placement; ``scope_blind.py`` the handlers registered unnamed; ``scope_closure.py`` the modules
 the app imports. The last four are the bases of the placer here, which walks from the app's
-roots and puts the places together.
+roots and puts the places together, keeping what each walk reached (``Scopes.walks``). After an
+edit, ``scope_cutoff.py`` tells when the last placing holds as it was, ``scope_growth.py`` when it
+grows by the calls written, and ``scope_kept.py`` what of it a placing made again may take.
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ other walks over the same calls and guards: the request and startup paths (``hel
 the calls made per request (``held_calls``), what requests reach only when recovering, what
 runs once per process and what that runs (``Context``'s views), the blocking calls of guarded
 functions, and which functions block through calls the edit cannot reach (``hold_witnesses``).
+A call written in place of one alike but for the name it calls by (``_blocker_2()`` for
+``_blocker_1()``, an edit undone and made again) that runs what that one ran, from the same side
+of each of its function's branches, gates, throttles and guards, tells nothing apart either
+(``renamed_alike``). An edit that writes calls of the project's own functions may still grow the
+placing (``scope_growth.py``).
 """
 
 from __future__ import annotations
