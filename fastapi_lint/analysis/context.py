@@ -27,7 +27,8 @@ from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.pins import Pins
 from fastapi_lint.analysis.project import Project
 from fastapi_lint.analysis.per_connection import once_per_connection
-from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request, grown_paths, paths, recovering
+from fastapi_lint.analysis.request_path import (Paths, RequestCall, calls_per_request, grown_paths, grown_recovering, paths,
+                                                recovering)
 from fastapi_lint.analysis.model_kept import kept_model
 from fastapi_lint.analysis.module_collisions import distinct_modules, separate_roots
 from fastapi_lint.analysis.roots import module_aliases
@@ -120,7 +121,12 @@ class Context:
         """The functions requests reach only through ``except`` handlers (``request_path.recovering``)."""
         found = self.request_paths
         previous = self._held_from("placing_held", "recovering")
-        return previous.recovering if previous is not None else recovering(found)
+        if previous is not None:
+            return previous.recovering
+        previous, growth = self._held_from("placing_grown", "recovering"), self._inherited.get("placing_grown")
+        if previous is not None and isinstance(growth, Growth) and not growth.in_handlers and "request_paths" in vars(previous):
+            return grown_recovering(previous.request_paths, previous.recovering, found, growth.added)
+        return recovering(found)
 
     @cached_property
     def once_per_connection(self) -> frozenset[str]:

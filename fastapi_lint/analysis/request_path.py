@@ -90,6 +90,17 @@ def grown_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]]
     return found
 
 
+def grown_recovering(before: Paths, recovered: frozenset[str], found: Paths, added: Iterable[tuple[str, int, str]]) -> frozenset[str]:
+    """``recovered`` (``before``'s ``recovering``) for the paths grown from it (``grown_paths``) by
+    the calls ``added``, none in an ``except`` handler: what every request reaches, and what it now
+    reaches through a caller it reached, are not only recovering."""
+    reached = dict.fromkeys(before.request.keys() - recovered, "")
+    for caller, _, callee in added:
+        if caller in reached:
+            _walk(found.graph, "", callee, reached, found.cached, recovery=False)
+    return frozenset(found.request.keys() - reached.keys())
+
+
 def recovering(found: Paths) -> frozenset[str]:
     """The functions of the request path that requests reach only through calls in ``except``
     handlers: they run when something failed (a session rebuilt when its token expired), not on

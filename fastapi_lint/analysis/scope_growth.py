@@ -59,6 +59,7 @@ class Growth:
     added: tuple[tuple[str, int, str], ...]
     reach: frozenset[str]
     modules: frozenset[str]
+    in_handlers: bool = False  # whether one of the calls written is in an ``except`` handler
 
 
 def grown(previous: Scopes, apart: Apart, before: tuple[Project, CallGraph], project: Project, model: FastAPIModel,
@@ -74,12 +75,14 @@ def grown(previous: Scopes, apart: Apart, before: tuple[Project, CallGraph], pro
                for pair in (before, (project, graph))):
         return None  # a call of the project's taken away
     added: list[tuple[str, int, str]] = []  # (caller, line, callee)
+    in_handlers = False
     for caller, site in apart.added:
         if not all(reads_nothing(site, *pair, own) for pair in (before, (project, graph))):
             callee = _called(site, project, graph, before[0])
             if callee is None:
                 return None
             added.append((caller, site.span.line, callee))
+            in_handlers = in_handlers or site.in_handler
     if (not added or not _imports_kept(apart.imports, previous, before[0], changes, own)
             or not all(renamed_alike(caller, was, now, before, (project, graph), own) for caller, was, now in apart.renamed)):
         return None
@@ -95,7 +98,8 @@ def grown(previous: Scopes, apart: Apart, before: tuple[Project, CallGraph], pro
                         and located.module.path not in changes.modules})
     placer.known_handed_roots({key: roots for key, roots in previous.handed.items() if key[0] not in changes.modules})
     modules = {located.module.path for path in reach if (located := project.function(path)) is not None}
-    return placer.grow(previous, added, reach), Growth(tuple(added), frozenset(reach), frozenset(modules | changes.modules))
+    return placer.grow(previous, added, reach), Growth(tuple(added), frozenset(reach), frozenset(modules | changes.modules),
+                                                       in_handlers)
 
 
 def _called(site: CallSite, project: Project, graph: CallGraph, before: Project) -> str | None:

@@ -558,7 +558,8 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         def checked(context: Any) -> object:
             answer = keeping(context)
             previous = context._inherited.get("previous")
-            if previous is not None and answer is vars(previous).get(name):  # kept
+            if previous is not None and (answer is vars(previous).get(name) or (  # kept, or grown
+                    context._inherited.get("placing_grown") and name in vars(previous))):
                 found["views"].append(name)
                 expect(answer == fresh(context), name)
             return answer
@@ -1047,15 +1048,27 @@ def calling_the_tool(alias: str) -> str:
     return f"def helper():\n    from app.tools import stop_profiler as {alias}\n    {alias}()\n    return 1\n"
 
 
-def test_a_call_of_a_function_only_startup_ran_grows_the_placing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("tools, main", [
+    (STOPPING_TOOLS, STOPS_AT_SHUTDOWN),
+    # and clients built per request, before the edit and in what it brings in (FAS201 asks what
+    # requests reach only when recovering)
+    (STOPPING_TOOLS.replace("import time\n", "import time\n\nimport httpx\n").replace(
+        "    time.sleep(1)\n", "    time.sleep(1)\n    client = httpx.Client()\n    client.close()\n"),
+     STOPS_AT_SHUTDOWN.replace("from fastapi import FastAPI\n", "import httpx\nfrom fastapi import FastAPI\n")
+     + "\n\n@app.get(\"/ping\")\nasync def ping():\n    async with httpx.AsyncClient() as client:\n        await client.get(\"https://example.com\", timeout=3)\n"),
+])
+def test_a_call_of_a_function_only_startup_ran_grows_the_placing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 tools: str, main: str) -> None:
     """The helper a route runs now calls a function only the lifespan ran: that function, and
-    what it runs, join every walk the helper is in, and the route's FAS102 comes; the placing is
-    the last one's grown (``scope_growth.py``), checked against one placed afresh."""
-    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": STOPPING_TOOLS,
-             "app/main.py": STOPS_AT_SHUTDOWN}
+    what it runs, join every walk the helper is in, and the route's FAS102 comes (and the
+    client it builds is one per request); the placing, the request paths, the calls per request
+    and what requests reach only when recovering are the last ones grown (``scope_growth.py``),
+    checked against ones made afresh."""
+    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": tools, "app/main.py": main}
     inherited, found = edit_a_module(tmp_path, monkeypatch, files, "threads.py", calling_the_tool("_stop_1"))
     assert inherited["grown"] and not inherited["held"] and not inherited["wrong"]
-    assert [d.code for d in found["app/main.py"]] == ["FAS102"]
+    assert "FAS102" in [d.code for d in found["app/main.py"]]
+    assert "httpx" not in tools or "recovering" in inherited["views"]
 
 
 def test_a_call_written_in_place_of_one_alike_holds_the_placing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
