@@ -97,3 +97,16 @@ def test_calls_passing_literals_written_or_taken_away_are_told(tmp_path: Path, e
 ])
 def test_anything_else_tells_the_modules_apart(tmp_path: Path, before: str, edited: str) -> None:
     assert calls_apart(facts(tmp_path, before), facts(tmp_path, edited)) is None
+
+
+@pytest.mark.parametrize("was, now, renamed, calls", [
+    ("_a()", "_b()", [("_a", "_b")], []),  # the same call, by another name: paired
+    ("_a(1)", "_b(2)", [], ["_a", "_b"]),  # another argument: a call taken away, another written
+])
+def test_a_call_written_in_place_of_one_alike_but_for_its_name_is_paired(tmp_path: Path, was: str, now: str,
+                                                                         renamed: list[tuple[str, str]], calls: list[str]) -> None:
+    before = f"def helper():\n    from tools import stop as _a\n    {was}\n    return 1\n"
+    after = before.replace(was, now).replace("as _a", "as _b")
+    apart = calls_apart(facts(tmp_path, before), facts(tmp_path, after))
+    assert apart is not None
+    assert [(old.text, new.text) for _, old, new in apart.renamed] == renamed and [site.text for site in apart.calls] == calls
