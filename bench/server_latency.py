@@ -94,13 +94,17 @@ def blocker(context: object, helper_module: str) -> tuple[str, str] | None:
 
 def with_blocking_call(text: str, function: str, seconds: float = 0.01, called: tuple[str, str] | None = None,
                        edit: int = 0) -> str:
-    """``text`` with ``time.sleep(seconds)`` (and its import) as the first statement of ``function``;
+    """``text`` with ``time.sleep(seconds)`` (and its import) as the first statement of ``function``
+    after its docstring;
     with ``called`` (module, name), a call of that function, imported in the body as a name of
     ``edit``'s own."""
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == function:
-            first = node.body[0]
+            body = node.body
+            # after its docstring, as an editor's quick edit goes (the docstring stays one)
+            documented = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+            first = body[1] if documented and len(body) > 1 else body[0]
             lines = text.splitlines(keepends=True)
             indent = " " * first.col_offset
             lines.insert(first.lineno - 1, f"{indent}import time\n{indent}time.sleep({seconds})\n" if called is None else
