@@ -53,8 +53,8 @@ _NOT_FACTS: dict[type, frozenset[str]] = {
 
 
 # Fields that hold line numbers (one, a tuple of them, or of line ranges), and (line, column) points.
-_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (FunctionFacts, "throttled"), (Guard, "first"), (Guard, "last"),
-                          (Gate, "first"), (Gate, "last"), (Branch, "first"), (Branch, "last")})
+_LINE_FIELDS = frozenset({(FunctionFacts, "decorator_lines"), (FunctionFacts, "throttled"), (FunctionFacts, "first_yield"),
+                          (Guard, "first"), (Guard, "last"), (Gate, "first"), (Gate, "last"), (Branch, "first"), (Branch, "last")})
 _POINT_FIELDS = frozenset({(FunctionFacts, "bundled"), (FunctionFacts, "foreign_reads")})
 _NOWHERE = Span(0, 0, 0, 0)
 _K = TypeVar("_K", bound=Hashable)

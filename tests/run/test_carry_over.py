@@ -67,6 +67,13 @@ def test_comments_and_blank_lines_move_facts_without_changing_them() -> None:
     assert moved.lines[7] == 8  # the decorator: one line down
 
 
+def test_a_generators_first_yield_moves_with_it() -> None:
+    """A dependency that yields (``first_yield``, a line) under a comment written above it: moved."""
+    source = SOURCE + "\n\ndef get_db():\n    db = object()\n    yield db\n"
+    moved = relocation(_summary(source), _summary("# header\n" + source))
+    assert moved is not None and moved.lines[15] == 16
+
+
 @pytest.mark.parametrize(
     "edit",
     [
