@@ -100,9 +100,9 @@ class Context:
         previous = self._held_from("placing_held", "request_paths")
         if previous is not None:
             return held_paths(previous.request_paths, self.callgraph, self.model.roles)
-        previous, growth = self._held_from("placing_grown", "request_paths"), self._inherited.get("placing_grown")
-        if previous is not None and isinstance(growth, Growth):
-            return grown_paths(previous.request_paths, self.callgraph, self.model.roles, growth.added)
+        grown = self._grown_from("request_paths")
+        if grown is not None:
+            return grown_paths(grown[0].request_paths, self.callgraph, self.model.roles, grown[1].added)
         return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, tests)
 
     @cached_property
@@ -111,9 +111,9 @@ class Context:
         previous, changes = self._held_from("placing_held", "calls_per_request"), self._inherited.get("changes")
         if previous is not None and isinstance(changes, Changes):
             return held_calls(previous.calls_per_request, self.project, found, changes.modules)
-        previous, growth = self._held_from("placing_grown", "calls_per_request"), self._inherited.get("placing_grown")
-        if previous is not None and isinstance(growth, Growth):  # (the reach's modules found again: newly per request)
-            return held_calls(previous.calls_per_request, self.project, found, growth.modules)
+        grown = self._grown_from("calls_per_request")
+        if grown is not None:  # (the reach's modules found again: newly per request)
+            return held_calls(grown[0].calls_per_request, self.project, found, grown[1].modules)
         return calls_per_request(self.project, found)
 
     @cached_property
@@ -123,9 +123,9 @@ class Context:
         previous = self._held_from("placing_held", "recovering")
         if previous is not None:
             return previous.recovering
-        previous, growth = self._held_from("placing_grown", "recovering"), self._inherited.get("placing_grown")
-        if previous is not None and isinstance(growth, Growth) and not growth.in_handlers and "request_paths" in vars(previous):
-            return grown_recovering(previous.request_paths, previous.recovering, found, growth.added)
+        grown = self._grown_from("recovering")
+        if grown is not None and not grown[1].in_handlers and "request_paths" in vars(grown[0]):
+            return grown_recovering(grown[0].request_paths, grown[0].recovering, found, grown[1].added)
         return recovering(found)
 
     @cached_property
@@ -193,6 +193,12 @@ class Context:
         if self._inherited.get(what) and isinstance(previous, Context) and view in vars(previous):
             return previous
         return None
+
+    def _grown_from(self, view: str) -> tuple[Context, Growth] | None:
+        """The context this one inherits from, with ``view`` built, and what the placing grew by
+        since (``scope_growth.py``), when it grew."""
+        previous, growth = self._held_from("placing_grown", view), self._inherited.get("placing_grown")
+        return (previous, growth) if previous is not None and isinstance(growth, Growth) else None
 
     @cached_property
     def served_modules(self) -> set[str] | None:

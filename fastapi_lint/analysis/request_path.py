@@ -44,6 +44,12 @@ class Paths:
     def per_request(self, path: str) -> bool:
         return path in self.request
 
+    def carried(self, graph: CallGraph, roles: Mapping[str, set[str]]) -> Paths:
+        """These paths for another project's graph and model whose walks reach what these did
+        (``root_for``'s memo afresh: it reads the lines of the changed functions, which moved)."""
+        return Paths(graph=graph, request=dict(self.request), startup=set(self.startup), cached=set(self.cached),
+                     order=dict(self.order), roles=roles, starts=dict(self.starts))
+
 
 def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozenset[str],
           tests: frozenset[str] | set[str] = frozenset()) -> Paths:
@@ -76,8 +82,7 @@ def grown_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]]
     calls ``added`` ((caller, line, callee): ``scope_growth.py``, whose callees' reach no request ran
     and whose guards answer as before): what each walk reached, and what it now reaches through a
     caller it reached, in the walks' order (a function is the first root's that reaches it)."""
-    found = Paths(graph=graph, request=dict(previous.request), startup=set(previous.startup), cached=set(previous.cached),
-                  order=dict(previous.order), roles=roles, starts=dict(previous.starts))
+    found = previous.carried(graph, roles)
     for start in found.starts.values():
         for caller, _, callee in added:
             if found.request.get(caller) == start:

@@ -32,7 +32,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite, FunctionFacts
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.looked_up import IMPORTERS
-from fastapi_lint.analysis.project import Project
+from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.request_path import Paths, RequestCall, calls_per_request
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -75,14 +75,19 @@ def _sides(function: FunctionFacts, line: int) -> list[bool]:
     return [first <= line <= last for first, last in ranges]
 
 
+def module_level(located: Located) -> bool:
+    """Whether the function is a module's own: not a method, nor nested in another function."""
+    return located.function.class_path is None and located.function.parent_path is None
+
+
 def runs_one(site: CallSite, project: Project, graph: CallGraph) -> str | None:
     """The module-level function of the project the call runs, when it runs that one only."""
     if site.func is None:
         return None
     resolved = project.resolve(site.func)
     located = project.function(resolved.path)
-    if (located is None or located.function.path != resolved.path or located.function.class_path is not None
-            or located.function.parent_path is not None or graph.targets(resolved) != [resolved.path]):
+    if (located is None or located.function.path != resolved.path or not module_level(located)
+            or graph.targets(resolved) != [resolved.path]):
         return None
     return resolved.path
 
@@ -113,10 +118,8 @@ def held(previous: Scopes, project: Project, changes: Changes, stale: Collection
 
 def held_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]]) -> Paths:
     """``previous`` (a context's ``request_paths``) for a project whose placing held: the walks
-    follow the same calls and guards, so they reach what they reached; ``root_for``'s memo starts
-    afresh (it reads the lines of the changed functions, which moved)."""
-    return Paths(graph=graph, request=dict(previous.request), startup=set(previous.startup), cached=set(previous.cached),
-                 order=dict(previous.order), roles=roles, starts=dict(previous.starts))
+    follow the same calls and guards, so they reach what they reached (``Paths.carried``)."""
+    return previous.carried(graph, roles)
 
 
 def held_calls(previous: list[RequestCall], project: Project, found: Paths, changed: Collection[str]) -> list[RequestCall]:

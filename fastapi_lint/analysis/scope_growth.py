@@ -46,7 +46,7 @@ from fastapi_lint.analysis.opt_in import filled_while_serving, switched_names
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.scope import Placer
-from fastapi_lint.analysis.scope_cutoff import RUNS_CODE, reads_nothing, renamed_alike, runs_one
+from fastapi_lint.analysis.scope_cutoff import RUNS_CODE, module_level, reads_nothing, renamed_alike, runs_one
 from fastapi_lint.analysis.scope_places import Scopes
 
 
@@ -108,10 +108,6 @@ def _called(site: CallSite, project: Project, graph: CallGraph, before: Project)
     return path if path is not None and before.function(path) is not None else None
 
 
-def _plain(located: Located) -> bool:
-    return located.function.class_path is None and located.function.parent_path is None
-
-
 def _plain_call(placer: Placer, caller: str, line: int, callee: str) -> bool:
     """Whether the caller's edges on ``line`` to ``callee`` are plain calls (not once, behind a
     guard; not a task or another loop's), and the caller makes no loop of its own."""
@@ -137,7 +133,7 @@ def _reach(placer: Placer, starts: Iterable[str], previous: Scopes, before: Call
             continue
         reach.add(path)
         located = project.function(path)
-        if (located is None or not _plain(located) or path in requested or path in previous.request
+        if (located is None or not module_level(located) or path in requested or path in previous.request
                 or located.module.path in previous.tests or path in model.roles or path in scheduling
                 or path in setups or _builds_or_imports(placer, located, previous.closure)
                 or not all(_fill_read_alike(placer, before, located, place, previous.request) for place in located.function.fills)):
