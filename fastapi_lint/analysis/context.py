@@ -101,8 +101,12 @@ class Context:
         if previous is not None:
             return held_paths(previous.request_paths, self.callgraph, self.model.roles)
         grown = self._grown_from("request_paths")
-        if grown is not None:
-            return grown_paths(grown[0].request_paths, self.callgraph, self.model.roles, grown[1].added)
+        found = grown_paths(grown[0].request_paths, self.callgraph, self.model.roles, grown[1].added, grown[1].known) \
+            if grown is not None else None
+        if found is not None:
+            return found
+        if grown is not None:  # a function requests ran is an earlier root's now: walked again
+            self._inherited["roots_moved"] = True
         return paths(self.project, self.model, self.callgraph, self.rare_roots.admin, tests)
 
     @cached_property
@@ -112,7 +116,7 @@ class Context:
         if previous is not None and isinstance(changes, Changes):
             return held_calls(previous.calls_per_request, self.project, found, changes.modules)
         grown = self._grown_from("calls_per_request")
-        if grown is not None:  # (the reach's modules found again: newly per request)
+        if grown is not None and not self._inherited.get("roots_moved"):  # (the reach's modules found again)
             return held_calls(grown[0].calls_per_request, self.project, found, grown[1].modules)
         return calls_per_request(self.project, found)
 

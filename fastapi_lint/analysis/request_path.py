@@ -77,11 +77,17 @@ def paths(project: Project, model: FastAPIModel, graph: CallGraph, admin: frozen
 
 
 def grown_paths(previous: Paths, graph: CallGraph, roles: Mapping[str, set[str]],
-                added: Iterable[tuple[str, int, str]]) -> Paths:
+                added: Iterable[tuple[str, int, str]], known: Collection[str] = ()) -> Paths | None:
     """``previous`` (a context's ``request_paths``) for a project whose placing grew by the plain
     calls ``added`` ((caller, line, callee): ``scope_growth.py``, whose callees' reach no request ran
-    and whose guards answer as before): what each walk reached, and what it now reaches through a
-    caller it reached, in the walks' order (a function is the first root's that reaches it)."""
+    but its ``known`` functions, and whose guards answer as before): what each walk reached, and
+    what it now reaches through a caller it reached, in the walks' order (a function is the first
+    root's that reaches it). None when a known function was the root's of a walk after a
+    caller's: what it runs may now be an earlier root's."""
+    first = min((previous.order.get(previous.request[caller], -1) for caller, _, _ in added if caller in previous.request),
+                default=None)
+    if first is not None and any(previous.order.get(previous.request.get(path, ""), -1) > first for path in known):
+        return None
     found = previous.carried(graph, roles)
     for start in found.starts.values():
         for caller, _, callee in added:

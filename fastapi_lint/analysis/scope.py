@@ -113,6 +113,11 @@ WALKS = {"request": _PER_REQUEST, "admin": _PER_REQUEST, "now_and_then": _PER_RE
          "untaken": _PER_REQUEST, "startup": frozenset({"run", "once"}), "app_task": _PER_REQUEST,
          "once": frozenset({"run", "spawn", "once"}), "private_loop": _OFF_THE_LOOP, "elsewhere": _OFF_THE_LOOP,
          "unserved": _PER_REQUEST}
+# The kinds of edges whose targets each walk hands on as roots (``Placer.place``), and the walk
+# those roots start.
+_HANDS_ON = {"request": ("private", "once"), "startup": ("spawn", "private"), "app_task": ("private", "once"),
+             "once": ("private",)}
+_ROOTS_OF = {"spawn": "app_task", "private": "private_loop", "once": "once"}
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
@@ -168,7 +173,8 @@ class Placer(BlindRegistrations, ModuleClosure):
         private: set[str] = set(self._private_roots())
         first_use: set[str] = set()
         walks = result.walks
-        walks["request"] = self._scheduled_walk(request_roots, {"private": private, "once": first_use})
+        handed = {"spawn": spawned, "private": private, "once": first_use}  # the roots the walks hand on (``_HANDS_ON``)
+        walks["request"] = self._scheduled_walk(request_roots, {kind: handed[kind] for kind in _HANDS_ON["request"]})
         request_roots = [root for root in request_roots if root in walks["request"] or self.project.function(root) is None]
         admin = rare.admin
         walks["admin"] = self._walk(self._user_roots(request_roots, admin), WALKS["admin"], {})
@@ -180,9 +186,9 @@ class Placer(BlindRegistrations, ModuleClosure):
         if switched:
             walks["switched"] = self._walk(self._user_roots(request_roots, switched), WALKS["switched"], {})
         walks["untaken"] = self._walk(request_roots, WALKS["untaken"], {}, skip=self._untaken_call)
-        walks["startup"] = self._walk(startup_roots, WALKS["startup"], {"spawn": spawned, "private": private})
-        walks["app_task"] = self._walk(sorted(spawned), WALKS["app_task"], {"private": private, "once": first_use})
-        walks["once"] = self._walk(sorted(first_use), WALKS["once"], {"private": private})
+        walks["startup"] = self._walk(startup_roots, WALKS["startup"], {kind: handed[kind] for kind in _HANDS_ON["startup"]})
+        walks["app_task"] = self._walk(sorted(spawned), WALKS["app_task"], {kind: handed[kind] for kind in _HANDS_ON["app_task"]})
+        walks["once"] = self._walk(sorted(first_use), WALKS["once"], {kind: handed[kind] for kind in _HANDS_ON["once"]})
         walks["private_loop"] = self._walk(sorted(private), WALKS["private_loop"], {})
         walks["elsewhere"] = self._walk(sorted(self._run_elsewhere_roots(tests)), WALKS["elsewhere"], {})
         told_apart(result)
@@ -208,14 +214,16 @@ class Placer(BlindRegistrations, ModuleClosure):
         result.edges, result.handed = self.found_edges(), self.found_handed_roots()
         return result
 
-    def grow(self, result: Scopes, added: list[tuple[str, int, str]], reach: set[str]) -> Scopes:
+    def grow(self, result: Scopes, added: list[tuple[str, int, str]]) -> Scopes:
         """``result``, a placing of the project this one's inherits from, grown by the calls
-        ``added`` ((caller, line, callee): plain calls, what the callees reach, ``reach``, new to the
-        requests' walks: ``scope_growth.py``): each walk that reached a caller reaches what its
-        callee does too, as far as its kinds of edges and its skips go; the places are told apart
-        again and ``UNKNOWN`` grown (``_grown_unknown``) or found again."""
+        ``added`` ((caller, line, callee): plain calls, whose callees run what requests did not, or
+        what they ran as they did: ``scope_growth.py``): each walk that reached a caller reaches
+        what its callee does too, as far as its kinds of edges and its skips go; the places are
+        told apart again and ``UNKNOWN`` grown (``_grown_unknown``) or found again. A root a grown
+        walk hands on (a task started, a loop of its own) grows the walk it starts."""
         walks = dict(result.walks)
         skips = {"now_and_then": self._throttled_call, "untaken": self._untaken_call}
+        handed: dict[str, set[str]] = {kind: set() for kind in _ROOTS_OF}
         for name, reached in result.walks.items():
             follow, skip = WALKS.get(name), skips.get(name)
             if follow is None:
@@ -223,13 +231,29 @@ class Placer(BlindRegistrations, ModuleClosure):
             starts = [callee for caller, line, callee in added
                       if caller in reached and not (skip is not None and skip(caller, Edge(callee, "run", line)))]
             if starts:
-                walks[name] = reached | self._walk(starts, follow, {}, skip)
+                walks[name] = reached | self._walk(starts, follow, {kind: handed[kind] for kind in _HANDS_ON.get(name, ())}, skip)
+        self._hand_on(walks, handed)
         grown = dataclasses.replace(result, walks=walks)
         told_apart(grown)
-        unknown = self._grown_unknown(grown, reach)
+        newly = {path for name, reached in walks.items() for path in reached - result.walks.get(name, set())}
+        unknown = self._grown_unknown(grown, newly)
         grown.unknown = self._unknown(grown) if unknown is None else unknown
         grown.edges, grown.handed = self.found_edges(), self.found_handed_roots()
         return grown
+
+    def _hand_on(self, walks: dict[str, set[str]], handed: dict[str, set[str]]) -> None:
+        """Grow the walks that the roots ``handed`` (by kind of edge: ``_HANDS_ON``) start, with
+        what those roots reach, and so on with the roots those walks hand on in turn."""
+        tried: dict[str, set[str]] = {name: set() for name in _ROOTS_OF.values()}
+        while True:
+            starts = {kind: roots - walks[_ROOTS_OF[kind]] - tried[_ROOTS_OF[kind]] for kind, roots in handed.items()}
+            kind = next((kind for kind, roots in starts.items() if roots), None)
+            if kind is None:
+                return
+            name = _ROOTS_OF[kind]
+            tried[name] |= starts[kind]
+            walks[name] = walks[name] | self._walk(sorted(starts[kind]), WALKS[name],
+                                                   {kind: handed[kind] for kind in _HANDS_ON.get(name, ())})
 
     def makes_its_own_loop(self, path: str) -> bool:
         return self._makes_its_own_loop(path)

@@ -78,7 +78,7 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
     value of no known type, or on ``self`` in a base class, runs. And, behind a
     lazy-initialisation guard, who else calls the function and makes its objects: a guarded
     function's edges are kept when each call behind its guards runs once, or not, as before
-    (``_guards_answer_as_before``); none are when a changed function calls ``remote`` (which
+    (``guards_answer_as_before``); none are when a changed function calls ``remote`` (which
     makes a class a Ray actor, whose methods run elsewhere)."""
     project = after.project
     names: set[str] = set()
@@ -96,13 +96,13 @@ def kept_edges(previous: Mapping[str, Sequence[object]], changes: Changes, stale
                     site.text == "getattr" and not defined.isdisjoint(looked_up_names(project, site))) for site in located.function.calls))):
             continue
         kept_here = [edge for edge in edges if isinstance(edge, Edge)]
-        if located.function.guards and not _guards_answer_as_before(after.graph, located, kept_here):
+        if located.function.guards and not guards_answer_as_before(after.graph, located, kept_here):
             continue
         found[path] = kept_here
     return found
 
 
-def _guards_answer_as_before(graph: CallGraph, located: Located, edges: list[Edge]) -> bool:
+def guards_answer_as_before(graph: CallGraph, located: Located, edges: list[Edge]) -> bool:
     """Whether each call behind one of the function's guards runs once (or not) as its edges say
     it did: whether a guard holds reads other functions (who fills its place, who calls the
     function, who makes its objects), which a change elsewhere may move."""

@@ -32,6 +32,7 @@ from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.inheritance import Changes
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.scope_kept import Kept
+from fastapi_lint.analysis.scope_growth import Growth
 from fastapi_lint.analysis.scope_places import Scopes
 from fastapi_lint import cli
 from fastapi_lint.api import ProjectSession, WarmProjects, lint_paths
@@ -588,12 +589,12 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         held_here.append(answer)
         return answer
 
-    def checked_grown(previous: Scopes, *args: Any) -> Scopes | None:
+    def checked_grown(previous: Scopes, *args: Any) -> tuple[Scopes, Growth] | None:
         """A placing grown from the last (``scope_growth.py``), checked as a held one is."""
         answer = grown(previous, *args)
         if answer is not None:
             found["grown"].append(",".join(sorted(args[-2].functions)))
-            held_here.append(answer)
+            held_here.append(answer[0])
         return answer
 
     def checked_placing(context: Any) -> Scopes:
@@ -1153,6 +1154,124 @@ def test_a_call_of_what_requests_ran_already_is_placed_again(tmp_path: Path, mon
     inherited, found = edit_a_module(tmp_path, monkeypatch, files, "threads.py", after)
     assert not inherited["grown"] and not inherited["wrong"]
     assert "FAS102" in [d.code for d in found["app/main.py"]]
+
+
+# A route loads a plugin by name: the plugins' modules are in the closure as modules named at run
+# time (``Scopes.loaded_by_name``), not as imports; a command line imports one.
+LOADS_PLUGINS = {
+    "app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/plugins/__init__.py": "",
+    "app/plugins/slow.py": "import time\n\n\ndef wait():\n    time.sleep(1)\n",
+    "app/cli.py": "from app.plugins.slow import wait\n\n\ndef main():\n    wait()\n",
+    "app/main.py": '''\
+import importlib
+
+from fastapi import FastAPI
+
+from app.threads import helper
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    return helper()
+
+
+@app.get("/plugins/{name}")
+def plugin(name: str):
+    return importlib.import_module(f"app.plugins.{name}").__name__
+'''}
+
+
+def test_a_call_imported_from_a_module_named_at_run_time_is_placed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper imports, in its body, a plugin's module that the app loads only by a name
+    computed at run time: the module is now imported, and what it imports joins the closure
+    (``scope_closure.py``): the placing is made again, not grown."""
+    after = "def helper():\n    from app.plugins.slow import wait as _wait\n    _wait()\n    return 1\n"
+    inherited, found = edit_a_module(tmp_path, monkeypatch, LOADS_PLUGINS, "threads.py", after)
+    assert not inherited["grown"] and not inherited["wrong"]
+    assert "FAS102" in [d.code for d in found["app/main.py"]]
+
+
+# A sync route runs ``stop_profiler`` already (in the threadpool); its name puts it before the
+# async route in the roots' order (``abort``) or after it (``stop``).
+STOPS_ON_REQUEST = STOPS_AT_SHUTDOWN + '''
+
+@app.get("/stop")
+def {name}():
+    stop_profiler()
+'''
+# Requests run ``Pool.drain`` (a method taking nothing but its object), which starts a thread;
+# ``close_pool``, which the helper now calls, runs it too, and the lifespan runs the helper.
+DRAINING_TOOLS = '''\
+import threading
+import time
+
+
+class Pool:
+    def drain(self):
+        time.sleep(1)
+        threading.Thread(target=self._report).start()
+
+    def _report(self):
+        time.sleep(1)
+
+
+POOL = Pool()
+
+
+def close_pool():
+    POOL.drain()
+'''
+DRAINS_ON_REQUEST = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.threads import helper
+from app.tools import POOL
+
+
+@asynccontextmanager
+async def lifespan(app):
+    helper()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/")
+async def index():
+    return helper()
+
+
+@app.get("/drain")
+def drain():
+    POOL.drain()
+'''
+
+
+@pytest.mark.parametrize("tools, main, callee", [
+    (STOPPING_TOOLS, STOPS_ON_REQUEST.format(name="abort"), "stop_profiler"),
+    # what the function runs was another root's first (the request paths are walked again)
+    (STOPPING_TOOLS, STOPS_ON_REQUEST.format(name="stop"), "stop_profiler"),
+    # a function new to requests that runs one requests ran, which starts a thread: the startup
+    # walk, which reaches it now, hands that thread on
+    (DRAINING_TOOLS, DRAINS_ON_REQUEST, "close_pool"),
+])
+def test_a_call_of_what_requests_ran_already_taking_nothing_grows_the_placing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools: str, main: str, callee: str) -> None:
+    """The helper now calls a function requests ran already (or one that runs such a function),
+    taking no argument: who calls it moves nothing of what the walks read of it, so the placing,
+    the paths and the calls per request grow (``scope_growth.py``), checked against fresh ones,
+    and the async route's FAS102 comes."""
+    files = {"app/__init__.py": "", "app/threads.py": PLAIN_HELPER, "app/tools.py": tools, "app/main.py": main}
+    after = calling_the_tool("_stop_1").replace("stop_profiler", callee)
+    inherited, found = edit_a_module(tmp_path, monkeypatch, files, "threads.py", after)
+    assert inherited["grown"] and not inherited["held"] and not inherited["wrong"]
+    assert inherited["paths"] and inherited["calls"]
+    assert "FAS102" in [d.code for d in found["app/main.py"] if d.function == "app.main.index"]
 
 
 @pytest.mark.parametrize("before, after", [(PLAIN_HELPER, IMPORTING_HELPER), (IMPORTING_HELPER, PLAIN_HELPER),
