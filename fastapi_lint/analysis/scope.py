@@ -118,6 +118,8 @@ WALKS = {"request": _PER_REQUEST, "admin": _PER_REQUEST, "now_and_then": _PER_RE
 _HANDS_ON = {"request": ("private", "once"), "startup": ("spawn", "private"), "app_task": ("private", "once"),
              "once": ("private",)}
 _ROOTS_OF = {"spawn": "app_task", "private": "private_loop", "once": "once"}
+# The places the ``UNKNOWN`` placement reads (``scope_unknown.py``).
+_READ_BY_UNKNOWN = ("request", "app_task", "startup", "once", "private_loop", "elsewhere")
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
@@ -219,8 +221,9 @@ class Placer(BlindRegistrations, ModuleClosure):
         ``added`` ((caller, line, callee): plain calls, whose callees run what requests did not, or
         what they ran as they did: ``scope_growth.py``): each walk that reached a caller reaches
         what its callee does too, as far as its kinds of edges and its skips go; the places are
-        told apart again and ``UNKNOWN`` grown (``_grown_unknown``) or found again. A root a grown
-        walk hands on (a task started, a loop of its own) grows the walk it starts."""
+        told apart again and ``UNKNOWN`` grown (``_grown_unknown``: by the functions placed
+        elsewhere now) or found again. A root a grown walk hands on (a task started, a loop of
+        its own) grows the walk it starts."""
         walks = dict(result.walks)
         skips = {"now_and_then": self._throttled_call, "untaken": self._untaken_call}
         handed: dict[str, set[str]] = {kind: set() for kind in _ROOTS_OF}
@@ -235,8 +238,9 @@ class Placer(BlindRegistrations, ModuleClosure):
         self._hand_on(walks, handed)
         grown = dataclasses.replace(result, walks=walks)
         told_apart(grown)
-        newly = {path for name, reached in walks.items() for path in reached - result.walks.get(name, set())}
-        unknown = self._grown_unknown(grown, newly)
+        # what ``UNKNOWN`` reads of the placing is where functions are: those placed elsewhere now
+        moved = {path for place in _READ_BY_UNKNOWN for path in getattr(grown, place) ^ getattr(result, place)}
+        unknown = self._grown_unknown(grown, moved, result)
         grown.unknown = self._unknown(grown) if unknown is None else unknown
         grown.edges, grown.handed = self.found_edges(), self.found_handed_roots()
         return grown

@@ -135,22 +135,27 @@ class UnknownPlacement(CallEdges):
             unknown |= found
             scan, roots = sorted(found), []
 
-    def _grown_unknown(self, result: Scopes, reach: set[str]) -> set[str] | None:
-        """``UNKNOWN`` for ``result``, a placing grown by ``reach`` (``scope_growth.py``), from the
-        last placing's: what no walk placed, less what the walks now place, when the functions of
-        the reach ask nothing new of it (``Scopes.unknown_reads``: no call of theirs resolves to no
-        function, none is named like such a call, their modules are of the app's used ones, what
-        they name is a table's no more than it was, nor a foreign server). None: found again."""
+    def _grown_unknown(self, result: Scopes, moved: set[str], before: Scopes) -> set[str] | None:
+        """``UNKNOWN`` for ``result``, a placing grown from ``before`` (``scope_growth.py``), from the
+        last placing's: what no walk placed, less what the walks now place, when the functions
+        placed elsewhere now (``moved``) ask nothing new of it (``Scopes.unknown_reads``): none
+        newly run on the app's loop makes a call that resolves to no function, none newly placed
+        is named like such a call, none newly run uses a module the app did not, what they name is
+        a table's no more than it was, nor a foreign server. None: found again."""
         reads = result.unknown_reads
         if not reads:
             return None
         tables = {key for summary in self.project.summaries if summary.module in result.closure
                   for key, _ in share(_table_shares(self.project), summary.path, lambda: self._tabled_in(summary))[1]}
         read = reads["per_request"] | reads["at_startup"]
-        for path in reach:
+        on_the_loop = before.request | before.app_task
+        run = on_the_loop | before.startup | before.once
+        placed = run | before.private_loop
+        for path in moved:
             located = self.project.function(path)
-            if (located is None or any(self._unresolved_names(path)) or located.function.name in reads["names"]
-                    or not self._uses(located) <= reads["used"]):
+            if (located is None or (path not in on_the_loop and any(self._unresolved_names(path)))
+                    or (path not in placed and located.function.name in reads["names"])
+                    or (path not in run and not self._uses(located) <= reads["used"])):
                 return None
             named = self._named_by([path])
             if not (named & tables) <= read or named & reads["servers"]:
