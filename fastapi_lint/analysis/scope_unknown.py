@@ -130,7 +130,8 @@ class UnknownPlacement(CallEdges):
             found = self._walk(roots, {"run", "spawn"}, {}) - placed - unknown
             if not found:
                 result.unknown_reads = {"per_request": per_request, "at_startup": at_startup, "used": used,
-                                        "names": names | on_self, "servers": set(foreign.registered.values())}
+                                        "names": names | on_self, "anywhere": names,
+                                        "servers": set(foreign.registered.values())}
                 return unknown
             unknown |= found
             scan, roots = sorted(found), []
@@ -139,9 +140,10 @@ class UnknownPlacement(CallEdges):
         """``UNKNOWN`` for ``result``, a placing grown from ``before`` (``scope_growth.py``), from the
         last placing's: what no walk placed, less what the walks now place, when the functions
         placed elsewhere now (``moved``) ask nothing new of it (``Scopes.unknown_reads``): none
-        newly run on the app's loop makes a call that resolves to no function, none newly placed
-        is named like such a call, none newly run uses a module the app did not, what they name is
-        a table's no more than it was, nor a foreign server. None: found again."""
+        newly run on the app's loop makes a call that resolves to no function by a name not
+        asked of already, none newly placed is named like such a call, none newly run uses a
+        module the app did not, what they name is a table's no more than it was, nor a foreign
+        server. None: found again."""
         reads = result.unknown_reads
         if not reads:
             return None
@@ -153,7 +155,7 @@ class UnknownPlacement(CallEdges):
         placed = run | before.private_loop
         for path in moved:
             located = self.project.function(path)
-            if (located is None or (path not in on_the_loop and any(self._unresolved_names(path)))
+            if (located is None or (path not in on_the_loop and not self._asked_already(path, reads))
                     or (path not in placed and located.function.name in reads["names"])
                     or (path not in run and not self._uses(located) <= reads["used"])):
                 return None
@@ -161,6 +163,12 @@ class UnknownPlacement(CallEdges):
             if not (named & tables) <= read or named & reads["servers"]:
                 return None
         return result.unknown - result.request - result.app_task - result.startup - result.once - result.private_loop
+
+    def _asked_already(self, path: str, reads: dict[str, set[str]]) -> bool:
+        """Whether the names of the function's calls that resolve to nothing were asked already,
+        as they are written (``Scopes.unknown_reads``: "anywhere", and on ``self`` or anywhere)."""
+        anywhere, on_self = self._unresolved_names(path)
+        return anywhere <= reads.get("anywhere", set()) and on_self <= reads["names"]
 
     def _made(self, class_path: str, result: Scopes) -> bool:
         """Whether the served code may have an instance of the class to call a method of the name
