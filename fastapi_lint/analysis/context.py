@@ -21,7 +21,8 @@ from fastapi_lint.analysis.catalog import Catalog
 from fastapi_lint.analysis.event_loop import BlockingCall, blocking_calls, kept_blocking_calls
 from fastapi_lint.analysis.facts import ModuleSummary
 from fastapi_lint.analysis.app_model import REQUEST_ROLES, STARTUP_ROLES, FastAPIModel
-from fastapi_lint.analysis.lifetimes import once_per_process, run_while_starting
+from fastapi_lint.analysis.guards import run_from
+from fastapi_lint.analysis.lifetimes import once_by_module, once_per_process, run_while_starting
 from fastapi_lint.analysis.loop_threads import LoopThreads, loop_threads
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.pins import Pins
@@ -167,13 +168,35 @@ class Context:
     def once_per_process(self) -> frozenset[str]:
         found = self.request_paths
         previous = self._held_from("placing_held", "once_per_process")
-        return previous.once_per_process if previous is not None else once_per_process(self.model, self.callgraph, found)
+        if previous is not None:
+            return previous.once_per_process
+        return once_per_process(self.model, self.callgraph, found, self.once_by_module)
+
+    @cached_property
+    def once_by_module(self) -> dict[str, frozenset[str]]:
+        """``lifetimes.once_by_module``: the last context's when the placing held, and but for
+        the changed modules and the reach's when it grew (their guards answer as they did)."""
+        self.scopes  # placed first: held or grown
+        previous = self._held_from("placing_held", "once_by_module")
+        if previous is not None:
+            return previous.once_by_module
+        grown = self._grown_from("once_by_module")
+        return once_by_module(self.callgraph, *((grown[0].once_by_module, grown[1].modules) if grown is not None else ()))
 
     @cached_property
     def run_while_starting(self) -> frozenset[str]:
         once = self.once_per_process
         previous = self._held_from("placing_held", "run_while_starting")
-        return previous.run_while_starting if previous is not None else run_while_starting(self.callgraph, once)
+        if previous is not None:
+            return previous.run_while_starting
+        grown = self._grown_from("run_while_starting")
+        if grown is not None and "once_per_process" in vars(grown[0]) and grown[0].once_per_process == once:
+            # what runs while starting is what it was, and what the callees written run when a
+            # caller of theirs runs then (the calls written are the only ones more)
+            last = grown[0].run_while_starting
+            starts = [callee for caller, _, callee in grown[1].added if caller in last]
+            return last | run_from(self.callgraph, starts) if starts else last
+        return run_while_starting(self.callgraph, once)
 
     @cached_property
     def threadpool_use(self) -> ThreadpoolUse:

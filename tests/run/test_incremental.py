@@ -627,6 +627,10 @@ def verify_inheritance(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             fresh = fresh_paths(context)
             expect((answer.request, answer.startup, answer.cached, answer.order, answer.starts)
                    == (fresh.request, fresh.startup, fresh.cached, fresh.order, fresh.starts), "held request paths")
+        if context._inherited.get("placing_grown"):
+            # asked of every grown context, whether a rule reads them or not: both are checked views
+            context.__dict__["request_paths"] = answer
+            context.run_while_starting
         return answer
 
     def checked_calls(context: Any) -> list[Any]:
