@@ -2,7 +2,7 @@
 """How long ``fastapi-lint server`` takes to answer an edit that matters to another open file,
 and how much memory it holds: a measure, not a test.
 
-    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm] [--project-call]
+    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm] [--project-call [--requested]]
 
 TREE (dispatch, prefect, ...) is copied to a temporary folder first (it is edited; nothing is
 written to TREE). The script picks an async route that calls, directly, a plain function of
@@ -14,7 +14,9 @@ repeats an earlier text and is carried over from the server's memory of past che
 (an undo: carried over). With ``--project-call``, the call added is one of the project's own
 functions that waits (a plain module-level function of the helper's top package, taking no
 arguments, whose chain of calls ends in a wait), imported in the body under a name of its own
-each time: the edit that moves functions between places (the one ``incremental.py`` makes). For each change it measures the time from sending
+each time: the edit that moves functions between places (the one ``incremental.py`` makes); with
+``--requested`` too, one that requests run already (a sync route's helper: the call of a helper
+other routes use, which moves no function between places but those the callee's callers read). For each change it measures the time from sending
 ``didChange`` to the ``publishDiagnostics`` of the route's file (its FAS102 appears, then goes),
 and of the helper's own file when its findings changed too. Prints the first publish after
 opening (the project read: from the CLI's cache with ``--warm``, which runs ``fastapi-lint`` on the
@@ -40,7 +42,7 @@ from pathlib import Path
 IGNORED = shutil.ignore_patterns(".git", ".fastapi_lint_cache", "node_modules", "ui", "ui-v2", "docs", "*.png", "*.svg")
 
 
-def pick(root: Path, project_call: bool = False) -> tuple[Path, Path, str, tuple[str, str] | None]:
+def pick(root: Path, project_call: bool = False, requested: bool = False) -> tuple[Path, Path, str, tuple[str, str] | None]:
     """An async route's file, the file of a plain function it calls directly, that function's
     name, and with ``project_call``, a blocking function of the project for it to call
     (``blocker``): (module, name)."""
@@ -65,16 +67,18 @@ def pick(root: Path, project_call: bool = False) -> tuple[Path, Path, str, tuple
                 ast.parse((root / located.module.path).read_text(encoding="utf-8"))
             except SyntaxError:
                 continue
-            called = blocker(context, located.module.module) if project_call else None
+            called = blocker(context, located.module.module, requested) if project_call else None
             if project_call and (called is None or graph.witness(callee) is not None):
                 continue  # (a helper that blocks already: a call added would change no finding of the route)
             return Path(handler.module.path), Path(located.module.path), located.function.name, called
     raise SystemExit("no async route calls a plain function of another module: give --route, --helper, --function")
 
 
-def blocker(context: object, helper_module: str) -> tuple[str, str] | None:
+def blocker(context: object, helper_module: str, requested: bool = False) -> tuple[str, str] | None:
     """A plain module-level function of ``helper_module``'s top package that takes no arguments
-    and waits, its chain of calls the shortest (as ``incremental.find_edit`` picks): (module, name)."""
+    and waits, its chain of calls the shortest (as ``incremental.find_edit`` picks): (module, name).
+    With ``requested``, one that requests run already (a sync route's helper, in the threadpool),
+    that blocks in any way."""
     from fastapi_lint.analysis.catalog.blocking import Tier
 
     graph, project = context.callgraph, context.project  # type: ignore[attr-defined]
@@ -84,10 +88,11 @@ def blocker(context: object, helper_module: str) -> tuple[str, str] | None:
         function = located.function
         if (function.is_async or function.class_path is not None or function.parent_path is not None
                 or located.module.module.partition(".")[0] != top or located.module.module == helper_module
-                or any(param.default is None for param in function.params)):
+                or any(param.default is None for param in function.params)
+                or (requested and (function.params or function.path not in context.scopes.request))):  # type: ignore[attr-defined]
             continue
         witness = graph.witness(function.path)
-        if witness is not None and witness.tier == Tier.WAIT:
+        if witness is not None and (witness.tier == Tier.WAIT or requested):  # (requests wait on few of their own)
             found.append((len(witness.steps), function.path, located.module.module, function.name))
     return min(found)[2:] if found else None
 
@@ -232,6 +237,8 @@ def main() -> None:
     parser.add_argument("--warm", action="store_true", help="run fastapi-lint on the copy first: the server reads its cache")
     parser.add_argument("--project-call", action="store_true",
                         help="the helper gains a call of one of the project's functions that waits, not time.sleep")
+    parser.add_argument("--requested", action="store_true",
+                        help="with --project-call: a function requests run already (taking no arguments)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / args.tree.resolve().name
@@ -240,7 +247,7 @@ def main() -> None:
         if args.route and args.helper and args.function and not args.project_call:
             route, helper, function, called = args.route, args.helper, args.function, None
         else:
-            route, helper, function, called = pick(root, args.project_call)
+            route, helper, function, called = pick(root, args.project_call, args.requested)
         print(f"route file {route}, helper file {helper}, function {function}"
               + (f", calls {called[0]}.{called[1]}" if called else ""))
         if args.warm:
