@@ -22,16 +22,17 @@ before (no switch tests one where requests ran, or it is filled while serving as
 whose place a function two calls down fills holds).
 
 A function of the reach that requests ran already, and the request walk reached, taking no argument
-but its object (``get_settings()``, ``self.pool.drain()``: ``known``), is taken as it is and its
-calls are not followed: what requests run does not change (what it runs they ran), and what reads
-its callers reads what they pass, which it takes none of, while its calls and what they pass are
-the same. What may still move is read again: whether what it runs runs once behind a guard, as the
-last placing's edges say (a guard on an object's field reads what the object's maker runs, now
-more: ``guards.long_lived``); and the places what its calls fill, two calls down from a guard of a
-caller written. The walks that reach it anew take what it runs; the roots they hand on (a task, a
-loop of its own) grow the walks those roots start (``Placer.grow``); and a request path whose root
-comes before the known function's root's reaches it first now: the paths are walked again
-(``request_path.grown_paths``).
+but its object (``get_settings()``, ``self.pool.drain()``: ``known``), perhaps a route or a
+dependency FastAPI calls too (not a task, a nested function nor startup code: ``_SERVED_ALIKE``),
+is taken as it is and its calls are not followed: what requests run does not change (what it runs
+they ran), and what reads its callers reads what they pass, which it takes none of (or whether
+FastAPI calls it), while its calls and what they pass are the same. What may still move is read
+again: whether what it runs runs once behind a guard, as the last placing's edges say (a guard on
+an object's field reads what the object's maker runs, now more: ``guards.long_lived``); and the
+places what its calls fill, two calls down from a guard of a caller written. The walks that reach
+it anew take what it runs; the roots they hand on (a task, a loop of its own) grow the walks those
+roots start (``Placer.grow``); and a request path whose root comes before the known function's
+root's reaches it first now: the paths are walked again (``request_path.grown_paths``).
 
 Each call written runs the one function, as a plain call (not behind a guard: that edge runs once),
 from a caller that makes no loop of its own; each module imported in a body is in the app's closure
@@ -52,7 +53,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from fastapi_lint.analysis.app_model import FastAPIModel
+from fastapi_lint.analysis.app_model import REQUEST_ROLES, FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.guards import callers, run_by_requests, run_from
@@ -64,6 +65,12 @@ from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_kept import guards_answer_as_before
 from fastapi_lint.analysis.scope_cutoff import RUNS_CODE, module_level, reads_nothing, renamed_alike, runs_one
 from fastapi_lint.analysis.scope_places import Scopes
+
+
+# The roles of a function requests ran that a call written leaves as they were: not a task's nor
+# a nested function's, which are request roots of their own only while no other root runs them
+# (``Placer._user_roots``), nor startup's.
+_SERVED_ALIKE = REQUEST_ROLES - {"background_task", "nested"}
 
 
 @dataclass(frozen=True)
@@ -155,12 +162,13 @@ def _reach(placer: Placer, starts: Iterable[str], previous: Scopes, before: Call
             continue
         reach.add(path)
         located = project.function(path)
-        if located is None or path in model.roles or path in scheduling or path in setups:
+        if located is None or path in scheduling or path in setups:
             return None
-        if path in requested and path in previous.walks["request"] and _takes_nothing(located):
+        if (path in requested and path in previous.walks["request"] and _takes_nothing(located)
+                and model.role_of(path) <= _SERVED_ALIKE):
             known.add(path)  # requests ran it, and what it runs, as they did
             continue
-        if (not module_level(located) or path in requested or path in previous.request
+        if (path in model.roles or not module_level(located) or path in requested or path in previous.request
                 or located.module.path in previous.tests or _builds_or_imports(placer, located, previous.closure - previous.loaded_by_name)
                 or not all(_fill_read_alike(placer, before, located, place, previous.request) for place in located.function.fills)):
             return None

@@ -1256,6 +1256,26 @@ def drain():
 '''
 
 
+DEPENDS_ON_IT = '''\
+from fastapi import Depends, FastAPI
+
+from app.threads import helper
+from app.tools import get_db
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    return helper()
+
+
+@app.get("/items")
+def items(db=Depends(get_db)):
+    return db
+'''
+
+
 @pytest.mark.parametrize("tools, main, callee", [
     (STOPPING_TOOLS, STOPS_ON_REQUEST.format(name="abort"), "stop_profiler"),
     # what the function runs was another root's first (the request paths are walked again)
@@ -1263,6 +1283,8 @@ def drain():
     # a function new to requests that runs one requests ran, which starts a thread: the startup
     # walk, which reaches it now, hands that thread on
     (DRAINING_TOOLS, DRAINS_ON_REQUEST, "close_pool"),
+    # a dependency a sync route declares, called from the helper too
+    ("import time\n\n\ndef get_db():\n    time.sleep(1)\n    return 1\n", DEPENDS_ON_IT, "get_db"),
 ])
 def test_a_call_of_what_requests_ran_already_taking_nothing_grows_the_placing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools: str, main: str, callee: str) -> None:
