@@ -257,7 +257,7 @@ class Placer(BlindRegistrations, ModuleClosure):
             name = _ROOTS_OF[kind]
             tried[name] |= starts[kind]
             walks[name] = walks[name] | self._walk(sorted(starts[kind]), WALKS[name],
-                                                   {kind: handed[kind] for kind in _HANDS_ON.get(name, ())})
+                                                   {more: handed[more] for more in _HANDS_ON.get(name, ())})
 
     def makes_its_own_loop(self, path: str) -> bool:
         return self._makes_its_own_loop(path)
