@@ -22,7 +22,7 @@ from fastapi_lint.analysis.extract.local_bindings import bind_locals, parameter_
 from fastapi_lint.analysis.extract.switches import field_stores, gates as switch_gates, module_switches, returned_switch
 from fastapi_lint.analysis.extract.syntax import (
     LOOPS, arguments, assigned_names, first_yield, bound_constants, callee_text, caller_parameters, declares_only, def_span,
-    is_type_checking, route_commented_out, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
+    is_type_checking, live_blocks, route_commented_out, self_parameter, switch_parameters, top_level, walking, worked_in_steps,
 )
 from fastapi_lint.analysis.facts import (
     Attribute,
@@ -218,7 +218,7 @@ class Extractor(ExpressionReader):
         a ``try``'s handlers marked conditional (``CallSite.conditional``)."""
         if isinstance(node, ast.If):
             self.expr(node.test)
-            self._conditional_block([*node.body, *node.orelse], owner, class_path)
+            self._conditional_block(live_blocks(node), owner, class_path)  # (not ``if False:``'s)
             return
         for statement in node.body:
             self.stmt(statement, owner, class_path)

@@ -52,6 +52,31 @@ def is_type_checking(test: ast.expr) -> bool:
     )
 
 
+def live_blocks(node: ast.If) -> list[ast.stmt]:
+    """The statements of an ``if``'s blocks that may run: not a block its test writes off in the
+    source (``if False:``, ``elif model == "x" and False:``, ``if 0:``; the ``else`` of ``if
+    True:``), code left in place but never run."""
+    truth = fixed_truth(node.test)
+    return [*(node.body if truth is not False else ()), *(node.orelse if truth is not True else ())]
+
+
+def fixed_truth(test: ast.expr) -> bool | None:
+    """Whether a test is true or false whatever runs (literals, ``not``, ``and``, ``or`` of
+    them); None when it depends on anything else."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = fixed_truth(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        found = [fixed_truth(value) for value in test.values]
+        decides, other = (False, True) if isinstance(test.op, ast.And) else (True, False)
+        if decides in found:
+            return decides
+        return other if all(value is other for value in found) else None
+    return None
+
+
 def self_parameter(
     node: ast.FunctionDef | ast.AsyncFunctionDef, class_path: str | None, decorators: tuple[Value, ...]
 ) -> tuple[str | None, str]:
