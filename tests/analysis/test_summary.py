@@ -749,3 +749,25 @@ def test_a_name_imported_on_several_branches_keeps_each_up_to_a_bound() -> None:
     assert {ref.path for ref in (site.func, *site.alternatives) if ref is not None} == {"a.run", "b.run", "builtins.print"}
     # Five implementations is a table, not a fallback: unknown, as before.
     assert callee(summary, "many", "run") is None and not calls(summary, "many")["run"].alternatives
+
+
+def test_a_block_written_off_keeps_its_names_and_runs_nothing() -> None:
+    """``if False:`` (an old spelling of ``if TYPE_CHECKING:``) and ``elif ... and False:``: the
+    names the block imports or defines stay bound, as before; the calls in it never run."""
+    summary = summary_of("""
+        import time
+
+        if False:
+            from pkg.models import Item
+            time.sleep(1)
+
+        def handler(item: Item, ready: bool):
+            if ready:
+                item.save()
+            elif ready and False:
+                time.sleep(2)
+    """)
+    assert ("pkg.sub.mod", "pkg.models") in summary.imports
+    assert "Item" in [binding.name for binding in summary.bindings]
+    assert not [site for site in summary.module_calls if site.text == "time.sleep"]
+    assert list(calls(summary, "handler")) == ["item.save"]

@@ -55,9 +55,19 @@ def is_type_checking(test: ast.expr) -> bool:
 def live_blocks(node: ast.If) -> list[ast.stmt]:
     """The statements of an ``if``'s blocks that may run: not a block its test writes off in the
     source (``if False:``, ``elif model == "x" and False:``, ``if 0:``; the ``else`` of ``if
-    True:``), code left in place but never run."""
+    True:``), code left in place but never run, but for the names such a block defines (its
+    imports, functions and classes: ``if False: from app.models import Item``, an old spelling
+    of ``if TYPE_CHECKING:``, gives annotations their types)."""
     truth = fixed_truth(node.test)
-    return [*(node.body if truth is not False else ()), *(node.orelse if truth is not True else ())]
+    return [*(node.body if truth is not False else _definitions(node.body)),
+            *(node.orelse if truth is not True else _definitions(node.orelse))]
+
+
+def _definitions(block: list[ast.stmt]) -> list[ast.stmt]:
+    return [statement for statement in block if isinstance(statement, _DEFINITIONS)]
+
+
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def fixed_truth(test: ast.expr) -> bool | None:
