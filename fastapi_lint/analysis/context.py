@@ -190,7 +190,7 @@ class Context:
         if previous is not None:
             return previous.run_while_starting
         grown = self._grown_from("run_while_starting")
-        if grown is not None and "once_per_process" in vars(grown[0]) and grown[0].once_per_process == once:
+        if grown is not None and grown[0].once_per_process == once:  # (built before its run_while_starting)
             # what runs while starting is what it was, and what the callees written run when a
             # caller of theirs runs then (the calls written are the only ones more)
             last = grown[0].run_while_starting

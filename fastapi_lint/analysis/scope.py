@@ -118,8 +118,6 @@ WALKS = {"request": _PER_REQUEST, "admin": _PER_REQUEST, "now_and_then": _PER_RE
 _HANDS_ON = {"request": ("private", "once"), "startup": ("spawn", "private"), "app_task": ("private", "once"),
              "once": ("private",)}
 _ROOTS_OF = {"spawn": "app_task", "private": "private_loop", "once": "once"}
-# The places the ``UNKNOWN`` placement reads (``scope_unknown.py``).
-_READ_BY_UNKNOWN = ("request", "app_task", "startup", "once", "private_loop", "elsewhere")
 
 
 def scopes(project: Project, model: FastAPIModel, graph: CallGraph, rare: RareRoots,
@@ -176,7 +174,7 @@ class Placer(BlindRegistrations, ModuleClosure):
         first_use: set[str] = set()
         walks = result.walks
         handed = {"spawn": spawned, "private": private, "once": first_use}  # the roots the walks hand on (``_HANDS_ON``)
-        walks["request"] = self._scheduled_walk(request_roots, {kind: handed[kind] for kind in _HANDS_ON["request"]})
+        walks["request"] = self._scheduled_walk(request_roots, _handed_by("request", handed))
         request_roots = [root for root in request_roots if root in walks["request"] or self.project.function(root) is None]
         admin = rare.admin
         walks["admin"] = self._walk(self._user_roots(request_roots, admin), WALKS["admin"], {})
@@ -188,9 +186,9 @@ class Placer(BlindRegistrations, ModuleClosure):
         if switched:
             walks["switched"] = self._walk(self._user_roots(request_roots, switched), WALKS["switched"], {})
         walks["untaken"] = self._walk(request_roots, WALKS["untaken"], {}, skip=self._untaken_call)
-        walks["startup"] = self._walk(startup_roots, WALKS["startup"], {kind: handed[kind] for kind in _HANDS_ON["startup"]})
-        walks["app_task"] = self._walk(sorted(spawned), WALKS["app_task"], {kind: handed[kind] for kind in _HANDS_ON["app_task"]})
-        walks["once"] = self._walk(sorted(first_use), WALKS["once"], {kind: handed[kind] for kind in _HANDS_ON["once"]})
+        walks["startup"] = self._walk(startup_roots, WALKS["startup"], _handed_by("startup", handed))
+        walks["app_task"] = self._walk(sorted(spawned), WALKS["app_task"], _handed_by("app_task", handed))
+        walks["once"] = self._walk(sorted(first_use), WALKS["once"], _handed_by("once", handed))
         walks["private_loop"] = self._walk(sorted(private), WALKS["private_loop"], {})
         walks["elsewhere"] = self._walk(sorted(self._run_elsewhere_roots(tests)), WALKS["elsewhere"], {})
         told_apart(result)
@@ -221,9 +219,8 @@ class Placer(BlindRegistrations, ModuleClosure):
         ``added`` ((caller, line, callee): plain calls, whose callees run what requests did not, or
         what they ran as they did: ``scope_growth.py``): each walk that reached a caller reaches
         what its callee does too, as far as its kinds of edges and its skips go; the places are
-        told apart again and ``UNKNOWN`` grown (``_grown_unknown``: by the functions placed
-        elsewhere now) or found again. A root a grown walk hands on (a task started, a loop of
-        its own) grows the walk it starts."""
+        told apart again and ``UNKNOWN`` grown (``_grown_unknown``) or found again. A root a grown
+        walk hands on (a task started, a loop of its own) grows the walk it starts."""
         walks = dict(result.walks)
         skips = {"now_and_then": self._throttled_call, "untaken": self._untaken_call}
         handed: dict[str, set[str]] = {kind: set() for kind in _ROOTS_OF}
@@ -234,13 +231,11 @@ class Placer(BlindRegistrations, ModuleClosure):
             starts = [callee for caller, line, callee in added
                       if caller in reached and not (skip is not None and skip(caller, Edge(callee, "run", line)))]
             if starts:
-                walks[name] = reached | self._walk(starts, follow, {kind: handed[kind] for kind in _HANDS_ON.get(name, ())}, skip)
+                walks[name] = reached | self._walk(starts, follow, _handed_by(name, handed), skip)
         self._hand_on(walks, handed)
         grown = dataclasses.replace(result, walks=walks)
         told_apart(grown)
-        # what ``UNKNOWN`` reads of the placing is where functions are: those placed elsewhere now
-        moved = {path for place in _READ_BY_UNKNOWN for path in getattr(grown, place) ^ getattr(result, place)}
-        unknown = self._grown_unknown(grown, moved, result)
+        unknown = self._grown_unknown(grown, result)
         grown.unknown = self._unknown(grown) if unknown is None else unknown
         grown.edges, grown.handed = self.found_edges(), self.found_handed_roots()
         return grown
@@ -256,8 +251,7 @@ class Placer(BlindRegistrations, ModuleClosure):
                 return
             name = _ROOTS_OF[kind]
             tried[name] |= starts[kind]
-            walks[name] = walks[name] | self._walk(sorted(starts[kind]), WALKS[name],
-                                                   {more: handed[more] for more in _HANDS_ON.get(name, ())})
+            walks[name] = walks[name] | self._walk(sorted(starts[kind]), WALKS[name], _handed_by(name, handed))
 
     def makes_its_own_loop(self, path: str) -> bool:
         return self._makes_its_own_loop(path)
@@ -373,6 +367,11 @@ class Placer(BlindRegistrations, ModuleClosure):
         started_by_others = [r for r in request_roots if self.model.role_of(r) <= _STARTED]
         reached = self._walk([r for r in request_roots if r not in started_by_others], {"run", "spawn"}, {})
         return [r for r in request_roots if r not in admin and not (r in started_by_others and r in reached)]
+
+
+def _handed_by(walk: str, handed: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The sets of ``handed`` (roots by kind of edge) that ``walk`` adds the roots it hands on to."""
+    return {kind: handed[kind] for kind in _HANDS_ON.get(walk, ())}
 
 
 def _one_target_each(runs: list[tuple[CallSite, str]]) -> bool:

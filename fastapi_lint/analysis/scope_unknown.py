@@ -39,6 +39,8 @@ _BUILTIN_METHODS = frozenset(
 _ANY_MAKERS = IMPORTERS | {"builtins.getattr", "getattr", "builtins.type", "type"}
 # Bases whose code calls no method a subclass adds: a class with only these is the project's own.
 _PLAIN_BASES = frozenset({"builtins", "abc", "typing", "typing_extensions", "enum", "object", "?"})
+# The places of a placing ``UNKNOWN`` is found from (``_unknown``, ``_built_only_elsewhere``).
+_READ = ("request", "app_task", "startup", "once", "private_loop", "elsewhere")
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,10 @@ class UnknownPlacement(CallEdges):
             unknown |= found
             scan, roots = sorted(found), []
 
-    def _grown_unknown(self, result: Scopes, moved: set[str], before: Scopes) -> set[str] | None:
+    def _grown_unknown(self, result: Scopes, before: Scopes) -> set[str] | None:
         """``UNKNOWN`` for ``result``, a placing grown from ``before`` (``scope_growth.py``), from the
         last placing's: what no walk placed, less what the walks now place, when the functions
-        placed elsewhere now (``moved``) ask nothing new of it (``Scopes.unknown_reads``): none
+        placed elsewhere now (in the places read here: ``_READ``) ask nothing new of it (``Scopes.unknown_reads``): none
         newly run on the app's loop makes a call that resolves to no function by a name not
         asked of already, none newly placed is named like such a call, none newly run uses a
         module the app did not, what they name is a table's no more than it was, nor a foreign
@@ -153,6 +155,7 @@ class UnknownPlacement(CallEdges):
         on_the_loop = before.request | before.app_task
         run = on_the_loop | before.startup | before.once
         placed = run | before.private_loop
+        moved = {path for place in _READ for path in getattr(result, place) ^ getattr(before, place)}
         for path in moved:
             located = self.project.function(path)
             if (located is None or (path not in on_the_loop and not self._asked_already(path, reads))
@@ -168,7 +171,7 @@ class UnknownPlacement(CallEdges):
         """Whether the names of the function's calls that resolve to nothing were asked already,
         as they are written (``Scopes.unknown_reads``: "anywhere", and on ``self`` or anywhere)."""
         anywhere, on_self = self._unresolved_names(path)
-        return anywhere <= reads.get("anywhere", set()) and on_self <= reads["names"]
+        return anywhere <= reads["anywhere"] and on_self <= reads["names"]
 
     def _made(self, class_path: str, result: Scopes) -> bool:
         """Whether the served code may have an instance of the class to call a method of the name
