@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from fastapi_lint.analysis.facts import FunctionFacts, ModuleSummary, Value
 from fastapi_lint.analysis.handler_values import handler_functions
@@ -79,6 +80,7 @@ class UnknownPlacement(CallEdges):
         foreign = self._held_registrations(result, own, per_request, at_startup)
         built_elsewhere = self._built_only_elsewhere(result, named)
         registered, tabled = self._in_tables(result, per_request | at_startup)
+        made = cache(lambda klass: self._made(klass, result))  # asked of each method of a class
         for located in project.all_functions():
             function = located.function
             if function.path in placed or located.module.module not in result.closure:
@@ -86,7 +88,7 @@ class UnknownPlacement(CallEdges):
             if function.class_path is not None and function.class_path in built_elsewhere:
                 continue  # its objects live only on a loop of their own (a daemon's server)
             # A nested function's name means it in its parent only; a method's, where its class may be made.
-            if not function.parent_path and (function.class_path is None or self._made(function.class_path, result)):
+            if not function.parent_path and (function.class_path is None or made(function.class_path)):
                 by_name.setdefault(function.name, []).append(function.path)
             # A public coroutine that no call of the project runs, of an object or a module the app
             # uses: something the analysis does not see (a framework, a library calling an override,
@@ -395,13 +397,17 @@ class UnknownPlacement(CallEdges):
         """The classes (with no subclass) that only code on a loop of its own builds, which no
         code hands on: their methods cannot run on the app's loop, whatever a call's name says."""
         project = self.project
-        if not result.elsewhere:
+        # those built in code run elsewhere (a few functions: not every class's calls are looked up)
+        built = {klass for located in project.all_functions() if located.function.path in result.elsewhere
+                 for site in located.function.calls if site.func is not None
+                 and (klass := project.resolve(site.func).path) in project.classes
+                 and site.func.path.rpartition(".")[2] == klass.rpartition(".")[2]}
+        if not built:
             return set()
-        subclassed = {base for klass in project.classes for base in project.mro(klass)[1:]}
         sites: dict[str, list[str | None]] = {}
-        for klass in project.classes:
-            if klass in subclassed or klass in named.handed:
-                continue
+        for klass in sorted(built):
+            if klass in named.handed or any(klass in project.mro(other)[1:] for other in project.family(klass)):
+                continue  # a subclass's (``family`` holds those that implement it as a protocol too)
             for _, owner, site in project.calls_named([klass.rpartition(".")[2]]):
                 if site.func is not None and project.resolve(site.func).path == klass:
                     sites.setdefault(klass, []).append(owner.path if owner is not None else None)
