@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from fastapi_lint.analysis.facts import CallSite, ModuleSummary
+from fastapi_lint.analysis.facts import CallSite, ModuleSummary, Ref
 from fastapi_lint.analysis.named_values import NamedValues, named_values
 from fastapi_lint.analysis.project import Project, per_project, unchanged_modules
 from fastapi_lint.analysis.project_memos import share
@@ -28,6 +28,10 @@ class MadeClasses:
         self.project = project
         self._tests = frozenset(tests)
         self._names: frozenset[str] | None = None
+
+    @property
+    def tests(self) -> frozenset[str]:
+        return self._tests
 
     def may_be_made(self, class_path: str, loaded_by_name: Collection[str] = ()) -> bool:
         """Whether code outside the tests may have an instance of the class (or of a subclass);
@@ -72,6 +76,24 @@ def _names_outside_tests(project: Project, named: NamedValues, tests: Collection
             return _ANYTHING
         found |= names
     return frozenset(found)
+
+
+def reexported(project: Project, class_path: str, tests: Collection[str]) -> bool:
+    """Whether a package's ``__init__`` outside ``tests`` imports the class: to re-export it, which
+    ``may_be_made`` does not count as a use."""
+    shares = _reexports(project)
+    return any(class_path in share(shares, summary.path, lambda: _imported_in(project, summary))
+               for summary in project.summaries if summary.is_package and summary.path not in tests)
+
+
+def _imported_in(project: Project, summary: ModuleSummary) -> frozenset[str]:
+    return frozenset(project.resolve(Ref(imported)).path for _, imported in summary.imports)
+
+
+@per_project.inherited(unchanged_modules)
+def _reexports(project: Project) -> dict[str, frozenset[str]]:
+    """What each package's ``__init__`` imports, resolved, by display path."""
+    return {}
 
 
 @per_project.inherited(unchanged_modules)

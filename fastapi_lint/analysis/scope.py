@@ -92,7 +92,7 @@ from fastapi_lint.analysis.callgraph import CallGraph
 from fastapi_lint.analysis.deployments import Deployments
 from fastapi_lint.analysis.facts import CallSite, ModuleSummary
 from fastapi_lint.analysis.guards import module_in_tests
-from fastapi_lint.analysis.made_classes import MadeClasses
+from fastapi_lint.analysis.made_classes import MadeClasses, reexported
 from fastapi_lint.analysis.opt_in import defined_opt_in, set_only_elsewhere
 from fastapi_lint.analysis.project import Located, Project, per_project, whole
 from fastapi_lint.analysis.scope_blind import BlindRegistrations
@@ -312,9 +312,11 @@ class Placer(BlindRegistrations, ModuleClosure):
     def _unpicked(self, caller: str) -> frozenset[tuple[int, str]]:
         """The (line, implementation) pairs of ``caller``'s calls through an interface that run an
         implementation no server is set up with: of a class only examples make (a tutorial's
-        ``LettaSource``, made in a library user's process), where code outside the tests and the
-        examples makes another (the archive source a route builds). A class no code names (a
-        registry's, loaded by name) may be any deployment's pick: it stays."""
+        ``LettaSource``, made in a library user's process), or that no code makes and only a
+        package's ``__init__`` imports (an agent whose construction is written off, ``elif
+        False:``), where code outside the tests and the examples makes another (the archive
+        source a route builds). A class no code names (a registry's, loaded by name) may be any
+        deployment's pick: it stays."""
         found = self._unpicked_memo.get(caller)
         if found is None and _one_target_each(self.graph.runs(caller)):
             found = self._unpicked_memo[caller] = frozenset()  # no call to pick an implementation for
@@ -325,7 +327,7 @@ class Placer(BlindRegistrations, ModuleClosure):
             # the implementations no caller a request runs hands down (``untaken.unpassed``)
             passed_over = unpassed(self.graph, self.model.roles, located) if located is not None else frozenset()
             for site, targets in targets_by_site(self.graph, caller):
-                shown = [target for target in targets if len(targets) > 1 and self._made_where(target) == "examples"]
+                shown = [target for target in targets if len(targets) > 1 and self._made_where(target) in ("examples", "re-exported")]
                 if shown and not any(self._made_where(target) == "service" for target in targets):
                     shown = []
                 shown += [target for target in targets if (site.span.line, target) in passed_over and target not in shown]
@@ -336,7 +338,8 @@ class Placer(BlindRegistrations, ModuleClosure):
 
     def _made_where(self, method: str) -> str:
         """Where the class of ``method`` is made: "service" (by code outside tests and examples),
-        "examples" (only there, and in tests), or "" (not a method, or no code names its class)."""
+        "examples" (only there, and in tests), "re-exported" (nowhere, and a package's ``__init__``
+        imports it), or "" (not a method, or no code names its class)."""
         located = self.project.function(method)
         if located is None or located.function.class_path is None:
             return ""
@@ -347,7 +350,9 @@ class Placer(BlindRegistrations, ModuleClosure):
         class_path = located.function.class_path
         if self._made_in[1].may_be_made(class_path):
             return "service"
-        return "examples" if self._made_in[0].may_be_made(class_path) else ""
+        if self._made_in[0].may_be_made(class_path):
+            return "examples"
+        return "re-exported" if reexported(self.project, class_path, self._made_in[0].tests) else ""
 
     def _throttled_call(self, caller: str, edge: Edge) -> bool:
         """Whether the call of the edge sits past a throttle of ``caller`` (``if minutes_passed <=

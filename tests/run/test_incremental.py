@@ -1860,3 +1860,70 @@ def test_an_admin_hook_written_or_deleted_builds_the_model_again(
     files = {"app/__init__.py": "", "app/main.py": before}
     inherited, _ = edit_a_module(tmp_path, monkeypatch, files, "main.py", after, Config(scope="all"))
     assert inherited["defined"] and not inherited["models"] and not inherited["wrong"]
+
+
+AGENTS_BASE = '''\
+class Agent:
+    async def act(self, task: str) -> str:
+        raise NotImplementedError
+'''
+AGENT_CLAUDE = '''\
+from app.agents.base import Agent
+
+
+class ClaudeAgent(Agent):
+    async def act(self, task: str) -> str:
+        return task
+'''
+AGENT_LOCAL = '''\
+from app.agents.base import Agent
+
+
+class LocalAgent(Agent):
+    async def act(self, task: str) -> str:
+        with open("/srv/weights.txt") as handle:
+            return handle.read() + task
+'''
+REEXPORTS_THE_LOCAL_AGENT = '''\
+from app.agents.base import Agent
+from app.agents.claude import ClaudeAgent
+from app.agents.local import LocalAgent
+
+
+def build_agent() -> Agent:
+    return ClaudeAgent()
+'''
+BUILDS_THE_CLAUDE_AGENT = '''\
+from app.agents.base import Agent
+from app.agents.claude import ClaudeAgent
+
+
+def build_agent() -> Agent:
+    return ClaudeAgent()
+'''
+ACTS = '''\
+from fastapi import FastAPI
+
+from app.agents import build_agent
+
+app = FastAPI()
+
+
+@app.post("/act")
+async def act(task: str) -> str:
+    return await build_agent().act(task)
+'''
+
+
+@pytest.mark.parametrize("before, after", [(REEXPORTS_THE_LOCAL_AGENT, BUILDS_THE_CLAUDE_AGENT),
+                                           (BUILDS_THE_CLAUDE_AGENT, REEXPORTS_THE_LOCAL_AGENT)])
+def test_an_implementation_reexported_or_no_longer_matches_a_full_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, after: str) -> None:
+    """A package's ``__init__`` that re-exports an implementation no code makes leaves it out of
+    what the route's call on the base runs; one named by no code may be loaded by name and runs
+    (``Placer._unpicked``): the import written or taken away changes the route's findings."""
+    files = {"app/__init__.py": "", "app/agents/__init__.py": before, "app/agents/base.py": AGENTS_BASE,
+             "app/agents/claude.py": AGENT_CLAUDE, "app/agents/local.py": AGENT_LOCAL, "app/main.py": ACTS}
+    inherited, found = edit_a_module(tmp_path, monkeypatch, files, "agents/__init__.py", after)
+    assert not inherited["wrong"]
+    assert bool(found) == (after == BUILDS_THE_CLAUDE_AGENT)
