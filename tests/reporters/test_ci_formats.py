@@ -12,7 +12,7 @@ import pytest
 from fastapi_lint.api import lint_paths
 from fastapi_lint.config import Config
 from fastapi_lint.diagnostics import Diagnostic, Hop, Severity, Span
-from fastapi_lint.reporters import FORMATS, get, gitlab, junit
+from fastapi_lint.reporters import FORMATS, get, gitlab
 from tests.helpers import invoke
 
 ROUTES = """import time
