@@ -79,11 +79,14 @@ def _names_outside_tests(project: Project, named: NamedValues, tests: Collection
 
 
 def reexported(project: Project, class_path: str, tests: Collection[str]) -> bool:
-    """Whether a package's ``__init__`` outside ``tests`` imports the class: to re-export it, which
-    ``may_be_made`` does not count as a use."""
+    """Whether a package's ``__init__`` outside ``tests`` imports the class, to re-export it (which
+    ``may_be_made`` does not count as a use), and no code looks a class up in such a package by
+    name, nor in the class's own module (``getattr(wallets, settings.wallet_class)``: a registry)."""
     shares = _reexports(project)
-    return any(class_path in share(shares, summary.path, lambda: _imported_in(project, summary))
-               for summary in project.summaries if summary.is_package and summary.path not in tests)
+    packages = [summary.module for summary in project.summaries if summary.is_package and summary.path not in tests
+                and class_path in share(shares, summary.path, lambda: _imported_in(project, summary))]
+    handed = named_values(project, tests).handed
+    return bool(packages) and class_path.rpartition(".")[0] not in handed and not handed.intersection(packages)
 
 
 def _imported_in(project: Project, summary: ModuleSummary) -> frozenset[str]:
