@@ -2,7 +2,7 @@
 """How long ``fastapi-lint server`` takes to answer an edit that matters to another open file,
 and how much memory it holds: a measure, not a test.
 
-    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm] [--project-call [--requested]]
+    python bench/server_latency.py TREE [--edits 10] [--route FILE --helper FILE --function NAME] [--warm] [--project-call [--requested]] [--pause 0.3]
 
 TREE (dispatch, prefect, ...) is copied to a temporary folder first (it is edited; nothing is
 written to TREE). The script picks an async route that calls, directly, a plain function of
@@ -135,7 +135,7 @@ def p95(values: list[float]) -> float:
 
 
 async def measure(root: Path, route: Path, helper: Path, function: str, edits: int, log: bool,
-                  called: tuple[str, str] | None = None) -> None:
+                  called: tuple[str, str] | None = None, pause: float = 0.3) -> None:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -206,7 +206,7 @@ async def measure(root: Path, route: Path, helper: Path, function: str, edits: i
             own = [at - sent for at, where, _ in published if where == helper_uri and at >= sent]
             if own:
                 helper_own[kind].append(own[0])
-            await asyncio.sleep(0.3)  # an editor's pause between edits
+            await asyncio.sleep(pause)  # an editor's pause between edits
     busy = rss(server_pid)
     await asyncio.sleep(4.0)  # a pause: the server collects the checks' garbage when idle
     resident, peak = rss(server_pid)
@@ -233,6 +233,9 @@ def main() -> None:
     parser.add_argument("--route", type=Path)
     parser.add_argument("--helper", type=Path)
     parser.add_argument("--function")
+    parser.add_argument("--pause", type=float, default=0.3,
+                        help="seconds between a publish and the next edit (0.3: typing; over 2: the server "
+                             "collects its garbage in the pause, as after a moment's thought)")
     parser.add_argument("--log", action="store_true", help="show the server's log (how long each check took)")
     parser.add_argument("--warm", action="store_true", help="run fastapi-lint on the copy first: the server reads its cache")
     parser.add_argument("--project-call", action="store_true",
@@ -253,7 +256,7 @@ def main() -> None:
         if args.warm:
             subprocess.run([sys.executable, "-m", "fastapi_lint", ".", "-q", "--exit-zero"], cwd=root,
                            stdout=subprocess.DEVNULL, check=False)
-        asyncio.run(measure(root, route, helper, function, args.edits, args.log, called))
+        asyncio.run(measure(root, route, helper, function, args.edits, args.log, called, args.pause))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import click
 
 from fastapi_lint.cli import daemon as client
 from fastapi_lint.cli.output import EXIT_ERROR, EXIT_OK, RunHere, echo_note, one_exit, visible
-from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, collect_by_ourselves
+from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, after_a_check, collect_by_ourselves
 
 
 @click.group()
@@ -166,6 +166,7 @@ class _Server:
         with _as_client(str(request["cwd"]), {str(k): str(v) for k, v in dict(request["env"]).items()}), \
                 _captured(tty, encodings) as (out, err):
             code = self._run(argv)
+        after_a_check()
         if code is None:
             client.send(connection, json.dumps({"local": True}).encode())
             return

@@ -38,7 +38,7 @@ from pygls.uris import to_fs_path
 from fastapi_lint import __version__
 from fastapi_lint.diagnostics import Diagnostic
 from fastapi_lint.paths import real_or_absolute
-from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, collect_by_ourselves, collecting_by_ourselves
+from fastapi_lint.api.collection import MOST_UNCOLLECTED, QUIET, after_a_check, collect_by_ourselves, collecting_by_ourselves
 from fastapi_lint.server import actions, hover
 from fastapi_lint.server.convert import SOURCE, columns_of, lines_of, text_edit, to_lsp
 from fastapi_lint.server.projects import Findings, Projects
@@ -150,6 +150,7 @@ class Server(LanguageServer):
                     if "token" in shown:
                         self.work_done_progress.end(shown["token"], types.WorkDoneProgressEnd())
                 self._publish(found)
+                after_a_check()
                 self._uncollected += changed
                 if collecting_by_ourselves() and self._uncollected > MOST_UNCOLLECTED:  # typing without a pause
                     self._uncollected = 0
