@@ -22,8 +22,8 @@ after a change, and then only as far as the change reaches (``check``):
   reused where its inputs did not change (the modules' import-root names, ``roots.py``). When
   the changed files changed only what some functions' bodies do (``_inheritance``: the edit the
   session sees most), with perhaps an import at their top, or a function, method or class
-  written or deleted, whose name no answer went through, the new project takes the last one's
-  answers where they still hold: its
+  written or deleted, whose name no answer went through, the new project takes the answers of
+  the last linked one it differs least from (``LINKED``) where they still hold: its
   name tables and resolutions (``Project.inherit``), call index, call graph (``inheritance.py``),
   the placing's edges and what each module hands to runners (``scope_kept.py``), or the whole
   placing when the edit wrote or took away only calls into libraries that wait
@@ -74,6 +74,10 @@ class _Inheritance:
 # How many checks of each configuration the session remembers: an edit undone (or a branch, or
 # pre-commit's stash, switched back) finds its findings among them without the project phase.
 HISTORY = 4
+# How many linked projects of each configuration it keeps: an edit made after a change undone (a
+# stash popped, carried over from the history) differs from the last link in the undone file
+# too, and from the one before only in the edit.
+LINKED = 2
 
 
 @dataclass
@@ -104,9 +108,10 @@ class ProjectSession:
         self._history: dict[Config, list[_Run]] = {}  # the last checks, most recent first (``HISTORY``)
         # the import-root names of the modules (``roots.module_aliases``), with what they were computed from
         self._aliases: tuple[object, dict[str, tuple[str, ...]]] | None = None
-        # per configuration, the project the last check linked (its context), with the facts and
-        # the import-root names it was linked from: the next may take its answers (``_inheritance``)
-        self._linked: dict[Config, tuple[dict[str, ModuleSummary | Diagnostic], object, Context]] = {}
+        # per configuration, the projects the last checks linked (their contexts, ``LINKED``, most
+        # recent first), with the facts and the import-root names each was linked from: the next
+        # may take the answers of the one it differs least from (``_inheritance``)
+        self._linked: dict[Config, list[tuple[dict[str, ModuleSummary | Diagnostic], object, Context]]] = {}
         self.generation = 0  # counts the changes seen; a client can tell whether to re-ask
         self.discovered: Discovered | None = None  # what the last ``refresh`` found on disk
 
@@ -267,7 +272,7 @@ class ProjectSession:
         else:
             context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked, inherit.unchanged, inherit.changes))
         del inherit
-        self._linked[config] = (outcomes, aliases, context)
+        self._linked[config] = [(outcomes, aliases, context), *self._linked.get(config, [])][:LINKED]
         phase2 = check_context(context, summaries, config, shown)
         context.end_inheritance()
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
@@ -293,12 +298,12 @@ class ProjectSession:
         from fastapi_lint.run.relocation import (calls_apart, changed_functions, registers_nothing, same_calls_where,
                                                  same_for_resolution)
 
-        linked = self._linked.get(config)
-        if linked is None:
+        alike = [linked for linked in self._linked.get(config, []) if linked[1] is aliases and list(linked[0]) == list(outcomes)]
+        if not alike:
             return None
-        before, linked_aliases, context = linked
-        if linked_aliases is not aliases or list(before) != list(outcomes):
-            return None
+        # the one whose facts differ in the fewest files (a file read again as it was is equal)
+        before, _, context = min(alike, key=lambda linked: sum(
+            outcome is not (old := linked[0][display]) and outcome != old for display, outcome in outcomes.items()))
         unchanged: set[str] = set()
         changed: set[str] = set()
         functions: set[str] = set()

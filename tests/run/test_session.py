@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fastapi_lint.api import ProjectSession, lint_paths
 from fastapi_lint.config import Config
+from fastapi_lint.run.session import LINKED
 
 HELPER_BLOCKS = "import time\n\n\ndef load() -> None:\n    time.sleep(1)\n"
 HELPER_FINE = "def load() -> None:\n    return None\n"
@@ -198,8 +200,10 @@ def test_an_edit_of_a_body_keeps_what_name_resolution_answered(tmp_path: Path, m
 
 def test_a_project_inherited_from_is_freed_after_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an edit of a body the next project takes the last one's answers; once checked, it no
-    longer holds the last one (nor would a long session hold a chain of them), even under rules
-    that never built what it would have taken (here, none reads the call graph or the scope)."""
+    longer holds the last one, even under rules that never built what it would have taken (here,
+    none reads the call graph or the scope). The session keeps the last ``LINKED`` linked projects
+    (an edit after an undo inherits from the one before), and no more: a long session holds no
+    chain of them."""
     import gc
     import weakref
 
@@ -214,10 +218,48 @@ def test_a_project_inherited_from_is_freed_after_the_check(tmp_path: Path, monke
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        session.set_text(root / "helpers.py", HELPER_BLOCKS.replace("time.sleep(1)", "time.sleep(2)").encode())
-        checked = session.check()
-        assert checked.context is not None and not checked.context._inherited
-        assert linked() is None
+        for seconds in range(2, 2 + LINKED):
+            session.set_text(root / "helpers.py", HELPER_BLOCKS.replace("time.sleep(1)", f"time.sleep({seconds})").encode())
+            checked = session.check()
+            assert checked.context is not None and not checked.context._inherited
+            assert (linked() is None) == (seconds == 1 + LINKED)
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_an_edit_after_a_change_undone_takes_the_answers_of_the_project_it_differs_least_from(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function written in another file and taken away again (pre-commit's stash, popped: carried
+    over from the history) leaves the last linked project differing from the files in that file
+    too; the next edit of the helper takes its answers from the project before, which differs in
+    the helper alone (the routes' file read again as it was is equal to it)."""
+    from fastapi_lint.analysis import context as context_module
+
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    session.check()
+    helper, routes = root / "helpers.py", root / "main.py"
+    session.set_text(helper, HELPER_BLOCKS.replace("time.sleep(1)", "time.sleep(2)").encode())
+    edited = session.check().context
+    session.set_text(routes, (ROUTES + "\n\ndef spare() -> int:\n    return 1\n").encode())
+    session.check()
+    session.set_text(routes, ROUTES.encode())
+    session.check()
+    taken_from: list[object] = []
+    link = context_module.project_context
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        inherit = args[5] if len(args) > 5 else kwargs.get("inherit")
+        taken_from.append(inherit[0] if inherit else None)
+        return link(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "project_context", recording)
+    edit = HELPER_BLOCKS.replace("time.sleep(1)", "time.sleep(3)")
+    helper.write_text(edit)
+    session.set_text(helper, edit.encode())
+    found = codes(session)
+    assert taken_from == [edited]
+    assert found == fresh(root)
