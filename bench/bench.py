@@ -585,6 +585,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus-rev", default="", help="label for the corpus revision (e.g. its git commit)")
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
     args = ap.parse_args(argv)
+    # fastapi-lint's runs are timed in their own process: a one-file run that took a second would
+    # otherwise leave a background process that answers the next ones (``one-file-code-daemon``
+    # times that route, with --daemon, which wins over this).
+    os.environ["FASTAPI_LINT_DAEMON"] = "0"
 
     corpus = args.corpus.resolve()
     if not corpus.is_dir():

@@ -181,9 +181,14 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def cli(tool: list[str], root: Path, target: Path, into: list[float] | None = None, daemon: bool = False) -> tuple[float, str]:
+ROUTES = {"here": ["--no-daemon"], "daemon": ["--daemon"], "default": []}
+
+
+def cli(tool: list[str], root: Path, target: Path, into: list[float] | None = None, route: str = "here") -> tuple[float, str]:
+    """A one-file run's wall time and findings: in its own process (``here``), handed to the
+    background process (``daemon``), or as the command line does it unasked (``default``)."""
     started, cpu = time.perf_counter(), _children_cpu()
-    background = ["--daemon"] if daemon else []
+    background = ROUTES[route]
     done = subprocess.run([*tool, "check", str(target.relative_to(root)), "--format", "concise", "--exit-zero", *background],
                           cwd=root, capture_output=True, text=True, check=False)
     took = time.perf_counter() - started
@@ -233,6 +238,9 @@ def main() -> int:
                          "blocking function: an edit that moves no function between places (scope_cutoff.py)")
     ap.add_argument("--daemon", action="store_true",
                     help="also time each CLI run with --daemon (its background process), after the plain one")
+    ap.add_argument("--default", action="store_true",
+                    help="also time each CLI run with neither --daemon nor --no-daemon (the first, slow, leaves the "
+                         "process behind; the bench waits for it to hold the project, as a next commit would find it)")
     args = ap.parse_args()
     tool = [args.fastapi_lint] if args.fastapi_lint else [sys.executable, "-m", "fastapi_lint"]
     with tempfile.TemporaryDirectory() as folder:
@@ -295,14 +303,30 @@ def main() -> int:
         print(f"session peak RSS {rss:.0f} MB (this process)")
         if args.no_cli:
             return 0
+        os.environ.pop("FASTAPI_LINT_DAEMON", None)  # each route says which it takes
         cli(tool, root, edit.helper)  # warm the cache
         rows = ("CLI one-file, add blocking call", "CLI one-file, remove it", "CLI one-file, another file stashed",
                 "CLI one-file, stash popped")
         times: dict[str, list[float]] = {row: [] for row in rows}
-        if args.daemon:
+        routes = [route for route, asked in (("daemon", args.daemon), ("default", args.default)) if asked]
+        for route in routes:
             for row in rows:
-                times[row + " --daemon"] = []
-            print(summary("CLI --daemon, first run (starts the process)", [cli(tool, root, edit.helper, daemon=True)[0]]))
+                times[f"{row} ({route})"] = []
+        if args.daemon:
+            print(summary("CLI --daemon, first run (starts the process)", [cli(tool, root, edit.helper, route="daemon")[0]]))
+        if args.default:
+            if args.daemon:  # that process would serve the default route too
+                subprocess.run([*tool, "daemon", "stop"], cwd=root, capture_output=True, check=False)
+            edit.helper.write_bytes(edit.edited_for(args.runs))  # a fact changed: a slow run here
+            print(summary("CLI default, first run (leaves a process)", [cli(tool, root, edit.helper, route="default")[0]]))
+            edit.helper.write_bytes(edit.original)
+            ready = time.perf_counter()
+            while "no background process" in subprocess.run([*tool, "daemon", "status"], cwd=root, capture_output=True,
+                                                             text=True, check=False).stdout:
+                if time.perf_counter() - ready > 60:
+                    raise SystemExit("the default route left no background process")
+                time.sleep(0.05)
+            print(f"  the process held the project {time.perf_counter() - ready:.2f} s later", flush=True)
         other = edit.other.read_bytes()
         for run in range(args.runs):
             steps = ((edit.helper, edit.edited_for(run), rows[0]), (edit.helper, edit.original, rows[1]),
@@ -311,12 +335,13 @@ def main() -> int:
                 file.write_bytes(text)
                 took, out = cli(tool, root, edit.helper, times[row])
                 times[row].append(took)
-                if args.daemon:
-                    took, answered = cli(tool, root, edit.helper, times[row + " --daemon"], daemon=True)
-                    times[row + " --daemon"].append(took)
+                for route in routes:
+                    took, answered = cli(tool, root, edit.helper, times[f"{row} ({route})"], route=route)
+                    times[f"{row} ({route})"].append(took)
                     if answered != out and not args.no_check:
-                        raise SystemExit(f"--daemon answered otherwise than a plain run after: {row}\n{answered}\n{out}")
-        if args.daemon:
+                        raise SystemExit(f"the {route} route answered otherwise than a run here after: {row}\n"
+                                         f"{answered}\n{out}")
+        if routes:
             subprocess.run([*tool, "daemon", "stop"], cwd=root, capture_output=True, check=False)
         print(f"load {os.getloadavg()[0]:.2f}")
         for row, took in times.items():

@@ -9,3 +9,6 @@ import tempfile
 # Set before any test runs, so subprocesses (pre-commit, flake8) inherit it too.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fastapi-lint-test-home-")
 os.environ.pop("VIRTUAL_ENV", None)
+# No run of the suite leaves a background process behind (``cli/daemon.py``); the tests of that
+# process set their own.
+os.environ["FASTAPI_LINT_DAEMON"] = "0"

@@ -15,6 +15,7 @@ test forbids import cycles), so what they share lives there.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -26,19 +27,23 @@ if TYPE_CHECKING:
 
 
 def entry() -> NoReturn:
-    """The console script (and ``python -m fastapi_lint``). A ``--daemon`` run asks the background
-    process first (``daemon.py``), before click and the linter are imported: that is most of
-    what such a run costs here."""
+    """The console script (and ``python -m fastapi_lint``). A check asks the background process
+    first (``daemon.py``: with ``--daemon``, or when one serves this folder), before click and the
+    linter are imported: that is most of what such a run costs here. A check run here may leave
+    one behind (``daemon.keep_project``)."""
     daemon = importlib.import_module("fastapi_lint.cli.daemon")  # not ``from . import``: that asks ``__getattr__``
-    if daemon.wanted(sys.argv[1:]):
+    argv = sys.argv[1:]
+    choice = daemon.choice(argv)
+    if choice != "off":
         try:
-            answered = daemon.ask(sys.argv[1:])
+            answered = daemon.ask(argv, start=choice == "on")
         except KeyboardInterrupt:  # the background process finds the client gone, and goes on serving
             print("fastapi-lint: interrupted", file=sys.stderr)
             leave(EXIT_INTERRUPTED)
         if answered is not None:
             leave(answered)
-    importlib.import_module("fastapi_lint.cli.group").run()
+    keep_project = functools.partial(daemon.keep_project, argv) if choice == "auto" else None
+    importlib.import_module("fastapi_lint.cli.group").run(keep_project)
     raise AssertionError("run() leaves the process")
 
 

@@ -103,10 +103,12 @@ if TYPE_CHECKING:
 @click.option("--python", default=None, metavar="PATH",
               help="The project's virtualenv (its folder or bin/python): calls into its installed packages are "
                    "followed to what they wait on; `none` for none (default: VIRTUAL_ENV, else .venv or venv).")
-@click.option("--daemon", is_flag=True,
+@click.option("--daemon/--no-daemon", default=None,
               help="Hand the check to a background process that keeps the project in memory (started when none "
                    "runs for this folder; it leaves after 30 idle minutes): a run after an edit then costs about "
-                   "the edit (pre-commit). Plain checks only; or set FASTAPI_LINT_DAEMON=1.")
+                   "the edit (pre-commit). Plain checks only; or set FASTAPI_LINT_DAEMON=1. Default: a check goes "
+                   "to such a process when one serves this folder, and a run naming files that took a second or "
+                   "more leaves one for the next (not in CI); --no-daemon or FASTAPI_LINT_DAEMON=0: never.")
 @color_option
 @one_exit
 def check(**given: Any) -> int:
@@ -128,6 +130,7 @@ def run(options: CheckOptions) -> int:
     traceback unless ``--debug`` asks for it."""
     if _warm() is not None and not options.plain:
         raise RunHere  # in the background process: the client runs it
+    _say_if_files_named(options)
     usage = options.usage_problem()
     if usage is not None:
         fail(usage)
@@ -209,6 +212,15 @@ def _warm() -> WarmProjects | None:
     context = click.get_current_context(silent=True)
     obj = context.find_root().obj if context is not None else None
     return obj.get("warm") if isinstance(obj, dict) else None
+
+
+def _say_if_files_named(options: CheckOptions) -> None:
+    """Tell the console script's run (``group.run``) that this is a plain check of files named
+    (pre-commit's, an editor's): such a run may leave a background process for the next."""
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context is not None else None
+    if isinstance(obj, dict) and "warm" not in obj:
+        obj["files_named"] = options.plain and bool(options.paths) and all(path.is_file() for path in options.paths)
 
 
 def _report(projects: list[Project], results: list[LintResult], fixed: list[Diagnostic], options: CheckOptions) -> int:

@@ -13,6 +13,12 @@ the linter: a run from elsewhere, or after an upgrade, starts its own, and the o
 after ``IDLE`` seconds without a run. Whatever cannot go there (no such folder, a platform
 without Unix sockets, a run that writes files or reads standard input, a process that does not
 answer) runs here, as without ``--daemon``.
+
+Without ``--daemon`` (``choice`` is "auto"), a check goes to the process only when one already
+serves this folder, and a run that named files (pre-commit's, an editor's) and took a second or
+more here leaves one behind, started on the same check (``keep_project``), so that the next
+such run costs what its edit changes. Never in CI (``CI`` set) and never with ``--no-daemon``
+or ``FASTAPI_LINT_DAEMON=0``.
 """
 
 from __future__ import annotations
@@ -43,10 +49,26 @@ _RUNS_HERE = frozenset({"--fix", "--diff", "--add-noqa", "--write-baseline", "--
 _COMMANDS = frozenset({"rules", "explain", "routes", "server", "clean", "daemon"})
 
 
-def wanted(argv: list[str]) -> bool:
-    """Whether the command line asks for the background process (``--daemon`` or ``SWITCH``)."""
+# A run here that took this long (seconds), naming files, leaves a process behind for the next one.
+WORTH_A_PROCESS = 1.0
+WORTH_VARIABLE = "FASTAPI_LINT_DAEMON_AFTER"
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def choice(argv: list[str]) -> str:
+    """"on" (``--daemon``, or ``SWITCH`` set to 1), "off" (``--no-daemon``, ``SWITCH`` set to 0,
+    or a CI run that asked for neither) or "auto": the command line's flag first, then the
+    environment."""
     options = argv[:argv.index("--")] if "--" in argv else argv
-    return "--daemon" in options or os.environ.get(SWITCH, "").lower() in ("1", "true", "yes", "on")
+    flags = [arg for arg in options if arg in ("--daemon", "--no-daemon")]
+    if flags:
+        return "on" if flags[-1] == "--daemon" else "off"
+    switch = os.environ.get(SWITCH, "").lower()
+    if switch in _YES:
+        return "on"
+    if switch in _NO or os.environ.get("CI", "").lower() not in ("", *_NO):
+        return "off"
+    return "auto"
 
 
 def may_serve(argv: list[str]) -> bool:
@@ -61,30 +83,28 @@ def may_serve(argv: list[str]) -> bool:
     return not any(arg in ("--format", "--output-format") and value == "sarif" for arg, value in zip(argv, argv[1:]))
 
 
-def ask(argv: list[str]) -> int | None:
-    """Run ``argv`` in the background process of this folder (started if none listens) and
-    write what it wrote; its exit code. None: run here (said why on standard error, when it is
-    not the command line's choice)."""
+def ask(argv: list[str], start: bool = True) -> int | None:
+    """Run ``argv`` in the background process of this folder (started if none listens, when
+    ``start``) and write what it wrote; its exit code. None: run here (said why on standard
+    error when ``--daemon`` asked for it; without it, nothing is said and nothing is made)."""
     if not may_serve(argv):
         return None
+    here = _here if start else _quietly_here
     if not hasattr(socket, "AF_UNIX") or os.name != "posix":
-        return _here("this platform has no Unix sockets")
-    folder, problem = runtime_folder()
-    if folder is None:
-        return _here(problem)
+        return here("this platform has no Unix sockets")
     try:
         cwd = os.getcwd()
     except OSError:  # the working folder was deleted: the run here says what it can
         return None
-    address = socket_of(folder, cwd)
-    if len(os.fsencode(address)) > 100:
-        return _here(f"the socket's path is too long for this platform: {address}")
+    address, problem = _address(cwd, make=start)
+    if address is None:
+        return here(problem)
     request = {"ask": "check", "argv": argv, "cwd": cwd, "env": dict(os.environ),
                "tty": [_is_terminal(sys.stdout), _is_terminal(sys.stderr)],
                "encoding": [sys.stdout.encoding or "utf-8", sys.stderr.encoding or "utf-8"]}
-    connection = connect(address) or _start(address)
+    connection = connect(address) or (_start(address) if start else None)
     if connection is None:
-        return _here(f"the background process did not start (its log: {address.with_suffix('.log')})")
+        return here(f"the background process did not start (its log: {address.with_suffix('.log')})")
     try:
         with connection:
             send(connection, json.dumps(request).encode())
@@ -93,21 +113,54 @@ def ask(argv: list[str]) -> int | None:
                 return None
             out, err = receive(connection), receive(connection)
     except (OSError, ValueError, EOFError) as error:
-        return _here(f"the background process did not answer ({error})")
+        return here(f"the background process did not answer ({error})")
     _write(sys.stdout, out)
     _write(sys.stderr, err)
     return int(header["exit"])
 
 
-def runtime_folder() -> tuple[Path | None, str]:
-    """The folder of this user's sockets, made if missing; (None, why) when it is not private
-    (another owner, open to others, a link)."""
+def keep_project(argv: list[str], seconds: float) -> None:
+    """After a run here of ``argv`` that named files and took ``seconds`` ("auto"): when it took
+    ``WORTH_A_PROCESS`` (``WORTH_VARIABLE``) or more, start the background process of this folder on the same check,
+    so that it holds the project when the next run asks. It inherits this run's working folder
+    and environment; its answer goes nowhere. Best effort: a problem leaves things as they were."""
+    if seconds < _worth() or not may_serve(argv) or not hasattr(socket, "AF_UNIX") or os.name != "posix":
+        return
+    try:
+        address, _ = _address(os.getcwd(), make=True)
+    except OSError:
+        return
+    if address is None:
+        return
+    try:  # a process started meanwhile by another run keeps serving: this one sees its lock and leaves
+        _spawn(address, ["--warm", json.dumps(argv)])
+    except OSError:
+        return
+
+
+def _address(cwd: str, make: bool) -> tuple[Path | None, str]:
+    """The socket of the process serving runs from ``cwd``; (None, why) when there is none to
+    be had (the runtime folder not private, or not there and ``make`` false; a path too long
+    for a socket)."""
+    folder, problem = runtime_folder(make)
+    if folder is None:
+        return None, problem
+    address = socket_of(folder, cwd)
+    if len(os.fsencode(address)) > 100:
+        return None, f"the socket's path is too long for this platform: {address}"
+    return address, ""
+
+
+def runtime_folder(make: bool = True) -> tuple[Path | None, str]:
+    """The folder of this user's sockets, made if missing and ``make``; (None, why) when it is
+    not private (another owner, open to others, a link) or not there."""
     base = os.environ.get("XDG_RUNTIME_DIR", "")
     if not (base and os.path.isabs(base) and _private(base)):
         base = tempfile.gettempdir()
     folder = Path(base) / f"fastapi-lint-{os.getuid()}"
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
+        if make:
+            folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as error:
         return None, f"cannot make {folder}: {error.strerror}"
     if not _private(str(folder)):
@@ -176,12 +229,10 @@ def connect(address: Path, timeout: float | None = None) -> socket.socket | None
 def _start(address: Path) -> socket.socket | None:
     """Start the background process for ``address`` and connect once it listens (another
     client's process, started meanwhile, serves as well)."""
-    with open(address.with_suffix(".log"), "ab") as log:
-        os.chmod(log.name, 0o600)
-        started = subprocess.Popen(
-            [sys.executable, "-m", "fastapi_lint", "daemon", "serve", "--socket", str(address),
-             "--idle", str(_idle())],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    try:
+        started = _spawn(address)
+    except OSError:
+        return None
     deadline = time.monotonic() + STARTING
     while time.monotonic() < deadline:
         connection = connect(address)
@@ -191,6 +242,24 @@ def _start(address: Path) -> socket.socket | None:
             return None
         time.sleep(0.01)
     return None
+
+
+def _spawn(address: Path, more: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """The background process for ``address``, started in a session of its own (it outlives
+    this one), its output in a log beside the socket."""
+    with open(address.with_suffix(".log"), "ab") as log:
+        os.chmod(log.name, 0o600)
+        return subprocess.Popen(
+            [sys.executable, "-m", "fastapi_lint", "daemon", "serve", "--socket", str(address),
+             "--idle", str(_idle()), *(more or [])],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+
+
+def _worth() -> float:
+    try:
+        return max(0.0, float(os.environ.get(WORTH_VARIABLE, WORTH_A_PROCESS)))
+    except ValueError:
+        return WORTH_A_PROCESS
 
 
 def _idle() -> int:
@@ -227,4 +296,8 @@ def _write(stream: Any, data: bytes) -> None:
 
 def _here(why: str) -> int | None:
     print(f"fastapi-lint: note: --daemon: {why}; linting in this process", file=sys.stderr)
+    return None
+
+
+def _quietly_here(why: str) -> int | None:
     return None

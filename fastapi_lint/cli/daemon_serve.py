@@ -62,10 +62,12 @@ def stop(every: bool) -> None:
 @daemon.command(hidden=True)
 @click.option("--socket", "address", type=click.Path(path_type=Path), required=True)
 @click.option("--idle", type=click.IntRange(min=1), default=client.IDLE)
+@click.option("--warm", default=None, help="A check's arguments (JSON) to run first, as from this folder and environment.")
 @click.pass_context
 @one_exit
-def serve(context: click.Context, address: Path, idle: int) -> int:
-    """Serve check runs on ``address`` until idle for ``idle`` seconds (started by the client)."""
+def serve(context: click.Context, address: Path, idle: int, warm: str | None) -> int:
+    """Serve check runs on ``address`` until idle for ``idle`` seconds (started by the client;
+    with ``warm``, by a run that leaves the process behind, ``client.keep_project``)."""
     folder, problem = client.runtime_folder()
     if folder is None or address.parent != folder:
         echo_note(f"daemon: not serving {visible(str(address))}: {problem or 'not in the private folder'}")
@@ -87,12 +89,24 @@ def serve(context: click.Context, address: Path, idle: int) -> int:
     listener.listen(16)
     collect_by_ourselves()
     with contextlib.suppress(KeyboardInterrupt):
-        _Server(listener, group, idle).serve()
+        server = _Server(listener, group, idle)
+        if warm is not None:
+            server.warm_up(_arguments(warm))
+        server.serve()
     log = address.with_suffix(".log")
     with contextlib.suppress(OSError):
         if log.stat().st_size == 0:  # nothing went wrong: nothing to keep (the lock stays: another may hold it next)
             log.unlink()
     return EXIT_OK
+
+
+def _arguments(given: str) -> list[str]:
+    """The check ``--warm`` names: a JSON list of strings (anything else: no check)."""
+    try:
+        argv = json.loads(given)
+    except ValueError:
+        return []
+    return [str(arg) for arg in argv] if isinstance(argv, list) else []
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -138,6 +152,18 @@ class _Server:
             with contextlib.suppress(OSError):
                 if os.stat(address).st_ino == identity:  # not a newer process's socket
                     os.unlink(address)
+
+    def warm_up(self, argv: list[str]) -> None:
+        """Run the check ``argv`` as this process's own (its working folder and environment are
+        the run's that started it), its output dropped: the project is then in memory when the
+        first client asks. Clients that connect meanwhile wait for it, as for any run."""
+        if not argv:
+            return
+        with _captured([False, False], ["utf-8", "utf-8"]):
+            self._run(argv)
+        after_a_check()
+        self.uncollected += 1
+        self.last = self.ran_at = time.monotonic()
 
     def _handle(self, connection: socket.socket) -> bool:
         """Answer one client; whether to go on serving."""

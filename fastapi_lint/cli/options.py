@@ -105,7 +105,7 @@ class CheckOptions:
     force_exclude: bool | None = None
     respect_gitignore: bool | None = None
     python: str | None = None
-    daemon: bool = False
+    daemon: bool | None = None
 
     @property
     def stdin(self) -> bool:

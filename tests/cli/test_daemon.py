@@ -76,7 +76,9 @@ def shop(tmp_path: Path) -> Path:
 
 def _env(runtime: Path, **more: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "FASTAPI_LINT_DAEMON")}
-    env.update({"XDG_RUNTIME_DIR": str(runtime), "FASTAPI_LINT_DAEMON_IDLE": "120", **more})
+    # Runs without --daemon leave a process behind only where a test asks (FASTAPI_LINT_DAEMON_AFTER).
+    env.update({"XDG_RUNTIME_DIR": str(runtime), "FASTAPI_LINT_DAEMON_IDLE": "120",
+                "FASTAPI_LINT_DAEMON_AFTER": "600", **more})
     return env
 
 
@@ -96,7 +98,7 @@ def _sockets(runtime: Path) -> list[Path]:
 
 def _same(shop: Path, runtime: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """The run of ``args`` with ``--daemon``, checked against the same run without it."""
-    plain = _run(shop, runtime, *args, **env)
+    plain = _run(shop, runtime, *args, "--no-daemon", **env)
     served = _run(shop, runtime, *args, "--daemon", **env)
     assert (served.returncode, served.stdout) == (plain.returncode, plain.stdout)
     assert _summary_free(served.stderr) == _summary_free(plain.stderr)
@@ -193,3 +195,61 @@ def test_the_process_collects_its_garbage_when_quiet(shop: Path, runtime: Path) 
 def test_the_switch_in_the_environment_asks_for_it(shop: Path, runtime: Path) -> None:
     _run(shop, runtime, "check", "shop/routes.py", FASTAPI_LINT_DAEMON="1")
     assert len(_sockets(runtime)) == 1
+
+
+def _status(shop: Path, runtime: Path) -> str:
+    return _run(shop, runtime, "daemon", "status").stdout
+
+
+def _listening(runtime: Path) -> bool:
+    """Whether a process listens in the runtime folder, waited for (it reads the project first)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for address in _sockets(runtime):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(str(address))
+                return True
+            except OSError:
+                pass
+            finally:
+                probe.close()
+        time.sleep(0.1)
+    return False
+
+
+def test_a_slow_run_naming_files_leaves_a_process_that_answers_the_next(shop: Path, runtime: Path) -> None:
+    """Without --daemon, a run of files named that took long enough (here: any) starts the
+    process on the same check; the next run without --daemon is answered there, as a plain run."""
+    routes = "shop/routes.py"
+    first = _run(shop, runtime, "check", routes, FASTAPI_LINT_DAEMON_AFTER="0")
+    assert first.returncode == 0 and "note" not in first.stderr
+    assert _listening(runtime)
+    assert "0 runs" in _status(shop, runtime)  # its own check of the project is not a client's run
+    (shop / "shop" / "helpers.py").write_text(BLOCKING_HELPERS)
+    served = _run(shop, runtime, "check", routes, "--format", "concise")
+    plain = _run(shop, runtime, "check", routes, "--format", "concise", "--no-daemon")
+    assert (served.returncode, served.stdout) == (plain.returncode, plain.stdout) and "FAS102" in served.stdout
+    assert _summary_free(served.stderr) == _summary_free(plain.stderr)
+    assert "1 runs" in _status(shop, runtime)  # the run without --daemon went there; --no-daemon did not
+    assert _run(shop, runtime, "check", routes, FASTAPI_LINT_DAEMON="0").returncode == 1
+    assert "1 runs" in _status(shop, runtime)
+
+
+@pytest.mark.parametrize("how", ["folder", "fast", "--no-daemon", "switch off", "CI"])
+def test_other_runs_leave_nothing_behind(shop: Path, runtime: Path, how: str) -> None:
+    """A run of a folder, one quicker than the threshold, or one told not to (the flag, the
+    switch, a CI run) starts no process, and makes nothing in the runtime folder."""
+    args, env = ["check", "shop/routes.py"], {"FASTAPI_LINT_DAEMON_AFTER": "0"}
+    if how == "folder":
+        args = ["check", "."]
+    elif how == "fast":
+        env = {}
+    elif how == "--no-daemon":
+        args.append("--no-daemon")
+    elif how == "switch off":
+        env["FASTAPI_LINT_DAEMON"] = "0"
+    else:
+        env["CI"] = "true"
+    assert _run(shop, runtime, *args, **env).returncode == 0
+    assert list(runtime.iterdir()) == []  # a run that starts a process makes its folder and log first
