@@ -7,7 +7,8 @@ calls): each is built by the first rule that asks, and shared by the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
@@ -60,6 +61,8 @@ class Context:
     # the context of the project this one's inherits from, what changed since, and which
     # functions' calls may reach otherwise (``inherit_from``); dropped once the scope is placed
     _inherited: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the display paths whose findings a check asks for, while its rules run (``reporting_on``)
+    _reported: list[frozenset[str]] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def inherit_from(self, previous: Context, changes: Changes, model_kept: bool = False) -> None:
         """The call graph and the scope's edges, when built, take what of ``previous``'s holds
@@ -261,6 +264,22 @@ class Context:
             found = kept(previous.scopes, changes, stale, bodies, CallEdges(previous.project, previous.model, previous.callgraph),
                          CallEdges(self.project, self.model, graph))
         return scopes(self.project, self.model, graph, self.rare_roots, self.deployments, found)
+
+    @contextmanager
+    def reporting_on(self, paths: frozenset[str] | None) -> Iterator[None]:
+        """While the rules run: only the findings in ``paths`` (display paths; None: every file)
+        are asked for (a one-file run of a long-lived process, ``api/warm.py``). A rule that
+        finds what it reports file by file may skip the others' (``reports_on``); the findings
+        it gives in ``paths`` are those of a check of every file."""
+        self._reported[:] = [] if paths is None else [paths]
+        try:
+            yield
+        finally:
+            self._reported.clear()
+
+    def reports_on(self, path: str) -> bool:
+        """Whether the findings in the file at display ``path`` are asked for (``reporting_on``)."""
+        return not self._reported or path in self._reported[0]
 
     def release(self) -> None:
         """Drop the views built on these facts (built again if asked for). A view refers back to

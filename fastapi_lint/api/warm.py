@@ -90,7 +90,10 @@ class WarmProjects:
         self._kept[0] = (key, session, inputs)
         found = session.discovered
         assert found is not None
-        checked = session.check()
+        reals = session.real_paths()
+        wanted = project.wanted
+        checked = session.check(reported=None if wanted is None else frozenset(
+            display for display, real in reals.items() if real in wanted))
         diagnostics = sorted((d for found_here in checked.by_path.values() for d in found_here), key=lambda d: d.sort_key())
         return LintResult(
             diagnostics=diagnostics,
@@ -107,7 +110,7 @@ class WarmProjects:
             has_app=checked.has_app,
             paths=list(files),
             notes=found.notes,
-        ), session.real_paths()
+        ), reals
 
     def _session(self, key: _Key, root: Path, jobs: int | None) -> tuple[ProjectSession, str | None]:
         """The kept project of ``key``, made first of the kept, with the inputs its last run saw;

@@ -62,14 +62,18 @@ def check_context(
     config: Config,
     paths: dict[str, Path] | None = None,
     runner: RuleRunner | None = None,
+    reported: frozenset[str] | None = None,
 ) -> CheckResult:
     """Phase 2 on a project already linked (``context``, of ``summaries``): the selected rules
     run, suppressions and the scope applied. A caller that keeps linked parts between runs (the
-    session, ``session.py``) links the project itself; ``check_project`` links it afresh."""
+    session, ``session.py``) links the project itself; ``check_project`` links it afresh.
+    ``reported``: the display paths whose findings are asked for (``Context.reporting_on``:
+    the others' may be missing); None: every file's."""
     result = CheckResult()
     result.context = context
     rules = selected_rules(config)
-    answers = (runner or RuleRunner()).answers(context, rules)
+    with context.reporting_on(reported):
+        answers = (runner or RuleRunner()).answers(context, rules)
     found: list[Diagnostic] = []
     for code, rule_class in rules:  # in the registry's order, wherever each rule ran
         answer = answers[code]

@@ -67,3 +67,4 @@ class Run:
     served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
     out_of_scope: int = 0  # as ``Checked``'s: a check carried over from this one says the same
     has_app: bool = True
+    reported: frozenset[str] | None = None  # the files whose findings it holds (None: every file)

@@ -35,7 +35,9 @@ Every answer is the one a fresh full run of the same texts gives (``tests/run/te
 sweeps random edits to check it). Two limits: the session learns of Python files only, so a
 dependency pin or lock changed on disk (``analysis/pins.py``) counts from the next project phase
 on; and a change of a fact runs every rule over the whole project again (about 0.7 s on polar's
-2,000 files, where the first check takes several seconds: ``bench/incremental.py``). Name
+2,000 files, where the first check takes several seconds: ``bench/incremental.py``), unless a
+check asks for some files' findings alone (``check(reported=...)``, a one-file run's in the
+daemon): the rules that find them file by file then skip the others (``Context.reporting_on``). Name
 resolution's answers are those of the facts alone, whatever order they are asked in
 (``analysis/cycle_cuts.py``), so parts of a linked project may be kept across a change.
 """
@@ -100,7 +102,8 @@ class ProjectSession:
         self.cache_dir = cache_dir
         self.jobs = jobs  # processes to read many files with (None: as many as the machine has)
         self._files: dict[str, _File] = {}  # real path -> file
-        self._latest: dict[Config, tuple[int, Checked]] = {}  # the last answer, and the generation it is of
+        # the last answer, the generation it is of and the files whose findings it holds (None: all)
+        self._latest: dict[Config, tuple[int, Checked, frozenset[str] | None]] = {}
         # Answers replaced by carried-over ones, freed when a project is next linked: freeing a
         # linked project takes a tenth of a second on a large one, which an edit that changed no
         # fact need not wait for.
@@ -224,17 +227,18 @@ class ProjectSession:
         self._changed()
         return True
 
-    def check(self, config: Config | None = None) -> Checked:
+    def check(self, config: Config | None = None, reported: frozenset[str] | None = None) -> Checked:
         """The project's findings under ``config`` (the session's by default), by display path:
         the last ones if nothing changed since, else computed as far as the changes reach (this
-        module's docstring)."""
+        module's docstring). ``reported``: the display paths whose findings are asked for (a
+        one-file run's); the answer may then lack the others' (``Context.reporting_on``)."""
         config = config or self.config
         latest = self._latest.get(config)
-        if latest is not None and latest[0] == self.generation:
+        if latest is not None and latest[0] == self.generation and _covers(latest[2], reported):
             return latest[1]
         outcomes = {f.shown: f.outcome for f in self._files.values() if f.outcome is not None}
         for run in self._history.get(config, []):
-            carried = self._carried_over(run, outcomes, config)
+            carried = self._carried_over(run, outcomes, config, reported)
             if carried is not None:
                 return carried
         dropped = self._latest.pop(config, None)
@@ -244,13 +248,14 @@ class ProjectSession:
         was_enabled = gc.isenabled()
         gc.disable()  # millions of acyclic facts: see ``extract.no_cycle_collection``
         try:
-            return self._check_all(outcomes, config)
+            return self._check_all(outcomes, config, reported)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _check_all(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked:
-        """The project phase over every file's facts."""
+    def _check_all(self, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config,
+                   reported: frozenset[str] | None) -> Checked:
+        """The project phase over every file's facts (the findings of ``reported``'s files, or of all)."""
         from fastapi_lint.run.environment import catalog_for
         from fastapi_lint.analysis.context import project_context
         from fastapi_lint.analysis.facts import ModuleSummary
@@ -273,7 +278,7 @@ class ProjectSession:
             context = project_context(summaries, catalog, shown, src, aliases, (inherit.linked, inherit.unchanged, inherit.changes))
         del inherit
         self._linked[config] = [(outcomes, aliases, context), *self._linked.get(config, [])][:LINKED]
-        phase2 = check_context(context, summaries, config, shown)
+        phase2 = check_context(context, summaries, config, shown, reported=reported)
         context.end_inheritance()
         carry = not phase2.internal_errors and NOQA_AUDIT not in selected_codes(config)
         errors = [o for o in outcomes.values() if isinstance(o, Diagnostic)]
@@ -281,7 +286,7 @@ class ProjectSession:
         checked = Checked(self._by_path(outcomes, config, phase2.diagnostics, served), phase2.context,
                           phase2.internal_errors, out_of_scope=phase2.out_of_scope, has_app=phase2.has_app)
         self._remember(config, checked, _Run(outcomes, tuple(phase2.findings) if carry else None, served,
-                                             phase2.out_of_scope, phase2.has_app))
+                                             phase2.out_of_scope, phase2.has_app, reported))
         return checked
 
     def _inheritance(self, config: Config, outcomes: dict[str, ModuleSummary | Diagnostic],
@@ -346,19 +351,21 @@ class ProjectSession:
         replaced = self._latest.get(config)
         if replaced is not None and replaced[1] is not checked and replaced[1].linked:
             self._replaced.append(replaced[1])
-        self._latest[config] = (self.generation, checked)
-        history = [old for old in self._history.get(config, []) if not _same(old.outcomes, run.outcomes)]
+        self._latest[config] = (self.generation, checked, run.reported)
+        history = [old for old in self._history.get(config, [])
+                   if not (_same(old.outcomes, run.outcomes) and _covers(run.reported, old.reported))]
         self._history[config] = [run, *history][:HISTORY]
 
-    def _carried_over(self, run: _Run, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config) -> Checked | None:
+    def _carried_over(self, run: _Run, outcomes: dict[str, ModuleSummary | Diagnostic], config: Config,
+                      reported: frozenset[str] | None) -> Checked | None:
         """The findings of ``run``, when no file changed a fact the project phase reads since
-        it: each edited file's facts moved, or a file that did not parse then and does not now.
-        None: the changes reach further."""
+        it (each edited file's facts moved, or a file that did not parse then and does not now)
+        and it holds those of ``reported``'s files. None: the changes reach further."""
         from fastapi_lint.analysis.facts import ModuleSummary
         from fastapi_lint.run.carry_over import moved_findings
         from fastapi_lint.run.relocation import relocation
 
-        if run.findings is None or list(outcomes) != list(run.outcomes):
+        if run.findings is None or not _covers(run.reported, reported) or list(outcomes) != list(run.outcomes):
             return None  # a file came or went, or the order changed (which module a name links to may change)
         moved: dict[str, tuple[Relocation, ModuleSummary]] = {}
         for display, outcome in outcomes.items():
@@ -392,7 +399,8 @@ class ProjectSession:
         # The facts moved but say the same: what the app imports is what it was.
         checked = Checked(self._by_path(outcomes, config, [d for d, silenced in findings if not silenced], run.served),
                           None, link=link, out_of_scope=run.out_of_scope, has_app=run.has_app)
-        self._remember(config, checked, _Run(outcomes, tuple(findings), run.served, run.out_of_scope, run.has_app))
+        self._remember(config, checked, _Run(outcomes, tuple(findings), run.served, run.out_of_scope, run.has_app,
+                                             run.reported))
         return checked
 
     def _free(self) -> None:
@@ -453,6 +461,11 @@ def _told_apart_unread(context: Context, old: ModuleSummary, new: ModuleSummary)
     if not names_unread(context.project, vars(context).get("callgraph"), old, told.names | defined, told.methods, removed):
         return None
     return told
+
+
+def _covers(held: frozenset[str] | None, asked: frozenset[str] | None) -> bool:
+    """Whether an answer with the findings of ``held``'s files (None: all) holds those ``asked`` for."""
+    return held is None or (asked is not None and asked <= held)
 
 
 def _same(one: dict[str, ModuleSummary | Diagnostic], other: dict[str, ModuleSummary | Diagnostic]) -> bool:

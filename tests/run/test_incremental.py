@@ -672,6 +672,7 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
     Returns how many edits changed the findings, and after how many the session carried its
     findings over (the default configuration's: no fact changed)."""
     rng = random.Random(seed)
+    asked = random.Random(seed + 1)  # which checks of some files are asked (the edits stay those of ``rng``)
     write(tmp_path, SHOP)
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
     root = tmp_path / "shop"
@@ -722,6 +723,12 @@ def sweep(tmp_path: Path, seed: int, edits: int, cli_every: int) -> dict[str, in
                     buffers.discard(name)
                 session.refresh()
         counts["edits"] += 1
+        if texts and asked.random() < 0.5:  # a one-file run's check in a long-lived process (``api/warm.py``)
+            some = frozenset(shown for shown in (name, asked.choice(sorted(texts))) if shown in texts)
+            got_some = session.check(CONFIGS[0], reported=some).by_path
+            expected_some = fresh(root, CONFIGS[0])
+            assert {shown: got_some.get(shown) or None for shown in some} == {shown: expected_some.get(shown) for shown in some}, (
+                f"step {step} ({what} in {name}): the session's check of {sorted(some)} differs from a full run")
         for config in CONFIGS:
             expected = fresh(root, config)
             got = {shown: found for shown, found in session.diagnostics(config).items() if found}

@@ -263,3 +263,40 @@ def test_an_edit_after_a_change_undone_takes_the_answers_of_the_project_it_diffe
     found = codes(session)
     assert taken_from == [edited]
     assert found == fresh(root)
+
+
+
+def test_a_check_of_some_files_gives_their_findings_and_never_stands_for_a_whole_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-file run of a long-lived process asks for its files' findings alone: a rule may skip
+    the others' (FAS102 does), so such an answer is reused, or carried over after an edit undone,
+    only for the files it holds."""
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path)
+    (root / "other.py").write_text(ROUTES.replace('"/"', '"/other"'))
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    helper, main, other = root / "helpers.py", frozenset({"app/main.py"}), frozenset({"app/other.py"})
+    more = "\n\ndef more() -> None:\n    time.sleep(2)\n"
+
+    def asked(paths: frozenset[str], text: str) -> dict[str, list[Any]]:
+        helper.write_text(text)
+        session.refresh()
+        found = session.check(reported=paths).by_path
+        whole = fresh_by_path(root)
+        assert {path: found.get(path) for path in paths} == {path: whole.get(path) for path in paths}
+        return found
+
+    assert "app/other.py" not in asked(main, HELPER_BLOCKS + more)  # its FAS102 not asked for: not looked for
+    asked(main, HELPER_FINE)
+    asked(other, "# undone\n" + HELPER_BLOCKS + more)  # not carried over from the check of main.py alone
+    assert session.diagnostics() == fresh_by_path(root)  # nor is that check's answer every file's
+    assert {"app/main.py", "app/other.py"} <= {path for path, found in session.diagnostics().items()
+                                               if any(d.code == "FAS102" for d in found)}
+
+
+def fresh_by_path(root: Path) -> dict[str, list[Any]]:
+    by_path: dict[str, list[Any]] = {}
+    for d in lint_paths([root], Config(), cache_dir=None).diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    return by_path

@@ -122,7 +122,7 @@ class BlockingCallViaHelper(Rule):
         graph = context.callgraph
         found = context.request_paths
         for located in context.project.all_functions():
-            if not located.function.is_async:
+            if not located.function.is_async or not context.reports_on(located.module.path):
                 continue
             # A call with several callees (a name bound two ways, an interface's overrides) is one
             # call: reported once, through the callee whose chain costs most.

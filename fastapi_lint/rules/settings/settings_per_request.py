@@ -92,6 +92,8 @@ class SettingsPerRequest(Rule):
         project, model = context.project, context.model
         made = settings_classes(project)
         for call in context.calls_per_request:
+            if not context.reports_on(call.located.module.path):
+                continue
             settings = settings_made(call.ref, made)
             if settings is None or call.site.awaited or edited_while_running(project, settings):
                 continue  # settings the service edits while it runs are read again on purpose
@@ -106,7 +108,7 @@ class SettingsPerRequest(Rule):
             )
         classes = frozenset(path for path in settings_classes(project) if not edited_while_running(project, path))
         for located in project.all_functions():
-            if not model.on_request_path(located.function.path):
+            if not context.reports_on(located.module.path) or not model.on_request_path(located.function.path):
                 continue
             for param in located.function.params:
                 for value in (param.default, param.annotation):
