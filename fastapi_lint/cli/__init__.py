@@ -18,11 +18,13 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from fastapi_lint.cli.leaving import EXIT_INTERRUPTED, leave
 
+TYPE_CHECKING = False  # ``typing`` for the checker alone: a run the background process answers never imports it
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
     from fastapi_lint.cli.group import DefaultGroup as DefaultGroup, Terminated as Terminated, main as main
 
 

@@ -253,3 +253,16 @@ def test_other_runs_leave_nothing_behind(shop: Path, runtime: Path, how: str) ->
         env["CI"] = "true"
     assert _run(shop, runtime, *args, **env).returncode == 0
     assert list(runtime.iterdir()) == []  # a run that starts a process makes its folder and log first
+
+
+def test_the_client_imports_only_what_handing_a_run_over_needs() -> None:
+    """A run the background process answers costs here its start and the client's imports
+    (``daemon.py``): neither click nor the linter, nor ``typing``, ``subprocess`` or ``tempfile``
+    (a fifth of the client's time on a slow machine). ``-S``: no site hooks of this environment."""
+    package_parent = str(Path(__file__).resolve().parents[2])
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import fastapi_lint.cli, fastapi_lint.cli.daemon; "
+             "print(sorted(name for name in ('typing', 'subprocess', 'tempfile', 'click', 'fastapi_lint.api') "
+             "if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-S", "-c", probe, package_parent], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
