@@ -99,5 +99,5 @@ def _findings(projects: Projects, path: Path, text: str) -> tuple[list[Diagnosti
     if located is None:
         return None
     project, shown = located
-    checked = project.check()
+    checked = project.check(projects.open_in(project))
     return list(checked.by_path.get(shown, [])), project, shown, checked

@@ -34,12 +34,17 @@ class Project:
     problem: str | None = None  # the configuration could not be read: the defaults are used, and this says why
     checked: Checked | None = None  # the last check, kept while the session has not changed
     generation: int = -1  # the session's generation ``checked`` was computed at
+    reported: frozenset[str] | None = None  # the files whose findings ``checked`` holds (None: every file)
     routes: tuple[Checked, dict[tuple[str, int], list[RouteRow]]] | None = None  # the route map of a check, by place (hover)
 
-    def check(self) -> Checked:
-        if self.checked is None or self.generation != self.session.generation:
-            self.checked = self.session.check(self.config)
-            self.generation = self.session.generation
+    def check(self, reported: frozenset[str] | None = None) -> Checked:
+        """The session's check, of the files ``reported`` names (the open ones: the rules that find
+        what they report file by file look nowhere else, ``Context.reporting_on``) or of all."""
+        held = self.reported
+        if (self.checked is None or self.generation != self.session.generation
+                or not (held is None or (reported is not None and reported <= held))):
+            self.checked = self.session.check(self.config, reported)
+            self.generation, self.reported = self.session.generation, reported
         return self.checked
 
     def shown(self, path: Path) -> str:
@@ -198,7 +203,7 @@ class Projects:
             if project is None:
                 continue
             if known.key not in checked:
-                checked[known.key] = project.check()
+                checked[known.key] = project.check(self.open_in(project))
             shown = project.shown(known.path)
             if known.excluded:
                 diagnostics: tuple[Diagnostic, ...] = ()
@@ -222,6 +227,10 @@ class Projects:
         does not parse (its findings are of an earlier text)."""
         known = self.open.get(real_or_absolute(path))
         return known.text if known is not None and known.broken is None else None
+
+    def open_in(self, project: Project) -> frozenset[str]:
+        """The display paths of the open files of ``project``: those whose findings are shown."""
+        return frozenset(project.shown(known.path) for known in self.open.values() if self.projects.get(known.key) is project)
 
     def of(self, path: Path) -> tuple[Project, str] | None:
         """The project of the open file ``path``, and the file's display path in it."""
