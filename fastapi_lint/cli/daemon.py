@@ -60,9 +60,9 @@ _YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def choice(argv: list[str]) -> str:
-    """"on" (``--daemon``, or ``SWITCH`` set to 1), "off" (``--no-daemon``, ``SWITCH`` set to 0,
-    or a CI run that asked for neither) or "auto": the command line's flag first, then the
-    environment."""
+    """Which way a check goes: "on" (``--daemon``, or ``SWITCH`` set to 1), "off" (``--no-daemon``,
+    ``SWITCH`` set to 0, or a CI run that asked for neither) or "auto"; the command line's flag
+    first, then the environment."""
     options = argv[:argv.index("--")] if "--" in argv else argv
     flags = [arg for arg in options if arg in ("--daemon", "--no-daemon")]
     if flags:
@@ -125,10 +125,13 @@ def ask(argv: list[str], start: bool = True) -> int | None:
 
 def keep_project(argv: list[str], seconds: float) -> None:
     """After a run here of ``argv`` that named files and took ``seconds`` ("auto"): when it took
-    ``WORTH_A_PROCESS`` (``WORTH_VARIABLE``) or more, start the background process of this folder on the same check,
-    so that it holds the project when the next run asks. It inherits this run's working folder
-    and environment; its answer goes nowhere. Best effort: a problem leaves things as they were."""
-    if seconds < _worth() or not may_serve(argv) or not hasattr(socket, "AF_UNIX") or os.name != "posix":
+    ``WORTH_A_PROCESS`` (``WORTH_VARIABLE``) or more, start the background process of this
+    folder on the same check, so that it holds the project when the next run asks. It inherits
+    this run's working folder and environment; its answer goes nowhere. Not after a run that
+    wrote a report file: the same check would write it again, later. Best effort: a problem
+    leaves things as they were."""
+    if seconds < _worth() or not may_serve(argv) or _writes_a_report(argv) or not hasattr(socket, "AF_UNIX") \
+            or os.name != "posix":
         return
     try:
         address, _ = _address(os.getcwd(), make=True)
@@ -140,6 +143,14 @@ def keep_project(argv: list[str], seconds: float) -> None:
         _spawn(address, ["--warm", json.dumps(argv)])
     except OSError:
         return
+
+
+def _writes_a_report(argv: list[str]) -> bool:
+    """Whether the command line may name a report file (``--output-file``, ``-o``, alone, with its
+    value or among other short options)."""
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    return any(arg.partition("=")[0] == "--output-file" or (arg[:1] == "-" and arg[1:2] != "-" and "o" in arg[1:])
+               for arg in options)
 
 
 def _address(cwd: str, make: bool) -> tuple[Path | None, str]:

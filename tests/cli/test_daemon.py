@@ -236,13 +236,16 @@ def test_a_slow_run_naming_files_leaves_a_process_that_answers_the_next(shop: Pa
     assert "1 runs" in _status(shop, runtime)
 
 
-@pytest.mark.parametrize("how", ["folder", "fast", "--no-daemon", "switch off", "CI"])
+@pytest.mark.parametrize("how", ["folder", "fast", "--no-daemon", "switch off", "CI", "report file"])
 def test_other_runs_leave_nothing_behind(shop: Path, runtime: Path, how: str) -> None:
-    """A run of a folder, one quicker than the threshold, or one told not to (the flag, the
-    switch, a CI run) starts no process, and makes nothing in the runtime folder."""
+    """A run of a folder, one quicker than the threshold, one told not to (the flag, the switch,
+    a CI run), or one that wrote a report file (the process would write it again) starts no
+    process, and makes nothing in the runtime folder."""
     args, env = ["check", "shop/routes.py"], {"FASTAPI_LINT_DAEMON_AFTER": "0"}
     if how == "folder":
         args = ["check", "."]
+    elif how == "report file":
+        args += ["-o", "report.txt"]
     elif how == "fast":
         env = {}
     elif how == "--no-daemon":
