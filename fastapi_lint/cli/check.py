@@ -209,18 +209,24 @@ def _check_paths(options: CheckOptions, selection: dict[str, tuple[str, ...] | N
 def _warm() -> WarmProjects | None:
     """The projects kept by ``check --daemon``'s background process, when this run is one of its
     (``daemon_serve.py`` hands them to the command)."""
-    context = click.get_current_context(silent=True)
-    obj = context.find_root().obj if context is not None else None
-    return obj.get("warm") if isinstance(obj, dict) else None
+    obj = _run_state()
+    return obj.get("warm") if obj is not None else None
 
 
 def _say_if_files_named(options: CheckOptions) -> None:
     """Tell the console script's run (``group.run``) that this is a plain check of files named
     (pre-commit's, an editor's): such a run may leave a background process for the next."""
+    obj = _run_state()
+    if obj is not None and "warm" not in obj:
+        obj["files_named"] = options.plain and bool(options.paths) and all(path.is_file() for path in options.paths)
+
+
+def _run_state() -> dict[str, Any] | None:
+    """What the caller of the command group handed it (``group.run``'s state, the background
+    process's kept projects); None when called otherwise (tests)."""
     context = click.get_current_context(silent=True)
     obj = context.find_root().obj if context is not None else None
-    if isinstance(obj, dict) and "warm" not in obj:
-        obj["files_named"] = options.plain and bool(options.paths) and all(path.is_file() for path in options.paths)
+    return obj if isinstance(obj, dict) else None
 
 
 def _report(projects: list[Project], results: list[LintResult], fixed: list[Diagnostic], options: CheckOptions) -> int:

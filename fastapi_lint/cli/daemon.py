@@ -63,8 +63,7 @@ def choice(argv: list[str]) -> str:
     """Which way a check goes: "on" (``--daemon``, or ``SWITCH`` set to 1), "off" (``--no-daemon``,
     ``SWITCH`` set to 0, or a CI run that asked for neither) or "auto"; the command line's flag
     first, then the environment."""
-    options = argv[:argv.index("--")] if "--" in argv else argv
-    flags = [arg for arg in options if arg in ("--daemon", "--no-daemon")]
+    flags = [arg for arg in _options(argv) if arg in ("--daemon", "--no-daemon")]
     if flags:
         return "on" if flags[-1] == "--daemon" else "off"
     switch = os.environ.get(SWITCH, "").lower()
@@ -148,9 +147,13 @@ def keep_project(argv: list[str], seconds: float) -> None:
 def _writes_a_report(argv: list[str]) -> bool:
     """Whether the command line may name a report file (``--output-file``, ``-o``, alone, with its
     value or among other short options)."""
-    options = argv[:argv.index("--")] if "--" in argv else argv
     return any(arg.partition("=")[0] == "--output-file" or (arg[:1] == "-" and arg[1:2] != "-" and "o" in arg[1:])
-               for arg in options)
+               for arg in _options(argv))
+
+
+def _options(argv: list[str]) -> list[str]:
+    """The command line before ``--`` (after it, every argument is a path)."""
+    return argv[:argv.index("--")] if "--" in argv else argv
 
 
 def _address(cwd: str, make: bool) -> tuple[Path | None, str]:

@@ -32,19 +32,16 @@ class Project:
     config_file: Path | None
     session: ProjectSession
     problem: str | None = None  # the configuration could not be read: the defaults are used, and this says why
-    checked: Checked | None = None  # the last check, kept while the session has not changed
+    checked: Checked | None = None  # the last check asked for
     generation: int = -1  # the session's generation ``checked`` was computed at
-    reported: frozenset[str] | None = None  # the files whose findings ``checked`` holds (None: every file)
     routes: tuple[Checked, dict[tuple[str, int], list[RouteRow]]] | None = None  # the route map of a check, by place (hover)
 
     def check(self, reported: frozenset[str] | None = None) -> Checked:
         """The session's check, of the files ``reported`` names (the open ones: the rules that find
-        what they report file by file look nowhere else, ``Context.reporting_on``) or of all."""
-        held = self.reported
-        if (self.checked is None or self.generation != self.session.generation
-                or not (held is None or (reported is not None and reported <= held))):
-            self.checked = self.session.check(self.config, reported)
-            self.generation, self.reported = self.session.generation, reported
+        what they report file by file look nowhere else, ``Context.reporting_on``) or of all. The
+        session answers again with its last check while nothing changed and it holds those files."""
+        self.checked = self.session.check(self.config, reported)
+        self.generation = self.session.generation
         return self.checked
 
     def shown(self, path: Path) -> str:
