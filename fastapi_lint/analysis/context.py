@@ -39,6 +39,7 @@ from fastapi_lint.analysis.scope_edges import CallEdges
 from fastapi_lint.analysis.scope_cutoff import held, held_calls, held_paths, hold_witnesses, placing_holds
 from fastapi_lint.analysis.scope_growth import Growth, grown
 from fastapi_lint.analysis.scope_kept import kept
+from fastapi_lint.analysis.scope_written import stand_apart, unknown_again
 from fastapi_lint.analysis.inheritance import Changes, bodies_read, stale_functions, subclasses_unread
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -239,8 +240,8 @@ class Context:
     @cached_property
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``): the last context's answer when the
-        edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), that
-        answer grown when it wrote calls of the project's functions (``scope_growth.py``), else
+        edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), and
+        functions apart from its walks (``scope_written.py``: ``UNKNOWN`` found again), that answer grown when it wrote calls of the project's functions (``scope_growth.py``), else
         placed again, with what still holds of the last placing (``scope_kept.py``)."""
         graph = self.callgraph
         previous, changes = self._inherited.get("previous"), self._inherited.get("changes")
@@ -252,11 +253,17 @@ class Context:
             if (apart is not None and not bodies and self._inherited.get("model_kept")
                     and self.deployments.same_as(previous.deployments)):
                 before = (previous.project, previous.callgraph)
-                if placing_holds(apart, before, (self.project, graph)):
+                if placing_holds(apart, before, (self.project, graph)) and (not apart.whole or stand_apart(
+                        apart.whole, previous.scopes, (previous.project, previous.model, previous.callgraph),
+                        (self.project, self.model, graph))):
                     self._inherited["placing_held"] = True
                     hold_witnesses(graph, previous.callgraph, changes.modules)
-                    return held(previous.scopes, self.project, changes, stale)
-                grew = grown(previous.scopes, apart, before, self.project, self.model, graph, changes, stale)
+                    found_held = held(previous.scopes, self.project, changes, stale)
+                    # a function written or taken away whole, apart from the walks (``scope_written.py``)
+                    return (unknown_again(found_held, apart.whole, previous.project, (self.project, self.model, graph))
+                            if apart.whole else found_held)
+                grew = None if apart.whole else grown(previous.scopes, apart, before, self.project, self.model, graph,
+                                                      changes, stale)
                 if grew is not None:  # the edit wrote calls of the project's functions (``scope_growth.py``)
                     self._inherited["placing_grown"] = grew[1]
                     hold_witnesses(graph, previous.callgraph, grew[1].modules)

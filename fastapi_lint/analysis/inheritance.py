@@ -59,7 +59,8 @@ class Changes:
     # are, in the changed functions and at the top of the changed modules, the same but for positions
     registrations_alike: bool = False
     # when the changed modules differ, positions moved in order aside, only by calls passing literals
-    # and imports written in or taken from the bodies of their functions: those (``relocation.calls_apart``)
+    # and imports written in or taken from the bodies of their functions, and module-level functions
+    # written or taken away whole: those (``relocation.calls_apart``)
     calls_apart: Apart | None = None
 
 
@@ -74,10 +75,12 @@ class Apart:
     # calls written in place of others alike but for the name they call by (not in ``calls``):
     # (function, the call taken away, the call written)
     renamed: tuple[tuple[str, CallSite, CallSite], ...] = ()
+    # module-level functions written or taken away whole (``analysis/scope_written.py``)
+    whole: tuple[str, ...] = ()
 
     def joined(self, other: Apart) -> Apart:
         return Apart((*self.calls, *other.calls), (*self.imports, *other.imports), (*self.added, *other.added),
-                     (*self.renamed, *other.renamed))
+                     (*self.renamed, *other.renamed), (*self.whole, *other.whole))
 
 
 def bodies_read(before: Project, after: Project, changes: Changes) -> frozenset[str]:

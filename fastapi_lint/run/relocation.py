@@ -280,7 +280,7 @@ def changed_functions(old: ModuleSummary, new: ModuleSummary) -> frozenset[str]:
                      if (was := before.get(after.path)) is not None and _moved(was, after) is None)
 
 
-def calls_apart(old: ModuleSummary, new: ModuleSummary) -> Apart | None:
+def calls_apart(old: ModuleSummary, new: ModuleSummary, told: ToldApart | None = None) -> Apart | None:
     """The calls ``new``'s functions make that ``old``'s do not, and those ``old``'s make that
     ``new``'s do not, when each passes literals alone (``time.sleep(1)``, ``requests.get("...")``),
     with the modules imported in those functions' bodies one of them imports and the other does
@@ -288,7 +288,20 @@ def calls_apart(old: ModuleSummary, new: ModuleSummary) -> Apart | None:
     positions moved in order, every line still on its side of every other (an ``if`` that now
     holds a call it did not is no such move): an edit whose one question left is what those
     calls run (``analysis/scope_cutoff.py``). None: they differ otherwise, or a call or an
-    import both written and taken away."""
+    import both written and taken away.
+
+    ``told``: what tells them apart for name resolution besides (``told_apart``). When that is
+    only module-level functions written or taken away whole (none nested: a ``def`` in a body is
+    that function's own), the answer for the summaries without them, with those functions
+    (``Apart.whole``: ``analysis/scope_written.py``); else None."""
+    if told is not None:
+        whole = told.added | told.removed
+        if told.names or told.classes or whole != told.functions:
+            return None
+        without = [dataclasses.replace(summary, functions=tuple(f for f in summary.functions if f.path not in whole),
+                                       imports=tuple(i for i in summary.imports if i[0] not in whole)) for summary in (old, new)]
+        found = calls_apart(without[0], without[1])
+        return None if found is None else dataclasses.replace(found, whole=tuple(sorted(whole)))
     paths = [function.path for function in old.functions]
     if paths != [function.path for function in new.functions]:
         return None

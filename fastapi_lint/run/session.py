@@ -324,6 +324,7 @@ class ProjectSession:
             if not isinstance(old, ModuleSummary) or not isinstance(outcome, ModuleSummary):
                 return None
             reshaped: frozenset[str] = frozenset()
+            told = None
             if not same_for_resolution(old, outcome):
                 told = _told_apart_unread(context, old, outcome)
                 if told is None:
@@ -332,7 +333,7 @@ class ProjectSession:
                 registrations_alike = registrations_alike and registers_nothing(old, outcome, told, may_register,
                                                                                 imports_fastapi, METHODS_BY_NAME)
             changed.add(display)
-            found = calls_apart(old, outcome) if apart is not None and not reshaped else None
+            found = calls_apart(old, outcome, told) if apart is not None else None
             apart = None if found is None or apart is None else apart.joined(found)
             edited = changed_functions(old, outcome)
             registrations_alike = registrations_alike and same_calls_where(old, outcome, edited, may_register)
