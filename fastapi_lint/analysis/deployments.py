@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from fastapi_lint.paths import is_within, repository_root
@@ -65,7 +66,7 @@ class Deployments:
     def files(self) -> list[Path]:
         """The deployment files found, nearest folders first (at most ``MAX_FILES``)."""
         if self._files is None:
-            self._files = _find(self._paths)
+            self._files = _found(self._paths)
         return self._files
 
     def named(self) -> tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
@@ -73,6 +74,12 @@ class Deployments:
         run with ``-m`` (``app.server``) and scripts (``app/main.py``); not the targets and
         modules that name a file beside the deployment file (``beside``)."""
         if self._named is None:
+            settled = time.time_ns() - _SETTLED
+            stamps = tuple(map(_stamp, self.files()))
+            last = _LAST_NAMED.get(os.getcwd())
+            if last is not None and last[:3] == (self._files, stamps, self._paths):
+                self._named, self._beside = last[3], last[4]
+                return self._named
             targets: set[tuple[str, str]] = set()
             modules: set[str] = set()
             scripts: set[str] = set()
@@ -101,6 +108,10 @@ class Deployments:
                 scripts.update(match.group(1).lstrip("./") for match in _SCRIPT.finditer(text))
             self._named = frozenset(targets), frozenset(modules), frozenset(script for script in scripts if script)
             self._beside = frozenset(beside)
+            if all(stamp[0] < settled for stamp in stamps):
+                _LAST_NAMED[os.getcwd()] = (self._files, stamps, self._paths, self._named, self._beside)
+            else:
+                _LAST_NAMED.pop(os.getcwd(), None)
         return self._named
 
     def same_as(self, other: Deployments) -> bool:
@@ -128,10 +139,56 @@ def fingerprint(deployments: Deployments) -> str:
     return digest_files(deployments.files(), MAX_BYTES)
 
 
-def _find(paths: dict[str, Path]) -> list[Path]:
+# A long-lived process (``check --daemon``, the language server) links the project again after
+# every edit, and a deployment file seldom comes or goes: what the last search found for the same
+# modules is found again while each folder it looked in (for files, and for ``.git`` above) keeps
+# its stamp (a file written, deleted or renamed in it moves it); and what the files named, while
+# each file keeps its own. By working folder (relative paths are read from it). Not when a stamp
+# was less than ``_SETTLED`` old when taken: a change within the file system's clock tick after
+# it would leave the stamp as it was (as git's index treats a file "racily clean").
+_SETTLED = 2_000_000_000  # ns
+_LAST_FOUND: dict[str, tuple[dict[str, Path], dict[str, tuple[int, int, int]], list[Path]]] = {}
+_LAST_NAMED: dict[str, tuple[list[Path] | None, tuple[tuple[int, int, int], ...], dict[str, Path],
+                             tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]],
+                             frozenset[tuple[str, str | None]]]] = {}
+
+
+def _found(paths: dict[str, Path]) -> list[Path]:
+    """``_find``'s answer, the last one's when nothing it looked at moved."""
+    cwd = os.getcwd()
+    last = _LAST_FOUND.get(cwd)
+    if last is not None and last[0] == paths and all(_stamp(folder) == stamp for folder, stamp in last[1].items()):
+        return list(last[2])
+    looked: dict[str, tuple[int, int, int]] = {}
+    settled = time.time_ns() - _SETTLED
+    found = _find(paths, looked)
+    if all(stamp[0] < settled for stamp in looked.values()):
+        _LAST_FOUND[cwd] = (dict(paths), looked, found)
+    else:
+        _LAST_FOUND.pop(cwd, None)
+    return list(found)
+
+
+def _stamp(path: str | Path) -> tuple[int, int, int]:
+    """A file's or a folder's modification time, size and inode (not following a link)."""
+    try:
+        found = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return (-1, -1, -1)
+    return (found.st_mtime_ns, found.st_size, found.st_ino)
+
+
+def _find(paths: dict[str, Path], looked: dict[str, tuple[int, int, int]]) -> list[Path]:
+    """The deployment files, with the stamp of each folder looked in (taken before looking) in ``looked``."""
     module_folders = {os.path.dirname(os.path.abspath(path)) for path in paths.values()}
     if not module_folders:
         return []
+    above = os.path.commonpath(sorted(module_folders))
+    while True:  # where ``.git`` is looked for
+        looked[above] = _stamp(above)
+        if os.path.dirname(above) == above:
+            break
+        above = os.path.dirname(above)
     top = _top(module_folders)
     folders: dict[str, int] = {}  # folder -> how far above a module's folder it is
     for folder in module_folders:
@@ -145,11 +202,11 @@ def _find(paths: dict[str, Path]) -> list[Path]:
             folder, depth = parent, depth + 1
     found: list[Path] = []
     for folder in sorted(folders, key=lambda f: (folders[f], f)):
-        found.extend(_scan(folder))
+        found.extend(_scan(folder, looked))
         if len(found) >= MAX_FILES:
             break
     # the repository's README too: how to run the service (``uvicorn app.main:app``)
-    found.extend(Path(entry.path) for entry, is_folder in _entries(top) if not is_folder and _README.match(entry.name))
+    found.extend(Path(entry.path) for entry, is_folder in _entries(top, looked) if not is_folder and _README.match(entry.name))
     return found[:MAX_FILES]
 
 
@@ -160,20 +217,21 @@ def _top(module_folders: set[str]) -> str:
     return repository_root(common) or common
 
 
-def _scan(folder: str) -> list[Path]:
+def _scan(folder: str, looked: dict[str, tuple[int, int, int]]) -> list[Path]:
     found: list[Path] = []
-    for entry, is_folder in _entries(folder):
+    for entry, is_folder in _entries(folder, looked):
         if is_folder and entry.name.lower() in _FOLDERS:
-            found.extend(Path(inner.path) for inner, inner_is_folder in _entries(entry.path)
+            found.extend(Path(inner.path) for inner, inner_is_folder in _entries(entry.path, looked)
                          if not inner_is_folder and (_FILE_NAMES.match(inner.name) or _YAML.match(inner.name)))
         elif not is_folder and _FILE_NAMES.match(entry.name):
             found.append(Path(entry.path))
     return found
 
 
-def _entries(folder: str) -> list[tuple[os.DirEntry[str], bool]]:
+def _entries(folder: str, looked: dict[str, tuple[int, int, int]]) -> list[tuple[os.DirEntry[str], bool]]:
     """A folder's entries, sorted, each with whether it is a folder (a link is neither followed
-    nor read: a repository is untrusted input)."""
+    nor read: a repository is untrusted input); its stamp in ``looked``."""
+    looked[folder] = _stamp(folder)
     try:
         with os.scandir(folder) as scanned:
             entries = sorted(scanned, key=lambda entry: entry.name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
@@ -91,14 +92,15 @@ def separate_roots(summaries: list[ModuleSummary], aliases: Mapping[str, tuple[s
     return renamed_summaries, kept_aliases
 
 
-def _folder_parts(summary: ModuleSummary) -> tuple[str, ...]:
-    return tuple(part for part in PurePath(summary.path).parts[:-1] if part not in (".", ".."))
+@lru_cache(maxsize=1 << 16)  # a long-lived process links the same files after every edit
+def _folder_parts(path: str) -> tuple[str, ...]:
+    return tuple(part for part in PurePath(path).parts[:-1] if part not in (".", ".."))
 
 
 def _root_of(summary: ModuleSummary, name: str) -> tuple[str, ...] | None:
     """The folder (its path's parts) that ``summary`` is imported from as ``name``: its file's
     folder less one folder per package the name goes through; None when the path has fewer."""
-    parts = _folder_parts(summary)
+    parts = _folder_parts(summary.path)
     depth = name.count(".") + (1 if summary.is_package else 0)
     if depth > len(parts):
         return None

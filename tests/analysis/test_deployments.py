@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import pytest
+
+from fastapi_lint.analysis import deployments
 from fastapi_lint.analysis.deployments import MAX_FILES, Deployments, fingerprint
 
 
@@ -115,3 +119,46 @@ def test_an_undeployed_apps_routes_and_startup_handlers_are_out_of_the_default_s
     assert shown == {("FAS101", "items.py"), ("FAS101", "admin_server.py")}
     everything = {(d.code, Path(d.path).name) for d in lint_paths([project], Config(scope="all"), cache_dir=None).diagnostics}
     assert {("FAS101", "routes.py"), ("FAS101", "main.py"), ("FAS203", "main.py"), ("FAS101", "server.py")} <= everything
+
+
+def _moved(path: Path, seconds: int) -> None:
+    """``path``'s stamp moved (back: a stamp from the future is never old enough to keep a search by)."""
+    earlier = os.stat(path).st_mtime_ns - seconds * 1_000_000_000
+    os.utime(path, ns=(earlier, earlier))
+
+
+def test_a_search_is_taken_again_until_what_it_looked_at_moves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process links the project after every edit: the deployment files are looked
+    for, and read, again only when a folder looked in or a file read changed."""
+    monkeypatch.setattr(deployments, "_SETTLED", 0)  # every stamp old enough: the test moves them itself
+    modules = {"svc/app/main.py": tmp_path / "svc/app/main.py"}
+    first = _project(tmp_path, {"svc/app/main.py": "", "Procfile": "web: uvicorn gateway.main:app\n"})
+    assert first.named()[0] == {("gateway.main", "app")}
+    searches: list[int] = []
+    search = deployments._find
+    monkeypatch.setattr(deployments, "_find", lambda paths, looked: searches.append(1) or search(paths, looked))
+    again = Deployments(dict(modules))
+    assert (again.files(), again.named(), searches) == (first.files(), first.named(), [])
+    (tmp_path / "deploy").mkdir()  # a folder of deployment files comes: the root's stamp moves
+    (tmp_path / "deploy" / "run.sh").write_text("exec python -m svc.worker\n")
+    _moved(tmp_path, 10)
+    grown = Deployments(dict(modules))
+    assert grown.named()[1] == {"svc.worker"} and searches == [1]
+    (tmp_path / "Procfile").write_text("web: uvicorn gateway.api:app\n")  # a file read changes
+    _moved(tmp_path / "Procfile", 10)
+    assert Deployments(dict(modules)).named()[0] == {("gateway.api", "app")} and searches == [1]
+    (tmp_path / "deploy" / "run.sh").unlink()
+    _moved(tmp_path / "deploy", 10)
+    assert Deployments(dict(modules)).named()[1] == frozenset() and searches == [1, 1]
+
+
+def test_a_search_of_stamps_too_recent_to_tell_a_change_by_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file written within the clock's tick after a search leaves its folder's stamp as it was:
+    a search that looked at so recent a stamp is made again."""
+    now = time.time_ns()
+    monkeypatch.setattr(deployments, "_stamp", lambda path: (now, 0, 0))  # a clock that did not move since
+    modules = {"app.py": tmp_path / "app.py"}
+    first = _project(tmp_path, {"app.py": ""})
+    assert first.named() == (frozenset(), frozenset(), frozenset())
+    (tmp_path / "Procfile").write_text("web: uvicorn gateway:app\n")
+    assert Deployments(dict(modules)).named()[0] == {("gateway", "app")}
