@@ -64,6 +64,8 @@ class Context:
     _inherited: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
     # the display paths whose findings a check asks for, while its rules run (``reporting_on``)
     _reported: list[frozenset[str]] = field(default_factory=list, init=False, repr=False, compare=False)
+    # ``calls_per_request`` in some files, by those files (``calls_per_request_reported``)
+    _calls_in: dict[frozenset[str], list[RequestCall]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def inherit_from(self, previous: Context, changes: Changes, model_kept: bool = False) -> None:
         """The call graph and the scope's edges, when built, take what of ``previous``'s holds
@@ -124,6 +126,20 @@ class Context:
         if grown is not None and not self._inherited.get("roots_moved"):  # (the reach's modules found again)
             return held_calls(grown[0].calls_per_request, self.project, found, grown[1].modules)
         return calls_per_request(self.project, found)
+
+    def calls_per_request_reported(self) -> list[RequestCall]:
+        """``calls_per_request`` in the files whose findings are asked for (``reporting_on``), in
+        its order: what a rule that reports a call where it is made reads. Found for those files
+        alone when the whole list is not built (a one-file check of a long-lived process)."""
+        if not self._reported:
+            return self.calls_per_request
+        paths = self._reported[0]
+        if "calls_per_request" in vars(self):
+            return [call for call in self.calls_per_request if call.located.module.path in paths]
+        found = self._calls_in.get(paths)
+        if found is None:
+            found = self._calls_in[paths] = calls_per_request(self.project, self.request_paths, paths)
+        return found
 
     @cached_property
     def recovering(self) -> frozenset[str]:
@@ -293,6 +309,7 @@ class Context:
         the context, a cycle only the collector would free: a long-lived session drops a context
         after every change, and releases it so that it is freed at once."""
         self._views.clear()
+        self._calls_in.clear()
 
     def view(self, build: Callable[[Context], _V]) -> _V:
         """``build(self)``, built once per context: a view another part keeps on these facts

@@ -295,6 +295,29 @@ def test_a_check_of_some_files_gives_their_findings_and_never_stands_for_a_whole
                                                if any(d.code == "FAS102" for d in found)}
 
 
+def test_a_check_of_some_files_finds_the_calls_per_request_of_those_files_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules that report a call made per request where it is made (FAS201, FAS301, ...) read
+    those of the files asked for: found for them alone, the whole list's calls in those files."""
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path, "import httpx\n\n\ndef load() -> None:\n    httpx.Client().get('https://x')\n")
+    (root / "other.py").write_text(ROUTES.replace('"/"', '"/other"').replace("load()", "load()\n    httpx.Client()")
+                                   .replace("from fastapi", "import httpx\nfrom fastapi"))
+    session = ProjectSession(root, Config(), jobs=1)
+    session.refresh()
+    helpers = frozenset({"app/helpers.py"})
+    context = session.check(reported=helpers).context
+    assert context is not None and "calls_per_request" not in vars(context)  # the whole list not built
+    with context.reporting_on(helpers):
+        some = context.calls_per_request_reported()
+    assert {call.located.module.path for call in some} == {"app/helpers.py"}
+    whole = context.calls_per_request
+    assert {call.located.module.path for call in whole} == {"app/helpers.py", "app/main.py", "app/other.py"}
+    assert some == [call for call in whole if call.located.module.path in helpers]
+    with context.reporting_on(None):
+        assert context.calls_per_request_reported() is whole
+
+
 def fresh_by_path(root: Path) -> dict[str, list[Any]]:
     by_path: dict[str, list[Any]] = {}
     for d in lint_paths([root], Config(), cache_dir=None).diagnostics:

@@ -86,7 +86,7 @@ class MissingTimeout(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        for call in context.calls_per_request:
+        for call in context.calls_per_request_reported():
             problem = _problem(call.ref.path, call.site)
             if problem is None:
                 continue

@@ -163,10 +163,10 @@ class PerRequestClient(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        for call in context.calls_per_request:
+        for call in context.calls_per_request_reported():
             # A call of an instance (``SessionLocal()`` on a sessionmaker) checks out, it does not build.
             resource = CLIENTS.get(call.ref.path) if call.ref.kind is RefKind.SYMBOL else None
-            if resource is None or not context.reports_on(call.located.module.path) or _borrows_a_pool(project, call.site, resource.borrows):
+            if resource is None or _borrows_a_pool(project, call.site, resource.borrows):
                 continue
             connection = call.located.function.path in context.once_per_connection and not call.site.in_loop
             refresh = _refreshes_a_token(call.located.function.name)

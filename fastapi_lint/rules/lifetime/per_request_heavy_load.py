@@ -85,7 +85,7 @@ class PerRequestHeavyLoad(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        for call in context.calls_per_request:
+        for call in context.calls_per_request_reported():
             path = call.ref.path
             what = HEAVY_LOADS.get(path)
             if what is None and path.endswith(".from_pretrained") and path.startswith(PRETRAINED_PACKAGES):

@@ -77,7 +77,7 @@ class EnvironmentReadPerRequest(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
-        for call in context.calls_per_request:
+        for call in context.calls_per_request_reported():
             what = _READS.get(call.ref.path)
             if what is None:
                 continue

@@ -91,9 +91,7 @@ class SettingsPerRequest(Rule):
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project, model = context.project, context.model
         made = settings_classes(project)
-        for call in context.calls_per_request:
-            if not context.reports_on(call.located.module.path):
-                continue
+        for call in context.calls_per_request_reported():
             settings = settings_made(call.ref, made)
             if settings is None or call.site.awaited or edited_while_running(project, settings):
                 continue  # settings the service edits while it runs are read again on purpose
