@@ -157,8 +157,9 @@ class LastRun:
     findings: tuple[tuple[Diagnostic, bool], ...]
     # what each file looked like when its key was taken (``extract.file_keys``)
     stamps: Stamps
-    # how many findings the scope left out, and whether the project has an app (the summary says so)
-    out_of_scope: int = 0
+    # how many findings the scope left out, by display path, and whether the project has an app
+    # (the summary says so)
+    out_of_scope: dict[str, int] = dataclasses.field(default_factory=dict)
     has_app: bool = True
 
 

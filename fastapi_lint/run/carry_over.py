@@ -52,8 +52,8 @@ class Attempt:
     parsed: dict[str, Outcome] = field(default_factory=dict)
     # Unchanged files' cached outcomes, read while a worker parsed: phase 1 takes them too.
     read: dict[str, Outcome] = field(default_factory=dict)
-    # With ``diagnostics``: how many findings the scope left out, whether the project has an app.
-    out_of_scope: int = 0
+    # With ``diagnostics``: how many findings the scope left out (by display path), whether the project has an app.
+    out_of_scope: dict[str, int] = field(default_factory=dict)
     has_app: bool = True
 
 
@@ -220,12 +220,12 @@ def moved_findings(
 
 
 def remember(cache: Cache, files: list[tuple[Path, str]], keys: list[str | None], config: str,
-             stamps: Stamps, findings: list[tuple[Diagnostic, bool]], out_of_scope: int = 0,
+             stamps: Stamps, findings: list[tuple[Diagnostic, bool]], out_of_scope: dict[str, int] | None = None,
              has_app: bool = True) -> None:
     """Keep a full run's findings for the next run to carry over."""
     current = _keys_by_path(files, keys)
     if len(current) == len(files):
-        last = LastRun(code_fingerprint(), config, current, tuple(findings), stamps, out_of_scope, has_app)
+        last = LastRun(code_fingerprint(), config, current, tuple(findings), stamps, out_of_scope or {}, has_app)
         cache.put_last_run(last)
 
 

@@ -6,6 +6,7 @@ find is then filtered as the configuration says: per-file ignores, ``# noqa``, t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,9 @@ class CheckResult:
     # what a later run may carry over (``carry_over.py``).
     findings: list[tuple[Diagnostic, bool]] = field(default_factory=list)
     # Findings the scope left out (code that never runs on a served app's loop; ``--scope all``),
-    # and whether the project has an app at all (without one, every async function counts as served).
-    out_of_scope: int = 0
+    # by display path, and whether the project has an app at all (without one, every async
+    # function counts as served).
+    out_of_scope: dict[str, int] = field(default_factory=dict)
     has_app: bool = True
 
 
@@ -111,8 +113,8 @@ def check_context(
 _CHEAP = frozenset({"file", "metadata"})
 
 
-def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple[list[Diagnostic], int]:
-    """The findings the configured scope shows, and how many it leaves out.
+def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple[list[Diagnostic], dict[str, int]]:
+    """The findings the configured scope shows, and how many it leaves out in each file.
 
     With the default scope, nothing in test code is shown, and a finding of a rule about the
     event loop only where its function may run on a served app's loop (``analysis/scope.py``):
@@ -133,7 +135,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
     requests (``analysis/reused_clients.py``): its cost is spread over them.
     """
     if config.scope == "all" or not found:
-        return found, 0
+        return found, {}
     from dataclasses import replace
 
     from fastapi_lint.analysis.call_arguments import in_ranges
@@ -180,7 +182,7 @@ def in_scope(found: list[Diagnostic], context: Context, config: Config) -> tuple
         if where in (Where.APP_TASK, Where.UNKNOWN) and diagnostic.severity > Severity.WARNING:
             diagnostic = replace(diagnostic, severity=Severity.WARNING)
         kept.append(diagnostic)
-    return kept, len(found) - len(kept)
+    return kept, dict(Counter(d.path for d in found) - Counter(d.path for d in kept))  # (a finding kept keeps its path)
 
 
 def with_chosen_severities(found: list[Diagnostic], config: Config) -> list[Diagnostic]:

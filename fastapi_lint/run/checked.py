@@ -4,7 +4,7 @@ a check for a later one to start from (``Run``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class Checked:
         context: Context | None,
         internal_errors: list[str] | None = None,
         link: Callable[[], Context] | None = None,
-        out_of_scope: int = 0,
+        out_of_scope: dict[str, int] | None = None,
         has_app: bool = True,
     ) -> None:
         self.by_path = by_path  # display path -> findings (parse errors included), sorted
@@ -33,7 +33,7 @@ class Checked:
         # the last check's findings brought up to date, without the project phase (no fact changed)
         self.carried_over = link is not None
         # what the CLI's summary says beside the findings: as ``LintResult``'s fields of the same names
-        self.out_of_scope = out_of_scope
+        self.out_of_scope = out_of_scope or {}  # by display path
         self.has_app = has_app
 
     @property
@@ -65,6 +65,6 @@ class Run:
     # over (a rule failed, or FAS901 reads the comments themselves)
     findings: tuple[tuple[Diagnostic, bool], ...] | None
     served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
-    out_of_scope: int = 0  # as ``Checked``'s: a check carried over from this one says the same
+    out_of_scope: dict[str, int] = field(default_factory=dict)  # as ``Checked``'s: a check carried over from this one says the same
     has_app: bool = True
     reported: frozenset[str] | None = None  # the files whose findings it holds (None: every file)

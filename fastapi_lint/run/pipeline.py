@@ -68,6 +68,7 @@ class LintResult:
     lines: int = 0
     carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
     out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
+    left_out: dict[str, int] = field(default_factory=dict)  # those, by display path
     has_app: bool = True  # whether the project has a FastAPI app (a library has none)
     paths: list[str] = field(default_factory=list)  # the files linted, as reported
     baselined: int = 0  # findings a baseline hid (``apply_baseline``)
@@ -156,7 +157,8 @@ def lint(
         cached=stats.cached - len(parsed),
         workers=stats.workers,
         lines=stats.lines,
-        out_of_scope=phase2.out_of_scope,
+        out_of_scope=sum(phase2.out_of_scope.values()),
+        left_out=phase2.out_of_scope,
         has_app=phase2.has_app,
         paths=list(files.shown),
         notes=files.found.notes,
@@ -222,7 +224,8 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
         parsed=len(attempt.parsed),
         cached=len(files.files) - len(attempt.parsed),
         carried_over=True,
-        out_of_scope=attempt.out_of_scope,
+        out_of_scope=sum(attempt.out_of_scope.values()),
+        left_out=attempt.out_of_scope,
         has_app=attempt.has_app,
         paths=list(files.shown),
         notes=files.found.notes,
@@ -234,7 +237,8 @@ def scope_parse_errors(phase2: CheckResult, diagnostics: list[Diagnostic], confi
     errors the scope leaves out because of it (``parse_errors_out_of_scope``) counted with the
     findings it left out (``CheckResult.out_of_scope``): step 5's, and a session's check's."""
     served = served_by_the_app(phase2, diagnostics, config)
-    phase2.out_of_scope += len(parse_errors_out_of_scope(diagnostics, config, served))
+    for diagnostic in parse_errors_out_of_scope(diagnostics, config, served):
+        phase2.out_of_scope[diagnostic.path] = phase2.out_of_scope.get(diagnostic.path, 0) + 1
     return served
 
 

@@ -92,11 +92,17 @@ def report_on_own(found: LintResult, project: Project, known: Mapping[str, str] 
         found.files = sum(1 for target in project.targets if target.suffix in PYTHON_SUFFIXES
                           and real_or_absolute(str(target)) in wanted)
         found.paths = [path for path, real in zip(found.paths, reals(found.paths)) if real in wanted]
+        # what the scope left out of the files given: what ``--scope all`` would show of them
+        given = set(found.paths)
+        found.left_out = {path: count for path, count in found.left_out.items() if path in given}
+        found.out_of_scope = sum(found.left_out.values())
     elif project.others:  # linted for context too; another configuration reports on them
         theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
         found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
         found.files -= len(theirs)
         found.paths = [path for path in found.paths if path not in theirs]
+        found.left_out = {path: count for path, count in found.left_out.items() if path not in theirs}
+        found.out_of_scope = sum(found.left_out.values())
 
 
 def merged_results(results: list[LintResult]) -> LintResult:
@@ -116,6 +122,7 @@ def merged_results(results: list[LintResult]) -> LintResult:
         lines=sum(found.lines for found in results),
         paths=[path for found in results for path in found.paths],
         out_of_scope=sum(found.out_of_scope for found in results),
+        left_out={path: count for found in results for path, count in found.left_out.items()},
         has_app=any(found.has_app for found in results),
         baselined=sum(found.baselined for found in results),
         notes=[note for found in results for note in found.notes],

@@ -77,6 +77,26 @@ def test_the_summary_says_how_many_findings_the_scope_left_out(monkeypatch: pyte
     assert len(widened.stdout.splitlines()) > len(result.stdout.splitlines())
 
 
+def test_a_run_of_some_files_counts_what_the_scope_left_out_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``--scope all`` would show of the files named: a run of files reports on them alone
+    (the project's other files are read for context), and so does its count (the same whether
+    the whole project was checked, or only the files named were asked for: ``Context.reporting_on``)."""
+    from fastapi_lint.api import WarmProjects
+    from fastapi_lint.api.runs import lint_project
+    from fastapi_lint.run.projects import plan_projects
+
+    monkeypatch.chdir(SERVED)
+    warm = WarmProjects()
+
+    def counts(*named: str) -> tuple[int, int]:
+        project = plan_projects([(CODES, [Path(name) for name in named], None)])[0]
+        return lint_project(project).out_of_scope, warm.lint_project(project).out_of_scope
+
+    assert counts("app/jobs.py") == (3, 3)  # the loop of its own, two task-queue jobs
+    assert counts("app/jobs.py", "app/conftest.py") == (4, 4)
+    assert counts("app/services.py") == (0, 0)
+
+
 def test_the_count_survives_a_run_carried_over(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = lint_paths([SERVED], CODES, cache_dir=cache, facts=False)
