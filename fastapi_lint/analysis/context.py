@@ -257,7 +257,8 @@ class Context:
     def scopes(self) -> Scopes:
         """Where each function may run (``analysis/scope.py``): the last context's answer when the
         edit wrote or took away only calls the placing reads nothing of (``scope_cutoff.py``), and
-        functions apart from its walks (``scope_written.py``: ``UNKNOWN`` found again), that answer grown when it wrote calls of the project's functions (``scope_growth.py``), else
+        functions apart from its walks (``scope_written.py``: ``UNKNOWN`` found again), that
+        answer grown when it wrote calls of the project's functions (``scope_growth.py``), else
         placed again, with what still holds of the last placing (``scope_kept.py``)."""
         graph = self.callgraph
         previous, changes = self._inherited.get("previous"), self._inherited.get("changes")

@@ -18,8 +18,9 @@ So every walk reaches what it reached; what may move is ``UNKNOWN``, which asks 
 placed: the function may be a coroutine some unseen caller runs, or named like a call that
 resolves to nothing, and its name one meaning more of such a call's. That is found again
 (``unknown_again``), unless no such question reads the function (``_unknown_alike``: a sync or
-private function no unresolved call is named like, that names nothing of the project). Not in an app whose handlers the analysis cannot name (``Scopes.blind_at``):
-there what no walk placed reads the rest of the project's calls too.
+private function no unresolved call is named like, that names nothing of the project). Not in
+an app whose handlers the analysis cannot name (``Scopes.blind_at``): there what no walk placed
+reads the rest of the project's calls too.
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ def stand_apart(whole: Iterable[str], previous: Scopes, before: tuple[Project, F
             located = project.function(path)
             if located is not None and not _apart(located, project, model, graph):
                 return False
-        if not _unnamed(path.rpartition(".")[2], previous, before[0]) or not _unnamed(path.rpartition(".")[2], previous, after[0]):
+        name = path.rpartition(".")[2]
+        if not _unnamed(name, previous, before[0]) or not _unnamed(name, previous, after[0]):
             return False
     return True
 
 
-def unknown_again(held: Scopes, whole: Iterable[str], before: Project, after: tuple[Project, FastAPIModel, CallGraph]) -> Scopes:
+def unknown_again(held: Scopes, whole: Iterable[str], before: Project,
+                  after: tuple[Project, FastAPIModel, CallGraph]) -> Scopes:
     """``held`` (a placing held as it was, ``scope_cutoff.held``, of ``before``'s project) with
     ``UNKNOWN`` found again for ``after``'s, where it may move with the functions ``whole``: the
     walks reach what they reached, and their edges are known (``stand_apart``)."""
@@ -80,8 +83,8 @@ def _apart(located: Located, project: Project, model: FastAPIModel, graph: CallG
     function = located.function
     path = function.path
     own = {name.partition(".")[0] for name in project.modules}
-    if (not module_level(located) or function.name.startswith("__") or function.decorators or function.fills or function.guards or function.throttled
-            or function.gates or function.switch is not None or path in model.roles
+    if (not module_level(located) or function.name.startswith("__") or function.decorators or function.fills
+            or function.guards or function.throttled or function.gates or function.switch is not None or path in model.roles
             or any(where == path and name.partition(".")[0] in own for where, name in located.module.imports)
             or any(other.parent_path == path for other in located.module.functions)):
         return False

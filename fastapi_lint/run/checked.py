@@ -65,6 +65,7 @@ class Run:
     # over (a rule failed, or FAS901 reads the comments themselves)
     findings: tuple[tuple[Diagnostic, bool], ...] | None
     served: ServedFiles | None = None  # what the app's code imports (``check.served_by_the_app``)
-    out_of_scope: dict[str, int] = field(default_factory=dict)  # as ``Checked``'s: a check carried over from this one says the same
+    # as ``Checked``'s: a check carried over from this one says the same
+    out_of_scope: dict[str, int] = field(default_factory=dict)
     has_app: bool = True
     reported: frozenset[str] | None = None  # the files whose findings it holds (None: every file)
