@@ -113,7 +113,8 @@ class LoopMisuse(Rule):
 
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
-        calls = project.function_calls_to([*_RUNS_A_LOOP, *_BUILDS_A_LOOP])
+        calls = [(located, site) for located, site in project.function_calls_to([*_RUNS_A_LOOP, *_BUILDS_A_LOOP])
+                 if context.reports_on(located.module.path)]  # (each reported where it is made)
         if not calls:
             return
         found = context.request_paths

@@ -98,6 +98,8 @@ class DeprecatedStartupEvent(Rule):
     def check(self, context: Context) -> Iterator[Diagnostic]:
         project = context.project
         for located in project.all_functions():
+            if not context.reports_on(located.module.path):
+                continue  # (each reported where it is registered)
             for decorator in located.function.decorators:
                 site = decorator.call
                 since = self._deprecated_since(context, located.module.path, site, "on_event") if site else None
@@ -105,6 +107,8 @@ class DeprecatedStartupEvent(Rule):
                     never_runs = _has_a_lifespan(context, site)
                     yield _shown(self.report(located, site.span, self._message(site, since, never_runs), help=_HELP), never_runs)
         for summary, function, site in project.calls_named(["add_event_handler"]):
+            if not context.reports_on(summary.path):
+                continue
             since = self._deprecated_since(context, summary.path, site, "add_event_handler")
             if since is None:
                 continue

@@ -82,6 +82,8 @@ class DeprecatedJsonResponseClass(Rule):
         found: list[tuple[ModuleSummary, CallSite, str]] = []
         declared: set[str] = set()  # functions whose route decorator names a deprecated class
         for summary in project.summaries:
+            if not context.reports_on(summary.path):
+                continue  # (each reported where it is written, with what that module declares)
             # A decorator's call (``@app.get(..., response_class=...)``) is not among the body's calls.
             for function in summary.functions:
                 for call in (decorator.call for decorator in function.decorators):
@@ -101,7 +103,8 @@ class DeprecatedJsonResponseClass(Rule):
         seen: set[tuple[str, int, int]] = set()
         for summary, site, name in sorted(found, key=lambda item: (item[0].path, item[1].span.line, item[1].span.col)):
             key = (summary.path, site.span.line, site.span.col)
-            if key in seen or context.pins.below("fastapi", summary.path, DEPRECATED_IN):
+            if key in seen or not context.reports_on(summary.path) or context.pins.below(
+                    "fastapi", summary.path, DEPRECATED_IN):
                 continue
             seen.add(key)
             yield replace(self._finding(summary, site, name), wider=True)
