@@ -774,30 +774,32 @@ def test_a_long_edit_sweep_matches_full_runs(tmp_path: Path, monkeypatch: pytest
     assert not inherited["wrong"]
 
 
+def sweeps_of(kinds: list[str], seeds: int, edits: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """``seeds`` sweeps of ``edits`` edits of the ``kinds`` given, each in a folder of its own,
+    every inherited answer checked (``verify_inheritance``, whose record is returned)."""
+    monkeypatch.setattr(sys.modules[__name__], "KINDS", kinds)
+    inherited = verify_inheritance(monkeypatch)
+    for seed in range(seeds):
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        sweep(folder, seed=seed, edits=edits, cli_every=0)
+    return inherited
+
+
 @pytest.mark.slow
 def test_sweeps_of_calls_written_and_taken_away_match_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mostly calls of the project's functions written (under names of their own, imported in
     the body) and blocking calls taken away: the placings grown and held equal placings made afresh."""
-    monkeypatch.setattr(sys.modules[__name__], "KINDS", ["call_own"] * 4 + ["remove_blocking"] * 2 + ["comment", "add_blocking"])
-    inherited = verify_inheritance(monkeypatch)
-    for seed in range(6):
-        folder = tmp_path / str(seed)
-        folder.mkdir()
-        monkeypatch.chdir(folder)
-        sweep(folder, seed=seed, edits=60, cli_every=0)
+    kinds = ["call_own"] * 4 + ["remove_blocking"] * 2 + ["comment", "add_blocking"]
+    inherited = sweeps_of(kinds, 6, 60, tmp_path, monkeypatch)
     assert len(inherited["grown"]) >= 3 and not inherited["wrong"]
 
 
 def test_sweeps_of_functions_written_and_taken_away_match_full_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mostly functions and classes written and taken away whole: the placings held but for
     ``UNKNOWN`` (``scope_written.py``) equal placings made afresh."""
-    monkeypatch.setattr(sys.modules[__name__], "KINDS", ["define"] * 4 + ["undefine"] * 2 + ["add_blocking", "comment"])
-    inherited = verify_inheritance(monkeypatch)
-    for seed in range(3):
-        folder = tmp_path / str(seed)
-        folder.mkdir()
-        monkeypatch.chdir(folder)
-        sweep(folder, seed=seed, edits=30, cli_every=0)
+    inherited = sweeps_of(["define"] * 4 + ["undefine"] * 2 + ["add_blocking", "comment"], 3, 30, tmp_path, monkeypatch)
     assert len(inherited["whole"]) >= 3 and not inherited["wrong"]
 
 
