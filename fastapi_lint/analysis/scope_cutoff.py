@@ -29,7 +29,7 @@ import heapq
 from collections.abc import Collection, Mapping
 
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.facts import CallSite, FunctionFacts
+from fastapi_lint.analysis.facts import CallSite, FunctionFacts, Ref
 from fastapi_lint.analysis.inheritance import Apart, Changes
 from fastapi_lint.analysis.looked_up import IMPORTERS
 from fastapi_lint.analysis.project import Located, Project
@@ -95,14 +95,23 @@ def runs_one(site: CallSite, project: Project, graph: CallGraph) -> str | None:
 def reads_nothing(site: CallSite, project: Project, graph: CallGraph, own: set[str]) -> bool:
     """Whether the call, in ``project``, is a library's wait the catalog knows, which runs no
     function of the project (``own``: its top-level names) and no other code."""
+    resolved = library_call(site, project, graph, own)
+    return resolved is not None and graph.catalog.match(resolved.path, follow=False) is not None
+
+
+def library_call(site: CallSite, project: Project, graph: CallGraph, own: set[str],
+                 by_name: Collection[str] = IMPORTERS) -> Ref | None:
+    """What the call resolves to in ``project``, when it runs no function or class of the project
+    (``own``: its top-level names), no library that runs other code (``RUNS_CODE``) and none of
+    ``by_name`` (what finds code by a name at run time); else None."""
     if site.func is None or site.func.path.partition(".")[0] in own:
-        return False
+        return None
     resolved = project.resolve(site.func)
     path = resolved.path
-    if (path.partition(".")[0] in own or path.partition(".")[0] in RUNS_CODE or path in IMPORTERS
+    if (path.partition(".")[0] in own or path.partition(".")[0] in RUNS_CODE or path in by_name
             or path in project.functions or path in project.classes or graph.targets(resolved)):
-        return False
-    return graph.catalog.match(path, follow=False) is not None
+        return None
+    return resolved
 
 
 def held(previous: Scopes, project: Project, changes: Changes, stale: Collection[str]) -> Scopes:

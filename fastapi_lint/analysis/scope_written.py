@@ -29,12 +29,11 @@ from collections.abc import Iterable
 
 from fastapi_lint.analysis.app_model import FastAPIModel
 from fastapi_lint.analysis.callgraph import CallGraph
-from fastapi_lint.analysis.facts import CallSite
 from fastapi_lint.analysis.looked_up import IMPORTERS, looked_up_names
 from fastapi_lint.analysis.named_values import argument_refs, refs
 from fastapi_lint.analysis.project import Located, Project
 from fastapi_lint.analysis.scope import Placer
-from fastapi_lint.analysis.scope_cutoff import RUNS_CODE, module_level
+from fastapi_lint.analysis.scope_cutoff import library_call, module_level
 from fastapi_lint.analysis.scope_edges import Edge
 from fastapi_lint.analysis.scope_places import Scopes
 
@@ -88,7 +87,8 @@ def _apart(located: Located, project: Project, model: FastAPIModel, graph: CallG
             or any(where == path and name.partition(".")[0] in own for where, name in located.module.imports)
             or any(other.parent_path == path for other in located.module.functions)):
         return False
-    if not all(_runs_nothing_of(site, project, graph, own) for site in function.calls):
+    if not all(site.text not in _BY_NAME and library_call(site, project, graph, own, _BY_NAME) is not None
+               for site in function.calls):
         return False
     return not graph.runs(path) and not Placer(project, model, graph).edges(path)
 
@@ -114,17 +114,6 @@ def _unknown_alike(located: Located, held: Scopes, project: Project) -> bool:
         return False
     written = {site.text.rpartition(".")[2] for site in function.calls}
     return not any(path.rpartition(".")[2] in written for path in project.functions)
-
-
-def _runs_nothing_of(site: CallSite, project: Project, graph: CallGraph, own: set[str]) -> bool:
-    """Whether the call runs no function or class of the project (``own``: its top-level names),
-    no library that runs other code, and nothing that finds what a name means at run time."""
-    if site.func is None or site.func.path.partition(".")[0] in own:
-        return False
-    resolved = project.resolve(site.func)
-    top = resolved.path.partition(".")[0]
-    return not (top in own or top in RUNS_CODE or resolved.path in _BY_NAME or site.text in _BY_NAME
-                or resolved.path in project.functions or resolved.path in project.classes or graph.targets(resolved))
 
 
 def _unnamed(name: str, previous: Scopes, project: Project) -> bool:
