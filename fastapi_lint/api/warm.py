@@ -106,7 +106,6 @@ class WarmProjects:
             parsed=len(changed),
             cached=len(files) - len(changed),
             carried_over=checked.carried_over,
-            out_of_scope=sum(checked.out_of_scope.values()),
             left_out=checked.out_of_scope,
             has_app=checked.has_app,
             paths=list(files),

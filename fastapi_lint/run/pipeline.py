@@ -67,12 +67,17 @@ class LintResult:
     workers: int = 1
     lines: int = 0
     carried_over: bool = False  # the last run's findings, brought up to date (carry_over.py)
-    out_of_scope: int = 0  # findings the scope left out (``--scope all`` shows them)
-    left_out: dict[str, int] = field(default_factory=dict)  # those, by display path
+    # findings the scope left out (``--scope all`` shows them), by display path
+    left_out: dict[str, int] = field(default_factory=dict)
     has_app: bool = True  # whether the project has a FastAPI app (a library has none)
     paths: list[str] = field(default_factory=list)  # the files linted, as reported
     baselined: int = 0  # findings a baseline hid (``apply_baseline``)
     notes: list[str] = field(default_factory=list)  # what the run could not read and did without (ignore files)
+
+    @property
+    def out_of_scope(self) -> int:
+        """How many findings the scope left out of the files reported on."""
+        return sum(self.left_out.values())
 
 
 @dataclass
@@ -157,7 +162,6 @@ def lint(
         cached=stats.cached - len(parsed),
         workers=stats.workers,
         lines=stats.lines,
-        out_of_scope=sum(phase2.out_of_scope.values()),
         left_out=phase2.out_of_scope,
         has_app=phase2.has_app,
         paths=list(files.shown),
@@ -224,7 +228,6 @@ def carried_over(files: Files, attempt: Attempt, started: float) -> LintResult:
         parsed=len(attempt.parsed),
         cached=len(files.files) - len(attempt.parsed),
         carried_over=True,
-        out_of_scope=sum(attempt.out_of_scope.values()),
         left_out=attempt.out_of_scope,
         has_app=attempt.has_app,
         paths=list(files.shown),

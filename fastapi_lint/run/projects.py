@@ -95,14 +95,12 @@ def report_on_own(found: LintResult, project: Project, known: Mapping[str, str] 
         # what the scope left out of the files given: what ``--scope all`` would show of them
         given = set(found.paths)
         found.left_out = {path: count for path, count in found.left_out.items() if path in given}
-        found.out_of_scope = sum(found.left_out.values())
     elif project.others:  # linted for context too; another configuration reports on them
         theirs = {path for path in found.paths if any(is_within(real_or_absolute(path), other) for other in project.others)}
         found.diagnostics = [d for d in found.diagnostics if d.path not in theirs]
         found.files -= len(theirs)
         found.paths = [path for path in found.paths if path not in theirs]
         found.left_out = {path: count for path, count in found.left_out.items() if path not in theirs}
-        found.out_of_scope = sum(found.left_out.values())
 
 
 def merged_results(results: list[LintResult]) -> LintResult:
@@ -121,7 +119,6 @@ def merged_results(results: list[LintResult]) -> LintResult:
         workers=max(found.workers for found in results),
         lines=sum(found.lines for found in results),
         paths=[path for found in results for path in found.paths],
-        out_of_scope=sum(found.out_of_scope for found in results),
         left_out={path: count for found in results for path, count in found.left_out.items()},
         has_app=any(found.has_app for found in results),
         baselined=sum(found.baselined for found in results),
