@@ -25,7 +25,9 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi_lint.paths import is_within, repository_root
 from fastapi_lint.source import decode_text, digest_files, read_source
@@ -108,10 +110,7 @@ class Deployments:
                 scripts.update(match.group(1).lstrip("./") for match in _SCRIPT.finditer(text))
             self._named = frozenset(targets), frozenset(modules), frozenset(script for script in scripts if script)
             self._beside = frozenset(beside)
-            if all(stamp[0] < settled for stamp in stamps):
-                _LAST_NAMED[os.getcwd()] = (self._files, stamps, self._paths, self._named, self._beside)
-            else:
-                _LAST_NAMED.pop(os.getcwd(), None)
+            _remember(_LAST_NAMED, (self._files, stamps, self._paths, self._named, self._beside), stamps, settled)
         return self._named
 
     def same_as(self, other: Deployments) -> bool:
@@ -147,6 +146,7 @@ def fingerprint(deployments: Deployments) -> str:
 # was less than ``_SETTLED`` old when taken: a change within the file system's clock tick after
 # it would leave the stamp as it was (as git's index treats a file "racily clean").
 _SETTLED = 2_000_000_000  # ns
+_T = TypeVar("_T")
 _LAST_FOUND: dict[str, tuple[dict[str, Path], dict[str, tuple[int, int, int]], list[Path]]] = {}
 _LAST_NAMED: dict[str, tuple[list[Path] | None, tuple[tuple[int, int, int], ...], dict[str, Path],
                              tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]],
@@ -162,11 +162,17 @@ def _found(paths: dict[str, Path]) -> list[Path]:
     looked: dict[str, tuple[int, int, int]] = {}
     settled = time.time_ns() - _SETTLED
     found = _find(paths, looked)
-    if all(stamp[0] < settled for stamp in looked.values()):
-        _LAST_FOUND[cwd] = (dict(paths), looked, found)
-    else:
-        _LAST_FOUND.pop(cwd, None)
+    _remember(_LAST_FOUND, (dict(paths), looked, found), looked.values(), settled)
     return list(found)
+
+
+def _remember(memo: dict[str, _T], entry: _T, stamps: Iterable[tuple[int, int, int]], settled: int) -> None:
+    """``entry`` kept for the working folder when every stamp it was found by is older than
+    ``settled`` (a time, in ns), else what was kept there forgotten."""
+    if all(stamp[0] < settled for stamp in stamps):
+        memo[os.getcwd()] = entry
+    else:
+        memo.pop(os.getcwd(), None)
 
 
 def _stamp(path: str | Path) -> tuple[int, int, int]:
