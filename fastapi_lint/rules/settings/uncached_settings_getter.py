@@ -94,7 +94,8 @@ class UncachedSettingsGetter(Rule):
         found = context.request_paths
         for path, root in found.request.items():
             located = project.function(path)
-            if located is None or not context.reports_on(located.module.path) or not is_settings_getter(project, located) or builds_edited_settings(project, located):
+            if (located is None or not context.reports_on(located.module.path) or not is_settings_getter(project, located)
+                    or builds_edited_settings(project, located)):
                 continue
             yield self.report(
                 located,
